@@ -1,0 +1,317 @@
+"""The node API: everything a node module may import from the engine.
+
+A node type is a subclass of `Node` that declares its ports and a pydantic `Settings` model and
+implements `execute` (and optionally `configure`). Nodes never see the scheduler: everything they
+need at run time comes through the `NodeContext` they are handed.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from engine.table import ColumnSpec, ColumnType, Table, TableSpec, row_ids
+
+__all__ = [
+    "Category",
+    "ColumnSpec",
+    "ColumnType",
+    "ConfigureError",
+    "FlowVariable",
+    "Iteration",
+    "LoopEndNode",
+    "LoopStartNode",
+    "Model",
+    "Node",
+    "NodeContext",
+    "NodeError",
+    "NodeSettings",
+    "Port",
+    "PortType",
+    "Table",
+    "TableSpec",
+    "UNKNOWN",
+    "View",
+    "row_ids",
+    "variable_type",
+]
+
+
+# --------------------------------------------------------------------------------------------- ports
+
+
+@dataclass(frozen=True)
+class PortType:
+    """A kind of port object. `id` values form a hierarchy by dots: an input of type `model`
+    accepts any `model.*` output, an input of type `model.normalizer` only that one."""
+
+    id: str
+    label: str
+    color: str = "#1a1a1a"
+    shape: str = "triangle"  # triangle (data), square (models, other objects), circle (variables)
+
+    def accepts(self, other: PortType) -> bool:
+        return other.id == self.id or other.id.startswith(self.id + ".")
+
+    # registry of extension port types, filled by `PortType.register`
+    _registry: ClassVar[dict[str, PortType]] = {}
+
+    @classmethod
+    def register(cls, port_type: PortType) -> PortType:
+        cls._registry[port_type.id] = port_type
+        return port_type
+
+    @classmethod
+    def all(cls) -> dict[str, PortType]:
+        return dict(cls._registry)
+
+
+PortType.TABLE = PortType.register(PortType("table", "Data table"))  # type: ignore[attr-defined]
+PortType.MODEL = PortType.register(PortType("model", "Model", "#2e7dd1", "square"))  # type: ignore[attr-defined]
+PortType.VARIABLES = PortType.register(  # type: ignore[attr-defined]
+    PortType("variables", "Flow variables", "#d11f1f", "circle")
+)
+PortType.VIEW = PortType.register(PortType("view", "Image", "#4d9e4d", "square"))  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Port:
+    type: PortType
+    name: str
+    description: str = ""
+    optional: bool = False
+
+
+# -------------------------------------------------------------------------------------- port objects
+
+
+@dataclass
+class Model:
+    """A learner's output: any Python object plus a short summary for views and run.json."""
+
+    kind: str
+    payload: Any
+    summary: str = ""
+    spec: Any = None  # what a predictor needs at configure time (e.g. target column and type)
+
+    def __repr__(self) -> str:
+        return f"Model({self.kind}: {self.summary})"
+
+
+@dataclass
+class View:
+    """A rendered picture (PNG bytes) or a table shown by a view node."""
+
+    png: bytes | None = None
+    title: str = ""
+    table: Table | None = None
+
+    def __repr__(self) -> str:
+        return f"View({self.title!r})"
+
+
+class _Unknown:
+    """Configure-time marker: the output's shape is known only after execution."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+
+
+# ------------------------------------------------------------------------------------ flow variables
+
+
+@dataclass(frozen=True)
+class FlowVariable:
+    name: str
+    value: Any
+    type: str  # Integer, Long, Double, String, Boolean, Path
+
+
+def variable_type(value: Any) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "Boolean"
+    if isinstance(value, int | np.integer):
+        return "Integer" if -(2**31) <= int(value) < 2**31 else "Long"
+    if isinstance(value, float | np.floating):
+        return "Double"
+    if isinstance(value, Path):
+        return "Path"
+    return "String"
+
+
+# ------------------------------------------------------------------------------------------ settings
+
+
+class NodeSettings(BaseModel):
+    """Base of every node's settings model: unknown keys are errors, so typos surface at load time."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_assignment=True)
+
+
+class NoSettings(NodeSettings):
+    pass
+
+
+# ------------------------------------------------------------------------------------------- errors
+
+
+class NodeError(Exception):
+    """A failure a user can fix; `setting` names the offending setting when there is one."""
+
+    def __init__(self, message: str, *, setting: str | None = None) -> None:
+        super().__init__(message)
+        self.setting = setting
+
+
+class ConfigureError(NodeError):
+    """Raised by `configure` when the input specs do not fit the settings (KNIME's red light)."""
+
+
+# ------------------------------------------------------------------------------------------ context
+
+
+class NodeContext(Protocol):
+    """What the engine lends a node while it configures or executes."""
+
+    node_id: int
+    iteration: int | None
+
+    @property
+    def variables(self) -> Mapping[str, Any]: ...
+
+    def variable(self, name: str, default: Any = ...) -> Any: ...
+
+    def push_variable(self, name: str, value: Any, type: str | None = None) -> None: ...
+
+    def seed(self, own_seed: int | None = None) -> int:
+        """The seed to use: the node's own if given, else one derived from the run seed, else random."""
+        ...
+
+    def rng(self, own_seed: int | None = None) -> np.random.Generator: ...
+
+    def progress(self, fraction: float, message: str = "") -> None: ...
+
+    def check_cancelled(self) -> None: ...
+
+    def log(self, message: str) -> None: ...
+
+    @property
+    def scratch_dir(self) -> Path: ...
+
+    @property
+    def workers(self) -> int: ...
+
+    def resource(self, key: str, factory: Callable[[], Any], close: Callable[[Any], None] | None = None) -> Any:
+        """A run-wide shared resource (e.g. a Spark session), created once and closed when the run ends."""
+        ...
+
+
+# --------------------------------------------------------------------------------------------- nodes
+
+
+class Category(enum.StrEnum):
+    """KNIME's node categories; the editor colours nodes by them."""
+
+    SOURCE = "source"
+    SINK = "sink"
+    MANIPULATOR = "manipulator"
+    LEARNER = "learner"
+    PREDICTOR = "predictor"
+    VISUALIZER = "visualizer"
+    LOOP_START = "loop start"
+    LOOP_END = "loop end"
+    SCRIPT = "script"
+    OTHER = "other"
+
+
+class Node:
+    """Base class of node types. Subclasses set the class attributes and implement `execute`.
+
+    `execute(inputs, settings, ctx)` receives one object per declared input port (None for an
+    unconnected optional port) and returns one object per declared output port. A port of type
+    `variables` returns None: its variables are the ones pushed through `ctx.push_variable`.
+    """
+
+    type_name: ClassVar[str] = ""
+    display_name: ClassVar[str] = ""
+    category: ClassVar[Category] = Category.OTHER
+    description: ClassVar[str] = ""
+    keywords: ClassVar[tuple[str, ...]] = ()
+    knime_factory: ClassVar[str] = ""
+    inputs: ClassVar[tuple[Port, ...]] = ()
+    outputs: ClassVar[tuple[Port, ...]] = ()
+    Settings: ClassVar[type[NodeSettings]] = NoSettings
+    version: ClassVar[int] = 1
+    # settings that hold paths: relative values are resolved against the workflow's folder
+    path_settings: ClassVar[tuple[str, ...]] = ()
+
+    def configure(self, in_specs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        """Output specs from input specs (TableSpec for tables, UNKNOWN when data decides)."""
+        return [UNKNOWN for _ in self.outputs]
+
+    def execute(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        raise NotImplementedError
+
+    def is_deterministic(self, settings: Any) -> bool:
+        """False for a randomised node without a seed of its own: it is then never served from cache
+        unless the run has a seed."""
+        return True
+
+    def uses_run_seed(self, settings: Any) -> bool:
+        """True when the node would draw its seed from the run (so the run seed enters its cache key)."""
+        return not self.is_deterministic(settings)
+
+
+@dataclass
+class Iteration:
+    """What a loop start emits for one iteration: its port objects and the loop-local variables."""
+
+    outputs: list[Any]
+    variables: dict[str, Any] = field(default_factory=dict)
+
+
+class LoopStartNode(Node):
+    """A loop head. `iterations` yields one `Iteration` per pass; the value the generator is sent
+    back is the feedback of the loop end for the previous pass (e.g. an objective value), so
+    adaptive searches can steer. Loops whose passes are known in advance may also implement
+    `plan`, which lets the engine run the body's passes in parallel."""
+
+    category: ClassVar[Category] = Category.LOOP_START
+
+    def iterations(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> Iterator[Iteration]:
+        raise NotImplementedError
+
+    def plan(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> list[Iteration] | None:
+        return None
+
+    def execute(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        raise TypeError("loop starts are driven through iterations()")
+
+
+class LoopEndNode(Node):
+    """A loop tail: `collect` is called once per pass with the body's outputs and returns the
+    feedback sent to the loop start; `finish` returns the node's outputs after the last pass."""
+
+    category: ClassVar[Category] = Category.LOOP_END
+
+    def begin(self, settings: Any, ctx: NodeContext) -> Any:
+        return []
+
+    def collect(self, state: Any, inputs: list[Any], settings: Any, ctx: NodeContext) -> Any:
+        state.append(inputs)
+        return None
+
+    def finish(self, state: Any, settings: Any, ctx: NodeContext) -> list[Any]:
+        raise NotImplementedError
+
+    def execute(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        raise TypeError("loop ends are driven through begin/collect/finish")

@@ -1,0 +1,351 @@
+"""The workflow document: pydantic models of the YAML file, loading with all problems at once,
+and canonical saving."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from engine.api import Node, PortType
+from engine.registry import registry
+from engine.yamlio import FlowList, PathKey, YamlSyntaxError, atomic_write, dump_canonical, line_of, load_with_lines
+
+FORMAT = "knitflow/1"
+_CONNECTION_RE = re.compile(r"^\s*(\d+)\s*:\s*(\d+)\s*->\s*(\d+)\s*:\s*(\d+)\s*$")
+
+
+class NodeEntry(BaseModel):
+    """One node of the workflow as written in the file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: int = Field(description="The node id, KNIME's #id.")
+    type: str = Field(description="A registered node type (see `knitflow nodes`).")
+    name: str | None = Field(None, description="Display name shown above the node.")
+    annotation: str | None = Field(None, description="Free text shown under the node.")
+    position: tuple[int, int] | None = Field(None, description="Editor position (x, y) of the node's top left.")
+    settings: dict[str, Any] = Field(default_factory=dict, description="Validated by the node type's settings model.")
+    use_variables: dict[str, str] = Field(
+        default_factory=dict, description="setting path -> flow variable that overrides it (KNIME used_variable)."
+    )
+    expose_variables: dict[str, str] = Field(
+        default_factory=dict, description="setting path -> new flow variable holding its value (exposed_variable)."
+    )
+
+
+class Connection(BaseModel):
+    source: int
+    source_port: int
+    dest: int
+    dest_port: int
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.source_port} -> {self.dest}:{self.dest_port}"
+
+    @classmethod
+    def parse(cls, text: str) -> Connection:
+        m = _CONNECTION_RE.match(str(text))
+        if not m:
+            raise ValueError(f"connection {text!r} is not of the form 'SRC:PORT -> DEST:PORT'")
+        return cls(source=int(m[1]), source_port=int(m[2]), dest=int(m[3]), dest_port=int(m[4]))
+
+
+class Annotation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str
+    bounds: tuple[int, int, int, int] = Field(description="x, y, width, height")
+
+
+class WorkflowDoc(BaseModel):
+    """The whole file. Connections are written as 'SRC:PORT -> DEST:PORT' strings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: str = Field(FORMAT, description="File format version.")
+    name: str
+    description: str = ""
+    variables: dict[str, Any] = Field(default_factory=dict, description="Workflow variables and their defaults.")
+    nodes: list[NodeEntry] = Field(default_factory=list)
+    connections: list[Connection] = Field(default_factory=list)
+    annotations: list[Annotation] = Field(default_factory=list)
+
+    @field_validator("connections", mode="before")
+    @classmethod
+    def _parse_connections(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [Connection.parse(v) if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("format")
+    @classmethod
+    def _check_format(cls, value: str) -> str:
+        if value != FORMAT:
+            raise ValueError(f"unsupported format {value!r}; this knitflow reads {FORMAT!r}")
+        return value
+
+    def node(self, node_id: int) -> NodeEntry:
+        for n in self.nodes:
+            if n.id == node_id:
+                return n
+        raise KeyError(node_id)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a workflow file, located as precisely as possible."""
+
+    file: str
+    line: int | None
+    message: str
+    node_id: int | None = None
+    setting: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "")
+        parts = [where]
+        if self.node_id is not None:
+            parts.append(f"node #{self.node_id}")
+        if self.setting:
+            parts.append(f"setting '{self.setting}'")
+        return ": ".join(parts) + f": {self.message}"
+
+
+class WorkflowLoadError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def _loc_to_path(loc: tuple[Any, ...]) -> PathKey:
+    return tuple(p for p in loc if isinstance(p, str | int))
+
+
+def _settings_dotted(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def parse_document(text: str, file: str) -> tuple[WorkflowDoc | None, dict[PathKey, int], list[Problem]]:
+    """YAML text -> document; structural problems only (node types are checked by `check`)."""
+    try:
+        data, lines = load_with_lines(text)
+    except YamlSyntaxError as exc:
+        return None, {}, [Problem(file, exc.line, f"YAML syntax error: {exc}")]
+    if not isinstance(data, dict):
+        return None, lines, [Problem(file, 1, "a workflow file must be a YAML mapping (format, name, nodes, ...)")]
+    try:
+        return WorkflowDoc.model_validate(data), lines, []
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            path = _loc_to_path(err["loc"])
+            node_id = None
+            if len(path) >= 2 and path[0] == "nodes" and isinstance(path[1], int):
+                raw = data.get("nodes", [])
+                if path[1] < len(raw) and isinstance(raw[path[1]], dict):
+                    node_id = raw[path[1]].get("id")
+            problems.append(Problem(file, line_of(lines, path), f"{'.'.join(map(str, path))}: {err['msg']}", node_id))
+        return None, lines, problems
+
+
+def node_index(doc: WorkflowDoc) -> dict[int, int]:
+    return {n.id: i for i, n in enumerate(doc.nodes)}
+
+
+def check(doc: WorkflowDoc, lines: dict[PathKey, int], file: str) -> list[Problem]:
+    """Every problem of a parsed document: types, settings, ids, ports, wiring, cycles."""
+    problems: list[Problem] = []
+    seen: dict[int, int] = {}
+    types: dict[int, type[Node]] = {}
+    for i, entry in enumerate(doc.nodes):
+        here = ("nodes", i)
+        if entry.id in seen:
+            problems.append(Problem(file, line_of(lines, (*here, "id")), f"duplicate node id {entry.id}", entry.id))
+            continue
+        seen[entry.id] = i
+        cls = registry.get(entry.type)
+        if cls is None:
+            problems.append(
+                Problem(file, line_of(lines, (*here, "type")), f"unknown node type {entry.type!r}", entry.id)
+            )
+            continue
+        types[entry.id] = cls
+        try:
+            cls.Settings.model_validate(entry.settings)
+        except ValidationError as exc:
+            for err in exc.errors():
+                setting = _settings_dotted(err["loc"])
+                line = line_of(lines, (*here, "settings", *_loc_to_path(err["loc"])))
+                problems.append(Problem(file, line, err["msg"], entry.id, setting or None))
+        fields = cls.Settings.model_fields
+        for kind in ("use_variables", "expose_variables"):
+            for setting in getattr(entry, kind):
+                if setting.split(".")[0] not in fields:
+                    problems.append(
+                        Problem(
+                            file,
+                            line_of(lines, (*here, kind, setting)),
+                            f"{kind}: {entry.type} has no setting {setting!r}",
+                            entry.id,
+                            setting,
+                        )
+                    )
+
+    into: dict[tuple[int, int], int] = {}
+    for ci, conn in enumerate(doc.connections):
+        line = line_of(lines, ("connections", ci))
+        src_cls, dst_cls = types.get(conn.source), types.get(conn.dest)
+        for nid in (conn.source, conn.dest):
+            if nid not in seen:
+                problems.append(Problem(file, line, f"connection {conn}: there is no node {nid}", nid))
+        if src_cls is None or dst_cls is None:
+            continue
+        out_type = port_type(src_cls, conn.source_port, output=True)
+        in_type = port_type(dst_cls, conn.dest_port, output=False)
+        if out_type is None:
+            problems.append(
+                Problem(file, line, f"connection {conn}: {src_cls.type_name} has no output port {conn.source_port}", conn.source)
+            )
+        if in_type is None:
+            problems.append(
+                Problem(file, line, f"connection {conn}: {dst_cls.type_name} has no input port {conn.dest_port}", conn.dest)
+            )
+        if out_type is None or in_type is None:
+            continue
+        if not ports_compatible(out_type, in_type):
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    f"connection {conn}: port type mismatch: {out_type.label} output cannot feed a {in_type.label} input",
+                    conn.dest,
+                )
+            )
+        if conn.dest_port != 0:
+            key = (conn.dest, conn.dest_port)
+            if key in into:
+                problems.append(
+                    Problem(file, line, f"connection {conn}: input port {conn.dest_port} already has a connection", conn.dest)
+                )
+            into[key] = ci
+        if conn.source == conn.dest:
+            problems.append(Problem(file, line, f"connection {conn}: a node cannot feed itself", conn.dest))
+
+    for nid, cls in types.items():
+        for p, port in enumerate(cls.inputs, start=1):
+            if not port.optional and (nid, p) not in into:
+                problems.append(
+                    Problem(
+                        file,
+                        line_of(lines, ("nodes", seen[nid])),
+                        f"required input port {p} ({port.name}) of {cls.type_name} is not connected",
+                        nid,
+                    )
+                )
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from(seen)
+    graph.add_edges_from((c.source, c.dest) for c in doc.connections if c.source in seen and c.dest in seen)
+    try:
+        cycle = nx.find_cycle(graph)
+    except nx.NetworkXNoCycle:
+        cycle = None
+    if cycle:
+        ids = [e[0] for e in cycle]
+        problems.append(
+            Problem(file, line_of(lines, ("connections",)), f"the connections form a cycle: {' -> '.join(map(str, ids + ids[:1]))}", ids[0])
+        )
+    return problems
+
+
+def port_type(cls: type[Node], port: int, *, output: bool) -> PortType | None:
+    if port == 0:
+        return PortType.VARIABLES  # type: ignore[attr-defined]
+    ports = cls.outputs if output else cls.inputs
+    return ports[port - 1].type if 1 <= port <= len(ports) else None
+
+
+def ports_compatible(out_type: PortType, in_type: PortType) -> bool:
+    variables = PortType.VARIABLES  # type: ignore[attr-defined]
+    if in_type == variables and out_type == variables:
+        return True
+    if in_type == variables:
+        # KNIME: any port's variables may be routed into a flow-variable input (port 0 ears)
+        return True
+    if out_type == variables:
+        return False
+    return in_type.accepts(out_type)
+
+
+def read_document(path: str | Path) -> tuple[WorkflowDoc, dict[PathKey, int]]:
+    """Load and check a file; raise `WorkflowLoadError` listing every problem."""
+    path = Path(path)
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise WorkflowLoadError([Problem(file, None, f"cannot read workflow: {exc.strerror or exc}")]) from None
+    doc, lines, problems = parse_document(text, file)
+    if doc is not None:
+        problems = check(doc, lines, file)
+    if problems:
+        raise WorkflowLoadError(problems)
+    assert doc is not None
+    return doc, lines
+
+
+def canonical_dict(doc: WorkflowDoc) -> dict[str, Any]:
+    """The document in canonical key order; node settings in their model's field order."""
+    out: dict[str, Any] = {"format": doc.format, "name": doc.name}
+    if doc.description:
+        out["description"] = doc.description
+    if doc.variables:
+        out["variables"] = dict(doc.variables)
+    nodes = []
+    for entry in sorted(doc.nodes, key=lambda n: n.id):
+        item: dict[str, Any] = {"id": entry.id, "type": entry.type}
+        if entry.name is not None:
+            item["name"] = entry.name
+        if entry.annotation is not None:
+            item["annotation"] = entry.annotation
+        if entry.position is not None:
+            item["position"] = FlowList(entry.position)
+        settings = _canonical_settings(entry)
+        if settings:
+            item["settings"] = settings
+        if entry.use_variables:
+            item["use_variables"] = dict(sorted(entry.use_variables.items()))
+        if entry.expose_variables:
+            item["expose_variables"] = dict(sorted(entry.expose_variables.items()))
+        nodes.append(item)
+    out["nodes"] = nodes
+    conns = sorted(doc.connections, key=lambda c: (c.source, c.source_port, c.dest, c.dest_port))
+    out["connections"] = [str(c) for c in conns]
+    if doc.annotations:
+        out["annotations"] = [{"text": a.text, "bounds": FlowList(a.bounds)} for a in doc.annotations]
+    return out
+
+
+def _canonical_settings(entry: NodeEntry) -> dict[str, Any]:
+    cls = registry.get(entry.type)
+    if cls is None:
+        return dict(entry.settings)
+    model = cls.Settings.model_validate(entry.settings)
+    dumped = model.model_dump(mode="json", exclude_unset=True, by_alias=True)
+    return _plain(dumped)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def write_document(doc: WorkflowDoc, path: str | Path) -> None:
+    atomic_write(path, dump_canonical(canonical_dict(doc)))

@@ -1,0 +1,159 @@
+"""Tables as KNIME sees them: ordered rows with string RowIDs and typed columns.
+
+A `Table` wraps a pandas DataFrame whose index holds the RowIDs. KNIME column types are kept
+beside the frame because pandas dtypes cannot tell a SMILES string from a plain string, nor an
+Integer from a Long.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+class ColumnType:
+    """KNIME column type names, as shown in KNIME's table views."""
+
+    INTEGER = "Integer"
+    LONG = "Long"
+    DOUBLE = "Double"
+    STRING = "String"
+    BOOLEAN = "Boolean"
+    BIT_VECTOR = "Bit vector"
+    SMILES = "SMILES"
+    UNKNOWN = "Unknown"
+
+    NUMERIC = frozenset({INTEGER, LONG, DOUBLE})
+
+
+def type_of_dtype(dtype: Any) -> str:
+    """The KNIME type a pandas dtype stands for when nothing more is known."""
+    if pd.api.types.is_bool_dtype(dtype):
+        return ColumnType.BOOLEAN
+    if pd.api.types.is_integer_dtype(dtype):
+        return ColumnType.INTEGER if np.dtype(getattr(dtype, "numpy_dtype", dtype)).itemsize <= 4 else ColumnType.LONG
+    if pd.api.types.is_float_dtype(dtype):
+        return ColumnType.DOUBLE
+    if getattr(dtype, "name", "") == "bitvector":
+        return ColumnType.BIT_VECTOR
+    return ColumnType.STRING
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    type: str
+
+    def is_numeric(self) -> bool:
+        return self.type in ColumnType.NUMERIC
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """Column names and types known at configure time (KNIME's DataTableSpec)."""
+
+    columns: tuple[ColumnSpec, ...] = ()
+
+    @classmethod
+    def of(cls, pairs: Iterable[tuple[str, str]]) -> TableSpec:
+        return cls(tuple(ColumnSpec(n, t) for n, t in pairs))
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def __contains__(self, name: object) -> bool:
+        return any(c.name == name for c in self.columns)
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    def type_of(self, name: str) -> str:
+        for c in self.columns:
+            if c.name == name:
+                return c.type
+        raise KeyError(name)
+
+    def get(self, name: str) -> ColumnSpec | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    def append(self, *cols: ColumnSpec | tuple[str, str]) -> TableSpec:
+        extra = tuple(c if isinstance(c, ColumnSpec) else ColumnSpec(*c) for c in cols)
+        return TableSpec(self.columns + extra)
+
+    def select(self, names: Sequence[str]) -> TableSpec:
+        by_name = {c.name: c for c in self.columns}
+        return TableSpec(tuple(by_name[n] for n in names))
+
+    def replace(self, name: str, new_type: str) -> TableSpec:
+        return TableSpec(tuple(ColumnSpec(c.name, new_type) if c.name == name else c for c in self.columns))
+
+    def to_json(self) -> list[dict[str, str]]:
+        return [{"name": c.name, "type": c.type} for c in self.columns]
+
+
+def row_ids(n: int, prefix: str = "Row", start: int = 0) -> pd.Index:
+    """KNIME's generated RowIDs: Row0, Row1, ..."""
+    return pd.Index([f"{prefix}{i}" for i in range(start, start + n)], dtype=object)
+
+
+@dataclass
+class Table:
+    """A data table: a DataFrame indexed by RowID plus KNIME column types.
+
+    Types not given explicitly are derived from the dtypes, so nodes that only reshape numbers can
+    build a Table from a DataFrame and nothing else.
+    """
+
+    df: pd.DataFrame
+    types: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.df, pd.DataFrame):
+            raise TypeError(f"Table needs a pandas DataFrame, got {type(self.df).__name__}")
+        if len(set(map(str, self.df.columns))) != len(self.df.columns):
+            raise ValueError(f"duplicate column names in table: {list(self.df.columns)}")
+        self.types = {str(c): self.types.get(str(c)) or type_of_dtype(self.df[c].dtype) for c in self.df.columns}
+
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame, types: dict[str, str] | None = None, *, new_row_ids: bool = False) -> Table:
+        if new_row_ids or not _is_string_index(df.index):
+            df = df.copy(deep=False)
+            df.index = row_ids(len(df))
+        return cls(df, dict(types or {}))
+
+    @property
+    def spec(self) -> TableSpec:
+        return TableSpec(tuple(ColumnSpec(str(c), self.types[str(c)]) for c in self.df.columns))
+
+    @property
+    def columns(self) -> list[str]:
+        return [str(c) for c in self.df.columns]
+
+    @property
+    def row_ids(self) -> list[str]:
+        return [str(i) for i in self.df.index]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.df.shape  # type: ignore[return-value]
+
+    def __len__(self) -> int:
+        return len(self.df)
+
+    def with_frame(self, df: pd.DataFrame, extra_types: dict[str, str] | None = None) -> Table:
+        """A new table over `df`, keeping the types of columns it shares with this one."""
+        types = {c: t for c, t in self.types.items() if c in df.columns}
+        types.update(extra_types or {})
+        return Table(df, types)
+
+    def __repr__(self) -> str:
+        return f"Table(rows={len(self.df)}, cols={len(self.df.columns)})"
+
+
+def _is_string_index(index: pd.Index) -> bool:
+    return index.dtype == object and all(isinstance(i, str) for i in index[:50])
