@@ -227,6 +227,7 @@ class Category(enum.StrEnum):
     LEARNER = "learner"
     PREDICTOR = "predictor"
     VISUALIZER = "visualizer"
+    SCORER = "scorer"
     LOOP_START = "loop start"
     LOOP_END = "loop end"
     SCRIPT = "script"

@@ -20,7 +20,16 @@ from typing import Any
 import networkx as nx
 from pydantic import ValidationError
 
-from engine.api import UNKNOWN, ConfigureError, LoopEndNode, LoopStartNode, Model, Node, NodeError, Table, View
+from engine.api import (
+    UNKNOWN,
+    LoopEndNode,
+    LoopStartNode,
+    Model,
+    Node,
+    NodeError,
+    Table,
+    View,
+)
 from engine.cache import CachedResult, MemoryCache, digest, why_changed
 from engine.context import Cancelled, Resources, RunContext, derive_seed
 from engine.model import NodeEntry, WorkflowDoc
@@ -291,7 +300,7 @@ class Execution:
         return RunContext(
             node_id=n,
             variables=variables,
-            scope=self.wf.scope[n],
+            scope=self.wf.scope[n][:-1] if n in self.wf.loop_start_of else self.wf.scope[n],
             iteration_path=iteration,
             run_seed=self.seed,
             scratch_root=self.scratch_dir,
@@ -603,9 +612,13 @@ class Execution:
                 end_state = end_node.begin(end_settings_static, self._context(end, variables, iteration))
             end_ctx = self._context(end, end_vars, iteration)
             outputs = list(end_node.finish(end_state, end_settings_static, end_ctx))
-            out_vars = end_vars.without_scope(start).push(end_ctx.pushed)
-            if not getattr(end_settings_static, "propagateLoopVariables", False):
-                out_vars = out_vars.without_scope(start)
+            if getattr(end_settings_static, "propagate_loop_variables", False):
+                out_vars = VarStack(
+                    VarEntry(e.name, e.value, e.type, tuple(s for s in e.scope if s != start)) for e in end_vars.entries()
+                )
+            else:
+                out_vars = end_vars.without_scope(start)
+            out_vars = out_vars.push(end_ctx.pushed)
             self._set_state(start, EXECUTED, seconds=time.perf_counter() - t0, cached=False, reason=reason)
             if loop_key is not None and self.cache is not None:
                 self.cache.put(loop_key, CachedResult(outputs, out_vars.entries()))

@@ -13,7 +13,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from engine.api import Node, PortType
 from engine.registry import registry
-from engine.yamlio import FlowList, PathKey, YamlSyntaxError, atomic_write, dump_canonical, line_of, load_with_lines
+from engine.yamlio import (
+    FlowList,
+    PathKey,
+    YamlSyntaxError,
+    atomic_write,
+    dump_canonical,
+    line_of,
+    load_with_lines,
+)
 
 FORMAT = "knitflow/1"
 _CONNECTION_RE = re.compile(r"^\s*(\d+)\s*:\s*(\d+)\s*->\s*(\d+)\s*:\s*(\d+)\s*$")

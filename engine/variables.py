@@ -19,15 +19,21 @@ class VarEntry:
 
 
 class VarStack(Mapping[str, Any]):
-    """An immutable ordered set of variables; later entries shadow earlier ones."""
+    """An immutable stack of variables; lookups see the topmost entry of a name. Shadowed entries
+    are kept so that closing a loop scope uncovers the outer loop's variables again."""
 
-    __slots__ = ("_entries",)
+    __slots__ = ("_entries", "_top")
 
     def __init__(self, entries: Iterable[VarEntry] = ()) -> None:
-        self._entries: dict[str, VarEntry] = {}
+        unique: dict[int, VarEntry] = {}  # the same entry reaches a node along several paths
         for e in entries:
-            self._entries.pop(e.name, None)
-            self._entries[e.name] = e
+            unique.pop(id(e), None)
+            unique[id(e)] = e
+        self._entries: tuple[VarEntry, ...] = tuple(unique.values())
+        self._top: dict[str, VarEntry] = {}
+        for e in self._entries:
+            self._top.pop(e.name, None)
+            self._top[e.name] = e
 
     @classmethod
     def of(cls, values: Mapping[str, Any], scope: tuple[int, ...] = ()) -> VarStack:
@@ -38,35 +44,35 @@ class VarStack(Mapping[str, Any]):
         """Merge stacks given from lowest to highest priority (KNIME: the variable port wins)."""
         entries: list[VarEntry] = []
         for stack in stacks_by_priority:
-            entries.extend(stack.entries())
+            entries.extend(stack._entries)
         return cls(entries)
 
     def push(self, entries: Iterable[VarEntry]) -> VarStack:
-        return VarStack([*self._entries.values(), *entries])
+        return VarStack([*self._entries, *entries])
 
     def without_scope(self, loop_id: int) -> VarStack:
-        return VarStack(e for e in self._entries.values() if loop_id not in e.scope)
+        return VarStack(e for e in self._entries if loop_id not in e.scope)
 
     def entries(self) -> list[VarEntry]:
-        return list(self._entries.values())
+        return list(self._entries)
 
     def entry(self, name: str) -> VarEntry | None:
-        return self._entries.get(name)
+        return self._top.get(name)
 
     def __getitem__(self, name: str) -> Any:
-        return self._entries[name].value
+        return self._top[name].value
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._entries)
+        return iter(self._top)
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._top)
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: e.value for k, e in self._entries.items()}
+        return {k: e.value for k, e in self._top.items()}
 
     def to_json(self) -> dict[str, dict[str, Any]]:
-        return {k: {"type": e.type, "value": _jsonable(e.value)} for k, e in self._entries.items()}
+        return {k: {"type": e.type, "value": _jsonable(e.value)} for k, e in self._top.items()}
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,0 +1,262 @@
+"""The `knitflow` command. Only argparse is imported up front so that `--help` answers at once;
+every command imports the engine when it runs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_NODE_FAILED, EXIT_INVALID = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="knitflow",
+        description="Run, check and edit KNIME-style node-graph workflows written in YAML.",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="execute a workflow and write its outputs")
+    run.add_argument("workflow", type=Path)
+    run.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                     help="override a workflow variable (repeatable)")
+    run.add_argument("--seed", type=int, help="seed for every randomised node without a seed of its own")
+    run.add_argument("--out", type=Path, help="output folder (default runs/<workflow>/<timestamp>/)")
+    run.add_argument("--cache", type=Path, help="keep results in DIR; unchanged nodes are not executed again")
+    run.add_argument("--until", type=int, metavar="NODE_ID", help="execute only NODE_ID and what it needs")
+    run.add_argument("--workers", type=int, help="worker processes for parallel loop iterations (default: cores)")
+    run.add_argument("--quiet", action="store_true", help="no progress display")
+
+    val = sub.add_parser("validate", help="load workflows, check them and propagate column specs")
+    val.add_argument("workflows", type=Path, nargs="+")
+
+    nodes = sub.add_parser("nodes", help="list node types, or describe one")
+    nodes.add_argument("type", nargs="?")
+
+    sub.add_parser("schema", help="print the JSON Schema of the workflow file format")
+
+    data = sub.add_parser("data", help="manage the tutorial datasets")
+    data_sub = data.add_subparsers(dest="data_command", metavar="ACTION")
+    fetch = data_sub.add_parser("fetch", help="copy the datasets into data/")
+    fetch.add_argument("--from", dest="source", type=Path, help="folder holding the tutorial data")
+    fetch.add_argument("--url", help="base URL to download the files from")
+    fetch.add_argument("--to", dest="dest", type=Path, help="destination (default: the project's data/)")
+    fetch.add_argument("--qm9", action="store_true", help="also write data/qm9.csv from the qm9pack package")
+
+    serve = sub.add_parser("serve", help="start the browser editor")
+    serve.add_argument("directory", nargs="?", type=Path, default=Path("workflows"))
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--open", action="store_true", help="open a browser")
+    serve.add_argument("--token", help="access token (generated when the host is not loopback)")
+
+    render = sub.add_parser("render", help="draw a workflow as SVG")
+    render.add_argument("workflow", type=Path)
+    render.add_argument("-o", "--output", type=Path, required=True)
+
+    imp = sub.add_parser("import-knime", help="convert a KNIME workflow (.knwf or folder) to knitflow YAML")
+    imp.add_argument("source", type=Path)
+    imp.add_argument("-o", "--output", type=Path)
+    imp.add_argument("--data-dir", help="data folder the readers point at")
+    imp.add_argument("--strict", action="store_true", help="fail on anything that could not be mapped")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_INVALID
+    handler = {
+        "run": _cmd_run,
+        "validate": _cmd_validate,
+        "nodes": _cmd_nodes,
+        "schema": _cmd_schema,
+        "data": _cmd_data,
+        "serve": _cmd_serve,
+        "render": _cmd_render,
+        "import-knime": _cmd_import,
+    }[args.command]
+    return handler(args)
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _load(path: Path) -> Any:
+    from engine.model import WorkflowLoadError
+    from engine.workflow import Workflow
+
+    try:
+        return Workflow.load(path)
+    except WorkflowLoadError as exc:
+        _err(f"{path}: {len(exc.problems)} problem(s):")
+        for p in exc.problems:
+            _err(f"  {p}")
+        return None
+
+
+def _parse_sets(sets: list[str]) -> dict[str, str] | None:
+    out = {}
+    for item in sets:
+        if "=" not in item:
+            _err(f"--set expects NAME=VALUE, got {item!r}")
+            return None
+        name, value = item.split("=", 1)
+        out[name.strip()] = value
+    return out
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    import datetime
+
+    from engine.outputs import write_outputs
+    from engine.progress import RunDisplay
+
+    wf = _load(args.workflow)
+    if wf is None:
+        return EXIT_INVALID
+    variables = _parse_sets(args.sets)
+    if variables is None:
+        return EXIT_INVALID
+    unknown = [v for v in variables if v not in wf.doc.variables]
+    if unknown:
+        _err(f"--set: the workflow has no variable {', '.join(map(repr, unknown))} "
+             f"(it has: {', '.join(wf.doc.variables) or 'none'})")
+        return EXIT_INVALID
+    if args.until is not None and args.until not in {n.id for n in wf.doc.nodes}:
+        _err(f"--until: there is no node {args.until}")
+        return EXIT_INVALID
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out_dir = args.out or Path("runs") / wf.doc.name / stamp
+    display = RunDisplay(wf, quiet=args.quiet)
+    with display:
+        try:
+            result = wf.run(seed=args.seed, variables=variables, until=args.until, cache_dir=args.cache,
+                            listener=display.on_event, workers=args.workers)
+        except ValueError as exc:  # e.g. a --set value that does not fit the variable's type
+            _err(f"error: {exc}")
+            return EXIT_INVALID
+    run = write_outputs(result, wf.compile(), out_dir)
+    display.summary(result, out_dir)
+    return EXIT_OK if run["status"] == "ok" else EXIT_NODE_FAILED
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    code = EXIT_OK
+    for path in args.workflows:
+        wf = _load(path)
+        if wf is None:
+            code = EXIT_INVALID
+            continue
+        status = wf.validate()
+        bad = [s for s in status.values() if s.error]
+        for s in status.values():
+            specs = ", ".join(_spec_text(x) for x in s.specs)
+            line = f"  #{s.id:<4} {s.name:38s} {s.state:10s} {specs}"
+            print(line if not s.error else f"{line}\n        error: {s.error}")
+        if bad:
+            _err(f"{path}: {len(bad)} node(s) cannot be configured")
+            code = EXIT_INVALID
+        else:
+            print(f"{path}: ok ({len(status)} nodes)")
+    return code
+
+
+def _spec_text(spec: Any) -> str:
+    from engine.api import TableSpec
+
+    if isinstance(spec, TableSpec):
+        return f"[{len(spec)} cols]"
+    return repr(spec)
+
+
+def _cmd_nodes(args: argparse.Namespace) -> int:
+    import json
+
+    from engine.registry import registry
+
+    types = registry.all()
+    if args.type:
+        cls = types.get(args.type)
+        if cls is None:
+            _err(f"unknown node type {args.type!r}")
+            return EXIT_INVALID
+        print(f"{cls.type_name} — {cls.display_name or cls.type_name} ({cls.category})")
+        if cls.knime_factory:
+            print(f"KNIME: {cls.knime_factory}")
+        print(cls.description.strip() or "")
+        for label, ports in (("inputs", cls.inputs), ("outputs", cls.outputs)):
+            print(f"{label}:")
+            for i, port in enumerate(ports, start=1):
+                print(f"  {i}: {port.name} ({port.type.label}){' optional' if port.optional else ''}")
+        print("settings:")
+        print(json.dumps(cls.Settings.model_json_schema(), indent=2))
+        return EXIT_OK
+    by_cat: dict[str, list[Any]] = {}
+    for cls in types.values():
+        by_cat.setdefault(str(cls.category), []).append(cls)
+    for cat in sorted(by_cat):
+        print(f"{cat}:")
+        for cls in by_cat[cat]:
+            print(f"  {cls.type_name:42s} {cls.display_name}")
+    return EXIT_OK
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    import json
+
+    from engine.model import WorkflowDoc
+
+    print(json.dumps(WorkflowDoc.model_json_schema(), indent=2))
+    return EXIT_OK
+
+
+def _cmd_data(args: argparse.Namespace) -> int:
+    from engine.data import fetch
+
+    if args.data_command != "fetch":
+        _err("usage: knitflow data fetch [--from DIR] [--url URL] [--qm9]")
+        return EXIT_INVALID
+    try:
+        files = fetch(dest=args.dest, source=args.source, url=args.url, qm9=args.qm9)
+    except (FileNotFoundError, OSError, ImportError) as exc:
+        _err(f"data fetch: {exc}")
+        return EXIT_INVALID
+    print(f"{len(files)} file(s) ready in {files[0].parent if files else '-'}")
+    return EXIT_OK
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from engine.server import serve
+    except ImportError as exc:
+        _err(f"the editor needs its extra: pip install 'knitflow[editor]' ({exc})")
+        return EXIT_INVALID
+    return serve(args.directory, host=args.host, port=args.port, open_browser=args.open, token=args.token) or 0
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from engine.render import render_svg
+    from engine.yamlio import atomic_write
+
+    wf = _load(args.workflow)
+    if wf is None:
+        return EXIT_INVALID
+    atomic_write(args.output, render_svg(wf.doc))
+    print(f"wrote {args.output}")
+    return EXIT_OK
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from engine.knime import import_cli
+
+    return import_cli(args.source, args.output, data_dir=args.data_dir, strict=args.strict)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

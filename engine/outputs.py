@@ -1,0 +1,92 @@
+"""Writes what a run produced: sink, view and scorer outputs, unconnected output ports, run.json."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from engine.api import Category, Model, Table, View
+from engine.execution import CompiledWorkflow, NodeStatus, output_summary
+from engine.workflow import RunResult
+from engine.yamlio import atomic_write
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_")[:40] or "node"
+
+
+def table_csv(table: Table) -> str:
+    df = table.df.copy(deep=False)
+    for col, kind in table.types.items():
+        if kind == "Bit vector":
+            df[col] = df[col].astype(str)
+    df.insert(0, "RowID", table.df.index)
+    return df.to_csv(index=False, lineterminator="\n")
+
+
+def write_outputs(result: RunResult, compiled: CompiledWorkflow, out_dir: Path) -> dict[str, Any]:
+    """Write files and run.json into `out_dir`; returns the run.json content."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    connected = {(c.source, c.source_port) for c in compiled.doc.connections}
+    nodes_json = []
+    for node_id in compiled.order:
+        st: NodeStatus = result.status[node_id]
+        node = compiled.nodes[node_id]
+        always = node.category in (Category.SINK, Category.VISUALIZER, Category.SCORER)
+        outputs = []
+        for port, obj in enumerate(st.outputs, start=1):
+            info: dict[str, Any] = {"port": port, **output_summary(obj)}
+            if always or (node_id, port) not in connected:
+                file = _write_port(obj, out_dir, f"{node_id}_{_slug(st.name)}_port{port}")
+                if file:
+                    info["file"] = file
+            outputs.append(info)
+        nodes_json.append(
+            {
+                "id": node_id,
+                "type": st.type,
+                "name": st.name,
+                "state": st.state,
+                "seconds": round(st.seconds, 4),
+                "cached": st.cached,
+                "reason": st.reason,
+                "error": st.error,
+                "outputs": outputs,
+            }
+        )
+    run = {
+        "workflow": result.workflow,
+        "status": "ok" if result.ok else "failed",
+        "seconds": round(result.seconds, 3),
+        "nodes": nodes_json,
+        "variables": {k: _jsonable(v) for k, v in result.variables.items()},
+    }
+    atomic_write(out_dir / "run.json", json.dumps(run, indent=2, default=str) + "\n")
+    return run
+
+
+def _write_port(obj: Any, out_dir: Path, stem: str) -> str | None:
+    if isinstance(obj, Table):
+        atomic_write(out_dir / f"{stem}.csv", table_csv(obj))
+        return f"{stem}.csv"
+    if isinstance(obj, View):
+        if obj.png is not None:
+            atomic_write(out_dir / f"{stem}.png", obj.png)
+            return f"{stem}.png"
+        if obj.table is not None:
+            atomic_write(out_dir / f"{stem}.csv", table_csv(obj.table))
+            return f"{stem}.csv"
+    if isinstance(obj, Model):
+        atomic_write(out_dir / f"{stem}.txt", f"{obj.kind}\n{obj.summary}\n")
+        return f"{stem}.txt"
+    return None
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)

@@ -1,0 +1,82 @@
+"""Live progress of `knitflow run` (nodes and loop iterations) and its closing summary table."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+
+from engine.execution import output_summary
+
+_LIGHT = {"executed": "[green]●[/]", "configured": "[yellow]●[/]", "idle": "[red]●[/]"}
+
+
+class RunDisplay:
+    def __init__(self, workflow: Any, *, quiet: bool = False) -> None:
+        self.wf = workflow
+        self.console = Console(stderr=True)
+        self.quiet = quiet
+        self.names = {n.id: n.name or n.type for n in workflow.doc.nodes}
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=True,
+            disable=quiet,
+        )
+        self._nodes_task: TaskID | None = None
+        self._loop_tasks: dict[int, TaskID] = {}
+        self._done: set[int] = set()
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> RunDisplay:
+        self._progress.__enter__()
+        self._nodes_task = self._progress.add_task(f"{self.wf.doc.name}", total=len(self.names))
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._progress.__exit__(*exc)
+
+    def on_event(self, event: dict[str, Any]) -> None:
+        with self._lock:
+            kind = event.get("event")
+            node = event.get("node")
+            if kind == "state" and event["state"] == "executed" and node not in self._done:
+                self._done.add(node)
+                if self._nodes_task is not None:
+                    self._progress.update(self._nodes_task, completed=len(self._done))
+            elif kind == "state" and event.get("error") and not self.quiet:
+                self._progress.console.print(f"[red]✗ #{node} {self.names.get(node, '')}: {event['error'].splitlines()[0]}[/]")
+            elif kind == "iteration":
+                task = self._loop_tasks.get(node)
+                label = f"  loop #{node} {self.names.get(node, '')}"
+                if task is None:
+                    task = self._progress.add_task(label, total=event.get("total"))
+                    self._loop_tasks[node] = task
+                self._progress.update(task, completed=event["iteration"] + 1, total=event.get("total"))
+
+    def summary(self, result: Any, out_dir: Path) -> None:
+        table = RichTable(title=f"{result.workflow}: {'ok' if result.ok else 'FAILED'} in {result.seconds:.2f} s")
+        for col in ("node", "name", "state", "seconds", "outputs"):
+            table.add_column(col, justify="right" if col in ("node", "seconds") else "left")
+        for node_id in sorted(result.status):
+            st = result.status[node_id]
+            shapes = []
+            for obj in st.outputs:
+                s = output_summary(obj)
+                shapes.append(f"{s['rows']}×{s['columns']}" if s["kind"] == "table" else s["kind"])
+            state = _LIGHT.get(st.state, "") + " " + st.state + (" (cached)" if st.cached else "")
+            if st.error:
+                state = "[red]✗ failed[/]"
+            table.add_row(f"#{node_id}", st.name, state, f"{st.seconds:.3f}", ", ".join(shapes))
+        console = Console()
+        console.print(table)
+        for st in result.failed():
+            console.print(f"[red]#{st.id} {st.name}: {st.error}[/]")
+        console.print(f"outputs and run.json in {out_dir}")
