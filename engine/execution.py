@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from engine.api import (
     UNKNOWN,
+    Iteration,
     LoopEndNode,
     LoopStartNode,
     Model,
@@ -342,38 +343,47 @@ class Execution:
     def _run_level(
         self, units: list[int], deps: dict[int, set[int]], level: tuple[int, ...], iteration: tuple[int, ...]
     ) -> bool:
-        """Run the units of one level; returns False if any failed. Ready units run concurrently."""
-        done: set[int] = set()
+        """Run the units of one level; returns False if any failed. Ready units run concurrently;
+        a lone ready unit runs inline (no thread hand-off on chains)."""
+        waiting = {u: len(deps[u]) for u in units}
+        dependants: dict[int, list[int]] = {u: [] for u in units}
+        for u in units:
+            for d in deps[u]:
+                dependants[d].append(u)
+        ready = [u for u in units if waiting[u] == 0]
         failed: set[int] = set()
-        pending = list(units)
         running: dict[Future[bool], int] = {}
         pool: ThreadPoolExecutor | None = None
+
+        def settle(u: int, ok: bool) -> None:
+            if not ok:
+                failed.add(u)
+            for d in dependants[u]:
+                waiting[d] -= 1
+                if waiting[d] == 0:
+                    ready.append(d)
+
         try:
-            while pending or running:
-                if self.cancel_event.is_set():
-                    for u in pending:
+            while ready or running:
+                while ready:
+                    u = ready.pop(0)
+                    if self.cancel_event.is_set():
                         self._skip(u, "cancelled")
-                    pending = []
-                ready = [u for u in pending if deps[u] <= done | failed]
-                for u in ready:
-                    pending.remove(u)
-                    if deps[u] & failed:
-                        failed.add(u)
+                        settle(u, False)
+                    elif deps[u] & failed:
                         self._skip(u, "not executed: a predecessor failed")
-                        continue
-                    if not running and len(ready) == 1:
-                        ok = self._run_unit(u, level, iteration)
-                        (done if ok else failed).add(u)
-                        continue
-                    if pool is None:
-                        pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="knitflow")
-                    self._set_state_queued(u, level)
-                    running[pool.submit(self._run_unit, u, level, iteration)] = u
+                        settle(u, False)
+                    elif not running and not ready:
+                        settle(u, self._run_unit(u, level, iteration))
+                    else:
+                        if pool is None:
+                            pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="knitflow")
+                        self._set_state_queued(u, level)
+                        running[pool.submit(self._run_unit, u, level, iteration)] = u
                 if running:
                     finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
                     for fut in finished:
-                        u = running.pop(fut)
-                        (done if fut.result() else failed).add(u)
+                        settle(running.pop(fut), fut.result())
         finally:
             if pool is not None:
                 pool.shutdown(wait=True)
@@ -546,7 +556,6 @@ class Execution:
         end = self.wf.loop_end_of[start]
         start_node: LoopStartNode = self.wf.nodes[start]  # type: ignore[assignment]
         end_node: LoopEndNode = self.wf.nodes[end]  # type: ignore[assignment]
-        inner = (*level, start)
         t0 = time.perf_counter()
         members = self.wf.body(start)
         try:
@@ -556,63 +565,47 @@ class Execution:
             parts = self._key_parts(start, settings, variables, input_keys, iteration)
             loop_key = self._loop_key(start, parts) if not iteration else None
             scope_key = f"{self.cache_scope}#{end}"
+            loop_parts = {**(parts or {}), "body": loop_key}
             if loop_key is not None and self.cache is not None:
                 hit = self.cache.get(loop_key)
                 if hit is not None:
-                    self.cache.set_last_parts(scope_key, {"body": loop_key})
+                    self.cache.set_last_parts(scope_key, loop_parts)
                     for n in [start, *members]:
                         if n != end:
                             self._set_state(n, EXECUTED, cached=True, reason="unchanged (loop from cache)", outputs=[],
                                             key=f"{loop_key}/{n}")
-                    end_vars = VarStack([e for e in hit.pushed])
-                    self._finish(end, hit.outputs, end_vars, loop_key, t0, cached=True, reason="unchanged")
+                    self._finish(end, hit.outputs, VarStack(hit.pushed), loop_key, t0, cached=True, reason="unchanged")
                     return True
-            reason = "loop body changed"
-            if self.cache is not None and loop_key is not None:
-                reason = why_changed(self.cache.last_parts(scope_key), {"body": loop_key})
+            reason = ""
+            if not iteration:
+                prev = self.cache.last_parts(scope_key) if self.cache is not None else None
+                reason = "randomised node in loop without seed" if loop_key is None else why_changed(prev, loop_parts)
             self._set_state(start, EXECUTING, error=None)
             start_ctx = self._context(start, variables, iteration)
             start_node.configure([_spec_of(o) for o in inputs], settings, start_ctx)
-            generator = start_node.iterations(inputs, settings, start_ctx)
-            body_units, body_deps = self.wf.units(inner)
-            end_settings_static = None
-            end_state: Any = None
-            feedback: Any = None
-            i = 0
             start_key = digest(parts) if parts is not None else f"nocache-{start}-{time.time_ns()}"
-            while True:
-                if self.cancel_event.is_set():
-                    raise Cancelled("execution cancelled")
-                try:
-                    it = next(generator) if i == 0 else generator.send(feedback)
-                except StopIteration:
-                    break
+            loop = _LoopRun(self, start, level, iteration, variables, start_ctx, start_key)
+            plan = start_node.plan(inputs, settings, start_ctx) if self.workers > 1 else None
+            if plan is not None and len(plan) > 1 and _fork_available():
+                results = loop.run_parallel(plan)
+            else:
+                results = loop.run_sequential(start_node.iterations(inputs, settings, start_ctx))
+            end_state: Any = None
+            end_settings: Any = None
+            end_vars = variables
+            for i, (end_inputs, end_vars) in enumerate(results):
                 path = (*iteration, i)
-                loop_vars = [VarEntry(k, v, _vtype(v), inner) for k, v in it.variables.items()]
-                start_vars = variables.push(start_ctx.pushed).push(loop_vars)
-                total = it.variables.get("maxIterations")
-                self._set_state(start, EXECUTING, outputs=list(it.outputs), variables=start_vars,
-                                key=f"{start_key}/{i}", iteration=(i, total))
-                self._emit({"event": "iteration", "node": start, "iteration": i, "total": total})
-                # a finished iteration's body goes back to configured before the next pass (KNIME resets it)
-                if not self._run_level(body_units, body_deps, inner, path):
-                    raise _Failed(f"loop iteration {i} failed in its body")
-                end_vars = self._input_vars(end)
-                end_inputs, _ = self._inputs(end)
                 end_settings = self._resolve_settings(end, end_vars)
                 end_ctx = self._context(end, end_vars, path)
                 if end_state is None:
                     end_state = end_node.begin(end_settings, end_ctx)
-                    end_settings_static = end_settings
-                feedback = end_node.collect(end_state, end_inputs, end_settings, end_ctx)
-                i += 1
-            if end_state is None:
-                end_vars = variables
-                end_settings_static = self._resolve_settings(end, variables, strict=False)
-                end_state = end_node.begin(end_settings_static, self._context(end, variables, iteration))
+                loop.feedback = end_node.collect(end_state, end_inputs, end_settings, end_ctx)
+            if end_state is None:  # zero passes
+                end_settings = self._resolve_settings(end, variables, strict=False)
+                end_state = end_node.begin(end_settings, self._context(end, variables, iteration))
             end_ctx = self._context(end, end_vars, iteration)
-            outputs = list(end_node.finish(end_state, end_settings_static, end_ctx))
-            if getattr(end_settings_static, "propagate_loop_variables", False):
+            outputs = list(end_node.finish(end_state, end_settings, end_ctx))
+            if getattr(end_settings, "propagate_loop_variables", False):
                 out_vars = VarStack(
                     VarEntry(e.name, e.value, e.type, tuple(s for s in e.scope if s != start)) for e in end_vars.entries()
                 )
@@ -622,13 +615,127 @@ class Execution:
             self._set_state(start, EXECUTED, seconds=time.perf_counter() - t0, cached=False, reason=reason)
             if loop_key is not None and self.cache is not None:
                 self.cache.put(loop_key, CachedResult(outputs, out_vars.entries()))
-                self.cache.set_last_parts(scope_key, {"body": loop_key})
-            self._finish(end, outputs, out_vars, loop_key or f"nocache-{end}-{time.time_ns()}", t0, cached=False, reason=reason)
+                self.cache.set_last_parts(scope_key, loop_parts)
+            self._finish(end, outputs, out_vars, loop_key or f"nocache-{end}-{time.time_ns()}", t0, cached=False,
+                         reason=reason)
             return True
         except Exception as exc:
             self._fail(start, exc, t0)
             self._fail(end, exc if isinstance(exc, NodeError) else _Failed(f"loop #{start} failed: {_message(exc)}"), t0)
             return False
+
+
+class _LoopRun:
+    """The passes of one loop: sequential (feedback flows to the start) or, for loops whose passes
+    are planned up front, in forked worker processes that inherit the shared inputs instead of
+    receiving them pickled once per pass."""
+
+    def __init__(
+        self,
+        ex: Execution,
+        start: int,
+        level: tuple[int, ...],
+        iteration: tuple[int, ...],
+        variables: VarStack,
+        start_ctx: RunContext,
+        start_key: str,
+    ) -> None:
+        self.ex = ex
+        self.start = start
+        self.end = ex.wf.loop_end_of[start]
+        self.inner = (*level, start)
+        self.iteration = iteration
+        self.variables = variables
+        self.start_ctx = start_ctx
+        self.start_key = start_key
+        self.body_units, self.body_deps = ex.wf.units(self.inner)
+        self.feedback: Any = None
+
+    def one_pass(self, i: int, it: Iteration, total: int | None) -> tuple[list[Any], VarStack]:
+        ex = self.ex
+        path = (*self.iteration, i)
+        loop_vars = [VarEntry(k, v, _vtype(v), self.inner) for k, v in it.variables.items()]
+        start_vars = self.variables.push(self.start_ctx.pushed).push(loop_vars)
+        total = it.variables.get("maxIterations", total)
+        ex._set_state(self.start, EXECUTING, outputs=list(it.outputs), variables=start_vars,
+                      key=f"{self.start_key}/{i}", iteration=(i, total))
+        ex._emit({"event": "iteration", "node": self.start, "iteration": i, "total": total})
+        if not ex._run_level(self.body_units, self.body_deps, self.inner, path):
+            failed = [n for n in ex.wf.body(self.start) if ex.status[n].error]
+            detail = f": #{failed[0]} {ex.status[failed[0]].error.splitlines()[0]}" if failed else ""
+            raise _Failed(f"loop iteration {i} failed{detail}")
+        end_inputs, _ = ex._inputs(self.end)
+        return end_inputs, ex._input_vars(self.end)
+
+    def run_sequential(self, generator: Any) -> Any:
+        i = 0
+        while True:
+            if self.ex.cancel_event.is_set():
+                raise Cancelled("execution cancelled")
+            try:
+                it = next(generator) if i == 0 else generator.send(self.feedback)
+            except StopIteration:
+                return
+            yield self.one_pass(i, it, None)
+            i += 1
+
+    def run_parallel(self, plan: list[Iteration]) -> Any:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        global _FORKED_LOOP
+        _FORKED_LOOP = (self, plan)
+        n = len(plan)
+        try:
+            ctx = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=min(self.ex.workers, n), mp_context=ctx) as pool:
+                futures = [pool.submit(_forked_pass, i) for i in range(n)]
+                for i, fut in enumerate(futures):
+                    end_inputs, end_entries, statuses = fut.result()
+                    for node_id, fields in statuses.items():
+                        self.ex._set_state(node_id, fields.pop("state"), **fields)
+                    self.ex._set_state(self.start, EXECUTING, outputs=list(plan[i].outputs), iteration=(i, n))
+                    self.ex._emit({"event": "iteration", "node": self.start, "iteration": i, "total": n})
+                    yield end_inputs, VarStack(end_entries)
+        finally:
+            _FORKED_LOOP = None
+
+
+_FORKED_LOOP: tuple[_LoopRun, list[Iteration]] | None = None
+_IN_WORKER = False
+
+
+def _fork_available() -> bool:
+    """Fork only from the main thread of the main process: inner loops of a pass run sequentially
+    inside their worker."""
+    import multiprocessing
+
+    return (
+        not _IN_WORKER
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.current_thread() is threading.main_thread()
+    )
+
+
+def _forked_pass(i: int) -> tuple[list[Any], list[VarEntry], dict[int, dict[str, Any]]]:
+    """Runs in a forked worker: the loop and its shared inputs were inherited, only `i` was sent."""
+    global _IN_WORKER
+    _IN_WORKER = True
+    assert _FORKED_LOOP is not None
+    loop, plan = _FORKED_LOOP
+    ex = loop.ex
+    ex._lock = threading.Lock()
+    ex.listener = None
+    end_inputs, end_vars = loop.one_pass(i, plan[i], len(plan))
+    statuses: dict[int, dict[str, Any]] = {}
+    if i == len(plan) - 1:  # the body shows the last pass, as in KNIME
+        for n in ex.wf.body(loop.start):
+            if n == loop.end:
+                continue
+            st = ex.status[n]
+            statuses[n] = {"state": st.state, "outputs": st.outputs, "specs": st.specs, "seconds": st.seconds,
+                           "error": st.error}
+    return end_inputs, end_vars.entries(), statuses
 
 
 # ---------------------------------------------------------------------------------------- helpers

@@ -381,6 +381,35 @@ def test_nested_loops(tmp_path: Path) -> None:
     assert out["pass"].tolist() == [0, 0, 1, 1, 2, 2]
 
 
+def test_parallel_loop_passes_match_sequential(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        nodes:
+          - id: 1
+            type: toy_range
+          - id: 2
+            type: toy_count_loop
+            settings: {count: 5}
+          - id: 3
+            type: toy_pid
+          - id: 4
+            type: toy_loop_end
+        connections:
+          - 1:1 -> 2:1
+          - 2:1 -> 3:1
+          - 3:1 -> 4:1
+        """,
+    )
+    sequential = Workflow.load(path).run(seed=3, workers=1)
+    parallel = Workflow.load(path).run(seed=3, workers=2)
+    assert sequential.ok and parallel.ok, [s.error for s in parallel.failed()]
+    seq, par = sequential.output(4), parallel.output(4)
+    assert set(seq["pid"]) == {os.getpid()} and os.getpid() not in set(par["pid"])
+    assert seq.drop(columns="pid").equals(par.drop(columns="pid"))
+    assert parallel.status[3].state == EXECUTED and len(parallel.output(3)) == 3
+
+
 def test_loop_failure_isolated(tmp_path: Path) -> None:
     wf = Workflow.load(
         write(

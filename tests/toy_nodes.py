@@ -163,6 +163,25 @@ class ToyCountLoop(LoopStartNode):
         for i in range(settings.count):
             yield Iteration([inputs[0]], {"currentIteration": i, "maxIterations": settings.count})
 
+    def plan(self, inputs: list[Any], settings: CountLoopSettings, ctx: Any) -> list[Iteration]:
+        return list(self.iterations(inputs, settings, ctx))
+
+
+class ToyPid(Node):
+    """Adds the worker's process id, so tests can see passes run in other processes."""
+
+    type_name = "toy_pid"
+    inputs = (Port(TABLE, "In"),)
+    outputs = (Port(TABLE, "Out"),)
+
+    def execute(self, inputs: list[Any], settings: Any, ctx: Any) -> list[Any]:
+        import os
+
+        df = inputs[0].df.copy()
+        df["pid"] = os.getpid()
+        df["r"] = ctx.rng().random(len(df))
+        return [inputs[0].with_frame(df)]
+
 
 class ToyLoopEnd(LoopEndNode):
     """Stacks each pass's table and adds the pass number."""
