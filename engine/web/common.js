@@ -1,0 +1,130 @@
+// Shared helpers: API calls, DOM building, toasts, geometry of the KNIME node anatomy.
+
+export const NODE = 32; // the node square (knime-ui shapes.ts nodeSize)
+export const PORT = 9; // port size
+
+export async function api(method, url, body) {
+  const opts = { method, headers: {} };
+  if (body !== undefined) {
+    opts.headers["Content-Type"] = "application/json";
+    opts.body = JSON.stringify(body);
+  }
+  const r = await fetch(url, opts);
+  let data = null;
+  const text = await r.text();
+  try { data = text ? JSON.parse(text) : null; } catch { data = { detail: text }; }
+  if (!r.ok) {
+    const e = new Error((data && data.detail) || r.statusText);
+    e.status = r.status;
+    e.data = data;
+    throw e;
+  }
+  return data;
+}
+
+export function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "class") e.className = v;
+    else if (k === "text") e.textContent = v;
+    else if (k === "html") e.innerHTML = v;
+    else if (k === "style" && typeof v === "object") Object.assign(e.style, v);
+    else if (k.startsWith("on") && typeof v === "function") e.addEventListener(k.slice(2), v);
+    else if (k === "dataset") Object.assign(e.dataset, v);
+    else e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+export function svgEl(tag, attrs = {}) {
+  const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) e.setAttribute(k, v);
+  return e;
+}
+
+export function toast(message, kind = "info", ms = 4200) {
+  const t = el("div", { class: `toast ${kind}`, text: message });
+  document.getElementById("toasts").append(t);
+  setTimeout(() => t.remove(), ms);
+  return t;
+}
+
+export function catClass(category) {
+  return "cat-" + String(category || "other").replace(/\s+/g, "-");
+}
+
+export function iconUrl(category) {
+  const known = ["source", "sink", "manipulator", "learner", "predictor", "visualizer", "scorer", "loop-start", "loop-end", "script", "other"];
+  const c = String(category || "other").replace(/\s+/g, "-");
+  return `/static/icons/${known.includes(c) ? c : "other"}.svg`;
+}
+
+// y offset (from the square's top) of port i (1-based) among n ports on one side
+export function portOffset(i, n) {
+  if (n <= 1) return NODE / 2;
+  const step = Math.min(14, NODE / n);
+  return NODE / 2 + (i - (n + 1) / 2) * step;
+}
+
+// centre of a port in world coordinates
+export function portCenter(entry, info, side, port) {
+  const [x, y] = entry.position || [0, 0];
+  if (port === 0) return side === "out" ? [x + 28.5, y - 6.5] : [x + 3.5, y - 6.5];
+  const n = info ? (side === "out" ? info.outputs.length : info.inputs.length) : 1;
+  const cy = y + portOffset(port, n);
+  return side === "out" ? [x + NODE + PORT / 2, cy] : [x - PORT / 2, cy];
+}
+
+export function bezier(sx, sy, tx, ty) {
+  const dx = Math.max(28, Math.abs(tx - sx) / 2);
+  return `M${sx},${sy} C${sx + dx},${sy} ${tx - dx},${ty} ${tx},${ty}`;
+}
+
+// port icon (black triangle for tables, coloured square for models, red circle for variables)
+export function portSvg(typeInfo, optional) {
+  const shape = typeInfo ? typeInfo.shape : "triangle";
+  const color = typeInfo ? typeInfo.color : "#1a1a1a";
+  const fill = optional ? "#fff" : color;
+  let inner;
+  if (shape === "circle") inner = `<circle cx="4.5" cy="4.5" r="4" fill="${fill}" stroke="${color}" stroke-width="1"/>`;
+  else if (shape === "square") inner = `<rect x="0.5" y="0.5" width="8" height="8" fill="${fill}" stroke="${color}" stroke-width="1"/>`;
+  else inner = `<path d="M0.5,0.5 L8.5,4.5 L0.5,8.5 Z" fill="${fill}" stroke="${color}" stroke-width="1" stroke-linejoin="round"/>`;
+  return `<svg width="9" height="9" viewBox="0 0 9 9">${inner}</svg>`;
+}
+
+export function fuzzyScore(query, text) {
+  // subsequence match with bonuses for word starts and runs; 0 = no match
+  if (!query) return 1;
+  const q = query.toLowerCase();
+  const t = String(text || "").toLowerCase();
+  if (!t) return 0;
+  const idx = t.indexOf(q);
+  if (idx >= 0) return 100 - idx + (idx === 0 || /[\s_\-(]/.test(t[idx - 1]) ? 50 : 0);
+  let score = 0, ti = 0, run = 0;
+  for (const ch of q) {
+    if (ch === " ") continue;
+    const found = t.indexOf(ch, ti);
+    if (found < 0) return 0;
+    run = found === ti ? run + 1 : 0;
+    score += 1 + run * 2 + (found === 0 || /[\s_\-(]/.test(t[found - 1]) ? 4 : 0);
+    ti = found + 1;
+  }
+  return score;
+}
+
+export function fmtValue(v) {
+  if (v === null || v === undefined) return "?";
+  if (typeof v === "number") {
+    if (Number.isInteger(v)) return String(v);
+    const a = Math.abs(v);
+    if (a !== 0 && (a < 1e-4 || a >= 1e9)) return v.toExponential(4);
+    return String(Math.round(v * 1e6) / 1e6);
+  }
+  if (typeof v === "boolean") return v ? "true" : "false";
+  return String(v);
+}

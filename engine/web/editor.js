@@ -1,0 +1,1117 @@
+// knitflow editor: canvas (nodes, ports, connections, traffic lights, annotations), repository,
+// selection, connecting, keyboard shortcuts and the live WebSocket. Every edit is a server command.
+import { api, bezier, catClass, el, fuzzyScore, iconUrl, NODE, portCenter, portSvg, svgEl, toast } from "./common.js";
+import { NodeDialog } from "./dialog.js";
+import { OutputView } from "./output.js";
+
+const T0 = performance.now();
+const GRID = 5;
+const snap = (v) => Math.round(v / GRID) * GRID;
+
+class App {
+  constructor() {
+    this.path = null;
+    this.doc = null;
+    this.version = -1;
+    this.statuses = {};
+    this.running = false;
+    this.types = {};
+    this.portTypes = {};
+    this.compatible = {};
+    this.sel = new Set();
+    this.selConn = null;
+    this.selAnn = null;
+    this.view = { x: 40, y: 60, k: 1 };
+    this.dialog = null;
+    this.ws = null;
+    this.pasteCount = 0;
+    this.showMinimap = localStorage.getItem("knitflow.minimap") !== "0";
+    this.canvas = document.getElementById("canvas");
+    this.world = document.getElementById("world");
+    this.nodesEl = document.getElementById("nodes");
+    this.linksEl = document.getElementById("links-g");
+    this.annEl = document.getElementById("annotations");
+    this.tempLink = document.getElementById("temp-link");
+    this.minimap = document.getElementById("minimap");
+    this.output = new OutputView(this);
+    this.nodeEls = new Map();
+  }
+
+  // ---------------------------------------------------------------------------- startup
+
+  async start() {
+    this.bindUi();
+    const [catalog, wfs] = await Promise.all([api("GET", "/api/nodes"), api("GET", "/api/workflows")]);
+    for (const n of catalog.nodes) this.types[n.type] = n;
+    this.catalog = catalog;
+    this.portTypes = catalog.port_types;
+    this.compatible = catalog.compatible;
+    this.renderRepository();
+    this.renderWorkflowList(wfs.workflows);
+    const want = decodeURIComponent((location.hash.match(/wf=([^&]+)/) || [])[1] || "");
+    if (want) await this.open(want);
+    else if (wfs.workflows.length === 1) await this.open(wfs.workflows[0].path);
+    else this.renderAll();
+    document.body.dataset.ready = "1";
+  }
+
+  entry(id) {
+    return this.doc ? this.doc.nodes.find((n) => n.id === Number(id)) : null;
+  }
+
+  // ------------------------------------------------------------------------- workflows
+
+  renderWorkflowList(list) {
+    this.wfList = list;
+    const ul = document.getElementById("wf-list");
+    ul.replaceChildren(...list.map((w) => el("li", { class: w.path === this.path ? "active" : "", title: w.path, dataset: { path: w.path },
+      onclick: () => this.open(w.path) }, w.name, w.name !== w.path ? el("span", { style: { color: "#999" } }, ` — ${w.path}`) : null)));
+    if (!list.length) ul.append(el("li", { class: "repo-empty", text: "No workflows yet: create one with + New" }));
+  }
+
+  async open(path) {
+    if (this.doc && this.dirty && path !== this.path && !confirm(`Discard unsaved changes to ${this.path}?`)) return;
+    const t0 = performance.now();
+    let state;
+    try {
+      state = await api("GET", `/api/workflow?path=${encodeURIComponent(path)}`);
+    } catch (e) {
+      toast(e.data && e.data.problems ? `${e.message}\n${e.data.problems.join("\n")}` : e.message, "error", 8000);
+      return;
+    }
+    this.path = path;
+    this.version = -1;
+    this.sel.clear();
+    this.selConn = null;
+    this.selAnn = null;
+    this.output.node = null;
+    history.replaceState(null, "", `#wf=${encodeURIComponent(path)}`);
+    this.applyState(state, true);
+    this.fit(false);
+    this.renderWorkflowList(this.wfList || []);
+    this.connectSocket();
+    this.lastOpenMs = performance.now() - t0;
+    window.__knitflow = { openMs: this.lastOpenMs, sinceLoadMs: performance.now() - T0, nodes: this.doc.nodes.length };
+    document.body.dataset.workflow = path;
+  }
+
+  connectSocket() {
+    if (this.ws) { this.ws.onclose = null; this.ws.close(); }
+    const proto = location.protocol === "https:" ? "wss" : "ws";
+    const ws = new WebSocket(`${proto}://${location.host}/api/ws?path=${encodeURIComponent(this.path)}`);
+    this.ws = ws;
+    ws.onmessage = (ev) => this.onMessage(JSON.parse(ev.data));
+    ws.onclose = () => {
+      if (this.ws === ws) setTimeout(() => { if (this.ws === ws) this.connectSocket(); }, 1500);
+    };
+    document.body.dataset.socket = "connecting";
+    ws.onopen = () => { document.body.dataset.socket = "open"; };
+  }
+
+  onMessage(msg) {
+    if (msg.type === "workflow") {
+      if (msg.path === this.path) this.applyState(msg);
+    } else if (msg.type === "node") {
+      this.statuses[msg.id] = msg.status;
+      this.updateNodeState(msg.id);
+      if (this.output.node === msg.id && ["executed", "configured", "idle"].includes(msg.status.state)) this.output.refreshIfShowing(msg.id);
+    } else if (msg.type === "run") {
+      this.running = msg.running;
+      if (msg.statuses) {
+        this.statuses = Object.fromEntries(Object.entries(msg.statuses).map(([k, v]) => [Number(k), v]));
+        for (const n of this.doc ? this.doc.nodes : []) this.updateNodeState(n.id);
+      }
+      if (!msg.running && msg.error) toast(`Execution failed: ${msg.error}`, "error", 8000);
+      this.updateToolbar();
+      this.renderLinks();
+      if (!msg.running) this.output.refreshIfShowing();
+    }
+  }
+
+  applyState(state, force = false) {
+    const docChanged = force || state.version !== this.version;
+    if (state.doc && docChanged) this.doc = state.doc;
+    this.version = state.version;
+    this.dirty = state.dirty;
+    this.canUndo = state.can_undo;
+    this.canRedo = state.can_redo;
+    this.undoLabel = state.undo_label;
+    this.redoLabel = state.redo_label;
+    this.running = state.running;
+    this.problems = state.problems || [];
+    if (state.statuses) this.statuses = Object.fromEntries(Object.entries(state.statuses).map(([k, v]) => [Number(k), v]));
+    for (const id of [...this.sel]) if (!this.entry(id)) this.sel.delete(id);
+    if (this.selAnn !== null && (!this.doc || this.selAnn >= this.doc.annotations.length)) this.selAnn = null;
+    if (docChanged) this.renderAll();
+    else { for (const n of this.doc.nodes) this.updateNodeState(n.id); this.updateToolbar(); }
+    this.output.refreshIfShowing();
+  }
+
+  async command(cmd, { quiet = false } = {}) {
+    try {
+      const res = await api("POST", `/api/workflow/command?path=${encodeURIComponent(this.path)}`, { command: cmd });
+      this.applyState(res.state);
+      return res.result;
+    } catch (e) {
+      if (!quiet || !(e.data && e.data.errors && e.data.errors.length)) toast(e.message, "error", 6000);
+      if (e.status === 409 && e.data && e.data.version !== undefined) this.reload();
+      throw e;
+    }
+  }
+
+  async reload() {
+    const state = await api("GET", `/api/workflow?path=${encodeURIComponent(this.path)}`);
+    this.applyState(state, true);
+  }
+
+  async undo(redo = false) {
+    if (!this.path) return;
+    try {
+      const res = await api("POST", `/api/workflow/${redo ? "redo" : "undo"}?path=${encodeURIComponent(this.path)}`);
+      this.applyState(res.state);
+    } catch (e) { toast(e.message, "error"); }
+  }
+
+  async save(force = false) {
+    if (!this.path) return;
+    try {
+      const res = await api("POST", `/api/workflow/save?path=${encodeURIComponent(this.path)}`, { version: this.version, force });
+      this.applyState(res.state);
+      toast(`Saved ${this.path}`, "ok", 1800);
+    } catch (e) {
+      if (e.status === 409 && /changed on disk/.test(e.message)) {
+        if (confirm(`${e.message}\n\nOverwrite the file on disk?`)) return this.save(true);
+      } else toast(e.message, "error", 6000);
+    }
+  }
+
+  async execute(ids) {
+    if (!this.path) return;
+    try {
+      // the running flag comes over the WebSocket: a short run may finish before this answer arrives
+      await api("POST", `/api/workflow/execute?path=${encodeURIComponent(this.path)}`, { nodes: ids && ids.length ? ids : null });
+    } catch (e) { toast(e.message, "error"); }
+  }
+
+  async reset(ids) {
+    if (!this.path) return;
+    try {
+      const res = await api("POST", `/api/workflow/reset?path=${encodeURIComponent(this.path)}`, { nodes: ids && ids.length ? ids : null });
+      this.applyState(res.state);
+    } catch (e) { toast(e.message, "error"); }
+  }
+
+  async cancel() {
+    if (this.path) await api("POST", `/api/workflow/cancel?path=${encodeURIComponent(this.path)}`).catch((e) => toast(e.message, "error"));
+  }
+
+  async newWorkflow() {
+    const name = prompt("Name of the new workflow:");
+    if (!name) return;
+    const file = name.replace(/[^A-Za-z0-9_.-]+/g, "_") + ".yaml";
+    try {
+      const res = await api("POST", "/api/workflows", { path: file, name });
+      const wfs = await api("GET", "/api/workflows");
+      this.renderWorkflowList(wfs.workflows);
+      await this.open(res.path);
+    } catch (e) { toast(e.message, "error"); }
+  }
+
+  // ------------------------------------------------------------------------- rendering
+
+  renderAll() {
+    document.getElementById("wf-title").textContent = this.doc ? `${this.doc.name}  (${this.path})` : "no workflow";
+    this.renderAnnotations();
+    this.renderNodes();
+    this.renderLinks();
+    this.applyView();
+    this.updateToolbar();
+    document.getElementById("empty-hint").hidden = !!(this.doc && this.doc.nodes.length);
+  }
+
+  renderNodes() {
+    this.nodesEl.replaceChildren();
+    this.nodeEls.clear();
+    if (!this.doc) return;
+    const connected = new Set();
+    for (const c of this.doc.connections) {
+      if (c.source_port === 0) connected.add(`${c.source}:out`);
+      if (c.dest_port === 0) connected.add(`${c.dest}:in`);
+    }
+    const frag = document.createDocumentFragment();
+    for (const n of this.doc.nodes) {
+      const e = this.buildNode(n, connected);
+      this.nodeEls.set(n.id, e);
+      frag.append(e);
+    }
+    this.nodesEl.append(frag);
+    for (const n of this.doc.nodes) this.updateNodeState(n.id);
+  }
+
+  buildNode(n, connected) {
+    const info = this.types[n.type];
+    const [x, y] = n.position || [0, 0];
+    const name = n.name || (info ? info.name : n.type);
+    const e = el("div", { class: `node ${info ? catClass(info.category) : "unknown"}${this.sel.has(n.id) ? " selected" : ""}`,
+      id: `node-${n.id}`, dataset: { id: String(n.id), type: n.type }, style: { left: `${x}px`, top: `${y}px` } });
+    e.append(el("div", { class: "node-name", title: `${name}\n#${n.id} · ${info ? info.name : "unknown type"} (${n.type})`, text: name }));
+    const body = el("div", { class: "node-body", title: info ? `${info.name}\n${info.description || ""}`.trim() : `unknown node type ${n.type}` });
+    body.append(el("img", { src: iconUrl(info ? info.category : "other"), alt: "", draggable: "false" }));
+    e.append(body);
+    if (info) {
+      info.inputs.forEach((p, i) => e.append(this.buildPort("in", i + 1, p, info.inputs.length)));
+      info.outputs.forEach((p, i) => e.append(this.buildPort("out", i + 1, p, info.outputs.length)));
+    }
+    for (const side of ["in", "out"]) {
+      const v = el("div", { class: `port ${side} var${connected.has(`${n.id}:${side}`) ? " connected" : ""}`, dataset: { port: "0", type: "variables" },
+        title: side === "in" ? "Flow variable input (port 0)" : "Flow variable output (port 0)", html: portSvg(this.portTypes.variables, false) });
+      e.append(v);
+    }
+    e.append(el("div", { class: "light" }, el("i"), el("i"), el("i")));
+    e.append(el("div", { class: "node-annotation", text: n.annotation || "" }));
+    return e;
+  }
+
+  buildPort(side, port, p, count) {
+    const offs = (count <= 1 ? NODE / 2 : NODE / 2 + (port - (count + 1) / 2) * Math.min(14, NODE / count)) - 4.5;
+    return el("div", { class: `port ${side}`, dataset: { port: String(port), type: p.type }, style: { top: `${offs}px` },
+      title: `${port}: ${p.name} (${(this.portTypes[p.type] || {}).label || p.type})${p.optional ? " — optional" : ""}`,
+      html: portSvg(this.portTypes[p.type], p.optional) });
+  }
+
+  updateNodeState(id) {
+    const e = this.nodeEls.get(Number(id));
+    if (!e) return;
+    const st = this.statuses[id] || { state: "idle" };
+    const light = e.querySelector(".light");
+    light.className = `light state-${st.state}`;
+    light.title = st.state + (st.seconds ? ` (${st.seconds}s${st.cached ? ", from cache" : ""})` : "");
+    light.querySelectorAll(".bar, .spin, .txt").forEach((x) => x.remove());
+    if (st.state === "executing") {
+      if (typeof st.progress === "number") {
+        light.append(el("div", { class: "bar", style: { width: `${Math.round(st.progress * 100)}%` } }));
+        light.append(el("div", { class: "txt", text: `${Math.round(st.progress * 100)}%` }));
+      } else light.append(el("div", { class: "spin" }));
+    } else if (st.state === "queued") light.append(el("div", { class: "txt", text: "queued" }));
+    e.classList.toggle("cached", !!st.cached && st.state === "executed");
+    e.querySelector(".iteration")?.remove();
+    if (st.iteration) {
+      const [i, n] = st.iteration;
+      e.append(el("div", { class: "iteration", text: n ? `iteration ${i + 1} of ${n}` : `iteration ${i + 1}` }));
+    }
+    e.querySelector(".badge")?.remove();
+    const msg = st.error || st.warning;
+    if (msg) {
+      const badge = el("div", { class: `badge ${st.error ? "error" : "warning"}`, text: st.error ? "✕" : "!", dataset: { message: msg } });
+      badge.addEventListener("mouseenter", () => this.showTooltip(badge, msg, st.error ? "error" : "warning"));
+      badge.addEventListener("mouseleave", () => this.hideTooltip());
+      e.append(badge);
+    }
+  }
+
+  showTooltip(anchor, text, kind) {
+    const tip = document.getElementById("tooltip");
+    tip.textContent = text;
+    tip.className = kind;
+    tip.hidden = false;
+    const r = anchor.getBoundingClientRect();
+    tip.style.left = `${Math.min(r.left, window.innerWidth - 440)}px`;
+    tip.style.top = `${r.bottom + 6}px`;
+  }
+
+  hideTooltip() {
+    document.getElementById("tooltip").hidden = true;
+  }
+
+  renderLinks() {
+    this.linksEl.replaceChildren();
+    if (!this.doc) return;
+    for (const c of this.doc.connections) {
+      const d = this.linkPath(c);
+      if (!d) continue;
+      const key = `${c.source}:${c.source_port}->${c.dest}:${c.dest_port}`;
+      const hit = svgEl("path", { d, class: "link-hit", "data-conn": key });
+      const isVar = c.source_port === 0 || c.dest_port === 0;
+      const src = this.entry(c.source);
+      const srcInfo = src && this.types[src.type];
+      const ptype = c.source_port > 0 && srcInfo && srcInfo.outputs[c.source_port - 1] ? srcInfo.outputs[c.source_port - 1].type : "variables";
+      const color = isVar ? null : ptype !== "table" && this.portTypes[ptype] ? this.portTypes[ptype].color : null;
+      const st = this.statuses[c.dest] || {};
+      const line = svgEl("path", { d, class: `link${isVar ? " var" : ""}${this.selConn === key ? " selected" : ""}${st.state === "executing" ? " running" : ""}`,
+        "data-conn": key, style: color ? `stroke:${color}` : null });
+      hit.addEventListener("mousedown", (ev) => {
+        if (ev.button !== 0) return;
+        ev.stopPropagation();
+        this.selConn = key;
+        this.sel.clear();
+        this.selAnn = null;
+        this.refreshSelection();
+        this.renderLinks();
+      });
+      this.linksEl.append(hit, line);
+    }
+  }
+
+  linkPath(c) {
+    const s = this.entry(c.source);
+    const t = this.entry(c.dest);
+    if (!s || !t) return null;
+    const [sx, sy] = portCenter(s, this.types[s.type], "out", c.source_port);
+    const [tx, ty] = portCenter(t, this.types[t.type], "in", c.dest_port);
+    return bezier(sx, sy, tx, ty);
+  }
+
+  renderAnnotations() {
+    this.annEl.replaceChildren();
+    if (!this.doc) return;
+    this.doc.annotations.forEach((a, i) => {
+      const [x, y, w, h] = a.bounds;
+      const e = el("div", { class: `wf-annotation${this.selAnn === i ? " selected" : ""}`, dataset: { index: String(i) },
+        style: { left: `${x}px`, top: `${y}px`, width: `${w}px`, height: `${h}px` } });
+      e.append(el("div", { class: "ann-text", text: a.text }), el("div", { class: "resize" }));
+      e.addEventListener("mousedown", (ev) => this.onAnnotationDown(ev, i, e));
+      e.addEventListener("dblclick", (ev) => { ev.stopPropagation(); this.editAnnotation(i, e); });
+      this.annEl.append(e);
+    });
+  }
+
+  applyView() {
+    const { x, y, k } = this.view;
+    this.world.style.transform = `translate(${x}px, ${y}px) scale(${k})`;
+    document.getElementById("zoom-level").textContent = `${Math.round(k * 100)}%`;
+    this.canvas.style.backgroundSize = `${20 * k}px ${20 * k}px`;
+    this.canvas.style.backgroundPosition = `${x}px ${y}px`;
+    this.renderMinimap();
+  }
+
+  updateToolbar() {
+    const has = !!this.path;
+    document.getElementById("dirty").hidden = !this.dirty;
+    document.getElementById("btn-save").disabled = !has;
+    const u = document.getElementById("btn-undo");
+    u.disabled = !this.canUndo || this.running;
+    u.title = `Undo${this.undoLabel ? " " + this.undoLabel : ""} (Ctrl+Z)`;
+    const r = document.getElementById("btn-redo");
+    r.disabled = !this.canRedo || this.running;
+    r.title = `Redo${this.redoLabel ? " " + this.redoLabel : ""} (Ctrl+Shift+Z)`;
+    document.getElementById("btn-exec").disabled = !has || this.running || !this.sel.size;
+    document.getElementById("btn-exec-all").disabled = !has || this.running;
+    document.getElementById("btn-cancel").disabled = !this.running;
+    document.getElementById("btn-reset").disabled = !has || this.running;
+    document.getElementById("btn-configure").disabled = this.sel.size !== 1;
+    document.getElementById("run-state").textContent = this.running ? "executing…" : this.problems && this.problems.length ? `⚠ ${this.problems[0]}` : "";
+    document.body.dataset.running = this.running ? "1" : "0";
+    document.body.dataset.version = String(this.version);
+    this.minimap.toggleAttribute("hidden", !this.showMinimap || !this.doc);
+  }
+
+  renderMinimap() {
+    const mm = this.minimap;
+    // an <svg> has no `hidden` property: toggle the attribute
+    if (!this.showMinimap || !this.doc) { mm.toggleAttribute("hidden", true); return; }
+    mm.toggleAttribute("hidden", false);
+    const W = 200, H = 150;
+    const b = this.bounds();
+    const cw = this.canvas.clientWidth, ch = this.canvas.clientHeight;
+    const vx0 = -this.view.x / this.view.k, vy0 = -this.view.y / this.view.k;
+    const vx1 = vx0 + cw / this.view.k, vy1 = vy0 + ch / this.view.k;
+    const x0 = Math.min(b[0], vx0), y0 = Math.min(b[1], vy0), x1 = Math.max(b[2], vx1), y1 = Math.max(b[3], vy1);
+    const s = Math.min(W / (x1 - x0 || 1), H / (y1 - y0 || 1));
+    this.mmTransform = { x0, y0, s };
+    mm.replaceChildren();
+    for (const a of this.doc.annotations) {
+      const [ax, ay, aw, ah] = a.bounds;
+      mm.append(svgEl("rect", { x: (ax - x0) * s, y: (ay - y0) * s, width: aw * s, height: ah * s, fill: "#fff3b0" }));
+    }
+    for (const n of this.doc.nodes) {
+      const [nx, ny] = n.position || [0, 0];
+      const info = this.types[n.type];
+      const color = getComputedStyle(document.documentElement).getPropertyValue(`--${(info ? info.category : "other").split(" ")[0] === "loop" ? "loop" : (info ? info.category : "other")}`) || "#999";
+      mm.append(svgEl("rect", { class: "mm-node", x: (nx - x0) * s, y: (ny - y0) * s, width: Math.max(3, 32 * s), height: Math.max(3, 32 * s), fill: color.trim() || "#999" }));
+    }
+    mm.append(svgEl("rect", { class: "mm-view", x: (vx0 - x0) * s, y: (vy0 - y0) * s, width: (vx1 - vx0) * s, height: (vy1 - vy0) * s }));
+  }
+
+  bounds() {
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (const n of this.doc ? this.doc.nodes : []) {
+      const [x, y] = n.position || [0, 0];
+      x0 = Math.min(x0, x - 60); y0 = Math.min(y0, y - 45); x1 = Math.max(x1, x + 92); y1 = Math.max(y1, y + 80);
+    }
+    for (const a of this.doc ? this.doc.annotations : []) {
+      const [x, y, w, h] = a.bounds;
+      x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x + w); y1 = Math.max(y1, y + h);
+    }
+    if (x0 === Infinity) return [0, 0, 400, 300];
+    return [x0, y0, x1, y1];
+  }
+
+  fit(animate = true) {
+    if (!this.doc) return;
+    const [x0, y0, x1, y1] = this.bounds();
+    const cw = this.canvas.clientWidth || 800, ch = this.canvas.clientHeight || 500;
+    const k = Math.max(0.25, Math.min(1.25, Math.min((cw - 40) / (x1 - x0), (ch - 40) / (y1 - y0))));
+    this.view = { k, x: (cw - (x1 - x0) * k) / 2 - x0 * k, y: (ch - (y1 - y0) * k) / 2 - y0 * k };
+    this.applyView();
+  }
+
+  zoom(factor, cx, cy) {
+    const r = this.canvas.getBoundingClientRect();
+    if (cx === undefined) { cx = r.width / 2; cy = r.height / 2; }
+    const k = Math.max(0.2, Math.min(3, this.view.k * factor));
+    const wx = (cx - this.view.x) / this.view.k, wy = (cy - this.view.y) / this.view.k;
+    this.view = { k, x: cx - wx * k, y: cy - wy * k };
+    this.applyView();
+  }
+
+  toWorld(clientX, clientY) {
+    const r = this.canvas.getBoundingClientRect();
+    return [(clientX - r.left - this.view.x) / this.view.k, (clientY - r.top - this.view.y) / this.view.k];
+  }
+
+  refreshSelection() {
+    for (const [id, e] of this.nodeEls) e.classList.toggle("selected", this.sel.has(id));
+    this.annEl.querySelectorAll(".wf-annotation").forEach((e) => e.classList.toggle("selected", Number(e.dataset.index) === this.selAnn));
+    this.updateToolbar();
+    if (this.sel.size === 1) this.output.show([...this.sel][0]);
+  }
+
+  select(ids, add = false) {
+    if (!add) this.sel.clear();
+    for (const id of ids) this.sel.add(id);
+    this.selConn = null;
+    if (!add) this.selAnn = null;
+    this.refreshSelection();
+    this.renderLinks();
+  }
+
+  // --------------------------------------------------------------------------- repository
+
+  renderRepository() {
+    const q = document.getElementById("repo-search").value.trim();
+    const tree = document.getElementById("repo-tree");
+    tree.replaceChildren();
+    const nodes = Object.values(this.types);
+    const item = (n) => {
+      const e = el("div", { class: "repo-node", draggable: "true", title: `${n.name} (${n.type})\n${n.description || ""}`.trim(), dataset: { type: n.type } },
+        el("span", { class: `mini ${catClass(n.category)}` }, el("img", { src: iconUrl(n.category), alt: "" })),
+        el("span", { class: "rn-name", text: n.name }));
+      e.addEventListener("dragstart", (ev) => {
+        ev.dataTransfer.setData("application/x-knitflow-node", n.type);
+        ev.dataTransfer.setData("text/plain", n.type);
+        ev.dataTransfer.effectAllowed = "copy";
+      });
+      e.addEventListener("dblclick", () => this.addFromRepository(n.type));
+      return e;
+    };
+    if (q) {
+      const scored = nodes.map((n) => [Math.max(fuzzyScore(q, n.name), 0.8 * Math.max(0, ...n.keywords.map((k) => fuzzyScore(q, k))), 0.6 * fuzzyScore(q, n.type), 0.3 * fuzzyScore(q, n.category)), n])
+        .filter(([s]) => s > 0).sort((a, b) => b[0] - a[0]);
+      if (!scored.length) tree.append(el("div", { class: "repo-empty", text: "No node matches." }));
+      for (const [, n] of scored) tree.append(item(n));
+      return;
+    }
+    const order = this.catalog.categories;
+    const byCat = {};
+    for (const n of nodes) (byCat[n.category] = byCat[n.category] || []).push(n);
+    for (const cat of [...order, ...Object.keys(byCat).filter((c) => !order.includes(c))]) {
+      if (!byCat[cat]) continue;
+      const d = el("details", { class: "repo-cat", open: true, dataset: { category: cat } }, el("summary", { text: `${cat} (${byCat[cat].length})` }));
+      for (const n of byCat[cat].sort((a, b) => a.name.localeCompare(b.name))) d.append(item(n));
+      tree.append(d);
+    }
+  }
+
+  async addFromRepository(type, pos) {
+    if (!this.path) { toast("Open or create a workflow first", "error"); return; }
+    const info = this.types[type];
+    const newId = Math.max(0, ...this.doc.nodes.map((n) => n.id)) + 1;
+    let position = pos;
+    const commands = [];
+    const pred = this.sel.size === 1 ? this.entry([...this.sel][0]) : null;
+    if (!position) {
+      if (pred && pred.position) position = [pred.position[0] + 150, pred.position[1]];
+      else {
+        const r = this.canvas.getBoundingClientRect();
+        position = this.toWorld(r.left + r.width / 2, r.top + r.height / 2).map(snap);
+      }
+    }
+    commands.push({ op: "add_node", type, position, id: newId });
+    if (!pos && pred) {
+      // double click with one node selected: connect it, as KNIME does
+      const pi = this.types[pred.type];
+      if (pi && info) {
+        outer: for (let o = 0; o < pi.outputs.length; o++) {
+          for (let i = 0; i < info.inputs.length; i++) {
+            if ((this.compatible[pi.outputs[o].type] || []).includes(info.inputs[i].type)) {
+              commands.push({ op: "connect", source: pred.id, source_port: o + 1, dest: newId, dest_port: i + 1 });
+              break outer;
+            }
+          }
+        }
+      }
+    }
+    try {
+      await this.command(commands.length === 1 ? { ...commands[0], label: `add ${info ? info.name : type}` } : { op: "batch", commands, label: `add ${info ? info.name : type}` });
+      this.select([newId]);
+    } catch { /* shown */ }
+  }
+
+  // ---------------------------------------------------------------------------- interaction
+
+  bindUi() {
+    const $ = (id) => document.getElementById(id);
+    $("btn-save").onclick = () => this.save();
+    $("btn-workflow").onclick = () => this.workflowDialog();
+    $("btn-undo").onclick = () => this.undo(false);
+    $("btn-redo").onclick = () => this.undo(true);
+    $("btn-exec").onclick = () => this.execute([...this.sel]);
+    $("btn-exec-all").onclick = () => this.execute(null);
+    $("btn-cancel").onclick = () => this.cancel();
+    $("btn-reset").onclick = () => this.reset([...this.sel]);
+    $("btn-configure").onclick = () => this.sel.size === 1 && this.openDialog([...this.sel][0]);
+    $("btn-zoom-in").onclick = () => this.zoom(1.2);
+    $("btn-zoom-out").onclick = () => this.zoom(1 / 1.2);
+    $("btn-fit").onclick = () => this.fit();
+    $("btn-minimap").onclick = () => this.toggleMinimap();
+    $("btn-annotation").onclick = () => this.addAnnotation();
+    $("btn-new").onclick = () => this.newWorkflow();
+    $("repo-search").addEventListener("input", () => this.renderRepository());
+    $("repo-search").addEventListener("keydown", (e) => {
+      if (e.key === "Enter") { const first = document.querySelector("#repo-tree .repo-node"); if (first) this.addFromRepository(first.dataset.type); }
+      e.stopPropagation();
+    });
+    const cv = this.canvas;
+    cv.addEventListener("dragover", (e) => { e.preventDefault(); e.dataTransfer.dropEffect = "copy"; });
+    cv.addEventListener("drop", (e) => {
+      e.preventDefault();
+      const type = e.dataTransfer.getData("application/x-knitflow-node") || e.dataTransfer.getData("text/plain");
+      if (!type || !this.types[type]) return;
+      const [x, y] = this.toWorld(e.clientX, e.clientY);
+      this.addFromRepository(type, [snap(x - 16), snap(y - 16)]);
+    });
+    cv.addEventListener("mousedown", (e) => this.onCanvasDown(e));
+    cv.addEventListener("dblclick", (e) => this.onDoubleClick(e));
+    cv.addEventListener("wheel", (e) => {
+      e.preventDefault();
+      if (e.ctrlKey || e.metaKey) {
+        const r = cv.getBoundingClientRect();
+        this.zoom(Math.exp(-e.deltaY * 0.0025), e.clientX - r.left, e.clientY - r.top);
+      } else {
+        this.view.x -= e.deltaX;
+        this.view.y -= e.deltaY;
+        this.applyView();
+      }
+    }, { passive: false });
+    this.minimap.addEventListener("mousedown", (e) => {
+      e.stopPropagation();
+      const move = (ev) => {
+        const r = this.minimap.getBoundingClientRect();
+        const { x0, y0, s } = this.mmTransform;
+        const wx = (ev.clientX - r.left) / s + x0, wy = (ev.clientY - r.top) / s + y0;
+        this.view.x = cv.clientWidth / 2 - wx * this.view.k;
+        this.view.y = cv.clientHeight / 2 - wy * this.view.k;
+        this.applyView();
+      };
+      move(e);
+      const up = () => { window.removeEventListener("mousemove", move); window.removeEventListener("mouseup", up); };
+      window.addEventListener("mousemove", move);
+      window.addEventListener("mouseup", up);
+    });
+    window.addEventListener("keydown", (e) => this.onKey(e));
+    window.addEventListener("hashchange", () => {
+      const want = decodeURIComponent((location.hash.match(/wf=([^&]+)/) || [])[1] || "");
+      if (want && want !== this.path) this.open(want);
+    });
+    window.addEventListener("resize", () => this.renderMinimap());
+    window.addEventListener("beforeunload", (e) => { if (this.dirty) { e.preventDefault(); e.returnValue = ""; } });
+    const splitter = $("splitter");
+    splitter.addEventListener("mousedown", (e) => {
+      e.preventDefault();
+      const out = $("output");
+      const start = e.clientY, h0 = out.offsetHeight;
+      const move = (ev) => { out.style.height = `${Math.max(60, h0 - (ev.clientY - start))}px`; this.renderMinimap(); };
+      const up = () => { window.removeEventListener("mousemove", move); window.removeEventListener("mouseup", up); };
+      window.addEventListener("mousemove", move);
+      window.addEventListener("mouseup", up);
+    });
+  }
+
+  toggleMinimap() {
+    this.showMinimap = !this.showMinimap;
+    localStorage.setItem("knitflow.minimap", this.showMinimap ? "1" : "0");
+    this.updateToolbar();
+    this.renderMinimap();
+  }
+
+  onCanvasDown(e) {
+    if (!this.doc) return;
+    this.hideTooltip();
+    const target = e.target;
+    if (target.closest("input, textarea, select")) return;
+    this.canvas.focus({ preventScroll: true });
+    if (e.button === 1 || (e.button === 0 && (e.altKey || this.spaceDown))) return this.startPan(e);
+    if (e.button !== 0) return;
+    const port = target.closest(".port");
+    const nodeEl = target.closest(".node");
+    if (port && port.classList.contains("out")) return this.startConnect(e, nodeEl, port);
+    if (port && port.classList.contains("in")) return this.startReconnect(e, nodeEl, port);
+    if (nodeEl && !target.closest(".node-annotation textarea, .node-name input")) return this.startNodeDrag(e, Number(nodeEl.dataset.id));
+    if (target.closest(".wf-annotation")) return;
+    this.startRubber(e);
+  }
+
+  startPan(e) {
+    e.preventDefault();
+    const sx = e.clientX, sy = e.clientY, vx = this.view.x, vy = this.view.y;
+    this.canvas.classList.add("panning");
+    const move = (ev) => { this.view.x = vx + ev.clientX - sx; this.view.y = vy + ev.clientY - sy; this.applyView(); };
+    const up = () => { this.canvas.classList.remove("panning"); window.removeEventListener("mousemove", move); window.removeEventListener("mouseup", up); };
+    window.addEventListener("mousemove", move);
+    window.addEventListener("mouseup", up);
+  }
+
+  startNodeDrag(e, id) {
+    e.preventDefault();
+    if (e.shiftKey || e.ctrlKey || e.metaKey) {
+      if (this.sel.has(id)) this.sel.delete(id); else this.sel.add(id);
+      this.selConn = null;
+      this.refreshSelection();
+      return;
+    }
+    if (!this.sel.has(id)) this.select([id]);
+    else this.output.show(id);
+    const moving = [...this.sel].map((n) => [n, this.entry(n), [...(this.entry(n).position || [0, 0])]]);
+    const sx = e.clientX, sy = e.clientY;
+    let moved = false;
+    const move = (ev) => {
+      const dx = (ev.clientX - sx) / this.view.k, dy = (ev.clientY - sy) / this.view.k;
+      if (!moved && Math.abs(dx) + Math.abs(dy) < 3) return;
+      moved = true;
+      for (const [n, entry, p0] of moving) {
+        entry.position = [snap(p0[0] + dx), snap(p0[1] + dy)];
+        const ne = this.nodeEls.get(n);
+        ne.style.left = `${entry.position[0]}px`;
+        ne.style.top = `${entry.position[1]}px`;
+      }
+      this.renderLinks();
+    };
+    const up = () => {
+      window.removeEventListener("mousemove", move);
+      window.removeEventListener("mouseup", up);
+      if (!moved) return;
+      const positions = Object.fromEntries(moving.map(([n, entry]) => [n, entry.position]));
+      this.command({ op: "move", positions, label: moving.length > 1 ? "move nodes" : "move node" }).catch(() => this.reload());
+    };
+    window.addEventListener("mousemove", move);
+    window.addEventListener("mouseup", up);
+  }
+
+  startRubber(e) {
+    e.preventDefault();
+    const rubber = document.getElementById("rubber");
+    const r = this.canvas.getBoundingClientRect();
+    const sx = e.clientX - r.left, sy = e.clientY - r.top;
+    const add = e.shiftKey || e.ctrlKey || e.metaKey;
+    const before = new Set(add ? this.sel : []);
+    let moved = false;
+    const move = (ev) => {
+      const cx = ev.clientX - r.left, cy = ev.clientY - r.top;
+      if (!moved && Math.abs(cx - sx) + Math.abs(cy - sy) < 4) return;
+      moved = true;
+      const x = Math.min(sx, cx), y = Math.min(sy, cy), w = Math.abs(cx - sx), h = Math.abs(cy - sy);
+      Object.assign(rubber.style, { left: `${x}px`, top: `${y}px`, width: `${w}px`, height: `${h}px` });
+      rubber.hidden = false;
+      const [wx0, wy0] = [(x - this.view.x) / this.view.k, (y - this.view.y) / this.view.k];
+      const [wx1, wy1] = [(x + w - this.view.x) / this.view.k, (y + h - this.view.y) / this.view.k];
+      this.sel = new Set(before);
+      for (const n of this.doc.nodes) {
+        const [nx, ny] = n.position || [0, 0];
+        if (nx + 32 >= wx0 && nx <= wx1 && ny + 32 >= wy0 && ny <= wy1) this.sel.add(n.id);
+      }
+      this.refreshSelection();
+    };
+    const up = () => {
+      window.removeEventListener("mousemove", move);
+      window.removeEventListener("mouseup", up);
+      rubber.hidden = true;
+      if (!moved) {
+        if (!add) { this.sel.clear(); this.selConn = null; this.selAnn = null; this.refreshSelection(); this.renderLinks(); }
+      }
+    };
+    window.addEventListener("mousemove", move);
+    window.addEventListener("mouseup", up);
+  }
+
+  portTypeOf(entry, side, port) {
+    if (port === 0) return "variables";
+    const info = this.types[entry.type];
+    const list = info ? (side === "out" ? info.outputs : info.inputs) : [];
+    return list[port - 1] ? list[port - 1].type : null;
+  }
+
+  // KNIME's rule: types fit and no cycle; the server checks again
+  wouldCycle(source, dest) {
+    if (source === dest) return true;
+    const out = {};
+    for (const c of this.doc.connections) (out[c.source] = out[c.source] || []).push(c.dest);
+    const stack = [dest], seen = new Set();
+    while (stack.length) {
+      const n = stack.pop();
+      if (n === source) return true;
+      if (seen.has(n)) continue;
+      seen.add(n);
+      stack.push(...(out[n] || []));
+    }
+    return false;
+  }
+
+  startConnect(e, nodeEl, portEl, fixedTarget = null) {
+    e.preventDefault();
+    e.stopPropagation();
+    const source = Number(nodeEl.dataset.id);
+    const sourcePort = Number(portEl.dataset.port);
+    const entry = this.entry(source);
+    const outType = this.portTypeOf(entry, "out", sourcePort);
+    const accepts = this.compatible[outType] || [];
+    this.canvas.classList.add("connecting");
+    this.canvas.classList.toggle("from-var", sourcePort === 0);
+    for (const p of this.nodesEl.querySelectorAll(".port.in")) {
+      const dest = Number(p.closest(".node").dataset.id);
+      const ok = accepts.includes(p.dataset.type) && !this.wouldCycle(source, dest);
+      p.classList.toggle("ok", ok);
+      p.classList.toggle("incompatible", !ok);
+    }
+    const [sx, sy] = portCenter(entry, this.types[entry.type], "out", sourcePort);
+    const findTarget = (ev) => {
+      const hit = document.elementFromPoint(ev.clientX, ev.clientY);
+      let port = hit && hit.closest(".port.in");
+      if (!port && hit && hit.closest(".node-body")) {
+        // dropped on a node: its first compatible free input port, else its first compatible one
+        const ne = hit.closest(".node");
+        const ports = [...ne.querySelectorAll(".port.in.ok:not(.var)")];
+        const taken = new Set(this.doc.connections.filter((c) => c.dest === Number(ne.dataset.id)).map((c) => c.dest_port));
+        port = ports.find((p) => !taken.has(Number(p.dataset.port))) || ports[0] || null;
+      }
+      return port;
+    };
+    let current = null;
+    const move = (ev) => {
+      const [wx, wy] = this.toWorld(ev.clientX, ev.clientY);
+      const port = findTarget(ev);
+      if (current && current !== port) current.classList.remove("target");
+      current = port;
+      if (port) port.classList.add("target");
+      this.tempLink.setAttribute("d", bezier(sx, sy, wx, wy));
+      this.tempLink.classList.toggle("bad", !!port && port.classList.contains("incompatible"));
+    };
+    const up = async (ev) => {
+      window.removeEventListener("mousemove", move);
+      window.removeEventListener("mouseup", up);
+      const port = fixedTarget || findTarget(ev);
+      this.canvas.classList.remove("connecting", "from-var");
+      this.tempLink.setAttribute("d", "");
+      for (const p of this.nodesEl.querySelectorAll(".port.in")) p.classList.remove("ok", "incompatible", "target");
+      if (!port) return;
+      const dest = Number(port.closest(".node").dataset.id);
+      const destPort = Number(port.dataset.port);
+      const inType = port.dataset.type;
+      if (!accepts.includes(inType)) {
+        const ot = this.portTypes[outType] || {}, it = this.portTypes[inType] || {};
+        toast(`Incompatible ports: a ${ot.label || outType} output cannot feed a ${it.label || inType} input`, "error");
+        return;
+      }
+      if (this.wouldCycle(source, dest)) {
+        toast("Refused: this connection would create a cycle", "error");
+        return;
+      }
+      try { await this.command({ op: "connect", source, source_port: sourcePort, dest, dest_port: destPort, label: "connect" }); } catch { /* shown */ }
+    };
+    window.addEventListener("mousemove", move);
+    window.addEventListener("mouseup", up);
+    move(e);
+  }
+
+  startReconnect(e, nodeEl, portEl) {
+    // dragging from a connected input port detaches its connection and lets it be dropped elsewhere
+    e.preventDefault();
+    e.stopPropagation();
+    const dest = Number(nodeEl.dataset.id), destPort = Number(portEl.dataset.port);
+    const conn = this.doc.connections.find((c) => c.dest === dest && c.dest_port === destPort);
+    if (!conn) return;
+    const srcEl = this.nodeEls.get(conn.source);
+    const srcPort = srcEl && srcEl.querySelector(`.port.out[data-port="${conn.source_port}"]`);
+    if (!srcPort) return;
+    const sx = e.clientX, sy = e.clientY;
+    let started = false;
+    const move = (ev) => {
+      if (started || Math.abs(ev.clientX - sx) + Math.abs(ev.clientY - sy) < 6) return;
+      started = true;
+      window.removeEventListener("mousemove", move);
+      window.removeEventListener("mouseup", up);
+      const key = `${conn.source}:${conn.source_port} -> ${conn.dest}:${conn.dest_port}`;
+      this.command({ op: "disconnect", connection: key, label: "disconnect" }).then(() => {
+        const ne = this.nodeEls.get(conn.source);
+        const pe = ne && ne.querySelector(`.port.out[data-port="${conn.source_port}"]`);
+        if (ne && pe) this.startConnect(ev, ne, pe);
+      }).catch(() => {});
+    };
+    const up = () => { window.removeEventListener("mousemove", move); window.removeEventListener("mouseup", up); };
+    window.addEventListener("mousemove", move);
+    window.addEventListener("mouseup", up);
+  }
+
+  onAnnotationDown(e, index, elAnn) {
+    if (e.button !== 0 || e.target.tagName === "TEXTAREA") return;
+    e.stopPropagation();
+    e.preventDefault();
+    this.sel.clear();
+    this.selConn = null;
+    this.selAnn = index;
+    this.refreshSelection();
+    this.renderLinks();
+    const a = this.doc.annotations[index];
+    const resize = e.target.classList.contains("resize");
+    const b0 = [...a.bounds];
+    const sx = e.clientX, sy = e.clientY;
+    let moved = false;
+    const move = (ev) => {
+      const dx = (ev.clientX - sx) / this.view.k, dy = (ev.clientY - sy) / this.view.k;
+      if (!moved && Math.abs(dx) + Math.abs(dy) < 3) return;
+      moved = true;
+      a.bounds = resize ? [b0[0], b0[1], Math.max(40, snap(b0[2] + dx)), Math.max(20, snap(b0[3] + dy))] : [snap(b0[0] + dx), snap(b0[1] + dy), b0[2], b0[3]];
+      Object.assign(elAnn.style, { left: `${a.bounds[0]}px`, top: `${a.bounds[1]}px`, width: `${a.bounds[2]}px`, height: `${a.bounds[3]}px` });
+    };
+    const up = () => {
+      window.removeEventListener("mousemove", move);
+      window.removeEventListener("mouseup", up);
+      if (moved) this.command({ op: "move", annotations: { [index]: a.bounds }, label: resize ? "resize annotation" : "move annotation" }).catch(() => this.reload());
+    };
+    window.addEventListener("mousemove", move);
+    window.addEventListener("mouseup", up);
+  }
+
+  editAnnotation(index, elAnn) {
+    const a = this.doc.annotations[index];
+    const ta = el("textarea", { class: "ann-editor" });
+    ta.value = a.text;
+    elAnn.replaceChildren(ta);
+    ta.focus();
+    const done = (save) => {
+      if (save && ta.value !== a.text) this.command({ op: "edit_annotation", index, text: ta.value, label: "edit annotation" }).catch(() => {});
+      else this.renderAnnotations();
+    };
+    ta.addEventListener("keydown", (ev) => {
+      ev.stopPropagation();
+      if (ev.key === "Escape") done(false);
+      if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) done(true);
+    });
+    ta.addEventListener("blur", () => done(true), { once: true });
+    ta.addEventListener("mousedown", (ev) => ev.stopPropagation());
+  }
+
+  async addAnnotation() {
+    if (!this.doc) return;
+    const r = this.canvas.getBoundingClientRect();
+    const [x, y] = this.toWorld(r.left + 40, r.top + 40);
+    try {
+      const res = await this.command({ op: "add_annotation", text: "New annotation", bounds: [snap(x), snap(y), 220, 80], label: "add annotation" });
+      this.selAnn = res.annotation;
+      this.sel.clear();
+      this.refreshSelection();
+      const e = this.annEl.querySelector(`.wf-annotation[data-index="${res.annotation}"]`);
+      if (e) this.editAnnotation(res.annotation, e);
+    } catch { /* shown */ }
+  }
+
+  onDoubleClick(e) {
+    const nodeEl = e.target.closest(".node");
+    if (!nodeEl) return;
+    const id = Number(nodeEl.dataset.id);
+    if (e.target.closest(".node-name")) return this.rename(id);
+    if (e.target.closest(".node-annotation")) return this.editNodeAnnotation(id);
+    if (e.target.closest(".node-body")) return this.openDialog(id);
+  }
+
+  rename(id) {
+    const ne = this.nodeEls.get(id);
+    const entry = this.entry(id);
+    if (!ne || !entry) return;
+    const label = ne.querySelector(".node-name");
+    const info = this.types[entry.type];
+    const input = el("input", { type: "text", value: entry.name || (info ? info.name : entry.type), class: "rename-input" });
+    label.replaceChildren(input);
+    label.style.overflow = "visible";
+    input.focus();
+    input.select();
+    let finished = false;
+    const done = (save) => {
+      if (finished) return;
+      finished = true;
+      const value = input.value.trim();
+      const dflt = info ? info.name : entry.type;
+      if (save && value !== (entry.name || dflt)) this.command({ op: "rename", node: id, name: value === dflt ? null : value, label: "rename" }).catch(() => this.renderNodes());
+      else this.renderNodes();
+    };
+    input.addEventListener("keydown", (ev) => {
+      ev.stopPropagation();
+      if (ev.key === "Enter") done(true);
+      if (ev.key === "Escape") done(false);
+    });
+    input.addEventListener("blur", () => done(true));
+    input.addEventListener("mousedown", (ev) => ev.stopPropagation());
+  }
+
+  editNodeAnnotation(id) {
+    const ne = this.nodeEls.get(id);
+    const entry = this.entry(id);
+    if (!ne || !entry) return;
+    const box = ne.querySelector(".node-annotation");
+    const ta = el("textarea", { rows: 3 });
+    ta.value = entry.annotation || "";
+    box.replaceChildren(ta);
+    ta.focus();
+    let finished = false;
+    const done = (save) => {
+      if (finished) return;
+      finished = true;
+      if (save && ta.value.trim() !== (entry.annotation || "")) this.command({ op: "set_node_annotation", node: id, text: ta.value, label: "edit node label" }).catch(() => this.renderNodes());
+      else this.renderNodes();
+    };
+    ta.addEventListener("keydown", (ev) => {
+      ev.stopPropagation();
+      if (ev.key === "Escape") done(false);
+      if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); done(true); }
+    });
+    ta.addEventListener("blur", () => done(true));
+    ta.addEventListener("mousedown", (ev) => ev.stopPropagation());
+  }
+
+  async openDialog(id) {
+    if (this.dialog) return;
+    let data;
+    try {
+      data = await api("GET", `/api/workflow/node?path=${encodeURIComponent(this.path)}&id=${id}`);
+    } catch (e) { toast(e.message, "error"); return; }
+    this.dialog = new NodeDialog(this, data);
+  }
+
+  workflowDialog() {
+    // name, description and workflow variables (the values `--set NAME=VALUE` overrides)
+    if (!this.doc || this.dialog) return;
+    const backdrop = document.getElementById("dialog-backdrop");
+    const name = el("input", { type: "text", id: "wf-name", value: this.doc.name });
+    const desc = el("textarea", { id: "wf-description" });
+    desc.value = this.doc.description || "";
+    const rows = el("tbody");
+    const addRow = (k = "", v = "") => {
+      const tr = el("tr", {}, el("td", {}, el("input", { type: "text", class: "var-name", value: k })),
+        el("td", {}, el("input", { type: "text", class: "var-value", value: typeof v === "string" ? v : JSON.stringify(v) })),
+        el("td", {}, el("button", { text: "✕", onclick: () => tr.remove() })));
+      rows.append(tr);
+    };
+    for (const [k, v] of Object.entries(this.doc.variables || {})) addRow(k, v);
+    const msg = el("span", { class: "msg" });
+    const close = () => { backdrop.hidden = true; backdrop.replaceChildren(); this.dialog = null; };
+    const apply = async () => {
+      const variables = {};
+      for (const tr of rows.querySelectorAll("tr")) {
+        const k = tr.querySelector(".var-name").value.trim();
+        const raw = tr.querySelector(".var-value").value;
+        if (!k) continue;
+        variables[k] = /^(true|false|-?\d+(\.\d+)?([eE][-+]?\d+)?)$/.test(raw.trim()) ? JSON.parse(raw.trim()) : raw;
+      }
+      try {
+        await this.command({ op: "set_workflow", name: name.value, description: desc.value, variables, label: "workflow settings" });
+        close();
+        this.renderAll();
+      } catch (e) { msg.textContent = e.message; }
+    };
+    const root = el("div", { class: "dialog", role: "dialog", "aria-label": "Workflow settings" },
+      el("header", {}, el("span", { class: "title", text: "Workflow" }), el("span", { class: "sub", text: this.path })),
+      el("div", { class: "dlg-body" },
+        el("div", { class: "field" }, el("label", { for: "wf-name", text: "Name" }), el("div", { class: "row" }, name)),
+        el("div", { class: "field" }, el("label", { for: "wf-description", text: "Description" }), el("div", { class: "row" }, desc)),
+        el("div", { class: "field" }, el("label", { text: "Workflow variables" }),
+          el("table", { class: "vars" }, el("thead", {}, el("tr", {}, el("th", { text: "Name" }), el("th", { text: "Default value" }), el("th"))), rows),
+          el("button", { text: "+ Add variable", onclick: () => addRow() }),
+          el("div", { class: "help", text: "Referenced in settings as ${name}; `knitflow run --set name=value` overrides them." }))),
+      el("footer", {}, msg, el("button", { text: "Cancel", onclick: close }), el("button", { class: "primary", text: "OK", onclick: apply })));
+    root.addEventListener("keydown", (e) => { e.stopPropagation(); if (e.key === "Escape") close(); });
+    backdrop.replaceChildren(root);
+    backdrop.hidden = false;
+    this.dialog = { close };
+    name.focus();
+  }
+
+  removeSelection() {
+    const nodes = [...this.sel];
+    const connections = this.selConn ? [this.selConn.replace("->", " -> ")] : [];
+    const annotations = this.selAnn !== null ? [this.selAnn] : [];
+    if (!nodes.length && !connections.length && !annotations.length) return;
+    this.sel.clear();
+    this.selConn = null;
+    this.selAnn = null;
+    this.command({ op: "remove", nodes, connections, annotations, label: nodes.length ? `delete ${nodes.length} node${nodes.length > 1 ? "s" : ""}` : "delete" }).catch(() => {});
+  }
+
+  copySelection() {
+    if (!this.sel.size) return;
+    const ids = new Set(this.sel);
+    const nodes = this.doc.nodes.filter((n) => ids.has(n.id)).map((n) => JSON.parse(JSON.stringify(n)));
+    const connections = this.doc.connections.filter((c) => ids.has(c.source) && ids.has(c.dest));
+    this.clipboard = { nodes, connections };
+    this.pasteCount = 0;
+    try { localStorage.setItem("knitflow.clipboard", JSON.stringify(this.clipboard)); } catch { /* full */ }
+    toast(`Copied ${nodes.length} node${nodes.length > 1 ? "s" : ""}`, "info", 1200);
+  }
+
+  async paste() {
+    let clip = this.clipboard;
+    if (!clip) { try { clip = JSON.parse(localStorage.getItem("knitflow.clipboard") || "null"); } catch { clip = null; } }
+    if (!clip || !clip.nodes.length || !this.path) return;
+    this.pasteCount += 1;
+    const off = 40 * this.pasteCount;
+    try {
+      const res = await this.command({ op: "paste", nodes: clip.nodes, connections: clip.connections, offset: [off, off], label: "paste" });
+      this.select(Object.values(res.nodes).map(Number));
+    } catch { /* shown */ }
+  }
+
+  onKey(e) {
+    if (this.dialog) return;
+    const tag = (e.target.tagName || "").toLowerCase();
+    if (["input", "textarea", "select"].includes(tag)) return;
+    const ctrl = e.ctrlKey || e.metaKey;
+    const key = e.key;
+    const sel = [...this.sel];
+    if (key === " ") { this.spaceDown = true; window.addEventListener("keyup", () => { this.spaceDown = false; }, { once: true }); }
+    let handled = true;
+    if (ctrl && key.toLowerCase() === "s") this.save();
+    else if (ctrl && key.toLowerCase() === "z" && !e.shiftKey) this.undo(false);
+    else if (ctrl && (key.toLowerCase() === "y" || (key.toLowerCase() === "z" && e.shiftKey))) this.undo(true);
+    else if (ctrl && key.toLowerCase() === "c") this.copySelection();
+    else if (ctrl && key.toLowerCase() === "x") { this.copySelection(); this.removeSelection(); }
+    else if (ctrl && key.toLowerCase() === "v") this.paste();
+    else if (ctrl && key.toLowerCase() === "a") { if (this.doc) this.select(this.doc.nodes.map((n) => n.id)); }
+    else if (ctrl && key.toLowerCase() === "m") this.toggleMinimap();
+    else if (ctrl && (key === "2" || key === "0")) this.fit();
+    else if (ctrl && (key === "=" || key === "+")) this.zoom(1.2);
+    else if (ctrl && key === "-") this.zoom(1 / 1.2);
+    else if (key === "F6" && sel.length === 1) this.openDialog(sel[0]);
+    else if (key === "F7" && e.shiftKey) this.execute(null);
+    else if (key === "F7") { if (sel.length) this.execute(sel); }
+    else if (key === "F8") this.reset(e.shiftKey ? null : sel.length ? sel : null);
+    else if (key === "F9") this.cancel();
+    else if (key === "F2" && e.shiftKey && sel.length === 1) this.rename(sel[0]);
+    else if (key === "F2" && sel.length === 1) this.editNodeAnnotation(sel[0]);
+    else if (key === "Delete" || key === "Backspace") this.removeSelection();
+    else if (key === "Escape") this.select([]);
+    else handled = false;
+    if (handled) e.preventDefault();
+  }
+}
+
+const app = new App();
+window.knitflow = app;
+app.start().catch((e) => { console.error(e); toast(`Editor failed to start: ${e.message}`, "error", 20000); });

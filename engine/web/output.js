@@ -1,0 +1,182 @@
+// The node output viewer: a tab per output port, a Flow Variables tab, paged and sortable tables.
+import { api, el, fmtValue, portSvg } from "./common.js";
+
+const PAGE = 100;
+const COLS = 60;
+
+export class OutputView {
+  constructor(app) {
+    this.app = app;
+    this.tabs = document.getElementById("output-tabs");
+    this.body = document.getElementById("output-body");
+    this.node = null;
+    this.port = 1;
+    this.offset = 0;
+    this.colOffset = 0;
+    this.sort = null;
+    this.desc = false;
+    this.seq = 0;
+  }
+
+  show(nodeId) {
+    if (nodeId !== this.node) {
+      this.node = nodeId;
+      this.port = 1;
+      this.resetPaging();
+    }
+    this.render();
+  }
+
+  resetPaging() {
+    this.offset = 0;
+    this.colOffset = 0;
+    this.sort = null;
+    this.desc = false;
+  }
+
+  refreshIfShowing(nodeId) {
+    if (this.node !== null && (nodeId === undefined || nodeId === this.node)) this.render();
+  }
+
+  render() {
+    const app = this.app;
+    this.tabs.replaceChildren();
+    if (this.node === null || !app.doc) {
+      this.body.replaceChildren(el("div", { class: "placeholder", text: "Select a node to see its output." }));
+      return;
+    }
+    const entry = app.entry(this.node);
+    if (!entry) {
+      this.node = null;
+      this.render();
+      return;
+    }
+    const info = app.types[entry.type];
+    const outs = info ? info.outputs : [];
+    if (this.port > outs.length) this.port = outs.length ? 1 : 0;
+    outs.forEach((p, i) => {
+      const t = el("div", { class: "tab" + (this.port === i + 1 ? " active" : ""), dataset: { port: String(i + 1) },
+        onclick: () => { this.port = i + 1; this.resetPaging(); this.render(); } });
+      const icon = el("span", { class: "pt", html: portSvg(app.portTypes[p.type], false) });
+      t.append(icon, `${i + 1}: ${p.name}`);
+      this.tabs.append(t);
+    });
+    this.tabs.append(el("div", { class: "tab" + (this.port === 0 ? " active" : ""), dataset: { port: "0" },
+      onclick: () => { this.port = 0; this.render(); } }, el("span", { class: "pt", html: portSvg(app.portTypes.variables, false) }), "Flow Variables"));
+    this.load();
+  }
+
+  async load() {
+    const app = this.app;
+    const seq = ++this.seq;
+    delete this.body.dataset.node;
+    const st = app.statuses[this.node] || {};
+    if (st.state !== "executed") {
+      const msg = st.state === "idle" ? "Configure the node first." : st.state === "executing" || st.state === "queued"
+        ? "Output is available after execution." : "Execute the node first.";
+      this.body.replaceChildren(el("div", { class: "placeholder", text: msg }));
+      return;
+    }
+    const params = new URLSearchParams({ path: app.path, id: this.node, port: this.port, offset: this.offset,
+      limit: PAGE, col_offset: this.colOffset, col_limit: COLS });
+    if (this.sort) { params.set("sort", this.sort); params.set("desc", this.desc ? "true" : "false"); }
+    let data;
+    try {
+      data = await api("GET", "/api/workflow/port?" + params);
+    } catch (e) {
+      if (seq === this.seq) this.body.replaceChildren(el("div", { class: "placeholder", text: e.message }));
+      return;
+    }
+    if (seq !== this.seq) return;
+    const parts = [];
+    if (data.kind === "none") parts.push(el("div", { class: "placeholder", text: data.message }));
+    else if (data.kind === "variables") parts.push(this.variablesTable(data.variables));
+    else if (data.kind === "model") parts.push(el("pre", { class: "model", text: `${data.model_kind}\n\n${data.summary || ""}` }));
+    else if (data.kind === "object") parts.push(el("pre", { class: "model", text: data.summary }));
+    if (data.kind === "view" || (data.kind === "table" && data.image !== undefined)) {
+      if (data.title) parts.push(el("div", { class: "pager", text: data.title }));
+      if (data.image) {
+        const src = `/api/workflow/image?path=${encodeURIComponent(app.path)}&id=${this.node}&port=${this.port}&t=${Date.now()}`;
+        parts.push(el("img", { class: "view-img", src, alt: data.title || "view" }));
+      }
+    }
+    if (data.kind === "table") parts.push(...this.table(data));
+    this.body.replaceChildren(...parts);
+    this.body.dataset.node = String(this.node);
+    this.body.dataset.port = String(this.port);
+  }
+
+  variablesTable(vars) {
+    const t = el("table", { class: "data vars-table" });
+    t.append(el("thead", {}, el("tr", {}, el("th", { text: "Name" }), el("th", { text: "Type" }), el("th", { text: "Value" }))));
+    const tb = el("tbody");
+    for (const v of vars) tb.append(el("tr", {}, el("td", { text: v.name }), el("td", { text: v.type }), el("td", { text: fmtValue(v.value) })));
+    t.append(tb);
+    return vars.length ? t : el("div", { class: "placeholder", text: "No flow variables." });
+  }
+
+  table(data) {
+    const nrows = data.row_ids.length;
+    const first = nrows ? data.offset + 1 : 0;
+    const last = data.offset + nrows;
+    const c0 = data.col_offset + 1;
+    const c1 = data.col_offset + data.columns.length;
+    const pager = el("div", { class: "pager" },
+      el("button", { text: "◀", title: "Previous rows", disabled: data.offset <= 0 || undefined,
+        onclick: () => { this.offset = Math.max(0, this.offset - PAGE); this.load(); } }),
+      el("span", { class: "rows-info", text: `Rows ${first}–${last} of ${data.total_rows}` }),
+      el("button", { text: "▶", title: "Next rows", disabled: last >= data.total_rows || undefined,
+        onclick: () => { this.offset += PAGE; this.load(); } }),
+      el("span", { text: "·" }),
+      el("span", { text: `${data.total_columns} column${data.total_columns === 1 ? "" : "s"}` }));
+    if (data.total_columns > COLS) {
+      pager.append(
+        el("button", { text: "◀", title: "Previous columns", disabled: data.col_offset <= 0 || undefined,
+          onclick: () => { this.colOffset = Math.max(0, this.colOffset - COLS); this.load(); } }),
+        el("span", { text: `columns ${c0}–${c1}` }),
+        el("button", { text: "▶", title: "Next columns", disabled: c1 >= data.total_columns || undefined,
+          onclick: () => { this.colOffset += COLS; this.load(); } }));
+    }
+    const t = el("table", { class: "data" });
+    const hr = el("tr");
+    const sortable = (name, th) => {
+      if (this.sort === name) th.classList.add(this.desc ? "sorted-desc" : "sorted-asc");
+      th.addEventListener("click", () => {
+        if (this.sort !== name) { this.sort = name; this.desc = false; }
+        else if (!this.desc) this.desc = true;
+        else { this.sort = null; this.desc = false; }
+        this.offset = 0;
+        this.load();
+      });
+      return th;
+    };
+    hr.append(sortable("RowID", el("th", { class: "rowid", title: "Sort by RowID" }, "RowID")));
+    const numeric = [];
+    for (const c of data.columns) {
+      hr.append(sortable(c.name, el("th", { title: `${c.name} (${c.type}) — click to sort`, dataset: { col: c.name } }, c.name, el("span", { class: "ctype", text: c.type }))));
+      numeric.push(["Integer", "Long", "Double"].includes(c.type));
+    }
+    t.append(el("thead", {}, hr));
+    const tb = el("tbody");
+    const frag = document.createDocumentFragment();
+    for (let r = 0; r < nrows; r++) {
+      const tr = document.createElement("tr");
+      const id = document.createElement("td");
+      id.className = "rowid";
+      id.textContent = data.row_ids[r];
+      tr.append(id);
+      const row = data.rows[r] || [];
+      for (let c = 0; c < data.columns.length; c++) {
+        const td = document.createElement("td");
+        const v = row[c];
+        if (v === null || v === undefined) { td.className = "missing"; td.textContent = "?"; }
+        else { td.textContent = fmtValue(v); if (numeric[c]) td.className = "num"; }
+        tr.append(td);
+      }
+      frag.append(tr);
+    }
+    tb.append(frag);
+    t.append(tb);
+    return [pager, t];
+  }
+}

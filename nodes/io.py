@@ -1,0 +1,958 @@
+"""File and table sources/sinks: CSV Reader, CSV Writer and Table Creator, with KNIME's rules.
+
+The CSV Reader reproduces KNIME's table reader (univocity underneath): quoted values, trimming,
+comments, type guessing Integer -> Long -> Double -> String on the first rows, the stored column
+order and types of a KNIME workflow, generated RowIDs. The CSV Writer prints numbers the way
+KNIME's CSV Writer does (so a write/read round trip gives the same table as in KNIME) and writes
+atomically. The Table Creator turns a small literal table into typed columns.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, field_validator, model_validator
+
+from engine.api import (
+    UNKNOWN,
+    Category,
+    ColumnType,
+    ConfigureError,
+    Node,
+    NodeContext,
+    NodeError,
+    NodeSettings,
+    Port,
+    PortType,
+    Table,
+    TableSpec,
+)
+from nodes._java_text import (
+    INT32,
+    INT64,
+    java_decimal_format,
+    java_double_to_string,
+    java_trim,
+    parse_java_double,
+    parse_java_int,
+    python_codec,
+)
+
+TABLE = PortType.TABLE  # type: ignore[attr-defined]
+VARIABLES = PortType.VARIABLES  # type: ignore[attr-defined]
+
+_WS = "".join(chr(i) for i in range(33))  # univocity trims chars <= ' '
+
+# KNIME's reader/creator type names -> knitflow column types
+_TYPE_ALIASES = {
+    "integer": ColumnType.INTEGER,
+    "int": ColumnType.INTEGER,
+    "number (integer)": ColumnType.INTEGER,
+    "long": ColumnType.LONG,
+    "number (long)": ColumnType.LONG,
+    "double": ColumnType.DOUBLE,
+    "float": ColumnType.DOUBLE,
+    "number (float)": ColumnType.DOUBLE,
+    "number (double)": ColumnType.DOUBLE,
+    "string": ColumnType.STRING,
+    "boolean": ColumnType.BOOLEAN,
+    "boolean value": ColumnType.BOOLEAN,
+}
+
+
+def column_type_name(value: Any) -> str:
+    """Normalise a type name (`Integer`, `Number (Integer)`, `Double`, `Number (Float)`, `String`...)."""
+    key = str(value).strip().lower()
+    if key not in _TYPE_ALIASES:
+        raise ValueError(
+            f"unknown column type {value!r}: use Integer, Long, Double, String or Boolean "
+            "(KNIME's 'Number (Integer)', 'Number (Float)' are accepted too)"
+        )
+    return _TYPE_ALIASES[key]
+
+
+def _unescape(text: str | None) -> str:
+    """KNIME's EscapeUtils: `\\t`, `\\n`, `\\r` typed in a dialog stand for the control characters;
+    `\\0` (or nothing) means "no character"."""
+    if text is None or text in ("", "\0", "\\0"):
+        return ""
+    return text.replace("\\t", "\t").replace("\\n", "\n").replace("\\r", "\r")
+
+
+def _missing_file(path: str, setting: str = "file") -> NodeError:
+    return NodeError(
+        f"file not found: {path}. Check the path; the tutorial data files are fetched with `knitflow data fetch`.",
+        setting=setting,
+    )
+
+
+# -------------------------------------------------------------------------------------- CSV Reader
+
+
+class ReaderColumn(NodeSettings):
+    """One column of the stored table spec (KNIME's `table_transformation`): `name` is the column
+    as it is in the file (after trimming), `rename` its output name, `type` the enforced type,
+    `keep: false` drops it. The list order is the output order (or `position`, when given)."""
+
+    name: str = Field(description="Column name in the file.")
+    rename: str | None = Field(None, description="Output name (default: the file's name).")
+    type: str | None = Field(
+        None, description="Output type: Integer, Long, Double, String or Boolean (default: guessed)."
+    )
+    keep: bool = Field(True, description="False drops the column.")
+    position: int | None = Field(None, description="Output position (KNIME's stored position; default: list order).")
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, value: str | None) -> str | None:
+        return None if value is None else column_type_name(value)
+
+
+class CsvReaderSettings(NodeSettings):
+    file: str = Field(
+        "",
+        description="The CSV file (relative paths are resolved against the workflow folder; "
+        "`${data_dir}/name.csv` reads from the workflow's data directory).",
+    )
+    has_column_header: bool = Field(True, description="The first record holds the column names.")
+    has_row_id: bool = Field(False, description="The first column holds the RowIDs (else Row0, Row1, ...).")
+    column_delimiter: str = Field(",", description="Column delimiter (`\\t` for tab; may be several characters).")
+    quote_char: str = Field('"', description="Quote character (empty: no quoting).")
+    quote_escape_char: str = Field('"', description="Escapes a quote inside a quoted value (`\"` doubles it).")
+    comment_char: str = Field("#", description="Lines starting with this character are skipped (empty: none).")
+    row_delimiter: str | None = Field(
+        None, description="Row delimiter; empty/None: any line break (\\n, \\r\\n, \\r), as KNIME's default."
+    )
+    charset: str | None = Field(
+        "windows-31j",
+        description="Character set (Java name, e.g. windows-31j as in the tutorial workflows, UTF-8).",
+    )
+    quote_option: Literal["REMOVE_QUOTES_AND_TRIM", "KEEP_QUOTES"] = Field(
+        "REMOVE_QUOTES_AND_TRIM",
+        description="REMOVE_QUOTES_AND_TRIM removes quotes and trims values and header names; KEEP_QUOTES keeps "
+        "quoted values verbatim (quotes included). Unquoted values are always trimmed.",
+    )
+    replace_empty_quotes_with_missing: bool = Field(
+        True, description='An empty quoted value ("") becomes a missing cell (else an empty string).'
+    )
+    thousands_separator: str | None = Field(None, description="Thousands separator in numbers (none by default).")
+    decimal_separator: str = Field(".", description="Decimal separator in numbers.")
+    skip_lines: int = Field(0, ge=0, description="Lines skipped at the beginning of the file.")
+    skip_data_rows: int = Field(0, ge=0, description="Data rows skipped after the header.")
+    max_rows: int | None = Field(None, ge=0, description="Read at most this many data rows (None: all).")
+    support_short_data_rows: bool = Field(
+        False, description="Rows with fewer values than columns are padded with missing cells (else an error)."
+    )
+    limit_data_rows_scanned: bool = Field(True, description="Guess the types from the first rows only.")
+    max_data_rows_scanned: int = Field(10000, ge=1, description="Rows used for type guessing.")
+    enforce_types: bool = Field(
+        True, description="Use the types stored in `columns` (else guess them from the file every time)."
+    )
+    columns: list[ReaderColumn] | None = Field(
+        None,
+        description="Stored column spec (KNIME's table transformation): output order, names, types, kept "
+        "columns. Columns of the file not listed are appended at the end with guessed types.",
+    )
+
+    @field_validator("charset")
+    @classmethod
+    def _charset(cls, value: str | None) -> str | None:
+        python_codec(value)
+        return value
+
+
+class _RawTable:
+    """Parsed CSV text: header names, RowIDs (or None) and one list of strings/None per column."""
+
+    def __init__(self, names: list[str], row_ids: list[str] | None, columns: list[list[str | None]]) -> None:
+        self.names = names
+        self.row_ids = row_ids
+        self.columns = columns
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.columns[0]) if self.columns else len(self.row_ids or [])
+
+
+class _CsvParser:
+    """Splits CSV text into records like univocity does with KNIME's reader settings."""
+
+    def __init__(self, s: CsvReaderSettings) -> None:
+        self.delim = _unescape(s.column_delimiter) or ","
+        self.quote = _unescape(s.quote_char)[:1]
+        self.escape = _unescape(s.quote_escape_char)[:1]
+        self.comment = _unescape(s.comment_char)[:1]
+        self.row_delim = _unescape(s.row_delimiter)
+        self.keep_quotes = s.quote_option == "KEEP_QUOTES"
+        self.empty_quoted: str | None = None if s.replace_empty_quotes_with_missing else ""
+
+    def lines(self, text: str) -> list[str]:
+        if self.row_delim:
+            return text.split(self.row_delim)
+        return re.split(r"\r\n|\n|\r", text)
+
+    def records(self, lines: list[str], start: int = 0):  # type: ignore[no-untyped-def]
+        """Yields (line number, fields) per record; comment and blank lines are skipped."""
+        i, n = start, len(lines)
+        while i < n:
+            line = lines[i]
+            stripped = line.lstrip(_WS)
+            if not stripped.strip(_WS) or (self.comment and stripped.startswith(self.comment)):
+                i += 1
+                continue
+            if not self.quote or self.quote not in line:
+                yield i + 1, [v.strip(_WS) or None for v in line.split(self.delim)]
+                i += 1
+                continue
+            first = i
+            fields, i = self._quoted_record(lines, i)
+            yield first + 1, fields
+
+    @staticmethod
+    def _plain(value: str) -> str | None:
+        value = value.strip(_WS)
+        return value if value else None
+
+    def _quoted_record(self, lines: list[str], i: int) -> tuple[list[str | None], int]:
+        """Character-level parse of a record containing quotes; quoted values may span lines."""
+        fields: list[str | None] = []
+        line, pos, n_lines = lines[i], 0, len(lines)
+        delim, quote, escape = self.delim, self.quote, self.escape
+        while True:
+            # skip leading whitespace (but not the delimiter itself, e.g. a tab)
+            while pos < len(line) and line[pos] <= " " and not line.startswith(delim, pos):
+                pos += 1
+            if pos < len(line) and line[pos] == quote:
+                pos += 1
+                buf: list[str] = []
+                while True:
+                    if pos >= len(line):
+                        if i + 1 >= n_lines:
+                            break  # unterminated quote at the end of the file: take what we have
+                        i += 1
+                        line, pos = lines[i], 0
+                        buf.append("\n")
+                        continue
+                    ch = line[pos]
+                    if ch == escape and escape != quote and line.startswith(quote, pos + 1):
+                        buf.append(quote)
+                        pos += 2
+                    elif ch == quote:
+                        if escape == quote and line.startswith(quote, pos + 1):
+                            buf.append(quote)
+                            pos += 2
+                        else:
+                            pos += 1
+                            break
+                    else:
+                        buf.append(ch)
+                        pos += 1
+                # anything between the closing quote and the delimiter is kept (univocity does too)
+                end = line.find(delim, pos)
+                end = len(line) if end < 0 else end
+                rest = line[pos:end].strip(_WS)
+                content = "".join(buf) + rest
+                if self.keep_quotes:
+                    fields.append(quote + content + quote)
+                else:
+                    content = content.strip(_WS)
+                    fields.append(content if content else self.empty_quoted)
+                pos = end
+            else:
+                end = line.find(delim, pos)
+                end = len(line) if end < 0 else end
+                fields.append(self._plain(line[pos:end]))
+                pos = end
+            if pos >= len(line):
+                return fields, i + 1
+            pos += len(delim)
+            if pos >= len(line):  # a trailing delimiter: one more (empty) value
+                fields.append(None)
+                return fields, i + 1
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    """Empty header cells become `Column<i>`, duplicates `name (#1)`, `name (#2)`..."""
+    out: list[str] = []
+    taken: set[str] = set()
+    for i, name in enumerate(names):
+        base = name if name else f"Column{i}"
+        candidate, k = base, 1
+        while candidate in taken:
+            candidate = f"{base} (#{k})"
+            k += 1
+        taken.add(candidate)
+        out.append(candidate)
+    return out
+
+
+def _read_raw(path: str, s: CsvReaderSettings, max_rows: int | None = None) -> _RawTable:
+    """Header, RowIDs and raw column strings of the file (at most `max_rows` data rows)."""
+    p = Path(path)
+    if not p.is_file():
+        raise _missing_file(path)
+    codec = python_codec(s.charset)
+    data = p.read_bytes()
+    if data[:2] == b"\x1f\x8b":  # gzip, as KNIME's reader detects
+        data = gzip.decompress(data)
+    text = data.decode(codec, errors="replace")
+    if codec == "utf-8" and text.startswith("\ufeff"):
+        text = text[1:]
+    parser = _CsvParser(s)
+    lines = parser.lines(text)
+    records = parser.records(lines, min(s.skip_lines, len(lines)))
+    header: list[str] | None = None
+    if s.has_column_header:
+        first = next(records, None)
+        header = [v or "" for v in first[1]] if first is not None else []
+    limit = s.max_rows
+    if max_rows is not None:
+        limit = max_rows if limit is None else min(limit, max_rows)
+    rows: list[tuple[int, list[str | None]]] = []
+    skipped = 0
+    for line_no, fields in records:
+        if skipped < s.skip_data_rows:
+            skipped += 1
+            continue
+        if limit is not None and len(rows) >= limit:
+            break
+        rows.append((line_no, fields))
+    offset = 1 if s.has_row_id else 0
+    if header is not None:
+        names = _unique_names(header[offset:])
+    else:
+        width = len(rows[0][1]) if rows else 0
+        names = [f"Column{i}" for i in range(max(0, width - offset))]
+    width = len(names) + offset
+    columns: list[list[str | None]] = [[] for _ in names]
+    ids: list[str] | None = [] if s.has_row_id else None
+    seen: set[str] = set()
+    for line_no, fields in rows:
+        if len(fields) > width:
+            raise NodeError(
+                f"too many values in line {line_no} of {p.name}: {len(fields)} instead of {width}", setting="file"
+            )
+        if len(fields) < width:
+            if not s.support_short_data_rows:
+                raise NodeError(
+                    f"too few values in line {line_no} of {p.name}: {len(fields)} instead of {width} "
+                    "(enable support_short_data_rows to fill them with missing values)",
+                    setting="file",
+                )
+            fields = fields + [None] * (width - len(fields))
+        if ids is not None:
+            rid = fields[0]
+            if rid is None:
+                raise NodeError(f"line {line_no} of {p.name} has no RowID in its first column", setting="has_row_id")
+            if rid in seen:
+                raise NodeError(f"duplicate RowID {rid!r} in line {line_no} of {p.name}", setting="has_row_id")
+            seen.add(rid)
+            ids.append(rid)
+        for c in range(len(names)):
+            columns[c].append(fields[c + offset])
+    return _RawTable(names, ids, columns)
+
+
+class _NumberText:
+    """KNIME's IntegerParser/DoubleParser pre-processing for custom thousands/decimal separators."""
+
+    def __init__(self, s: CsvReaderSettings) -> None:
+        self.thousands = _unescape(s.thousands_separator)[:1]
+        self.decimal = _unescape(s.decimal_separator)[:1] or "."
+        t = re.escape(self.thousands) if self.thousands else ""
+        d = re.escape(self.decimal)
+        self.int_re = re.compile(rf"(?i)[+-]?\d{{0,3}}(?:{t}\d{{3}})*") if t else None
+        self.dbl_re = re.compile(rf"(?i)[+-]?\d{{0,3}}(?:{t}\d{{3}})*(?:{d}\d*)?(?:e[+-]?\d+)?[fd]?") if t else None
+
+    @property
+    def default(self) -> bool:
+        return not self.thousands and self.decimal == "."
+
+    def int_text(self, v: str) -> str | None:
+        if self.int_re is not None:
+            if not self.int_re.fullmatch(v):
+                return None
+            v = v.replace(self.thousands, "")
+        return v
+
+    def double_text(self, v: str) -> str | None:
+        if self.dbl_re is not None:
+            if not self.dbl_re.fullmatch(v):
+                return None
+            v = v.replace(self.thousands, "")
+        if self.decimal != ".":
+            if "." in v:
+                return None
+            v = v.replace(self.decimal, ".")
+        return v
+
+
+_INT_CHARS = frozenset("0123456789+-")
+_DOUBLE_CHARS = frozenset("0123456789+-.eE")
+
+
+def parse_ints(values: list[str], bits: int, fmt: _NumberText | None = None) -> list[int] | None:
+    """The values as `Integer.parseInt` (32) / `Long.parseLong` (64) reads them, or None if one fails.
+    On the characters [0-9+-] Python's int() accepts exactly what Java accepts."""
+    if fmt is not None and not fmt.default:
+        normal = [fmt.int_text(v) for v in values]
+        if any(v is None for v in normal):
+            return None
+        values = normal  # type: ignore[assignment]
+    if not set("".join(values)) <= _INT_CHARS:
+        return None
+    try:
+        ints = [int(v) for v in values]
+    except ValueError:
+        return None
+    lo, hi = INT32 if bits == 32 else INT64
+    if ints and (min(ints) < lo or max(ints) > hi):
+        return None
+    return ints
+
+
+def parse_doubles(values: list[str], fmt: _NumberText | None = None) -> np.ndarray | None:
+    """The values as `Double.parseDouble` reads them, or None if one fails. On [0-9+-.eE] Python's
+    float() accepts exactly Java's forms; other characters (NaN, Infinity, 1d, 0x1p3) go through
+    the Java grammar one by one."""
+    if fmt is not None and not fmt.default:
+        normal = [fmt.double_text(v) for v in values]
+        if any(v is None for v in normal):
+            return None
+        values = normal  # type: ignore[assignment]
+    if set("".join(values)) <= _DOUBLE_CHARS:
+        try:
+            return np.array(values, dtype=object).astype(np.float64)
+        except ValueError:
+            return None
+    out = np.empty(len(values), dtype=np.float64)
+    for k, v in enumerate(values):
+        try:
+            out[k] = parse_java_double(v)
+        except ValueError:
+            return None
+    return out
+
+
+def _guess_type(values: list[str], fmt: _NumberText) -> str:
+    """KNIME's CSV type hierarchy: Integer < Long < Double < String; no values -> String."""
+    if not values:
+        return ColumnType.STRING
+    if parse_ints(values, 32, fmt) is not None:
+        return ColumnType.INTEGER
+    if parse_ints(values, 64, fmt) is not None:
+        return ColumnType.LONG
+    if parse_doubles(values, fmt) is not None:
+        return ColumnType.DOUBLE
+    return ColumnType.STRING
+
+
+def _bad_value(raw: _RawTable, name: str, values: list[str | None], col_type: str, fmt: _NumberText) -> NodeError:
+    """The first value of the column that does not parse as `col_type`, as a user-facing error."""
+    def bad(v: str) -> bool:
+        if col_type in (ColumnType.INTEGER, ColumnType.LONG):
+            return parse_ints([v], 32 if col_type == ColumnType.INTEGER else 64, fmt) is None
+        if col_type == ColumnType.DOUBLE:
+            return parse_doubles([v], fmt) is None
+        return v.lower() not in ("true", "false")
+
+    k = next((i for i, v in enumerate(values) if v is not None and bad(v)), 0)
+    row = raw.row_ids[k] if raw.row_ids is not None else f"Row{k}"
+    return NodeError(
+        f"value {values[k]!r} in row {row} of column {name!r} is not a valid {col_type} (the column type comes "
+        "from the stored spec or from the first rows); set its type to String or fix the file",
+        setting="columns",
+    )
+
+
+def _present(values: list[str | None]) -> tuple[np.ndarray, list[str]]:
+    present = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
+    return present, [v for v in values if v is not None]
+
+
+def _convert(raw: _RawTable, index: int, col_type: str, fmt: _NumberText) -> pd.Series:
+    """One raw column as a typed pandas column (missing cells: NaN / <NA> / None)."""
+    name = raw.names[index]
+    values = raw.columns[index]
+    n = len(values)
+    if col_type == ColumnType.STRING:
+        return pd.Series(values, dtype=object)
+    present, sub = _present(values)
+    if col_type in (ColumnType.INTEGER, ColumnType.LONG):
+        ints = parse_ints(sub, 32 if col_type == ColumnType.INTEGER else 64, fmt)
+        if ints is None:
+            raise _bad_value(raw, name, values, col_type, fmt)
+        if present.all():
+            return pd.Series(np.array(ints, dtype="int64"))
+        out = pd.Series(pd.array([pd.NA] * n, dtype="Int64"))
+        out[present] = ints
+        return out
+    if col_type == ColumnType.DOUBLE:
+        doubles = parse_doubles(sub, fmt)
+        if doubles is None:
+            raise _bad_value(raw, name, values, col_type, fmt)
+        out_d = np.full(n, np.nan)
+        out_d[present] = doubles
+        return pd.Series(out_d)
+    if col_type == ColumnType.BOOLEAN:
+        lowered = [v.lower() for v in sub]
+        if any(v not in ("true", "false") for v in lowered):
+            raise _bad_value(raw, name, values, col_type, fmt)
+        flags = [v == "true" for v in lowered]
+        if present.all():
+            return pd.Series(flags, dtype="bool")
+        out_b = pd.Series(pd.array([pd.NA] * n, dtype="boolean"))
+        out_b[present] = flags
+        return out_b
+    raise NodeError(f"column type {col_type} cannot be read from CSV", setting="columns")  # pragma: no cover
+
+
+def _layout(names: list[str], guessed: dict[str, str], s: CsvReaderSettings,
+            file_known: bool) -> list[tuple[str, str, str]]:
+    """(file column, output name, type) in output order, applying the stored column spec."""
+    if not s.columns:
+        return [(n, n, guessed[n]) for n in names]
+    stored = list(s.columns)
+    if all(c.position is not None for c in stored):
+        stored.sort(key=lambda c: c.position)  # type: ignore[arg-type, return-value]
+    listed = {c.name for c in stored}
+    if file_known:
+        absent = [c.name for c in stored if c.name not in names]
+        if absent:
+            raise NodeError(
+                f"column{'s' if len(absent) > 1 else ''} {', '.join(map(repr, absent))} of the stored spec "
+                f"not in the file (file columns: {', '.join(names)})",
+                setting="columns",
+            )
+    out: list[tuple[str, str, str]] = []
+    for c in stored:
+        if not c.keep:
+            continue
+        if c.type is not None and (s.enforce_types or c.name not in guessed):
+            col_type = c.type
+        else:
+            col_type = guessed.get(c.name, ColumnType.STRING)
+        out.append((c.name, c.rename or c.name, col_type))
+    out += [(n, n, guessed[n]) for n in names if n not in listed]
+    dupes = {o for _, o, _ in out if [x for _, x, _ in out].count(o) > 1}
+    if dupes:
+        raise NodeError(f"duplicate output column names {sorted(dupes)}", setting="columns")
+    return out
+
+
+class CsvReader(Node):
+    type_name = "csv_reader"
+    display_name = "CSV Reader"
+    category = Category.SOURCE
+    description = (
+        "Reads a CSV file like KNIME's CSV Reader: quoted values (quotes removed and values and header names "
+        "trimmed), `#` comment lines, an empty quoted value read as missing, column types guessed on the first "
+        "10000 rows (Integer, else Long, else Double, else String), RowIDs Row0, Row1, ... or the first column. "
+        "`columns` holds the column order and types KNIME stored for the workflow (a KNIME import fills it)."
+    )
+    keywords = ("csv", "read", "file", "import", "load", "text", "comma")
+    knime_factory = "org.knime.base.node.io.filehandling.csv.reader.CSVTableReaderNodeFactory"
+    outputs = (Port(TABLE, "File table", "The file's rows and columns"),)
+    Settings = CsvReaderSettings
+    path_settings = ("file",)
+
+    def _stored_spec(self, s: CsvReaderSettings) -> TableSpec | None:
+        if not s.columns or any(c.type is None for c in s.columns if c.keep):
+            return None
+        layout = _layout([c.name for c in s.columns], {}, s, file_known=False)
+        return TableSpec.of((out, t) for _, out, t in layout)
+
+    def configure(self, in_specs: list[Any], settings: CsvReaderSettings, ctx: NodeContext) -> list[Any]:
+        if not settings.file:
+            raise ConfigureError("no file selected", setting="file")
+        if not Path(settings.file).is_file():
+            stored = self._stored_spec(settings)
+            if stored is not None:
+                return [stored]  # e.g. a file another node writes first
+            raise ConfigureError(str(_missing_file(settings.file)), setting="file")
+        scan = settings.max_data_rows_scanned if settings.limit_data_rows_scanned else None
+        try:
+            raw = _read_raw(settings.file, settings, max_rows=scan)
+            fmt = _NumberText(settings)
+            guessed = {n: _guess_type([v for v in raw.columns[i] if v is not None], fmt)
+                       for i, n in enumerate(raw.names)}
+            layout = _layout(raw.names, guessed, settings, file_known=True)
+        except NodeError as exc:
+            raise ConfigureError(str(exc), setting=exc.setting) from None
+        return [TableSpec.of((out, t) for _, out, t in layout)]
+
+    def execute(self, inputs: list[Any], settings: CsvReaderSettings, ctx: NodeContext) -> list[Any]:
+        if not settings.file:
+            raise NodeError("no file selected", setting="file")
+        raw = _read_raw(settings.file, settings)
+        ctx.progress(0.5, "converting values")
+        fmt = _NumberText(settings)
+        scan = settings.max_data_rows_scanned if settings.limit_data_rows_scanned else None
+        guessed = {}
+        for i, name in enumerate(raw.names):
+            sample = raw.columns[i][:scan] if scan else raw.columns[i]
+            guessed[name] = _guess_type([v for v in sample if v is not None], fmt)
+        layout = _layout(raw.names, guessed, settings, file_known=True)
+        position = {n: i for i, n in enumerate(raw.names)}
+        data = {out: _convert(raw, position[src], t, fmt) for src, out, t in layout}
+        index = pd.Index(raw.row_ids if raw.row_ids is not None else [f"Row{i}" for i in range(raw.n_rows)],
+                         dtype=object)
+        df = pd.DataFrame(data, columns=[out for _, out, _ in layout])
+        df.index = index
+        return [Table(df, {out: t for _, out, t in layout})]
+
+
+# -------------------------------------------------------------------------------------- CSV Writer
+
+_LINE_BREAKS = {"SYSTEM": os.linesep, "LF": "\n", "UNIX_LINUX": "\n", "CRLF": "\r\n", "WINDOWS": "\r\n",
+                "CR": "\r", "MAC_OS9": "\r"}
+
+
+class CsvWriterSettings(NodeSettings):
+    file: str = Field("", description="Output file (relative paths are resolved against the workflow folder).")
+    if_path_exists: Literal["overwrite", "fail", "append"] = Field(
+        "fail", description="What to do when the file exists: overwrite it, fail, or append the rows."
+    )
+    create_missing_folders: bool = Field(False, description="Create the file's folder when it does not exist.")
+    column_delimiter: str = Field(",", description="Column delimiter (`\\t` for tab).")
+    row_delimiter: str | None = Field(
+        None, description="Line break: None/SYSTEM (the system's), LF, CRLF, CR, or the characters themselves."
+    )
+    quote_char: str = Field('"', description="Quote character.")
+    quote_escape_char: str = Field('"', description="Written before a quote inside a quoted value.")
+    write_column_header: bool = Field(True, description="Write the column names as the first line.")
+    skip_column_header_on_append: bool = Field(False, description="When appending, do not repeat the header.")
+    write_row_header: bool = Field(False, description="Write the RowIDs as a first column (header `row ID`).")
+    missing_value_pattern: str = Field("", description="Text written for a missing cell (never quoted).")
+    compress_with_gzip: bool = Field(False, description="Write a gzip-compressed file.")
+    quote_mode: Literal["STRINGS_ONLY", "ALWAYS", "IF_NEEDED", "NEVER"] = Field(
+        "STRINGS_ONLY",
+        description="STRINGS_ONLY quotes non-numeric values and the header; IF_NEEDED only values containing the "
+        "delimiter; NEVER replaces the delimiter inside strings by `separator_replacement`.",
+    )
+    separator_replacement: str = Field("", description="Replaces the delimiter inside strings in NEVER mode.")
+    decimal_separator: str = Field(".", description="Decimal separator of written numbers.")
+    use_scientific_format: bool = Field(
+        False, description="Write doubles as Java prints them (1.0E-5); else in plain notation (.00001)."
+    )
+    keep_trailing_zero_in_decimals: bool = Field(
+        False, description="Plain notation keeps one decimal (1.0 instead of 1)."
+    )
+    charset: str | None = Field("windows-31j", description="Character set (Java name), as in the tutorial workflow.")
+
+    @field_validator("charset")
+    @classmethod
+    def _charset(cls, value: str | None) -> str | None:
+        python_codec(value)
+        return value
+
+
+class _CsvFormatter:
+    """KNIME's CSVWriter2 cell formatting and quoting."""
+
+    def __init__(self, s: CsvWriterSettings) -> None:
+        self.s = s
+        self.delim = _unescape(s.column_delimiter)
+        self.quote = _unescape(s.quote_char)[:1]
+        self.escaped = _unescape(s.quote_escape_char)[:1] + self.quote
+        self.decimal = _unescape(s.decimal_separator)[:1] or "."
+
+    def quoted(self, value: str, numeric: bool) -> str:
+        mode = self.s.quote_mode
+        if mode == "NEVER" and not numeric and self.delim and self.delim in value:
+            return value.replace(self.delim, self.s.separator_replacement)
+        if (mode == "ALWAYS" or (mode == "STRINGS_ONLY" and not numeric)
+                or (mode == "IF_NEEDED" and self.delim in value)):
+            body = value.replace(self.quote, self.escaped) if self.quote else value
+            return f"{self.quote}{body}{self.quote}"
+        return value
+
+    def number(self, text: str, value: float | None) -> str:
+        if value is not None and not self.s.use_scientific_format and text.count(".") == 1:
+            text = java_decimal_format(value, self.s.keep_trailing_zero_in_decimals)
+        if self.decimal != "." and self.decimal not in text and text.count(".") == 1:
+            text = text.replace(".", self.decimal)
+        return text
+
+    def column(self, series: pd.Series, col_type: str) -> list[str]:
+        missing = series.isna().to_numpy()
+        pattern = self.s.missing_value_pattern
+        values = series.to_numpy(dtype=object)
+        plain = not self.s.use_scientific_format
+        keep_zero = self.s.keep_trailing_zero_in_decimals
+        swap = self.decimal != "."
+        out: list[str] = []
+        for v, m in zip(values, missing, strict=True):
+            if m:
+                out.append(pattern)
+            elif col_type == ColumnType.DOUBLE:
+                f = float(v)
+                if plain and math.isfinite(f):  # Double.toString of a finite double has exactly one "."
+                    text = java_decimal_format(f, keep_zero)
+                    out.append(self.quoted(text.replace(".", self.decimal) if swap and self.decimal not in text
+                                           else text, True))
+                else:
+                    out.append(self.quoted(self.number(java_double_to_string(f), f), True))
+            elif col_type in (ColumnType.INTEGER, ColumnType.LONG):
+                out.append(self.quoted(self.number(str(int(v)), None), True))
+            elif col_type == ColumnType.BOOLEAN:
+                out.append(self.quoted("true" if bool(v) else "false", True))
+            else:
+                out.append(self.quoted(_cell_string(v), False))
+        return out
+
+
+def _cell_string(value: Any) -> str:
+    if isinstance(value, float | np.floating):
+        return java_double_to_string(float(value))
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _line_break(value: str | None) -> str:
+    if not value:
+        return os.linesep
+    return _LINE_BREAKS.get(value.upper(), _unescape(value))
+
+
+def _atomic_write(path: Path, payload: bytes) -> None:
+    """Temp file in the target folder, then `os.replace`: readers never see a half-written file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class CsvWriter(Node):
+    type_name = "csv_writer"
+    display_name = "CSV Writer"
+    category = Category.SINK
+    description = (
+        "Writes the input table to a CSV file like KNIME's CSV Writer: strings quoted (STRINGS_ONLY), doubles in "
+        "plain notation without trailing zeros (1, .5, .00001 as KNIME's DecimalFormat prints them), missing cells "
+        "as the missing value pattern, RowIDs optional. The file is replaced atomically. Bind `file` with "
+        "expose_variables to pass the path on (KNIME's `filename` variable)."
+    )
+    keywords = ("csv", "write", "export", "save", "file", "output")
+    knime_factory = "org.knime.base.node.io.filehandling.csv.writer.CSVWriter2NodeFactory"
+    inputs = (Port(TABLE, "Input table", "The table to write"),)
+    outputs = (Port(VARIABLES, "Flow variables", "Carries the variables on; connect it to order a reader after"),)
+    Settings = CsvWriterSettings
+    path_settings = ("file",)
+
+    def configure(self, in_specs: list[Any], settings: CsvWriterSettings, ctx: NodeContext) -> list[Any]:
+        if not settings.file:
+            raise ConfigureError("no output file given", setting="file")
+        return [UNKNOWN]
+
+    def execute(self, inputs: list[Any], settings: CsvWriterSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        if not settings.file:
+            raise NodeError("no output file given", setting="file")
+        path = Path(settings.file)
+        if path.is_dir():
+            raise NodeError(f"{path} is a folder, not a file", setting="file")
+        if not path.parent.exists():
+            if not settings.create_missing_folders:
+                raise NodeError(
+                    f"folder {path.parent} does not exist (enable create_missing_folders)", setting="file"
+                )
+            path.parent.mkdir(parents=True, exist_ok=True)
+        exists = path.exists()
+        if exists and settings.if_path_exists == "fail":
+            raise NodeError(f"file {path} exists (set if_path_exists to overwrite or append)", setting="if_path_exists")
+        fmt = _CsvFormatter(settings)
+        newline = _line_break(settings.row_delimiter)
+        delim = fmt.delim
+        appending = exists and settings.if_path_exists == "append"
+        lines: list[str] = []
+        if settings.write_column_header and not (appending and settings.skip_column_header_on_append):
+            head = [fmt.quoted("row ID", False)] if settings.write_row_header else []
+            head += [fmt.quoted(c, False) for c in table.columns]
+            lines.append(delim.join(head))
+        cols = [fmt.column(table.df[c], table.types[c]) for c in table.columns]
+        if settings.write_row_header:
+            cols.insert(0, [fmt.quoted(r, False) for r in table.row_ids])
+        for k in range(len(table)):
+            if k % 10000 == 0:
+                ctx.check_cancelled()
+            lines.append(delim.join(col[k] for col in cols))
+        text = "".join(line + newline for line in lines)
+        codec = python_codec(settings.charset)
+        payload = text.encode(codec, errors="replace")
+        if settings.compress_with_gzip:
+            payload = gzip.compress(payload)
+        if appending:
+            payload = path.read_bytes() + payload
+        _atomic_write(path, payload)
+        ctx.log(f"wrote {len(table)} rows to {path}")
+        return [None]
+
+
+# ------------------------------------------------------------------------------------ Table Creator
+
+
+class CreatorColumn(NodeSettings):
+    name: str = Field(description="Column name.")
+    type: str = Field("String", description="Column type: String, Integer, Long, Double or Boolean.")
+    missing_value_pattern: str = Field(
+        "", description="A cell with exactly this text is missing (default: an empty cell is missing)."
+    )
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, value: str) -> str:
+        return column_type_name(value)
+
+
+Cell = str | int | float | bool | None
+
+
+class TableCreatorSettings(NodeSettings):
+    columns: list[CreatorColumn] = Field(
+        default_factory=list,
+        description="The columns, in order: `{name: alpha, type: Double}` (types String, Integer, Long, Double, "
+        "Boolean).",
+    )
+    rows: list[list[Cell]] = Field(
+        default_factory=list,
+        description="The cells row by row, e.g. `[[0.1], [1]]`; text is parsed to the column type, `null` or the "
+        "column's missing value pattern is a missing cell, short rows are padded with missing cells.",
+    )
+    row_indices: list[int] | None = Field(
+        None, description="KNIME's stored form (alternative to rows): row index of each cell; negative = unused."
+    )
+    column_indices: list[int] | None = Field(None, description="KNIME's stored form: column index of each cell.")
+    values: list[Cell] | None = Field(None, description="KNIME's stored form: the text of each cell.")
+    row_id_prefix: str = Field("Row", description="RowIDs are prefix + counter + suffix.")
+    row_id_suffix: str = Field("", description="RowID suffix.")
+    row_id_start_value: int = Field(0, description="First RowID counter value.")
+
+    @model_validator(mode="after")
+    def _cells(self) -> TableCreatorSettings:
+        arrays = (self.row_indices, self.column_indices, self.values)
+        if any(a is not None for a in arrays):
+            if any(a is None for a in arrays):
+                raise ValueError("row_indices, column_indices and values must be given together")
+            if not len({len(a) for a in arrays if a is not None}) == 1:
+                raise ValueError("row_indices, column_indices and values must have the same length")
+            if self.rows:
+                raise ValueError("give the cells either as rows or as row_indices/column_indices/values")
+        names = [c.name for c in self.columns]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate column names: {names}")
+        return self
+
+    def cell_rows(self) -> list[list[Cell]]:
+        """The cells as rows, KNIME's parallel arrays unpacked (cells at a negative row index or a
+        column index beyond the columns are not part of the table, as in KNIME)."""
+        if self.row_indices is None:
+            return [list(r) for r in self.rows]
+        width = len(self.columns)
+        used = [(r, c, v) for r, c, v in zip(self.row_indices, self.column_indices or [], self.values or [],
+                                             strict=True) if r >= 0 and 0 <= c < width]
+        n_rows = max((r for r, _, _ in used), default=-1) + 1
+        grid: list[list[Cell]] = [[None] * width for _ in range(n_rows)]
+        for r, c, v in used:
+            grid[r][c] = v
+        return grid
+
+
+def _creator_cell(value: Cell, col: CreatorColumn, where: str) -> Any:
+    """A Table Creator cell parsed to its column type (None: missing)."""
+    if value is None or (isinstance(value, str) and value == col.missing_value_pattern):
+        return None
+    t = col.type
+    try:
+        if t == ColumnType.STRING:
+            return _cell_string(value) if not isinstance(value, str) else value
+        if t in (ColumnType.INTEGER, ColumnType.LONG):
+            if isinstance(value, bool):
+                raise ValueError
+            if isinstance(value, float):
+                if not value.is_integer():
+                    raise ValueError
+                value = int(value)
+            if isinstance(value, int):
+                return parse_java_int(str(value), 32 if t == ColumnType.INTEGER else 64)
+            return parse_java_int(java_trim(value), 32 if t == ColumnType.INTEGER else 64)
+        if t == ColumnType.DOUBLE:
+            if isinstance(value, bool):
+                raise ValueError
+            if isinstance(value, int | float):
+                return float(value)
+            return parse_java_double(value)
+        if t == ColumnType.BOOLEAN:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text not in ("true", "false"):
+                raise ValueError
+            return text == "true"
+    except ValueError:
+        pass
+    raise NodeError(f"{where}: {value!r} is not a valid {t} for column {col.name!r}", setting="rows")
+
+
+def _typed(values: list[Any], col_type: str) -> pd.Series:
+    missing = [v is None for v in values]
+    if col_type == ColumnType.DOUBLE:
+        return pd.Series([np.nan if v is None else v for v in values], dtype="float64")
+    if col_type in (ColumnType.INTEGER, ColumnType.LONG):
+        return pd.Series(values, dtype="Int64" if any(missing) else "int64")
+    if col_type == ColumnType.BOOLEAN:
+        return pd.Series(values, dtype="boolean" if any(missing) else "bool")
+    return pd.Series(values, dtype=object)
+
+
+class TableCreator(Node):
+    type_name = "table_creator"
+    display_name = "Table Creator"
+    category = Category.SOURCE
+    description = (
+        "A small table typed in the workflow: `columns` gives names and types, `rows` the cells row by row (text is "
+        "parsed to the column type). RowIDs are row_id_prefix + counter + row_id_suffix (Row0, Row1, ...). KNIME's "
+        "stored form (row_indices, column_indices, values) is accepted too."
+    )
+    keywords = ("create", "manual", "literal", "enter", "constants", "parameters", "spreadsheet")
+    knime_factory = "org.knime.base.node.io.tablecreator.TableCreator2NodeFactory"
+    outputs = (Port(TABLE, "Table", "The typed-in table"),)
+    Settings = TableCreatorSettings
+
+    def configure(self, in_specs: list[Any], settings: TableCreatorSettings, ctx: NodeContext) -> list[Any]:
+        return [TableSpec.of((c.name, c.type) for c in settings.columns)]
+
+    def execute(self, inputs: list[Any], settings: TableCreatorSettings, ctx: NodeContext) -> list[Any]:
+        cols = settings.columns
+        rows = settings.cell_rows()
+        if rows and not cols:
+            raise NodeError("cells given but no columns defined", setting="columns")
+        parsed: list[list[Any]] = [[] for _ in cols]
+        for r, row in enumerate(rows):
+            if len(row) > len(cols):
+                raise NodeError(f"row {r} has {len(row)} cells but there are {len(cols)} columns", setting="rows")
+            padded = list(row) + [None] * (len(cols) - len(row))
+            for c, (value, col) in enumerate(zip(padded, cols, strict=True)):
+                parsed[c].append(_creator_cell(value, col, f"row {r}"))
+        df = pd.DataFrame({col.name: _typed(parsed[c], col.type) for c, col in enumerate(cols)})
+        start = settings.row_id_start_value
+        df.index = pd.Index(
+            [f"{settings.row_id_prefix}{start + i}{settings.row_id_suffix}" for i in range(len(rows))], dtype=object
+        )
+        if df.index.has_duplicates:
+            raise NodeError("the RowIDs are not unique", setting="row_id_prefix")
+        return [Table(df, {c.name: c.type for c in cols})]
+

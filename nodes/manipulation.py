@@ -1,0 +1,332 @@
+"""Column Filter, Sorter and Table Transposer with KNIME's semantics.
+
+The Sorter is a stable multi-key sort with KNIME's comparators (alphanumeric "natural" string
+order, missing cells smallest unless sent to the end); the Transposer turns column names into
+RowIDs and RowIDs into column names, with the most general type per new column.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from engine.api import (
+    UNKNOWN,
+    Category,
+    ColumnType,
+    ConfigureError,
+    Node,
+    NodeContext,
+    NodeError,
+    NodeSettings,
+    Port,
+    PortType,
+    Table,
+    TableSpec,
+)
+from nodes._common import ColumnFilter, require_columns
+from nodes._java_text import java_double_to_string
+
+TABLE = PortType.TABLE  # type: ignore[attr-defined]
+
+# ----------------------------------------------------------------------------------- Column Filter
+
+
+class ColumnFilterSettings(NodeSettings):
+    column_filter: ColumnFilter = Field(
+        default_factory=ColumnFilter,
+        description="Columns to keep: listed includes, minus listed excludes; columns in neither list are kept "
+        "with EnforceExclusion and dropped with EnforceInclusion. Unknown names are ignored.",
+    )
+
+
+class ColumnFilterNode(Node):
+    type_name = "column_filter"
+    display_name = "Column Filter"
+    category = Category.MANIPULATOR
+    description = (
+        "Keeps the selected columns in their input order; rows and RowIDs are unchanged. Names in the lists that "
+        "are not in the input are ignored, as in KNIME."
+    )
+    keywords = ("select", "columns", "remove", "drop", "keep", "exclude", "include", "projection")
+    knime_factory = "org.knime.base.node.preproc.filter.column.DataColumnSpecFilterNodeFactory"
+    inputs = (Port(TABLE, "Input table"),)
+    outputs = (Port(TABLE, "Filtered table", "The selected columns"),)
+    Settings = ColumnFilterSettings
+
+    def configure(self, in_specs: list[Any], settings: ColumnFilterSettings, ctx: NodeContext) -> list[Any]:
+        spec = in_specs[0]
+        if not isinstance(spec, TableSpec):
+            return [UNKNOWN]
+        return [spec.select(settings.column_filter.apply(spec))]
+
+    def execute(self, inputs: list[Any], settings: ColumnFilterSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        keep = settings.column_filter.apply(table.spec)
+        return [table.with_frame(table.df[keep])]
+
+
+# ------------------------------------------------------------------------------------------ Sorter
+
+ROW_ID_NAMES = ("<RowID>", "<ROW_ID>", "<row-keys>", "<ROWID>")
+
+
+class SortingCriterion(NodeSettings):
+    column: str = Field(description="Column to sort by, or <RowID> for the RowIDs.")
+    sorting_order: Literal["ASCENDING", "DESCENDING"] = Field("ASCENDING", description="Sort order.")
+    string_comparison: Literal["NATURAL", "LEXICOGRAPHIC"] = Field(
+        "NATURAL",
+        description="Strings: NATURAL compares digit runs as numbers (Row2 < Row10), LEXICOGRAPHIC by character "
+        "codes (Row10 < Row2).",
+    )
+
+
+class SorterSettings(NodeSettings):
+    sorting_criteria: list[SortingCriterion] = Field(
+        default_factory=list, description="Sort keys, most significant first: `[{column: R^2, sorting_order: DESCENDING}]`."
+    )
+    missing_to_end: bool = Field(
+        False, description="Missing cells always go last; otherwise they are the smallest values (first when "
+        "ascending, last when descending)."
+    )
+
+
+def _utf16(text: str) -> bytes:
+    """Java's String.compareTo orders by UTF-16 code units; big-endian UTF-16 bytes order the same."""
+    return text.encode("utf-16-be", errors="surrogatepass")
+
+
+def _is_digit(ch: str) -> bool:
+    return "0" <= ch <= "9"
+
+
+def _chunks(text: str) -> list[str]:
+    out: list[str] = []
+    start = 0
+    for i in range(1, len(text) + 1):
+        if i == len(text) or _is_digit(text[i]) != _is_digit(text[start]):
+            out.append(text[start:i])
+            start = i
+    return out
+
+
+def _java_compare(a: str, b: str) -> int:
+    ka, kb = _utf16(a), _utf16(b)
+    return (ka > kb) - (ka < kb)
+
+
+def alphanumeric_compare(a: str, b: str) -> int:
+    """KNIME's `AlphanumericComparator.NATURAL_ORDER` (org.knime.core.data.sort)."""
+    if not a:
+        return -len(b)
+    if not b:
+        return 1
+    if _is_digit(a[0]) != _is_digit(b[0]):
+        return _java_compare(a, b)
+    ca, cb = _chunks(a), _chunks(b)
+    number = _is_digit(a[0])
+    for x, y in zip(ca, cb, strict=False):
+        if number:
+            xs, ys = x.lstrip("0"), y.lstrip("0")
+            cmp = (len(xs) > len(ys)) - (len(xs) < len(ys)) or (xs > ys) - (xs < ys)
+            if not cmp:
+                zx, zy = len(x) - len(xs), len(y) - len(ys)
+                cmp = (zx > zy) - (zx < zy)
+        else:
+            cmp = _java_compare(x, y)
+        if cmp:
+            return cmp
+        number = not number
+    return (len(a) > len(b)) - (len(a) < len(b))
+
+
+def _ranks(values: np.ndarray, present: np.ndarray, col_type: str, natural: bool) -> np.ndarray:
+    """Dense ranks of the present values in KNIME's ascending order (ties share a rank)."""
+    ranks = np.zeros(len(values), dtype=np.int64)
+    idx = np.flatnonzero(present)
+    if not len(idx):
+        return ranks
+    vals = values[idx]
+    if col_type == ColumnType.DOUBLE:
+        f = vals.astype("float64")
+        sign = np.signbit(f)
+        order = np.lexsort((~sign, f))  # Double.compare: -0.0 < 0.0 (NaN is a missing cell here)
+        sf, sb = f[order], sign[order]
+        change = np.ones(len(order), dtype=bool)
+        change[1:] = (sf[1:] != sf[:-1]) | (sb[1:] != sb[:-1])
+        ranks[idx[order]] = np.cumsum(change) - 1
+        return ranks
+    if col_type in ColumnType.NUMERIC or col_type == ColumnType.BOOLEAN:
+        ints = np.array([int(v) for v in vals], dtype=np.int64)
+        ranks[idx] = np.unique(ints, return_inverse=True)[1].reshape(-1)
+        return ranks
+    texts = [v if isinstance(v, str) else str(v) for v in vals]
+    unique = sorted(set(texts), key=functools.cmp_to_key(alphanumeric_compare) if natural else _utf16)
+    position = {u: i for i, u in enumerate(unique)}
+    ranks[idx] = [position[t] for t in texts]
+    return ranks
+
+
+def sorted_positions(table: Table, criteria: list[SortingCriterion], missing_to_end: bool) -> np.ndarray:
+    """Row positions in KNIME's sorted order; stable, so ties keep their input order."""
+    n = len(table)
+    keys: list[np.ndarray] = []
+    for c in criteria:
+        natural = c.string_comparison == "NATURAL"
+        if c.column in ROW_ID_NAMES and c.column not in table.types:
+            values = np.array(table.row_ids, dtype=object)
+            present = np.ones(n, dtype=bool)
+            col_type = ColumnType.STRING
+        else:
+            series = table.df[c.column]
+            values = series.to_numpy(dtype=object)
+            present = ~series.isna().to_numpy()
+            col_type = table.types[c.column]
+            if col_type not in (ColumnType.STRING, ColumnType.SMILES) and col_type not in ColumnType.NUMERIC \
+                    and col_type != ColumnType.BOOLEAN:
+                col_type = ColumnType.STRING  # other types: compared by their text
+            if col_type == ColumnType.SMILES:
+                col_type = ColumnType.STRING
+        r = _ranks(values, present, col_type, natural)
+        descending = c.sorting_order == "DESCENDING"
+        key = -r if descending else r
+        big = n + 1
+        if missing_to_end:
+            key = np.where(present, key, big)
+        else:  # a missing cell is the smallest value
+            key = np.where(present, key, big if descending else -big)
+        keys.append(key)
+    if not keys:
+        return np.arange(n)
+    return np.lexsort(tuple(reversed(keys)))
+
+
+class Sorter(Node):
+    type_name = "sorter"
+    display_name = "Sorter"
+    category = Category.MANIPULATOR
+    description = (
+        "Sorts the rows by one or more columns (or the RowIDs), each ascending or descending; whole rows move and "
+        "keep their RowIDs, and equal keys keep their input order. Strings compare naturally (Row2 before Row10) "
+        "unless LEXICOGRAPHIC; missing cells are the smallest values unless missing_to_end."
+    )
+    keywords = ("sort", "order", "rank", "arrange", "descending", "ascending")
+    knime_factory = "org.knime.base.node.preproc.sorter.SorterNodeFactory"
+    inputs = (Port(TABLE, "Input table"),)
+    outputs = (Port(TABLE, "Sorted table"),)
+    Settings = SorterSettings
+
+    def configure(self, in_specs: list[Any], settings: SorterSettings, ctx: NodeContext) -> list[Any]:
+        if not settings.sorting_criteria:
+            raise ConfigureError("no column to sort by: add a sorting criterion", setting="sorting_criteria")
+        spec = in_specs[0]
+        if not isinstance(spec, TableSpec):
+            return [UNKNOWN]
+        names = [c.column for c in settings.sorting_criteria if not (c.column in ROW_ID_NAMES and c.column not in spec)]
+        require_columns(spec, names, "sorting_criteria")
+        return [spec]
+
+    def execute(self, inputs: list[Any], settings: SorterSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        if not settings.sorting_criteria:
+            raise NodeError("no column to sort by: add a sorting criterion", setting="sorting_criteria")
+        order = sorted_positions(table, settings.sorting_criteria, settings.missing_to_end)
+        return [table.with_frame(table.df.iloc[order])]
+
+
+# -------------------------------------------------------------------------------- Table Transposer
+
+_WIDTH = {ColumnType.BOOLEAN: 0, ColumnType.INTEGER: 1, ColumnType.LONG: 2, ColumnType.DOUBLE: 3}
+
+
+def common_type(types: list[str]) -> str:
+    """KNIME's common super type of the cells of one input row: the widest numeric type when all are
+    numbers (Integer < Long < Double), the type itself when all agree, else String."""
+    distinct = set(types)
+    if not distinct:
+        return ColumnType.STRING  # only missing cells
+    if len(distinct) == 1:
+        only = distinct.pop()
+        return ColumnType.STRING if only == ColumnType.SMILES else only
+    if distinct <= set(_WIDTH):
+        widest = max(distinct, key=_WIDTH.__getitem__)
+        return ColumnType.INTEGER if widest == ColumnType.BOOLEAN else widest
+    return ColumnType.STRING
+
+
+def _cell_text(value: Any, col_type: str) -> str:
+    if col_type == ColumnType.DOUBLE:
+        return java_double_to_string(float(value))
+    if col_type in (ColumnType.INTEGER, ColumnType.LONG):
+        return str(int(value))
+    if col_type == ColumnType.BOOLEAN:
+        return "true" if bool(value) else "false"
+    return str(value)
+
+
+class TableTransposer(Node):
+    type_name = "table_transposer"
+    display_name = "Table Transposer"
+    category = Category.MANIPULATOR
+    description = (
+        "Swaps rows and columns: output row i is input column i (RowID = its name), output columns are named after "
+        "the input RowIDs. Each new column gets the most general type of its cells (all numbers: the widest number "
+        "type; mixed with text: String, numbers written as KNIME prints them)."
+    )
+    keywords = ("transpose", "swap", "rotate", "pivot", "rows to columns")
+    knime_factory = "org.knime.base.node.preproc.transpose.TransposeTableNodeFactory"
+    inputs = (Port(TABLE, "Input table"),)
+    outputs = (Port(TABLE, "Transposed table"),)
+
+    def configure(self, in_specs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        return [UNKNOWN]  # the new columns are the input's RowIDs
+
+    def execute(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        df = table.df
+        names = table.columns
+        if len(df) == 0:
+            empty = pd.DataFrame(index=pd.Index(names, dtype=object))
+            return [Table(empty, {})]
+        col_names: list[str] = []
+        empty_idx = 0
+        for rid in table.row_ids:
+            name = rid.strip()
+            if not name:
+                name = f"<empty_{empty_idx}>"
+                empty_idx += 1
+            col_names.append(name)
+        if len(set(col_names)) != len(col_names):
+            raise NodeError("the RowIDs (the new column names) are not unique after trimming")
+        missing = df.isna().to_numpy()
+        cells = df.to_numpy(dtype=object)
+        types = [table.types[c] for c in names]
+        data: dict[str, pd.Series] = {}
+        out_types: dict[str, str] = {}
+        for i, new_name in enumerate(col_names):
+            present = ~missing[i]
+            row_types = [t for t, p in zip(types, present, strict=True) if p]
+            t = common_type(row_types)
+            values = cells[i]
+            if t == ColumnType.DOUBLE:
+                col = pd.Series(np.where(present, values, np.nan).astype("float64"))
+            elif t in (ColumnType.INTEGER, ColumnType.LONG):
+                ints = [int(v) if p else pd.NA for v, p in zip(values, present, strict=True)]
+                col = pd.Series(ints, dtype="int64" if present.all() else "Int64")
+            elif t == ColumnType.BOOLEAN:
+                flags = [bool(v) if p else pd.NA for v, p in zip(values, present, strict=True)]
+                col = pd.Series(flags, dtype="bool" if present.all() else "boolean")
+            elif t == ColumnType.STRING and len(set(row_types)) > 1:
+                col = pd.Series([_cell_text(v, ct) if p else None
+                                 for v, ct, p in zip(values, types, present, strict=True)], dtype=object)
+            else:
+                col = pd.Series([v if p else None for v, p in zip(values, present, strict=True)], dtype=object)
+            data[new_name] = col
+            out_types[new_name] = t
+        out = pd.DataFrame(data)
+        out.index = pd.Index(names, dtype=object)
+        return [Table(out, out_types)]

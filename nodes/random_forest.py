@@ -1,0 +1,467 @@
+"""Random forest regression: KNIME's Random Forest Learner (Regression) and Predictor (Regression),
+built from scikit-learn regression trees.
+
+Each tree is a `sklearn.tree.DecisionTreeRegressor` (what `RandomForestRegressor` grows internally)
+fitted on KNIME's row sample, so that KNIME's sampling options (fraction, with or without
+replacement, attribute sample per node or per tree) can all be honoured. The trees are not KNIME's
+(different random numbers, float32 split search), so predictions agree in distribution, not digit
+for digit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, field_validator, model_validator
+
+from engine.api import (
+    UNKNOWN,
+    Category,
+    ColumnType,
+    ConfigureError,
+    Model,
+    Node,
+    NodeContext,
+    NodeError,
+    NodeSettings,
+    Port,
+    PortType,
+    Table,
+    TableSpec,
+)
+from nodes._common import ColumnFilter
+from nodes._mining import NOMINAL, cell_text, check_column, parse_seed, unique_column_name
+
+TABLE = PortType.TABLE  # type: ignore[attr-defined]
+RF_REGRESSION = PortType.register(
+    PortType("model.random_forest_regression", "Random forest regression model", "#2d6a4f", "square")
+)
+
+ATTRIBUTE_TYPES = ColumnType.NUMERIC | NOMINAL
+REPORT_LEVELS = 3  # KNIME reports attribute statistics for the levels 0, 1, 2
+STAT_COLUMNS = [f"#splits (level {i})" for i in range(REPORT_LEVELS)] + [
+    f"#candidates (level {i})" for i in range(REPORT_LEVELS)
+]
+STATS_SPEC = TableSpec.of([(c, ColumnType.INTEGER) for c in STAT_COLUMNS])
+
+
+class RandomForestLearnerSettings(NodeSettings):
+    """KNIME's RandomForestRegressionLearner settings (TreeEnsembleLearnerConfiguration keys)."""
+
+    targetColumn: str | None = Field(None, description="The numeric target column.")
+    columnFilterConfig: ColumnFilter = Field(
+        default_factory=ColumnFilter,
+        description="The attribute columns (numeric, String or Boolean; other types are never attributes); the target "
+        "is never an attribute. String columns are one-hot encoded for scikit-learn.",
+    )
+    seed: int | None = Field(
+        None,
+        description="Random seed: the same seed gives identical forests. Empty: a new forest on every run (unless the "
+        "run has a seed).",
+    )
+    maxLevels: int = Field(
+        -1,
+        description="Maximum tree depth, the root being depth 0: a node at depth >= maxLevels is not split "
+        "(scikit-learn `max_depth`); -1 = unlimited.",
+    )
+    minNodeSize: int = Field(
+        -1,
+        description="A node with fewer records is not split (scikit-learn `min_samples_split`); -1 = no limit "
+        "(2 * minChildSize when that is set).",
+    )
+    minChildSize: int = Field(
+        -1, description="Minimum records in each child of a split (scikit-learn `min_samples_leaf`); -1 = no limit."
+    )
+    dataFraction: float = Field(
+        1.0, gt=0, le=1, description="Fraction of the rows drawn for each tree (round(fraction * rows))."
+    )
+    isDataSelectionWithReplacement: bool = Field(
+        True, description="Draw the rows of each tree with replacement (bootstrap) or without."
+    )
+    rowSamplingMode: Literal["Random"] = Field(
+        "Random", description="Row sampling; regression supports only Random (stratified modes are for classes)."
+    )
+    columnSamplingMode: Literal["SquareRoot", "Linear", "Absolute", "None"] = Field(
+        "SquareRoot",
+        description="Attribute sample size: SquareRoot = floor(sqrt(#attributes)), Linear = round(fraction * "
+        "#attributes), Absolute = a fixed number, None = all attributes; clamped to [1, #attributes].",
+    )
+    columnFractionPerTree: float = Field(1.0, gt=0, le=1, description="Attribute fraction for Linear sampling.")
+    columnAbsolutePerTree: int = Field(10, ge=0, description="Number of attributes for Absolute sampling.")
+    isUseDifferentAttributesAtEachNode: bool = Field(
+        True,
+        description="True: a new attribute sample at every node (scikit-learn `max_features`); false: one sample per "
+        "tree, the tree is grown on those attributes only.",
+    )
+    nrModels: int = Field(100, gt=0, description="Number of trees (scikit-learn `n_estimators`).")
+    splitCriterion: Literal["InformationGainRatio", "InformationGain", "Gini"] = Field(
+        "InformationGainRatio",
+        description="Classification split criterion; unused for regression (splits minimise the squared error).",
+    )
+    missingValueHandling: Literal["XGBoost", "Surrogate"] = Field(
+        "XGBoost",
+        description="Missing attribute values: each split learns the direction they take (scikit-learn's native "
+        "missing-value support, KNIME's XGBoost mode); Surrogate is treated the same way.",
+    )
+    useAverageSplitPoints: bool = Field(
+        True, description="Split thresholds halfway between neighbouring values (scikit-learn always does this)."
+    )
+    useBinaryNominalSplits: bool = Field(
+        True, description="Binary splits on nominal attributes (one-hot columns give binary splits)."
+    )
+    ignoreColumnsWithoutDomain: bool = Field(True, description="KNIME's domain check; no effect here.")
+
+    @field_validator("seed", mode="before")
+    @classmethod
+    def _seed(cls, value: Any) -> int | None:
+        return parse_seed(value)
+
+    @model_validator(mode="after")
+    def _sizes(self) -> RandomForestLearnerSettings:
+        if self.maxLevels != -1 and self.maxLevels <= 0:
+            raise ValueError(f"Invalid value for number of maximum tree depth (#level): {self.maxLevels}")
+        if self.minNodeSize != -1 and self.minNodeSize <= 0:
+            raise ValueError(f"Invalid minimum node size: {self.minNodeSize}")
+        if self.minChildSize != -1 and self.minChildSize <= 0:
+            raise ValueError(f"Invalid minimum child size: {self.minChildSize}")
+        if self.minChildSize > 0 and self.minNodeSize > 0 and self.minChildSize > self.minNodeSize // 2:
+            raise ValueError(f"Invalid minimum child size ({self.minChildSize}); must be at most half the minimum "
+                             f"node size ({self.minNodeSize})")
+        return self
+
+
+# ------------------------------------------------------------------------------------- model
+
+
+@dataclass
+class RandomForestModel:
+    """The forest: per tree the design columns it was grown on (all of them unless attributes were
+    sampled per tree)."""
+
+    target: str
+    attributes: list[str]
+    attribute_types: dict[str, str]
+    levels: dict[str, list[str]]  # one-hot levels of the String attributes
+    owner: list[int]  # design column -> attribute index
+    trees: list[Any] = field(repr=False, default_factory=list)
+    tree_columns: list[np.ndarray] = field(repr=False, default_factory=list)
+
+    def design(self, df: pd.DataFrame) -> np.ndarray:
+        cols: list[np.ndarray] = []
+        for a in self.attributes:
+            s = df[a]
+            kind = self.attribute_types[a]
+            if kind == ColumnType.STRING:
+                missing = s.isna().to_numpy()
+                text = np.array([cell_text(v) if not m else "" for v, m in zip(s.tolist(), missing, strict=True)],
+                                dtype=object)
+                for level in self.levels[a]:
+                    col = (text == level).astype(float)
+                    col[missing] = np.nan
+                    cols.append(col)
+            elif kind == ColumnType.BOOLEAN:
+                cols.append(s.astype("float64").to_numpy(dtype=float, na_value=np.nan))
+            else:
+                cols.append(pd.to_numeric(s).to_numpy(dtype=float, na_value=np.nan))
+        return np.column_stack(cols) if cols else np.zeros((len(df), 0))
+
+    def tree_predictions(self, x: np.ndarray) -> np.ndarray:
+        """(n_trees, n_rows) predictions of every tree."""
+        if len(x) == 0:
+            return np.zeros((len(self.trees), 0))
+        if np.isnan(x).any():  # scikit-learn's missing-value routing needs its input checks
+            return np.vstack([t.predict(x[:, c]) for t, c in zip(self.trees, self.tree_columns, strict=True)])
+        x32 = x.astype(np.float32)  # what the trees' input check would do, done once for all trees
+        return np.vstack([t.predict(np.ascontiguousarray(x32[:, c]), check_input=False)
+                          for t, c in zip(self.trees, self.tree_columns, strict=True)])
+
+
+def _mean_variance(preds: np.ndarray, use: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean, bias-corrected variance (commons-math: 0 for one tree, NaN for none) and tree count per row."""
+    if use is None:
+        use = np.ones(preds.shape, dtype=bool)
+    count = use.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = np.where(use, preds, 0.0).sum(axis=0)
+        mean = total / count
+        dev = np.where(use, preds - mean, 0.0)
+        var = (dev * dev).sum(axis=0) / (count - 1)
+    mean = np.where(count > 0, mean, np.nan)
+    var = np.where(count > 1, var, np.where(count == 1, 0.0, np.nan))
+    return mean, var, count
+
+
+def _attributes(spec: TableSpec, settings: RandomForestLearnerSettings) -> list[str]:
+    attrs = [c for c in settings.columnFilterConfig.apply(spec, allowed_types=ATTRIBUTE_TYPES)
+             if c != settings.targetColumn]
+    if not attrs:
+        raise ConfigureError("Input table has no valid learning columns (need one additional numeric or nominal "
+                             "column).", setting="columnFilterConfig")
+    return attrs
+
+
+def _sample_size(settings: RandomForestLearnerSettings, total: int) -> int:
+    mode = settings.columnSamplingMode
+    if mode == "None":
+        return total
+    if mode == "Linear":
+        size = int(math.floor(settings.columnFractionPerTree * total + 0.5))
+    elif mode == "Absolute":
+        size = settings.columnAbsolutePerTree
+    else:
+        size = int(math.floor(math.sqrt(total)))
+    return max(1, min(size, total))
+
+
+def _output_names(target: str, existing: list[str]) -> tuple[str, str, str]:
+    names: list[str] = []
+    for base in (f"{target} (Out-of-bag)", f"{target} (Out-of-bag) (Prediction Variance)", "model count"):
+        names.append(unique_column_name([*existing, *names], base))
+    return names[0], names[1], names[2]
+
+
+class RandomForestLearnerRegression(Node):
+    """KNIME's Random Forest Learner (Regression)."""
+
+    type_name = "random_forest_learner_regression"
+    display_name = "Random Forest Learner (Regression)"
+    category = Category.LEARNER
+    description = (
+        "Learns a random forest of regression trees (scikit-learn DecisionTreeRegressor, squared-error splits): "
+        "nrModels trees, each on a row sample (dataFraction, with or without replacement) and an attribute sample "
+        "drawn at every node or once per tree. Port 1: the training rows with the out-of-bag prediction "
+        "`<target> (Out-of-bag)` (mean over the trees that did not see the row), its variance over those trees and "
+        "`model count`; port 2: per attribute the number of splits and of candidacies on the levels 0-2 (the "
+        "candidacies are known only when attributes are sampled per tree or not at all; with a new sample at every "
+        "node scikit-learn does not report them and the cells are missing); port 3: the model."
+    )
+    keywords = ("random forest", "regression", "tree ensemble", "bagging", "scikit-learn")
+    knime_factory = (
+        "org.knime.base.node.mine.treeensemble2.node.randomforest.learner.regression."
+        "RandomForestRegressionLearnerNodeFactory"
+    )
+    inputs = (Port(TABLE, "Input data", "Attribute columns and a numeric target column."),)
+    outputs = (
+        Port(TABLE, "Out-of-bag predictions", "The input plus the out-of-bag prediction, its variance and model count."),
+        Port(TABLE, "Attribute statistics", "#splits and #candidates per attribute on the levels 0, 1, 2."),
+        Port(RF_REGRESSION, "Random forest model", "The trained forest."),
+    )
+    Settings = RandomForestLearnerSettings
+
+    def is_deterministic(self, settings: RandomForestLearnerSettings) -> bool:
+        return settings.seed is not None
+
+    def configure(self, in_specs: list[Any], settings: RandomForestLearnerSettings, ctx: NodeContext) -> list[Any]:
+        spec = in_specs[0]
+        if not isinstance(spec, TableSpec):
+            if not settings.targetColumn:
+                raise ConfigureError("Target column not set", setting="targetColumn")
+            return [UNKNOWN, STATS_SPEC, UNKNOWN]
+        check_column(spec, settings.targetColumn, "targetColumn", what="target", numeric=True)
+        _attributes(spec, settings)
+        names = _output_names(str(settings.targetColumn), spec.names)
+        out = spec.append((names[0], ColumnType.DOUBLE), (names[1], ColumnType.DOUBLE), (names[2], ColumnType.INTEGER))
+        return [out, STATS_SPEC, UNKNOWN]
+
+    def execute(self, inputs: list[Any], settings: RandomForestLearnerSettings, ctx: NodeContext) -> list[Any]:
+        from sklearn.tree import DecisionTreeRegressor
+
+        table: Table = inputs[0]
+        spec = table.spec
+        self.configure([spec], settings, ctx)
+        target = str(settings.targetColumn)
+        attrs = _attributes(spec, settings)
+        df = table.df
+        y_all = pd.to_numeric(df[target]).to_numpy(dtype=float, na_value=np.nan)
+        train = np.flatnonzero(~np.isnan(y_all))
+        if len(train) < len(df):
+            ctx.log(f"{len(df) - len(train)} row(s) with a missing target value were ignored")
+        if len(train) == 0:
+            raise NodeError("no rows to learn from (the table is empty or every target value is missing)")
+
+        levels = {}
+        for a in attrs:
+            if spec.type_of(a) == ColumnType.STRING:
+                levels[a] = list(dict.fromkeys(cell_text(v) for v in df[a].dropna().tolist()))
+        model = RandomForestModel(target, attrs, {a: spec.type_of(a) for a in attrs}, levels, [])
+        model.owner = [i for i, a in enumerate(attrs) for _ in (levels[a] if a in levels else [None])]
+        x = model.design(df)
+        owner = np.array(model.owner, dtype=int)
+        n_attr = len(attrs)
+        subset = _sample_size(settings, n_attr)
+        per_node = settings.isUseDifferentAttributesAtEachNode and subset < n_attr
+        per_tree = not settings.isUseDifferentAttributesAtEachNode and subset < n_attr
+        max_features: int | None = None
+        if per_node:
+            max_features = subset if not levels else max(1, round(subset * x.shape[1] / n_attr))
+        min_leaf = settings.minChildSize if settings.minChildSize > 0 else 1
+        min_split = settings.minNodeSize if settings.minNodeSize > 0 else 2 * min_leaf
+        n_draw = max(1, int(math.floor(settings.dataFraction * len(train) + 0.5)))
+        if not settings.isDataSelectionWithReplacement:
+            n_draw = min(n_draw, len(train))
+
+        # without missing values the trees' per-fit input checks can be skipped (float32 is what they convert to)
+        fast = not np.isnan(x).any()
+        x32 = x.astype(np.float32) if fast else x
+        rng = np.random.default_rng(ctx.seed(settings.seed))
+        in_bag = np.zeros((settings.nrModels, len(df)), dtype=bool)
+        splits = np.zeros((REPORT_LEVELS, n_attr), dtype=np.int64)
+        candidates = np.zeros((REPORT_LEVELS, n_attr), dtype=np.int64)
+        for t in range(settings.nrModels):
+            ctx.check_cancelled()
+            ctx.progress(t / settings.nrModels, f"learning tree {t + 1} of {settings.nrModels}")
+            if settings.isDataSelectionWithReplacement:
+                rows = train[rng.integers(0, len(train), size=n_draw)]
+            else:
+                rows = train[np.sort(rng.choice(len(train), size=n_draw, replace=False))]
+            in_bag[t, rows] = True
+            if per_tree:
+                chosen = np.sort(rng.choice(n_attr, size=subset, replace=False))
+                cols = np.flatnonzero(np.isin(owner, chosen))
+            else:
+                chosen = np.arange(n_attr)
+                cols = np.arange(x.shape[1])
+            tree = DecisionTreeRegressor(
+                max_depth=None if settings.maxLevels == -1 else settings.maxLevels,
+                min_samples_split=max(2, min_split),
+                min_samples_leaf=min_leaf,
+                max_features=max_features,
+                random_state=int(rng.integers(0, 2**31 - 1)),
+            )
+            if fast:
+                tree.fit(np.ascontiguousarray(x32[np.ix_(rows, cols)]), y_all[rows], check_input=False)
+            else:
+                tree.fit(x[np.ix_(rows, cols)], y_all[rows])
+            model.trees.append(tree)
+            model.tree_columns.append(cols)
+            depth = _node_depths(tree)
+            inner = tree.tree_.children_left >= 0
+            for level in range(REPORT_LEVELS):
+                at = depth == level
+                np.add.at(splits[level], owner[cols[tree.tree_.feature[at & inner]]], 1)
+                if not per_node:
+                    candidates[level, chosen] += int(at.sum())
+
+        preds = model.tree_predictions(x)
+        mean, var, count = _mean_variance(preds, ~in_bag)
+        names = _output_names(target, spec.names)
+        out = df.copy()
+        out[names[0]] = mean
+        out[names[1]] = var
+        out[names[2]] = count.astype(np.int32)
+        oob = table.with_frame(out, {names[0]: ColumnType.DOUBLE, names[1]: ColumnType.DOUBLE,
+                                     names[2]: ColumnType.INTEGER})
+
+        stats = {f"#splits (level {i})": pd.array(splits[i], dtype="Int32") for i in range(REPORT_LEVELS)}
+        for i in range(REPORT_LEVELS):
+            values = [pd.NA] * n_attr if per_node else candidates[i].tolist()
+            stats[f"#candidates (level {i})"] = pd.array(values, dtype="Int32")
+        stats_table = Table(pd.DataFrame(stats, index=pd.Index(attrs, dtype=object)),
+                            dict.fromkeys(STAT_COLUMNS, ColumnType.INTEGER))
+        summary = f"{settings.nrModels} classifiers on {n_attr} attributes"
+        return [oob, stats_table, Model("random_forest_regression", model, summary, spec=model)]
+
+
+def _node_depths(tree: Any) -> np.ndarray:
+    t = tree.tree_
+    depth = np.zeros(t.node_count, dtype=int)
+    for node in range(t.node_count):  # children always have larger ids than their parent
+        for child in (t.children_left[node], t.children_right[node]):
+            if child >= 0:
+                depth[child] = depth[node] + 1
+    return depth
+
+
+# --------------------------------------------------------------------------------- predictor
+
+
+class RandomForestPredictorSettings(NodeSettings):
+    """KNIME's RandomForestRegressionPredictor settings (TreeEnsemblePredictorConfiguration keys)."""
+
+    predictionColumnName: str = Field(
+        "Prediction (y)", description="Prediction column name, used only when `changePredictionColumnName` is on."
+    )
+    changePredictionColumnName: bool = Field(
+        False, description="Off: the prediction column is `Prediction (<target>)`."
+    )
+    appendPredictionConfidence: bool = Field(
+        True, description="Append `<prediction column> (Prediction Variance)`: the variance of the tree predictions."
+    )
+    appendModelCount: bool = Field(False, description="Append `model count` (number of trees used).")
+
+
+def _predictor_columns(model: RandomForestModel, spec: TableSpec, settings: RandomForestPredictorSettings) -> list[tuple[str, str]]:
+    base = settings.predictionColumnName if settings.changePredictionColumnName else f"Prediction ({model.target})"
+    if not base:
+        raise ConfigureError("the prediction column name is empty", setting="predictionColumnName")
+    wanted = [(base, ColumnType.DOUBLE)]
+    if settings.appendPredictionConfidence:
+        wanted.append((f"{base} (Prediction Variance)", ColumnType.DOUBLE))
+    if settings.appendModelCount:
+        wanted.append(("model count", ColumnType.INTEGER))
+    out: list[tuple[str, str]] = []
+    for name, kind in wanted:
+        out.append((unique_column_name([*spec.names, *(n for n, _ in out)], name), kind))
+    return out
+
+
+def _check_attributes(model: RandomForestModel, spec: TableSpec) -> None:
+    for a in model.attributes:
+        col = spec.get(a)
+        if col is None:
+            raise ConfigureError(f"the prediction table does not contain the learning column {a!r}")
+        want_numeric = model.attribute_types[a] in ColumnType.NUMERIC
+        if want_numeric and not col.is_numeric():
+            raise ConfigureError(f"the learning column {a!r} is expected to be numeric (type {col.type})")
+        if not want_numeric and col.type != model.attribute_types[a]:
+            raise ConfigureError(f"the learning column {a!r} is expected to be {model.attribute_types[a]} "
+                                 f"(type {col.type})")
+
+
+class RandomForestPredictorRegression(Node):
+    """KNIME's Random Forest Predictor (Regression)."""
+
+    type_name = "random_forest_predictor_regression"
+    display_name = "Random Forest Predictor (Regression)"
+    category = Category.PREDICTOR
+    description = (
+        "Applies a regression random forest: appends `Prediction (<target>)` (the mean of the tree predictions), "
+        "optionally `Prediction (<target>) (Prediction Variance)` (their variance, n - 1) and `model count`."
+    )
+    keywords = ("random forest", "predict", "regression", "tree ensemble")
+    knime_factory = (
+        "org.knime.base.node.mine.treeensemble2.node.randomforest.predictor.regression."
+        "RandomForestRegressionPredictorNodeFactory"
+    )
+    inputs = (
+        Port(RF_REGRESSION, "Random forest model", "A regression random forest."),
+        Port(TABLE, "Input data", "Rows to predict; must contain the learning columns."),
+    )
+    outputs = (Port(TABLE, "Predictions", "The input plus the prediction columns."),)
+    Settings = RandomForestPredictorSettings
+
+    def configure(self, in_specs: list[Any], settings: RandomForestPredictorSettings, ctx: NodeContext) -> list[Any]:
+        model_obj, spec = in_specs
+        model = model_obj.spec if isinstance(model_obj, Model) else None
+        if not isinstance(model, RandomForestModel) or not isinstance(spec, TableSpec):
+            return [UNKNOWN]
+        _check_attributes(model, spec)
+        return [spec.append(*_predictor_columns(model, spec, settings))]
+
+    def execute(self, inputs: list[Any], settings: RandomForestPredictorSettings, ctx: NodeContext) -> list[Any]:
+        model: RandomForestModel = inputs[0].payload
+        table: Table = inputs[1]
+        _check_attributes(model, table.spec)
+        columns = _predictor_columns(model, table.spec, settings)
+        mean, var, count = _mean_variance(model.tree_predictions(model.design(table.df)))
+        df = table.df.copy()
+        values = [mean] + ([var] if settings.appendPredictionConfidence else [])
+        if settings.appendModelCount:
+            values.append(count.astype(np.int32))
+        for (name, _), value in zip(columns, values, strict=True):
+            df[name] = value
+        return [table.with_frame(df, dict(columns))]

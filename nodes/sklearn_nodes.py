@@ -1,0 +1,253 @@
+"""KNIME's scikit-learn Labs nodes: Sklearn Lasso Regression Learner and Sklearn Regression Predictor
+(extension org.knime.python.sklearn), which wrap `sklearn.linear_model.Lasso`."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from engine.api import (
+    UNKNOWN,
+    Category,
+    ColumnType,
+    ConfigureError,
+    Model,
+    Node,
+    NodeContext,
+    NodeError,
+    NodeSettings,
+    Port,
+    PortType,
+    Table,
+    TableSpec,
+)
+from nodes._mining import NOMINAL
+
+TABLE = PortType.TABLE  # type: ignore[attr-defined]
+SKLEARN_REGRESSION = PortType.register(
+    PortType("model.sklearn_regression", "Scikit-learn regression model", "#f7931e", "square")
+)
+
+FEATURE_TYPES = ColumnType.NUMERIC | NOMINAL
+
+
+@dataclass
+class RegressionModelObject:
+    """KNIME's `RegressionModelObject`: the fitted estimator, its one-hot encoder and missing-value rule,
+    plus the feature/target schema the predictor checks against."""
+
+    estimator: Any
+    feature_columns: list[tuple[str, str]]  # (name, type) in the learner's order
+    target_column: tuple[str, str]
+    missing_value_handling: str
+    encoder: Any = None  # OneHotEncoder of the nominal feature columns, if any
+    nominal: list[str] = field(default_factory=list)
+    numeric: list[str] = field(default_factory=list)
+
+    def encode(self, df: pd.DataFrame) -> np.ndarray:
+        """KNIME's encode_*_feature_columns: numeric columns first, then the one-hot encoded nominal ones."""
+        parts = [df[self.numeric].apply(pd.to_numeric).to_numpy(dtype=float)] if self.numeric else []
+        if self.nominal:
+            values = df[self.nominal].astype(object).where(df[self.nominal].notna(), None).to_numpy()
+            parts.append(self.encoder.transform(values))
+        return np.hstack(parts) if parts else np.zeros((len(df), 0))
+
+
+def _handle_missing(df: pd.DataFrame, columns: list[str], mode: str, setting: str | None = None) -> pd.DataFrame:
+    """KNIME's utils.handle_missing_values: SkipRow drops rows with a missing value in `columns`,
+    Fail raises; an empty result is an error."""
+    missing = df[columns].isna().any(axis=1)
+    if missing.any():
+        if mode != "SkipRow":
+            raise NodeError("There are missing values in the input data.", setting=setting)
+        df = df[~missing]
+    if df.empty:
+        raise NodeError("All rows are skipped due to missing values." if missing.any() else "The input table is empty.")
+    return df
+
+
+class LassoLearnerSettings(NodeSettings):
+    """Settings of KNIME's Sklearn Lasso Regression Learner (Labs) (`general_settings`, `algo_settings`)."""
+
+    feature_columns: list[str] | None = Field(
+        None,
+        description="Feature columns (numeric, String or Boolean; nominal ones are one-hot encoded). Empty/null: all "
+        "numeric and nominal columns except the target.",
+    )
+    target_column: str | None = Field(None, description="The numeric target column. Null: the rightmost numeric column.")
+    missing_value_handling: Literal["SkipRow", "Fail"] = Field(
+        "SkipRow", description="SkipRow: rows with a missing feature or target are not used; Fail: they are an error."
+    )
+    alpha: float = Field(
+        1.0, ge=0, description="Constant that multiplies the L1 term (scikit-learn Lasso `alpha`); 0 = least squares."
+    )
+    fit_intercept: bool = Field(True, description="Calculate the intercept (scikit-learn `fit_intercept`).")
+    max_iter: int = Field(1000, ge=1, description="Maximum number of coordinate descent iterations (`max_iter`).")
+
+
+def _resolve(spec: TableSpec, settings: LassoLearnerSettings) -> tuple[list[str], str]:
+    """Target and feature columns as the KNIME node resolves them, with its configure-time checks."""
+    numeric = [c.name for c in spec.columns if c.is_numeric()]
+    target = settings.target_column
+    if target is None:
+        if not numeric:
+            raise ConfigureError("expected at least one numerical column as target", setting="target_column")
+        target = numeric[-1]
+    col = spec.get(target)
+    if col is None:
+        raise ConfigureError(f"target column {target!r} not found in the input table", setting="target_column")
+    if not col.is_numeric():
+        raise ConfigureError(f"the target column {target!r} is not numeric (type {col.type})", setting="target_column")
+    features = settings.feature_columns
+    if features is None:
+        features = [c.name for c in spec.columns if c.type in FEATURE_TYPES and c.name != target]
+    if not features:
+        raise ConfigureError("Feature column(s) have not been specified.", setting="feature_columns")
+    missing = [f for f in features if f not in spec]
+    if missing:
+        raise ConfigureError(f"feature column(s) {', '.join(map(repr, missing))} not found in the input table",
+                             setting="feature_columns")
+    wrong = [f"{f!r} ({spec.type_of(f)})" for f in features if spec.type_of(f) not in FEATURE_TYPES]
+    if wrong:
+        raise ConfigureError(f"feature column(s) {', '.join(wrong)} are neither numeric nor nominal",
+                             setting="feature_columns")
+    if target in features:
+        raise ConfigureError(f'Numerical column "{target}" cannot be selected as both target and feature column.',
+                             setting="feature_columns")
+    return list(features), target
+
+
+class LassoLearner(Node):
+    """KNIME's Sklearn Lasso Regression Learner (Labs)."""
+
+    type_name = "lasso_learner"
+    display_name = "Sklearn Lasso Regression Learner (Labs)"
+    category = Category.LEARNER
+    description = (
+        "Fits scikit-learn's `Lasso(alpha, fit_intercept, max_iter)` (all other parameters at scikit-learn's "
+        "defaults: tol 1e-4, cyclic coordinate descent) on the feature columns: numeric ones as they are (in the "
+        "order given), then the String/Boolean ones one-hot encoded. Rows with missing values are skipped or fail "
+        "the node."
+    )
+    keywords = ("lasso", "L1", "linear regression", "scikit-learn", "sklearn", "regularization")
+    knime_factory = "org.knime.python3.nodes.extension.ExtensionNodeSetFactory$DynamicExtensionNodeFactory:LassoLearner"
+    inputs = (Port(TABLE, "Input table", "Feature columns and a numeric target column."),)
+    outputs = (Port(SKLEARN_REGRESSION, "Trained model", "The fitted Lasso with its feature/target schema."),)
+    Settings = LassoLearnerSettings
+
+    def configure(self, in_specs: list[Any], settings: LassoLearnerSettings, ctx: NodeContext) -> list[Any]:
+        if isinstance(in_specs[0], TableSpec):
+            _resolve(in_specs[0], settings)
+        return [UNKNOWN]
+
+    def execute(self, inputs: list[Any], settings: LassoLearnerSettings, ctx: NodeContext) -> list[Any]:
+        from sklearn.linear_model import Lasso
+
+        table: Table = inputs[0]
+        spec = table.spec
+        features, target = _resolve(spec, settings)
+        df = _handle_missing(table.df, [*features, target], settings.missing_value_handling,
+                              "missing_value_handling")
+        model = RegressionModelObject(
+            estimator=None,
+            feature_columns=[(f, spec.type_of(f)) for f in features],
+            target_column=(target, spec.type_of(target)),
+            missing_value_handling=settings.missing_value_handling,
+            numeric=[f for f in features if spec.type_of(f) in ColumnType.NUMERIC],
+            nominal=[f for f in features if spec.type_of(f) in NOMINAL],
+        )
+        if model.nominal:
+            from sklearn.preprocessing import OneHotEncoder
+
+            model.encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
+            model.encoder.fit(df[model.nominal].astype(object).to_numpy())
+        x = model.encode(df)
+        y = pd.to_numeric(df[target]).to_numpy(dtype=float).reshape(-1, 1)  # KNIME passes df[[target]]
+        estimator = Lasso(alpha=settings.alpha, fit_intercept=settings.fit_intercept, max_iter=settings.max_iter)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            estimator.fit(x, y)
+        for w in caught:
+            ctx.log(f"{w.category.__name__}: {w.message}")
+        model.estimator = estimator
+        n = len(features)
+        summary = (f"Lasso(alpha={settings.alpha:g}) of {target} on {n} feature{'s' if n != 1 else ''}, "
+                   f"{int(np.count_nonzero(estimator.coef_))} non-zero coefficient(s)")
+        return [Model("sklearn_regression", model, summary, spec=model)]
+
+
+class RegressionPredictorSettings(NodeSettings):
+    """Settings of KNIME's Sklearn Regression Predictor (Labs) (`predictor_settings`)."""
+
+    prediction_column: str = Field(
+        "", description="Name of the appended prediction column; empty: `<target>_pred`."
+    )
+
+
+def _prediction_name(model: RegressionModelObject, settings: RegressionPredictorSettings) -> str:
+    return settings.prediction_column if settings.prediction_column.strip() else f"{model.target_column[0]}_pred"
+
+
+def _check_schema(model: RegressionModelObject, spec: TableSpec, settings: RegressionPredictorSettings) -> str:
+    present = {(c.name, c.type) for c in spec.columns}
+    missing = [n for n, t in model.feature_columns if (n, t) not in present]
+    if missing:
+        raise ConfigureError(f"The input table does not contain all selected feature columns. Missing columns: {missing}")
+    name = _prediction_name(model, settings)
+    if name in spec:
+        raise ConfigureError(f"the prediction column {name!r} already exists in the input table",
+                             setting="prediction_column")
+    return name
+
+
+class RegressionPredictor(Node):
+    """KNIME's Sklearn Regression Predictor (Labs)."""
+
+    type_name = "regression_predictor"
+    display_name = "Sklearn Regression Predictor (Labs)"
+    category = Category.PREDICTOR
+    description = (
+        "Applies a scikit-learn regression model: appends one Double prediction column (named "
+        "`prediction_column`, default `<target>_pred`). As in KNIME, the learner's missing-value rule is applied to "
+        "the feature columns and, if present, the target column: SkipRow drops such rows, Fail raises."
+    )
+    keywords = ("predict", "regression", "scikit-learn", "sklearn", "lasso")
+    knime_factory = (
+        "org.knime.python3.nodes.extension.ExtensionNodeSetFactory$DynamicExtensionNodeFactory:RegressionPredictor"
+    )
+    inputs = (
+        Port(SKLEARN_REGRESSION, "Trained model", "A scikit-learn regression model."),
+        Port(TABLE, "Input data", "Must contain the model's feature columns (same names and types)."),
+    )
+    outputs = (Port(TABLE, "Output data", "The input rows kept plus the prediction column."),)
+    Settings = RegressionPredictorSettings
+
+    def configure(self, in_specs: list[Any], settings: RegressionPredictorSettings, ctx: NodeContext) -> list[Any]:
+        model_obj, spec = in_specs
+        model = model_obj.spec if isinstance(model_obj, Model) else None
+        if not isinstance(model, RegressionModelObject) or not isinstance(spec, TableSpec):
+            return [UNKNOWN]
+        name = _check_schema(model, spec, settings)
+        return [spec.append((name, ColumnType.DOUBLE))]
+
+    def execute(self, inputs: list[Any], settings: RegressionPredictorSettings, ctx: NodeContext) -> list[Any]:
+        model: RegressionModelObject = inputs[0].payload
+        table: Table = inputs[1]
+        name = _check_schema(model, table.spec, settings)
+        columns = [n for n, _ in model.feature_columns]
+        if model.target_column[0] in table.spec:
+            columns.append(model.target_column[0])
+        df = table.df
+        if len(df):
+            df = _handle_missing(df, columns, model.missing_value_handling)
+        df = df.copy()
+        if len(df):
+            df[name] = np.asarray(model.estimator.predict(model.encode(df)), dtype=float).reshape(len(df), -1)[:, 0]
+        else:
+            df[name] = pd.Series(dtype="float64")
+        return [table.with_frame(df, {name: ColumnType.DOUBLE})]
