@@ -170,6 +170,8 @@ def test_10_01_training_scores_in_measured_spread(results_10_01: list[object]) -
     for acc in accuracies:
         assert MEASURED_10_01[0] <= acc <= MEASURED_10_01[1]
     assert max(accuracies) == pytest.approx(1.0)
+    assert all(r.output(14, 0)["#Correct"] == 57 for r in results_10_01)  # type: ignore[attr-defined]
 
 
-MEASURED_10_01 = (0.96, 1.0)
+# measured over --seed 0..19: training accuracy 1.0 on every seed (KNIME recorded 1.0, 57/57)
+MEASURED_10_01 = (1.0, 1.0)
