@@ -30,6 +30,7 @@ from engine.api import (
     NodeError,
     Table,
     View,
+    variable_type,
 )
 from engine.cache import CachedResult, MemoryCache, digest, why_changed
 from engine.context import Cancelled, Resources, RunContext, derive_seed
@@ -193,7 +194,6 @@ class Execution:
         threads: int | None = None,
         cancel_event: threading.Event | None = None,
         scratch_dir: Path | None = None,
-        previous: dict[int, NodeStatus] | None = None,
     ) -> None:
         self.wf = compiled
         self.seed = seed
@@ -209,7 +209,6 @@ class Execution:
             n: NodeStatus(n, e.type, e.name or compiled.types[n].display_name or e.type) for n, e in compiled.entries.items()
         }
         self._lock = threading.Lock()
-        self._previous = previous or {}
         self.cache_scope = compiled.doc.name
 
     # ------------------------------------------------------------------------------ variables
@@ -268,7 +267,7 @@ class Execution:
                 st.specs = list(out)
                 st.state, st.error, st.setting = CONFIGURED, None, None
                 specs[n] = st.specs
-            except (NodeError, ValidationError, ValueError, KeyError, TypeError) as exc:
+            except Exception as exc:  # one node that cannot configure must not stop the others
                 st.state, st.specs = IDLE, []
                 st.error, st.setting = _message(exc), getattr(exc, "setting", None)
         return self.status
@@ -378,7 +377,7 @@ class Execution:
                     else:
                         if pool is None:
                             pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="knitflow")
-                        self._set_state_queued(u, level)
+                        self._set_state_queued(u)
                         running[pool.submit(self._run_unit, u, level, iteration)] = u
                 if running:
                     finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
@@ -389,7 +388,7 @@ class Execution:
                 pool.shutdown(wait=True)
         return not failed
 
-    def _set_state_queued(self, u: int, level: tuple[int, ...]) -> None:
+    def _set_state_queued(self, u: int) -> None:
         if self.status[u].state != EXECUTED:
             self._set_state(u, QUEUED)
 
@@ -654,7 +653,7 @@ class _LoopRun:
     def one_pass(self, i: int, it: Iteration, total: int | None) -> tuple[list[Any], VarStack]:
         ex = self.ex
         path = (*self.iteration, i)
-        loop_vars = [VarEntry(k, v, _vtype(v), self.inner) for k, v in it.variables.items()]
+        loop_vars = [VarEntry(k, v, variable_type(v), self.inner) for k, v in it.variables.items()]
         start_vars = self.variables.push(self.start_ctx.pushed).push(loop_vars)
         total = it.variables.get("maxIterations", total)
         ex._set_state(self.start, EXECUTING, outputs=list(it.outputs), variables=start_vars,
@@ -741,12 +740,6 @@ def _forked_pass(i: int) -> tuple[list[Any], list[VarEntry], dict[int, dict[str,
 # ---------------------------------------------------------------------------------------- helpers
 
 
-def _vtype(value: Any) -> str:
-    from engine.api import variable_type
-
-    return variable_type(value)
-
-
 def _message(exc: BaseException) -> str:
     if isinstance(exc, ValidationError):
         err = exc.errors()[0]
@@ -802,7 +795,7 @@ def _exposed(entry: NodeEntry, settings: Any, scope: tuple[int, ...]) -> list[Va
     out = []
     for path, var in entry.expose_variables.items():
         value = _get_path(settings, path)
-        out.append(VarEntry(var, value, _vtype(value), scope))
+        out.append(VarEntry(var, value, variable_type(value), scope))
     return out
 
 

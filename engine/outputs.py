@@ -9,6 +9,7 @@ from typing import Any
 
 from engine.api import Category, Model, Table, View
 from engine.execution import CompiledWorkflow, NodeStatus, output_summary
+from engine.variables import jsonable
 from engine.workflow import RunResult
 from engine.yamlio import atomic_write
 
@@ -61,7 +62,7 @@ def write_outputs(result: RunResult, compiled: CompiledWorkflow, out_dir: Path) 
         "status": "ok" if result.ok else "failed",
         "seconds": round(result.seconds, 3),
         "nodes": nodes_json,
-        "variables": {k: _jsonable(v) for k, v in result.variables.items()},
+        "variables": {k: jsonable(v) for k, v in result.variables.items()},
     }
     atomic_write(out_dir / "run.json", json.dumps(run, indent=2, default=str) + "\n")
     return run
@@ -83,10 +84,3 @@ def _write_port(obj: Any, out_dir: Path, stem: str) -> str | None:
         return f"{stem}.txt"
     return None
 
-
-def _jsonable(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    return str(value)

@@ -72,10 +72,11 @@ class VarStack(Mapping[str, Any]):
         return {k: e.value for k, e in self._top.items()}
 
     def to_json(self) -> dict[str, dict[str, Any]]:
-        return {k: {"type": e.type, "value": _jsonable(e.value)} for k, e in self._top.items()}
+        return {k: {"type": e.type, "value": jsonable(e.value)} for k, e in self._top.items()}
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """A variable's value as JSON can hold it (numpy scalars unwrapped, others as text)."""
     if hasattr(value, "item"):
         return value.item()
     if isinstance(value, str | int | float | bool) or value is None:
