@@ -104,13 +104,35 @@ class Model:
         return f"Model({self.kind}: {self.summary})"
 
 
-@dataclass
 class View:
-    """A rendered picture (PNG bytes) or a table shown by a view node."""
+    """A picture (PNG bytes) or a table shown by a view node.
 
-    png: bytes | None = None
-    title: str = ""
-    table: Table | None = None
+    A picture can be given as `render`, a function drawing it: like KNIME, which draws a view only
+    when someone opens it, the drawing then happens on first access to `png`, so a plot inside a loop
+    body costs nothing in the iterations nobody looks at. Pickling draws it first (a forked loop
+    worker hands back bytes, not a closure).
+    """
+
+    __slots__ = ("_png", "_render", "table", "title")
+
+    def __init__(self, png: bytes | None = None, title: str = "", table: Table | None = None,
+                 render: Callable[[], bytes] | None = None) -> None:
+        self._png = png
+        self._render = render if png is None else None
+        self.title = title
+        self.table = table
+
+    @property
+    def png(self) -> bytes | None:
+        if self._render is not None:
+            self._png, self._render = self._render(), None
+        return self._png
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"png": self.png, "title": self.title, "table": self.table}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)  # type: ignore[misc]
 
     def __repr__(self) -> str:
         return f"View({self.title!r})"

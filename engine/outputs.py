@@ -40,7 +40,11 @@ def write_outputs(result: RunResult, compiled: CompiledWorkflow, out_dir: Path) 
         for port, obj in enumerate(st.outputs, start=1):
             info: dict[str, Any] = {"port": port, **output_summary(obj)}
             if always or (node_id, port) not in connected:
-                file = _write_port(obj, out_dir, f"{node_id}_{_slug(st.name)}_port{port}")
+                try:
+                    file = _write_port(obj, out_dir, f"{node_id}_{_slug(st.name)}_port{port}")
+                except Exception as exc:  # a view drawn only now can fail; the other outputs still get written
+                    info["error"] = f"could not be written: {type(exc).__name__}: {exc}"
+                    file = None
                 if file:
                     info["file"] = file
             outputs.append(info)

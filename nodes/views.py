@@ -2,6 +2,8 @@
 
 KNIME's views have no data output and influence no result; here each one produces a `View` on a
 view port (a PNG rendered with matplotlib, or the displayed table) so a run can write it out.
+The data is checked and prepared in `execute`; the drawing waits until the picture is looked at
+(see `View`), as KNIME draws a view only when it is opened.
 Like KNIME, a plot whose columns are not in the input still executes: it renders an empty picture
 that names the missing columns (11_01's Scatter Plot #244 keeps stale column names).
 """
@@ -235,25 +237,29 @@ class ScatterPlot(Node):
         table: Table = inputs[0]
         x, y = self._axes(table.spec, settings)
         color = None if settings.color_column_v2 in _NONE_CHOICES else settings.color_column_v2
-        fig, ax = _figure(settings.title)
-        ax.set_xlabel(_label(settings.custom_x_axis_label_v2, x))
-        ax.set_ylabel(_label(settings.custom_y_axis_label_v2, y))
         missing = _missing_columns(ctx, [c for c in (x, y, color) if c is not None], table)
-        if missing:
-            _note(ax, f"column(s) not found: {', '.join(missing)}")
-        else:
-            part = Table(table.df.iloc[: settings.max_rows], table.types)
-            xs, ys = _values(part, x), _values(part, y)
-            keep = xs.notna() & ys.notna()
-            size = settings.data_point_size**2
-            if color is None:
-                ax.scatter(xs[keep].to_numpy(), ys[keep].to_numpy(), s=size, color="#1f77b4")
+
+        def draw() -> bytes:
+            fig, ax = _figure(settings.title)
+            ax.set_xlabel(_label(settings.custom_x_axis_label_v2, x))
+            ax.set_ylabel(_label(settings.custom_y_axis_label_v2, y))
+            if missing:
+                _note(ax, f"column(s) not found: {', '.join(missing)}")
             else:
-                _scatter_colored(ax, part, xs, ys, keep, color, size, settings.show_legend)
-        _apply_scale(ax, "x", settings.x_axis_scale)
-        _apply_scale(ax, "y", settings.y_axis_scale)
-        _apply_limits(ax, settings.axis_extent_method, settings.manual_axis_limits)
-        return [View(png=_png(fig), title=settings.title)]
+                part = Table(table.df.iloc[: settings.max_rows], table.types)
+                xs, ys = _values(part, x), _values(part, y)
+                keep = xs.notna() & ys.notna()
+                size = settings.data_point_size**2
+                if color is None:
+                    ax.scatter(xs[keep].to_numpy(), ys[keep].to_numpy(), s=size, color="#1f77b4")
+                else:
+                    _scatter_colored(ax, part, xs, ys, keep, color, size, settings.show_legend)
+            _apply_scale(ax, "x", settings.x_axis_scale)
+            _apply_scale(ax, "y", settings.y_axis_scale)
+            _apply_limits(ax, settings.axis_extent_method, settings.manual_axis_limits)
+            return _png(fig)
+
+        return [View(render=draw, title=settings.title)]
 
 
 def _scatter_colored(ax: Any, table: Table, xs: pd.Series, ys: pd.Series, keep: pd.Series, color: str,
@@ -338,32 +344,33 @@ class LinePlot(Node):
         table: Table = inputs[0]
         x = self._x(settings)
         ys = self._ys(table.spec, settings)
-        fig, ax = _figure(settings.title)
-        ax.set_xlabel(_label(settings.custom_x_axis_label_v2, x or "RowID"))
-        ax.set_ylabel(_label(settings.custom_y_axis_label_v2, ", ".join(ys)))
         missing = _missing_columns(ctx, ([x] if x else []) + ys, table)
         present = [y for y in ys if y not in missing]
-        if (x is not None and x in missing) or not present:
-            _note(ax, f"column(s) not found: {', '.join(missing)}" if missing else "no numeric column selected")
-        else:
-            part = Table(table.df.iloc[: settings.max_rows], table.types)
-            if x is None:
-                xs = np.arange(len(part))
+
+        def draw() -> bytes:
+            fig, ax = _figure(settings.title)
+            ax.set_xlabel(_label(settings.custom_x_axis_label_v2, x or "RowID"))
+            ax.set_ylabel(_label(settings.custom_y_axis_label_v2, ", ".join(ys)))
+            if (x is not None and x in missing) or not present:
+                _note(ax, f"column(s) not found: {', '.join(missing)}" if missing else "no numeric column selected")
             else:
-                xs = _values(part, x).to_numpy()
-            marker = "o" if settings.show_data_point_markers else None
-            for y in present:
-                ax.plot(xs, _numeric(part.df[y]).to_numpy(), linewidth=settings.line_size, marker=marker,
-                        markersize=settings.data_point_marker_size, label=y)
-            if x is None and len(part):
-                ticks = np.unique(np.linspace(0, len(part) - 1, min(len(part), 12)).round().astype(int))
-                ax.set_xticks(ticks)
-                ax.set_xticklabels([part.row_ids[i] for i in ticks], rotation=45, ha="right")
-            if settings.show_legend:
-                ax.legend()
-        _apply_scale(ax, "y", settings.y_axis_scale)
-        _apply_limits(ax, settings.axis_extent_method, settings.manual_axis_limits, x=x is not None)
-        return [View(png=_png(fig), title=settings.title)]
+                part = Table(table.df.iloc[: settings.max_rows], table.types)
+                xs = np.arange(len(part)) if x is None else _values(part, x).to_numpy()
+                marker = "o" if settings.show_data_point_markers else None
+                for y in present:
+                    ax.plot(xs, _numeric(part.df[y]).to_numpy(), linewidth=settings.line_size, marker=marker,
+                            markersize=settings.data_point_marker_size, label=y)
+                if x is None and len(part):
+                    ticks = np.unique(np.linspace(0, len(part) - 1, min(len(part), 12)).round().astype(int))
+                    ax.set_xticks(ticks)
+                    ax.set_xticklabels([part.row_ids[i] for i in ticks], rotation=45, ha="right")
+                if settings.show_legend:
+                    ax.legend()
+            _apply_scale(ax, "y", settings.y_axis_scale)
+            _apply_limits(ax, settings.axis_extent_method, settings.manual_axis_limits, x=x is not None)
+            return _png(fig)
+
+        return [View(render=draw, title=settings.title)]
 
 
 # ------------------------------------------------------------------------------------------ Histogram
@@ -438,14 +445,8 @@ class Histogram(Node):
     def execute(self, inputs: list[Any], settings: HistogramSettings, ctx: NodeContext) -> list[Any]:
         table: Table = inputs[0]
         column = self._column(table.spec, settings)
-        fig, ax = _figure(settings.title)
-        ax.set_xlabel(_label(settings.custom_dimension_axis_label_v2, column))
-        percent = settings.frequency_axis_type == "PERCENTAGE"
-        ax.set_ylabel(_label(settings.custom_frequency_axis_label_v2, "Percentage" if percent else "Frequency"))
-        if _missing_columns(ctx, [column], table):
-            _note(ax, f"column not found: {column}")
-            return [View(png=_png(fig), title=settings.title)]
-        values = _numeric(table.df[column]).to_numpy()
+        missing = bool(_missing_columns(ctx, [column], table))
+        values = np.zeros(0) if missing else _numeric(table.df[column]).to_numpy()
         special = ~np.isfinite(values)
         finite = values[~special]
         if settings.has_fixed_lower_bound:
@@ -454,20 +455,33 @@ class Histogram(Node):
             finite = finite[finite <= settings.upper_bound]
         edges = _edges(finite, settings)
         counts, edges = np.histogram(finite, bins=edges) if len(edges) > 1 else (np.zeros(0), edges)
-        total = len(finite) + (int(special.sum()) if settings.special_value_handling == "SEPARATE_BIN" else 0)
-        heights = counts * (100.0 / total if percent and total else 1.0)
-        bars = ax.bar(edges[:-1], heights, width=np.diff(edges), align="edge", edgecolor="white", color="#4c78a8")
-        if settings.special_value_handling == "SEPARATE_BIN" and special.any():
-            n = int(special.sum()) * (100.0 / total if percent and total else 1.0)
-            width = (edges[-1] - edges[0]) / max(len(counts), 1) if len(edges) > 1 else 1.0
-            right = edges[-1] if len(edges) else 0.0
-            ax.bar([right + width * 0.5], [n], width=width, align="edge", color="#bbbbbb", label="missing / infinite")
-            ax.legend()
-        if settings.show_numeric_labels:
-            ax.bar_label(bars, fmt="%g")
-        if settings.axis_extent_method == "MANUAL":
-            ax.set_ylim(0, settings.manual_max)
-        return [View(png=_png(fig), title=settings.title)]
+        percent = settings.frequency_axis_type == "PERCENTAGE"
+
+        def draw() -> bytes:
+            fig, ax = _figure(settings.title)
+            ax.set_xlabel(_label(settings.custom_dimension_axis_label_v2, column))
+            ax.set_ylabel(_label(settings.custom_frequency_axis_label_v2, "Percentage" if percent else "Frequency"))
+            if missing:
+                _note(ax, f"column not found: {column}")
+                return _png(fig)
+            total = len(finite) + (int(special.sum()) if settings.special_value_handling == "SEPARATE_BIN" else 0)
+            heights = counts * (100.0 / total if percent and total else 1.0)
+            bars = ax.bar(edges[:-1], heights, width=np.diff(edges), align="edge", edgecolor="white",
+                          color="#4c78a8")
+            if settings.special_value_handling == "SEPARATE_BIN" and special.any():
+                n = int(special.sum()) * (100.0 / total if percent and total else 1.0)
+                width = (edges[-1] - edges[0]) / max(len(counts), 1) if len(edges) > 1 else 1.0
+                right = edges[-1] if len(edges) else 0.0
+                ax.bar([right + width * 0.5], [n], width=width, align="edge", color="#bbbbbb",
+                       label="missing / infinite")
+                ax.legend()
+            if settings.show_numeric_labels:
+                ax.bar_label(bars, fmt="%g")
+            if settings.axis_extent_method == "MANUAL":
+                ax.set_ylim(0, settings.manual_max)
+            return _png(fig)
+
+        return [View(render=draw, title=settings.title)]
 
 
 def _custom_edges(settings: HistogramSettings) -> list[float]:

@@ -185,3 +185,18 @@ def test_table_view(data: pd.DataFrame) -> None:
     numbered = run_node("table_view", {"show_row_indices": True}, data)[1].table
     assert numbered.columns[0] == "#" and numbered.df["#"].tolist() == list(range(6))
     assert run_node("table_view", {}, data.iloc[:0])[1].table.shape == (0, 4)
+
+
+def test_plots_are_drawn_when_first_looked_at(data: pd.DataFrame) -> None:
+    import pickle
+
+    calls: list[int] = []
+    view = run_node("scatter_plot", {"x_axis_column_v3": "alpha", "y_axis_column_v3": "R^2"}, data)[1]
+    assert view._render is not None  # executed, not drawn yet: a plot in a loop body costs no drawing
+    png = assert_png(view)
+    assert view._render is None and view.png is png  # drawn once
+
+    lazy = View(render=lambda: calls.append(1) or PNG, title="t")
+    copy = pickle.loads(pickle.dumps(lazy))  # a forked loop worker sends the drawn bytes back
+    assert copy.png == PNG and copy.title == "t" and calls == [1]
+    assert lazy.png == PNG and calls == [1]
