@@ -57,10 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("-o", "--output", type=Path, required=True)
 
     imp = sub.add_parser("import-knime", help="convert a KNIME workflow (.knwf or folder) to knitflow YAML")
-    imp.add_argument("source", type=Path)
-    imp.add_argument("-o", "--output", type=Path)
-    imp.add_argument("--data-dir", help="data folder the readers point at")
+    imp.add_argument("source", type=Path, nargs="?", help="a .knwf archive or an exported workflow folder")
+    imp.add_argument("-o", "--output", type=Path, help="the YAML to write (default: <workflow name>.yaml)")
+    imp.add_argument("--data-dir", help="data folder the readers point at (default ../data)")
     imp.add_argument("--strict", action="store_true", help="fail on anything that could not be mapped")
+    imp.add_argument("--list-nodes", action="store_true", help="print the supported KNIME nodes (markdown) and exit")
     return p
 
 
@@ -253,8 +254,14 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from engine.knime import import_cli
+    from engine.knime import import_cli, supported_nodes_markdown
 
+    if args.list_nodes:
+        print(supported_nodes_markdown(), end="")
+        return EXIT_OK
+    if args.source is None:
+        _err("import-knime: give a .knwf archive or a workflow folder (or --list-nodes)")
+        return EXIT_INVALID
     return import_cli(args.source, args.output, data_dir=args.data_dir, strict=args.strict)
 
 

@@ -4,7 +4,9 @@ KNIME stores a workflow as `workflow.knime` (nodes, connections, workflow annota
 `settings.xml` per node, all in its generic XML *config* format:
 `<config key=...>` for nested maps and `<entry key=... type=... value=.../>` for typed leaves.
 This module turns that into plain Python (`KnimeWorkflow`), and `skeleton` turns it into a
-knitflow `WorkflowDoc` using the table-driven mappings of `engine.knime_mappings`.
+knitflow `WorkflowDoc` using the table-driven mappings of `engine.knime_mappings`; `load_knwf`
+gives a runnable `Workflow`, `import_cli` is `knitflow import-knime`, and
+`python -m engine.knime --update-readme` regenerates the README's supported-node list.
 
 Port numbers are kept as KNIME writes them: port 0 is the implicit flow-variable port and data
 ports count from 1, which is knitflow's numbering as well.
@@ -18,10 +20,13 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
 
 from engine.model import Annotation, Connection, NodeEntry, WorkflowDoc
+
+if TYPE_CHECKING:
+    from engine.workflow import Workflow
 
 __all__ = [
     "Binding",
@@ -37,11 +42,15 @@ __all__ = [
     "decode_string",
     "flatten_variables",
     "import_cli",
+    "load_knwf",
+    "main",
     "parse_config",
     "parse_config_xml",
     "read_archive",
     "skeleton",
+    "supported_nodes_markdown",
     "to_document",
+    "update_readme",
 ]
 
 _NS = "{http://www.knime.org/2008/09/XMLConfig}"
@@ -702,3 +711,81 @@ def import_cli(source: Path, output: Path | None, *, data_dir: str | None = None
     print(f"wrote {target} ({len(doc.nodes)} nodes, {len(doc.connections)} connections, "
           f"{len(losses)} problem(s))")
     return 0
+
+
+def load_knwf(path: str | Path, *, data_dir: str | None = None, report: ImportReport | None = None) -> Workflow:
+    """The Python API of the importer: a KNIME archive (or exported workflow folder) as a runnable,
+    unsaved `Workflow`. Its base folder (for relative paths such as `${data_dir}`'s default
+    `../data` and the CSV Writer's file) is the folder holding the archive; `wf.save(path)` writes
+    the YAML. What could not be mapped goes into `report`."""
+    from engine.model import WorkflowLoadError, check
+    from engine.workflow import Workflow
+
+    path = Path(path)
+    doc = skeleton(path, report, data_dir=data_dir)
+    problems = check(doc, {}, str(path))
+    if problems:
+        raise WorkflowLoadError(problems)
+    wf = Workflow(doc, (path.resolve().parent / f"{doc.name}.yaml"))
+    wf.compile()  # loop wiring problems are load problems too
+    return wf
+
+
+# ------------------------------------------------------------------------- supported node list
+
+README_START, README_END = "<!-- knime-nodes:start -->", "<!-- knime-nodes:end -->"
+
+
+def supported_nodes_markdown() -> str:
+    """The README's list of importable KNIME nodes, generated from `knime_mappings.MAPPINGS`."""
+    from engine.knime_mappings import MAPPINGS
+
+    rows = sorted(MAPPINGS.items(), key=lambda item: (item[1].knime_name.lower(), item[0]))
+    lines = ["| KNIME node | KNIME factory | knitflow type |", "|---|---|---|"]
+    for key, mapping in rows:
+        lines.append(f"| {mapping.knime_name} | `{key}` | `{mapping.type_name}` |")
+    return "\n".join(lines) + "\n"
+
+
+def update_readme(readme: str | Path, *, check_only: bool = False) -> bool:
+    """Rewrite the generated node list between the README's markers; True when it was (or, with
+    `check_only`, would be) changed."""
+    path = Path(readme)
+    text = path.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(f"{path}: markers {README_START} ... {README_END} not found")
+    new = text[: start + len(README_START)] + "\n" + supported_nodes_markdown() + text[end:]
+    if new == text:
+        return False
+    if not check_only:
+        path.write_text(new, encoding="utf-8")
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m engine.knime --update-readme [--check] [README]` regenerates the node list."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m engine.knime", description=main.__doc__)
+    parser.add_argument("readme", nargs="?", type=Path, default=Path(__file__).resolve().parent.parent / "README.md")
+    parser.add_argument("--update-readme", action="store_true", help="rewrite the README's supported-node list")
+    parser.add_argument("--check", action="store_true", help="only report whether the list is out of date (exit 1)")
+    args = parser.parse_args(argv)
+    if not (args.update_readme or args.check):
+        print(supported_nodes_markdown(), end="")
+        return 0
+    changed = update_readme(args.readme, check_only=args.check)
+    if args.check:
+        print(f"{args.readme}: supported-node list {'out of date' if changed else 'up to date'}")
+        return 1 if changed else 0
+    print(f"{args.readme}: supported-node list {'updated' if changed else 'already up to date'}")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    from engine.knime import main as _main  # the module proper, not this __main__ copy
+
+    sys.exit(_main())

@@ -31,6 +31,7 @@ PortsFn = Callable[[dict[str, Any]], tuple[PortMap, PortMap]]
 
 @dataclass(frozen=True)
 class Mapping:
+    knime_name: str  # the node's name in KNIME's node repository (the README's node list shows it)
     type_name: str
     settings: SettingsFn
     note: str = ""
@@ -202,6 +203,8 @@ def convert(value: Any, report: NodeReport, where: str) -> Any:
 
 # ---------------------------------------------------------------------------- translation state
 
+_ABSENT: Any = object()  # a key the KNIME settings do not hold
+
 
 @dataclass
 class Out:
@@ -222,10 +225,16 @@ class Out:
             self._paths[knime] = name
 
     def take(self, name: str, knime: str | None = None, *, transform: Callable[[Any], Any] | None = None,
-             default: Any = None) -> Any:
-        """settings[name] = tree[knime] (converted); the KNIME path defaults to the same name."""
+             default: Any = _ABSENT) -> Any:
+        """settings[name] = tree[knime] (converted); the KNIME path defaults to the same name. A key
+        the settings do not hold (an older node version) is left out, so the node's default, which
+        is KNIME's, applies; unless a `default` is given."""
         knime = knime or name
-        value = get(self.tree, knime, default)
+        value = get(self.tree, knime, _ABSENT)
+        if value is _ABSENT:
+            if default is _ABSENT:
+                return None
+            value = default
         value = transform(value) if transform else convert(value, self.report, knime)
         self.put(name, value, knime)
         return value
@@ -336,6 +345,8 @@ def csv_reader(tree: dict[str, Any], variables: dict[str, Binding], report: Node
         report.note(f"file {path!r} imported as {out.settings['file']!r}")
     if get(tree, f"{s}.file_selection.filter_mode.filter_mode", "FILE") != "FILE":
         report.setting("reading a folder of files is not supported; the path is read as one file")
+    if get(tree, f"{s}.skip_empty_data_rows"):
+        report.setting("skip_empty_data_rows = true is not supported: knitflow does not skip empty lines")
     out.take("has_column_header", f"{s}.has_column_header")
     out.take("has_row_id", f"{s}.has_row_id")
     out.take("column_delimiter", f"{s}.column_delimiter")
@@ -637,8 +648,75 @@ def parameter_loop_start(tree: dict[str, Any], variables: dict[str, Binding], re
         out.take(k)
     method = tree.get("method")
     if method != "BruteForce":
-        out.take_all(["useSeed", "seed", "numTrials", "useEarlyStopping", "sizeMovingWindow", "tolerance",
-                      "enableStepSize", "gamma", "warmupRounds", "numCandidatesPerRound"])
+        out.take_all(_SEARCH_KEYS)
+    return out.result()
+
+
+_SEARCH_KEYS = ["useSeed", "seed", "numTrials", "useEarlyStopping", "sizeMovingWindow", "tolerance",
+                "enableStepSize", "gamma", "warmupRounds", "numCandidatesPerRound"]
+# KNIME's keys of one parameter of the dialog-configured loop start, by knitflow field (compared
+# without case and separators: `parameterName`, `start_value`, `stepSize`, `isInteger`, ...)
+_PARAMETER_KEYS = {
+    "parameter_name": ("parametername", "name", "paramname", "variablename"),
+    "start_value": ("startvalue", "start", "from", "lowerbound"),
+    "stop_value": ("stopvalue", "stop", "to", "upperbound"),
+    "step_size": ("stepsize", "step", "stepvalue"),
+    "is_integer": ("isinteger", "integer", "integertype", "isint"),
+}
+
+
+def _norm_key(key: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", key.lower())
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _records(value: Any) -> list[dict[str, Any]]:
+    """The configs of a KNIME list of configs (an array, `"0"`, `"1"`, ... or `parameter_0`, ...)."""
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, dict)]
+    if isinstance(value, dict):
+        entries = {k: v for k, v in value.items() if k != "array-size"}
+        if entries and all(isinstance(v, dict) for v in entries.values()):
+            return list(entries.values())
+    return []
+
+
+def parameter_loop_start_dialog(
+    tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport
+) -> tuple[Any, Any, Any]:
+    """Parameter Optimization Loop Start with the parameters given in its dialog: the strategy
+    settings as in the table variant, and the parameters as a list of name/start/stop/step/integer.
+    The parameters are found as the config whose entries carry those keys; any other key of a
+    parameter is reported."""
+    out = Out(tree, variables, report)
+    out.take("method")
+    out.take_all(_SEARCH_KEYS)
+    parameters: list[dict[str, Any]] = []
+    source = None
+    for key, value in tree.items():
+        items = _records(value)
+        if not items or key in _SEARCH_KEYS:
+            continue
+        if not all(any(_norm_key(k) in _PARAMETER_KEYS["parameter_name"] for k in item) for item in items):
+            continue
+        source = key
+        for i, item in enumerate(items):
+            param: dict[str, Any] = {}
+            for k, v in item.items():
+                field_name = next((f for f, aliases in _PARAMETER_KEYS.items() if _norm_key(k) in aliases), None)
+                if field_name is None:
+                    report.setting(f"parameter {i}: key {k!r} = {_short(v)} has no counterpart in knitflow")
+                    continue
+                param[field_name] = v
+            parameters.append(param)
+        break
+    if source is None:
+        report.setting("no parameter list found in the settings (keys: " + ", ".join(map(repr, tree)) + ")")
+    out.put("parameters", parameters, source)
     return out.result()
 
 
@@ -716,10 +794,40 @@ def rf_learner(tree: dict[str, Any], variables: dict[str, Binding], report: Node
 # -------------------------------------------------------------------------------------- views
 
 
+_VERSIONED = re.compile(r"^(.*?)V(\d+)$")
+
+
+def layout_key(tree: dict[str, Any], key: str) -> str | None:
+    """Where `key` is stored: KNIME renames a setting when its layout changes (`displayedColumns`
+    became `displayedColumnsV2`, `xAxisColumnV2` became `xAxisColumnV3`); an older workflow holds
+    the previous name, which knitflow reads in the newest one's place."""
+    if key in tree:
+        return key
+    m = _VERSIONED.match(key)
+    if m is None:
+        return None
+    stem, version = m[1], int(m[2])
+    for older in [f"{stem}V{v}" for v in range(version - 1, 1, -1)] + [stem]:
+        if older in tree:
+            return older
+    return None
+
+
 def _view(keys: list[str]) -> SettingsFn:
+    """The keys of a view node (or any node whose keys are taken as they are), older layouts too;
+    an optional setting whose `<key>_is_present` flag is off is None."""
+
     def fn(tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport) -> tuple[Any, Any, Any]:
         out = Out(tree, variables, report)
-        out.take_all(keys)
+        for key in keys:
+            source = layout_key(tree, key)
+            if source is None:
+                continue
+            if source != key:
+                report.note(f"setting {source} (an older layout) read as {key}")
+            present = tree.get(f"{source}_is_present", True)
+            value = convert(tree[source], report, source) if present else None
+            out.put(key_name(key), value, source)
         return out.result()
 
     return fn
@@ -801,62 +909,69 @@ def python_script(tree: dict[str, Any], variables: dict[str, Binding], report: N
 
 MAPPINGS: dict[str, Mapping] = {
     # IO
-    "CSVTableReaderNodeFactory": Mapping("csv_reader", csv_reader),
-    "CSVWriter2NodeFactory": Mapping("csv_writer", csv_writer),
-    "TableCreator2NodeFactory": Mapping("table_creator", table_creator),
+    "CSVTableReaderNodeFactory": Mapping("CSV Reader", "csv_reader", csv_reader),
+    "CSVWriter2NodeFactory": Mapping("CSV Writer", "csv_writer", csv_writer),
+    "TableCreator2NodeFactory": Mapping("Table Creator", "table_creator", table_creator),
     # manipulation
-    "DataColumnSpecFilterNodeFactory": Mapping("column_filter", _generic_fn()),
-    "SorterNodeFactory": Mapping("sorter", sorter),
-    "TransposeTableNodeFactory": Mapping("table_transposer", _none, "guess_or_fixed/chunk_size only tune memory"),
-    "Normalizer3NodeFactory": Mapping("normalizer", _generic_fn()),
-    "PartitionNodeFactory": Mapping("table_partitioner", _sampling),
-    "SamplingNodeFactory": Mapping("row_sampler", _sampling),
-    "RuleEngineNodeFactory": Mapping("rule_engine", rule_engine),
-    "ExpressionRowMapperNodeFactory": Mapping("expression", expression),
-    "RowFilterNodeFactory": Mapping("row_filter", row_filter),
-    "JEPNodeFactory": Mapping("math_formula", math_formula),
-    "MissingValueHandlerNodeFactory": Mapping("missing_value", missing_value),
-    "CrossJoinerNodeFactory": Mapping("cross_joiner", _generic_fn(skip=["CFG_CACHE"])),
-    "Pivot2NodeFactory": Mapping("pivot", pivot),
-    "Unpivot2NodeFactory": Mapping("unpivot", _generic_fn(skip=["enable-hiliting"])),
-    "ExpandBitVectorNodeFactory": Mapping("expand_bit_vector", expand_bit_vector),
+    "DataColumnSpecFilterNodeFactory": Mapping("Column Filter", "column_filter", _generic_fn()),
+    "SorterNodeFactory": Mapping("Sorter", "sorter", sorter),
+    "TransposeTableNodeFactory": Mapping("Table Transposer", "table_transposer", _none, "guess_or_fixed/chunk_size only tune memory"),
+    "Normalizer3NodeFactory": Mapping("Normalizer", "normalizer", _generic_fn()),
+    "NormalizerApplyNodeFactory": Mapping("Normalizer (Apply)", "normalizer_apply", _none, "no settings"),
+    "PartitionNodeFactory": Mapping("Table Partitioner", "table_partitioner", _sampling),
+    "SamplingNodeFactory": Mapping("Row Sampler", "row_sampler", _sampling),
+    "RuleEngineNodeFactory": Mapping("Rule Engine", "rule_engine", rule_engine),
+    "ExpressionRowMapperNodeFactory": Mapping("Expression", "expression", expression),
+    "RowFilterNodeFactory": Mapping("Row Filter", "row_filter", row_filter),
+    "JEPNodeFactory": Mapping("Math Formula", "math_formula", math_formula),
+    "MissingValueHandlerNodeFactory": Mapping("Missing Value", "missing_value", missing_value),
+    "CrossJoinerNodeFactory": Mapping("Cross Joiner", "cross_joiner", _generic_fn(skip=["CFG_CACHE"])),
+    "Pivot2NodeFactory": Mapping("Pivot", "pivot", pivot),
+    "Unpivot2NodeFactory": Mapping("Unpivot", "unpivot", _generic_fn(skip=["enable-hiliting"])),
+    "ExpandBitVectorNodeFactory": Mapping("Expand Bit Vector", "expand_bit_vector", expand_bit_vector),
     # flow variables and loops
-    "TableToVariable3NodeFactory": Mapping("table_row_to_variable", _row_to_variable),
-    "AppendVariableToTable4NodeFactory": Mapping("variable_to_table_column", _generic_fn()),
-    "LoopStartVariable3NodeFactory": Mapping("table_row_to_variable_loop_start", _row_to_variable),
-    "LoopEndDynamicNodeFactory": Mapping("loop_end", loop_end),
-    "TableLoopStartParOptNodeFactory": Mapping("parameter_optimization_loop_start_table", parameter_loop_start),
-    "LoopEndParOptNodeFactory": Mapping("parameter_optimization_loop_end", _generic_fn()),
+    "TableToVariable3NodeFactory": Mapping("Table Row to Variable", "table_row_to_variable", _row_to_variable),
+    "AppendVariableToTable4NodeFactory": Mapping("Variable to Table Column", "variable_to_table_column", _generic_fn()),
+    "LoopStartVariable3NodeFactory": Mapping("Table Row to Variable Loop Start", "table_row_to_variable_loop_start", _row_to_variable),
+    "LoopEndDynamicNodeFactory": Mapping("Loop End", "loop_end", loop_end),
+    "TableLoopStartParOptNodeFactory": Mapping("Parameter Optimization Loop Start (Table)", "parameter_optimization_loop_start_table", parameter_loop_start),
+    "LoopStartParOptNodeFactory": Mapping(
+        "Parameter Optimization Loop Start", "parameter_optimization_loop_start", parameter_loop_start_dialog,
+        "the settings layout of the parameter list is matched by key names (no tutorial workflow holds this node)",
+    ),
+    "LoopEndParOptNodeFactory": Mapping("Parameter Optimization Loop End", "parameter_optimization_loop_end", _generic_fn()),
     # mining
-    "LogRegLearnerNodeFactory4": Mapping("logistic_regression_learner", logreg_learner),
-    "LogisticRegressionPredictorNodeFactory": Mapping("logistic_regression_predictor", _generic_fn()),
-    "AccuracyScorer2NodeFactory": Mapping("scorer", scorer),
-    "NumericScorer2NodeFactory": Mapping("numeric_scorer", numeric_scorer),
-    "org.knime.python.sklearn:LassoLearner": Mapping("lasso_learner", lasso_learner),
-    "org.knime.python.sklearn:RegressionPredictor": Mapping("regression_predictor", regression_predictor),
-    "RandomForestRegressionLearnerNodeFactory": Mapping("random_forest_learner_regression", rf_learner),
+    "LogRegLearnerNodeFactory4": Mapping("Logistic Regression Learner", "logistic_regression_learner", logreg_learner),
+    "LogisticRegressionPredictorNodeFactory": Mapping("Logistic Regression Predictor", "logistic_regression_predictor", _generic_fn()),
+    "AccuracyScorer2NodeFactory": Mapping("Scorer", "scorer", scorer),
+    "NumericScorer2NodeFactory": Mapping("Numeric Scorer", "numeric_scorer", numeric_scorer),
+    "org.knime.python.sklearn:LassoLearner": Mapping("Sklearn Lasso Regression Learner (Labs)", "lasso_learner", lasso_learner),
+    "org.knime.python.sklearn:RegressionPredictor": Mapping("Sklearn Regression Predictor (Labs)", "regression_predictor", regression_predictor),
+    "RandomForestRegressionLearnerNodeFactory": Mapping("Random Forest Learner (Regression)", "random_forest_learner_regression", rf_learner),
     "RandomForestRegressionPredictorNodeFactory": Mapping(
+        "Random Forest Predictor (Regression)",
         "random_forest_predictor_regression",
         _generic_fn(skip=["appendClassConfidences", "suffixForClassProbabilities", "useSoftVoting"]),
     ),
     # views
-    "TableViewNodeFactory": Mapping("table_view", table_view),
-    "LinePlotNodeFactory": Mapping("line_plot", line_plot),
-    "ScatterPlotNodeFactory": Mapping("scatter_plot", scatter_plot),
-    "HistogramNodeFactory": Mapping("histogram", histogram),
+    "TableViewNodeFactory": Mapping("Table View", "table_view", table_view),
+    "LinePlotNodeFactory": Mapping("Line Plot", "line_plot", line_plot),
+    "ScatterPlotNodeFactory": Mapping("Scatter Plot", "scatter_plot", scatter_plot),
+    "HistogramNodeFactory": Mapping("Histogram", "histogram", histogram),
     # scripting
-    "PythonScriptNodeFactory": Mapping("python_script", python_script, ports=python_ports),
-    "PythonViewNodeFactory": Mapping("python_view", python_script, ports=python_ports),
+    "PythonScriptNodeFactory": Mapping("Python Script", "python_script", python_script, ports=python_ports),
+    "PythonViewNodeFactory": Mapping("Python View", "python_view", python_script, ports=python_ports),
     # Spark
     "LocalEnvironmentCreatorNodeFactory3": Mapping(
+        "Create Local Big Data Environment",
         "create_local_big_data_environment",
         _view(["contextName", "numberOfThreads", "onDisposeAction", "sqlSupport", "workingDirectoryMode",
                "workingDirectory", "overrideSparkSettings", "customSparkSettings"]),
     ),
-    "Table2SparkNodeFactory2": Mapping("table_to_spark", _none),
-    "MLlibSVDNodeFactory": Mapping("spark_svd", _generic_fn(skip=["classColumn"])),
-    "Spark2TableNodeFactory": Mapping("spark_to_table", _generic_fn()),
+    "Table2SparkNodeFactory2": Mapping("Table to Spark", "table_to_spark", _none),
+    "MLlibSVDNodeFactory": Mapping("Spark SVD", "spark_svd", _generic_fn(skip=["classColumn"])),
+    "Spark2TableNodeFactory": Mapping("Spark to Table", "spark_to_table", _generic_fn()),
     # chemistry
-    "MolParserNodeFactory": Mapping("molecule_type_cast", _generic_fn()),
-    "RDKitFingerprintNodeFactory": Mapping("rdkit_fingerprint", _generic_fn()),
+    "MolParserNodeFactory": Mapping("Molecule Type Cast", "molecule_type_cast", _generic_fn()),
+    "RDKitFingerprintNodeFactory": Mapping("RDKit Fingerprint", "rdkit_fingerprint", _generic_fn()),
 }
