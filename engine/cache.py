@@ -40,6 +40,12 @@ class MemoryCache:
         with self._lock:
             self._results[key] = result
 
+    def discard(self, *keys: str) -> int:
+        """Forget results so that the nodes they belong to are computed again (the editor's reset);
+        returns how many were held."""
+        with self._lock:
+            return sum(self._results.pop(k, None) is not None for k in keys)
+
     def last_parts(self, scope: str) -> dict[str, Any] | None:
         with self._lock:
             return self._parts.get(scope)
@@ -88,6 +94,17 @@ class DiskCache(MemoryCache):
         except Exception:
             return  # objects that cannot be pickled (a live Spark frame) stay in memory only
         atomic_write(self.dir / f"{key}.pkl", data)
+
+    def discard(self, *keys: str) -> int:
+        held = 0
+        for key in keys:
+            in_memory = super().discard(key)
+            path = self.dir / f"{key}.pkl"
+            on_disk = "/" not in key and path.is_file()
+            if on_disk:
+                path.unlink(missing_ok=True)
+            held += bool(in_memory or on_disk)
+        return held
 
     def flush(self) -> None:
         with self._lock:

@@ -1,7 +1,9 @@
 """The scheduler: configure-time spec propagation, dependency-ordered execution with failure
 isolation, concurrent branches, generic loops, result caching and seeds.
 
-Every client (CLI, Python API, web server) goes through `Execution`.
+Every client (CLI, Python API, web server) goes through `Execution`; what a client adds (the
+editor's path confinement, configure memo and kept results) comes in through `ExecutionHooks`,
+events go out through the `listener`, and results are dropped with `MemoryCache.discard`.
 """
 
 from __future__ import annotations
@@ -179,6 +181,25 @@ class _Failed(Exception):
     pass
 
 
+class ExecutionHooks:
+    """Public extension points for a client that drives executions (the editor server uses them to
+    confine paths, memoise configure and keep executed nodes). The defaults change nothing;
+    override what you need. Methods may be called from worker threads and forked loop workers."""
+
+    def check_settings(self, node_id: int, node_type: type[Node], settings: Any, base_dir: Path) -> None:
+        """Sees a node's settings after flow variables and relative paths are resolved, before
+        configure or execute; raise `NodeError` to refuse them."""
+
+    def configure(self, node_id: int, in_specs: list[Any], call: Callable[[], list[Any]]) -> list[Any]:
+        """Wraps every call of a node's `configure` (e.g. to memoise it); returns the out specs."""
+        return call()
+
+    def kept_result(self, node_id: int) -> NodeStatus | None:
+        """An earlier result to show instead of executing a top-level node again (KNIME does not
+        re-execute executed predecessors); None executes it."""
+        return None
+
+
 class Execution:
     """One run of a compiled workflow."""
 
@@ -194,13 +215,16 @@ class Execution:
         threads: int | None = None,
         cancel_event: threading.Event | None = None,
         scratch_dir: Path | None = None,
+        hooks: ExecutionHooks | None = None,
     ) -> None:
         self.wf = compiled
+        self.hooks = hooks or ExecutionHooks()
         self.seed = seed
         self.cache = cache
         self.listener = listener
         self.workers = workers or os.cpu_count() or 1
-        self.threads = threads or 2 * (os.cpu_count() or 1)
+        # `workers=1` means sequential: one node at a time, as a plain script would run
+        self.threads = threads or (1 if self.workers == 1 else 2 * (os.cpu_count() or 1))
         self.cancel_event = cancel_event or threading.Event()
         self.scratch_dir = scratch_dir
         self.resources = Resources()
@@ -263,7 +287,7 @@ class Execution:
             try:
                 settings = self._resolve_settings(n, self.root_vars, strict=False)
                 ctx = self._context(n, self.root_vars, ())
-                out = node.configure([UNKNOWN if s is None else s for s in in_specs], settings, ctx)
+                out = self._configure_node(n, [UNKNOWN if s is None else s for s in in_specs], settings, ctx)
                 st.specs = list(out)
                 st.state, st.error, st.setting = CONFIGURED, None, None
                 specs[n] = st.specs
@@ -292,7 +316,12 @@ class Execution:
             value = getattr(settings, name, None)
             if isinstance(value, str) and value and "://" not in value and not Path(value).is_absolute():
                 object.__setattr__(settings, name, str((self.wf.base_dir / value).resolve()))
+        self.hooks.check_settings(n, cls, settings, self.wf.base_dir)
         return settings
+
+    def _configure_node(self, n: int, in_specs: list[Any], settings: Any, ctx: RunContext) -> list[Any]:
+        node = self.wf.nodes[n]
+        return self.hooks.configure(n, in_specs, lambda: list(node.configure(in_specs, settings, ctx)))
 
     # ------------------------------------------------------------------------------- context
 
@@ -463,6 +492,11 @@ class Execution:
         entry = self.wf.entries[n]
         t0 = time.perf_counter()
         in_iteration = bool(iteration)
+        kept = None if in_iteration else self.hooks.kept_result(n)
+        if kept is not None:
+            self._finish(n, list(kept.outputs), kept.variables, kept.key or f"kept-{n}", t0, cached=True,
+                         reason="unchanged (kept from the last run)", seconds=kept.seconds)
+            return True
         try:
             variables = self._input_vars(n)
             inputs, input_keys = self._inputs(n)
@@ -484,7 +518,7 @@ class Execution:
             self._set_state(n, EXECUTING, error=None, setting=None)
             ctx = self._context(n, variables, iteration)
             in_specs = [_spec_of(o) for o in inputs]
-            node.configure(in_specs, settings, ctx)
+            self._configure_node(n, in_specs, settings, ctx)
             outputs = list(node.execute(inputs, settings, ctx))
             if len(outputs) != len(node.outputs):
                 raise NodeError(f"{entry.type} returned {len(outputs)} outputs for {len(node.outputs)} ports")
@@ -498,7 +532,8 @@ class Execution:
             self._fail(n, exc, t0)
             return False
 
-    def _finish(self, n: int, outputs: list[Any], variables: VarStack, key: str, t0: float, *, cached: bool, reason: str) -> None:
+    def _finish(self, n: int, outputs: list[Any], variables: VarStack, key: str, t0: float, *, cached: bool, reason: str,
+                seconds: float | None = None) -> None:
         specs = [_spec_of(o) for o in outputs]
         self._set_state(
             n,
@@ -507,7 +542,7 @@ class Execution:
             specs=specs,
             variables=variables,
             key=key,
-            seconds=time.perf_counter() - t0,
+            seconds=time.perf_counter() - t0 if seconds is None else seconds,
             cached=cached,
             reason=reason,
             error=None,
@@ -581,7 +616,7 @@ class Execution:
                 reason = "randomised node in loop without seed" if loop_key is None else why_changed(prev, loop_parts)
             self._set_state(start, EXECUTING, error=None)
             start_ctx = self._context(start, variables, iteration)
-            start_node.configure([_spec_of(o) for o in inputs], settings, start_ctx)
+            self._configure_node(start, [_spec_of(o) for o in inputs], settings, start_ctx)
             start_key = digest(parts) if parts is not None else f"nocache-{start}-{time.time_ns()}"
             loop = _LoopRun(self, start, level, iteration, variables, start_ctx, start_key)
             plan = start_node.plan(inputs, settings, start_ctx) if self.workers > 1 else None

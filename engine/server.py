@@ -28,6 +28,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from engine.api import Category, ConfigureError, Model, NodeError, PortType, Table, TableSpec, View
+from engine.api import Category, ConfigureError, Model, Node, NodeError, PortType, Table, TableSpec, View
 from engine.cache import MemoryCache, digest
 from engine.data import project_data_dir
 from engine.editing import CommandError, Editor, auto_layout, document_digest, is_semantic, validate_settings
@@ -51,6 +52,7 @@ from engine.execution import (
     QUEUED,
     CompiledWorkflow,
     Execution,
+    ExecutionHooks,
     GraphError,
     NodeStatus,
     output_summary,
@@ -180,30 +182,30 @@ class _Subscriber:
     loop: asyncio.AbstractEventLoop
 
 
-class _GuardedExecution(Execution):
-    """An `Execution` that refuses settings paths outside the workspace (and, for readers, the
-    data folders) after variables and relative paths have been resolved."""
+ConfigureMemo = dict[tuple[Any, ...], tuple[bool, Any]]
 
-    workspace: Workspace
-    frozen: dict[int, NodeStatus] = {}
 
-    def _run_node(self, n: int, iteration: tuple[int, ...]) -> bool:
-        """An executed node whose settings and inputs did not change keeps its outputs (KNIME does
-        not re-execute executed predecessors; a randomised node without a seed would otherwise
-        give new results each time a successor is executed)."""
-        prev = self.frozen.get(n)
-        if prev is None or iteration:
-            return super()._run_node(n, iteration)
-        self._finish(n, list(prev.outputs), prev.variables, prev.key or f"kept-{n}", time.perf_counter(),
-                     cached=True, reason="unchanged (kept from the last run)")
-        self.status[n].seconds = prev.seconds
-        return True
+class _EditorHooks(ExecutionHooks):
+    """What the editor adds to an `Execution`, through the engine's public hooks:
+    - settings paths outside the workspace (and, for readers, the data folders) are refused after
+      variables and relative paths have been resolved;
+    - every edit re-configures the workflow, so a node whose settings and inputs did not change is
+      not asked again (a reader would re-scan its file), and a configure that crashes becomes that
+      node's error;
+    - an executed node whose settings and inputs did not change keeps its outputs (KNIME does not
+      re-execute executed predecessors; a randomised node without a seed would otherwise give new
+      results each time a successor is executed)."""
 
-    def _resolve_settings(self, n: int, variables: VarStack, *, strict: bool = True) -> Any:
-        settings = super()._resolve_settings(n, variables, strict=strict)
-        cls = self.wf.types[n]
-        reader = cls.category == Category.SOURCE
-        for name in cls.path_settings:
+    def __init__(self, workspace: Workspace, memo: ConfigureMemo | None = None,
+                 fingerprints: dict[int, str] | None = None, kept: dict[int, NodeStatus] | None = None) -> None:
+        self.workspace = workspace
+        self.memo = memo
+        self.fingerprints = fingerprints or {}
+        self.kept = kept or {}
+
+    def check_settings(self, node_id: int, node_type: type[Node], settings: Any, base_dir: Path) -> None:
+        reader = node_type.category == Category.SOURCE
+        for name in node_type.path_settings:
             value = getattr(settings, name, None)
             if not isinstance(value, str) or not value:
                 continue
@@ -211,11 +213,38 @@ class _GuardedExecution(Execution):
                 raise NodeError(f"{name}: URLs are not allowed through the editor ({value})", setting=name)
             path = Path(value)
             if not path.is_absolute():
-                path = self.wf.base_dir / path
+                path = base_dir / path
             if not self.workspace.may_read(path, reader=reader):
                 where = "the workspace or the data folder" if reader else "the workspace"
                 raise NodeError(f"{name}: {value} is outside {where}", setting=name)
-        return settings
+
+    def configure(self, node_id: int, in_specs: list[Any], call: Callable[[], list[Any]]) -> list[Any]:
+        if self.memo is None:
+            return call()
+        fp = self.fingerprints.get(node_id)
+        key = (node_id, fp, repr(in_specs)) if fp else None
+        if key is not None and key in self.memo:
+            ok, value = self.memo[key]
+            if not ok:
+                raise value
+            return list(value)
+        try:
+            out = list(call())
+        except NodeError as exc:
+            if key is not None:
+                self.memo[key] = (False, exc)
+            raise
+        except Exception as exc:
+            err = ConfigureError(f"{type(exc).__name__} while configuring: {exc}")
+            if key is not None:
+                self.memo[key] = (False, err)
+            raise err from None
+        if key is not None:
+            self.memo[key] = (True, out)
+        return out
+
+    def kept_result(self, node_id: int) -> NodeStatus | None:
+        return self.kept.get(node_id)
 
 
 def fingerprints(doc: WorkflowDoc) -> dict[int, str]:
@@ -338,8 +367,7 @@ class Session:
             known.connections = [c for c in known.connections if c.source not in bad and c.dest not in bad]
         try:
             compiled = CompiledWorkflow(known, self.path.parent)
-            self._memoize_configure(compiled, fingerprints(known))
-            ex = self._execution(compiled)
+            ex = self._execution(compiled, memoize=True)
             statuses.update(ex.configure())
         except GraphError as exc:
             for n in known.nodes:
@@ -359,45 +387,17 @@ class Session:
                 statuses[p.node_id].reason = p.message  # shown as a warning, as KNIME does
         return statuses, general
 
-    def _memoize_configure(self, compiled: CompiledWorkflow, fps: dict[int, str]) -> None:
-        """Every edit re-configures the workflow; a node whose settings and inputs did not change is
-        not asked again (a reader would re-scan its file). A configure that crashes becomes that
-        node's error instead of stopping the others."""
-        memo = self._configure_memo
-        if len(memo) > 5000:
-            memo.clear()
-        for n, node in compiled.nodes.items():
-            original, fp = node.configure, fps.get(n)
-
-            def configure(in_specs: list[Any], settings: Any, ctx: Any, _orig: Any = original, _n: int = n,
-                          _fp: str | None = fp) -> list[Any]:
-                key = (_n, _fp, repr(in_specs)) if _fp else None
-                if key is not None and key in memo:
-                    ok, value = memo[key]
-                    if not ok:
-                        raise value
-                    return list(value)
-                try:
-                    out = list(_orig(in_specs, settings, ctx))
-                except NodeError as exc:
-                    if key is not None:
-                        memo[key] = (False, exc)
-                    raise
-                except Exception as exc:
-                    err = ConfigureError(f"{type(exc).__name__} while configuring: {exc}")
-                    if key is not None:
-                        memo[key] = (False, err)
-                    raise err from None
-                if key is not None:
-                    memo[key] = (True, out)
-                return out
-
-            node.configure = configure  # type: ignore[method-assign]
-
-    def _execution(self, compiled: CompiledWorkflow, **kwargs: Any) -> Execution:
-        ex = _GuardedExecution(compiled, scratch_dir=self.scratch, **kwargs)
-        ex.workspace = self.workspace
-        return ex
+    def _execution(self, compiled: CompiledWorkflow, *, memoize: bool = False,
+                   kept: dict[int, NodeStatus] | None = None, **kwargs: Any) -> Execution:
+        """An `Execution` with the editor's hooks; `memoize` for the configure-only passes that
+        follow every edit (a run configures afresh, so that changed files are seen)."""
+        if memoize:
+            if len(self._configure_memo) > 5000:
+                self._configure_memo.clear()
+            hooks = _EditorHooks(self.workspace, self._configure_memo, fingerprints(compiled.doc), kept)
+        else:
+            hooks = _EditorHooks(self.workspace, kept=kept)
+        return Execution(compiled, scratch_dir=self.scratch, hooks=hooks, **kwargs)
 
     def refresh(self) -> None:
         """Recompute states after an edit; executed nodes whose inputs and settings did not change
@@ -533,12 +533,13 @@ class Session:
             except GraphError as exc:
                 raise ApiError(409, f"cannot execute: {exc}") from None
             self.cancel_event = threading.Event()
-            ex = self._execution(compiled, cache=self.cache, listener=self._on_event, cancel_event=self.cancel_event)
-            ex.frozen = {  # type: ignore[attr-defined]
+            kept = {
                 n: self.statuses[n] for n in run_set
                 if self.statuses[n].state == EXECUTED and n in fps and self.exec_fp.get(n) == fps[n]
                 and not compiled.scope.get(n)
             }
+            ex = self._execution(compiled, kept=kept, cache=self.cache, listener=self._on_event,
+                                 cancel_event=self.cancel_event)
             for n in run_set:
                 st = self.statuses[n]
                 if st.state != EXECUTED:
@@ -614,7 +615,7 @@ class Session:
             for n in affected:
                 st = self.statuses.get(n)
                 if st is not None and st.key:
-                    _discard(self.cache, st.key)
+                    self.cache.discard(st.key)
                 self.exec_fp.pop(n, None)
                 if st is not None:
                     st.state = IDLE  # recomputed below
@@ -765,15 +766,6 @@ class Session:
         if not isinstance(obj, View) or obj.png is None:
             raise ApiError(404, "this port holds no image")
         return Response(obj.png, media_type="image/png", headers={"Cache-Control": "no-store"})
-
-
-def _discard(cache: MemoryCache, key: str) -> None:
-    """Forget one cached result so that a reset node is computed again."""
-    results = getattr(cache, "_results", None)
-    lock = getattr(cache, "_lock", None)
-    if isinstance(results, dict) and lock is not None:
-        with lock:
-            results.pop(key, None)
 
 
 def _graph(doc: WorkflowDoc) -> nx.DiGraph:

@@ -481,6 +481,19 @@ def test_save_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+def test_saved_files_get_normal_permissions(tmp_path: Path) -> None:
+    from engine.yamlio import atomic_write
+
+    new = tmp_path / "new.yaml"
+    atomic_write(new, "a: 1\n")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert new.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's owner-only 0600
+    new.chmod(0o640)
+    atomic_write(new, "a: 2\n")
+    assert new.stat().st_mode & 0o777 == 0o640  # a replaced file keeps its mode
+
+
 # --------------------------------------------------------------------------------------- CLI
 
 

@@ -484,3 +484,53 @@ connections: ["1:1 -> 2:1"]
     client.post("/api/workflow/reset", params={"path": "rand.yaml"}, json={"nodes": [1]})
     run_all(client, [1], path="rand.yaml")
     assert client.get("/api/workflow/port", params={"path": "rand.yaml", "id": 1, "port": 1}).json()["rows"] != first
+
+
+def test_engine_hooks_and_cache_discard(tmp_path: Path) -> None:
+    """The public hooks the server is built on: settings checks, a configure wrapper, kept results,
+    and discarding cached results."""
+    from engine.api import NodeError
+    from engine.cache import MemoryCache
+    from engine.execution import CompiledWorkflow, Execution, ExecutionHooks
+
+    doc, _, _ = parse_document("""\
+format: knitflow/1
+name: hooks
+nodes:
+  - {id: 1, type: toy_range, settings: {n: 4}}
+  - {id: 2, type: toy_add}
+  - {id: 3, type: toy_add}
+connections: ["1:1 -> 2:1", "2:1 -> 3:1"]
+""", "hooks.yaml")
+    assert doc is not None
+    compiled = CompiledWorkflow(doc, tmp_path)
+
+    class Hooks(ExecutionHooks):
+        def __init__(self) -> None:
+            self.configured: list[int] = []
+            self.kept: dict[int, Any] = {}
+
+        def check_settings(self, node_id: int, node_type: Any, settings: Any, base_dir: Path) -> None:
+            if node_id == 3:
+                raise NodeError("refused by the client", setting="column")
+
+        def configure(self, node_id: int, in_specs: list[Any], call: Any) -> list[Any]:
+            self.configured.append(node_id)
+            return call()
+
+        def kept_result(self, node_id: int) -> Any:
+            return self.kept.get(node_id)
+
+    hooks, cache = Hooks(), MemoryCache()
+    st = Execution(compiled, hooks=hooks, cache=cache).run()
+    assert st[1].state == st[2].state == "executed" and st[3].error == "refused by the client"
+    assert st[3].setting == "column" and {1, 2} <= set(hooks.configured)
+    # a kept result is shown instead of executing the node again
+    hooks.kept = {1: st[1]}
+    again = Execution(compiled, hooks=hooks, cache=cache).run()
+    assert again[1].cached and again[1].reason.startswith("unchanged (kept") and again[1].outputs == st[1].outputs
+    assert again[2].cached and again[2].reason == "unchanged"
+    # a discarded result is computed again
+    assert cache.discard(str(st[2].key), "no-such-key") == 1
+    third = Execution(compiled, hooks=hooks, cache=cache).run()
+    assert not third[2].cached and third[2].state == "executed"

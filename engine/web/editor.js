@@ -33,6 +33,7 @@ class App {
     this.annEl = document.getElementById("annotations");
     this.tempLink = document.getElementById("temp-link");
     this.minimap = document.getElementById("minimap");
+    this.outline = document.getElementById("outline");
     this.output = new OutputView(this);
     this.nodeEls = new Map();
   }
@@ -65,7 +66,7 @@ class App {
     this.wfList = list;
     const ul = document.getElementById("wf-list");
     ul.replaceChildren(...list.map((w) => el("li", { class: w.path === this.path ? "active" : "", title: w.path, dataset: { path: w.path },
-      onclick: () => this.open(w.path) }, w.name, w.name !== w.path ? el("span", { style: { color: "#999" } }, ` — ${w.path}`) : null)));
+      onclick: () => this.open(w.path) }, w.name, w.name !== w.path.replace(/\.ya?ml$/i, "") ? el("span", { style: { color: "#999" } }, ` — ${w.path}`) : null)));
     if (!list.length) ul.append(el("li", { class: "repo-empty", text: "No workflows yet: create one with + New" }));
   }
 
@@ -220,7 +221,9 @@ class App {
   // ------------------------------------------------------------------------- rendering
 
   renderAll() {
-    document.getElementById("wf-title").textContent = this.doc ? `${this.doc.name}  (${this.path})` : "no workflow";
+    const title = document.getElementById("wf-title");
+    title.textContent = this.doc ? this.doc.name || this.path : "no workflow";
+    title.title = this.path || "";
     this.renderAnnotations();
     this.renderNodes();
     this.renderLinks();
@@ -402,21 +405,24 @@ class App {
     document.getElementById("run-state").textContent = this.running ? "executing…" : this.problems && this.problems.length ? `⚠ ${this.problems[0]}` : "";
     document.body.dataset.running = this.running ? "1" : "0";
     document.body.dataset.version = String(this.version);
-    this.minimap.toggleAttribute("hidden", !this.showMinimap || !this.doc);
+    this.outline.toggleAttribute("hidden", !this.showMinimap || !this.doc);
   }
 
   renderMinimap() {
+    // the overview sits under the repository, as KNIME's Outline view does, so it never covers nodes
     const mm = this.minimap;
-    // an <svg> has no `hidden` property: toggle the attribute
-    if (!this.showMinimap || !this.doc) { mm.toggleAttribute("hidden", true); return; }
-    mm.toggleAttribute("hidden", false);
-    const W = 200, H = 150;
+    if (!this.showMinimap || !this.doc) { this.outline.toggleAttribute("hidden", true); return; }
+    this.outline.toggleAttribute("hidden", false);
+    const W = Number(mm.getAttribute("width")), H = Number(mm.getAttribute("height"));
     const b = this.bounds();
     const cw = this.canvas.clientWidth, ch = this.canvas.clientHeight;
     const vx0 = -this.view.x / this.view.k, vy0 = -this.view.y / this.view.k;
     const vx1 = vx0 + cw / this.view.k, vy1 = vy0 + ch / this.view.k;
-    const x0 = Math.min(b[0], vx0), y0 = Math.min(b[1], vy0), x1 = Math.max(b[2], vx1), y1 = Math.max(b[3], vy1);
+    let x0 = Math.min(b[0], vx0), y0 = Math.min(b[1], vy0);
+    const x1 = Math.max(b[2], vx1), y1 = Math.max(b[3], vy1);
     const s = Math.min(W / (x1 - x0 || 1), H / (y1 - y0 || 1));
+    x0 -= (W / s - (x1 - x0)) / 2;  // centred in the box
+    y0 -= (H / s - (y1 - y0)) / 2;
     this.mmTransform = { x0, y0, s };
     mm.replaceChildren();
     for (const a of this.doc.annotations) {
