@@ -262,6 +262,26 @@ def test_new_workflow(client: TestClient, ws: Path) -> None:
     assert state(client, "sub/new.yaml")["doc"]["nodes"] == []
 
 
+def test_open_knime_workflow(client: TestClient, ws: Path) -> None:
+    archive = Path(__file__).resolve().parent.parent.parent / "shared/reference/knime_workflows/10_03_conversion_regression.knwf"
+    if not archive.is_file():
+        pytest.skip("the KNIME archives of ../shared are not here")
+    raw = archive.read_bytes()
+    r = client.post("/api/workflows/import-knime", params={"name": archive.name}, content=raw)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["path"] == "10_03_conversion_regression.yaml"
+    assert any("KNIME_data" in e["message"] and e["kind"] == "note" for e in body["report"])
+    doc = state(client, body["path"])["doc"]
+    assert len(doc["nodes"]) == 23
+    again = client.post("/api/workflows/import-knime", params={"name": archive.name}, content=raw)
+    assert again.status_code == 409  # never overwrites a workflow
+    bad = client.post("/api/workflows/import-knime", params={"name": "x.knwf", "path": "../x.yaml"}, content=raw)
+    assert bad.status_code in (403, 404)
+    junk = client.post("/api/workflows/import-knime", params={"name": "junk.knwf"}, content=b"not a zip")
+    assert junk.status_code == 400 and "junk.knwf" in junk.json()["detail"]
+
+
 # ------------------------------------------------------------------------------------ execution
 
 
