@@ -98,6 +98,35 @@ def _spec_out(spec: TableSpec, order: list[str], new: dict[str, tuple[Vec, str]]
 # ================================================================================== Rule Engine
 
 
+class _ColumnsFromExpressions(Node):
+    """Rule Engine, Expression and Math Formula: parse the settings once, evaluate them over the
+    rows (at configure time over an empty table of the input spec, to get the output spec)."""
+
+    def _parse(self, settings: Any, *, configuring: bool) -> Any:
+        raise NotImplementedError
+
+    def _compute(self, parsed: Any, rows: Rows, spec: TableSpec, settings: Any, ctx: NodeContext, *,
+                 configuring: bool) -> tuple[list[str], dict[str, tuple[Vec, str]]]:
+        raise NotImplementedError
+
+    def configure(self, in_specs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        parsed = self._parse(settings, configuring=True)
+        spec = in_specs[0]
+        if spec is UNKNOWN:
+            return [UNKNOWN]
+        try:
+            order, new = self._compute(parsed, _rows(spec, ctx), spec, settings, ctx, configuring=True)
+        except UnknownAtConfigure:
+            return [UNKNOWN]
+        return [_spec_out(spec, order, new)]
+
+    def execute(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        parsed = self._parse(settings, configuring=False)
+        order, new = self._compute(parsed, _rows(table, ctx), table.spec, settings, ctx, configuring=False)
+        return [_table_out(table, order, new)]
+
+
 class RuleEngineSettings(NodeSettings):
     rules: list[str] = Field(
         default_factory=list,
@@ -114,7 +143,7 @@ class RuleEngineSettings(NodeSettings):
     replace_column_name: str = Field("", description="Column replaced by the result when not appending.")
 
 
-class RuleEngine(Node):
+class RuleEngine(_ColumnsFromExpressions):
     type_name = "rule_engine"
     display_name = "Rule Engine"
     category = Category.MANIPULATOR
@@ -127,23 +156,6 @@ class RuleEngine(Node):
     inputs = (Port(TABLE, "Input table"),)
     outputs = (Port(TABLE, "Table with the rule results"),)
     Settings = RuleEngineSettings
-
-    def configure(self, in_specs: list[Any], settings: RuleEngineSettings, ctx: NodeContext) -> list[Any]:
-        rules = self._parse(settings, configuring=True)
-        spec = in_specs[0]
-        if spec is UNKNOWN:
-            return [UNKNOWN]
-        try:
-            order, new = self._compute(rules, _rows(spec, ctx), spec, settings, configuring=True)
-        except UnknownAtConfigure:
-            return [UNKNOWN]
-        return [_spec_out(spec, order, new)]
-
-    def execute(self, inputs: list[Any], settings: RuleEngineSettings, ctx: NodeContext) -> list[Any]:
-        table: Table = inputs[0]
-        rules = self._parse(settings, configuring=False)
-        order, new = self._compute(rules, _rows(table, ctx), table.spec, settings, configuring=False)
-        return [_table_out(table, order, new)]
 
     @staticmethod
     def _parse(settings: RuleEngineSettings, *, configuring: bool) -> list[tuple[str, str, Ast]]:
@@ -180,7 +192,7 @@ class RuleEngine(Node):
 
     def _compute(
         self, rules: list[tuple[str, str, Ast]], rows: Rows, spec: TableSpec, settings: RuleEngineSettings,
-        *, configuring: bool,
+        ctx: NodeContext, *, configuring: bool,
     ) -> tuple[list[str], dict[str, tuple[Vec, str]]]:
         target, order = self._target(spec, settings)
         conds: list[np.ndarray] = []
@@ -262,7 +274,7 @@ class ExpressionSettings(NodeSettings):
     )
 
 
-class Expression(Node):
+class Expression(_ColumnsFromExpressions):
     type_name = "expression"
     display_name = "Expression"
     category = Category.MANIPULATOR
@@ -275,23 +287,6 @@ class Expression(Node):
     inputs = (Port(TABLE, "Input table"),)
     outputs = (Port(TABLE, "Table with the computed columns"),)
     Settings = ExpressionSettings
-
-    def configure(self, in_specs: list[Any], settings: ExpressionSettings, ctx: NodeContext) -> list[Any]:
-        asts = self._parse(settings, configuring=True)
-        spec = in_specs[0]
-        if spec is UNKNOWN:
-            return [UNKNOWN]
-        try:
-            order, new = self._compute(asts, _rows(spec, ctx), spec, settings, ctx, configuring=True)
-        except UnknownAtConfigure:
-            return [UNKNOWN]
-        return [_spec_out(spec, order, new)]
-
-    def execute(self, inputs: list[Any], settings: ExpressionSettings, ctx: NodeContext) -> list[Any]:
-        table: Table = inputs[0]
-        asts = self._parse(settings, configuring=False)
-        order, new = self._compute(asts, _rows(table, ctx), table.spec, settings, ctx, configuring=False)
-        return [_table_out(table, order, new)]
 
     @staticmethod
     def _parse(settings: ExpressionSettings, *, configuring: bool) -> list[Ast]:
@@ -631,7 +626,7 @@ class MathFormulaSettings(NodeSettings):
     )
 
 
-class MathFormula(Node):
+class MathFormula(_ColumnsFromExpressions):
     type_name = "math_formula"
     display_name = "Math Formula"
     category = Category.MANIPULATOR
@@ -644,23 +639,6 @@ class MathFormula(Node):
     inputs = (Port(TABLE, "Input table"),)
     outputs = (Port(TABLE, "Table with the result column"),)
     Settings = MathFormulaSettings
-
-    def configure(self, in_specs: list[Any], settings: MathFormulaSettings, ctx: NodeContext) -> list[Any]:
-        ast = self._parse(settings, configuring=True)
-        spec = in_specs[0]
-        if spec is UNKNOWN:
-            return [UNKNOWN]
-        try:
-            order, new = self._compute(ast, _rows(spec, ctx), spec, settings, configuring=True)
-        except UnknownAtConfigure:
-            return [UNKNOWN]
-        return [_spec_out(spec, order, new)]
-
-    def execute(self, inputs: list[Any], settings: MathFormulaSettings, ctx: NodeContext) -> list[Any]:
-        table: Table = inputs[0]
-        ast = self._parse(settings, configuring=False)
-        order, new = self._compute(ast, _rows(table, ctx), table.spec, settings, configuring=False)
-        return [_table_out(table, order, new)]
 
     @staticmethod
     def _parse(settings: MathFormulaSettings, *, configuring: bool) -> Ast:
@@ -688,7 +666,8 @@ class MathFormula(Node):
         return name, names if name in names else [*names, name]
 
     def _compute(
-        self, ast: Ast, rows: Rows, spec: TableSpec, settings: MathFormulaSettings, *, configuring: bool
+        self, ast: Ast, rows: Rows, spec: TableSpec, settings: MathFormulaSettings, ctx: NodeContext, *,
+        configuring: bool,
     ) -> tuple[list[str], dict[str, tuple[Vec, str]]]:
         name, order = self._target(spec, settings)
         text = settings.expression.strip()
