@@ -60,6 +60,29 @@ def test_missing_pyspark_or_java_is_a_configure_error(monkeypatch: pytest.Monkey
             configure_node(node, {}, *specs)
 
 
+def test_without_java_the_message_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    problem = spark_nodes._probe.__wrapped__()  # the uncached probe
+    assert problem is not None and "no Java runtime found" in problem and "Java 17" in problem
+
+
+def test_master_setting_local_loopback_and_cluster_url() -> None:
+    """local[N] from numberOfThreads binds the driver to loopback; `master` names any cluster instead.
+    The Spark UI is off unless asked for."""
+    node = spark_nodes.CreateLocalBigDataEnvironment()
+    local = node._info(node.Settings.model_validate({"numberOfThreads": 3}), Path("/tmp/w"))
+    conf = dict(local.conf)
+    assert local.master == "local[3]" and conf["spark.ui.enabled"] == "false"
+    assert conf["spark.driver.host"] == conf["spark.driver.bindAddress"] == "127.0.0.1"
+    cluster = node._info(node.Settings.model_validate({"master": " spark://head:7077 "}), None)
+    conf = dict(cluster.conf)
+    assert cluster.master == "spark://head:7077" and conf["spark.ui.enabled"] == "false"
+    assert "spark.driver.bindAddress" not in conf  # the executors must reach the driver
+    ui = node._info(node.Settings.model_validate({"spark_ui": True}), None)
+    assert dict(ui.conf)["spark.ui.enabled"] == "true"
+
+
 def test_configure_checks_without_running_spark() -> None:
     if SPARK_PROBLEM is not None:
         pytest.skip(SPARK_PROBLEM)
