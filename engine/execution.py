@@ -30,6 +30,8 @@ from engine.api import (
     Model,
     Node,
     NodeError,
+    Port,
+    PortType,
     Table,
     View,
     variable_type,
@@ -847,7 +849,11 @@ def _coerce_like(value: Any, default: Any) -> Any:
     return value
 
 
-def output_summary(obj: Any) -> dict[str, Any]:
+def output_summary(obj: Any, port: Port | None = None) -> dict[str, Any]:
+    """What run.json, the CLI and the editor say about one output; `port` tells an unfilled port
+    (e.g. a Python Script's unused outputs: "empty") from a flow-variable port ("variables")."""
+    if obj is None and port is not None and port.type != PortType.VARIABLES:  # type: ignore[attr-defined]
+        return {"kind": "empty"}
     if isinstance(obj, Table):
         return {"kind": "table", "rows": obj.shape[0], "columns": obj.shape[1]}
     if isinstance(obj, Model):

@@ -38,7 +38,7 @@ def write_outputs(result: RunResult, compiled: CompiledWorkflow, out_dir: Path) 
         always = node.category in (Category.SINK, Category.VISUALIZER, Category.SCORER)
         outputs = []
         for port, obj in enumerate(st.outputs, start=1):
-            info: dict[str, Any] = {"port": port, **output_summary(obj)}
+            info: dict[str, Any] = {"port": port, **output_summary(obj, node.outputs[port - 1])}
             if always or (node_id, port) not in connected:
                 try:
                     file = _write_port(obj, out_dir, f"{node_id}_{_slug(st.name)}_port{port}")

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table as RichTable
 
 from engine.execution import output_summary
+from engine.registry import registry
 
 _LIGHT = {"executed": "[green]●[/]", "configured": "[yellow]●[/]", "idle": "[red]●[/]"}
 
@@ -68,9 +69,12 @@ class RunDisplay:
         for node_id in sorted(result.status):
             st = result.status[node_id]
             shapes = []
-            for obj in st.outputs:
-                s = output_summary(obj)
-                shapes.append(f"{s['rows']}×{s['columns']}" if s["kind"] == "table" else s["kind"])
+            node_type = registry.get(st.type)
+            ports = node_type.outputs if node_type is not None else ()
+            for i, obj in enumerate(st.outputs):
+                s = output_summary(obj, ports[i] if i < len(ports) else None)
+                if s["kind"] != "empty":
+                    shapes.append(f"{s['rows']}×{s['columns']}" if s["kind"] == "table" else s["kind"])
             state = _LIGHT.get(st.state, "") + " " + st.state + (" (cached)" if st.cached else "")
             if st.error:
                 state = "[red]✗ failed[/]"

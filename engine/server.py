@@ -430,8 +430,10 @@ class Session:
         if st is None:
             return {"state": IDLE}
         ports = []
+        cls = registry.get(st.type)
+        declared = cls.outputs if cls is not None else ()
         for p, obj in enumerate(st.outputs, start=1):
-            ports.append({"port": p, **output_summary(obj)})
+            ports.append({"port": p, **output_summary(obj, declared[p - 1] if p <= len(declared) else None)})
         out: dict[str, Any] = {
             "state": st.state,
             "error": st.error,
