@@ -189,6 +189,7 @@ def test_open_execute_all_and_read_the_scorer(page: Any, server: str) -> None:
     for node_id, name in names.items():
         assert page.inner_text(f"#node-{node_id} .node-name") == name
     assert page.inner_text("#node-2 .node-annotation") == "scale x and y"
+    assert page.locator("#canvas.parent-drawflow #node-2.drawflow-node").count() == 1  # the canvas is Drawflow's
     assert page.locator(".wf-annotation").inner_text() == "Tutorial part one"
     assert page.locator("#nodes .light.state-configured").count() == 7
     # model port drawn as a coloured square, table ports as triangles
@@ -297,6 +298,7 @@ def test_connection_rules_and_undo_redo(page: Any, server: str) -> None:
     assert greyed
     page.wait_for_selector(".toast.error:has-text('Incompatible')")
     assert connections(page) == original
+    assert page.locator("#nodes svg.connection").count() == len(original)  # and gone from the canvas
     # closing a cycle: greyed and refused too
     greyed = drag(page, "#node-5 .port.out[data-port='1']", "#node-4 .port.in[data-port='1']",
                   check=lambda: page.evaluate(
@@ -304,6 +306,7 @@ def test_connection_rules_and_undo_redo(page: Any, server: str) -> None:
     assert greyed
     page.wait_for_selector(".toast.error:has-text('cycle')")
     assert connections(page) == original
+    assert page.locator("#nodes svg.connection").count() == len(original)
     # the server refuses it as well, whatever the client does
     r = page.evaluate("""async () => { const r = await fetch('/api/workflow/command?path=chain.yaml', {method: 'POST',
         headers: {'Content-Type': 'application/json'},
@@ -341,6 +344,26 @@ def test_connection_rules_and_undo_redo(page: Any, server: str) -> None:
     page.keyboard.press("Control+z")
     v = wait_version(page, v)
     assert page.evaluate("() => window.knitflow.entry(4).position") == before
+    # a selection rectangle around 4 and 5, then dragging one moves both, as one undo step
+    (x4, y4), (x5, y5) = center(page, "#node-4 .node-body"), center(page, "#node-5 .node-body")
+    page.mouse.move(x4 - 30, y4 - 30)
+    page.mouse.down()
+    page.mouse.move(x5 + 30, y5 + 30, steps=5)
+    page.mouse.up()
+    assert page.locator("#nodes .node.selected").count() == 2
+    positions = "() => [4, 5].map(i => window.knitflow.entry(i).position)"
+    before = page.evaluate(positions)
+    page.mouse.move(x4, y4)
+    page.mouse.down()
+    page.mouse.move(x4 + 40, y4 + 60, steps=5)
+    page.mouse.up()
+    v = wait_version(page, v)
+    after = page.evaluate(positions)
+    moves = [[a - b for a, b in zip(p1, p0, strict=True)] for p1, p0 in zip(after, before, strict=True)]
+    assert moves[0] == moves[1] and moves[0][0] > 0 and moves[0][1] > 0
+    page.keyboard.press("Control+z")
+    v = wait_version(page, v)
+    assert page.evaluate(positions) == before
     # rename (double click on the name), copy and paste, a workflow annotation
     page.dblclick("#node-4 .node-name")
     page.fill("#node-4 .node-name input", "Add one")
@@ -422,3 +445,16 @@ def test_foreign_origin_and_outside_paths_are_refused(page: Any, server: str) ->
     page.wait_for_selector("body[data-ready='1']")
     page.wait_for_selector(".toast.error:has-text('outside the workspace')")
     assert page.evaluate("() => document.body.dataset.workflow") == "demo.yaml"  # still the one it had
+
+
+def test_open_knime_workflow(page: Any, server: str, workspace: Path) -> None:
+    archive = Path(__file__).resolve().parents[2] / "shared/reference/knime_workflows/10_03_conversion_regression.knwf"
+    if not archive.is_file():
+        pytest.skip("the KNIME archives of ../shared are not here")
+    page.goto(server)
+    page.wait_for_selector("#wf-list li")
+    page.set_input_files("#knwf-file", str(archive))  # what "Open KNIME…" opens
+    page.wait_for_function("p => document.body.dataset.workflow === p", arg="10_03_conversion_regression.yaml")
+    page.wait_for_function("() => document.querySelectorAll('#nodes .node').length === 23")
+    assert "Imported 10_03_conversion_regression.knwf" in page.inner_text("#toasts")
+    assert (workspace / "10_03_conversion_regression.yaml").is_file()

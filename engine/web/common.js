@@ -1,7 +1,4 @@
-// Shared helpers: API calls, DOM building, toasts, geometry of the KNIME node anatomy.
-
-export const NODE = 32; // the node square (knime-ui shapes.ts nodeSize)
-export const PORT = 9; // port size
+// Shared helpers: API calls, DOM building, toasts, port icons, fuzzy search.
 
 export async function api(method, url, body) {
   const opts = { method, headers: {} };
@@ -41,6 +38,10 @@ export function el(tag, attrs = {}, ...children) {
   return e;
 }
 
+export function esc(text) {
+  return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+
 export function svgEl(tag, attrs = {}) {
   const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
   for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) e.setAttribute(k, v);
@@ -62,27 +63,6 @@ export function iconUrl(category) {
   const known = ["source", "sink", "manipulator", "learner", "predictor", "visualizer", "scorer", "loop-start", "loop-end", "script", "other"];
   const c = String(category || "other").replace(/\s+/g, "-");
   return `/static/icons/${known.includes(c) ? c : "other"}.svg`;
-}
-
-// y offset (from the square's top) of port i (1-based) among n ports on one side
-export function portOffset(i, n) {
-  if (n <= 1) return NODE / 2;
-  const step = Math.min(14, NODE / n);
-  return NODE / 2 + (i - (n + 1) / 2) * step;
-}
-
-// centre of a port in world coordinates
-export function portCenter(entry, info, side, port) {
-  const [x, y] = entry.position || [0, 0];
-  if (port === 0) return side === "out" ? [x + 28.5, y - 6.5] : [x + 3.5, y - 6.5];
-  const n = info ? (side === "out" ? info.outputs.length : info.inputs.length) : 1;
-  const cy = y + portOffset(port, n);
-  return side === "out" ? [x + NODE + PORT / 2, cy] : [x - PORT / 2, cy];
-}
-
-export function bezier(sx, sy, tx, ty) {
-  const dx = Math.max(28, Math.abs(tx - sx) / 2);
-  return `M${sx},${sy} C${sx + dx},${sy} ${tx - dx},${ty} ${tx},${ty}`;
 }
 
 // port icon (black triangle for tables, coloured square for models, red circle for variables)

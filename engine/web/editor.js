@@ -1,12 +1,11 @@
-// knitflow editor: canvas (nodes, ports, connections, traffic lights, annotations), repository,
-// selection, connecting, keyboard shortcuts and the live WebSocket. Every edit is a server command.
-import { api, bezier, catClass, el, fuzzyScore, iconUrl, NODE, portCenter, portSvg, svgEl, toast } from "./common.js";
+// knitflow editor: the workflow list, node repository, selection, annotations, minimap, keyboard shortcuts and
+// the live WebSocket. The canvas itself is Drawflow (canvas.js); every edit is a server command.
+import { Canvas, snap } from "./canvas.js";
+import { api, catClass, el, fuzzyScore, iconUrl, svgEl, toast } from "./common.js";
 import { NodeDialog } from "./dialog.js";
 import { OutputView } from "./output.js";
 
 const T0 = performance.now();
-const GRID = 5;
-const snap = (v) => Math.round(v / GRID) * GRID;
 
 class App {
   constructor() {
@@ -21,21 +20,16 @@ class App {
     this.sel = new Set();
     this.selConn = null;
     this.selAnn = null;
-    this.view = { x: 40, y: 60, k: 1 };
     this.dialog = null;
     this.ws = null;
     this.pasteCount = 0;
     this.showMinimap = localStorage.getItem("knitflow.minimap") !== "0";
     this.canvas = document.getElementById("canvas");
-    this.world = document.getElementById("world");
-    this.nodesEl = document.getElementById("nodes");
-    this.linksEl = document.getElementById("links-g");
-    this.annEl = document.getElementById("annotations");
-    this.tempLink = document.getElementById("temp-link");
+    this.board = new Canvas(this, this.canvas);
+    this.annEl = this.board.annEl;
     this.minimap = document.getElementById("minimap");
     this.outline = document.getElementById("outline");
     this.output = new OutputView(this);
-    this.nodeEls = new Map();
   }
 
   // ---------------------------------------------------------------------------- startup
@@ -88,7 +82,7 @@ class App {
     this.output.node = null;
     history.replaceState(null, "", `#wf=${encodeURIComponent(path)}`);
     this.applyState(state, true);
-    this.fit(false);
+    this.fit();
     this.renderWorkflowList(this.wfList || []);
     this.connectSocket();
     this.lastOpenMs = performance.now() - t0;
@@ -124,7 +118,7 @@ class App {
       }
       if (!msg.running && msg.error) toast(`Execution failed: ${msg.error}`, "error", 8000);
       this.updateToolbar();
-      this.renderLinks();
+      this.board.decorateLinks();
       if (!msg.running) this.output.refreshIfShowing();
     }
   }
@@ -218,73 +212,43 @@ class App {
     } catch (e) { toast(e.message, "error"); }
   }
 
+  async importKnime(file) {
+    // the archive goes to the server as it is; the server's importer (as `knitflow import-knime`) writes the YAML
+    try {
+      const r = await fetch(`/api/workflows/import-knime?name=${encodeURIComponent(file.name)}`, {
+        method: "POST", headers: { "Content-Type": "application/octet-stream" }, body: await file.arrayBuffer(),
+      });
+      const data = await r.json().catch(() => ({}));
+      if (!r.ok) throw new Error(data.detail || r.statusText);
+      const problems = data.report.filter((e) => e.kind !== "note");
+      const lines = data.report.map((e) => `[${e.kind}] ${e.message}`).join("\n");
+      toast(`Imported ${file.name} as ${data.path}: ${problems.length} problem(s), ${data.report.length - problems.length} note(s)` +
+            (lines ? `\n${lines}` : ""), problems.length ? "error" : "info", 9000);
+      const wfs = await api("GET", "/api/workflows");
+      this.renderWorkflowList(wfs.workflows);
+      await this.open(data.path);
+    } catch (e) { toast(`${file.name}: ${e.message}`, "error"); }
+  }
+
   // ------------------------------------------------------------------------- rendering
 
   renderAll() {
     const title = document.getElementById("wf-title");
     title.textContent = this.doc ? this.doc.name || this.path : "no workflow";
     title.title = this.path || "";
+    this.board.load(this.doc);
     this.renderAnnotations();
-    this.renderNodes();
-    this.renderLinks();
-    this.applyView();
+    for (const n of this.doc ? this.doc.nodes : []) this.updateNodeState(n.id);
+    this.paintSelection();
+    this.viewChanged();
     this.updateToolbar();
     document.getElementById("empty-hint").hidden = !!(this.doc && this.doc.nodes.length);
   }
 
-  renderNodes() {
-    this.nodesEl.replaceChildren();
-    this.nodeEls.clear();
-    if (!this.doc) return;
-    const connected = new Set();
-    for (const c of this.doc.connections) {
-      if (c.source_port === 0) connected.add(`${c.source}:out`);
-      if (c.dest_port === 0) connected.add(`${c.dest}:in`);
-    }
-    const frag = document.createDocumentFragment();
-    for (const n of this.doc.nodes) {
-      const e = this.buildNode(n, connected);
-      this.nodeEls.set(n.id, e);
-      frag.append(e);
-    }
-    this.nodesEl.append(frag);
-    for (const n of this.doc.nodes) this.updateNodeState(n.id);
-  }
-
-  buildNode(n, connected) {
-    const info = this.types[n.type];
-    const [x, y] = n.position || [0, 0];
-    const name = n.name || (info ? info.name : n.type);
-    const e = el("div", { class: `node ${info ? catClass(info.category) : "unknown"}${this.sel.has(n.id) ? " selected" : ""}`,
-      id: `node-${n.id}`, dataset: { id: String(n.id), type: n.type }, style: { left: `${x}px`, top: `${y}px` } });
-    e.append(el("div", { class: "node-name", title: `${name}\n#${n.id} · ${info ? info.name : "unknown type"} (${n.type})`, text: name }));
-    const body = el("div", { class: "node-body", title: info ? `${info.name}\n${info.description || ""}`.trim() : `unknown node type ${n.type}` });
-    body.append(el("img", { src: iconUrl(info ? info.category : "other"), alt: "", draggable: "false" }));
-    e.append(body);
-    if (info) {
-      info.inputs.forEach((p, i) => e.append(this.buildPort("in", i + 1, p, info.inputs.length)));
-      info.outputs.forEach((p, i) => e.append(this.buildPort("out", i + 1, p, info.outputs.length)));
-    }
-    for (const side of ["in", "out"]) {
-      const v = el("div", { class: `port ${side} var${connected.has(`${n.id}:${side}`) ? " connected" : ""}`, dataset: { port: "0", type: "variables" },
-        title: side === "in" ? "Flow variable input (port 0)" : "Flow variable output (port 0)", html: portSvg(this.portTypes.variables, false) });
-      e.append(v);
-    }
-    e.append(el("div", { class: "light" }, el("i"), el("i"), el("i")));
-    e.append(el("div", { class: "node-annotation", text: n.annotation || "" }));
-    return e;
-  }
-
-  buildPort(side, port, p, count) {
-    const offs = (count <= 1 ? NODE / 2 : NODE / 2 + (port - (count + 1) / 2) * Math.min(14, NODE / count)) - 4.5;
-    return el("div", { class: `port ${side}`, dataset: { port: String(port), type: p.type }, style: { top: `${offs}px` },
-      title: `${port}: ${p.name} (${(this.portTypes[p.type] || {}).label || p.type})${p.optional ? " — optional" : ""}`,
-      html: portSvg(this.portTypes[p.type], p.optional) });
-  }
-
   updateNodeState(id) {
-    const e = this.nodeEls.get(Number(id));
-    if (!e) return;
+    const node = this.board.nodeEl(id);
+    if (!node) return;
+    const e = node.querySelector(".drawflow_content_node");
     const st = this.statuses[id] || { state: "idle" };
     const light = e.querySelector(".light");
     light.className = `light state-${st.state}`;
@@ -296,7 +260,7 @@ class App {
         light.append(el("div", { class: "txt", text: `${Math.round(st.progress * 100)}%` }));
       } else light.append(el("div", { class: "spin" }));
     } else if (st.state === "queued") light.append(el("div", { class: "txt", text: "queued" }));
-    e.classList.toggle("cached", !!st.cached && st.state === "executed");
+    node.classList.toggle("cached", !!st.cached && st.state === "executed");
     e.querySelector(".iteration")?.remove();
     if (st.iteration) {
       const [i, n] = st.iteration;
@@ -326,44 +290,6 @@ class App {
     document.getElementById("tooltip").hidden = true;
   }
 
-  renderLinks() {
-    this.linksEl.replaceChildren();
-    if (!this.doc) return;
-    for (const c of this.doc.connections) {
-      const d = this.linkPath(c);
-      if (!d) continue;
-      const key = `${c.source}:${c.source_port}->${c.dest}:${c.dest_port}`;
-      const hit = svgEl("path", { d, class: "link-hit", "data-conn": key });
-      const isVar = c.source_port === 0 || c.dest_port === 0;
-      const src = this.entry(c.source);
-      const srcInfo = src && this.types[src.type];
-      const ptype = c.source_port > 0 && srcInfo && srcInfo.outputs[c.source_port - 1] ? srcInfo.outputs[c.source_port - 1].type : "variables";
-      const color = isVar ? null : ptype !== "table" && this.portTypes[ptype] ? this.portTypes[ptype].color : null;
-      const st = this.statuses[c.dest] || {};
-      const line = svgEl("path", { d, class: `link${isVar ? " var" : ""}${this.selConn === key ? " selected" : ""}${st.state === "executing" ? " running" : ""}`,
-        "data-conn": key, style: color ? `stroke:${color}` : null });
-      hit.addEventListener("mousedown", (ev) => {
-        if (ev.button !== 0) return;
-        ev.stopPropagation();
-        this.selConn = key;
-        this.sel.clear();
-        this.selAnn = null;
-        this.refreshSelection();
-        this.renderLinks();
-      });
-      this.linksEl.append(hit, line);
-    }
-  }
-
-  linkPath(c) {
-    const s = this.entry(c.source);
-    const t = this.entry(c.dest);
-    if (!s || !t) return null;
-    const [sx, sy] = portCenter(s, this.types[s.type], "out", c.source_port);
-    const [tx, ty] = portCenter(t, this.types[t.type], "in", c.dest_port);
-    return bezier(sx, sy, tx, ty);
-  }
-
   renderAnnotations() {
     this.annEl.replaceChildren();
     if (!this.doc) return;
@@ -378,9 +304,9 @@ class App {
     });
   }
 
-  applyView() {
-    const { x, y, k } = this.view;
-    this.world.style.transform = `translate(${x}px, ${y}px) scale(${k})`;
+  // after Drawflow zoomed or panned (and after a fit): zoom level, the dotted grid and the outline follow
+  viewChanged() {
+    const { x, y, k } = this.board.view();
     document.getElementById("zoom-level").textContent = `${Math.round(k * 100)}%`;
     this.canvas.style.backgroundSize = `${20 * k}px ${20 * k}px`;
     this.canvas.style.backgroundPosition = `${x}px ${y}px`;
@@ -416,8 +342,9 @@ class App {
     const W = Number(mm.getAttribute("width")), H = Number(mm.getAttribute("height"));
     const b = this.bounds();
     const cw = this.canvas.clientWidth, ch = this.canvas.clientHeight;
-    const vx0 = -this.view.x / this.view.k, vy0 = -this.view.y / this.view.k;
-    const vx1 = vx0 + cw / this.view.k, vy1 = vy0 + ch / this.view.k;
+    const view = this.board.view();
+    const vx0 = -view.x / view.k, vy0 = -view.y / view.k;
+    const vx1 = vx0 + cw / view.k, vy1 = vy0 + ch / view.k;
     let x0 = Math.min(b[0], vx0), y0 = Math.min(b[1], vy0);
     const x1 = Math.max(b[2], vx1), y1 = Math.max(b[3], vy1);
     const s = Math.min(W / (x1 - x0 || 1), H / (y1 - y0 || 1));
@@ -452,32 +379,23 @@ class App {
     return [x0, y0, x1, y1];
   }
 
-  fit(animate = true) {
+  fit() {
     if (!this.doc) return;
     const [x0, y0, x1, y1] = this.bounds();
     const cw = this.canvas.clientWidth || 800, ch = this.canvas.clientHeight || 500;
     const k = Math.max(0.25, Math.min(1.25, Math.min((cw - 40) / (x1 - x0), (ch - 40) / (y1 - y0))));
-    this.view = { k, x: (cw - (x1 - x0) * k) / 2 - x0 * k, y: (ch - (y1 - y0) * k) / 2 - y0 * k };
-    this.applyView();
+    this.board.setView(k, (cw - (x1 - x0) * k) / 2 - x0 * k, (ch - (y1 - y0) * k) / 2 - y0 * k);
+    this.viewChanged();
   }
 
-  zoom(factor, cx, cy) {
-    const r = this.canvas.getBoundingClientRect();
-    if (cx === undefined) { cx = r.width / 2; cy = r.height / 2; }
-    const k = Math.max(0.2, Math.min(3, this.view.k * factor));
-    const wx = (cx - this.view.x) / this.view.k, wy = (cy - this.view.y) / this.view.k;
-    this.view = { k, x: cx - wx * k, y: cy - wy * k };
-    this.applyView();
-  }
-
-  toWorld(clientX, clientY) {
-    const r = this.canvas.getBoundingClientRect();
-    return [(clientX - r.left - this.view.x) / this.view.k, (clientY - r.top - this.view.y) / this.view.k];
+  // our selection (several nodes, a connection or an annotation) on top of Drawflow's single selected node
+  paintSelection() {
+    this.board.paintSelection(this.sel);
+    this.annEl.querySelectorAll(".wf-annotation").forEach((e) => e.classList.toggle("selected", Number(e.dataset.index) === this.selAnn));
   }
 
   refreshSelection() {
-    for (const [id, e] of this.nodeEls) e.classList.toggle("selected", this.sel.has(id));
-    this.annEl.querySelectorAll(".wf-annotation").forEach((e) => e.classList.toggle("selected", Number(e.dataset.index) === this.selAnn));
+    this.paintSelection();
     this.updateToolbar();
     if (this.sel.size === 1) this.output.show([...this.sel][0]);
   }
@@ -488,7 +406,22 @@ class App {
     this.selConn = null;
     if (!add) this.selAnn = null;
     this.refreshSelection();
-    this.renderLinks();
+    this.board.decorateLinks();
+  }
+
+  toggleSelected(id) {
+    if (this.sel.has(id)) this.sel.delete(id); else this.sel.add(id);
+    this.selConn = null;
+    this.refreshSelection();
+    this.board.decorateLinks();
+  }
+
+  selectConnection(key) {
+    this.sel.clear();
+    this.selAnn = null;
+    this.selConn = key;
+    this.refreshSelection();
+    this.board.decorateLinks();
   }
 
   // --------------------------------------------------------------------------- repository
@@ -539,7 +472,7 @@ class App {
       if (pred && pred.position) position = [pred.position[0] + 150, pred.position[1]];
       else {
         const r = this.canvas.getBoundingClientRect();
-        position = this.toWorld(r.left + r.width / 2, r.top + r.height / 2).map(snap);
+        position = this.board.toWorld(r.left + r.width / 2, r.top + r.height / 2).map(snap);
       }
     }
     commands.push({ op: "add_node", type, position, id: newId });
@@ -576,12 +509,18 @@ class App {
     $("btn-cancel").onclick = () => this.cancel();
     $("btn-reset").onclick = () => this.reset([...this.sel]);
     $("btn-configure").onclick = () => this.sel.size === 1 && this.openDialog([...this.sel][0]);
-    $("btn-zoom-in").onclick = () => this.zoom(1.2);
-    $("btn-zoom-out").onclick = () => this.zoom(1 / 1.2);
+    $("btn-zoom-in").onclick = () => this.board.ed.zoom_in();
+    $("btn-zoom-out").onclick = () => this.board.ed.zoom_out();
     $("btn-fit").onclick = () => this.fit();
     $("btn-minimap").onclick = () => this.toggleMinimap();
     $("btn-annotation").onclick = () => this.addAnnotation();
     $("btn-new").onclick = () => this.newWorkflow();
+    $("btn-import").onclick = () => $("knwf-file").click();
+    $("knwf-file").onchange = (ev) => {
+      const file = ev.target.files[0];
+      ev.target.value = "";
+      if (file) this.importKnime(file);
+    };
     $("repo-search").addEventListener("input", () => this.renderRepository());
     $("repo-search").addEventListener("keydown", (e) => {
       if (e.key === "Enter") { const first = document.querySelector("#repo-tree .repo-node"); if (first) this.addFromRepository(first.dataset.type); }
@@ -593,31 +532,31 @@ class App {
       e.preventDefault();
       const type = e.dataTransfer.getData("application/x-knitflow-node") || e.dataTransfer.getData("text/plain");
       if (!type || !this.types[type]) return;
-      const [x, y] = this.toWorld(e.clientX, e.clientY);
+      const [x, y] = this.board.toWorld(e.clientX, e.clientY);
       this.addFromRepository(type, [snap(x - 16), snap(y - 16)]);
     });
-    cv.addEventListener("mousedown", (e) => this.onCanvasDown(e));
     cv.addEventListener("dblclick", (e) => this.onDoubleClick(e));
+    // Drawflow zooms with Ctrl+wheel; a plain wheel (or a touchpad) scrolls the canvas, as in KNIME
     cv.addEventListener("wheel", (e) => {
+      if (e.ctrlKey || e.metaKey) return;
       e.preventDefault();
-      if (e.ctrlKey || e.metaKey) {
-        const r = cv.getBoundingClientRect();
-        this.zoom(Math.exp(-e.deltaY * 0.0025), e.clientX - r.left, e.clientY - r.top);
-      } else {
-        this.view.x -= e.deltaX;
-        this.view.y -= e.deltaY;
-        this.applyView();
-      }
+      this.board.panBy(-e.deltaX, -e.deltaY);
     }, { passive: false });
+    // Delete is ours (it removes the whole selection as one command), not Drawflow's (its one selected node)
+    $("work").addEventListener("keydown", (e) => {
+      if ((e.key === "Delete" || e.key === "Backspace") && !/^(input|textarea|select)$/i.test(e.target.tagName || "")) {
+        e.stopPropagation();
+        this.onKey(e);
+      }
+    }, true);
     this.minimap.addEventListener("mousedown", (e) => {
       e.stopPropagation();
       const move = (ev) => {
         const r = this.minimap.getBoundingClientRect();
         const { x0, y0, s } = this.mmTransform;
         const wx = (ev.clientX - r.left) / s + x0, wy = (ev.clientY - r.top) / s + y0;
-        this.view.x = cv.clientWidth / 2 - wx * this.view.k;
-        this.view.y = cv.clientHeight / 2 - wy * this.view.k;
-        this.applyView();
+        const k = this.board.ed.zoom;
+        this.board.setView(k, cv.clientWidth / 2 - wx * k, cv.clientHeight / 2 - wy * k);
       };
       move(e);
       const up = () => { window.removeEventListener("mousemove", move); window.removeEventListener("mouseup", up); };
@@ -650,71 +589,7 @@ class App {
     this.renderMinimap();
   }
 
-  onCanvasDown(e) {
-    if (!this.doc) return;
-    this.hideTooltip();
-    const target = e.target;
-    if (target.closest("input, textarea, select")) return;
-    this.canvas.focus({ preventScroll: true });
-    if (e.button === 1 || (e.button === 0 && (e.altKey || this.spaceDown))) return this.startPan(e);
-    if (e.button !== 0) return;
-    const port = target.closest(".port");
-    const nodeEl = target.closest(".node");
-    if (port && port.classList.contains("out")) return this.startConnect(e, nodeEl, port);
-    if (port && port.classList.contains("in")) return this.startReconnect(e, nodeEl, port);
-    if (nodeEl && !target.closest(".node-annotation textarea, .node-name input")) return this.startNodeDrag(e, Number(nodeEl.dataset.id));
-    if (target.closest(".wf-annotation")) return;
-    this.startRubber(e);
-  }
-
-  startPan(e) {
-    e.preventDefault();
-    const sx = e.clientX, sy = e.clientY, vx = this.view.x, vy = this.view.y;
-    this.canvas.classList.add("panning");
-    const move = (ev) => { this.view.x = vx + ev.clientX - sx; this.view.y = vy + ev.clientY - sy; this.applyView(); };
-    const up = () => { this.canvas.classList.remove("panning"); window.removeEventListener("mousemove", move); window.removeEventListener("mouseup", up); };
-    window.addEventListener("mousemove", move);
-    window.addEventListener("mouseup", up);
-  }
-
-  startNodeDrag(e, id) {
-    e.preventDefault();
-    if (e.shiftKey || e.ctrlKey || e.metaKey) {
-      if (this.sel.has(id)) this.sel.delete(id); else this.sel.add(id);
-      this.selConn = null;
-      this.refreshSelection();
-      return;
-    }
-    if (!this.sel.has(id)) this.select([id]);
-    else this.output.show(id);
-    const moving = [...this.sel].map((n) => [n, this.entry(n), [...(this.entry(n).position || [0, 0])]]);
-    const sx = e.clientX, sy = e.clientY;
-    let moved = false;
-    const move = (ev) => {
-      const dx = (ev.clientX - sx) / this.view.k, dy = (ev.clientY - sy) / this.view.k;
-      if (!moved && Math.abs(dx) + Math.abs(dy) < 3) return;
-      moved = true;
-      for (const [n, entry, p0] of moving) {
-        entry.position = [snap(p0[0] + dx), snap(p0[1] + dy)];
-        const ne = this.nodeEls.get(n);
-        ne.style.left = `${entry.position[0]}px`;
-        ne.style.top = `${entry.position[1]}px`;
-      }
-      this.renderLinks();
-    };
-    const up = () => {
-      window.removeEventListener("mousemove", move);
-      window.removeEventListener("mouseup", up);
-      if (!moved) return;
-      const positions = Object.fromEntries(moving.map(([n, entry]) => [n, entry.position]));
-      this.command({ op: "move", positions, label: moving.length > 1 ? "move nodes" : "move node" }).catch(() => this.reload());
-    };
-    window.addEventListener("mousemove", move);
-    window.addEventListener("mouseup", up);
-  }
-
   startRubber(e) {
-    e.preventDefault();
     const rubber = document.getElementById("rubber");
     const r = this.canvas.getBoundingClientRect();
     const sx = e.clientX - r.left, sy = e.clientY - r.top;
@@ -728,8 +603,8 @@ class App {
       const x = Math.min(sx, cx), y = Math.min(sy, cy), w = Math.abs(cx - sx), h = Math.abs(cy - sy);
       Object.assign(rubber.style, { left: `${x}px`, top: `${y}px`, width: `${w}px`, height: `${h}px` });
       rubber.hidden = false;
-      const [wx0, wy0] = [(x - this.view.x) / this.view.k, (y - this.view.y) / this.view.k];
-      const [wx1, wy1] = [(x + w - this.view.x) / this.view.k, (y + h - this.view.y) / this.view.k];
+      const [wx0, wy0] = this.board.toWorld(r.left + x, r.top + y);
+      const [wx1, wy1] = this.board.toWorld(r.left + x + w, r.top + y + h);
       this.sel = new Set(before);
       for (const n of this.doc.nodes) {
         const [nx, ny] = n.position || [0, 0];
@@ -742,7 +617,7 @@ class App {
       window.removeEventListener("mouseup", up);
       rubber.hidden = true;
       if (!moved) {
-        if (!add) { this.sel.clear(); this.selConn = null; this.selAnn = null; this.refreshSelection(); this.renderLinks(); }
+        if (!add) { this.sel.clear(); this.selConn = null; this.selAnn = null; this.refreshSelection(); this.board.decorateLinks(); }
       }
     };
     window.addEventListener("mousemove", move);
@@ -757,6 +632,17 @@ class App {
   }
 
   // KNIME's rule: types fit and no cycle; the server checks again
+  connectionProblem(c) {
+    const out = this.portTypeOf(this.entry(c.source), "out", c.source_port);
+    const inp = this.portTypeOf(this.entry(c.dest), "in", c.dest_port);
+    if (!(this.compatible[out] || []).includes(inp)) {
+      const ot = this.portTypes[out] || {}, it = this.portTypes[inp] || {};
+      return `Incompatible ports: a ${ot.label || out} output cannot feed a ${it.label || inp} input`;
+    }
+    if (this.wouldCycle(c.source, c.dest)) return "Refused: this connection would create a cycle";
+    return null;
+  }
+
   wouldCycle(source, dest) {
     if (source === dest) return true;
     const out = {};
@@ -772,101 +658,6 @@ class App {
     return false;
   }
 
-  startConnect(e, nodeEl, portEl, fixedTarget = null) {
-    e.preventDefault();
-    e.stopPropagation();
-    const source = Number(nodeEl.dataset.id);
-    const sourcePort = Number(portEl.dataset.port);
-    const entry = this.entry(source);
-    const outType = this.portTypeOf(entry, "out", sourcePort);
-    const accepts = this.compatible[outType] || [];
-    this.canvas.classList.add("connecting");
-    this.canvas.classList.toggle("from-var", sourcePort === 0);
-    for (const p of this.nodesEl.querySelectorAll(".port.in")) {
-      const dest = Number(p.closest(".node").dataset.id);
-      const ok = accepts.includes(p.dataset.type) && !this.wouldCycle(source, dest);
-      p.classList.toggle("ok", ok);
-      p.classList.toggle("incompatible", !ok);
-    }
-    const [sx, sy] = portCenter(entry, this.types[entry.type], "out", sourcePort);
-    const findTarget = (ev) => {
-      const hit = document.elementFromPoint(ev.clientX, ev.clientY);
-      let port = hit && hit.closest(".port.in");
-      if (!port && hit && hit.closest(".node-body")) {
-        // dropped on a node: its first compatible free input port, else its first compatible one
-        const ne = hit.closest(".node");
-        const ports = [...ne.querySelectorAll(".port.in.ok:not(.var)")];
-        const taken = new Set(this.doc.connections.filter((c) => c.dest === Number(ne.dataset.id)).map((c) => c.dest_port));
-        port = ports.find((p) => !taken.has(Number(p.dataset.port))) || ports[0] || null;
-      }
-      return port;
-    };
-    let current = null;
-    const move = (ev) => {
-      const [wx, wy] = this.toWorld(ev.clientX, ev.clientY);
-      const port = findTarget(ev);
-      if (current && current !== port) current.classList.remove("target");
-      current = port;
-      if (port) port.classList.add("target");
-      this.tempLink.setAttribute("d", bezier(sx, sy, wx, wy));
-      this.tempLink.classList.toggle("bad", !!port && port.classList.contains("incompatible"));
-    };
-    const up = async (ev) => {
-      window.removeEventListener("mousemove", move);
-      window.removeEventListener("mouseup", up);
-      const port = fixedTarget || findTarget(ev);
-      this.canvas.classList.remove("connecting", "from-var");
-      this.tempLink.setAttribute("d", "");
-      for (const p of this.nodesEl.querySelectorAll(".port.in")) p.classList.remove("ok", "incompatible", "target");
-      if (!port) return;
-      const dest = Number(port.closest(".node").dataset.id);
-      const destPort = Number(port.dataset.port);
-      const inType = port.dataset.type;
-      if (!accepts.includes(inType)) {
-        const ot = this.portTypes[outType] || {}, it = this.portTypes[inType] || {};
-        toast(`Incompatible ports: a ${ot.label || outType} output cannot feed a ${it.label || inType} input`, "error");
-        return;
-      }
-      if (this.wouldCycle(source, dest)) {
-        toast("Refused: this connection would create a cycle", "error");
-        return;
-      }
-      try { await this.command({ op: "connect", source, source_port: sourcePort, dest, dest_port: destPort, label: "connect" }); } catch { /* shown */ }
-    };
-    window.addEventListener("mousemove", move);
-    window.addEventListener("mouseup", up);
-    move(e);
-  }
-
-  startReconnect(e, nodeEl, portEl) {
-    // dragging from a connected input port detaches its connection and lets it be dropped elsewhere
-    e.preventDefault();
-    e.stopPropagation();
-    const dest = Number(nodeEl.dataset.id), destPort = Number(portEl.dataset.port);
-    const conn = this.doc.connections.find((c) => c.dest === dest && c.dest_port === destPort);
-    if (!conn) return;
-    const srcEl = this.nodeEls.get(conn.source);
-    const srcPort = srcEl && srcEl.querySelector(`.port.out[data-port="${conn.source_port}"]`);
-    if (!srcPort) return;
-    const sx = e.clientX, sy = e.clientY;
-    let started = false;
-    const move = (ev) => {
-      if (started || Math.abs(ev.clientX - sx) + Math.abs(ev.clientY - sy) < 6) return;
-      started = true;
-      window.removeEventListener("mousemove", move);
-      window.removeEventListener("mouseup", up);
-      const key = `${conn.source}:${conn.source_port} -> ${conn.dest}:${conn.dest_port}`;
-      this.command({ op: "disconnect", connection: key, label: "disconnect" }).then(() => {
-        const ne = this.nodeEls.get(conn.source);
-        const pe = ne && ne.querySelector(`.port.out[data-port="${conn.source_port}"]`);
-        if (ne && pe) this.startConnect(ev, ne, pe);
-      }).catch(() => {});
-    };
-    const up = () => { window.removeEventListener("mousemove", move); window.removeEventListener("mouseup", up); };
-    window.addEventListener("mousemove", move);
-    window.addEventListener("mouseup", up);
-  }
-
   onAnnotationDown(e, index, elAnn) {
     if (e.button !== 0 || e.target.tagName === "TEXTAREA") return;
     e.stopPropagation();
@@ -875,14 +666,14 @@ class App {
     this.selConn = null;
     this.selAnn = index;
     this.refreshSelection();
-    this.renderLinks();
+    this.board.decorateLinks();
     const a = this.doc.annotations[index];
     const resize = e.target.classList.contains("resize");
     const b0 = [...a.bounds];
     const sx = e.clientX, sy = e.clientY;
     let moved = false;
     const move = (ev) => {
-      const dx = (ev.clientX - sx) / this.view.k, dy = (ev.clientY - sy) / this.view.k;
+      const dx = (ev.clientX - sx) / this.board.ed.zoom, dy = (ev.clientY - sy) / this.board.ed.zoom;
       if (!moved && Math.abs(dx) + Math.abs(dy) < 3) return;
       moved = true;
       a.bounds = resize ? [b0[0], b0[1], Math.max(40, snap(b0[2] + dx)), Math.max(20, snap(b0[3] + dy))] : [snap(b0[0] + dx), snap(b0[1] + dy), b0[2], b0[3]];
@@ -919,7 +710,7 @@ class App {
   async addAnnotation() {
     if (!this.doc) return;
     const r = this.canvas.getBoundingClientRect();
-    const [x, y] = this.toWorld(r.left + 40, r.top + 40);
+    const [x, y] = this.board.toWorld(r.left + 40, r.top + 40);
     try {
       const res = await this.command({ op: "add_annotation", text: "New annotation", bounds: [snap(x), snap(y), 220, 80], label: "add annotation" });
       this.selAnn = res.annotation;
@@ -931,16 +722,16 @@ class App {
   }
 
   onDoubleClick(e) {
-    const nodeEl = e.target.closest(".node");
+    const nodeEl = e.target.closest(".drawflow-node");
     if (!nodeEl) return;
-    const id = Number(nodeEl.dataset.id);
+    const id = Number(nodeEl.id.slice(5));
     if (e.target.closest(".node-name")) return this.rename(id);
     if (e.target.closest(".node-annotation")) return this.editNodeAnnotation(id);
     if (e.target.closest(".node-body")) return this.openDialog(id);
   }
 
   rename(id) {
-    const ne = this.nodeEls.get(id);
+    const ne = this.board.nodeEl(id);
     const entry = this.entry(id);
     if (!ne || !entry) return;
     const label = ne.querySelector(".node-name");
@@ -956,8 +747,8 @@ class App {
       finished = true;
       const value = input.value.trim();
       const dflt = info ? info.name : entry.type;
-      if (save && value !== (entry.name || dflt)) this.command({ op: "rename", node: id, name: value === dflt ? null : value, label: "rename" }).catch(() => this.renderNodes());
-      else this.renderNodes();
+      if (save && value !== (entry.name || dflt)) this.command({ op: "rename", node: id, name: value === dflt ? null : value, label: "rename" }).catch(() => this.renderAll());
+      else this.renderAll();
     };
     input.addEventListener("keydown", (ev) => {
       ev.stopPropagation();
@@ -969,7 +760,7 @@ class App {
   }
 
   editNodeAnnotation(id) {
-    const ne = this.nodeEls.get(id);
+    const ne = this.board.nodeEl(id);
     const entry = this.entry(id);
     if (!ne || !entry) return;
     const box = ne.querySelector(".node-annotation");
@@ -981,8 +772,8 @@ class App {
     const done = (save) => {
       if (finished) return;
       finished = true;
-      if (save && ta.value.trim() !== (entry.annotation || "")) this.command({ op: "set_node_annotation", node: id, text: ta.value, label: "edit node label" }).catch(() => this.renderNodes());
-      else this.renderNodes();
+      if (save && ta.value.trim() !== (entry.annotation || "")) this.command({ op: "set_node_annotation", node: id, text: ta.value, label: "edit node label" }).catch(() => this.renderAll());
+      else this.renderAll();
     };
     ta.addEventListener("keydown", (ev) => {
       ev.stopPropagation();
@@ -1102,8 +893,8 @@ class App {
     else if (ctrl && key.toLowerCase() === "a") { if (this.doc) this.select(this.doc.nodes.map((n) => n.id)); }
     else if (ctrl && key.toLowerCase() === "m") this.toggleMinimap();
     else if (ctrl && (key === "2" || key === "0")) this.fit();
-    else if (ctrl && (key === "=" || key === "+")) this.zoom(1.2);
-    else if (ctrl && key === "-") this.zoom(1 / 1.2);
+    else if (ctrl && (key === "=" || key === "+")) this.board.ed.zoom_in();
+    else if (ctrl && key === "-") this.board.ed.zoom_out();
     else if (key === "F6" && sel.length === 1) this.openDialog(sel[0]);
     else if (key === "F7" && e.shiftKey) this.execute(null);
     else if (key === "F7") { if (sel.length) this.execute(sel); }
