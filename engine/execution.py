@@ -395,6 +395,7 @@ class Execution:
 
         try:
             while ready or running:
+                on_main: list[int] = []
                 while ready:
                     u = ready.pop(0)
                     if self.cancel_event.is_set():
@@ -403,13 +404,22 @@ class Execution:
                     elif deps[u] & failed:
                         self._skip(u, "not executed: a predecessor failed")
                         settle(u, False)
-                    elif not running and not ready:
+                    elif self._forks_workers(u, level):
+                        on_main.append(u)
+                    elif not running and not ready and not on_main:
                         settle(u, self._run_unit(u, level, iteration))
                     else:
                         if pool is None:
                             pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="knitflow")
                         self._set_state_queued(u)
                         running[pool.submit(self._run_unit, u, level, iteration)] = u
+                if on_main:
+                    # one at a time, each with all the worker processes; the other branches go on in threads
+                    for u in on_main[1:]:
+                        self._set_state_queued(u)
+                    ready[:0] = on_main[1:]
+                    settle(on_main[0], self._run_unit(on_main[0], level, iteration))
+                    continue
                 if running:
                     finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
                     for fut in finished:
@@ -418,6 +428,19 @@ class Execution:
             if pool is not None:
                 pool.shutdown(wait=True)
         return not failed
+
+    def _forks_workers(self, u: int, level: tuple[int, ...]) -> bool:
+        """A loop that may run its passes in forked worker processes starts from the main thread:
+        forking from a pool thread is unsafe, and a thread-run loop would share one core's GIL."""
+        node = self.wf.nodes[u]
+        return (
+            self.workers > 1
+            and isinstance(node, LoopStartNode)
+            and type(node).plan is not LoopStartNode.plan
+            and u in self.wf.loop_end_of
+            and self.wf.scope[u] == level
+            and _fork_available()
+        )
 
     def _set_state_queued(self, u: int) -> None:
         if self.status[u].state != EXECUTED:
@@ -720,14 +743,24 @@ class _LoopRun:
         from concurrent.futures import ProcessPoolExecutor
 
         global _FORKED_LOOP
-        _FORKED_LOOP = (self, plan)
         n = len(plan)
+        # The first pass runs here: its first calls (lazy imports of the learners, caches) are paid
+        # once and inherited by every worker instead of once per worker.
+        yield self.one_pass(0, plan[0], n)
+        _FORKED_LOOP = (self, plan)
         try:
             ctx = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=min(self.ex.workers, n), mp_context=ctx) as pool:
-                futures = [pool.submit(_forked_pass, i) for i in range(n)]
-                for i, fut in enumerate(futures):
-                    end_inputs, end_entries, statuses = fut.result()
+            with ProcessPoolExecutor(max_workers=min(self.ex.workers, n - 1), mp_context=ctx) as pool:
+                futures = [pool.submit(_forked_pass, i) for i in range(1, n)]
+                for i, fut in enumerate(futures, start=1):
+                    try:
+                        end_inputs, end_entries, statuses = fut.result()
+                    except _FailedPass as failed:
+                        for f in futures:
+                            f.cancel()
+                        for node_id, fields in failed.statuses.items():
+                            self.ex._set_state(node_id, fields.pop("state"), **fields)
+                        raise _Failed(failed.message) from None
                     for node_id, fields in statuses.items():
                         self.ex._set_state(node_id, fields.pop("state"), **fields)
                     self.ex._set_state(self.start, EXECUTING, outputs=list(plan[i].outputs), iteration=(i, n))
@@ -762,16 +795,29 @@ def _forked_pass(i: int) -> tuple[list[Any], list[VarEntry], dict[int, dict[str,
     ex = loop.ex
     ex._lock = threading.Lock()
     ex.listener = None
-    end_inputs, end_vars = loop.one_pass(i, plan[i], len(plan))
-    statuses: dict[int, dict[str, Any]] = {}
-    if i == len(plan) - 1:  # the body shows the last pass, as in KNIME
+    def body_statuses() -> dict[int, dict[str, Any]]:
+        statuses: dict[int, dict[str, Any]] = {}
         for n in ex.wf.body(loop.start):
-            if n == loop.end:
-                continue
-            st = ex.status[n]
-            statuses[n] = {"state": st.state, "outputs": st.outputs, "specs": st.specs, "seconds": st.seconds,
-                           "error": st.error}
-    return end_inputs, end_vars.entries(), statuses
+            if n != loop.end:
+                st = ex.status[n]
+                statuses[n] = {"state": st.state, "outputs": st.outputs, "specs": st.specs, "seconds": st.seconds,
+                               "error": st.error, "setting": st.setting}
+        return statuses
+
+    try:
+        end_inputs, end_vars = loop.one_pass(i, plan[i], len(plan))
+    except Exception as exc:  # the parent shows the failed pass's body, whose errors name the node
+        raise _FailedPass(_message(exc), body_statuses()) from None
+    # the body shows the last pass, as in KNIME
+    return end_inputs, end_vars.entries(), body_statuses() if i == len(plan) - 1 else {}
+
+
+class _FailedPass(Exception):
+    """A pass that failed in a worker, with its body's states for the parent to show."""
+
+    def __init__(self, message: str, statuses: dict[int, dict[str, Any]]) -> None:
+        super().__init__(message, statuses)
+        self.message, self.statuses = message, statuses
 
 
 # ---------------------------------------------------------------------------------------- helpers

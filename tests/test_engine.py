@@ -405,9 +405,59 @@ def test_parallel_loop_passes_match_sequential(tmp_path: Path) -> None:
     parallel = Workflow.load(path).run(seed=3, workers=2)
     assert sequential.ok and parallel.ok, [s.error for s in parallel.failed()]
     seq, par = sequential.output(4), parallel.output(4)
-    assert set(seq["pid"]) == {os.getpid()} and os.getpid() not in set(par["pid"])
+    assert set(seq["pid"]) == {os.getpid()}
+    # the first pass runs in this process (it pays first-call costs once), the others in workers
+    pids = par.groupby("pass")["pid"].agg(set)
+    assert pids[0] == {os.getpid()} and all(os.getpid() not in p for p in pids[1:])
     assert seq.drop(columns="pid").equals(par.drop(columns="pid"))
     assert parallel.status[3].state == EXECUTED and len(parallel.output(3)) == 3
+
+
+def test_sibling_loops_each_fork_their_passes(tmp_path: Path) -> None:
+    # 11_01's two searches are siblings: each must still run its passes in worker processes (a loop
+    # started from a pool thread could not fork and would share the GIL with the other)
+    path = write(
+        tmp_path,
+        """
+        nodes:
+          - {id: 1, type: toy_range}
+          - {id: 2, type: toy_count_loop, settings: {count: 4}}
+          - {id: 3, type: toy_pid}
+          - {id: 4, type: toy_loop_end}
+          - {id: 5, type: toy_count_loop, settings: {count: 4}}
+          - {id: 6, type: toy_pid}
+          - {id: 7, type: toy_loop_end}
+        connections: ["1:1 -> 2:1", "2:1 -> 3:1", "3:1 -> 4:1", "1:1 -> 5:1", "5:1 -> 6:1", "6:1 -> 7:1"]
+        """,
+    )
+    result = Workflow.load(path).run(workers=2)
+    assert result.ok, [s.error for s in result.failed()]
+    for end in (4, 7):
+        passes = result.output(end)
+        assert os.getpid() not in set(passes[passes["pass"] > 0]["pid"])
+
+
+def test_failing_pass_in_a_worker_names_its_node(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        nodes:
+          - id: 1
+            type: toy_range
+          - id: 2
+            type: toy_count_loop
+          - id: 3
+            type: toy_fail
+          - id: 4
+            type: toy_loop_end
+        connections:
+          - 1:1 -> 2:1
+          - 2:1 -> 3:1
+          - 3:1 -> 4:1
+        """,
+    )
+    result = Workflow.load(path).run(workers=2)
+    assert result.status[3].error == "toy failure" and "#3 toy failure" in str(result.status[4].error)
 
 
 def test_loop_failure_isolated(tmp_path: Path) -> None:
