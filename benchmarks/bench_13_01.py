@@ -1,0 +1,311 @@
+"""Workflow 13_01 (QM9 scaling law) through knitflow's CLI with --workers 1 and --workers 2, beside a plain
+pandas/RDKit/scikit-learn script doing the same computation sequentially, all in one invocation.
+
+Each variant runs in its own process, so that time and memory are its own: the wall time of the whole
+process (start-up, imports and, for knitflow, writing the outputs included), the time per phase, the
+largest resident set of any process of the variant (`ru_maxrss` from wait4) and the peak of the summed
+proportional set size (PSS) of the variant's process tree, sampled every 0.2 s (forked workers share the
+parent's pages; PSS counts a shared page once).
+
+The plain script: read qm9.csv, drop rows with a missing value, Morgan fingerprints (radius 2, 1024
+bits, the same RDKit generator) into a uint8 matrix, then for 5 repetitions x 9 sizes N a random
+sample of N molecules (numpy's generator, not KNIME's java.util.Random), a 70/30 split (one fixed split
+seed, as in the workflow), Lasso(alpha 1e-4, max_iter 10000) on the 70 %, the seven scores on the 30 %,
+the 45 x 10 table written to CSV and read back, N > 1050 kept, curve_fit of L0 + a N^-b. Sequential, as
+a script is.
+
+Targets (2-core machine): knitflow --workers 1 <= 1.05 x plain, --workers 2 <= 0.7 x plain, peak <= 1.5 GB.
+
+A fourth variant, `plain2`, runs the plain script's 45 passes in 2 forked processes: the speed-up the
+machine allows at all (the Lasso's coordinate descent streams the training matrix once per sweep, so two
+concurrent fits share the memory bandwidth).
+
+Run: python benchmarks/bench_13_01.py [--small] [--variants plain,w1,w2,plain2] [--data DIR]
+(`--small` reads only the first 500 molecules, as `--set max_molecules=500` does.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOW = ROOT / "workflows" / "13_01_SMILES_RDkit.yaml"
+SMALL_MOLECULES = 500
+PARTITION_SEED = 1678807467440  # the workflow splits every sample with this one fixed seed
+SEEDS = [1, 2, 3, 4, 5]
+N_VALUES = [100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000]
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def data_folder(given: str | None) -> Path:
+    env = os.environ.get("KNITFLOW_DATA")
+    for folder in [Path(p) for p in (given, env) if p] + [ROOT / "data", ROOT.parent / "shared" / "data"]:
+        if (folder / "qm9.csv").is_file():
+            return folder
+    sys.exit("qm9.csv not found: run `knitflow data fetch --qm9` (or pass --data DIR)")
+
+
+# ------------------------------------------------------------------------------------- plain script
+
+
+_SHARED: tuple[Any, Any] | None = None
+
+
+def _plain_pass(x: Any, y: Any, k: int, seed: int, n: int) -> dict[str, Any]:
+    """One (seed, N) pass: sample, 70/30 split, Lasso, the seven scores."""
+    import numpy as np
+    from sklearn.linear_model import Lasso
+
+    sample = np.sort(np.random.default_rng(k).choice(len(y), size=min(n, len(y)), replace=False))
+    order = np.random.default_rng(PARTITION_SEED).permutation(len(sample))
+    n_train = math.floor(0.7 * len(sample))
+    train, test = np.sort(sample[order[:n_train]]), np.sort(sample[order[n_train:]])
+    model = Lasso(alpha=1e-4, fit_intercept=True, max_iter=10000)
+    model.fit(x[train].astype(np.float64), y[train])
+    pred, ref = model.predict(x[test].astype(np.float64)), y[test]
+    err = pred - ref
+    r2 = 1 - (err**2).sum() / ((ref - ref.mean()) ** 2).sum()
+    return {"R^2": r2, "mean absolute error": np.abs(err).mean(), "mean squared error": (err**2).mean(),
+            "root mean squared error": math.sqrt((err**2).mean()), "mean signed difference": err.mean(),
+            "mean absolute percentage error": np.abs(err / ref).mean(), "adjusted R^2": r2,
+            "seed": seed, "N": n, "Iteration": k}
+
+
+def _forked_plain_pass(k: int, seed: int, n: int) -> dict[str, Any]:
+    assert _SHARED is not None
+    return _plain_pass(*_SHARED, k, seed, n)
+
+
+def plain(csv: Path, molecules: int | None, out_dir: Path, workers: int = 1) -> dict[str, float]:
+    """The computation as a plain script would do it; returns seconds per phase."""
+    import numpy as np
+    import pandas as pd
+    from rdkit import Chem, rdBase
+    from rdkit.Chem import rdFingerprintGenerator
+    from scipy.optimize import curve_fit
+
+    phases: dict[str, float] = {}
+    t = time.perf_counter()
+    df = pd.read_csv(csv, nrows=molecules)
+    phases["read"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    generator = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=1024)
+    bits = np.zeros((len(df), 1024), dtype=np.uint8)
+    parsed = np.zeros(len(df), dtype=bool)
+    with rdBase.BlockLogs():
+        for i, smiles in enumerate(df["SMILES"]):
+            mol = Chem.MolFromSmiles(smiles) if isinstance(smiles, str) else None
+            if mol is not None:
+                bits[i] = generator.GetFingerprintAsNumPy(mol)
+                parsed[i] = True
+    keep = parsed & df[["HOMO", "LUMO", "GAP"]].notna().all(axis=1).to_numpy()
+    x, y = bits[keep], df["GAP"].to_numpy()[keep]
+    phases["fingerprints"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    passes = list(enumerate((s, n) for s in SEEDS for n in N_VALUES))
+    if workers == 1:
+        rows = [_plain_pass(x, y, k, seed, n) for k, (seed, n) in passes]
+    else:  # the hardware's ceiling: the same passes in forked processes (x and y inherited, not pickled)
+        import multiprocessing
+
+        global _SHARED
+        _SHARED = (x, y)
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            rows = pool.starmap(_forked_plain_pass, [(k, seed, n) for k, (seed, n) in passes], chunksize=1)
+    phases["loop"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    path = out_dir / "scaling_law_plain.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    scores = pd.read_csv(path)
+    kept = scores[scores["N"] > 1050]
+    mae = kept["mean absolute error"].to_numpy()
+    try:
+        popt, _ = curve_fit(lambda n, l0, a, b: l0 + a * np.power(n, -b), kept["N"].to_numpy(dtype=float), mae,
+                            p0=(mae.min(), mae.max() - mae.min(), 0.1))
+    except RuntimeError:  # no convergence: report it, the timing still counts
+        popt = [float("nan")] * 3
+    phases["fit"] = time.perf_counter() - t
+    print(f"plain fit: L0={popt[0]:.4f} a={popt[1]:.4f} b={popt[2]:.4f}", file=sys.stderr)
+    return phases
+
+
+# ---------------------------------------------------------------------------------- memory sampling
+
+
+def _tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def _pss_rss(pid: int) -> tuple[int, int]:
+    pss = rss = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    pss = int(line.split()[1]) * 1024
+                elif line.startswith("Rss:"):
+                    rss = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return pss, rss
+
+
+class TreeSampler(threading.Thread):
+    """Peak summed PSS and RSS of a process and all its descendants."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak_pss, self.peak_rss, self.stop = pid, 0, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(0.2):
+            sizes = [_pss_rss(p) for p in _tree(self.pid)]
+            self.peak_pss = max(self.peak_pss, sum(s[0] for s in sizes))
+            self.peak_rss = max(self.peak_rss, sum(s[1] for s in sizes))
+
+
+def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Wall time, output, the largest resident set of the child's tree (wait4's rusage) and the sampled
+    peak of the tree's summed PSS/RSS."""
+    t = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, text=True)
+        sampler = TreeSampler(proc.pid)
+        sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        sampler.stop.set()
+        sampler.join()
+        out.seek(0)
+        err.seek(0)
+        return {"wall": wall, "stdout": out.read(), "stderr": err.read(), "returncode": proc.returncode,
+                "maxrss": usage.ru_maxrss * 1024, "peak_pss": sampler.peak_pss, "peak_rss_sum": sampler.peak_rss}
+
+
+# ------------------------------------------------------------------------------------------ variants
+
+PHASE_NODES = {"read": [194], "fingerprints": [190, 188, 177, 282], "loop": [180]}
+
+
+def knitflow_variant(workers: int, data: Path, molecules: int | None, tmp: Path) -> dict[str, Any]:
+    """`knitflow run` on a copy of the workflow (so that its CSV Writer writes into `tmp`)."""
+    folder = tmp / f"w{workers}"
+    folder.mkdir()
+    shutil.copy(WORKFLOW, folder / WORKFLOW.name)
+    cmd = [sys.executable, "-m", "engine.cli", "run", str(folder / WORKFLOW.name), "--quiet", "--workers",
+           str(workers), "--out", str(folder / "out"), "--set", f"data_dir={data}"]
+    if molecules:
+        cmd += ["--set", f"max_molecules={molecules}"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    res = run_measured(cmd, env)
+    run_json = folder / "out" / "run.json"
+    phases: dict[str, float] = {}
+    if run_json.exists():
+        run = json.loads(run_json.read_text())
+        secs = {n["id"]: n["seconds"] or 0.0 for n in run["nodes"]}
+        for phase, ids in PHASE_NODES.items():
+            phases[phase] = sum(secs.get(i, 0.0) for i in ids)
+        phases["fit"] = sum(s for i, s in secs.items() if i in (283, 284, 287, 294, 299))
+        res["failed"] = [f"#{n['id']}: {(n['error'] or '').splitlines()[0][:90]}" for n in run["nodes"] if n["error"]]
+        fit = folder / "out" / "300_Table_View_port1.csv"
+        res["fit"] = fit.read_text().splitlines()[-1] if fit.exists() else "?"
+    res["phases"] = phases
+    return res
+
+
+def plain_variant(data: Path, molecules: int | None, tmp: Path, workers: int = 1) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--child-plain", "--data", str(data), "--tmp", str(tmp), "--workers",
+           str(workers)]
+    if molecules:
+        cmd += ["--molecules", str(molecules)]
+    res = run_measured(cmd)
+    res["phases"] = json.loads(res["stdout"].strip().splitlines()[-1]) if res["returncode"] == 0 else {}
+    res["fit"] = next((line for line in res["stderr"].splitlines() if line.startswith("plain fit")), "?")
+    res["failed"] = [] if res["returncode"] == 0 else [res["stderr"][-300:]]
+    return res
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--small", action="store_true", help=f"first {SMALL_MOLECULES} molecules only")
+    parser.add_argument("--variants", default="plain,w1,w2,plain2",
+                        help="comma list of plain, w1, w2, plain2 (the plain passes in 2 forked processes: what the "
+                        "hardware allows)")
+    parser.add_argument("--data", help="folder holding qm9.csv")
+    parser.add_argument("--child-plain", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--molecules", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--tmp", help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    data = data_folder(args.data)
+    if args.child_plain:
+        print(json.dumps(plain(data / "qm9.csv", args.molecules, Path(args.tmp), args.workers)))
+        return
+
+    molecules = SMALL_MOLECULES if args.small else None
+    wanted = [v.strip() for v in args.variants.split(",") if v.strip()]
+    results: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench13_") as tmp_name:
+        tmp = Path(tmp_name)
+        for name in wanted:
+            print(f"running {name} ...", flush=True)
+            if name in ("plain", "plain2"):
+                results[name] = plain_variant(data, molecules, tmp, 2 if name == "plain2" else 1)
+            elif name in ("w1", "w2"):
+                results[name] = knitflow_variant(int(name[1]), data, molecules, tmp)
+            else:
+                sys.exit(f"unknown variant {name!r}")
+            r = results[name]
+            print(f"  {r['wall']:.1f} s, exit {r['returncode']}, {r.get('fit', '')}"
+                  + (f", FAILED {r['failed']}" if r.get("failed") else ""), flush=True)
+
+    size = f"first {molecules} molecules" if molecules else "all 130,831 molecules"
+    print(f"\n13_01 benchmark ({size}, {os.cpu_count()} cores)")
+    header = f"{'variant':<16}{'wall s':>8}{'ratio':>8}{'read':>8}{'fingerpr.':>10}{'loop':>8}{'fit':>7}" \
+             f"{'max RSS MB':>12}{'tree PSS MB':>13}"
+    print(header)
+    print("-" * len(header))
+    base = results.get("plain", {}).get("wall")
+    labels = {"plain": "plain script", "w1": "knitflow -w 1", "w2": "knitflow -w 2", "plain2": "plain, 2 procs"}
+    for name, r in results.items():
+        ph = r.get("phases", {})
+        ratio = f"{r['wall'] / base:.2f}" if base else "-"
+        print(f"{labels[name]:<16}{r['wall']:>8.1f}{ratio:>8}{ph.get('read', 0):>8.1f}{ph.get('fingerprints', 0):>10.1f}"
+              f"{ph.get('loop', 0):>8.1f}{ph.get('fit', 0):>7.1f}{r['maxrss'] / 2**20:>12.0f}{r['peak_pss'] / 2**20:>13.0f}")
+    print("\ntargets: knitflow -w 1 <= 1.05 x plain, -w 2 <= 0.70 x plain, peak memory <= 1536 MB")
+    print("(phases of knitflow are node seconds from run.json; wall includes start-up and writing the outputs)")
+
+
+if __name__ == "__main__":
+    main()
