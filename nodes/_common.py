@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Literal
 
 from pydantic import Field
 
 from engine.api import ConfigureError, NodeSettings, TableSpec
+
+# matplotlib (its text/mathtext parser, pyplot's figure registry) is not thread-safe, and a run
+# executes independent branches in threads: every drawing and every Python script holds this lock.
+MATPLOTLIB_LOCK = threading.RLock()
 
 
 class ColumnFilter(NodeSettings):

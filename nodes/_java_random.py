@@ -12,6 +12,8 @@ from collections.abc import MutableSequence
 from fractions import Fraction
 from typing import TypeVar
 
+import numpy as np
+
 _MULTIPLIER = 0x5DEECE66D
 _ADDEND = 0xB
 _MASK = (1 << 48) - 1
@@ -75,24 +77,12 @@ class JavaRandom:
                 return val
 
     def shuffled_range(self, n: int) -> list[int]:
-        """`0..n-1` shuffled from the end with `nextInt(i + 1)` (KNIME's Sampler), the LCG inlined
-        for speed: identical to calling `nextInt` n times."""
+        """`0..n-1` shuffled from the end with `nextInt(i + 1)` (KNIME's Sampler): identical to
+        calling `nextInt` n times, but the draws are computed with NumPy (see `_draws`)."""
+        draws, self._seed = _draws(self._seed, n)
         vals = list(range(n))
-        seed = self._seed
-        for i in range(n - 1, -1, -1):
-            bound = i + 1
-            if bound & -bound == bound:
-                seed = (seed * _MULTIPLIER + _ADDEND) & _MASK
-                j = (bound * (seed >> 17)) >> 31
-            else:
-                while True:
-                    seed = (seed * _MULTIPLIER + _ADDEND) & _MASK
-                    bits = seed >> 17
-                    j = bits % bound
-                    if bits - j + bound - 1 < 0x80000000:
-                        break
+        for i, j in zip(range(n - 1, -1, -1), draws.tolist(), strict=True):
             vals[i], vals[j] = vals[j], vals[i]
-        self._seed = seed
         return vals
 
     def nextLong(self) -> int:  # noqa: N802
@@ -120,6 +110,55 @@ class JavaRandom:
         multiplier = math.sqrt(-2 * math.log(s) / s)  # Java uses StrictMath; identical for these inputs
         self._next_next_gaussian = v2 * multiplier
         return v1 * multiplier
+
+
+_JUMPS: tuple[np.ndarray, np.ndarray] = (np.ones(0, np.uint64), np.zeros(0, np.uint64))
+
+
+def _jumps(m: int) -> tuple[np.ndarray, np.ndarray]:
+    """For k = 1..m: a^k and 1 + a + ... + a^(k-1) modulo 2^64, so that the LCG state after k steps
+    is (a^k * seed + c * sum) mod 2^48 (2^48 divides 2^64, so uint64 wrap-around is exact)."""
+    global _JUMPS
+    if len(_JUMPS[0]) < m:
+        size = max(m, 2 * len(_JUMPS[0]))
+        with np.errstate(over="ignore"):
+            powers = np.multiply.accumulate(np.full(size, _MULTIPLIER, dtype=np.uint64))
+            sums = np.cumsum(np.concatenate(([np.uint64(1)], powers[:-1])), dtype=np.uint64)
+        _JUMPS = (powers, sums)
+    return _JUMPS[0][:m], _JUMPS[1][:m]
+
+
+def _draws(seed: int, n: int) -> tuple[np.ndarray, int]:
+    """`nextInt(bound)` for bound = n, n-1, ..., 1 and the final seed, vectorised: all LCG states of a
+    stretch at once from the jump tables; at a rejected draw (Java's loop for a bound that is not a
+    power of two; a few per 100,000 rows) the next state is taken and the stretch restarts there."""
+    draws = np.empty(n, dtype=np.int64)
+    t = 0
+    while t < n:
+        m = n - t
+        powers, sums = _jumps(m)
+        with np.errstate(over="ignore"):
+            states = (powers * np.uint64(seed) + sums * np.uint64(_ADDEND)) & np.uint64(_MASK)
+        bits = (states >> np.uint64(17)).astype(np.int64)
+        bounds = np.arange(m, 0, -1, dtype=np.int64)
+        pow2 = (bounds & (bounds - 1)) == 0
+        j = np.where(pow2, (bounds * bits) >> 31, bits % bounds)
+        rejected = np.flatnonzero(~pow2 & (bits - j + bounds - 1 >= 1 << 31))
+        if len(rejected) == 0:
+            draws[t:] = j
+            return draws, int(states[-1])
+        k = int(rejected[0])
+        draws[t : t + k] = j[:k]
+        seed, bound = int(states[k]), m - k
+        while True:  # Java's rejection loop, from the state after the rejected draw
+            seed = (seed * _MULTIPLIER + _ADDEND) & _MASK
+            b = seed >> 17
+            value = b % bound
+            if b - value + bound - 1 < 1 << 31:
+                break
+        draws[t + k] = value
+        t += k + 1
+    return draws, seed
 
 
 def java_shuffle(items: MutableSequence[T], rnd: JavaRandom) -> None:

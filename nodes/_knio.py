@@ -17,7 +17,6 @@ import builtins
 import io
 import math
 import sys
-import threading
 import traceback
 import types
 from collections.abc import Callable, Iterator
@@ -31,8 +30,9 @@ import pandas as pd
 from engine.api import ColumnType, NodeError
 from engine.api import Table as EngineTable
 from engine.api import row_ids as make_row_ids
+from nodes._common import MATPLOTLIB_LOCK
 
-_LOCK = threading.RLock()
+_LOCK = MATPLOTLIB_LOCK  # scripts share the process-wide pyplot state with the plot nodes
 _MODULE_NAMES = ("knime", "knime.scripting", "knime.scripting.io", "knime_io")
 SCRIPT_FILENAME = "<script>"
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -133,6 +133,10 @@ class VariableToTableColumn(Node):
                      or n in flt.included_names]
             spec = TableSpec.of([(n, _entry_type(ctx, n, available[n])) for n in order])
             names = flt.apply(spec)
+            if flt.enforce_option == "EnforceInclusion":
+                # a manual selection keeps the order the user listed (13_01: seed, N as KNIME recorded)
+                chosen = set(names)
+                names = [n for n in dict.fromkeys(flt.included_names) if n in chosen]
         return [(n, available[n], _entry_type(ctx, n, available[n])) for n in names]
 
     def execute(self, inputs: list[Any], settings: VariableToTableColumnSettings, ctx: NodeContext) -> list[Any]:

@@ -31,7 +31,7 @@ from engine.api import (
     TableSpec,
     View,
 )
-from nodes._common import ColumnFilter
+from nodes._common import MATPLOTLIB_LOCK, ColumnFilter
 
 TABLE = PortType.TABLE  # type: ignore[attr-defined]
 VIEW = PortType.VIEW  # type: ignore[attr-defined]
@@ -70,10 +70,21 @@ def _figure(title: str) -> Any:
     return fig, ax
 
 
+def _locked(draw: Any) -> Any:
+    """The whole drawing under the process-wide matplotlib lock (threads draw views concurrently)."""
+
+    def render() -> bytes:
+        with MATPLOTLIB_LOCK:
+            return draw()
+
+    return render
+
+
 def _png(fig: Any) -> bytes:
     buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png", metadata={"Software": None})
+    with MATPLOTLIB_LOCK:
+        fig.tight_layout()
+        fig.savefig(buf, format="png", metadata={"Software": None})
     return buf.getvalue()
 
 
@@ -259,7 +270,7 @@ class ScatterPlot(Node):
             _apply_limits(ax, settings.axis_extent_method, settings.manual_axis_limits)
             return _png(fig)
 
-        return [View(render=draw, title=settings.title)]
+        return [View(render=_locked(draw), title=settings.title)]
 
 
 def _scatter_colored(ax: Any, table: Table, xs: pd.Series, ys: pd.Series, keep: pd.Series, color: str,
@@ -370,7 +381,7 @@ class LinePlot(Node):
             _apply_limits(ax, settings.axis_extent_method, settings.manual_axis_limits, x=x is not None)
             return _png(fig)
 
-        return [View(render=draw, title=settings.title)]
+        return [View(render=_locked(draw), title=settings.title)]
 
 
 # ------------------------------------------------------------------------------------------ Histogram
@@ -481,7 +492,7 @@ class Histogram(Node):
                 ax.set_ylim(0, settings.manual_max)
             return _png(fig)
 
-        return [View(render=draw, title=settings.title)]
+        return [View(render=_locked(draw), title=settings.title)]
 
 
 def _custom_edges(settings: HistogramSettings) -> list[float]:

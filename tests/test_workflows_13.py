@@ -176,8 +176,6 @@ def test_small_run_structure(small: object) -> None:
     assert isinstance(plot, View) and plot.png.startswith(b"\x89PNG")
 
 
-@pytest.mark.xfail(strict=True, reason="Variable to Table Column (nodes/flow_variables.py) orders a manual "
-                   "selection by the variable stack (N, seed); KNIME keeps the manual order seed, N (spec #184/#180)")
 def test_loop_columns_in_spec_order(small: object) -> None:
     assert list(small.output(180).columns) == LOOP_COLUMNS  # type: ignore[attr-defined]
 
