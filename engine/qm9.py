@@ -10,11 +10,11 @@ data folder is located with ``importlib`` without importing the package.
 from __future__ import annotations
 
 import importlib.util
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
+
+from engine.yamlio import atomic_write
 
 __all__ = ["HARTREE_TO_EV", "QM9_COLUMNS", "QM9_ROWS", "qm9_data_dir", "load_qm9", "write_qm9_csv"]
 
@@ -58,13 +58,5 @@ def write_qm9_csv(dest: str | Path) -> Path:
     """Write ``qm9.csv`` (header SMILES,HOMO,LUMO,GAP; eV, shortest round-trip decimals) atomically."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    df = load_qm9()
-    fd, tmp = tempfile.mkstemp(prefix=dest.name + ".", suffix=".part", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            df.to_csv(fh, index=False, lineterminator="\n")
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(dest, load_qm9().to_csv(index=False, lineterminator="\n"))
     return dest
