@@ -8,6 +8,7 @@ events go out through the `listener`, and results are dropped with `MemoryCache.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import threading
@@ -406,7 +407,7 @@ class Execution:
                         settle(u, False)
                     elif self._forks_workers(u, level):
                         on_main.append(u)
-                    elif not running and not ready and not on_main:
+                    elif self.threads == 1 or (not running and not ready and not on_main):
                         settle(u, self._run_unit(u, level, iteration))
                     else:
                         if pool is None:
@@ -748,6 +749,9 @@ class _LoopRun:
         # once and inherited by every worker instead of once per worker.
         yield self.one_pass(0, plan[0], n)
         _FORKED_LOOP = (self, plan)
+        # Objects the workers inherit are moved out of the collector's reach: a worker's garbage
+        # collection would otherwise write to every inherited object and copy its memory page.
+        gc.freeze()
         try:
             ctx = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=min(self.ex.workers, n - 1), mp_context=ctx) as pool:
@@ -768,6 +772,7 @@ class _LoopRun:
                     yield end_inputs, VarStack(end_entries)
         finally:
             _FORKED_LOOP = None
+            gc.unfreeze()
 
 
 _FORKED_LOOP: tuple[_LoopRun, list[Iteration]] | None = None

@@ -151,6 +151,8 @@ class RandomForestModel:
     tree_columns: list[np.ndarray] = field(repr=False, default_factory=list)
 
     def design(self, df: pd.DataFrame) -> np.ndarray:
+        if not self.levels and all(isinstance(t, np.dtype) and t.kind in "iuf" for t in df.dtypes[self.attributes]):
+            return df[self.attributes].to_numpy(dtype=float)  # all plain numbers: one conversion, not one per column
         cols: list[np.ndarray] = []
         for a in self.attributes:
             s = df[a]
@@ -268,6 +270,7 @@ class RandomForestLearnerRegression(Node):
         return [out, STATS_SPEC, UNKNOWN]
 
     def execute(self, inputs: list[Any], settings: RandomForestLearnerSettings, ctx: NodeContext) -> list[Any]:
+        from sklearn import config_context
         from sklearn.tree import DecisionTreeRegressor
 
         table: Table = inputs[0]
@@ -332,10 +335,12 @@ class RandomForestLearnerRegression(Node):
                 max_features=max_features,
                 random_state=int(rng.integers(0, 2**31 - 1)),
             )
-            if fast:
-                tree.fit(np.ascontiguousarray(x32[np.ix_(rows, cols)]), y_all[rows], check_input=False)
-            else:
-                tree.fit(x[np.ix_(rows, cols)], y_all[rows])
+            # every tree has tree 0's parameters, which scikit-learn checked: the checks are skipped after it
+            with config_context(skip_parameter_validation=t > 0):
+                if fast:
+                    tree.fit(np.ascontiguousarray(x32[np.ix_(rows, cols)]), y_all[rows], check_input=False)
+                else:
+                    tree.fit(x[np.ix_(rows, cols)], y_all[rows])
             model.trees.append(tree)
             model.tree_columns.append(cols)
             depth = _node_depths(tree)
