@@ -135,7 +135,14 @@ class Table:
 
     @property
     def spec(self) -> TableSpec:
-        return TableSpec(tuple(ColumnSpec(str(c), self.types[str(c)]) for c in self.df.columns))
+        """Built once per column layout: a 1,028-column table is asked for its spec by every node."""
+        cols = self.df.columns
+        memo = self.__dict__.get("_spec_memo")
+        if memo is not None and memo[0] is cols and memo[1] == self.types:
+            return memo[2]
+        spec = TableSpec(tuple(ColumnSpec(str(c), self.types[str(c)]) for c in cols))
+        self.__dict__["_spec_memo"] = (cols, dict(self.types), spec)
+        return spec
 
     @property
     def columns(self) -> list[str]:
