@@ -754,7 +754,9 @@ class _LoopRun:
         gc.freeze()
         try:
             ctx = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=min(self.ex.workers, n - 1), mp_context=ctx) as pool:
+            workers = min(self.ex.workers, n - 1)
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_share_cores,
+                                     initargs=(max(1, (os.cpu_count() or 1) // workers),)) as pool:
                 futures = [pool.submit(_forked_pass, i) for i in range(1, n)]
                 for i, fut in enumerate(futures, start=1):
                     try:
@@ -789,6 +791,16 @@ def _fork_available() -> bool:
         and "fork" in multiprocessing.get_all_start_methods()
         and threading.current_thread() is threading.main_thread()
     )
+
+
+def _share_cores(threads: int) -> None:
+    """A worker's native thread pools (BLAS, OpenMP) get its share of the cores: each would
+    otherwise start one thread per core, and N workers would oversubscribe the machine N-fold."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # without threadpoolctl (it comes with scikit-learn) the pools stay as they are
+        return
+    threadpool_limits(limits=threads)
 
 
 def _forked_pass(i: int) -> tuple[list[Any], list[VarEntry], dict[int, dict[str, Any]]]:
