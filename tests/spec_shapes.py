@@ -36,10 +36,11 @@ def recorded_table_shapes(workflow: str) -> dict[tuple[int, int], tuple[int, int
     return shapes
 
 
-def data_dir() -> Path:
+def data_dir(needs: str = "ZB_WZ_dE_rawdescriptor.csv", fetch: str = "knitflow data fetch") -> Path:
+    """The first data folder ($KNITFLOW_DATA, data/, ../shared/data) holding `needs`; skips without."""
     env = os.environ.get("KNITFLOW_DATA")
     for candidate in ([Path(env)] if env else []) + [ROOT / "data", ROOT.parent / "shared" / "data"]:
-        if (candidate / "ZB_WZ_dE_rawdescriptor.csv").exists():
+        if (candidate / needs).exists():
             return candidate
-    pytest.skip("tutorial data not fetched: run `knitflow data fetch`")
+    pytest.skip(f"{needs} not available: run `{fetch}`")
     raise AssertionError

@@ -437,30 +437,8 @@ def test_sibling_loops_each_fork_their_passes(tmp_path: Path) -> None:
         assert os.getpid() not in set(passes[passes["pass"] > 0]["pid"])
 
 
-def test_failing_pass_in_a_worker_names_its_node(tmp_path: Path) -> None:
-    path = write(
-        tmp_path,
-        """
-        nodes:
-          - id: 1
-            type: toy_range
-          - id: 2
-            type: toy_count_loop
-          - id: 3
-            type: toy_fail
-          - id: 4
-            type: toy_loop_end
-        connections:
-          - 1:1 -> 2:1
-          - 2:1 -> 3:1
-          - 3:1 -> 4:1
-        """,
-    )
-    result = Workflow.load(path).run(workers=2)
-    assert result.status[3].error == "toy failure" and "#3 toy failure" in str(result.status[4].error)
-
-
-def test_loop_failure_isolated(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])  # 2: the failing pass runs in a forked worker
+def test_loop_failure_isolated(tmp_path: Path, workers: int) -> None:
     wf = Workflow.load(
         write(
             tmp_path,
@@ -484,8 +462,8 @@ def test_loop_failure_isolated(tmp_path: Path) -> None:
             """,
         )
     )
-    result = wf.run()
-    assert result.status[3].error == "toy failure" and result.status[4].error
+    result = wf.run(workers=workers)
+    assert result.status[3].error == "toy failure" and "#3 toy failure" in str(result.status[4].error)
     assert result.status[5].state == EXECUTED
 
 

@@ -17,12 +17,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from spec_shapes import recorded_table_shapes
+from spec_shapes import data_dir, recorded_table_shapes
 
 from engine.api import ColumnType, Table, View
 from engine.testing import run_node
 from engine.workflow import Workflow
 from nodes._bitvector import BitVectorArray
+from nodes.scorers import SCORE_ROWS
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / "workflows" / "13_01_SMILES_RDkit.yaml"
@@ -30,26 +31,13 @@ SMALL = 500  # the README's quick run: knitflow run workflows/13_01_SMILES_RDkit
 QM9_ROWS = 130_831
 PARTITION_SEED = 1678807467440  # Table Partitioner #187 (fixed)
 N_VALUES = [100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000]
-METRICS = [
-    "R^2",
-    "mean absolute error",
-    "mean squared error",
-    "root mean squared error",
-    "mean signed difference",
-    "mean absolute percentage error",
-    "adjusted R^2",
-]
+METRICS = list(SCORE_ROWS)  # the Numeric Scorer's seven rows, as KNIME names them
 LOOP_COLUMNS = [*METRICS, "seed", "N", "Iteration"]
 FIT_N = [2000, 5000, 10000, 20000, 50000]  # Row Filter #287: N > 1050
 
 
 def qm9_folder() -> Path:
-    env = os.environ.get("KNITFLOW_DATA")
-    for folder in ([Path(env)] if env else []) + [ROOT / "data", ROOT.parent / "shared" / "data"]:
-        if (folder / "qm9.csv").is_file():
-            return folder
-    pytest.skip("data/qm9.csv not available: run `knitflow data fetch --qm9`")
-    raise AssertionError
+    return data_dir("qm9.csv", "knitflow data fetch --qm9")
 
 
 def run_13(tmp: Path, workers: int, **variables: object) -> object:
