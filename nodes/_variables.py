@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from engine.api import ColumnType, ConfigureError, NodeError, NodeSettings, Table, TableSpec
+from engine.api import UNKNOWN, ColumnType, ConfigureError, NodeError, NodeSettings, Table, TableSpec
 from nodes._common import ColumnFilter
 
 ROW_ID_VARIABLE = "RowID"
@@ -64,6 +64,14 @@ def check_convertible(spec: TableSpec, columns: list[str]) -> None:
                 "(supported: Integer, Long, Double, Boolean, String); exclude it in column_selection",
                 setting="column_selection",
             )
+
+
+def configure_row_variables(spec: Any, settings: RowToVariableSettings) -> list[Any]:
+    """The configure step shared by Table Row to Variable and its loop start: the selected columns
+    must be convertible; the variables themselves are known only from the data."""
+    if isinstance(spec, TableSpec):
+        check_convertible(spec, settings.column_selection.apply(spec))
+    return [UNKNOWN]
 
 
 def _is_missing(value: Any) -> bool:

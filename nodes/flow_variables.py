@@ -10,7 +10,6 @@ import pandas as pd
 from pydantic import Field
 
 from engine.api import (
-    UNKNOWN,
     Category,
     ColumnType,
     Node,
@@ -24,7 +23,7 @@ from engine.api import (
     variable_type,
 )
 from nodes._common import ColumnFilter
-from nodes._variables import RowToVariableSettings, check_convertible, row_variables
+from nodes._variables import RowToVariableSettings, configure_row_variables, row_variables
 
 TABLE = PortType.TABLE  # type: ignore[attr-defined]
 VARIABLES = PortType.VARIABLES  # type: ignore[attr-defined]
@@ -51,10 +50,7 @@ class TableRowToVariable(Node):
     Settings = RowToVariableSettings
 
     def configure(self, in_specs: list[Any], settings: RowToVariableSettings, ctx: NodeContext) -> list[Any]:
-        spec = in_specs[0]
-        if isinstance(spec, TableSpec):
-            check_convertible(spec, settings.column_selection.apply(spec))
-        return [UNKNOWN]
+        return configure_row_variables(in_specs[0], settings)
 
     def execute(self, inputs: list[Any], settings: RowToVariableSettings, ctx: NodeContext) -> list[Any]:
         table: Table = inputs[0]

@@ -40,8 +40,8 @@ from nodes._variables import (
     PARAMETERS_VARIABLE,
     Parameter,
     RowToVariableSettings,
-    check_convertible,
     check_unique,
+    configure_row_variables,
     decode_parameters,
     encode_parameters,
     is_integer_type,
@@ -74,10 +74,7 @@ class TableRowToVariableLoopStart(LoopStartNode):
     Settings = RowToVariableSettings
 
     def configure(self, in_specs: list[Any], settings: RowToVariableSettings, ctx: NodeContext) -> list[Any]:
-        spec = in_specs[0]
-        if isinstance(spec, TableSpec):
-            check_convertible(spec, settings.column_selection.apply(spec))
-        return [UNKNOWN]
+        return configure_row_variables(in_specs[0], settings)
 
     def plan(self, inputs: list[Any], settings: RowToVariableSettings, ctx: NodeContext) -> list[Iteration]:
         table: Table = inputs[0]
