@@ -149,14 +149,10 @@ def _draws(seed: int, n: int) -> tuple[np.ndarray, int]:
             return draws, int(states[-1])
         k = int(rejected[0])
         draws[t : t + k] = j[:k]
-        seed, bound = int(states[k]), m - k
-        while True:  # Java's rejection loop, from the state after the rejected draw
-            seed = (seed * _MULTIPLIER + _ADDEND) & _MASK
-            b = seed >> 17
-            value = b % bound
-            if b - value + bound - 1 < 1 << 31:
-                break
-        draws[t + k] = value
+        retry = JavaRandom(0)  # Java's rejection loop itself, from the state after the rejected draw
+        retry._seed = int(states[k])
+        draws[t + k] = retry.nextInt(m - k)
+        seed = retry._seed
         t += k + 1
     return draws, seed
 

@@ -69,12 +69,15 @@ def test_java_random_long_seeds() -> None:
     first = big.nextInt(82)
     big.setSeed(1678807467440)
     assert big.nextInt(82) == first
-    inlined, loop = JavaRandom(-3).shuffled_range(1000), list(range(1000))
-    r = JavaRandom(-3)
-    for i in range(999, -1, -1):
-        j = r.nextInt(i + 1)
-        loop[i], loop[j] = loop[j], loop[i]
-    assert inlined == loop
+    # 200,000 rows: several of Java's rejected draws (the vectorised draws restart there)
+    for seed, n in ((-3, 1000), (0, 200_000)):
+        vectorised = JavaRandom(seed)
+        shuffled, loop = vectorised.shuffled_range(n), list(range(n))
+        r = JavaRandom(seed)
+        for i in range(n - 1, -1, -1):
+            j = r.nextInt(i + 1)
+            loop[i], loop[j] = loop[j], loop[i]
+        assert shuffled == loop and vectorised.nextInt() == r.nextInt()
 
 
 def test_java_round_and_shuffle() -> None:
