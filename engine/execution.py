@@ -912,6 +912,15 @@ def _coerce_like(value: Any, default: Any) -> Any:
     return value
 
 
+def output_summaries(st: NodeStatus) -> list[dict[str, Any]]:
+    """`output_summary` of each of a node's outputs, with port numbers (1..n), as the CLI, run.json
+    and the editor show them."""
+    node_type = registry.get(st.type)
+    declared = node_type.outputs if node_type is not None else ()
+    return [{"port": p, **output_summary(obj, declared[p - 1] if p <= len(declared) else None)}
+            for p, obj in enumerate(st.outputs, start=1)]
+
+
 def output_summary(obj: Any, port: Port | None = None) -> dict[str, Any]:
     """What run.json, the CLI and the editor say about one output; `port` tells an unfilled port
     (e.g. a Python Script's unused outputs: "empty") from a flow-variable port ("variables")."""

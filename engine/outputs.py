@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.api import Category, Model, Table, View
-from engine.execution import CompiledWorkflow, NodeStatus, output_summary
+from engine.execution import CompiledWorkflow, NodeStatus, output_summaries
 from engine.variables import jsonable
 from engine.workflow import RunResult
 from engine.yamlio import atomic_write
@@ -37,8 +37,7 @@ def write_outputs(result: RunResult, compiled: CompiledWorkflow, out_dir: Path) 
         node = compiled.nodes[node_id]
         always = node.category in (Category.SINK, Category.VISUALIZER, Category.SCORER)
         outputs = []
-        for port, obj in enumerate(st.outputs, start=1):
-            info: dict[str, Any] = {"port": port, **output_summary(obj, node.outputs[port - 1])}
+        for (port, obj), info in zip(enumerate(st.outputs, start=1), output_summaries(st), strict=True):
             if always or (node_id, port) not in connected:
                 try:
                     file = _write_port(obj, out_dir, f"{node_id}_{_slug(st.name)}_port{port}")

@@ -10,8 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
-from engine.execution import output_summary
-from engine.registry import registry
+from engine.execution import output_summaries
 
 _LIGHT = {"executed": "[green]●[/]", "configured": "[yellow]●[/]", "idle": "[red]●[/]"}
 
@@ -68,13 +67,8 @@ class RunDisplay:
             table.add_column(col, justify="right" if col in ("node", "seconds") else "left")
         for node_id in sorted(result.status):
             st = result.status[node_id]
-            shapes = []
-            node_type = registry.get(st.type)
-            ports = node_type.outputs if node_type is not None else ()
-            for i, obj in enumerate(st.outputs):
-                s = output_summary(obj, ports[i] if i < len(ports) else None)
-                if s["kind"] != "empty":
-                    shapes.append(f"{s['rows']}×{s['columns']}" if s["kind"] == "table" else s["kind"])
+            shapes = [f"{s['rows']}×{s['columns']}" if s["kind"] == "table" else s["kind"]
+                      for s in output_summaries(st) if s["kind"] != "empty"]
             state = _LIGHT.get(st.state, "") + " " + st.state + (" (cached)" if st.cached else "")
             if st.error:
                 state = "[red]✗ failed[/]"

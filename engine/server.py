@@ -55,7 +55,7 @@ from engine.execution import (
     ExecutionHooks,
     GraphError,
     NodeStatus,
-    output_summary,
+    output_summaries,
 )
 from engine.model import FORMAT, WorkflowDoc, check, parse_document, ports_compatible, write_document
 from engine.registry import registry
@@ -429,11 +429,7 @@ class Session:
         st = self.statuses.get(n)
         if st is None:
             return {"state": IDLE}
-        ports = []
-        cls = registry.get(st.type)
-        declared = cls.outputs if cls is not None else ()
-        for p, obj in enumerate(st.outputs, start=1):
-            ports.append({"port": p, **output_summary(obj, declared[p - 1] if p <= len(declared) else None)})
+        ports = output_summaries(st)
         out: dict[str, Any] = {
             "state": st.state,
             "error": st.error,
