@@ -85,6 +85,26 @@ class JavaRandom:
             vals[i], vals[j] = vals[j], vals[i]
         return vals
 
+    def shuffled_head(self, n: int, k: int) -> np.ndarray:
+        """The values `shuffled_range(n)[:k]` holds, sorted, without its Python swap loop (the generator
+        ends in the same state). Only the swaps at positions >= k change which values end in the head
+        (later ones permute the head among itself), and each of those moves into position j the value
+        position i holds at that moment: the value j's last writer brought there. Following the chains of
+        last writers with NumPy replaces 130,000 Python swaps (45 ms) for KNIME's Row Sampler."""
+        draws, self._seed = _draws(self._seed, n)
+        k = max(0, min(k, n))
+        steps = np.arange(n - 1, k - 1, -1, dtype=np.int64)  # the swap positions i, from the end
+        targets = draws[: n - k]
+        moved = targets < steps  # j == i swaps nothing
+        writer = np.full(n, n, dtype=np.int64)  # n: never written
+        np.minimum.at(writer, targets[moved], steps[moved])  # j's last writer: the smallest i > j swapping with j
+        head = np.arange(k, dtype=np.int64)
+        active = np.flatnonzero(writer[head] < n)
+        while len(active):  # each hop goes to a larger position, so the chains end
+            head[active] = writer[head[active]]
+            active = active[writer[head[active]] < n]
+        return np.sort(head)
+
     def nextLong(self) -> int:  # noqa: N802
         return to_int64((self.next(32) << 32) + self.next(32))
 

@@ -88,8 +88,7 @@ def random_selection(count: int, n_rows: int, rnd: JavaRandom) -> np.ndarray:
         return mask
     if count <= 0:
         return mask
-    vals = rnd.shuffled_range(n_rows)
-    mask[vals[:count]] = True
+    mask[rnd.shuffled_head(n_rows, count)] = True
     return mask
 
 

@@ -80,6 +80,15 @@ def test_java_random_long_seeds() -> None:
         assert shuffled == loop and vectorised.nextInt() == r.nextInt()
 
 
+def test_shuffled_head_is_the_head_of_the_shuffle() -> None:
+    """The Row Sampler's fast path: the same rows as the full swap loop, and the same generator state after."""
+    for seed, n, k in ((1, 10, 3), (-3, 1000, 100), (7, 130_831, 100), (3, 130_831, 50_000), (0, 200_000, 199_999),
+                       (9, 5, 5), (9, 5, 0), (2, 1, 1), (4, 2, 1)):
+        full, head = JavaRandom(seed), JavaRandom(seed)
+        assert head.shuffled_head(n, k).tolist() == sorted(full.shuffled_range(n)[:k]), (seed, n, k)
+        assert head.nextInt() == full.nextInt()
+
+
 def test_java_round_and_shuffle() -> None:
     assert [java_round(v) for v in (0.49999999999999994, 0.5, 2.5, -2.5, -0.5, 1e300, float("nan"))] == [
         0, 1, 3, -2, 0, 2**63 - 1, 0]
