@@ -9,6 +9,7 @@ atomically. The Table Creator turns a small literal table into typed columns.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import math
 import os
@@ -294,6 +295,65 @@ def _unique_names(names: list[str]) -> list[str]:
     return out
 
 
+_TRIMMED = {i: None for i in range(33) if chr(i) not in "\r\n"}  # what univocity trims, line breaks aside
+
+
+def _names(header: list[str] | None, first_row: list[str | None] | None, offset: int) -> list[str]:
+    if header is not None:
+        return _unique_names(header[offset:])
+    width = len(first_row) if first_row is not None else 0
+    return [f"Column{i}" for i in range(max(0, width - offset))]
+
+
+def _simple_table(text: str, parser: _CsvParser, s: CsvReaderSettings, limit: int | None) -> _RawTable | None:
+    """The common file without the record parser: when the rows read hold no quote character and
+    nothing to trim, records are lines and values what the delimiter separates (qm9.csv, 130,831 rows:
+    0.15 s instead of 1.2 s). None for any other file, and for one the parser must word an error about:
+    it reads those."""
+    delim = parser.delim
+    if parser.row_delim or "\n" in delim or "\r" in delim:
+        return None
+    if "\r" in text:  # without quotes every \r\n, \n or \r ends a record
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")[s.skip_lines :]
+    comment = parser.comment
+    # a line is blank or a comment when empty or starting with the comment character; one with
+    # whitespace is kept here and sends the whole file to the parser below
+    lines = [line for line in lines if line and line[0] != comment] if comment else [line for line in lines if line]
+    header: list[str] | None = None
+    if s.has_column_header:
+        header = lines[0].split(delim) if lines else []
+        lines = lines[1:]
+    lines = lines[s.skip_data_rows :] if limit is None else lines[s.skip_data_rows : s.skip_data_rows + limit]
+    body = "\n".join(lines)
+    for part in (body, delim.join(header or [])):
+        if (parser.quote and parser.quote in part) or len(part.translate(_TRIMMED)) != len(part):
+            return None
+    offset = 1 if s.has_row_id else 0
+    names = _names(header, lines[0].split(delim) if lines else None, offset)
+    width = len(names) + offset
+    if width == 0 or any(n != width - 1 for n in {line.count(delim) for line in lines}):
+        return None
+    values = body.replace("\n", delim).split(delim) if lines else []
+    columns: list[list[str | None]] = [values[c::width] for c in range(width)]  # type: ignore[misc]
+    for c, column in enumerate(columns):
+        if "" in column:
+            columns[c] = [v or None for v in column]
+    ids = columns.pop(0) if offset else None
+    if ids is not None and (None in ids or len(set(ids)) < len(ids)):
+        return None
+    return _RawTable(names, ids, columns)  # type: ignore[arg-type]
+
+
+@functools.cache
+def _ascii_compatible(codec: str) -> bool:
+    ascii_bytes = bytes(range(128))
+    try:
+        return ascii_bytes.decode(codec) == ascii_bytes.decode("ascii")
+    except UnicodeDecodeError:
+        return False
+
+
 def _read_raw(path: str, s: CsvReaderSettings, max_rows: int | None = None) -> _RawTable:
     """Header, RowIDs and raw column strings of the file (at most `max_rows` data rows)."""
     p = Path(path)
@@ -303,19 +363,23 @@ def _read_raw(path: str, s: CsvReaderSettings, max_rows: int | None = None) -> _
     data = p.read_bytes()
     if data[:2] == b"\x1f\x8b":  # gzip, as KNIME's reader detects
         data = gzip.decompress(data)
-    text = data.decode(codec, errors="replace")
+    # ASCII bytes read the same in every ASCII-compatible charset, and decode ten times faster as ASCII
+    text = data.decode("ascii" if data.isascii() and _ascii_compatible(codec) else codec, errors="replace")
     if codec == "utf-8" and text.startswith("\ufeff"):
         text = text[1:]
     parser = _CsvParser(s)
+    limit = s.max_rows
+    if max_rows is not None:
+        limit = max_rows if limit is None else min(limit, max_rows)
+    simple = _simple_table(text, parser, s, limit)
+    if simple is not None:
+        return simple
     lines = parser.lines(text)
     records = parser.records(lines, min(s.skip_lines, len(lines)))
     header: list[str] | None = None
     if s.has_column_header:
         first = next(records, None)
         header = [v or "" for v in first[1]] if first is not None else []
-    limit = s.max_rows
-    if max_rows is not None:
-        limit = max_rows if limit is None else min(limit, max_rows)
     rows: list[tuple[int, list[str | None]]] = []
     skipped = 0
     for line_no, fields in records:
@@ -326,11 +390,7 @@ def _read_raw(path: str, s: CsvReaderSettings, max_rows: int | None = None) -> _
             break
         rows.append((line_no, fields))
     offset = 1 if s.has_row_id else 0
-    if header is not None:
-        names = _unique_names(header[offset:])
-    else:
-        width = len(rows[0][1]) if rows else 0
-        names = [f"Column{i}" for i in range(max(0, width - offset))]
+    names = _names(header, rows[0][1] if rows else None, offset)
     width = len(names) + offset
     columns: list[list[str | None]] = [[] for _ in names]
     ids: list[str] | None = [] if s.has_row_id else None
@@ -395,8 +455,8 @@ class _NumberText:
         return v
 
 
-_INT_CHARS = frozenset("0123456789+-")
-_DOUBLE_CHARS = frozenset("0123456789+-.eE")
+_INT_CHARS = {ord(c): None for c in "0123456789+-"}  # str.translate deletes them: what is left is not a digit
+_DOUBLE_CHARS = {ord(c): None for c in "0123456789+-.eE"}
 
 
 def parse_ints(values: list[str], bits: int, fmt: _NumberText | None = None) -> list[int] | None:
@@ -407,7 +467,7 @@ def parse_ints(values: list[str], bits: int, fmt: _NumberText | None = None) -> 
         if any(v is None for v in normal):
             return None
         values = normal  # type: ignore[assignment]
-    if not set("".join(values)) <= _INT_CHARS:
+    if "".join(values).translate(_INT_CHARS):
         return None
     try:
         ints = [int(v) for v in values]
@@ -428,7 +488,7 @@ def parse_doubles(values: list[str], fmt: _NumberText | None = None) -> np.ndarr
         if any(v is None for v in normal):
             return None
         values = normal  # type: ignore[assignment]
-    if set("".join(values)) <= _DOUBLE_CHARS:
+    if not "".join(values).translate(_DOUBLE_CHARS):
         try:
             return np.array(values, dtype=object).astype(np.float64)
         except ValueError:
@@ -474,6 +534,8 @@ def _bad_value(raw: _RawTable, name: str, values: list[str | None], col_type: st
 
 
 def _present(values: list[str | None]) -> tuple[np.ndarray, list[str]]:
+    if None not in values:
+        return np.ones(len(values), dtype=bool), values  # type: ignore[return-value]
     present = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
     return present, [v for v in values if v is not None]
 

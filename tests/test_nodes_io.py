@@ -204,6 +204,33 @@ def test_header_names_row_ids_and_limits(tmp_path: Path) -> None:
     assert empty.shape == (0, 2) and empty.types == {"a": "String", "b": "String"}
 
 
+@pytest.mark.parametrize("text", [
+    "a,b\n1,2\n3,4\n", "a,b\r\n1,2\r\n\r\n3,4", "a,b\r1,2\r3,4\r", "a,,b\n1,,x\n,2,\n", "#c\na,b\n#1,2\n3,4\n",
+    "a,b\n\n\n1,C#N\n", "id,a\nr1,1\nr2,2\n", "a,b\n1,2,\n", "", "a;b\n1;2\n", "x\ny\nz\nw\n", "a,b\n1,2\n3\n",
+    "a,b\n1,2,3,4\n", "id,a\nr,1\nr,2\n", "id,a\n,1\n",
+])
+@pytest.mark.parametrize("options", [
+    {}, {"has_column_header": False}, {"has_row_id": True}, {"skip_lines": 1, "skip_data_rows": 1, "max_rows": 1},
+    {"comment_char": ""}, {"column_delimiter": ";"}, {"support_short_data_rows": True}, {"max_rows": 0},
+])
+def test_quote_free_files_read_as_the_record_parser_reads_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, options: dict[str, object]
+) -> None:
+    """The fast path for files without quotes or whitespace gives the parser's table, or its error."""
+    import nodes.io
+
+    def read() -> object:
+        try:
+            t = read_text(tmp_path, text, **options)
+        except NodeError as exc:
+            return ("error", str(exc), exc.setting)
+        return t.columns, t.types, t.row_ids, t.df.to_dict("list")
+
+    fast = read()
+    monkeypatch.setattr(nodes.io, "_simple_table", lambda *args: None)
+    assert read() == fast
+
+
 def test_reader_errors(tmp_path: Path) -> None:
     with pytest.raises(NodeError, match="too few values in line 3") as err:
         read_text(tmp_path, "a,b\n1,2\n3\n")
