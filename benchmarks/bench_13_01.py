@@ -9,18 +9,23 @@ parent's pages; PSS counts a shared page once).
 
 The plain script: read qm9.csv, drop rows with a missing value, Morgan fingerprints (radius 2, 1024
 bits, the same RDKit generator) into a uint8 matrix, then for 5 repetitions x 9 sizes N a random
-sample of N molecules (numpy's generator, not KNIME's java.util.Random), a 70/30 split (one fixed split
-seed, as in the workflow), Lasso(alpha 1e-4, max_iter 10000) on the 70 %, the seven scores on the 30 %,
-the 45 x 10 table written to CSV and read back, N > 1050 kept, curve_fit of L0 + a N^-b. Sequential, as
-a script is.
+sample of N molecules, a 70/30 split (one fixed split seed, as in the workflow), Lasso(alpha 1e-4,
+max_iter 10000) on the 70 %, the seven scores on the 30 %, the 45 x 10 table written to CSV and read
+back, N > 1050 kept, curve_fit of L0 + a N^-b. Sequential, as a script is. It draws the workflow's own
+rows (KNIME's java.util.Random selection, through knitflow's emulation), so that both fit the same 45
+Lasso problems: coordinate descent needs more or fewer sweeps depending on the sample, and with
+numpy's sampling (variant `plain-np`) the loop's time differs from the workflow's by chance, not by
+engine overhead.
 
 Targets (2-core machine): knitflow --workers 1 <= 1.05 x plain, --workers 2 <= 0.7 x plain, peak <= 1.5 GB.
+This VM's speed drifts 10-20 % between runs: `--repeat K` runs K interleaved rounds and reports each
+variant's ratio to the same round's plain script (median and range).
 
-A fourth variant, `plain2`, runs the plain script's 45 passes in 2 forked processes: the speed-up the
-machine allows at all (the Lasso's coordinate descent streams the training matrix once per sweep, so two
-concurrent fits share the memory bandwidth).
+Variant `plain2` runs the plain script's 45 passes in 2 forked processes with one BLAS thread each: the
+speed-up the machine allows at all (the Lasso's coordinate descent streams the training matrix once per
+sweep, so two concurrent fits share the memory bandwidth).
 
-Run: python benchmarks/bench_13_01.py [--small] [--variants plain,w1,w2,plain2] [--data DIR]
+Run: python benchmarks/bench_13_01.py [--small] [--repeat K] [--variants plain,w1,w2,plain2,plain-np] [--data DIR]
 (`--small` reads only the first 500 molecules, as `--set max_molecules=500` does.)
 """
 
@@ -31,6 +36,7 @@ import json
 import math
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -60,6 +66,7 @@ def data_folder(given: str | None) -> Path:
 
 
 _SHARED: tuple[Any, Any] | None = None
+SAMPLING = "java"
 
 
 def _plain_pass(x: Any, y: Any, k: int, seed: int, n: int) -> dict[str, Any]:
@@ -67,10 +74,19 @@ def _plain_pass(x: Any, y: Any, k: int, seed: int, n: int) -> dict[str, Any]:
     import numpy as np
     from sklearn.linear_model import Lasso
 
-    sample = np.sort(np.random.default_rng(k).choice(len(y), size=min(n, len(y)), replace=False))
-    order = np.random.default_rng(PARTITION_SEED).permutation(len(sample))
-    n_train = math.floor(0.7 * len(sample))
-    train, test = np.sort(sample[order[:n_train]]), np.sort(sample[order[n_train:]])
+    if SAMPLING == "java":  # the workflow's rows: KNIME's java.util.Random selection, from knitflow's emulation
+        from nodes._java_random import JavaRandom
+
+        sample = JavaRandom(k).shuffled_head(len(y), n)
+        n_train = math.floor(0.7 * len(sample))
+        train_mask = np.zeros(len(sample), dtype=bool)
+        train_mask[JavaRandom(PARTITION_SEED).shuffled_head(len(sample), n_train)] = True
+        train, test = sample[train_mask], sample[~train_mask]
+    else:
+        sample = np.sort(np.random.default_rng(k).choice(len(y), size=min(n, len(y)), replace=False))
+        order = np.random.default_rng(PARTITION_SEED).permutation(len(sample))
+        n_train = math.floor(0.7 * len(sample))
+        train, test = np.sort(sample[order[:n_train]]), np.sort(sample[order[n_train:]])
     model = Lasso(alpha=1e-4, fit_intercept=True, max_iter=10000)
     model.fit(x[train].astype(np.float64), y[train])
     pred, ref = model.predict(x[test].astype(np.float64)), y[test]
@@ -80,6 +96,13 @@ def _plain_pass(x: Any, y: Any, k: int, seed: int, n: int) -> dict[str, Any]:
             "root mean squared error": math.sqrt((err**2).mean()), "mean signed difference": err.mean(),
             "mean absolute percentage error": np.abs(err / ref).mean(), "adjusted R^2": r2,
             "seed": seed, "N": n, "Iteration": k}
+
+
+def _one_blas_thread() -> None:
+    """Two processes on two cores: each BLAS/OpenMP pool gets one thread (as knitflow's workers do)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
 
 
 def _forked_plain_pass(k: int, seed: int, n: int) -> dict[str, Any]:
@@ -123,7 +146,7 @@ def plain(csv: Path, molecules: int | None, out_dir: Path, workers: int = 1) -> 
 
         global _SHARED
         _SHARED = (x, y)
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_one_blas_thread) as pool:
             rows = pool.starmap(_forked_plain_pass, [(k, seed, n) for k, (seed, n) in passes], chunksize=1)
     phases["loop"] = time.perf_counter() - t
 
@@ -220,8 +243,8 @@ PHASE_NODES = {"read": [194], "fingerprints": [190, 188, 177, 282], "loop": [180
 
 def knitflow_variant(workers: int, data: Path, molecules: int | None, tmp: Path) -> dict[str, Any]:
     """`knitflow run` on a copy of the workflow (so that its CSV Writer writes into `tmp`)."""
-    folder = tmp / f"w{workers}"
-    folder.mkdir()
+    folder = tmp
+    folder.mkdir(parents=True)
     shutil.copy(WORKFLOW, folder / WORKFLOW.name)
     cmd = [sys.executable, "-m", "engine.cli", "run", str(folder / WORKFLOW.name), "--quiet", "--workers",
            str(workers), "--out", str(folder / "out"), "--set", f"data_dir={data}"]
@@ -244,9 +267,10 @@ def knitflow_variant(workers: int, data: Path, molecules: int | None, tmp: Path)
     return res
 
 
-def plain_variant(data: Path, molecules: int | None, tmp: Path, workers: int = 1) -> dict[str, Any]:
+def plain_variant(data: Path, molecules: int | None, tmp: Path, workers: int = 1,
+                  sampling: str = "java") -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--child-plain", "--data", str(data), "--tmp", str(tmp), "--workers",
-           str(workers)]
+           str(workers), "--sampling", sampling]
     if molecules:
         cmd += ["--molecules", str(molecules)]
     res = run_measured(cmd)
@@ -256,53 +280,88 @@ def plain_variant(data: Path, molecules: int | None, tmp: Path, workers: int = 1
     return res
 
 
+VARIANTS = {
+    "plain": "plain script",
+    "plain-np": "plain, numpy rows",
+    "plain2": "plain, 2 procs",
+    "w1": "knitflow -w 1",
+    "w2": "knitflow -w 2",
+}
+
+
+def run_variant(name: str, data: Path, molecules: int | None, tmp: Path) -> dict[str, Any]:
+    if name == "plain":
+        return plain_variant(data, molecules, tmp)
+    if name == "plain-np":
+        return plain_variant(data, molecules, tmp, sampling="numpy")
+    if name == "plain2":
+        return plain_variant(data, molecules, tmp, workers=2)
+    if name in ("w1", "w2"):
+        return knitflow_variant(int(name[1]), data, molecules, tmp / f"{name}-{time.monotonic_ns()}")
+    sys.exit(f"unknown variant {name!r} (known: {', '.join(VARIANTS)})")
+
+
+def print_round(results: dict[str, dict[str, Any]]) -> None:
+    header = f"{'variant':<19}{'wall s':>8}{'ratio':>8}{'read':>8}{'fingerpr.':>10}{'loop':>8}{'fit':>7}" \
+             f"{'max RSS MB':>12}{'tree PSS MB':>13}"
+    print(header)
+    print("-" * len(header))
+    base = results.get("plain", {}).get("wall")
+    for name, r in results.items():
+        ph = r.get("phases", {})
+        ratio = f"{r['wall'] / base:.2f}" if base else "-"
+        print(f"{VARIANTS[name]:<19}{r['wall']:>8.1f}{ratio:>8}{ph.get('read', 0):>8.1f}"
+              f"{ph.get('fingerprints', 0):>10.1f}{ph.get('loop', 0):>8.1f}{ph.get('fit', 0):>7.1f}"
+              f"{r['maxrss'] / 2**20:>12.0f}{r['peak_pss'] / 2**20:>13.0f}")
+
+
 def main() -> None:
+    global SAMPLING
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--small", action="store_true", help=f"first {SMALL_MOLECULES} molecules only")
-    parser.add_argument("--variants", default="plain,w1,w2,plain2",
-                        help="comma list of plain, w1, w2, plain2 (the plain passes in 2 forked processes: what the "
-                        "hardware allows)")
+    parser.add_argument("--variants", default="plain,w1,w2",
+                        help=f"comma list of {', '.join(VARIANTS)} (default plain,w1,w2)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds of all variants, interleaved (this VM's speed drifts); ratios are per round")
     parser.add_argument("--data", help="folder holding qm9.csv")
     parser.add_argument("--child-plain", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--molecules", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--tmp", help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--sampling", default="java", choices=["java", "numpy"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     data = data_folder(args.data)
     if args.child_plain:
+        SAMPLING = args.sampling
         print(json.dumps(plain(data / "qm9.csv", args.molecules, Path(args.tmp), args.workers)))
         return
 
     molecules = SMALL_MOLECULES if args.small else None
     wanted = [v.strip() for v in args.variants.split(",") if v.strip()]
-    results: dict[str, dict[str, Any]] = {}
+    rounds: list[dict[str, dict[str, Any]]] = []
+    size = f"first {molecules} molecules" if molecules else "all 130,831 molecules"
     with tempfile.TemporaryDirectory(prefix="bench13_") as tmp_name:
         tmp = Path(tmp_name)
-        for name in wanted:
-            print(f"running {name} ...", flush=True)
-            if name in ("plain", "plain2"):
-                results[name] = plain_variant(data, molecules, tmp, 2 if name == "plain2" else 1)
-            elif name in ("w1", "w2"):
-                results[name] = knitflow_variant(int(name[1]), data, molecules, tmp)
-            else:
-                sys.exit(f"unknown variant {name!r}")
-            r = results[name]
-            print(f"  {r['wall']:.1f} s, exit {r['returncode']}, {r.get('fit', '')}"
-                  + (f", FAILED {r['failed']}" if r.get("failed") else ""), flush=True)
+        for k in range(args.repeat):
+            results: dict[str, dict[str, Any]] = {}
+            for name in wanted:
+                print(f"round {k + 1}/{args.repeat}: running {name} ...", flush=True)
+                results[name] = r = run_variant(name, data, molecules, tmp)
+                print(f"  {r['wall']:.1f} s, exit {r['returncode']}, {r.get('fit', '')}"
+                      + (f", FAILED {r['failed']}" if r.get("failed") else ""), flush=True)
+            print(f"\n13_01 benchmark, round {k + 1} ({size}, {os.cpu_count()} cores)")
+            print_round(results)
+            print()
+            rounds.append(results)
 
-    size = f"first {molecules} molecules" if molecules else "all 130,831 molecules"
-    print(f"\n13_01 benchmark ({size}, {os.cpu_count()} cores)")
-    header = f"{'variant':<16}{'wall s':>8}{'ratio':>8}{'read':>8}{'fingerpr.':>10}{'loop':>8}{'fit':>7}" \
-             f"{'max RSS MB':>12}{'tree PSS MB':>13}"
-    print(header)
-    print("-" * len(header))
-    base = results.get("plain", {}).get("wall")
-    labels = {"plain": "plain script", "w1": "knitflow -w 1", "w2": "knitflow -w 2", "plain2": "plain, 2 procs"}
-    for name, r in results.items():
-        ph = r.get("phases", {})
-        ratio = f"{r['wall'] / base:.2f}" if base else "-"
-        print(f"{labels[name]:<16}{r['wall']:>8.1f}{ratio:>8}{ph.get('read', 0):>8.1f}{ph.get('fingerprints', 0):>10.1f}"
-              f"{ph.get('loop', 0):>8.1f}{ph.get('fit', 0):>7.1f}{r['maxrss'] / 2**20:>12.0f}{r['peak_pss'] / 2**20:>13.0f}")
+    if len(rounds) > 1 and "plain" in wanted:
+        print(f"over {len(rounds)} rounds (ratio to the same round's plain script):")
+        for name in wanted:
+            walls = [r[name]["wall"] for r in rounds]
+            ratios = sorted(r[name]["wall"] / r["plain"]["wall"] for r in rounds)
+            print(f"  {VARIANTS[name]:<19} wall {min(walls):.1f}-{max(walls):.1f} s, ratio median "
+                  f"{statistics.median(ratios):.2f} (range {ratios[0]:.2f}-{ratios[-1]:.2f}), peak PSS "
+                  f"{max(r[name]['peak_pss'] for r in rounds) / 2**20:.0f} MB")
     print("\ntargets: knitflow -w 1 <= 1.05 x plain, -w 2 <= 0.70 x plain, peak memory <= 1536 MB")
     print("(phases of knitflow are node seconds from run.json; wall includes start-up and writing the outputs)")
 
