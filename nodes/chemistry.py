@@ -467,6 +467,17 @@ class RDKitFingerprint(Node):
 # ------------------------------------------------------------------------------- Expand Bit Vector
 
 
+def _unpack_by_column(packed: np.ndarray, width: int) -> np.ndarray:
+    """(rows, width) uint8 bits in column order, as pandas keeps columns: learners then convert them to
+    the Fortran-order floats coordinate descent reads without a transpose (13_01's 45 Lasso fits), and
+    row subsets copy each column contiguously. Unpacked 256 rows at a time: transposing the whole
+    matrix at once (or unpacking along columns) is two to twelve times slower."""
+    out = np.empty((len(packed), width), dtype=np.uint8, order="F")
+    for start in range(0, len(packed), 256):
+        out[start : start + 256] = np.unpackbits(packed[start : start + 256], axis=1, count=width, bitorder="little")
+    return out
+
+
 class ExpandBitVectorSettings(NodeSettings):
     input_column: str | None = Field(
         None,
@@ -542,12 +553,11 @@ class ExpandBitVector(Node):
         names = [
             unique_column_name(existing, f"{settings.output_prefix}{settings.start_index + i}") for i in range(width)
         ]
-        bits = np.unpackbits(values.packed, axis=1, count=width, bitorder="little")  # (rows, width) uint8
+        bits = _unpack_by_column(values.packed, width)
         if mask.any():
             # missing vectors -> missing cells: nullable UInt8 columns (uint8 data + the shared mask)
-            cols = np.asfortranarray(bits)
             expanded = pd.DataFrame(
-                {n: pd.arrays.IntegerArray(cols[:, i], mask.copy()) for i, n in enumerate(names)}, index=table.df.index
+                {n: pd.arrays.IntegerArray(bits[:, i], mask.copy()) for i, n in enumerate(names)}, index=table.df.index
             )
         else:
             expanded = pd.DataFrame(bits, index=table.df.index, columns=names, copy=False)
