@@ -45,16 +45,19 @@ def run_node(
     variables: dict[str, Any] | None = None,
     seed: int | None = None,
     scratch_dir: Path | None = None,
+    iteration: tuple[int, ...] = (),
 ) -> NodeRun:
     """Configure and execute one node. DataFrames given as inputs become tables (their index is
-    kept as RowIDs when it holds strings, else Row0, Row1, ... are generated)."""
+    kept as RowIDs when it holds strings, else Row0, Row1, ... are generated). `iteration`: run it
+    as in that loop pass (e.g. `(3,)`), for nodes that behave differently inside loops."""
     node = _node(node_type)
     if isinstance(settings, NodeSettings):
         parsed = settings
     else:
         parsed = node.Settings.model_validate(settings or {})
     objs = [Table.from_frame(i) if isinstance(i, pd.DataFrame) else i for i in inputs]
-    ctx = RunContext(node_id=0, variables=VarStack.of(variables or {}), run_seed=seed, scratch_root=scratch_dir)
+    ctx = RunContext(node_id=0, variables=VarStack.of(variables or {}), run_seed=seed, scratch_root=scratch_dir,
+                     iteration_path=iteration)
     specs = node.configure([o.spec if isinstance(o, Table) else (UNKNOWN if o is None else o) for o in objs], parsed, ctx)
     if isinstance(node, LoopStartNode):
         outs = [[it.outputs, it.variables] for it in node.iterations(objs, parsed, ctx)]
