@@ -236,6 +236,12 @@ class NodeContext(Protocol):
         """A run-wide shared resource (e.g. a Spark session), created once and closed when the run ends."""
         ...
 
+    def loop_store(self) -> dict[str, Any] | None:
+        """Objects to reuse from one loop pass to the next (e.g. a buffer each pass refills instead of
+        mapping fresh memory): a dict of this thread's that lives until the innermost loop running the
+        node ends (in a forked worker: until the worker runs out of passes). None outside loops."""
+        ...
+
 
 # --------------------------------------------------------------------------------------------- nodes
 

@@ -68,6 +68,7 @@ class RunContext:
         on_log: Callable[[int, str], None] | None = None,
         resources: Resources | None = None,
         workers: int = 1,
+        loop_store: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self.node_id = node_id
         self.iteration = iteration_path[-1] if iteration_path else None
@@ -82,6 +83,7 @@ class RunContext:
         self._on_log = on_log
         self._resources = resources or Resources()
         self._workers = workers
+        self._loop_store = loop_store
         self.used_random_seed = False
 
     @property
@@ -145,3 +147,6 @@ class RunContext:
 
     def resource(self, key: str, factory: Callable[[], Any], close: Callable[[Any], None] | None = None) -> Any:
         return self._resources.get(key, factory, close)
+
+    def loop_store(self) -> dict[str, Any] | None:
+        return self._loop_store() if self._loop_store is not None else None

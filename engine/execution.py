@@ -231,6 +231,7 @@ class Execution:
         self.cancel_event = cancel_event or threading.Event()
         self.scratch_dir = scratch_dir
         self.resources = Resources()
+        self._running_loops: dict[int, _LoopRun] = {}  # by loop start, while their passes run
         self.root_vars = self._root_variables(variables or {})
         self.status: dict[int, NodeStatus] = {
             n: NodeStatus(n, e.type, e.name or compiled.types[n].display_name or e.type) for n, e in compiled.entries.items()
@@ -341,7 +342,13 @@ class Execution:
             on_log=self._log,
             resources=self.resources,
             workers=self.workers,
+            loop_store=self._loop_store_of(n),
         )
+
+    def _loop_store_of(self, n: int) -> Callable[[], dict[str, Any]] | None:
+        scope = self.wf.scope[n][:-1] if n in self.wf.loop_start_of else self.wf.scope[n]
+        loop = self._running_loops.get(scope[-1]) if scope else None
+        return loop.store if loop is not None else None
 
     def _log(self, node_id: int, message: str) -> None:
         self.status[node_id].log.append(message)
@@ -653,13 +660,18 @@ class Execution:
             end_state: Any = None
             end_settings: Any = None
             end_vars = variables
-            for i, (end_inputs, end_vars) in enumerate(results):
-                path = (*iteration, i)
-                end_settings = self._resolve_settings(end, end_vars)
-                end_ctx = self._context(end, end_vars, path)
-                if end_state is None:
-                    end_state = end_node.begin(end_settings, end_ctx)
-                loop.feedback = end_node.collect(end_state, end_inputs, end_settings, end_ctx)
+            self._running_loops[start] = loop
+            try:
+                for i, (end_inputs, end_vars) in enumerate(results):
+                    path = (*iteration, i)
+                    end_settings = self._resolve_settings(end, end_vars)
+                    end_ctx = self._context(end, end_vars, path)
+                    if end_state is None:
+                        end_state = end_node.begin(end_settings, end_ctx)
+                    loop.feedback = end_node.collect(end_state, end_inputs, end_settings, end_ctx)
+            finally:
+                self._running_loops.pop(start, None)
+                loop.release()
             if end_state is None:  # zero passes
                 end_settings = self._resolve_settings(end, variables, strict=False)
                 end_state = end_node.begin(end_settings, self._context(end, variables, iteration))
@@ -710,6 +722,16 @@ class _LoopRun:
         self.start_key = start_key
         self.body_units, self.body_deps = ex.wf.units(self.inner)
         self.feedback: Any = None
+        self._stores: dict[int, dict[str, Any]] = {}  # by thread: what body nodes reuse between passes
+        self._stores_lock = threading.Lock()
+
+    def store(self) -> dict[str, Any]:
+        with self._stores_lock:
+            return self._stores.setdefault(threading.get_ident(), {})
+
+    def release(self) -> None:
+        with self._stores_lock:
+            self._stores = {}
 
     def one_pass(self, i: int, it: Iteration, total: int | None) -> tuple[list[Any], VarStack]:
         ex = self.ex
@@ -824,7 +846,12 @@ def _forked_pass(i: int) -> tuple[list[Any], list[VarEntry], dict[int, dict[str,
     try:
         end_inputs, end_vars = loop.one_pass(i, plan[i], len(plan))
     except Exception as exc:  # the parent shows the failed pass's body, whose errors name the node
+        loop.release()
         raise _FailedPass(_message(exc), body_statuses()) from None
+    if i >= len(plan) - ex.workers:
+        # passes go out in order, so this worker most likely gets no other: what its nodes kept for the
+        # next pass (a feature buffer of 287 MB in 13_01) goes before the idle wait and the last result
+        loop.release()
     # the body shows the last pass, as in KNIME
     return end_inputs, end_vars.entries(), body_statuses() if i == len(plan) - 1 else {}
 

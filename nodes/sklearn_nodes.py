@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import math
-import threading
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -51,10 +50,10 @@ class RegressionModelObject:
     nominal: list[str] = field(default_factory=list)
     numeric: list[str] = field(default_factory=list)
 
-    def encode(self, df: pd.DataFrame, scratch: bool = False) -> np.ndarray:
+    def encode(self, df: pd.DataFrame, store: dict[str, Any] | None = None) -> np.ndarray:
         """KNIME's encode_*_feature_columns: numeric columns first, then the one-hot encoded nominal ones.
-        `scratch`: plain numeric features may land in this thread's reusable buffer (see `_float_scratch`);
-        the caller must be done with the result before its next encode."""
+        With a loop `store`, plain numeric features land in its reusable buffer (see `_float_buffer`): the
+        caller must be done with the result before the next encode."""
         parts = []
         if self.numeric:
             numbers = df[self.numeric]
@@ -62,8 +61,8 @@ class RegressionModelObject:
                 # plain NumPy columns (e.g. 1,024 uint8 fingerprint bits): one conversion straight into the
                 # Fortran order coordinate descent reads, so scikit-learn copies nothing again
                 values = numbers.to_numpy()
-                if scratch and not self.nominal:
-                    out = _float_scratch(values.shape)
+                if store is not None and not self.nominal:
+                    out = _float_buffer(store, values.shape)
                     np.copyto(out, values)
                     return out
                 parts.append(np.asfortranarray(values, dtype=np.float64))
@@ -77,29 +76,20 @@ class RegressionModelObject:
         return np.hstack(parts) if parts else np.zeros((len(df), 0))
 
 
-class _Scratch(threading.local):
-    buffer: np.ndarray | None = None
-
-
-_SCRATCH = _Scratch()
-
-
-def _float_scratch(shape: tuple[int, ...]) -> np.ndarray:
-    """A Fortran-order float64 array of `shape` in this thread's reusable buffer. A loop fitting a
+def _float_buffer(store: dict[str, Any], shape: tuple[int, ...]) -> np.ndarray:
+    """A Fortran-order float64 array of `shape` in the loop's reusable feature buffer. A loop fitting a
     Lasso per pass (13_01: 45 fits, up to 35,000 x 1,024 = 287 MB) would otherwise map fresh memory for
     each feature matrix, and the kernel's page faults (with transparent huge pages: compaction) cost
-    more than the conversion itself: 2-5 s of 13_01's loop. The buffer grows to the largest matrix and
-    lives as long as its thread, or until `release_scratch`."""
+    more than the conversion itself: 2-5 s of 13_01's loop. It grows to the largest matrix."""
     size = math.prod(shape)
-    buf = _SCRATCH.buffer
+    buf = store.get(FEATURE_BUFFER)
     if buf is None or buf.size < size:
-        _SCRATCH.buffer = None  # the old one goes before the new one comes
-        buf = _SCRATCH.buffer = np.empty(size, dtype=np.float64)
+        store.pop(FEATURE_BUFFER, None)  # the old one goes before the new one comes
+        buf = store[FEATURE_BUFFER] = np.empty(size, dtype=np.float64)
     return buf[:size].reshape(shape, order="F")
 
 
-def release_scratch() -> None:
-    _SCRATCH.buffer = None
+FEATURE_BUFFER = "sklearn float features"
 
 
 def _handle_missing(df: pd.DataFrame, columns: list[str], mode: str, setting: str | None = None) -> pd.DataFrame:
@@ -213,14 +203,12 @@ class LassoLearner(Node):
 
             model.encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
             model.encoder.fit(df[model.nominal].astype(object).to_numpy())
-        in_loop = ctx.iteration is not None  # passes repeat the same shapes: reuse one feature buffer
-        if not in_loop:
-            release_scratch()
-        x = model.encode(df, scratch=in_loop)
+        store = ctx.loop_store()  # loop passes repeat the same shapes: one feature buffer for all
+        x = model.encode(df, store)
         y = pd.to_numeric(df[target]).to_numpy(dtype=float).reshape(-1, 1)  # KNIME passes df[[target]]
         # x is usually an array of our own (encode converted it): then scikit-learn may center it in
         # place instead of copying it first (287 MB at 35,000 x 1,024); same numbers either way
-        own = (x.flags.owndata or x.base is _SCRATCH.buffer) and x.flags.writeable
+        own = (x.flags.owndata or (store is not None and x.base is store.get(FEATURE_BUFFER))) and x.flags.writeable
         estimator = Lasso(alpha=settings.alpha, fit_intercept=settings.fit_intercept, max_iter=settings.max_iter,
                           copy_X=not own)
         with warnings.catch_warnings(record=True) as caught:
@@ -301,10 +289,7 @@ class RegressionPredictor(Node):
             df = _handle_missing(df, columns, model.missing_value_handling)
         df = df.copy()
         if len(df):
-            in_loop = ctx.iteration is not None
-            if not in_loop:
-                release_scratch()
-            features = model.encode(df, scratch=in_loop)
+            features = model.encode(df, ctx.loop_store())
             df[name] = np.asarray(model.estimator.predict(features), dtype=float).reshape(len(df), -1)[:, 0]
         else:
             df[name] = pd.Series(dtype="float64")

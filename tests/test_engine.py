@@ -381,6 +381,32 @@ def test_nested_loops(tmp_path: Path) -> None:
     assert out["pass"].tolist() == [0, 0, 1, 1, 2, 2]
 
 
+def test_loop_store_lives_as_long_as_its_loop(tmp_path: Path) -> None:
+    import gc
+
+    Kept = toy_nodes.Kept
+
+    wf = Workflow.load(write(tmp_path, """
+        nodes:
+          - {id: 1, type: toy_range, settings: {n: 1}}
+          - {id: 2, type: toy_count_loop, settings: {count: 2}}
+          - {id: 3, type: toy_count_loop, settings: {count: 3}}
+          - {id: 4, type: toy_store}
+          - {id: 5, type: toy_loop_end}
+          - {id: 6, type: toy_loop_end}
+          - {id: 7, type: toy_store}
+        connections: ["1:1 -> 2:1", "2:1 -> 3:1", "3:1 -> 4:1", "4:1 -> 5:1", "5:1 -> 6:1", "1:1 -> 7:1"]
+        """))
+    Kept.made.clear()
+    result = wf.run(workers=1)
+    assert result.ok, [s.error for s in result.failed()]
+    # each run of the inner loop starts with an empty store that its passes share
+    assert result.output(6)["seen"].tolist() == [1, 2, 3, 1, 2, 3]
+    assert result.output(7)["seen"].tolist() == [-1]  # outside loops: none
+    gc.collect()
+    assert len(Kept.made) == 2 and all(ref() is None for ref in Kept.made)  # let go when the loop ended
+
+
 def test_parallel_loop_passes_match_sequential(tmp_path: Path) -> None:
     path = write(
         tmp_path,

@@ -280,28 +280,27 @@ def test_lasso_defaults_missing_values_and_nominal_features() -> None:
 
 
 def test_lasso_in_a_loop_reuses_one_feature_buffer_with_the_same_results() -> None:
-    """Inside loop passes the learner and predictor convert integer features into one reused buffer:
-    a larger pass, then a smaller one, fit and predict exactly as a fresh conversion does."""
-    from nodes import sklearn_nodes
+    """Inside loop passes the learner and predictor convert integer features into one buffer the loop
+    keeps: a larger pass, then a smaller one, fit and predict exactly as a fresh conversion does."""
+    from nodes.sklearn_nodes import FEATURE_BUFFER
 
     rng = np.random.default_rng(5)
     bits = pd.DataFrame(rng.integers(0, 2, size=(400, 40), dtype=np.uint8), columns=[f"b{i}" for i in range(40)])
     bits["y"] = bits.to_numpy() @ rng.normal(size=40) + rng.normal(scale=0.1, size=400)
     settings = {"target_column": "y", "alpha": 1e-3}
 
-    def fit_predict(rows: int, iteration: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    def fit_predict(rows: int, store: dict[str, object] | None) -> tuple[np.ndarray, np.ndarray]:
         data = bits.iloc[:rows]
-        learner = run_node("lasso_learner", settings, data, iteration=iteration)
-        pred = run_node("regression_predictor", {}, learner[1], data, iteration=iteration)
+        learner = run_node("lasso_learner", settings, data, loop_store=store)
+        pred = run_node("regression_predictor", {}, learner[1], data, loop_store=store)
         return learner[1].payload.estimator.coef_, pred.df(1)["y_pred"].to_numpy()
 
-    fresh = [fit_predict(rows, ()) for rows in (400, 150)]
-    looped = [fit_predict(rows, (k,)) for k, rows in enumerate((400, 150))]
-    assert sklearn_nodes._SCRATCH.buffer is not None and sklearn_nodes._SCRATCH.buffer.size == 400 * 40
+    store: dict[str, object] = {}
+    fresh = [fit_predict(rows, None) for rows in (400, 150)]
+    looped = [fit_predict(rows, store) for rows in (400, 150)]
+    assert list(store) == [FEATURE_BUFFER] and store[FEATURE_BUFFER].size == 400 * 40  # type: ignore[attr-defined]
     for (coef, pred), (coef_loop, pred_loop) in zip(fresh, looped, strict=True):
         assert np.array_equal(coef, coef_loop) and np.array_equal(pred, pred_loop)
-    run_node("lasso_learner", settings, bits)  # outside a loop the buffer is let go
-    assert sklearn_nodes._SCRATCH.buffer is None
 
 
 def test_lasso_configure_errors() -> None:

@@ -198,3 +198,37 @@ class ToyLoopEnd(LoopEndNode):
     def finish(self, state: Any, settings: Any, ctx: Any) -> list[Any]:
         df = pd.concat(state, ignore_index=True) if state else pd.DataFrame({"pass": []})
         return [Table.from_frame(df, new_row_ids=True)]
+
+
+class Kept:
+    """What ToyStore keeps in its loop store; tests hold weak references to see it let go."""
+
+    made: list[Any] = []
+
+    def __init__(self) -> None:
+        import weakref
+
+        self.passes = 0
+        Kept.made.append(weakref.ref(self))
+
+
+class ToyStore(Node):
+    """Counts the passes its loop store has seen (-1: no store, outside loops)."""
+
+    type_name = "toy_store"
+    inputs = (Port(TABLE, "In"),)
+    outputs = (Port(TABLE, "Out"),)
+
+    def execute(self, inputs: list[Any], settings: Any, ctx: Any) -> list[Any]:
+        store = ctx.loop_store()
+        if store is None:
+            seen = -1
+        else:
+            if "kept" not in store:
+                store["kept"] = Kept()
+            kept = store["kept"]
+            kept.passes += 1
+            seen = kept.passes
+        df = inputs[0].df.copy()
+        df["seen"] = seen
+        return [inputs[0].with_frame(df)]
