@@ -548,7 +548,8 @@ class Execution:
             if not in_iteration:
                 prev = self.cache.last_parts(scope_key) if self.cache is not None else None
                 reason = "randomised node without seed" if parts is None else why_changed(prev, parts)
-            self._set_state(n, EXECUTING, error=None, setting=None)
+            # a loop body node lets go of its previous pass's outputs before computing the next ones
+            self._set_state(n, EXECUTING, error=None, setting=None, outputs=[])
             ctx = self._context(n, variables, iteration)
             in_specs = [_spec_of(o) for o in inputs]
             self._configure_node(n, in_specs, settings, ctx)
