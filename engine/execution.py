@@ -379,15 +379,18 @@ class Execution:
         return s[len(level)] if len(s) > len(level) else n
 
     def _run_level(
-        self, units: list[int], deps: dict[int, set[int]], level: tuple[int, ...], iteration: tuple[int, ...]
+        self, units: list[int], deps: dict[int, set[int]], level: tuple[int, ...], iteration: tuple[int, ...],
+        release: frozenset[int] = frozenset(),
     ) -> bool:
         """Run the units of one level; returns False if any failed. Ready units run concurrently;
-        a lone ready unit runs inline (no thread hand-off on chains)."""
+        a lone ready unit runs inline (no thread hand-off on chains). Units in `release` drop their
+        outputs once all their consumers in the level have run (a loop pass nobody will look at)."""
         waiting = {u: len(deps[u]) for u in units}
         dependants: dict[int, list[int]] = {u: [] for u in units}
         for u in units:
             for d in deps[u]:
                 dependants[d].append(u)
+        unused = {u: len(dependants[u]) for u in release}
         ready = [u for u in units if waiting[u] == 0]
         failed: set[int] = set()
         running: dict[Future[bool], int] = {}
@@ -400,6 +403,10 @@ class Execution:
                 waiting[d] -= 1
                 if waiting[d] == 0:
                     ready.append(d)
+            for d in deps[u] & release:
+                unused[d] -= 1
+                if unused[d] == 0:
+                    self.status[d].outputs = []
 
         try:
             while ready or running:
@@ -722,6 +729,13 @@ class _LoopRun:
         self.start_ctx = start_ctx
         self.start_key = start_key
         self.body_units, self.body_deps = ex.wf.units(self.inner)
+        # body nodes whose outputs only other body nodes read: a pass nobody will look at (one a worker
+        # does not report) lets them go once read, e.g. 13_01's 51 MB sample once it is partitioned
+        feeds_end = {src for (dst, _), (src, _) in ex.wf.data_in.items() if dst == self.end}
+        feeds_end |= set(ex.wf.var_in.get(self.end, []))
+        self.unreported = frozenset(
+            u for u in self.body_units if u not in ex.wf.loop_end_of and u not in feeds_end
+        )
         self.feedback: Any = None
         self._stores: dict[int, dict[str, Any]] = {}  # by thread: what body nodes reuse between passes
         self._stores_lock = threading.Lock()
@@ -734,7 +748,7 @@ class _LoopRun:
         with self._stores_lock:
             self._stores = {}
 
-    def one_pass(self, i: int, it: Iteration, total: int | None) -> tuple[list[Any], VarStack]:
+    def one_pass(self, i: int, it: Iteration, total: int | None, reported: bool = True) -> tuple[list[Any], VarStack]:
         ex = self.ex
         path = (*self.iteration, i)
         loop_vars = [VarEntry(k, v, variable_type(v), self.inner) for k, v in it.variables.items()]
@@ -743,7 +757,8 @@ class _LoopRun:
         ex._set_state(self.start, EXECUTING, outputs=list(it.outputs), variables=start_vars,
                       key=f"{self.start_key}/{i}", iteration=(i, total))
         ex._emit({"event": "iteration", "node": self.start, "iteration": i, "total": total})
-        if not ex._run_level(self.body_units, self.body_deps, self.inner, path):
+        release = frozenset() if reported else self.unreported
+        if not ex._run_level(self.body_units, self.body_deps, self.inner, path, release):
             failed = [n for n in ex.wf.body(self.start) if ex.status[n].error]
             detail = f": #{failed[0]} {ex.status[failed[0]].error.splitlines()[0]}" if failed else ""
             raise _Failed(f"loop iteration {i} failed{detail}")
@@ -780,10 +795,9 @@ class _LoopRun:
             workers = min(self.ex.workers, n - 1)
             with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_share_cores,
                                      initargs=(max(1, (os.cpu_count() or 1) // workers),)) as pool:
-                order = _dispatch_order(n)
-                by_pass = {i: pool.submit(_forked_pass, i, rank >= len(order) - workers)
-                           for rank, i in enumerate(order)}
-                futures = [by_pass[i] for i in range(1, n)]
+                # in order: two of a sweep's largest passes rarely run at once (memory), and the last
+                # pass, whose body outputs the parent keeps, comes back at the end
+                futures = [pool.submit(_forked_pass, i, i >= n - workers) for i in range(1, n)]
                 for i, fut in enumerate(futures, start=1):
                     try:
                         end_inputs, end_entries, statuses = fut.result()
@@ -829,20 +843,6 @@ def _share_cores(threads: int) -> None:
     threadpool_limits(limits=threads)
 
 
-def _dispatch_order(n: int) -> list[int]:
-    """Passes 1..n-1 taken alternately from both ends. Sweeps usually grow or shrink in cost with the
-    pass number (13_01: sample sizes 100..50,000 per seed); handed out in order, the most expensive
-    pass could come last and run alone while the other workers idle (13_01: 2 s of a 17 s loop).
-    From both ends, the last passes handed out are middling ones; results still come in pass order."""
-    lo, hi, order = 1, n - 1, []
-    while lo <= hi:
-        order.append(lo)
-        if hi != lo:
-            order.append(hi)
-        lo, hi = lo + 1, hi - 1
-    return order
-
-
 def _forked_pass(i: int, last_round: bool) -> tuple[list[Any], list[VarEntry], dict[int, dict[str, Any]]]:
     """Runs in a forked worker: the loop and its shared inputs were inherited, only `i` was sent.
     `last_round`: one of the last passes handed out, after which this worker most likely idles."""
@@ -862,15 +862,15 @@ def _forked_pass(i: int, last_round: bool) -> tuple[list[Any], list[VarEntry], d
                                "error": st.error, "setting": st.setting}
         return statuses
 
+    last = i == len(plan) - 1  # the body shows the last pass, as in KNIME: the others report nothing
     try:
-        end_inputs, end_vars = loop.one_pass(i, plan[i], len(plan))
+        end_inputs, end_vars = loop.one_pass(i, plan[i], len(plan), reported=last)
     except Exception as exc:  # the parent shows the failed pass's body, whose errors name the node
         loop.release()
         raise _FailedPass(_message(exc), body_statuses()) from None
     if last_round:  # what its nodes kept for a next pass (13_01: a 287 MB feature buffer) goes now
         loop.release()
-    # the body shows the last pass, as in KNIME
-    return end_inputs, end_vars.entries(), body_statuses() if i == len(plan) - 1 else {}
+    return end_inputs, end_vars.entries(), body_statuses() if last else {}
 
 
 class _FailedPass(Exception):

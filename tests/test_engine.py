@@ -439,13 +439,6 @@ def test_parallel_loop_passes_match_sequential(tmp_path: Path) -> None:
     assert parallel.status[3].state == EXECUTED and len(parallel.output(3)) == 3
 
 
-def test_forked_passes_go_out_from_both_ends() -> None:
-    from engine.execution import _dispatch_order
-
-    assert _dispatch_order(7) == [1, 6, 2, 5, 3, 4] and _dispatch_order(2) == [1] and _dispatch_order(1) == []
-    assert all(sorted(_dispatch_order(n)) == list(range(1, n)) for n in range(1, 30))
-
-
 def test_sibling_loops_each_fork_their_passes(tmp_path: Path) -> None:
     # 11_01's two searches are siblings: each must still run its passes in worker processes (a loop
     # started from a pool thread could not fork and would share the GIL with the other)
