@@ -324,9 +324,10 @@ def _simple_table(text: str, parser: _CsvParser, s: CsvReaderSettings, limit: in
     if s.has_column_header:
         header = lines[0].split(delim) if lines else []
         lines = lines[1:]
+    skipped = lines[: s.skip_data_rows]  # checked too: a quote or a blank-looking line there shifts the records
     lines = lines[s.skip_data_rows :] if limit is None else lines[s.skip_data_rows : s.skip_data_rows + limit]
     body = "\n".join(lines)
-    for part in (body, delim.join(header or [])):
+    for part in (body, delim.join(header or []), "\n".join(skipped)):
         if (parser.quote and parser.quote in part) or len(part.translate(_TRIMMED)) != len(part):
             return None
     offset = 1 if s.has_row_id else 0

@@ -207,11 +207,12 @@ def test_header_names_row_ids_and_limits(tmp_path: Path) -> None:
 @pytest.mark.parametrize("text", [
     "a,b\n1,2\n3,4\n", "a,b\r\n1,2\r\n\r\n3,4", "a,b\r1,2\r3,4\r", "a,,b\n1,,x\n,2,\n", "#c\na,b\n#1,2\n3,4\n",
     "a,b\n\n\n1,C#N\n", "id,a\nr1,1\nr2,2\n", "a,b\n1,2,\n", "", "a;b\n1;2\n", "x\ny\nz\nw\n", "a,b\n1,2\n3\n",
-    "a,b\n1,2,3,4\n", "id,a\nr,1\nr,2\n", "id,a\n,1\n",
+    "a,b\n1,2,3,4\n", "id,a\nr,1\nr,2\n", "id,a\n,1\n", 'a,b\n"x\ny",1\n2,3\n4,5\n', "a,b\n  \n1,2\n3,4\n5,6\n",
 ])
 @pytest.mark.parametrize("options", [
     {}, {"has_column_header": False}, {"has_row_id": True}, {"skip_lines": 1, "skip_data_rows": 1, "max_rows": 1},
     {"comment_char": ""}, {"column_delimiter": ";"}, {"support_short_data_rows": True}, {"max_rows": 0},
+    {"skip_data_rows": 1},
 ])
 def test_quote_free_files_read_as_the_record_parser_reads_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, options: dict[str, object]
