@@ -45,12 +45,11 @@ def run_node(
     variables: dict[str, Any] | None = None,
     seed: int | None = None,
     scratch_dir: Path | None = None,
-    iteration: tuple[int, ...] = (),
     loop_store: dict[str, Any] | None = None,
 ) -> NodeRun:
     """Configure and execute one node. DataFrames given as inputs become tables (their index is
-    kept as RowIDs when it holds strings, else Row0, Row1, ... are generated). `iteration` and
-    `loop_store` run it as in that loop pass (e.g. `(3,)`) of a loop keeping that store."""
+    kept as RowIDs when it holds strings, else Row0, Row1, ... are generated). `loop_store`: run it as
+    inside a loop pass whose loop keeps that store (`ctx.loop_store()`)."""
     node = _node(node_type)
     if isinstance(settings, NodeSettings):
         parsed = settings
@@ -58,7 +57,7 @@ def run_node(
         parsed = node.Settings.model_validate(settings or {})
     objs = [Table.from_frame(i) if isinstance(i, pd.DataFrame) else i for i in inputs]
     ctx = RunContext(node_id=0, variables=VarStack.of(variables or {}), run_seed=seed, scratch_root=scratch_dir,
-                     iteration_path=iteration, loop_store=None if loop_store is None else lambda: loop_store)
+                     loop_store=None if loop_store is None else lambda: loop_store)
     specs = node.configure([o.spec if isinstance(o, Table) else (UNKNOWN if o is None else o) for o in objs], parsed, ctx)
     if isinstance(node, LoopStartNode):
         outs = [[it.outputs, it.variables] for it in node.iterations(objs, parsed, ctx)]
