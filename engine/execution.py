@@ -330,10 +330,12 @@ class Execution:
     # ------------------------------------------------------------------------------- context
 
     def _context(self, n: int, variables: VarStack, iteration: tuple[int, ...]) -> RunContext:
+        scope = self.wf.scope[n][:-1] if n in self.wf.loop_start_of else self.wf.scope[n]
+        loop = self._running_loops.get(scope[-1]) if scope else None  # the innermost loop running n
         return RunContext(
             node_id=n,
             variables=variables,
-            scope=self.wf.scope[n][:-1] if n in self.wf.loop_start_of else self.wf.scope[n],
+            scope=scope,
             iteration_path=iteration,
             run_seed=self.seed,
             scratch_root=self.scratch_dir,
@@ -342,13 +344,8 @@ class Execution:
             on_log=self._log,
             resources=self.resources,
             workers=self.workers,
-            loop_store=self._loop_store_of(n),
+            loop_store=loop.store if loop is not None else None,
         )
-
-    def _loop_store_of(self, n: int) -> Callable[[], dict[str, Any]] | None:
-        scope = self.wf.scope[n][:-1] if n in self.wf.loop_start_of else self.wf.scope[n]
-        loop = self._running_loops.get(scope[-1]) if scope else None
-        return loop.store if loop is not None else None
 
     def _log(self, node_id: int, message: str) -> None:
         self.status[node_id].log.append(message)
