@@ -198,7 +198,8 @@ class _CsvParser:
     def lines(self, text: str) -> list[str]:
         if self.row_delim:
             return text.split(self.row_delim)
-        return re.split(r"\r\n|\n|\r", text)
+        # any line break (\r\n, \n, \r): the same split as a regular expression, several times faster
+        return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
     def records(self, lines: list[str], start: int = 0):  # type: ignore[no-untyped-def]
         """Yields (line number, fields) per record; comment and blank lines are skipped."""
@@ -313,9 +314,7 @@ def _simple_table(text: str, parser: _CsvParser, s: CsvReaderSettings, limit: in
     delim = parser.delim
     if parser.row_delim or "\n" in delim or "\r" in delim:
         return None
-    if "\r" in text:  # without quotes every \r\n, \n or \r ends a record
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")[s.skip_lines :]
+    lines = parser.lines(text)[s.skip_lines :]  # without quotes every line break ends a record
     comment = parser.comment
     # a line is blank or a comment when empty or starting with the comment character; one with
     # whitespace is kept here and sends the whole file to the parser below
