@@ -48,11 +48,21 @@ def plain_script(csv: Path) -> dict[str, float]:
 
     def forest(params: tuple[int, int, int]) -> Any:
         m, levels, min_node = params
-        return RandomForestRegressor(n_estimators=m, max_depth=levels, min_samples_split=min_node,
-                                     max_features="sqrt", bootstrap=True, random_state=1, n_jobs=1)
+        return RandomForestRegressor(
+            n_estimators=m,
+            max_depth=levels,
+            min_samples_split=min_node,
+            max_features="sqrt",
+            bootstrap=True,
+            random_state=1,
+            n_jobs=1,
+        )
 
     scores = {}
-    for name, (xa, ya, xb, yb) in {"all data": (x, y, x, y), "train/test": (x_train, y_train, x_test, y_test)}.items():
+    for name, (xa, ya, xb, yb) in {
+        "all data": (x, y, x, y),
+        "train/test": (x_train, y_train, x_test, y_test),
+    }.items():
         objective = [mean_absolute_error(yb, forest(p).fit(xa, ya).predict(xb)) for p in GRID]
         best = GRID[int(np.argmin(objective))]
         scores[name] = r2_score(yb, forest(best).fit(xa, ya).predict(xb))
@@ -84,8 +94,10 @@ def main() -> None:
         scores = plain_script(csv)
         plain_times.append(time.perf_counter() - t)
     plain = min(plain_times)
-    print(f"plain scikit-learn script : {plain:7.2f} s   (R^2 all data {scores['all data']:.3f}, "
-          f"train/test {scores['train/test']:.3f})")
+    print(
+        f"plain scikit-learn script : {plain:7.2f} s   (R^2 all data {scores['all data']:.3f}, "
+        f"train/test {scores['train/test']:.3f})"
+    )
 
     results = {}
     for workers in (1, 2):
@@ -96,8 +108,10 @@ def main() -> None:
         results[workers] = (min(times), tables)
         target = 1.05 if workers == 1 else 0.65
         ratio = min(times) / plain
-        print(f"knitflow --workers {workers}       : {min(times):7.2f} s   ratio {ratio:.2f} (target <= {target})"
-              f"  {'ok' if ratio <= target else 'MISSED'}")
+        print(
+            f"knitflow --workers {workers}       : {min(times):7.2f} s   ratio {ratio:.2f} (target <= {target})"
+            f"  {'ok' if ratio <= target else 'MISSED'}"
+        )
     same = all(results[1][1][k].equals(results[2][1][k]) for k in results[1][1])
     print(f"speed-up with 2 workers   : {results[1][0] / results[2][0]:.2f} x; tables identical: {same}")
     r2_all = results[1][1]["300:1"].loc["R^2"].iloc[0]

@@ -74,7 +74,9 @@ def _plain_pass(x: Any, y: Any, k: int, seed: int, n: int) -> dict[str, Any]:
     import numpy as np
     from sklearn.linear_model import Lasso
 
-    if SAMPLING == "java":  # the workflow's rows: KNIME's java.util.Random selection, from knitflow's emulation
+    if (
+        SAMPLING == "java"
+    ):  # the workflow's rows: KNIME's java.util.Random selection, from knitflow's emulation
         from nodes._java_random import JavaRandom
 
         sample = JavaRandom(k).shuffled_head(len(y), n)
@@ -92,10 +94,18 @@ def _plain_pass(x: Any, y: Any, k: int, seed: int, n: int) -> dict[str, Any]:
     pred, ref = model.predict(x[test].astype(np.float64)), y[test]
     err = pred - ref
     r2 = 1 - (err**2).sum() / ((ref - ref.mean()) ** 2).sum()
-    return {"R^2": r2, "mean absolute error": np.abs(err).mean(), "mean squared error": (err**2).mean(),
-            "root mean squared error": math.sqrt((err**2).mean()), "mean signed difference": err.mean(),
-            "mean absolute percentage error": np.abs(err / ref).mean(), "adjusted R^2": r2,
-            "seed": seed, "N": n, "Iteration": k}
+    return {
+        "R^2": r2,
+        "mean absolute error": np.abs(err).mean(),
+        "mean squared error": (err**2).mean(),
+        "root mean squared error": math.sqrt((err**2).mean()),
+        "mean signed difference": err.mean(),
+        "mean absolute percentage error": np.abs(err / ref).mean(),
+        "adjusted R^2": r2,
+        "seed": seed,
+        "N": n,
+        "Iteration": k,
+    }
 
 
 def _one_blas_thread() -> None:
@@ -157,8 +167,12 @@ def plain(csv: Path, molecules: int | None, out_dir: Path, workers: int = 1) -> 
     kept = scores[scores["N"] > 1050]
     mae = kept["mean absolute error"].to_numpy()
     try:
-        popt, _ = curve_fit(lambda n, l0, a, b: l0 + a * np.power(n, -b), kept["N"].to_numpy(dtype=float), mae,
-                            p0=(mae.min(), mae.max() - mae.min(), 0.1))
+        popt, _ = curve_fit(
+            lambda n, l0, a, b: l0 + a * np.power(n, -b),
+            kept["N"].to_numpy(dtype=float),
+            mae,
+            p0=(mae.min(), mae.max() - mae.min(), 0.1),
+        )
     except RuntimeError:  # no convergence: report it, the timing still counts
         popt = [float("nan")] * 3
     phases["fit"] = time.perf_counter() - t
@@ -232,8 +246,15 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> dict[str,
         sampler.join()
         out.seek(0)
         err.seek(0)
-        return {"wall": wall, "stdout": out.read(), "stderr": err.read(), "returncode": proc.returncode,
-                "maxrss": usage.ru_maxrss * 1024, "peak_pss": sampler.peak_pss, "peak_rss_sum": sampler.peak_rss}
+        return {
+            "wall": wall,
+            "stdout": out.read(),
+            "stderr": err.read(),
+            "returncode": proc.returncode,
+            "maxrss": usage.ru_maxrss * 1024,
+            "peak_pss": sampler.peak_pss,
+            "peak_rss_sum": sampler.peak_rss,
+        }
 
 
 # ------------------------------------------------------------------------------------------ variants
@@ -246,8 +267,20 @@ def knitflow_variant(workers: int, data: Path, molecules: int | None, tmp: Path)
     folder = tmp
     folder.mkdir(parents=True)
     shutil.copy(WORKFLOW, folder / WORKFLOW.name)
-    cmd = [sys.executable, "-m", "engine.cli", "run", str(folder / WORKFLOW.name), "--quiet", "--workers",
-           str(workers), "--out", str(folder / "out"), "--set", f"data_dir={data}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "engine.cli",
+        "run",
+        str(folder / WORKFLOW.name),
+        "--quiet",
+        "--workers",
+        str(workers),
+        "--out",
+        str(folder / "out"),
+        "--set",
+        f"data_dir={data}",
+    ]
     if molecules:
         cmd += ["--set", f"max_molecules={molecules}"]
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
@@ -260,17 +293,31 @@ def knitflow_variant(workers: int, data: Path, molecules: int | None, tmp: Path)
         for phase, ids in PHASE_NODES.items():
             phases[phase] = sum(secs.get(i, 0.0) for i in ids)
         phases["fit"] = sum(s for i, s in secs.items() if i in (283, 284, 287, 294, 299))
-        res["failed"] = [f"#{n['id']}: {(n['error'] or '').splitlines()[0][:90]}" for n in run["nodes"] if n["error"]]
+        res["failed"] = [
+            f"#{n['id']}: {(n['error'] or '').splitlines()[0][:90]}" for n in run["nodes"] if n["error"]
+        ]
         fit = folder / "out" / "300_Table_View_port1.csv"
         res["fit"] = fit.read_text().splitlines()[-1] if fit.exists() else "?"
     res["phases"] = phases
     return res
 
 
-def plain_variant(data: Path, molecules: int | None, tmp: Path, workers: int = 1,
-                  sampling: str = "java") -> dict[str, Any]:
-    cmd = [sys.executable, __file__, "--child-plain", "--data", str(data), "--tmp", str(tmp), "--workers",
-           str(workers), "--sampling", sampling]
+def plain_variant(
+    data: Path, molecules: int | None, tmp: Path, workers: int = 1, sampling: str = "java"
+) -> dict[str, Any]:
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child-plain",
+        "--data",
+        str(data),
+        "--tmp",
+        str(tmp),
+        "--workers",
+        str(workers),
+        "--sampling",
+        sampling,
+    ]
     if molecules:
         cmd += ["--molecules", str(molecules)]
     res = run_measured(cmd)
@@ -302,27 +349,38 @@ def run_variant(name: str, data: Path, molecules: int | None, tmp: Path) -> dict
 
 
 def print_round(results: dict[str, dict[str, Any]]) -> None:
-    header = f"{'variant':<19}{'wall s':>8}{'ratio':>8}{'read':>8}{'fingerpr.':>10}{'loop':>8}{'fit':>7}" \
-             f"{'max RSS MB':>12}{'tree PSS MB':>13}"
+    header = (
+        f"{'variant':<19}{'wall s':>8}{'ratio':>8}{'read':>8}{'fingerpr.':>10}{'loop':>8}{'fit':>7}"
+        f"{'max RSS MB':>12}{'tree PSS MB':>13}"
+    )
     print(header)
     print("-" * len(header))
     base = results.get("plain", {}).get("wall")
     for name, r in results.items():
         ph = r.get("phases", {})
         ratio = f"{r['wall'] / base:.2f}" if base else "-"
-        print(f"{VARIANTS[name]:<19}{r['wall']:>8.1f}{ratio:>8}{ph.get('read', 0):>8.1f}"
-              f"{ph.get('fingerprints', 0):>10.1f}{ph.get('loop', 0):>8.1f}{ph.get('fit', 0):>7.1f}"
-              f"{r['maxrss'] / 2**20:>12.0f}{r['peak_pss'] / 2**20:>13.0f}")
+        print(
+            f"{VARIANTS[name]:<19}{r['wall']:>8.1f}{ratio:>8}{ph.get('read', 0):>8.1f}"
+            f"{ph.get('fingerprints', 0):>10.1f}{ph.get('loop', 0):>8.1f}{ph.get('fit', 0):>7.1f}"
+            f"{r['maxrss'] / 2**20:>12.0f}{r['peak_pss'] / 2**20:>13.0f}"
+        )
 
 
 def main() -> None:
     global SAMPLING
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--small", action="store_true", help=f"first {SMALL_MOLECULES} molecules only")
-    parser.add_argument("--variants", default="plain,w1,w2",
-                        help=f"comma list of {', '.join(VARIANTS)} (default plain,w1,w2)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="rounds of all variants, interleaved (this VM's speed drifts); ratios are per round")
+    parser.add_argument(
+        "--variants", default="plain,w1,w2", help=f"comma list of {', '.join(VARIANTS)} (default plain,w1,w2)"
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="rounds of all variants, interleaved (this VM's speed drifts); ratios are per round",
+    )
     parser.add_argument("--data", help="folder holding qm9.csv")
     parser.add_argument("--child-plain", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--molecules", type=int, help=argparse.SUPPRESS)
@@ -347,8 +405,11 @@ def main() -> None:
             for name in wanted:
                 print(f"round {k + 1}/{args.repeat}: running {name} ...", flush=True)
                 results[name] = r = run_variant(name, data, molecules, tmp)
-                print(f"  {r['wall']:.1f} s, exit {r['returncode']}, {r.get('fit', '')}"
-                      + (f", FAILED {r['failed']}" if r.get("failed") else ""), flush=True)
+                print(
+                    f"  {r['wall']:.1f} s, exit {r['returncode']}, {r.get('fit', '')}"
+                    + (f", FAILED {r['failed']}" if r.get("failed") else ""),
+                    flush=True,
+                )
             print(f"\n13_01 benchmark, round {k + 1} ({size}, {os.cpu_count()} cores)")
             print_round(results)
             print()
@@ -359,11 +420,15 @@ def main() -> None:
         for name in wanted:
             walls = [r[name]["wall"] for r in rounds]
             ratios = sorted(r[name]["wall"] / r["plain"]["wall"] for r in rounds)
-            print(f"  {VARIANTS[name]:<19} wall {min(walls):.1f}-{max(walls):.1f} s, ratio median "
-                  f"{statistics.median(ratios):.2f} (range {ratios[0]:.2f}-{ratios[-1]:.2f}), peak PSS "
-                  f"{max(r[name]['peak_pss'] for r in rounds) / 2**20:.0f} MB")
+            print(
+                f"  {VARIANTS[name]:<19} wall {min(walls):.1f}-{max(walls):.1f} s, ratio median "
+                f"{statistics.median(ratios):.2f} (range {ratios[0]:.2f}-{ratios[-1]:.2f}), peak PSS "
+                f"{max(r[name]['peak_pss'] for r in rounds) / 2**20:.0f} MB"
+            )
     print("\ntargets: knitflow -w 1 <= 1.05 x plain, -w 2 <= 0.70 x plain, peak memory <= 1536 MB")
-    print("(phases of knitflow are node seconds from run.json; wall includes start-up and writing the outputs)")
+    print(
+        "(phases of knitflow are node seconds from run.json; wall includes start-up and writing the outputs)"
+    )
 
 
 if __name__ == "__main__":

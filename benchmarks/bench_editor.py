@@ -45,8 +45,10 @@ def workflow_30() -> str:
         for step in range(6):
             nid += 1
             kind = "toy_range" if step == 0 else "toy_add"
-            lines.append(f"  - {{id: {nid}, type: {kind}, name: 'Step {step} of branch {branch}', "
-                         f"position: [{60 + 150 * step}, {80 + 130 * branch}], annotation: 'node {nid}'}}")
+            lines.append(
+                f"  - {{id: {nid}, type: {kind}, name: 'Step {step} of branch {branch}', "
+                f"position: [{60 + 150 * step}, {80 + 130 * branch}], annotation: 'node {nid}'}}"
+            )
             if prev is not None:
                 conns.append(f"'{prev}:1 -> {nid}:1'")
             prev = nid
@@ -67,7 +69,9 @@ def start(app: object) -> tuple[str, object, threading.Thread]:
     import uvicorn
 
     port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    srv = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
     th = threading.Thread(target=srv.run, daemon=True)
     th.start()
     while not srv.started:
@@ -86,25 +90,38 @@ def bench_render(base: str) -> None:
         print("render: skipped (no chromium)")
         return
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu",
-                                                              "--disable-background-networking",
-                                                              "--disable-component-update", "--no-first-run"])
+        b = p.chromium.launch(
+            executable_path=chromium,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
         page = b.new_page(viewport={"width": 1400, "height": 900})
         opens, loads, renders = [], [], []
         for _ in range(5):
             page.goto("about:blank")
             t0 = time.perf_counter()
             page.goto(f"{base}/#wf=thirty.yaml")
-            page.wait_for_function("() => window.__knitflow && document.querySelectorAll('#nodes .node').length === 30")
+            page.wait_for_function(
+                "() => window.__knitflow && document.querySelectorAll('#nodes .node').length === 30"
+            )
             loads.append((time.perf_counter() - t0) * 1000)
             opens.append(page.evaluate("() => window.__knitflow.openMs"))
-            renders.append(page.evaluate("""() => { const t = performance.now();
+            renders.append(
+                page.evaluate("""() => { const t = performance.now();
                 for (let i = 0; i < 10; i++) { window.knitflow.renderAll(); document.body.offsetHeight; }
-                return (performance.now() - t) / 10; }"""))
+                return (performance.now() - t) / 10; }""")
+            )
         b.close()
     print(f"30-node workflow: page load until 30 nodes drawn    median {statistics.median(loads):7.1f} ms")
-    print(f"                  open (GET + render + layout)      median {statistics.median(opens):7.1f} ms   "
-          f"target < 500 ms (first: {opens[0]:.1f} ms, server session created)")
+    print(
+        f"                  open (GET + render + layout)      median {statistics.median(opens):7.1f} ms   "
+        f"target < 500 ms (first: {opens[0]:.1f} ms, server session created)"
+    )
     print(f"                  re-render of the whole canvas     median {statistics.median(renders):7.1f} ms")
 
 
@@ -125,8 +142,10 @@ def bench_table(rows: int, cols: int) -> None:
     df["m"] = np.where(rng.random(rows) > 0.9, np.nan, rng.random(rows))
     df.index = pd.Index([f"Row{i}" for i in range(rows)], dtype=object)
     table = Table(df)
-    print(f"table {rows} x {df.shape[1]} built in {time.perf_counter() - t0:.1f} s "
-          f"({df.memory_usage(deep=False).sum() / 1e9:.2f} GB)")
+    print(
+        f"table {rows} x {df.shape[1]} built in {time.perf_counter() - t0:.1f} s "
+        f"({df.memory_usage(deep=False).sum() / 1e9:.2f} GB)"
+    )
     # the table is put on an executed node's output port, as a run would leave it
     client = httpx.Client(base_url=base, timeout=60)
     client.get("/api/workflow", params={"path": "big.yaml"}).raise_for_status()
@@ -144,16 +163,22 @@ def bench_table(rows: int, cols: int) -> None:
             r.raise_for_status()
             times.append((time.perf_counter() - t) * 1000)
             size = len(r.content)
-        print(f"  {label:44s} median {statistics.median(times):7.1f} ms  max {max(times):7.1f} ms  "
-              f"({size / 1e6:.2f} MB)   target < 100 ms")
+        print(
+            f"  {label:44s} median {statistics.median(times):7.1f} ms  max {max(times):7.1f} ms  "
+            f"({size / 1e6:.2f} MB)   target < 100 ms"
+        )
 
     print("100-row page over HTTP:")
     timed("first page, all 1028 columns")
     timed("rows 65,000-65,099, all columns", offset=65000)
     timed("first page, 60 columns (what the viewer asks)", col_limit=60)
     t = time.perf_counter()
-    client.get("/api/workflow/port", params={"path": "big.yaml", "id": 1, "port": 1, "sort": "d5", "col_limit": 60})
-    print(f"  {'first sort by a column (argsort of 130k)':44s} once   {(time.perf_counter() - t) * 1000:7.1f} ms")
+    client.get(
+        "/api/workflow/port", params={"path": "big.yaml", "id": 1, "port": 1, "sort": "d5", "col_limit": 60}
+    )
+    print(
+        f"  {'first sort by a column (argsort of 130k)':44s} once   {(time.perf_counter() - t) * 1000:7.1f} ms"
+    )
     timed("sorted, page 10, 60 columns", sort="d5", offset=1000, col_limit=60)
     timed("sorted by a string column, 60 columns", sort="s", col_limit=60)
     srv.should_exit = True  # type: ignore[attr-defined]

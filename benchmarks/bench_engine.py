@@ -124,9 +124,11 @@ def main() -> None:
             t = BenchPass().execute([t], None, None)[0]
 
     plain = best_of(plain_chain)
-    print(f"chain of {n} nodes: load+run {engine_chain * 1e3:.1f} ms, run only {run_only * 1e3:.1f} ms "
-          f"-> {run_only / n * 1e3:.3f} ms/node (target <= 0.2); plain script {plain * 1e3:.2f} ms; "
-          f"ratio {run_only / plain:.0f}x")
+    print(
+        f"chain of {n} nodes: load+run {engine_chain * 1e3:.1f} ms, run only {run_only * 1e3:.1f} ms "
+        f"-> {run_only / n * 1e3:.3f} ms/node (target <= 0.2); plain script {plain * 1e3:.2f} ms; "
+        f"ratio {run_only / plain:.0f}x"
+    )
 
     loop = Workflow.from_text(loop_yaml(n))
     loop_time = best_of(lambda: loop.run(workers=1) if loop.cache.__init__() is None else None)
@@ -138,17 +140,22 @@ def main() -> None:
             state.append(BenchPass().execute([t], None, None)[0])
 
     plain_l = best_of(plain_loop)
-    print(f"loop of {n} passes (1 body node): {loop_time * 1e3:.1f} ms -> {loop_time / n * 1e3:.3f} ms/pass "
-          f"(target <= 1); plain script {plain_l * 1e3:.2f} ms; ratio {loop_time / plain_l:.0f}x")
+    print(
+        f"loop of {n} passes (1 body node): {loop_time * 1e3:.1f} ms -> {loop_time / n * 1e3:.3f} ms/pass "
+        f"(target <= 1); plain script {plain_l * 1e3:.2f} ms; ratio {loop_time / plain_l:.0f}x"
+    )
 
     help_time = best_of(
-        lambda: subprocess.run([sys.executable, "-m", "engine.cli", "--help"], cwd=ROOT, check=True,
-                               capture_output=True),
+        lambda: subprocess.run(
+            [sys.executable, "-m", "engine.cli", "--help"], cwd=ROOT, check=True, capture_output=True
+        ),
         repeat=5,
     )
     bare = best_of(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), repeat=5)
-    print(f"knitflow --help: {help_time:.3f} s (target <= 0.3); bare python start {bare:.3f} s; "
-          f"ratio {help_time / bare:.1f}x")
+    print(
+        f"knitflow --help: {help_time:.3f} s (target <= 0.3); bare python start {bare:.3f} s; "
+        f"ratio {help_time / bare:.1f}x"
+    )
 
 
 if __name__ == "__main__":

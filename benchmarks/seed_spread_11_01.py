@@ -50,8 +50,10 @@ def main() -> None:
         best = [result.output(n, 1).iloc[0, :3].astype(int).tolist() for n in (297, 249)]
         print(f"{seed:4d}  {r2_all:12.4f}  {r2_tt:14.4f}  {best[0]!s:20}  {best[1]}", flush=True)
     for name, values in scores.items():
-        print(f"{name:10}: min {min(values):.4f}  max {max(values):.4f}  mean {statistics.mean(values):.4f}  "
-              f"sd {statistics.stdev(values):.4f}")
+        print(
+            f"{name:10}: min {min(values):.4f}  max {max(values):.4f}  mean {statistics.mean(values):.4f}  "
+            f"sd {statistics.stdev(values):.4f}"
+        )
 
 
 if __name__ == "__main__":

@@ -18,8 +18,13 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--no-first-run"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def free_port() -> int:
@@ -53,15 +58,20 @@ def main() -> int:
 
     from playwright.sync_api import sync_playwright
 
-    chromium = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
+    chromium = next(
+        (p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None
+    )
     if chromium is None:
         raise SystemExit("no chromium on PATH (apt-get install chromium)")
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     knitflow = shutil.which("knitflow")
     cmd = [knitflow] if knitflow else [sys.executable, "-m", "engine.cli"]
-    proc = subprocess.Popen([*cmd, "serve", str(ROOT / "workflows"), "--port", str(port)], cwd=ROOT,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(
+        [*cmd, "serve", str(ROOT / "workflows"), "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
         wait_until_up(url, proc)
         with sync_playwright() as p:
@@ -77,10 +87,14 @@ def main() -> int:
             page.keyboard.press("Shift+F7")
             page.wait_for_function(
                 "() => { const l = [...document.querySelectorAll('#nodes .light')];"
-                " return l.length > 0 && l.every(x => x.classList.contains('state-executed')); }", timeout=180_000)
+                " return l.length > 0 && l.every(x => x.classList.contains('state-executed')); }",
+                timeout=180_000,
+            )
             page.click(f"#node-{args.node} .node-body")
             page.click(f"#output-tabs .tab[data-port='{args.port}']")
-            page.wait_for_selector(f"#output-body[data-node='{args.node}'][data-port='{args.port}'] table.data")
+            page.wait_for_selector(
+                f"#output-body[data-node='{args.node}'][data-port='{args.port}'] table.data"
+            )
             page.click("#btn-fit")
             page.mouse.move(args.width - 5, args.height - 5)  # no hover highlight or tooltip in the picture
             page.wait_for_timeout(400)

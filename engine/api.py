@@ -115,8 +115,13 @@ class View:
 
     __slots__ = ("_png", "_render", "table", "title")
 
-    def __init__(self, png: bytes | None = None, title: str = "", table: Table | None = None,
-                 render: Callable[[], bytes] | None = None) -> None:
+    def __init__(
+        self,
+        png: bytes | None = None,
+        title: str = "",
+        table: Table | None = None,
+        render: Callable[[], bytes] | None = None,
+    ) -> None:
         self._png = png
         self._render = render if png is None else None
         self.title = title
@@ -232,7 +237,9 @@ class NodeContext(Protocol):
     @property
     def workers(self) -> int: ...
 
-    def resource(self, key: str, factory: Callable[[], Any], close: Callable[[Any], None] | None = None) -> Any:
+    def resource(
+        self, key: str, factory: Callable[[], Any], close: Callable[[Any], None] | None = None
+    ) -> Any:
         """A run-wide shared resource (e.g. a Spark session), created once and closed when the run ends."""
         ...
 

@@ -20,13 +20,21 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="execute a workflow and write its outputs")
     run.add_argument("workflow", type=Path)
-    run.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
-                     help="override a workflow variable (repeatable)")
+    run.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a workflow variable (repeatable)",
+    )
     run.add_argument("--seed", type=int, help="seed for every randomised node without a seed of its own")
     run.add_argument("--out", type=Path, help="output folder (default runs/<workflow>/<timestamp>/)")
     run.add_argument("--cache", type=Path, help="keep results in DIR; unchanged nodes are not executed again")
     run.add_argument("--until", type=int, metavar="NODE_ID", help="execute only NODE_ID and what it needs")
-    run.add_argument("--workers", type=int, help="worker processes for parallel loop iterations (default: cores)")
+    run.add_argument(
+        "--workers", type=int, help="worker processes for parallel loop iterations (default: cores)"
+    )
     run.add_argument("--quiet", action="store_true", help="no progress display")
 
     val = sub.add_parser("validate", help="load workflows, check them and propagate column specs")
@@ -61,7 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("-o", "--output", type=Path, help="the YAML to write (default: <workflow name>.yaml)")
     imp.add_argument("--data-dir", help="data folder the readers point at (default ../data)")
     imp.add_argument("--strict", action="store_true", help="fail on anything that could not be mapped")
-    imp.add_argument("--list-nodes", action="store_true", help="print the supported KNIME nodes (markdown) and exit")
+    imp.add_argument(
+        "--list-nodes", action="store_true", help="print the supported KNIME nodes (markdown) and exit"
+    )
     return p
 
 
@@ -126,8 +136,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     unknown = [v for v in variables if v not in wf.doc.variables]
     if unknown:
-        _err(f"--set: the workflow has no variable {', '.join(map(repr, unknown))} "
-             f"(it has: {', '.join(wf.doc.variables) or 'none'})")
+        _err(
+            f"--set: the workflow has no variable {', '.join(map(repr, unknown))} "
+            f"(it has: {', '.join(wf.doc.variables) or 'none'})"
+        )
         return EXIT_INVALID
     if args.until is not None and args.until not in {n.id for n in wf.doc.nodes}:
         _err(f"--until: there is no node {args.until}")
@@ -137,8 +149,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     display = RunDisplay(wf, quiet=args.quiet)
     with display:
         try:
-            result = wf.run(seed=args.seed, variables=variables, until=args.until, cache_dir=args.cache,
-                            listener=display.on_event, workers=args.workers)
+            result = wf.run(
+                seed=args.seed,
+                variables=variables,
+                until=args.until,
+                cache_dir=args.cache,
+                listener=display.on_event,
+                workers=args.workers,
+            )
         except ValueError as exc:  # e.g. a --set value that does not fit the variable's type
             _err(f"error: {exc}")
             return EXIT_INVALID
@@ -238,7 +256,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     except ImportError as exc:
         _err(f"the editor needs its extra: pip install 'knitflow[editor]' ({exc})")
         return EXIT_INVALID
-    return serve(args.directory, host=args.host, port=args.port, open_browser=args.open, token=args.token) or 0
+    return (
+        serve(args.directory, host=args.host, port=args.port, open_browser=args.open, token=args.token) or 0
+    )
 
 
 def _cmd_render(args: argparse.Namespace) -> int:

@@ -95,7 +95,9 @@ class RunContext:
         if name in stack:
             return stack[name]
         if default is _MISSING:
-            raise NodeError(f"flow variable {name!r} is not defined here (known: {', '.join(stack) or 'none'})")
+            raise NodeError(
+                f"flow variable {name!r} is not defined here (known: {', '.join(stack) or 'none'})"
+            )
         return default
 
     def variable_entry(self, name: str) -> VarEntry | None:
@@ -145,7 +147,9 @@ class RunContext:
     def workers(self) -> int:
         return self._workers
 
-    def resource(self, key: str, factory: Callable[[], Any], close: Callable[[Any], None] | None = None) -> Any:
+    def resource(
+        self, key: str, factory: Callable[[], Any], close: Callable[[Any], None] | None = None
+    ) -> Any:
         return self._resources.get(key, factory, close)
 
     def loop_store(self) -> dict[str, Any] | None:

@@ -19,7 +19,9 @@ class Dataset:
 
 
 DATASETS: tuple[Dataset, ...] = (
-    Dataset("ZB_WZ_dE_rawdescriptor.csv", "10_01, 10_02, 10_03", "82 × 21 zinc-blende/wurtzite energy differences"),
+    Dataset(
+        "ZB_WZ_dE_rawdescriptor.csv", "10_01, 10_02, 10_03", "82 × 21 zinc-blende/wurtzite energy differences"
+    ),
     Dataset("maxphase_property.csv", "11_01", "107 × 107 MAX-phase properties"),
     Dataset("maxphase_property.source", "11_01", "citation of the MAX-phase data"),
     Dataset("simple_existence.csv", "12_01", "10 × 20 toy 0/1 existence matrix"),

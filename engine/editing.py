@@ -43,9 +43,7 @@ class CommandError(Exception):
 
 # Commands that change what a run computes; the others (layout, names, notes) may be applied
 # while a run is going on.
-SEMANTIC = frozenset(
-    {"add_node", "remove", "connect", "disconnect", "set_settings", "paste", "set_workflow"}
-)
+SEMANTIC = frozenset({"add_node", "remove", "connect", "disconnect", "set_settings", "paste", "set_workflow"})
 
 
 @dataclass
@@ -330,7 +328,9 @@ def _connect(
     dest_port: int,
     label: str | None = None,
 ) -> dict[str, Any]:
-    conn = Connection(source=int(source), source_port=int(source_port), dest=int(dest), dest_port=int(dest_port))
+    conn = Connection(
+        source=int(source), source_port=int(source_port), dest=int(dest), dest_port=int(dest_port)
+    )
     if any(str(c) == str(conn) for c in doc.connections):
         return {"_noop": True, "connection": str(conn)}
     replaced = None
@@ -387,7 +387,9 @@ def _rename(doc: WorkflowDoc, node: int, name: str | None, label: str | None = N
     return {}
 
 
-def _set_annotation(doc: WorkflowDoc, node: int, text: str | None, label: str | None = None) -> dict[str, Any]:
+def _set_annotation(
+    doc: WorkflowDoc, node: int, text: str | None, label: str | None = None
+) -> dict[str, Any]:
     entry = _node(doc, node)
     new = (text or "").rstrip() or None
     if new == entry.annotation:
@@ -452,7 +454,12 @@ def _paste(
     for value in connections or []:
         c = _connection(value)
         if c.source in mapping and c.dest in mapping:
-            new = Connection(source=mapping[c.source], source_port=c.source_port, dest=mapping[c.dest], dest_port=c.dest_port)
+            new = Connection(
+                source=mapping[c.source],
+                source_port=c.source_port,
+                dest=mapping[c.dest],
+                dest_port=c.dest_port,
+            )
             problem = connection_problem(doc, new)
             if problem is None:
                 doc.connections.append(new)

@@ -139,7 +139,9 @@ class CompiledWorkflow:
                 raise GraphError(f"loop start #{n} has no matching loop end", n)
         return scope, end_of, start_of
 
-    def units(self, level: tuple[int, ...], members: set[int] | None = None) -> tuple[list[int], dict[int, set[int]]]:
+    def units(
+        self, level: tuple[int, ...], members: set[int] | None = None
+    ) -> tuple[list[int], dict[int, set[int]]]:
         """The units of one loop level: plain node ids, or a loop start id standing for its whole loop.
         Returns units in topological order and each unit's dependencies within the level."""
 
@@ -234,7 +236,8 @@ class Execution:
         self._running_loops: dict[int, _LoopRun] = {}  # by loop start, while their passes run
         self.root_vars = self._root_variables(variables or {})
         self.status: dict[int, NodeStatus] = {
-            n: NodeStatus(n, e.type, e.name or compiled.types[n].display_name or e.type) for n, e in compiled.entries.items()
+            n: NodeStatus(n, e.type, e.name or compiled.types[n].display_name or e.type)
+            for n, e in compiled.entries.items()
         }
         self._lock = threading.Lock()
         self.cache_scope = compiled.doc.name
@@ -263,8 +266,15 @@ class Execution:
             st.state = state
             for k, v in fields.items():
                 setattr(st, k, v)
-        self._emit({"event": "state", "node": node_id, "state": state, "error": self.status[node_id].error,
-                    "cached": self.status[node_id].cached})
+        self._emit(
+            {
+                "event": "state",
+                "node": node_id,
+                "state": state,
+                "error": self.status[node_id].error,
+                "cached": self.status[node_id].cached,
+            }
+        )
 
     # ---------------------------------------------------------------------------- configure
 
@@ -284,7 +294,9 @@ class Execution:
                     continue
                 up = specs.get(src[0])
                 in_specs.append(up[src[1] - 1] if up is not None and src[1] - 1 < len(up) else None)
-            upstream_failed = any(self.status[p].state == IDLE and self.status[p].error for p in self.wf.graph.predecessors(n))
+            upstream_failed = any(
+                self.status[p].state == IDLE and self.status[p].error for p in self.wf.graph.predecessors(n)
+            )
             if missing or upstream_failed:
                 st.state, st.specs = IDLE, []
                 continue
@@ -310,7 +322,9 @@ class Execution:
             if var in variables:
                 _set_path(raw, path, variables[var])
             elif strict:
-                raise NodeError(f"setting is bound to flow variable {var!r}, which is not defined here", setting=path)
+                raise NodeError(
+                    f"setting is bound to flow variable {var!r}, which is not defined here", setting=path
+                )
         try:
             settings = cls.Settings.model_validate(raw)
         except ValidationError as exc:
@@ -340,7 +354,9 @@ class Execution:
             run_seed=self.seed,
             scratch_root=self.scratch_dir,
             cancel_event=self.cancel_event,
-            on_progress=lambda nid, f, m: self._emit({"event": "progress", "node": nid, "fraction": f, "message": m}),
+            on_progress=lambda nid, f, m: self._emit(
+                {"event": "progress", "node": nid, "fraction": f, "message": m}
+            ),
             on_log=self._log,
             resources=self.resources,
             workers=self.workers,
@@ -376,7 +392,11 @@ class Execution:
         return s[len(level)] if len(s) > len(level) else n
 
     def _run_level(
-        self, units: list[int], deps: dict[int, set[int]], level: tuple[int, ...], iteration: tuple[int, ...],
+        self,
+        units: list[int],
+        deps: dict[int, set[int]],
+        level: tuple[int, ...],
+        iteration: tuple[int, ...],
         release: frozenset[int] = frozenset(),
     ) -> bool:
         """Run the units of one level; returns False if any failed. Ready units run concurrently;
@@ -507,7 +527,14 @@ class Execution:
 
     # ------------------------------------------------------------------------------ cache keys
 
-    def _key_parts(self, n: int, settings: Any, variables: VarStack, input_keys: dict[str, str], iteration: tuple[int, ...]) -> dict[str, Any] | None:
+    def _key_parts(
+        self,
+        n: int,
+        settings: Any,
+        variables: VarStack,
+        input_keys: dict[str, str],
+        iteration: tuple[int, ...],
+    ) -> dict[str, Any] | None:
         node = self.wf.nodes[n]
         cls = self.wf.types[n]
         parts: dict[str, Any] = {
@@ -531,8 +558,16 @@ class Execution:
         in_iteration = bool(iteration)
         kept = None if in_iteration else self.hooks.kept_result(n)
         if kept is not None:
-            self._finish(n, list(kept.outputs), kept.variables, kept.key or f"kept-{n}", t0, cached=True,
-                         reason="unchanged (kept from the last run)", seconds=kept.seconds)
+            self._finish(
+                n,
+                list(kept.outputs),
+                kept.variables,
+                kept.key or f"kept-{n}",
+                t0,
+                cached=True,
+                reason="unchanged (kept from the last run)",
+                seconds=kept.seconds,
+            )
             return True
         try:
             variables = self._input_vars(n)
@@ -546,7 +581,9 @@ class Execution:
                 hit = self.cache.get(key)  # type: ignore[union-attr]
                 if hit is not None:
                     self.cache.set_last_parts(scope_key, parts)  # type: ignore[union-attr]
-                    self._finish(n, hit.outputs, variables.push(hit.pushed), key, t0, cached=True, reason="unchanged")
+                    self._finish(
+                        n, hit.outputs, variables.push(hit.pushed), key, t0, cached=True, reason="unchanged"
+                    )
                     return True
             reason = ""
             if not in_iteration:
@@ -570,8 +607,18 @@ class Execution:
             self._fail(n, exc, t0)
             return False
 
-    def _finish(self, n: int, outputs: list[Any], variables: VarStack, key: str, t0: float, *, cached: bool, reason: str,
-                seconds: float | None = None) -> None:
+    def _finish(
+        self,
+        n: int,
+        outputs: list[Any],
+        variables: VarStack,
+        key: str,
+        t0: float,
+        *,
+        cached: bool,
+        reason: str,
+        seconds: float | None = None,
+    ) -> None:
         specs = [_spec_of(o) for o in outputs]
         self._set_state(
             n,
@@ -619,8 +666,16 @@ class Execution:
             for (dest, port), (src, sport) in self.wf.data_in.items():
                 if dest == n and start not in self.wf.scope[src] and src != start:
                     ext[str(port)] = f"{self.status[src].key}:{sport}"
-            body.append([n, f"{cls.type_name}@{cls.version}", entry.settings, entry.use_variables,
-                         entry.expose_variables, ext])
+            body.append(
+                [
+                    n,
+                    f"{cls.type_name}@{cls.version}",
+                    entry.settings,
+                    entry.use_variables,
+                    entry.expose_variables,
+                    ext,
+                ]
+            )
         conns = sorted(str(c) for c in self.wf.doc.connections if start in self.wf.scope[c.dest])
         return digest({"start": start_parts, "body": body, "connections": conns, "seed": self.seed})
 
@@ -644,14 +699,26 @@ class Execution:
                     self.cache.set_last_parts(scope_key, loop_parts)
                     for n in [start, *members]:
                         if n != end:
-                            self._set_state(n, EXECUTED, cached=True, reason="unchanged (loop from cache)", outputs=[],
-                                            key=f"{loop_key}/{n}")
-                    self._finish(end, hit.outputs, VarStack(hit.pushed), loop_key, t0, cached=True, reason="unchanged")
+                            self._set_state(
+                                n,
+                                EXECUTED,
+                                cached=True,
+                                reason="unchanged (loop from cache)",
+                                outputs=[],
+                                key=f"{loop_key}/{n}",
+                            )
+                    self._finish(
+                        end, hit.outputs, VarStack(hit.pushed), loop_key, t0, cached=True, reason="unchanged"
+                    )
                     return True
             reason = ""
             if not iteration:
                 prev = self.cache.last_parts(scope_key) if self.cache is not None else None
-                reason = "randomised node in loop without seed" if loop_key is None else why_changed(prev, loop_parts)
+                reason = (
+                    "randomised node in loop without seed"
+                    if loop_key is None
+                    else why_changed(prev, loop_parts)
+                )
             self._set_state(start, EXECUTING, error=None)
             start_ctx = self._context(start, variables, iteration)
             self._configure_node(start, [_spec_of(o) for o in inputs], settings, start_ctx)
@@ -684,7 +751,8 @@ class Execution:
             outputs = list(end_node.finish(end_state, end_settings, end_ctx))
             if getattr(end_settings, "propagate_loop_variables", False):
                 out_vars = VarStack(
-                    VarEntry(e.name, e.value, e.type, tuple(s for s in e.scope if s != start)) for e in end_vars.entries()
+                    VarEntry(e.name, e.value, e.type, tuple(s for s in e.scope if s != start))
+                    for e in end_vars.entries()
                 )
             else:
                 out_vars = end_vars.without_scope(start)
@@ -693,12 +761,23 @@ class Execution:
             if loop_key is not None and self.cache is not None:
                 self.cache.put(loop_key, CachedResult(outputs, out_vars.entries()))
                 self.cache.set_last_parts(scope_key, loop_parts)
-            self._finish(end, outputs, out_vars, loop_key or f"nocache-{end}-{time.time_ns()}", t0, cached=False,
-                         reason=reason)
+            self._finish(
+                end,
+                outputs,
+                out_vars,
+                loop_key or f"nocache-{end}-{time.time_ns()}",
+                t0,
+                cached=False,
+                reason=reason,
+            )
             return True
         except Exception as exc:
             self._fail(start, exc, t0)
-            self._fail(end, exc if isinstance(exc, NodeError) else _Failed(f"loop #{start} failed: {_message(exc)}"), t0)
+            self._fail(
+                end,
+                exc if isinstance(exc, NodeError) else _Failed(f"loop #{start} failed: {_message(exc)}"),
+                t0,
+            )
             return False
 
 
@@ -745,14 +824,22 @@ class _LoopRun:
         with self._stores_lock:
             self._stores = {}
 
-    def one_pass(self, i: int, it: Iteration, total: int | None, reported: bool = True) -> tuple[list[Any], VarStack]:
+    def one_pass(
+        self, i: int, it: Iteration, total: int | None, reported: bool = True
+    ) -> tuple[list[Any], VarStack]:
         ex = self.ex
         path = (*self.iteration, i)
         loop_vars = [VarEntry(k, v, variable_type(v), self.inner) for k, v in it.variables.items()]
         start_vars = self.variables.push(self.start_ctx.pushed).push(loop_vars)
         total = it.variables.get("maxIterations", total)
-        ex._set_state(self.start, EXECUTING, outputs=list(it.outputs), variables=start_vars,
-                      key=f"{self.start_key}/{i}", iteration=(i, total))
+        ex._set_state(
+            self.start,
+            EXECUTING,
+            outputs=list(it.outputs),
+            variables=start_vars,
+            key=f"{self.start_key}/{i}",
+            iteration=(i, total),
+        )
         ex._emit({"event": "iteration", "node": self.start, "iteration": i, "total": total})
         release = frozenset() if reported else self.unreported
         if not ex._run_level(self.body_units, self.body_deps, self.inner, path, release):
@@ -790,8 +877,12 @@ class _LoopRun:
         try:
             ctx = multiprocessing.get_context("fork")
             workers = min(self.ex.workers, n - 1)
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_share_cores,
-                                     initargs=(max(1, (os.cpu_count() or 1) // workers),)) as pool:
+            with ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=ctx,
+                initializer=_share_cores,
+                initargs=(max(1, (os.cpu_count() or 1) // workers),),
+            ) as pool:
                 # in order: two of a sweep's largest passes rarely run at once (memory), and the last
                 # pass, whose body outputs the parent keeps, comes back at the end
                 futures = [pool.submit(_forked_pass, i, i >= n - workers) for i in range(1, n)]
@@ -850,13 +941,20 @@ def _forked_pass(i: int, last_round: bool) -> tuple[list[Any], list[VarEntry], d
     ex = loop.ex
     ex._lock = threading.Lock()
     ex.listener = None
+
     def body_statuses() -> dict[int, dict[str, Any]]:
         statuses: dict[int, dict[str, Any]] = {}
         for n in ex.wf.body(loop.start):
             if n != loop.end:
                 st = ex.status[n]
-                statuses[n] = {"state": st.state, "outputs": st.outputs, "specs": st.specs, "seconds": st.seconds,
-                               "error": st.error, "setting": st.setting}
+                statuses[n] = {
+                    "state": st.state,
+                    "outputs": st.outputs,
+                    "specs": st.specs,
+                    "seconds": st.seconds,
+                    "error": st.error,
+                    "setting": st.setting,
+                }
         return statuses
 
     last = i == len(plan) - 1  # the body shows the last pass, as in KNIME: the others report nothing
@@ -958,8 +1056,10 @@ def output_summaries(st: NodeStatus) -> list[dict[str, Any]]:
     and the editor show them."""
     node_type = registry.get(st.type)
     declared = node_type.outputs if node_type is not None else ()
-    return [{"port": p, **output_summary(obj, declared[p - 1] if p <= len(declared) else None)}
-            for p, obj in enumerate(st.outputs, start=1)]
+    return [
+        {"port": p, **output_summary(obj, declared[p - 1] if p <= len(declared) else None)}
+        for p, obj in enumerate(st.outputs, start=1)
+    ]
 
 
 def output_summary(obj: Any, port: Port | None = None) -> dict[str, Any]:

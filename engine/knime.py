@@ -180,7 +180,9 @@ class KnimeNode:
     node_type: str = "NativeNode"  # NativeNode, MetaNode, SubNode
     extension_node: tuple[str, str] | None = None  # (extension id, node id) for Python extension nodes
     port_summaries: dict[int, str] = field(default_factory=dict)  # recorded port_object_summary per out port
-    view: dict[str, Any] = field(default_factory=dict)  # the `view` config of view nodes (axes, columns, title)
+    view: dict[str, Any] = field(
+        default_factory=dict
+    )  # the `view` config of view nodes (axes, columns, title)
     view_bindings: dict[str, Binding] = field(default_factory=dict)
     creation_config: dict[str, Any] = field(default_factory=dict)  # dynamic ports (node_creation_config)
     state: str | None = None
@@ -428,7 +430,9 @@ def read_archive(path: str | Path) -> KnimeWorkflow:
         connections = []
         for c in _configs(tree.get("connections"), "connection_"):
             connections.append(
-                KnimeConnection(int(c["sourceID"]), int(c["sourcePort"]), int(c["destID"]), int(c["destPort"]))
+                KnimeConnection(
+                    int(c["sourceID"]), int(c["sourcePort"]), int(c["destID"]), int(c["destPort"])
+                )
             )
         annotations = [_annotation(a) for a in _configs(tree.get("annotations"), "annotation_")]
         wf = KnimeWorkflow(
@@ -472,7 +476,11 @@ class ImportReport:
     def add(self, kind: str, message: str, node: KnimeNode | None = None) -> None:
         self.entries.append(
             ReportEntry(
-                node.id if node else None, node.name if node else None, kind, message, node.factory if node else None
+                node.id if node else None,
+                node.name if node else None,
+                kind,
+                message,
+                node.factory if node else None,
             )
         )
 
@@ -519,7 +527,9 @@ def _model_classes(annotation: Any) -> list[type]:
     return [m for a in get_args(annotation) for m in _model_classes(a)]
 
 
-def _fit_keys(model: type, values: dict[str, Any], report: NodeReport, where: str) -> tuple[dict[str, Any], dict[str, str]]:
+def _fit_keys(
+    model: type, values: dict[str, Any], report: NodeReport, where: str
+) -> tuple[dict[str, Any], dict[str, str]]:
     """Rename keys to the model's fields (compared without case and separators), recursing into
     nested models; keys without a field are dropped and reported. Returns (values, renames)."""
     fields = model.model_fields  # type: ignore[attr-defined]
@@ -532,7 +542,9 @@ def _fit_keys(model: type, values: dict[str, Any], report: NodeReport, where: st
     out: dict[str, Any] = {}
     renames: dict[str, str] = {}
     for key, value in values.items():
-        target = key if key in fields or any(f.alias == key for f in fields.values()) else lookup.get(_norm(key))
+        target = (
+            key if key in fields or any(f.alias == key for f in fields.values()) else lookup.get(_norm(key))
+        )
         if target is None:
             report.setting(f"setting {where}{key} = {_short(value)} has no counterpart in knitflow")
             continue
@@ -541,8 +553,10 @@ def _fit_keys(model: type, values: dict[str, Any], report: NodeReport, where: st
         if nested and isinstance(value, dict):
             value, _ = _fit_keys(nested[0], value, report, f"{where}{target}.")
         elif nested and isinstance(value, list):
-            value = [_fit_keys(nested[0], v, report, f"{where}{target}[{i}].")[0] if isinstance(v, dict) else v
-                     for i, v in enumerate(value)]
+            value = [
+                _fit_keys(nested[0], v, report, f"{where}{target}[{i}].")[0] if isinstance(v, dict) else v
+                for i, v in enumerate(value)
+            ]
         out[target] = value
         renames[key] = target
     return out, renames
@@ -565,7 +579,9 @@ def _fit(
     cls = registry.get(type_name)
     if cls is None:
         report.report.add(
-            "unregistered_type", f"node type {type_name!r} is not installed: settings not checked", report.node
+            "unregistered_type",
+            f"node type {type_name!r} is not installed: settings not checked",
+            report.node,
         )
         return settings, use, expose
     settings, renames = _fit_keys(cls.Settings, settings, report, "")
@@ -589,7 +605,9 @@ def _fit(
             cls.Settings.model_validate(settings)
             break
         except ValidationError as exc:
-            bad = {str(err["loc"][0]) for err in exc.errors() if err["loc"] and str(err["loc"][0]) in settings}
+            bad = {
+                str(err["loc"][0]) for err in exc.errors() if err["loc"] and str(err["loc"][0]) in settings
+            }
             for err in exc.errors():
                 loc = ".".join(map(str, err["loc"]))
                 value = settings.get(str(err["loc"][0])) if err["loc"] else None
@@ -612,7 +630,9 @@ def _placeholder(node: KnimeNode, message: str) -> dict[str, Any]:
     }
 
 
-def to_document(wf: KnimeWorkflow, report: ImportReport | None = None, *, data_dir: str | None = None) -> WorkflowDoc:
+def to_document(
+    wf: KnimeWorkflow, report: ImportReport | None = None, *, data_dir: str | None = None
+) -> WorkflowDoc:
     """The knitflow document of a read archive; every loss goes into `report`. Data files read
     by CSV Readers become `${data_dir}/<file>`; `data_dir` (default `../data`) is then declared as
     a workflow variable."""
@@ -627,7 +647,9 @@ def to_document(wf: KnimeWorkflow, report: ImportReport | None = None, *, data_d
         expose: dict[str, str] = {}
         if node.is_meta:
             kind = "component" if node.node_type == "SubNode" else "metanode"
-            msg = f"KNIME {kind} #{node.id} ({node.name}) cannot be imported: knitflow has no nested workflows"
+            msg = (
+                f"KNIME {kind} #{node.id} ({node.name}) cannot be imported: knitflow has no nested workflows"
+            )
             report.add("unsupported_node", msg, node)
             type_name, settings = PLACEHOLDER_TYPE, _placeholder(node, msg)
         elif (mapping := MAPPINGS.get(node.factory_key)) is None:
@@ -660,11 +682,22 @@ def to_document(wf: KnimeWorkflow, report: ImportReport | None = None, *, data_d
     connections = []
     for c in wf.connections:
         # port 0 (flow variables) is the same everywhere; dynamic port groups may be renumbered
-        src = port_maps[c.source][1].get(c.source_port, c.source_port) if c.source in port_maps and c.source_port else c.source_port
-        dst = port_maps[c.dest][0].get(c.dest_port, c.dest_port) if c.dest in port_maps and c.dest_port else c.dest_port
+        src = (
+            port_maps[c.source][1].get(c.source_port, c.source_port)
+            if c.source in port_maps and c.source_port
+            else c.source_port
+        )
+        dst = (
+            port_maps[c.dest][0].get(c.dest_port, c.dest_port)
+            if c.dest in port_maps and c.dest_port
+            else c.dest_port
+        )
         if src is None or dst is None:
-            report.add("connection", f"connection {c} dropped: knitflow's node has no equivalent port",
-                       wf.node(c.source if src is None else c.dest))
+            report.add(
+                "connection",
+                f"connection {c} dropped: knitflow's node has no equivalent port",
+                wf.node(c.source if src is None else c.dest),
+            )
             continue
         connections.append(Connection(source=c.source, source_port=src, dest=c.dest, dest_port=dst))
     annotations = [Annotation(text=a.text, bounds=a.bounds) for a in wf.annotations if a.text.strip()]
@@ -681,13 +714,17 @@ def to_document(wf: KnimeWorkflow, report: ImportReport | None = None, *, data_d
     )
 
 
-def skeleton(path: str | Path, report: ImportReport | None = None, *, data_dir: str | None = None) -> WorkflowDoc:
+def skeleton(
+    path: str | Path, report: ImportReport | None = None, *, data_dir: str | None = None
+) -> WorkflowDoc:
     """The knitflow document of a KNIME archive: ids, types (mapped or `knime_placeholder`), names,
     annotations, positions, connections, workflow annotations and mapped settings."""
     return to_document(read_archive(path), report, data_dir=data_dir)
 
 
-def import_cli(source: Path, output: Path | None, *, data_dir: str | None = None, strict: bool = False) -> int:
+def import_cli(
+    source: Path, output: Path | None, *, data_dir: str | None = None, strict: bool = False
+) -> int:
     """`knitflow import-knime`: write the YAML (default `<workflow name>.yaml`), list every loss
     on stderr; with `strict`, write nothing when anything could not be mapped (exit 2)."""
     import sys
@@ -708,12 +745,16 @@ def import_cli(source: Path, output: Path | None, *, data_dir: str | None = None
         return 2
     target = output or Path(f"{doc.name}.yaml")
     write_document(doc, target)
-    print(f"wrote {target} ({len(doc.nodes)} nodes, {len(doc.connections)} connections, "
-          f"{len(losses)} problem(s))")
+    print(
+        f"wrote {target} ({len(doc.nodes)} nodes, {len(doc.connections)} connections, "
+        f"{len(losses)} problem(s))"
+    )
     return 0
 
 
-def load_knwf(path: str | Path, *, data_dir: str | None = None, report: ImportReport | None = None) -> Workflow:
+def load_knwf(
+    path: str | Path, *, data_dir: str | None = None, report: ImportReport | None = None
+) -> Workflow:
     """The Python API of the importer: a KNIME archive (or exported workflow folder) as a runnable,
     unsaved `Workflow`. Its base folder (for relative paths such as `${data_dir}`'s default
     `../data` and the CSV Writer's file) is the folder holding the archive; `wf.save(path)` writes
@@ -768,9 +809,15 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m engine.knime", description=main.__doc__)
-    parser.add_argument("readme", nargs="?", type=Path, default=Path(__file__).resolve().parent.parent / "README.md")
-    parser.add_argument("--update-readme", action="store_true", help="rewrite the README's supported-node list")
-    parser.add_argument("--check", action="store_true", help="only report whether the list is out of date (exit 1)")
+    parser.add_argument(
+        "readme", nargs="?", type=Path, default=Path(__file__).resolve().parent.parent / "README.md"
+    )
+    parser.add_argument(
+        "--update-readme", action="store_true", help="rewrite the README's supported-node list"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="only report whether the list is out of date (exit 1)"
+    )
     args = parser.parse_args(argv)
     if not (args.update_readme or args.check):
         print(supported_nodes_markdown(), end="")

@@ -22,7 +22,9 @@ from typing import Any
 
 from engine.knime import Binding, NodeReport
 
-SettingsFn = Callable[[dict[str, Any], dict[str, Binding], NodeReport], tuple[dict[str, Any], dict[str, str], dict[str, str]]]
+SettingsFn = Callable[
+    [dict[str, Any], dict[str, Binding], NodeReport], tuple[dict[str, Any], dict[str, str], dict[str, str]]
+]
 
 
 PortMap = dict[int, int | None]  # KNIME port -> knitflow port (None: knitflow has no such port)
@@ -135,8 +137,10 @@ def standard_filter(tree: dict[str, Any], report: NodeReport, where: str) -> dic
         out["type_filter"] = types
     elif kind != "STANDARD":
         pattern = get(tree, "name_pattern.pattern")
-        report.setting(f"{where}: column filter mode {kind!r} (pattern {pattern!r}) is not supported; "
-                       "the manual include/exclude lists are used")
+        report.setting(
+            f"{where}: column filter mode {kind!r} (pattern {pattern!r}) is not supported; "
+            "the manual include/exclude lists are used"
+        )
     return out
 
 
@@ -155,8 +159,10 @@ def manual_filter(tree: dict[str, Any], report: NodeReport, where: str) -> dict[
         out["included_names"], out["excluded_names"] = [], []
     elif mode != "MANUAL":
         pattern = get(tree, "patternFilter.pattern")
-        report.setting(f"{where}: column selection mode {mode!r} (pattern {pattern!r}) is not supported; "
-                       "the manual selection is used")
+        report.setting(
+            f"{where}: column selection mode {mode!r} (pattern {pattern!r}) is not supported; "
+            "the manual selection is used"
+        )
     return out
 
 
@@ -224,8 +230,14 @@ class Out:
         if knime is not None:
             self._paths[knime] = name
 
-    def take(self, name: str, knime: str | None = None, *, transform: Callable[[Any], Any] | None = None,
-             default: Any = _ABSENT) -> Any:
+    def take(
+        self,
+        name: str,
+        knime: str | None = None,
+        *,
+        transform: Callable[[Any], Any] | None = None,
+        default: Any = _ABSENT,
+    ) -> Any:
         """settings[name] = tree[knime] (converted); the KNIME path defaults to the same name. A key
         the settings do not hold (an older node version) is left out, so the node's default, which
         is KNIME's, applies; unless a `default` is given."""
@@ -239,7 +251,9 @@ class Out:
         self.put(name, value, knime)
         return value
 
-    def take_all(self, keys: Iterable[str] | None = None, *, tree_path: str = "", skip: Iterable[str] = ()) -> None:
+    def take_all(
+        self, keys: Iterable[str] | None = None, *, tree_path: str = "", skip: Iterable[str] = ()
+    ) -> None:
         """Every key (or the given ones) of a subtree, renamed by `key_name` and converted."""
         sub = get(self.tree, tree_path) if tree_path else self.tree
         if not isinstance(sub, dict):
@@ -300,9 +314,7 @@ def generic(tree: dict[str, Any], variables: dict[str, Binding], report: NodeRep
     return out
 
 
-def _generic_fn(
-    skip: Iterable[str] = (), extra: Callable[[Out], None] | None = None
-) -> SettingsFn:
+def _generic_fn(skip: Iterable[str] = (), extra: Callable[[Out], None] | None = None) -> SettingsFn:
     skipped = tuple(skip)
 
     def fn(tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport) -> tuple[Any, Any, Any]:
@@ -332,7 +344,9 @@ def file_name(path: str | None) -> str | None:
 # ------------------------------------------------------------------------------------------- IO
 
 
-def csv_reader(tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport) -> tuple[Any, Any, Any]:
+def csv_reader(
+    tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport
+) -> tuple[Any, Any, Any]:
     out = Out(tree, variables, report)
     s = "settings"
     path = get(tree, f"{s}.file_selection.path.path")
@@ -408,7 +422,9 @@ def _reader_columns(tree: dict[str, Any], report: NodeReport) -> list[dict[str, 
     return [e for _, e in cols]
 
 
-def csv_writer(tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport) -> tuple[Any, Any, Any]:
+def csv_writer(
+    tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport
+) -> tuple[Any, Any, Any]:
     out = Out(tree, variables, report)
     s = "settings"
     fc = f"{s}.file_chooser_settings"
@@ -428,19 +444,35 @@ def csv_writer(tree: dict[str, Any], variables: dict[str, Binding], report: Node
     out.take("skip_column_header_on_append", f"{s}.skip_column_header_on_append")
     adv = "advanced_settings"
     out.take_all(
-        ["missing_value_pattern", "compress_with_gzip", "quote_mode", "separator_replacement", "decimal_separator",
-         "use_scientific_format", "keep_trailing_zero_in_decimals"],
+        [
+            "missing_value_pattern",
+            "compress_with_gzip",
+            "quote_mode",
+            "separator_replacement",
+            "decimal_separator",
+            "use_scientific_format",
+            "keep_trailing_zero_in_decimals",
+        ],
         tree_path=adv,
     )
     out.take("charset", "encoding.character_set")
     comment = get(tree, "comment_header_settings") or {}
-    if any(comment.get(k) for k in ("add_time_to_comment", "add_user_to_comment", "add_table_name_to_comment",
-                                     "add_custom_text_to_comment")):
+    if any(
+        comment.get(k)
+        for k in (
+            "add_time_to_comment",
+            "add_user_to_comment",
+            "add_table_name_to_comment",
+            "add_custom_text_to_comment",
+        )
+    ):
         report.setting("the comment header is not supported")
     return out.result()
 
 
-def table_creator(tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport) -> tuple[Any, Any, Any]:
+def table_creator(
+    tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport
+) -> tuple[Any, Any, Any]:
     """KNIME stores the cells as parallel arrays; knitflow gets columns and rows of strings."""
     out = Out(tree, variables, report)
     props = tree.get("columnProperties") or {}
@@ -454,7 +486,11 @@ def table_creator(tree: dict[str, Any], variables: dict[str, Binding], report: N
         if p.get("MissValuePattern"):
             columns[-1]["missing_value_pattern"] = p["MissValuePattern"]
     index = {int(k): i for i, k in enumerate(k for k in col_keys if not props[k].get("SkipThisColumn"))}
-    rows_i, cols_i, vals = seq(tree.get("rowIndices")), seq(tree.get("columnIndices")), seq(tree.get("values"))
+    rows_i, cols_i, vals = (
+        seq(tree.get("rowIndices")),
+        seq(tree.get("columnIndices")),
+        seq(tree.get("values")),
+    )
     n_rows = max((r for r in rows_i if r >= 0), default=-1) + 1
     rows: list[list[str | None]] = [[None] * len(columns) for _ in range(n_rows)]
     for r, c, v in zip(rows_i, cols_i, vals, strict=False):
@@ -470,7 +506,9 @@ def table_creator(tree: dict[str, Any], variables: dict[str, Binding], report: N
 # ------------------------------------------------------------------------------- manipulation
 
 
-def _sampling(tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport) -> tuple[Any, Any, Any]:
+def _sampling(
+    tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport
+) -> tuple[Any, Any, Any]:
     """Table Partitioner / Row Sampler; legacy (pre-5.5) keys migrated like KNIME does."""
     out = Out(tree, variables, report)
     if "method" in tree and "partitioningMode" not in tree:
@@ -478,7 +516,12 @@ def _sampling(tree: dict[str, Any], variables: dict[str, Binding], report: NodeR
         out.put("partitioningMode", "RELATIVE" if relative else "ABSOLUTE", "method")
         out.put("percentage", float(tree.get("fraction", 0.1)) * 100.0, "fraction")
         out.put("rowCount", tree.get("count", 100), "count")
-        legacy_mode = {"random": "RANDOM", "first": "FIRST_ROWS", "linear": "LINEAR", "stratified": "STRATIFIED"}
+        legacy_mode = {
+            "random": "RANDOM",
+            "first": "FIRST_ROWS",
+            "linear": "LINEAR",
+            "stratified": "STRATIFIED",
+        }
         mode = str(tree.get("samplingMethod", "Random")).lower()
         out.put("mode", legacy_mode.get(mode, mode.upper()), "samplingMethod")
         out.put("class_column", tree.get("class_column"), "class_column")
@@ -498,14 +541,18 @@ def _sampling(tree: dict[str, Any], variables: dict[str, Binding], report: NodeR
     return out.result()
 
 
-def rule_engine(tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport) -> tuple[Any, Any, Any]:
+def rule_engine(
+    tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport
+) -> tuple[Any, Any, Any]:
     out = Out(tree, variables, report)
     out.take("rules", transform=lambda v: list(seq(v)))
     out.take_all(["append-column", "new-column-name", "replace-column-name"])
     return out.result()
 
 
-def expression(tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport) -> tuple[Any, Any, Any]:
+def expression(
+    tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport
+) -> tuple[Any, Any, Any]:
     """Main expression plus `additionalExpressions`, as one ordered list."""
     out = Out(tree, variables, report)
     keys = ("script", "columnOutputMode", "createdColumn", "replacedColumn")
@@ -521,14 +568,18 @@ def expression(tree: dict[str, Any], variables: dict[str, Binding], report: Node
     return out.result()
 
 
-def math_formula(tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport) -> tuple[Any, Any, Any]:
+def math_formula(
+    tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport
+) -> tuple[Any, Any, Any]:
     out = Out(tree, variables, report)
     out.take("expression", transform=lambda v: (v or "").strip())
     out.take_all(["append_column", "replaced_column", "convert_to_int"])
     return out.result()
 
 
-def row_filter(tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport) -> tuple[Any, Any, Any]:
+def row_filter(
+    tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport
+) -> tuple[Any, Any, Any]:
     out = Out(tree, variables, report)
     out.take("matchCriteria")
     predicates = []
@@ -551,15 +602,20 @@ def row_filter(tree: dict[str, Any], variables: dict[str, Binding], report: Node
 def sorter(tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport) -> tuple[Any, Any, Any]:
     out = Out(tree, variables, report)
     criteria = [
-        {"column": choice(c.get("columnV2") or {}), "sortingOrder": c.get("sortingOrder"),
-         "stringComparison": c.get("stringComparison")}
+        {
+            "column": choice(c.get("columnV2") or {}),
+            "sortingOrder": c.get("sortingOrder"),
+            "stringComparison": c.get("stringComparison"),
+        }
         for c in seq(tree.get("sortingCriteria"))
     ]
     if not criteria and "incllist" in tree:  # pre-5.1 Sorter settings
         names = seq(tree.get("incllist"))
         orders = seq(tree.get("sortOrder"))
-        criteria = [{"column": n, "sortingOrder": "ASCENDING" if o else "DESCENDING"} for n, o in zip(names, orders,
-                                                                                                       strict=False)]
+        criteria = [
+            {"column": n, "sortingOrder": "ASCENDING" if o else "DESCENDING"}
+            for n, o in zip(names, orders, strict=False)
+        ]
     out.put("sortingCriteria", criteria, "sortingCriteria")
     out.take("missingToEnd")
     return out.result()
@@ -585,21 +641,34 @@ def pivot(tree: dict[str, Any], variables: dict[str, Binding], report: NodeRepor
     missing = seq(agg.get("inclMissingVals"))
     out.put(
         "aggregations",
-        [{"column": c, "method": m, "include_missing": bool(missing[i]) if i < len(missing) else False}
-         for i, (c, m) in enumerate(zip(names, methods, strict=False))],
+        [
+            {"column": c, "method": m, "include_missing": bool(missing[i]) if i < len(missing) else False}
+            for i, (c, m) in enumerate(zip(names, methods, strict=False))
+        ],
         "aggregationColumn",
     )
     for k in ("patternAggregators", "dataTypeAggregators"):
         if tree.get(k):
             report.setting(f"{k} (aggregation by pattern or type) is not supported")
     out.take_all(
-        ["column_name_option", "columnNamePolicy", "missing_values", "ignore_domain", "total_aggregation",
-         "sort_lexicographical", "retainOrder", "maxNoneNumericalVals", "valueDelimiter"]
+        [
+            "column_name_option",
+            "columnNamePolicy",
+            "missing_values",
+            "ignore_domain",
+            "total_aggregation",
+            "sort_lexicographical",
+            "retainOrder",
+            "maxNoneNumericalVals",
+            "valueDelimiter",
+        ]
     )
     return out.result()
 
 
-def missing_value(tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport) -> tuple[Any, Any, Any]:
+def missing_value(
+    tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport
+) -> tuple[Any, Any, Any]:
     """Per-type and per-column treatments; KNIME's handler factory ids are shortened to their
     class name without `MissingCellHandlerFactory` (e.g. RemoveRow, Mean, FixedDouble)."""
     out = Out(tree, variables, report)
@@ -621,7 +690,9 @@ def missing_value(tree: dict[str, Any], variables: dict[str, Binding], report: N
     return out.result()
 
 
-def expand_bit_vector(tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport) -> tuple[Any, Any, Any]:
+def expand_bit_vector(
+    tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport
+) -> tuple[Any, Any, Any]:
     out = Out(tree, variables, report)
     out.take_all()
     return out.result()
@@ -630,17 +701,27 @@ def expand_bit_vector(tree: dict[str, Any], variables: dict[str, Binding], repor
 # ---------------------------------------------------------------------------- flow variables
 
 
-def _row_to_variable(tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport) -> tuple[Any, Any, Any]:
+def _row_to_variable(
+    tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport
+) -> tuple[Any, Any, Any]:
     out = Out(tree, variables, report)
     out.take("column_selection")
     out.take_all(
-        ["missing_value_policy", "default_value_string", "default_value_boolean", "default_value_integer",
-         "default_value_long", "default_value_double"]
+        [
+            "missing_value_policy",
+            "default_value_string",
+            "default_value_boolean",
+            "default_value_integer",
+            "default_value_long",
+            "default_value_double",
+        ]
     )
     return out.result()
 
 
-def parameter_loop_start(tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport) -> tuple[Any, Any, Any]:
+def parameter_loop_start(
+    tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport
+) -> tuple[Any, Any, Any]:
     out = Out(tree, variables, report)
     out.take("method")
     out.take("parameter_name_column")
@@ -652,8 +733,18 @@ def parameter_loop_start(tree: dict[str, Any], variables: dict[str, Binding], re
     return out.result()
 
 
-_SEARCH_KEYS = ["useSeed", "seed", "numTrials", "useEarlyStopping", "sizeMovingWindow", "tolerance",
-                "enableStepSize", "gamma", "warmupRounds", "numCandidatesPerRound"]
+_SEARCH_KEYS = [
+    "useSeed",
+    "seed",
+    "numTrials",
+    "useEarlyStopping",
+    "sizeMovingWindow",
+    "tolerance",
+    "enableStepSize",
+    "gamma",
+    "warmupRounds",
+    "numCandidatesPerRound",
+]
 # KNIME's keys of one parameter of the dialog-configured loop start, by knitflow field (compared
 # without case and separators: `parameterName`, `start_value`, `stepSize`, `isInteger`, ...)
 _PARAMETER_KEYS = {
@@ -707,7 +798,9 @@ def parameter_loop_start_dialog(
         for i, item in enumerate(items):
             param: dict[str, Any] = {}
             for k, v in item.items():
-                field_name = next((f for f, aliases in _PARAMETER_KEYS.items() if _norm_key(k) in aliases), None)
+                field_name = next(
+                    (f for f, aliases in _PARAMETER_KEYS.items() if _norm_key(k) in aliases), None
+                )
                 if field_name is None:
                     report.setting(f"parameter {i}: key {k!r} = {_short(v)} has no counterpart in knitflow")
                     continue
@@ -723,7 +816,9 @@ def parameter_loop_start_dialog(
 # ------------------------------------------------------------------------------------- mining
 
 
-def logreg_learner(tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport) -> tuple[Any, Any, Any]:
+def logreg_learner(
+    tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport
+) -> tuple[Any, Any, Any]:
     out = Out(tree, variables, report)
     out.take("target")
     ref = tree.get("targetReferenceCategory")
@@ -734,54 +829,99 @@ def logreg_learner(tree: dict[str, Any], variables: dict[str, Binding], report: 
     out.put("targetReferenceCategory", ref, "targetReferenceCategory")
     out.take("column_filter", "column-filter")
     out.take_all(
-        ["solver", "maxEpoch", "performLazy", "epsilon", "learningRateStrategy", "stepSize", "prior", "priorVariance",
-         "inMemory", "seed", "chunkSize", "calcCoefficientStatistics", "useOrderFromTargetDomain",
-         "useOrderFromFeatureDomain"]
+        [
+            "solver",
+            "maxEpoch",
+            "performLazy",
+            "epsilon",
+            "learningRateStrategy",
+            "stepSize",
+            "prior",
+            "priorVariance",
+            "inMemory",
+            "seed",
+            "chunkSize",
+            "calcCoefficientStatistics",
+            "useOrderFromTargetDomain",
+            "useOrderFromFeatureDomain",
+        ]
     )
     return out.result()
 
 
 def scorer(tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport) -> tuple[Any, Any, Any]:
     out = Out(tree, variables, report)
-    out.take_all(["first", "second", "flowVarPrefix", "sortingStrategy", "sortingReversed", "ignore.missing.values"])
+    out.take_all(
+        ["first", "second", "flowVarPrefix", "sortingStrategy", "sortingReversed", "ignore.missing.values"]
+    )
     return out.result()
 
 
-def numeric_scorer(tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport) -> tuple[Any, Any, Any]:
+def numeric_scorer(
+    tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport
+) -> tuple[Any, Any, Any]:
     out = Out(tree, variables, report)
     for k in ("reference", "predicted"):
         if get(tree, f"{k}.useRowID"):
             report.setting(f"{k}: using the RowID as a column is not supported")
         out.put(k, get(tree, f"{k}.columnName"), k)
-    out.take_all(["override default output name", "output column", "generate flow variables",
-                  "name prefix for flowvars", "number_of_predictors"])
+    out.take_all(
+        [
+            "override default output name",
+            "output column",
+            "generate flow variables",
+            "name prefix for flowvars",
+            "number_of_predictors",
+        ]
+    )
     if not tree.get("override default output name"):
         out.settings.pop("output_column", None)  # unused: the output is named after the predicted column
     return out.result()
 
 
-def lasso_learner(tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport) -> tuple[Any, Any, Any]:
+def lasso_learner(
+    tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport
+) -> tuple[Any, Any, Any]:
     out = Out(tree, variables, report)
     out.take_all(["feature_columns", "target_column", "missing_value_handling"], tree_path="general_settings")
     out.take_all(["alpha", "fit_intercept", "max_iter"], tree_path="algo_settings")
     return out.result()
 
 
-def regression_predictor(tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport) -> tuple[Any, Any, Any]:
+def regression_predictor(
+    tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport
+) -> tuple[Any, Any, Any]:
     out = Out(tree, variables, report)
     out.take_all(["prediction_column"], tree_path="predictor_settings")
     return out.result()
 
 
 _RF_KEYS = [
-    "targetColumn", "columnFilterConfig", "seed", "maxLevels", "minNodeSize", "minChildSize", "dataFraction",
-    "isDataSelectionWithReplacement", "rowSamplingMode", "columnSamplingMode", "columnFractionPerTree",
-    "columnAbsolutePerTree", "isUseDifferentAttributesAtEachNode", "nrModels", "splitCriterion",
-    "missingValueHandling", "useAverageSplitPoints", "useBinaryNominalSplits", "ignoreColumnsWithoutDomain",
+    "targetColumn",
+    "columnFilterConfig",
+    "seed",
+    "maxLevels",
+    "minNodeSize",
+    "minChildSize",
+    "dataFraction",
+    "isDataSelectionWithReplacement",
+    "rowSamplingMode",
+    "columnSamplingMode",
+    "columnFractionPerTree",
+    "columnAbsolutePerTree",
+    "isUseDifferentAttributesAtEachNode",
+    "nrModels",
+    "splitCriterion",
+    "missingValueHandling",
+    "useAverageSplitPoints",
+    "useBinaryNominalSplits",
+    "ignoreColumnsWithoutDomain",
 ]
 
 
-def rf_learner(tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport) -> tuple[Any, Any, Any]:
+def rf_learner(
+    tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport
+) -> tuple[Any, Any, Any]:
     out = Out(tree, variables, report)
     out.take_all(_RF_KEYS)
     if tree.get("fingerprintColumn"):
@@ -835,19 +975,59 @@ def _view(keys: list[str]) -> SettingsFn:
 
 table_view = _view(["displayedColumnsV2", "title", "showRowKeys", "showRowIndices"])
 scatter_plot = _view(
-    ["xAxisColumnV3", "yAxisColumnV3", "colorColumnV2", "title", "xAxisScale", "yAxisScale", "axisExtentMethod",
-     "manualAxisLimits", "customXAxisLabelV2", "customYAxisLabelV2", "dataPointSize", "maxRows", "showLegend"]
+    [
+        "xAxisColumnV3",
+        "yAxisColumnV3",
+        "colorColumnV2",
+        "title",
+        "xAxisScale",
+        "yAxisScale",
+        "axisExtentMethod",
+        "manualAxisLimits",
+        "customXAxisLabelV2",
+        "customYAxisLabelV2",
+        "dataPointSize",
+        "maxRows",
+        "showLegend",
+    ]
 )
 line_plot = _view(
-    ["xAxisColumnV3", "yAxisColumnV2", "title", "yAxisScale", "axisExtentMethod", "manualAxisLimits",
-     "customXAxisLabelV2", "customYAxisLabelV2", "lineSize", "showDataPointMarkers", "dataPointMarkerSize",
-     "maxRows", "showLegend"]
+    [
+        "xAxisColumnV3",
+        "yAxisColumnV2",
+        "title",
+        "yAxisScale",
+        "axisExtentMethod",
+        "manualAxisLimits",
+        "customXAxisLabelV2",
+        "customYAxisLabelV2",
+        "lineSize",
+        "showDataPointMarkers",
+        "dataPointMarkerSize",
+        "maxRows",
+        "showLegend",
+    ]
 )
 histogram = _view(
-    ["dimensionV3", "binningType", "nBins", "hasIntegerCutoff", "hasFixedLowerBound", "lowerBound",
-     "hasFixedUpperBound", "upperBound", "customBinCutoff", "specialValueHandling", "frequencyAxisType", "title",
-     "axisExtentMethod", "manualMax", "customDimensionAxisLabelV2", "customFrequencyAxisLabelV2",
-     "showNumericLabels"]
+    [
+        "dimensionV3",
+        "binningType",
+        "nBins",
+        "hasIntegerCutoff",
+        "hasFixedLowerBound",
+        "lowerBound",
+        "hasFixedUpperBound",
+        "upperBound",
+        "customBinCutoff",
+        "specialValueHandling",
+        "frequencyAxisType",
+        "title",
+        "axisExtentMethod",
+        "manualMax",
+        "customDimensionAxisLabelV2",
+        "customFrequencyAxisLabelV2",
+        "showNumericLabels",
+    ]
 )
 
 
@@ -856,8 +1036,11 @@ PYTHON_TABLES, PYTHON_OBJECTS_AT = 4, 5  # knitflow: tables on ports 1-4, pickle
 
 def _port_groups(creation: dict[str, Any], direction: str) -> list[tuple[str, int]]:
     """KNIME's port groups of one direction in port order, with their port counts."""
-    return [(name, len(ports) if isinstance(ports, dict) else 0)
-            for name, ports in creation.items() if name.lower().startswith(direction)]
+    return [
+        (name, len(ports) if isinstance(ports, dict) else 0)
+        for name, ports in creation.items()
+        if name.lower().startswith(direction)
+    ]
 
 
 def python_ports(creation: dict[str, Any]) -> tuple[PortMap, PortMap]:
@@ -882,7 +1065,9 @@ def python_ports(creation: dict[str, Any]) -> tuple[PortMap, PortMap]:
     return maps[0], maps[1]
 
 
-def python_script(tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport) -> tuple[Any, Any, Any]:
+def python_script(
+    tree: dict[str, Any], variables: dict[str, Binding], report: NodeReport
+) -> tuple[Any, Any, Any]:
     out = Out(tree, variables, report)
     script = str(tree.get("script") or "").replace("\r\n", "\n")
     tidy = "\n".join(line.rstrip() for line in script.split("\n"))
@@ -915,7 +1100,9 @@ MAPPINGS: dict[str, Mapping] = {
     # manipulation
     "DataColumnSpecFilterNodeFactory": Mapping("Column Filter", "column_filter", _generic_fn()),
     "SorterNodeFactory": Mapping("Sorter", "sorter", sorter),
-    "TransposeTableNodeFactory": Mapping("Table Transposer", "table_transposer", _none, "guess_or_fixed/chunk_size only tune memory"),
+    "TransposeTableNodeFactory": Mapping(
+        "Table Transposer", "table_transposer", _none, "guess_or_fixed/chunk_size only tune memory"
+    ),
     "Normalizer3NodeFactory": Mapping("Normalizer", "normalizer", _generic_fn()),
     "NormalizerApplyNodeFactory": Mapping("Normalizer (Apply)", "normalizer_apply", _none, "no settings"),
     "PartitionNodeFactory": Mapping("Table Partitioner", "table_partitioner", _sampling),
@@ -930,24 +1117,48 @@ MAPPINGS: dict[str, Mapping] = {
     "Unpivot2NodeFactory": Mapping("Unpivot", "unpivot", _generic_fn(skip=["enable-hiliting"])),
     "ExpandBitVectorNodeFactory": Mapping("Expand Bit Vector", "expand_bit_vector", expand_bit_vector),
     # flow variables and loops
-    "TableToVariable3NodeFactory": Mapping("Table Row to Variable", "table_row_to_variable", _row_to_variable),
-    "AppendVariableToTable4NodeFactory": Mapping("Variable to Table Column", "variable_to_table_column", _generic_fn()),
-    "LoopStartVariable3NodeFactory": Mapping("Table Row to Variable Loop Start", "table_row_to_variable_loop_start", _row_to_variable),
+    "TableToVariable3NodeFactory": Mapping(
+        "Table Row to Variable", "table_row_to_variable", _row_to_variable
+    ),
+    "AppendVariableToTable4NodeFactory": Mapping(
+        "Variable to Table Column", "variable_to_table_column", _generic_fn()
+    ),
+    "LoopStartVariable3NodeFactory": Mapping(
+        "Table Row to Variable Loop Start", "table_row_to_variable_loop_start", _row_to_variable
+    ),
     "LoopEndDynamicNodeFactory": Mapping("Loop End", "loop_end", loop_end),
-    "TableLoopStartParOptNodeFactory": Mapping("Parameter Optimization Loop Start (Table)", "parameter_optimization_loop_start_table", parameter_loop_start),
+    "TableLoopStartParOptNodeFactory": Mapping(
+        "Parameter Optimization Loop Start (Table)",
+        "parameter_optimization_loop_start_table",
+        parameter_loop_start,
+    ),
     "LoopStartParOptNodeFactory": Mapping(
-        "Parameter Optimization Loop Start", "parameter_optimization_loop_start", parameter_loop_start_dialog,
+        "Parameter Optimization Loop Start",
+        "parameter_optimization_loop_start",
+        parameter_loop_start_dialog,
         "the settings layout of the parameter list is matched by key names (no tutorial workflow holds this node)",
     ),
-    "LoopEndParOptNodeFactory": Mapping("Parameter Optimization Loop End", "parameter_optimization_loop_end", _generic_fn()),
+    "LoopEndParOptNodeFactory": Mapping(
+        "Parameter Optimization Loop End", "parameter_optimization_loop_end", _generic_fn()
+    ),
     # mining
-    "LogRegLearnerNodeFactory4": Mapping("Logistic Regression Learner", "logistic_regression_learner", logreg_learner),
-    "LogisticRegressionPredictorNodeFactory": Mapping("Logistic Regression Predictor", "logistic_regression_predictor", _generic_fn()),
+    "LogRegLearnerNodeFactory4": Mapping(
+        "Logistic Regression Learner", "logistic_regression_learner", logreg_learner
+    ),
+    "LogisticRegressionPredictorNodeFactory": Mapping(
+        "Logistic Regression Predictor", "logistic_regression_predictor", _generic_fn()
+    ),
     "AccuracyScorer2NodeFactory": Mapping("Scorer", "scorer", scorer),
     "NumericScorer2NodeFactory": Mapping("Numeric Scorer", "numeric_scorer", numeric_scorer),
-    "org.knime.python.sklearn:LassoLearner": Mapping("Sklearn Lasso Regression Learner (Labs)", "lasso_learner", lasso_learner),
-    "org.knime.python.sklearn:RegressionPredictor": Mapping("Sklearn Regression Predictor (Labs)", "regression_predictor", regression_predictor),
-    "RandomForestRegressionLearnerNodeFactory": Mapping("Random Forest Learner (Regression)", "random_forest_learner_regression", rf_learner),
+    "org.knime.python.sklearn:LassoLearner": Mapping(
+        "Sklearn Lasso Regression Learner (Labs)", "lasso_learner", lasso_learner
+    ),
+    "org.knime.python.sklearn:RegressionPredictor": Mapping(
+        "Sklearn Regression Predictor (Labs)", "regression_predictor", regression_predictor
+    ),
+    "RandomForestRegressionLearnerNodeFactory": Mapping(
+        "Random Forest Learner (Regression)", "random_forest_learner_regression", rf_learner
+    ),
     "RandomForestRegressionPredictorNodeFactory": Mapping(
         "Random Forest Predictor (Regression)",
         "random_forest_predictor_regression",
@@ -965,8 +1176,18 @@ MAPPINGS: dict[str, Mapping] = {
     "LocalEnvironmentCreatorNodeFactory3": Mapping(
         "Create Local Big Data Environment",
         "create_local_big_data_environment",
-        _view(["contextName", "numberOfThreads", "onDisposeAction", "sqlSupport", "workingDirectoryMode",
-               "workingDirectory", "overrideSparkSettings", "customSparkSettings"]),
+        _view(
+            [
+                "contextName",
+                "numberOfThreads",
+                "onDisposeAction",
+                "sqlSupport",
+                "workingDirectoryMode",
+                "workingDirectory",
+                "overrideSparkSettings",
+                "customSparkSettings",
+            ]
+        ),
     ),
     "Table2SparkNodeFactory2": Mapping("Table to Spark", "table_to_spark", _none),
     "MLlibSVDNodeFactory": Mapping("Spark SVD", "spark_svd", _generic_fn(skip=["classColumn"])),

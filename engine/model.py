@@ -36,13 +36,19 @@ class NodeEntry(BaseModel):
     type: str = Field(description="A registered node type (see `knitflow nodes`).")
     name: str | None = Field(None, description="Display name shown above the node.")
     annotation: str | None = Field(None, description="Free text shown under the node.")
-    position: tuple[int, int] | None = Field(None, description="Editor position (x, y) of the node's top left.")
-    settings: dict[str, Any] = Field(default_factory=dict, description="Validated by the node type's settings model.")
+    position: tuple[int, int] | None = Field(
+        None, description="Editor position (x, y) of the node's top left."
+    )
+    settings: dict[str, Any] = Field(
+        default_factory=dict, description="Validated by the node type's settings model."
+    )
     use_variables: dict[str, str] = Field(
-        default_factory=dict, description="setting path -> flow variable that overrides it (KNIME used_variable)."
+        default_factory=dict,
+        description="setting path -> flow variable that overrides it (KNIME used_variable).",
     )
     expose_variables: dict[str, str] = Field(
-        default_factory=dict, description="setting path -> new flow variable holding its value (exposed_variable)."
+        default_factory=dict,
+        description="setting path -> new flow variable holding its value (exposed_variable).",
     )
 
 
@@ -77,7 +83,9 @@ class WorkflowDoc(BaseModel):
     format: str = Field(FORMAT, description="File format version.")
     name: str
     description: str = ""
-    variables: dict[str, Any] = Field(default_factory=dict, description="Workflow variables and their defaults.")
+    variables: dict[str, Any] = Field(
+        default_factory=dict, description="Workflow variables and their defaults."
+    )
     nodes: list[NodeEntry] = Field(default_factory=list)
     connections: list[Connection] = Field(default_factory=list)
     annotations: list[Annotation] = Field(default_factory=list)
@@ -144,7 +152,11 @@ def parse_document(text: str, file: str) -> tuple[WorkflowDoc | None, dict[PathK
     except YamlSyntaxError as exc:
         return None, {}, [Problem(file, exc.line, f"YAML syntax error: {exc}")]
     if not isinstance(data, dict):
-        return None, lines, [Problem(file, 1, "a workflow file must be a YAML mapping (format, name, nodes, ...)")]
+        return (
+            None,
+            lines,
+            [Problem(file, 1, "a workflow file must be a YAML mapping (format, name, nodes, ...)")],
+        )
     try:
         return WorkflowDoc.model_validate(data), lines, []
     except ValidationError as exc:
@@ -156,7 +168,9 @@ def parse_document(text: str, file: str) -> tuple[WorkflowDoc | None, dict[PathK
                 raw = data.get("nodes", [])
                 if path[1] < len(raw) and isinstance(raw[path[1]], dict):
                     node_id = raw[path[1]].get("id")
-            problems.append(Problem(file, line_of(lines, path), f"{'.'.join(map(str, path))}: {err['msg']}", node_id))
+            problems.append(
+                Problem(file, line_of(lines, path), f"{'.'.join(map(str, path))}: {err['msg']}", node_id)
+            )
         return None, lines, problems
 
 
@@ -172,7 +186,9 @@ def check(doc: WorkflowDoc, lines: dict[PathKey, int], file: str) -> list[Proble
     for i, entry in enumerate(doc.nodes):
         here = ("nodes", i)
         if entry.id in seen:
-            problems.append(Problem(file, line_of(lines, (*here, "id")), f"duplicate node id {entry.id}", entry.id))
+            problems.append(
+                Problem(file, line_of(lines, (*here, "id")), f"duplicate node id {entry.id}", entry.id)
+            )
             continue
         seen[entry.id] = i
         cls = registry.get(entry.type)
@@ -216,11 +232,21 @@ def check(doc: WorkflowDoc, lines: dict[PathKey, int], file: str) -> list[Proble
         in_type = port_type(dst_cls, conn.dest_port, output=False)
         if out_type is None:
             problems.append(
-                Problem(file, line, f"connection {conn}: {src_cls.type_name} has no output port {conn.source_port}", conn.source)
+                Problem(
+                    file,
+                    line,
+                    f"connection {conn}: {src_cls.type_name} has no output port {conn.source_port}",
+                    conn.source,
+                )
             )
         if in_type is None:
             problems.append(
-                Problem(file, line, f"connection {conn}: {dst_cls.type_name} has no input port {conn.dest_port}", conn.dest)
+                Problem(
+                    file,
+                    line,
+                    f"connection {conn}: {dst_cls.type_name} has no input port {conn.dest_port}",
+                    conn.dest,
+                )
             )
         if out_type is None or in_type is None:
             continue
@@ -237,7 +263,12 @@ def check(doc: WorkflowDoc, lines: dict[PathKey, int], file: str) -> list[Proble
             key = (conn.dest, conn.dest_port)
             if key in into:
                 problems.append(
-                    Problem(file, line, f"connection {conn}: input port {conn.dest_port} already has a connection", conn.dest)
+                    Problem(
+                        file,
+                        line,
+                        f"connection {conn}: input port {conn.dest_port} already has a connection",
+                        conn.dest,
+                    )
                 )
             into[key] = ci
         if conn.source == conn.dest:
@@ -265,7 +296,12 @@ def check(doc: WorkflowDoc, lines: dict[PathKey, int], file: str) -> list[Proble
     if cycle:
         ids = [e[0] for e in cycle]
         problems.append(
-            Problem(file, line_of(lines, ("connections",)), f"the connections form a cycle: {' -> '.join(map(str, ids + ids[:1]))}", ids[0])
+            Problem(
+                file,
+                line_of(lines, ("connections",)),
+                f"the connections form a cycle: {' -> '.join(map(str, ids + ids[:1]))}",
+                ids[0],
+            )
         )
     return problems
 
@@ -296,7 +332,9 @@ def read_document(path: str | Path) -> tuple[WorkflowDoc, dict[PathKey, int]]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise WorkflowLoadError([Problem(file, None, f"cannot read workflow: {exc.strerror or exc}")]) from None
+        raise WorkflowLoadError(
+            [Problem(file, None, f"cannot read workflow: {exc.strerror or exc}")]
+        ) from None
     doc, lines, problems = parse_document(text, file)
     if doc is not None:
         problems = check(doc, lines, file)

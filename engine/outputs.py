@@ -41,7 +41,9 @@ def write_outputs(result: RunResult, compiled: CompiledWorkflow, out_dir: Path) 
             if always or (node_id, port) not in connected:
                 try:
                     file = _write_port(obj, out_dir, f"{node_id}_{_slug(st.name)}_port{port}")
-                except Exception as exc:  # a view drawn only now can fail; the other outputs still get written
+                except (
+                    Exception
+                ) as exc:  # a view drawn only now can fail; the other outputs still get written
                     info["error"] = f"could not be written: {type(exc).__name__}: {exc}"
                     file = None
                 if file:
@@ -86,4 +88,3 @@ def _write_port(obj: Any, out_dir: Path, stem: str) -> str | None:
         atomic_write(out_dir / f"{stem}.txt", f"{obj.kind}\n{obj.summary}\n")
         return f"{stem}.txt"
     return None
-

@@ -52,7 +52,9 @@ class RunDisplay:
                 if self._nodes_task is not None:
                     self._progress.update(self._nodes_task, completed=len(self._done))
             elif kind == "state" and event.get("error") and not self.quiet:
-                self._progress.console.print(f"[red]✗ #{node} {self.names.get(node, '')}: {event['error'].splitlines()[0]}[/]")
+                self._progress.console.print(
+                    f"[red]✗ #{node} {self.names.get(node, '')}: {event['error'].splitlines()[0]}[/]"
+                )
             elif kind == "iteration":
                 task = self._loop_tasks.get(node)
                 label = f"  loop #{node} {self.names.get(node, '')}"
@@ -62,13 +64,18 @@ class RunDisplay:
                 self._progress.update(task, completed=event["iteration"] + 1, total=event.get("total"))
 
     def summary(self, result: Any, out_dir: Path) -> None:
-        table = RichTable(title=f"{result.workflow}: {'ok' if result.ok else 'FAILED'} in {result.seconds:.2f} s")
+        table = RichTable(
+            title=f"{result.workflow}: {'ok' if result.ok else 'FAILED'} in {result.seconds:.2f} s"
+        )
         for col in ("node", "name", "state", "seconds", "outputs"):
             table.add_column(col, justify="right" if col in ("node", "seconds") else "left")
         for node_id in sorted(result.status):
             st = result.status[node_id]
-            shapes = [f"{s['rows']}×{s['columns']}" if s["kind"] == "table" else s["kind"]
-                      for s in output_summaries(st) if s["kind"] != "empty"]
+            shapes = [
+                f"{s['rows']}×{s['columns']}" if s["kind"] == "table" else s["kind"]
+                for s in output_summaries(st)
+                if s["kind"] != "empty"
+            ]
             state = _LIGHT.get(st.state, "") + " " + st.state + (" (cached)" if st.cached else "")
             if st.error:
                 state = "[red]✗ failed[/]"

@@ -31,7 +31,9 @@ class NodeRegistry:
             raise ValueError(f"{cls.__name__} has no type_name")
         existing = self._types.get(cls.type_name)
         if existing is not None and existing is not cls:
-            raise ValueError(f"node type {cls.type_name!r} is defined twice ({existing.__module__}, {cls.__module__})")
+            raise ValueError(
+                f"node type {cls.type_name!r} is defined twice ({existing.__module__}, {cls.__module__})"
+            )
         self._types[cls.type_name] = cls
         return cls
 

@@ -18,9 +18,17 @@ NODE = 32
 PORT = 9
 ICONS = Path(__file__).resolve().parent / "web" / "icons"
 CATEGORY_COLORS = {
-    "source": "#ff9632", "sink": "#ff4b4b", "manipulator": "#ffd800", "learner": "#c8e632",
-    "predictor": "#3cb44b", "visualizer": "#2b94b1", "scorer": "#d2a384", "loop start": "#88d8e4",
-    "loop end": "#88d8e4", "script": "#cbd9a9", "other": "#d2a384",
+    "source": "#ff9632",
+    "sink": "#ff4b4b",
+    "manipulator": "#ffd800",
+    "learner": "#c8e632",
+    "predictor": "#3cb44b",
+    "visualizer": "#2b94b1",
+    "scorer": "#d2a384",
+    "loop start": "#88d8e4",
+    "loop end": "#88d8e4",
+    "script": "#cbd9a9",
+    "other": "#d2a384",
 }
 LAMPS = {"idle": (0, "#c11f27"), "configured": (1, "#ffd800"), "executed": (2, "#72b95e")}
 BLUE = "#4a9fe0"
@@ -61,8 +69,10 @@ def _port_shape(pt: PortType, cx: float, cy: float, optional: bool, side: str) -
         return f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4" fill="{fill}" stroke="{pt.color}"/>'
     if pt.shape == "square":
         return f'<rect x="{cx - 4:.1f}" y="{cy - 4:.1f}" width="8" height="8" fill="{fill}" stroke="{pt.color}"/>'
-    return (f'<path d="M{cx - 4:.1f},{cy - 4:.1f} L{cx + 4:.1f},{cy:.1f} L{cx - 4:.1f},{cy + 4:.1f} Z" '
-            f'fill="{fill}" stroke="{pt.color}" stroke-linejoin="round"/>')
+    return (
+        f'<path d="M{cx - 4:.1f},{cy - 4:.1f} L{cx + 4:.1f},{cy:.1f} L{cx - 4:.1f},{cy + 4:.1f} Z" '
+        f'fill="{fill}" stroke="{pt.color}" stroke-linejoin="round"/>'
+    )
 
 
 def _wrap(text: str, width: int, lines: int) -> list[str]:
@@ -122,10 +132,14 @@ def render_svg(doc: WorkflowDoc, statuses: Mapping[int, Any] | None = None) -> s
     ]
     for a in doc.annotations:
         x, y, w, h = a.bounds
-        out.append(f'<g class="annotation"><rect x="{x}" y="{y}" width="{w}" height="{h}" fill="#fff9c4" '
-                   f'fill-opacity="0.75" stroke="#e3d88f"/>')
+        out.append(
+            f'<g class="annotation"><rect x="{x}" y="{y}" width="{w}" height="{h}" fill="#fff9c4" '
+            f'fill-opacity="0.75" stroke="#e3d88f"/>'
+        )
         for i, line in enumerate(a.text.splitlines()[: max(1, (h - 6) // 15)]):
-            out.append(f'<text x="{x + 6}" y="{y + 16 + 15 * i}" font-size="12" fill="#333">{escape(line)}</text>')
+            out.append(
+                f'<text x="{x + 6}" y="{y + 16 + 15 * i}" font-size="12" fill="#333">{escape(line)}</text>'
+            )
         out.append("</g>")
     classes = {n.id: registry.get(n.type) for n in doc.nodes}
     for c in doc.connections:
@@ -141,8 +155,10 @@ def render_svg(doc: WorkflowDoc, statuses: Mapping[int, Any] | None = None) -> s
             pt = s_cls.outputs[c.source_port - 1].type
             if pt.shape == "square":
                 color = pt.color
-        out.append(f'<path class="link{" var" if var else ""}" d="M{sx:.1f},{sy:.1f} C{sx + dx:.1f},{sy:.1f} '
-                   f'{tx - dx:.1f},{ty:.1f} {tx:.1f},{ty:.1f}" fill="none" stroke="{color}" stroke-width="1.2"/>')
+        out.append(
+            f'<path class="link{" var" if var else ""}" d="M{sx:.1f},{sy:.1f} C{sx + dx:.1f},{sy:.1f} '
+            f'{tx - dx:.1f},{ty:.1f} {tx:.1f},{ty:.1f}" fill="none" stroke="{color}" stroke-width="1.2"/>'
+        )
     variables: PortType = PortType.VARIABLES  # type: ignore[attr-defined]
     var_used = {(c.source, "out") for c in doc.connections if c.source_port == 0}
     var_used |= {(c.dest, "in") for c in doc.connections if c.dest_port == 0}
@@ -156,8 +172,10 @@ def render_svg(doc: WorkflowDoc, statuses: Mapping[int, Any] | None = None) -> s
         lines = _wrap(name, 22, 2)
         for i, line in enumerate(lines):
             ty = y - 14 - 14 * (len(lines) - 1 - i)
-            out.append(f'<text x="{x + 16}" y="{ty}" text-anchor="middle" font-size="12" font-weight="700" '
-                       f'fill="#1d1d1b">{escape(line)}</text>')
+            out.append(
+                f'<text x="{x + 16}" y="{ty}" text-anchor="middle" font-size="12" font-weight="700" '
+                f'fill="#1d1d1b">{escape(line)}</text>'
+            )
         out.append(f'<rect x="{x}" y="{y}" width="32" height="32" rx="4" fill="{color}"/>')
         icon = _icon(category)
         if icon:
@@ -174,23 +192,33 @@ def render_svg(doc: WorkflowDoc, statuses: Mapping[int, Any] | None = None) -> s
                 cx, cy = _port_center((x, y), 1, side, 0)
                 out.append(_port_shape(variables, cx, cy, False, side))
         state, error = _state_of((statuses or {}).get(n.id))
-        out.append(f'<rect x="{x}" y="{y + 40}" width="32" height="12" rx="6" fill="#e6e6e6" stroke="#bdbdbd" '
-                   f'stroke-width="0.5"/>')
+        out.append(
+            f'<rect x="{x}" y="{y + 40}" width="32" height="12" rx="6" fill="#e6e6e6" stroke="#bdbdbd" '
+            f'stroke-width="0.5"/>'
+        )
         if state in ("executing", "queued"):
-            out.append(f'<rect x="{x + 1}" y="{y + 41}" width="30" height="10" rx="5" fill="{BLUE}" '
-                       f'fill-opacity="{0.9 if state == "executing" else 0.35}"/>')
+            out.append(
+                f'<rect x="{x + 1}" y="{y + 41}" width="30" height="10" rx="5" fill="{BLUE}" '
+                f'fill-opacity="{0.9 if state == "executing" else 0.35}"/>'
+            )
         else:
             lit = LAMPS.get(state) if statuses is not None else None
             for i, lx in enumerate((6, 16, 26)):
                 fill = lit[1] if lit and lit[0] == i else "#fff"
-                out.append(f'<circle cx="{x + lx}" cy="{y + 46}" r="4" fill="{fill}" stroke="#bcbcbc" stroke-width="0.5"/>')
+                out.append(
+                    f'<circle cx="{x + lx}" cy="{y + 46}" r="4" fill="{fill}" stroke="#bcbcbc" stroke-width="0.5"/>'
+                )
         if error:
-            out.append(f'<g class="error"><title>{escape(error)}</title><circle cx="{x + 16}" cy="{y + 53}" r="5" '
-                       f'fill="#c11f27"/><path d="M{x + 14},{y + 51} l4,4 m0,-4 l-4,4" stroke="#fff" stroke-width="1.4"/></g>')
+            out.append(
+                f'<g class="error"><title>{escape(error)}</title><circle cx="{x + 16}" cy="{y + 53}" r="5" '
+                f'fill="#c11f27"/><path d="M{x + 14},{y + 51} l4,4 m0,-4 l-4,4" stroke="#fff" stroke-width="1.4"/></g>'
+            )
         if n.annotation:
             for i, line in enumerate(n.annotation.splitlines()[:4]):
-                out.append(f'<text x="{x + 16}" y="{y + 70 + 13 * i}" text-anchor="middle" font-size="11" '
-                           f'fill="#333">{escape(line)}</text>')
+                out.append(
+                    f'<text x="{x + 16}" y="{y + 70 + 13 * i}" text-anchor="middle" font-size="11" '
+                    f'fill="#333">{escape(line)}</text>'
+                )
         out.append("</g>")
     out.append("</svg>")
     return "\n".join(out) + "\n"

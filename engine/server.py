@@ -137,8 +137,9 @@ class Workspace:
             out.append({"path": rel, "name": name})
         return out
 
-    def list_files(self, root: str, sub: str, workflow_dir: Path | None = None,
-                   variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    def list_files(
+        self, root: str, sub: str, workflow_dir: Path | None = None, variables: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         """Entries of a folder of the workspace or a data folder (for readers' file choosers)."""
         if root == "workspace":
             base = self.root
@@ -156,7 +157,13 @@ class Workspace:
         for p in sorted(target.iterdir(), key=lambda p: (not p.is_dir(), p.name.lower())):
             if p.name.startswith("."):
                 continue
-            entries.append({"name": p.name, "dir": p.is_dir(), "value": self.setting_value(p, base, workflow_dir, variables)})
+            entries.append(
+                {
+                    "name": p.name,
+                    "dir": p.is_dir(),
+                    "value": self.setting_value(p, base, workflow_dir, variables),
+                }
+            )
         return {"root": root, "path": sub, "entries": entries}
 
     @staticmethod
@@ -197,8 +204,13 @@ class _EditorHooks(ExecutionHooks):
       re-execute executed predecessors; a randomised node without a seed would otherwise give new
       results each time a successor is executed)."""
 
-    def __init__(self, workspace: Workspace, memo: ConfigureMemo | None = None,
-                 fingerprints: dict[int, str] | None = None, kept: dict[int, NodeStatus] | None = None) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        memo: ConfigureMemo | None = None,
+        fingerprints: dict[int, str] | None = None,
+        kept: dict[int, NodeStatus] | None = None,
+    ) -> None:
         self.workspace = workspace
         self.memo = memo
         self.fingerprints = fingerprints or {}
@@ -337,12 +349,17 @@ class Session:
     def save(self, version: int | None, force: bool = False) -> None:
         with self.lock:
             if version is not None and version != self.editor.version:
-                raise ApiError(409, f"stale save: the workflow is at version {self.editor.version}, "
-                                    f"the save was made from version {version}; reload first",
-                               version=self.editor.version)
+                raise ApiError(
+                    409,
+                    f"stale save: the workflow is at version {self.editor.version}, "
+                    f"the save was made from version {version}; reload first",
+                    version=self.editor.version,
+                )
             disk = _file_digest(self.path)
             if not force and disk is not None and disk != self.file_digest:
-                raise ApiError(409, f"{self.rel} was changed on disk since it was opened; reload or save with force")
+                raise ApiError(
+                    409, f"{self.rel} was changed on disk since it was opened; reload or save with force"
+                )
             problems = check(self.editor.doc, {}, self.rel)
             write_document(self.editor.doc, self.path)
             self.saved_digest = self.editor.content_digest()
@@ -359,7 +376,9 @@ class Session:
         unknown = [n for n in doc.nodes if registry.get(n.type) is None]
         statuses: dict[int, NodeStatus] = {}
         for n in unknown:
-            statuses[n.id] = NodeStatus(n.id, n.type, n.name or n.type, IDLE, error=f"unknown node type {n.type!r}")
+            statuses[n.id] = NodeStatus(
+                n.id, n.type, n.name or n.type, IDLE, error=f"unknown node type {n.type!r}"
+            )
         known = doc
         if unknown:
             bad = {n.id for n in unknown}
@@ -373,7 +392,9 @@ class Session:
         except GraphError as exc:
             for n in known.nodes:
                 cls = registry.get(n.type)
-                statuses[n.id] = NodeStatus(n.id, n.type, n.name or (cls.display_name if cls else n.type), IDLE)
+                statuses[n.id] = NodeStatus(
+                    n.id, n.type, n.name or (cls.display_name if cls else n.type), IDLE
+                )
             if exc.node_id in statuses:
                 statuses[exc.node_id].error = str(exc)
             else:
@@ -381,15 +402,23 @@ class Session:
         except Exception as exc:  # a node's configure crashed: show it, keep the editor usable
             for n in known.nodes:
                 cls = registry.get(n.type)
-                statuses.setdefault(n.id, NodeStatus(n.id, n.type, n.name or (cls.display_name if cls else n.type), IDLE))
+                statuses.setdefault(
+                    n.id, NodeStatus(n.id, n.type, n.name or (cls.display_name if cls else n.type), IDLE)
+                )
             general.append(f"configure failed: {type(exc).__name__}: {exc}")
         for p in problems:
             if p.node_id in statuses and "is not connected" in p.message:
                 statuses[p.node_id].reason = p.message  # shown as a warning, as KNIME does
         return statuses, general
 
-    def _execution(self, compiled: CompiledWorkflow, *, memoize: bool = False,
-                   kept: dict[int, NodeStatus] | None = None, **kwargs: Any) -> Execution:
+    def _execution(
+        self,
+        compiled: CompiledWorkflow,
+        *,
+        memoize: bool = False,
+        kept: dict[int, NodeStatus] | None = None,
+        **kwargs: Any,
+    ) -> Execution:
         """An `Execution` with the editor's hooks; `memoize` for the configure-only passes that
         follow every edit (a run configures afresh, so that changed files are seen)."""
         if memoize:
@@ -469,8 +498,11 @@ class Session:
     def command(self, command: dict[str, Any], version: int | None) -> dict[str, Any]:
         with self.lock:
             if version is not None and version != self.editor.version:
-                raise ApiError(409, f"stale edit: the workflow is at version {self.editor.version}, not {version}",
-                               version=self.editor.version)
+                raise ApiError(
+                    409,
+                    f"stale edit: the workflow is at version {self.editor.version}, not {version}",
+                    version=self.editor.version,
+                )
             if self.running and is_semantic(command):
                 raise ApiError(409, "the workflow is executing: cancel it or wait before changing it")
             result = self.editor.execute(command)
@@ -533,12 +565,16 @@ class Session:
                 raise ApiError(409, f"cannot execute: {exc}") from None
             self.cancel_event = threading.Event()
             kept = {
-                n: self.statuses[n] for n in run_set
-                if self.statuses[n].state == EXECUTED and n in fps and self.exec_fp.get(n) == fps[n]
+                n: self.statuses[n]
+                for n in run_set
+                if self.statuses[n].state == EXECUTED
+                and n in fps
+                and self.exec_fp.get(n) == fps[n]
                 and not compiled.scope.get(n)
             }
-            ex = self._execution(compiled, kept=kept, cache=self.cache, listener=self._on_event,
-                                 cancel_event=self.cancel_event)
+            ex = self._execution(
+                compiled, kept=kept, cache=self.cache, listener=self._on_event, cancel_event=self.cancel_event
+            )
             for n in run_set:
                 st = self.statuses[n]
                 if st.state != EXECUTED:
@@ -548,7 +584,9 @@ class Session:
             self.progress.clear()
             self._current = ex
         self.broadcast({"type": "run", "running": True, "statuses": self.state_json(False)["statuses"]})
-        threading.Thread(target=self._run, args=(ex, run_set, fps), daemon=True, name=f"run {self.rel}").start()
+        threading.Thread(
+            target=self._run, args=(ex, run_set, fps), daemon=True, name=f"run {self.rel}"
+        ).start()
 
     def _run(self, ex: Execution, run_set: set[int], fps: dict[int, str]) -> None:
         t0 = time.perf_counter()
@@ -570,8 +608,15 @@ class Session:
             # the document may have been edited (layout only) meanwhile; states follow the fingerprints
             self.refresh()
             statuses = self.state_json(False)["statuses"]
-        self.broadcast({"type": "run", "running": False, "seconds": round(time.perf_counter() - t0, 3),
-                        "error": error, "statuses": statuses})
+        self.broadcast(
+            {
+                "type": "run",
+                "running": False,
+                "seconds": round(time.perf_counter() - t0, 3),
+                "error": error,
+                "statuses": statuses,
+            }
+        )
 
     def _on_event(self, event: dict[str, Any]) -> None:
         """Listener of the running Execution (called from worker threads)."""
@@ -696,7 +741,9 @@ class Session:
                 "workflow_dir": str(self.path.parent),
             }
 
-    def validate(self, n: int, settings: dict[str, Any], use_variables: dict[str, str] | None) -> dict[str, Any]:
+    def validate(
+        self, n: int, settings: dict[str, Any], use_variables: dict[str, str] | None
+    ) -> dict[str, Any]:
         with self.lock:
             try:
                 entry = self.editor.doc.node(n)
@@ -720,8 +767,17 @@ class Session:
 
     # ---------------------------------------------------------------------------------- output
 
-    def port_data(self, n: int, port: int, offset: int, limit: int, sort: str | None, desc: bool,
-                  col_offset: int, col_limit: int | None) -> Response:
+    def port_data(
+        self,
+        n: int,
+        port: int,
+        offset: int,
+        limit: int,
+        sort: str | None,
+        desc: bool,
+        col_offset: int,
+        col_limit: int | None,
+    ) -> Response:
         with self.lock:
             st = self.statuses.get(n)
             if st is None:
@@ -744,8 +800,9 @@ class Session:
         else:
             extra = {}
         if isinstance(obj, Table):
-            return _table_page(obj, (key, n, port), self._sort_cache, offset, limit, sort, desc,
-                               col_offset, col_limit, extra)
+            return _table_page(
+                obj, (key, n, port), self._sort_cache, offset, limit, sort, desc, col_offset, col_limit, extra
+            )
         if isinstance(obj, Model):
             return JSONResponse({"kind": "model", "model_kind": obj.kind, "summary": obj.summary})
         if obj is None:
@@ -801,9 +858,18 @@ def _close_loops(doc: WorkflowDoc, graph: nx.DiGraph, nodes: set[int], drop: boo
     return result
 
 
-def _table_page(table: Table, key: tuple[Any, ...], sort_cache: OrderedDict[tuple[Any, ...], np.ndarray],
-                offset: int, limit: int, sort: str | None, desc: bool, col_offset: int, col_limit: int | None,
-                extra: dict[str, Any]) -> Response:
+def _table_page(
+    table: Table,
+    key: tuple[Any, ...],
+    sort_cache: OrderedDict[tuple[Any, ...], np.ndarray],
+    offset: int,
+    limit: int,
+    sort: str | None,
+    desc: bool,
+    col_offset: int,
+    col_limit: int | None,
+    extra: dict[str, Any],
+) -> Response:
     df = table.df
     total = len(df)
     limit = max(1, min(int(limit), 1000))
@@ -821,7 +887,9 @@ def _table_page(table: Table, key: tuple[Any, ...], sort_cache: OrderedDict[tupl
             else:
                 raise ApiError(400, f"no column {sort!r} to sort by")
             order = np.asarray(
-                values.reset_index(drop=True).sort_values(ascending=not desc, kind="stable", na_position="last").index
+                values.reset_index(drop=True)
+                .sort_values(ascending=not desc, kind="stable", na_position="last")
+                .index
             )
             sort_cache[skey] = order
             while len(sort_cache) > 16:
@@ -835,15 +903,32 @@ def _table_page(table: Table, key: tuple[Any, ...], sort_cache: OrderedDict[tupl
     c1 = ncols if col_limit is None else min(ncols, c0 + max(1, int(col_limit)))
     page = page.iloc[:, c0:c1]
     columns = [{"name": str(c), "type": table.types.get(str(c), "")} for c in page.columns]
-    odd = [i for i, c in enumerate(page.columns) if table.types.get(str(c)) in ("Bit vector",) or page[c].dtype == object]
+    odd = [
+        i
+        for i, c in enumerate(page.columns)
+        if table.types.get(str(c)) in ("Bit vector",) or page[c].dtype == object
+    ]
     if odd:
         page = page.copy()
         for i in odd:
             col = page.iloc[:, i]
-            page.isetitem(i, col.map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else
-                                     v if isinstance(v, str | int | float | bool) else str(v)))
-    rows_json = page.to_json(orient="values", double_precision=15, default_handler=str) if len(page.columns) else \
-        json.dumps([[] for _ in range(len(page))])
+            page.isetitem(
+                i,
+                col.map(
+                    lambda v: (
+                        None
+                        if v is None or (isinstance(v, float) and math.isnan(v))
+                        else v
+                        if isinstance(v, str | int | float | bool)
+                        else str(v)
+                    )
+                ),
+            )
+    rows_json = (
+        page.to_json(orient="values", double_precision=15, default_handler=str)
+        if len(page.columns)
+        else json.dumps([[] for _ in range(len(page))])
+    )
     head = {
         **extra,
         "kind": "table",
@@ -904,7 +989,9 @@ class SecurityMiddleware:
         if problem is None and method not in ("GET", "HEAD", "OPTIONS"):
             origin = headers.get("origin")
             if origin is not None and origin not in (f"http://{host}", f"https://{host}"):
-                problem = f"Origin {origin!r} refused: state-changing requests must come from the editor's own page"
+                problem = (
+                    f"Origin {origin!r} refused: state-changing requests must come from the editor's own page"
+                )
             elif headers.get("sec-fetch-site") == "cross-site":
                 problem = "cross-site request refused"
         set_cookie = None
@@ -925,7 +1012,13 @@ class SecurityMiddleware:
                 problem, status = "a valid token is required (see the URL printed by `knitflow serve`)", 401
         if problem is not None:
             if scope["type"] == "websocket":
-                await send({"type": "websocket.close", "code": 4403 if status == 403 else 4401, "reason": problem[:120]})
+                await send(
+                    {
+                        "type": "websocket.close",
+                        "code": 4403 if status == 403 else 4401,
+                        "reason": problem[:120],
+                    }
+                )
                 return
             response = JSONResponse({"detail": problem}, status_code=status)
             await response(scope, receive, send)
@@ -1003,8 +1096,12 @@ def create_app(
 
     @app.get("/api/info")
     def info() -> dict[str, Any]:
-        return {"workspace": str(workspace.root), "data_dirs": [str(d) for d in workspace.data_dirs],
-                "format": FORMAT, "python": sys.version.split()[0]}
+        return {
+            "workspace": str(workspace.root),
+            "data_dirs": [str(d) for d in workspace.data_dirs],
+            "format": FORMAT,
+            "python": sys.version.split()[0],
+        }
 
     @app.get("/api/nodes")
     def nodes() -> dict[str, Any]:
@@ -1028,7 +1125,7 @@ def create_app(
 
     @app.post("/api/workflows/import-knime")
     async def import_knime(request: Request, name: str, path: str | None = None) -> dict[str, Any]:
-        """"Open KNIME workflow…": the body is a .knwf archive as the browser read it from disk; it
+        """ "Open KNIME workflow…": the body is a .knwf archive as the browser read it from disk; it
         becomes a YAML in the workspace (default `<archive name>.yaml`) plus the import report."""
         from engine.knime import ImportReport, KnimeFormatError, skeleton
 
@@ -1049,8 +1146,10 @@ def create_app(
             except KnimeFormatError as exc:
                 raise ApiError(400, f"{name}: {exc}") from None
         write_document(doc, target)
-        return {"path": workspace.rel(target),
-                "report": [{"kind": e.kind, "node": e.node_id, "message": str(e)} for e in report.entries]}
+        return {
+            "path": workspace.rel(target),
+            "report": [{"kind": e.kind, "node": e.node_id, "message": str(e)} for e in report.entries],
+        }
 
     @app.get("/api/workflow")
     def get_workflow(path: str) -> dict[str, Any]:
@@ -1111,12 +1210,25 @@ def create_app(
         settings = data.get("settings") or {}
         if not isinstance(settings, dict):
             raise ApiError(400, "settings must be an object")
-        return await asyncio.to_thread(session(path, reload=False).validate, id, settings, data.get("use_variables"))
+        return await asyncio.to_thread(
+            session(path, reload=False).validate, id, settings, data.get("use_variables")
+        )
 
     @app.get("/api/workflow/port")
-    def port(path: str, id: int, port: int, offset: int = 0, limit: int = 100, sort: str | None = None,
-             desc: bool = False, col_offset: int = 0, col_limit: int | None = None) -> Response:
-        return session(path, reload=False).port_data(id, port, offset, limit, sort or None, desc, col_offset, col_limit)
+    def port(
+        path: str,
+        id: int,
+        port: int,
+        offset: int = 0,
+        limit: int = 100,
+        sort: str | None = None,
+        desc: bool = False,
+        col_offset: int = 0,
+        col_limit: int | None = None,
+    ) -> Response:
+        return session(path, reload=False).port_data(
+            id, port, offset, limit, sort or None, desc, col_offset, col_limit
+        )
 
     @app.get("/api/workflow/image")
     def image(path: str, id: int, port: int) -> Response:
@@ -1179,24 +1291,35 @@ def node_catalog() -> dict[str, Any]:
 
     def port_json(port: Any) -> dict[str, Any]:
         port_types.setdefault(port.type.id, port.type)
-        return {"name": port.name, "type": port.type.id, "optional": port.optional, "description": port.description}
+        return {
+            "name": port.name,
+            "type": port.type.id,
+            "optional": port.optional,
+            "description": port.description,
+        }
 
     nodes = []
     for cls in types.values():
-        nodes.append({
-            "type": cls.type_name,
-            "name": cls.display_name or cls.type_name,
-            "category": str(cls.category),
-            "description": cls.description,
-            "keywords": list(cls.keywords),
-            "inputs": [port_json(p) for p in cls.inputs],
-            "outputs": [port_json(p) for p in cls.outputs],
-            "knime_factory": cls.knime_factory,
-        })
-    compat = {o: [i for i, it in port_types.items() if ports_compatible(ot, it)] for o, ot in port_types.items()}
+        nodes.append(
+            {
+                "type": cls.type_name,
+                "name": cls.display_name or cls.type_name,
+                "category": str(cls.category),
+                "description": cls.description,
+                "keywords": list(cls.keywords),
+                "inputs": [port_json(p) for p in cls.inputs],
+                "outputs": [port_json(p) for p in cls.outputs],
+                "knime_factory": cls.knime_factory,
+            }
+        )
+    compat = {
+        o: [i for i, it in port_types.items() if ports_compatible(ot, it)] for o, ot in port_types.items()
+    }
     return {
         "nodes": nodes,
-        "port_types": {k: {"label": v.label, "color": v.color, "shape": v.shape} for k, v in port_types.items()},
+        "port_types": {
+            k: {"label": v.label, "color": v.color, "shape": v.shape} for k, v in port_types.items()
+        },
         "compatible": compat,
         "categories": [str(c) for c in Category],
     }

@@ -37,7 +37,11 @@ def type_of_dtype(dtype: Any) -> str:
     if pd.api.types.is_bool_dtype(dtype):
         return ColumnType.BOOLEAN
     if pd.api.types.is_integer_dtype(dtype):
-        return ColumnType.INTEGER if np.dtype(getattr(dtype, "numpy_dtype", dtype)).itemsize <= 4 else ColumnType.LONG
+        return (
+            ColumnType.INTEGER
+            if np.dtype(getattr(dtype, "numpy_dtype", dtype)).itemsize <= 4
+            else ColumnType.LONG
+        )
     if pd.api.types.is_float_dtype(dtype):
         return ColumnType.DOUBLE
     if getattr(dtype, "name", "") == "bitvector":
@@ -131,10 +135,14 @@ class Table:
             raise TypeError(f"Table needs a pandas DataFrame, got {type(self.df).__name__}")
         if len(set(map(str, self.df.columns))) != len(self.df.columns):
             raise ValueError(f"duplicate column names in table: {list(self.df.columns)}")
-        self.types = {str(c): self.types.get(str(c)) or type_of_dtype(self.df[c].dtype) for c in self.df.columns}
+        self.types = {
+            str(c): self.types.get(str(c)) or type_of_dtype(self.df[c].dtype) for c in self.df.columns
+        }
 
     @classmethod
-    def from_frame(cls, df: pd.DataFrame, types: dict[str, str] | None = None, *, new_row_ids: bool = False) -> Table:
+    def from_frame(
+        cls, df: pd.DataFrame, types: dict[str, str] | None = None, *, new_row_ids: bool = False
+    ) -> Table:
         if new_row_ids or not _is_string_index(df.index):
             df = df.copy(deep=False)
             df.index = row_ids(len(df))

@@ -56,9 +56,16 @@ def run_node(
     else:
         parsed = node.Settings.model_validate(settings or {})
     objs = [Table.from_frame(i) if isinstance(i, pd.DataFrame) else i for i in inputs]
-    ctx = RunContext(node_id=0, variables=VarStack.of(variables or {}), run_seed=seed, scratch_root=scratch_dir,
-                     loop_store=None if loop_store is None else lambda: loop_store)
-    specs = node.configure([o.spec if isinstance(o, Table) else (UNKNOWN if o is None else o) for o in objs], parsed, ctx)
+    ctx = RunContext(
+        node_id=0,
+        variables=VarStack.of(variables or {}),
+        run_seed=seed,
+        scratch_root=scratch_dir,
+        loop_store=None if loop_store is None else lambda: loop_store,
+    )
+    specs = node.configure(
+        [o.spec if isinstance(o, Table) else (UNKNOWN if o is None else o) for o in objs], parsed, ctx
+    )
     if isinstance(node, LoopStartNode):
         outs = [[it.outputs, it.variables] for it in node.iterations(objs, parsed, ctx)]
         return NodeRun(outs, {e.name: e.value for e in ctx.pushed}, list(specs))

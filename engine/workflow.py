@@ -61,7 +61,9 @@ class RunResult:
 class Workflow:
     """A workflow document plus the in-memory cache that makes re-runs incremental."""
 
-    def __init__(self, doc: WorkflowDoc, path: Path | None = None, lines: dict[PathKey, int] | None = None) -> None:
+    def __init__(
+        self, doc: WorkflowDoc, path: Path | None = None, lines: dict[PathKey, int] | None = None
+    ) -> None:
         self.doc = doc
         self.path = path
         self.lines = lines or {}
@@ -100,7 +102,9 @@ class Workflow:
                 for i, n in enumerate(self.doc.nodes):
                     if n.id == exc.node_id:
                         line = self.lines.get(("nodes", i))
-            raise WorkflowLoadError([Problem(str(self.path or "<workflow>"), line, str(exc), exc.node_id)]) from None
+            raise WorkflowLoadError(
+                [Problem(str(self.path or "<workflow>"), line, str(exc), exc.node_id)]
+            ) from None
 
     def save(self, path: str | Path | None = None) -> None:
         target = Path(path) if path is not None else self.path

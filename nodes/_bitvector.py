@@ -52,7 +52,9 @@ class BitVector:
     __slots__ = ("_packed", "n_bits")
 
     def __init__(self, packed: bytes | np.ndarray, n_bits: int) -> None:
-        data = bytes(np.asarray(packed, dtype=np.uint8).tobytes()) if not isinstance(packed, bytes) else packed
+        data = (
+            bytes(np.asarray(packed, dtype=np.uint8).tobytes()) if not isinstance(packed, bytes) else packed
+        )
         if len(data) != n_bytes(n_bits):
             raise ValueError(f"{n_bits} bits need {n_bytes(n_bits)} bytes, got {len(data)}")
         self._packed = data
@@ -174,10 +176,14 @@ class BitVectorArray(ExtensionArray):
 
     _dtype = BitVectorDtype()
 
-    def __init__(self, packed: np.ndarray, n_bits: int, mask: np.ndarray | None = None, copy: bool = False) -> None:
+    def __init__(
+        self, packed: np.ndarray, n_bits: int, mask: np.ndarray | None = None, copy: bool = False
+    ) -> None:
         packed = np.asarray(packed, dtype=np.uint8)
         if packed.ndim != 2 or packed.shape[1] != n_bytes(n_bits):
-            raise ValueError(f"packed bits must be (n, {n_bytes(n_bits)}) uint8 for {n_bits} bits, got {packed.shape}")
+            raise ValueError(
+                f"packed bits must be (n, {n_bytes(n_bits)}) uint8 for {n_bits} bits, got {packed.shape}"
+            )
         if mask is None:
             mask = np.zeros(len(packed), dtype=bool)
         else:
@@ -250,7 +256,9 @@ class BitVectorArray(ExtensionArray):
         return cls(packed, n_bits, mask)
 
     @classmethod
-    def _from_sequence_of_strings(cls, strings: Any, *, dtype: Any = None, copy: bool = False) -> BitVectorArray:
+    def _from_sequence_of_strings(
+        cls, strings: Any, *, dtype: Any = None, copy: bool = False
+    ) -> BitVectorArray:
         return cls._from_sequence([None if _is_missing(s) or s == "" else str(s) for s in strings])
 
     @classmethod
@@ -398,7 +406,10 @@ class BitVectorArray(ExtensionArray):
         if len(lengths) > 1:
             raise ValueError(f"cannot concatenate bit-vector columns of different lengths: {sorted(lengths)}")
         n_bits = lengths.pop() if lengths else max((a.n_bits for a in to_concat), default=0)
-        parts = [a._data if a.n_bits == n_bits else np.zeros((len(a), n_bytes(n_bits)), np.uint8) for a in to_concat]
+        parts = [
+            a._data if a.n_bits == n_bits else np.zeros((len(a), n_bytes(n_bits)), np.uint8)
+            for a in to_concat
+        ]
         data = np.concatenate(parts, axis=0) if parts else np.zeros((0, n_bytes(n_bits)), np.uint8)
         mask = np.concatenate([a._mask for a in to_concat]) if to_concat else np.zeros(0, bool)
         return cls(data, n_bits, mask)
@@ -412,7 +423,9 @@ class BitVectorArray(ExtensionArray):
     def _values_for_argsort(self) -> np.ndarray:
         # KNIME sorts bit vectors by their string form; byte-wise order of the reversed bytes is
         # the order of the binary strings (highest bit first)
-        return np.array([b[::-1] if b is not None else b"" for b in self._values_for_factorize()[0]], dtype=object)
+        return np.array(
+            [b[::-1] if b is not None else b"" for b in self._values_for_factorize()[0]], dtype=object
+        )
 
     def value_counts(self, dropna: bool = True) -> pd.Series:
         codes, uniques = pd.factorize(self, use_na_sentinel=True)
@@ -454,7 +467,9 @@ class BitVectorArray(ExtensionArray):
         objs = self._objects()
         return objs if dtype is None or np.dtype(dtype).kind == "O" else objs.astype(dtype)
 
-    def to_numpy(self, dtype: Any = None, copy: bool = False, na_value: Any = pd.api.extensions.no_default) -> np.ndarray:
+    def to_numpy(
+        self, dtype: Any = None, copy: bool = False, na_value: Any = pd.api.extensions.no_default
+    ) -> np.ndarray:
         """The unpacked bits as an (n, n_bits) matrix (``uint8`` unless `dtype` says otherwise).
 
         ``dtype=object`` gives the 1-D array of `BitVector` cells instead (pandas uses that when it

@@ -240,8 +240,11 @@ def const_vec(kind: str, value: Any, n: int) -> Vec:
 
 
 def empty_vec(kind: str, n: int = 0) -> Vec:
-    return Vec(kind, np.full(n, _filler(kind), dtype=_np_dtype(kind)), np.ones(n, dtype=bool) if kind == MISSING
-               else np.zeros(n, dtype=bool))
+    return Vec(
+        kind,
+        np.full(n, _filler(kind), dtype=_np_dtype(kind)),
+        np.ones(n, dtype=bool) if kind == MISSING else np.zeros(n, dtype=bool),
+    )
 
 
 def kind_of_type(col_type: str) -> str | None:
@@ -544,9 +547,28 @@ COMMENT: /#[^\n]*/
 """
 
 _EXPR_OPS = {
-    "or": "or", "OR": "or", "and": "and", "AND": "and", "not": "not", "NOT": "not",
-    "<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "==", "=": "==", "!=": "!=", "<>": "!=",
-    "+": "+", "-": "-", "*": "*", "/": "/", "//": "//", "%": "%", "**": "**", "??": "??",
+    "or": "or",
+    "OR": "or",
+    "and": "and",
+    "AND": "and",
+    "not": "not",
+    "NOT": "not",
+    "<": "<",
+    "<=": "<=",
+    ">": ">",
+    ">=": ">=",
+    "==": "==",
+    "=": "==",
+    "!=": "!=",
+    "<>": "!=",
+    "+": "+",
+    "-": "-",
+    "*": "*",
+    "/": "/",
+    "//": "//",
+    "%": "%",
+    "**": "**",
+    "??": "??",
 }
 
 
@@ -628,7 +650,9 @@ class _ExprBuilder(Transformer):
             if isinstance(a, tuple):
                 seen_named = True
             elif seen_named:
-                raise ExpressionError("a positional argument cannot follow a named argument", "", a.line, a.column)
+                raise ExpressionError(
+                    "a positional argument cannot follow a named argument", "", a.line, a.column
+                )
         return list(c)
 
     def named(self, meta: Any, c: list[Any]) -> tuple[str, Ast]:
@@ -700,8 +724,9 @@ class ExpressionEvaluator:
             name, offset = node.value
             if not self.rows.has(name):
                 known = ", ".join(self.rows.types) or "none"
-                raise self.fail(node, f"column {name!r} not found in the input table (columns: {known})",
-                                column_name=name)
+                raise self.fail(
+                    node, f"column {name!r} not found in the input table (columns: {known})", column_name=name
+                )
             try:
                 vec = self.rows.column(name)
             except ColumnTypeError as exc:
@@ -718,12 +743,17 @@ class ExpressionEvaluator:
                 value = self.rows.variable(node.value)
             except KeyError:
                 known = ", ".join(self.rows.variables) or "none"
-                raise self.fail(node, f"flow variable {node.value!r} is not defined (known: {known})",
-                                variable_name=node.value) from None
+                raise self.fail(
+                    node,
+                    f"flow variable {node.value!r} is not defined (known: {known})",
+                    variable_name=node.value,
+                ) from None
             return _value_vec(value, n)
         if op == "const":
             if node.value not in _EXPR_CONSTANTS:
-                raise self.fail(node, f"unknown constant {node.value!r} (known: {', '.join(_EXPR_CONSTANTS)})")
+                raise self.fail(
+                    node, f"unknown constant {node.value!r} (known: {', '.join(_EXPR_CONSTANTS)})"
+                )
             kind, value = _EXPR_CONSTANTS[node.value]
             return const_vec(kind, value, n)
         if op == "neg":
@@ -834,7 +864,9 @@ class ExpressionEvaluator:
         else:
             kind = INTEGER if known <= {INTEGER} else FLOAT
         if MISSING in (a.kind, b.kind):
-            return Vec(kind, np.full(self.n, _filler(kind), dtype=_np_dtype(kind)), np.ones(self.n, dtype=bool))
+            return Vec(
+                kind, np.full(self.n, _filler(kind), dtype=_np_dtype(kind)), np.ones(self.n, dtype=bool)
+            )
         if kind == FLOAT:
             x, y = as_float(a), as_float(b)
             if op == "+":
@@ -915,11 +947,11 @@ class ExpressionEvaluator:
 
     def _aggregate(self, node: Ast) -> Vec:
         name = node.value
-        func = name[len("COLUMN_"):]
+        func = name[len("COLUMN_") :]
         if func not in ("MIN", "MAX", "SUM", "MEAN", "AVERAGE", "MEDIAN", "STD_DEV", "VARIANCE", "COUNT"):
             raise self.fail(node, f"unknown aggregation {name!r}")
         if len(node.args) != 1 or node.args[0].op != "lit" or node.args[0].value[0] != STRING:
-            raise self.fail(node, f"{name}() needs the column name as a string, e.g. {name}(\"col\")")
+            raise self.fail(node, f'{name}() needs the column name as a string, e.g. {name}("col")')
         col = node.args[0].value[1]
         if not self.rows.has(col):
             raise self.fail(node, f"column {col!r} not found in the input table", column_name=col)
@@ -971,7 +1003,9 @@ def _float_fn(f: Callable[..., np.ndarray]) -> Callable[[ExpressionEvaluator, As
     return run
 
 
-def _same_kind_fn(f: Callable[[np.ndarray], np.ndarray]) -> Callable[[ExpressionEvaluator, Ast, list[Vec | None]], Vec]:
+def _same_kind_fn(
+    f: Callable[[np.ndarray], np.ndarray],
+) -> Callable[[ExpressionEvaluator, Ast, list[Vec | None]], Vec]:
     def run(ev: ExpressionEvaluator, node: Ast, args: list[Vec | None]) -> Vec:
         v = args[0]
         assert v is not None
@@ -982,7 +1016,9 @@ def _same_kind_fn(f: Callable[[np.ndarray], np.ndarray]) -> Callable[[Expression
     return run
 
 
-def _to_integer_fn(f: Callable[[np.ndarray], np.ndarray]) -> Callable[[ExpressionEvaluator, Ast, list[Vec | None]], Vec]:
+def _to_integer_fn(
+    f: Callable[[np.ndarray], np.ndarray],
+) -> Callable[[ExpressionEvaluator, Ast, list[Vec | None]], Vec]:
     """floor/ceil: FLOAT -> INTEGER (a NaN or infinite value becomes MISSING)."""
 
     def run(ev: ExpressionEvaluator, node: Ast, args: list[Vec | None]) -> Vec:
@@ -1067,7 +1103,9 @@ def _fn_if(ev: ExpressionEvaluator, node: Ast, args: list[Vec | None]) -> Vec:
     return Vec(kind, out_vals.astype(_np_dtype(kind)), out_miss)
 
 
-def _string_fn(f: Callable[..., pd.Series], out_kind: str) -> Callable[[ExpressionEvaluator, Ast, list[Vec | None]], Vec]:
+def _string_fn(
+    f: Callable[..., pd.Series], out_kind: str
+) -> Callable[[ExpressionEvaluator, Ast, list[Vec | None]], Vec]:
     def run(ev: ExpressionEvaluator, node: Ast, args: list[Vec | None]) -> Vec:
         vecs = [a for a in args if a is not None]
         ev.need(node, vecs[0], {STRING}, "the first argument")
@@ -1089,8 +1127,11 @@ def _str_method(method: str, out_kind: str) -> Callable[[ExpressionEvaluator, As
         for v in vecs:
             ev.need(node, v, {STRING}, "every argument")
         fn = np.frompyfunc(getattr(str, method), len(vecs), 1)
-        vals = np.asarray(fn(*[v.values for v in vecs]), dtype=_np_dtype(out_kind)) if ev.n else \
-            np.zeros(0, dtype=_np_dtype(out_kind))
+        vals = (
+            np.asarray(fn(*[v.values for v in vecs]), dtype=_np_dtype(out_kind))
+            if ev.n
+            else np.zeros(0, dtype=_np_dtype(out_kind))
+        )
         return Vec(out_kind, vals, _union_missing(vecs))
 
     return run
@@ -1209,8 +1250,12 @@ _EXPR_FUNCTIONS: dict[str, _FnSpec] = {
 
 def expression_output_type(kind: str) -> str:
     """The KNIME column type the Expression node writes for a result kind (INTEGER -> Long)."""
-    return {INTEGER: ColumnType.LONG, FLOAT: ColumnType.DOUBLE, STRING: ColumnType.STRING,
-            BOOLEAN: ColumnType.BOOLEAN}[kind]
+    return {
+        INTEGER: ColumnType.LONG,
+        FLOAT: ColumnType.DOUBLE,
+        STRING: ColumnType.STRING,
+        BOOLEAN: ColumnType.BOOLEAN,
+    }[kind]
 
 
 # =============================================================================== Rule Engine language
@@ -1370,8 +1415,9 @@ class RuleEvaluator:
             name = node.value[0]
             if not self.rows.has(name):
                 known = ", ".join(self.rows.types) or "none"
-                raise self.fail(node, f"column {name!r} not found in the input table (columns: {known})",
-                                column_name=name)
+                raise self.fail(
+                    node, f"column {name!r} not found in the input table (columns: {known})", column_name=name
+                )
             try:
                 return self.rows.column(name)
             except ColumnTypeError as exc:
@@ -1386,15 +1432,18 @@ class RuleEvaluator:
             name, type_char = node.value
             kind = _RULE_VAR_KINDS.get(type_char)
             if kind is None:
-                raise self.fail(node, f"flow variable reference needs a type character S, I or D: $${{S{name}}}$$")
+                raise self.fail(
+                    node, f"flow variable reference needs a type character S, I or D: $${{S{name}}}$$"
+                )
             try:
                 value = self.rows.variable(name)
             except UnknownAtConfigure:
                 return empty_vec(kind, n)
             except KeyError:
                 known = ", ".join(self.rows.variables) or "none"
-                raise self.fail(node, f"flow variable {name!r} is not defined (known: {known})",
-                                variable_name=name) from None
+                raise self.fail(
+                    node, f"flow variable {name!r} is not defined (known: {known})", variable_name=name
+                ) from None
             try:
                 converted = {STRING: str, INTEGER: int, FLOAT: float, BOOLEAN: bool}[kind](value)
             except (TypeError, ValueError):
@@ -1445,8 +1494,12 @@ class RuleEvaluator:
             left = self.operand(node.args[0])
             out = np.zeros(self.n, dtype=bool)
             for item in node.args[1:]:
-                out |= self._compare(Ast("=", line=item.line, column=item.column), left, self.operand(item),
-                                     missing_equal=False)
+                out |= self._compare(
+                    Ast("=", line=item.line, column=item.column),
+                    left,
+                    self.operand(item),
+                    missing_equal=False,
+                )
             return out
         raise self.fail(node, f"unsupported condition {op}")  # pragma: no cover
 
@@ -1536,8 +1589,20 @@ NAME: /[A-Za-z_][A-Za-z0-9_]*/
 """
 
 _JEP_BINOPS = {
-    "or_op": "||", "and_op": "&&", "eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">=",
-    "add": "+", "sub": "-", "mul": "*", "div": "/", "mod": "%", "pow": "^",
+    "or_op": "||",
+    "and_op": "&&",
+    "eq": "==",
+    "ne": "!=",
+    "lt": "<",
+    "le": "<=",
+    "gt": ">",
+    "ge": ">=",
+    "add": "+",
+    "sub": "-",
+    "mul": "*",
+    "div": "/",
+    "mod": "%",
+    "pow": "^",
 }
 
 
@@ -1640,8 +1705,15 @@ _JEP_FUNCTIONS: dict[str, tuple[int, int, Callable[..., np.ndarray]]] = {
     "atanh": (1, 1, np.arctanh),
     "floor": (1, 1, np.floor),
     "ceil": (1, 1, np.ceil),
-    "round": (1, 2, lambda x, d=None: _java_round(x) if d is None else
-              _java_round(x * np.power(10.0, np.trunc(d))) / np.power(10.0, np.trunc(d))),
+    "round": (
+        1,
+        2,
+        lambda x, d=None: (
+            _java_round(x)
+            if d is None
+            else _java_round(x * np.power(10.0, np.trunc(d))) / np.power(10.0, np.trunc(d))
+        ),
+    ),
     "mod": (2, 2, np.fmod),
     "sgn": (1, 1, np.sign),
     "signum": (1, 1, np.sign),
@@ -1684,8 +1756,9 @@ class JepEvaluator:
         name = node.value
         if not self.rows.has(name):
             known = ", ".join(self.rows.types) or "none"
-            raise self.fail(node, f"column {name!r} not found in the input table (columns: {known})",
-                            column_name=name)
+            raise self.fail(
+                node, f"column {name!r} not found in the input table (columns: {known})", column_name=name
+            )
         col_type = self.rows.types[name]
         if col_type == ColumnType.UNKNOWN and self.rows.configuring:
             raise UnknownAtConfigure(name)
@@ -1713,8 +1786,9 @@ class JepEvaluator:
                 return np.zeros(n)
             except KeyError:
                 known = ", ".join(self.rows.variables) or "none"
-                raise self.fail(node, f"flow variable {name!r} is not defined (known: {known})",
-                                variable_name=name) from None
+                raise self.fail(
+                    node, f"flow variable {name!r} is not defined (known: {known})", variable_name=name
+                ) from None
             if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
                 raise self.fail(node, f"flow variable {name!r} = {value!r} is not a number")
             return np.full(n, float(value))
@@ -1760,7 +1834,10 @@ class JepEvaluator:
             if present.size == 0:
                 return np.full(self.n, np.nan)
             stat = {
-                "COL_MIN": np.min, "COL_MAX": np.max, "COL_MEAN": np.mean, "COL_MEDIAN": np.median,
+                "COL_MIN": np.min,
+                "COL_MAX": np.max,
+                "COL_MEAN": np.mean,
+                "COL_MEDIAN": np.median,
                 "COL_SUM": np.sum,
                 "COL_STDDEV": lambda v: np.std(v, ddof=1) if v.size > 1 else 0.0,
                 "COL_VAR": lambda v: np.var(v, ddof=1) if v.size > 1 else 0.0,

@@ -97,7 +97,9 @@ class JavaRandom:
         targets = draws[: n - k]
         moved = targets < steps  # j == i swaps nothing
         writer = np.full(n, n, dtype=np.int64)  # n: never written
-        np.minimum.at(writer, targets[moved], steps[moved])  # j's last writer: the smallest i > j swapping with j
+        np.minimum.at(
+            writer, targets[moved], steps[moved]
+        )  # j's last writer: the smallest i > j swapping with j
         head = np.arange(k, dtype=np.int64)
         active = np.flatnonzero(writer[head] < n)
         while len(active):  # each hop goes to a larger position, so the chains end

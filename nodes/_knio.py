@@ -73,7 +73,9 @@ def table_to_pandas(table: EngineTable, sentinel: str | int | None = None) -> pd
         width = "32" if col_type == ColumnType.INTEGER else "64"
         fill = _sentinel_value(sentinel, col_type)
         if col.isna().any():
-            df[name] = col.fillna(fill).astype(f"int{width}") if fill is not None else col.astype(f"Int{width}")
+            df[name] = (
+                col.fillna(fill).astype(f"int{width}") if fill is not None else col.astype(f"Int{width}")
+            )
         else:
             df[name] = col.astype(f"int{width}")
     df.index = pd.Index([str(i) for i in df.index], dtype=object)
@@ -86,11 +88,14 @@ def _infer_object_column(col: pd.Series) -> tuple[pd.Series, str]:
         return col.astype("boolean") if len(values) < len(col) else col.astype(bool), ColumnType.BOOLEAN
     if values and all(isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_) for v in values):
         if len(values) < len(col):
-            return pd.Series(pd.array([None if _missing(v) else int(v) for v in col], dtype="Int64"),
-                             index=col.index), ColumnType.LONG
+            return pd.Series(
+                pd.array([None if _missing(v) else int(v) for v in col], dtype="Int64"), index=col.index
+            ), ColumnType.LONG
         return col.astype("int64"), ColumnType.LONG
-    if values and all(isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool | np.bool_)
-                      for v in values):
+    if values and all(
+        isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool | np.bool_)
+        for v in values
+    ):
         return col.astype("float64"), ColumnType.DOUBLE
     texts = [None if _missing(v) else (v if isinstance(v, str) else str(v)) for v in col.tolist()]
     return pd.Series(texts, index=col.index, dtype=object), ColumnType.STRING
@@ -110,7 +115,9 @@ def _knime_row_ids(index: pd.Index, row_ids: str) -> pd.Index:
     raise KnioError(f"row_ids must be 'auto', 'keep' or 'generate', not {row_ids!r}")
 
 
-def pandas_to_table(data: pd.DataFrame, sentinel: str | int | None = None, row_ids: str = "auto") -> EngineTable:
+def pandas_to_table(
+    data: pd.DataFrame, sentinel: str | int | None = None, row_ids: str = "auto"
+) -> EngineTable:
     """KNIME's `Table.from_pandas`: column names become strings, RowIDs follow `row_ids`."""
     if not isinstance(data, pd.DataFrame):
         raise KnioError(f"Table.from_pandas needs a pandas DataFrame, got {type(data).__name__}")
@@ -144,7 +151,9 @@ def pandas_to_table(data: pd.DataFrame, sentinel: str | int | None = None, row_i
             df[name] = col.astype("float64")
             types[name] = ColumnType.DOUBLE
         elif pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
-            df[name] = pd.Series([None if _missing(v) else str(v) for v in col.tolist()], index=df.index, dtype=object)
+            df[name] = pd.Series(
+                [None if _missing(v) else str(v) for v in col.tolist()], index=df.index, dtype=object
+            )
             types[name] = ColumnType.STRING
         else:
             df[name], types[name] = _infer_object_column(col)
@@ -162,7 +171,9 @@ class Table:
 
     # constructors (KNIME API)
     @classmethod
-    def from_pandas(cls, data: pd.DataFrame, sentinel: str | int | None = None, row_ids: str = "auto") -> Table:
+    def from_pandas(
+        cls, data: pd.DataFrame, sentinel: str | int | None = None, row_ids: str = "auto"
+    ) -> Table:
         return cls(pandas_to_table(data, sentinel, row_ids))
 
     @classmethod
@@ -256,7 +267,9 @@ class BatchOutputTable:
         if isinstance(batch, Table):
             self._batches.append(batch._table)
         elif isinstance(batch, pd.DataFrame):
-            self._batches.append(pandas_to_table(batch, row_ids="keep" if self._row_ids == "keep" else "auto"))
+            self._batches.append(
+                pandas_to_table(batch, row_ids="keep" if self._row_ids == "keep" else "auto")
+            )
         else:
             self._batches.append(Table.from_pyarrow(batch)._table)
 
@@ -442,7 +455,11 @@ class _LineWriter(io.TextIOBase):
 
 
 def _build_modules(
-    inputs: list[Table | None], objects: list[Any], n_tables: int, n_objects: int, variables: dict[str, Any],
+    inputs: list[Table | None],
+    objects: list[Any],
+    n_tables: int,
+    n_objects: int,
+    variables: dict[str, Any],
     temp_dir: Callable[[], Path],
 ) -> tuple[types.ModuleType, dict[str, types.ModuleType]]:
     knio = types.ModuleType("knime.scripting.io", "knitflow's knime.scripting.io compatibility layer")
@@ -529,7 +546,11 @@ def run_script(
             _use_agg()
             sys.modules.update(modules)
             sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
-            namespace: dict[str, Any] = {"__name__": "__main__", "__file__": SCRIPT_FILENAME, "__builtins__": builtins}
+            namespace: dict[str, Any] = {
+                "__name__": "__main__",
+                "__file__": SCRIPT_FILENAME,
+                "__builtins__": builtins,
+            }
             try:
                 exec(code, namespace)
             except (Exception, SystemExit) as exc:
@@ -544,7 +565,8 @@ def run_script(
                 elif view_obj is not None and not isinstance(view_obj, NodeView):
                     view_obj = view(view_obj)
             tables = [
-                None if v is None else _converted(output_table, v, i) for i, v in enumerate(knio.output_tables)
+                None if v is None else _converted(output_table, v, i)
+                for i, v in enumerate(knio.output_tables)
             ]
             return ScriptResult(tables, list(knio.output_objects), view_obj, dict(knio.flow_variables))
         finally:

@@ -54,8 +54,15 @@ def parse_seed(value: Any) -> int | None:
         raise ValueError(f"cannot parse seed {value!r} as an integer") from None
 
 
-def check_column(spec: TableSpec, name: str | None, setting: str, *, what: str, numeric: bool = False,
-                 allowed: frozenset[str] | None = None) -> None:
+def check_column(
+    spec: TableSpec,
+    name: str | None,
+    setting: str,
+    *,
+    what: str,
+    numeric: bool = False,
+    allowed: frozenset[str] | None = None,
+) -> None:
     """Configure-time check that a chosen column exists (and has a usable type)."""
     if not name:
         raise ConfigureError(f"no {what} column selected", setting=setting)

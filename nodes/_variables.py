@@ -45,13 +45,19 @@ class RowToVariableSettings(NodeSettings):
         description="Missing cells (and an empty table): DEFAULT pushes the default value of the column's type, "
         "FAIL stops with an error, OMIT pushes no variable for that column.",
     )
-    default_value_string: str = Field("missing", description="Value pushed for a missing String cell (DEFAULT policy).")
+    default_value_string: str = Field(
+        "missing", description="Value pushed for a missing String cell (DEFAULT policy)."
+    )
     default_value_boolean: str = Field(
         "false", description="Value pushed for a missing Boolean cell (DEFAULT policy): 'true' or 'false'."
     )
-    default_value_integer: int = Field(0, description="Value pushed for a missing Integer cell (DEFAULT policy).")
+    default_value_integer: int = Field(
+        0, description="Value pushed for a missing Integer cell (DEFAULT policy)."
+    )
     default_value_long: int = Field(0, description="Value pushed for a missing Long cell (DEFAULT policy).")
-    default_value_double: float = Field(0.0, description="Value pushed for a missing Double cell (DEFAULT policy).")
+    default_value_double: float = Field(
+        0.0, description="Value pushed for a missing Double cell (DEFAULT policy)."
+    )
 
 
 def check_convertible(spec: TableSpec, columns: list[str]) -> None:
@@ -126,11 +132,15 @@ class UniqueNames:
         return candidate
 
 
-def row_variables(table: Table, position: int | None, settings: RowToVariableSettings) -> list[tuple[str, Any, str]]:
+def row_variables(
+    table: Table, position: int | None, settings: RowToVariableSettings
+) -> list[tuple[str, Any, str]]:
     """(name, value, type) of the variables KNIME pushes for one row: `RowID` first, then one per
     selected column in column order. `position` None stands for the missing row of an empty table."""
     if position is None and settings.missing_value_policy == "FAIL":
-        raise NodeError("The input table is empty (missing_value_policy is FAIL)", setting="missing_value_policy")
+        raise NodeError(
+            "The input table is empty (missing_value_policy is FAIL)", setting="missing_value_policy"
+        )
     spec = table.spec
     selected = settings.column_selection.apply(spec)
     check_convertible(spec, selected)

@@ -108,7 +108,9 @@ class MoleculeTypeCast(Node):
             raise ConfigureError(f"column {name!r} is {kind}, not a String column", setting="column_name")
         return name
 
-    def configure(self, in_specs: list[Any], settings: MoleculeTypeCastSettings, ctx: NodeContext) -> list[Any]:
+    def configure(
+        self, in_specs: list[Any], settings: MoleculeTypeCastSettings, ctx: NodeContext
+    ) -> list[Any]:
         spec = _spec(in_specs[0])
         if spec is None:
             return [UNKNOWN]
@@ -122,7 +124,9 @@ class MoleculeTypeCast(Node):
 
 # ------------------------------------------------------------------------------- RDKit Fingerprint
 
-FpType = Literal["morgan", "featmorgan", "atompair", "torsion", "rdkit", "avalon", "layered", "maccs", "pattern"]
+FpType = Literal[
+    "morgan", "featmorgan", "atompair", "torsion", "rdkit", "avalon", "layered", "maccs", "pattern"
+]
 _ROOTABLE = frozenset({"morgan", "featmorgan", "atompair", "torsion", "rdkit", "layered"})
 
 
@@ -149,10 +153,12 @@ class RDKitFingerprintSettings(NodeSettings):
     layer_flags: int = Field(7, ge=1, le=0xFFFF, description="Layers of the layered fingerprint (bit flags).")
     use_chirality: bool = Field(False, description="Include chirality (morgan, atompair, torsion).")
     is_rooted: bool = Field(
-        False, description="Rooted fingerprint: only environments/paths starting at the atoms of the atom list column."
+        False,
+        description="Rooted fingerprint: only environments/paths starting at the atoms of the atom list column.",
     )
     atom_list_column: str | None = Field(
-        None, description="Column with the atom indices (an Integer or a list of integers) for rooted fingerprints."
+        None,
+        description="Column with the atom indices (an Integer or a list of integers) for rooted fingerprints.",
     )
     include_atoms: bool = Field(
         True, description="Rooted fingerprints: True roots at the listed atoms, False at all the other atoms."
@@ -196,8 +202,11 @@ def _fingerprinter(params: dict[str, Any]) -> Any:
         )
     elif kind == "atompair":  # getHashedAtomPairFingerprintAsBitVect(..., nBitsPerEntry = 4, chirality)
         generator = gen.GetAtomPairGenerator(
-            minDistance=params["ap_min"], maxDistance=params["ap_max"], includeChirality=chiral,
-            countSimulation=True, fpSize=nbits,
+            minDistance=params["ap_min"],
+            maxDistance=params["ap_max"],
+            includeChirality=chiral,
+            countSimulation=True,
+            fpSize=nbits,
         )
     elif kind == "torsion":  # getHashedTopologicalTorsionFingerprintAsBitVect(..., nBitsPerEntry = 4)
         generator = gen.GetTopologicalTorsionGenerator(
@@ -219,7 +228,9 @@ def _fingerprinter(params: dict[str, Any]) -> Any:
 
         def layered(mol: Any, atoms: list[int] | None) -> Any:
             if atoms is None:
-                fp = Chem.LayeredFingerprint(mol, params["layer_flags"], params["min_path"], params["max_path"], nbits)
+                fp = Chem.LayeredFingerprint(
+                    mol, params["layer_flags"], params["min_path"], params["max_path"], nbits
+                )
             elif not atoms:
                 return []
             else:
@@ -371,9 +382,15 @@ class RDKitFingerprint(Node):
         atom_col = None
         if s.is_rooted and s.fp_type in _ROOTABLE:
             if not s.atom_list_column:
-                raise ConfigureError("rooted fingerprints need an atom list column", setting="atom_list_column")
+                raise ConfigureError(
+                    "rooted fingerprints need an atom list column", setting="atom_list_column"
+                )
             require_columns(spec, [s.atom_list_column], "atom_list_column")
-            if spec.type_of(s.atom_list_column) in (ColumnType.DOUBLE, ColumnType.BOOLEAN, ColumnType.BIT_VECTOR):
+            if spec.type_of(s.atom_list_column) in (
+                ColumnType.DOUBLE,
+                ColumnType.BOOLEAN,
+                ColumnType.BIT_VECTOR,
+            ):
                 raise ConfigureError(
                     f"atom list column {s.atom_list_column!r} must hold integers or lists of integers",
                     setting="atom_list_column",
@@ -381,7 +398,9 @@ class RDKitFingerprint(Node):
             atom_col = s.atom_list_column
         return col, new, atom_col
 
-    def configure(self, in_specs: list[Any], settings: RDKitFingerprintSettings, ctx: NodeContext) -> list[Any]:
+    def configure(
+        self, in_specs: list[Any], settings: RDKitFingerprintSettings, ctx: NodeContext
+    ) -> list[Any]:
         spec = _spec(in_specs[0])
         if spec is None:
             return [UNKNOWN]
@@ -453,7 +472,12 @@ class RDKitFingerprint(Node):
         else:
             for start in range(0, n, CHUNK_ROWS):
                 stop = min(n, start + CHUNK_ROWS)
-                take(start, fingerprint_chunk(smiles[start:stop], None if atoms is None else atoms[start:stop], params))
+                take(
+                    start,
+                    fingerprint_chunk(
+                        smiles[start:stop], None if atoms is None else atoms[start:stop], params
+                    ),
+                )
                 ctx.progress(stop / n, f"{stop} of {n} molecules")
         if empty:
             ctx.log(f"Encountered empty input cell. [{empty} of {n} rows]")
@@ -474,7 +498,9 @@ def _unpack_by_column(packed: np.ndarray, width: int) -> np.ndarray:
     matrix at once (or unpacking along columns) is two to twelve times slower."""
     out = np.empty((len(packed), width), dtype=np.uint8, order="F")
     for start in range(0, len(packed), 256):
-        out[start : start + 256] = np.unpackbits(packed[start : start + 256], axis=1, count=width, bitorder="little")
+        out[start : start + 256] = np.unpackbits(
+            packed[start : start + 256], axis=1, count=width, bitorder="little"
+        )
     return out
 
 
@@ -526,14 +552,20 @@ class ExpandBitVector(Node):
         name = s.input_column
         if name is not None and name in spec:
             if spec.type_of(name) != ColumnType.BIT_VECTOR:
-                raise ConfigureError(f"column {name!r} is {spec.type_of(name)}, not a bit vector", setting="input_column")
+                raise ConfigureError(
+                    f"column {name!r} is {spec.type_of(name)}, not a bit vector", setting="input_column"
+                )
             return name
         candidates = [c.name for c in spec.columns if c.type == ColumnType.BIT_VECTOR]
         if not candidates:
-            raise ConfigureError("No compatible column found! (the input has no bit-vector column)", setting="input_column")
+            raise ConfigureError(
+                "No compatible column found! (the input has no bit-vector column)", setting="input_column"
+            )
         return candidates[-1]
 
-    def configure(self, in_specs: list[Any], settings: ExpandBitVectorSettings, ctx: NodeContext) -> list[Any]:
+    def configure(
+        self, in_specs: list[Any], settings: ExpandBitVectorSettings, ctx: NodeContext
+    ) -> list[Any]:
         spec = _spec(in_specs[0])
         if spec is not None:
             self._column(spec, settings)
@@ -551,13 +583,15 @@ class ExpandBitVector(Node):
         width = 0 if mask.all() else min(values.n_bits, settings.maximum_number_of_new_columns)
         existing = set(table.spec.names)
         names = [
-            unique_column_name(existing, f"{settings.output_prefix}{settings.start_index + i}") for i in range(width)
+            unique_column_name(existing, f"{settings.output_prefix}{settings.start_index + i}")
+            for i in range(width)
         ]
         bits = _unpack_by_column(values.packed, width)
         if mask.any():
             # missing vectors -> missing cells: nullable UInt8 columns (uint8 data + the shared mask)
             expanded = pd.DataFrame(
-                {n: pd.arrays.IntegerArray(bits[:, i], mask.copy()) for i, n in enumerate(names)}, index=table.df.index
+                {n: pd.arrays.IntegerArray(bits[:, i], mask.copy()) for i, n in enumerate(names)},
+                index=table.df.index,
             )
         else:
             expanded = pd.DataFrame(bits, index=table.df.index, columns=names, copy=False)

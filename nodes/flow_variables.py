@@ -103,7 +103,9 @@ class VariableToTableColumn(Node):
         "the variable (` (variable)` is added when the table already has that name) and typed by the variable."
     )
     keywords = ("flow variable", "append", "column", "constant")
-    knime_factory = "org.knime.base.node.flowvariable.appendvariabletotable4.AppendVariableToTable4NodeFactory"
+    knime_factory = (
+        "org.knime.base.node.flowvariable.appendvariabletotable4.AppendVariableToTable4NodeFactory"
+    )
     inputs = (
         Port(VARIABLES, "Variables", "Optional flow-variable input.", optional=True),
         Port(TABLE, "Table", "The table to append the columns to."),
@@ -111,7 +113,9 @@ class VariableToTableColumn(Node):
     outputs = (Port(TABLE, "Table with variables", "The input plus one column per selected variable."),)
     Settings = VariableToTableColumnSettings
 
-    def _selected(self, settings: VariableToTableColumnSettings, ctx: NodeContext) -> list[tuple[str, Any, str]]:
+    def _selected(
+        self, settings: VariableToTableColumnSettings, ctx: NodeContext
+    ) -> list[tuple[str, Any, str]]:
         available = dict(ctx.variables)
         if isinstance(settings.variables, list):
             missing = [n for n in settings.variables if n not in available]
@@ -125,8 +129,11 @@ class VariableToTableColumn(Node):
         else:
             # KNIME lists the available variables from the top of the stack down
             flt = settings.variables
-            order = [n for n in reversed(list(available)) if not n.startswith(_INTERNAL_PREFIX)
-                     or n in flt.included_names]
+            order = [
+                n
+                for n in reversed(list(available))
+                if not n.startswith(_INTERNAL_PREFIX) or n in flt.included_names
+            ]
             spec = TableSpec.of([(n, _entry_type(ctx, n, available[n])) for n in order])
             names = flt.apply(spec)
             if flt.enforce_option == "EnforceInclusion":
@@ -135,7 +142,9 @@ class VariableToTableColumn(Node):
                 names = [n for n in dict.fromkeys(flt.included_names) if n in chosen]
         return [(n, available[n], _entry_type(ctx, n, available[n])) for n in names]
 
-    def execute(self, inputs: list[Any], settings: VariableToTableColumnSettings, ctx: NodeContext) -> list[Any]:
+    def execute(
+        self, inputs: list[Any], settings: VariableToTableColumnSettings, ctx: NodeContext
+    ) -> list[Any]:
         table: Table = inputs[1]
         selected = self._selected(settings, ctx)
         if not selected:

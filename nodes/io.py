@@ -109,7 +109,9 @@ class ReaderColumn(NodeSettings):
         None, description="Output type: Integer, Long, Double, String or Boolean (default: guessed)."
     )
     keep: bool = Field(True, description="False drops the column.")
-    position: int | None = Field(None, description="Output position (KNIME's stored position; default: list order).")
+    position: int | None = Field(
+        None, description="Output position (KNIME's stored position; default: list order)."
+    )
 
     @field_validator("type")
     @classmethod
@@ -125,10 +127,14 @@ class CsvReaderSettings(NodeSettings):
     )
     has_column_header: bool = Field(True, description="The first record holds the column names.")
     has_row_id: bool = Field(False, description="The first column holds the RowIDs (else Row0, Row1, ...).")
-    column_delimiter: str = Field(",", description="Column delimiter (`\\t` for tab; may be several characters).")
+    column_delimiter: str = Field(
+        ",", description="Column delimiter (`\\t` for tab; may be several characters)."
+    )
     quote_char: str = Field('"', description="Quote character (empty: no quoting).")
-    quote_escape_char: str = Field('"', description="Escapes a quote inside a quoted value (`\"` doubles it).")
-    comment_char: str = Field("#", description="Lines starting with this character are skipped (empty: none).")
+    quote_escape_char: str = Field('"', description='Escapes a quote inside a quoted value (`"` doubles it).')
+    comment_char: str = Field(
+        "#", description="Lines starting with this character are skipped (empty: none)."
+    )
     row_delimiter: str | None = Field(
         None, description="Row delimiter; empty/None: any line break (\\n, \\r\\n, \\r), as KNIME's default."
     )
@@ -144,13 +150,16 @@ class CsvReaderSettings(NodeSettings):
     replace_empty_quotes_with_missing: bool = Field(
         True, description='An empty quoted value ("") becomes a missing cell (else an empty string).'
     )
-    thousands_separator: str | None = Field(None, description="Thousands separator in numbers (none by default).")
+    thousands_separator: str | None = Field(
+        None, description="Thousands separator in numbers (none by default)."
+    )
     decimal_separator: str = Field(".", description="Decimal separator in numbers.")
     skip_lines: int = Field(0, ge=0, description="Lines skipped at the beginning of the file.")
     skip_data_rows: int = Field(0, ge=0, description="Data rows skipped after the header.")
     max_rows: int | None = Field(None, ge=0, description="Read at most this many data rows (None: all).")
     support_short_data_rows: bool = Field(
-        False, description="Rows with fewer values than columns are padded with missing cells (else an error)."
+        False,
+        description="Rows with fewer values than columns are padded with missing cells (else an error).",
     )
     limit_data_rows_scanned: bool = Field(True, description="Guess the types from the first rows only.")
     max_data_rows_scanned: int = Field(10000, ge=1, description="Rows used for type guessing.")
@@ -318,12 +327,18 @@ def _simple_table(text: str, parser: _CsvParser, s: CsvReaderSettings, limit: in
     comment = parser.comment
     # a line is blank or a comment when empty or starting with the comment character; one with
     # whitespace is kept here and sends the whole file to the parser below
-    lines = [line for line in lines if line and line[0] != comment] if comment else [line for line in lines if line]
+    lines = (
+        [line for line in lines if line and line[0] != comment]
+        if comment
+        else [line for line in lines if line]
+    )
     header: list[str] | None = None
     if s.has_column_header:
         header = lines[0].split(delim) if lines else []
         lines = lines[1:]
-    skipped = lines[: s.skip_data_rows]  # checked too: a quote or a blank-looking line there shifts the records
+    skipped = lines[
+        : s.skip_data_rows
+    ]  # checked too: a quote or a blank-looking line there shifts the records
     lines = lines[s.skip_data_rows :] if limit is None else lines[s.skip_data_rows : s.skip_data_rows + limit]
     body = "\n".join(lines)
     for part in (body, delim.join(header or []), "\n".join(skipped)):
@@ -398,7 +413,8 @@ def _read_raw(path: str, s: CsvReaderSettings, max_rows: int | None = None) -> _
     for line_no, fields in rows:
         if len(fields) > width:
             raise NodeError(
-                f"too many values in line {line_no} of {p.name}: {len(fields)} instead of {width}", setting="file"
+                f"too many values in line {line_no} of {p.name}: {len(fields)} instead of {width}",
+                setting="file",
             )
         if len(fields) < width:
             if not s.support_short_data_rows:
@@ -411,9 +427,13 @@ def _read_raw(path: str, s: CsvReaderSettings, max_rows: int | None = None) -> _
         if ids is not None:
             rid = fields[0]
             if rid is None:
-                raise NodeError(f"line {line_no} of {p.name} has no RowID in its first column", setting="has_row_id")
+                raise NodeError(
+                    f"line {line_no} of {p.name} has no RowID in its first column", setting="has_row_id"
+                )
             if rid in seen:
-                raise NodeError(f"duplicate RowID {rid!r} in line {line_no} of {p.name}", setting="has_row_id")
+                raise NodeError(
+                    f"duplicate RowID {rid!r} in line {line_no} of {p.name}", setting="has_row_id"
+                )
             seen.add(rid)
             ids.append(rid)
         for c in range(len(names)):
@@ -430,7 +450,9 @@ class _NumberText:
         t = re.escape(self.thousands) if self.thousands else ""
         d = re.escape(self.decimal)
         self.int_re = re.compile(rf"(?i)[+-]?\d{{0,3}}(?:{t}\d{{3}})*") if t else None
-        self.dbl_re = re.compile(rf"(?i)[+-]?\d{{0,3}}(?:{t}\d{{3}})*(?:{d}\d*)?(?:e[+-]?\d+)?[fd]?") if t else None
+        self.dbl_re = (
+            re.compile(rf"(?i)[+-]?\d{{0,3}}(?:{t}\d{{3}})*(?:{d}\d*)?(?:e[+-]?\d+)?[fd]?") if t else None
+        )
 
     @property
     def default(self) -> bool:
@@ -515,8 +537,11 @@ def _guess_type(values: list[str], fmt: _NumberText) -> str:
     return ColumnType.STRING
 
 
-def _bad_value(raw: _RawTable, name: str, values: list[str | None], col_type: str, fmt: _NumberText) -> NodeError:
+def _bad_value(
+    raw: _RawTable, name: str, values: list[str | None], col_type: str, fmt: _NumberText
+) -> NodeError:
     """The first value of the column that does not parse as `col_type`, as a user-facing error."""
+
     def bad(v: str) -> bool:
         if col_type in (ColumnType.INTEGER, ColumnType.LONG):
             return parse_ints([v], 32 if col_type == ColumnType.INTEGER else 64, fmt) is None
@@ -577,8 +602,9 @@ def _convert(raw: _RawTable, index: int, col_type: str, fmt: _NumberText) -> pd.
     raise NodeError(f"column type {col_type} cannot be read from CSV", setting="columns")  # pragma: no cover
 
 
-def _layout(names: list[str], guessed: dict[str, str], s: CsvReaderSettings,
-            file_known: bool) -> list[tuple[str, str, str]]:
+def _layout(
+    names: list[str], guessed: dict[str, str], s: CsvReaderSettings, file_known: bool
+) -> list[tuple[str, str, str]]:
     """(file column, output name, type) in output order, applying the stored column spec."""
     if not s.columns:
         return [(n, n, guessed[n]) for n in names]
@@ -644,8 +670,10 @@ class CsvReader(Node):
         try:
             raw = _read_raw(settings.file, settings, max_rows=scan)
             fmt = _NumberText(settings)
-            guessed = {n: _guess_type([v for v in raw.columns[i] if v is not None], fmt)
-                       for i, n in enumerate(raw.names)}
+            guessed = {
+                n: _guess_type([v for v in raw.columns[i] if v is not None], fmt)
+                for i, n in enumerate(raw.names)
+            }
             layout = _layout(raw.names, guessed, settings, file_known=True)
         except NodeError as exc:
             raise ConfigureError(str(exc), setting=exc.setting) from None
@@ -665,8 +693,9 @@ class CsvReader(Node):
         layout = _layout(raw.names, guessed, settings, file_known=True)
         position = {n: i for i, n in enumerate(raw.names)}
         data = {out: _convert(raw, position[src], t, fmt) for src, out, t in layout}
-        index = pd.Index(raw.row_ids if raw.row_ids is not None else [f"Row{i}" for i in range(raw.n_rows)],
-                         dtype=object)
+        index = pd.Index(
+            raw.row_ids if raw.row_ids is not None else [f"Row{i}" for i in range(raw.n_rows)], dtype=object
+        )
         df = pd.DataFrame(data, columns=[out for _, out, _ in layout])
         df.index = index
         return [Table(df, {out: t for _, out, t in layout})]
@@ -674,19 +703,31 @@ class CsvReader(Node):
 
 # -------------------------------------------------------------------------------------- CSV Writer
 
-_LINE_BREAKS = {"SYSTEM": os.linesep, "LF": "\n", "UNIX_LINUX": "\n", "CRLF": "\r\n", "WINDOWS": "\r\n",
-                "CR": "\r", "MAC_OS9": "\r"}
+_LINE_BREAKS = {
+    "SYSTEM": os.linesep,
+    "LF": "\n",
+    "UNIX_LINUX": "\n",
+    "CRLF": "\r\n",
+    "WINDOWS": "\r\n",
+    "CR": "\r",
+    "MAC_OS9": "\r",
+}
 
 
 class CsvWriterSettings(NodeSettings):
-    file: str = Field("", description="Output file (relative paths are resolved against the workflow folder).")
+    file: str = Field(
+        "", description="Output file (relative paths are resolved against the workflow folder)."
+    )
     if_path_exists: Literal["overwrite", "fail", "append"] = Field(
         "fail", description="What to do when the file exists: overwrite it, fail, or append the rows."
     )
-    create_missing_folders: bool = Field(False, description="Create the file's folder when it does not exist.")
+    create_missing_folders: bool = Field(
+        False, description="Create the file's folder when it does not exist."
+    )
     column_delimiter: str = Field(",", description="Column delimiter (`\\t` for tab).")
     row_delimiter: str | None = Field(
-        None, description="Line break: None/SYSTEM (the system's), LF, CRLF, CR, or the characters themselves."
+        None,
+        description="Line break: None/SYSTEM (the system's), LF, CRLF, CR, or the characters themselves.",
     )
     quote_char: str = Field('"', description="Quote character.")
     quote_escape_char: str = Field('"', description="Written before a quote inside a quoted value.")
@@ -708,7 +749,9 @@ class CsvWriterSettings(NodeSettings):
     keep_trailing_zero_in_decimals: bool = Field(
         False, description="Plain notation keeps one decimal (1.0 instead of 1)."
     )
-    charset: str | None = Field("windows-31j", description="Character set (Java name), as in the tutorial workflow.")
+    charset: str | None = Field(
+        "windows-31j", description="Character set (Java name), as in the tutorial workflow."
+    )
 
     @field_validator("charset")
     @classmethod
@@ -731,8 +774,11 @@ class _CsvFormatter:
         mode = self.s.quote_mode
         if mode == "NEVER" and not numeric and self.delim and self.delim in value:
             return value.replace(self.delim, self.s.separator_replacement)
-        if (mode == "ALWAYS" or (mode == "STRINGS_ONLY" and not numeric)
-                or (mode == "IF_NEEDED" and self.delim in value)):
+        if (
+            mode == "ALWAYS"
+            or (mode == "STRINGS_ONLY" and not numeric)
+            or (mode == "IF_NEEDED" and self.delim in value)
+        ):
             body = value.replace(self.quote, self.escaped) if self.quote else value
             return f"{self.quote}{body}{self.quote}"
         return value
@@ -759,8 +805,12 @@ class _CsvFormatter:
                 f = float(v)
                 if plain and math.isfinite(f):  # Double.toString of a finite double has exactly one "."
                     text = java_decimal_format(f, keep_zero)
-                    out.append(self.quoted(text.replace(".", self.decimal) if swap and self.decimal not in text
-                                           else text, True))
+                    out.append(
+                        self.quoted(
+                            text.replace(".", self.decimal) if swap and self.decimal not in text else text,
+                            True,
+                        )
+                    )
                 else:
                     out.append(self.quoted(self.number(java_double_to_string(f), f), True))
             elif col_type in (ColumnType.INTEGER, ColumnType.LONG):
@@ -811,7 +861,9 @@ class CsvWriter(Node):
     keywords = ("csv", "write", "export", "save", "file", "output")
     knime_factory = "org.knime.base.node.io.filehandling.csv.writer.CSVWriter2NodeFactory"
     inputs = (Port(TABLE, "Input table", "The table to write"),)
-    outputs = (Port(VARIABLES, "Flow variables", "Carries the variables on; connect it to order a reader after"),)
+    outputs = (
+        Port(VARIABLES, "Flow variables", "Carries the variables on; connect it to order a reader after"),
+    )
     Settings = CsvWriterSettings
     path_settings = ("file",)
 
@@ -835,7 +887,9 @@ class CsvWriter(Node):
             path.parent.mkdir(parents=True, exist_ok=True)
         exists = path.exists()
         if exists and settings.if_path_exists == "fail":
-            raise NodeError(f"file {path} exists (set if_path_exists to overwrite or append)", setting="if_path_exists")
+            raise NodeError(
+                f"file {path} exists (set if_path_exists to overwrite or append)", setting="if_path_exists"
+            )
         fmt = _CsvFormatter(settings)
         newline = _line_break(settings.row_delimiter)
         delim = fmt.delim
@@ -895,9 +949,12 @@ class TableCreatorSettings(NodeSettings):
         "column's missing value pattern is a missing cell, short rows are padded with missing cells.",
     )
     row_indices: list[int] | None = Field(
-        None, description="KNIME's stored form (alternative to rows): row index of each cell; negative = unused."
+        None,
+        description="KNIME's stored form (alternative to rows): row index of each cell; negative = unused.",
     )
-    column_indices: list[int] | None = Field(None, description="KNIME's stored form: column index of each cell.")
+    column_indices: list[int] | None = Field(
+        None, description="KNIME's stored form: column index of each cell."
+    )
     values: list[Cell] | None = Field(None, description="KNIME's stored form: the text of each cell.")
     row_id_prefix: str = Field("Row", description="RowIDs are prefix + counter + suffix.")
     row_id_suffix: str = Field("", description="RowID suffix.")
@@ -924,8 +981,11 @@ class TableCreatorSettings(NodeSettings):
         if self.row_indices is None:
             return [list(r) for r in self.rows]
         width = len(self.columns)
-        used = [(r, c, v) for r, c, v in zip(self.row_indices, self.column_indices or [], self.values or [],
-                                             strict=True) if r >= 0 and 0 <= c < width]
+        used = [
+            (r, c, v)
+            for r, c, v in zip(self.row_indices, self.column_indices or [], self.values or [], strict=True)
+            if r >= 0 and 0 <= c < width
+        ]
         n_rows = max((r for r, _, _ in used), default=-1) + 1
         grid: list[list[Cell]] = [[None] * width for _ in range(n_rows)]
         for r, c, v in used:
@@ -1005,16 +1065,18 @@ class TableCreator(Node):
         parsed: list[list[Any]] = [[] for _ in cols]
         for r, row in enumerate(rows):
             if len(row) > len(cols):
-                raise NodeError(f"row {r} has {len(row)} cells but there are {len(cols)} columns", setting="rows")
+                raise NodeError(
+                    f"row {r} has {len(row)} cells but there are {len(cols)} columns", setting="rows"
+                )
             padded = list(row) + [None] * (len(cols) - len(row))
             for c, (value, col) in enumerate(zip(padded, cols, strict=True)):
                 parsed[c].append(_creator_cell(value, col, f"row {r}"))
         df = pd.DataFrame({col.name: _typed(parsed[c], col.type) for c, col in enumerate(cols)})
         start = settings.row_id_start_value
         df.index = pd.Index(
-            [f"{settings.row_id_prefix}{start + i}{settings.row_id_suffix}" for i in range(len(rows))], dtype=object
+            [f"{settings.row_id_prefix}{start + i}{settings.row_id_suffix}" for i in range(len(rows))],
+            dtype=object,
         )
         if df.index.has_duplicates:
             raise NodeError("the RowIDs are not unique", setting="row_id_prefix")
         return [Table(df, {c.name: c.type for c in cols})]
-

@@ -48,7 +48,9 @@ FEATURE_TYPES = ColumnType.NUMERIC | {ColumnType.BOOLEAN, ColumnType.STRING}
 
 def coefficient_spec(with_statistics: bool) -> TableSpec:
     names = COEFF_COLUMNS if with_statistics else COEFF_COLUMNS[:3]
-    return TableSpec.of([(n, ColumnType.STRING if n in ("Logit", "Variable") else ColumnType.DOUBLE) for n in names])
+    return TableSpec.of(
+        [(n, ColumnType.STRING if n in ("Logit", "Variable") else ColumnType.DOUBLE) for n in names]
+    )
 
 
 # -------------------------------------------------------------------------------------- model
@@ -152,14 +154,21 @@ def _loglike_hessian(x: np.ndarray, p: np.ndarray) -> np.ndarray:
         for b in range(a, k1):
             w = p[:, a] * ((1.0 if a == b else 0.0) - p[:, b])
             block = (x * w[:, None]).T @ x
-            h[a * d:(a + 1) * d, b * d:(b + 1) * d] = block
+            h[a * d : (a + 1) * d, b * d : (b + 1) * d] = block
             if a != b:
-                h[b * d:(b + 1) * d, a * d:(a + 1) * d] = block.T
+                h[b * d : (b + 1) * d, a * d : (a + 1) * d] = block.T
     return h
 
 
 def fit_logistic(
-    x: np.ndarray, y: np.ndarray, n_classes: int, *, penalty: str, variance: float, max_iter: int, epsilon: float,
+    x: np.ndarray,
+    y: np.ndarray,
+    n_classes: int,
+    *,
+    penalty: str,
+    variance: float,
+    max_iter: int,
+    epsilon: float,
     with_covariance: bool,
 ) -> Fit:
     """Minimise NLL + prior (intercept column 0 unpenalised). penalty: none | l2 | l1."""
@@ -188,7 +197,7 @@ def fit_logistic(
         current = objective(beta)
         for iterations in range(1, max_iter + 1):  # noqa: B007 - the count is reported
             p = _probs(x, beta)
-            grad = ((p[:, :k1] - onehot[:, :k1]).T @ x)
+            grad = (p[:, :k1] - onehot[:, :k1]).T @ x
             hess = _loglike_hessian(x, p)
             if penalty == "l2":
                 grad = grad + lam * beta * mask
@@ -217,13 +226,19 @@ def fit_logistic(
     if not converged:
         warns.append(
             "The algorithm did not reach convergence after the specified number of epochs. Setting the epoch limit "
-            "higher might result in a better model." + ("" if penalty == "l2" else
-                                                        " (without a Gauss prior the maximum-likelihood estimate may "
-                                                        "not exist, e.g. for separable classes)")
+            "higher might result in a better model."
+            + (
+                ""
+                if penalty == "l2"
+                else " (without a Gauss prior the maximum-likelihood estimate may "
+                "not exist, e.g. for separable classes)"
+            )
         )
     if penalty != "l2" and len(y) and _probs(x, beta)[np.arange(len(y)), y].min() > 1 - 1e-8:
-        warns.append("The classes are perfectly separated by the learning columns: the maximum-likelihood estimate "
-                     "does not exist and the coefficients are arbitrarily large; consider a Gauss prior.")
+        warns.append(
+            "The classes are perfectly separated by the learning columns: the maximum-likelihood estimate "
+            "does not exist and the coefficients are arbitrarily large; consider a Gauss prior."
+        )
     covariance = None
     if with_covariance:
         p = _probs(x, beta)
@@ -236,8 +251,10 @@ def fit_logistic(
                 raise np.linalg.LinAlgError
         except np.linalg.LinAlgError:
             covariance = None
-            warns.append("The covariance matrix could not be calculated because the observed fisher information "
-                         "matrix was singular.")
+            warns.append(
+                "The covariance matrix could not be calculated because the observed fisher information "
+                "matrix was singular."
+            )
     return Fit(beta, iterations, -_nll(x, y, beta), covariance, converged, warns)
 
 
@@ -264,9 +281,17 @@ def _fit_l1(
         gm = -g + weight * pen
         return value, np.concatenate([gp, gm])
 
-    bounds = [(0.0, None) if pe else (None, None) for pe in pen] + [(0.0, None) if pe else (0.0, 0.0) for pe in pen]
-    res = minimize(fun, np.zeros(2 * n), jac=True, method="L-BFGS-B", bounds=bounds,
-                   options={"maxiter": max_iter, "ftol": 1e-15, "gtol": max(epsilon * 1e-3, 1e-12)})
+    bounds = [(0.0, None) if pe else (None, None) for pe in pen] + [
+        (0.0, None) if pe else (0.0, 0.0) for pe in pen
+    ]
+    res = minimize(
+        fun,
+        np.zeros(2 * n),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"maxiter": max_iter, "ftol": 1e-15, "gtol": max(epsilon * 1e-3, 1e-12)},
+    )
     return unpack(res.x), int(res.nit), bool(res.success)
 
 
@@ -291,7 +316,8 @@ class LogRegLearnerSettings(NodeSettings):
         False, description="Order the classes by first appearance instead of sorting them."
     )
     useOrderFromFeatureDomain: bool = Field(
-        False, description="Order factor levels by first appearance instead of sorting them (the first is the base)."
+        False,
+        description="Order factor levels by first appearance instead of sorting them (the first is the base).",
     )
     solver: Literal["SAG", "IRLS"] = Field(
         "SAG",
@@ -301,7 +327,9 @@ class LogRegLearnerSettings(NodeSettings):
     maxEpoch: int = Field(100, gt=0, description="Maximum number of solver iterations (KNIME: epochs).")
     performLazy: bool = Field(True, description="KNIME's lazy SAG updates; no effect on the optimum.")
     epsilon: float = Field(
-        1e-5, ge=0, description="Convergence: stop when the largest coefficient change is below epsilon (relative)."
+        1e-5,
+        ge=0,
+        description="Convergence: stop when the largest coefficient change is below epsilon (relative).",
     )
     learningRateStrategy: Literal["Fixed", "LineSearch"] = Field(
         "Fixed", description="SAG's learning rate strategy; no effect on the optimum knitflow computes."
@@ -320,7 +348,9 @@ class LogRegLearnerSettings(NodeSettings):
         description="KNIME's seed for SAG's row sampling. Unused: knitflow's solver is deterministic, so the result "
         "does not depend on it.",
     )
-    chunkSize: int = Field(10000, gt=0, description="KNIME's chunk size for out-of-memory training; no effect.")
+    chunkSize: int = Field(
+        10000, gt=0, description="KNIME's chunk size for out-of-memory training; no effect."
+    )
     calcCoefficientStatistics: bool = Field(
         True,
         description="Compute Std. Err., z-score and P>|z| from the inverse of the observed information (Hessian of the "
@@ -406,28 +436,40 @@ class LogisticRegressionLearner(Node):
         tmiss = df[target].isna().to_numpy()
         if tmiss.any():
             row = table.row_ids[int(np.flatnonzero(tmiss)[0])]
-            raise NodeError(f'The target column contains missing values in row with ID "{row}"; consider to use '
-                            '"Missing Value" node to fix it.', setting="target")
+            raise NodeError(
+                f'The target column contains missing values in row with ID "{row}"; consider to use '
+                '"Missing Value" node to fix it.',
+                setting="target",
+            )
         columns = _learning_columns(spec, settings)
         for c in columns:
             miss = df[c].isna().to_numpy()
             if miss.any():
                 row = table.row_ids[int(np.flatnonzero(miss)[0])]
-                raise NodeError(f'Column {c!r} contains missing values (row "{row}"); the logistic regression learner '
-                                'does not support them, consider a Missing Value node', setting="column_filter")
+                raise NodeError(
+                    f'Column {c!r} contains missing values (row "{row}"); the logistic regression learner '
+                    "does not support them, consider a Missing Value node",
+                    setting="column_filter",
+                )
 
         target_values = [v.item() if isinstance(v, np.generic) else v for v in df[target].tolist()]
         classes = _ordered_levels(target_values, settings.useOrderFromTargetDomain)
         if len(classes) < 2:
-            raise NodeError(f"The target column {target!r} has one value, only. At least two target categories are "
-                            "expected.", setting="target")
+            raise NodeError(
+                f"The target column {target!r} has one value, only. At least two target categories are "
+                "expected.",
+                setting="target",
+            )
         if settings.targetReferenceCategory is None:
             reference = classes[-1]
         else:
             found = [c for c in classes if cell_text(c) == settings.targetReferenceCategory]
             if not found:
-                raise NodeError(f"reference category {settings.targetReferenceCategory!r} does not occur in the "
-                                f"target column {target!r}", setting="targetReferenceCategory")
+                raise NodeError(
+                    f"reference category {settings.targetReferenceCategory!r} does not occur in the "
+                    f"target column {target!r}",
+                    setting="targetReferenceCategory",
+                )
             reference = found[0]
         logits = [c for c in classes if c != reference]
         index = {c: i for i, c in enumerate(logits)}
@@ -446,9 +488,11 @@ class LogisticRegressionLearner(Node):
                 vals = [v.item() if isinstance(v, np.generic) else v for v in df[c].tolist()]
                 features.append(Feature(c, _ordered_levels(vals, settings.useOrderFromFeatureDomain)))
         if dropped:
-            ctx.log(f"{'Column' if len(dropped) == 1 else 'Columns'} {', '.join(dropped)} "
-                    f"{'has a constant value' if len(dropped) == 1 else 'have constant values'} - will be ignored "
-                    "during training")
+            ctx.log(
+                f"{'Column' if len(dropped) == 1 else 'Columns'} {', '.join(dropped)} "
+                f"{'has a constant value' if len(dropped) == 1 else 'have constant values'} - will be ignored "
+                "during training"
+            )
         if not features:
             raise NodeError("no usable learning column left (all are constant)", setting="column_filter")
 
@@ -457,14 +501,24 @@ class LogisticRegressionLearner(Node):
         x = x.astype(np.float32).astype(np.float64)
         if settings.solver == "IRLS":
             if x.shape[1] - 1 > len(x):
-                raise NodeError("The data contains more features than rows. The IRLS solver can't deal with this shape, "
-                                "please use the SAG solver with regularization instead.", setting="solver")
+                raise NodeError(
+                    "The data contains more features than rows. The IRLS solver can't deal with this shape, "
+                    "please use the SAG solver with regularization instead.",
+                    setting="solver",
+                )
             penalty = "none"
         else:
             penalty = {"Uniform": "none", "Gauss": "l2", "Laplace": "l1"}[settings.prior]
-        fit = fit_logistic(x, y, len(logits) + 1, penalty=penalty, variance=settings.priorVariance,
-                           max_iter=settings.maxEpoch, epsilon=settings.epsilon,
-                           with_covariance=settings.calcCoefficientStatistics)
+        fit = fit_logistic(
+            x,
+            y,
+            len(logits) + 1,
+            penalty=penalty,
+            variance=settings.priorVariance,
+            max_iter=settings.maxEpoch,
+            epsilon=settings.epsilon,
+            with_covariance=settings.calcCoefficientStatistics,
+        )
         for w in fit.warnings:
             ctx.log(w)
 
@@ -480,12 +534,18 @@ class LogisticRegressionLearner(Node):
             beta=fit.beta,
         )
         n_vars = x.shape[1] - 1
-        summary = (f"logistic regression of {target} on {n_vars} variable{'s' if n_vars != 1 else ''}, "
-                   f"{len(logits)} logit{'s' if len(logits) != 1 else ''} (reference {cell_text(reference)})")
+        summary = (
+            f"logistic regression of {target} on {n_vars} variable{'s' if n_vars != 1 else ''}, "
+            f"{len(logits)} logit{'s' if len(logits) != 1 else ''} (reference {cell_text(reference)})"
+        )
         coefficients = self._coefficient_table(model, fit, settings.calcCoefficientStatistics)
-        stats = Table(pd.DataFrame({"Iterations": np.array([fit.iterations], dtype=np.int32),
-                                    "LogLikelihood": [fit.loglike]}, index=row_ids(1)),
-                      {"Iterations": ColumnType.INTEGER, "LogLikelihood": ColumnType.DOUBLE})
+        stats = Table(
+            pd.DataFrame(
+                {"Iterations": np.array([fit.iterations], dtype=np.int32), "LogLikelihood": [fit.loglike]},
+                index=row_ids(1),
+            ),
+            {"Iterations": ColumnType.INTEGER, "LogLikelihood": ColumnType.DOUBLE},
+        )
         return [Model("logistic_regression", model, summary, spec=model), coefficients, stats]
 
     @staticmethod
@@ -505,7 +565,11 @@ class LogisticRegressionLearner(Node):
                         row += [math.nan, math.nan, math.nan]
                     else:
                         err = float(se[k * d + j])
-                        z = coeff / err if err != 0 else (math.copysign(math.inf, coeff) if coeff else math.nan)
+                        z = (
+                            coeff / err
+                            if err != 0
+                            else (math.copysign(math.inf, coeff) if coeff else math.nan)
+                        )
                         p = math.erfc(abs(z) / math.sqrt(2.0)) if not math.isnan(z) else math.nan
                         row += [err, z, p]
                 rows.append(row)
@@ -536,18 +600,24 @@ class LogRegPredictorSettings(NodeSettings):
     )
 
 
-def _prediction_columns(model: LogisticModel, spec: TableSpec, settings: LogRegPredictorSettings) -> list[tuple[str, str]]:
+def _prediction_columns(
+    model: LogisticModel, spec: TableSpec, settings: LogRegPredictorSettings
+) -> list[tuple[str, str]]:
     """KNIME's RegressionPredictorCellFactory.createColumnSpec: probabilities (domain order) first,
     then the prediction; each name made unique against the input columns."""
     existing = list(spec.names)
     out: list[tuple[str, str]] = []
     if settings.include_probabilites:
         for value in model.classes:
-            name = unique_column_name(existing, f"P ({model.target}={cell_text(value)}){settings.propability_columns_suffix}")
+            name = unique_column_name(
+                existing, f"P ({model.target}={cell_text(value)}){settings.propability_columns_suffix}"
+            )
             out.append((name, ColumnType.DOUBLE))
     if settings.has_custom_predicition_name:
         if not settings.custom_prediction_name:
-            raise ConfigureError("the custom prediction column name is empty", setting="custom_prediction_name")
+            raise ConfigureError(
+                "the custom prediction column name is empty", setting="custom_prediction_name"
+            )
         base = settings.custom_prediction_name
     else:
         base = f"Prediction ({model.target})"
@@ -561,9 +631,13 @@ def _check_features(model: LogisticModel, spec: TableSpec) -> None:
         if col is None:
             raise ConfigureError(f'The table for prediction does not contain the column "{f.column}".')
         if f.levels is None and not col.is_numeric():
-            raise ConfigureError(f'The column "{f.column}" in the table of prediction is expected to be numeric.')
+            raise ConfigureError(
+                f'The column "{f.column}" in the table of prediction is expected to be numeric.'
+            )
         if f.levels is not None and col.type not in NOMINAL:
-            raise ConfigureError(f'The column "{f.column}" in the table of prediction is expected to be nominal.')
+            raise ConfigureError(
+                f'The column "{f.column}" in the table of prediction is expected to be nominal.'
+            )
 
 
 class LogisticRegressionPredictor(Node):
@@ -578,7 +652,9 @@ class LogisticRegressionPredictor(Node):
         "nominal) learning value get missing predictions."
     )
     keywords = ("classification", "predict", "logit", "probability")
-    knime_factory = "org.knime.base.node.mine.regression.logistic.predictor.LogisticRegressionPredictorNodeFactory"
+    knime_factory = (
+        "org.knime.base.node.mine.regression.logistic.predictor.LogisticRegressionPredictorNodeFactory"
+    )
     inputs = (
         Port(LOGREG_MODEL, "Model", "A logistic regression model."),
         Port(TABLE, "Data", "The rows to predict; must contain the model's learning columns."),
@@ -586,7 +662,9 @@ class LogisticRegressionPredictor(Node):
     outputs = (Port(TABLE, "Predictions", "The input plus the prediction (and probability) columns."),)
     Settings = LogRegPredictorSettings
 
-    def configure(self, in_specs: list[Any], settings: LogRegPredictorSettings, ctx: NodeContext) -> list[Any]:
+    def configure(
+        self, in_specs: list[Any], settings: LogRegPredictorSettings, ctx: NodeContext
+    ) -> list[Any]:
         model_spec, spec = in_specs
         model = model_spec.spec if isinstance(model_spec, Model) else None
         if not isinstance(model, LogisticModel) or not isinstance(spec, TableSpec):

@@ -88,7 +88,9 @@ class TableRowToVariableLoopStart(LoopStartNode):
             passes.append(Iteration([None], variables))
         return passes
 
-    def iterations(self, inputs: list[Any], settings: RowToVariableSettings, ctx: NodeContext) -> Iterator[Iteration]:
+    def iterations(
+        self, inputs: list[Any], settings: RowToVariableSettings, ctx: NodeContext
+    ) -> Iterator[Iteration]:
         yield from self.plan(inputs, settings, ctx)
 
 
@@ -99,7 +101,8 @@ class LoopEndSettings(NodeSettings):
     """KNIME's LoopEndDynamic settings (one data port)."""
 
     add_iteration_column: bool = Field(
-        True, description="Append an Integer column `Iteration` (made unique if taken) with the 0-based pass number."
+        True,
+        description="Append an Integer column `Iteration` (made unique if taken) with the 0-based pass number.",
     )
     row_key_policy: Literal["GENERATE_NEW", "APPEND_SUFFIX", "UNMODIFIED"] = Field(
         "APPEND_SUFFIX",
@@ -116,8 +119,9 @@ class LoopEndSettings(NodeSettings):
         False, description="Allow a column's type to change between passes (the result takes a common type)."
     )
     tolerate_changing_specs: bool = Field(
-        False, description="Allow columns to differ between passes: the result has the union of all columns, "
-        "missing cells where a pass lacked a column."
+        False,
+        description="Allow columns to differ between passes: the result has the union of all columns, "
+        "missing cells where a pass lacked a column.",
     )
 
 
@@ -173,8 +177,9 @@ def _coerce(series: pd.Series, ctype: str) -> pd.Series:
     if ctype == ColumnType.BOOLEAN:
         return series.astype("boolean") if series.isna().any() else series.astype(bool)
     if ctype == ColumnType.STRING:
-        return series.map(lambda v: v if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
-                          else str(v)).astype(object)
+        return series.map(
+            lambda v: v if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else str(v)
+        ).astype(object)
     return series
 
 
@@ -231,7 +236,9 @@ class LoopEnd(LoopEndNode):
     def begin(self, settings: LoopEndSettings, ctx: NodeContext) -> _ConcatState:
         return _ConcatState()
 
-    def collect(self, state: _ConcatState, inputs: list[Any], settings: LoopEndSettings, ctx: NodeContext) -> Any:
+    def collect(
+        self, state: _ConcatState, inputs: list[Any], settings: LoopEndSettings, ctx: NodeContext
+    ) -> Any:
         table = inputs[0]
         if not isinstance(table, Table):
             raise NodeError(f"the loop body delivered no table in pass {state.count}")
@@ -346,27 +353,41 @@ class SearchSettings(NodeSettings):
         "Bayesian: TPE (Bergstra et al.): warmup_rounds random combinations, then the best of "
         "num_candidates_per_round candidates by the ratio of good/bad Parzen densities.",
     )
-    use_seed: bool = Field(False, description="Use `seed` for the random strategies (else the run seed, if any).")
+    use_seed: bool = Field(
+        False, description="Use `seed` for the random strategies (else the run seed, if any)."
+    )
     seed: int = Field(0, description="Seed of the random strategies when use_seed is set.")
     num_trials: int = Field(
-        100, ge=1, description="RandomSearch/Bayesian: number of combinations to draw; HillClimbing: evaluation budget."
+        100,
+        ge=1,
+        description="RandomSearch/Bayesian: number of combinations to draw; HillClimbing: evaluation budget.",
     )
     use_early_stopping: bool = Field(
         True,
         description="RandomSearch/Bayesian: stop when the best objective has not improved by more than `tolerance` "
         "(relative) within the last size_moving_window passes.",
     )
-    size_moving_window: int = Field(5, ge=1, description="Early stopping: number of passes without improvement.")
-    tolerance: float = Field(0.01, ge=0, description="Early stopping: minimum relative improvement of the best objective.")
+    size_moving_window: int = Field(
+        5, ge=1, description="Early stopping: number of passes without improvement."
+    )
+    tolerance: float = Field(
+        0.01, ge=0, description="Early stopping: minimum relative improvement of the best objective."
+    )
     enable_step_size: bool = Field(
         False,
         description="RandomSearch/Bayesian: draw only values on the start/step grid (else any value in [start, stop]; "
         "integer parameters are always whole numbers).",
     )
-    gamma: float = Field(0.25, gt=0, lt=1, description="Bayesian: fraction of evaluated combinations taken as 'good'.")
-    warmup_rounds: int = Field(20, ge=1, description="Bayesian: random combinations evaluated before the model is used.")
+    gamma: float = Field(
+        0.25, gt=0, lt=1, description="Bayesian: fraction of evaluated combinations taken as 'good'."
+    )
+    warmup_rounds: int = Field(
+        20, ge=1, description="Bayesian: random combinations evaluated before the model is used."
+    )
     num_candidates_per_round: int = Field(
-        25, ge=1, description="Bayesian: candidates drawn from the good density per round; the best is evaluated."
+        25,
+        ge=1,
+        description="Bayesian: candidates drawn from the good density per round; the best is evaluated.",
     )
 
     @field_validator("method", mode="before")
@@ -439,7 +460,7 @@ class _Search:
                 for d in (-1, 1):
                     k = current[j] + d
                     if 0 <= k < len(g):
-                        neighbours.append(current[:j] + (k,) + current[j + 1:])
+                        neighbours.append(current[:j] + (k,) + current[j + 1 :])
             best: tuple[int, ...] | None = None
             for nb in neighbours:
                 if nb not in losses:
@@ -471,7 +492,9 @@ class _Search:
             loss = yield combo
             history.append((combo, loss))
 
-    def _propose(self, history: list[tuple[Combo, float]], seen: set[tuple[float | int, ...]]) -> Combo | None:
+    def _propose(
+        self, history: list[tuple[Combo, float]], seen: set[tuple[float | int, ...]]
+    ) -> Combo | None:
         """Draw candidates from the 'good' Parzen density l(x) and take the one maximising
         l(x)/g(x), parameters treated independently (Bergstra et al. 2011)."""
         valid = sorted((h for h in history if math.isfinite(h[1])), key=lambda h: h[1])
@@ -519,8 +542,9 @@ def _bandwidths(obs: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return sigma
 
 
-def _sample_parzen(obs: np.ndarray, bw: np.ndarray, lo: float, hi: float, n: int,
-                   rng: np.random.Generator) -> np.ndarray:
+def _sample_parzen(
+    obs: np.ndarray, bw: np.ndarray, lo: float, hi: float, n: int, rng: np.random.Generator
+) -> np.ndarray:
     """Draws from the mixture of a uniform prior on [lo, hi] and a Gaussian per observation."""
     k = len(obs)
     which = rng.integers(k + 1, size=n)
@@ -606,7 +630,9 @@ class _ParOptStart(LoopStartNode):
             return None
         return [Iteration([None], self._variables(params, c, i)) for i, c in enumerate(combos)]
 
-    def iterations(self, inputs: list[Any], settings: SearchSettings, ctx: NodeContext) -> Iterator[Iteration]:
+    def iterations(
+        self, inputs: list[Any], settings: SearchSettings, ctx: NodeContext
+    ) -> Iterator[Iteration]:
         params = self._params(inputs, settings)
         search = _Search(params, settings, self._rng(settings, ctx)).run()
         adaptive = settings.method in ("HillClimbing", "Bayesian")
@@ -632,7 +658,9 @@ class _ParOptStart(LoopStartNode):
             losses.append(loss)
             i += 1
             if early and _should_stop(losses, settings.size_moving_window, settings.tolerance):
-                ctx.log(f"early stopping after {i} passes (no improvement within {settings.size_moving_window})")
+                ctx.log(
+                    f"early stopping after {i} passes (no improvement within {settings.size_moving_window})"
+                )
                 return
             try:
                 combo = search.send(loss)
@@ -652,7 +680,9 @@ class TypeSource(NodeSettings):
     """The integer flag, read from a column of the parameter table or fixed."""
 
     use_selected_column: bool = Field(False, description="Read the type from `selected_column` of each row.")
-    selected_column: str | None = Field(None, description="Column holding 'Number (integer)' / 'Number (double)'.")
+    selected_column: str | None = Field(
+        None, description="Column holding 'Number (integer)' / 'Number (double)'."
+    )
     static_value: str | bool = Field(
         "Number (double)", description="'Number (integer)' or 'Number (double)' (or true/false)."
     )
@@ -665,16 +695,20 @@ class TableParOptSettings(SearchSettings):
         None, description="Column with the parameter (flow variable) names; default: the first String column."
     )
     start_value: NumberSource = Field(
-        default_factory=lambda: NumberSource(static_value=0.0), description="Start of each parameter's interval."
+        default_factory=lambda: NumberSource(static_value=0.0),
+        description="Start of each parameter's interval.",
     )
     stop_value: NumberSource = Field(
-        default_factory=lambda: NumberSource(static_value=1.0), description="End of each parameter's interval."
+        default_factory=lambda: NumberSource(static_value=1.0),
+        description="End of each parameter's interval.",
     )
     step_size: NumberSource = Field(
         default_factory=lambda: NumberSource(static_value=0.1),
         description="Step between values (0 only when start = stop).",
     )
-    is_integer: TypeSource = Field(default_factory=TypeSource, description="Whether a parameter is a whole number.")
+    is_integer: TypeSource = Field(
+        default_factory=TypeSource, description="Whether a parameter is a whole number."
+    )
 
 
 def _name_column(spec: TableSpec, settings: TableParOptSettings) -> str:
@@ -684,8 +718,9 @@ def _name_column(spec: TableSpec, settings: TableParOptSettings) -> str:
     for col in spec.columns:
         if col.type == ColumnType.STRING:
             return col.name
-    raise ConfigureError("the parameter table has no String column for the parameter names",
-                         setting="parameter_name_column")
+    raise ConfigureError(
+        "the parameter table has no String column for the parameter names", setting="parameter_name_column"
+    )
 
 
 class TableParameterOptimizationLoopStart(_ParOptStart):
@@ -699,7 +734,16 @@ class TableParameterOptimizationLoopStart(_ParOptStart):
         "Parameter Optimization Loop End collects the objective. Strategies: brute force, hill climbing, random "
         "search and Bayesian optimisation (TPE) with early stopping."
     )
-    keywords = ("loop", "parameter", "optimization", "hyperparameter", "grid search", "tuning", "brute force", "tpe")
+    keywords = (
+        "loop",
+        "parameter",
+        "optimization",
+        "hyperparameter",
+        "grid search",
+        "tuning",
+        "brute force",
+        "tpe",
+    )
     knime_factory = (
         "org.knime.optimization.internal.node.parameter.loopstart.tablenode.TableLoopStartParOptNodeFactory"
     )
@@ -714,7 +758,9 @@ class TableParameterOptimizationLoopStart(_ParOptStart):
                 src = getattr(settings, key)
                 if src.use_selected_column:
                     if src.selected_column is None:
-                        raise ConfigureError(f"{key}: choose the column to read", setting=f"{key}.selected_column")
+                        raise ConfigureError(
+                            f"{key}: choose the column to read", setting=f"{key}.selected_column"
+                        )
                     require_columns(spec, [src.selected_column], f"{key}.selected_column")
                     if key != "is_integer" and spec.type_of(src.selected_column) not in ColumnType.NUMERIC:
                         raise ConfigureError(
@@ -764,7 +810,8 @@ class ParOptSettings(SearchSettings):
     """KNIME's LoopStartParOpt settings: the parameters are given in the dialog."""
 
     parameters: list[ParameterSetting] = Field(
-        default_factory=list, description="The parameters to optimise, in order (the first is outermost in brute force)."
+        default_factory=list,
+        description="The parameters to optimise, in order (the first is outermost in brute force).",
     )
 
 
@@ -778,7 +825,16 @@ class ParameterOptimizationLoopStart(_ParOptStart):
         "variable per parameter and an Integer `iteration`; the Parameter Optimization Loop End collects the "
         "objective. Strategies: brute force, hill climbing, random search, Bayesian optimisation (TPE)."
     )
-    keywords = ("loop", "parameter", "optimization", "hyperparameter", "grid search", "tuning", "brute force", "tpe")
+    keywords = (
+        "loop",
+        "parameter",
+        "optimization",
+        "hyperparameter",
+        "grid search",
+        "tuning",
+        "brute force",
+        "tpe",
+    )
     knime_factory = "org.knime.optimization.internal.node.parameter.loopstart.LoopStartParOptNodeFactory"
     inputs = ()
     Settings = ParOptSettings
@@ -792,8 +848,15 @@ class ParameterOptimizationLoopStart(_ParOptStart):
     def parameters(self, inputs: list[Any], settings: ParOptSettings) -> list[Parameter]:
         try:
             params = [
-                make_parameter(p.parameter_name, p.start_value, p.stop_value, p.step_size, p.is_integer,
-                               f"parameters[{i}]", needs_step=_needs_step(settings))
+                make_parameter(
+                    p.parameter_name,
+                    p.start_value,
+                    p.stop_value,
+                    p.step_size,
+                    p.is_integer,
+                    f"parameters[{i}]",
+                    needs_step=_needs_step(settings),
+                )
                 for i, p in enumerate(settings.parameters)
             ]
             check_unique(params)
@@ -841,28 +904,40 @@ class ParameterOptimizationLoopEnd(LoopEndNode):
 
     def configure(self, in_specs: list[Any], settings: ParOptEndSettings, ctx: NodeContext) -> list[Any]:
         if not settings.flow_variable_name:
-            raise ConfigureError("choose the flow variable holding the objective value", setting="flow_variable_name")
+            raise ConfigureError(
+                "choose the flow variable holding the objective value", setting="flow_variable_name"
+            )
         return [UNKNOWN, UNKNOWN]
 
     def begin(self, settings: ParOptEndSettings, ctx: NodeContext) -> _ParOptState:
         return _ParOptState()
 
-    def collect(self, state: _ParOptState, inputs: list[Any], settings: ParOptEndSettings, ctx: NodeContext) -> Any:
+    def collect(
+        self, state: _ParOptState, inputs: list[Any], settings: ParOptEndSettings, ctx: NodeContext
+    ) -> Any:
         name = settings.flow_variable_name
         if not name:
-            raise NodeError("choose the flow variable holding the objective value", setting="flow_variable_name")
+            raise NodeError(
+                "choose the flow variable holding the objective value", setting="flow_variable_name"
+            )
         params = decode_parameters(ctx.variables)
         if params is None:
-            raise NodeError("the Parameter Optimization Loop End must close a Parameter Optimization Loop Start")
+            raise NodeError(
+                "the Parameter Optimization Loop End must close a Parameter Optimization Loop Start"
+            )
         if state.params is None:
             state.params = params
         if name not in ctx.variables:
             known = ", ".join(n for n in ctx.variables if not n.startswith("knitflow.")) or "none"
-            raise NodeError(f"objective flow variable {name!r} is not defined here (known: {known})",
-                            setting="flow_variable_name")
+            raise NodeError(
+                f"objective flow variable {name!r} is not defined here (known: {known})",
+                setting="flow_variable_name",
+            )
         raw = ctx.variables[name]
         if isinstance(raw, bool) or not isinstance(raw, int | float | np.integer | np.floating):
-            raise NodeError(f"objective flow variable {name!r} is not a number ({raw!r})", setting="flow_variable_name")
+            raise NodeError(
+                f"objective flow variable {name!r} is not a number ({raw!r})", setting="flow_variable_name"
+            )
         value = float(raw)
         row: dict[str, Any] = {p: ctx.variables[p] for p, _ in params}
         row[OBJECTIVE_COLUMN] = value

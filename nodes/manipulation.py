@@ -87,11 +87,13 @@ class SortingCriterion(NodeSettings):
 
 class SorterSettings(NodeSettings):
     sorting_criteria: list[SortingCriterion] = Field(
-        default_factory=list, description="Sort keys, most significant first: `[{column: R^2, sorting_order: DESCENDING}]`."
+        default_factory=list,
+        description="Sort keys, most significant first: `[{column: R^2, sorting_order: DESCENDING}]`.",
     )
     missing_to_end: bool = Field(
-        False, description="Missing cells always go last; otherwise they are the smallest values (first when "
-        "ascending, last when descending)."
+        False,
+        description="Missing cells always go last; otherwise they are the smallest values (first when "
+        "ascending, last when descending).",
     )
 
 
@@ -186,8 +188,11 @@ def sorted_positions(table: Table, criteria: list[SortingCriterion], missing_to_
             values = series.to_numpy(dtype=object)
             present = ~series.isna().to_numpy()
             col_type = table.types[c.column]
-            if col_type not in (ColumnType.STRING, ColumnType.SMILES) and col_type not in ColumnType.NUMERIC \
-                    and col_type != ColumnType.BOOLEAN:
+            if (
+                col_type not in (ColumnType.STRING, ColumnType.SMILES)
+                and col_type not in ColumnType.NUMERIC
+                and col_type != ColumnType.BOOLEAN
+            ):
                 col_type = ColumnType.STRING  # other types: compared by their text
             if col_type == ColumnType.SMILES:
                 col_type = ColumnType.STRING
@@ -226,7 +231,11 @@ class Sorter(Node):
         spec = in_specs[0]
         if not isinstance(spec, TableSpec):
             return [UNKNOWN]
-        names = [c.column for c in settings.sorting_criteria if not (c.column in ROW_ID_NAMES and c.column not in spec)]
+        names = [
+            c.column
+            for c in settings.sorting_criteria
+            if not (c.column in ROW_ID_NAMES and c.column not in spec)
+        ]
         require_columns(spec, names, "sorting_criteria")
         return [spec]
 
@@ -321,10 +330,17 @@ class TableTransposer(Node):
                 flags = [bool(v) if p else pd.NA for v, p in zip(values, present, strict=True)]
                 col = pd.Series(flags, dtype="bool" if present.all() else "boolean")
             elif t == ColumnType.STRING and len(set(row_types)) > 1:
-                col = pd.Series([_cell_text(v, ct) if p else None
-                                 for v, ct, p in zip(values, types, present, strict=True)], dtype=object)
+                col = pd.Series(
+                    [
+                        _cell_text(v, ct) if p else None
+                        for v, ct, p in zip(values, types, present, strict=True)
+                    ],
+                    dtype=object,
+                )
             else:
-                col = pd.Series([v if p else None for v, p in zip(values, present, strict=True)], dtype=object)
+                col = pd.Series(
+                    [v if p else None for v, p in zip(values, present, strict=True)], dtype=object
+                )
             data[new_name] = col
             out_types[new_name] = t
         out = pd.DataFrame(data)

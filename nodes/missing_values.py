@@ -197,7 +197,9 @@ class MissingValueSettings(NodeSettings):
     @classmethod
     def _columns(cls, value: Any) -> Any:
         if isinstance(value, dict):  # {column: handler}, as the KNIME importer writes it
-            return [{"columns": [col], **_handler_dict(h, f"column_settings[{col}]")} for col, h in value.items()]
+            return [
+                {"columns": [col], **_handler_dict(h, f"column_settings[{col}]")} for col, h in value.items()
+            ]
         if isinstance(value, list):
             out = []
             for i, item in enumerate(value):
@@ -243,7 +245,9 @@ def _fixed_value(value: Any, kind: str, column: str, setting: str) -> Any:
             return value
         return str(value)
     except (TypeError, ValueError, OverflowError):
-        raise ConfigureError(f"fixed value {value!r} does not fit the {kind} column {column!r}", setting=setting) from None
+        raise ConfigureError(
+            f"fixed value {value!r} does not fit the {kind} column {column!r}", setting=setting
+        ) from None
 
 
 def _plan(spec: TableSpec, s: MissingValueSettings) -> list[_Treatment]:
@@ -251,7 +255,9 @@ def _plan(spec: TableSpec, s: MissingValueSettings) -> list[_Treatment]:
     for i, cs in enumerate(s.column_settings):
         for col in cs["columns"]:
             if col not in spec:
-                raise ConfigureError(f"column {col!r} of column_settings[{i}] is not in the input", setting="column_settings")
+                raise ConfigureError(
+                    f"column {col!r} of column_settings[{i}] is not in the input", setting="column_settings"
+                )
             by_column[col] = (dict(cs), f"column_settings[{i}]")
     plan = []
     for col in spec.columns:
@@ -275,7 +281,9 @@ def _check(col: ColumnSpec, cfg: dict[str, Any], where: str) -> _Treatment:
         or (handler == "FixedValue" and kind in _FIXABLE)
     )
     if not ok:
-        raise ConfigureError(f"{where}: {handler} cannot treat the {kind} column {col.name!r}", setting=setting)
+        raise ConfigureError(
+            f"{where}: {handler} cannot treat the {kind} column {col.name!r}", setting=setting
+        )
     value = _fixed_value(cfg.get("value"), kind, col.name, setting) if handler == "FixedValue" else None
     return _Treatment(col.name, kind, handler, value, setting)
 
@@ -421,7 +429,11 @@ class MissingValue(Node):
     inputs = (Port(TABLE, "Table", "Table with missing values"),)
     outputs = (
         Port(TABLE, "Treated table", "Table with the missing values treated"),
-        Port(MISSING_VALUE_MODEL, "Treatment", "The treatment per column with the replacement values (KNIME: PMML)"),
+        Port(
+            MISSING_VALUE_MODEL,
+            "Treatment",
+            "The treatment per column with the replacement values (KNIME: PMML)",
+        ),
     )
     Settings = MissingValueSettings
 
@@ -431,7 +443,10 @@ class MissingValue(Node):
             return [UNKNOWN, UNKNOWN]
         plan = _plan(spec, settings)
         changed = {t.column: _out_type(t) for t in plan}
-        return [TableSpec(tuple(ColumnSpec(c.name, changed.get(c.name, c.type)) for c in spec.columns)), UNKNOWN]
+        return [
+            TableSpec(tuple(ColumnSpec(c.name, changed.get(c.name, c.type)) for c in spec.columns)),
+            UNKNOWN,
+        ]
 
     def execute(self, inputs: list[Any], settings: MissingValueSettings, ctx: NodeContext) -> list[Any]:
         table = inputs[0]
@@ -450,13 +465,23 @@ class MissingValue(Node):
         new_types: dict[str, str] = {}
         treated: dict[str, pd.Series] = {}
         for t in plan:
-            missing = int(df[t.column].isna().sum()) if t.handler != "RemoveRow" else int(table.df[t.column].isna().sum())
+            missing = (
+                int(df[t.column].isna().sum())
+                if t.handler != "RemoveRow"
+                else int(table.df[t.column].isna().sum())
+            )
             value = None
             if t.handler != "RemoveRow":
                 treated[t.column], value = _apply(t, df[t.column])
                 new_types[t.column] = _out_type(t)
             records.append(
-                {"Column": t.column, "Type": t.kind, "Treatment": t.handler, "Value": _shown(value), "Missing": missing}
+                {
+                    "Column": t.column,
+                    "Type": t.kind,
+                    "Treatment": t.handler,
+                    "Value": _shown(value),
+                    "Missing": missing,
+                }
             )
         if treated:
             df = df.copy(deep=False)
@@ -465,8 +490,10 @@ class MissingValue(Node):
         out = table.with_frame(df, new_types)
         summary_table = pd.DataFrame(records, columns=["Column", "Type", "Treatment", "Value", "Missing"])
         lines = [
-            f"{r['Column']}: {r['Treatment']}" + (f" ({r['Value']})" if r["Value"] is not None else "")
-            + f", {r['Missing']} missing" for r in records
+            f"{r['Column']}: {r['Treatment']}"
+            + (f" ({r['Value']})" if r["Value"] is not None else "")
+            + f", {r['Missing']} missing"
+            for r in records
         ]
         model = Model(
             kind="missing_value",

@@ -63,8 +63,9 @@ class AffineTransform:
             warnings.append(
                 f"Normalization was not applied to {len(absent)} column(s) as they do not exist in the table: {absent}"
             )
-        for name, scale, trans, lo, hi in zip(self.names, self.scales, self.translations, self.mins, self.maxs,
-                                              strict=True):
+        for name, scale, trans, lo, hi in zip(
+            self.names, self.scales, self.translations, self.mins, self.maxs, strict=True
+        ):
             if name not in table.types:
                 continue
             x = pd.to_numeric(df[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
@@ -92,8 +93,10 @@ class AffineTransform:
 
 def _out_of_bounds(x: np.ndarray, y: np.ndarray, bad: np.ndarray, which: str, bound: float) -> str:
     k = int(np.flatnonzero(bad)[0])
-    return (f"Normalized value is out of bounds. Original value: {java_double_to_string(float(x[k]))} "
-            f"Transformed value: {java_double_to_string(float(y[k]))} {which}: {java_double_to_string(bound)}")
+    return (
+        f"Normalized value is out of bounds. Original value: {java_double_to_string(float(x[k]))} "
+        f"Transformed value: {java_double_to_string(float(y[k]))} {which}: {java_double_to_string(bound)}"
+    )
 
 
 # ----------------------------------------------------------------------------------- statistics
@@ -127,12 +130,20 @@ def _double_format(value: float) -> str:
     return java_double_to_string(value)
 
 
-def fit_normalizer(table: Table, columns: list[str], mode: str, new_min: float, new_max: float) -> tuple[
-        AffineTransform, list[str]]:
+def fit_normalizer(
+    table: Table, columns: list[str], mode: str, new_min: float, new_max: float
+) -> tuple[AffineTransform, list[str]]:
     """KNIME's Normalizer2: statistics over all rows, columns with only missing values skipped."""
-    x = np.column_stack(
-        [pd.to_numeric(table.df[c], errors="coerce").to_numpy(dtype="float64", na_value=np.nan) for c in columns]
-    ) if columns else np.zeros((len(table), 0))
+    x = (
+        np.column_stack(
+            [
+                pd.to_numeric(table.df[c], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+                for c in columns
+            ]
+        )
+        if columns
+        else np.zeros((len(table), 0))
+    )
     warnings: list[str] = []
     n_rows = len(table)
     all_missing = [c for i, c in enumerate(columns) if np.isnan(x[:, i]).sum() == n_rows]
@@ -160,8 +171,10 @@ def fit_normalizer(table: Table, columns: list[str], mode: str, new_min: float, 
                 scales = scales * (new_max - new_min)
                 trans = trans * (new_max - new_min) + new_min
                 mins, maxs = np.full(k, new_min), np.full(k, new_max)
-                summary = (f"Min/Max ({_double_format(new_min)}, {_double_format(new_max)}) normalization "
-                           f"on {k} column(s)")
+                summary = (
+                    f"Min/Max ({_double_format(new_min)}, {_double_format(new_max)}) normalization "
+                    f"on {k} column(s)"
+                )
             else:  # DECIMALSCALING
                 scales = np.empty(k)
                 for i in range(k):
@@ -176,8 +189,15 @@ def fit_normalizer(table: Table, columns: list[str], mode: str, new_min: float, 
                 trans = np.zeros(k)
                 mins, maxs = np.full(k, -1.0), np.full(k, 1.0)
                 summary = f"Decimal Scaling normalization on {k} column(s)"
-    transform = AffineTransform(names, tuple(map(float, scales)), tuple(map(float, trans)), tuple(map(float, mins)),
-                                tuple(map(float, maxs)), summary, mode)
+    transform = AffineTransform(
+        names,
+        tuple(map(float, scales)),
+        tuple(map(float, trans)),
+        tuple(map(float, mins)),
+        tuple(map(float, maxs)),
+        summary,
+        mode,
+    )
     return transform, warnings
 
 
@@ -212,7 +232,7 @@ class Normalizer(Node):
         "Normalizes numeric columns over all rows: Z-score (sample standard deviation, n - 1), min-max onto "
         "[new_min, new_max], or decimal scaling. Normalized columns become Double and keep their names and "
         "positions; missing cells stay missing; other columns are untouched. Port 2 holds the transformation for "
-        "Normalizer (Apply), summarised like KNIME (\"Z-Score (Gaussian) normalization on 18 column(s)\")."
+        'Normalizer (Apply), summarised like KNIME ("Z-Score (Gaussian) normalization on 18 column(s)").'
     )
     keywords = ("normalize", "standardize", "z-score", "scale", "min-max", "rescale", "feature scaling")
     knime_factory = "org.knime.base.node.preproc.normalize3.Normalizer3NodeFactory"
@@ -241,7 +261,9 @@ class Normalizer(Node):
         columns = _selected(table.spec, settings)
         if not columns:
             ctx.log("No columns included - input stays unchanged.")
-        transform, warnings = fit_normalizer(table, columns, settings.mode, settings.new_min, settings.new_max)
+        transform, warnings = fit_normalizer(
+            table, columns, settings.mode, settings.new_min, settings.new_max
+        )
         out, more = transform.apply(table, strict=True)
         for w in warnings + more:
             ctx.log(w)
@@ -278,8 +300,11 @@ class NormalizerApply(Node):
 
     def configure(self, in_specs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
         model, spec = in_specs
-        if not isinstance(model, Model) or not isinstance(model.payload, AffineTransform) \
-                or not isinstance(spec, TableSpec):
+        if (
+            not isinstance(model, Model)
+            or not isinstance(model.payload, AffineTransform)
+            or not isinstance(spec, TableSpec)
+        ):
             return [UNKNOWN]
         out = spec
         for name in model.payload.names:

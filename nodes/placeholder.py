@@ -23,7 +23,9 @@ class _AnyPortType(PortType):
         return True
 
 
-ANY_PORT = PortType.register(_AnyPortType("any", "Any port object (imported placeholder)", "#9e9e9e", "square"))
+ANY_PORT = PortType.register(
+    _AnyPortType("any", "Any port object (imported placeholder)", "#9e9e9e", "square")
+)
 
 
 class PlaceholderSettings(NodeSettings):

@@ -74,7 +74,8 @@ class RandomForestLearnerSettings(NodeSettings):
         "(2 * minChildSize when that is set).",
     )
     minChildSize: int = Field(
-        -1, description="Minimum records in each child of a split (scikit-learn `min_samples_leaf`); -1 = no limit."
+        -1,
+        description="Minimum records in each child of a split (scikit-learn `min_samples_leaf`); -1 = no limit.",
     )
     dataFraction: float = Field(
         1.0, gt=0, le=1, description="Fraction of the rows drawn for each tree (round(fraction * rows))."
@@ -83,14 +84,17 @@ class RandomForestLearnerSettings(NodeSettings):
         True, description="Draw the rows of each tree with replacement (bootstrap) or without."
     )
     rowSamplingMode: Literal["Random"] = Field(
-        "Random", description="Row sampling; regression supports only Random (stratified modes are for classes)."
+        "Random",
+        description="Row sampling; regression supports only Random (stratified modes are for classes).",
     )
     columnSamplingMode: Literal["SquareRoot", "Linear", "Absolute", "None"] = Field(
         "SquareRoot",
         description="Attribute sample size: SquareRoot = floor(sqrt(#attributes)), Linear = round(fraction * "
         "#attributes), Absolute = a fixed number, None = all attributes; clamped to [1, #attributes].",
     )
-    columnFractionPerTree: float = Field(1.0, gt=0, le=1, description="Attribute fraction for Linear sampling.")
+    columnFractionPerTree: float = Field(
+        1.0, gt=0, le=1, description="Attribute fraction for Linear sampling."
+    )
     columnAbsolutePerTree: int = Field(10, ge=0, description="Number of attributes for Absolute sampling.")
     isUseDifferentAttributesAtEachNode: bool = Field(
         True,
@@ -108,7 +112,8 @@ class RandomForestLearnerSettings(NodeSettings):
         "missing-value support, KNIME's XGBoost mode); Surrogate is treated the same way.",
     )
     useAverageSplitPoints: bool = Field(
-        True, description="Split thresholds halfway between neighbouring values (scikit-learn always does this)."
+        True,
+        description="Split thresholds halfway between neighbouring values (scikit-learn always does this).",
     )
     useBinaryNominalSplits: bool = Field(
         True, description="Binary splits on nominal attributes (one-hot columns give binary splits)."
@@ -129,8 +134,10 @@ class RandomForestLearnerSettings(NodeSettings):
         if self.minChildSize != -1 and self.minChildSize <= 0:
             raise ValueError(f"Invalid minimum child size: {self.minChildSize}")
         if self.minChildSize > 0 and self.minNodeSize > 0 and self.minChildSize > self.minNodeSize // 2:
-            raise ValueError(f"Invalid minimum child size ({self.minChildSize}); must be at most half the minimum "
-                             f"node size ({self.minNodeSize})")
+            raise ValueError(
+                f"Invalid minimum child size ({self.minChildSize}); must be at most half the minimum "
+                f"node size ({self.minNodeSize})"
+            )
         return self
 
 
@@ -151,16 +158,22 @@ class RandomForestModel:
     tree_columns: list[np.ndarray] = field(repr=False, default_factory=list)
 
     def design(self, df: pd.DataFrame) -> np.ndarray:
-        if not self.levels and all(isinstance(t, np.dtype) and t.kind in "iuf" for t in df.dtypes[self.attributes]):
-            return df[self.attributes].to_numpy(dtype=float)  # all plain numbers: one conversion, not one per column
+        if not self.levels and all(
+            isinstance(t, np.dtype) and t.kind in "iuf" for t in df.dtypes[self.attributes]
+        ):
+            return df[self.attributes].to_numpy(
+                dtype=float
+            )  # all plain numbers: one conversion, not one per column
         cols: list[np.ndarray] = []
         for a in self.attributes:
             s = df[a]
             kind = self.attribute_types[a]
             if kind == ColumnType.STRING:
                 missing = s.isna().to_numpy()
-                text = np.array([cell_text(v) if not m else "" for v, m in zip(s.tolist(), missing, strict=True)],
-                                dtype=object)
+                text = np.array(
+                    [cell_text(v) if not m else "" for v, m in zip(s.tolist(), missing, strict=True)],
+                    dtype=object,
+                )
                 for level in self.levels[a]:
                     col = (text == level).astype(float)
                     col[missing] = np.nan
@@ -178,11 +191,17 @@ class RandomForestModel:
         if np.isnan(x).any():  # scikit-learn's missing-value routing needs its input checks
             return np.vstack([t.predict(x[:, c]) for t, c in zip(self.trees, self.tree_columns, strict=True)])
         x32 = x.astype(np.float32)  # what the trees' input check would do, done once for all trees
-        return np.vstack([t.predict(np.ascontiguousarray(x32[:, c]), check_input=False)
-                          for t, c in zip(self.trees, self.tree_columns, strict=True)])
+        return np.vstack(
+            [
+                t.predict(np.ascontiguousarray(x32[:, c]), check_input=False)
+                for t, c in zip(self.trees, self.tree_columns, strict=True)
+            ]
+        )
 
 
-def _mean_variance(preds: np.ndarray, use: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _mean_variance(
+    preds: np.ndarray, use: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean, bias-corrected variance (commons-math: 0 for one tree, NaN for none) and tree count per row."""
     if use is None:
         use = np.ones(preds.shape, dtype=bool)
@@ -198,11 +217,16 @@ def _mean_variance(preds: np.ndarray, use: np.ndarray | None = None) -> tuple[np
 
 
 def _attributes(spec: TableSpec, settings: RandomForestLearnerSettings) -> list[str]:
-    attrs = [c for c in settings.columnFilterConfig.apply(spec, allowed_types=ATTRIBUTE_TYPES)
-             if c != settings.targetColumn]
+    attrs = [
+        c
+        for c in settings.columnFilterConfig.apply(spec, allowed_types=ATTRIBUTE_TYPES)
+        if c != settings.targetColumn
+    ]
     if not attrs:
-        raise ConfigureError("Input table has no valid learning columns (need one additional numeric or nominal "
-                             "column).", setting="columnFilterConfig")
+        raise ConfigureError(
+            "Input table has no valid learning columns (need one additional numeric or nominal column).",
+            setting="columnFilterConfig",
+        )
     return attrs
 
 
@@ -248,7 +272,11 @@ class RandomForestLearnerRegression(Node):
     )
     inputs = (Port(TABLE, "Input data", "Attribute columns and a numeric target column."),)
     outputs = (
-        Port(TABLE, "Out-of-bag predictions", "The input plus the out-of-bag prediction, its variance and model count."),
+        Port(
+            TABLE,
+            "Out-of-bag predictions",
+            "The input plus the out-of-bag prediction, its variance and model count.",
+        ),
         Port(TABLE, "Attribute statistics", "#splits and #candidates per attribute on the levels 0, 1, 2."),
         Port(RF_REGRESSION, "Random forest model", "The trained forest."),
     )
@@ -257,7 +285,9 @@ class RandomForestLearnerRegression(Node):
     def is_deterministic(self, settings: RandomForestLearnerSettings) -> bool:
         return settings.seed is not None
 
-    def configure(self, in_specs: list[Any], settings: RandomForestLearnerSettings, ctx: NodeContext) -> list[Any]:
+    def configure(
+        self, in_specs: list[Any], settings: RandomForestLearnerSettings, ctx: NodeContext
+    ) -> list[Any]:
         spec = in_specs[0]
         if not isinstance(spec, TableSpec):
             if not settings.targetColumn:
@@ -266,10 +296,14 @@ class RandomForestLearnerRegression(Node):
         check_column(spec, settings.targetColumn, "targetColumn", what="target", numeric=True)
         _attributes(spec, settings)
         names = _output_names(str(settings.targetColumn), spec.names)
-        out = spec.append((names[0], ColumnType.DOUBLE), (names[1], ColumnType.DOUBLE), (names[2], ColumnType.INTEGER))
+        out = spec.append(
+            (names[0], ColumnType.DOUBLE), (names[1], ColumnType.DOUBLE), (names[2], ColumnType.INTEGER)
+        )
         return [out, STATS_SPEC, UNKNOWN]
 
-    def execute(self, inputs: list[Any], settings: RandomForestLearnerSettings, ctx: NodeContext) -> list[Any]:
+    def execute(
+        self, inputs: list[Any], settings: RandomForestLearnerSettings, ctx: NodeContext
+    ) -> list[Any]:
         from sklearn import config_context
         from sklearn.tree import DecisionTreeRegressor
 
@@ -358,15 +392,18 @@ class RandomForestLearnerRegression(Node):
         out[names[0]] = mean
         out[names[1]] = var
         out[names[2]] = count.astype(np.int32)
-        oob = table.with_frame(out, {names[0]: ColumnType.DOUBLE, names[1]: ColumnType.DOUBLE,
-                                     names[2]: ColumnType.INTEGER})
+        oob = table.with_frame(
+            out, {names[0]: ColumnType.DOUBLE, names[1]: ColumnType.DOUBLE, names[2]: ColumnType.INTEGER}
+        )
 
         stats = {f"#splits (level {i})": pd.array(splits[i], dtype="Int32") for i in range(REPORT_LEVELS)}
         for i in range(REPORT_LEVELS):
             values = [pd.NA] * n_attr if per_node else candidates[i].tolist()
             stats[f"#candidates (level {i})"] = pd.array(values, dtype="Int32")
-        stats_table = Table(pd.DataFrame(stats, index=pd.Index(attrs, dtype=object)),
-                            dict.fromkeys(STAT_COLUMNS, ColumnType.INTEGER))
+        stats_table = Table(
+            pd.DataFrame(stats, index=pd.Index(attrs, dtype=object)),
+            dict.fromkeys(STAT_COLUMNS, ColumnType.INTEGER),
+        )
         summary = f"{settings.nrModels} classifiers on {n_attr} attributes"
         return [oob, stats_table, Model("random_forest_regression", model, summary, spec=model)]
 
@@ -388,19 +425,27 @@ class RandomForestPredictorSettings(NodeSettings):
     """KNIME's RandomForestRegressionPredictor settings (TreeEnsemblePredictorConfiguration keys)."""
 
     predictionColumnName: str = Field(
-        "Prediction (y)", description="Prediction column name, used only when `changePredictionColumnName` is on."
+        "Prediction (y)",
+        description="Prediction column name, used only when `changePredictionColumnName` is on.",
     )
     changePredictionColumnName: bool = Field(
         False, description="Off: the prediction column is `Prediction (<target>)`."
     )
     appendPredictionConfidence: bool = Field(
-        True, description="Append `<prediction column> (Prediction Variance)`: the variance of the tree predictions."
+        True,
+        description="Append `<prediction column> (Prediction Variance)`: the variance of the tree predictions.",
     )
     appendModelCount: bool = Field(False, description="Append `model count` (number of trees used).")
 
 
-def _predictor_columns(model: RandomForestModel, spec: TableSpec, settings: RandomForestPredictorSettings) -> list[tuple[str, str]]:
-    base = settings.predictionColumnName if settings.changePredictionColumnName else f"Prediction ({model.target})"
+def _predictor_columns(
+    model: RandomForestModel, spec: TableSpec, settings: RandomForestPredictorSettings
+) -> list[tuple[str, str]]:
+    base = (
+        settings.predictionColumnName
+        if settings.changePredictionColumnName
+        else f"Prediction ({model.target})"
+    )
     if not base:
         raise ConfigureError("the prediction column name is empty", setting="predictionColumnName")
     wanted = [(base, ColumnType.DOUBLE)]
@@ -423,8 +468,9 @@ def _check_attributes(model: RandomForestModel, spec: TableSpec) -> None:
         if want_numeric and not col.is_numeric():
             raise ConfigureError(f"the learning column {a!r} is expected to be numeric (type {col.type})")
         if not want_numeric and col.type != model.attribute_types[a]:
-            raise ConfigureError(f"the learning column {a!r} is expected to be {model.attribute_types[a]} "
-                                 f"(type {col.type})")
+            raise ConfigureError(
+                f"the learning column {a!r} is expected to be {model.attribute_types[a]} (type {col.type})"
+            )
 
 
 class RandomForestPredictorRegression(Node):
@@ -449,7 +495,9 @@ class RandomForestPredictorRegression(Node):
     outputs = (Port(TABLE, "Predictions", "The input plus the prediction columns."),)
     Settings = RandomForestPredictorSettings
 
-    def configure(self, in_specs: list[Any], settings: RandomForestPredictorSettings, ctx: NodeContext) -> list[Any]:
+    def configure(
+        self, in_specs: list[Any], settings: RandomForestPredictorSettings, ctx: NodeContext
+    ) -> list[Any]:
         model_obj, spec = in_specs
         model = model_obj.spec if isinstance(model_obj, Model) else None
         if not isinstance(model, RandomForestModel) or not isinstance(spec, TableSpec):
@@ -457,7 +505,9 @@ class RandomForestPredictorRegression(Node):
         _check_attributes(model, spec)
         return [spec.append(*_predictor_columns(model, spec, settings))]
 
-    def execute(self, inputs: list[Any], settings: RandomForestPredictorSettings, ctx: NodeContext) -> list[Any]:
+    def execute(
+        self, inputs: list[Any], settings: RandomForestPredictorSettings, ctx: NodeContext
+    ) -> list[Any]:
         model: RandomForestModel = inputs[0].payload
         table: Table = inputs[1]
         _check_attributes(model, table.spec)

@@ -81,14 +81,20 @@ def typed_column(values: list[Any] | np.ndarray, col_type: str) -> pd.Series:
     """A column of KNIME type `col_type` from Python values, None meaning missing."""
     missing = [v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) for v in values]
     if col_type == ColumnType.DOUBLE:
-        return pd.Series([np.nan if m else float(v) for v, m in zip(values, missing, strict=True)], dtype="float64")
+        return pd.Series(
+            [np.nan if m else float(v) for v, m in zip(values, missing, strict=True)], dtype="float64"
+        )
     if col_type in (ColumnType.INTEGER, ColumnType.LONG):
         if any(missing):
-            return pd.Series([pd.NA if m else int(v) for v, m in zip(values, missing, strict=True)], dtype="Int64")
+            return pd.Series(
+                [pd.NA if m else int(v) for v, m in zip(values, missing, strict=True)], dtype="Int64"
+            )
         return pd.Series([int(v) for v in values], dtype="int64")
     if col_type == ColumnType.BOOLEAN:
         if any(missing):
-            return pd.Series([pd.NA if m else bool(v) for v, m in zip(values, missing, strict=True)], dtype="boolean")
+            return pd.Series(
+                [pd.NA if m else bool(v) for v, m in zip(values, missing, strict=True)], dtype="boolean"
+            )
         return pd.Series([bool(v) for v in values], dtype="bool")
     return pd.Series([None if m else v for v, m in zip(values, missing, strict=True)], dtype="object")
 
@@ -120,7 +126,9 @@ class CrossJoinerSettings(NodeSettings):
         " (#1)",
         description="Appended (repeatedly if needed) to bottom-table column names that clash with top-table names.",
     )
-    CFG_SEPARATOR: str = Field("_", description="Separator between the top and the bottom RowID in the new RowID.")
+    CFG_SEPARATOR: str = Field(
+        "_", description="Separator between the top and the bottom RowID in the new RowID."
+    )
     CFG_SHOW_FIRST: bool = Field(False, description="Append a column with the top table's RowIDs.")
     CFG_SHOW_SECOND: bool = Field(False, description="Append a column with the bottom table's RowIDs.")
     CFG_FIRST_COLUMNNAME: str = Field("FirstRowIDs", description="Name of the top-RowID column.")
@@ -145,12 +153,15 @@ def _cross_spec(left: TableSpec, right: TableSpec, s: CrossJoinerSettings) -> tu
             new_names.append(name)
         renamed.append(name)
     spec = TableSpec.of(
-        [(c.name, c.type) for c in left.columns] + [(n, c.type) for n, c in zip(renamed, right.columns, strict=True)]
+        [(c.name, c.type) for c in left.columns]
+        + [(n, c.type) for n, c in zip(renamed, right.columns, strict=True)]
     )
     extra: list[tuple[str, str]] = []
     if s.CFG_SHOW_FIRST:
         if not s.CFG_FIRST_COLUMNNAME.strip():
-            raise ConfigureError("Empty values for column name(top) are not allowed!", setting="CFG_FIRST_COLUMNNAME")
+            raise ConfigureError(
+                "Empty values for column name(top) are not allowed!", setting="CFG_FIRST_COLUMNNAME"
+            )
         extra.append((_unique_name(set(spec.names), s.CFG_FIRST_COLUMNNAME), ColumnType.STRING))
         spec = spec.append(extra[-1])
     if s.CFG_SHOW_SECOND:
@@ -223,12 +234,15 @@ class CrossJoiner(Node):
 
 class UnpivotSettings(NodeSettings):
     value_columns: ColumnFilter = Field(
-        default_factory=ColumnFilter, description="Columns whose values are unpivoted (one output row per cell)."
+        default_factory=ColumnFilter,
+        description="Columns whose values are unpivoted (one output row per cell).",
     )
     retained_columns: ColumnFilter = Field(
         default_factory=ColumnFilter, description="Columns copied onto every output row of their input row."
     )
-    missing_values: bool = Field(False, description="Skip cells with missing values (KNIME's `missing-values`).")
+    missing_values: bool = Field(
+        False, description="Skip cells with missing values (KNIME's `missing-values`)."
+    )
 
 
 def _common_type(types: list[str]) -> str:
@@ -304,12 +318,18 @@ class Unpivot(Node):
                 cells = obj
         else:
             cells = frame.to_numpy(dtype=object).ravel()
-            missing = np.array([v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) for v in cells],
-                               dtype=bool)
+            missing = np.array(
+                [v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) for v in cells],
+                dtype=bool,
+            )
             if len(set(table.spec.type_of(c) for c in values)) > 1:
-                cells = np.array([None if m else cell_text(v, ColumnType.STRING) for v, m in zip(cells, missing,
-                                                                                              strict=True)],
-                                 dtype=object)
+                cells = np.array(
+                    [
+                        None if m else cell_text(v, ColumnType.STRING)
+                        for v, m in zip(cells, missing, strict=True)
+                    ],
+                    dtype=object,
+                )
         row_idx = np.repeat(np.arange(n_rows), n_vals)
         col_idx = np.tile(np.arange(n_vals), n_rows)
         keep = ~missing if settings.missing_values else np.ones(len(cells), dtype=bool)
@@ -382,8 +402,14 @@ _METHODS: dict[str, _Method] = {
     "concatenate": _Method("Concatenate", False, _string),
     "unique concatenate": _Method("Unique concatenate", False, _string, uses_limit=True),
 }
-_ALIASES = {"minimum": "min", "maximum": "max", "stddeviation": "standard deviation", "std": "standard deviation",
-            "uniquecount": "unique count", "uniqueconcatenate": "unique concatenate"}
+_ALIASES = {
+    "minimum": "min",
+    "maximum": "max",
+    "stddeviation": "standard deviation",
+    "std": "standard deviation",
+    "uniquecount": "unique count",
+    "uniqueconcatenate": "unique concatenate",
+}
 
 
 def _method_key(method_id: str) -> str | None:
@@ -417,8 +443,11 @@ class PivotSettings(NodeSettings):
     aggregations: list[PivotAggregation] = Field(
         default_factory=list, description="Aggregated columns with their methods (KNIME's aggregationColumn)."
     )
-    column_name_option: Literal["Pivot name+Aggregation name", "Aggregation name+Pivot name", "Pivot name"] = Field(
-        "Pivot name+Aggregation name", description="How pivot column names combine pivot value and aggregation."
+    column_name_option: Literal[
+        "Pivot name+Aggregation name", "Aggregation name+Pivot name", "Pivot name"
+    ] = Field(
+        "Pivot name+Aggregation name",
+        description="How pivot column names combine pivot value and aggregation.",
     )
     columnNamePolicy: Literal[
         "Aggregation method (column name)", "Column name (aggregation method)", "Keep original name(s)"
@@ -458,7 +487,9 @@ def _aggregations(spec: TableSpec, s: PivotSettings) -> list[_Agg]:
     require_columns(spec, s.pivotColumns, "pivotColumns")
     for piv in s.pivotColumns:
         if piv in s.groupByColumns:
-            raise ConfigureError(f'Ambiguous group/pivot column selection for column "{piv}".', setting="pivotColumns")
+            raise ConfigureError(
+                f'Ambiguous group/pivot column selection for column "{piv}".', setting="pivotColumns"
+            )
     if not s.aggregations:
         raise ConfigureError("No aggregation columns selected.", setting="aggregations")
     require_columns(spec, [a.column for a in s.aggregations], "aggregations")
@@ -473,7 +504,8 @@ def _aggregations(spec: TableSpec, s: PivotSettings) -> list[_Agg]:
             )
         if a.column in s.groupByColumns or a.column in s.pivotColumns:
             raise ConfigureError(
-                f"column {a.column!r} is a group or pivot column and cannot be aggregated", setting="aggregations"
+                f"column {a.column!r} is a group or pivot column and cannot be aggregated",
+                setting="aggregations",
             )
         method = _METHODS[key]
         in_type = spec.type_of(a.column)
@@ -525,7 +557,9 @@ def _aggregate(values: pd.Series, agg: _Agg, s: PivotSettings, ctx: NodeContext)
             return s.valueDelimiter.join(texts) if texts else None
         unique = list(dict.fromkeys(texts))
         if len(unique) > s.maxNoneNumericalVals:
-            ctx.log(f"{agg.name}: more than {s.maxNoneNumericalVals} distinct values in a group; cell left missing")
+            ctx.log(
+                f"{agg.name}: more than {s.maxNoneNumericalVals} distinct values in a group; cell left missing"
+            )
             return None
         if label == "Unique count":
             return len(unique)
@@ -595,8 +629,9 @@ class Pivot(Node):
         if spec is None:
             return [UNKNOWN, UNKNOWN, UNKNOWN]
         aggs = _aggregations(spec, settings)
-        group = TableSpec.of([(c, spec.type_of(c)) for c in settings.groupByColumns] + [(a.name, a.out_type)
-                                                                                        for a in aggs])
+        group = TableSpec.of(
+            [(c, spec.type_of(c)) for c in settings.groupByColumns] + [(a.name, a.out_type) for a in aggs]
+        )
         if settings.sort_lexicographical:
             n = len(settings.groupByColumns)
             group = group.select(_lexi(_lexi(group.names, 0, n), n, len(group)))
@@ -614,8 +649,8 @@ class Pivot(Node):
         # the group-by table of group + pivot columns, sorted by them (missing first)
         order = _sorted_positions(df, group_cols + pivot_cols)
         pivot_texts = [
-            [cell_text(v, t) for v in df[c].to_numpy(dtype=object)] for c, t in zip(pivot_cols, pivot_types,
-                                                                                    strict=True)
+            [cell_text(v, t) for v in df[c].to_numpy(dtype=object)]
+            for c, t in zip(pivot_cols, pivot_types, strict=True)
         ]
         pivot_missing = np.zeros(len(df), dtype=bool)
         for c in pivot_cols:
@@ -664,7 +699,9 @@ class Pivot(Node):
                 by_pivot.setdefault(row_pivot[p], []).append(p)
             for name, piv, agg in pivot_columns:
                 members = by_pivot.get(piv)
-                rows1[name].append(None if members is None else _aggregate(df[agg.column].iloc[members], agg, s, ctx))
+                rows1[name].append(
+                    None if members is None else _aggregate(df[agg.column].iloc[members], agg, s, ctx)
+                )
             ctx.check_cancelled()
         types1 = {c: spec.type_of(c) for c in group_cols} | {n: a.out_type for n, _, a in pivot_columns}
         port1 = self._table(rows1, types1, len(group_items))
@@ -702,7 +739,9 @@ class Pivot(Node):
                 rows3[c].append(None)
             for name, piv, agg in pivot_columns:
                 members = by_pivot_all.get(piv)
-                rows3[name].append(None if members is None else _aggregate(df[agg.column].iloc[members], agg, s, ctx))
+                rows3[name].append(
+                    None if members is None else _aggregate(df[agg.column].iloc[members], agg, s, ctx)
+                )
         if s.total_aggregation:
             for a in aggs:
                 total_name = a.name if a.name not in rows3 else _unique_name(set(rows3), a.name)

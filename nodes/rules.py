@@ -105,8 +105,9 @@ class _ColumnsFromExpressions(Node):
     def _parse(self, settings: Any, *, configuring: bool) -> Any:
         raise NotImplementedError
 
-    def _compute(self, parsed: Any, rows: Rows, spec: TableSpec, settings: Any, ctx: NodeContext, *,
-                 configuring: bool) -> tuple[list[str], dict[str, tuple[Vec, str]]]:
+    def _compute(
+        self, parsed: Any, rows: Rows, spec: TableSpec, settings: Any, ctx: NodeContext, *, configuring: bool
+    ) -> tuple[list[str], dict[str, tuple[Vec, str]]]:
         raise NotImplementedError
 
     def configure(self, in_specs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
@@ -131,14 +132,16 @@ class RuleEngineSettings(NodeSettings):
     rules: list[str] = Field(
         default_factory=list,
         description=(
-            "The rules, one per line: `condition => outcome`, e.g. `$dE$ >= 0 => \"stable\"`. The first "
+            'The rules, one per line: `condition => outcome`, e.g. `$dE$ >= 0 => "stable"`. The first '
             "matching rule gives the value; no match gives a missing value. Lines starting with // are "
             "comments. Operators: < <= = >= >, AND, OR, XOR, NOT, LIKE (wildcards * ?), MATCHES (regex), "
             "IN (list), MISSING $col$; $$ROWID$$, $$ROWINDEX$$, $$ROWCOUNT$$; flow variables $${Sname}$$ "
             "(S string, I integer, D double)."
         ),
     )
-    append_column: bool = Field(True, description="Append a new column (true) or replace an existing one (false).")
+    append_column: bool = Field(
+        True, description="Append a new column (true) or replace an existing one (false)."
+    )
     new_column_name: str = Field("prediction", description="Name of the appended column.")
     replace_column_name: str = Field("", description="Column replaced by the result when not appending.")
 
@@ -148,7 +151,7 @@ class RuleEngine(_ColumnsFromExpressions):
     display_name = "Rule Engine"
     category = Category.MANIPULATOR
     description = (
-        "Applies rules (`$col$ >= 0 => \"stable\"`) to every row; the first matching rule's outcome goes "
+        'Applies rules (`$col$ >= 0 => "stable"`) to every row; the first matching rule\'s outcome goes '
         "into a new or replaced column, missing when no rule matches."
     )
     keywords = ("rule", "if", "case", "classify", "condition", "label")
@@ -179,8 +182,10 @@ class RuleEngine(_ColumnsFromExpressions):
             if not name.strip():
                 raise ConfigureError("the name of the new column is empty", setting="new_column_name")
             if name in names:
-                raise ConfigureError(f"column {name!r} already exists; choose another name or replace it",
-                                     setting="new_column_name")
+                raise ConfigureError(
+                    f"column {name!r} already exists; choose another name or replace it",
+                    setting="new_column_name",
+                )
             return name, [*names, name]
         name = settings.replace_column_name
         if name not in names:
@@ -191,8 +196,14 @@ class RuleEngine(_ColumnsFromExpressions):
         return name, names
 
     def _compute(
-        self, rules: list[tuple[str, str, Ast]], rows: Rows, spec: TableSpec, settings: RuleEngineSettings,
-        ctx: NodeContext, *, configuring: bool,
+        self,
+        rules: list[tuple[str, str, Ast]],
+        rows: Rows,
+        spec: TableSpec,
+        settings: RuleEngineSettings,
+        ctx: NodeContext,
+        *,
+        configuring: bool,
     ) -> tuple[list[str], dict[str, tuple[Vec, str]]]:
         target, order = self._target(spec, settings)
         conds: list[np.ndarray] = []
@@ -222,8 +233,12 @@ class RuleEngine(_ColumnsFromExpressions):
     @staticmethod
     def _combine(conds: list[np.ndarray], outcomes: list[Vec], out_type: str, n: int) -> Vec:
         """First matching rule wins; rows no rule matches are missing."""
-        kind = {ColumnType.DOUBLE: FLOAT, ColumnType.INTEGER: INTEGER, ColumnType.LONG: INTEGER,
-                ColumnType.BOOLEAN: BOOLEAN}.get(out_type, STRING)
+        kind = {
+            ColumnType.DOUBLE: FLOAT,
+            ColumnType.INTEGER: INTEGER,
+            ColumnType.LONG: INTEGER,
+            ColumnType.BOOLEAN: BOOLEAN,
+        }.get(out_type, STRING)
         dtype = {FLOAT: np.float64, INTEGER: np.int64, BOOLEAN: np.bool_}.get(kind, object)
         fill = {FLOAT: 0.0, INTEGER: 0, BOOLEAN: False}.get(kind, "")
         values = np.full(n, fill, dtype=dtype)
@@ -249,9 +264,9 @@ class ExpressionItem(NodeSettings):
     script: str = Field(
         ...,
         description=(
-            "KNIME Expression language, e.g. `abs($[\"IP_B\"] - $[\"EA_B\"]) / $[\"rp_A\"]**2`. Columns: "
-            "$[\"name\"] or $name (offset: $[\"name\", -1]); $[ROW_ID], $[ROW_INDEX], $[ROW_NUMBER]; "
-            "flow variables $$name or $$[\"name\"]; + - * / // % **, ??, comparisons, and/or/not, "
+            'KNIME Expression language, e.g. `abs($["IP_B"] - $["EA_B"]) / $["rp_A"]**2`. Columns: '
+            '$["name"] or $name (offset: $["name", -1]); $[ROW_ID], $[ROW_INDEX], $[ROW_NUMBER]; '
+            'flow variables $$name or $$["name"]; + - * / // % **, ??, comparisons, and/or/not, '
             "if(c, a, b) and functions such as abs, exp, ln, log10, sqrt, round, min, max."
         ),
     )
@@ -279,8 +294,8 @@ class Expression(_ColumnsFromExpressions):
     display_name = "Expression"
     category = Category.MANIPULATOR
     description = (
-        "Computes new or replaced columns with KNIME's expression language (`$[\"a\"] / $[\"b\"]**2`, "
-        "`if($x > 0, \"pos\", \"neg\")`), one or more expressions evaluated in order."
+        'Computes new or replaced columns with KNIME\'s expression language (`$["a"] / $["b"]**2`, '
+        '`if($x > 0, "pos", "neg")`), one or more expressions evaluated in order.'
     )
     keywords = ("expression", "formula", "calculate", "compute", "column", "math", "string")
     knime_factory = "org.knime.base.expressions.node.row.mapper.ExpressionRowMapperNodeFactory"
@@ -300,8 +315,13 @@ class Expression(_ColumnsFromExpressions):
 
     @staticmethod
     def _compute(
-        asts: list[Ast], rows: Rows, spec: TableSpec, settings: ExpressionSettings, ctx: NodeContext,
-        *, configuring: bool,
+        asts: list[Ast],
+        rows: Rows,
+        spec: TableSpec,
+        settings: ExpressionSettings,
+        ctx: NodeContext,
+        *,
+        configuring: bool,
     ) -> tuple[list[str], dict[str, tuple[Vec, str]]]:
         order = list(spec.names)
         new: dict[str, tuple[Vec, str]] = {}
@@ -310,7 +330,9 @@ class Expression(_ColumnsFromExpressions):
             if item.columnOutputMode == "APPEND":
                 name = item.createdColumn
                 if not name.strip():
-                    raise ConfigureError("the name of the new column is empty", setting=f"expressions.{i}.createdColumn")
+                    raise ConfigureError(
+                        "the name of the new column is empty", setting=f"expressions.{i}.createdColumn"
+                    )
                 if name in order:
                     raise ConfigureError(
                         f"column {name!r} already exists; choose another name or replace it",
@@ -329,7 +351,9 @@ class Expression(_ColumnsFromExpressions):
             except ExpressionError as exc:
                 raise _fail(exc, setting, configuring) from None
             if vec.kind == MISSING:
-                raise _fail(ExpressionError("the expression always evaluates to MISSING", text), setting, configuring)
+                raise _fail(
+                    ExpressionError("the expression always evaluates to MISSING", text), setting, configuring
+                )
             col_type = expression_output_type(vec.kind)
             rows.put(name, vec, col_type)
             new[name] = (vec, col_type)
@@ -344,13 +368,43 @@ ROW_NUMBER = "<ROW_NUMBER>"
 ROW_ID = "<ROW_ID>"
 
 Operator = Literal[
-    "EQ", "NEQ", "NEQ_MISS", "LT", "LTE", "GT", "GTE", "BETWEEN", "FIRST_N_ROWS", "LAST_N_ROWS", "REGEX",
-    "WILDCARD", "IS_TRUE", "IS_FALSE", "IS_MISSING", "IS_NOT_MISSING",
+    "EQ",
+    "NEQ",
+    "NEQ_MISS",
+    "LT",
+    "LTE",
+    "GT",
+    "GTE",
+    "BETWEEN",
+    "FIRST_N_ROWS",
+    "LAST_N_ROWS",
+    "REGEX",
+    "WILDCARD",
+    "IS_TRUE",
+    "IS_FALSE",
+    "IS_MISSING",
+    "IS_NOT_MISSING",
 ]
 _ORDERING = {"LT", "LTE", "GT", "GTE", "BETWEEN"}
 _VALUELESS = {"IS_TRUE", "IS_FALSE", "IS_MISSING", "IS_NOT_MISSING"}
-_OPERATORS = ("EQ", "NEQ", "NEQ_MISS", "LT", "LTE", "GT", "GTE", "BETWEEN", "FIRST_N_ROWS", "LAST_N_ROWS",
-              "REGEX", "WILDCARD", "IS_TRUE", "IS_FALSE", "IS_MISSING", "IS_NOT_MISSING")
+_OPERATORS = (
+    "EQ",
+    "NEQ",
+    "NEQ_MISS",
+    "LT",
+    "LTE",
+    "GT",
+    "GTE",
+    "BETWEEN",
+    "FIRST_N_ROWS",
+    "LAST_N_ROWS",
+    "REGEX",
+    "WILDCARD",
+    "IS_TRUE",
+    "IS_FALSE",
+    "IS_MISSING",
+    "IS_NOT_MISSING",
+)
 
 
 class RowFilterPredicate(NodeSettings):
@@ -367,8 +421,12 @@ class RowFilterPredicate(NodeSettings):
             "IS_FALSE, IS_MISSING, IS_NOT_MISSING."
         ),
     )
-    value: bool | int | float | str | None = Field(None, description="Reference value, read as the column's type.")
-    values: list[bool | int | float | str] | None = Field(None, description="Two values for BETWEEN: low, high.")
+    value: bool | int | float | str | None = Field(
+        None, description="Reference value, read as the column's type."
+    )
+    values: list[bool | int | float | str] | None = Field(
+        None, description="Two values for BETWEEN: low, high."
+    )
     caseMatching: Literal["CASESENSITIVE", "CASEINSENSITIVE"] = Field(
         "CASESENSITIVE", description="Case matching of string comparisons and patterns."
     )
@@ -382,7 +440,7 @@ class RowFilterSettings(NodeSettings):
         default_factory=list,
         description=(
             "Filter criteria. Each is KNIME's {column, operator, value} or a KNIME Expression language "
-            "condition such as `$N > 1050` or `$[\"rho0 lambda lambda\"] < 30.0` (MISSING counts as false)."
+            'condition such as `$N > 1050` or `$["rho0 lambda lambda"] < 30.0` (MISSING counts as false).'
         ),
     )
     outputMode: Literal["MATCHING", "NON_MATCHING"] = Field(
@@ -453,8 +511,10 @@ class RowFilter(Node):
                 except ExpressionError as exc:
                     raise _fail(exc, f"predicates.{i}", configuring) from None
                 if vec.kind not in (BOOLEAN, MISSING):
-                    raise ConfigureError(f"predicates.{i}: the condition must be BOOLEAN, not {vec.kind}",
-                                         setting=f"predicates.{i}")
+                    raise ConfigureError(
+                        f"predicates.{i}: the condition must be BOOLEAN, not {vec.kind}",
+                        setting=f"predicates.{i}",
+                    )
                 masks.append(vec.values & ~vec.missing)
             else:
                 masks.append(self._predicate(pred, rows, f"predicates.{i}"))
@@ -472,17 +532,24 @@ class RowFilter(Node):
             return self._row_numbers(pred, n, setting)
         if pred.column == ROW_ID:
             if op not in ("EQ", "NEQ", "NEQ_MISS", "REGEX", "WILDCARD"):
-                raise ConfigureError(f"operator {op} cannot be applied to the RowID", setting=f"{setting}.operator")
+                raise ConfigureError(
+                    f"operator {op} cannot be applied to the RowID", setting=f"{setting}.operator"
+                )
             ids = Vec(STRING, rows.row_ids.astype(object), np.zeros(n, dtype=bool))
             return self._string_test(pred, ids, setting)
         if not rows.has(pred.column):
             known = ", ".join(rows.types) or "none"
-            raise ConfigureError(f"column {pred.column!r} not found in the input table (columns: {known})",
-                                 setting=f"{setting}.column")
+            raise ConfigureError(
+                f"column {pred.column!r} not found in the input table (columns: {known})",
+                setting=f"{setting}.column",
+            )
         col_type = rows.types[pred.column]
         if op in ("IS_MISSING", "IS_NOT_MISSING"):
-            missing = rows.frame[pred.column].isna().to_numpy(dtype=bool) if rows.frame is not None else \
-                np.zeros(0, dtype=bool)
+            missing = (
+                rows.frame[pred.column].isna().to_numpy(dtype=bool)
+                if rows.frame is not None
+                else np.zeros(0, dtype=bool)
+            )
             return missing if op == "IS_MISSING" else ~missing
         if op in ("FIRST_N_ROWS", "LAST_N_ROWS"):
             raise ConfigureError(f"operator {op} needs the column {ROW_NUMBER}", setting=f"{setting}.column")
@@ -492,22 +559,30 @@ class RowFilter(Node):
             raise ConfigureError(str(exc), setting=f"{setting}.column") from None
         if vec.kind == BOOLEAN:
             if op not in ("IS_TRUE", "IS_FALSE"):
-                raise ConfigureError(f"Boolean column {pred.column!r} is filtered with IS_TRUE or IS_FALSE, not {op}",
-                                     setting=f"{setting}.operator")
+                raise ConfigureError(
+                    f"Boolean column {pred.column!r} is filtered with IS_TRUE or IS_FALSE, not {op}",
+                    setting=f"{setting}.operator",
+                )
             hit = vec.values if op == "IS_TRUE" else ~vec.values
             return hit & ~vec.missing
         if op in ("IS_TRUE", "IS_FALSE"):
-            raise ConfigureError(f"operator {op} needs a Boolean column; {pred.column!r} is {col_type}",
-                                 setting=f"{setting}.operator")
+            raise ConfigureError(
+                f"operator {op} needs a Boolean column; {pred.column!r} is {col_type}",
+                setting=f"{setting}.operator",
+            )
         if vec.kind == STRING:
             if op in _ORDERING:
-                raise ConfigureError(f"operator {op} is not applicable to String column {pred.column!r}",
-                                     setting=f"{setting}.operator")
+                raise ConfigureError(
+                    f"operator {op} is not applicable to String column {pred.column!r}",
+                    setting=f"{setting}.operator",
+                )
             return self._string_test(pred, vec, setting)
         if op in ("REGEX", "WILDCARD"):
             if vec.kind != INTEGER:
-                raise ConfigureError(f"operator {op} needs a string or integer column; {pred.column!r} is {col_type}",
-                                     setting=f"{setting}.operator")
+                raise ConfigureError(
+                    f"operator {op} needs a string or integer column; {pred.column!r} is {col_type}",
+                    setting=f"{setting}.operator",
+                )
             return self._string_test(pred, to_text(vec), setting)
         return self._numeric_test(pred, vec, setting)
 
@@ -552,7 +627,9 @@ class RowFilter(Node):
         op = pred.operator
         numbers = np.arange(1, n + 1, dtype=np.int64)
         if op in ("REGEX", "WILDCARD", "IS_TRUE", "IS_FALSE", "IS_MISSING", "IS_NOT_MISSING"):
-            raise ConfigureError(f"operator {op} cannot be applied to {ROW_NUMBER}", setting=f"{setting}.operator")
+            raise ConfigureError(
+                f"operator {op} cannot be applied to {ROW_NUMBER}", setting=f"{setting}.operator"
+            )
         bounds = self._bounds(pred, setting)
         if op == "FIRST_N_ROWS":
             return numbers <= bounds[0]
@@ -563,8 +640,11 @@ class RowFilter(Node):
     def _numeric_test(self, pred: RowFilterPredicate, vec: Vec, setting: str) -> np.ndarray:
         op = pred.operator
         bounds = self._bounds(pred, setting)
-        x = vec.values if vec.kind == INTEGER and all(isinstance(b, int) for b in bounds) else \
-            vec.values.astype(np.float64)
+        x = (
+            vec.values
+            if vec.kind == INTEGER and all(isinstance(b, int) for b in bounds)
+            else vec.values.astype(np.float64)
+        )
         with np.errstate(invalid="ignore"):
             hit = np.asarray(self._compare(op, x, bounds), dtype=bool)
         if op == "NEQ_MISS":
@@ -579,8 +659,11 @@ class RowFilter(Node):
         insensitive = pred.caseMatching == "CASEINSENSITIVE"
         if op in ("EQ", "NEQ", "NEQ_MISS"):
             if insensitive:
-                equal = pd.Series(vec.values, dtype=object).str.lower().to_numpy() == ref.lower() if len(vec) else \
-                    np.zeros(0, dtype=bool)
+                equal = (
+                    pd.Series(vec.values, dtype=object).str.lower().to_numpy() == ref.lower()
+                    if len(vec)
+                    else np.zeros(0, dtype=bool)
+                )
             else:
                 equal = vec.values == ref
             equal = np.asarray(equal, dtype=bool)
@@ -594,7 +677,9 @@ class RowFilter(Node):
             try:
                 re.compile(regex, flags)
             except re.error as exc:
-                raise ConfigureError(f"invalid regular expression {ref!r}: {exc}", setting=f"{setting}.value") from None
+                raise ConfigureError(
+                    f"invalid regular expression {ref!r}: {exc}", setting=f"{setting}.value"
+                ) from None
             return fullmatch(vec, regex, flags)
         raise ConfigureError(f"operator {op} is not applicable to strings", setting=f"{setting}.operator")
 
@@ -612,7 +697,9 @@ class MathFormulaSettings(NodeSettings):
             "COL_MIN($col$) COL_MAX COL_MEAN COL_MEDIAN COL_SUM COL_STDDEV COL_VAR; constants pi, e."
         ),
     )
-    append_column: bool = Field(True, description="Append a new column (true) or replace `replaced_column` (false).")
+    append_column: bool = Field(
+        True, description="Append a new column (true) or replace `replaced_column` (false)."
+    )
     replaced_column: str = Field(
         "",
         description=(
@@ -620,9 +707,12 @@ class MathFormulaSettings(NodeSettings):
             "When appending without `new_column_name`, the name of the new column."
         ),
     )
-    new_column_name: str | None = Field(None, description="Name of the appended column (append_column = true).")
+    new_column_name: str | None = Field(
+        None, description="Name of the appended column (append_column = true)."
+    )
     convert_to_int: bool = Field(
-        False, description="Round the result to an Integer column (missing outside the 32-bit range) instead of Double."
+        False,
+        description="Round the result to an Integer column (missing outside the 32-bit range) instead of Double.",
     )
 
 
@@ -656,8 +746,9 @@ class MathFormula(_ColumnsFromExpressions):
             if not name.strip():
                 raise ConfigureError("the name of the new column is empty", setting="new_column_name")
             if name in names:
-                raise ConfigureError(f"column {name!r} already exists; choose another name or replace it",
-                                     setting=setting)
+                raise ConfigureError(
+                    f"column {name!r} already exists; choose another name or replace it", setting=setting
+                )
             return name, [*names, name]
         name = settings.replaced_column
         if not name.strip():
@@ -666,7 +757,13 @@ class MathFormula(_ColumnsFromExpressions):
         return name, names if name in names else [*names, name]
 
     def _compute(
-        self, ast: Ast, rows: Rows, spec: TableSpec, settings: MathFormulaSettings, ctx: NodeContext, *,
+        self,
+        ast: Ast,
+        rows: Rows,
+        spec: TableSpec,
+        settings: MathFormulaSettings,
+        ctx: NodeContext,
+        *,
         configuring: bool,
     ) -> tuple[list[str], dict[str, tuple[Vec, str]]]:
         name, order = self._target(spec, settings)

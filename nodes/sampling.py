@@ -37,15 +37,20 @@ class SamplingSettings(NodeSettings):
         "RELATIVE", description="RELATIVE: a percentage of the rows; ABSOLUTE: a number of rows."
     )
     percentage: float = Field(
-        70.0, description="RELATIVE: percentage of rows selected, 0-100 (floor(percentage / 100 * rows) rows)."
+        70.0,
+        description="RELATIVE: percentage of rows selected, 0-100 (floor(percentage / 100 * rows) rows).",
     )
-    row_count: int = Field(100, description="ABSOLUTE: number of rows selected (all rows if the table is smaller).")
+    row_count: int = Field(
+        100, description="ABSOLUTE: number of rows selected (all rows if the table is smaller)."
+    )
     mode: Literal["RANDOM", "FIRST_ROWS", "LINEAR", "STRATIFIED"] = Field(
         "RANDOM",
         description="RANDOM: a random subset; FIRST_ROWS: the top rows; LINEAR: evenly spread rows, always the first "
         "and the last; STRATIFIED: random, keeping the distribution of class_column.",
     )
-    class_column: str | None = Field(None, description="STRATIFIED: the column whose value distribution is kept.")
+    class_column: str | None = Field(
+        None, description="STRATIFIED: the column whose value distribution is kept."
+    )
     seed: int | None = Field(
         1678807467440,
         description="Random seed (a Java long) for RANDOM and STRATIFIED; the same seed selects the same rows as "
@@ -59,14 +64,18 @@ class SamplingSettings(NodeSettings):
 
 def _check(spec: Any, s: SamplingSettings, error: type[NodeError]) -> None:
     if s.partitioning_mode == "RELATIVE" and not 0.0 <= s.percentage <= 100.0:
-        raise error(f"Invalid percentage: {s.percentage:g}% (must be between 0 and 100)", setting="percentage")
+        raise error(
+            f"Invalid percentage: {s.percentage:g}% (must be between 0 and 100)", setting="percentage"
+        )
     if s.partitioning_mode == "ABSOLUTE" and s.row_count < 0:
         raise error(f"Invalid count: {s.row_count}", setting="row_count")
     if s.mode == "STRATIFIED":
         if not s.class_column:
             raise error("No class column for stratified sampling selected", setting="class_column")
         if isinstance(spec, TableSpec) and s.class_column not in spec:
-            raise error(f"Column '{s.class_column}' for stratified sampling does not exist", setting="class_column")
+            raise error(
+                f"Column '{s.class_column}' for stratified sampling does not exist", setting="class_column"
+            )
 
 
 def _random(s: SamplingSettings, ctx: NodeContext) -> JavaRandom:

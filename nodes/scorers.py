@@ -79,7 +79,11 @@ class ScorerSettings(NodeSettings):
     @field_validator("sortingStrategy", mode="before")
     @classmethod
     def _ordinal(cls, value: Any) -> Any:
-        if isinstance(value, int | np.integer) and not isinstance(value, bool) and 0 <= int(value) < len(_SORTING):
+        if (
+            isinstance(value, int | np.integer)
+            and not isinstance(value, bool)
+            and 0 <= int(value) < len(_SORTING)
+        ):
             return _SORTING[int(value)]
         return value
 
@@ -101,14 +105,20 @@ def _class_order(first: list[Any], second: list[Any], strategy: str, reversed_: 
     seen2 = list(dict.fromkeys(second))
     in2 = set(seen2)
     in1 = set(seen1)
-    order = [v for v in seen1 if v in in2] + [v for v in seen1 if v not in in2] + [v for v in seen2 if v not in in1]
+    order = (
+        [v for v in seen1 if v in in2]
+        + [v for v in seen1 if v not in in2]
+        + [v for v in seen2 if v not in in1]
+    )
     if not order:
         return order
     if strategy == "Unsorted":
         return order
     if strategy == "Numeric":
         if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in order):
-            raise NodeError("Numeric sorting of the class values needs numeric columns", setting="sortingStrategy")
+            raise NodeError(
+                "Numeric sorting of the class values needs numeric columns", setting="sortingStrategy"
+            )
         order = sorted(order)
     elif strategy == "Lexical":
         order = sorted(order, key=_lexical_key)
@@ -154,7 +164,9 @@ class Scorer(Node):
     inputs = (Port(TABLE, "Table", "A table with a reference and a predicted class column."),)
     outputs = (
         Port(TABLE, "Confusion matrix", "Counts of (reference, predicted) pairs."),
-        Port(TABLE, "Accuracy statistics", "Per-class statistics and the overall accuracy and Cohen's kappa."),
+        Port(
+            TABLE, "Accuracy statistics", "Per-class statistics and the overall accuracy and Cohen's kappa."
+        ),
     )
     Settings = ScorerSettings
 
@@ -178,8 +190,9 @@ class Scorer(Node):
             row = table.row_ids[missing.index(True)]
             raise NodeError(f"Missing value in row: {row}", setting="ignore_missing_values")
         pairs = [(a, b) for a, b, m in zip(col1, col2, missing, strict=True) if not m]
-        order = _class_order([a for a, _ in pairs], [b for _, b in pairs], settings.sortingStrategy,
-                             settings.sortingReversed)
+        order = _class_order(
+            [a for a, _ in pairs], [b for _, b in pairs], settings.sortingStrategy, settings.sortingReversed
+        )
         index = {v: i for i, v in enumerate(order)}
         k = len(order)
         counts = np.zeros((k, k), dtype=np.int64)
@@ -189,10 +202,14 @@ class Scorer(Node):
             correct += a == b
         wrong = len(pairs) - correct
         if any(missing):
-            ctx.log(f"{sum(missing)} row(s) with missing values in the reference or prediction column were skipped")
+            ctx.log(
+                f"{sum(missing)} row(s) with missing values in the reference or prediction column were skipped"
+            )
         labels = _unique_labels(order, {b for _, b in pairs}, first_name, second_name)
 
-        confusion = pd.DataFrame(counts.astype(np.int32), index=pd.Index(labels, dtype=object), columns=labels)
+        confusion = pd.DataFrame(
+            counts.astype(np.int32), index=pd.Index(labels, dtype=object), columns=labels
+        )
         matrix = Table(confusion, dict.fromkeys(labels, ColumnType.INTEGER))
         stats = self._statistics(counts, labels)
 
@@ -226,7 +243,9 @@ class Scorer(Node):
                 f_measure = 2.0 * precision * recall / (precision + recall)
             else:
                 f_measure = math.nan
-            rows.append([tp, fp, tn, fn, recall, precision, recall, specificity, f_measure, math.nan, math.nan])
+            rows.append(
+                [tp, fp, tn, fn, recall, precision, recall, specificity, f_measure, math.nan, math.nan]
+            )
         overall = "Overall"
         i = 1
         while overall in labels:
@@ -295,9 +314,7 @@ class NumericScorerSettings(NodeSettings):
     generate_flow_variables: bool = Field(
         False, description="Also push the seven scores as Double flow variables named like the output rows."
     )
-    name_prefix_for_flowvars: str = Field(
-        "", description="Prefix of the flow variable names."
-    )
+    name_prefix_for_flowvars: str = Field("", description="Prefix of the flow variable names.")
     number_of_predictors: int = Field(
         0, ge=0, description="p in adjusted R^2 = 1 - (1 - R^2)(n - 1)/(n - p - 1); with 0 it equals R^2."
     )
@@ -333,8 +350,10 @@ class NumericScorer(Node):
             check_column(spec, settings.reference, "reference", what="reference", numeric=True)
             check_column(spec, settings.predicted, "predicted", what="prediction", numeric=True)
         elif not settings.reference or not settings.predicted:
-            raise ConfigureError("no reference or prediction column selected",
-                                 setting="reference" if not settings.reference else "predicted")
+            raise ConfigureError(
+                "no reference or prediction column selected",
+                setting="reference" if not settings.reference else "predicted",
+            )
         return [TableSpec.of([(self._output_name(settings), ColumnType.DOUBLE)])]
 
     def execute(self, inputs: list[Any], settings: NumericScorerSettings, ctx: NodeContext) -> list[Any]:
@@ -347,14 +366,17 @@ class NumericScorer(Node):
             row = table.row_ids[int(np.flatnonzero(bad)[0])]
             raise NodeError(f"Missing value in prediction column in row: {row}", setting="predicted")
         skipped = int((~keep).sum())
-        scores = numeric_scores(ref_all[keep].tolist(), pred_all[keep].tolist(), len(table),
-                                settings.number_of_predictors)
+        scores = numeric_scores(
+            ref_all[keep].tolist(), pred_all[keep].tolist(), len(table), settings.number_of_predictors
+        )
         if skipped:
             ctx.log(f"Skipped {skipped} rows, because the reference column contained missing values there.")
         if any(r == 0 for r in ref_all[keep]):
             ctx.log("Can't calculate Mean Absolute Percentage error: target value is 0!")
         name = self._output_name(settings)
-        frame = pd.DataFrame({name: [scores[r] for r in SCORE_ROWS]}, index=pd.Index(SCORE_ROWS, dtype=object))
+        frame = pd.DataFrame(
+            {name: [scores[r] for r in SCORE_ROWS]}, index=pd.Index(SCORE_ROWS, dtype=object)
+        )
         if settings.generate_flow_variables:
             for var in _VARIABLE_ORDER:
                 ctx.push_variable(settings.name_prefix_for_flowvars + var, float(scores[var]), "Double")
@@ -368,8 +390,10 @@ def numeric_scores(ref: list[float], pred: list[float], n_rows: int, predictors:
     abs_err = incremental_mean(abs(r - p) for r, p in zip(ref, pred, strict=True))
     sq_err = incremental_mean((r - p) * (r - p) for r, p in zip(ref, pred, strict=True))
     signed = incremental_mean(p - r for r, p in zip(ref, pred, strict=True))
-    mape = math.nan if any(r == 0 for r in ref) else incremental_mean(
-        abs(r - p) / abs(r) for r, p in zip(ref, pred, strict=True)
+    mape = (
+        math.nan
+        if any(r == 0 for r in ref)
+        else incremental_mean(abs(r - p) / abs(r) for r, p in zip(ref, pred, strict=True))
     )
     ss_tot = sum_of_squares(r - mean_ref for r in ref)
     ss_res = sum_of_squares(r - p for r, p in zip(ref, pred, strict=True))

@@ -81,7 +81,8 @@ knio.output_view = knio.view_matplotlib(fig)
 """
 
 _INPUTS = tuple(
-    Port(TABLE, f"Input table {i}", f"knio.input_tables[{i - 1}]", optional=True) for i in range(1, MAX_TABLES + 1)
+    Port(TABLE, f"Input table {i}", f"knio.input_tables[{i - 1}]", optional=True)
+    for i in range(1, MAX_TABLES + 1)
 ) + tuple(
     Port(PYTHON_OBJECT, f"Input object {i}", f"knio.input_objects[{i - 1}]", optional=True)
     for i in range(1, MAX_OBJECTS + 1)
@@ -199,8 +200,10 @@ class PythonScript(Node):
     inputs = _INPUTS
     outputs = tuple(
         Port(TABLE, f"Output table {i}", f"knio.output_tables[{i - 1}]") for i in range(1, MAX_TABLES + 1)
-    ) + tuple(Port(PYTHON_OBJECT, f"Output object {i}", f"knio.output_objects[{i - 1}]")
-              for i in range(1, MAX_OBJECTS + 1))
+    ) + tuple(
+        Port(PYTHON_OBJECT, f"Output object {i}", f"knio.output_objects[{i - 1}]")
+        for i in range(1, MAX_OBJECTS + 1)
+    )
     Settings = PythonScriptSettings
 
     def configure(self, in_specs: list[Any], settings: PythonScriptSettings, ctx: NodeContext) -> list[Any]:
@@ -208,7 +211,11 @@ class PythonScript(Node):
 
     def execute(self, inputs: list[Any], settings: PythonScriptSettings, ctx: NodeContext) -> list[Any]:
         result = _execute_script(
-            settings.script, inputs, ctx, n_tables=settings.output_tables, n_objects=settings.output_objects,
+            settings.script,
+            inputs,
+            ctx,
+            n_tables=settings.output_tables,
+            n_objects=settings.output_objects,
             want_view=False,
         )
         tables: list[Any] = [None] * MAX_TABLES
@@ -254,7 +261,8 @@ class PythonView(Node):
         result = _execute_script(settings.script, inputs, ctx, n_tables=0, n_objects=0, want_view=True)
         if result.output_view is None:
             raise NodeError(
-                "the script did not set knio.output_view (e.g. knio.output_view = knio.view(fig))", setting="script"
+                "the script did not set knio.output_view (e.g. knio.output_view = knio.view(fig))",
+                setting="script",
             )
         try:
             png = result.output_view.render_png()

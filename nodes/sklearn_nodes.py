@@ -92,7 +92,9 @@ def _float_buffer(store: dict[str, Any], shape: tuple[int, ...]) -> np.ndarray:
 FEATURE_BUFFER = "sklearn float features"
 
 
-def _handle_missing(df: pd.DataFrame, columns: list[str], mode: str, setting: str | None = None) -> pd.DataFrame:
+def _handle_missing(
+    df: pd.DataFrame, columns: list[str], mode: str, setting: str | None = None
+) -> pd.DataFrame:
     """KNIME's utils.handle_missing_values: SkipRow drops rows with a missing value in `columns`,
     Fail raises; an empty result is an error."""
     dtypes = df.dtypes
@@ -104,7 +106,9 @@ def _handle_missing(df: pd.DataFrame, columns: list[str], mode: str, setting: st
             raise NodeError("There are missing values in the input data.", setting=setting)
         df = df[~missing]
     if df.empty:
-        raise NodeError("All rows are skipped due to missing values." if missing.any() else "The input table is empty.")
+        raise NodeError(
+            "All rows are skipped due to missing values." if missing.any() else "The input table is empty."
+        )
     return df
 
 
@@ -116,15 +120,22 @@ class LassoLearnerSettings(NodeSettings):
         description="Feature columns (numeric, String or Boolean; nominal ones are one-hot encoded). Empty/null: all "
         "numeric and nominal columns except the target.",
     )
-    target_column: str | None = Field(None, description="The numeric target column. Null: the rightmost numeric column.")
+    target_column: str | None = Field(
+        None, description="The numeric target column. Null: the rightmost numeric column."
+    )
     missing_value_handling: Literal["SkipRow", "Fail"] = Field(
-        "SkipRow", description="SkipRow: rows with a missing feature or target are not used; Fail: they are an error."
+        "SkipRow",
+        description="SkipRow: rows with a missing feature or target are not used; Fail: they are an error.",
     )
     alpha: float = Field(
-        1.0, ge=0, description="Constant that multiplies the L1 term (scikit-learn Lasso `alpha`); 0 = least squares."
+        1.0,
+        ge=0,
+        description="Constant that multiplies the L1 term (scikit-learn Lasso `alpha`); 0 = least squares.",
     )
     fit_intercept: bool = Field(True, description="Calculate the intercept (scikit-learn `fit_intercept`).")
-    max_iter: int = Field(1000, ge=1, description="Maximum number of coordinate descent iterations (`max_iter`).")
+    max_iter: int = Field(
+        1000, ge=1, description="Maximum number of coordinate descent iterations (`max_iter`)."
+    )
 
 
 def _resolve(spec: TableSpec, settings: LassoLearnerSettings) -> tuple[list[str], str]:
@@ -137,9 +148,13 @@ def _resolve(spec: TableSpec, settings: LassoLearnerSettings) -> tuple[list[str]
         target = numeric[-1]
     col = spec.get(target)
     if col is None:
-        raise ConfigureError(f"target column {target!r} not found in the input table", setting="target_column")
+        raise ConfigureError(
+            f"target column {target!r} not found in the input table", setting="target_column"
+        )
     if not col.is_numeric():
-        raise ConfigureError(f"the target column {target!r} is not numeric (type {col.type})", setting="target_column")
+        raise ConfigureError(
+            f"the target column {target!r} is not numeric (type {col.type})", setting="target_column"
+        )
     features = settings.feature_columns
     if features is None:
         features = [c.name for c in spec.columns if c.type in FEATURE_TYPES and c.name != target]
@@ -147,15 +162,20 @@ def _resolve(spec: TableSpec, settings: LassoLearnerSettings) -> tuple[list[str]
         raise ConfigureError("Feature column(s) have not been specified.", setting="feature_columns")
     missing = [f for f in features if f not in spec]
     if missing:
-        raise ConfigureError(f"feature column(s) {', '.join(map(repr, missing))} not found in the input table",
-                             setting="feature_columns")
+        raise ConfigureError(
+            f"feature column(s) {', '.join(map(repr, missing))} not found in the input table",
+            setting="feature_columns",
+        )
     wrong = [f"{f!r} ({spec.type_of(f)})" for f in features if spec.type_of(f) not in FEATURE_TYPES]
     if wrong:
-        raise ConfigureError(f"feature column(s) {', '.join(wrong)} are neither numeric nor nominal",
-                             setting="feature_columns")
+        raise ConfigureError(
+            f"feature column(s) {', '.join(wrong)} are neither numeric nor nominal", setting="feature_columns"
+        )
     if target in features:
-        raise ConfigureError(f'Numerical column "{target}" cannot be selected as both target and feature column.',
-                             setting="feature_columns")
+        raise ConfigureError(
+            f'Numerical column "{target}" cannot be selected as both target and feature column.',
+            setting="feature_columns",
+        )
     return list(features), target
 
 
@@ -172,7 +192,9 @@ class LassoLearner(Node):
         "the node."
     )
     keywords = ("lasso", "L1", "linear regression", "scikit-learn", "sklearn", "regularization")
-    knime_factory = "org.knime.python3.nodes.extension.ExtensionNodeSetFactory$DynamicExtensionNodeFactory:LassoLearner"
+    knime_factory = (
+        "org.knime.python3.nodes.extension.ExtensionNodeSetFactory$DynamicExtensionNodeFactory:LassoLearner"
+    )
     inputs = (Port(TABLE, "Input table", "Feature columns and a numeric target column."),)
     outputs = (Port(SKLEARN_REGRESSION, "Trained model", "The fitted Lasso with its feature/target schema."),)
     Settings = LassoLearnerSettings
@@ -188,8 +210,9 @@ class LassoLearner(Node):
         table: Table = inputs[0]
         spec = table.spec
         features, target = _resolve(spec, settings)
-        df = _handle_missing(table.df, [*features, target], settings.missing_value_handling,
-                              "missing_value_handling")
+        df = _handle_missing(
+            table.df, [*features, target], settings.missing_value_handling, "missing_value_handling"
+        )
         model = RegressionModelObject(
             estimator=None,
             feature_columns=[(f, spec.type_of(f)) for f in features],
@@ -208,9 +231,15 @@ class LassoLearner(Node):
         y = pd.to_numeric(df[target]).to_numpy(dtype=float).reshape(-1, 1)  # KNIME passes df[[target]]
         # x is usually an array of our own (encode converted it): then scikit-learn may center it in
         # place instead of copying it first (287 MB at 35,000 x 1,024); same numbers either way
-        own = (x.flags.owndata or (store is not None and x.base is store.get(FEATURE_BUFFER))) and x.flags.writeable
-        estimator = Lasso(alpha=settings.alpha, fit_intercept=settings.fit_intercept, max_iter=settings.max_iter,
-                          copy_X=not own)
+        own = (
+            x.flags.owndata or (store is not None and x.base is store.get(FEATURE_BUFFER))
+        ) and x.flags.writeable
+        estimator = Lasso(
+            alpha=settings.alpha,
+            fit_intercept=settings.fit_intercept,
+            max_iter=settings.max_iter,
+            copy_X=not own,
+        )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             estimator.fit(x, y)
@@ -218,8 +247,10 @@ class LassoLearner(Node):
             ctx.log(f"{w.category.__name__}: {w.message}")
         model.estimator = estimator
         n = len(features)
-        summary = (f"Lasso(alpha={settings.alpha:g}) of {target} on {n} feature{'s' if n != 1 else ''}, "
-                   f"{int(np.count_nonzero(estimator.coef_))} non-zero coefficient(s)")
+        summary = (
+            f"Lasso(alpha={settings.alpha:g}) of {target} on {n} feature{'s' if n != 1 else ''}, "
+            f"{int(np.count_nonzero(estimator.coef_))} non-zero coefficient(s)"
+        )
         return [Model("sklearn_regression", model, summary, spec=model)]
 
 
@@ -232,18 +263,25 @@ class RegressionPredictorSettings(NodeSettings):
 
 
 def _prediction_name(model: RegressionModelObject, settings: RegressionPredictorSettings) -> str:
-    return settings.prediction_column if settings.prediction_column.strip() else f"{model.target_column[0]}_pred"
+    return (
+        settings.prediction_column if settings.prediction_column.strip() else f"{model.target_column[0]}_pred"
+    )
 
 
-def _check_schema(model: RegressionModelObject, spec: TableSpec, settings: RegressionPredictorSettings) -> str:
+def _check_schema(
+    model: RegressionModelObject, spec: TableSpec, settings: RegressionPredictorSettings
+) -> str:
     present = {(c.name, c.type) for c in spec.columns}
     missing = [n for n, t in model.feature_columns if (n, t) not in present]
     if missing:
-        raise ConfigureError(f"The input table does not contain all selected feature columns. Missing columns: {missing}")
+        raise ConfigureError(
+            f"The input table does not contain all selected feature columns. Missing columns: {missing}"
+        )
     name = _prediction_name(model, settings)
     if name in spec:
-        raise ConfigureError(f"the prediction column {name!r} already exists in the input table",
-                             setting="prediction_column")
+        raise ConfigureError(
+            f"the prediction column {name!r} already exists in the input table", setting="prediction_column"
+        )
     return name
 
 
@@ -259,9 +297,7 @@ class RegressionPredictor(Node):
         "the feature columns and, if present, the target column: SkipRow drops such rows, Fail raises."
     )
     keywords = ("predict", "regression", "scikit-learn", "sklearn", "lasso")
-    knime_factory = (
-        "org.knime.python3.nodes.extension.ExtensionNodeSetFactory$DynamicExtensionNodeFactory:RegressionPredictor"
-    )
+    knime_factory = "org.knime.python3.nodes.extension.ExtensionNodeSetFactory$DynamicExtensionNodeFactory:RegressionPredictor"
     inputs = (
         Port(SKLEARN_REGRESSION, "Trained model", "A scikit-learn regression model."),
         Port(TABLE, "Input data", "Must contain the model's feature columns (same names and types)."),
@@ -269,7 +305,9 @@ class RegressionPredictor(Node):
     outputs = (Port(TABLE, "Output data", "The input rows kept plus the prediction column."),)
     Settings = RegressionPredictorSettings
 
-    def configure(self, in_specs: list[Any], settings: RegressionPredictorSettings, ctx: NodeContext) -> list[Any]:
+    def configure(
+        self, in_specs: list[Any], settings: RegressionPredictorSettings, ctx: NodeContext
+    ) -> list[Any]:
         model_obj, spec = in_specs
         model = model_obj.spec if isinstance(model_obj, Model) else None
         if not isinstance(model, RegressionModelObject) or not isinstance(spec, TableSpec):
@@ -277,7 +315,9 @@ class RegressionPredictor(Node):
         name = _check_schema(model, spec, settings)
         return [spec.append((name, ColumnType.DOUBLE))]
 
-    def execute(self, inputs: list[Any], settings: RegressionPredictorSettings, ctx: NodeContext) -> list[Any]:
+    def execute(
+        self, inputs: list[Any], settings: RegressionPredictorSettings, ctx: NodeContext
+    ) -> list[Any]:
         model: RegressionModelObject = inputs[0].payload
         table: Table = inputs[1]
         name = _check_schema(model, table.spec, settings)

@@ -53,7 +53,9 @@ from nodes._common import ColumnFilter
 TABLE = PortType.TABLE  # type: ignore[attr-defined]
 SPARK_CONTEXT = PortType.register(PortType("spark.context", "Spark context", "#3c3a3e", "square"))
 SPARK_DATA = PortType.register(PortType("spark.data", "Spark data", "#e25a1c", "square"))
-SPARK_SQL = PortType.register(PortType("spark.sql", "Spark SQL session (KNIME: Hive connection)", "#8a5a44", "square"))
+SPARK_SQL = PortType.register(
+    PortType("spark.sql", "Spark SQL session (KNIME: Hive connection)", "#8a5a44", "square")
+)
 LOCAL_FS = PortType.register(PortType("filesystem.local", "File system (local)", "#5b7f95", "square"))
 
 RESOURCE_KEY = "spark"
@@ -80,11 +82,17 @@ def _probe() -> str | None:
     if importlib.util.find_spec("pyspark") is None:
         problems.append(f"PySpark is not installed: {INSTALL_HINT}")
     java_home = os.environ.get("JAVA_HOME")
-    java = str(Path(java_home) / "bin" / "java") if java_home and (Path(java_home) / "bin" / "java").exists() else None
+    java = (
+        str(Path(java_home) / "bin" / "java")
+        if java_home and (Path(java_home) / "bin" / "java").exists()
+        else None
+    )
     java = java or shutil.which("java")
     if java is None:
-        problems.append("no Java runtime found: install a Java 17 JRE (e.g. apt-get install openjdk-17-jre-headless) "
-                        "and put java on PATH or set JAVA_HOME")
+        problems.append(
+            "no Java runtime found: install a Java 17 JRE (e.g. apt-get install openjdk-17-jre-headless) "
+            "and put java on PATH or set JAVA_HOME"
+        )
     else:
         try:
             out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
@@ -256,8 +264,10 @@ def _start(info: SparkContextInfo, ctx: NodeContext) -> Any:
     session.sparkContext.setLogLevel("ERROR")
     if running is not None:
         if session.sparkContext.master != info.master and not info.hide_exists_warning:
-            ctx.log(f"a Spark context ({session.sparkContext.master}) is already running in this process; "
-                    f"it is used instead of {info.master}")
+            ctx.log(
+                f"a Spark context ({session.sparkContext.master}) is already running in this process; "
+                f"it is used instead of {info.master}"
+            )
     else:
         ctx.log(f"Spark {session.version} started on {info.master} in {time.perf_counter() - t0:.1f} s")
     return session
@@ -292,8 +302,11 @@ def _spark_type(knime_type: str) -> Any:
 
 
 def _check_convertible(spec: TableSpec) -> None:
-    bad = [c for c in spec.columns if c.type not in (ColumnType.NUMERIC | {ColumnType.BOOLEAN, ColumnType.STRING,
-                                                                            ColumnType.SMILES})]
+    bad = [
+        c
+        for c in spec.columns
+        if c.type not in (ColumnType.NUMERIC | {ColumnType.BOOLEAN, ColumnType.STRING, ColumnType.SMILES})
+    ]
     if bad:
         raise ConfigureError(
             f"column {bad[0].name!r} has type {bad[0].type}, which Spark cannot hold"
@@ -352,8 +365,11 @@ def frame_to_pandas(schema: Any, rows: list[Any], known: dict[str, str]) -> pd.D
             else:
                 data[f.name] = pd.Series(values, dtype="int64")
         elif t == ColumnType.BOOLEAN:
-            data[f.name] = pd.Series(pd.array(values, dtype="boolean")) if None in values else pd.Series(
-                values, dtype="bool")
+            data[f.name] = (
+                pd.Series(pd.array(values, dtype="boolean"))
+                if None in values
+                else pd.Series(values, dtype="bool")
+            )
         else:
             data[f.name] = pd.Series([None if v is None else str(v) for v in values], dtype="object")
     df = pd.DataFrame(data)
@@ -388,7 +404,9 @@ def _spark_message(exc: Exception) -> str:
 
 
 class LocalEnvironmentSettings(NodeSettings):
-    contextName: str = Field("knimeSparkContext", description="Name of the Spark context (the Spark app name).")
+    contextName: str = Field(
+        "knimeSparkContext", description="Name of the Spark context (the Spark app name)."
+    )
     numberOfThreads: int = Field(2, ge=1, description="Worker threads of the local Spark (master local[N]).")
     master: str = Field(
         "",
@@ -411,7 +429,8 @@ class LocalEnvironmentSettings(NodeSettings):
         "", description="Extra Spark settings, one `key: value` per line (e.g. spark.executor.memory: 2g)."
     )
     workingDirectoryMode: Literal["AUTOMATIC", "MANUAL"] = Field(
-        "AUTOMATIC", description="AUTOMATIC: a folder in the run's scratch directory; MANUAL: workingDirectory."
+        "AUTOMATIC",
+        description="AUTOMATIC: a folder in the run's scratch directory; MANUAL: workingDirectory.",
     )
     workingDirectory: str = Field("", description="Spark's local working directory (MANUAL mode).")
     spark_ui: bool = Field(False, description="Start the Spark web UI.")
@@ -429,8 +448,9 @@ def _custom_settings(text: str) -> dict[str, str]:
             continue
         m = re.match(r"^([^\s:=]+)\s*[:=\s]\s*(.*)$", line)
         if m is None:
-            raise ConfigureError(f"customSparkSettings line {n} is not `key: value`: {line!r}",
-                                 setting="customSparkSettings")
+            raise ConfigureError(
+                f"customSparkSettings line {n} is not `key: value`: {line!r}", setting="customSparkSettings"
+            )
         conf[m.group(1)] = m.group(2).strip()
     return conf
 
@@ -463,7 +483,9 @@ class CreateLocalBigDataEnvironment(Node):
             "spark.ui.showConsoleProgress": "false",
             "spark.sql.shuffle.partitions": str(s.numberOfThreads),
             "spark.sql.catalogImplementation": "in-memory",
-            "spark.sql.execution.arrow.pyspark.enabled": "true" if importlib.util.find_spec("pyarrow") else "false",
+            "spark.sql.execution.arrow.pyspark.enabled": "true"
+            if importlib.util.find_spec("pyarrow")
+            else "false",
             "spark.pyspark.python": sys.executable,
             "spark.pyspark.driver.python": sys.executable,
         }
@@ -489,15 +511,20 @@ class CreateLocalBigDataEnvironment(Node):
         back to the scratch folder, since the folder does not change any result."""
         if s.workingDirectoryMode == "MANUAL":
             if not s.workingDirectory:
-                raise ConfigureError("workingDirectoryMode is MANUAL but workingDirectory is empty",
-                                     setting="workingDirectory")
+                raise ConfigureError(
+                    "workingDirectoryMode is MANUAL but workingDirectory is empty", setting="workingDirectory"
+                )
             if not _foreign_windows_path(s.workingDirectory):
                 return Path(s.workingDirectory).resolve()
             if ctx is not None:
-                ctx.log(f"workingDirectory {s.workingDirectory!r} is a Windows path: using the run's scratch folder")
+                ctx.log(
+                    f"workingDirectory {s.workingDirectory!r} is a Windows path: using the run's scratch folder"
+                )
         return None if ctx is None else (ctx.scratch_dir / "spark").resolve()
 
-    def configure(self, in_specs: list[Any], settings: LocalEnvironmentSettings, ctx: NodeContext) -> list[Any]:
+    def configure(
+        self, in_specs: list[Any], settings: LocalEnvironmentSettings, ctx: NodeContext
+    ) -> list[Any]:
         require_spark()
         self._workdir(settings, None)
         if settings.overrideSparkSettings:
@@ -510,7 +537,9 @@ class CreateLocalBigDataEnvironment(Node):
         workdir.mkdir(parents=True, exist_ok=True)
         info = self._info(settings, workdir)
         if settings.sqlSupport != "SPARK_SQL":
-            ctx.log(f"sqlSupport {settings.sqlSupport}: knitflow offers Spark SQL (no Hive metastore / JDBC server)")
+            ctx.log(
+                f"sqlSupport {settings.sqlSupport}: knitflow offers Spark SQL (no Hive metastore / JDBC server)"
+            )
         ctx.progress(0.1, "starting Spark")
         try:
             spark_session(ctx, info)
@@ -554,7 +583,9 @@ class TableToSpark(Node):
         if not isinstance(table, Table):
             raise NodeError("input port 1 has no data table")
         if not isinstance(info, SparkContextInfo):
-            raise NodeError("input port 2 has no Spark context (connect port 3 of Create Local Big Data Environment)")
+            raise NodeError(
+                "input port 2 has no Spark context (connect port 3 of Create Local Big Data Environment)"
+            )
         try:
             _check_convertible(table.spec)
         except ConfigureError as exc:
@@ -574,13 +605,18 @@ class SparkSvdSettings(NodeSettings):
     )
     computeU: bool = Field(False, description="Also compute U (port 3; inactive otherwise).")
     featureColumns: ColumnFilter = Field(
-        default_factory=ColumnFilter, description="Numeric columns forming the matrix (one matrix row per row)."
+        default_factory=ColumnFilter,
+        description="Numeric columns forming the matrix (one matrix row per row).",
     )
 
 
 def _svd_features(spec: TableSpec, s: SparkSvdSettings) -> list[str]:
     chosen = s.featureColumns.apply(spec)
-    explicit = [c for c in chosen if c in s.featureColumns.included_names and spec.type_of(c) not in ColumnType.NUMERIC]
+    explicit = [
+        c
+        for c in chosen
+        if c in s.featureColumns.included_names and spec.type_of(c) not in ColumnType.NUMERIC
+    ]
     if explicit:
         raise ConfigureError(
             f"feature column {explicit[0]!r} is {spec.type_of(explicit[0])}; the SVD needs numeric columns",
@@ -654,8 +690,10 @@ class SparkSvd(Node):
             raise NodeError("the input Spark data has no rows")
         bad = [c for c, a in zip(features, safe, strict=True) if stats[a]]
         if bad:
-            raise NodeError(f"column {bad[0]!r} has missing values; the SVD needs a complete matrix",
-                            setting="featureColumns")
+            raise NodeError(
+                f"column {bad[0]!r} has missing values; the SVD needs a complete matrix",
+                setting="featureColumns",
+            )
         ctx.progress(0.2, "computing the SVD")
         vectors = VectorAssembler(inputCols=safe, outputCol="v").transform(numeric).select("v")
         vectors = MLUtils.convertVectorColumnsFromML(vectors, "v").cache()
@@ -673,11 +711,15 @@ class SparkSvd(Node):
             raise NodeError("the SVD produced non-finite singular values")
         k = len(s)
         if k < settings.noOfSingularValues:
-            ctx.log(f"{settings.noOfSingularValues - k} singular value(s) below reciprocalCondition x s1 dropped: "
-                    f"{k} remain")
+            ctx.log(
+                f"{settings.noOfSingularValues - k} singular value(s) below reciprocalCondition x s1 dropped: "
+                f"{k} remain"
+            )
         dims = _dims(k)
         doubles = dict.fromkeys(dims, ColumnType.DOUBLE)
-        sv = Table(pd.DataFrame({"Singular Value": s}, index=row_ids(k)), {"Singular Value": ColumnType.DOUBLE})
+        sv = Table(
+            pd.DataFrame({"Singular Value": s}, index=row_ids(k)), {"Singular Value": ColumnType.DOUBLE}
+        )
         v_frame = frame_from_pandas(session, pd.DataFrame(v, columns=dims), dims, doubles)
         v_data = SparkData(v_frame, dims, doubles, data.context)
         u_data = None

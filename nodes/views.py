@@ -38,8 +38,16 @@ VIEW = PortType.VIEW  # type: ignore[attr-defined]
 
 ROW_ID = "<ROW_ID>"
 _NONE_CHOICES = {None, "", "<NONE>"}
-_PLOTTABLE = frozenset({ColumnType.INTEGER, ColumnType.LONG, ColumnType.DOUBLE, ColumnType.STRING,
-                        ColumnType.BOOLEAN, ColumnType.SMILES})
+_PLOTTABLE = frozenset(
+    {
+        ColumnType.INTEGER,
+        ColumnType.LONG,
+        ColumnType.DOUBLE,
+        ColumnType.STRING,
+        ColumnType.BOOLEAN,
+        ColumnType.SMILES,
+    }
+)
 
 
 class AxisLimits(NodeSettings):
@@ -113,7 +121,9 @@ def _check_plottable(spec: Any, column: str | None, setting: str) -> None:
     if isinstance(spec, TableSpec) and column is not None and column in spec:
         ctype = spec.type_of(column)
         if ctype not in _PLOTTABLE:
-            raise ConfigureError(f"column {column!r} has type {ctype}, which cannot be plotted", setting=setting)
+            raise ConfigureError(
+                f"column {column!r} has type {ctype}, which cannot be plotted", setting=setting
+            )
 
 
 def _first_numeric(spec: TableSpec, skip: str | None = None) -> str | None:
@@ -138,8 +148,10 @@ def _apply_limits(ax: Any, method: str, limits: AxisLimits, x: bool = True) -> N
 def _missing_columns(ctx: NodeContext, names: list[str], table: Table) -> list[str]:
     missing = [n for n in names if n not in table.types]
     if missing:
-        ctx.log(f"column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} not in the input table; "
-                "the view is empty")
+        ctx.log(
+            f"column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} not in the input table; "
+            "the view is empty"
+        )
     return missing
 
 
@@ -195,12 +207,22 @@ class TableView(Node):
 class ScatterPlotSettings(NodeSettings):
     """KNIME's Scatter Plot settings (org.knime.base.views.node.scatterplot)."""
 
-    x_axis_column_v3: str | None = Field(None, description="Column on the x axis (default: the first numeric column).")
-    y_axis_column_v3: str | None = Field(None, description="Column on the y axis (default: the next numeric column).")
-    color_column_v2: str | None = Field(None, description="Column that colours the points ('<NONE>' or empty: none).")
+    x_axis_column_v3: str | None = Field(
+        None, description="Column on the x axis (default: the first numeric column)."
+    )
+    y_axis_column_v3: str | None = Field(
+        None, description="Column on the y axis (default: the next numeric column)."
+    )
+    color_column_v2: str | None = Field(
+        None, description="Column that colours the points ('<NONE>' or empty: none)."
+    )
     title: str = Field("Scatter Plot", description="Title of the plot.")
-    x_axis_scale: Literal["VALUE", "LOG"] = Field("VALUE", description="Linear (VALUE) or logarithmic (LOG) x axis.")
-    y_axis_scale: Literal["VALUE", "LOG"] = Field("VALUE", description="Linear (VALUE) or logarithmic (LOG) y axis.")
+    x_axis_scale: Literal["VALUE", "LOG"] = Field(
+        "VALUE", description="Linear (VALUE) or logarithmic (LOG) x axis."
+    )
+    y_axis_scale: Literal["VALUE", "LOG"] = Field(
+        "VALUE", description="Linear (VALUE) or logarithmic (LOG) y axis."
+    )
     axis_extent_method: Literal["AUTO", "MANUAL"] = Field(
         "AUTO", description="AUTO fits the axes to the data; MANUAL uses manual_axis_limits."
     )
@@ -240,8 +262,9 @@ class ScatterPlot(Node):
         x = settings.x_axis_column_v3 or _first_numeric(spec)
         y = settings.y_axis_column_v3 or _first_numeric(spec, skip=x) or x
         if x is None or y is None:
-            raise ConfigureError("the input has no numeric column to plot; choose the axis columns",
-                                 setting="x_axis_column_v3")
+            raise ConfigureError(
+                "the input has no numeric column to plot; choose the axis columns", setting="x_axis_column_v3"
+            )
         return x, y
 
     def execute(self, inputs: list[Any], settings: ScatterPlotSettings, ctx: NodeContext) -> list[Any]:
@@ -273,11 +296,21 @@ class ScatterPlot(Node):
         return [View(render=_locked(draw), title=settings.title)]
 
 
-def _scatter_colored(ax: Any, table: Table, xs: pd.Series, ys: pd.Series, keep: pd.Series, color: str,
-                     size: float, legend: bool) -> None:
+def _scatter_colored(
+    ax: Any,
+    table: Table,
+    xs: pd.Series,
+    ys: pd.Series,
+    keep: pd.Series,
+    color: str,
+    size: float,
+    legend: bool,
+) -> None:
     if table.types[color] in ColumnType.NUMERIC:
         cs = _numeric(table.df[color])
-        points = ax.scatter(xs[keep].to_numpy(), ys[keep].to_numpy(), s=size, c=cs[keep].to_numpy(), cmap="viridis")
+        points = ax.scatter(
+            xs[keep].to_numpy(), ys[keep].to_numpy(), s=size, c=cs[keep].to_numpy(), cmap="viridis"
+        )
         if legend:
             ax.figure.colorbar(points, ax=ax, label=color)
         return
@@ -303,12 +336,17 @@ class LinePlotSettings(NodeSettings):
         description="The numeric columns drawn as lines: a list of names or a column filter (default: all numeric).",
     )
     title: str = Field("Line Plot", description="Title of the plot.")
-    y_axis_scale: Literal["VALUE", "LOG"] = Field("VALUE", description="Linear (VALUE) or logarithmic (LOG) y axis.")
+    y_axis_scale: Literal["VALUE", "LOG"] = Field(
+        "VALUE", description="Linear (VALUE) or logarithmic (LOG) y axis."
+    )
     axis_extent_method: Literal["AUTO", "MANUAL"] = Field(
-        "AUTO", description="AUTO fits the axes to the data; MANUAL uses manual_axis_limits (y range only for RowIDs)."
+        "AUTO",
+        description="AUTO fits the axes to the data; MANUAL uses manual_axis_limits (y range only for RowIDs).",
     )
     manual_axis_limits: AxisLimits = Field(default_factory=AxisLimits, description="Axis ranges for MANUAL.")
-    custom_x_axis_label_v2: str | None = Field(None, description="x-axis label (default: the column name or RowID).")
+    custom_x_axis_label_v2: str | None = Field(
+        None, description="x-axis label (default: the column name or RowID)."
+    )
     custom_y_axis_label_v2: str | None = Field(None, description="y-axis label (default: the column names).")
     line_size: int = Field(2, ge=1, description="Line width in pixels.")
     show_data_point_markers: bool = Field(False, description="Mark the data points.")
@@ -347,8 +385,10 @@ class LinePlot(Node):
             _check_plottable(spec, self._x(settings), "x_axis_column_v3")
             for y in self._ys(spec, settings):
                 if y in spec and spec.type_of(y) not in ColumnType.NUMERIC:
-                    raise ConfigureError(f"column {y!r} is {spec.type_of(y)}; a line needs a numeric column",
-                                         setting="y_axis_column_v2")
+                    raise ConfigureError(
+                        f"column {y!r} is {spec.type_of(y)}; a line needs a numeric column",
+                        setting="y_axis_column_v2",
+                    )
         return [UNKNOWN]
 
     def execute(self, inputs: list[Any], settings: LinePlotSettings, ctx: NodeContext) -> list[Any]:
@@ -363,14 +403,23 @@ class LinePlot(Node):
             ax.set_xlabel(_label(settings.custom_x_axis_label_v2, x or "RowID"))
             ax.set_ylabel(_label(settings.custom_y_axis_label_v2, ", ".join(ys)))
             if (x is not None and x in missing) or not present:
-                _note(ax, f"column(s) not found: {', '.join(missing)}" if missing else "no numeric column selected")
+                _note(
+                    ax,
+                    f"column(s) not found: {', '.join(missing)}" if missing else "no numeric column selected",
+                )
             else:
                 part = Table(table.df.iloc[: settings.max_rows], table.types)
                 xs = np.arange(len(part)) if x is None else _values(part, x).to_numpy()
                 marker = "o" if settings.show_data_point_markers else None
                 for y in present:
-                    ax.plot(xs, _numeric(part.df[y]).to_numpy(), linewidth=settings.line_size, marker=marker,
-                            markersize=settings.data_point_marker_size, label=y)
+                    ax.plot(
+                        xs,
+                        _numeric(part.df[y]).to_numpy(),
+                        linewidth=settings.line_size,
+                        marker=marker,
+                        markersize=settings.data_point_marker_size,
+                        label=y,
+                    )
                 if x is None and len(part):
                     ticks = np.unique(np.linspace(0, len(part) - 1, min(len(part), 12)).round().astype(int))
                     ax.set_xticks(ticks)
@@ -390,7 +439,9 @@ class LinePlot(Node):
 class HistogramSettings(NodeSettings):
     """KNIME's Histogram settings (org.knime.base.views.node.histogram)."""
 
-    dimension_v3: str | None = Field(None, description="The numeric column binned (default: the first numeric).")
+    dimension_v3: str | None = Field(
+        None, description="The numeric column binned (default: the first numeric)."
+    )
     binning_type: Literal["EQUAL_WIDTH", "SAMPLE_QUANTILES", "CUSTOM"] = Field(
         "EQUAL_WIDTH",
         description="EQUAL_WIDTH: n_bins bins of equal width; SAMPLE_QUANTILES: n_bins bins of equal counts; "
@@ -398,13 +449,18 @@ class HistogramSettings(NodeSettings):
     )
     n_bins: int = Field(20, ge=1, description="Number of bins.")
     has_integer_cutoff: bool = Field(False, description="Round the bin edges to whole numbers.")
-    has_fixed_lower_bound: bool = Field(False, description="Start the bins at lower_bound (smaller values ignored).")
+    has_fixed_lower_bound: bool = Field(
+        False, description="Start the bins at lower_bound (smaller values ignored)."
+    )
     lower_bound: float = Field(0.0, description="The fixed lower bound.")
-    has_fixed_upper_bound: bool = Field(False, description="End the bins at upper_bound (larger values ignored).")
+    has_fixed_upper_bound: bool = Field(
+        False, description="End the bins at upper_bound (larger values ignored)."
+    )
     upper_bound: float = Field(0.0, description="The fixed upper bound.")
     custom_bin_cutoff: str = Field("", description="CUSTOM: comma-separated bin edges, e.g. '0, 1.5, 3, 10'.")
     special_value_handling: Literal["IGNORE", "SEPARATE_BIN"] = Field(
-        "IGNORE", description="Missing and infinite values: IGNORE drops them; SEPARATE_BIN counts them in a bar."
+        "IGNORE",
+        description="Missing and infinite values: IGNORE drops them; SEPARATE_BIN counts them in a bar.",
     )
     frequency_axis_type: Literal["FREQUENCY", "PERCENTAGE"] = Field(
         "FREQUENCY", description="Count (FREQUENCY) or share in % (PERCENTAGE) on the frequency axis."
@@ -414,7 +470,9 @@ class HistogramSettings(NodeSettings):
         "AUTO", description="AUTO fits the frequency axis; MANUAL ends it at manual_max."
     )
     manual_max: float = Field(100.0, description="Top of the frequency axis for MANUAL.")
-    custom_dimension_axis_label_v2: str | None = Field(None, description="Label of the value axis (default: column).")
+    custom_dimension_axis_label_v2: str | None = Field(
+        None, description="Label of the value axis (default: column)."
+    )
     custom_frequency_axis_label_v2: str | None = Field(None, description="Label of the frequency axis.")
     show_numeric_labels: bool = Field(False, description="Write the count on each bar.")
 
@@ -444,12 +502,17 @@ class Histogram(Node):
         if isinstance(spec, TableSpec):
             column = self._column(spec, settings)
             if column in spec and spec.type_of(column) not in ColumnType.NUMERIC:
-                raise ConfigureError(f"column {column!r} is {spec.type_of(column)}; a histogram needs a numeric column",
-                                     setting="dimension_v3")
+                raise ConfigureError(
+                    f"column {column!r} is {spec.type_of(column)}; a histogram needs a numeric column",
+                    setting="dimension_v3",
+                )
         if settings.binning_type == "CUSTOM":
             _custom_edges(settings)
-        if settings.has_fixed_lower_bound and settings.has_fixed_upper_bound and \
-                settings.upper_bound <= settings.lower_bound:
+        if (
+            settings.has_fixed_lower_bound
+            and settings.has_fixed_upper_bound
+            and settings.upper_bound <= settings.lower_bound
+        ):
             raise ConfigureError("upper_bound must be larger than lower_bound", setting="upper_bound")
         return [UNKNOWN]
 
@@ -471,20 +534,31 @@ class Histogram(Node):
         def draw() -> bytes:
             fig, ax = _figure(settings.title)
             ax.set_xlabel(_label(settings.custom_dimension_axis_label_v2, column))
-            ax.set_ylabel(_label(settings.custom_frequency_axis_label_v2, "Percentage" if percent else "Frequency"))
+            ax.set_ylabel(
+                _label(settings.custom_frequency_axis_label_v2, "Percentage" if percent else "Frequency")
+            )
             if missing:
                 _note(ax, f"column not found: {column}")
                 return _png(fig)
-            total = len(finite) + (int(special.sum()) if settings.special_value_handling == "SEPARATE_BIN" else 0)
+            total = len(finite) + (
+                int(special.sum()) if settings.special_value_handling == "SEPARATE_BIN" else 0
+            )
             heights = counts * (100.0 / total if percent and total else 1.0)
-            bars = ax.bar(edges[:-1], heights, width=np.diff(edges), align="edge", edgecolor="white",
-                          color="#4c78a8")
+            bars = ax.bar(
+                edges[:-1], heights, width=np.diff(edges), align="edge", edgecolor="white", color="#4c78a8"
+            )
             if settings.special_value_handling == "SEPARATE_BIN" and special.any():
                 n = int(special.sum()) * (100.0 / total if percent and total else 1.0)
                 width = (edges[-1] - edges[0]) / max(len(counts), 1) if len(edges) > 1 else 1.0
                 right = edges[-1] if len(edges) else 0.0
-                ax.bar([right + width * 0.5], [n], width=width, align="edge", color="#bbbbbb",
-                       label="missing / infinite")
+                ax.bar(
+                    [right + width * 0.5],
+                    [n],
+                    width=width,
+                    align="edge",
+                    color="#bbbbbb",
+                    label="missing / infinite",
+                )
                 ax.legend()
             if settings.show_numeric_labels:
                 ax.bar_label(bars, fmt="%g")
@@ -497,10 +571,14 @@ class Histogram(Node):
 
 def _custom_edges(settings: HistogramSettings) -> list[float]:
     try:
-        edges = sorted({float(v) for v in settings.custom_bin_cutoff.replace(";", ",").split(",") if v.strip()})
+        edges = sorted(
+            {float(v) for v in settings.custom_bin_cutoff.replace(";", ",").split(",") if v.strip()}
+        )
     except ValueError:
-        raise ConfigureError(f"custom_bin_cutoff {settings.custom_bin_cutoff!r} is not a comma-separated list of "
-                             "numbers", setting="custom_bin_cutoff") from None
+        raise ConfigureError(
+            f"custom_bin_cutoff {settings.custom_bin_cutoff!r} is not a comma-separated list of numbers",
+            setting="custom_bin_cutoff",
+        ) from None
     if len(edges) < 2:
         raise ConfigureError("custom_bin_cutoff needs at least two edges", setting="custom_bin_cutoff")
     return edges

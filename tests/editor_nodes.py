@@ -51,7 +51,9 @@ class EtestCsvReader(Node):
             raise ConfigureError("no file chosen", setting="path")
         if not Path(settings.path).is_file():
             raise ConfigureError(f"file not found: {settings.path}", setting="path")
-        return pd.read_csv(settings.path, sep=settings.separator, header=0 if settings.has_header else None, nrows=nrows)
+        return pd.read_csv(
+            settings.path, sep=settings.separator, header=0 if settings.has_header else None, nrows=nrows
+        )
 
     def configure(self, in_specs: list[Any], settings: ReaderSettings, ctx: Any) -> list[Any]:
         df = self._read(settings)
@@ -64,8 +66,12 @@ class EtestCsvReader(Node):
 
 
 class NormalizerSettings(NodeSettings):
-    columns: list[str] = Field(default_factory=list, description="Numeric columns to normalise (empty: all numeric).")
-    mode: Literal["minmax", "zscore"] = Field("minmax", description="Min-max to [new_min, new_max] or z-score.")
+    columns: list[str] = Field(
+        default_factory=list, description="Numeric columns to normalise (empty: all numeric)."
+    )
+    mode: Literal["minmax", "zscore"] = Field(
+        "minmax", description="Min-max to [new_min, new_max] or z-score."
+    )
     new_min: float = Field(0.0, description="Lower bound of the min-max range.")
     new_max: float = Field(1.0, description="Upper bound of the min-max range.")
 
@@ -179,11 +185,21 @@ def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     import zlib
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     raw = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 class EtestPlot(Node):

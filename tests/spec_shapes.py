@@ -11,7 +11,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = Path(os.environ.get("KNITFLOW_REFERENCE", ROOT.parent / "shared" / "reference"))
-_ROW = re.compile(r"^\|\s*#(\d+)[^|]*\|\s*(\d+)\s*\|\s*data table\s*\|\s*Rows:\s*([\d,]+),\s*Cols:\s*(\d+)\s*\|")
+_ROW = re.compile(
+    r"^\|\s*#(\d+)[^|]*\|\s*(\d+)\s*\|\s*data table\s*\|\s*Rows:\s*([\d,]+),\s*Cols:\s*(\d+)\s*\|"
+)
 
 
 def spec_path(workflow: str) -> Path:

@@ -20,9 +20,13 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the editor extra (fastapi) is not installed")
 pytest.importorskip("uvicorn", reason="the editor extra (uvicorn) is not installed")
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed (pip install playwright)"
+)
 
-CHROMIUM = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
+CHROMIUM = next(
+    (p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None
+)
 if CHROMIUM is None:
     pytest.skip("no chromium on PATH (apt-get install chromium)", allow_module_level=True)
 
@@ -34,7 +38,9 @@ from engine.workflow import Workflow  # noqa: E402
 
 registry.register_module(editor_nodes)
 
-CSV = "x,y,truth,pred\n" + "".join(f"{i},{10 * i},{'a' if i < 3 else 'b'},{'a' if i == 1 else 'b'}\n" for i in range(1, 6))
+CSV = "x,y,truth,pred\n" + "".join(
+    f"{i},{10 * i},{'a' if i < 3 else 'b'},{'a' if i == 1 else 'b'}\n" for i in range(1, 6)
+)
 # truth a a b b b / pred a b b b b -> 4 of 5 correct
 
 DEMO = """\
@@ -91,7 +97,9 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "demo.yaml").write_text(DEMO)
     (root / "chain.yaml").write_text(CHAIN)
     (root / "failing.yaml").write_text(FAIL)
-    (root / "empty.yaml").write_text("format: knitflow/1\nname: built in the browser\nnodes: []\nconnections: []\n")
+    (root / "empty.yaml").write_text(
+        "format: knitflow/1\nname: built in the browser\nnodes: []\nconnections: []\n"
+    )
     (root.parent / "secret.yaml").write_text("format: knitflow/1\nname: secret\n")
     return root
 
@@ -118,8 +126,13 @@ def browser() -> Iterator[Any]:
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
         )
         yield b
         b.close()
@@ -166,12 +179,17 @@ def drag(page: Any, source: str, target: str, *, check: Any = None) -> Any:
 def all_green(page: Any) -> None:
     page.wait_for_function(
         "() => { const l = [...document.querySelectorAll('#nodes .light')];"
-        " return l.length > 0 && l.every(x => x.classList.contains('state-executed')); }", timeout=15_000)
+        " return l.length > 0 && l.every(x => x.classList.contains('state-executed')); }",
+        timeout=15_000,
+    )
 
 
 def connections(page: Any) -> set[str]:
-    return set(page.evaluate(
-        "() => window.knitflow.doc.connections.map(c => `${c.source}:${c.source_port}->${c.dest}:${c.dest_port}`)"))
+    return set(
+        page.evaluate(
+            "() => window.knitflow.doc.connections.map(c => `${c.source}:${c.source_port}->${c.dest}:${c.dest_port}`)"
+        )
+    )
 
 
 def wait_version(page: Any, before: int) -> int:
@@ -184,12 +202,21 @@ def wait_version(page: Any, before: int) -> int:
 
 def test_open_execute_all_and_read_the_scorer(page: Any, server: str) -> None:
     open_workflow(page, server, "demo.yaml")
-    names = {1: "Read data", 2: "Normalizer (test)", 3: "Score it", 4: "Table View (test)", 5: "toy_count_loop",
-             6: "toy_sleep", 7: "Collect passes"}
+    names = {
+        1: "Read data",
+        2: "Normalizer (test)",
+        3: "Score it",
+        4: "Table View (test)",
+        5: "toy_count_loop",
+        6: "toy_sleep",
+        7: "Collect passes",
+    }
     for node_id, name in names.items():
         assert page.inner_text(f"#node-{node_id} .node-name") == name
     assert page.inner_text("#node-2 .node-annotation") == "scale x and y"
-    assert page.locator("#canvas.parent-drawflow #node-2.drawflow-node").count() == 1  # the canvas is Drawflow's
+    assert (
+        page.locator("#canvas.parent-drawflow #node-2.drawflow-node").count() == 1
+    )  # the canvas is Drawflow's
     assert page.locator(".wf-annotation").inner_text() == "Tutorial part one"
     assert page.locator("#nodes .light.state-configured").count() == 7
     # model port drawn as a coloured square, table ports as triangles
@@ -229,10 +256,16 @@ def test_build_from_empty_canvas_save_and_rerun(page: Any, server: str, workspac
     assert page.locator("#nodes .node").count() == 0
     page.fill("#repo-search", "csv read")
     first = page.locator("#repo-tree .repo-node").first
-    assert first.get_attribute("data-type") in {"etest_csv_reader", "csv_reader"} or "CSV" in first.inner_text()
+    assert (
+        first.get_attribute("data-type") in {"etest_csv_reader", "csv_reader"} or "CSV" in first.inner_text()
+    )
     page.fill("#repo-search", "")
-    for i, (type_name, x) in enumerate([("etest_csv_reader", 200), ("etest_normalizer", 380), ("etest_table_view", 560)]):
-        page.drag_and_drop(f"#repo-tree .repo-node[data-type='{type_name}']", "#canvas", target_position={"x": x, "y": 220})
+    for i, (type_name, x) in enumerate(
+        [("etest_csv_reader", 200), ("etest_normalizer", 380), ("etest_table_view", 560)]
+    ):
+        page.drag_and_drop(
+            f"#repo-tree .repo-node[data-type='{type_name}']", "#canvas", target_position={"x": x, "y": 220}
+        )
         page.wait_for_function("n => document.querySelectorAll('#nodes .node').length === n", arg=i + 1)
     ids = page.evaluate("() => Object.fromEntries(window.knitflow.doc.nodes.map(n => [n.type, n.id]))")
     reader, norm, view = ids["etest_csv_reader"], ids["etest_normalizer"], ids["etest_table_view"]
@@ -292,17 +325,27 @@ def test_connection_rules_and_undo_redo(page: Any, server: str) -> None:
     open_workflow(page, server, "chain.yaml")
     original = connections(page)
     # model output -> table input: greyed while dragging, refused on drop
-    greyed = drag(page, "#node-2 .port.out[data-port='2']", "#node-3 .port.in[data-port='1']",
-                  check=lambda: page.evaluate(
-                      "() => document.querySelector(\"#node-3 .port.in[data-port='1']\").classList.contains('incompatible')"))
+    greyed = drag(
+        page,
+        "#node-2 .port.out[data-port='2']",
+        "#node-3 .port.in[data-port='1']",
+        check=lambda: page.evaluate(
+            "() => document.querySelector(\"#node-3 .port.in[data-port='1']\").classList.contains('incompatible')"
+        ),
+    )
     assert greyed
     page.wait_for_selector(".toast.error:has-text('Incompatible')")
     assert connections(page) == original
     assert page.locator("#nodes svg.connection").count() == len(original)  # and gone from the canvas
     # closing a cycle: greyed and refused too
-    greyed = drag(page, "#node-5 .port.out[data-port='1']", "#node-4 .port.in[data-port='1']",
-                  check=lambda: page.evaluate(
-                      "() => document.querySelector(\"#node-4 .port.in[data-port='1']\").classList.contains('incompatible')"))
+    greyed = drag(
+        page,
+        "#node-5 .port.out[data-port='1']",
+        "#node-4 .port.in[data-port='1']",
+        check=lambda: page.evaluate(
+            "() => document.querySelector(\"#node-4 .port.in[data-port='1']\").classList.contains('incompatible')"
+        ),
+    )
     assert greyed
     page.wait_for_selector(".toast.error:has-text('cycle')")
     assert connections(page) == original
@@ -410,12 +453,19 @@ def test_foreign_origin_and_outside_paths_are_refused(page: Any, server: str) ->
     open_workflow(page, server, "demo.yaml")
     version = page.evaluate("() => window.knitflow.version")
     body = json.dumps({"command": {"op": "rename", "node": 1, "name": "pwned"}})
-    r = page.request.post(f"{server}/api/workflow/command?path=demo.yaml", data=body,
-                          headers={"Origin": "http://evil.example", "Content-Type": "application/json"})
+    r = page.request.post(
+        f"{server}/api/workflow/command?path=demo.yaml",
+        data=body,
+        headers={"Origin": "http://evil.example", "Content-Type": "application/json"},
+    )
     assert r.status == 403 and "Origin" in r.json()["detail"]
     # a page served from another origin tries a POST and a WebSocket
-    page.context.route("http://evil.example/**", lambda route: route.fulfill(status=200, content_type="text/html",
-                                                                      body="<html><body>evil</body></html>"))
+    page.context.route(
+        "http://evil.example/**",
+        lambda route: route.fulfill(
+            status=200, content_type="text/html", body="<html><body>evil</body></html>"
+        ),
+    )
     evil = page.context.new_page()
     evil.goto("http://evil.example/")
     outcome = evil.evaluate(
@@ -431,7 +481,9 @@ def test_foreign_origin_and_outside_paths_are_refused(page: Any, server: str) ->
             setTimeout(() => resolve('timeout'), 3000);
           });
           return {post, ws};
-        }""", server)
+        }""",
+        server,
+    )
     evil.close()
     assert outcome["ws"] != "open"
     state = page.request.get(f"{server}/api/workflow?path=demo.yaml").json()
@@ -448,13 +500,18 @@ def test_foreign_origin_and_outside_paths_are_refused(page: Any, server: str) ->
 
 
 def test_open_knime_workflow(page: Any, server: str, workspace: Path) -> None:
-    archive = Path(__file__).resolve().parents[2] / "shared/reference/knime_workflows/10_03_conversion_regression.knwf"
+    archive = (
+        Path(__file__).resolve().parents[2]
+        / "shared/reference/knime_workflows/10_03_conversion_regression.knwf"
+    )
     if not archive.is_file():
         pytest.skip("the KNIME archives of ../shared are not here")
     page.goto(server)
     page.wait_for_selector("#wf-list li")
     page.set_input_files("#knwf-file", str(archive))  # what "Open KNIME…" opens
-    page.wait_for_function("p => document.body.dataset.workflow === p", arg="10_03_conversion_regression.yaml")
+    page.wait_for_function(
+        "p => document.body.dataset.workflow === p", arg="10_03_conversion_regression.yaml"
+    )
     page.wait_for_function("() => document.querySelectorAll('#nodes .node').length === 23")
     assert "Imported 10_03_conversion_regression.knwf" in page.inner_text("#toasts")
     assert (workspace / "10_03_conversion_regression.yaml").is_file()

@@ -163,7 +163,14 @@ def test_use_variables_must_name_a_setting(tmp_path: Path) -> None:
 
 
 def test_spec_propagation_reports_missing_column_before_running(tmp_path: Path) -> None:
-    wf = Workflow.load(write(tmp_path, CHAIN.replace("type: toy_add\nconnections", "type: toy_add\n    settings: {column: y}\nconnections")))
+    wf = Workflow.load(
+        write(
+            tmp_path,
+            CHAIN.replace(
+                "type: toy_add\nconnections", "type: toy_add\n    settings: {column: y}\nconnections"
+            ),
+        )
+    )
     status = wf.validate()
     assert status[1].specs == [TableSpec.of([("x", "Integer")])]
     assert status[3].state == "idle" and "'y' not in input" in status[3].error
@@ -250,7 +257,11 @@ def test_cache_hits_and_why_it_ran(tmp_path: Path) -> None:
     assert third.status[3].reason == "settings changed"
     wf.set_setting(1, "n", 2)
     fourth = wf.run()
-    assert [fourth.status[i].reason for i in (1, 2, 3)] == ["settings changed", "input port 1 changed", "input port 1 changed"]
+    assert [fourth.status[i].reason for i in (1, 2, 3)] == [
+        "settings changed",
+        "input port 1 changed",
+        "input port 1 changed",
+    ]
 
 
 def test_disk_cache_survives_processes(tmp_path: Path) -> None:
@@ -339,10 +350,16 @@ def test_variable_scoping_and_exposed_variables(tmp_path: Path) -> None:
     result = wf.run()
     assert result.ok, [s.error for s in result.failed()]
     inside = result.output(4)
-    assert inside["inner"].iloc[0] == 5 and inside["currentIteration"].iloc[0] == 1 and inside["rows"].iloc[0] == 2
+    assert (
+        inside["inner"].iloc[0] == 5
+        and inside["currentIteration"].iloc[0] == 1
+        and inside["rows"].iloc[0] == 2
+    )
     after = result.output(7)
     assert "rows" in after.columns
-    assert "currentIteration" not in after.columns and "inner" not in after.columns, "loop-local variables are dropped"
+    assert "currentIteration" not in after.columns and "inner" not in after.columns, (
+        "loop-local variables are dropped"
+    )
 
 
 def test_nested_loops(tmp_path: Path) -> None:
@@ -386,7 +403,10 @@ def test_loop_store_lives_as_long_as_its_loop(tmp_path: Path) -> None:
 
     Kept = toy_nodes.Kept
 
-    wf = Workflow.load(write(tmp_path, """
+    wf = Workflow.load(
+        write(
+            tmp_path,
+            """
         nodes:
           - {id: 1, type: toy_range, settings: {n: 1}}
           - {id: 2, type: toy_count_loop, settings: {count: 2}}
@@ -396,7 +416,9 @@ def test_loop_store_lives_as_long_as_its_loop(tmp_path: Path) -> None:
           - {id: 6, type: toy_loop_end}
           - {id: 7, type: toy_store}
         connections: ["1:1 -> 2:1", "2:1 -> 3:1", "3:1 -> 4:1", "4:1 -> 5:1", "5:1 -> 6:1", "1:1 -> 7:1"]
-        """))
+        """,
+        )
+    )
     Kept.made.clear()
     result = wf.run(workers=1)
     assert result.ok, [s.error for s in result.failed()]
@@ -517,7 +539,10 @@ def test_round_trip_bytes_and_one_setting_one_line(tmp_path: Path) -> None:
     b_lines = (tmp_path / "b.yaml").read_text().splitlines()
     assert len(a_lines) == len(b_lines)
     changed = [(x, y) for x, y in zip(a_lines, b_lines, strict=True) if x != y]
-    assert [(x.strip(), y.strip()) for x, y in changed] in ([("amount: 2", "amount: 3.5")], [("amount: 2.0", "amount: 3.5")])
+    assert [(x.strip(), y.strip()) for x, y in changed] in (
+        [("amount: 2", "amount: 3.5")],
+        [("amount: 2.0", "amount: 3.5")],
+    )
 
 
 def test_save_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -557,9 +582,19 @@ def test_cli_exit_codes_and_run_json(tmp_path: Path, capsys: pytest.CaptureFixtu
     run = json.loads((tmp_path / "o1" / "run.json").read_text())
     assert run["status"] == "ok" and run["workflow"] == "ok"
     node3 = next(n for n in run["nodes"] if n["id"] == 3)
-    assert node3["outputs"][0] == {"port": 1, "kind": "table", "rows": 4, "columns": 1, "file": "3_toy_add_port1.csv"}
+    assert node3["outputs"][0] == {
+        "port": 1,
+        "kind": "table",
+        "rows": 4,
+        "columns": 1,
+        "file": "3_toy_add_port1.csv",
+    }
     assert (tmp_path / "o1" / "3_toy_add_port1.csv").read_text().splitlines()[:2] == ["RowID,x", "Row0,3.0"]
-    failing = write(tmp_path, "nodes:\n  - id: 1\n    type: toy_range\n  - id: 2\n    type: toy_fail\nconnections:\n  - 1:1 -> 2:1\n", "bad")
+    failing = write(
+        tmp_path,
+        "nodes:\n  - id: 1\n    type: toy_range\n  - id: 2\n    type: toy_fail\nconnections:\n  - 1:1 -> 2:1\n",
+        "bad",
+    )
     assert cli_main(["run", str(failing), "--out", str(tmp_path / "o2"), "--quiet"]) == 1
     assert json.loads((tmp_path / "o2" / "run.json").read_text())["status"] == "failed"
     invalid = write(tmp_path, "nodes:\n  - id: 1\n    type: nope\n", "inv")
@@ -580,8 +615,13 @@ def test_cli_schema_and_nodes(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_help_is_fast() -> None:
-    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "engine.cli", "--help"], capture_output=True,
-                         text=True, cwd=ROOT, check=True)
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "engine.cli", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
     imported = out.stderr
     for heavy in ("pandas", "sklearn", "matplotlib", "rdkit", "pydantic"):
         assert f" {heavy}\n" not in imported and f" {heavy}." not in imported, f"--help imports {heavy}"

@@ -91,7 +91,22 @@ def test_typed_entries() -> None:
     assert tree["none"] is None and tree["empty"] == ""
     assert tree["multi"] == "line 1\nline 2\r\n(\uff08x\uff09)"
     assert tree["nested"] == {"x": 1, "empty": {}}
-    assert list(tree) == ["s", "i", "l", "d", "nan", "inf", "t", "f", "c", "b", "none", "empty", "multi", "nested"]
+    assert list(tree) == [
+        "s",
+        "i",
+        "l",
+        "d",
+        "nan",
+        "inf",
+        "t",
+        "f",
+        "c",
+        "b",
+        "none",
+        "empty",
+        "multi",
+        "nested",
+    ]
 
 
 def test_arrays_become_lists() -> None:
@@ -170,7 +185,10 @@ def test_decode_and_html() -> None:
     assert decode_string("no escapes") == "no escapes"
     assert decode_string("%%00000") == "\x00"
     assert decode_string("a%%00009b") == "a\tb"
-    assert html_to_text("<p>Random forest, train/test,</p><p>Max phase</p>") == "Random forest, train/test,\nMax phase"
+    assert (
+        html_to_text("<p>Random forest, train/test,</p><p>Max phase</p>")
+        == "Random forest, train/test,\nMax phase"
+    )
     assert html_to_text("<p>a &amp; b<br/>c</p>") == "a & b\nc"
 
 
@@ -447,7 +465,9 @@ def spec_connections(text: str) -> set[str]:
 
 def spec_shapes(text: str) -> dict[tuple[int, int], str]:
     pattern = re.compile(r"^\| #(\d+) [^|]*\| (\d+) \| data table \| (Rows: [\d,]+, Cols: \d+) \|")
-    return {(int(m[1]), int(m[2])): m[3] for m in map(pattern.match, _section(text, "Expected output port")) if m}
+    return {
+        (int(m[1]), int(m[2])): m[3] for m in map(pattern.match, _section(text, "Expected output port")) if m
+    }
 
 
 @pytest.mark.parametrize("name", sorted(COUNTS))
@@ -501,10 +521,19 @@ def test_tutorial_details() -> None:
 
     doc = skeleton(_archive("11_01_randomforest_maxphase"))
     assert doc.node(246).use_variables == {
-        "seed": "randomseed", "maxLevels": "levels", "minNodeSize": "minnodesize", "nrModels": "nmodels"
+        "seed": "randomseed",
+        "maxLevels": "levels",
+        "minNodeSize": "minnodesize",
+        "nrModels": "nmodels",
     }
     creator = doc.node(295).settings  # the stale cell at row -1 is not part of the table
-    assert len(creator["rows"]) == 4 and creator["rows"][3] == ["randomseed", "1", "1", "0", "Number (integer)"]
+    assert len(creator["rows"]) == 4 and creator["rows"][3] == [
+        "randomseed",
+        "1",
+        "1",
+        "0",
+        "Number (integer)",
+    ]
     columns = [c["name"] for c in doc.node(245).settings["columns"]]
     assert len(columns) == 107 and columns[-2:] == ["rho0 lambda tau", "rho0 lambda lambda"]
 
@@ -596,20 +625,42 @@ def test_connections_follow_renumbered_ports() -> None:
     from engine.knime import KnimeConnection, KnimeNode, KnimeWorkflow, to_document
 
     def node(node_id: int, factory: str, creation: dict[str, object] | None = None) -> KnimeNode:
-        n = KnimeNode(node_id, f"n (#{node_id})/settings.xml", factory, "n", (0, 0, -1, -1), None,
-                      {"script": "pass"}, {}, {})
+        n = KnimeNode(
+            node_id,
+            f"n (#{node_id})/settings.xml",
+            factory,
+            "n",
+            (0, 0, -1, -1),
+            None,
+            {"script": "pass"},
+            {},
+            {},
+        )
         n.creation_config = creation or {}
         return n
 
     script = "org.knime.python3.scripting.nodes2.script.PythonScriptNodeFactory"
-    creation = {"Input object (pickled)": {"port_0": {}}, "Input table": {"port_0": {}},
-                "Output table": {"port_0": {}}, "Output image": {"port_0": {}}}
+    creation = {
+        "Input object (pickled)": {"port_0": {}},
+        "Input table": {"port_0": {}},
+        "Output table": {"port_0": {}},
+        "Output image": {"port_0": {}},
+    }
     wf = KnimeWorkflow(
-        "w", Path("w"),
-        [node(1, script, {"Output object (pickled)": {"port_0": {}}}), node(2, script, creation),
-         node(3, "org.knime.base.views.node.tableview.TableViewNodeFactory")],
-        [KnimeConnection(1, 1, 2, 1), KnimeConnection(1, 1, 2, 2), KnimeConnection(2, 2, 3, 1),
-         KnimeConnection(2, 1, 3, 1), KnimeConnection(1, 0, 3, 0)],
+        "w",
+        Path("w"),
+        [
+            node(1, script, {"Output object (pickled)": {"port_0": {}}}),
+            node(2, script, creation),
+            node(3, "org.knime.base.views.node.tableview.TableViewNodeFactory"),
+        ],
+        [
+            KnimeConnection(1, 1, 2, 1),
+            KnimeConnection(1, 1, 2, 2),
+            KnimeConnection(2, 2, 3, 1),
+            KnimeConnection(2, 1, 3, 1),
+            KnimeConnection(1, 0, 3, 0),
+        ],
         [],
     )
     report = ImportReport()
@@ -711,7 +762,9 @@ def test_import_equals_the_handwritten_workflow(name: str) -> None:
     diffs = differences(imported, normalised(_workflow_doc(name)))
     known = KNOWN_YAML_DIFFERENCES.get(name, {})
     unexpected = {k: v for k, v in diffs.items() if k not in known}
-    assert not unexpected, f"{name}: import != workflows/:\n" + "\n".join(f"  {k}: {v}" for k, v in unexpected.items())
+    assert not unexpected, f"{name}: import != workflows/:\n" + "\n".join(
+        f"  {k}: {v}" for k, v in unexpected.items()
+    )
     stale = sorted(set(known) - set(diffs))
     assert not stale, f"{name}: {stale} no longer differ: remove them from KNOWN_YAML_DIFFERENCES"
 
@@ -798,7 +851,10 @@ def assert_same_results(a: Any, b: Any) -> int:
         assert (sa.state, sa.error) == (sb.state, sb.error), nid
         va, vb = sa.variables.as_dict(), sb.variables.as_dict()
         assert va.keys() == vb.keys(), nid
-        assert all(_same_value(va[k], vb[k]) for k in va), (nid, {k: (va[k], vb[k]) for k in va if va[k] != vb[k]})
+        assert all(_same_value(va[k], vb[k]) for k in va), (
+            nid,
+            {k: (va[k], vb[k]) for k in va if va[k] != vb[k]},
+        )
         assert len(sa.outputs) == len(sb.outputs), nid
         for port, (oa, ob) in enumerate(zip(sa.outputs, sb.outputs, strict=True), start=1):
             assert type(oa) is type(ob), (nid, port)
@@ -822,8 +878,10 @@ def test_import_runs_like_the_handwritten_workflow(name: str, run_of: Any) -> No
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "end", "reference"), [("10_02_ZB_WZ_regression", 177, "REF_10_02"),
-                                                       ("10_03_conversion_regression", 324, "REF_10_03")])
+@pytest.mark.parametrize(
+    ("name", "end", "reference"),
+    [("10_02_ZB_WZ_regression", 177, "REF_10_02"), ("10_03_conversion_regression", 324, "REF_10_03")],
+)
 def test_imported_alpha_loops_equal_knime(name: str, end: int, reference: str, run_of: Any) -> None:
     """The imported archives give the numbers KNIME recorded (constants of test_workflows_10)."""
     import test_workflows_10 as recorded
@@ -959,8 +1017,13 @@ def bindings(**paths: dict[str, str | None]) -> dict[str, Any]:
 
 
 def import_fragment(
-    tmp_path: Path, factory: str, model: dict[str, Any], variables: dict[str, Any] | None = None, *,
-    data_dir: str | None = None, extra: str = "",
+    tmp_path: Path,
+    factory: str,
+    model: dict[str, Any],
+    variables: dict[str, Any] | None = None,
+    *,
+    data_dir: str | None = None,
+    extra: str = "",
 ) -> tuple[Any, ImportReport, WorkflowDoc]:
     """A one-node workflow folder holding `model` (and the flow-variable tree) in its settings.xml,
     imported as a user would: (node entry, report, document)."""
@@ -969,8 +1032,10 @@ def import_fragment(
     if variables:
         settings += config("variables", version="V_2019_09_13", tree=variables)
     settings += entry("factory", factory) + entry("name", "Node") + extra
-    workflow = xml(f'<config key="nodes">{_node_entry(1, "Node (#1)/settings.xml", 10, 20)}</config>',
-                   key="workflow.knime")
+    workflow = xml(
+        f'<config key="nodes">{_node_entry(1, "Node (#1)/settings.xml", 10, 20)}</config>',
+        key="workflow.knime",
+    )
     (folder / "Node (#1)").mkdir(parents=True)
     (folder / "workflow.knime").write_text(workflow, encoding="utf-8")
     (folder / "Node (#1)" / "settings.xml").write_text(xml(settings), encoding="utf-8")
@@ -996,14 +1061,49 @@ SAMPLING = "org.knime.base.node.preproc.sample.SamplingNodeFactory"
 @pytest.mark.parametrize(
     ("legacy", "expected"),
     [
-        ({"method": "Absolute", "samplingMethod": "Stratified", "fraction": 0.1, "count": 25, "random_seed": "42",
-          "class_column": "dE"},
-         {"partitioning_mode": "ABSOLUTE", "row_count": 25, "mode": "STRATIFIED", "class_column": "dE", "seed": 42,
-          "percentage": pytest.approx(10.0)}),
-        ({"method": "Relative", "samplingMethod": "First", "fraction": 0.25, "count": 100, "random_seed": None},
-         {"partitioning_mode": "RELATIVE", "percentage": pytest.approx(25.0), "mode": "FIRST_ROWS", "seed": None}),
-        ({"method": "Relative", "samplingMethod": "Linear", "fraction": 0.5, "count": 100, "random_seed": ""},
-         {"mode": "LINEAR", "seed": None}),
+        (
+            {
+                "method": "Absolute",
+                "samplingMethod": "Stratified",
+                "fraction": 0.1,
+                "count": 25,
+                "random_seed": "42",
+                "class_column": "dE",
+            },
+            {
+                "partitioning_mode": "ABSOLUTE",
+                "row_count": 25,
+                "mode": "STRATIFIED",
+                "class_column": "dE",
+                "seed": 42,
+                "percentage": pytest.approx(10.0),
+            },
+        ),
+        (
+            {
+                "method": "Relative",
+                "samplingMethod": "First",
+                "fraction": 0.25,
+                "count": 100,
+                "random_seed": None,
+            },
+            {
+                "partitioning_mode": "RELATIVE",
+                "percentage": pytest.approx(25.0),
+                "mode": "FIRST_ROWS",
+                "seed": None,
+            },
+        ),
+        (
+            {
+                "method": "Relative",
+                "samplingMethod": "Linear",
+                "fraction": 0.5,
+                "count": 100,
+                "random_seed": "",
+            },
+            {"mode": "LINEAR", "seed": None},
+        ),
     ],
 )
 def test_partitioner_legacy_layout(tmp_path: Path, legacy: dict[str, Any], expected: dict[str, Any]) -> None:
@@ -1017,16 +1117,32 @@ def test_partitioner_legacy_layout(tmp_path: Path, legacy: dict[str, Any], expec
 def test_partitioner_current_layout_with_flow_variables(tmp_path: Path) -> None:
     """The 5.5 keys; `seed` only counts with `seed_is_present`; a binding of the inactive count
     (13_01 #185 binds both counts to N) is dropped with a note; the class column only with STRATIFIED."""
-    model = {"partitioningMode": "ABSOLUTE", "percentage": 70.0, "rowCount": 10, "mode": "RANDOM",
-             "class_column": "dE", "seed": 5, "seed_is_present": False, "actionEmpty": "FAIL"}
+    model = {
+        "partitioningMode": "ABSOLUTE",
+        "percentage": 70.0,
+        "rowCount": 10,
+        "mode": "RANDOM",
+        "class_column": "dE",
+        "seed": 5,
+        "seed_is_present": False,
+        "actionEmpty": "FAIL",
+    }
     variables = bindings(rowCount={"used": "N"}, percentage={"used": "N"}, seed={"used": "currentIteration"})
     node, report, _ = import_fragment(tmp_path, SAMPLING, model, variables)
     assert node.type == "row_sampler" and findings(report) == []
-    assert node.settings == {"partitioning_mode": "ABSOLUTE", "percentage": 70.0, "row_count": 10, "mode": "RANDOM",
-                             "seed": None, "action_empty": "FAIL"}
+    assert node.settings == {
+        "partitioning_mode": "ABSOLUTE",
+        "percentage": 70.0,
+        "row_count": 10,
+        "mode": "RANDOM",
+        "seed": None,
+        "action_empty": "FAIL",
+    }
     assert node.use_variables == {"row_count": "N", "seed": "currentIteration"}
     assert any("binding of percentage" in n for n in notes(report))
-    node, _, _ = import_fragment(tmp_path, PARTITION, {**model, "mode": "STRATIFIED", "seed_is_present": True})
+    node, _, _ = import_fragment(
+        tmp_path, PARTITION, {**model, "mode": "STRATIFIED", "seed_is_present": True}
+    )
     assert node.settings["seed"] == 5 and node.settings["class_column"] == "dE"
 
 
@@ -1035,8 +1151,14 @@ CSV_WRITER = "org.knime.base.node.io.filehandling.csv.writer.CSVWriter2NodeFacto
 
 
 def _reader_model(path: str, **settings: Any) -> dict[str, Any]:
-    return {"settings": {"file_selection": {"path": {"path": path}, "filter_mode": {"filter_mode": "FILE"}},
-                         "has_column_header": True, "column_delimiter": ";", **settings}}
+    return {
+        "settings": {
+            "file_selection": {"path": {"path": path}, "filter_mode": {"filter_mode": "FILE"}},
+            "has_column_header": True,
+            "column_delimiter": ";",
+            **settings,
+        }
+    }
 
 
 def test_reader_paths_become_the_data_folder_variable(tmp_path: Path) -> None:
@@ -1055,8 +1177,11 @@ def test_reader_path_from_a_flow_variable(tmp_path: Path) -> None:
     node, report, doc = import_fragment(tmp_path, CSV_READER, _reader_model("C:\\out\\law.csv"), variables)
     assert node.settings["file"] == "law.csv" and node.use_variables == {"file": "filename"}
     assert "data_dir" not in doc.variables and findings(report) == []
-    writer = {"settings": {"file_chooser_settings": {"path": {"path": "C:\\out\\law.csv"},
-                                                     "if_path_exists": "overwrite"}}}
+    writer = {
+        "settings": {
+            "file_chooser_settings": {"path": {"path": "C:\\out\\law.csv"}, "if_path_exists": "overwrite"}
+        }
+    }
     variables = bindings(**{"settings.file_chooser_settings.path": {"exposed": "filename"}})
     node, report, _ = import_fragment(tmp_path, CSV_WRITER, writer, variables)
     assert node.settings == {"file": "law.csv", "if_path_exists": "overwrite"}
@@ -1064,39 +1189,68 @@ def test_reader_path_from_a_flow_variable(tmp_path: Path) -> None:
 
 
 def test_reader_columns_limits_and_unsupported_options(tmp_path: Path) -> None:
-    column = {"external_spec": {"name": "a"}, "name": "alpha", "position": 1, "keep": True,
-              "production_path": {"_converter_dst": "org.knime.core.data.def.DoubleCell"}}
-    dropped = {"external_spec": {"name": "b"}, "name": "b", "position": 0, "keep": False,
-               "production_path": {"_converter_dst": "org.knime.core.data.def.StringCell"}}
+    column = {
+        "external_spec": {"name": "a"},
+        "name": "alpha",
+        "position": 1,
+        "keep": True,
+        "production_path": {"_converter_dst": "org.knime.core.data.def.DoubleCell"},
+    }
+    dropped = {
+        "external_spec": {"name": "b"},
+        "name": "b",
+        "position": 0,
+        "keep": False,
+        "production_path": {"_converter_dst": "org.knime.core.data.def.StringCell"},
+    }
     model = _reader_model("x.csv", skip_empty_data_rows=True)
     model["settings"]["file_selection"]["filter_mode"]["filter_mode"] = "FILES_IN_FOLDERS"
-    model["limit_rows"] = {"skip_lines": False, "number_of_lines_to_skip": 3, "limit_data_rows": True, "max_rows": 50}
-    model["table_spec_config_Internals"] = {"table_transformation": {
-        "enforce_types": True, "columns": {"0": column, "1": dropped},
-        "unknown_columns_transformation": {"keep": False}}}
+    model["limit_rows"] = {
+        "skip_lines": False,
+        "number_of_lines_to_skip": 3,
+        "limit_data_rows": True,
+        "max_rows": 50,
+    }
+    model["table_spec_config_Internals"] = {
+        "table_transformation": {
+            "enforce_types": True,
+            "columns": {"0": column, "1": dropped},
+            "unknown_columns_transformation": {"keep": False},
+        }
+    }
     node, report, _ = import_fragment(tmp_path, CSV_READER, model)
     assert node.settings["max_rows"] == 50 and "skip_lines" not in node.settings
     assert node.settings["enforce_types"] is True
-    assert node.settings["columns"] == [{"name": "b", "type": "String", "keep": False},
-                                        {"name": "a", "rename": "alpha", "type": "Double"}]
+    assert node.settings["columns"] == [
+        {"name": "b", "type": "String", "keep": False},
+        {"name": "a", "rename": "alpha", "type": "Double"},
+    ]
     problems = " | ".join(findings(report))
-    assert "folder of files" in problems and "skip_empty_data_rows" in problems and "unknown columns" in problems
+    assert (
+        "folder of files" in problems and "skip_empty_data_rows" in problems and "unknown columns" in problems
+    )
 
 
 def test_binding_inside_a_setting_and_binding_without_counterpart(tmp_path: Path) -> None:
     """A binding on one element of a list setting cannot be carried over; nor one on a KNIME setting
     knitflow does not have: both are findings (so --strict refuses them)."""
-    predicate = {"columnV2": {"regularChoice": "N"}, "operator": "GT",
-                 "predicateValues": {"values": {"0": {"value": 1050}}}}
+    predicate = {
+        "columnV2": {"regularChoice": "N"},
+        "operator": "GT",
+        "predicateValues": {"values": {"0": {"value": 1050}}},
+    }
     model = {"matchCriteria": "AND", "predicates": [predicate], "outputMode": "MATCHING", "domains": "RETAIN"}
     variables = bindings(**{"predicates.0.predicateValues.values.0.value": {"used": "threshold"}})
-    node, report, _ = import_fragment(tmp_path, "org.knime.base.node.preproc.filter.row3.RowFilterNodeFactory",
-                                      model, variables)
+    node, report, _ = import_fragment(
+        tmp_path, "org.knime.base.node.preproc.filter.row3.RowFilterNodeFactory", model, variables
+    )
     assert node.settings["predicates"] == [{"column": "N", "operator": "GT", "value": 1050}]
     assert node.use_variables == {}
     assert any("applies to part of setting 'predicates.0'" in m for m in findings(report))
     transposer = "org.knime.base.node.preproc.transpose.TransposeTableNodeFactory"
-    node, report, _ = import_fragment(tmp_path, transposer, {"chunk_size": 10}, bindings(chunk_size={"used": "n"}))
+    node, report, _ = import_fragment(
+        tmp_path, transposer, {"chunk_size": 10}, bindings(chunk_size={"used": "n"})
+    )
     assert node.settings == {} and node.use_variables == {}
     assert any("chunk_size" in m and "no knitflow equivalent" in m for m in findings(report))
 
@@ -1105,29 +1259,61 @@ def test_view_settings_of_older_layouts(tmp_path: Path) -> None:
     """KNIME renames a view setting when its layout changes: 10_01's Table Views hold
     `displayedColumns` (not V2); a Scatter Plot may hold `xAxisColumnV2` as plain text. An optional
     label whose `_is_present` flag is off is None."""
-    columns = {"mode": "MANUAL", "manualFilter": {"manuallySelected": ["Logit", "Coeff."],
-                                                  "manuallyDeselected": ["x"], "includeUnknownColumns": False}}
-    node, report, _ = import_fragment(tmp_path, "org.knime.base.views.node.tableview.TableViewNodeFactory",
-                                      {"displayedColumns": columns, "title": "T", "showRowKeys": False},
-                                      bindings(title={"used": "t"}))
-    assert node.settings == {"displayed_columns_v2": {"included_names": ["Logit", "Coeff."], "excluded_names": [],
-                                                      "enforce_option": "EnforceInclusion"},
-                             "title": "T", "show_row_keys": False}
+    columns = {
+        "mode": "MANUAL",
+        "manualFilter": {
+            "manuallySelected": ["Logit", "Coeff."],
+            "manuallyDeselected": ["x"],
+            "includeUnknownColumns": False,
+        },
+    }
+    node, report, _ = import_fragment(
+        tmp_path,
+        "org.knime.base.views.node.tableview.TableViewNodeFactory",
+        {"displayedColumns": columns, "title": "T", "showRowKeys": False},
+        bindings(title={"used": "t"}),
+    )
+    assert node.settings == {
+        "displayed_columns_v2": {
+            "included_names": ["Logit", "Coeff."],
+            "excluded_names": [],
+            "enforce_option": "EnforceInclusion",
+        },
+        "title": "T",
+        "show_row_keys": False,
+    }
     assert node.use_variables == {"title": "t"} and findings(report) == []
     assert any("displayedColumns (an older layout)" in n for n in notes(report))
-    model = {"xAxisColumnV2": "a", "yAxisColumnV3": {"regularChoice": "b"}, "customXAxisLabelV2": "stale",
-             "customXAxisLabelV2_is_present": False, "customYAxisLabelV2": "dE", "customYAxisLabelV2_is_present": True}
-    node, report, _ = import_fragment(tmp_path, "org.knime.base.views.node.scatterplot.ScatterPlotNodeFactory", model)
-    assert node.settings == {"x_axis_column_v3": "a", "y_axis_column_v3": "b", "custom_x_axis_label_v2": None,
-                             "custom_y_axis_label_v2": "dE"}
+    model = {
+        "xAxisColumnV2": "a",
+        "yAxisColumnV3": {"regularChoice": "b"},
+        "customXAxisLabelV2": "stale",
+        "customXAxisLabelV2_is_present": False,
+        "customYAxisLabelV2": "dE",
+        "customYAxisLabelV2_is_present": True,
+    }
+    node, report, _ = import_fragment(
+        tmp_path, "org.knime.base.views.node.scatterplot.ScatterPlotNodeFactory", model
+    )
+    assert node.settings == {
+        "x_axis_column_v3": "a",
+        "y_axis_column_v3": "b",
+        "custom_x_axis_label_v2": None,
+        "custom_y_axis_label_v2": "dE",
+    }
     assert findings(report) == []
 
 
 def test_sorter_current_and_legacy_layouts(tmp_path: Path) -> None:
     sorter = "org.knime.base.node.preproc.sorter.SorterNodeFactory"
-    criteria = [{"columnV2": {"regularChoice": "R^2"}, "sortingOrder": "DESCENDING", "stringComparison": "NATURAL"},
-                {"columnV2": {"regularChoice": None, "specialChoice_Internals": "ROW_ID"},
-                 "sortingOrder": "ASCENDING", "stringComparison": "LEXICOGRAPHIC"}]
+    criteria = [
+        {"columnV2": {"regularChoice": "R^2"}, "sortingOrder": "DESCENDING", "stringComparison": "NATURAL"},
+        {
+            "columnV2": {"regularChoice": None, "specialChoice_Internals": "ROW_ID"},
+            "sortingOrder": "ASCENDING",
+            "stringComparison": "LEXICOGRAPHIC",
+        },
+    ]
     node, report, _ = import_fragment(tmp_path, sorter, {"sortingCriteria": criteria, "missingToEnd": True})
     assert node.settings["sorting_criteria"] == [
         {"column": "R^2", "sorting_order": "DESCENDING", "string_comparison": "NATURAL"},
@@ -1136,18 +1322,32 @@ def test_sorter_current_and_legacy_layouts(tmp_path: Path) -> None:
     assert node.settings["missing_to_end"] is True and findings(report) == []
     # before KNIME 5.1: parallel arrays `incllist` / `sortOrder` (true = ascending)
     node, report, _ = import_fragment(tmp_path, sorter, {"incllist": ["b", "a"], "sortOrder": [True, False]})
-    assert node.settings["sorting_criteria"] == [{"column": "b", "sorting_order": "ASCENDING"},
-                                                 {"column": "a", "sorting_order": "DESCENDING"}]
+    assert node.settings["sorting_criteria"] == [
+        {"column": "b", "sorting_order": "ASCENDING"},
+        {"column": "a", "sorting_order": "DESCENDING"},
+    ]
     assert findings(report) == []
 
 
 def test_expression_with_additional_expressions(tmp_path: Path) -> None:
-    model = {"script": ' abs($["a"]) \n', "columnOutputMode": "APPEND", "createdColumn": "x", "replacedColumn": "",
-             "languageVersion": 1,
-             "additionalExpressions": {"0": {"script": '$["a"] * 2', "columnOutputMode": "REPLACE_EXISTING",
-                                             "createdColumn": "", "replacedColumn": "a"}}}
+    model = {
+        "script": ' abs($["a"]) \n',
+        "columnOutputMode": "APPEND",
+        "createdColumn": "x",
+        "replacedColumn": "",
+        "languageVersion": 1,
+        "additionalExpressions": {
+            "0": {
+                "script": '$["a"] * 2',
+                "columnOutputMode": "REPLACE_EXISTING",
+                "createdColumn": "",
+                "replacedColumn": "a",
+            }
+        },
+    }
     node, report, _ = import_fragment(
-        tmp_path, "org.knime.base.expressions.node.row.mapper.ExpressionRowMapperNodeFactory", model)
+        tmp_path, "org.knime.base.expressions.node.row.mapper.ExpressionRowMapperNodeFactory", model
+    )
     assert node.settings["expressions"] == [
         {"script": 'abs($["a"])', "columnOutputMode": "APPEND", "createdColumn": "x"},
         {"script": '$["a"] * 2', "columnOutputMode": "REPLACE_EXISTING", "replacedColumn": "a"},
@@ -1159,19 +1359,40 @@ def test_table_creator_cells_and_stale_entries(tmp_path: Path) -> None:
     """Cells are stored as parallel arrays (row, column, value); KNIME keeps cells of deleted rows
     at row -1 and skipped columns in `columnProperties`."""
     props = {
-        "0": {"ColumnName": "name", "ColumnClass": {"cell_class": "org.knime.core.data.def.StringCell"},
-              "SkipThisColumn": False, "MissValuePattern": "?"},
-        "1": {"ColumnName": "gone", "ColumnClass": {"cell_class": "org.knime.core.data.def.IntCell"},
-              "SkipThisColumn": True},
-        "2": {"ColumnName": "n", "ColumnClass": {"cell_class": "org.knime.core.data.def.IntCell"},
-              "SkipThisColumn": False},
+        "0": {
+            "ColumnName": "name",
+            "ColumnClass": {"cell_class": "org.knime.core.data.def.StringCell"},
+            "SkipThisColumn": False,
+            "MissValuePattern": "?",
+        },
+        "1": {
+            "ColumnName": "gone",
+            "ColumnClass": {"cell_class": "org.knime.core.data.def.IntCell"},
+            "SkipThisColumn": True,
+        },
+        "2": {
+            "ColumnName": "n",
+            "ColumnClass": {"cell_class": "org.knime.core.data.def.IntCell"},
+            "SkipThisColumn": False,
+        },
     }
-    model = {"columnProperties": props, "rowIndices": [0, 0, 1, -1, 0], "columnIndices": [0, 2, 0, 0, 1],
-             "values": ["a", "1", "b", "stale", "skipped"], "rowIdPrefix": "Row", "rowIdSuffix": "",
-             "rowIdStartValue": 0, "highlightOutputTable": False}
-    node, report, _ = import_fragment(tmp_path, "org.knime.base.node.io.tablecreator.TableCreator2NodeFactory", model)
-    assert node.settings["columns"] == [{"name": "name", "type": "String", "missing_value_pattern": "?"},
-                                        {"name": "n", "type": "Integer"}]
+    model = {
+        "columnProperties": props,
+        "rowIndices": [0, 0, 1, -1, 0],
+        "columnIndices": [0, 2, 0, 0, 1],
+        "values": ["a", "1", "b", "stale", "skipped"],
+        "rowIdPrefix": "Row",
+        "rowIdSuffix": "",
+        "rowIdStartValue": 0,
+        "highlightOutputTable": False,
+    }
+    node, report, _ = import_fragment(
+        tmp_path, "org.knime.base.node.io.tablecreator.TableCreator2NodeFactory", model
+    )
+    assert node.settings["columns"] == [
+        {"name": "name", "type": "String", "missing_value_pattern": "?"},
+        {"name": "n", "type": "Integer"},
+    ]
     assert node.settings["rows"] == [["a", "1"], ["b", None]]
     assert findings(report) == []
 
@@ -1180,80 +1401,134 @@ def test_missing_value_by_type_and_by_column(tmp_path: Path) -> None:
     handlers = "org.knime.base.node.preproc.pmml.missingval.handlers."
     model = {
         "dataTypeSettings": {
-            "org.knime.core.data.def.DoubleCell": {"factoryID": handlers + "DoubleMeanMissingCellHandlerFactory",
-                                                   "settings": {}},
-            "org.knime.core.data.def.StringCell": {"factoryID": handlers + "FixedStringValueMissingCellHandlerFactory",
-                                                   "settings": {"fixStringValue": "?"}},
+            "org.knime.core.data.def.DoubleCell": {
+                "factoryID": handlers + "DoubleMeanMissingCellHandlerFactory",
+                "settings": {},
+            },
+            "org.knime.core.data.def.StringCell": {
+                "factoryID": handlers + "FixedStringValueMissingCellHandlerFactory",
+                "settings": {"fixStringValue": "?"},
+            },
         },
-        "columnSettings": {"0": {"colNames": ["a", "b"], "settings": {
-            "factoryID": handlers + "RemoveRowMissingCellHandlerFactory", "settings": {}}}},
+        "columnSettings": {
+            "0": {
+                "colNames": ["a", "b"],
+                "settings": {"factoryID": handlers + "RemoveRowMissingCellHandlerFactory", "settings": {}},
+            }
+        },
     }
     node, report, _ = import_fragment(
-        tmp_path, "org.knime.base.node.preproc.pmml.missingval.compute.MissingValueHandlerNodeFactory", model)
+        tmp_path, "org.knime.base.node.preproc.pmml.missingval.compute.MissingValueHandlerNodeFactory", model
+    )
     cls = registry.get("missing_value")
     settings = cls.Settings.model_validate(node.settings)
-    assert settings.data_type_settings == {"Double": {"handler": "Mean"},
-                                           "String": {"handler": "FixedValue", "value": "?"}}
-    assert [dict(c) for c in settings.column_settings] == [{"columns": ["a"], "handler": "RemoveRow"},
-                                                           {"columns": ["b"], "handler": "RemoveRow"}]
+    assert settings.data_type_settings == {
+        "Double": {"handler": "Mean"},
+        "String": {"handler": "FixedValue", "value": "?"},
+    }
+    assert [dict(c) for c in settings.column_settings] == [
+        {"columns": ["a"], "handler": "RemoveRow"},
+        {"columns": ["b"], "handler": "RemoveRow"},
+    ]
     assert findings(report) == []
 
 
 def test_loop_end_flags_per_port(tmp_path: Path) -> None:
     """Loop End stores some flags once per input port; knitflow has one value."""
-    model = {"addIterationColumn": True, "rowKeyPolicy": "GENERATE_NEW", "propagateLoopVariables": False,
-             "ignoreEmptyTables": [True, False], "tolerateColumnTypes": [False], "tolerateChangingSpecs": [False]}
-    node, report, _ = import_fragment(tmp_path, "org.knime.base.node.meta.looper.LoopEndDynamicNodeFactory", model)
+    model = {
+        "addIterationColumn": True,
+        "rowKeyPolicy": "GENERATE_NEW",
+        "propagateLoopVariables": False,
+        "ignoreEmptyTables": [True, False],
+        "tolerateColumnTypes": [False],
+        "tolerateChangingSpecs": [False],
+    }
+    node, report, _ = import_fragment(
+        tmp_path, "org.knime.base.node.meta.looper.LoopEndDynamicNodeFactory", model
+    )
     assert node.settings["ignore_empty_tables"] is True and node.settings["tolerate_column_types"] is False
     assert any("ignoreEmptyTables differs between input ports" in m for m in findings(report))
 
 
 def test_logistic_regression_reference_category(tmp_path: Path) -> None:
     string_cell = "org.knime.core.data.def.StringCell"
-    model = {"target": "class", "targetReferenceCategory": {"datacell": string_cell,
-                                                            string_cell: {"StringCell": "stable"}},
-             "column-filter": {"filter-type": "STANDARD", "included_names": ["x"], "excluded_names": ["class"],
-                               "enforce_option": "EnforceExclusion"},
-             "solver": "SAG", "seed": None}
+    model = {
+        "target": "class",
+        "targetReferenceCategory": {"datacell": string_cell, string_cell: {"StringCell": "stable"}},
+        "column-filter": {
+            "filter-type": "STANDARD",
+            "included_names": ["x"],
+            "excluded_names": ["class"],
+            "enforce_option": "EnforceExclusion",
+        },
+        "solver": "SAG",
+        "seed": None,
+    }
     node, report, _ = import_fragment(
-        tmp_path, "org.knime.base.node.mine.regression.logistic.learner4.LogRegLearnerNodeFactory4", model)
+        tmp_path, "org.knime.base.node.mine.regression.logistic.learner4.LogRegLearnerNodeFactory4", model
+    )
     assert node.settings["targetReferenceCategory"] == "stable"
-    assert node.settings["column_filter"] == {"included_names": ["x"], "excluded_names": ["class"],
-                                              "enforce_option": "EnforceExclusion"}
+    assert node.settings["column_filter"] == {
+        "included_names": ["x"],
+        "excluded_names": ["class"],
+        "enforce_option": "EnforceExclusion",
+    }
     assert node.settings["seed"] is None and findings(report) == []
 
 
 def test_column_filter_modes(tmp_path: Path) -> None:
     """By type: `type_filter`; by name pattern: a finding (the manual lists are used)."""
     factory = "org.knime.base.node.preproc.filter.column.DataColumnSpecFilterNodeFactory"
-    by_type = {"filter-type": "datatype", "included_names": [], "excluded_names": [],
-               "enforce_option": "EnforceExclusion",
-               "datatype": {"typelist": {"org.knime.core.data.DoubleValue": True,
-                                         "org.knime.core.data.StringValue": False}}}
+    by_type = {
+        "filter-type": "datatype",
+        "included_names": [],
+        "excluded_names": [],
+        "enforce_option": "EnforceExclusion",
+        "datatype": {
+            "typelist": {"org.knime.core.data.DoubleValue": True, "org.knime.core.data.StringValue": False}
+        },
+    }
     node, report, _ = import_fragment(tmp_path, factory, {"column-filter": by_type})
     assert node.settings["column_filter"]["type_filter"] == ["Double"] and findings(report) == []
-    by_name = {**by_type, "filter-type": "name_pattern", "included_names": ["a"],
-               "name_pattern": {"pattern": "x*", "type": "Wildcard"}}
+    by_name = {
+        **by_type,
+        "filter-type": "name_pattern",
+        "included_names": ["a"],
+        "name_pattern": {"pattern": "x*", "type": "Wildcard"},
+    }
     node, report, _ = import_fragment(tmp_path, factory, {"column-filter": by_name})
     assert node.settings["column_filter"]["included_names"] == ["a"]
     assert any("name_pattern" in m and "x*" in m for m in findings(report))
 
 
 def test_numeric_scorer_rowid_and_output_name(tmp_path: Path) -> None:
-    model = {"reference": {"columnName": None, "useRowID": True}, "predicted": {"columnName": "p", "useRowID": False},
-             "override default output name": False, "output column": "ignored", "generate flow variables": True,
-             "name prefix for flowvars": "", "number_of_predictors": 0}
+    model = {
+        "reference": {"columnName": None, "useRowID": True},
+        "predicted": {"columnName": "p", "useRowID": False},
+        "override default output name": False,
+        "output column": "ignored",
+        "generate flow variables": True,
+        "name prefix for flowvars": "",
+        "number_of_predictors": 0,
+    }
     node, report, _ = import_fragment(
-        tmp_path, "org.knime.base.node.mine.scorer.numeric2.NumericScorer2NodeFactory", model)
+        tmp_path, "org.knime.base.node.mine.scorer.numeric2.NumericScorer2NodeFactory", model
+    )
     assert node.settings["predicted"] == "p" and "output_column" not in node.settings
     assert any("RowID" in m for m in findings(report))
 
 
 def test_pivot_and_random_forest_unsupported_options(tmp_path: Path) -> None:
-    pivot = {"grouByColumns": {"InclList": ["g"]}, "pivotColumns": {"InclList": ["p"]},
-             "aggregationColumn": {"columnNames": ["v"], "aggregationMethod": ["Sum_V2.5.2"],
-                                   "inclMissingVals": [False]},
-             "patternAggregators": {"0": {"pattern": "x"}}}
+    pivot = {
+        "grouByColumns": {"InclList": ["g"]},
+        "pivotColumns": {"InclList": ["p"]},
+        "aggregationColumn": {
+            "columnNames": ["v"],
+            "aggregationMethod": ["Sum_V2.5.2"],
+            "inclMissingVals": [False],
+        },
+        "patternAggregators": {"0": {"pattern": "x"}},
+    }
     node, report, _ = import_fragment(tmp_path, "org.knime.base.node.preproc.pivot.Pivot2NodeFactory", pivot)
     assert node.settings["groupByColumns"] == ["g"] and node.settings["pivotColumns"] == ["p"]
     assert any("patternAggregators" in m for m in findings(report))
@@ -1261,7 +1536,9 @@ def test_pivot_and_random_forest_unsupported_options(tmp_path: Path) -> None:
     node, report, _ = import_fragment(
         tmp_path,
         "org.knime.base.node.mine.treeensemble2.node.randomforest.learner.regression."
-        "RandomForestRegressionLearnerNodeFactory", rf)
+        "RandomForestRegressionLearnerNodeFactory",
+        rf,
+    )
     assert node.settings["nrModels"] == 10
     assert any("fingerprint" in m for m in findings(report))
 
@@ -1269,12 +1546,20 @@ def test_pivot_and_random_forest_unsupported_options(tmp_path: Path) -> None:
 def test_python_script_text_and_ports(tmp_path: Path) -> None:
     """The script is kept (line ends and trailing blanks tidied, with a note); port groups come from
     `node_creation_config`; an image output is a finding."""
-    creation = config("node_creation_config",
-                      **{"Input table": {"port_0": {"x": 1}}, "Output table": {"port_0": {"x": 1}, "port_1": {"x": 1}},
-                         "Output image": {"port_0": {"x": 1}}})
+    creation = config(
+        "node_creation_config",
+        **{
+            "Input table": {"port_0": {"x": 1}},
+            "Output table": {"port_0": {"x": 1}, "port_1": {"x": 1}},
+            "Output image": {"port_0": {"x": 1}},
+        },
+    )
     node, report, _ = import_fragment(
-        tmp_path, "org.knime.python3.scripting.nodes2.script.PythonScriptNodeFactory",
-        {"script": "import knime.scripting.io as knio  \r\nx = 1\r\n", "python3_command": ""}, extra=creation)
+        tmp_path,
+        "org.knime.python3.scripting.nodes2.script.PythonScriptNodeFactory",
+        {"script": "import knime.scripting.io as knio  \r\nx = 1\r\n", "python3_command": ""},
+        extra=creation,
+    )
     assert node.settings == {"script": "import knime.scripting.io as knio\nx = 1\n", "output_tables": 2}
     assert any("trailing whitespace" in n for n in notes(report))
     assert any("image output" in m for m in findings(report))
@@ -1284,17 +1569,34 @@ def test_parameter_optimization_loop_start_with_dialog_parameters(tmp_path: Path
     """The dialog variant (no tutorial uses it): strategy settings as in the table variant and the
     parameter list; a parameter key knitflow does not know is a finding."""
     factory = "org.knime.optimization.internal.node.parameter.loopstart.LoopStartParOptNodeFactory"
-    params = {"0": {"parameterName": "alpha", "startValue": 0.0, "stopValue": 1.0, "stepSize": 0.5,
-                    "isInteger": False},
-              "1": {"parameterName": "n", "startValue": 1.0, "stopValue": 3.0, "stepSize": 1.0, "isInteger": True}}
+    params = {
+        "0": {
+            "parameterName": "alpha",
+            "startValue": 0.0,
+            "stopValue": 1.0,
+            "stepSize": 0.5,
+            "isInteger": False,
+        },
+        "1": {"parameterName": "n", "startValue": 1.0, "stopValue": 3.0, "stepSize": 1.0, "isInteger": True},
+    }
     model = {"method": "RandomSearch", "useSeed": True, "seed": 7, "numTrials": 5, "parameters": params}
     node, report, _ = import_fragment(tmp_path, factory, model, bindings(numTrials={"used": "trials"}))
     assert node.type == "parameter_optimization_loop_start" and findings(report) == []
     assert node.settings["parameters"] == [
-        {"parameter_name": "alpha", "start_value": 0.0, "stop_value": 1.0, "step_size": 0.5, "is_integer": False},
+        {
+            "parameter_name": "alpha",
+            "start_value": 0.0,
+            "stop_value": 1.0,
+            "step_size": 0.5,
+            "is_integer": False,
+        },
         {"parameter_name": "n", "start_value": 1.0, "stop_value": 3.0, "step_size": 1.0, "is_integer": True},
     ]
-    assert (node.settings["method"], node.settings["use_seed"], node.settings["seed"]) == ("RandomSearch", True, 7)
+    assert (node.settings["method"], node.settings["use_seed"], node.settings["seed"]) == (
+        "RandomSearch",
+        True,
+        7,
+    )
     assert node.use_variables == {"num_trials": "trials"}
     params["1"]["scale"] = "log"
     node, report, _ = import_fragment(tmp_path, factory, {"method": "BruteForce", "parameters": params})
@@ -1304,8 +1606,9 @@ def test_parameter_optimization_loop_start_with_dialog_parameters(tmp_path: Path
 
 
 def test_normalizer_apply_has_no_settings(tmp_path: Path) -> None:
-    node, report, _ = import_fragment(tmp_path, "org.knime.base.node.preproc.normalize3.NormalizerApplyNodeFactory",
-                                      {})
+    node, report, _ = import_fragment(
+        tmp_path, "org.knime.base.node.preproc.normalize3.NormalizerApplyNodeFactory", {}
+    )
     assert node.type == "normalizer_apply" and node.settings == {} and findings(report) == []
 
 
@@ -1313,7 +1616,9 @@ def test_absent_keys_leave_the_default(tmp_path: Path) -> None:
     """An older node version lacks keys: the node's default (KNIME's) applies, without a finding."""
     node, report, _ = import_fragment(tmp_path, CSV_READER, _reader_model("a.csv"))
     assert set(node.settings) == {"file", "has_column_header", "column_delimiter"} and findings(report) == []
-    node, report, _ = import_fragment(tmp_path, "org.knime.base.node.meta.looper.LoopEndDynamicNodeFactory", {})
+    node, report, _ = import_fragment(
+        tmp_path, "org.knime.base.node.meta.looper.LoopEndDynamicNodeFactory", {}
+    )
     assert node.settings == {} and findings(report) == []
 
 
@@ -1329,7 +1634,10 @@ def test_cli_imports_every_archive_strictly_and_it_validates(
     from engine.cli import main
 
     out = tmp_path / f"{name}.yaml"
-    assert main(["import-knime", str(_archive(name)), "-o", str(out), "--strict", "--data-dir", str(tmp_path)]) == 0
+    assert (
+        main(["import-knime", str(_archive(name)), "-o", str(out), "--strict", "--data-dir", str(tmp_path)])
+        == 0
+    )
     captured = capsys.readouterr()
     assert "0 problem(s)" in captured.out
     assert all("[note]" in line for line in captured.err.splitlines())  # notes only: what was rewritten
@@ -1367,8 +1675,12 @@ def test_load_knwf_gives_a_runnable_workflow(tmp_path: Path) -> None:
     bad = tmp_path / "bad"
     (bad / "n (#1)").mkdir(parents=True)
     (bad / "workflow.knime").write_text(
-        xml(f'<config key="nodes">{_node_entry(1, "n (#1)/settings.xml", 0, 0)}</config>'
-            f'<config key="connections">{_connection(0, 1, 1, 7, 1)}</config>', key="workflow.knime"))
+        xml(
+            f'<config key="nodes">{_node_entry(1, "n (#1)/settings.xml", 0, 0)}</config>'
+            f'<config key="connections">{_connection(0, 1, 1, 7, 1)}</config>',
+            key="workflow.knime",
+        )
+    )
     (bad / "n (#1)" / "settings.xml").write_text(xml(config("model") + entry("factory", PARTITION)))
     with pytest.raises(WorkflowLoadError, match="there is no node 7"):
         load_knwf(bad)

@@ -53,7 +53,9 @@ def run_logged(node_type: str, settings: dict, *inputs: object, workers: int = 1
 # ------------------------------------------------------------------------------ bit-vector arrays
 
 
-def bv_array(rows: int = 6, bits: int = 20, seed: int = 0, missing: tuple[int, ...] = ()) -> tuple[BitVectorArray, np.ndarray]:
+def bv_array(
+    rows: int = 6, bits: int = 20, seed: int = 0, missing: tuple[int, ...] = ()
+) -> tuple[BitVectorArray, np.ndarray]:
     matrix = np.random.default_rng(seed).integers(0, 2, (rows, bits)).astype(np.uint8)
     mask = np.zeros(rows, bool)
     mask[list(missing)] = True
@@ -157,7 +159,9 @@ def test_molecule_type_cast() -> None:
     assert res[1].types == {"SMILES": ColumnType.SMILES, "GAP": ColumnType.DOUBLE}
     assert res.df(1)["SMILES"].tolist() == ["CCO", "C"]
     assert res.specs[0].type_of("SMILES") == ColumnType.SMILES
-    assert run_node("molecule_type_cast", {}, t)[1].types["SMILES"] == ColumnType.SMILES  # first String column
+    assert (
+        run_node("molecule_type_cast", {}, t)[1].types["SMILES"] == ColumnType.SMILES
+    )  # first String column
     with pytest.raises(ConfigureError, match="not a String"):
         run_node("molecule_type_cast", {"column_name": "GAP"}, t)
     with pytest.raises(ConfigureError, match="not found"):
@@ -171,7 +175,9 @@ def test_molecule_type_cast() -> None:
 
 def test_morgan_bits_equal_rdkit() -> None:
     names = list(SAMPLES)
-    res = run_node("rdkit_fingerprint", {"smiles_column": "SMILES"}, smiles_table([SAMPLES[n] for n in names]))
+    res = run_node(
+        "rdkit_fingerprint", {"smiles_column": "SMILES"}, smiles_table([SAMPLES[n] for n in names])
+    )
     out = res[1]
     assert out.columns == ["SMILES", "SMILES (Fingerprint)"]
     assert out.types["SMILES (Fingerprint)"] == ColumnType.BIT_VECTOR
@@ -189,7 +195,9 @@ def test_morgan_chirality_and_settings() -> None:
     arr = run_node("rdkit_fingerprint", settings, t).df(1)["fp"].array
     assert arr.n_bits == 2048 and arr[0] != arr[1]
     for i in range(2):
-        ref = rdmd.GetMorganFingerprintAsBitVect(Chem.MolFromSmiles(t.df["SMILES"].iloc[i]), 3, nBits=2048, useChirality=True)
+        ref = rdmd.GetMorganFingerprintAsBitVect(
+            Chem.MolFromSmiles(t.df["SMILES"].iloc[i]), 3, nBits=2048, useChirality=True
+        )
         assert arr[i].on_bits() == on_bits(ref)
 
 
@@ -198,7 +206,10 @@ def test_morgan_chirality_and_settings() -> None:
     [
         ("featmorgan", lambda m: rdmd.GetMorganFingerprintAsBitVect(m, 2, nBits=1024, useFeatures=True)),
         ("atompair", lambda m: rdmd.GetHashedAtomPairFingerprintAsBitVect(m, 1024, 1, 30, nBitsPerEntry=4)),
-        ("torsion", lambda m: rdmd.GetHashedTopologicalTorsionFingerprintAsBitVect(m, 1024, 4, nBitsPerEntry=4)),
+        (
+            "torsion",
+            lambda m: rdmd.GetHashedTopologicalTorsionFingerprintAsBitVect(m, 1024, 4, nBitsPerEntry=4),
+        ),
         ("rdkit", lambda m: Chem.RDKFingerprint(m, 1, 7, 1024, 2)),
         ("layered", lambda m: Chem.LayeredFingerprint(m, 7, 1, 7, 1024)),
         ("maccs", MACCSkeys.GenMACCSKeys),
@@ -208,7 +219,11 @@ def test_morgan_chirality_and_settings() -> None:
 )
 def test_other_fingerprint_types_equal_rdkit(fp_type: str, reference: object) -> None:
     smiles = list(SAMPLES.values())
-    arr = run_node("rdkit_fingerprint", {"fp_type": fp_type, "new_column_name": "fp"}, smiles_table(smiles)).df(1)["fp"].array
+    arr = (
+        run_node("rdkit_fingerprint", {"fp_type": fp_type, "new_column_name": "fp"}, smiles_table(smiles))
+        .df(1)["fp"]
+        .array
+    )
     assert arr.n_bits == (167 if fp_type == "maccs" else 1024)
     for i, smi in enumerate(smiles):
         assert arr[i].on_bits() == on_bits(reference(Chem.MolFromSmiles(smi))), (fp_type, smi)  # type: ignore[operator]
@@ -219,13 +234,19 @@ def test_rooted_morgan_equals_rdkit_from_atoms() -> None:
     settings = {"is_rooted": True, "atom_list_column": "atoms", "new_column_name": "fp"}
     arr = run_node("rdkit_fingerprint", settings, t).df(1)["fp"].array
     aspirin = Chem.MolFromSmiles(SAMPLES["aspirin"])
-    assert arr[0].on_bits() == on_bits(rdmd.GetMorganFingerprintAsBitVect(aspirin, 2, nBits=1024, fromAtoms=[0, 3]))
+    assert arr[0].on_bits() == on_bits(
+        rdmd.GetMorganFingerprintAsBitVect(aspirin, 2, nBits=1024, fromAtoms=[0, 3])
+    )
     ethanol = Chem.MolFromSmiles(SAMPLES["ethanol"])
-    assert arr[1].on_bits() == on_bits(rdmd.GetMorganFingerprintAsBitVect(ethanol, 2, nBits=1024, fromAtoms=[1]))
+    assert arr[1].on_bits() == on_bits(
+        rdmd.GetMorganFingerprintAsBitVect(ethanol, 2, nBits=1024, fromAtoms=[1])
+    )
     assert arr[2].cardinality() == 0  # a missing atom list is KNIME's empty list: no roots
     excl = run_node("rdkit_fingerprint", {**settings, "include_atoms": False}, t).df(1)["fp"].array
     others = [a for a in range(aspirin.GetNumAtoms()) if a not in (0, 3)]
-    assert excl[0].on_bits() == on_bits(rdmd.GetMorganFingerprintAsBitVect(aspirin, 2, nBits=1024, fromAtoms=others))
+    assert excl[0].on_bits() == on_bits(
+        rdmd.GetMorganFingerprintAsBitVect(aspirin, 2, nBits=1024, fromAtoms=others)
+    )
 
 
 def test_unparsable_and_missing_smiles_give_missing_cells() -> None:
@@ -279,21 +300,35 @@ def test_parallel_fingerprinting_matches_sequential(monkeypatch: pytest.MonkeyPa
 
 def bv_table(rows: int, bits: int, missing: tuple[int, ...] = (), seed: int = 1) -> tuple[Table, np.ndarray]:
     arr, matrix = bv_array(rows, bits, seed, missing)
-    df = pd.DataFrame({"SMILES": ["C"] * rows, "GAP": np.arange(rows, dtype=float), "smiles (Fingerprint)": arr})
+    df = pd.DataFrame(
+        {"SMILES": ["C"] * rows, "GAP": np.arange(rows, dtype=float), "smiles (Fingerprint)": arr}
+    )
     return Table.from_frame(df, {"SMILES": ColumnType.SMILES}), matrix
 
 
 def test_expand_bit_vector_names_and_values() -> None:
     t, matrix = bv_table(5, 12)
-    settings = {"input_column": "smiles (Fingerprint)", "remove_original_column": True, "output_prefix": "bitvector"}
+    settings = {
+        "input_column": "smiles (Fingerprint)",
+        "remove_original_column": True,
+        "output_prefix": "bitvector",
+    }
     out = run_node("expand_bit_vector", settings, t)[1]
     assert out.columns == ["SMILES", "GAP"] + [f"bitvector{i}" for i in range(12)]
     assert all(out.df[f"bitvector{i}"].dtype == np.uint8 for i in range(12))
     assert all(out.types[f"bitvector{i}"] == ColumnType.INTEGER for i in range(12))
     assert np.array_equal(out.df.iloc[:, 2:].to_numpy(), matrix)
     assert out.row_ids == t.row_ids
-    kept = run_node("expand_bit_vector", {"remove_original_column": False, "output_prefix": "b", "start_index": 1,
-                                          "maximum_number_of_new_columns": 4}, t)[1]
+    kept = run_node(
+        "expand_bit_vector",
+        {
+            "remove_original_column": False,
+            "output_prefix": "b",
+            "start_index": 1,
+            "maximum_number_of_new_columns": 4,
+        },
+        t,
+    )[1]
     assert kept.columns == ["SMILES", "GAP", "smiles (Fingerprint)", "b1", "b2", "b3", "b4"]
     assert np.array_equal(kept.df[["b1", "b2", "b3", "b4"]].to_numpy(), matrix[:, :4])
 
@@ -308,7 +343,10 @@ def test_expand_bit_vector_missing_clashes_and_errors() -> None:
     names = run_node("expand_bit_vector", {}, clash)[1].columns
     assert names[4] == "bitvector2 (#1)" and names[3] == "bitvector1"
     none_left = Table.from_frame(t.df.iloc[[1]], {"SMILES": ColumnType.SMILES})
-    assert run_node("expand_bit_vector", {}, none_left)[1].columns == ["SMILES", "GAP"]  # longest vector: 0 bits
+    assert run_node("expand_bit_vector", {}, none_left)[1].columns == [
+        "SMILES",
+        "GAP",
+    ]  # longest vector: 0 bits
     with pytest.raises(ConfigureError, match="No compatible column"):
         run_node("expand_bit_vector", {}, Table.from_frame(pd.DataFrame({"x": [1.0]})))
     with pytest.raises(ConfigureError, match="not a bit vector"):
@@ -346,14 +384,20 @@ def mv_table() -> Table:
 def test_missing_value_remove_row_by_type_as_13_01() -> None:
     arr, _ = bv_array(5, 16, missing=(4,))
     t = Table(mv_table().df.assign(fp=arr), {**mv_table().types, "fp": ColumnType.BIT_VECTOR})
-    settings = {"data_type_settings": {"BitVector": "RemoveRow", "Smiles": "RemoveRow", "Double": "RemoveRow"}}
+    settings = {
+        "data_type_settings": {"BitVector": "RemoveRow", "Smiles": "RemoveRow", "Double": "RemoveRow"}
+    }
     res = run_node("missing_value", settings, t)
     assert res[1].row_ids == ["Row0"]  # d missing in 1 and 3, smi in 2, fp in 4
     assert res[1].types == t.types
     assert isinstance(res[1].df["fp"].array, BitVectorArray)
     assert isinstance(res[2], Model) and "RemoveRow" in res[2].summary
     assert configure_node("missing_value", settings, t.spec)[0] == t.spec
-    importer_form = {"data_type_settings": {"org.knime.core.data.def.DoubleCell": {"factoryID": "RemoveRowMissingCellHandlerFactory"}}}
+    importer_form = {
+        "data_type_settings": {
+            "org.knime.core.data.def.DoubleCell": {"factoryID": "RemoveRowMissingCellHandlerFactory"}
+        }
+    }
     assert run_node("missing_value", importer_form, t)[1].row_ids == ["Row0", "Row2", "Row4"]
 
 
@@ -363,26 +407,46 @@ def test_missing_value_statistics() -> None:
     res = run_node("missing_value", settings, t)
     df = res.df(1)
     assert df["d"].tolist() == [1.0, 5.0, 4.0, 5.0, 10.0]
-    assert df["i"].tolist() == [1.0, 4.0, 4.0, 4.0, 4.0] and res[1].types["i"] == ColumnType.DOUBLE  # KNIME: Double
+    assert (
+        df["i"].tolist() == [1.0, 4.0, 4.0, 4.0, 4.0] and res[1].types["i"] == ColumnType.DOUBLE
+    )  # KNIME: Double
     assert res.specs[0].type_of("i") == ColumnType.DOUBLE
     assert df["s"].tolist() == ["a", "b", "b", "b", "b"]
     assert df["smi"].isna().sum() == 1  # SMILES columns have no type setting here
     payload = res[2].payload
     assert payload.set_index("Column").loc["d", "Value"] == 5.0
     rounded = run_node("missing_value", {"data_type_settings": {"Integer": "RoundedMean"}}, t)
-    assert rounded.df(1)["i"].tolist() == [1, 3, 4, 3, 4] and rounded[1].types["i"] == ColumnType.INTEGER  # 3.0
-    minmax = run_node("missing_value", {"column_settings": [{"columns": ["d"], "handler": "Max"},
-                                                            {"columns": ["i"], "handler": "Min"}]}, t).df(1)
+    assert (
+        rounded.df(1)["i"].tolist() == [1, 3, 4, 3, 4] and rounded[1].types["i"] == ColumnType.INTEGER
+    )  # 3.0
+    minmax = run_node(
+        "missing_value",
+        {"column_settings": [{"columns": ["d"], "handler": "Max"}, {"columns": ["i"], "handler": "Min"}]},
+        t,
+    ).df(1)
     assert minmax["d"].tolist() == [1.0, 10.0, 4.0, 10.0, 10.0] and minmax["i"].tolist() == [1, 1, 4, 1, 4]
     tie = Table.from_frame(pd.DataFrame({"s": ["x", "y", None, "y", "x"]}))
-    assert run_node("missing_value", {"data_type_settings": {"String": "MostFrequentValue"}}, tie).df(1)["s"].iloc[2] == "x"
+    assert (
+        run_node("missing_value", {"data_type_settings": {"String": "MostFrequentValue"}}, tie)
+        .df(1)["s"]
+        .iloc[2]
+        == "x"
+    )
 
 
 def test_missing_value_fixed_previous_next_interpolation() -> None:
     t = mv_table()
-    fixed = run_node("missing_value", {"data_type_settings": {"Double": {"handler": "FixedValue", "value": -1},
-                                                              "Integer": {"method": "FixedIntegerValue", "fixIntegerValue": 7},
-                                                              "String": {"handler": "FixedValue", "value": "?"}}}, t)
+    fixed = run_node(
+        "missing_value",
+        {
+            "data_type_settings": {
+                "Double": {"handler": "FixedValue", "value": -1},
+                "Integer": {"method": "FixedIntegerValue", "fixIntegerValue": 7},
+                "String": {"handler": "FixedValue", "value": "?"},
+            }
+        },
+        t,
+    )
     df = fixed.df(1)
     assert df["d"].tolist() == [1.0, -1.0, 4.0, -1.0, 10.0]
     assert df["i"].tolist() == [1, 7, 4, 7, 4] and df["i"].dtype == np.int64
@@ -394,11 +458,17 @@ def test_missing_value_fixed_previous_next_interpolation() -> None:
         ("LinearInterpolation", [None, 2.0, 4.0, 6.0, 8.0, None]),
         ("AverageInterpolation", [None, 2.0, 5.0, 5.0, 8.0, None]),
     ]:
-        got = run_node("missing_value", {"column_settings": [{"columns": ["d"], "handler": handler}]}, lead).df(1)["d"]
+        got = run_node(
+            "missing_value", {"column_settings": [{"columns": ["d"], "handler": handler}]}, lead
+        ).df(1)["d"]
         assert [None if np.isnan(v) else v for v in got] == expected, handler
-    ints = Table(pd.DataFrame({"i": pd.array([1, None, None, 2], dtype="Int64")}, index=["a", "b", "c", "d"]),
-                 {"i": ColumnType.INTEGER})
-    got = run_node("missing_value", {"data_type_settings": {"Integer": "LinearInterpolation"}}, ints).df(1)["i"]
+    ints = Table(
+        pd.DataFrame({"i": pd.array([1, None, None, 2], dtype="Int64")}, index=["a", "b", "c", "d"]),
+        {"i": ColumnType.INTEGER},
+    )
+    got = run_node("missing_value", {"data_type_settings": {"Integer": "LinearInterpolation"}}, ints).df(1)[
+        "i"
+    ]
     assert got.tolist() == [1, 1, 2, 2]  # 1.33 -> 1, 1.67 -> 2 (Math.round)
     arr, _ = bv_array(4, 8, missing=(0, 2))
     bits = Table(pd.DataFrame({"fp": arr}, index=list("abcd")), {"fp": ColumnType.BIT_VECTOR})
@@ -416,12 +486,18 @@ def test_missing_value_column_override_and_errors() -> None:
     with pytest.raises(ConfigureError, match="not in the input"):
         run_node("missing_value", {"column_settings": [{"columns": ["zz"], "handler": "Mean"}]}, t)
     with pytest.raises(ConfigureError, match="does not fit"):
-        run_node("missing_value", {"column_settings": [{"columns": ["i"], "handler": "FixedValue", "value": 1.5}]}, t)
+        run_node(
+            "missing_value",
+            {"column_settings": [{"columns": ["i"], "handler": "FixedValue", "value": 1.5}]},
+            t,
+        )
     with pytest.raises(ConfigureError, match="needs a value"):
         run_node("missing_value", {"data_type_settings": {"Double": "FixedValue"}}, t)
     with pytest.raises(ValidationError, match="unknown missing value handler"):
         run_node("missing_value", {"data_type_settings": {"Double": "Guess"}}, t)
-    empty = run_node("missing_value", {"data_type_settings": {"Double": "Mean"}}, Table.from_frame(t.df.iloc[:0], t.types))
+    empty = run_node(
+        "missing_value", {"data_type_settings": {"Double": "Mean"}}, Table.from_frame(t.df.iloc[:0], t.types)
+    )
     assert len(empty[1]) == 0 and empty[1].columns == t.columns
 
 
@@ -429,15 +505,30 @@ def test_missing_value_column_override_and_errors() -> None:
 
 
 def test_13_01_preparation_chain() -> None:
-    raw = Table.from_frame(pd.DataFrame({"SMILES": ["CCO", "C(C)(C)(C)(C)C", "c1ccccc1"], "HOMO": [-7.0, -6.0, -6.5],
-                                         "LUMO": [1.0, 1.5, 0.5], "GAP": [8.0, 7.5, 7.0]}))
+    raw = Table.from_frame(
+        pd.DataFrame(
+            {
+                "SMILES": ["CCO", "C(C)(C)(C)(C)C", "c1ccccc1"],
+                "HOMO": [-7.0, -6.0, -6.5],
+                "LUMO": [1.0, 1.5, 0.5],
+                "GAP": [8.0, 7.5, 7.0],
+            }
+        )
+    )
     cast = run_node("molecule_type_cast", {"column_name": "SMILES", "target_type": "Smiles"}, raw)[1]
-    fps = run_node("rdkit_fingerprint", {"smiles_column": "SMILES", "new_column_name": "smiles (Fingerprint)"}, cast)[1]
+    fps = run_node(
+        "rdkit_fingerprint", {"smiles_column": "SMILES", "new_column_name": "smiles (Fingerprint)"}, cast
+    )[1]
     assert fps.shape == (3, 5)
-    clean = run_node("missing_value", {"data_type_settings": {"BitVector": "RemoveRow", "Smiles": "RemoveRow",
-                                                              "Double": "RemoveRow"}}, fps)[1]
+    clean = run_node(
+        "missing_value",
+        {"data_type_settings": {"BitVector": "RemoveRow", "Smiles": "RemoveRow", "Double": "RemoveRow"}},
+        fps,
+    )[1]
     assert clean.row_ids == ["Row0", "Row2"]
-    wide = run_node("expand_bit_vector", {"input_column": "smiles (Fingerprint)", "remove_original_column": True}, clean)[1]
+    wide = run_node(
+        "expand_bit_vector", {"input_column": "smiles (Fingerprint)", "remove_original_column": True}, clean
+    )[1]
     assert wide.shape == (2, 1028) and wide.columns[:5] == ["SMILES", "HOMO", "LUMO", "GAP", "bitvector0"]
     assert wide.columns[-1] == "bitvector1023"
 

@@ -124,8 +124,11 @@ def test_table_row_to_variable_column_filter_and_names() -> None:
     res = run_node("table_row_to_variable", {"column_selection": flt}, df)
     # 'knime.' is stripped (reserved prefix); a column named RowID is made unique
     assert res.variables == {"RowID": "Row0", "x": 1, "RowID (#1)": "dup", "keep": 2.0}
-    only = run_node("table_row_to_variable",
-                    {"column_selection": {"included_names": ["keep"], "enforce_option": "EnforceInclusion"}}, df)
+    only = run_node(
+        "table_row_to_variable",
+        {"column_selection": {"included_names": ["keep"], "enforce_option": "EnforceInclusion"}},
+        df,
+    )
     assert only.variables == {"RowID": "Row0", "keep": 2.0}
 
 
@@ -141,8 +144,10 @@ def test_table_row_to_variable_missing_values() -> None:
 
 
 def test_table_row_to_variable_empty_table() -> None:
-    empty = Table(pd.DataFrame({"i": pd.Series([], dtype=np.int64), "s": pd.Series([], dtype=object)}),
-                  {"i": "Integer", "s": "String"})
+    empty = Table(
+        pd.DataFrame({"i": pd.Series([], dtype=np.int64), "s": pd.Series([], dtype=object)}),
+        {"i": "Integer", "s": "String"},
+    )
     res = run_node("table_row_to_variable", {}, empty)
     assert res.variables == {"RowID": "", "i": 0, "s": "missing"}
     with pytest.raises(NodeError, match="empty"):
@@ -162,8 +167,13 @@ def test_table_row_to_variable_rejects_bit_vectors_at_configure() -> None:
 
 def test_variable_to_table_column_list() -> None:
     df = pd.DataFrame({"a": [1, 2]})
-    res = run_node("variable_to_table_column", {"variables": ["alpha", "n", "name", "flag"]}, None, df,
-                   variables={"alpha": 0.1, "n": 5, "name": "x", "flag": True})
+    res = run_node(
+        "variable_to_table_column",
+        {"variables": ["alpha", "n", "name", "flag"]},
+        None,
+        df,
+        variables={"alpha": 0.1, "n": 5, "name": "x", "flag": True},
+    )
     out = res[1]
     assert out.columns == ["a", "alpha", "n", "name", "flag"]
     # int64 frames are Long columns; an Integer variable gives an Integer column
@@ -174,13 +184,20 @@ def test_variable_to_table_column_list() -> None:
 
 def test_variable_to_table_column_knime_filter_alias_and_clash() -> None:
     df = pd.DataFrame({"alpha": [1.0]})
-    settings = {"filter": {"included_names": ["alpha"], "excluded_names": [], "enforce_option": "EnforceInclusion"}}
+    settings = {
+        "filter": {"included_names": ["alpha"], "excluded_names": [], "enforce_option": "EnforceInclusion"}
+    }
     res = run_node("variable_to_table_column", settings, None, df, variables={"alpha": 0.5, "other": 1})
     assert res[1].columns == ["alpha", "alpha (variable)"]
     assert res.df(1)["alpha (variable)"].tolist() == [0.5]
     # EnforceExclusion takes every variable not excluded, top of the stack first
-    res = run_node("variable_to_table_column", {"filter": {"excluded_names": ["alpha"]}}, None, df,
-                   variables={"alpha": 0.5, "a": 1, "b": "x"})
+    res = run_node(
+        "variable_to_table_column",
+        {"filter": {"excluded_names": ["alpha"]}},
+        None,
+        df,
+        variables={"alpha": 0.5, "a": 1, "b": "x"},
+    )
     assert res[1].columns == ["alpha", "b", "a"]
 
 
@@ -207,7 +224,9 @@ def test_row_loop_start_passes() -> None:
 def test_row_loop_start_empty_table_gives_one_default_pass() -> None:
     empty = Table(pd.DataFrame({"alpha": pd.Series([], dtype=np.float64)}), {"alpha": "Double"})
     res = run_node("table_row_to_variable_loop_start", {}, empty)
-    assert [v for _, v in res.outputs] == [{"maxIterations": 1, "currentIteration": 0, "RowID": "", "alpha": 0.0}]
+    assert [v for _, v in res.outputs] == [
+        {"maxIterations": 1, "currentIteration": 0, "RowID": "", "alpha": 0.0}
+    ]
     with pytest.raises(NodeError, match="empty"):
         run_node("table_row_to_variable_loop_start", {"missing_value_policy": "FAIL"}, empty)
 
@@ -233,8 +252,10 @@ def test_loop_end_append_suffix_and_iteration_column() -> None:
 
 
 def test_loop_end_generate_new_and_unique_iteration_name() -> None:
-    out = collect_all({"row_key_policy": "GENERATE_NEW"},
-                      [pd.DataFrame({"Iteration": [7]}), pd.DataFrame({"Iteration": [8, 9]})])
+    out = collect_all(
+        {"row_key_policy": "GENERATE_NEW"},
+        [pd.DataFrame({"Iteration": [7]}), pd.DataFrame({"Iteration": [8, 9]})],
+    )
     assert out.row_ids == ["Row0", "Row1", "Row2"]
     assert out.columns == ["Iteration", "Iteration (#1)"]
     assert out.df["Iteration (#1)"].tolist() == [0, 1, 1]
@@ -243,8 +264,10 @@ def test_loop_end_generate_new_and_unique_iteration_name() -> None:
 def test_loop_end_unmodified_duplicates_fail() -> None:
     with pytest.raises(NodeError, match="Duplicate RowID 'Row0'"):
         collect_all({"row_key_policy": "UNMODIFIED"}, [pd.DataFrame({"x": [1]}), pd.DataFrame({"x": [2]})])
-    out = collect_all({"row_key_policy": "UNMODIFIED", "add_iteration_column": False},
-                      [pd.DataFrame({"x": [1]}, index=["a"]), pd.DataFrame({"x": [2]}, index=["b"])])
+    out = collect_all(
+        {"row_key_policy": "UNMODIFIED", "add_iteration_column": False},
+        [pd.DataFrame({"x": [1]}, index=["a"]), pd.DataFrame({"x": [2]}, index=["b"])],
+    )
     assert out.row_ids == ["a", "b"] and out.columns == ["x"]
 
 
@@ -258,12 +281,14 @@ def test_loop_end_spec_changes() -> None:
     assert out.df["y"].isna().tolist() == [True, False, True]
     with pytest.raises(NodeError, match="Column 0"):
         collect_all({}, [a, pd.DataFrame({"x": [1.5]})])
-    mixed = collect_all({"tolerate_column_types": True, "add_iteration_column": False},
-                        [a, pd.DataFrame({"x": [1.5]})])
+    mixed = collect_all(
+        {"tolerate_column_types": True, "add_iteration_column": False}, [a, pd.DataFrame({"x": [1.5]})]
+    )
     assert mixed.types == {"x": "Double"} and mixed.df["x"].tolist() == [1.0, 1.5]
     # missing cells in an Integer column stay integers (nullable)
-    ints = collect_all({"tolerate_changing_specs": True, "add_iteration_column": False},
-                       [pd.DataFrame({"y": [1.0]}), a])
+    ints = collect_all(
+        {"tolerate_changing_specs": True, "add_iteration_column": False}, [pd.DataFrame({"y": [1.0]}), a]
+    )
     assert ints.types["x"] == "Long" and str(ints.df["x"].dtype) == "Int64"
 
 
@@ -275,7 +300,9 @@ def test_loop_end_empty_tables() -> None:
     other = pd.DataFrame({"z": pd.Series([], dtype=object)})
     with pytest.raises(NodeError, match="structure differs"):
         collect_all({}, [pd.DataFrame({"x": [5]}), other])
-    out = collect_all({"ignore_empty_tables": True}, [pd.DataFrame({"x": [5]}), other, pd.DataFrame({"x": [6]})])
+    out = collect_all(
+        {"ignore_empty_tables": True}, [pd.DataFrame({"x": [5]}), other, pd.DataFrame({"x": [6]})]
+    )
     assert out.df["Iteration"].tolist() == [0, 2]
     only_empty = collect_all({}, [empty, empty])
     assert only_empty.shape == (0, 2) and only_empty.columns == ["x", "Iteration"]
@@ -375,9 +402,19 @@ def test_brute_force_grid_of_11_01() -> None:
     assert len(passes) == 200
     first, last = passes[0], passes[-1]
     assert {k: first[k] for k in ("nmodels", "levels", "minnodesize", "randomseed", "iteration")} == {
-        "nmodels": 10, "levels": 2, "minnodesize": 2, "randomseed": 1, "iteration": 0}
+        "nmodels": 10,
+        "levels": 2,
+        "minnodesize": 2,
+        "randomseed": 1,
+        "iteration": 0,
+    }
     assert {k: last[k] for k in ("nmodels", "levels", "minnodesize", "randomseed", "iteration")} == {
-        "nmodels": 100, "levels": 5, "minnodesize": 10, "randomseed": 1, "iteration": 199}
+        "nmodels": 100,
+        "levels": 5,
+        "minnodesize": 10,
+        "randomseed": 1,
+        "iteration": 199,
+    }
     # nested in table order: the last parameter varies fastest
     assert [p["minnodesize"] for p in passes[:6]] == [2, 4, 6, 8, 10, 2]
     assert all(type(p["nmodels"]) is int for p in passes)
@@ -392,14 +429,18 @@ def test_brute_force_plan_matches_iterations() -> None:
     inputs = [Table.from_frame(PARAM_TABLE_11_01)]
     plan = node.plan(inputs, settings, ctx_with({}))
     assert plan is not None
-    assert [p.variables for p in plan] == [it.variables for it in node.iterations(inputs, settings, ctx_with({}))]
+    assert [p.variables for p in plan] == [
+        it.variables for it in node.iterations(inputs, settings, ctx_with({}))
+    ]
 
 
 def test_double_parameters_and_static_values() -> None:
     table = pd.DataFrame({"name": ["alpha"], "lo": [0.0], "hi": [0.3]})
-    settings = {"start_value": {"use_selected_column": True, "selected_column": "lo"},
-                "stop_value": {"use_selected_column": True, "selected_column": "hi"},
-                "step_size": {"static_value": 0.1}}
+    settings = {
+        "start_value": {"use_selected_column": True, "selected_column": "lo"},
+        "stop_value": {"use_selected_column": True, "selected_column": "hi"},
+        "step_size": {"static_value": 0.1},
+    }
     passes = [v for _, v in run_node("parameter_optimization_loop_start_table", settings, table).outputs]
     assert [p["alpha"] for p in passes] == [0.0, 0.1, 0.2, 0.3]
     assert type(passes[0]["alpha"]) is float
@@ -419,32 +460,53 @@ def test_parameter_table_errors(row: dict[str, Any], message: str) -> None:
 
 
 def test_parameter_table_configure_errors() -> None:
-    spec = TableSpec.of([("Params", "String"), ("Start", "Integer"), ("Stop", "Integer"), ("Step", "String"),
-                         ("Type", "String")])
+    spec = TableSpec.of(
+        [
+            ("Params", "String"),
+            ("Start", "Integer"),
+            ("Stop", "Integer"),
+            ("Step", "String"),
+            ("Type", "String"),
+        ]
+    )
     with pytest.raises(ConfigureError, match="'Step' is String, not numeric"):
         configure_node("parameter_optimization_loop_start_table", TABLE_SETTINGS_11_01, spec)
     settings = {**TABLE_SETTINGS_11_01, "parameter_name_column": "Name"}
     with pytest.raises(ConfigureError, match="'Name' not found"):
         configure_node("parameter_optimization_loop_start_table", settings, spec)
     with pytest.raises(NodeError, match="defined twice"):
-        run_node("parameter_optimization_loop_start_table", TABLE_SETTINGS_11_01,
-                 pd.concat([PARAM_TABLE_11_01.iloc[:1], PARAM_TABLE_11_01.iloc[:1]]))
+        run_node(
+            "parameter_optimization_loop_start_table",
+            TABLE_SETTINGS_11_01,
+            pd.concat([PARAM_TABLE_11_01.iloc[:1], PARAM_TABLE_11_01.iloc[:1]]),
+        )
     with pytest.raises(ConfigureError, match="at least one parameter"):
         configure_node("parameter_optimization_loop_start", {}, None)
 
 
 def test_random_search_is_seeded_and_in_range() -> None:
-    settings = {"method": "RandomSearch", "use_seed": True, "seed": 42, "num_trials": 30, "use_early_stopping": False,
-                "parameters": [{"parameter_name": "a", "start_value": 0, "stop_value": 10, "step_size": 1,
-                                "is_integer": True},
-                               {"parameter_name": "b", "start_value": -1, "stop_value": 1}]}
+    settings = {
+        "method": "RandomSearch",
+        "use_seed": True,
+        "seed": 42,
+        "num_trials": 30,
+        "use_early_stopping": False,
+        "parameters": [
+            {"parameter_name": "a", "start_value": 0, "stop_value": 10, "step_size": 1, "is_integer": True},
+            {"parameter_name": "b", "start_value": -1, "stop_value": 1},
+        ],
+    }
     one = [v for _, v in run_node("parameter_optimization_loop_start", settings).outputs]
     two = [v for _, v in run_node("parameter_optimization_loop_start", settings).outputs]
     assert one == two and 1 <= len(one) <= 30
     assert all(0 <= p["a"] <= 10 and type(p["a"]) is int and -1 <= p["b"] <= 1 for p in one)
     assert len({(p["a"], p["b"]) for p in one}) == len(one)
-    on_grid = [v for _, v in run_node("parameter_optimization_loop_start",
-                                      {**settings, "enable_step_size": True, "num_trials": 200}).outputs]
+    on_grid = [
+        v
+        for _, v in run_node(
+            "parameter_optimization_loop_start", {**settings, "enable_step_size": True, "num_trials": 200}
+        ).outputs
+    ]
     assert {p["b"] for p in on_grid} <= {round(-1 + 0.1 * i, 12) for i in range(21)}
     assert len(on_grid) < 200  # duplicates on the 11 x 21 grid are evaluated once
 
@@ -465,15 +527,19 @@ def test_par_opt_end_unit() -> None:
     settings = ParOptEndSettings(flow_variable_name="score", maximize=True)
     state = node.begin(settings, ctx_with({}))
     marker = '[{"name": "k", "integer": true}]'
-    feedback = [node.collect(state, [None], settings, ctx_with({PARAMETERS_VARIABLE: marker, "k": k, "score": s}))
-                for k, s in [(1, 0.5), (2, 0.9), (3, 0.9), (4, float("nan"))]]
+    feedback = [
+        node.collect(state, [None], settings, ctx_with({PARAMETERS_VARIABLE: marker, "k": k, "score": s}))
+        for k, s in [(1, 0.5), (2, 0.9), (3, 0.9), (4, float("nan"))]
+    ]
     assert feedback[1] == Objective(0.9, True) and feedback[3].loss == math.inf
     best, every = node.finish(state, settings, ctx_with({}))
     assert best.row_ids == ["Best parameters"] and best.df["k"].tolist() == [2]  # ties: the first found
     assert best.types == {"k": "Integer", "Objective value": "Double"}
     assert every.shape == (4, 2) and every.row_ids == ["Row0", "Row1", "Row2", "Row3"]
     with pytest.raises(NodeError, match="not a number"):
-        node.collect(state, [None], settings, ctx_with({PARAMETERS_VARIABLE: marker, "k": 1, "score": "high"}))
+        node.collect(
+            state, [None], settings, ctx_with({PARAMETERS_VARIABLE: marker, "k": 1, "score": "high"})
+        )
     with pytest.raises(NodeError, match="'score' is not defined"):
         node.collect(state, [None], settings, ctx_with({PARAMETERS_VARIABLE: marker, "k": 1}))
     with pytest.raises(NodeError, match="must close a Parameter Optimization Loop Start"):
@@ -485,8 +551,11 @@ def test_par_opt_end_unit() -> None:
 # ------------------------------------------------------------- Parameter Optimization: workflows
 
 
-def optimisation_yaml(start_settings: str, end_settings: str = "{flow_variable_name: objective, maximize: false}",
-                      targets: str = "{a: 3, b: 0.5}") -> str:
+def optimisation_yaml(
+    start_settings: str,
+    end_settings: str = "{flow_variable_name: objective, maximize: false}",
+    targets: str = "{a: 3, b: 0.5}",
+) -> str:
     return f"""
 format: knitflow/1
 name: optimisation
@@ -500,8 +569,10 @@ connections: ["1:1 -> 2:0", "2:1 -> 3:1", "3:1 -> 4:1", "4:1 -> 5:0"]
 """
 
 
-PARAMS = ("parameters: [{parameter_name: a, start_value: 0, stop_value: 5, step_size: 1, is_integer: true}, "
-          "{parameter_name: b, start_value: 0, stop_value: 1, step_size: 0.25}]")
+PARAMS = (
+    "parameters: [{parameter_name: a, start_value: 0, stop_value: 5, step_size: 1, is_integer: true}, "
+    "{parameter_name: b, start_value: 0, stop_value: 1, step_size: 0.25}]"
+)
 
 
 @pytest.mark.parametrize("workers", [1, 3])
@@ -545,17 +616,23 @@ connections: ["1:1 -> 2:1", "2:1 -> 3:0", "3:0 -> 4:1"]
 
 def test_maximise_keeps_first_of_ties() -> None:
     # objective -(a-3)^2 ignores b: every b ties at a = 3; the first found (b = 0) wins
-    result = run_yaml(optimisation_yaml("{method: BruteForce, " + PARAMS + "}",
-                                        "{flow_variable_name: objective, maximize: true}",
-                                        targets="{a: 3}").replace("targets: {a: 3}}", "targets: {a: 3}, sign: -1}"))
+    result = run_yaml(
+        optimisation_yaml(
+            "{method: BruteForce, " + PARAMS + "}",
+            "{flow_variable_name: objective, maximize: true}",
+            targets="{a: 3}",
+        ).replace("targets: {a: 3}}", "targets: {a: 3}, sign: -1}")
+    )
     best = result.output(3, 1).iloc[0]
     assert (best["a"], best["b"], best["Objective value"]) == (3, 0.0, 0.0)
 
 
 def test_random_search_early_stopping_workflow() -> None:
     # a constant objective never improves: the loop stops after window + 1 passes
-    settings = ("{method: RandomSearch, use_seed: true, seed: 7, num_trials: 50, use_early_stopping: true, "
-                "size_moving_window: 4, tolerance: 0.01, " + PARAMS + "}")
+    settings = (
+        "{method: RandomSearch, use_seed: true, seed: 7, num_trials: 50, use_early_stopping: true, "
+        "size_moving_window: 4, tolerance: 0.01, " + PARAMS + "}"
+    )
     every = run_yaml(optimisation_yaml(settings, targets="{}")).output(3, 2)
     assert len(every) == 5
     no_stop = settings.replace("use_early_stopping: true", "use_early_stopping: false")
@@ -578,10 +655,14 @@ connections: ["1:1 -> 2:1", "2:1 -> 3:1"]
 
 
 def test_bayesian_optimisation_finds_the_optimum_reproducibly() -> None:
-    fine = ("parameters: [{parameter_name: a, start_value: 0, stop_value: 10}, "
-            "{parameter_name: b, start_value: -5, stop_value: 5}]")
-    settings = ("{method: Bayesian, use_seed: true, seed: 1, num_trials: 60, warmup_rounds: 15, "
-                "num_candidates_per_round: 30, use_early_stopping: false, " + fine + "}")
+    fine = (
+        "parameters: [{parameter_name: a, start_value: 0, stop_value: 10}, "
+        "{parameter_name: b, start_value: -5, stop_value: 5}]"
+    )
+    settings = (
+        "{method: Bayesian, use_seed: true, seed: 1, num_trials: 60, warmup_rounds: 15, "
+        "num_candidates_per_round: 30, use_early_stopping: false, " + fine + "}"
+    )
     text = optimisation_yaml(settings, targets="{a: 7.5, b: -2}")
     first = run_yaml(text)
     every = first.output(3, 2)
@@ -595,14 +676,18 @@ def test_bayesian_optimisation_finds_the_optimum_reproducibly() -> None:
 
 
 def test_bayesian_with_early_stopping_stops() -> None:
-    settings = ("{method: Bayesian, use_seed: true, seed: 1, num_trials: 100, warmup_rounds: 5, "
-                "use_early_stopping: true, size_moving_window: 5, tolerance: 0.5, " + PARAMS + "}")
+    settings = (
+        "{method: Bayesian, use_seed: true, seed: 1, num_trials: 100, warmup_rounds: 5, "
+        "use_early_stopping: true, size_moving_window: 5, tolerance: 0.5, " + PARAMS + "}"
+    )
     assert len(run_yaml(optimisation_yaml(settings)).output(3, 2)) < 30
 
 
 def test_hill_climbing_reaches_the_optimum_of_a_convex_objective() -> None:
-    grid = ("parameters: [{parameter_name: a, start_value: 0, stop_value: 20, step_size: 1, is_integer: true}, "
-            "{parameter_name: b, start_value: 0, stop_value: 1, step_size: 0.25}]")
+    grid = (
+        "parameters: [{parameter_name: a, start_value: 0, stop_value: 20, step_size: 1, is_integer: true}, "
+        "{parameter_name: b, start_value: 0, stop_value: 1, step_size: 0.25}]"
+    )
     settings = "{method: HillClimbing, use_seed: true, seed: 5, num_trials: 500, " + grid + "}"
     result = run_yaml(optimisation_yaml(settings, targets="{a: 13, b: 0.25}"))
     best, every = result.output(3, 1).iloc[0], result.output(3, 2)

@@ -25,8 +25,25 @@ from nodes._java_text import (
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = Path(os.environ.get("KNITFLOW_REFERENCE", ROOT.parent / "shared" / "reference"))
-ZB_NUMERIC = ["IP_A", "EA_A", "EN_A", "Highest_occ_A", "Lowest_unocc_A", "rs_A", "rp_A", "rd_A", "IP_B", "EA_B",
-              "EN_B", "Highest_occ_B", "Lowest_unocc_B", "rs_B", "rp_B", "rd_B", "dE"]
+ZB_NUMERIC = [
+    "IP_A",
+    "EA_A",
+    "EN_A",
+    "Highest_occ_A",
+    "Lowest_unocc_A",
+    "rs_A",
+    "rp_A",
+    "rd_A",
+    "IP_B",
+    "EA_B",
+    "EN_B",
+    "Highest_occ_B",
+    "Lowest_unocc_B",
+    "rs_B",
+    "rp_B",
+    "rd_B",
+    "dE",
+]
 
 
 def data_path(name: str) -> Path:
@@ -89,13 +106,15 @@ def _stored_columns(archive: str, node_folder: str) -> list[dict[str, object]]:
     columns = []
     for col in child(trans, "columns"):
         if col.get("key", "").isdigit():
-            columns.append({
-                "name": child(child(col, "external_spec"), "name").get("value"),
-                "rename": child(col, "name").get("value"),
-                "keep": child(col, "keep").get("value") == "true",
-                "position": int(child(col, "position").get("value") or 0),
-                "type": child(child(col, "production_path"), "_converter_dst").get("value"),
-            })
+            columns.append(
+                {
+                    "name": child(child(col, "external_spec"), "name").get("value"),
+                    "rename": child(col, "name").get("value"),
+                    "keep": child(col, "keep").get("value") == "true",
+                    "position": int(child(col, "position").get("value") or 0),
+                    "type": child(child(col, "production_path"), "_converter_dst").get("value"),
+                }
+            )
     return columns
 
 
@@ -103,7 +122,11 @@ def test_maxphase_with_the_stored_knime_column_order() -> None:
     plain = read("maxphase_property.csv")
     assert plain.shape == (107, 107)
     assert "rho0 lambda lambda" in plain.types  # ' rho0 lambda lambda' in the file: the header is trimmed
-    assert [c for c in plain.columns if c in ("n", "adirection", "bdirection")] == ["n", "adirection", "bdirection"]
+    assert [c for c in plain.columns if c in ("n", "adirection", "bdirection")] == [
+        "n",
+        "adirection",
+        "bdirection",
+    ]
     assert {plain.types[c] for c in ("n", "adirection", "bdirection")} == {ColumnType.INTEGER}
     assert plain.types["Material"] == ColumnType.STRING
 
@@ -121,8 +144,12 @@ def test_maxphase_with_the_stored_knime_column_order() -> None:
 
 
 def test_maxphase_charset() -> None:
-    knime = read("maxphase_property.csv")  # windows-31j as in the tutorial: UTF-8 Greek letters come out garbled
-    assert knime.df.loc["Row63", "Material"] != "β-Ta3AlC2" and knime.df.loc["Row63", "Material"].endswith("Ta3AlC2")
+    knime = read(
+        "maxphase_property.csv"
+    )  # windows-31j as in the tutorial: UTF-8 Greek letters come out garbled
+    assert knime.df.loc["Row63", "Material"] != "β-Ta3AlC2" and knime.df.loc["Row63", "Material"].endswith(
+        "Ta3AlC2"
+    )
     utf8 = read("maxphase_property.csv", charset="UTF-8")
     assert utf8.df.loc["Row63", "Material"] == "β-Ta3AlC2"
     pd.testing.assert_frame_equal(knime.df.drop(columns="Material"), utf8.df.drop(columns="Material"))
@@ -145,14 +172,14 @@ def test_svd_material_with_row_ids() -> None:
 
 def test_quotes_comments_blank_lines_and_trimming(tmp_path: Path) -> None:
     text = (
-        '# a comment line\n'
+        "# a comment line\n"
         ' name , "value" ,note\n'
-        '\n'
+        "\n"
         'a, 1 ,"x, y"\n'
-        '  # another comment\n'
+        "  # another comment\n"
         '"b ""quoted""", 2,"line one\nline two"\n'
         'c,3,""\n'
-        'd,,  \n'
+        "d,,  \n"
     )
     t = read_text(tmp_path, text)
     assert t.columns == ["name", "value", "note"]
@@ -170,14 +197,26 @@ def test_quotes_comments_blank_lines_and_trimming(tmp_path: Path) -> None:
 def test_type_guessing_like_knime(tmp_path: Path) -> None:
     text = "i,l,d,s,e,j\n1,3000000000,1.5,x,,1d\n-2,4,.5,2,,NaN\n+3,5,1e3,3.0,,0x1p3\n"
     t = read_text(tmp_path, text)
-    assert t.types == {"i": "Integer", "l": "Long", "d": "Double", "s": "String", "e": "String", "j": "Double"}
+    assert t.types == {
+        "i": "Integer",
+        "l": "Long",
+        "d": "Double",
+        "s": "String",
+        "e": "String",
+        "j": "Double",
+    }
     assert t.df["l"].tolist() == [3000000000, 4, 5]
     assert t.df["d"].tolist() == [1.5, 0.5, 1000.0]
     assert t.df["s"].tolist() == ["x", "2", "3.0"]
     assert t.df["j"].iloc[0] == 1.0 and np.isnan(t.df["j"].iloc[1]) and t.df["j"].iloc[2] == 8.0
     # separators: thousands and decimal comma
-    eu = read_text(tmp_path, "a;b\n1.234,5;1.000\n2,0;2\n", column_delimiter=";", decimal_separator=",",
-                   thousands_separator=".")
+    eu = read_text(
+        tmp_path,
+        "a;b\n1.234,5;1.000\n2,0;2\n",
+        column_delimiter=";",
+        decimal_separator=",",
+        thousands_separator=".",
+    )
     assert eu.types == {"a": "Double", "b": "Integer"}
     assert eu.df["a"].tolist() == [1234.5, 2.0] and eu.df["b"].tolist() == [1000, 2]
     tabs = read_text(tmp_path, "a\tb\n1\t2\n", column_delimiter="\\t")
@@ -204,16 +243,42 @@ def test_header_names_row_ids_and_limits(tmp_path: Path) -> None:
     assert empty.shape == (0, 2) and empty.types == {"a": "String", "b": "String"}
 
 
-@pytest.mark.parametrize("text", [
-    "a,b\n1,2\n3,4\n", "a,b\r\n1,2\r\n\r\n3,4", "a,b\r1,2\r3,4\r", "a,,b\n1,,x\n,2,\n", "#c\na,b\n#1,2\n3,4\n",
-    "a,b\n\n\n1,C#N\n", "id,a\nr1,1\nr2,2\n", "a,b\n1,2,\n", "", "a;b\n1;2\n", "x\ny\nz\nw\n", "a,b\n1,2\n3\n",
-    "a,b\n1,2,3,4\n", "id,a\nr,1\nr,2\n", "id,a\n,1\n", 'a,b\n"x\ny",1\n2,3\n4,5\n', "a,b\n  \n1,2\n3,4\n5,6\n",
-])
-@pytest.mark.parametrize("options", [
-    {}, {"has_column_header": False}, {"has_row_id": True}, {"skip_lines": 1, "skip_data_rows": 1, "max_rows": 1},
-    {"comment_char": ""}, {"column_delimiter": ";"}, {"support_short_data_rows": True}, {"max_rows": 0},
-    {"skip_data_rows": 1},
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a,b\n1,2\n3,4\n",
+        "a,b\r\n1,2\r\n\r\n3,4",
+        "a,b\r1,2\r3,4\r",
+        "a,,b\n1,,x\n,2,\n",
+        "#c\na,b\n#1,2\n3,4\n",
+        "a,b\n\n\n1,C#N\n",
+        "id,a\nr1,1\nr2,2\n",
+        "a,b\n1,2,\n",
+        "",
+        "a;b\n1;2\n",
+        "x\ny\nz\nw\n",
+        "a,b\n1,2\n3\n",
+        "a,b\n1,2,3,4\n",
+        "id,a\nr,1\nr,2\n",
+        "id,a\n,1\n",
+        'a,b\n"x\ny",1\n2,3\n4,5\n',
+        "a,b\n  \n1,2\n3,4\n5,6\n",
+    ],
+)
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"has_column_header": False},
+        {"has_row_id": True},
+        {"skip_lines": 1, "skip_data_rows": 1, "max_rows": 1},
+        {"comment_char": ""},
+        {"column_delimiter": ";"},
+        {"support_short_data_rows": True},
+        {"max_rows": 0},
+        {"skip_data_rows": 1},
+    ],
+)
 def test_quote_free_files_read_as_the_record_parser_reads_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, options: dict[str, object]
 ) -> None:
@@ -254,8 +319,11 @@ def test_reader_errors(tmp_path: Path) -> None:
 
 def test_stored_columns(tmp_path: Path) -> None:
     path = write_text(tmp_path, "x,y,z\n1,2,a\n3,4,b\n")
-    cols = [{"name": "z", "type": "String"}, {"name": "x", "type": "Number (Float)", "rename": "X"},
-            {"name": "y", "type": "Number (Integer)", "keep": False}]
+    cols = [
+        {"name": "z", "type": "String"},
+        {"name": "x", "type": "Number (Float)", "rename": "X"},
+        {"name": "y", "type": "Number (Integer)", "keep": False},
+    ]
     t = run_node("csv_reader", {"file": path, "columns": cols, "charset": "UTF-8"})[1]
     assert t.columns == ["z", "X"] and t.types == {"z": "String", "X": "Double"}
     assert t.df["X"].tolist() == [1.0, 3.0]
@@ -273,7 +341,9 @@ def test_stored_columns(tmp_path: Path) -> None:
 
 
 def test_java_number_rules() -> None:
-    assert parse_java_double(" 1.5d ") == 1.5 and parse_java_double(".5") == 0.5 and parse_java_double("5.") == 5
+    assert (
+        parse_java_double(" 1.5d ") == 1.5 and parse_java_double(".5") == 0.5 and parse_java_double("5.") == 5
+    )
     assert parse_java_double("-Infinity") == -np.inf and parse_java_double("0x1.8p1") == 3.0
     for bad in ("1_000", "inf", "nan", "1e", "", "0x1"):
         with pytest.raises(ValueError):
@@ -283,9 +353,23 @@ def test_java_number_rules() -> None:
         parse_java_int("2147483648")
     assert parse_java_int("2147483648", 64) == 2**31
     assert [java_double_to_string(v) for v in (0.0, 1.0, 1e-5, 1e7, 123.456, -0.001, 1e-3 / 10)] == [
-        "0.0", "1.0", "1.0E-5", "1.0E7", "123.456", "-0.001", "1.0E-4"]
+        "0.0",
+        "1.0",
+        "1.0E-5",
+        "1.0E7",
+        "123.456",
+        "-0.001",
+        "1.0E-4",
+    ]
     assert [java_decimal_format(v) for v in (1.0, 0.5, -0.5, 1e-5, 1e20, 0.0, 2.25)] == [
-        "1", ".5", "-.5", ".00001", "100000000000000000000", "0", "2.25"]
+        "1",
+        ".5",
+        "-.5",
+        ".00001",
+        "100000000000000000000",
+        "0",
+        "2.25",
+    ]
     assert java_decimal_format(1.0, keep_trailing_zero=True) == "1.0"
     assert python_codec("windows-31j") == "cp932" and python_codec(None) == "utf-8"
 
@@ -294,12 +378,15 @@ def test_java_number_rules() -> None:
 
 
 def _table() -> Table:
-    df = pd.DataFrame({
-        "x": [0.5, 1.0, 1e-5, np.nan, 1e10],
-        "n": pd.array([1, 2, None, 4, 5], dtype="Int64"),
-        "s": ["a,b", 'say "hi"', None, "plain", "ü"],
-        "b": [True, False, True, True, False],
-    }, index=pd.Index([f"Row{i}" for i in range(5)], dtype=object))
+    df = pd.DataFrame(
+        {
+            "x": [0.5, 1.0, 1e-5, np.nan, 1e10],
+            "n": pd.array([1, 2, None, 4, 5], dtype="Int64"),
+            "s": ["a,b", 'say "hi"', None, "plain", "ü"],
+            "b": [True, False, True, True, False],
+        },
+        index=pd.Index([f"Row{i}" for i in range(5)], dtype=object),
+    )
     return Table(df, {"x": "Double", "n": "Integer", "s": "String", "b": "Boolean"})
 
 
@@ -311,7 +398,7 @@ def test_writer_formats_like_knime(tmp_path: Path) -> None:
         '"x","n","s","b"',
         '.5,1,"a,b",true',
         '1,2,"say ""hi""",false',
-        '.00001,,,true',
+        ".00001,,,true",
         ',4,"plain",true',
         '10000000000,5,"?",false',  # windows-31j has no ü: replaced like Java does
         "",
@@ -330,9 +417,17 @@ def test_writer_options(tmp_path: Path) -> None:
         out.write_text("old")
         run_node("csv_writer", {"file": str(out)}, t)
     assert out.read_text() == "old"
-    s = {"file": str(out), "if_path_exists": "overwrite", "charset": "UTF-8", "row_delimiter": "CRLF",
-         "quote_mode": "IF_NEEDED", "write_row_header": True, "missing_value_pattern": "NA",
-         "use_scientific_format": True, "decimal_separator": ","}
+    s = {
+        "file": str(out),
+        "if_path_exists": "overwrite",
+        "charset": "UTF-8",
+        "row_delimiter": "CRLF",
+        "quote_mode": "IF_NEEDED",
+        "write_row_header": True,
+        "missing_value_pattern": "NA",
+        "use_scientific_format": True,
+        "decimal_separator": ",",
+    }
     run_node("csv_writer", s, t)
     lines = out.read_bytes().decode("utf-8").split("\r\n")
     assert lines[0] == "row ID,x,n,s,b"
@@ -340,11 +435,22 @@ def test_writer_options(tmp_path: Path) -> None:
     assert lines[1] == 'Row0,"0,5",1,"a,b",true' and lines[3] == 'Row2,"1,0E-5",NA,NA,true'
     assert lines[5] == 'Row4,"1,0E10",5,ü,false'
     run_node("csv_writer", {**s, "if_path_exists": "append", "skip_column_header_on_append": True}, t)
-    assert out.read_bytes().decode("utf-8").count("row ID") == 1 and len(out.read_bytes().split(b"\r\n")) == 12
+    assert (
+        out.read_bytes().decode("utf-8").count("row ID") == 1 and len(out.read_bytes().split(b"\r\n")) == 12
+    )
     never = tmp_path / "never.csv"
-    run_node("csv_writer", {"file": str(never), "quote_mode": "NEVER", "separator_replacement": ";",
-                            "write_column_header": False, "keep_trailing_zero_in_decimals": True}, t)
-    assert never.read_text(encoding="cp932").splitlines()[:2] == [".5,1,a;b,true", "1.0,2,say \"hi\",false"]
+    run_node(
+        "csv_writer",
+        {
+            "file": str(never),
+            "quote_mode": "NEVER",
+            "separator_replacement": ";",
+            "write_column_header": False,
+            "keep_trailing_zero_in_decimals": True,
+        },
+        t,
+    )
+    assert never.read_text(encoding="cp932").splitlines()[:2] == [".5,1,a;b,true", '1.0,2,say "hi",false']
     gz = tmp_path / "z.csv.gz"
     run_node("csv_writer", {"file": str(gz), "compress_with_gzip": True}, t)
     assert gzip.decompress(gz.read_bytes()).startswith(b'"x","n"')
@@ -369,37 +475,70 @@ def test_writer_empty_table(tmp_path: Path) -> None:
 
 def test_table_creator_rows() -> None:
     settings = {
-        "columns": [{"name": "alpha", "type": "Double"}, {"name": "k", "type": "Integer"},
-                    {"name": "label", "type": "String"}, {"name": "flag", "type": "Boolean"}],
+        "columns": [
+            {"name": "alpha", "type": "Double"},
+            {"name": "k", "type": "Integer"},
+            {"name": "label", "type": "String"},
+            {"name": "flag", "type": "Boolean"},
+        ],
         "rows": [["0.00001", "1", "a", "true"], [1, 2, None, False], ["1e-3", "", "", None], [0.5]],
     }
     result = run_node("table_creator", settings)
     t = result[1]
-    assert result.specs[0] == t.spec == TableSpec.of(
-        [("alpha", "Double"), ("k", "Integer"), ("label", "String"), ("flag", "Boolean")])
+    assert (
+        result.specs[0]
+        == t.spec
+        == TableSpec.of([("alpha", "Double"), ("k", "Integer"), ("label", "String"), ("flag", "Boolean")])
+    )
     assert t.row_ids == ["Row0", "Row1", "Row2", "Row3"]
     assert t.df["alpha"].tolist() == [1e-5, 1.0, 1e-3, 0.5]
     assert t.df["k"].dtype == "Int64" and t.df["k"].isna().tolist() == [False, False, True, True]
     assert t.df["label"].tolist() == ["a", None, None, None]
-    ids = run_node("table_creator", {**settings, "row_id_prefix": "r", "row_id_suffix": "x",
-                                     "row_id_start_value": 5})[1]
+    ids = run_node(
+        "table_creator", {**settings, "row_id_prefix": "r", "row_id_suffix": "x", "row_id_start_value": 5}
+    )[1]
     assert ids.row_ids == ["r5x", "r6x", "r7x", "r8x"]
-    pattern = run_node("table_creator", {"columns": [{"name": "s", "missing_value_pattern": "?"}],
-                                         "rows": [["?"], [""]]})[1]
+    pattern = run_node(
+        "table_creator", {"columns": [{"name": "s", "missing_value_pattern": "?"}], "rows": [["?"], [""]]}
+    )[1]
     assert pattern.df["s"].tolist() == [None, ""]
 
 
 def test_table_creator_knime_arrays() -> None:
     """11_01 #295 stores an orphan cell at row -1; it is not part of the table (4 x 5)."""
     settings = {
-        "columns": [{"name": "Params", "type": "String"}, {"name": "Start", "type": "Integer"},
-                    {"name": "Stop", "type": "Integer"}, {"name": "Step", "type": "Integer"},
-                    {"name": "Type", "type": "String"}],
+        "columns": [
+            {"name": "Params", "type": "String"},
+            {"name": "Start", "type": "Integer"},
+            {"name": "Stop", "type": "Integer"},
+            {"name": "Step", "type": "Integer"},
+            {"name": "Type", "type": "String"},
+        ],
         "row_indices": [-1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3],
         "column_indices": [1, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4],
-        "values": ["rho0 lambda tau", "nmodels", "10", "100", "10", "Number (integer)", "levels", "2", "5", "1",
-                   "Number (integer)", "minnodesize", "2", "10", "2", "Number (integer)", "randomseed", "1", "1",
-                   "0", "Number (integer)"],
+        "values": [
+            "rho0 lambda tau",
+            "nmodels",
+            "10",
+            "100",
+            "10",
+            "Number (integer)",
+            "levels",
+            "2",
+            "5",
+            "1",
+            "Number (integer)",
+            "minnodesize",
+            "2",
+            "10",
+            "2",
+            "Number (integer)",
+            "randomseed",
+            "1",
+            "1",
+            "0",
+            "Number (integer)",
+        ],
     }
     t = run_node("table_creator", settings)[1]
     assert t.shape == (4, 5) and t.row_ids == ["Row0", "Row1", "Row2", "Row3"]
@@ -416,8 +555,10 @@ def test_table_creator_errors() -> None:
     with pytest.raises(NodeError, match="2 cells"):
         run_node("table_creator", {"columns": cols, "rows": [["1", "2"]]})
     with pytest.raises(ValueError, match="either as rows"):
-        run_node("table_creator", {"columns": cols, "rows": [["1"]], "row_indices": [0], "column_indices": [0],
-                                   "values": ["1"]})
+        run_node(
+            "table_creator",
+            {"columns": cols, "rows": [["1"]], "row_indices": [0], "column_indices": [0], "values": ["1"]},
+        )
     with pytest.raises(ValueError, match="duplicate column"):
         run_node("table_creator", {"columns": cols + cols})
     empty = run_node("table_creator", {"columns": cols})[1]

@@ -15,8 +15,26 @@ from nodes.manipulation import alphanumeric_compare, common_type
 from nodes.normalizer import NORMALIZER_MODEL, AffineTransform, commons_math_moments
 
 ROOT = Path(__file__).resolve().parent.parent
-ZB_FEATURES = ["ZA", "ZB", "IP_A", "EA_A", "EN_A", "Highest_occ_A", "Lowest_unocc_A", "rs_A", "rp_A", "rd_A",
-               "IP_B", "EA_B", "EN_B", "Highest_occ_B", "Lowest_unocc_B", "rs_B", "rp_B", "rd_B"]
+ZB_FEATURES = [
+    "ZA",
+    "ZB",
+    "IP_A",
+    "EA_A",
+    "EN_A",
+    "Highest_occ_A",
+    "Lowest_unocc_A",
+    "rs_A",
+    "rp_A",
+    "rd_A",
+    "IP_B",
+    "EA_B",
+    "EN_B",
+    "Highest_occ_B",
+    "Lowest_unocc_B",
+    "rs_B",
+    "rp_B",
+    "rd_B",
+]
 
 
 def data_path(name: str) -> Path:
@@ -54,7 +72,10 @@ def test_column_filter() -> None:
     assert result.df(1).columns.tolist() == ["name", "k"]  # input order, unknown names ignored
     assert result.specs[0] == result[1].spec and result[1].row_ids == t.row_ids
     drop = {"column_filter": {"excluded_names": ["x"], "included_names": ["name"]}}
-    assert run_node("column_filter", drop, t).df(1).columns.tolist() == ["name", "k"]  # EnforceExclusion keeps k
+    assert run_node("column_filter", drop, t).df(1).columns.tolist() == [
+        "name",
+        "k",
+    ]  # EnforceExclusion keeps k
     assert configure_node("column_filter", drop, UNKNOWN) == [UNKNOWN]
 
 
@@ -73,8 +94,20 @@ def test_sorter_numbers_missing_and_stability() -> None:
     assert sort(t, {"column": "x"}) == ["b", "e", "c", "a", "d"]
     assert sort(t, {"column": "x", "sorting_order": "DESCENDING"}) == ["a", "d", "c", "e", "b"]
     assert sort(t, {"column": "x"}, missing_to_end=True) == ["e", "c", "a", "d", "b"]
-    assert sort(t, {"column": "x", "sorting_order": "DESCENDING"}, missing_to_end=True) == ["a", "d", "c", "e", "b"]
-    assert sort(t, {"column": "k", "sorting_order": "DESCENDING"}, {"column": "x"}) == ["a", "d", "b", "e", "c"]
+    assert sort(t, {"column": "x", "sorting_order": "DESCENDING"}, missing_to_end=True) == [
+        "a",
+        "d",
+        "c",
+        "e",
+        "b",
+    ]
+    assert sort(t, {"column": "k", "sorting_order": "DESCENDING"}, {"column": "x"}) == [
+        "a",
+        "d",
+        "b",
+        "e",
+        "c",
+    ]
     out = run_node("sorter", {"sorting_criteria": [{"column": "x"}]}, t)[1]
     assert out.types == t.types and out.df.loc["a", "name"] == "Row10"  # whole rows move
 
@@ -85,8 +118,9 @@ def test_sorter_strings_and_row_ids() -> None:
     assert sort(t, {"column": "name", "string_comparison": "LEXICOGRAPHIC"}) == ["c", "a", "b", "e", "d"]
     ids = Table(pd.DataFrame({"v": [1, 2, 3]}, index=pd.Index(["Row10", "Row9", "Row1"], dtype=object)))
     assert sort(ids, {"column": "<RowID>"}) == ["Row1", "Row9", "Row10"]
-    assert sort(ids, {"column": "<ROW_ID>", "sorting_order": "DESCENDING", "string_comparison": "LEXICOGRAPHIC"}) == [
-        "Row9", "Row10", "Row1"]
+    assert sort(
+        ids, {"column": "<ROW_ID>", "sorting_order": "DESCENDING", "string_comparison": "LEXICOGRAPHIC"}
+    ) == ["Row9", "Row10", "Row1"]
     assert alphanumeric_compare("a01", "a1") > 0 and alphanumeric_compare("a1", "a1b") < 0
     assert alphanumeric_compare("", "x") < 0 and alphanumeric_compare("2x", "10x") < 0
     assert alphanumeric_compare("B", "a") < 0  # character codes: upper case first
@@ -116,8 +150,15 @@ def test_sorter_10_02_result_table() -> None:
 
 
 def test_transposer_scores_table() -> None:
-    names = ["R^2", "mean absolute error", "mean squared error", "root mean squared error",
-             "mean signed difference", "mean absolute percentage error", "adjusted R^2"]
+    names = [
+        "R^2",
+        "mean absolute error",
+        "mean squared error",
+        "root mean squared error",
+        "mean signed difference",
+        "mean absolute percentage error",
+        "adjusted R^2",
+    ]
     scores = Table(pd.DataFrame({"dE_pred": np.arange(7) / 10}, index=pd.Index(names, dtype=object)))
     result = run_node("table_transposer", {}, scores)
     out = result[1]
@@ -136,8 +177,10 @@ def test_transposer_types() -> None:
     assert out.types["c"] == ColumnType.DOUBLE and out.df["c"].isna().tolist() == [True, False, True]
     assert common_type(["Integer", "Double"]) == "Double" and common_type(["Integer", "Long"]) == "Long"
     assert common_type([]) == "String" and common_type(["Integer"]) == "Integer"
-    ints = Table(pd.DataFrame({"p": [1, 2], "q": [3, 4]}, index=pd.Index([" r1 ", "r2"], dtype=object)),
-                 {"p": "Integer", "q": "Integer"})
+    ints = Table(
+        pd.DataFrame({"p": [1, 2], "q": [3, 4]}, index=pd.Index([" r1 ", "r2"], dtype=object)),
+        {"p": "Integer", "q": "Integer"},
+    )
     back = run_node("table_transposer", {}, ints)[1]
     assert back.columns == ["r1", "r2"] and back.types == {"r1": "Integer", "r2": "Integer"}
     assert back.df["r1"].tolist() == [1, 3]
@@ -148,11 +191,14 @@ def test_transposer_types() -> None:
 # --------------------------------------------------------------------------------------- Normalizer
 
 
-def z_settings(included: list[str], unknown: bool = True, excluded: tuple[str, ...] = ("dE",)) -> dict[str, object]:
+def z_settings(
+    included: list[str], unknown: bool = True, excluded: tuple[str, ...] = ("dE",)
+) -> dict[str, object]:
     return {
         "mode": "Z_SCORE",
         "data_column_filter_config": {
-            "included_names": included, "excluded_names": list(excluded),
+            "included_names": included,
+            "excluded_names": list(excluded),
             "enforce_option": "EnforceExclusion" if unknown else "EnforceInclusion",
         },
     }
@@ -186,7 +232,9 @@ def test_normalizer_reproduces_10_03_exactly() -> None:
     assert result[2].summary == "Z-Score (Gaussian) normalization on 21 column(s)"  # includeUnknownColumns
     train, test = run_node("table_partitioner", {"seed": 1678807467440}, result[1]).outputs
     features = ["desp1", "desp2", "desp3"]
-    lasso = sklearn.Lasso(alpha=1e-4, fit_intercept=True, max_iter=1000).fit(train.df[features], train.df["dE"])
+    lasso = sklearn.Lasso(alpha=1e-4, fit_intercept=True, max_iter=1000).fit(
+        train.df[features], train.df["dE"]
+    )
     y, pred = test.df["dE"].to_numpy(), lasso.predict(test.df[features])
     r2 = 1 - ((y - pred) ** 2).sum() / ((y - y.mean()) ** 2).sum()
     assert r2 == 0.9786673179225764
@@ -194,13 +242,15 @@ def test_normalizer_reproduces_10_03_exactly() -> None:
 
 
 def test_normalizer_selection_missing_and_constant_columns() -> None:
-    df = pd.DataFrame({
-        "a": [1.0, 2.0, np.nan, 4.0],
-        "c": [5.0, 5.0, 5.0, 5.0],
-        "m": [np.nan] * 4,
-        "s": ["x", "y", "z", "w"],
-        "i": pd.array([1, 2, 3, None], dtype="Int64"),
-    })
+    df = pd.DataFrame(
+        {
+            "a": [1.0, 2.0, np.nan, 4.0],
+            "c": [5.0, 5.0, 5.0, 5.0],
+            "m": [np.nan] * 4,
+            "s": ["x", "y", "z", "w"],
+            "i": pd.array([1, 2, 3, None], dtype="Int64"),
+        }
+    )
     t = Table.from_frame(df, {"i": "Integer"})
     result = run_node("normalizer", z_settings([], excluded=()), t)
     out = result[1]
@@ -236,18 +286,24 @@ def test_normalizer_min_max_and_decimal_scaling() -> None:
     with pytest.raises(ConfigureError, match="new_min"):
         configure_node("normalizer", {"mode": "MINMAX", "new_min": 2.0, "new_max": 1.0}, t.spec)
     with pytest.raises(NodeError, match="infinite"):
-        run_node("normalizer", {"mode": "DECIMALSCALING"}, Table.from_frame(pd.DataFrame({"a": [1.0, np.inf]})))
+        run_node(
+            "normalizer", {"mode": "DECIMALSCALING"}, Table.from_frame(pd.DataFrame({"a": [1.0, np.inf]}))
+        )
 
 
 def test_normalizer_apply() -> None:
     train = Table.from_frame(pd.DataFrame({"a": [1.0, 2.0, 3.0], "k": [0, 10, 20], "s": ["x", "y", "z"]}))
     model = run_node("normalizer", {"mode": "MINMAX"}, train)[2]
     assert isinstance(model.payload, AffineTransform) and model.spec == train.spec.select(["a", "k"])
-    new = Table.from_frame(pd.DataFrame({"k": [5, 40], "a": [2.0, 0.0], "other": [1, 2]}), {"other": "Integer"})
+    new = Table.from_frame(
+        pd.DataFrame({"k": [5, 40], "a": [2.0, 0.0], "other": [1, 2]}), {"other": "Integer"}
+    )
     result = run_node("normalizer_apply", {}, model, new)
     out = result[1]
     assert out.df["a"].tolist() == [0.5, -0.5]  # outside the training range: kept (a warning in KNIME)
-    assert out.df["k"].tolist() == [0.25, 2.0] and out.types["k"] == "Double" and out.types["other"] == "Integer"
+    assert (
+        out.df["k"].tolist() == [0.25, 2.0] and out.types["k"] == "Double" and out.types["other"] == "Integer"
+    )
     assert result.specs[0] == out.spec
     partial = run_node("normalizer_apply", {}, model, Table.from_frame(pd.DataFrame({"a": [3.0]})))[1]
     assert partial.df["a"].tolist() == [1.0]

@@ -43,9 +43,19 @@ def test_scorer_tables_as_knime() -> None:
     assert cm.to_numpy().tolist() == [[1, 1, 0], [1, 2, 0], [0, 0, 1]]
     assert res[1].types == {"a": ColumnType.INTEGER, "b": ColumnType.INTEGER, "c": ColumnType.INTEGER}
     stats = res.df(2)
-    assert stats.columns.tolist() == ["TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives", "Recall",
-                                      "Precision", "Sensitivity", "Specificity", "F-measure", "Accuracy",
-                                      "Cohen's kappa"]
+    assert stats.columns.tolist() == [
+        "TruePositives",
+        "FalsePositives",
+        "TrueNegatives",
+        "FalseNegatives",
+        "Recall",
+        "Precision",
+        "Sensitivity",
+        "Specificity",
+        "F-measure",
+        "Accuracy",
+        "Cohen's kappa",
+    ]
     assert stats.index.tolist() == ["a", "b", "c", "Overall"]
     b = stats.loc["b"]
     assert (b["TruePositives"], b["FalsePositives"], b["TrueNegatives"], b["FalseNegatives"]) == (2, 1, 2, 1)
@@ -59,10 +69,21 @@ def test_scorer_tables_as_knime() -> None:
     # Cohen's kappa: p0 = 4/6, pe = (2*2 + 3*3 + 1*1) / 36
     pe = 14 / 36
     assert overall["Cohen's kappa"] == pytest.approx((4 / 6 - pe) / (1 - pe))
-    assert res[2].spec == configure_node("scorer", {"first": "actual", "second": "predicted"},
-                                         TableSpec.of([("actual", "String"), ("predicted", "String")]))[1]
-    assert res.variables == {"Accuracy": pytest.approx(4 / 6), "Error": pytest.approx(2 / 6), "#Correct": 4,
-                             "#False": 2, "Cohen's kappa": pytest.approx((4 / 6 - pe) / (1 - pe))}
+    assert (
+        res[2].spec
+        == configure_node(
+            "scorer",
+            {"first": "actual", "second": "predicted"},
+            TableSpec.of([("actual", "String"), ("predicted", "String")]),
+        )[1]
+    )
+    assert res.variables == {
+        "Accuracy": pytest.approx(4 / 6),
+        "Error": pytest.approx(2 / 6),
+        "#Correct": 4,
+        "#False": 2,
+        "Cohen's kappa": pytest.approx((4 / 6 - pe) / (1 - pe)),
+    }
 
 
 def test_scorer_class_order_and_sorting() -> None:
@@ -72,11 +93,24 @@ def test_scorer_class_order_and_sorting() -> None:
     assert scored(first, second).df(1).index.tolist() == ["z", "x", "only1", "only2"]
     assert scored(first, second, sortingStrategy=2).df(1).index.tolist() == ["only1", "only2", "x", "z"]
     assert scored(first, second, sortingStrategy="Lexical", sortingReversed=True).df(1).index.tolist() == [
-        "z", "x", "only2", "only1"]
+        "z",
+        "x",
+        "only2",
+        "only1",
+    ]
     assert scored(first, second, sortingReversed=True).df(1).index.tolist() == ["only2", "only1", "x", "z"]
     assert scored(first, second, sortingStrategy=3, sortingReversed=True).df(1).index.tolist() == [
-        "z", "x", "only1", "only2"]
-    assert scored([3, 1, 2], [1, 1, 10], sortingStrategy="Numeric").df(1).index.tolist() == ["1", "2", "3", "10"]
+        "z",
+        "x",
+        "only1",
+        "only2",
+    ]
+    assert scored([3, 1, 2], [1, 1, 10], sortingStrategy="Numeric").df(1).index.tolist() == [
+        "1",
+        "2",
+        "3",
+        "10",
+    ]
     with pytest.raises(NodeError, match="Numeric"):
         scored(first, second, sortingStrategy=1)
 
@@ -85,8 +119,13 @@ def test_scorer_perfect_binary_like_10_01_and_prefix() -> None:
     res = scored(["unstable", "stable", "stable"], ["unstable", "stable", "stable"], flowVarPrefix="train ")
     assert res.df(1).index.tolist() == ["unstable", "stable"]
     assert res.df(2).shape == (3, 11)
-    assert res.variables == {"train Accuracy": 1.0, "train Error": 0.0, "train #Correct": 3, "train #False": 0,
-                             "train Cohen's kappa": 1.0}
+    assert res.variables == {
+        "train Accuracy": 1.0,
+        "train Error": 0.0,
+        "train #Correct": 3,
+        "train #False": 0,
+        "train Cohen's kappa": 1.0,
+    }
 
 
 def test_scorer_missing_values_and_empty_table() -> None:
@@ -112,7 +151,9 @@ def test_scorer_configure_errors() -> None:
     with pytest.raises(ConfigureError):
         configure_node("scorer", {}, spec)
     with pytest.raises(ConfigureError, match="two columns"):
-        configure_node("scorer", {"first": "actual", "second": "actual"}, TableSpec.of([("actual", "String")]))
+        configure_node(
+            "scorer", {"first": "actual", "second": "actual"}, TableSpec.of([("actual", "String")])
+        )
 
 
 # ----------------------------------------------------------------------------------- Numeric Scorer
@@ -128,24 +169,50 @@ def test_numeric_scorer_values_rows_and_variables() -> None:
     res = numeric(ref, pred, generate_flow_variables=True)
     out = res.df(1)
     assert out.columns.tolist() == ["p"]
-    assert out.index.tolist() == ["R^2", "mean absolute error", "mean squared error", "root mean squared error",
-                                  "mean signed difference", "mean absolute percentage error", "adjusted R^2"]
+    assert out.index.tolist() == [
+        "R^2",
+        "mean absolute error",
+        "mean squared error",
+        "root mean squared error",
+        "mean signed difference",
+        "mean absolute percentage error",
+        "adjusted R^2",
+    ]
     r, p = np.array(ref), np.array(pred)
     r2 = 1 - ((r - p) ** 2).sum() / ((r - r.mean()) ** 2).sum()
-    expected = [r2, np.abs(r - p).mean(), ((r - p) ** 2).mean(), math.sqrt(((r - p) ** 2).mean()), (p - r).mean(),
-                (np.abs(r - p) / np.abs(r)).mean(), r2]
+    expected = [
+        r2,
+        np.abs(r - p).mean(),
+        ((r - p) ** 2).mean(),
+        math.sqrt(((r - p) ** 2).mean()),
+        (p - r).mean(),
+        (np.abs(r - p) / np.abs(r)).mean(),
+        r2,
+    ]
     assert out["p"].tolist() == pytest.approx(expected, rel=1e-14)
-    assert list(res.variables) == ["R^2", "adjusted R^2", "mean absolute error", "mean squared error",
-                                   "root mean squared error", "mean signed difference",
-                                   "mean absolute percentage error"]
+    assert list(res.variables) == [
+        "R^2",
+        "adjusted R^2",
+        "mean absolute error",
+        "mean squared error",
+        "root mean squared error",
+        "mean signed difference",
+        "mean absolute percentage error",
+    ]
     assert res.variables["R^2"] == pytest.approx(r2)
     assert numeric(ref, pred).variables == {}  # KNIME's default: no flow variables
 
 
 def test_numeric_scorer_options_and_edge_cases() -> None:
-    res = numeric([1.0, 2.0, 3.0, 5.0], [1.0, 2.5, 2.0, 5.5], number_of_predictors=1,
-                  override_default_output_name=True, output_column="scores", generate_flow_variables=True,
-                  name_prefix_for_flowvars="test ")
+    res = numeric(
+        [1.0, 2.0, 3.0, 5.0],
+        [1.0, 2.5, 2.0, 5.5],
+        number_of_predictors=1,
+        override_default_output_name=True,
+        output_column="scores",
+        generate_flow_variables=True,
+        name_prefix_for_flowvars="test ",
+    )
     out = res.df(1)
     assert out.columns.tolist() == ["scores"]
     r2 = out.loc["R^2", "scores"]
@@ -175,12 +242,38 @@ def test_numeric_scorer_configure_errors() -> None:
 
 # ------------------------------------------------------------------------- Lasso (10_02 / 10_03)
 
-FEATURES = ["ZA", "ZB", "IP_A", "EA_A", "EN_A", "Highest_occ_A", "Lowest_unocc_A", "rs_A", "rp_A", "rd_A", "IP_B",
-            "EA_B", "EN_B", "Highest_occ_B", "Lowest_unocc_B", "rs_B", "rp_B", "rd_B"]
-TEST_ROWS = [f"Row{i}" for i in (1, 4, 5, 11, 18, 19, 21, 24, 26, 29, 30, 33, 34, 37, 39, 41, 43, 51, 53, 59, 61, 71,
-                                 75, 77, 79)]
-METRICS = ["R^2", "mean absolute error", "mean squared error", "root mean squared error", "mean signed difference",
-           "mean absolute percentage error"]
+FEATURES = [
+    "ZA",
+    "ZB",
+    "IP_A",
+    "EA_A",
+    "EN_A",
+    "Highest_occ_A",
+    "Lowest_unocc_A",
+    "rs_A",
+    "rp_A",
+    "rd_A",
+    "IP_B",
+    "EA_B",
+    "EN_B",
+    "Highest_occ_B",
+    "Lowest_unocc_B",
+    "rs_B",
+    "rp_B",
+    "rd_B",
+]
+TEST_ROWS = [
+    f"Row{i}"
+    for i in (1, 4, 5, 11, 18, 19, 21, 24, 26, 29, 30, 33, 34, 37, 39, 41, 43, 51, 53, 59, 61, 71, 75, 77, 79)
+]
+METRICS = [
+    "R^2",
+    "mean absolute error",
+    "mean squared error",
+    "root mean squared error",
+    "mean signed difference",
+    "mean absolute percentage error",
+]
 REF_10_02 = {  # workflows/10_02_ZB_WZ_regression.md, six printed decimals
     1e-05: [0.834401, 0.146228, 0.057755, 0.240323, -0.071493, 0.983629],
     0.0001: [0.836212, 0.142799, 0.057123, 0.239005, -0.069057, 0.996475],
@@ -207,7 +300,9 @@ def zb_wz() -> Table:
     df.index = pd.Index([f"Row{i}" for i in range(len(df))], dtype=object)
     for c in FEATURES:
         df[c] = (df[c] - df[c].mean()) / df[c].std(ddof=1)
-    return Table(df, {c: ColumnType.DOUBLE for c in FEATURES} | {"A": "String", "B": "String", "dE": "Double"})
+    return Table(
+        df, {c: ColumnType.DOUBLE for c in FEATURES} | {"A": "String", "B": "String", "dE": "Double"}
+    )
 
 
 def split(table: Table) -> tuple[Table, Table]:
@@ -218,14 +313,26 @@ def split(table: Table) -> tuple[Table, Table]:
 
 def lasso_scores(table: Table, features: list[str], alpha: float) -> object:
     train, test = split(table)
-    learner = run_node("lasso_learner", {"feature_columns": features, "target_column": "dE",
-                                         "missing_value_handling": "SkipRow", "alpha": alpha, "fit_intercept": True,
-                                         "max_iter": 1000}, train)
+    learner = run_node(
+        "lasso_learner",
+        {
+            "feature_columns": features,
+            "target_column": "dE",
+            "missing_value_handling": "SkipRow",
+            "alpha": alpha,
+            "fit_intercept": True,
+            "max_iter": 1000,
+        },
+        train,
+    )
     pred = run_node("regression_predictor", {"prediction_column": "dE_pred"}, learner[1], test)
     assert pred.df(1).shape == (25, len(table.columns) + 1) and pred.df(1).index.tolist() == TEST_ROWS
     assert pred[1].types["dE_pred"] == ColumnType.DOUBLE
-    return run_node("numeric_scorer", {"reference": "dE", "predicted": "dE_pred", "generate_flow_variables": True},
-                    pred[1])
+    return run_node(
+        "numeric_scorer",
+        {"reference": "dE", "predicted": "dE_pred", "generate_flow_variables": True},
+        pred[1],
+    )
 
 
 @pytest.mark.parametrize("alpha", list(REF_10_02))
@@ -254,16 +361,24 @@ def test_lasso_10_03_final_model(zb_wz: Table) -> None:
     res = lasso_scores(table, ["desp1", "desp2", "desp3"], 1e-4)
     assert res.variables["R^2"] == pytest.approx(0.9786673179225764, abs=1e-9)
     assert res.variables["mean absolute error"] == pytest.approx(0.06744671257250884, abs=1e-9)
-    learner = run_node("lasso_learner", {"feature_columns": ["desp1", "desp2", "desp3"], "target_column": "dE",
-                                         "alpha": 1e-4}, split(table)[0])
+    learner = run_node(
+        "lasso_learner",
+        {"feature_columns": ["desp1", "desp2", "desp3"], "target_column": "dE", "alpha": 1e-4},
+        split(table)[0],
+    )
     est = learner[1].payload.estimator
     assert np.ravel(est.coef_) == pytest.approx([0.398119, -0.109878, -0.071488], abs=1e-6)
     assert float(np.ravel(est.intercept_)[0]) == pytest.approx(0.105379, abs=1e-6)
 
 
 def test_lasso_defaults_missing_values_and_nominal_features() -> None:
-    df = pd.DataFrame({"s": ["a", "b", "a", "b", "a", None], "x": [1.0, 2.0, 3.0, 4.0, None, 6.0],
-                       "y": [1.0, 3.0, 3.0, 5.0, 5.0, 7.0]})
+    df = pd.DataFrame(
+        {
+            "s": ["a", "b", "a", "b", "a", None],
+            "x": [1.0, 2.0, 3.0, 4.0, None, 6.0],
+            "y": [1.0, 3.0, 3.0, 5.0, 5.0, 7.0],
+        }
+    )
     learner = run_node("lasso_learner", {"alpha": 0.0001}, df)
     model = learner[1].payload
     assert model.target_column == ("y", "Double") and [n for n, _ in model.feature_columns] == ["s", "x"]
@@ -275,8 +390,11 @@ def test_lasso_defaults_missing_values_and_nominal_features() -> None:
     with pytest.raises(NodeError, match="missing values"):
         run_node("lasso_learner", {"missing_value_handling": "Fail"}, df)
     with pytest.raises(NodeError, match="All rows are skipped"):
-        run_node("lasso_learner", {"feature_columns": ["x"], "target_column": "y"},
-                 pd.DataFrame({"x": [None, None], "y": [1.0, 2.0]}))
+        run_node(
+            "lasso_learner",
+            {"feature_columns": ["x"], "target_column": "y"},
+            pd.DataFrame({"x": [None, None], "y": [1.0, 2.0]}),
+        )
 
 
 def test_lasso_in_a_loop_reuses_one_feature_buffer_with_the_same_results() -> None:
@@ -285,7 +403,9 @@ def test_lasso_in_a_loop_reuses_one_feature_buffer_with_the_same_results() -> No
     from nodes.sklearn_nodes import FEATURE_BUFFER
 
     rng = np.random.default_rng(5)
-    bits = pd.DataFrame(rng.integers(0, 2, size=(400, 40), dtype=np.uint8), columns=[f"b{i}" for i in range(40)])
+    bits = pd.DataFrame(
+        rng.integers(0, 2, size=(400, 40), dtype=np.uint8), columns=[f"b{i}" for i in range(40)]
+    )
     bits["y"] = bits.to_numpy() @ rng.normal(size=40) + rng.normal(scale=0.1, size=400)
     settings = {"target_column": "y", "alpha": 1e-3}
 
@@ -320,15 +440,20 @@ def test_regression_predictor_checks_schema() -> None:
     df = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [2.0, 4.0, 6.0]})
     model = run_node("lasso_learner", {"feature_columns": ["x"], "target_column": "y", "alpha": 0.0}, df)[1]
     assert isinstance(model, Model)
-    spec = configure_node("regression_predictor", {"prediction_column": "Prediction (y)"}, model,
-                          TableSpec.of([("x", "Double")]))[0]
+    spec = configure_node(
+        "regression_predictor",
+        {"prediction_column": "Prediction (y)"},
+        model,
+        TableSpec.of([("x", "Double")]),
+    )[0]
     assert spec == TableSpec.of([("x", "Double"), ("Prediction (y)", "Double")])
     with pytest.raises(ConfigureError, match="Missing columns"):
         configure_node("regression_predictor", {}, model, TableSpec.of([("x", "Integer")]))
     out = run_node("regression_predictor", {}, model, pd.DataFrame({"x": [4.0]}))
     assert out.df(1)["y_pred"].tolist() == pytest.approx([8.0])
-    assert run_node("regression_predictor", {}, model, pd.DataFrame({"x": pd.Series([], dtype=float)})).df(1).shape == (
-        0, 2)
+    assert run_node("regression_predictor", {}, model, pd.DataFrame({"x": pd.Series([], dtype=float)})).df(
+        1
+    ).shape == (0, 2)
 
 
 # ------------------------------------------------------------------------------ Logistic regression
@@ -339,22 +464,33 @@ def two_class_data(n: int = 80, seed: int = 3) -> pd.DataFrame:
     x1, x2 = rng.normal(size=n), rng.normal(size=n)
     logit = 0.5 + 1.5 * x1 - 1.0 * x2
     y = np.where(rng.random(n) < 1 / (1 + np.exp(-logit)), "yes", "no")
-    return pd.DataFrame({"x1": x1, "x2": x2, "const": 1.0, "cls": y},
-                        index=pd.Index([f"Row{i}" for i in range(n)], dtype=object))
+    return pd.DataFrame(
+        {"x1": x1, "x2": x2, "const": 1.0, "cls": y},
+        index=pd.Index([f"Row{i}" for i in range(n)], dtype=object),
+    )
 
 
 def test_logistic_learner_tables_like_knime() -> None:
     df = two_class_data()
-    res = run_node("logistic_regression_learner", {"target": "cls", "targetReferenceCategory": "no",
-                                                   "prior": "Gauss", "priorVariance": 100.0}, df)
+    res = run_node(
+        "logistic_regression_learner",
+        {"target": "cls", "targetReferenceCategory": "no", "prior": "Gauss", "priorVariance": 100.0},
+        df,
+    )
     coeffs = res.df(2)
     assert coeffs.columns.tolist() == ["Logit", "Variable", "Coeff.", "Std. Err.", "z-score", "P>|z|"]
     # the constant column is dropped (KNIME ignores constant learning columns); Constant comes last
     assert coeffs["Variable"].tolist() == ["x1", "x2", "Constant"]
     assert coeffs["Logit"].tolist() == ["yes"] * 3
     assert coeffs.index.tolist() == ["Row1", "Row2", "Row3"]
-    assert res[2].types == {"Logit": "String", "Variable": "String", "Coeff.": "Double", "Std. Err.": "Double",
-                            "z-score": "Double", "P>|z|": "Double"}
+    assert res[2].types == {
+        "Logit": "String",
+        "Variable": "String",
+        "Coeff.": "Double",
+        "Std. Err.": "Double",
+        "z-score": "Double",
+        "P>|z|": "Double",
+    }
     stats = res.df(3)
     assert stats.columns.tolist() == ["Iterations", "LogLikelihood"] and stats.index.tolist() == ["Row0"]
     assert res[3].types == {"Iterations": "Integer", "LogLikelihood": "Double"}
@@ -372,10 +508,17 @@ def test_logistic_gauss_prior_optimum_equals_sklearn_l2() -> None:
     from sklearn.linear_model import LogisticRegression
 
     df = two_class_data()
-    res = run_node("logistic_regression_learner", {"target": "cls", "targetReferenceCategory": "no",
-                                                   "column_filter": {"included_names": ["x1", "x2"],
-                                                                     "enforce_option": "EnforceInclusion"},
-                                                   "prior": "Gauss", "priorVariance": 0.5}, df)
+    res = run_node(
+        "logistic_regression_learner",
+        {
+            "target": "cls",
+            "targetReferenceCategory": "no",
+            "column_filter": {"included_names": ["x1", "x2"], "enforce_option": "EnforceInclusion"},
+            "prior": "Gauss",
+            "priorVariance": 0.5,
+        },
+        df,
+    )
     x = df[["x1", "x2"]].to_numpy(np.float32).astype(float)
     # sklearn's objective C * sum(loss) + ||w||^2 / 2 (intercept unpenalised) equals KNIME's Gauss prior with C = variance
     sk = LogisticRegression(C=0.5, tol=1e-12, max_iter=10_000).fit(x, (df["cls"] == "yes").astype(int))
@@ -395,26 +538,40 @@ def test_logistic_uniform_prior_statistics_equal_classic_formulas() -> None:
     assert coeffs["Std. Err."].to_numpy() == pytest.approx(np.sqrt(np.diag(cov)), rel=1e-6)
     loglike = float((y * np.log(p) + (1 - y) * np.log(1 - p)).sum())
     assert res.df(3)["LogLikelihood"].iloc[0] == pytest.approx(loglike, rel=1e-9)
-    irls = run_node("logistic_regression_learner", {"target": "cls", "targetReferenceCategory": "no",
-                                                    "solver": "IRLS", "prior": "Gauss"}, df)
+    irls = run_node(
+        "logistic_regression_learner",
+        {"target": "cls", "targetReferenceCategory": "no", "solver": "IRLS", "prior": "Gauss"},
+        df,
+    )
     assert irls.df(2)["Coeff."].to_numpy() == pytest.approx(beta, abs=1e-7)  # IRLS ignores the prior
 
 
 def test_logistic_laplace_prior_and_separable_classes() -> None:
     df = two_class_data(200, seed=5)
     df["noise"] = np.random.default_rng(1).normal(size=len(df))
-    strong = run_node("logistic_regression_learner", {"target": "cls", "targetReferenceCategory": "no",
-                                                      "prior": "Laplace", "priorVariance": 0.01}, df).df(2)
-    weak = run_node("logistic_regression_learner", {"target": "cls", "targetReferenceCategory": "no",
-                                                    "prior": "Laplace", "priorVariance": 1e6}, df).df(2)
-    plain = run_node("logistic_regression_learner", {"target": "cls", "targetReferenceCategory": "no"}, df).df(2)
-    assert strong.set_index("Variable").loc["noise", "Coeff."] == 0.0  # the L1 penalty zeroes the weak feature
+    strong = run_node(
+        "logistic_regression_learner",
+        {"target": "cls", "targetReferenceCategory": "no", "prior": "Laplace", "priorVariance": 0.01},
+        df,
+    ).df(2)
+    weak = run_node(
+        "logistic_regression_learner",
+        {"target": "cls", "targetReferenceCategory": "no", "prior": "Laplace", "priorVariance": 1e6},
+        df,
+    ).df(2)
+    plain = run_node(
+        "logistic_regression_learner", {"target": "cls", "targetReferenceCategory": "no"}, df
+    ).df(2)
+    assert (
+        strong.set_index("Variable").loc["noise", "Coeff."] == 0.0
+    )  # the L1 penalty zeroes the weak feature
     assert weak["Coeff."].to_numpy() == pytest.approx(plain["Coeff."].to_numpy(), abs=1e-2)
     separable = pd.DataFrame({"x": [0.0, 1, 2, 3, 4, 5], "c": ["a"] * 3 + ["b"] * 3})
     res = run_node("logistic_regression_learner", {"target": "c"}, separable)
     assert np.isfinite(res.df(2)["Coeff."]).all()
-    gauss = run_node("logistic_regression_learner", {"target": "c", "prior": "Gauss", "priorVariance": 100.0},
-                     separable)
+    gauss = run_node(
+        "logistic_regression_learner", {"target": "c", "prior": "Gauss", "priorVariance": 100.0}, separable
+    )
     assert abs(gauss.df(2)["Coeff."].iloc[0]) < abs(res.df(2)["Coeff."].iloc[0])
 
 
@@ -423,18 +580,27 @@ def test_logistic_multinomial_nominal_factor_and_reference_default() -> None:
     n = 300
     x = rng.normal(size=n)
     g = rng.choice(["u", "v", "w"], size=n)
-    cls = np.where(x + (g == "w") + rng.normal(scale=0.8, size=n) > 0.6, "C",
-                   np.where(x + rng.normal(scale=0.8, size=n) < -0.4, "A", "B"))
+    cls = np.where(
+        x + (g == "w") + rng.normal(scale=0.8, size=n) > 0.6,
+        "C",
+        np.where(x + rng.normal(scale=0.8, size=n) < -0.4, "A", "B"),
+    )
     df = pd.DataFrame({"g": g, "x": x, "cls": cls})
-    res = run_node("logistic_regression_learner", {"target": "cls", "prior": "Gauss", "priorVariance": 10.0}, df)
+    res = run_node(
+        "logistic_regression_learner", {"target": "cls", "prior": "Gauss", "priorVariance": 10.0}, df
+    )
     coeffs = res.df(2)
     # classes sorted, reference = the last (C); factor g dummy-coded against its first level
     assert coeffs["Logit"].tolist() == ["A"] * 4 + ["B"] * 4
     assert coeffs["Variable"].tolist() == ["g=v", "g=w", "x", "Constant"] * 2
     model = res[1].payload
     assert model.reference == "C" and model.logits == ["A", "B"]
-    pred = run_node("logistic_regression_predictor", {"include_probabilites": True, "propability_columns_suffix": "_p"},
-                    res[1], df)
+    pred = run_node(
+        "logistic_regression_predictor",
+        {"include_probabilites": True, "propability_columns_suffix": "_p"},
+        res[1],
+        df,
+    )
     out = pred.df(1)
     classes = list(dict.fromkeys(cls))
     assert out.columns.tolist() == ["g", "x", "cls", *[f"P (cls={c})_p" for c in classes], "Prediction (cls)"]
@@ -447,7 +613,9 @@ def test_logistic_multinomial_nominal_factor_and_reference_default() -> None:
 def test_logistic_predictor_names_missing_values_and_boolean_target() -> None:
     df = two_class_data()
     df["cls"] = df["cls"] == "yes"
-    res = run_node("logistic_regression_learner", {"target": "cls", "prior": "Gauss", "priorVariance": 1.0}, df)
+    res = run_node(
+        "logistic_regression_learner", {"target": "cls", "prior": "Gauss", "priorVariance": 1.0}, df
+    )
     assert set(res.df(2)["Logit"]) == {"false"}  # reference = last sorted class (True)
     test = df.copy()
     test.loc["Row0", "x1"] = np.nan
@@ -457,11 +625,19 @@ def test_logistic_predictor_names_missing_values_and_boolean_target() -> None:
     assert out.columns[-1] == "Prediction (cls) (#1)"
     assert pred[1].types["Prediction (cls) (#1)"] == ColumnType.BOOLEAN
     assert pd.isna(out.loc["Row0", "Prediction (cls) (#1)"])
-    custom = run_node("logistic_regression_predictor", {"has_custom_predicition_name": True,
-                                                        "custom_prediction_name": "guess"}, res[1], df)
+    custom = run_node(
+        "logistic_regression_predictor",
+        {"has_custom_predicition_name": True, "custom_prediction_name": "guess"},
+        res[1],
+        df,
+    )
     assert custom.df(1).columns[-1] == "guess"
-    spec = configure_node("logistic_regression_predictor", {"include_probabilites": True}, res[1],
-                          TableSpec.of([("x1", "Double"), ("x2", "Double")]))[0]
+    spec = configure_node(
+        "logistic_regression_predictor",
+        {"include_probabilites": True},
+        res[1],
+        TableSpec.of([("x1", "Double"), ("x2", "Double")]),
+    )[0]
     assert spec.names == ["x1", "x2", "P (cls=false)", "P (cls=true)", "Prediction (cls)"]
     with pytest.raises(ConfigureError, match="does not contain the column"):
         configure_node("logistic_regression_predictor", {}, res[1], TableSpec.of([("x1", "Double")]))
@@ -473,19 +649,34 @@ def test_logistic_learner_errors() -> None:
         configure_node("logistic_regression_learner", {"target": "t"}, spec)
     assert err.value.setting == "target"
     with pytest.raises(ConfigureError, match="At least one column"):
-        configure_node("logistic_regression_learner", {"target": "s", "column_filter": {"excluded_names": ["x", "t"]}},
-                       spec)
+        configure_node(
+            "logistic_regression_learner",
+            {"target": "s", "column_filter": {"excluded_names": ["x", "t"]}},
+            spec,
+        )
     with pytest.raises(NodeError, match="one value, only"):
-        run_node("logistic_regression_learner", {"target": "s"}, pd.DataFrame({"x": [1.0, 2.0], "s": ["a", "a"]}))
+        run_node(
+            "logistic_regression_learner", {"target": "s"}, pd.DataFrame({"x": [1.0, 2.0], "s": ["a", "a"]})
+        )
     with pytest.raises(NodeError, match="missing values in row with ID"):
-        run_node("logistic_regression_learner", {"target": "s"}, pd.DataFrame({"x": [1.0, 2.0], "s": ["a", None]}))
+        run_node(
+            "logistic_regression_learner", {"target": "s"}, pd.DataFrame({"x": [1.0, 2.0], "s": ["a", None]})
+        )
     with pytest.raises(NodeError, match="empty"):
-        run_node("logistic_regression_learner", {"target": "s"},
-                 Table(pd.DataFrame({"x": pd.Series([], dtype=float), "s": pd.Series([], dtype=object)}),
-                       {"s": "String"}))
+        run_node(
+            "logistic_regression_learner",
+            {"target": "s"},
+            Table(
+                pd.DataFrame({"x": pd.Series([], dtype=float), "s": pd.Series([], dtype=object)}),
+                {"s": "String"},
+            ),
+        )
     with pytest.raises(NodeError, match="reference category"):
-        run_node("logistic_regression_learner", {"target": "s", "targetReferenceCategory": "zzz"},
-                 pd.DataFrame({"x": [1.0, 2.0, 3.0], "s": ["a", "b", "a"]}))
+        run_node(
+            "logistic_regression_learner",
+            {"target": "s", "targetReferenceCategory": "zzz"},
+            pd.DataFrame({"x": [1.0, 2.0, 3.0], "s": ["a", "b", "a"]}),
+        )
 
 
 # ---------------------------------------------------------------------------- Random forest (11_01)
@@ -501,23 +692,38 @@ def maxphase() -> pd.DataFrame:
 
 
 TARGET = "rho0 lambda lambda"
-RF = {"targetColumn": TARGET, "columnFilterConfig": {"excluded_names": ["Material"]}, "seed": "1", "maxLevels": 5,
-      "minNodeSize": 10, "nrModels": 20}
+RF = {
+    "targetColumn": TARGET,
+    "columnFilterConfig": {"excluded_names": ["Material"]},
+    "seed": "1",
+    "maxLevels": 5,
+    "minNodeSize": 10,
+    "nrModels": 20,
+}
 
 
 def test_random_forest_outputs_as_knime(maxphase: pd.DataFrame) -> None:
     res = run_node("random_forest_learner_regression", RF, maxphase)
     oob = res.df(1)
     assert oob.shape == (60, 107)
-    assert oob.columns[-3:].tolist() == [f"{TARGET} (Out-of-bag)", f"{TARGET} (Out-of-bag) (Prediction Variance)",
-                                         "model count"]
+    assert oob.columns[-3:].tolist() == [
+        f"{TARGET} (Out-of-bag)",
+        f"{TARGET} (Out-of-bag) (Prediction Variance)",
+        "model count",
+    ]
     assert res[1].types["model count"] == ColumnType.INTEGER
     assert res.specs[0] == res[1].spec
     assert oob["model count"].between(0, 20).all() and oob["model count"].sum() > 0
     stats = res.df(2)
     assert stats.shape == (102, 6) and stats.index.tolist()[0] == "n"
-    assert stats.columns.tolist() == ["#splits (level 0)", "#splits (level 1)", "#splits (level 2)",
-                                      "#candidates (level 0)", "#candidates (level 1)", "#candidates (level 2)"]
+    assert stats.columns.tolist() == [
+        "#splits (level 0)",
+        "#splits (level 1)",
+        "#splits (level 2)",
+        "#candidates (level 0)",
+        "#candidates (level 1)",
+        "#candidates (level 2)",
+    ]
     assert stats["#splits (level 0)"].sum() == 20  # every tree splits its root
     assert stats["#candidates (level 0)"].isna().all()  # per-node samples are not reported by scikit-learn
     model = res[3]
@@ -535,31 +741,52 @@ def test_random_forest_seed_determinism_and_per_tree_candidates(maxphase: pd.Dat
     pd.testing.assert_frame_equal(a.df(1), b.df(1))
     c = run_node("random_forest_learner_regression", {**RF, "seed": 2}, maxphase)
     assert not a.df(1).iloc[:, -3].equals(c.df(1).iloc[:, -3])
-    per_tree = run_node("random_forest_learner_regression",
-                        {**RF, "isUseDifferentAttributesAtEachNode": False, "maxLevels": 2}, maxphase)
+    per_tree = run_node(
+        "random_forest_learner_regression",
+        {**RF, "isUseDifferentAttributesAtEachNode": False, "maxLevels": 2},
+        maxphase,
+    )
     stats = per_tree.df(2)
     assert stats["#candidates (level 0)"].sum() == 20 * 10  # floor(sqrt(102)) attributes per tree
     assert stats["#splits (level 2)"].sum() == 0  # nodes at depth max_levels are leaves
-    everything = run_node("random_forest_learner_regression", {**RF, "columnSamplingMode": "None", "nrModels": 3},
-                          maxphase)
+    everything = run_node(
+        "random_forest_learner_regression", {**RF, "columnSamplingMode": "None", "nrModels": 3}, maxphase
+    )
     assert everything.df(2)["#candidates (level 0)"].tolist() == [3] * 102
 
 
 def test_random_forest_predictor(maxphase: pd.DataFrame) -> None:
-    model = run_node("random_forest_learner_regression", {**RF, "isDataSelectionWithReplacement": False,
-                                                          "dataFraction": 0.5}, maxphase)[3]
+    model = run_node(
+        "random_forest_learner_regression",
+        {**RF, "isDataSelectionWithReplacement": False, "dataFraction": 0.5},
+        maxphase,
+    )[3]
     pred = run_node("random_forest_predictor_regression", {}, model, maxphase)
     out = pred.df(1)
-    assert out.columns[-2:].tolist() == [f"Prediction ({TARGET})", f"Prediction ({TARGET}) (Prediction Variance)"]
+    assert out.columns[-2:].tolist() == [
+        f"Prediction ({TARGET})",
+        f"Prediction ({TARGET}) (Prediction Variance)",
+    ]
     per_tree = model.payload.tree_predictions(model.payload.design(maxphase))
     assert out[f"Prediction ({TARGET})"].to_numpy() == pytest.approx(per_tree.mean(axis=0))
-    assert out[f"Prediction ({TARGET}) (Prediction Variance)"].to_numpy() == pytest.approx(per_tree.var(axis=0, ddof=1))
-    r2 = run_node("numeric_scorer", {"reference": TARGET, "predicted": f"Prediction ({TARGET})"}, pred[1]).df(1)
+    assert out[f"Prediction ({TARGET}) (Prediction Variance)"].to_numpy() == pytest.approx(
+        per_tree.var(axis=0, ddof=1)
+    )
+    r2 = run_node("numeric_scorer", {"reference": TARGET, "predicted": f"Prediction ({TARGET})"}, pred[1]).df(
+        1
+    )
     assert r2.iloc[0, 0] > 0.3
-    custom = run_node("random_forest_predictor_regression", {"changePredictionColumnName": True,
-                                                             "predictionColumnName": "yhat",
-                                                             "appendPredictionConfidence": False,
-                                                             "appendModelCount": True}, model, maxphase)
+    custom = run_node(
+        "random_forest_predictor_regression",
+        {
+            "changePredictionColumnName": True,
+            "predictionColumnName": "yhat",
+            "appendPredictionConfidence": False,
+            "appendModelCount": True,
+        },
+        model,
+        maxphase,
+    )
     assert custom.df(1).columns[-2:].tolist() == ["yhat", "model count"]
     assert custom.df(1)["model count"].eq(20).all()
     with pytest.raises(ConfigureError, match="does not contain the learning column"):
@@ -571,17 +798,24 @@ def test_random_forest_errors_and_nominal_attributes() -> None:
     with pytest.raises(ConfigureError, match="not numeric"):
         configure_node("random_forest_learner_regression", {"targetColumn": "s"}, spec)
     with pytest.raises(ConfigureError, match="no valid learning columns"):
-        configure_node("random_forest_learner_regression", {"targetColumn": "y",
-                                                            "columnFilterConfig": {"excluded_names": ["s"]}}, spec)
+        configure_node(
+            "random_forest_learner_regression",
+            {"targetColumn": "y", "columnFilterConfig": {"excluded_names": ["s"]}},
+            spec,
+        )
     with pytest.raises(ValueError, match="minimum child size"):
         registry.get("random_forest_learner_regression").Settings.model_validate(
-            {"targetColumn": "y", "minNodeSize": 4, "minChildSize": 3})
+            {"targetColumn": "y", "minNodeSize": 4, "minChildSize": 3}
+        )
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"s": rng.choice(["a", "b"], 50), "x": rng.normal(size=50)})
     df["y"] = np.where(df["s"] == "a", 10.0, 0.0) + df["x"]
     df.loc[3, "x"] = np.nan
-    res = run_node("random_forest_learner_regression", {"targetColumn": "y", "seed": 5, "nrModels": 10,
-                                                        "columnSamplingMode": "None"}, df)
+    res = run_node(
+        "random_forest_learner_regression",
+        {"targetColumn": "y", "seed": 5, "nrModels": 10, "columnSamplingMode": "None"},
+        df,
+    )
     assert res.df(2).index.tolist() == ["s", "x"]
     assert res.df(2).loc["s", "#splits (level 0)"] == 10
     pred = run_node("random_forest_predictor_regression", {}, res[3], df).df(1)

@@ -63,8 +63,9 @@ def test_cross_joiner_naming_and_order_as_in_12_01() -> None:
 def test_cross_joiner_repeated_suffix_rowid_columns_and_empty() -> None:
     left = pd.DataFrame({"a": [1, 2], "a (#1)": ["x", "y"]}, index=["L0", "L1"])
     right = pd.DataFrame({"a": [3.0]}, index=["R0"])
-    res = run_node("cross_joiner", {"CFG_SHOW_FIRST": True, "CFG_SHOW_SECOND": True, "CFG_SEPARATOR": "|"},
-                   left, right)
+    res = run_node(
+        "cross_joiner", {"CFG_SHOW_FIRST": True, "CFG_SHOW_SECOND": True, "CFG_SEPARATOR": "|"}, left, right
+    )
     t = res[1]
     assert t.columns == ["a", "a (#1)", "a (#1) (#1)", "FirstRowIDs", "SecondRowIDs"]
     assert t.row_ids == ["L0|R0", "L1|R0"]
@@ -76,8 +77,12 @@ def test_cross_joiner_repeated_suffix_rowid_columns_and_empty() -> None:
 
 def test_cross_joiner_errors() -> None:
     with pytest.raises(ConfigureError, match="suffix"):
-        configure_node("cross_joiner", {"rigthSuffix": " "}, TableSpec.of([("a", "Double")]),
-                       TableSpec.of([("a", "Double")]))
+        configure_node(
+            "cross_joiner",
+            {"rigthSuffix": " "},
+            TableSpec.of([("a", "Double")]),
+            TableSpec.of([("a", "Double")]),
+        )
     left = pd.DataFrame({"a": [1, 2]}, index=["x_y", "x"])
     right = pd.DataFrame({"b": [1, 2]}, index=["z", "y_z"])
     with pytest.raises(NodeError, match="duplicate RowID"):
@@ -116,13 +121,25 @@ def test_pivot_missing_values_first_appearance_and_types() -> None:
             "v": pd.array([1, 2, 3, 4, 5, 6], dtype="int32"),
         }
     )
-    settings = {**PIVOT_12_01, "groupByColumns": ["g"], "pivotColumns": ["p"],
-                "aggregations": [{"column": "v", "method": "Sum_V2.5.2"}, {"column": "v", "method": "Count"}],
-                "columnNamePolicy": "Column name (aggregation method)"}
+    settings = {
+        **PIVOT_12_01,
+        "groupByColumns": ["g"],
+        "pivotColumns": ["p"],
+        "aggregations": [{"column": "v", "method": "Sum_V2.5.2"}, {"column": "v", "method": "Count"}],
+        "columnNamePolicy": "Column name (aggregation method)",
+    }
     res = run_node("pivot", settings, df)
     p1 = res[1]
     # group a (pivot 3) comes first, so 3 is the first pivot; b adds 1 and 2 in sorted order
-    assert p1.columns == ["g", "3+v (Sum)", "3+v (Count)", "1+v (Sum)", "1+v (Count)", "2+v (Sum)", "2+v (Count)"]
+    assert p1.columns == [
+        "g",
+        "3+v (Sum)",
+        "3+v (Count)",
+        "1+v (Sum)",
+        "1+v (Count)",
+        "2+v (Sum)",
+        "2+v (Count)",
+    ]
     assert p1.df["g"].tolist() == ["a", "b"]  # c has only missing pivot values: no row
     assert p1.types["3+v (Sum)"] == ColumnType.INTEGER and p1.types["1+v (Count)"] == ColumnType.INTEGER
     assert p1.df["3+v (Sum)"].tolist()[0] == 2 and pd.isna(p1.df["3+v (Sum)"].iloc[1])
@@ -137,15 +154,20 @@ def test_pivot_missing_values_first_appearance_and_types() -> None:
 
 def test_pivot_options_retain_order_totals_and_lexicographic() -> None:
     df = pd.DataFrame({"g": ["z", "y", "z"], "p": ["b", "a", "a"], "v": [1.0, 2.0, 3.0]})
-    base = {**PIVOT_12_01, "groupByColumns": ["g"], "pivotColumns": ["p"],
-            "aggregations": [{"column": "v", "method": "Mean"}]}
+    base = {
+        **PIVOT_12_01,
+        "groupByColumns": ["g"],
+        "pivotColumns": ["p"],
+        "aggregations": [{"column": "v", "method": "Mean"}],
+    }
     plain = run_node("pivot", base, df)[1]
     assert plain.df["g"].tolist() == ["y", "z"]
     assert plain.columns == ["g", "a+Mean(v)", "b+Mean(v)"]
     retained = run_node("pivot", {**base, "retainOrder": True}, df)[1]
     assert retained.df["g"].tolist() == ["z", "y"]
-    totals = run_node("pivot", {**base, "total_aggregation": True, "column_name_option": "Aggregation name+Pivot name"},
-                      df)[3]
+    totals = run_node(
+        "pivot", {**base, "total_aggregation": True, "column_name_option": "Aggregation name+Pivot name"}, df
+    )[3]
     assert totals.columns == ["g", "Mean(v)+a", "Mean(v)+b", "Mean(v)"]
     assert totals.row_ids == ["Totals"]
     assert totals.df["Mean(v)"].iloc[0] == pytest.approx(2.0)
@@ -154,15 +176,28 @@ def test_pivot_options_retain_order_totals_and_lexicographic() -> None:
 
 def test_pivot_two_pivot_columns_make_all_combinations() -> None:
     df = pd.DataFrame({"g": [1, 1], "p": ["x", "y"], "q": ["u", "w"], "v": [1.0, 2.0]})
-    res = run_node("pivot", {**PIVOT_12_01, "groupByColumns": ["g"], "pivotColumns": ["p", "q"],
-                             "aggregations": [{"column": "v", "method": "Sum"}]}, df)
+    res = run_node(
+        "pivot",
+        {
+            **PIVOT_12_01,
+            "groupByColumns": ["g"],
+            "pivotColumns": ["p", "q"],
+            "aggregations": [{"column": "v", "method": "Sum"}],
+        },
+        df,
+    )
     assert res[1].columns == ["g", "x_u+Sum(v)", "y_u+Sum(v)", "x_w+Sum(v)", "y_w+Sum(v)"]
     assert pd.isna(res[1].df["y_u+Sum(v)"].iloc[0])
 
 
 def test_pivot_empty_table() -> None:
-    df = pd.DataFrame({"row": pd.Series([], dtype=float), "column": pd.Series([], dtype=float),
-                       "diag": pd.Series([], dtype=float)})
+    df = pd.DataFrame(
+        {
+            "row": pd.Series([], dtype=float),
+            "column": pd.Series([], dtype=float),
+            "diag": pd.Series([], dtype=float),
+        }
+    )
     res = run_node("pivot", PIVOT_12_01, df)
     assert res[1].columns == ["row"] and len(res[1]) == 0
     assert len(res[2]) == 0 and len(res[3]) == 0
@@ -178,31 +213,51 @@ def test_pivot_configure_errors() -> None:
     with pytest.raises(ConfigureError, match="Ambiguous"):
         configure_node("pivot", {**PIVOT_12_01, "pivotColumns": ["row"]}, spec)
     with pytest.raises(ConfigureError, match="numeric"):
-        configure_node("pivot", {**PIVOT_12_01, "aggregations": [{"column": "s", "method": "Sum_V2.5.2"}]}, spec)
+        configure_node(
+            "pivot", {**PIVOT_12_01, "aggregations": [{"column": "s", "method": "Sum_V2.5.2"}]}, spec
+        )
     with pytest.raises(ConfigureError, match="not supported"):
-        configure_node("pivot", {**PIVOT_12_01, "aggregations": [{"column": "diag", "method": "Frobnicate"}]}, spec)
+        configure_node(
+            "pivot", {**PIVOT_12_01, "aggregations": [{"column": "diag", "method": "Frobnicate"}]}, spec
+        )
     with pytest.raises(ConfigureError, match="No aggregation"):
         configure_node("pivot", {**PIVOT_12_01, "aggregations": []}, spec)
 
 
 def test_java_double_rendering() -> None:
     assert [java_double(x) for x in (0.0, 1.0, 10.0, 0.5, 123456.789, 1e7, 1.5e-4, -2.0, 0.001)] == [
-        "0.0", "1.0", "10.0", "0.5", "123456.789", "1.0E7", "1.5E-4", "-2.0", "0.001"]
+        "0.0",
+        "1.0",
+        "10.0",
+        "0.5",
+        "123456.789",
+        "1.0E7",
+        "1.5E-4",
+        "-2.0",
+        "0.001",
+    ]
 
 
 # ----------------------------------------------------------------------------------------- Unpivot
 
 
 UNPIVOT_12_01 = {
-    "value_columns": {"included_names": ["stale"], "excluded_names": [], "enforce_option": "EnforceExclusion"},
+    "value_columns": {
+        "included_names": ["stale"],
+        "excluded_names": [],
+        "enforce_option": "EnforceExclusion",
+    },
     "retained_columns": {"included_names": [], "excluded_names": [], "enforce_option": "EnforceInclusion"},
     "missing_values": False,
 }
 
 
 def test_unpivot_long_table_as_in_12_02() -> None:
-    df = pd.DataFrame([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]], columns=["0^10^Fd-3m", "5^5^R-3m", "9^1^I41/amd"],
-                      index=["Al^As", "Sn^As"])
+    df = pd.DataFrame(
+        [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]],
+        columns=["0^10^Fd-3m", "5^5^R-3m", "9^1^I41/amd"],
+        index=["Al^As", "Sn^As"],
+    )
     res = run_node("unpivot", UNPIVOT_12_01, df)
     t = res[1]
     assert t.columns == ["RowIDs", "ColumnNames", "ColumnValues"]
@@ -215,7 +270,9 @@ def test_unpivot_long_table_as_in_12_02() -> None:
 
 
 def test_unpivot_missing_retained_name_clash_and_types() -> None:
-    frame = pd.DataFrame({"ColumnNames": ["k1", "k2"], "a": pd.array([1, None], dtype="Int64"), "b": [2.5, 3.5]})
+    frame = pd.DataFrame(
+        {"ColumnNames": ["k1", "k2"], "a": pd.array([1, None], dtype="Int64"), "b": [2.5, 3.5]}
+    )
     df = Table.from_frame(frame, {"a": ColumnType.INTEGER})
     settings = {
         "value_columns": {"included_names": ["a", "b"], "enforce_option": "EnforceInclusion"},
@@ -229,14 +286,27 @@ def test_unpivot_missing_retained_name_clash_and_types() -> None:
     assert t.types["ColumnValues"] == ColumnType.DOUBLE
     assert t.df["ColumnNames"].tolist() == ["k1", "k1", "k2"]
     assert t.row_ids == ["Row0", "Row1", "Row2"]
-    ints = run_node("unpivot", {**settings, "missing_values": False,
-                                "value_columns": {"included_names": ["a"], "enforce_option": "EnforceInclusion"}}, df)[1]
-    assert ints.types["ColumnValues"] == ColumnType.INTEGER and ints.df["ColumnValues"].isna().tolist() == [False, True]
+    ints = run_node(
+        "unpivot",
+        {
+            **settings,
+            "missing_values": False,
+            "value_columns": {"included_names": ["a"], "enforce_option": "EnforceInclusion"},
+        },
+        df,
+    )[1]
+    assert ints.types["ColumnValues"] == ColumnType.INTEGER and ints.df["ColumnValues"].isna().tolist() == [
+        False,
+        True,
+    ]
 
 
 def test_unpivot_errors_and_empty() -> None:
     with pytest.raises(ConfigureError, match="No column 'value'"):
-        configure_node("unpivot", {"value_columns": {"enforce_option": "EnforceInclusion"}},
-                       TableSpec.of([("a", "Double")]))
+        configure_node(
+            "unpivot",
+            {"value_columns": {"enforce_option": "EnforceInclusion"}},
+            TableSpec.of([("a", "Double")]),
+        )
     t = run_node("unpivot", UNPIVOT_12_01, pd.DataFrame({"a": pd.Series([], dtype=float)}))[1]
     assert len(t) == 0 and t.columns == ["RowIDs", "ColumnNames", "ColumnValues"]

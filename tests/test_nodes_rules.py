@@ -43,8 +43,9 @@ def frame() -> pd.DataFrame:
 
 
 def expr(df: pd.DataFrame, script: str, variables: dict | None = None) -> tuple[list, str]:
-    res = run_node("expression", {"expressions": [{"script": script, "createdColumn": "r"}]}, df,
-                   variables=variables)
+    res = run_node(
+        "expression", {"expressions": [{"script": script, "createdColumn": "r"}]}, df, variables=variables
+    )
     return res.df()["r"].tolist(), res[1].types["r"]
 
 
@@ -70,9 +71,16 @@ def same(values: list, expected: list) -> bool:
 
 def test_rule_engine_10_01_on_the_real_data() -> None:
     raw = pd.read_csv(data_path("ZB_WZ_dE_rawdescriptor.csv"))
-    res = run_node("rule_engine", {"rules": ['$dE$ >= 0 => "stable"', '$dE$ < 0 => "unstable"'],
-                                   "append_column": False, "new_column_name": "prediction",
-                                   "replace_column_name": "dE"}, raw)
+    res = run_node(
+        "rule_engine",
+        {
+            "rules": ['$dE$ >= 0 => "stable"', '$dE$ < 0 => "unstable"'],
+            "append_column": False,
+            "new_column_name": "prediction",
+            "replace_column_name": "dE",
+        },
+        raw,
+    )
     out, table = res.df(), res[1]
     assert out.shape == (82, 21) and list(out.columns) == list(raw.columns)  # replaced in place (position 20)
     assert table.types["dE"] == "String" and res.specs[0].type_of("dE") == "String"
@@ -88,7 +96,9 @@ def test_expression_10_03_descriptors_match_the_recorded_statistics() -> None:
         ('abs($["rs_A"] - $["rp_B"]) / exp($["rs_A"])\n\n', "desp2"),
         ('abs($["rp_B"] - $["rs_B"]) / exp($["rd_A"])\r\n', "desp3"),
     ]
-    settings = {"expressions": [{"script": s, "columnOutputMode": "APPEND", "createdColumn": c} for s, c in scripts]}
+    settings = {
+        "expressions": [{"script": s, "columnOutputMode": "APPEND", "createdColumn": c} for s, c in scripts]
+    }
     res = run_node("expression", settings, raw)
     out = res.df()
     assert out.shape == (82, 24) and list(out.columns[-3:]) == ["desp1", "desp2", "desp3"]
@@ -102,12 +112,24 @@ def test_expression_10_03_descriptors_match_the_recorded_statistics() -> None:
 
 def test_row_filter_archive_predicates() -> None:
     # 10_03 #332: special column ROW_NUMBER EQ 1 (1-based)
-    df = pd.DataFrame({"alpha": [1e-4, 1e-5, 1e-3], "R^2": [0.97, 0.96, 0.95]}, index=["Row1", "Row0", "Row2"])
-    res = run_node("row_filter", {"matchCriteria": "AND", "outputMode": "MATCHING", "domains": "RETAIN",
-                                  "predicates": [{"column": "<ROW_NUMBER>", "operator": "EQ", "value": 1}]}, df)
+    df = pd.DataFrame(
+        {"alpha": [1e-4, 1e-5, 1e-3], "R^2": [0.97, 0.96, 0.95]}, index=["Row1", "Row0", "Row2"]
+    )
+    res = run_node(
+        "row_filter",
+        {
+            "matchCriteria": "AND",
+            "outputMode": "MATCHING",
+            "domains": "RETAIN",
+            "predicates": [{"column": "<ROW_NUMBER>", "operator": "EQ", "value": 1}],
+        },
+        df,
+    )
     assert res.df().index.tolist() == ["Row1"] and res.df()["alpha"].iloc[0] == 1e-4
     # 13_01 #287: N GT 1050 (Integer column, Int value)
-    scaling = pd.DataFrame({"N": [100, 500, 1000, 2000, 5000, 10000, 20000, 50000] * 5, "MAE": np.arange(40.0)})
+    scaling = pd.DataFrame(
+        {"N": [100, 500, 1000, 2000, 5000, 10000, 20000, 50000] * 5, "MAE": np.arange(40.0)}
+    )
     res = run_node("row_filter", {"predicates": [{"column": "N", "operator": "GT", "value": 1050}]}, scaling)
     assert len(res.df()) == 25 and res.df()["N"].min() == 2000
     assert list(res.df().index) == [f"Row{i}" for i in range(40) if scaling["N"][i] > 1050]
@@ -116,8 +138,9 @@ def test_row_filter_archive_predicates() -> None:
 def test_row_filter_11_01_on_the_real_data() -> None:
     raw = pd.read_csv(data_path("maxphase_property.csv"))
     raw.columns = raw.columns.str.strip()  # the CSV reader trims headers
-    res = run_node("row_filter", {"predicates": [{"column": "rho0 lambda lambda", "operator": "LT", "value": 30.0}]},
-                   raw)
+    res = run_node(
+        "row_filter", {"predicates": [{"column": "rho0 lambda lambda", "operator": "LT", "value": 30.0}]}, raw
+    )
     out = res.df()
     assert out.shape == (106, 107)
     assert "Row63" not in out.index and raw.loc[63, "Material"] == "β-Ta3AlC2"
@@ -125,16 +148,27 @@ def test_row_filter_11_01_on_the_real_data() -> None:
 
 def test_math_formula_12_01_builds_the_diagonal() -> None:
     sv = pd.DataFrame({"Singular Value": [5.0, 3.0, 2.0, 1.0]})
-    st = {"expression": "$$ROWINDEX$$", "append_column": False, "replaced_column": "row", "convert_to_int": False}
+    st = {
+        "expression": "$$ROWINDEX$$",
+        "append_column": False,
+        "replaced_column": "row",
+        "convert_to_int": False,
+    }
     rows = run_node("math_formula", st, sv)
     assert rows.df().shape == (4, 2) and rows.df()["row"].tolist() == [0.0, 1.0, 2.0, 3.0]
     assert rows[1].types["row"] == "Double" and rows.specs[0].names == ["Singular Value", "row"]
     # the cross join of row indices with column indices, then the diagonal
-    cross = pd.DataFrame([(r, c, s) for r, s in zip(range(4), sv["Singular Value"], strict=True) for c in range(4)],
-                         columns=["row", "column", "Singular Value"]).astype(float)
+    cross = pd.DataFrame(
+        [(r, c, s) for r, s in zip(range(4), sv["Singular Value"], strict=True) for c in range(4)],
+        columns=["row", "column", "Singular Value"],
+    ).astype(float)
     cross.insert(2, "extra", 0.0)
-    st = {"expression": "if($row$ == $column$, $Singular Value$, 0)", "append_column": False,
-          "replaced_column": "diag", "convert_to_int": False}
+    st = {
+        "expression": "if($row$ == $column$, $Singular Value$, 0)",
+        "append_column": False,
+        "replaced_column": "diag",
+        "convert_to_int": False,
+    }
     diag = run_node("math_formula", st, cross).df()
     assert diag.shape == (16, 5)
     matrix = diag["diag"].to_numpy().reshape(4, 4)
@@ -173,8 +207,9 @@ def test_expression_precedence(frame: pd.DataFrame, script: str, value: object, 
 
 def test_rule_and_jep_precedence(frame: pd.DataFrame) -> None:
     # NOT > AND > XOR > OR: NOT a AND b XOR c OR d == (((NOT a) AND b) XOR c) OR d
-    df = pd.DataFrame({"p": [1, 0, 1, 0, 1, 0], "q": [1, 1, 0, 0, 1, 1], "c": [0, 1, 1, 0, 1, 0],
-                       "t": [0, 0, 0, 0, 1, 0]})
+    df = pd.DataFrame(
+        {"p": [1, 0, 1, 0, 1, 0], "q": [1, 1, 0, 0, 1, 1], "c": [0, 1, 1, 0, 1, 0], "t": [0, 0, 0, 0, 1, 0]}
+    )
     got, _ = rules(df, ['NOT $p$ = 1 AND $q$ = 1 XOR $c$ = 1 OR $t$ = 1 => "y"', 'TRUE => "n"'])
     p, q, c, t = (df[col].astype(bool) for col in "pqct")
     assert got == np.where(((~p & q) ^ c) | t, "y", "n").tolist()
@@ -199,7 +234,7 @@ def test_expression_missing_values(frame: pd.DataFrame) -> None:
     assert same(expr(frame, "$b or $a > 1")[0], [True, True, None, True])  # three-valued logic
     assert same(expr(frame, "$b and $a > 1")[0], [False, False, False, True])
     assert same(expr(frame, "not $b")[0], [False, True, None, False])
-    assert same(expr(frame, "$s + \"!\"")[0], ["foo!", "Bar!", None, "baz!"])
+    assert same(expr(frame, '$s + "!"')[0], ["foo!", "Bar!", None, "baz!"])
     assert same(expr(frame, '$["a", -1]')[0], [None, 1, 2, None])  # offsets run off the table into MISSING
 
 
@@ -230,7 +265,11 @@ def test_row_filter_missing_values(frame: pd.DataFrame) -> None:
     assert keep({"column": "s", "operator": "NEQ_MISS", "value": "foo"}) == ["Row1", "Row2", "Row3"]
     assert keep({"column": "x", "operator": "LTE", "value": 0}) == ["Row2", "Row3"]  # missing never matches
     assert keep({"column": "a", "operator": "IS_MISSING"}) == ["Row2"]
-    assert keep({"column": "a", "operator": "IS_MISSING"}, outputMode="NON_MATCHING") == ["Row0", "Row1", "Row3"]
+    assert keep({"column": "a", "operator": "IS_MISSING"}, outputMode="NON_MATCHING") == [
+        "Row0",
+        "Row1",
+        "Row3",
+    ]
     assert keep({"column": "b", "operator": "IS_FALSE"}) == ["Row1"]
     assert keep("$a > 1") == ["Row1", "Row3"]  # an expression predicate: MISSING counts as false
 
@@ -242,19 +281,25 @@ def test_string_comparisons(frame: pd.DataFrame) -> None:
     assert expr(frame, '$s == "Bar"')[0] == [False, True, False, False]
     assert expr(frame, "$s != MISSING and length($s) == 3")[0] == [True, True, False, True]
     assert same(expr(frame, "upper_case($s)")[0], ["FOO", "BAR", None, "BAZ"])
-    assert same(expr(frame, 'substring($s, 1, 1) + ". " + substring($s, 2)')[0], ["f. oo", "B. ar", None, "b. az"])
+    assert same(
+        expr(frame, 'substring($s, 1, 1) + ". " + substring($s, 2)')[0], ["f. oo", "B. ar", None, "b. az"]
+    )
     assert same(expr(frame, "$s + $a")[0], ["foo1", "Bar2", None, "baz4"])
     assert same(expr(frame, '"x=" + $x')[0], ["x=1.5", None, "x=-2.0", "x=0.0"])  # Java's double text
     assert same(rules(frame, ['$s$ > "a" => 1'])[0], [1, None, None, 1])  # lexicographic: "B" < "a"
-    assert same(rules(frame, ['$s$ LIKE "b*" => "b"', '$s$ MATCHES "[A-Z].*" => "upper"'])[0],
-                [None, "upper", None, "b"])
+    assert same(
+        rules(frame, ['$s$ LIKE "b*" => "b"', '$s$ MATCHES "[A-Z].*" => "upper"'])[0],
+        [None, "upper", None, "b"],
+    )
     assert same(rules(frame, ['$s$ IN ("foo", "baz") => $a$'])[0], [1, None, None, 4])
     assert same(rules(frame, ['$$ROWID$$ = "Row1" => $$ROWINDEX$$'])[0], [None, 1, None, None])
 
     def keep(pred: dict) -> list[str]:
         return run_node("row_filter", {"predicates": [pred]}, frame).df().index.tolist()
 
-    assert keep({"column": "s", "operator": "EQ", "value": "bar", "caseMatching": "CASEINSENSITIVE"}) == ["Row1"]
+    assert keep({"column": "s", "operator": "EQ", "value": "bar", "caseMatching": "CASEINSENSITIVE"}) == [
+        "Row1"
+    ]
     assert keep({"column": "s", "operator": "EQ", "value": "bar"}) == []
     assert keep({"column": "s", "operator": "WILDCARD", "value": "ba?"}) == ["Row3"]
     assert keep({"column": "s", "operator": "REGEX", "value": "[fb].*"}) == ["Row0", "Row3"]
@@ -276,7 +321,7 @@ def test_output_types(frame: pd.DataFrame) -> None:
     assert rules(frame, ["$a$ > 1 => 1", "TRUE => 2.5"]) == ([2.5, 1.0, 2.5, 1.0], "Double")
     assert rules(frame, ["$a$ > 1 => TRUE", "TRUE => FALSE"])[1] == "Boolean"
     assert rules(frame, ["$a$ > 1 => 3000000000", "TRUE => 1"])[1] == "Long"
-    assert rules(frame, ['$a$ > 1 => $x$', 'TRUE => "other"'])[1] == "String"
+    assert rules(frame, ["$a$ > 1 => $x$", 'TRUE => "other"'])[1] == "String"
 
 
 def test_flow_variables(frame: pd.DataFrame) -> None:
@@ -284,23 +329,31 @@ def test_flow_variables(frame: pd.DataFrame) -> None:
     assert expr(frame, "$$k + 1", variables) == ([42] * 4, "Long")
     assert expr(frame, '$s == $$["name"]', variables)[0] == [True, False, False, False]
     assert same(rules(frame, ["$s$ = $${Sname}$$ => $${Dw}$$"], variables)[0], [2.5, None, None, None])
-    res = run_node("math_formula", {"expression": "$${Ik}$$ + $$ROWCOUNT$$", "new_column_name": "r"}, frame,
-                   variables=variables)
+    res = run_node(
+        "math_formula",
+        {"expression": "$${Ik}$$ + $$ROWCOUNT$$", "new_column_name": "r"},
+        frame,
+        variables=variables,
+    )
     assert res.df()["r"].tolist() == [45.0] * 4
     # a variable only known upstream at run time leaves the output spec open at configure time
     spec = TableSpec.of([("a", "Long")])
-    assert configure_node("expression", {"expressions": [{"script": "$$later", "createdColumn": "r"}]}, spec) == [UNKNOWN]
+    assert configure_node(
+        "expression", {"expressions": [{"script": "$$later", "createdColumn": "r"}]}, spec
+    ) == [UNKNOWN]
     with pytest.raises(NodeError, match="flow variable 'later' is not defined"):
         run_node("expression", {"expressions": [{"script": "$$later", "createdColumn": "r"}]}, frame)
 
 
 def test_later_expressions_see_earlier_outputs(frame: pd.DataFrame) -> None:
-    settings = {"expressions": [
-        {"script": "$x * 2", "createdColumn": "y"},
-        {"script": "$y + 1", "createdColumn": "z"},
-        {"script": "$a ?? 0", "columnOutputMode": "REPLACE_EXISTING", "replacedColumn": "a"},
-        {"script": "$a * 10", "createdColumn": "a10"},
-    ]}
+    settings = {
+        "expressions": [
+            {"script": "$x * 2", "createdColumn": "y"},
+            {"script": "$y + 1", "createdColumn": "z"},
+            {"script": "$a ?? 0", "columnOutputMode": "REPLACE_EXISTING", "replacedColumn": "a"},
+            {"script": "$a * 10", "createdColumn": "a10"},
+        ]
+    }
     res = run_node("expression", settings, frame)
     out = res.df()
     assert list(out.columns) == ["a", "x", "s", "b", "y", "z", "a10"]
@@ -322,7 +375,9 @@ def test_syntax_errors_point_at_the_character(frame: pd.DataFrame) -> None:
     assert str(err.value).splitlines()[-1] == "    " + " " * 7 + "^"
 
     with pytest.raises(ConfigureError) as err:
-        configure_node("expression", {"expressions": [{"script": "1 +\n  (2 * )", "createdColumn": "r"}]}, spec)
+        configure_node(
+            "expression", {"expressions": [{"script": "1 +\n  (2 * )", "createdColumn": "r"}]}, spec
+        )
     assert err.value.setting == "expressions.0.script" and "line 2, column 8" in str(err.value)
     assert "unexpected ')'" in str(err.value)
 
@@ -338,7 +393,7 @@ def test_syntax_errors_point_at_the_character(frame: pd.DataFrame) -> None:
 def test_type_errors_point_at_the_operator(frame: pd.DataFrame) -> None:
     spec = Table.from_frame(frame).spec
     with pytest.raises(ConfigureError) as err:
-        configure_node("expression", {"expressions": [{"script": '$a + $s * 2', "createdColumn": "r"}]}, spec)
+        configure_node("expression", {"expressions": [{"script": "$a + $s * 2", "createdColumn": "r"}]}, spec)
     assert "operator '*' cannot be applied to STRING and INTEGER" in str(err.value)
     assert "line 1, column 9" in str(err.value)
     with pytest.raises(ConfigureError, match="'<' needs numbers"):
@@ -355,16 +410,41 @@ def test_unknown_columns_at_configure_time(frame: pd.DataFrame) -> None:
     spec = Table.from_frame(frame).spec
     cases = [
         ("rule_engine", {"rules": ['$dX$ >= 0 => "stable"']}, "rules.0", "dX"),
-        ("expression", {"expressions": [{"script": '$["IP_X"] - 1', "createdColumn": "r"}]},
-         "expressions.0.script", "IP_X"),
-        ("math_formula", {"expression": "$Singular Value$ * 2", "new_column_name": "r"}, "expression",
-         "Singular Value"),
-        ("row_filter", {"predicates": [{"column": "N", "operator": "GT", "value": 1050}]}, "predicates.0.column", "N"),
+        (
+            "expression",
+            {"expressions": [{"script": '$["IP_X"] - 1', "createdColumn": "r"}]},
+            "expressions.0.script",
+            "IP_X",
+        ),
+        (
+            "math_formula",
+            {"expression": "$Singular Value$ * 2", "new_column_name": "r"},
+            "expression",
+            "Singular Value",
+        ),
+        (
+            "row_filter",
+            {"predicates": [{"column": "N", "operator": "GT", "value": 1050}]},
+            "predicates.0.column",
+            "N",
+        ),
         ("row_filter", {"predicates": ["$N > 1050"]}, "predicates.0", "N"),
-        ("rule_engine", {"rules": ["TRUE => 1"], "append_column": False, "replace_column_name": "zz"},
-         "replace_column_name", "zz"),
-        ("expression", {"expressions": [{"script": "1", "columnOutputMode": "REPLACE_EXISTING",
-                                         "replacedColumn": "zz"}]}, "expressions.0.replacedColumn", "zz"),
+        (
+            "rule_engine",
+            {"rules": ["TRUE => 1"], "append_column": False, "replace_column_name": "zz"},
+            "replace_column_name",
+            "zz",
+        ),
+        (
+            "expression",
+            {
+                "expressions": [
+                    {"script": "1", "columnOutputMode": "REPLACE_EXISTING", "replacedColumn": "zz"}
+                ]
+            },
+            "expressions.0.replacedColumn",
+            "zz",
+        ),
     ]
     for node, settings, setting, column in cases:
         with pytest.raises(ConfigureError) as err:
@@ -384,20 +464,29 @@ def test_settings_conflicts(frame: pd.DataFrame) -> None:
     with pytest.raises(ConfigureError, match="not applicable to String"):
         configure_node("row_filter", {"predicates": [{"column": "s", "operator": "LT", "value": "x"}]}, spec)
     with pytest.raises(ConfigureError, match="not a number"):
-        configure_node("row_filter", {"predicates": [{"column": "x", "operator": "LT", "value": "abc"}]}, spec)
+        configure_node(
+            "row_filter", {"predicates": [{"column": "x", "operator": "LT", "value": "abc"}]}, spec
+        )
     with pytest.raises(ConfigureError, match="always evaluates to MISSING"):
         configure_node("expression", {"expressions": [{"script": "MISSING", "createdColumn": "r"}]}, spec)
 
 
 def test_math_formula_replace_and_append(frame: pd.DataFrame) -> None:
-    res = run_node("math_formula", {"expression": "$a$ * 10", "append_column": False, "replaced_column": "x"}, frame)
-    assert list(res.df().columns) == ["a", "x", "s", "b"] and same(res.df()["x"].tolist(), [10.0, 20.0, None, 40.0])
+    res = run_node(
+        "math_formula", {"expression": "$a$ * 10", "append_column": False, "replaced_column": "x"}, frame
+    )
+    assert list(res.df().columns) == ["a", "x", "s", "b"] and same(
+        res.df()["x"].tolist(), [10.0, 20.0, None, 40.0]
+    )
     # KNIME's quirk: replacing a column that does not exist appends it
-    res = run_node("math_formula", {"expression": "1", "append_column": False, "replaced_column": "new"}, frame)
+    res = run_node(
+        "math_formula", {"expression": "1", "append_column": False, "replaced_column": "new"}, frame
+    )
     assert list(res.df().columns) == ["a", "x", "s", "b", "new"]
     # appending without new_column_name uses replaced_column, where KNIME stores the name
-    res = run_node("math_formula", {"expression": "COL_MAX($x$)", "append_column": True, "replaced_column": "m"},
-                   frame)
+    res = run_node(
+        "math_formula", {"expression": "COL_MAX($x$)", "append_column": True, "replaced_column": "m"}, frame
+    )
     assert res.df()["m"].tolist() == [1.5] * 4
 
 
@@ -412,7 +501,9 @@ def test_empty_tables() -> None:
     assert res.df().shape == (0, 3) and res[1].types["r"] == "String"
     res = run_node("math_formula", {"expression": "$a$ + $$ROWINDEX$$", "new_column_name": "r"}, empty)
     assert res.df().shape == (0, 3) and res[1].types["r"] == "Double"
-    res = run_node("row_filter", {"predicates": [{"column": "s", "operator": "REGEX", "value": "x.*"}]}, empty)
+    res = run_node(
+        "row_filter", {"predicates": [{"column": "s", "operator": "REGEX", "value": "x.*"}]}, empty
+    )
     assert res.df().shape == (0, 2)
 
 
@@ -431,7 +522,12 @@ def test_row_numbers_and_bounds(frame: pd.DataFrame) -> None:
     assert keep({"column": "<ROW_NUMBER>", "operator": "LAST_N_ROWS", "value": 1}) == ["Row3"]
     assert keep({"column": "<ROW_NUMBER>", "operator": "GTE", "value": 3}) == ["Row2", "Row3"]
     assert keep({"column": "x", "operator": "BETWEEN", "values": [-2, 1]}) == ["Row2", "Row3"]
-    assert keep({"column": "<ROW_NUMBER>", "operator": "EQ", "value": 1},
-                {"column": "a", "operator": "EQ", "value": 4}, matchCriteria="OR") == ["Row0", "Row3"]
-    assert keep({"column": "<ROW_NUMBER>", "operator": "LT", "value": 3},
-                {"column": "a", "operator": "GT", "value": 1}) == ["Row1"]
+    assert keep(
+        {"column": "<ROW_NUMBER>", "operator": "EQ", "value": 1},
+        {"column": "a", "operator": "EQ", "value": 4},
+        matchCriteria="OR",
+    ) == ["Row0", "Row3"]
+    assert keep(
+        {"column": "<ROW_NUMBER>", "operator": "LT", "value": 3},
+        {"column": "a", "operator": "GT", "value": 1},
+    ) == ["Row1"]

@@ -82,8 +82,17 @@ def test_java_random_long_seeds() -> None:
 
 def test_shuffled_head_is_the_head_of_the_shuffle() -> None:
     """The Row Sampler's fast path: the same rows as the full swap loop, and the same generator state after."""
-    for seed, n, k in ((1, 10, 3), (-3, 1000, 100), (7, 130_831, 100), (3, 130_831, 50_000), (0, 200_000, 199_999),
-                       (9, 5, 5), (9, 5, 0), (2, 1, 1), (4, 2, 1)):
+    for seed, n, k in (
+        (1, 10, 3),
+        (-3, 1000, 100),
+        (7, 130_831, 100),
+        (3, 130_831, 50_000),
+        (0, 200_000, 199_999),
+        (9, 5, 5),
+        (9, 5, 0),
+        (2, 1, 1),
+        (4, 2, 1),
+    ):
         full, head = JavaRandom(seed), JavaRandom(seed)
         assert head.shuffled_head(n, k).tolist() == sorted(full.shuffled_range(n)[:k]), (seed, n, k)
         assert head.nextInt() == full.nextInt()
@@ -91,7 +100,14 @@ def test_shuffled_head_is_the_head_of_the_shuffle() -> None:
 
 def test_java_round_and_shuffle() -> None:
     assert [java_round(v) for v in (0.49999999999999994, 0.5, 2.5, -2.5, -0.5, 1e300, float("nan"))] == [
-        0, 1, 3, -2, 0, 2**63 - 1, 0]
+        0,
+        1,
+        3,
+        -2,
+        0,
+        2**63 - 1,
+        0,
+    ]
     items = list(range(10))
     java_shuffle(items, JavaRandom(3))
     r, manual = JavaRandom(3), list(range(10))
@@ -109,8 +125,13 @@ def test_partition_10_02_matches_knime() -> None:
     data = run_node("csv_reader", {"file": str(data_path("ZB_WZ_dE_rawdescriptor.csv"))})[1]
     expected = spec_row_ids("10_02_ZB_WZ_regression", "The 25 test rows")
     assert len(expected) == 25
-    settings = {"partitioning_mode": "RELATIVE", "percentage": 70.0, "mode": "RANDOM", "seed": 1678807467440,
-                "action_empty": "OUTPUT_EMPTY"}
+    settings = {
+        "partitioning_mode": "RELATIVE",
+        "percentage": 70.0,
+        "mode": "RANDOM",
+        "seed": 1678807467440,
+        "action_empty": "OUTPUT_EMPTY",
+    }
     result = run_node("table_partitioner", settings, data)
     first, second = result[1], result[2]
     assert second.row_ids == expected
@@ -142,8 +163,10 @@ def test_row_sampler_equals_partition_port_1() -> None:
 # ------------------------------------------------------------------------------------ counts, modes
 
 
-@pytest.mark.parametrize(("n", "pct", "count"), [(82, 70.0, 57), (106, 70.0, 74), (10, 100.0, 10), (10, 0.0, 0),
-                                                 (100, 70.0, 70), (3, 50.0, 1)])
+@pytest.mark.parametrize(
+    ("n", "pct", "count"),
+    [(82, 70.0, 57), (106, 70.0, 74), (10, 100.0, 10), (10, 0.0, 0), (100, 70.0, 70), (3, 50.0, 1)],
+)
 def test_relative_counts(n: int, pct: float, count: int) -> None:
     first, second = run_node("table_partitioner", {"percentage": pct, "seed": 1}, table(n)).outputs
     assert (len(first), len(second)) == (count, n - count)
@@ -151,8 +174,13 @@ def test_relative_counts(n: int, pct: float, count: int) -> None:
 
 def test_absolute_and_first_rows() -> None:
     t = table(20)
-    assert len(run_node("row_sampler", {"partitioning_mode": "ABSOLUTE", "row_count": 50, "seed": 1}, t)[1]) == 20
-    first = run_node("row_sampler", {"partitioning_mode": "ABSOLUTE", "row_count": 5, "mode": "FIRST_ROWS"}, t)[1]
+    assert (
+        len(run_node("row_sampler", {"partitioning_mode": "ABSOLUTE", "row_count": 50, "seed": 1}, t)[1])
+        == 20
+    )
+    first = run_node(
+        "row_sampler", {"partitioning_mode": "ABSOLUTE", "row_count": 5, "mode": "FIRST_ROWS"}, t
+    )[1]
     assert first.row_ids == [f"Row{i}" for i in range(5)]
     assert random_selection(3, 3, JavaRandom(1)).all() and not random_selection(0, 5, JavaRandom(1)).any()
 

@@ -64,8 +64,9 @@ def logging_ctx(variables: dict[str, Any] | None = None) -> tuple[RunContext, li
     return ctx, logs
 
 
-def run_with_log(type_name: str, settings: dict[str, Any], *inputs: Any,
-                 variables: dict[str, Any] | None = None) -> tuple[list[Any], list[str], RunContext]:
+def run_with_log(
+    type_name: str, settings: dict[str, Any], *inputs: Any, variables: dict[str, Any] | None = None
+) -> tuple[list[Any], list[str], RunContext]:
     node = registry.get(type_name)()  # type: ignore[misc]
     parsed = node.Settings.model_validate(settings)
     ctx, logs = logging_ctx(variables)
@@ -88,7 +89,9 @@ def test_knime_style_matrix_scripts_run_unchanged() -> None:
     assert t.types == {"0": ColumnType.DOUBLE, "1": ColumnType.DOUBLE}
     assert np.allclose(t.df.to_numpy(), u.to_numpy() @ np.diag([3.0, 2.0]))
     assert us[2] is None and us[5] is None  # ports the script does not fill
-    vt = pd.DataFrame(rng.normal(size=(2, 3)), columns=["Row0", "Row1", "Row2"], index=["Dimension 0", "Dimension 1"])
+    vt = pd.DataFrame(
+        rng.normal(size=(2, 3)), columns=["Row0", "Row1", "Row2"], index=["Dimension 0", "Dimension 1"]
+    )
     ref = pd.DataFrame(np.zeros((5, 3)), columns=["a", "b", "c"], index=[f"Al^X{i}" for i in range(5)])
     low = run_node("python_script", {"script": PRODUCT_WITH_LABELS}, t, vt, ref)[1]
     assert low.columns == ["a", "b", "c"] and low.row_ids == list(ref.index)
@@ -127,9 +130,14 @@ def test_script_errors_report_the_script_line() -> None:
     with pytest.raises(NodeError, match=r"knio.output_tables\[0\]"):
         run_node("python_script", {"script": "import knime.scripting.io as knio\n"}, pd.DataFrame({"a": [1]}))
     with pytest.raises(NodeError, match="line 3: KnioError: duplicate column"):
-        run_node("python_script", {"script": "import knime.scripting.io as knio\nimport pandas as pd\n"
-                                   "t = knio.Table.from_pandas(pd.DataFrame([[1, 2]], columns=['a', 'a']))\n",
-                                   "output_tables": 0})
+        run_node(
+            "python_script",
+            {
+                "script": "import knime.scripting.io as knio\nimport pandas as pd\n"
+                "t = knio.Table.from_pandas(pd.DataFrame([[1, 2]], columns=['a', 'a']))\n",
+                "output_tables": 0,
+            },
+        )
     assert "knime" not in sys.modules
 
 
@@ -143,15 +151,24 @@ knio.flow_variables["label"] = "done"
 knio.flow_variables["ratio"] = 0.25
 knio.output_tables[0] = knio.input_tables[0]
 """
-    outs, logs, ctx = run_with_log("python_script", {"script": script}, pd.DataFrame({"a": [1.0, 2.0]}),
-                                   variables={"k": 4, "unchanged": "x"})
+    outs, logs, ctx = run_with_log(
+        "python_script",
+        {"script": script},
+        pd.DataFrame({"a": [1.0, 2.0]}),
+        variables={"k": 4, "unchanged": "x"},
+    )
     assert logs == ["rows: 2", "[stderr] careful"]
     pushed = {e.name: (e.value, e.type) for e in ctx.pushed}
     assert pushed == {"k": (5, "Integer"), "label": ("done", "String"), "ratio": (0.25, "Double")}
     assert isinstance(outs[0], Table) and len(outs[0]) == 2
     with pytest.raises(NodeError, match="cannot be a flow variable"):
-        run_node("python_script", {"script": "import knime.scripting.io as knio\nknio.flow_variables['v'] = [1]\n",
-                                   "output_tables": 0})
+        run_node(
+            "python_script",
+            {
+                "script": "import knime.scripting.io as knio\nknio.flow_variables['v'] = [1]\n",
+                "output_tables": 0,
+            },
+        )
 
 
 def test_objects_multiple_outputs_and_old_module_name() -> None:
@@ -162,11 +179,16 @@ knio.output_objects[0] = model
 knio.output_tables[0] = knio.Table.from_pandas(pd.DataFrame({"m": [model["mean"]]}))
 knio.output_tables[1] = knio.Table.from_pandas(pd.DataFrame({"n": [1, 2]}, index=["x", "y"]), row_ids="generate")
 """
-    res = run_node("python_script", {"script": script, "output_tables": 2, "output_objects": 1},
-                   pd.DataFrame({"a": [1.0, 3.0]}))
+    res = run_node(
+        "python_script",
+        {"script": script, "output_tables": 2, "output_objects": 1},
+        pd.DataFrame({"a": [1.0, 3.0]}),
+    )
     assert res[1].df["m"].tolist() == [2.0] and res[2].row_ids == ["Row0", "Row1"]
     assert isinstance(res[5], PythonObject) and res[5].value == {"mean": 2.0}
-    reader = "import knime.scripting.io as knio\nknio.flow_variables['mean'] = knio.input_objects[0]['mean']\n"
+    reader = (
+        "import knime.scripting.io as knio\nknio.flow_variables['mean'] = knio.input_objects[0]['mean']\n"
+    )
     inputs: list[Any] = [None] * 4 + [res[5]]
     out = run_node("python_script", {"script": reader, "output_tables": 0}, *inputs)
     assert out.variables == {"mean": 2.0}
@@ -199,13 +221,20 @@ knio.output_view = knio.view_matplotlib()
     with pytest.raises(NodeError, match="output_view"):
         run_node("python_view", {"script": "import knime.scripting.io as knio\n"}, pd.DataFrame({"a": [1]}))
     with pytest.raises(NodeError, match="PNG"):
-        run_node("python_view", {"script": "import knime.scripting.io as knio\nknio.output_view = "
-                                 "knio.view('<html><b>hi</b></html>')\n"})
+        run_node(
+            "python_view",
+            {
+                "script": "import knime.scripting.io as knio\nknio.output_view = "
+                "knio.view('<html><b>hi</b></html>')\n"
+            },
+        )
 
 
 @pytest.mark.skipif(importlib.util.find_spec("seaborn") is None, reason="seaborn is not installed")
 def test_python_view_seaborn_heatmap_like_the_archive() -> None:
-    view = run_node("python_view", {"script": HEATMAP}, pd.DataFrame(np.random.default_rng(1).random((10, 20))))[1]
+    view = run_node(
+        "python_view", {"script": HEATMAP}, pd.DataFrame(np.random.default_rng(1).random((10, 20)))
+    )[1]
     assert view.png.startswith(b"\x89PNG") and png_size(view.png) == (1000, 1000)
 
 
@@ -261,7 +290,9 @@ def test_archive_scripts_of_12_01_run_unchanged_and_reproduce_the_reference() ->
     dims = [f"Dimension {i}" for i in range(k)]
     u = Table.from_frame(pd.DataFrame(u_full[:, :k], columns=dims))
     s = Table.from_frame(pd.DataFrame(np.diag(s_full[:k]), columns=[f"{i}.0+Sum(diag)" for i in range(k)]))
-    vt = Table(pd.DataFrame(vt_full[:k], index=pd.Index(dims, dtype=object), columns=[f"Row{i}" for i in range(20)]))
+    vt = Table(
+        pd.DataFrame(vt_full[:k], index=pd.Index(dims, dtype=object), columns=[f"Row{i}" for i in range(20)])
+    )
     us = run_node("python_script", {"script": scripts[396]}, u, s)[1]
     assert us.shape == (10, 4) and us.columns == ["0", "1", "2", "3"]
     low = run_node("python_script", {"script": scripts[382]}, us, vt, r)[1]

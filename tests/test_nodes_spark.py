@@ -49,7 +49,9 @@ def test_port_types_keep_spark_data_out_of_table_inputs() -> None:
 
 
 def test_missing_pyspark_or_java_is_a_configure_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(spark_nodes, "missing_requirements", lambda: "PySpark is not installed: pip install x")
+    monkeypatch.setattr(
+        spark_nodes, "missing_requirements", lambda: "PySpark is not installed: pip install x"
+    )
     for node, specs in (
         ("create_local_big_data_environment", ()),
         ("table_to_spark", (TableSpec.of([("a", "Double")]), None)),
@@ -88,21 +90,30 @@ def test_configure_checks_without_running_spark() -> None:
         pytest.skip(SPARK_PROBLEM)
     spec = TableSpec.of([("a", "Double"), ("b", "Integer"), ("s", "String")])
     svd = configure_node("spark_svd", {"noOfSingularValues": 2, "computeU": True}, spec)
-    assert svd[0].names == ["Singular Value"] and svd[1].names == ["Dimension 0", "Dimension 1"] == svd[2].names
+    assert (
+        svd[0].names == ["Singular Value"] and svd[1].names == ["Dimension 0", "Dimension 1"] == svd[2].names
+    )
     with pytest.raises(ConfigureError, match="exceeds the number of feature columns") as err:
         configure_node("spark_svd", {"noOfSingularValues": 3}, spec)
     assert err.value.setting == "noOfSingularValues"
     with pytest.raises(ConfigureError, match="needs numeric columns"):
-        configure_node("spark_svd", {"noOfSingularValues": 1, "featureColumns": {"included_names": ["s"],
-                                                                                  "enforce_option": "EnforceInclusion"}},
-                       spec)
+        configure_node(
+            "spark_svd",
+            {
+                "noOfSingularValues": 1,
+                "featureColumns": {"included_names": ["s"], "enforce_option": "EnforceInclusion"},
+            },
+            spec,
+        )
     with pytest.raises(ConfigureError, match="Spark cannot hold"):
         configure_node("table_to_spark", {}, TableSpec.of([("fp", ColumnType.BIT_VECTOR)]), None)
     with pytest.raises(ConfigureError, match="workingDirectory is empty"):
         configure_node("create_local_big_data_environment", {"workingDirectoryMode": "MANUAL"})
     with pytest.raises(ConfigureError, match="customSparkSettings line 1"):
-        configure_node("create_local_big_data_environment",
-                       {"overrideSparkSettings": True, "customSparkSettings": "::nonsense"})
+        configure_node(
+            "create_local_big_data_environment",
+            {"overrideSparkSettings": True, "customSparkSettings": "::nonsense"},
+        )
 
 
 # -------------------------------------------------------------------------------- with Spark
@@ -115,8 +126,13 @@ def spark_context(tmp_path_factory: pytest.TempPathFactory) -> Any:
         pytest.skip(f"Spark unavailable: {SPARK_PROBLEM}")
     resources = Resources()
     logs: list[str] = []
-    ctx = RunContext(node_id=397, variables=VarStack(), scratch_root=tmp_path_factory.mktemp("spark"),
-                     resources=resources, on_log=lambda n, m: logs.append(m))
+    ctx = RunContext(
+        node_id=397,
+        variables=VarStack(),
+        scratch_root=tmp_path_factory.mktemp("spark"),
+        resources=resources,
+        on_log=lambda n, m: logs.append(m),
+    )
     node = spark_nodes.CreateLocalBigDataEnvironment()
     settings = node.Settings.model_validate({"contextName": "knitflow_test", "numberOfThreads": 2})
     t0 = time.perf_counter()
@@ -146,7 +162,9 @@ def test_svd_of_the_toy_matrix_matches_numpy(spark_context: Any) -> None:
     data = run_node("table_to_spark", {}, r, spark_context)[1]
     assert isinstance(data, spark_nodes.SparkData) and repr(data) == "SparkData(20 columns)"
     t0 = time.perf_counter()
-    res = run_node("spark_svd", {"noOfSingularValues": 4, "reciprocalCondition": 1e-9, "computeU": True}, data)
+    res = run_node(
+        "spark_svd", {"noOfSingularValues": 4, "reciprocalCondition": 1e-9, "computeU": True}, data
+    )
     print(f"\nSpark SVD (K=4, 10 x 20): {time.perf_counter() - t0:.2f} s")
     a = r.df.to_numpy()
     u_np, s_np, vt_np = np.linalg.svd(a)
@@ -164,7 +182,9 @@ def test_svd_of_the_toy_matrix_matches_numpy(spark_context: Any) -> None:
     assert np.allclose(low, u_np[:, :4] @ np.diag(s_np[:4]) @ vt_np[:4], atol=1e-10)
     # signs are arbitrary, but each singular vector equals numpy's up to sign
     for j in range(4):
-        assert min(np.abs(u.df.iloc[:, j] - u_np[:, j]).max(), np.abs(u.df.iloc[:, j] + u_np[:, j]).max()) < 1e-9
+        assert (
+            min(np.abs(u.df.iloc[:, j] - u_np[:, j]).max(), np.abs(u.df.iloc[:, j] + u_np[:, j]).max()) < 1e-9
+        )
     no_u = run_node("spark_svd", {"noOfSingularValues": 2}, data)
     assert no_u[3] is None and len(no_u[1]) == 2
 
@@ -177,7 +197,9 @@ def test_rcond_drops_numerically_zero_singular_values(spark_context: Any) -> Non
     data = run_node("table_to_spark", {}, table, spark_context)[1]
     # Spark works on the Gramian AᵀA, so a zero singular value comes out near sqrt(eps) x s1
     assert len(run_node("spark_svd", {"noOfSingularValues": 4, "reciprocalCondition": 1e-9}, data)[1]) >= 2
-    res = run_node("spark_svd", {"noOfSingularValues": 4, "reciprocalCondition": 1e-6, "computeU": True}, data)
+    res = run_node(
+        "spark_svd", {"noOfSingularValues": 4, "reciprocalCondition": 1e-6, "computeU": True}, data
+    )
     assert len(res[1]) == 2 and np.allclose(res[1].df.iloc[:, 0], np.linalg.svd(a)[1][:2])
     assert run_node("spark_to_table", {}, res[2])[1].columns == ["Dimension 0", "Dimension 1"]
 
@@ -205,9 +227,14 @@ def test_round_trip_types_missing_values_and_fetch_size(spark_context: Any) -> N
     empty = run_node("table_to_spark", {}, Table.from_frame(frame.iloc[:0], table.types), spark_context)[1]
     assert run_node("spark_to_table", {}, empty)[1].shape == (0, 5)
     with pytest.raises(NodeError, match="no rows"):
-        run_node("spark_svd", {"noOfSingularValues": 1, "featureColumns": {"included_names": ["d"],
-                                                                           "enforce_option": "EnforceInclusion"}},
-                 empty)
+        run_node(
+            "spark_svd",
+            {
+                "noOfSingularValues": 1,
+                "featureColumns": {"included_names": ["d"], "enforce_option": "EnforceInclusion"},
+            },
+            empty,
+        )
     with pytest.raises(NodeError, match="missing values"):
         run_node("spark_svd", {"noOfSingularValues": 1}, data)
 

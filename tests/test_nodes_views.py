@@ -48,8 +48,14 @@ def assert_png(view: object) -> bytes:
 
 def test_scatter_plot_10_02_settings(data: pd.DataFrame) -> None:
     # Scatter Plot #176 of 10_02 as imported: x alpha on a log axis, y R^2
-    settings = {"x_axis_column_v3": "alpha", "y_axis_column_v3": "R^2", "color_column_v2": "<NONE>",
-                "x_axis_scale": "LOG", "data_point_size": 5, "custom_x_axis_label_v2": None}
+    settings = {
+        "x_axis_column_v3": "alpha",
+        "y_axis_column_v3": "R^2",
+        "color_column_v2": "<NONE>",
+        "x_axis_scale": "LOG",
+        "data_point_size": 5,
+        "custom_x_axis_label_v2": None,
+    }
     res = run_node("scatter_plot", settings, data)
     assert_png(res[1])
     assert res[1].title == "Scatter Plot"
@@ -59,10 +65,19 @@ def test_scatter_plot_10_02_settings(data: pd.DataFrame) -> None:
 def test_scatter_plot_options_change_the_picture(data: pd.DataFrame) -> None:
     base = {"x_axis_column_v3": "alpha", "y_axis_column_v3": "R^2"}
     plain = assert_png(run_node("scatter_plot", base, data)[1])
-    log = assert_png(run_node("scatter_plot", {**base, "x_axis_scale": "LOG", "y_axis_scale": "LOG"}, data)[1])
-    manual = {**base, "axis_extent_method": "MANUAL",
-              "manual_axis_limits": {"x_axis_manual_min": 0, "x_axis_manual_max": 12,
-                                     "y_axis_manual_min": 0, "y_axis_manual_max": 12}}
+    log = assert_png(
+        run_node("scatter_plot", {**base, "x_axis_scale": "LOG", "y_axis_scale": "LOG"}, data)[1]
+    )
+    manual = {
+        **base,
+        "axis_extent_method": "MANUAL",
+        "manual_axis_limits": {
+            "x_axis_manual_min": 0,
+            "x_axis_manual_max": 12,
+            "y_axis_manual_min": 0,
+            "y_axis_manual_max": 12,
+        },
+    }
     boxed = assert_png(run_node("scatter_plot", manual, data)[1])
     colored = assert_png(run_node("scatter_plot", {**base, "color_column_v2": "group"}, data)[1])
     by_number = assert_png(run_node("scatter_plot", {**base, "color_column_v2": "noise"}, data)[1])
@@ -77,8 +92,10 @@ def test_scatter_plot_defaults_to_numeric_columns(data: pd.DataFrame) -> None:
 
 def test_scatter_plot_stale_columns_give_an_empty_picture(data: pd.DataFrame) -> None:
     # 11_01 #244 names columns that do not exist; KNIME still executes it
-    settings = {"x_axis_column_v3": "(rho0 lambda) perp lambda (10^-16 m^2)",
-                "y_axis_column_v3": "Prediction ((rho0 lambda) perp lambda (10^-16 m^2))"}
+    settings = {
+        "x_axis_column_v3": "(rho0 lambda) perp lambda (10^-16 m^2)",
+        "y_axis_column_v3": "Prediction ((rho0 lambda) perp lambda (10^-16 m^2))",
+    }
     configure_node("scatter_plot", settings, Table.from_frame(data).spec)
     assert_png(run_node("scatter_plot", settings, data)[1])
 
@@ -93,8 +110,13 @@ def test_scatter_plot_missing_values_and_empty_table(data: pd.DataFrame) -> None
     holes = data.copy()
     holes.loc[1, "R^2"] = np.nan
     assert_png(run_node("scatter_plot", {"x_axis_column_v3": "alpha", "y_axis_column_v3": "R^2"}, holes)[1])
-    assert_png(run_node("scatter_plot", {"x_axis_column_v3": "alpha", "y_axis_column_v3": "R^2",
-                                         "x_axis_scale": "LOG"}, data.iloc[:0])[1])
+    assert_png(
+        run_node(
+            "scatter_plot",
+            {"x_axis_column_v3": "alpha", "y_axis_column_v3": "R^2", "x_axis_scale": "LOG"},
+            data.iloc[:0],
+        )[1]
+    )
 
 
 # --------------------------------------------------------------------------------------- line plot
@@ -102,17 +124,35 @@ def test_scatter_plot_missing_values_and_empty_table(data: pd.DataFrame) -> None
 
 def test_line_plot_10_02_settings(data: pd.DataFrame) -> None:
     # Line Plot #184: x = RowID, y = R^2 from a manual filter, line size 2, empty custom y label
-    settings = {"x_axis_column_v3": "<ROW_ID>",
-                "y_axis_column_v2": {"included_names": ["R^2"], "excluded_names": [], "enforce_option": "EnforceInclusion"},
-                "custom_y_axis_label_v2": "", "line_size": 2, "show_data_point_markers": False}
+    settings = {
+        "x_axis_column_v3": "<ROW_ID>",
+        "y_axis_column_v2": {
+            "included_names": ["R^2"],
+            "excluded_names": [],
+            "enforce_option": "EnforceInclusion",
+        },
+        "custom_y_axis_label_v2": "",
+        "line_size": 2,
+        "show_data_point_markers": False,
+    }
     assert_png(run_node("line_plot", settings, data)[1])
 
 
 def test_line_plot_variants(data: pd.DataFrame) -> None:
     by_list = assert_png(run_node("line_plot", {"y_axis_column_v2": ["R^2", "noise"]}, data)[1])
     all_numeric = assert_png(run_node("line_plot", {}, data)[1])  # default: every numeric column
-    over_x = assert_png(run_node("line_plot", {"x_axis_column_v3": "alpha", "y_axis_column_v2": ["R^2"],
-                                               "y_axis_scale": "LOG", "show_data_point_markers": True}, data)[1])
+    over_x = assert_png(
+        run_node(
+            "line_plot",
+            {
+                "x_axis_column_v3": "alpha",
+                "y_axis_column_v2": ["R^2"],
+                "y_axis_scale": "LOG",
+                "show_data_point_markers": True,
+            },
+            data,
+        )[1]
+    )
     assert len({by_list, all_numeric, over_x}) == 3
     assert_png(run_node("line_plot", {"y_axis_column_v2": ["R^2"]}, data.iloc[:0])[1])
     assert_png(run_node("line_plot", {"y_axis_column_v2": ["gone"]}, data)[1])
@@ -131,9 +171,14 @@ def test_line_plot_configure_errors() -> None:
 
 def test_histogram_11_01_settings() -> None:
     values = pd.DataFrame({"rho0 lambda lambda": [0.5, 1.2, 3.3, 2.2, 137.0, np.nan, 4.4]})
-    settings = {"dimension_v3": "rho0 lambda lambda", "binning_type": "EQUAL_WIDTH", "n_bins": 20,
-                "special_value_handling": "IGNORE", "frequency_axis_type": "FREQUENCY",
-                "custom_frequency_axis_label_v2": ""}
+    settings = {
+        "dimension_v3": "rho0 lambda lambda",
+        "binning_type": "EQUAL_WIDTH",
+        "n_bins": 20,
+        "special_value_handling": "IGNORE",
+        "frequency_axis_type": "FREQUENCY",
+        "custom_frequency_axis_label_v2": "",
+    }
     assert_png(run_node("histogram", settings, values)[1])
 
 
@@ -142,8 +187,12 @@ def test_histogram_binning() -> None:
     edges = _edges(values, HistogramSettings(n_bins=5))
     assert edges.tolist() == [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
     assert np.histogram(values, bins=edges)[0].tolist() == [2, 2, 0, 0, 1]
-    fixed = _edges(values, HistogramSettings(n_bins=2, has_fixed_lower_bound=True, lower_bound=-2,
-                                             has_fixed_upper_bound=True, upper_bound=2))
+    fixed = _edges(
+        values,
+        HistogramSettings(
+            n_bins=2, has_fixed_lower_bound=True, lower_bound=-2, has_fixed_upper_bound=True, upper_bound=2
+        ),
+    )
     assert fixed.tolist() == [-2.0, 0.0, 2.0]
     custom = _edges(values, HistogramSettings(binning_type="CUSTOM", custom_bin_cutoff="0, 1.5, 10"))
     assert custom.tolist() == [0.0, 1.5, 10.0]
@@ -157,9 +206,18 @@ def test_histogram_binning() -> None:
 
 def test_histogram_variants_and_errors() -> None:
     values = pd.DataFrame({"v": [1.0, 2.0, np.inf, np.nan, 2.5], "s": list("abcde")})
-    separate = assert_png(run_node("histogram", {"dimension_v3": "v", "special_value_handling": "SEPARATE_BIN",
-                                                 "frequency_axis_type": "PERCENTAGE", "show_numeric_labels": True},
-                                   values)[1])
+    separate = assert_png(
+        run_node(
+            "histogram",
+            {
+                "dimension_v3": "v",
+                "special_value_handling": "SEPARATE_BIN",
+                "frequency_axis_type": "PERCENTAGE",
+                "show_numeric_labels": True,
+            },
+            values,
+        )[1]
+    )
     ignore = assert_png(run_node("histogram", {"dimension_v3": "v"}, values)[1])
     assert separate != ignore
     assert_png(run_node("histogram", {}, values.iloc[:0])[1])  # empty table; default column = first numeric
@@ -176,8 +234,10 @@ def test_histogram_variants_and_errors() -> None:
 
 
 def test_table_view(data: pd.DataFrame) -> None:
-    settings = {"displayed_columns_v2": {"included_names": ["R^2", "alpha"], "enforce_option": "EnforceInclusion"},
-                "title": "Results"}
+    settings = {
+        "displayed_columns_v2": {"included_names": ["R^2", "alpha"], "enforce_option": "EnforceInclusion"},
+        "title": "Results",
+    }
     view = run_node("table_view", settings, data)[1]
     assert isinstance(view, View) and view.png is None and view.title == "Results"
     assert view.table.columns == ["alpha", "R^2"]  # input order, as KNIME's filter

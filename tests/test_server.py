@@ -109,7 +109,9 @@ def wsconnect(client: TestClient, url: str, headers: dict[str, str] | None = Non
 
 
 def conns(s: dict[str, Any]) -> set[str]:
-    return {f"{c['source']}:{c['source_port']}->{c['dest']}:{c['dest_port']}" for c in s["doc"]["connections"]}
+    return {
+        f"{c['source']}:{c['source_port']}->{c['dest']}:{c['dest_port']}" for c in s["doc"]["connections"]
+    }
 
 
 # ------------------------------------------------------------------------------------- editing
@@ -132,7 +134,10 @@ def test_commands_undo_redo(client: TestClient) -> None:
     assert r.status_code == 200, r.text
     new = r.json()["result"]["node"]
     assert new == 7
-    assert cmd(client, {"op": "connect", "source": 2, "source_port": 1, "dest": 7, "dest_port": 1}).status_code == 200
+    assert (
+        cmd(client, {"op": "connect", "source": 2, "source_port": 1, "dest": 7, "dest_port": 1}).status_code
+        == 200
+    )
     before = conns(state(client))
     # one connection per input: a second one into 7:1 replaces the first (KNIME)
     r = cmd(client, {"op": "connect", "source": 1, "source_port": 1, "dest": 7, "dest_port": 1})
@@ -178,8 +183,11 @@ def test_settings_are_validated(client: TestClient) -> None:
     locs = {e["loc"] for e in r.json()["errors"]}
     assert locs == {"mode", "new_min"}
     # the dialog's live validation reports the configure error without changing anything
-    v = client.post("/api/workflow/validate", params={"path": "demo.yaml", "id": 3},
-                    json={"settings": {"first_column": "truth", "second_column": "zzz"}}).json()
+    v = client.post(
+        "/api/workflow/validate",
+        params={"path": "demo.yaml", "id": 3},
+        json={"settings": {"first_column": "truth", "second_column": "zzz"}},
+    ).json()
     assert v["errors"] == [] and v["configure_error"]["setting"] == "second_column"
     assert state(client)["version"] == 0
     dialog = client.get("/api/workflow/node", params={"path": "demo.yaml", "id": 3}).json()
@@ -199,15 +207,26 @@ def test_editor_unit_rules() -> None:
     a = ed.execute({"op": "add_node", "type": "toy_range", "position": [0, 0]})["node"]
     b = ed.execute({"op": "add_node", "type": "toy_add", "position": [100, 0]})["node"]
     ed.execute({"op": "connect", "source": a, "source_port": 1, "dest": b, "dest_port": 1})
-    ed.execute({"op": "batch", "commands": [
-        {"op": "rename", "node": b, "name": "plus one"},
-        {"op": "move", "positions": {str(b): [120, 10]}},
-    ]})
+    ed.execute(
+        {
+            "op": "batch",
+            "commands": [
+                {"op": "rename", "node": b, "name": "plus one"},
+                {"op": "move", "positions": {str(b): [120, 10]}},
+            ],
+        }
+    )
     assert ed.doc.node(b).name == "plus one" and ed.doc.node(b).position == (120, 10)
     ed.undo()
     assert ed.doc.node(b).name is None and ed.doc.node(b).position == (100, 0)
-    res = ed.execute({"op": "paste", "nodes": [n.model_dump() for n in ed.doc.nodes],
-                      "connections": ["1:1 -> 2:1"], "offset": [0, 100]})
+    res = ed.execute(
+        {
+            "op": "paste",
+            "nodes": [n.model_dump() for n in ed.doc.nodes],
+            "connections": ["1:1 -> 2:1"],
+            "offset": [0, 100],
+        }
+    )
     assert res["nodes"] == {"1": 3, "2": 4}
     assert {str(c) for c in ed.doc.connections} == {"1:1 -> 2:1", "3:1 -> 4:1"}
     with pytest.raises(CommandError):
@@ -216,7 +235,12 @@ def test_editor_unit_rules() -> None:
         ed.execute({"op": "add_node", "type": "no_such_node"})
     v = ed.version
     with pytest.raises(CommandError):  # a failing batch is all-or-nothing
-        ed.execute({"op": "batch", "commands": [{"op": "rename", "node": 1, "name": "z"}, {"op": "remove", "nodes": [99]}]})
+        ed.execute(
+            {
+                "op": "batch",
+                "commands": [{"op": "rename", "node": 1, "name": "z"}, {"op": "remove", "nodes": [99]}],
+            }
+        )
     assert ed.version == v and ed.doc.node(1).name is None
     for _ in range(250):
         ed.execute({"op": "move", "positions": {"1": [len(ed._undo), 0]}})
@@ -263,7 +287,10 @@ def test_new_workflow(client: TestClient, ws: Path) -> None:
 
 
 def test_open_knime_workflow(client: TestClient, ws: Path) -> None:
-    archive = Path(__file__).resolve().parent.parent.parent / "shared/reference/knime_workflows/10_03_conversion_regression.knwf"
+    archive = (
+        Path(__file__).resolve().parent.parent.parent
+        / "shared/reference/knime_workflows/10_03_conversion_regression.knwf"
+    )
     if not archive.is_file():
         pytest.skip("the KNIME archives of ../shared are not here")
     raw = archive.read_bytes()
@@ -276,7 +303,9 @@ def test_open_knime_workflow(client: TestClient, ws: Path) -> None:
     assert len(doc["nodes"]) == 23
     again = client.post("/api/workflows/import-knime", params={"name": archive.name}, content=raw)
     assert again.status_code == 409  # never overwrites a workflow
-    bad = client.post("/api/workflows/import-knime", params={"name": "x.knwf", "path": "../x.yaml"}, content=raw)
+    bad = client.post(
+        "/api/workflows/import-knime", params={"name": "x.knwf", "path": "../x.yaml"}, content=raw
+    )
     assert bad.status_code in (403, 404)
     junk = client.post("/api/workflows/import-knime", params={"name": "junk.knwf"}, content=b"not a zip")
     assert junk.status_code == 400 and "junk.knwf" in junk.json()["detail"]
@@ -291,13 +320,19 @@ def test_run_states_outputs_and_failure_isolation(client: TestClient) -> None:
     assert st["1"]["state"] == st["2"]["state"] == st["3"]["state"] == st["6"]["state"] == "executed"
     assert st["4"]["error"] == "toy failure" and st["4"]["state"] == "configured"
     assert st["5"]["state"] != "executed"  # downstream of the failure
-    assert st["3"]["ports"] == [{"port": 1, "kind": "table", "rows": 2, "columns": 2},
-                                {"port": 2, "kind": "table", "rows": 1, "columns": 3}]
+    assert st["3"]["ports"] == [
+        {"port": 1, "kind": "table", "rows": 2, "columns": 2},
+        {"port": 2, "kind": "table", "rows": 1, "columns": 3},
+    ]
     page = client.get("/api/workflow/port", params={"path": "demo.yaml", "id": 3, "port": 2}).json()
     assert page["columns"][0] == {"name": "Accuracy", "type": "Double"} and page["rows"] == [[0.75, 0.25, 3]]
-    page = client.get("/api/workflow/port", params={"path": "demo.yaml", "id": 2, "port": 1, "sort": "y",
-                                                     "desc": True, "limit": 2}).json()
-    assert page["row_ids"] == ["Row3", "Row2"] and page["total_rows"] == 4 and page["rows"][0][:2] == [1.0, 1.0]
+    page = client.get(
+        "/api/workflow/port",
+        params={"path": "demo.yaml", "id": 2, "port": 1, "sort": "y", "desc": True, "limit": 2},
+    ).json()
+    assert (
+        page["row_ids"] == ["Row3", "Row2"] and page["total_rows"] == 4 and page["rows"][0][:2] == [1.0, 1.0]
+    )
     var = client.get("/api/workflow/port", params={"path": "demo.yaml", "id": 2, "port": 0}).json()
     assert {"name": "normalized_columns", "type": "Integer", "value": 2} in var["variables"]
     model = client.get("/api/workflow/port", params={"path": "demo.yaml", "id": 2, "port": 2}).json()
@@ -320,11 +355,23 @@ def test_run_states_outputs_and_failure_isolation(client: TestClient) -> None:
 
 
 def test_view_images_and_variable_ports(client: TestClient) -> None:
-    cmd(client, {"op": "batch", "commands": [
-        {"op": "add_node", "type": "etest_plot", "id": 20, "position": [500, 100]},
-        {"op": "connect", "source": 1, "source_port": 1, "dest": 20, "dest_port": 1},
-        {"op": "add_node", "type": "toy_push", "id": 21, "position": [500, 200], "settings": {"name": "k", "value": 3}},
-    ]})
+    cmd(
+        client,
+        {
+            "op": "batch",
+            "commands": [
+                {"op": "add_node", "type": "etest_plot", "id": 20, "position": [500, 100]},
+                {"op": "connect", "source": 1, "source_port": 1, "dest": 20, "dest_port": 1},
+                {
+                    "op": "add_node",
+                    "type": "toy_push",
+                    "id": 21,
+                    "position": [500, 200],
+                    "settings": {"name": "k", "value": 3},
+                },
+            ],
+        },
+    )
     s = run_all(client, [20, 21])
     assert s["statuses"]["20"]["ports"] == [{"port": 1, "kind": "view", "title": "Rows"}]
     page = client.get("/api/workflow/port", params={"path": "demo.yaml", "id": 20, "port": 1}).json()
@@ -332,8 +379,12 @@ def test_view_images_and_variable_ports(client: TestClient) -> None:
     img = client.get("/api/workflow/image", params={"path": "demo.yaml", "id": 20, "port": 1})
     assert img.headers["content-type"] == "image/png" and img.content.startswith(b"\x89PNG")
     pushed = client.get("/api/workflow/port", params={"path": "demo.yaml", "id": 21, "port": 1}).json()
-    assert pushed["kind"] == "variables" and {"name": "k", "type": "Double", "value": 3.0} in pushed["variables"]
-    assert client.get("/api/workflow/image", params={"path": "demo.yaml", "id": 1, "port": 1}).status_code == 404
+    assert (
+        pushed["kind"] == "variables" and {"name": "k", "type": "Double", "value": 3.0} in pushed["variables"]
+    )
+    assert (
+        client.get("/api/workflow/image", params={"path": "demo.yaml", "id": 1, "port": 1}).status_code == 404
+    )
 
 
 def test_websocket_streams_states(client: TestClient) -> None:
@@ -407,8 +458,17 @@ connections: ["1:1 -> 2:1"]
 # ------------------------------------------------------------------------------------- security
 
 
-@pytest.mark.parametrize("bad", ["../demo.yaml", "../../etc/passwd.yaml", "/etc/passwd.yaml", "sub/../../x.yaml",
-                                 "..\\x.yaml", "C:/x.yaml"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "../demo.yaml",
+        "../../etc/passwd.yaml",
+        "/etc/passwd.yaml",
+        "sub/../../x.yaml",
+        "..\\x.yaml",
+        "C:/x.yaml",
+    ],
+)
 def test_paths_outside_the_workspace_are_refused(client: TestClient, bad: str) -> None:
     assert client.get("/api/workflow", params={"path": bad}).status_code in (403, 404)
     assert client.post("/api/workflows", json={"path": bad}).status_code in (403, 404)
@@ -428,8 +488,13 @@ def test_symlink_escape_and_file_listing(client: TestClient, ws: Path) -> None:
 
 
 def test_reader_paths_are_confined(client: TestClient) -> None:
-    for path, ok in [("../secret.csv", False), ("/etc/hostname", False), ("file:///etc/hostname", False),
-                     ("../data/shared.csv", True), ("data.csv", True)]:
+    for path, ok in [
+        ("../secret.csv", False),
+        ("/etc/hostname", False),
+        ("file:///etc/hostname", False),
+        ("../data/shared.csv", True),
+        ("data.csv", True),
+    ]:
         r = cmd(client, {"op": "set_settings", "node": 1, "settings": {"path": path}})
         st = r.json()["state"]["statuses"]["1"]
         if ok:
@@ -438,18 +503,42 @@ def test_reader_paths_are_confined(client: TestClient) -> None:
             assert st["state"] == "idle" and ("outside" in st["error"] or "URL" in st["error"]), (path, st)
     # a flow variable cannot smuggle a path out either
     cmd(client, {"op": "set_workflow", "variables": {"where": "../secret.csv"}})
-    r = cmd(client, {"op": "set_settings", "node": 1, "settings": {"path": "data.csv"}, "use_variables": {"path": "where"}})
+    r = cmd(
+        client,
+        {
+            "op": "set_settings",
+            "node": 1,
+            "settings": {"path": "data.csv"},
+            "use_variables": {"path": "where"},
+        },
+    )
     assert "outside" in (r.json()["state"]["statuses"]["1"]["error"] or "")
-    assert client.post("/api/workflow/execute", params={"path": "demo.yaml"}, json={"nodes": [1]}).status_code == 409
+    assert (
+        client.post("/api/workflow/execute", params={"path": "demo.yaml"}, json={"nodes": [1]}).status_code
+        == 409
+    )
 
 
 def test_foreign_origin_and_host_are_refused(client: TestClient) -> None:
     v0 = state(client)["version"]
     evil = {"Origin": "http://evil.example"}
     assert cmd(client, {"op": "rename", "node": 1, "name": "pwned"}, headers=evil).status_code == 403
-    assert client.post("/api/workflow/execute", params={"path": "demo.yaml"}, json={}, headers=evil).status_code == 403
-    assert client.post("/api/workflow/save", params={"path": "demo.yaml"}, json={}, headers={"Origin": "null"}).status_code == 403
-    assert cmd(client, {"op": "rename", "node": 1, "name": "x"}, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    assert (
+        client.post("/api/workflow/execute", params={"path": "demo.yaml"}, json={}, headers=evil).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            "/api/workflow/save", params={"path": "demo.yaml"}, json={}, headers={"Origin": "null"}
+        ).status_code
+        == 403
+    )
+    assert (
+        cmd(
+            client, {"op": "rename", "node": 1, "name": "x"}, headers={"Sec-Fetch-Site": "cross-site"}
+        ).status_code
+        == 403
+    )
     assert state(client)["version"] == v0
     # the page's own origin is fine
     assert cmd(client, {"op": "rename", "node": 1, "name": "ok"}, headers={"Origin": BASE}).status_code == 200
@@ -503,7 +592,10 @@ connections: ["1:1 -> 2:1"]
     # after a reset it is drawn anew
     client.post("/api/workflow/reset", params={"path": "rand.yaml"}, json={"nodes": [1]})
     run_all(client, [1], path="rand.yaml")
-    assert client.get("/api/workflow/port", params={"path": "rand.yaml", "id": 1, "port": 1}).json()["rows"] != first
+    assert (
+        client.get("/api/workflow/port", params={"path": "rand.yaml", "id": 1, "port": 1}).json()["rows"]
+        != first
+    )
 
 
 def test_engine_hooks_and_cache_discard(tmp_path: Path) -> None:
@@ -513,7 +605,8 @@ def test_engine_hooks_and_cache_discard(tmp_path: Path) -> None:
     from engine.cache import MemoryCache
     from engine.execution import CompiledWorkflow, Execution, ExecutionHooks
 
-    doc, _, _ = parse_document("""\
+    doc, _, _ = parse_document(
+        """\
 format: knitflow/1
 name: hooks
 nodes:
@@ -521,7 +614,9 @@ nodes:
   - {id: 2, type: toy_add}
   - {id: 3, type: toy_add}
 connections: ["1:1 -> 2:1", "2:1 -> 3:1"]
-""", "hooks.yaml")
+""",
+        "hooks.yaml",
+    )
     assert doc is not None
     compiled = CompiledWorkflow(doc, tmp_path)
 
@@ -548,7 +643,11 @@ connections: ["1:1 -> 2:1", "2:1 -> 3:1"]
     # a kept result is shown instead of executing the node again
     hooks.kept = {1: st[1]}
     again = Execution(compiled, hooks=hooks, cache=cache).run()
-    assert again[1].cached and again[1].reason.startswith("unchanged (kept") and again[1].outputs == st[1].outputs
+    assert (
+        again[1].cached
+        and again[1].reason.startswith("unchanged (kept")
+        and again[1].outputs == st[1].outputs
+    )
     assert again[2].cached and again[2].reason == "unchanged"
     # a discarded result is computed again
     assert cache.discard(str(st[2].key), "no-such-key") == 1

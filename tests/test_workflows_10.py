@@ -90,8 +90,36 @@ def test_10_02_shapes(result_10_02: object) -> None:
 
 def test_10_02_test_partition_rows(result_10_02: object) -> None:
     test_rows = result_10_02.output(181, 2).index.tolist()  # type: ignore[attr-defined]
-    assert test_rows == [f"Row{i}" for i in (1, 4, 5, 11, 18, 19, 21, 24, 26, 29, 30, 33, 34, 37, 39, 41, 43, 51, 53,
-                                             59, 61, 71, 75, 77, 79)]
+    assert test_rows == [
+        f"Row{i}"
+        for i in (
+            1,
+            4,
+            5,
+            11,
+            18,
+            19,
+            21,
+            24,
+            26,
+            29,
+            30,
+            33,
+            34,
+            37,
+            39,
+            41,
+            43,
+            51,
+            53,
+            59,
+            61,
+            71,
+            75,
+            77,
+            79,
+        )
+    ]
 
 
 def _loop_table(result: object, node: int) -> pd.DataFrame:
@@ -99,8 +127,12 @@ def _loop_table(result: object, node: int) -> pd.DataFrame:
     return df.sort_values("alpha").reset_index(drop=True)
 
 
-@pytest.mark.parametrize(("fixture", "end", "ref"), [("result_10_02", 177, REF_10_02), ("result_10_03", 324, REF_10_03)])
-def test_alpha_loops_match_reference(fixture: str, end: int, ref: list[list[float]], request: pytest.FixtureRequest) -> None:
+@pytest.mark.parametrize(
+    ("fixture", "end", "ref"), [("result_10_02", 177, REF_10_02), ("result_10_03", 324, REF_10_03)]
+)
+def test_alpha_loops_match_reference(
+    fixture: str, end: int, ref: list[list[float]], request: pytest.FixtureRequest
+) -> None:
     result = request.getfixturevalue(fixture)
     table = _loop_table(result, end)
     assert table["alpha"].tolist() == [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]

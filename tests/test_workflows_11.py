@@ -23,8 +23,43 @@ NAME = "11_01_randomforest_maxphase"
 PARAMS = ["nmodels", "levels", "minnodesize", "randomseed"]
 TABLE_CREATOR = 295
 SEARCHES = {"all data": (296, 297, 311, 298, 300), "train/test": (241, 249, 310, 303, 304)}
-TEST_ROWS = [f"Row{i}" for i in (0, 1, 2, 3, 14, 15, 17, 21, 23, 29, 37, 43, 44, 45, 46, 47, 49, 56, 58, 59, 65, 66,
-                                 68, 80, 86, 88, 89, 95, 96, 98, 101, 102)]
+TEST_ROWS = [
+    f"Row{i}"
+    for i in (
+        0,
+        1,
+        2,
+        3,
+        14,
+        15,
+        17,
+        21,
+        23,
+        29,
+        37,
+        43,
+        44,
+        45,
+        46,
+        47,
+        49,
+        56,
+        58,
+        59,
+        65,
+        66,
+        68,
+        80,
+        86,
+        88,
+        89,
+        95,
+        96,
+        98,
+        101,
+        102,
+    )
+]
 
 # Final R² over forest seeds 1..12 (benchmarks/seed_spread_11_01.py, the Table Creator's `randomseed`
 # row set to the seed): all data 0.564 .. 0.731 (mean 0.676, sd 0.053), train/test -0.004 .. 0.237
@@ -149,7 +184,9 @@ def test_full_scores_in_measured_spread(full_run: RunResult) -> None:
         variables = full_run.output(scorer, 0)
         low, high = MEASURED_R2[name]
         assert low - MARGIN <= variables["R^2"] <= high + MARGIN, (name, variables["R^2"])
-        assert variables["adjusted R^2"] == pytest.approx(variables["R^2"], abs=1e-12)  # no predictors, as in KNIME
+        assert variables["adjusted R^2"] == pytest.approx(
+            variables["R^2"], abs=1e-12
+        )  # no predictors, as in KNIME
         best = full_run.output(to_vars, 0)
         assert best["RowID"] == "Best parameters"
         assert [best[p] for p in PARAMS] == full_run.output(end, 1)[PARAMS].iloc[0].tolist()

@@ -60,36 +60,80 @@ class Layout:
 
 
 LAYOUT = {
-    TOY: Layout("simple_existence.csv", False, reader=391, environment=397, svd=389, v=392, u=388, s=378, us=396,
-                vt=398, low_rank=382, difference=395, unpivot=380,
-                views={379: (800, 600), 387: (1000, 1000), 399: (1000, 1000)}),
-    MATERIAL: Layout("group131415_div1.csv", True, reader=362, environment=361, svd=354, v=373, u=365, s=368,
-                     us=371, vt=370, low_rank=366, difference=360, unpivot=369,
-                     views={357: (800, 600), 375: (1000, 1000), 400: (1000, 1000)}),
+    TOY: Layout(
+        "simple_existence.csv",
+        False,
+        reader=391,
+        environment=397,
+        svd=389,
+        v=392,
+        u=388,
+        s=378,
+        us=396,
+        vt=398,
+        low_rank=382,
+        difference=395,
+        unpivot=380,
+        views={379: (800, 600), 387: (1000, 1000), 399: (1000, 1000)},
+    ),
+    MATERIAL: Layout(
+        "group131415_div1.csv",
+        True,
+        reader=362,
+        environment=361,
+        svd=354,
+        v=373,
+        u=365,
+        s=368,
+        us=371,
+        vt=370,
+        low_rank=366,
+        difference=360,
+        unpivot=369,
+        views={357: (800, 600), 375: (1000, 1000), 400: (1000, 1000)},
+    ),
 }
 
 # reference values of the specs (NumPy SVD, six printed decimals)
 SINGULAR_VALUES = {TOY: [5.035026, 2.320022, 1.740423, 1.267447], MATERIAL: [4.788153, 3.351131, 3.071689]}
 TOP_12_01 = [  # K = 4: the largest entries of U S' Vᵀ − R (the last three tie)
-    ("Row3", "9", 0.471711), ("Row8", "12", 0.471711), ("Row7", "11", 0.282342), ("Row7", "14", 0.239277),
-    ("Row7", "13", 0.219023), ("Row7", "10", 0.219023), ("Row7", "5", 0.219023),
+    ("Row3", "9", 0.471711),
+    ("Row8", "12", 0.471711),
+    ("Row7", "11", 0.282342),
+    ("Row7", "14", 0.239277),
+    ("Row7", "13", 0.219023),
+    ("Row7", "10", 0.219023),
+    ("Row7", "5", 0.219023),
 ]
 SMALLEST_12_01 = ("Row6", "4", -1.0)
 TOP_12_02 = [  # K = 3: the largest differences, in symmetric pairs
-    ("P^Sn", "2^8^R-3m", 0.534619), ("Sn^P", "8^2^R-3m", 0.534619),
-    ("Sb^In", "5^5^F-43m", 0.460411), ("In^Sb", "5^5^F-43m", 0.460411),
-    ("Ge^P", "4^6^R-3m", 0.441026), ("Ge^P", "6^4^R-3m", 0.441026),
-    ("P^Ge", "4^6^R-3m", 0.441026), ("P^Ge", "6^4^R-3m", 0.441026),
-    ("Sn^Sb", "1^9^I41/amd", 0.414271), ("Sb^Sn", "9^1^I41/amd", 0.414271),
+    ("P^Sn", "2^8^R-3m", 0.534619),
+    ("Sn^P", "8^2^R-3m", 0.534619),
+    ("Sb^In", "5^5^F-43m", 0.460411),
+    ("In^Sb", "5^5^F-43m", 0.460411),
+    ("Ge^P", "4^6^R-3m", 0.441026),
+    ("Ge^P", "6^4^R-3m", 0.441026),
+    ("P^Ge", "4^6^R-3m", 0.441026),
+    ("P^Ge", "6^4^R-3m", 0.441026),
+    ("Sn^Sb", "1^9^I41/amd", 0.414271),
+    ("Sb^Sn", "9^1^I41/amd", 0.414271),
 ]
 # slide 69: difference, recommended compound, space group; and the spec's exact cells (K = 3)
-SLIDE_12_02 = [(0.308, "Sn0.5As0.5", "R-3m"), (0.190, "In0.5Sb0.5", "P6/mmm"), (0.122, "In0.6Sb0.4", "I41/amd"),
-               (0.024, "In0.2Sb0.8", "R-3m")]
+SLIDE_12_02 = [
+    (0.308, "Sn0.5As0.5", "R-3m"),
+    (0.190, "In0.5Sb0.5", "P6/mmm"),
+    (0.122, "In0.6Sb0.4", "I41/amd"),
+    (0.024, "In0.2Sb0.8", "R-3m"),
+]
 CELLS_12_02 = {
-    ("As^Sn", "5^5^R-3m"): 0.307628, ("Sn^As", "5^5^R-3m"): 0.307628,
-    ("In^Sb", "5^5^P6/mmm"): 0.190078, ("Sb^In", "5^5^P6/mmm"): 0.190078,
-    ("In^Sb", "6^4^I41/amd"): 0.122335, ("Sb^In", "4^6^I41/amd"): 0.122335,
-    ("In^Sb", "2^8^R-3m"): 0.023713, ("Sb^In", "8^2^R-3m"): 0.023713,
+    ("As^Sn", "5^5^R-3m"): 0.307628,
+    ("Sn^As", "5^5^R-3m"): 0.307628,
+    ("In^Sb", "5^5^P6/mmm"): 0.190078,
+    ("Sb^In", "5^5^P6/mmm"): 0.190078,
+    ("In^Sb", "6^4^I41/amd"): 0.122335,
+    ("Sb^In", "4^6^I41/amd"): 0.122335,
+    ("In^Sb", "2^8^R-3m"): 0.023713,
+    ("Sb^In", "8^2^R-3m"): 0.023713,
 }
 
 
@@ -113,11 +157,13 @@ def numpy_recommendations(r: pd.DataFrame, k: int) -> pd.DataFrame:
     """The long table the workflow ends with, computed with NumPy: (U_k S_k V_kᵀ − R), row-major."""
     u, s, vt = np.linalg.svd(r.to_numpy(), full_matrices=False)
     diff = (u[:, :k] * s[:k]) @ vt[:k] - r.to_numpy()
-    return pd.DataFrame({
-        "RowIDs": np.repeat(r.index.to_numpy(dtype=object), r.shape[1]),
-        "ColumnNames": np.tile(r.columns.to_numpy(dtype=object), r.shape[0]),
-        "ColumnValues": diff.ravel(),
-    })
+    return pd.DataFrame(
+        {
+            "RowIDs": np.repeat(r.index.to_numpy(dtype=object), r.shape[1]),
+            "ColumnNames": np.tile(r.columns.to_numpy(dtype=object), r.shape[0]),
+            "ColumnValues": diff.ravel(),
+        }
+    )
 
 
 def assert_same_long_table(ours: pd.DataFrame, expected: pd.DataFrame, atol: float = 1e-8) -> None:
@@ -126,8 +172,9 @@ def assert_same_long_table(ours: pd.DataFrame, expected: pd.DataFrame, atol: flo
     assert ours.index.tolist() == [f"Row{i}" for i in range(len(expected))]
     assert ours["RowIDs"].tolist() == expected["RowIDs"].tolist()
     assert ours["ColumnNames"].tolist() == expected["ColumnNames"].tolist()
-    np.testing.assert_allclose(ours["ColumnValues"].to_numpy(), expected["ColumnValues"].to_numpy(), rtol=0,
-                               atol=atol)
+    np.testing.assert_allclose(
+        ours["ColumnValues"].to_numpy(), expected["ColumnValues"].to_numpy(), rtol=0, atol=atol
+    )
 
 
 def cell_values(long: pd.DataFrame) -> pd.Series:
@@ -199,7 +246,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
 def toy(runs: Runs) -> RunResult:
     result = runs.run(TOY)
     env, svd = result.node(LAYOUT[TOY].environment), result.node(LAYOUT[TOY].svd)
-    print(f"\n12_01: Spark start {env.seconds:.1f} s, Spark SVD {svd.seconds:.1f} s, run {result.seconds:.1f} s")
+    print(
+        f"\n12_01: Spark start {env.seconds:.1f} s, Spark SVD {svd.seconds:.1f} s, run {result.seconds:.1f} s"
+    )
     return result
 
 
@@ -274,7 +323,9 @@ def test_pipeline_tables_and_labels(run_of: tuple[str, RunResult]) -> None:
     np.testing.assert_array_equal(result.output(layout.s).to_numpy(), np.diag(s))
     assert result.output(layout.s).columns.tolist() == [f"{i}.0+Sum(diag)" for i in range(k)]
     u, v = result.output(layout.u), result.output(layout.v)
-    assert u.columns.tolist() == dims == v.columns.tolist() and u.index.tolist() == [f"Row{i}" for i in range(len(r))]
+    assert u.columns.tolist() == dims == v.columns.tolist() and u.index.tolist() == [
+        f"Row{i}" for i in range(len(r))
+    ]
     us = result.output(layout.us)
     assert us.columns.tolist() == [str(i) for i in range(k)] and us.index.tolist() == u.index.tolist()
     np.testing.assert_allclose(us.to_numpy(), u.to_numpy() * s, atol=1e-12)
@@ -328,7 +379,9 @@ def test_12_02_recommendations_equal_the_spec_and_the_slides(material: RunResult
 def test_recommendation_tables_equal_numpys(run_of: tuple[str, RunResult]) -> None:
     name, result = run_of
     k = len(SINGULAR_VALUES[name])
-    assert_same_long_table(result.output(LAYOUT[name].unpivot), numpy_recommendations(original_matrix(name), k))
+    assert_same_long_table(
+        result.output(LAYOUT[name].unpivot), numpy_recommendations(original_matrix(name), k)
+    )
 
 
 # ------------------------------------------------------------------------------------- K via --set
@@ -366,7 +419,9 @@ def _imported(name: str, tmp_path: Path) -> Workflow:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [TOY, MATERIAL])
-def test_the_archives_knio_scripts_run_unchanged(runs: Runs, toy: RunResult, name: str, tmp_path: Path) -> None:
+def test_the_archives_knio_scripts_run_unchanged(
+    runs: Runs, toy: RunResult, name: str, tmp_path: Path
+) -> None:
     """The KNIME scripts (Japanese comments, seaborn heat maps) run as written and give our tables."""
     pytest.importorskip("seaborn")
     wf = _imported(name, tmp_path)
@@ -391,13 +446,26 @@ def test_the_archives_knio_scripts_run_unchanged(runs: Runs, toy: RunResult, nam
 def test_cli_run_with_k_set(runs: Runs, toy: RunResult, tmp_path: Path) -> None:
     """`knitflow run workflows/12_01_SVD_toymodel.yaml --set K=2`, the file as shipped (the run stops Spark)."""
     out = tmp_path / "out"
-    code = cli_main(["run", str(ROOT / "workflows" / f"{TOY}.yaml"), "--set", "K=2", "--set",
-                     f"data_dir={data_dir()}", "--out", str(out), "--quiet"])
+    code = cli_main(
+        [
+            "run",
+            str(ROOT / "workflows" / f"{TOY}.yaml"),
+            "--set",
+            "K=2",
+            "--set",
+            f"data_dir={data_dir()}",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert code == 0
     run = json.loads((out / "run.json").read_text())
     assert run["status"] == "ok" and run["variables"]["K"] == 2
     seconds = {n["id"]: n["seconds"] for n in run["nodes"]}
-    print(f"\nCLI 12_01 K=2: Spark start {seconds[397]:.1f} s, Spark SVD {seconds[389]:.1f} s, run {run['seconds']:.1f} s")
+    print(
+        f"\nCLI 12_01 K=2: Spark start {seconds[397]:.1f} s, Spark SVD {seconds[389]:.1f} s, run {run['seconds']:.1f} s"
+    )
     singular = pd.read_csv(out / "383_Table_View_port1.csv", index_col="RowID")
     np.testing.assert_allclose(singular["Singular Value"], SINGULAR_VALUES[TOY][:2], atol=1e-6)
     long = pd.read_csv(out / "394_Table_View_port1.csv", index_col="RowID", dtype={"ColumnNames": str})

@@ -128,19 +128,36 @@ def test_default_reads_every_molecule() -> None:
 
 def test_small_run_structure(small: object) -> None:
     shapes = {n: small.table(n).shape for n in (194, 190, 188, 177, 282, 195, 180, 284, 287, 294)}  # type: ignore[attr-defined]
-    assert shapes == {194: (SMALL, 4), 190: (SMALL, 4), 188: (SMALL, 5), 177: (SMALL, 5), 282: (SMALL, 1028),
-                      195: (45, 2), 180: (45, 10), 284: (45, 10), 287: (25, 10), 294: (1, 3)}
+    assert shapes == {
+        194: (SMALL, 4),
+        190: (SMALL, 4),
+        188: (SMALL, 5),
+        177: (SMALL, 5),
+        282: (SMALL, 1028),
+        195: (45, 2),
+        180: (45, 10),
+        284: (45, 10),
+        287: (25, 10),
+        294: (1, 3),
+    }
     wide = small.table(282)  # type: ignore[attr-defined]
-    assert wide.columns[:5] == ["SMILES", "HOMO", "LUMO", "GAP", "bitvector0"] and wide.columns[-1] == "bitvector1023"
+    assert (
+        wide.columns[:5] == ["SMILES", "HOMO", "LUMO", "GAP", "bitvector0"]
+        and wide.columns[-1] == "bitvector1023"
+    )
     assert wide.types["bitvector7"] == ColumnType.INTEGER and wide.df["bitvector7"].dtype == np.uint8
     assert small.table(190).types["SMILES"] == ColumnType.SMILES  # type: ignore[attr-defined]
     assert isinstance(small.table(188).df["smiles (Fingerprint)"].array, BitVectorArray)  # type: ignore[attr-defined]
 
     loop = small.output(180)  # type: ignore[attr-defined]
     assert list(loop.columns[:7]) == METRICS and loop.columns[-1] == "Iteration"
-    assert sorted(loop.columns) == sorted(LOOP_COLUMNS) and loop.index.tolist() == [f"Row{i}" for i in range(45)]
+    assert sorted(loop.columns) == sorted(LOOP_COLUMNS) and loop.index.tolist() == [
+        f"Row{i}" for i in range(45)
+    ]
     assert loop["Iteration"].tolist() == list(range(45))
-    assert loop["seed"].tolist() == [s for s in range(1, 6) for _ in N_VALUES]  # seed-major, as the Cross Joiner
+    assert loop["seed"].tolist() == [
+        s for s in range(1, 6) for _ in N_VALUES
+    ]  # seed-major, as the Cross Joiner
     assert loop["N"].tolist() == N_VALUES * 5
     assert np.isfinite(loop[METRICS].to_numpy()).all()
 
@@ -261,7 +278,9 @@ def full(tmp_path_factory: pytest.TempPathFactory) -> object:
 def _within(name: str, value: float) -> None:
     lo, hi = MEASURED[name]
     pad = (hi - lo) / 2
-    assert lo - pad <= value <= hi + pad, f"{name} = {value:.4f} outside the measured spread [{lo:.4f}, {hi:.4f}]"
+    assert lo - pad <= value <= hi + pad, (
+        f"{name} = {value:.4f} outside the measured spread [{lo:.4f}, {hi:.4f}]"
+    )
 
 
 @pytest.mark.slow
