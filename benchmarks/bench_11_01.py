@@ -24,7 +24,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.workflow import Workflow  # noqa: E402
+from engine.core.workflow import Workflow  # noqa: E402
 
 WORKFLOW = ROOT / "workflows" / "11_01_randomforest_maxphase.yaml"
 TARGET = "rho0 lambda lambda"

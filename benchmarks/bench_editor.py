@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 import toy_nodes  # noqa: E402
 
 from engine.api import Table  # noqa: E402
-from engine.execution import EXECUTED, NodeStatus  # noqa: E402
-from engine.registry import registry  # noqa: E402
-from engine.server import create_app  # noqa: E402
+from engine.core.registry import registry  # noqa: E402
+from engine.core.scheduler import EXECUTED, NodeStatus  # noqa: E402
+from engine.editor.server import create_app  # noqa: E402
 
 registry.register_module(toy_nodes)
 

@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine.api import Iteration, LoopEndNode, LoopStartNode, Node, NodeSettings, Port, PortType, Table  # noqa: E402
-from engine.registry import registry  # noqa: E402
-from engine.workflow import Workflow  # noqa: E402
+from engine.core.registry import registry  # noqa: E402
+from engine.core.workflow import Workflow  # noqa: E402
 
 TABLE = PortType.TABLE  # type: ignore[attr-defined]
 

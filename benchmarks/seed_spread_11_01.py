@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.workflow import Workflow  # noqa: E402
+from engine.core.workflow import Workflow  # noqa: E402
 
 WORKFLOW = ROOT / "workflows" / "11_01_randomforest_maxphase.yaml"
 TABLE_CREATOR, ALL_DATA_SCORER, TRAIN_TEST_SCORER = 295, 300, 304

@@ -12,11 +12,11 @@ __all__ = ["Workflow", "run_node"]
 
 def __getattr__(name: str) -> Any:
     if name == "Workflow":
-        from engine.workflow import Workflow
+        from engine.core.workflow import Workflow
 
         return Workflow
     if name == "run_node":
-        from engine.testing import run_node
+        from engine.core.testing import run_node
 
         return run_node
     raise AttributeError(name)

@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from engine.table import ColumnSpec, ColumnType, Table, TableSpec, row_ids
+from engine.core.table import ColumnSpec, ColumnType, Table, TableSpec, row_ids
 
 __all__ = [
     "Category",

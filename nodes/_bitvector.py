@@ -5,7 +5,7 @@ cost ~100 bytes plus the bits for each of QM9's 130,831 molecules and make every
 Python objects; here a column of n vectors of ``n_bits`` bits is one ``(n, ceil(n_bits / 8))``
 ``uint8`` array (bit i of a row is bit ``i % 8`` of byte ``i // 8``, LSB first like KNIME's
 ``DenseBitVector``) plus a boolean mask of missing rows, so take, filter, concat and pickling are
-numpy operations on the packed bytes. The dtype's name is ``"bitvector"``, which ``engine.table``
+numpy operations on the packed bytes. The dtype's name is ``"bitvector"``, which ``engine.core.table``
 maps to ``ColumnType.BIT_VECTOR``.
 """
 

@@ -9,6 +9,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import toy_nodes  # noqa: E402
 
-from engine.registry import registry  # noqa: E402
+from engine.core.registry import registry  # noqa: E402
 
 registry.register_module(toy_nodes)

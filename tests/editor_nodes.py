@@ -24,7 +24,7 @@ from engine.api import (
     TableSpec,
     View,
 )
-from engine.table import type_of_dtype
+from engine.core.table import type_of_dtype
 
 TABLE = PortType.TABLE  # type: ignore[attr-defined]
 NORM_MODEL = PortType.register(PortType("model.etest_normalizer", "Normalizer model", "#52b788", "square"))

@@ -32,9 +32,9 @@ if CHROMIUM is None:
 
 import uvicorn  # noqa: E402
 
-from engine.registry import registry  # noqa: E402
-from engine.server import create_app  # noqa: E402
-from engine.workflow import Workflow  # noqa: E402
+from engine.core.registry import registry  # noqa: E402
+from engine.core.workflow import Workflow  # noqa: E402
+from engine.editor.server import create_app  # noqa: E402
 
 registry.register_module(editor_nodes)
 

@@ -15,9 +15,9 @@ import toy_nodes
 
 from engine.api import TableSpec
 from engine.cli import main as cli_main
-from engine.execution import EXECUTED
-from engine.model import WorkflowLoadError
-from engine.workflow import Workflow
+from engine.core.document import WorkflowLoadError
+from engine.core.scheduler import EXECUTED
+from engine.core.workflow import Workflow
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -561,7 +561,7 @@ def test_save_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_saved_files_get_normal_permissions(tmp_path: Path) -> None:
-    from engine.yamlio import atomic_write
+    from engine.core.yamlio import atomic_write
 
     new = tmp_path / "new.yaml"
     atomic_write(new, "a: 1\n")

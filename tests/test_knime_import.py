@@ -19,7 +19,16 @@ from typing import Any
 
 import pytest
 
-from engine.knime import (
+from engine.core.document import (
+    WorkflowDoc,
+    canonical_dict,
+    check,
+    parse_document,
+    read_document,
+    write_document,
+)
+from engine.core.registry import registry
+from engine.knime.archive import (
     PLACEHOLDER_TYPE,
     Binding,
     ImportReport,
@@ -34,9 +43,7 @@ from engine.knime import (
     read_archive,
     skeleton,
 )
-from engine.knime_mappings import MAPPINGS, key_name, python_ports
-from engine.model import WorkflowDoc, canonical_dict, check, parse_document, read_document, write_document
-from engine.registry import registry
+from engine.knime.mappings import MAPPINGS, key_name, python_ports
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = Path(os.environ.get("KNITFLOW_REFERENCE", ROOT.parent / "shared" / "reference"))
@@ -397,7 +404,7 @@ def test_skeleton_maps_reports_and_placeholders(folder: Path, tmp_path: Path) ->
 
 def test_placeholder_fails_with_the_import_message(folder: Path) -> None:
     from engine.api import ConfigureError
-    from engine.testing import configure_node
+    from engine.core.testing import configure_node
 
     fancy = skeleton(folder).node(3)
     with pytest.raises(ConfigureError, match="Fancy Node.*has no knitflow equivalent"):
@@ -561,8 +568,8 @@ def test_mapped_settings_fit_the_node_model(monkeypatch: pytest.MonkeyPatch) -> 
     from pydantic import Field
 
     from engine.api import Node, NodeSettings, Port, PortType
-    from engine.knime import KnimeNode, _fit
-    from engine.registry import registry
+    from engine.core.registry import registry
+    from engine.knime.archive import KnimeNode, _fit
     from nodes._common import ColumnFilter
 
     class FitSettings(NodeSettings):
@@ -622,7 +629,7 @@ def test_python_port_groups_are_renumbered() -> None:
 
 
 def test_connections_follow_renumbered_ports() -> None:
-    from engine.knime import KnimeConnection, KnimeNode, KnimeWorkflow, to_document
+    from engine.knime.archive import KnimeConnection, KnimeNode, KnimeWorkflow, to_document
 
     def node(node_id: int, factory: str, creation: dict[str, object] | None = None) -> KnimeNode:
         n = KnimeNode(
@@ -798,8 +805,8 @@ def run_of() -> Any:
     of the import saved as YAML and loaded again ("round_trip"), all with the same seed; memoised."""
     from spec_shapes import data_dir
 
-    from engine.knime import load_knwf
-    from engine.workflow import Workflow
+    from engine.core.workflow import Workflow
+    from engine.knime.archive import load_knwf
 
     cache: dict[tuple[str, str], Any] = {}
 
@@ -1648,7 +1655,7 @@ def test_cli_imports_every_archive_strictly_and_it_validates(
 def test_13_01_reader_keeps_the_path_variable_of_the_writer() -> None:
     """13_01: CSV Writer #283 exposes its path as `filename`; CSV Reader #284 reads that variable
     (connected by the variable port 283:0 -> 284:0) and configures from the imported spec."""
-    from engine.knime import load_knwf
+    from engine.knime.archive import load_knwf
 
     wf = load_knwf(_archive("13_01_SMILES_RDkit"))
     assert wf.doc.node(283).expose_variables == {"file": "filename"}
@@ -1660,9 +1667,9 @@ def test_13_01_reader_keeps_the_path_variable_of_the_writer() -> None:
 
 
 def test_load_knwf_gives_a_runnable_workflow(tmp_path: Path) -> None:
-    from engine.knime import load_knwf
-    from engine.model import WorkflowLoadError
-    from engine.workflow import Workflow
+    from engine.core.document import WorkflowLoadError
+    from engine.core.workflow import Workflow
+    from engine.knime.archive import load_knwf
 
     report = ImportReport()
     archive = _archive("10_01_ZB_WZ")
@@ -1688,7 +1695,7 @@ def test_load_knwf_gives_a_runnable_workflow(tmp_path: Path) -> None:
 
 def test_cli_list_nodes(capsys: pytest.CaptureFixture[str]) -> None:
     from engine.cli import main
-    from engine.knime import supported_nodes_markdown
+    from engine.knime.archive import supported_nodes_markdown
 
     assert main(["import-knime", "--list-nodes"]) == 0
     text = capsys.readouterr().out
@@ -1702,7 +1709,7 @@ def test_cli_list_nodes(capsys: pytest.CaptureFixture[str]) -> None:
 def test_readme_node_list_is_generated_from_the_mapping_table(tmp_path: Path) -> None:
     """README.md's list between the knime-nodes markers is `supported_nodes_markdown()`; regenerate
     it with `python -m engine.knime --update-readme`."""
-    from engine.knime import README_END, README_START, main, supported_nodes_markdown, update_readme
+    from engine.knime.archive import README_END, README_START, main, supported_nodes_markdown, update_readme
 
     readme = ROOT / "README.md"
     text = readme.read_text(encoding="utf-8")

@@ -16,10 +16,10 @@ from rdkit.Chem import MACCSkeys
 from rdkit.Chem import rdMolDescriptors as rdmd
 
 from engine.api import ColumnType, ConfigureError, Model, Table, TableSpec
-from engine.context import RunContext
-from engine.registry import registry
-from engine.testing import configure_node, run_node
-from engine.variables import VarStack
+from engine.core.context import RunContext
+from engine.core.registry import registry
+from engine.core.testing import configure_node, run_node
+from engine.core.variables import VarStack
 from nodes import chemistry
 from nodes._bitvector import BitVector, BitVectorArray, BitVectorDtype
 
@@ -540,13 +540,13 @@ def test_13_01_preparation_chain() -> None:
 def qm9() -> pd.DataFrame:
     if importlib.util.find_spec("qm9pack") is None:
         pytest.skip("qm9pack is not installed")
-    from engine.qm9 import load_qm9
+    from engine.datasets.qm9 import load_qm9
 
     return load_qm9()
 
 
 def test_qm9_rows_and_ev(qm9: pd.DataFrame) -> None:
-    from engine.qm9 import HARTREE_TO_EV
+    from engine.datasets.qm9 import HARTREE_TO_EV
 
     assert qm9.shape == (130_831, 4) and list(qm9.columns) == ["SMILES", "HOMO", "LUMO", "GAP"]
     methane = qm9.iloc[0]  # dsgdb9nsd_000001: HOMO -0.3877, LUMO 0.1171, gap 0.5048 Hartree
@@ -559,7 +559,7 @@ def test_qm9_rows_and_ev(qm9: pd.DataFrame) -> None:
 
 
 def test_write_qm9_csv(qm9: pd.DataFrame, tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
-    import engine.qm9 as qm9_module
+    import engine.datasets.qm9 as qm9_module
 
     monkeypatch.setattr(qm9_module, "load_qm9", lambda: qm9.iloc[:50])
     dest = qm9_module.write_qm9_csv(tmp_path / "data" / "qm9.csv")  # type: ignore[operator]

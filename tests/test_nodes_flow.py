@@ -20,11 +20,11 @@ from engine.api import (
     Table,
     TableSpec,
 )
-from engine.context import RunContext
-from engine.registry import registry
-from engine.testing import configure_node, run_node
-from engine.variables import VarStack
-from engine.workflow import Workflow
+from engine.core.context import RunContext
+from engine.core.registry import registry
+from engine.core.testing import configure_node, run_node
+from engine.core.variables import VarStack
+from engine.core.workflow import Workflow
 from nodes._variables import PARAMETERS_VARIABLE
 from nodes.loops import LoopEnd, LoopEndSettings, Objective, ParameterOptimizationLoopEnd, ParOptEndSettings
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from engine.api import UNKNOWN, ColumnType, ConfigureError, NodeError, Table, TableSpec
-from engine.testing import configure_node, run_node
+from engine.core.testing import configure_node, run_node
 from nodes._java_text import (
     java_decimal_format,
     java_double_to_string,

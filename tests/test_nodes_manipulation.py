@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from engine.api import UNKNOWN, ColumnType, ConfigureError, Model, NodeError, PortType, Table, TableSpec
-from engine.testing import configure_node, run_node
+from engine.core.testing import configure_node, run_node
 from nodes.manipulation import alphanumeric_compare, common_type
 from nodes.normalizer import NORMALIZER_MODEL, AffineTransform, commons_math_moments
 

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from engine.api import ColumnType, ConfigureError, Model, NodeError, Table, TableSpec
-from engine.registry import registry
-from engine.testing import configure_node, run_node
+from engine.core.registry import registry
+from engine.core.testing import configure_node, run_node
 
 ROOT = Path(__file__).resolve().parent.parent
 

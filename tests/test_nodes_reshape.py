@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from engine.api import ColumnType, ConfigureError, NodeError, Table, TableSpec
-from engine.testing import configure_node, run_node
+from engine.core.testing import configure_node, run_node
 from nodes.reshape import java_double
 
 PIVOT_12_01 = {

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from engine.api import UNKNOWN, ConfigureError, NodeError
-from engine.table import Table, TableSpec
-from engine.testing import configure_node, run_node
+from engine.core.table import Table, TableSpec
+from engine.core.testing import configure_node, run_node
 
 ROOT = Path(__file__).resolve().parent.parent
 

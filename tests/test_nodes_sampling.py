@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from engine.api import ConfigureError, NodeError, Table
-from engine.registry import registry
-from engine.testing import configure_node, run_node
+from engine.core.registry import registry
+from engine.core.testing import configure_node, run_node
 from nodes._java_random import JavaRandom, java_round, java_shuffle, to_int32, to_int64
 from nodes.sampling import linear_selection, random_selection, stratified_selection
 

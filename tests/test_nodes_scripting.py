@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 
 from engine.api import ColumnType, NodeError, Table, View
-from engine.context import RunContext
-from engine.registry import registry
-from engine.testing import run_node
-from engine.variables import VarStack
+from engine.core.context import RunContext
+from engine.core.registry import registry
+from engine.core.testing import run_node
+from engine.core.variables import VarStack
 from nodes.scripting import PythonObject
 
 # Scripts written in the style of the KNIME archives (12_01/12_02): comments, pandas/numpy, knio.
@@ -274,7 +274,7 @@ def data_path(name: str) -> Path:
 
 def archive_scripts(name: str) -> dict[int, str]:
     """The scripts stored in a KNIME archive (read at test time, never copied into the repo)."""
-    from engine.knime import read_archive
+    from engine.knime.archive import read_archive
 
     path = ROOT.parent / "shared" / "reference" / "knime_workflows" / name
     if not path.exists():

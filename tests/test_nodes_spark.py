@@ -14,10 +14,10 @@ import pytest
 
 import nodes.spark as spark_nodes
 from engine.api import ColumnType, ConfigureError, NodeError, PortType, Table, TableSpec
-from engine.context import Resources, RunContext
-from engine.testing import configure_node, run_node
-from engine.variables import VarStack
-from engine.workflow import Workflow
+from engine.core.context import Resources, RunContext
+from engine.core.testing import configure_node, run_node
+from engine.core.variables import VarStack
+from engine.core.workflow import Workflow
 
 ROOT = Path(__file__).resolve().parent.parent
 SPARK_PROBLEM = spark_nodes.missing_requirements()
@@ -303,7 +303,7 @@ def test_workflow_run_stops_spark_and_a_rerun_revives_cached_spark_data(
 
 
 def test_spark_data_cannot_feed_a_table_input() -> None:
-    from engine.workflow import WorkflowLoadError
+    from engine.core.workflow import WorkflowLoadError
 
     text = SVD_WORKFLOW.format(data="x.csv") + "  - 4:2 -> 1:1\n"
     with pytest.raises(WorkflowLoadError, match="(?i)port|type"):

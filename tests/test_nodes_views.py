@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from engine.api import UNKNOWN, ConfigureError, Table, TableSpec, View
-from engine.testing import configure_node, run_node
+from engine.core.testing import configure_node, run_node
 from nodes.views import HistogramSettings, _edges
 
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -19,11 +19,11 @@ pytest.importorskip("httpx", reason="httpx is needed by FastAPI's TestClient")
 from fastapi.testclient import TestClient  # noqa: E402
 from starlette.websockets import WebSocketDisconnect  # noqa: E402
 
-from engine.editing import CommandError, Editor  # noqa: E402
-from engine.model import WorkflowDoc, parse_document  # noqa: E402
-from engine.registry import registry  # noqa: E402
-from engine.render import render_svg  # noqa: E402
-from engine.server import create_app  # noqa: E402
+from engine.core.document import WorkflowDoc, parse_document  # noqa: E402
+from engine.core.editing import CommandError, Editor  # noqa: E402
+from engine.core.registry import registry  # noqa: E402
+from engine.core.render import render_svg  # noqa: E402
+from engine.editor.server import create_app  # noqa: E402
 
 registry.register_module(editor_nodes)
 
@@ -602,8 +602,8 @@ def test_engine_hooks_and_cache_discard(tmp_path: Path) -> None:
     """The public hooks the server is built on: settings checks, a configure wrapper, kept results,
     and discarding cached results."""
     from engine.api import NodeError
-    from engine.cache import MemoryCache
-    from engine.execution import CompiledWorkflow, Execution, ExecutionHooks
+    from engine.core.cache import MemoryCache
+    from engine.core.scheduler import CompiledWorkflow, Execution, ExecutionHooks
 
     doc, _, _ = parse_document(
         """\

@@ -10,7 +10,7 @@ import pytest
 from spec_shapes import data_dir, recorded_table_shapes
 
 from engine.api import Table
-from engine.workflow import Workflow
+from engine.core.workflow import Workflow
 
 ROOT = Path(__file__).resolve().parent.parent
 METRICS = [

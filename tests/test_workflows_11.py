@@ -16,7 +16,7 @@ import pytest
 from spec_shapes import data_dir, recorded_table_shapes
 
 from engine.api import Table, View
-from engine.workflow import RunResult, Workflow
+from engine.core.workflow import RunResult, Workflow
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "11_01_randomforest_maxphase"

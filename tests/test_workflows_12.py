@@ -28,9 +28,9 @@ from spec_shapes import REFERENCE, data_dir, recorded_table_shapes, spec_path
 import nodes.spark as spark_nodes
 from engine.api import Table, View
 from engine.cli import main as cli_main
-from engine.knime import skeleton
-from engine.model import WorkflowDoc, write_document
-from engine.workflow import RunResult, Workflow
+from engine.core.document import WorkflowDoc, write_document
+from engine.core.workflow import RunResult, Workflow
+from engine.knime.archive import skeleton
 
 ROOT = Path(__file__).resolve().parent.parent
 SPARK_PROBLEM = spark_nodes.missing_requirements()

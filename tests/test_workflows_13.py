@@ -20,8 +20,8 @@ import pytest
 from spec_shapes import data_dir, recorded_table_shapes
 
 from engine.api import ColumnType, Table, View
-from engine.testing import run_node
-from engine.workflow import Workflow
+from engine.core.testing import run_node
+from engine.core.workflow import Workflow
 from nodes._bitvector import BitVectorArray
 from nodes.scorers import SCORE_ROWS
 

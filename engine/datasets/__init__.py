@@ -8,7 +8,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.yamlio import atomic_write
+from engine.core.yamlio import atomic_write
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def project_data_dir() -> Path:
     env = os.environ.get("KNITFLOW_DATA")
     if env:
         return Path(env)
-    here = Path(__file__).resolve().parent.parent
+    here = Path(__file__).resolve().parents[2]
     return here / "data"
 
 
@@ -46,7 +46,7 @@ def default_sources() -> list[Path]:
     env = os.environ.get("KNITFLOW_DATA_SOURCE")
     if env:
         candidates.append(Path(env))
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     candidates += [root.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
     return [c for c in candidates if c.is_dir()]
 
@@ -84,7 +84,7 @@ def fetch(
                 "pass --from DIR (a folder holding the tutorial's data) or --url BASE_URL"
             )
     if qm9:
-        from engine.qm9 import write_qm9_csv
+        from engine.datasets.qm9 import write_qm9_csv
 
         target = dest / QM9_FILE
         write_qm9_csv(target)

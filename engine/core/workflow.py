@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.api import Table
-from engine.cache import DiskCache, MemoryCache
-from engine.execution import EXECUTED, CompiledWorkflow, Execution, GraphError, Listener, NodeStatus
-from engine.model import (
+from engine.core.cache import DiskCache, MemoryCache
+from engine.core.document import (
     Problem,
     WorkflowDoc,
     WorkflowLoadError,
@@ -19,7 +18,8 @@ from engine.model import (
     read_document,
     write_document,
 )
-from engine.yamlio import PathKey
+from engine.core.scheduler import EXECUTED, CompiledWorkflow, Execution, GraphError, Listener, NodeStatus
+from engine.core.yamlio import PathKey
 
 
 @dataclass

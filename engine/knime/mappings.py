@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import PureWindowsPath
 from typing import Any
 
-from engine.knime import Binding, NodeReport
+from engine.knime.archive import Binding, NodeReport
 
 SettingsFn = Callable[
     [dict[str, Any], dict[str, Binding], NodeReport], tuple[dict[str, Any], dict[str, str], dict[str, str]]

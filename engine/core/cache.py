@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.variables import VarEntry
-from engine.yamlio import atomic_write
+from engine.core.variables import VarEntry
+from engine.core.yamlio import atomic_write
 
 
 @dataclass

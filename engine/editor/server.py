@@ -42,10 +42,18 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 
 from engine.api import Category, ConfigureError, Model, Node, NodeError, PortType, Table, TableSpec, View
-from engine.cache import MemoryCache, digest
-from engine.data import project_data_dir
-from engine.editing import CommandError, Editor, auto_layout, document_digest, is_semantic, validate_settings
-from engine.execution import (
+from engine.core.cache import MemoryCache, digest
+from engine.core.document import FORMAT, WorkflowDoc, check, parse_document, ports_compatible, write_document
+from engine.core.editing import (
+    CommandError,
+    Editor,
+    auto_layout,
+    document_digest,
+    is_semantic,
+    validate_settings,
+)
+from engine.core.registry import registry
+from engine.core.scheduler import (
     EXECUTED,
     EXECUTING,
     IDLE,
@@ -57,9 +65,8 @@ from engine.execution import (
     NodeStatus,
     output_summaries,
 )
-from engine.model import FORMAT, WorkflowDoc, check, parse_document, ports_compatible, write_document
-from engine.registry import registry
-from engine.variables import VarStack
+from engine.core.variables import VarStack
+from engine.datasets import project_data_dir
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 WORKFLOW_SUFFIXES = (".yaml", ".yml")
@@ -1127,7 +1134,7 @@ def create_app(
     async def import_knime(request: Request, name: str, path: str | None = None) -> dict[str, Any]:
         """ "Open KNIME workflow…": the body is a .knwf archive as the browser read it from disk; it
         becomes a YAML in the workspace (default `<archive name>.yaml`) plus the import report."""
-        from engine.knime import ImportReport, KnimeFormatError, skeleton
+        from engine.knime.archive import ImportReport, KnimeFormatError, skeleton
 
         raw = await request.body()
         if not raw:
@@ -1236,7 +1243,7 @@ def create_app(
 
     @app.get("/api/workflow/svg")
     def svg(path: str) -> Response:
-        from engine.render import render_svg
+        from engine.core.render import render_svg
 
         s = session(path, reload=False)
         with s.lock:

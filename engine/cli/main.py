@@ -99,8 +99,8 @@ def _err(message: str) -> None:
 
 
 def _load(path: Path) -> Any:
-    from engine.model import WorkflowLoadError
-    from engine.workflow import Workflow
+    from engine.core.document import WorkflowLoadError
+    from engine.core.workflow import Workflow
 
     try:
         return Workflow.load(path)
@@ -125,8 +125,8 @@ def _parse_sets(sets: list[str]) -> dict[str, str] | None:
 def _cmd_run(args: argparse.Namespace) -> int:
     import datetime
 
-    from engine.outputs import write_outputs
-    from engine.progress import RunDisplay
+    from engine.cli.progress import RunDisplay
+    from engine.core.outputs import write_outputs
 
     wf = _load(args.workflow)
     if wf is None:
@@ -197,7 +197,7 @@ def _spec_text(spec: Any) -> str:
 def _cmd_nodes(args: argparse.Namespace) -> int:
     import json
 
-    from engine.registry import registry
+    from engine.core.registry import registry
 
     types = registry.all()
     if args.type:
@@ -229,14 +229,14 @@ def _cmd_nodes(args: argparse.Namespace) -> int:
 def _cmd_schema(args: argparse.Namespace) -> int:
     import json
 
-    from engine.model import WorkflowDoc
+    from engine.core.document import WorkflowDoc
 
     print(json.dumps(WorkflowDoc.model_json_schema(), indent=2))
     return EXIT_OK
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
-    from engine.data import fetch
+    from engine.datasets import fetch
 
     if args.data_command != "fetch":
         _err("usage: knitflow data fetch [--from DIR] [--url URL] [--qm9]")
@@ -252,7 +252,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     try:
-        from engine.server import serve
+        from engine.editor.server import serve
     except ImportError as exc:
         _err(f"the editor needs its extra: pip install 'knitflow[editor]' ({exc})")
         return EXIT_INVALID
@@ -262,8 +262,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    from engine.render import render_svg
-    from engine.yamlio import atomic_write
+    from engine.core.render import render_svg
+    from engine.core.yamlio import atomic_write
 
     wf = _load(args.workflow)
     if wf is None:
@@ -274,7 +274,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from engine.knime import import_cli, supported_nodes_markdown
+    from engine.knime.archive import import_cli, supported_nodes_markdown
 
     if args.list_nodes:
         print(supported_nodes_markdown(), end="")

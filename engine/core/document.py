@@ -12,8 +12,8 @@ import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from engine.api import Node, PortType
-from engine.registry import registry
-from engine.yamlio import (
+from engine.core.registry import registry
+from engine.core.yamlio import (
     FlowList,
     PathKey,
     YamlSyntaxError,

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from engine.api import Category, Model, Table, View
-from engine.execution import CompiledWorkflow, NodeStatus, output_summaries
-from engine.variables import jsonable
-from engine.workflow import RunResult
-from engine.yamlio import atomic_write
+from engine.core.scheduler import CompiledWorkflow, NodeStatus, output_summaries
+from engine.core.variables import jsonable
+from engine.core.workflow import RunResult
+from engine.core.yamlio import atomic_write
 
 
 def _slug(text: str) -> str:

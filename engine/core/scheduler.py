@@ -37,11 +37,11 @@ from engine.api import (
     View,
     variable_type,
 )
-from engine.cache import CachedResult, MemoryCache, digest, why_changed
-from engine.context import Cancelled, Resources, RunContext, derive_seed
-from engine.model import NodeEntry, WorkflowDoc
-from engine.registry import registry
-from engine.variables import VarEntry, VarStack
+from engine.core.cache import CachedResult, MemoryCache, digest, why_changed
+from engine.core.context import Cancelled, Resources, RunContext, derive_seed
+from engine.core.document import NodeEntry, WorkflowDoc
+from engine.core.registry import registry
+from engine.core.variables import VarEntry, VarStack
 
 Listener = Callable[[dict[str, Any]], None]
 

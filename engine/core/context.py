@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from engine.api import NodeError, variable_type
-from engine.variables import VarEntry, VarStack
+from engine.core.variables import VarEntry, VarStack
 
 _MISSING: Any = ...
 

@@ -17,8 +17,8 @@ import networkx as nx
 from pydantic import ValidationError
 
 from engine.api import Node
-from engine.cache import digest
-from engine.model import (
+from engine.core.cache import digest
+from engine.core.document import (
     Annotation,
     Connection,
     NodeEntry,
@@ -27,7 +27,7 @@ from engine.model import (
     port_type,
     ports_compatible,
 )
-from engine.registry import registry
+from engine.core.registry import registry
 
 UNDO_LIMIT = 200
 

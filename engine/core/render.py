@@ -11,12 +11,12 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from engine.api import PortType
-from engine.model import WorkflowDoc
-from engine.registry import registry
+from engine.core.document import WorkflowDoc
+from engine.core.registry import registry
 
 NODE = 32
 PORT = 9
-ICONS = Path(__file__).resolve().parent / "web" / "icons"
+ICONS = Path(__file__).resolve().parents[1] / "editor" / "web" / "icons"
 CATEGORY_COLORS = {
     "source": "#ff9632",
     "sink": "#ff4b4b",
@@ -103,7 +103,7 @@ def render_svg(doc: WorkflowDoc, statuses: Mapping[int, Any] | None = None) -> s
     """The workflow as SVG text. `statuses` maps node ids to a state name or a NodeStatus; without
     it every light is drawn off (the file alone says nothing about a run)."""
     if any(n.position is None for n in doc.nodes):
-        from engine.editing import auto_layout
+        from engine.core.editing import auto_layout
 
         doc = doc.model_copy(deep=True)
         auto_layout(doc)

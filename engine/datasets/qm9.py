@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.yamlio import atomic_write
+from engine.core.yamlio import atomic_write
 
 __all__ = ["HARTREE_TO_EV", "QM9_COLUMNS", "QM9_ROWS", "qm9_data_dir", "load_qm9", "write_qm9_csv"]
 

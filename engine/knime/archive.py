@@ -4,7 +4,7 @@ KNIME stores a workflow as `workflow.knime` (nodes, connections, workflow annota
 `settings.xml` per node, all in its generic XML *config* format:
 `<config key=...>` for nested maps and `<entry key=... type=... value=.../>` for typed leaves.
 This module turns that into plain Python (`KnimeWorkflow`), and `skeleton` turns it into a
-knitflow `WorkflowDoc` using the table-driven mappings of `engine.knime_mappings`; `load_knwf`
+knitflow `WorkflowDoc` using the table-driven mappings of `engine.knime.mappings`; `load_knwf`
 gives a runnable `Workflow`, `import_cli` is `knitflow import-knime`, and
 `python -m engine.knime --update-readme` regenerates the README's supported-node list.
 
@@ -23,10 +23,10 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
 
-from engine.model import Annotation, Connection, NodeEntry, WorkflowDoc
+from engine.core.document import Annotation, Connection, NodeEntry, WorkflowDoc
 
 if TYPE_CHECKING:
-    from engine.workflow import Workflow
+    from engine.core.workflow import Workflow
 
 __all__ = [
     "Binding",
@@ -574,7 +574,7 @@ def _fit(
     what fails validation is dropped (and reported) so that the document stays loadable."""
     from pydantic import ValidationError
 
-    from engine.registry import registry
+    from engine.core.registry import registry
 
     cls = registry.get(type_name)
     if cls is None:
@@ -620,7 +620,7 @@ def _fit(
 
 
 def _placeholder(node: KnimeNode, message: str) -> dict[str, Any]:
-    from engine.knime_mappings import convert
+    from engine.knime.mappings import convert
 
     return {
         "factory": node.factory or node.node_type,
@@ -636,7 +636,7 @@ def to_document(
     """The knitflow document of a read archive; every loss goes into `report`. Data files read
     by CSV Readers become `${data_dir}/<file>`; `data_dir` (default `../data`) is then declared as
     a workflow variable."""
-    from engine.knime_mappings import MAPPINGS
+    from engine.knime.mappings import MAPPINGS
 
     report = report if report is not None else ImportReport()
     entries: list[NodeEntry] = []
@@ -729,7 +729,7 @@ def import_cli(
     on stderr; with `strict`, write nothing when anything could not be mapped (exit 2)."""
     import sys
 
-    from engine.model import write_document
+    from engine.core.document import write_document
 
     report = ImportReport()
     try:
@@ -759,8 +759,8 @@ def load_knwf(
     unsaved `Workflow`. Its base folder (for relative paths such as `${data_dir}`'s default
     `../data` and the CSV Writer's file) is the folder holding the archive; `wf.save(path)` writes
     the YAML. What could not be mapped goes into `report`."""
-    from engine.model import WorkflowLoadError, check
-    from engine.workflow import Workflow
+    from engine.core.document import WorkflowLoadError, check
+    from engine.core.workflow import Workflow
 
     path = Path(path)
     doc = skeleton(path, report, data_dir=data_dir)
@@ -779,7 +779,7 @@ README_START, README_END = "<!-- knime-nodes:start -->", "<!-- knime-nodes:end -
 
 def supported_nodes_markdown() -> str:
     """The README's list of importable KNIME nodes, generated from `knime_mappings.MAPPINGS`."""
-    from engine.knime_mappings import MAPPINGS
+    from engine.knime.mappings import MAPPINGS
 
     rows = sorted(MAPPINGS.items(), key=lambda item: (item[1].knime_name.lower(), item[0]))
     lines = ["| KNIME node | KNIME factory | knitflow type |", "|---|---|---|"]
@@ -810,7 +810,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m engine.knime", description=main.__doc__)
     parser.add_argument(
-        "readme", nargs="?", type=Path, default=Path(__file__).resolve().parent.parent / "README.md"
+        "readme", nargs="?", type=Path, default=Path(__file__).resolve().parents[2] / "README.md"
     )
     parser.add_argument(
         "--update-readme", action="store_true", help="rewrite the README's supported-node list"
@@ -828,11 +828,3 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if changed else 0
     print(f"{args.readme}: supported-node list {'updated' if changed else 'already up to date'}")
     return 0
-
-
-if __name__ == "__main__":
-    import sys
-
-    from engine.knime import main as _main  # the module proper, not this __main__ copy
-
-    sys.exit(_main())

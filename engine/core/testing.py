@@ -9,9 +9,9 @@ from typing import Any
 import pandas as pd
 
 from engine.api import UNKNOWN, LoopStartNode, Node, NodeSettings, Table
-from engine.context import RunContext
-from engine.registry import registry
-from engine.variables import VarStack
+from engine.core.context import RunContext
+from engine.core.registry import registry
+from engine.core.variables import VarStack
 
 
 @dataclass

@@ -1,0 +1,5 @@
+import sys
+
+from engine.knime.archive import main
+
+sys.exit(main())
