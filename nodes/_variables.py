@@ -16,6 +16,7 @@ import pandas as pd
 from pydantic import Field
 
 from engine.api import UNKNOWN, ColumnType, ConfigureError, NodeError, NodeSettings, Table, TableSpec
+from engine.api.knime import KnimeSettings
 from nodes._common import ColumnFilter
 
 ROW_ID_VARIABLE = "RowID"
@@ -256,3 +257,17 @@ def is_integer_type(value: Any) -> bool:
         return False
     text = str(value).strip().lower()
     return "integer" in text or text in {"true", "int", "long"}
+
+
+def row_variables_from_knime(knime: KnimeSettings) -> None:
+    knime.take("column_selection")
+    knime.take_all(
+        [
+            "missing_value_policy",
+            "default_value_string",
+            "default_value_boolean",
+            "default_value_integer",
+            "default_value_long",
+            "default_value_double",
+        ]
+    )

@@ -36,6 +36,7 @@ from engine.api import (
     Table,
     TableSpec,
 )
+from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._bitvector import BitVectorArray, n_bytes
 from nodes._common import require_columns
 
@@ -83,7 +84,9 @@ class MoleculeTypeCast(Node):
         "parsed or validated and no row changes: only the column type becomes SMILES, which the RDKit nodes need."
     )
     keywords = ("smiles", "molecule", "chemistry", "convert", "type", "parser")
-    knime_factory = "org.knime.chem.base.node.converter.parser.MolParserNodeFactory"
+    knime = (
+        KnimeMapping("org.knime.chem.base.node.converter.parser.MolParserNodeFactory", "Molecule Type Cast"),
+    )
     inputs = (Port(TABLE, "Table", "Table with a String column of molecules"),)
     outputs = (Port(TABLE, "Table", "Same table with the column typed as SMILES"),)
     Settings = MoleculeTypeCastSettings
@@ -345,7 +348,9 @@ class RDKitFingerprint(Node):
         "parallel worker processes."
     )
     keywords = ("fingerprint", "morgan", "ecfp", "rdkit", "smiles", "chemistry", "bit vector", "descriptor")
-    knime_factory = "org.rdkit.knime.nodes.rdkfingerprint.RDKitFingerprintNodeFactory"
+    knime = (
+        KnimeMapping("org.rdkit.knime.nodes.rdkfingerprint.RDKitFingerprintNodeFactory", "RDKit Fingerprint"),
+    )
     inputs = (Port(TABLE, "Molecules", "Table with a SMILES column"),)
     outputs = (Port(TABLE, "Fingerprints", "Input table plus the fingerprint column"),)
     Settings = RDKitFingerprintSettings
@@ -532,6 +537,10 @@ def unique_column_name(existing: set[str], name: str) -> str:
     return unique
 
 
+def _expand_bit_vector_from_knime(knime: KnimeSettings) -> None:
+    knime.take_all()
+
+
 class ExpandBitVector(Node):
     type_name = "expand_bit_vector"
     display_name = "Expand Bit Vector"
@@ -543,7 +552,13 @@ class ExpandBitVector(Node):
         "per cell)."
     )
     keywords = ("bit vector", "fingerprint", "expand", "split", "columns", "features")
-    knime_factory = "org.knime.base.node.preproc.bitvector.expand.ExpandBitVectorNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.bitvector.expand.ExpandBitVectorNodeFactory",
+            "Expand Bit Vector",
+            _expand_bit_vector_from_knime,
+        ),
+    )
     inputs = (Port(TABLE, "Table", "Table with a bit-vector column"),)
     outputs = (Port(TABLE, "Expanded table", "One 0/1 column per bit appended"),)
     Settings = ExpandBitVectorSettings

@@ -22,8 +22,14 @@ from engine.api import (
     TableSpec,
     variable_type,
 )
+from engine.api.knime import KnimeMapping
 from nodes._common import ColumnFilter
-from nodes._variables import RowToVariableSettings, configure_row_variables, row_variables
+from nodes._variables import (
+    RowToVariableSettings,
+    configure_row_variables,
+    row_variables,
+    row_variables_from_knime,
+)
 
 TABLE = PortType.TABLE  # type: ignore[attr-defined]
 VARIABLES = PortType.VARIABLES  # type: ignore[attr-defined]
@@ -44,7 +50,13 @@ class TableRowToVariable(Node):
         "missing-value policy."
     )
     keywords = ("flow variable", "row", "variable", "first row")
-    knime_factory = "org.knime.base.node.flowvariable.tablerowtovariable3.TableToVariable3NodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.flowvariable.tablerowtovariable3.TableToVariable3NodeFactory",
+            "Table Row to Variable",
+            row_variables_from_knime,
+        ),
+    )
     inputs = (Port(TABLE, "Table", "Its first row becomes flow variables."),)
     outputs = (Port(VARIABLES, "Variables", "RowID and one variable per selected column."),)
     Settings = RowToVariableSettings
@@ -103,8 +115,11 @@ class VariableToTableColumn(Node):
         "the variable (` (variable)` is added when the table already has that name) and typed by the variable."
     )
     keywords = ("flow variable", "append", "column", "constant")
-    knime_factory = (
-        "org.knime.base.node.flowvariable.appendvariabletotable4.AppendVariableToTable4NodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.flowvariable.appendvariabletotable4.AppendVariableToTable4NodeFactory",
+            "Variable to Table Column",
+        ),
     )
     inputs = (
         Port(VARIABLES, "Variables", "Optional flow-variable input.", optional=True),

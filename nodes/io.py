@@ -36,6 +36,7 @@ from engine.api import (
     Table,
     TableSpec,
 )
+from engine.api.knime import KnimeMapping, KnimeSettings, column_type, file_name, get, seq
 from nodes._java_text import (
     INT32,
     INT64,
@@ -636,6 +637,81 @@ def _layout(
     return out
 
 
+def _reader_columns(knime: KnimeSettings) -> list[dict[str, Any]]:
+    """The stored table transformation: columns in output order with their types (`keep: false`
+    drops one, `name` renames)."""
+    trans = knime.get("table_spec_config_Internals.table_transformation")
+    if not isinstance(trans, dict):
+        return []
+    cols = []
+    for c in seq(trans.get("columns")):
+        source = get(c, "external_spec.name")
+        entry: dict[str, Any] = {"name": source}
+        new = c.get("name")
+        if new is not None and new != source:
+            entry["rename"] = new
+        entry["type"] = column_type(get(c, "production_path._converter_dst"))
+        if c.get("keep") is False:
+            entry["keep"] = False
+        cols.append((c.get("position", len(cols)), entry))
+    cols.sort(key=lambda pe: pe[0])
+    unknown = trans.get("unknown_columns_transformation") or {}
+    if unknown.get("keep") is False:
+        knime.lost("columns not in the stored spec are dropped in KNIME (unknown columns: keep = false)")
+    return [e for _, e in cols]
+
+
+def _csv_reader_from_knime(knime: KnimeSettings) -> None:
+    tree = knime.tree
+    s = "settings"
+    path = get(tree, f"{s}.file_selection.path.path")
+    bound = f"{s}.file_selection.path" in knime.variables
+    name = file_name(path)
+    # data files live in the workflow variable data_dir; a file another node writes (path bound to
+    # a flow variable) is read relative to the workflow
+    knime.put("file", name if bound or not name else f"${{data_dir}}/{name}", f"{s}.file_selection.path")
+    if path and name != path:
+        knime.note(f"file {path!r} imported as {knime.settings['file']!r}")
+    if get(tree, f"{s}.file_selection.filter_mode.filter_mode", "FILE") != "FILE":
+        knime.lost("reading a folder of files is not supported; the path is read as one file")
+    if get(tree, f"{s}.skip_empty_data_rows"):
+        knime.lost("skip_empty_data_rows = true is not supported: knitflow does not skip empty lines")
+    knime.take("has_column_header", f"{s}.has_column_header")
+    knime.take("has_row_id", f"{s}.has_row_id")
+    knime.take("column_delimiter", f"{s}.column_delimiter")
+    knime.take("quote_char", f"{s}.quote_char")
+    knime.take("quote_escape_char", f"{s}.quote_escape_char")
+    knime.take("comment_char", f"{s}.comment_char")
+    if not get(tree, f"{s}.use_line_break_row_delimiter", True):
+        knime.take("row_delimiter", f"{s}.row_delimiter")
+    knime.take("charset", "encoding.charset")
+    adv = "advanced_settings"
+    knime.take("quote_option", f"{adv}.quote_option")
+    knime.take("replace_empty_quotes_with_missing", f"{adv}.replace_empty_quotes_with_missing")
+    thousands = get(tree, f"{adv}.thousands_separator")
+    if thousands not in (None, "", "\x00"):
+        knime.put("thousands_separator", thousands, f"{adv}.thousands_separator")
+    decimal = get(tree, f"{adv}.decimal_separator")
+    if decimal not in (None, "."):
+        knime.put("decimal_separator", decimal, f"{adv}.decimal_separator")
+    for flag, count, name_ in (
+        ("limit_rows.skip_lines", "limit_rows.number_of_lines_to_skip", "skip_lines"),
+        ("limit_rows.skip_data_rows", "limit_rows.number_of_rows_to_skip", "skip_data_rows"),
+        ("limit_rows.limit_data_rows", "limit_rows.max_rows", "max_rows"),
+    ):
+        if get(tree, flag):
+            knime.put(name_, get(tree, count), count)
+    knime.take("support_short_data_rows", f"{s}.support_short_data_rows")
+    knime.take("limit_data_rows_scanned", f"{adv}.limit_data_rows_scanned")
+    knime.take("max_data_rows_scanned", f"{adv}.max_data_rows_scanned")
+    trans = "table_spec_config_Internals.table_transformation"
+    if get(tree, f"{trans}.enforce_types") is not None:
+        knime.take("enforce_types", f"{trans}.enforce_types")
+    columns = _reader_columns(knime)
+    if columns:
+        knime.put("columns", columns)
+
+
 class CsvReader(Node):
     type_name = "csv_reader"
     display_name = "CSV Reader"
@@ -647,7 +723,13 @@ class CsvReader(Node):
         "`columns` holds the column order and types KNIME stored for the workflow (a KNIME import fills it)."
     )
     keywords = ("csv", "read", "file", "import", "load", "text", "comma")
-    knime_factory = "org.knime.base.node.io.filehandling.csv.reader.CSVTableReaderNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.io.filehandling.csv.reader.CSVTableReaderNodeFactory",
+            "CSV Reader",
+            _csv_reader_from_knime,
+        ),
+    )
     outputs = (Port(TABLE, "File table", "The file's rows and columns"),)
     Settings = CsvReaderSettings
     path_settings = ("file",)
@@ -848,6 +930,51 @@ def _atomic_write(path: Path, payload: bytes) -> None:
         raise
 
 
+def _csv_writer_from_knime(knime: KnimeSettings) -> None:
+    tree = knime.tree
+    s = "settings"
+    fc = f"{s}.file_chooser_settings"
+    path = get(tree, f"{fc}.path.path")
+    knime.put("file", file_name(path), f"{fc}.path")
+    if path and file_name(path) != path:
+        knime.note(f"file {path!r} imported as {file_name(path)!r} (relative to the workflow)")
+    knime.take("if_path_exists", f"{fc}.if_path_exists")
+    knime.take("create_missing_folders", f"{fc}.create_missing_folders")
+    knime.take("column_delimiter", f"{s}.column_delimiter")
+    if get(tree, f"{s}.row_delimiter") is not None:
+        knime.take("row_delimiter", f"{s}.row_delimiter")
+    knime.take("quote_char", f"{s}.quote_char")
+    knime.take("quote_escape_char", f"{s}.quote_escape_char")
+    knime.take("write_column_header", f"{s}.write_column_header")
+    knime.take("write_row_header", f"{s}.write_row_header")
+    knime.take("skip_column_header_on_append", f"{s}.skip_column_header_on_append")
+    adv = "advanced_settings"
+    knime.take_all(
+        [
+            "missing_value_pattern",
+            "compress_with_gzip",
+            "quote_mode",
+            "separator_replacement",
+            "decimal_separator",
+            "use_scientific_format",
+            "keep_trailing_zero_in_decimals",
+        ],
+        tree_path=adv,
+    )
+    knime.take("charset", "encoding.character_set")
+    comment = get(tree, "comment_header_settings") or {}
+    if any(
+        comment.get(k)
+        for k in (
+            "add_time_to_comment",
+            "add_user_to_comment",
+            "add_table_name_to_comment",
+            "add_custom_text_to_comment",
+        )
+    ):
+        knime.lost("the comment header is not supported")
+
+
 class CsvWriter(Node):
     type_name = "csv_writer"
     display_name = "CSV Writer"
@@ -859,7 +986,13 @@ class CsvWriter(Node):
         "expose_variables to pass the path on (KNIME's `filename` variable)."
     )
     keywords = ("csv", "write", "export", "save", "file", "output")
-    knime_factory = "org.knime.base.node.io.filehandling.csv.writer.CSVWriter2NodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.io.filehandling.csv.writer.CSVWriter2NodeFactory",
+            "CSV Writer",
+            _csv_writer_from_knime,
+        ),
+    )
     inputs = (Port(TABLE, "Input table", "The table to write"),)
     outputs = (
         Port(VARIABLES, "Flow variables", "Carries the variables on; connect it to order a reader after"),
@@ -1040,6 +1173,36 @@ def _typed(values: list[Any], col_type: str) -> pd.Series:
     return pd.Series(values, dtype=object)
 
 
+def _table_creator_from_knime(knime: KnimeSettings) -> None:
+    """KNIME stores the cells as parallel arrays; knitflow gets columns and rows of strings."""
+    tree = knime.tree
+    props = tree.get("columnProperties") or {}
+    col_keys = sorted((k for k in props if k.isdigit()), key=int)
+    columns = []
+    for k in col_keys:
+        p = props[k]
+        if p.get("SkipThisColumn"):
+            continue
+        columns.append({"name": p.get("ColumnName"), "type": column_type(get(p, "ColumnClass.cell_class"))})
+        if p.get("MissValuePattern"):
+            columns[-1]["missing_value_pattern"] = p["MissValuePattern"]
+    index = {int(k): i for i, k in enumerate(k for k in col_keys if not props[k].get("SkipThisColumn"))}
+    rows_i, cols_i, vals = (
+        seq(tree.get("rowIndices")),
+        seq(tree.get("columnIndices")),
+        seq(tree.get("values")),
+    )
+    n_rows = max((r for r in rows_i if r >= 0), default=-1) + 1
+    rows: list[list[str | None]] = [[None] * len(columns) for _ in range(n_rows)]
+    for r, c, v in zip(rows_i, cols_i, vals, strict=False):
+        if r < 0 or c not in index:
+            continue  # KNIME keeps stale cells of deleted rows/columns at index -1
+        rows[r][index[c]] = v
+    knime.put("columns", columns, "columnProperties")
+    knime.put("rows", rows, "values")
+    knime.take_all(["rowIdPrefix", "rowIdSuffix", "rowIdStartValue"])
+
+
 class TableCreator(Node):
     type_name = "table_creator"
     display_name = "Table Creator"
@@ -1050,7 +1213,13 @@ class TableCreator(Node):
         "stored form (row_indices, column_indices, values) is accepted too."
     )
     keywords = ("create", "manual", "literal", "enter", "constants", "parameters", "spreadsheet")
-    knime_factory = "org.knime.base.node.io.tablecreator.TableCreator2NodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.io.tablecreator.TableCreator2NodeFactory",
+            "Table Creator",
+            _table_creator_from_knime,
+        ),
+    )
     outputs = (Port(TABLE, "Table", "The typed-in table"),)
     Settings = TableCreatorSettings
 

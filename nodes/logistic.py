@@ -33,6 +33,7 @@ from engine.api import (
     TableSpec,
     row_ids,
 )
+from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._common import ColumnFilter
 from nodes._mining import NOMINAL, cell_text, check_column, parse_seed, unique_column_name
 
@@ -391,6 +392,36 @@ def _ordered_levels(values: list[Any], keep_order: bool) -> list[Any]:
         return sorted(levels, key=cell_text)
 
 
+def _logreg_learner_from_knime(knime: KnimeSettings) -> None:
+    tree = knime.tree
+    knime.take("target")
+    ref = tree.get("targetReferenceCategory")
+    if isinstance(ref, dict):
+        cls = ref.get("datacell")
+        cell = ref.get(cls) if cls else None
+        ref = next(iter(cell.values())) if isinstance(cell, dict) and cell else None
+    knime.put("targetReferenceCategory", ref, "targetReferenceCategory")
+    knime.take("column_filter", "column-filter")
+    knime.take_all(
+        [
+            "solver",
+            "maxEpoch",
+            "performLazy",
+            "epsilon",
+            "learningRateStrategy",
+            "stepSize",
+            "prior",
+            "priorVariance",
+            "inMemory",
+            "seed",
+            "chunkSize",
+            "calcCoefficientStatistics",
+            "useOrderFromTargetDomain",
+            "useOrderFromFeatureDomain",
+        ]
+    )
+
+
 class LogisticRegressionLearner(Node):
     """KNIME's Logistic Regression Learner (LogRegLearnerNodeFactory4)."""
 
@@ -407,7 +438,13 @@ class LogisticRegressionLearner(Node):
         "LogLikelihood."
     )
     keywords = ("classification", "logit", "multinomial", "regression", "SAG", "IRLS")
-    knime_factory = "org.knime.base.node.mine.regression.logistic.learner4.LogRegLearnerNodeFactory4"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.mine.regression.logistic.learner4.LogRegLearnerNodeFactory4",
+            "Logistic Regression Learner",
+            _logreg_learner_from_knime,
+        ),
+    )
     inputs = (Port(TABLE, "Training data", "Learning columns and a nominal target column."),)
     outputs = (
         Port(LOGREG_MODEL, "Model", "The logistic regression model (KNIME: a PMML GeneralRegressionModel)."),
@@ -652,8 +689,11 @@ class LogisticRegressionPredictor(Node):
         "nominal) learning value get missing predictions."
     )
     keywords = ("classification", "predict", "logit", "probability")
-    knime_factory = (
-        "org.knime.base.node.mine.regression.logistic.predictor.LogisticRegressionPredictorNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.mine.regression.logistic.predictor.LogisticRegressionPredictorNodeFactory",
+            "Logistic Regression Predictor",
+        ),
     )
     inputs = (
         Port(LOGREG_MODEL, "Model", "A logistic regression model."),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -35,6 +36,7 @@ from engine.api import (
     TableSpec,
     row_ids,
 )
+from engine.api.knime import KnimeMapping, KnimeSettings, first, seq
 from nodes._common import require_columns
 from nodes._variables import (
     PARAMETERS_VARIABLE,
@@ -47,6 +49,7 @@ from nodes._variables import (
     is_integer_type,
     make_parameter,
     row_variables,
+    row_variables_from_knime,
 )
 
 TABLE = PortType.TABLE  # type: ignore[attr-defined]
@@ -68,7 +71,13 @@ class TableRowToVariableLoopStart(LoopStartNode):
         "policy is FAIL."
     )
     keywords = ("loop", "flow variable", "row", "for each row", "iterate")
-    knime_factory = "org.knime.base.node.meta.looper.variable.start.LoopStartVariable3NodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.meta.looper.variable.start.LoopStartVariable3NodeFactory",
+            "Table Row to Variable Loop Start",
+            row_variables_from_knime,
+        ),
+    )
     inputs = (Port(TABLE, "Table", "One loop pass per row."),)
     outputs = (Port(VARIABLES, "Variables", "The current row as flow variables."),)
     Settings = RowToVariableSettings
@@ -205,6 +214,16 @@ def concatenate(tables: list[Table]) -> Table:
     return Table(df, types)
 
 
+def _loop_end_from_knime(knime: KnimeSettings) -> None:
+    tree = knime.tree
+    knime.take_all(["addIterationColumn", "rowKeyPolicy", "propagateLoopVariables"])
+    for k in ("ignoreEmptyTables", "tolerateColumnTypes", "tolerateChangingSpecs"):
+        values = seq(tree.get(k))
+        if len(set(values)) > 1:
+            knime.lost(f"{k} differs between input ports ({values}); the first port's value is used")
+        knime.take(k, transform=first)
+
+
 class LoopEnd(LoopEndNode):
     """KNIME's LoopEndDynamic (Loop End): concatenates the body's table of every pass."""
 
@@ -215,7 +234,11 @@ class LoopEnd(LoopEndNode):
         "an `Iteration` column. Tables of different structure are an error unless tolerated."
     )
     keywords = ("loop", "end", "collect", "concatenate")
-    knime_factory = "org.knime.base.node.meta.looper.LoopEndDynamicNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.meta.looper.LoopEndDynamicNodeFactory", "Loop End", _loop_end_from_knime
+        ),
+    )
     inputs = (Port(TABLE, "Collected table", "The table of each pass."),)
     outputs = (Port(TABLE, "Collected results", "All passes' tables, concatenated."),)
     Settings = LoopEndSettings
@@ -723,6 +746,61 @@ def _name_column(spec: TableSpec, settings: TableParOptSettings) -> str:
     )
 
 
+_SEARCH_KEYS = [
+    "useSeed",
+    "seed",
+    "numTrials",
+    "useEarlyStopping",
+    "sizeMovingWindow",
+    "tolerance",
+    "enableStepSize",
+    "gamma",
+    "warmupRounds",
+    "numCandidatesPerRound",
+]
+
+# KNIME's keys of one parameter of the dialog-configured loop start, by knitflow field (compared
+# without case and separators: `parameterName`, `start_value`, `stepSize`, `isInteger`, ...)
+_PARAMETER_KEYS = {
+    "parameter_name": ("parametername", "name", "paramname", "variablename"),
+    "start_value": ("startvalue", "start", "from", "lowerbound"),
+    "stop_value": ("stopvalue", "stop", "to", "upperbound"),
+    "step_size": ("stepsize", "step", "stepvalue"),
+    "is_integer": ("isinteger", "integer", "integertype", "isint"),
+}
+
+
+def _norm_key(key: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", key.lower())
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _records(value: Any) -> list[dict[str, Any]]:
+    """The configs of a KNIME list of configs (an array, `"0"`, `"1"`, ... or `parameter_0`, ...)."""
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, dict)]
+    if isinstance(value, dict):
+        entries = {k: v for k, v in value.items() if k != "array-size"}
+        if entries and all(isinstance(v, dict) for v in entries.values()):
+            return list(entries.values())
+    return []
+
+
+def _parameter_loop_start_from_knime(knime: KnimeSettings) -> None:
+    tree = knime.tree
+    knime.take("method")
+    knime.take("parameter_name_column")
+    for k in ("start_value", "stop_value", "step_size", "is_integer"):
+        knime.take(k)
+    method = tree.get("method")
+    if method != "BruteForce":
+        knime.take_all(_SEARCH_KEYS)
+
+
 class TableParameterOptimizationLoopStart(_ParOptStart):
     """KNIME's TableLoopStartParOpt: the parameters and their ranges come from a table."""
 
@@ -744,8 +822,12 @@ class TableParameterOptimizationLoopStart(_ParOptStart):
         "brute force",
         "tpe",
     )
-    knime_factory = (
-        "org.knime.optimization.internal.node.parameter.loopstart.tablenode.TableLoopStartParOptNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.optimization.internal.node.parameter.loopstart.tablenode.TableLoopStartParOptNodeFactory",
+            "Parameter Optimization Loop Start (Table)",
+            _parameter_loop_start_from_knime,
+        ),
     )
     inputs = (Port(TABLE, "Parameters", "One row per parameter: name, start, stop, step and type."),)
     Settings = TableParOptSettings
@@ -815,6 +897,40 @@ class ParOptSettings(SearchSettings):
     )
 
 
+def _parameter_loop_start_dialog_from_knime(knime: KnimeSettings) -> None:
+    """Parameter Optimization Loop Start with the parameters given in its dialog: the strategy
+    settings as in the table variant, and the parameters as a list of name/start/stop/step/integer.
+    The parameters are found as the config whose entries carry those keys; any other key of a
+    parameter is reported."""
+    tree = knime.tree
+    knime.take("method")
+    knime.take_all(_SEARCH_KEYS)
+    parameters: list[dict[str, Any]] = []
+    source = None
+    for key, value in tree.items():
+        items = _records(value)
+        if not items or key in _SEARCH_KEYS:
+            continue
+        if not all(any(_norm_key(k) in _PARAMETER_KEYS["parameter_name"] for k in item) for item in items):
+            continue
+        source = key
+        for i, item in enumerate(items):
+            param: dict[str, Any] = {}
+            for k, v in item.items():
+                field_name = next(
+                    (f for f, aliases in _PARAMETER_KEYS.items() if _norm_key(k) in aliases), None
+                )
+                if field_name is None:
+                    knime.lost(f"parameter {i}: key {k!r} = {_short(v)} has no counterpart in knitflow")
+                    continue
+                param[field_name] = v
+            parameters.append(param)
+        break
+    if source is None:
+        knime.lost("no parameter list found in the settings (keys: " + ", ".join(map(repr, tree)) + ")")
+    knime.put("parameters", parameters, source)
+
+
 class ParameterOptimizationLoopStart(_ParOptStart):
     """KNIME's LoopStartParOpt: parameters and ranges are settings."""
 
@@ -835,7 +951,14 @@ class ParameterOptimizationLoopStart(_ParOptStart):
         "brute force",
         "tpe",
     )
-    knime_factory = "org.knime.optimization.internal.node.parameter.loopstart.LoopStartParOptNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.optimization.internal.node.parameter.loopstart.LoopStartParOptNodeFactory",
+            "Parameter Optimization Loop Start",
+            _parameter_loop_start_dialog_from_knime,
+            note="the settings layout of the parameter list is matched by key names (no tutorial workflow holds this node)",
+        ),
+    )
     inputs = ()
     Settings = ParOptSettings
 
@@ -894,7 +1017,12 @@ class ParameterOptimizationLoopEnd(LoopEndNode):
         "and `Objective value`; ties keep the first found). Port 2: every evaluated combination in evaluation order."
     )
     keywords = ("loop", "parameter", "optimization", "objective", "best parameters")
-    knime_factory = "org.knime.optimization.internal.node.parameter.loopend.LoopEndParOptNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.optimization.internal.node.parameter.loopend.LoopEndParOptNodeFactory",
+            "Parameter Optimization Loop End",
+        ),
+    )
     inputs = (Port(VARIABLES, "Objective", "Flow variables including the objective value."),)
     outputs = (
         Port(TABLE, "Best parameters", "The best combination and its objective value."),

@@ -28,6 +28,7 @@ from engine.api import (
     Table,
     TableSpec,
 )
+from engine.api.knime import KnimeMapping, KnimeSettings, choice, ignore_settings, seq
 from nodes._common import ColumnFilter, require_columns
 from nodes._java_text import java_double_to_string
 
@@ -53,7 +54,11 @@ class ColumnFilterNode(Node):
         "are not in the input are ignored, as in KNIME."
     )
     keywords = ("select", "columns", "remove", "drop", "keep", "exclude", "include", "projection")
-    knime_factory = "org.knime.base.node.preproc.filter.column.DataColumnSpecFilterNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.filter.column.DataColumnSpecFilterNodeFactory", "Column Filter"
+        ),
+    )
     inputs = (Port(TABLE, "Input table"),)
     outputs = (Port(TABLE, "Filtered table", "The selected columns"),)
     Settings = ColumnFilterSettings
@@ -210,6 +215,27 @@ def sorted_positions(table: Table, criteria: list[SortingCriterion], missing_to_
     return np.lexsort(tuple(reversed(keys)))
 
 
+def _sorter_from_knime(knime: KnimeSettings) -> None:
+    tree = knime.tree
+    criteria = [
+        {
+            "column": choice(c.get("columnV2") or {}),
+            "sortingOrder": c.get("sortingOrder"),
+            "stringComparison": c.get("stringComparison"),
+        }
+        for c in seq(tree.get("sortingCriteria"))
+    ]
+    if not criteria and "incllist" in tree:  # pre-5.1 Sorter settings
+        names = seq(tree.get("incllist"))
+        orders = seq(tree.get("sortOrder"))
+        criteria = [
+            {"column": n, "sortingOrder": "ASCENDING" if o else "DESCENDING"}
+            for n, o in zip(names, orders, strict=False)
+        ]
+    knime.put("sortingCriteria", criteria, "sortingCriteria")
+    knime.take("missingToEnd")
+
+
 class Sorter(Node):
     type_name = "sorter"
     display_name = "Sorter"
@@ -220,7 +246,9 @@ class Sorter(Node):
         "unless LEXICOGRAPHIC; missing cells are the smallest values unless missing_to_end."
     )
     keywords = ("sort", "order", "rank", "arrange", "descending", "ascending")
-    knime_factory = "org.knime.base.node.preproc.sorter.SorterNodeFactory"
+    knime = (
+        KnimeMapping("org.knime.base.node.preproc.sorter.SorterNodeFactory", "Sorter", _sorter_from_knime),
+    )
     inputs = (Port(TABLE, "Input table"),)
     outputs = (Port(TABLE, "Sorted table"),)
     Settings = SorterSettings
@@ -287,7 +315,14 @@ class TableTransposer(Node):
         "type; mixed with text: String, numbers written as KNIME prints them)."
     )
     keywords = ("transpose", "swap", "rotate", "pivot", "rows to columns")
-    knime_factory = "org.knime.base.node.preproc.transpose.TransposeTableNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.transpose.TransposeTableNodeFactory",
+            "Table Transposer",
+            ignore_settings,
+            note="guess_or_fixed/chunk_size only tune memory",
+        ),
+    )
     inputs = (Port(TABLE, "Input table"),)
     outputs = (Port(TABLE, "Transposed table"),)
 

@@ -34,6 +34,7 @@ from engine.api import (
     Table,
     TableSpec,
 )
+from engine.api.knime import KnimeMapping, KnimeSettings, column_type, convert, seq
 
 TABLE = PortType.TABLE  # type: ignore[attr-defined]
 MISSING_VALUE_MODEL = PortType.register(
@@ -413,6 +414,27 @@ def _shown(value: Any) -> Any:
     return value if isinstance(value, int | float | str | bool) else str(value)
 
 
+def _missing_value_from_knime(knime: KnimeSettings) -> None:
+    """Per-type and per-column treatments; KNIME's handler factory ids are shortened to their
+    class name without `MissingCellHandlerFactory` (e.g. RemoveRow, Mean, FixedDouble)."""
+    tree = knime.tree
+
+    def handler(cfg: dict[str, Any]) -> dict[str, Any] | str:
+        name = str(cfg.get("factoryID", "")).rsplit(".", 1)[-1]
+        name = name.removesuffix("MissingCellHandlerFactory").removesuffix("Factory")
+        params = convert(cfg.get("settings") or {}, knime.report, "settings")
+        return {"method": name, **params} if params else name
+
+    by_type = {column_type(t): handler(cfg) for t, cfg in (tree.get("dataTypeSettings") or {}).items()}
+    by_column: dict[str, Any] = {}
+    for cfg in seq(tree.get("columnSettings")) if isinstance(tree.get("columnSettings"), dict) else []:
+        for col in seq(cfg.get("colNames")):
+            by_column[col] = handler(cfg.get("settings") or cfg)
+    knime.put("dataTypeSettings", by_type, "dataTypeSettings")
+    if by_column:
+        knime.put("columnSettings", by_column, "columnSettings")
+
+
 class MissingValue(Node):
     type_name = "missing_value"
     display_name = "Missing Value"
@@ -425,7 +447,13 @@ class MissingValue(Node):
         "The second port describes the treatment (KNIME writes it as PMML)."
     )
     keywords = ("missing", "impute", "imputation", "nan", "null", "fill", "remove rows", "clean")
-    knime_factory = "org.knime.base.node.preproc.pmml.missingval.compute.MissingValueHandlerNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.pmml.missingval.compute.MissingValueHandlerNodeFactory",
+            "Missing Value",
+            _missing_value_from_knime,
+        ),
+    )
     inputs = (Port(TABLE, "Table", "Table with missing values"),)
     outputs = (
         Port(TABLE, "Treated table", "Table with the missing values treated"),

@@ -30,6 +30,7 @@ from engine.api import (
     Table,
     TableSpec,
 )
+from engine.api.knime import KnimeMapping, ignore_settings
 from nodes._common import ColumnFilter
 from nodes._java_text import java_double_to_string
 
@@ -235,7 +236,7 @@ class Normalizer(Node):
         'Normalizer (Apply), summarised like KNIME ("Z-Score (Gaussian) normalization on 18 column(s)").'
     )
     keywords = ("normalize", "standardize", "z-score", "scale", "min-max", "rescale", "feature scaling")
-    knime_factory = "org.knime.base.node.preproc.normalize3.Normalizer3NodeFactory"
+    knime = (KnimeMapping("org.knime.base.node.preproc.normalize3.Normalizer3NodeFactory", "Normalizer"),)
     inputs = (Port(TABLE, "Input table"),)
     outputs = (
         Port(TABLE, "Normalized table"),
@@ -291,7 +292,14 @@ class NormalizerApply(Node):
         "range are kept."
     )
     keywords = ("normalize", "apply", "transform", "scale", "test data")
-    knime_factory = "org.knime.base.node.preproc.normalize3.NormalizerApplyNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.normalize3.NormalizerApplyNodeFactory",
+            "Normalizer (Apply)",
+            ignore_settings,
+            note="no settings",
+        ),
+    )
     inputs = (
         Port(NORMALIZER_MODEL, "Normalizer model"),
         Port(TABLE, "Table to normalize"),

@@ -33,6 +33,7 @@ from engine.api import (
     Table,
     TableSpec,
 )
+from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._common import ColumnFilter
 from nodes._mining import NOMINAL, cell_text, check_column, parse_seed, unique_column_name
 
@@ -250,6 +251,38 @@ def _output_names(target: str, existing: list[str]) -> tuple[str, str, str]:
     return names[0], names[1], names[2]
 
 
+_RF_KEYS = [
+    "targetColumn",
+    "columnFilterConfig",
+    "seed",
+    "maxLevels",
+    "minNodeSize",
+    "minChildSize",
+    "dataFraction",
+    "isDataSelectionWithReplacement",
+    "rowSamplingMode",
+    "columnSamplingMode",
+    "columnFractionPerTree",
+    "columnAbsolutePerTree",
+    "isUseDifferentAttributesAtEachNode",
+    "nrModels",
+    "splitCriterion",
+    "missingValueHandling",
+    "useAverageSplitPoints",
+    "useBinaryNominalSplits",
+    "ignoreColumnsWithoutDomain",
+]
+
+
+def _rf_learner_from_knime(knime: KnimeSettings) -> None:
+    tree = knime.tree
+    knime.take_all(_RF_KEYS)
+    if tree.get("fingerprintColumn"):
+        knime.lost("learning on a fingerprint (bit vector) column is not supported")
+    if tree.get("hardCodedRootColumn"):
+        knime.lost("a hard-coded root split column is not supported")
+
+
 class RandomForestLearnerRegression(Node):
     """KNIME's Random Forest Learner (Regression)."""
 
@@ -266,9 +299,12 @@ class RandomForestLearnerRegression(Node):
         "node scikit-learn does not report them and the cells are missing); port 3: the model."
     )
     keywords = ("random forest", "regression", "tree ensemble", "bagging", "scikit-learn")
-    knime_factory = (
-        "org.knime.base.node.mine.treeensemble2.node.randomforest.learner.regression."
-        "RandomForestRegressionLearnerNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.mine.treeensemble2.node.randomforest.learner.regression.RandomForestRegressionLearnerNodeFactory",
+            "Random Forest Learner (Regression)",
+            _rf_learner_from_knime,
+        ),
     )
     inputs = (Port(TABLE, "Input data", "Attribute columns and a numeric target column."),)
     outputs = (
@@ -484,9 +520,12 @@ class RandomForestPredictorRegression(Node):
         "optionally `Prediction (<target>) (Prediction Variance)` (their variance, n - 1) and `model count`."
     )
     keywords = ("random forest", "predict", "regression", "tree ensemble")
-    knime_factory = (
-        "org.knime.base.node.mine.treeensemble2.node.randomforest.predictor.regression."
-        "RandomForestRegressionPredictorNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.mine.treeensemble2.node.randomforest.predictor.regression.RandomForestRegressionPredictorNodeFactory",
+            "Random Forest Predictor (Regression)",
+            skip=("appendClassConfidences", "suffixForClassProbabilities", "useSoftVoting"),
+        ),
     )
     inputs = (
         Port(RF_REGRESSION, "Random forest model", "A regression random forest."),

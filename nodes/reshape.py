@@ -32,6 +32,7 @@ from engine.api import (
     TableSpec,
     row_ids,
 )
+from engine.api.knime import KnimeMapping, KnimeSettings, seq
 from nodes._common import ColumnFilter, require_columns
 
 TABLE = PortType.TABLE  # type: ignore[attr-defined]
@@ -184,7 +185,13 @@ class CrossJoiner(Node):
         "names clash with top columns get the suffix."
     )
     keywords = ("cartesian", "product", "join", "combine", "all pairs")
-    knime_factory = "org.knime.base.node.preproc.crossjoin.CrossJoinerNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.crossjoin.CrossJoinerNodeFactory",
+            "Cross Joiner",
+            skip=("CFG_CACHE",),
+        ),
+    )
     inputs = (Port(TABLE, "Top table", "Left table (its rows vary slowest)"), Port(TABLE, "Bottom table"))
     outputs = (Port(TABLE, "Joined table", "Every top row combined with every bottom row"),)
     Settings = CrossJoinerSettings
@@ -291,7 +298,11 @@ class Unpivot(Node):
         "columns. Output RowIDs are Row0, Row1, ..."
     )
     keywords = ("melt", "long format", "stack", "wide to long")
-    knime_factory = "org.knime.base.node.preproc.unpivot2.Unpivot2NodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.unpivot2.Unpivot2NodeFactory", "Unpivot", skip=("enable-hiliting",)
+        ),
+    )
     inputs = (Port(TABLE, "Input table"),)
     outputs = (Port(TABLE, "Unpivoted table"),)
     Settings = UnpivotSettings
@@ -605,6 +616,39 @@ def _lexi(names: list[str], start: int, stop: int) -> list[str]:
     return names[:start] + sorted(names[start:stop]) + names[stop:]
 
 
+def _pivot_from_knime(knime: KnimeSettings) -> None:
+    tree = knime.tree
+    knime.take("groupByColumns", "grouByColumns")  # sic: KNIME's key is misspelt
+    knime.take("pivotColumns")
+    agg = tree.get("aggregationColumn") or {}
+    names, methods = seq(agg.get("columnNames")), seq(agg.get("aggregationMethod"))
+    missing = seq(agg.get("inclMissingVals"))
+    knime.put(
+        "aggregations",
+        [
+            {"column": c, "method": m, "include_missing": bool(missing[i]) if i < len(missing) else False}
+            for i, (c, m) in enumerate(zip(names, methods, strict=False))
+        ],
+        "aggregationColumn",
+    )
+    for k in ("patternAggregators", "dataTypeAggregators"):
+        if tree.get(k):
+            knime.lost(f"{k} (aggregation by pattern or type) is not supported")
+    knime.take_all(
+        [
+            "column_name_option",
+            "columnNamePolicy",
+            "missing_values",
+            "ignore_domain",
+            "total_aggregation",
+            "sort_lexicographical",
+            "retainOrder",
+            "maxNoneNumericalVals",
+            "valueDelimiter",
+        ]
+    )
+
+
 class Pivot(Node):
     type_name = "pivot"
     display_name = "Pivot"
@@ -615,7 +659,7 @@ class Pivot(Node):
         "port 3 one row of totals per pivot value."
     )
     keywords = ("crosstab", "wide", "spread", "group by", "aggregate", "long to wide")
-    knime_factory = "org.knime.base.node.preproc.pivot.Pivot2NodeFactory"
+    knime = (KnimeMapping("org.knime.base.node.preproc.pivot.Pivot2NodeFactory", "Pivot", _pivot_from_knime),)
     inputs = (Port(TABLE, "Input table"),)
     outputs = (
         Port(TABLE, "Pivot table", "Group columns, then one column per pivot value and aggregation"),

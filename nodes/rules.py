@@ -30,6 +30,7 @@ from engine.api import (
     Table,
     TableSpec,
 )
+from engine.api.knime import KnimeMapping, KnimeSettings, choice, get, seq
 from nodes._expressions import (
     BOOLEAN,
     FLOAT,
@@ -146,6 +147,11 @@ class RuleEngineSettings(NodeSettings):
     replace_column_name: str = Field("", description="Column replaced by the result when not appending.")
 
 
+def _rule_engine_from_knime(knime: KnimeSettings) -> None:
+    knime.take("rules", transform=lambda v: list(seq(v)))
+    knime.take_all(["append-column", "new-column-name", "replace-column-name"])
+
+
 class RuleEngine(_ColumnsFromExpressions):
     type_name = "rule_engine"
     display_name = "Rule Engine"
@@ -155,7 +161,11 @@ class RuleEngine(_ColumnsFromExpressions):
         "into a new or replaced column, missing when no rule matches."
     )
     keywords = ("rule", "if", "case", "classify", "condition", "label")
-    knime_factory = "org.knime.base.node.rules.engine.RuleEngineNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.rules.engine.RuleEngineNodeFactory", "Rule Engine", _rule_engine_from_knime
+        ),
+    )
     inputs = (Port(TABLE, "Input table"),)
     outputs = (Port(TABLE, "Table with the rule results"),)
     Settings = RuleEngineSettings
@@ -289,6 +299,21 @@ class ExpressionSettings(NodeSettings):
     )
 
 
+def _expression_from_knime(knime: KnimeSettings) -> None:
+    """Main expression plus `additionalExpressions`, as one ordered list."""
+    tree = knime.tree
+    keys = ("script", "columnOutputMode", "createdColumn", "replacedColumn")
+    exprs = [{k: tree.get(k) for k in keys}]
+    exprs += [{k: e.get(k) for k in keys} for e in seq(tree.get("additionalExpressions"))]
+    for e in exprs:
+        e["script"] = (e["script"] or "").strip()
+        if e["columnOutputMode"] == "APPEND":
+            e.pop("replacedColumn")
+        else:
+            e.pop("createdColumn")
+    knime.put("expressions", exprs, "script")
+
+
 class Expression(_ColumnsFromExpressions):
     type_name = "expression"
     display_name = "Expression"
@@ -298,7 +323,13 @@ class Expression(_ColumnsFromExpressions):
         '`if($x > 0, "pos", "neg")`), one or more expressions evaluated in order.'
     )
     keywords = ("expression", "formula", "calculate", "compute", "column", "math", "string")
-    knime_factory = "org.knime.base.expressions.node.row.mapper.ExpressionRowMapperNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.expressions.node.row.mapper.ExpressionRowMapperNodeFactory",
+            "Expression",
+            _expression_from_knime,
+        ),
+    )
     inputs = (Port(TABLE, "Input table"),)
     outputs = (Port(TABLE, "Table with the computed columns"),)
     Settings = ExpressionSettings
@@ -460,6 +491,25 @@ def _value_text(value: bool | int | float | str) -> str:
     return str(value)
 
 
+def _row_filter_from_knime(knime: KnimeSettings) -> None:
+    tree = knime.tree
+    knime.take("matchCriteria")
+    predicates = []
+    for i, p in enumerate(seq(tree.get("predicates"))):
+        values = [v.get("value") for v in seq(get(p, "predicateValues.values"))]
+        pred: dict[str, Any] = {"column": choice(p.get("columnV2") or {}), "operator": p.get("operator")}
+        if len(values) == 1:
+            pred["value"] = values[0]
+        elif values:
+            pred["values"] = values
+        if p.get("caseMatching"):
+            pred["caseMatching"] = p.get("caseMatching")
+        predicates.append(pred)
+        knime.paths[f"predicates.{i}"] = f"predicates.{i}"
+    knime.put("predicates", predicates, "predicates")
+    knime.take_all(["outputMode", "domains"])
+
+
 class RowFilter(Node):
     type_name = "row_filter"
     display_name = "Row Filter"
@@ -469,7 +519,13 @@ class RowFilter(Node):
         "rows keep their RowIDs and order."
     )
     keywords = ("filter", "rows", "select", "where", "subset", "condition")
-    knime_factory = "org.knime.base.node.preproc.filter.row3.RowFilterNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.filter.row3.RowFilterNodeFactory",
+            "Row Filter",
+            _row_filter_from_knime,
+        ),
+    )
     inputs = (Port(TABLE, "Input table"),)
     outputs = (Port(TABLE, "Filtered table"),)
     Settings = RowFilterSettings
@@ -716,6 +772,11 @@ class MathFormulaSettings(NodeSettings):
     )
 
 
+def _math_formula_from_knime(knime: KnimeSettings) -> None:
+    knime.take("expression", transform=lambda v: (v or "").strip())
+    knime.take_all(["append_column", "replaced_column", "convert_to_int"])
+
+
 class MathFormula(_ColumnsFromExpressions):
     type_name = "math_formula"
     display_name = "Math Formula"
@@ -725,7 +786,7 @@ class MathFormula(_ColumnsFromExpressions):
         "replaced Double column; a missing input or a NaN/infinite result gives a missing value."
     )
     keywords = ("math", "formula", "jep", "calculate", "compute", "arithmetic")
-    knime_factory = "org.knime.ext.jep.JEPNodeFactory"
+    knime = (KnimeMapping("org.knime.ext.jep.JEPNodeFactory", "Math Formula", _math_formula_from_knime),)
     inputs = (Port(TABLE, "Input table"),)
     outputs = (Port(TABLE, "Table with the result column"),)
     Settings = MathFormulaSettings

@@ -27,6 +27,7 @@ from engine.api import (
     Table,
     TableSpec,
 )
+from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._java_random import JavaRandom, java_round, java_shuffle, to_int32, to_int64
 
 TABLE = PortType.TABLE  # type: ignore[attr-defined]
@@ -194,6 +195,38 @@ class _SamplingNode(Node):
         return in_specs[0] if isinstance(in_specs[0], TableSpec) else UNKNOWN
 
 
+def _sampling_from_knime(knime: KnimeSettings) -> None:
+    """Table Partitioner / Row Sampler; legacy (pre-5.5) keys migrated like KNIME does."""
+    tree = knime.tree
+    if "method" in tree and "partitioningMode" not in tree:
+        relative = str(tree.get("method", "Relative")).lower().startswith("rel")
+        knime.put("partitioningMode", "RELATIVE" if relative else "ABSOLUTE", "method")
+        knime.put("percentage", float(tree.get("fraction", 0.1)) * 100.0, "fraction")
+        knime.put("rowCount", tree.get("count", 100), "count")
+        legacy_mode = {
+            "random": "RANDOM",
+            "first": "FIRST_ROWS",
+            "linear": "LINEAR",
+            "stratified": "STRATIFIED",
+        }
+        mode = str(tree.get("samplingMethod", "Random")).lower()
+        knime.put("mode", legacy_mode.get(mode, mode.upper()), "samplingMethod")
+        knime.put("class_column", tree.get("class_column"), "class_column")
+        seed = tree.get("random_seed")
+        knime.put("seed", int(seed) if seed not in (None, "") else None, "random_seed")
+        knime.put("actionEmpty", "OUTPUT_EMPTY")
+        knime.note("legacy Table Partitioner settings migrated (method/fraction/samplingMethod/random_seed)")
+        return
+    knime.take_all(["partitioningMode", "percentage", "rowCount", "mode", "class_column"])
+    knime.put("seed", tree.get("seed") if tree.get("seed_is_present") else None, "seed")
+    knime.take("actionEmpty")
+    # a binding of the inactive count setting is meaningless (13_01 #185 binds both to N)
+    inactive = "percentage" if tree.get("partitioningMode") == "ABSOLUTE" else "rowCount"
+    knime.ignore_binding(inactive, f"partitioningMode is {tree.get('partitioningMode')}")
+    if knime.settings.get("mode") != "STRATIFIED":
+        knime.settings.pop("class_column", None)
+
+
 class TablePartitioner(_SamplingNode):
     type_name = "table_partitioner"
     display_name = "Table Partitioner"
@@ -204,7 +237,13 @@ class TablePartitioner(_SamplingNode):
         "RowIDs. With a seed the random split is exactly KNIME's (java.util.Random)."
     )
     keywords = ("split", "train", "test", "partition", "holdout", "random", "sample", "stratified")
-    knime_factory = "org.knime.base.node.preproc.partition.PartitionNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.partition.PartitionNodeFactory",
+            "Table Partitioner",
+            _sampling_from_knime,
+        ),
+    )
     inputs = (Port(TABLE, "Input table"),)
     outputs = (
         Port(TABLE, "First partition", "The selected rows (e.g. the training set)"),
@@ -231,7 +270,11 @@ class RowSampler(_SamplingNode):
         "KNIME's (java.util.Random)."
     )
     keywords = ("sample", "subset", "random", "downsample", "stratified", "bootstrap")
-    knime_factory = "org.knime.base.node.preproc.sample.SamplingNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.sample.SamplingNodeFactory", "Row Sampler", _sampling_from_knime
+        ),
+    )
     inputs = (Port(TABLE, "Input table"),)
     outputs = (Port(TABLE, "Sampled table", "The selected rows"),)
 

@@ -24,6 +24,7 @@ from engine.api import (
     Table,
     TableSpec,
 )
+from engine.api.knime import KnimeMapping, KnimeSettings, get
 from nodes._mining import cell_text, check_column, incremental_mean, numeric_values, sum_of_squares
 
 TABLE = PortType.TABLE  # type: ignore[attr-defined]
@@ -145,6 +146,12 @@ def _unique_labels(order: list[Any], in_second: set[Any], first_name: str, secon
     return labels
 
 
+def _scorer_from_knime(knime: KnimeSettings) -> None:
+    knime.take_all(
+        ["first", "second", "flowVarPrefix", "sortingStrategy", "sortingReversed", "ignore.missing.values"]
+    )
+
+
 class Scorer(Node):
     """KNIME's Scorer (AccuracyScorer2): compares two nominal columns."""
 
@@ -160,7 +167,13 @@ class Scorer(Node):
         "Accuracy, Error, #Correct, #False and Cohen's kappa (with the optional prefix)."
     )
     keywords = ("confusion matrix", "accuracy", "kappa", "precision", "recall", "F1", "classification")
-    knime_factory = "org.knime.base.node.mine.scorer.accuracy.AccuracyScorer2NodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.mine.scorer.accuracy.AccuracyScorer2NodeFactory",
+            "Scorer",
+            _scorer_from_knime,
+        ),
+    )
     inputs = (Port(TABLE, "Table", "A table with a reference and a predicted class column."),)
     outputs = (
         Port(TABLE, "Confusion matrix", "Counts of (reference, predicted) pairs."),
@@ -320,6 +333,25 @@ class NumericScorerSettings(NodeSettings):
     )
 
 
+def _numeric_scorer_from_knime(knime: KnimeSettings) -> None:
+    tree = knime.tree
+    for k in ("reference", "predicted"):
+        if get(tree, f"{k}.useRowID"):
+            knime.lost(f"{k}: using the RowID as a column is not supported")
+        knime.put(k, get(tree, f"{k}.columnName"), k)
+    knime.take_all(
+        [
+            "override default output name",
+            "output column",
+            "generate flow variables",
+            "name prefix for flowvars",
+            "number_of_predictors",
+        ]
+    )
+    if not tree.get("override default output name"):
+        knime.settings.pop("output_column", None)  # unused: the output is named after the predicted column
+
+
 class NumericScorer(Node):
     """KNIME's Numeric Scorer (NumericScorer2)."""
 
@@ -335,7 +367,13 @@ class NumericScorer(Node):
         "missing prediction is an error. Optionally pushes the scores as flow variables."
     )
     keywords = ("R2", "RMSE", "MAE", "MSE", "MAPE", "regression", "error", "score")
-    knime_factory = "org.knime.base.node.mine.scorer.numeric2.NumericScorer2NodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.mine.scorer.numeric2.NumericScorer2NodeFactory",
+            "Numeric Scorer",
+            _numeric_scorer_from_knime,
+        ),
+    )
     inputs = (Port(TABLE, "Table", "A table with a numeric reference and a numeric prediction column."),)
     outputs = (Port(TABLE, "Scores", "Seven rows of regression metrics."),)
     Settings = NumericScorerSettings

@@ -39,6 +39,7 @@ from engine.api import (
     Table,
     View,
 )
+from engine.api.knime import KnimeMapping, KnimeSettings, PortMap
 from nodes._knio import ScriptResult, run_script
 
 TABLE = PortType.TABLE  # type: ignore[attr-defined]
@@ -185,6 +186,62 @@ def _execute_script(
     return result
 
 
+PYTHON_TABLES, PYTHON_OBJECTS_AT = 4, 5  # knitflow: tables on ports 1-4, pickled objects from port 5
+
+
+def _port_groups(creation: dict[str, Any], direction: str) -> list[tuple[str, int]]:
+    """KNIME's port groups of one direction in port order, with their port counts."""
+    return [
+        (name, len(ports) if isinstance(ports, dict) else 0)
+        for name, ports in creation.items()
+        if name.lower().startswith(direction)
+    ]
+
+
+def _python_ports(creation: dict[str, Any]) -> tuple[PortMap, PortMap]:
+    """KNIME numbers a Python node's ports group by group (inputs: objects, then tables; outputs:
+    tables, images, objects); knitflow has fixed slots for tables and objects."""
+    maps: list[PortMap] = []
+    for direction in ("input", "output"):
+        mapping: PortMap = {}
+        port, n_tables, n_objects = 1, 0, 0
+        for group, count in _port_groups(creation, direction):
+            for _ in range(count):
+                if "table" in group.lower():
+                    n_tables += 1
+                    mapping[port] = n_tables if n_tables <= PYTHON_TABLES else None
+                elif "object" in group.lower():
+                    mapping[port] = PYTHON_OBJECTS_AT + n_objects
+                    n_objects += 1
+                else:
+                    mapping[port] = None  # e.g. the image output
+                port += 1
+        maps.append(mapping)
+    return maps[0], maps[1]
+
+
+def _python_script_from_knime(knime: KnimeSettings) -> None:
+    tree = knime.tree
+    script = str(tree.get("script") or "").replace("\r\n", "\n")
+    tidy = "\n".join(line.rstrip() for line in script.split("\n"))
+    if tidy != script:
+        # trailing blanks force YAML's quoted style: one long line full of \n instead of the script
+        knime.note("trailing whitespace removed from script lines")
+    knime.put("script", tidy, "script")
+    if tree.get("python3_command"):
+        knime.note(f"python3_command {tree['python3_command']!r} ignored (knitflow runs its own Python)")
+    outputs = dict(_port_groups(knime.node.creation_config, "output"))
+    if outputs.get("Output table"):
+        knime.put("output_tables", outputs["Output table"])
+    if outputs.get("Output object (pickled)"):
+        knime.put("output_objects", outputs["Output object (pickled)"])
+    if outputs.get("Output image"):
+        knime.lost("the image output port is not supported (use a Python View)")
+    tables = dict(_port_groups(knime.node.creation_config, "input")).get("Input table", 0)
+    if tables > PYTHON_TABLES:
+        knime.lost(f"{tables} input tables; knitflow's Python nodes take at most {PYTHON_TABLES}")
+
+
 class PythonScript(Node):
     type_name = "python_script"
     display_name = "Python Script"
@@ -196,7 +253,14 @@ class PythonScript(Node):
         "outputs the script fills. print() goes to the node log; errors name the script line."
     )
     keywords = ("python", "script", "pandas", "numpy", "knio", "code")
-    knime_factory = "org.knime.python3.scripting.nodes2.script.PythonScriptNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.python3.scripting.nodes2.script.PythonScriptNodeFactory",
+            "Python Script",
+            _python_script_from_knime,
+            ports=_python_ports,
+        ),
+    )
     inputs = _INPUTS
     outputs = tuple(
         Port(TABLE, f"Output table {i}", f"knio.output_tables[{i - 1}]") for i in range(1, MAX_TABLES + 1)
@@ -249,7 +313,14 @@ class PythonView(Node):
         "Up to 4 input tables (ports 1-4) and 2 Python objects (ports 5-6)."
     )
     keywords = ("python", "plot", "matplotlib", "seaborn", "chart", "knio", "view")
-    knime_factory = "org.knime.python3.scripting.nodes2.view.PythonViewNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.python3.scripting.nodes2.view.PythonViewNodeFactory",
+            "Python View",
+            _python_script_from_knime,
+            ports=_python_ports,
+        ),
+    )
     inputs = _INPUTS
     outputs = (Port(VIEW, "Image", "The view the script produced (PNG)"),)
     Settings = PythonViewSettings

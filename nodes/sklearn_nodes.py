@@ -27,6 +27,7 @@ from engine.api import (
     Table,
     TableSpec,
 )
+from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._mining import NOMINAL
 
 TABLE = PortType.TABLE  # type: ignore[attr-defined]
@@ -179,6 +180,13 @@ def _resolve(spec: TableSpec, settings: LassoLearnerSettings) -> tuple[list[str]
     return list(features), target
 
 
+def _lasso_learner_from_knime(knime: KnimeSettings) -> None:
+    knime.take_all(
+        ["feature_columns", "target_column", "missing_value_handling"], tree_path="general_settings"
+    )
+    knime.take_all(["alpha", "fit_intercept", "max_iter"], tree_path="algo_settings")
+
+
 class LassoLearner(Node):
     """KNIME's Sklearn Lasso Regression Learner (Labs)."""
 
@@ -192,8 +200,12 @@ class LassoLearner(Node):
         "the node."
     )
     keywords = ("lasso", "L1", "linear regression", "scikit-learn", "sklearn", "regularization")
-    knime_factory = (
-        "org.knime.python3.nodes.extension.ExtensionNodeSetFactory$DynamicExtensionNodeFactory:LassoLearner"
+    knime = (
+        KnimeMapping(
+            "org.knime.python.sklearn:LassoLearner",
+            "Sklearn Lasso Regression Learner (Labs)",
+            _lasso_learner_from_knime,
+        ),
     )
     inputs = (Port(TABLE, "Input table", "Feature columns and a numeric target column."),)
     outputs = (Port(SKLEARN_REGRESSION, "Trained model", "The fitted Lasso with its feature/target schema."),)
@@ -285,6 +297,10 @@ def _check_schema(
     return name
 
 
+def _regression_predictor_from_knime(knime: KnimeSettings) -> None:
+    knime.take_all(["prediction_column"], tree_path="predictor_settings")
+
+
 class RegressionPredictor(Node):
     """KNIME's Sklearn Regression Predictor (Labs)."""
 
@@ -297,7 +313,13 @@ class RegressionPredictor(Node):
         "the feature columns and, if present, the target column: SkipRow drops such rows, Fail raises."
     )
     keywords = ("predict", "regression", "scikit-learn", "sklearn", "lasso")
-    knime_factory = "org.knime.python3.nodes.extension.ExtensionNodeSetFactory$DynamicExtensionNodeFactory:RegressionPredictor"
+    knime = (
+        KnimeMapping(
+            "org.knime.python.sklearn:RegressionPredictor",
+            "Sklearn Regression Predictor (Labs)",
+            _regression_predictor_from_knime,
+        ),
+    )
     inputs = (
         Port(SKLEARN_REGRESSION, "Trained model", "A scikit-learn regression model."),
         Port(TABLE, "Input data", "Must contain the model's feature columns (same names and types)."),

@@ -48,6 +48,7 @@ from engine.api import (
     TableSpec,
     row_ids,
 )
+from engine.api.knime import KnimeMapping, ignore_settings, take_view_keys
 from nodes._common import ColumnFilter
 
 TABLE = PortType.TABLE  # type: ignore[attr-defined]
@@ -466,7 +467,24 @@ class CreateLocalBigDataEnvironment(Node):
         "Needs pyspark (pip install knitflow[spark]) and Java 17."
     )
     keywords = ("spark", "big data", "pyspark", "cluster", "hadoop", "local")
-    knime_factory = "org.knime.bigdata.spark.local.node.create.LocalEnvironmentCreatorNodeFactory3"
+    knime = (
+        KnimeMapping(
+            "org.knime.bigdata.spark.local.node.create.LocalEnvironmentCreatorNodeFactory3",
+            "Create Local Big Data Environment",
+            take_view_keys(
+                [
+                    "contextName",
+                    "numberOfThreads",
+                    "onDisposeAction",
+                    "sqlSupport",
+                    "workingDirectoryMode",
+                    "workingDirectory",
+                    "overrideSparkSettings",
+                    "customSparkSettings",
+                ]
+            ),
+        ),
+    )
     outputs = (
         Port(SPARK_SQL, "Spark SQL session", "KNIME: Hive connection (knitflow has no database nodes)"),
         Port(LOCAL_FS, "Local file system", "The Spark working directory"),
@@ -565,7 +583,13 @@ class TableToSpark(Node):
         "Copies a data table into a Spark DataFrame (same columns and row order; RowIDs are not transferred)."
     )
     keywords = ("spark", "upload", "dataframe", "big data")
-    knime_factory = "org.knime.bigdata.spark.node.io.table.reader.Table2SparkNodeFactory2"
+    knime = (
+        KnimeMapping(
+            "org.knime.bigdata.spark.node.io.table.reader.Table2SparkNodeFactory2",
+            "Table to Spark",
+            ignore_settings,
+        ),
+    )
     inputs = (Port(TABLE, "Data table"), Port(SPARK_CONTEXT, "Spark context"))
     outputs = (Port(SPARK_DATA, "Spark data"),)
     Settings = TableToSparkSettings
@@ -647,7 +671,13 @@ class SparkSvd(Node):
         "(rows x K, input row order) when computeU is set. Matrix columns are `Dimension 0`..`Dimension K-1`."
     )
     keywords = ("spark", "mllib", "svd", "matrix factorisation", "dimension reduction", "recommendation")
-    knime_factory = "org.knime.bigdata.spark.node.mllib.reduction.svd.MLlibSVDNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.bigdata.spark.node.mllib.reduction.svd.MLlibSVDNodeFactory",
+            "Spark SVD",
+            skip=("classColumn",),
+        ),
+    )
     inputs = (Port(SPARK_DATA, "Spark data"),)
     outputs = (
         Port(TABLE, "Singular values"),
@@ -748,7 +778,9 @@ class SparkToTable(Node):
     category = Category.MANIPULATOR
     description = "Fetches Spark data into a data table; RowIDs Row0, Row1, ... in Spark row order."
     keywords = ("spark", "download", "collect", "dataframe", "big data")
-    knime_factory = "org.knime.bigdata.spark.node.io.table.writer.Spark2TableNodeFactory"
+    knime = (
+        KnimeMapping("org.knime.bigdata.spark.node.io.table.writer.Spark2TableNodeFactory", "Spark to Table"),
+    )
     inputs = (Port(SPARK_DATA, "Spark data"),)
     outputs = (Port(TABLE, "Data table"),)
     Settings = SparkToTableSettings

@@ -31,6 +31,7 @@ from engine.api import (
     TableSpec,
     View,
 )
+from engine.api.knime import KnimeMapping, take_view_keys
 from nodes._common import MATPLOTLIB_LOCK, ColumnFilter
 
 TABLE = PortType.TABLE  # type: ignore[attr-defined]
@@ -177,7 +178,13 @@ class TableView(Node):
     category = Category.VISUALIZER
     description = "Shows the input table (the selected columns); a run writes it as a CSV file."
     keywords = ("view", "table", "display", "inspect")
-    knime_factory = "org.knime.base.views.node.tableview.TableViewNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.views.node.tableview.TableViewNodeFactory",
+            "Table View",
+            take_view_keys(["displayedColumnsV2", "title", "showRowKeys", "showRowIndices"]),
+        ),
+    )
     inputs = (Port(TABLE, "Table", "The table to show."),)
     outputs = (Port(VIEW, "View", "The displayed table."),)
     Settings = TableViewSettings
@@ -242,7 +249,29 @@ class ScatterPlot(Node):
     category = Category.VISUALIZER
     description = "Plots one column against another as points (optionally log axes, manual ranges, colours)."
     keywords = ("view", "plot", "scatter", "chart", "points")
-    knime_factory = "org.knime.base.views.node.scatterplot.ScatterPlotNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.views.node.scatterplot.ScatterPlotNodeFactory",
+            "Scatter Plot",
+            take_view_keys(
+                [
+                    "xAxisColumnV3",
+                    "yAxisColumnV3",
+                    "colorColumnV2",
+                    "title",
+                    "xAxisScale",
+                    "yAxisScale",
+                    "axisExtentMethod",
+                    "manualAxisLimits",
+                    "customXAxisLabelV2",
+                    "customYAxisLabelV2",
+                    "dataPointSize",
+                    "maxRows",
+                    "showLegend",
+                ]
+            ),
+        ),
+    )
     inputs = (Port(TABLE, "Table", "The data to plot."),)
     outputs = (Port(VIEW, "Image", "The plot as a PNG picture."),)
     Settings = ScatterPlotSettings
@@ -363,7 +392,29 @@ class LinePlot(Node):
     category = Category.VISUALIZER
     description = "Draws numeric columns as lines over the rows (x = RowID) or over an x column."
     keywords = ("view", "plot", "line", "chart", "series")
-    knime_factory = "org.knime.base.views.node.lineplot.LinePlotNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.views.node.lineplot.LinePlotNodeFactory",
+            "Line Plot",
+            take_view_keys(
+                [
+                    "xAxisColumnV3",
+                    "yAxisColumnV2",
+                    "title",
+                    "yAxisScale",
+                    "axisExtentMethod",
+                    "manualAxisLimits",
+                    "customXAxisLabelV2",
+                    "customYAxisLabelV2",
+                    "lineSize",
+                    "showDataPointMarkers",
+                    "dataPointMarkerSize",
+                    "maxRows",
+                    "showLegend",
+                ]
+            ),
+        ),
+    )
     inputs = (Port(TABLE, "Table", "The data to plot."),)
     outputs = (Port(VIEW, "Image", "The plot as a PNG picture."),)
     Settings = LinePlotSettings
@@ -485,7 +536,33 @@ class Histogram(Node):
     category = Category.VISUALIZER
     description = "Bins one numeric column and draws the counts (or percentages) per bin."
     keywords = ("view", "plot", "histogram", "distribution", "bins")
-    knime_factory = "org.knime.base.views.node.histogram.HistogramNodeFactory"
+    knime = (
+        KnimeMapping(
+            "org.knime.base.views.node.histogram.HistogramNodeFactory",
+            "Histogram",
+            take_view_keys(
+                [
+                    "dimensionV3",
+                    "binningType",
+                    "nBins",
+                    "hasIntegerCutoff",
+                    "hasFixedLowerBound",
+                    "lowerBound",
+                    "hasFixedUpperBound",
+                    "upperBound",
+                    "customBinCutoff",
+                    "specialValueHandling",
+                    "frequencyAxisType",
+                    "title",
+                    "axisExtentMethod",
+                    "manualMax",
+                    "customDimensionAxisLabelV2",
+                    "customFrequencyAxisLabelV2",
+                    "showNumericLabels",
+                ]
+            ),
+        ),
+    )
     inputs = (Port(TABLE, "Table", "The data to bin."),)
     outputs = (Port(VIEW, "Image", "The histogram as a PNG picture."),)
     Settings = HistogramSettings

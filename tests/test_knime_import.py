@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from engine.api.knime import KnimeSettings, key_name
 from engine.core.document import (
     WorkflowDoc,
     canonical_dict,
@@ -28,22 +29,25 @@ from engine.core.document import (
     write_document,
 )
 from engine.core.registry import registry
-from engine.knime.archive import (
+from engine.knime import (
     PLACEHOLDER_TYPE,
     Binding,
     ImportReport,
     KnimeFormatError,
     KnimeNode,
-    _fit,
     decode_string,
     flatten_variables,
-    html_to_text,
     import_cli,
     parse_config_xml,
     read_archive,
     skeleton,
 )
-from engine.knime.mappings import MAPPINGS, key_name, python_ports
+from engine.knime.archive import html_to_text
+from engine.knime.importer import _fit, find_mapping
+from nodes.scripting import _python_ports as python_ports
+
+# every KNIME factory a node type maps, by the name the README's list shows
+MAPPINGS = {m.simple_name: (cls, m) for cls in registry.all().values() for m in cls.knime}
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = Path(os.environ.get("KNITFLOW_REFERENCE", ROOT.parent / "shared" / "reference"))
@@ -362,7 +366,10 @@ def test_read_archive(source: str, request: pytest.FixtureRequest) -> None:
     assert wf.name == "my_flow" and wf.description == "A test."
     assert [n.id for n in wf.nodes] == [1, 2, 3, 4]
     part, lasso, fancy, meta = wf.nodes
-    assert part.name == "Table Partitioner" and part.factory_key == "PartitionNodeFactory"
+    assert (
+        part.name == "Table Partitioner"
+        and part.factory_key == "org.knime.base.node.preproc.partition.PartitionNodeFactory"
+    )
     assert part.bounds == (100, 200, -1, -1) and part.position == (100, 200)
     assert part.annotation == "70 / 30"
     assert part.port_summaries == {1: "Rows: 57, Cols: 21"}
@@ -490,7 +497,7 @@ def test_tutorial_archive_matches_spec(name: str) -> None:
     assert len(conns) == n_conns
     assert {str(c) for c in wf.connections} == conns  # KNIME's port numbering is knitflow's: 0 = variables
     assert not wf.unsupported
-    assert all(n.factory_key in MAPPINGS for n in wf.nodes)
+    assert all(find_mapping(n) is not None for n in wf.nodes)
     assert all(n.bounds is not None for n in wf.nodes)
     for (node, port), summary in spec_shapes(text).items():
         assert wf.node(node).port_summaries[port].replace(",", "") == summary.replace(",", ""), (node, port)
@@ -569,7 +576,8 @@ def test_mapped_settings_fit_the_node_model(monkeypatch: pytest.MonkeyPatch) -> 
 
     from engine.api import Node, NodeSettings, Port, PortType
     from engine.core.registry import registry
-    from engine.knime.archive import KnimeNode, _fit
+    from engine.knime import KnimeNode
+    from engine.knime.importer import _fit
     from nodes._common import ColumnFilter
 
     class FitSettings(NodeSettings):
@@ -629,7 +637,7 @@ def test_python_port_groups_are_renumbered() -> None:
 
 
 def test_connections_follow_renumbered_ports() -> None:
-    from engine.knime.archive import KnimeConnection, KnimeNode, KnimeWorkflow, to_document
+    from engine.knime import KnimeConnection, KnimeNode, KnimeWorkflow, to_document
 
     def node(node_id: int, factory: str, creation: dict[str, object] | None = None) -> KnimeNode:
         n = KnimeNode(
@@ -806,7 +814,7 @@ def run_of() -> Any:
     from spec_shapes import data_dir
 
     from engine.core.workflow import Workflow
-    from engine.knime.archive import load_knwf
+    from engine.knime import load_knwf
 
     cache: dict[tuple[str, str], Any] = {}
 
@@ -930,12 +938,14 @@ def _real_nodes() -> tuple[tuple[str, KnimeNode], ...]:
 
 def map_node(node: KnimeNode) -> tuple[str, dict[str, Any], dict[str, str], dict[str, str], ImportReport]:
     """One node through its mapping and the fit to its settings model, as `to_document` does."""
-    mapping = MAPPINGS[node.factory_key]
+    found = find_mapping(node)
+    assert found is not None, node.factory_key
+    cls, mapping = found
     report = ImportReport()
     tree, bindings = {**node.view, **node.model}, {**node.view_bindings, **node.bindings}
-    settings, use, expose = mapping.settings(tree, bindings, report.for_node(node))
-    settings, use, expose = _fit(mapping.type_name, settings, use, expose, report.for_node(node))
-    return mapping.type_name, settings, use, expose, report
+    settings, use, expose = mapping.apply(KnimeSettings(tree, bindings, report.for_node(node)))
+    settings, use, expose = _fit(cls.type_name, settings, use, expose, report.for_node(node))
+    return cls.type_name, settings, use, expose, report
 
 
 # mappings no tutorial archive exercises: their fragment tests below
@@ -946,7 +956,7 @@ FRAGMENT_ONLY = {"LoopStartParOptNodeFactory", "NormalizerApplyNodeFactory"}
 def test_mapping_on_every_real_node(key: str) -> None:
     """The settings of every node of the seven archives map without a finding and validate against
     the node type's settings model; the bindings name real settings."""
-    nodes = [(archive, n) for archive, n in _real_nodes() if n.factory_key == key]
+    nodes = [(a, n) for a, n in _real_nodes() if (found := find_mapping(n)) and found[1].simple_name == key]
     if not _real_nodes():
         pytest.skip("reference archives not available")
     if not nodes:
@@ -964,22 +974,18 @@ def test_mapping_on_every_real_node(key: str) -> None:
 
 @pytest.mark.parametrize("key", sorted(MAPPINGS))
 def test_mapping_table_agrees_with_the_node_types(key: str) -> None:
-    """The README's node list comes from MAPPINGS: its KNIME names and factories must be those the
-    node types declare."""
-    mapping = MAPPINGS[key]
-    cls = registry.get(mapping.type_name)
-    assert cls is not None, mapping.type_name
-    assert mapping.knime_name == cls.display_name
-    if ":" in key:  # Python extension nodes: one shared factory class, told apart by node id
-        assert cls.knime_factory.endswith(":" + key.split(":", 1)[1])
-    else:
-        assert cls.knime_factory.rsplit(".", 1)[-1] == key
+    """The README's node list comes from the node types' mappings: a node's first mapping carries
+    its KNIME name."""
+    cls, mapping = MAPPINGS[key]
+    assert cls.knime[0].knime_name == cls.display_name
 
 
-def test_every_node_type_with_a_knime_factory_has_a_mapping() -> None:
-    mapped = {m.type_name for m in MAPPINGS.values()}
-    missing = [n for n, cls in registry.all().items() if cls.knime_factory and n not in mapped]
-    assert missing == []
+def test_every_factory_is_mapped_once() -> None:
+    from engine.knime import knime_index
+
+    index = knime_index()  # raises when two node types claim one factory
+    for cls, mapping in MAPPINGS.values():
+        assert index[mapping.factory] == (cls, mapping)
 
 
 # ------------------------------------------------------------------- hand-made settings fragments
@@ -1655,7 +1661,7 @@ def test_cli_imports_every_archive_strictly_and_it_validates(
 def test_13_01_reader_keeps_the_path_variable_of_the_writer() -> None:
     """13_01: CSV Writer #283 exposes its path as `filename`; CSV Reader #284 reads that variable
     (connected by the variable port 283:0 -> 284:0) and configures from the imported spec."""
-    from engine.knime.archive import load_knwf
+    from engine.knime import load_knwf
 
     wf = load_knwf(_archive("13_01_SMILES_RDkit"))
     assert wf.doc.node(283).expose_variables == {"file": "filename"}
@@ -1669,7 +1675,7 @@ def test_13_01_reader_keeps_the_path_variable_of_the_writer() -> None:
 def test_load_knwf_gives_a_runnable_workflow(tmp_path: Path) -> None:
     from engine.core.document import WorkflowLoadError
     from engine.core.workflow import Workflow
-    from engine.knime.archive import load_knwf
+    from engine.knime import load_knwf
 
     report = ImportReport()
     archive = _archive("10_01_ZB_WZ")
@@ -1695,7 +1701,7 @@ def test_load_knwf_gives_a_runnable_workflow(tmp_path: Path) -> None:
 
 def test_cli_list_nodes(capsys: pytest.CaptureFixture[str]) -> None:
     from engine.cli import main
-    from engine.knime.archive import supported_nodes_markdown
+    from engine.knime import supported_nodes_markdown
 
     assert main(["import-knime", "--list-nodes"]) == 0
     text = capsys.readouterr().out
@@ -1709,7 +1715,7 @@ def test_cli_list_nodes(capsys: pytest.CaptureFixture[str]) -> None:
 def test_readme_node_list_is_generated_from_the_mapping_table(tmp_path: Path) -> None:
     """README.md's list between the knime-nodes markers is `supported_nodes_markdown()`; regenerate
     it with `python -m engine.knime --update-readme`."""
-    from engine.knime.archive import README_END, README_START, main, supported_nodes_markdown, update_readme
+    from engine.knime.importer import README_END, README_START, main, supported_nodes_markdown, update_readme
 
     readme = ROOT / "README.md"
     text = readme.read_text(encoding="utf-8")

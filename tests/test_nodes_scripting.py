@@ -274,7 +274,7 @@ def data_path(name: str) -> Path:
 
 def archive_scripts(name: str) -> dict[int, str]:
     """The scripts stored in a KNIME archive (read at test time, never copied into the repo)."""
-    from engine.knime.archive import read_archive
+    from engine.knime import read_archive
 
     path = ROOT.parent / "shared" / "reference" / "knime_workflows" / name
     if not path.exists():

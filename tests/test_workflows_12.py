@@ -30,7 +30,7 @@ from engine.api import Table, View
 from engine.cli import main as cli_main
 from engine.core.document import WorkflowDoc, write_document
 from engine.core.workflow import RunResult, Workflow
-from engine.knime.archive import skeleton
+from engine.knime import skeleton
 
 ROOT = Path(__file__).resolve().parent.parent
 SPARK_PROBLEM = spark_nodes.missing_requirements()

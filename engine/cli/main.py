@@ -206,8 +206,8 @@ def _cmd_nodes(args: argparse.Namespace) -> int:
             _err(f"unknown node type {args.type!r}")
             return EXIT_INVALID
         print(f"{cls.type_name} — {cls.display_name or cls.type_name} ({cls.category})")
-        if cls.knime_factory:
-            print(f"KNIME: {cls.knime_factory}")
+        for mapping in cls.knime:
+            print(f"KNIME: {mapping.knime_name} ({mapping.factory})")
         print(cls.description.strip() or "")
         for label, ports in (("inputs", cls.inputs), ("outputs", cls.outputs)):
             print(f"{label}:")
@@ -274,7 +274,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from engine.knime.archive import import_cli, supported_nodes_markdown
+    from engine.knime import import_cli, supported_nodes_markdown
 
     if args.list_nodes:
         print(supported_nodes_markdown(), end="")

@@ -1134,7 +1134,7 @@ def create_app(
     async def import_knime(request: Request, name: str, path: str | None = None) -> dict[str, Any]:
         """ "Open KNIME workflow…": the body is a .knwf archive as the browser read it from disk; it
         becomes a YAML in the workspace (default `<archive name>.yaml`) plus the import report."""
-        from engine.knime.archive import ImportReport, KnimeFormatError, skeleton
+        from engine.knime import ImportReport, KnimeFormatError, skeleton
 
         raw = await request.body()
         if not raw:
@@ -1316,7 +1316,7 @@ def node_catalog() -> dict[str, Any]:
                 "keywords": list(cls.keywords),
                 "inputs": [port_json(p) for p in cls.inputs],
                 "outputs": [port_json(p) for p in cls.outputs],
-                "knime_factory": cls.knime_factory,
+                "knime_factory": cls.knime[0].factory if cls.knime else "",
             }
         )
     compat = {

@@ -1,5 +1,5 @@
 import sys
 
-from engine.knime.archive import main
+from engine.knime.importer import main
 
 sys.exit(main())

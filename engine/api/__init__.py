@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from engine.api.knime import KnimeMapping
 from engine.core.table import ColumnSpec, ColumnType, Table, TableSpec, row_ids
 
 __all__ = [
@@ -282,7 +283,8 @@ class Node:
     category: ClassVar[Category] = Category.OTHER
     description: ClassVar[str] = ""
     keywords: ClassVar[tuple[str, ...]] = ()
-    knime_factory: ClassVar[str] = ""
+    # the KNIME nodes this type stands for, with their settings translation (engine.api.knime)
+    knime: ClassVar[tuple[KnimeMapping, ...]] = ()
     inputs: ClassVar[tuple[Port, ...]] = ()
     outputs: ClassVar[tuple[Port, ...]] = ()
     Settings: ClassVar[type[NodeSettings]] = NoSettings

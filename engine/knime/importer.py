@@ -1,0 +1,439 @@
+"""KNIME workflow -> knitflow document, with the mappings node types declare (`Node.knime`).
+
+`to_document` runs each node's translator (`engine.api.knime`) and fits the result to the node
+type's settings model; `skeleton` reads an archive and does that, `load_knwf` gives a runnable
+`Workflow`, `import_cli` is `knitflow import-knime`, and `python -m engine.knime --update-readme`
+regenerates the README's supported-node list. Everything that cannot be carried over exactly is
+an entry of the `ImportReport`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.api import Node
+from engine.api.knime import KnimeMapping, KnimeSettings, convert
+from engine.core.document import Annotation, Connection, NodeEntry, WorkflowDoc
+from engine.knime.archive import (
+    KnimeFormatError,
+    KnimeNode,
+    KnimeWorkflow,
+    read_archive,
+)
+
+if TYPE_CHECKING:
+    from engine.core.workflow import Workflow
+
+PLACEHOLDER_TYPE = "knime_placeholder"
+
+
+@cache
+def knime_index() -> dict[str, tuple[type[Node], KnimeMapping]]:
+    """Every registered node type's KNIME mappings by factory: the full class name (or
+    `extension:node` key), and the simple class name where only one mapping has it."""
+    from engine.core.registry import registry
+
+    index: dict[str, tuple[type[Node], KnimeMapping]] = {}
+    simple: dict[str, list[tuple[type[Node], KnimeMapping]]] = {}
+    for cls in registry.all().values():
+        for mapping in cls.knime:
+            if mapping.factory in index:
+                other = index[mapping.factory][0].type_name
+                raise ValueError(
+                    f"KNIME factory {mapping.factory} is mapped twice ({other}, {cls.type_name})"
+                )
+            index[mapping.factory] = (cls, mapping)
+            simple.setdefault(mapping.simple_name, []).append((cls, mapping))
+    for name, found in simple.items():
+        if len(found) == 1:
+            index.setdefault(name, found[0])
+    return index
+
+
+def find_mapping(node: KnimeNode) -> tuple[type[Node], KnimeMapping] | None:
+    index = knime_index()
+    key = node.factory_key
+    return index.get(key) or index.get(key.rsplit(".", 1)[-1])
+
+
+# ----------------------------------------------------------------------------------------- report
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    """One thing the import could not carry over exactly."""
+
+    node_id: int | None
+    node_name: str | None
+    kind: str  # unknown_node, unsupported_node, unregistered_type, setting, connection, note
+    message: str
+    factory: str | None = None
+
+    def __str__(self) -> str:
+        where = f"#{self.node_id} {self.node_name}: " if self.node_id is not None else ""
+        return f"{where}{self.message}"
+
+
+@dataclass
+class ImportReport:
+    entries: list[ReportEntry] = field(default_factory=list)
+
+    def add(self, kind: str, message: str, node: KnimeNode | None = None) -> None:
+        self.entries.append(
+            ReportEntry(
+                node.id if node else None,
+                node.name if node else None,
+                kind,
+                message,
+                node.factory if node else None,
+            )
+        )
+
+    def for_node(self, node: KnimeNode) -> NodeReport:
+        return NodeReport(self, node)
+
+    def of_kind(self, kind: str) -> list[ReportEntry]:
+        return [e for e in self.entries if e.kind == kind]
+
+    def __str__(self) -> str:
+        return "\n".join(f"[{e.kind}] {e}" for e in self.entries)
+
+
+@dataclass
+class NodeReport:
+    """What a mapping function is handed to note anything it could not translate."""
+
+    report: ImportReport
+    node: KnimeNode
+
+    def setting(self, message: str) -> None:
+        """A setting knitflow does not support or had to change."""
+        self.report.add("setting", message, self.node)
+
+    def note(self, message: str) -> None:
+        self.report.add("note", message, self.node)
+
+
+# --------------------------------------------------------------------------------------- skeleton
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", name.lower())
+
+
+def _model_classes(annotation: Any) -> list[type]:
+    """Pydantic models inside a field's annotation (`X`, `X | None`, `list[X]`)."""
+    from typing import get_args
+
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for a in get_args(annotation) for m in _model_classes(a)]
+
+
+def _fit_keys(
+    model: type, values: dict[str, Any], report: NodeReport, where: str
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Rename keys to the model's fields (compared without case and separators), recursing into
+    nested models; keys without a field are dropped and reported. Returns (values, renames)."""
+    fields = model.model_fields  # type: ignore[attr-defined]
+    lookup: dict[str, str] = {}
+    for fname, finfo in fields.items():
+        key = finfo.alias or fname
+        lookup.setdefault(_norm(fname), key)
+        if finfo.alias:
+            lookup.setdefault(_norm(finfo.alias), key)
+    out: dict[str, Any] = {}
+    renames: dict[str, str] = {}
+    for key, value in values.items():
+        target = (
+            key if key in fields or any(f.alias == key for f in fields.values()) else lookup.get(_norm(key))
+        )
+        if target is None:
+            report.setting(f"setting {where}{key} = {_short(value)} has no counterpart in knitflow")
+            continue
+        finfo = fields.get(target) or next(f for f in fields.values() if f.alias == target)
+        nested = _model_classes(finfo.annotation)
+        if nested and isinstance(value, dict):
+            value, _ = _fit_keys(nested[0], value, report, f"{where}{target}.")
+        elif nested and isinstance(value, list):
+            value = [
+                _fit_keys(nested[0], v, report, f"{where}{target}[{i}].")[0] if isinstance(v, dict) else v
+                for i, v in enumerate(value)
+            ]
+        out[target] = value
+        renames[key] = target
+    return out, renames
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _fit(
+    type_name: str, settings: dict[str, Any], use: dict[str, str], expose: dict[str, str], report: NodeReport
+) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    """Fit the mapped settings to the node type's settings model once that type is registered;
+    what fails validation is dropped (and reported) so that the document stays loadable."""
+    from pydantic import ValidationError
+
+    from engine.core.registry import registry
+
+    cls = registry.get(type_name)
+    if cls is None:
+        report.report.add(
+            "unregistered_type",
+            f"node type {type_name!r} is not installed: settings not checked",
+            report.node,
+        )
+        return settings, use, expose
+    settings, renames = _fit_keys(cls.Settings, settings, report, "")
+    fields = {_norm(f.alias or n): f.alias or n for n, f in cls.Settings.model_fields.items()}
+    fields.update({_norm(n): f.alias or n for n, f in cls.Settings.model_fields.items()})
+
+    def rename(paths: dict[str, str], kind: str) -> dict[str, str]:
+        result = {}
+        for path, var in paths.items():
+            head, _, rest = path.partition(".")
+            target = renames.get(head) or fields.get(_norm(head))
+            if target is None:
+                report.setting(f"{kind} {path} -> {var!r} dropped: {type_name} has no setting {head!r}")
+                continue
+            result[target + ("." + rest if rest else "")] = var
+        return result
+
+    use, expose = rename(use, "use_variables"), rename(expose, "expose_variables")
+    for _ in range(len(settings) + 1):
+        try:
+            cls.Settings.model_validate(settings)
+            break
+        except ValidationError as exc:
+            bad = {
+                str(err["loc"][0]) for err in exc.errors() if err["loc"] and str(err["loc"][0]) in settings
+            }
+            for err in exc.errors():
+                loc = ".".join(map(str, err["loc"]))
+                value = settings.get(str(err["loc"][0])) if err["loc"] else None
+                report.setting(f"setting {loc} = {_short(value)} rejected by {type_name}: {err['msg']}")
+            if not bad:
+                break
+            for key in bad:
+                settings.pop(key, None)
+    return settings, use, expose
+
+
+def _placeholder(node: KnimeNode, message: str) -> dict[str, Any]:
+    return {
+        "factory": node.factory or node.node_type,
+        "node_name": node.name,
+        "message": message,
+        "knime_settings": convert(node.model, NodeReport(ImportReport(), node), ""),
+    }
+
+
+def to_document(
+    wf: KnimeWorkflow, report: ImportReport | None = None, *, data_dir: str | None = None
+) -> WorkflowDoc:
+    """The knitflow document of a read archive; every loss goes into `report`. Data files read
+    by CSV Readers become `${data_dir}/<file>`; `data_dir` (default `../data`) is then declared as
+    a workflow variable."""
+    report = report if report is not None else ImportReport()
+    entries: list[NodeEntry] = []
+    port_maps: dict[int, tuple[dict[int, int | None], dict[int, int | None]]] = {}
+    for node in wf.nodes:
+        nrep = report.for_node(node)
+        use: dict[str, str] = {}
+        expose: dict[str, str] = {}
+        if node.is_meta:
+            kind = "component" if node.node_type == "SubNode" else "metanode"
+            msg = (
+                f"KNIME {kind} #{node.id} ({node.name}) cannot be imported: knitflow has no nested workflows"
+            )
+            report.add("unsupported_node", msg, node)
+            type_name, settings = PLACEHOLDER_TYPE, _placeholder(node, msg)
+        elif (found := find_mapping(node)) is None:
+            msg = f"KNIME node {node.name!r} ({node.factory_key}) has no knitflow equivalent"
+            report.add("unknown_node", msg, node)
+            type_name, settings = PLACEHOLDER_TYPE, _placeholder(node, msg)
+        else:
+            cls, mapping = found
+            type_name = cls.type_name
+            tree = {**node.view, **node.model}
+            bindings = {**node.view_bindings, **node.bindings}
+            settings, use, expose = mapping.apply(KnimeSettings(tree, bindings, nrep))
+            settings, use, expose = _fit(type_name, settings, use, expose, nrep)
+            if mapping.ports is not None:
+                port_maps[node.id] = mapping.ports(node.creation_config)
+        if type_name == PLACEHOLDER_TYPE:
+            for path, b in node.bindings.items():
+                report.add("setting", f"flow-variable binding of {path} ({b}) dropped with the node", node)
+        entries.append(
+            NodeEntry(
+                id=node.id,
+                type=type_name,
+                name=node.name,
+                annotation=node.annotation,
+                position=node.position,
+                settings=settings,
+                use_variables=use,
+                expose_variables=expose,
+            )
+        )
+    connections = []
+    for c in wf.connections:
+        # port 0 (flow variables) is the same everywhere; dynamic port groups may be renumbered
+        src = (
+            port_maps[c.source][1].get(c.source_port, c.source_port)
+            if c.source in port_maps and c.source_port
+            else c.source_port
+        )
+        dst = (
+            port_maps[c.dest][0].get(c.dest_port, c.dest_port)
+            if c.dest in port_maps and c.dest_port
+            else c.dest_port
+        )
+        if src is None or dst is None:
+            report.add(
+                "connection",
+                f"connection {c} dropped: knitflow's node has no equivalent port",
+                wf.node(c.source if src is None else c.dest),
+            )
+            continue
+        connections.append(Connection(source=c.source, source_port=src, dest=c.dest, dest_port=dst))
+    annotations = [Annotation(text=a.text, bounds=a.bounds) for a in wf.annotations if a.text.strip()]
+    variables: dict[str, Any] = {}
+    if any("${data_dir}" in str(e.settings) for e in entries):
+        variables["data_dir"] = data_dir or "../data"
+    return WorkflowDoc(
+        name=wf.name,
+        description=wf.description,
+        variables=variables,
+        nodes=entries,
+        connections=connections,
+        annotations=annotations,
+    )
+
+
+def skeleton(
+    path: str | Path, report: ImportReport | None = None, *, data_dir: str | None = None
+) -> WorkflowDoc:
+    """The knitflow document of a KNIME archive: ids, types (mapped or `knime_placeholder`), names,
+    annotations, positions, connections, workflow annotations and mapped settings."""
+    return to_document(read_archive(path), report, data_dir=data_dir)
+
+
+def import_cli(
+    source: Path, output: Path | None, *, data_dir: str | None = None, strict: bool = False
+) -> int:
+    """`knitflow import-knime`: write the YAML (default `<workflow name>.yaml`), list every loss
+    on stderr; with `strict`, write nothing when anything could not be mapped (exit 2)."""
+    import sys
+
+    from engine.core.document import write_document
+
+    report = ImportReport()
+    try:
+        doc = skeleton(source, report, data_dir=data_dir)
+    except KnimeFormatError as exc:
+        print(f"import-knime: {exc}", file=sys.stderr)
+        return 2
+    for entry in report.entries:
+        print(f"{source.name}: [{entry.kind}] {entry}", file=sys.stderr)
+    losses = [e for e in report.entries if e.kind != "note"]
+    if strict and losses:
+        print(f"import-knime: {len(losses)} problem(s); nothing written (--strict)", file=sys.stderr)
+        return 2
+    target = output or Path(f"{doc.name}.yaml")
+    write_document(doc, target)
+    print(
+        f"wrote {target} ({len(doc.nodes)} nodes, {len(doc.connections)} connections, "
+        f"{len(losses)} problem(s))"
+    )
+    return 0
+
+
+def load_knwf(
+    path: str | Path, *, data_dir: str | None = None, report: ImportReport | None = None
+) -> Workflow:
+    """The Python API of the importer: a KNIME archive (or exported workflow folder) as a runnable,
+    unsaved `Workflow`. Its base folder (for relative paths such as `${data_dir}`'s default
+    `../data` and the CSV Writer's file) is the folder holding the archive; `wf.save(path)` writes
+    the YAML. What could not be mapped goes into `report`."""
+    from engine.core.document import WorkflowLoadError, check
+    from engine.core.workflow import Workflow
+
+    path = Path(path)
+    doc = skeleton(path, report, data_dir=data_dir)
+    problems = check(doc, {}, str(path))
+    if problems:
+        raise WorkflowLoadError(problems)
+    wf = Workflow(doc, (path.resolve().parent / f"{doc.name}.yaml"))
+    wf.compile()  # loop wiring problems are load problems too
+    return wf
+
+
+# ------------------------------------------------------------------------- supported node list
+
+README_START, README_END = "<!-- knime-nodes:start -->", "<!-- knime-nodes:end -->"
+
+
+def supported_nodes_markdown() -> str:
+    """The README's list of importable KNIME nodes, generated from the node types' mappings."""
+    from engine.core.registry import registry
+
+    rows = sorted(
+        ((m.simple_name, m, cls) for cls in registry.all().values() for m in cls.knime),
+        key=lambda item: (item[1].knime_name.lower(), item[0]),
+    )
+    lines = ["| KNIME node | KNIME factory | knitflow type |", "|---|---|---|"]
+    for key, mapping, cls in rows:
+        lines.append(f"| {mapping.knime_name} | `{key}` | `{cls.type_name}` |")
+    return "\n".join(lines) + "\n"
+
+
+def update_readme(readme: str | Path, *, check_only: bool = False) -> bool:
+    """Rewrite the generated node list between the README's markers; True when it was (or, with
+    `check_only`, would be) changed."""
+    path = Path(readme)
+    text = path.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(f"{path}: markers {README_START} ... {README_END} not found")
+    new = text[: start + len(README_START)] + "\n" + supported_nodes_markdown() + text[end:]
+    if new == text:
+        return False
+    if not check_only:
+        path.write_text(new, encoding="utf-8")
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m engine.knime --update-readme [--check] [README]` regenerates the node list."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m engine.knime", description=main.__doc__)
+    parser.add_argument(
+        "readme", nargs="?", type=Path, default=Path(__file__).resolve().parents[2] / "README.md"
+    )
+    parser.add_argument(
+        "--update-readme", action="store_true", help="rewrite the README's supported-node list"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="only report whether the list is out of date (exit 1)"
+    )
+    args = parser.parse_args(argv)
+    if not (args.update_readme or args.check):
+        print(supported_nodes_markdown(), end="")
+        return 0
+    changed = update_readme(args.readme, check_only=args.check)
+    if args.check:
+        print(f"{args.readme}: supported-node list {'out of date' if changed else 'up to date'}")
+        return 1 if changed else 0
+    print(f"{args.readme}: supported-node list {'updated' if changed else 'already up to date'}")
+    return 0
