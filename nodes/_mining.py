@@ -13,17 +13,6 @@ from engine.api import ColumnType, ConfigureError, TableSpec
 NOMINAL = frozenset({ColumnType.STRING, ColumnType.BOOLEAN})
 
 
-def unique_column_name(existing: Iterable[str], name: str) -> str:
-    """KNIME's `DataTableSpec.getUniqueColumnName`: `name`, else `name (#1)`, `name (#2)`, ..."""
-    taken = set(existing)
-    if name not in taken:
-        return name
-    i = 1
-    while f"{name} (#{i})" in taken:
-        i += 1
-    return f"{name} (#{i})"
-
-
 def cell_text(value: Any) -> str:
     """A cell's text as KNIME prints it (BooleanCell `true`, DoubleCell `1.0`)."""
     if isinstance(value, np.generic):

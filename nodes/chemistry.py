@@ -23,6 +23,7 @@ import pandas as pd
 from pydantic import Field
 
 from engine.api import (
+    TABLE,
     UNKNOWN,
     Category,
     ColumnType,
@@ -32,15 +33,13 @@ from engine.api import (
     NodeError,
     NodeSettings,
     Port,
-    PortType,
     Table,
     TableSpec,
+    unique_column_name,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._bitvector import BitVectorArray, n_bytes
 from nodes._common import require_columns
-
-TABLE = PortType.TABLE  # type: ignore[attr-defined]
 
 # tables with more rows than this are fingerprinted in worker processes (when ctx.workers > 1)
 PARALLEL_MIN_ROWS = 20_000
@@ -526,15 +525,6 @@ class ExpandBitVectorSettings(NodeSettings):
     maximum_number_of_new_columns: int = Field(
         40000, ge=0, description="At most this many bits (the first ones) become columns."
     )
-
-
-def unique_column_name(existing: set[str], name: str) -> str:
-    """KNIME's DataTableSpec.getUniqueColumnName: `name`, else `name (#1)`, `name (#2)`, ..."""
-    unique, i = name, 1
-    while unique in existing:
-        unique = f"{name} (#{i})"
-        i += 1
-    return unique
 
 
 def _expand_bit_vector_from_knime(knime: KnimeSettings) -> None:

@@ -10,6 +10,8 @@ import pandas as pd
 from pydantic import Field
 
 from engine.api import (
+    TABLE,
+    VARIABLES,
     Category,
     ColumnType,
     Node,
@@ -17,7 +19,6 @@ from engine.api import (
     NodeError,
     NodeSettings,
     Port,
-    PortType,
     Table,
     TableSpec,
     variable_type,
@@ -30,9 +31,6 @@ from nodes._variables import (
     row_variables,
     row_variables_from_knime,
 )
-
-TABLE = PortType.TABLE  # type: ignore[attr-defined]
-VARIABLES = PortType.VARIABLES  # type: ignore[attr-defined]
 
 _INTERNAL_PREFIX = "knitflow."
 

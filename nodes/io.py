@@ -14,7 +14,6 @@ import gzip
 import math
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,7 +22,9 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from engine.api import (
+    TABLE,
     UNKNOWN,
+    VARIABLES,
     Category,
     ColumnType,
     ConfigureError,
@@ -32,9 +33,10 @@ from engine.api import (
     NodeError,
     NodeSettings,
     Port,
-    PortType,
     Table,
     TableSpec,
+    atomic_write,
+    unique_column_name,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, column_type, file_name, get, seq
 from nodes._java_text import (
@@ -47,9 +49,6 @@ from nodes._java_text import (
     parse_java_int,
     python_codec,
 )
-
-TABLE = PortType.TABLE  # type: ignore[attr-defined]
-VARIABLES = PortType.VARIABLES  # type: ignore[attr-defined]
 
 _WS = "".join(chr(i) for i in range(33))  # univocity trims chars <= ' '
 
@@ -296,11 +295,7 @@ def _unique_names(names: list[str]) -> list[str]:
     out: list[str] = []
     taken: set[str] = set()
     for i, name in enumerate(names):
-        base = name if name else f"Column{i}"
-        candidate, k = base, 1
-        while candidate in taken:
-            candidate = f"{base} (#{k})"
-            k += 1
+        candidate = unique_column_name(taken, name if name else f"Column{i}")
         taken.add(candidate)
         out.append(candidate)
     return out
@@ -918,18 +913,6 @@ def _line_break(value: str | None) -> str:
     return _LINE_BREAKS.get(value.upper(), _unescape(value))
 
 
-def _atomic_write(path: Path, payload: bytes) -> None:
-    """Temp file in the target folder, then `os.replace`: readers never see a half-written file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _csv_writer_from_knime(knime: KnimeSettings) -> None:
     tree = knime.tree
     s = "settings"
@@ -1046,7 +1029,7 @@ class CsvWriter(Node):
             payload = gzip.compress(payload)
         if appending:
             payload = path.read_bytes() + payload
-        _atomic_write(path, payload)
+        atomic_write(path, payload)
         ctx.log(f"wrote {len(table)} rows to {path}")
         return [None]
 

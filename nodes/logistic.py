@@ -18,6 +18,7 @@ import pandas as pd
 from pydantic import Field, field_validator
 
 from engine.api import (
+    TABLE,
     UNKNOWN,
     Category,
     ColumnType,
@@ -32,12 +33,12 @@ from engine.api import (
     Table,
     TableSpec,
     row_ids,
+    unique_column_name,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._common import ColumnFilter
-from nodes._mining import NOMINAL, cell_text, check_column, parse_seed, unique_column_name
+from nodes._mining import NOMINAL, cell_text, check_column, parse_seed
 
-TABLE = PortType.TABLE  # type: ignore[attr-defined]
 LOGREG_MODEL = PortType.register(
     PortType("model.logistic_regression", "Logistic regression model", "#1d4e89", "square")
 )

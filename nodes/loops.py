@@ -21,7 +21,9 @@ import pandas as pd
 from pydantic import Field, field_validator
 
 from engine.api import (
+    TABLE,
     UNKNOWN,
+    VARIABLES,
     ColumnType,
     ConfigureError,
     Iteration,
@@ -31,10 +33,10 @@ from engine.api import (
     NodeError,
     NodeSettings,
     Port,
-    PortType,
     Table,
     TableSpec,
     row_ids,
+    unique_column_name,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, first, seq
 from nodes._common import require_columns
@@ -51,10 +53,6 @@ from nodes._variables import (
     row_variables,
     row_variables_from_knime,
 )
-
-TABLE = PortType.TABLE  # type: ignore[attr-defined]
-VARIABLES = PortType.VARIABLES  # type: ignore[attr-defined]
-
 
 # ------------------------------------------------------------------ Table Row to Variable Loop Start
 
@@ -132,15 +130,6 @@ class LoopEndSettings(NodeSettings):
         description="Allow columns to differ between passes: the result has the union of all columns, "
         "missing cells where a pass lacked a column.",
     )
-
-
-def unique_column_name(names: list[str], name: str) -> str:
-    """KNIME's DataTableSpec.getUniqueColumnName: `name`, else `name (#1)`, `name (#2)`, ..."""
-    candidate, i = name, 1
-    while candidate in names:
-        candidate = f"{name} (#{i})"
-        i += 1
-    return candidate
 
 
 @dataclass

@@ -15,6 +15,7 @@ import pandas as pd
 from pydantic import Field
 
 from engine.api import (
+    TABLE,
     UNKNOWN,
     Category,
     ColumnType,
@@ -24,15 +25,12 @@ from engine.api import (
     NodeError,
     NodeSettings,
     Port,
-    PortType,
     Table,
     TableSpec,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, choice, ignore_settings, seq
 from nodes._common import ColumnFilter, require_columns
 from nodes._java_text import java_double_to_string
-
-TABLE = PortType.TABLE  # type: ignore[attr-defined]
 
 # ----------------------------------------------------------------------------------- Column Filter
 

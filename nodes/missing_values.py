@@ -19,6 +19,7 @@ from pydantic import ConfigDict, Field, field_validator, with_config
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from engine.api import (
+    TABLE,
     UNKNOWN,
     Category,
     ColumnSpec,
@@ -36,7 +37,6 @@ from engine.api import (
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, column_type, convert, seq
 
-TABLE = PortType.TABLE  # type: ignore[attr-defined]
 MISSING_VALUE_MODEL = PortType.register(
     PortType("model.missing_value", "Missing value treatment (PMML)", "#2e7dd1", "square")
 )

@@ -16,6 +16,7 @@ import pandas as pd
 from pydantic import Field
 
 from engine.api import (
+    TABLE,
     UNKNOWN,
     Category,
     ColumnType,
@@ -34,7 +35,6 @@ from engine.api.knime import KnimeMapping, ignore_settings
 from nodes._common import ColumnFilter
 from nodes._java_text import java_double_to_string
 
-TABLE = PortType.TABLE  # type: ignore[attr-defined]
 NORMALIZER_MODEL = PortType.register(PortType("model.normalizer", "Normalizer model", "#52b788", "square"))
 
 VERY_SMALL = 1e-10  # AffineTransTable.VERY_SMALL: rounding slack at the min/max bounds

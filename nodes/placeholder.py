@@ -50,7 +50,7 @@ class KnimePlaceholder(Node):
     keywords = ("knime", "import", "missing", "unknown")
     # a KNIME node may have any ports: up to four of any kind in, four out (tables: the most common)
     inputs = tuple(Port(ANY_PORT, f"Input {i}", "Any port object", optional=True) for i in range(1, 5))
-    outputs = tuple(Port(PortType.TABLE, f"Output {i}", "Never produced") for i in range(1, 5))  # type: ignore[attr-defined]
+    outputs = tuple(Port(PortType.TABLE, f"Output {i}", "Never produced") for i in range(1, 5))
     Settings = PlaceholderSettings
 
     def configure(self, in_specs: list[Any], settings: PlaceholderSettings, ctx: NodeContext) -> list[Any]:

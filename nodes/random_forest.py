@@ -19,6 +19,7 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from engine.api import (
+    TABLE,
     UNKNOWN,
     Category,
     ColumnType,
@@ -32,12 +33,12 @@ from engine.api import (
     PortType,
     Table,
     TableSpec,
+    unique_column_name,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._common import ColumnFilter
-from nodes._mining import NOMINAL, cell_text, check_column, parse_seed, unique_column_name
+from nodes._mining import NOMINAL, cell_text, check_column, parse_seed
 
-TABLE = PortType.TABLE  # type: ignore[attr-defined]
 RF_REGRESSION = PortType.register(
     PortType("model.random_forest_regression", "Random forest regression model", "#2d6a4f", "square")
 )

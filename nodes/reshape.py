@@ -18,6 +18,7 @@ import pandas as pd
 from pydantic import Field
 
 from engine.api import (
+    TABLE,
     UNKNOWN,
     Category,
     ColumnType,
@@ -27,16 +28,13 @@ from engine.api import (
     NodeError,
     NodeSettings,
     Port,
-    PortType,
     Table,
     TableSpec,
     row_ids,
+    unique_column_name,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, seq
 from nodes._common import ColumnFilter, require_columns
-
-TABLE = PortType.TABLE  # type: ignore[attr-defined]
-
 
 # ------------------------------------------------------------------------------- shared helpers
 
@@ -100,15 +98,6 @@ def typed_column(values: list[Any] | np.ndarray, col_type: str) -> pd.Series:
     return pd.Series([None if m else v for v, m in zip(values, missing, strict=True)], dtype="object")
 
 
-def _unique_name(taken: set[str] | list[str], name: str) -> str:
-    """KNIME's `DataTableSpec.getUniqueColumnName`: `name (#1)`, `name (#2)`, ..."""
-    candidate, i = name, 1
-    while candidate in taken:
-        candidate = f"{name} (#{i})"
-        i += 1
-    return candidate
-
-
 def _spec_or_none(spec: Any) -> TableSpec | None:
     return spec if isinstance(spec, TableSpec) else None
 
@@ -163,14 +152,14 @@ def _cross_spec(left: TableSpec, right: TableSpec, s: CrossJoinerSettings) -> tu
             raise ConfigureError(
                 "Empty values for column name(top) are not allowed!", setting="CFG_FIRST_COLUMNNAME"
             )
-        extra.append((_unique_name(set(spec.names), s.CFG_FIRST_COLUMNNAME), ColumnType.STRING))
+        extra.append((unique_column_name(set(spec.names), s.CFG_FIRST_COLUMNNAME), ColumnType.STRING))
         spec = spec.append(extra[-1])
     if s.CFG_SHOW_SECOND:
         if not s.CFG_SECOND_COLUMNNAME.strip():
             raise ConfigureError(
                 "Empty values for column name(bottom) are not allowed!", setting="CFG_SECOND_COLUMNNAME"
             )
-        extra.append((_unique_name(set(spec.names), s.CFG_SECOND_COLUMNNAME), ColumnType.STRING))
+        extra.append((unique_column_name(set(spec.names), s.CFG_SECOND_COLUMNNAME), ColumnType.STRING))
         spec = spec.append(extra[-1])
     return spec, renamed
 
@@ -788,7 +777,7 @@ class Pivot(Node):
                 )
         if s.total_aggregation:
             for a in aggs:
-                total_name = a.name if a.name not in rows3 else _unique_name(set(rows3), a.name)
+                total_name = a.name if a.name not in rows3 else unique_column_name(set(rows3), a.name)
                 rows3[total_name] = [_aggregate(df[a.column], a, s, ctx)] if n3 else []
                 types3[total_name] = a.out_type
                 names3.append(total_name)

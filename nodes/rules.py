@@ -17,6 +17,7 @@ import pandas as pd
 from pydantic import Field, field_validator
 
 from engine.api import (
+    TABLE,
     UNKNOWN,
     Category,
     ColumnType,
@@ -26,7 +27,6 @@ from engine.api import (
     NodeError,
     NodeSettings,
     Port,
-    PortType,
     Table,
     TableSpec,
 )
@@ -58,8 +58,6 @@ from nodes._expressions import (
     vec_to_series,
     wildcard_regex,
 )
-
-TABLE = PortType.TABLE  # type: ignore[attr-defined]
 
 
 def _fail(exc: ExpressionError, setting: str, configuring: bool) -> NodeError:

@@ -15,6 +15,7 @@ import pandas as pd
 from pydantic import Field
 
 from engine.api import (
+    TABLE,
     UNKNOWN,
     Category,
     ConfigureError,
@@ -23,14 +24,11 @@ from engine.api import (
     NodeError,
     NodeSettings,
     Port,
-    PortType,
     Table,
     TableSpec,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._java_random import JavaRandom, java_round, java_shuffle, to_int32, to_int64
-
-TABLE = PortType.TABLE  # type: ignore[attr-defined]
 
 
 class SamplingSettings(NodeSettings):

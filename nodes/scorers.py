@@ -11,6 +11,7 @@ import pandas as pd
 from pydantic import Field, field_validator
 
 from engine.api import (
+    TABLE,
     UNKNOWN,
     Category,
     ColumnType,
@@ -20,14 +21,11 @@ from engine.api import (
     NodeError,
     NodeSettings,
     Port,
-    PortType,
     Table,
     TableSpec,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, get
 from nodes._mining import cell_text, check_column, incremental_mean, numeric_values, sum_of_squares
-
-TABLE = PortType.TABLE  # type: ignore[attr-defined]
 
 # ---------------------------------------------------------------------------------------- Scorer
 

@@ -28,7 +28,9 @@ import numpy as np
 from pydantic import Field
 
 from engine.api import (
+    TABLE,
     UNKNOWN,
+    VIEW,
     Category,
     Node,
     NodeContext,
@@ -42,8 +44,6 @@ from engine.api import (
 from engine.api.knime import KnimeMapping, KnimeSettings, PortMap
 from nodes._knio import ScriptResult, run_script
 
-TABLE = PortType.TABLE  # type: ignore[attr-defined]
-VIEW = PortType.VIEW  # type: ignore[attr-defined]
 PYTHON_OBJECT = PortType.register(PortType("python.object", "Python object (pickled)", "#6a4c93", "square"))
 
 MAX_TABLES = 4

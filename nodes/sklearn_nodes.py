@@ -13,6 +13,7 @@ import pandas as pd
 from pydantic import Field
 
 from engine.api import (
+    TABLE,
     UNKNOWN,
     Category,
     ColumnType,
@@ -30,7 +31,6 @@ from engine.api import (
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._mining import NOMINAL
 
-TABLE = PortType.TABLE  # type: ignore[attr-defined]
 SKLEARN_REGRESSION = PortType.register(
     PortType("model.sklearn_regression", "Scikit-learn regression model", "#f7931e", "square")
 )

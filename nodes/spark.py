@@ -34,6 +34,7 @@ import pandas as pd
 from pydantic import Field
 
 from engine.api import (
+    TABLE,
     UNKNOWN,
     Category,
     ColumnType,
@@ -51,7 +52,6 @@ from engine.api import (
 from engine.api.knime import KnimeMapping, ignore_settings, take_view_keys
 from nodes._common import ColumnFilter
 
-TABLE = PortType.TABLE  # type: ignore[attr-defined]
 SPARK_CONTEXT = PortType.register(PortType("spark.context", "Spark context", "#3c3a3e", "square"))
 SPARK_DATA = PortType.register(PortType("spark.data", "Spark data", "#e25a1c", "square"))
 SPARK_SQL = PortType.register(

@@ -18,7 +18,9 @@ import pandas as pd
 from pydantic import Field
 
 from engine.api import (
+    TABLE,
     UNKNOWN,
+    VIEW,
     Category,
     ColumnType,
     ConfigureError,
@@ -26,16 +28,12 @@ from engine.api import (
     NodeContext,
     NodeSettings,
     Port,
-    PortType,
     Table,
     TableSpec,
     View,
 )
 from engine.api.knime import KnimeMapping, take_view_keys
 from nodes._common import MATPLOTLIB_LOCK, ColumnFilter
-
-TABLE = PortType.TABLE  # type: ignore[attr-defined]
-VIEW = PortType.VIEW  # type: ignore[attr-defined]
 
 ROW_ID = "<ROW_ID>"
 _NONE_CHOICES = {None, "", "<NONE>"}

@@ -11,6 +11,7 @@ import pandas as pd
 from pydantic import Field
 
 from engine.api import (
+    TABLE,
     UNKNOWN,
     Category,
     ConfigureError,
@@ -26,7 +27,6 @@ from engine.api import (
 )
 from engine.core.table import type_of_dtype
 
-TABLE = PortType.TABLE  # type: ignore[attr-defined]
 NORM_MODEL = PortType.register(PortType("model.etest_normalizer", "Normalizer model", "#52b788", "square"))
 
 
@@ -133,7 +133,7 @@ class EtestTableView(Node):
     category = Category.VISUALIZER
     description = "Shows a table."
     inputs = (Port(TABLE, "Table"),)
-    outputs = (Port(PortType.VIEW, "View"),)  # type: ignore[attr-defined]
+    outputs = (Port(PortType.VIEW, "View"),)
 
     def execute(self, inputs: list[Any], settings: Any, ctx: Any) -> list[Any]:
         return [View(title="Table view", table=inputs[0])]
@@ -208,7 +208,7 @@ class EtestPlot(Node):
     category = Category.VISUALIZER
     description = "A picture whose width is the number of rows."
     inputs = (Port(TABLE, "Table"),)
-    outputs = (Port(PortType.VIEW, "Image"),)  # type: ignore[attr-defined]
+    outputs = (Port(PortType.VIEW, "Image"),)
 
     def execute(self, inputs: list[Any], settings: Any, ctx: Any) -> list[Any]:
         return [View(png=_png(max(1, len(inputs[0])) * 10, 20, (43, 148, 177)), title="Rows")]

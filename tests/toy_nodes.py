@@ -8,7 +8,9 @@ from typing import Any
 import pandas as pd
 
 from engine.api import (
+    TABLE,
     UNKNOWN,
+    VARIABLES,
     Category,
     ConfigureError,
     Iteration,
@@ -18,14 +20,11 @@ from engine.api import (
     NodeError,
     NodeSettings,
     Port,
-    PortType,
     Table,
     TableSpec,
 )
 
-TABLE = PortType.TABLE  # type: ignore[attr-defined]
-VARS = PortType.VARIABLES  # type: ignore[attr-defined]
-MODEL = PortType.MODEL  # type: ignore[attr-defined]
+VARS = VARIABLES
 
 
 class RangeSettings(NodeSettings):

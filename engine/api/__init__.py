@@ -8,7 +8,8 @@ need at run time comes through the `NodeContext` they are handed.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from engine.api.knime import KnimeMapping
 from engine.core.table import ColumnSpec, ColumnType, Table, TableSpec, row_ids
+from engine.core.yamlio import atomic_write
 
 __all__ = [
     "Category",
@@ -37,9 +39,16 @@ __all__ = [
     "PortType",
     "Table",
     "TableSpec",
+    "MODEL",
+    "TABLE",
     "UNKNOWN",
+    "VARIABLES",
+    "VARIABLE_REFERENCE",
+    "VIEW",
     "View",
+    "atomic_write",
     "row_ids",
+    "unique_column_name",
     "variable_type",
 ]
 
@@ -62,6 +71,11 @@ class PortType:
 
     # registry of extension port types, filled by `PortType.register`
     _registry: ClassVar[dict[str, PortType]] = {}
+    # the built-in kinds (also exported as TABLE, MODEL, VARIABLES, VIEW)
+    TABLE: ClassVar[PortType]
+    MODEL: ClassVar[PortType]
+    VARIABLES: ClassVar[PortType]
+    VIEW: ClassVar[PortType]
 
     @classmethod
     def register(cls, port_type: PortType) -> PortType:
@@ -73,12 +87,12 @@ class PortType:
         return dict(cls._registry)
 
 
-PortType.TABLE = PortType.register(PortType("table", "Data table"))  # type: ignore[attr-defined]
-PortType.MODEL = PortType.register(PortType("model", "Model", "#2e7dd1", "square"))  # type: ignore[attr-defined]
-PortType.VARIABLES = PortType.register(  # type: ignore[attr-defined]
+TABLE = PortType.TABLE = PortType.register(PortType("table", "Data table"))
+MODEL = PortType.MODEL = PortType.register(PortType("model", "Model", "#2e7dd1", "square"))
+VARIABLES = PortType.VARIABLES = PortType.register(
     PortType("variables", "Flow variables", "#d11f1f", "circle")
 )
-PortType.VIEW = PortType.register(PortType("view", "Image", "#4d9e4d", "square"))  # type: ignore[attr-defined]
+VIEW = PortType.VIEW = PortType.register(PortType("view", "Image", "#4d9e4d", "square"))
 
 
 @dataclass(frozen=True)
@@ -353,3 +367,20 @@ class LoopEndNode(Node):
 
     def execute(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
         raise TypeError("loop ends are driven through begin/collect/finish")
+
+
+# ------------------------------------------------------------------------------------ node helpers
+
+# `${name}` in a setting's text: replaced by the workflow or flow variable `name` before the node runs
+VARIABLE_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.]*)\}")
+
+
+def unique_column_name(existing: Iterable[str], name: str) -> str:
+    """KNIME's `DataTableSpec.getUniqueColumnName`: `name`, else `name (#1)`, `name (#2)`, ..."""
+    taken = existing if isinstance(existing, set | frozenset | dict) else set(existing)
+    if name not in taken:
+        return name
+    i = 1
+    while f"{name} (#{i})" in taken:
+        i += 1
+    return f"{name} (#{i})"

@@ -308,13 +308,13 @@ def check(doc: WorkflowDoc, lines: dict[PathKey, int], file: str) -> list[Proble
 
 def port_type(cls: type[Node], port: int, *, output: bool) -> PortType | None:
     if port == 0:
-        return PortType.VARIABLES  # type: ignore[attr-defined]
+        return PortType.VARIABLES
     ports = cls.outputs if output else cls.inputs
     return ports[port - 1].type if 1 <= port <= len(ports) else None
 
 
 def ports_compatible(out_type: PortType, in_type: PortType) -> bool:
-    variables = PortType.VARIABLES  # type: ignore[attr-defined]
+    variables = PortType.VARIABLES
     if in_type == variables and out_type == variables:
         return True
     if in_type == variables:

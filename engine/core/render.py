@@ -159,7 +159,7 @@ def render_svg(doc: WorkflowDoc, statuses: Mapping[int, Any] | None = None) -> s
             f'<path class="link{" var" if var else ""}" d="M{sx:.1f},{sy:.1f} C{sx + dx:.1f},{sy:.1f} '
             f'{tx - dx:.1f},{ty:.1f} {tx:.1f},{ty:.1f}" fill="none" stroke="{color}" stroke-width="1.2"/>'
         )
-    variables: PortType = PortType.VARIABLES  # type: ignore[attr-defined]
+    variables: PortType = PortType.VARIABLES
     var_used = {(c.source, "out") for c in doc.connections if c.source_port == 0}
     var_used |= {(c.dest, "in") for c in doc.connections if c.dest_port == 0}
     for n in doc.nodes:

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from engine.api import (
     UNKNOWN,
+    VARIABLE_REFERENCE,
     Iteration,
     LoopEndNode,
     LoopStartNode,
@@ -46,7 +47,6 @@ from engine.core.variables import VarEntry, VarStack
 Listener = Callable[[dict[str, Any]], None]
 
 IDLE, CONFIGURED, QUEUED, EXECUTING, EXECUTED = "idle", "configured", "queued", "executing", "executed"
-_VAR_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 
 
 class GraphError(Exception):
@@ -1008,7 +1008,7 @@ def _interpolate(value: Any, variables: VarStack, node_id: int) -> Any:
                 raise NodeError(f"unknown variable ${{{m[1]}}} in setting value {value!r}")
             return str(variables[m[1]])
 
-        return _VAR_REF.sub(sub, value)
+        return VARIABLE_REFERENCE.sub(sub, value)
     if isinstance(value, dict):
         return {k: _interpolate(v, variables, node_id) for k, v in value.items()}
     if isinstance(value, list):
@@ -1065,7 +1065,7 @@ def output_summaries(st: NodeStatus) -> list[dict[str, Any]]:
 def output_summary(obj: Any, port: Port | None = None) -> dict[str, Any]:
     """What run.json, the CLI and the editor say about one output; `port` tells an unfilled port
     (e.g. a Python Script's unused outputs: "empty") from a flow-variable port ("variables")."""
-    if obj is None and port is not None and port.type != PortType.VARIABLES:  # type: ignore[attr-defined]
+    if obj is None and port is not None and port.type != PortType.VARIABLES:
         return {"kind": "empty"}
     if isinstance(obj, Table):
         return {"kind": "table", "rows": obj.shape[0], "columns": obj.shape[1]}

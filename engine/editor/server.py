@@ -41,7 +41,17 @@ from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from engine.api import Category, ConfigureError, Model, Node, NodeError, PortType, Table, TableSpec, View
+from engine.api import (
+    Category,
+    ConfigureError,
+    Model,
+    Node,
+    NodeError,
+    PortType,
+    Table,
+    TableSpec,
+    View,
+)
 from engine.core.cache import MemoryCache, digest
 from engine.core.document import FORMAT, WorkflowDoc, check, parse_document, ports_compatible, write_document
 from engine.core.editing import (
@@ -71,7 +81,6 @@ from engine.datasets import project_data_dir
 WEB_DIR = Path(__file__).resolve().parent / "web"
 WORKFLOW_SUFFIXES = (".yaml", ".yml")
 TOKEN_COOKIE = "knitflow_token"
-_VAR_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 MAX_KNWF_BYTES = 512 * 2**20
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
