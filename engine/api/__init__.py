@@ -31,6 +31,7 @@ __all__ = [
     "LoopEndNode",
     "LoopStartNode",
     "Model",
+    "ModelSpec",
     "Node",
     "NodeContext",
     "NodeError",
@@ -47,6 +48,7 @@ __all__ = [
     "VIEW",
     "View",
     "atomic_write",
+    "port_spec",
     "row_ids",
     "unique_column_name",
     "variable_type",
@@ -106,6 +108,19 @@ class Port:
 # -------------------------------------------------------------------------------------- port objects
 
 
+@dataclass(frozen=True)
+class ModelSpec:
+    """What a model port promises before anything runs (KNIME's model PortObjectSpec): a learner
+    returns it from `configure` and attaches it to its `Model`; a predictor reads it in its own
+    `configure` to check the columns and name what it will append, so a workflow is checked
+    end to end before it executes."""
+
+    kind: str
+    learning_columns: TableSpec = field(default_factory=TableSpec)
+    target: ColumnSpec | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)  # e.g. class values, created column names
+
+
 @dataclass
 class Model:
     """A learner's output: any Python object plus a short summary for views and run.json."""
@@ -113,7 +128,7 @@ class Model:
     kind: str
     payload: Any
     summary: str = ""
-    spec: Any = None  # what a predictor needs at configure time (e.g. target column and type)
+    spec: Any = None  # a ModelSpec (older nodes: any object a predictor needs at configure time)
 
     def __repr__(self) -> str:
         return f"Model({self.kind}: {self.summary})"
@@ -156,6 +171,18 @@ class View:
 
     def __repr__(self) -> str:
         return f"View({self.title!r})"
+
+
+def port_spec(obj: Any) -> Any:
+    """What `configure` sees of an executed port object: a table's spec, a model's `ModelSpec`
+    (the model itself for nodes that attach none), UNKNOWN for an absent object."""
+    if isinstance(obj, Table):
+        return obj.spec
+    if isinstance(obj, Model):
+        return obj.spec if isinstance(obj.spec, ModelSpec) else obj
+    if obj is None:
+        return UNKNOWN
+    return obj
 
 
 class _Unknown:
@@ -245,6 +272,11 @@ class NodeContext(Protocol):
     def check_cancelled(self) -> None: ...
 
     def log(self, message: str) -> None: ...
+
+    def warn(self, message: str) -> None:
+        """KNIME's yellow warning: the node ran, but its user should read this (shown on the node,
+        in the run summary and in run.json)."""
+        ...
 
     @property
     def scratch_dir(self) -> Path: ...

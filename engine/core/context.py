@@ -66,6 +66,7 @@ class RunContext:
         cancel_event: threading.Event | None = None,
         on_progress: Callable[[int, float, str], None] | None = None,
         on_log: Callable[[int, str], None] | None = None,
+        on_warning: Callable[[int, str], None] | None = None,
         resources: Resources | None = None,
         workers: int = 1,
         loop_store: Callable[[], dict[str, Any]] | None = None,
@@ -81,6 +82,8 @@ class RunContext:
         self._cancel = cancel_event
         self._on_progress = on_progress
         self._on_log = on_log
+        self._on_warning = on_warning
+        self.warnings: list[str] = []
         self._resources = resources or Resources()
         self._workers = workers
         self._loop_store = loop_store
@@ -135,6 +138,11 @@ class RunContext:
     def log(self, message: str) -> None:
         if self._on_log is not None:
             self._on_log(self.node_id, message)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+        if self._on_warning is not None:
+            self._on_warning(self.node_id, message)
 
     @property
     def scratch_dir(self) -> Path:

@@ -36,6 +36,7 @@ from engine.api import (
     PortType,
     Table,
     View,
+    port_spec,
     variable_type,
 )
 from engine.core.cache import CachedResult, MemoryCache, digest, why_changed
@@ -76,6 +77,7 @@ class NodeStatus:
     key: str | None = None
     iteration: tuple[int, int | None] | None = None
     log: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 class CompiledWorkflow:
@@ -358,10 +360,15 @@ class Execution:
                 {"event": "progress", "node": nid, "fraction": f, "message": m}
             ),
             on_log=self._log,
+            on_warning=self._warning,
             resources=self.resources,
             workers=self.workers,
             loop_store=loop.store if loop is not None else None,
         )
+
+    def _warning(self, node_id: int, message: str) -> None:
+        self.status[node_id].warnings.append(message)
+        self._emit({"event": "warning", "node": node_id, "message": message})
 
     def _log(self, node_id: int, message: str) -> None:
         self.status[node_id].log.append(message)
@@ -592,7 +599,7 @@ class Execution:
             # a loop body node lets go of its previous pass's outputs before computing the next ones
             self._set_state(n, EXECUTING, error=None, setting=None, outputs=[])
             ctx = self._context(n, variables, iteration)
-            in_specs = [_spec_of(o) for o in inputs]
+            in_specs = [port_spec(o) for o in inputs]
             self._configure_node(n, in_specs, settings, ctx)
             outputs = list(node.execute(inputs, settings, ctx))
             if len(outputs) != len(node.outputs):
@@ -619,7 +626,7 @@ class Execution:
         reason: str,
         seconds: float | None = None,
     ) -> None:
-        specs = [_spec_of(o) for o in outputs]
+        specs = [port_spec(o) for o in outputs]
         self._set_state(
             n,
             EXECUTED,
@@ -721,7 +728,7 @@ class Execution:
                 )
             self._set_state(start, EXECUTING, error=None)
             start_ctx = self._context(start, variables, iteration)
-            self._configure_node(start, [_spec_of(o) for o in inputs], settings, start_ctx)
+            self._configure_node(start, [port_spec(o) for o in inputs], settings, start_ctx)
             start_key = digest(parts) if parts is not None else f"nocache-{start}-{time.time_ns()}"
             loop = _LoopRun(self, start, level, iteration, variables, start_ctx, start_key)
             plan = start_node.plan(inputs, settings, start_ctx) if self.workers > 1 else None
@@ -987,16 +994,6 @@ def _message(exc: BaseException) -> str:
     if not isinstance(exc, NodeError | _Failed | Cancelled | GraphError):
         text = f"{type(exc).__name__}: {text}"
     return text
-
-
-def _spec_of(obj: Any) -> Any:
-    if isinstance(obj, Table):
-        return obj.spec
-    if isinstance(obj, Model):
-        return obj
-    if obj is None:
-        return UNKNOWN
-    return obj
 
 
 def _interpolate(value: Any, variables: VarStack, node_id: int) -> Any:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from engine.api import UNKNOWN, LoopStartNode, Node, NodeSettings, Table
+from engine.api import LoopStartNode, Node, NodeSettings, Table, port_spec
 from engine.core.context import RunContext
 from engine.core.registry import registry
 from engine.core.variables import VarStack
@@ -19,6 +19,7 @@ class NodeRun:
     outputs: list[Any]
     variables: dict[str, Any]  # the variables the node pushed
     specs: list[Any]  # what configure predicted
+    warnings: list[str] = field(default_factory=list)  # what the node warned about (ctx.warn)
 
     def __getitem__(self, port: int) -> Any:
         """Port numbers as in KNIME: result[1] is the first output port."""
@@ -63,14 +64,12 @@ def run_node(
         scratch_root=scratch_dir,
         loop_store=None if loop_store is None else lambda: loop_store,
     )
-    specs = node.configure(
-        [o.spec if isinstance(o, Table) else (UNKNOWN if o is None else o) for o in objs], parsed, ctx
-    )
+    specs = node.configure([port_spec(o) for o in objs], parsed, ctx)
     if isinstance(node, LoopStartNode):
         outs = [[it.outputs, it.variables] for it in node.iterations(objs, parsed, ctx)]
-        return NodeRun(outs, {e.name: e.value for e in ctx.pushed}, list(specs))
+        return NodeRun(outs, {e.name: e.value for e in ctx.pushed}, list(specs), ctx.warnings)
     outputs = list(node.execute(objs, parsed, ctx))
-    return NodeRun(outputs, {e.name: e.value for e in ctx.pushed}, list(specs))
+    return NodeRun(outputs, {e.name: e.value for e in ctx.pushed}, list(specs), ctx.warnings)
 
 
 def configure_node(node_type: str | type[Node], settings: dict[str, Any] | None, *in_specs: Any) -> list[Any]:
