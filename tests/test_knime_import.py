@@ -1730,3 +1730,49 @@ def test_readme_node_list_is_generated_from_the_mapping_table(tmp_path: Path) ->
     assert main(["--check", str(copy)]) == 1
     assert update_readme(copy) is True and copy.read_text(encoding="utf-8") == text
     assert main(["--check", str(copy)]) == 0 and update_readme(copy) is False
+
+
+def test_recorded_results_read_flow_stack_and_shapes(tmp_path: Path) -> None:
+    """The saved-run reader on a hand-made archive: the top of the flow stack wins, shapes parse."""
+    from engine.knime.recorded import recorded_results
+
+    folder = tmp_path / "wf"
+    node_dir = folder / "Numeric Scorer (#8)"
+    node_dir.mkdir(parents=True)
+    (folder / "workflow.knime").write_text(
+        f"""<?xml version="1.0" encoding="UTF-8"?>
+<config {NS} key="workflow.knime">
+<entry key="name" type="xstring" value="wf"/>
+<config key="nodes"><config key="node_8">
+<entry key="id" type="xint" value="8"/>
+<entry key="node_settings_file" type="xstring" value="Numeric Scorer (#8)/settings.xml"/>
+<entry key="node_type" type="xstring" value="NativeNode"/>
+</config></config>
+<config key="connections"/>
+</config>"""
+    )
+    (node_dir / "settings.xml").write_text(
+        f"""<?xml version="1.0" encoding="UTF-8"?>
+<config {NS} key="settings.xml">
+<entry key="factory" type="xstring" value="org.knime.base.node.mine.scorer.numeric2.NumericScorer2NodeFactory"/>
+<entry key="node-name" type="xstring" value="Numeric Scorer"/>
+<entry key="state" type="xstring" value="EXECUTED"/>
+<config key="model"/>
+<config key="flow_stack">
+<config key="Variable_0"><entry key="type" type="xstring" value="variable"/>
+<entry key="name" type="xstring" value="R^2"/><entry key="class" type="xstring" value="DOUBLE"/>
+<entry key="value" type="xdouble" value="0.0"/></config>
+<config key="Variable_1"><entry key="type" type="xstring" value="variable"/>
+<entry key="name" type="xstring" value="R^2"/><entry key="class" type="xstring" value="DOUBLE"/>
+<entry key="value" type="xdouble" value="0.9459"/></config>
+</config>
+<config key="ports"><config key="port_1">
+<entry key="index" type="xint" value="1"/>
+<entry key="port_object_summary" type="xstring" value="Rows: 1,234, Cols: 7"/>
+</config></config>
+</config>"""
+    )
+    node = recorded_results(folder)[8]
+    assert node.state == "EXECUTED" and node.name == "Numeric Scorer"
+    assert node.variables == {"R^2": 0.9459}
+    assert node.shapes == {1: (1234, 7)}
