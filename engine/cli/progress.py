@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
-from engine.core.scheduler import output_summaries
+from engine.core.outputs import output_summaries
 
 _LIGHT = {"executed": "[green]●[/]", "configured": "[yellow]●[/]", "idle": "[red]●[/]"}
 

@@ -3,7 +3,6 @@ inputs). In memory for the Python API; on disk for `knitflow run --cache DIR`.""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import pickle
 import threading
@@ -19,11 +18,6 @@ from engine.core.yamlio import atomic_write
 class CachedResult:
     outputs: list[Any]
     pushed: list[VarEntry]
-
-
-def digest(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, default=repr, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 class MemoryCache:
@@ -110,24 +104,3 @@ class DiskCache(MemoryCache):
         with self._lock:
             text = json.dumps(self._parts, sort_keys=True, indent=1, default=repr)
         atomic_write(self.dir / "index.json", text)
-
-
-def why_changed(previous: dict[str, Any] | None, current: dict[str, Any]) -> str:
-    """Name the first part of a node's key that differs from the previous run."""
-    if previous is None:
-        return "not run before"
-    if previous.get("type") != current.get("type"):
-        return "node type or implementation version changed"
-    if previous.get("settings") != current.get("settings"):
-        return "settings changed"
-    prev_inputs, cur_inputs = previous.get("inputs", {}), current.get("inputs", {})
-    for port in sorted(set(prev_inputs) | set(cur_inputs), key=str):
-        if prev_inputs.get(port) != cur_inputs.get(port):
-            return f"input port {port} changed"
-    if previous.get("variables") != current.get("variables"):
-        return "flow variables changed"
-    if previous.get("seed") != current.get("seed"):
-        return "seed changed"
-    if previous.get("body") != current.get("body"):
-        return "loop body changed"
-    return "result not in cache"

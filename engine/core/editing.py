@@ -17,7 +17,6 @@ import networkx as nx
 from pydantic import ValidationError
 
 from engine.api import Node
-from engine.core.cache import digest
 from engine.core.document import (
     Annotation,
     Connection,
@@ -27,6 +26,7 @@ from engine.core.document import (
     port_type,
     ports_compatible,
 )
+from engine.core.keys import digest
 from engine.core.registry import registry
 
 UNDO_LIMIT = 200

@@ -7,8 +7,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from engine.api import Category, Model, Table, View
-from engine.core.scheduler import CompiledWorkflow, NodeStatus, output_summaries
+from engine.api import VARIABLES, Category, Model, Port, Table, View
+from engine.core.graph import CompiledWorkflow
+from engine.core.registry import registry
+from engine.core.status import NodeStatus
 from engine.core.variables import jsonable
 from engine.core.workflow import RunResult
 from engine.core.yamlio import atomic_write
@@ -88,3 +90,30 @@ def _write_port(obj: Any, out_dir: Path, stem: str) -> str | None:
         atomic_write(out_dir / f"{stem}.txt", f"{obj.kind}\n{obj.summary}\n")
         return f"{stem}.txt"
     return None
+
+
+def output_summaries(st: NodeStatus) -> list[dict[str, Any]]:
+    """`output_summary` of each of a node's outputs, with port numbers (1..n), as the CLI, run.json
+    and the editor show them."""
+    node_type = registry.get(st.type)
+    declared = node_type.outputs if node_type is not None else ()
+    return [
+        {"port": p, **output_summary(obj, declared[p - 1] if p <= len(declared) else None)}
+        for p, obj in enumerate(st.outputs, start=1)
+    ]
+
+
+def output_summary(obj: Any, port: Port | None = None) -> dict[str, Any]:
+    """What run.json, the CLI and the editor say about one output; `port` tells an unfilled port
+    (e.g. a Python Script's unused outputs: "empty") from a flow-variable port ("variables")."""
+    if obj is None and port is not None and port.type != VARIABLES:
+        return {"kind": "empty"}
+    if isinstance(obj, Table):
+        return {"kind": "table", "rows": obj.shape[0], "columns": obj.shape[1]}
+    if isinstance(obj, Model):
+        return {"kind": "model", "summary": obj.summary}
+    if isinstance(obj, View):
+        return {"kind": "view", "title": obj.title}
+    if obj is None:
+        return {"kind": "variables"}
+    return {"kind": type(obj).__name__}

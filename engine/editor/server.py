@@ -52,7 +52,7 @@ from engine.api import (
     TableSpec,
     View,
 )
-from engine.core.cache import MemoryCache, digest
+from engine.core.cache import MemoryCache
 from engine.core.document import FORMAT, WorkflowDoc, check, parse_document, ports_compatible, write_document
 from engine.core.editing import (
     CommandError,
@@ -62,6 +62,9 @@ from engine.core.editing import (
     is_semantic,
     validate_settings,
 )
+from engine.core.graph import close_loops
+from engine.core.keys import document_fingerprints
+from engine.core.outputs import output_summaries
 from engine.core.registry import registry
 from engine.core.scheduler import (
     EXECUTED,
@@ -73,7 +76,6 @@ from engine.core.scheduler import (
     ExecutionHooks,
     GraphError,
     NodeStatus,
-    output_summaries,
 )
 from engine.core.variables import VarStack
 from engine.datasets import project_data_dir
@@ -276,28 +278,6 @@ class _EditorHooks(ExecutionHooks):
         return self.kept.get(node_id)
 
 
-def fingerprints(doc: WorkflowDoc) -> dict[int, str]:
-    """What determines each node's output: its own entry and, recursively, its inputs'."""
-    graph = nx.DiGraph()
-    graph.add_nodes_from(n.id for n in doc.nodes)
-    incoming: dict[int, list[tuple[int, int, int]]] = {}
-    for c in doc.connections:
-        graph.add_edge(c.source, c.dest)
-        incoming.setdefault(c.dest, []).append((c.dest_port, c.source_port, c.source))
-    try:
-        order = list(nx.topological_sort(graph))
-    except nx.NetworkXUnfeasible:
-        return {}
-    entries = {n.id: n for n in doc.nodes}
-    fps: dict[int, str] = {}
-    variables = digest(doc.variables)
-    for n in order:
-        e = entries[n]
-        ins = sorted((dp, sp, fps[s]) for dp, sp, s in incoming.get(n, []))
-        fps[n] = digest([e.type, e.settings, e.use_variables, e.expose_variables, ins, variables])
-    return fps
-
-
 def _file_digest(path: Path) -> str | None:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -440,7 +420,9 @@ class Session:
         if memoize:
             if len(self._configure_memo) > 5000:
                 self._configure_memo.clear()
-            hooks = _EditorHooks(self.workspace, self._configure_memo, fingerprints(compiled.doc), kept)
+            hooks = _EditorHooks(
+                self.workspace, self._configure_memo, document_fingerprints(compiled.doc), kept
+            )
         else:
             hooks = _EditorHooks(self.workspace, kept=kept)
         return Execution(compiled, scratch_dir=self.scratch, hooks=hooks, **kwargs)
@@ -451,7 +433,7 @@ class Session:
         with self.lock:
             doc = self.editor.doc
             configured, self.problems = self._configure(doc)
-            fps = fingerprints(doc)
+            fps = document_fingerprints(doc)
             new: dict[int, NodeStatus] = {}
             for n, st in configured.items():
                 old = self.statuses.get(n)
@@ -485,8 +467,8 @@ class Session:
             "cached": st.cached,
             "ports": ports,
         }
-        if st.iteration is not None and st.state == EXECUTING:
-            out["iteration"] = list(st.iteration)
+        if st.loop_progress is not None and st.state == EXECUTING:
+            out["iteration"] = list(st.loop_progress)
         if st.state == EXECUTING and n in self.progress:
             out["progress"], out["message"] = self.progress[n]
         return out
@@ -565,16 +547,16 @@ class Session:
             needed = set(wanted)
             for t in wanted:
                 needed |= nx.ancestors(graph, t)
-            needed = _close_loops(doc, graph, needed)
+            needed = close_loops(doc, needed)
             runnable = self._runnable(doc, self.statuses)
             run_set = {n for n in needed if n in runnable}
-            run_set = _close_loops(doc, graph, run_set, drop=True)
+            run_set = close_loops(doc, run_set, drop=True)
             if not run_set:
                 raise ApiError(409, "nothing can be executed: the selected nodes are not configured")
             sub = doc.model_copy(deep=True)
             sub.nodes = [n for n in sub.nodes if n.id in run_set]
             sub.connections = [c for c in sub.connections if c.source in run_set and c.dest in run_set]
-            fps = fingerprints(doc)
+            fps = document_fingerprints(doc)
             try:
                 compiled = CompiledWorkflow(sub, self.path.parent)
             except GraphError as exc:
@@ -845,33 +827,6 @@ def _graph(doc: WorkflowDoc) -> nx.DiGraph:
     g.add_nodes_from(n.id for n in doc.nodes)
     g.add_edges_from((c.source, c.dest) for c in doc.connections if c.source in g and c.dest in g)
     return g
-
-
-def _close_loops(doc: WorkflowDoc, graph: nx.DiGraph, nodes: set[int], drop: bool = False) -> set[int]:
-    """A loop runs whole: add (or, with drop, remove) every loop's start, body and end together."""
-    from engine.api import LoopEndNode, LoopStartNode
-
-    kinds = {n.id: registry.get(n.type) for n in doc.nodes}
-    starts = [n for n, c in kinds.items() if c is not None and issubclass(c, LoopStartNode)]
-    result = set(nodes)
-    for s in starts:
-        desc = nx.descendants(graph, s) if s in graph else set()
-        ends = [e for e in desc if kinds[e] is not None and issubclass(kinds[e], LoopEndNode)]
-        body = {s}
-        for e in ends:
-            body |= (nx.ancestors(graph, e) & desc) | {e}
-        if not (body & result):
-            continue
-        if drop:
-            if not body <= result:
-                result -= body
-                for b in body:
-                    result -= nx.descendants(graph, b)
-        else:
-            result |= body
-            for b in body:
-                result |= nx.ancestors(graph, b)
-    return result
 
 
 def _table_page(
