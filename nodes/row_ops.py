@@ -231,6 +231,11 @@ class DuplicateRowFilter(Node):
 
 
 def _row_splitter_from_knime(knime: KnimeSettings) -> None:
+    if "predicates" not in knime.tree:
+        # the legacy Row Splitter (filter.row.RowSplitterNodeFactory, a `rowFilter` tree) shares the
+        # simple class name: never let it run without its conditions
+        knime.lost("this Row Splitter settings layout (rowFilter, KNIME < 5.2) is not supported")
+        return
     _row_filter_from_knime(knime)
     knime.settings.pop("outputMode", None)
 

@@ -242,3 +242,10 @@ def test_translations() -> None:
         "sortingOrder": "DESCENDING",
         "stringComparison": "LEXICOGRAPHIC",
     }
+
+
+def test_legacy_row_splitter_layout_is_a_finding() -> None:
+    from nodes.row_ops import RowSplitter
+
+    settings, lost = translate(RowSplitter, {"rowFilter": {"RowFilter_TypeID": "StringComp_RowFilter"}})
+    assert lost and "predicates" not in settings
