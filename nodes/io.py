@@ -958,6 +958,48 @@ def _csv_writer_from_knime(knime: KnimeSettings) -> None:
         knime.lost("the comment header is not supported")
 
 
+def _legacy_csv_writer_from_knime(knime: KnimeSettings) -> None:
+    """The CSV Writer before KNIME 4.2 (`csvwriter.CSVWriterNodeFactory`, FileWriterSettings keys); it
+    printed doubles with Java's Double.toString (1.0, 1.0E-5)."""
+    tree = knime.tree
+    path = tree.get("filename")
+    knime.put("file", file_name(path), "filename")
+    policy = {"Abort": "fail", "Overwrite": "overwrite", "Append": "append"}
+    mode = tree.get("fileOverwritePolicy")
+    if mode is None:
+        mode = "Overwrite" if tree.get("overwriteOK") else "Abort"
+    knime.put("if_path_exists", policy.get(str(mode), "fail"), "fileOverwritePolicy")
+    knime.take("write_column_header", "writeColHeader")
+    knime.take("write_row_header", "writeRowID")
+    knime.take("skip_column_header_on_append", "skipColHeaderIfFileExists")
+    knime.take("missing_value_pattern", "missing", transform=lambda v: v or "")
+    knime.take("column_delimiter", "colSeparator")
+    begin, end = tree.get("quoteBegin", '"'), tree.get("quoteEnd", '"')
+    if begin != end:
+        knime.lost(f"different opening and closing quotes ({begin!r}, {end!r}) are not supported")
+    knime.put("quote_char", begin or "", "quoteBegin")
+    quote = {"IF_NEEDED": "IF_NEEDED", "ALWAYS": "ALWAYS", "STRINGS": "STRINGS_ONLY", "REPLACE": "NEVER"}
+    if tree.get("quoteMode") is not None:
+        knime.put("quote_mode", quote.get(str(tree["quoteMode"]), "IF_NEEDED"), "quoteMode")
+    knime.take("separator_replacement", "sepReplacePattern", transform=lambda v: v or "")
+    knime.take("decimal_separator", "decimalSeparator", transform=lambda v: v or ".")
+    knime.take("compress_with_gzip", "gzipCompression")
+    line_end = tree.get("lineEndingMode")
+    if line_end is not None:
+        knime.put(
+            "row_delimiter",
+            {"SYST": "SYSTEM", "LF": "LF", "CRLF": "CRLF", "CR": "CR"}.get(line_end, line_end),
+        )
+    charset = tree.get("charsetName")
+    knime.put("charset", charset or "UTF-8", "charsetName")
+    if not charset:
+        knime.note("charset: the platform default of KNIME is written as UTF-8")
+    knime.put("use_scientific_format", True)
+    knime.put("keep_trailing_zero_in_decimals", True)
+    if any(tree.get(k) for k in ("addCreationTime", "addCreationUser", "addTableName", "customCommentLine")):
+        knime.lost("the comment header is not supported")
+
+
 class CsvWriter(Node):
     type_name = "csv_writer"
     display_name = "CSV Writer"
@@ -974,6 +1016,11 @@ class CsvWriter(Node):
             "org.knime.base.node.io.filehandling.csv.writer.CSVWriter2NodeFactory",
             "CSV Writer",
             _csv_writer_from_knime,
+        ),
+        KnimeMapping(
+            "org.knime.base.node.io.csvwriter.CSVWriterNodeFactory",
+            "CSV Writer (legacy)",
+            _legacy_csv_writer_from_knime,
         ),
     )
     inputs = (Port(TABLE, "Input table", "The table to write"),)
