@@ -160,7 +160,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         except ValueError as exc:  # e.g. a --set value that does not fit the variable's type
             _err(f"error: {exc}")
             return EXIT_INVALID
-    run = write_outputs(result, wf.compile(), out_dir)
+    run = write_outputs(result, out_dir)
     display.summary(result, out_dir)
     return EXIT_OK if run["status"] == "ok" else EXIT_NODE_FAILED
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from engine.api import VARIABLES, Category, Model, Port, Table, View
-from engine.core.graph import CompiledWorkflow
 from engine.core.registry import registry
 from engine.core.status import NodeStatus
 from engine.core.variables import jsonable
@@ -29,9 +28,10 @@ def table_csv(table: Table) -> str:
     return df.to_csv(index=False, lineterminator="\n")
 
 
-def write_outputs(result: RunResult, compiled: CompiledWorkflow, out_dir: Path) -> dict[str, Any]:
+def write_outputs(result: RunResult, out_dir: Path) -> dict[str, Any]:
     """Write files and run.json into `out_dir`; returns the run.json content."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    compiled = result.compiled
     connected = {(c.source, c.source_port) for c in compiled.doc.connections}
     nodes_json = []
     for node_id in compiled.order:

@@ -24,10 +24,14 @@ from engine.core.yamlio import PathKey
 
 @dataclass
 class RunResult:
+    """What a run produced, with the compiled workflow it ran, so clients (the CLI's summary and
+    output folder, the editor) need nothing else."""
+
     workflow: str
     status: dict[int, NodeStatus]
     seconds: float
     variables: dict[str, Any]
+    compiled: CompiledWorkflow
 
     @property
     def ok(self) -> bool:
@@ -150,6 +154,8 @@ class Workflow:
         )
         t0 = time.perf_counter()
         status = execution.run(until=until)
-        result = RunResult(self.doc.name, status, time.perf_counter() - t0, execution.root_vars.as_dict())
+        result = RunResult(
+            self.doc.name, status, time.perf_counter() - t0, execution.root_vars.as_dict(), compiled
+        )
         self.last_result = result
         return result
