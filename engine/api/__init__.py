@@ -354,6 +354,28 @@ class Node:
         """True when the node would draw its seed from the run (so the run seed enters its cache key)."""
         return not self.is_deterministic(settings)
 
+    # What a node touches outside its ports (ComfyUI's IS_CHANGED idea): the engine fingerprints
+    # these files (size, modification time, content hash) into the node's cache key.
+
+    def reads(self, settings: Any) -> list[str]:
+        """Files the node reads besides its inputs (resolved paths): a changed file is read again.
+        Readers (category SOURCE) read their path settings."""
+        if self.category != Category.SOURCE:
+            return []
+        return [v for name in self.path_settings if isinstance(v := getattr(settings, name, None), str) and v]
+
+    def writes(self, settings: Any) -> list[str]:
+        """Files the node writes: its cached result stands only while they are as it left them.
+        Writers (category SINK) write their path settings."""
+        if self.category != Category.SINK:
+            return []
+        return [v for name in self.path_settings if isinstance(v := getattr(settings, name, None), str) and v]
+
+    def cacheable(self, settings: Any) -> bool:
+        """False for a node whose result depends on the world in ways it cannot fingerprint (a script
+        may read anything; a Spark frame lives in a session that ends with the run)."""
+        return True
+
 
 @dataclass
 class Iteration:

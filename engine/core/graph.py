@@ -10,7 +10,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from engine.api import LoopEndNode, LoopStartNode, Node
+from engine.api import Category, LoopEndNode, LoopStartNode, Node
 from engine.core.document import NodeEntry, WorkflowDoc
 from engine.core.registry import registry
 from engine.core.status import GraphError
@@ -179,6 +179,25 @@ class CompiledWorkflow:
         if start not in self._bodies:
             self._bodies[start] = [n for n in self.order if start in self.scope[n]]
         return self._bodies[start]
+
+    def shown_ports(self, n: int) -> list[int]:
+        """The output ports a run shows its user (writes to its output folder): every port of sinks,
+        views and scorers, and any port nothing reads."""
+        node = self.nodes[n]
+        ports = range(1, len(node.outputs) + 1)
+        if node.category in (Category.SINK, Category.VISUALIZER, Category.SCORER):
+            return list(ports)
+        read = self._read_ports.get(n, set())
+        return [p for p in ports if p not in read]
+
+    @property
+    def _read_ports(self) -> dict[int, set[int]]:
+        if not hasattr(self, "_read_ports_memo"):
+            memo: dict[int, set[int]] = {}
+            for c in self.doc.connections:
+                memo.setdefault(c.source, set()).add(c.source_port)
+            self._read_ports_memo = memo
+        return self._read_ports_memo
 
     def inputs_of(self, n: int) -> list[tuple[int, int] | None]:
         """The (source node, port) feeding each data input port 1..k of `n` (None: unconnected)."""

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 from collections.abc import Callable
 from typing import Any
 
 import networkx as nx
-from pydantic import ValidationError
 
 from engine.api import Node
 from engine.core.context import derive_seed
@@ -33,6 +34,40 @@ def implementation(cls: type[Node]) -> str:
     return f"{cls.type_name}@{cls.version}"
 
 
+FINGERPRINT_HASH_LIMIT = 64 * 1024 * 1024  # files up to this size are hashed, larger ones by size and time
+
+
+def file_fingerprint(path: str) -> str:
+    """What identifies a file's content: size, modification time and, up to 64 MB, a content hash."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "missing"
+    if not stat.S_ISREG(st.st_mode):
+        return "not a file"
+    fp = f"{st.st_size}:{st.st_mtime_ns}"
+    if st.st_size <= FINGERPRINT_HASH_LIMIT:
+        try:
+            with open(path, "rb") as fh:
+                fp += ":" + hashlib.file_digest(fh, "sha256").hexdigest()[:24]
+        except OSError:
+            return "unreadable"
+    return fp
+
+
+def files_state(paths: list[str]) -> dict[str, str]:
+    return {p: file_fingerprint(p) for p in paths}
+
+
+def uncacheable_reason(node: Node, settings: Any, run_seed: int | None) -> str | None:
+    """Why a node's result may not be served from a cache, or None when it may."""
+    if not node.cacheable(settings):
+        return f"{type(node).display_name or type(node).type_name} is never served from a cache"
+    if node.uses_run_seed(settings) and run_seed is None:
+        return "randomised node without seed"
+    return None
+
+
 def node_key_parts(
     cls: type[Node],
     node: Node,
@@ -44,17 +79,21 @@ def node_key_parts(
     node_id: int,
     pass_path: tuple[int, ...],
 ) -> KeyParts | None:
-    """The parts of one execution's key; None when it must never be served from a cache (a
-    randomised node without a seed in a run without one)."""
+    """The parts of one execution's key; None when it must never be served from a cache (see
+    `uncacheable_reason`). Files the node reads enter with their fingerprints."""
+    if uncacheable_reason(node, settings, run_seed) is not None:
+        return None
     parts: KeyParts = {
         "type": implementation(cls),
         "settings": digest(settings.model_dump(mode="json")),
         "inputs": input_keys,
         "variables": digest(variables.to_json()),
     }
+    reads = node.reads(settings)
+    if reads:
+        parts["files"] = files_state(reads)
     if node.uses_run_seed(settings):
-        if run_seed is None:
-            return None
+        assert run_seed is not None
         parts["seed"] = derive_seed(run_seed, node_id, pass_path)
     return parts
 
@@ -65,26 +104,29 @@ def loop_key(
     start_parts: KeyParts | None,
     key_of: Callable[[int], str | None],
     run_seed: int | None,
+    settings_of: Callable[[int], Any],
 ) -> str | None:
-    """A whole loop's key: its start's parts, every body node's entry and the keys of what feeds
-    the body from outside; None when a body node is randomised without a seed."""
+    """A whole loop's key: its start's parts, every body node's entry, the files body nodes read
+    and the keys of what feeds the body from outside; None when a body node may not be cached or
+    reads a file named by a loop variable. `settings_of(n)` resolves a body node's settings with
+    the variables known before the loop (None when that fails)."""
     if start_parts is None:
         return None
     body: list[Any] = []
     for n in wf.body(start):
-        entry, cls = wf.entries[n], wf.types[n]
-        try:
-            settings = cls.Settings.model_validate(entry.settings)
-        except ValidationError:
+        entry, cls, node = wf.entries[n], wf.types[n], wf.nodes[n]
+        settings = settings_of(n)
+        if settings is None or uncacheable_reason(node, settings, run_seed) is not None:
             return None
-        if not wf.nodes[n].is_deterministic(settings) and run_seed is None:
+        reads = node.reads(settings)
+        if any("${" in path for path in reads):
             return None
         outside = {
             str(port): f"{key_of(src)}:{sport}"
             for (dest, port), (src, sport) in wf.data_in.items()
             if dest == n and start not in wf.scope[src] and src != start
         }
-        body.append([n, implementation(cls), *entry_parts(entry), outside])
+        body.append([n, implementation(cls), *entry_parts(entry), outside, files_state(reads)])
     connections = sorted(str(c) for c in wf.doc.connections if start in wf.scope[c.dest])
     return digest({"start": start_parts, "body": body, "connections": connections, "seed": run_seed})
 
@@ -125,6 +167,12 @@ def why_changed(previous: KeyParts | None, current: KeyParts) -> str:
         return "node type or implementation version changed"
     if previous.get("settings") != current.get("settings"):
         return "settings changed"
+    prev_files, cur_files = previous.get("files", {}), current.get("files", {})
+    for path in sorted(set(prev_files) | set(cur_files)):
+        if prev_files.get(path) != cur_files.get(path):
+            return (
+                f"file {_display_path(path)} {'is gone' if cur_files.get(path) == 'missing' else 'changed'}"
+            )
     prev_inputs, cur_inputs = previous.get("inputs", {}), current.get("inputs", {})
     for port in sorted(set(prev_inputs) | set(cur_inputs), key=str):
         if prev_inputs.get(port) != cur_inputs.get(port):
@@ -136,3 +184,11 @@ def why_changed(previous: KeyParts | None, current: KeyParts) -> str:
     if previous.get("body") != current.get("body"):
         return "loop body changed"
     return "result not in cache"
+
+
+def _display_path(path: str) -> str:
+    """A path as short as it can be said: relative to the working folder when inside it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return path

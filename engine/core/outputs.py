@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from engine.api import VARIABLES, Category, Model, Port, Table, View
+from engine.api import VARIABLES, Model, Port, Table, View
 from engine.core.registry import registry
 from engine.core.status import NodeStatus
 from engine.core.variables import jsonable
@@ -32,15 +32,13 @@ def write_outputs(result: RunResult, out_dir: Path) -> dict[str, Any]:
     """Write files and run.json into `out_dir`; returns the run.json content."""
     out_dir.mkdir(parents=True, exist_ok=True)
     compiled = result.compiled
-    connected = {(c.source, c.source_port) for c in compiled.doc.connections}
     nodes_json = []
     for node_id in compiled.order:
         st: NodeStatus = result.status[node_id]
-        node = compiled.nodes[node_id]
-        always = node.category in (Category.SINK, Category.VISUALIZER, Category.SCORER)
+        shown = compiled.shown_ports(node_id)
         outputs = []
         for (port, obj), info in zip(enumerate(st.outputs, start=1), output_summaries(st), strict=True):
-            if always or (node_id, port) not in connected:
+            if port in shown:
                 try:
                     file = _write_port(obj, out_dir, f"{node_id}_{_slug(st.name)}_port{port}")
                 except (
@@ -61,13 +59,15 @@ def write_outputs(result: RunResult, out_dir: Path) -> dict[str, Any]:
                 "cached": st.cached,
                 "reason": st.reason,
                 "error": st.error,
+                "warnings": list(st.warnings),
                 "outputs": outputs,
             }
         )
     run = {
         "workflow": result.workflow,
-        "status": "ok" if result.ok else "failed",
+        "status": result.outcome,
         "seconds": round(result.seconds, 3),
+        "warnings": list(result.warnings),
         "nodes": nodes_json,
         "variables": {k: jsonable(v) for k, v in result.variables.items()},
     }

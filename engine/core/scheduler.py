@@ -27,10 +27,20 @@ from engine.core.context import Cancelled, Resources, RunContext
 from engine.core.dispatch import LevelPlan, LevelRun
 from engine.core.executors import ForkedPasses, InlinePasses, PassExecutor, fork_available
 from engine.core.graph import CompiledWorkflow
-from engine.core.keys import KeyParts, digest, loop_key, node_key_parts, why_changed
+from engine.core.keys import (
+    KeyParts,
+    digest,
+    file_fingerprint,
+    files_state,
+    loop_key,
+    node_key_parts,
+    uncacheable_reason,
+    why_changed,
+)
 from engine.core.loops import LoopRun, PassFailed, PassResult
 from engine.core.settings import coerce_like, exposed_variables, resolve_settings
 from engine.core.status import CONFIGURED, EXECUTED, EXECUTING, IDLE, QUEUED, GraphError, NodeStatus
+from engine.core.tracing import traced_reads
 from engine.core.variables import VarEntry, VarStack
 
 Listener = Callable[[dict[str, Any]], None]
@@ -365,9 +375,15 @@ class Execution:
             settings = self.settings_of(n, variables)
             parts = self._key_parts(n, settings, variables, input_keys, pass_path)
             key = digest(parts) if parts is not None else f"nocache-{n}-{time.time_ns()}"
-            if self._serve_cached(n, parts, key, variables, t0, cacheable=not pass_path):
+            stale = self._serve_cached(n, parts, key, variables, t0, cacheable=not pass_path)
+            if stale is None:
                 return True
-            reason = self._reason(f"{self.cache_scope}#{n}", parts, "randomised node without seed", pass_path)
+            reason = stale or self._reason(
+                f"{self.cache_scope}#{n}",
+                parts,
+                uncacheable_reason(self.wf.nodes[n], settings, self.seed),
+                pass_path,
+            )
             self._execute(n, inputs, settings, variables, pass_path, t0, key=key, parts=parts, reason=reason)
             return True
         except Exception as exc:  # a node's failure is isolated to its descendants
@@ -376,23 +392,27 @@ class Execution:
 
     def _serve_cached(
         self, n: int, parts: KeyParts | None, key: str, variables: VarStack, t0: float, *, cacheable: bool
-    ) -> bool:
+    ) -> str | None:
+        """None when the node was served from the cache; else "" or why a cached result is stale."""
         if parts is None or self.cache is None or not cacheable:
-            return False
+            return ""
         hit = self.cache.get(key)
         if hit is None:
-            return False
+            return ""
+        stale = _touched_changed(hit.touched)
+        if stale:
+            return stale
         self.cache.set_last_parts(f"{self.cache_scope}#{n}", parts)
         self._finish(n, hit.outputs, variables.push(hit.pushed), key, t0, cached=True, reason="unchanged")
-        return True
+        return None
 
     def _reason(
-        self, scope_key: str, parts: KeyParts | None, random_reason: str, pass_path: tuple[int, ...]
+        self, scope_key: str, parts: KeyParts | None, uncached_reason: str | None, pass_path: tuple[int, ...]
     ) -> str:
         if pass_path:
             return ""
         if parts is None:
-            return random_reason
+            return uncached_reason or "not cacheable"
         previous = self.cache.last_parts(scope_key) if self.cache is not None else None
         return why_changed(previous, parts)
 
@@ -411,17 +431,30 @@ class Execution:
     ) -> None:
         node, entry = self.wf.nodes[n], self.wf.entries[n]
         # a loop body node lets go of its previous pass's outputs before computing the next ones
-        self.set_state(n, EXECUTING, error=None, setting=None, outputs=[], warnings=[], log=[])
+        self.set_state(
+            n,
+            EXECUTING,
+            error=None,
+            setting=None,
+            outputs=[],
+            warnings=[],
+            log=[],
+            key_parts=parts,
+            touched={},
+        )
         ctx = self.context(n, variables, pass_path)
         self.configure_node(n, [port_spec(o) for o in inputs], settings, ctx)
-        outputs = list(node.execute(inputs, settings, ctx))
+        with traced_reads() as opened:
+            outputs = list(node.execute(inputs, settings, ctx))
         if len(outputs) != len(node.outputs):
             raise NodeError(f"{entry.type} returned {len(outputs)} outputs for {len(node.outputs)} ports")
         pushed = ctx.pushed + exposed_variables(entry, settings, self.wf.scope[n])
+        touched = _touched(opened, node.reads(settings), node.writes(settings))
         if parts is not None and self.cache is not None and not pass_path and not ctx.used_random_seed:
-            self.cache.put(key, CachedResult(outputs, pushed))
+            self.cache.put(key, CachedResult(outputs, pushed, touched))
             self.cache.set_last_parts(f"{self.cache_scope}#{n}", parts)
         self._finish(n, outputs, variables.push(pushed), key, t0, cached=False, reason=reason)
+        self.status[n].touched = touched
 
     def _finish(
         self,
@@ -492,21 +525,23 @@ class Execution:
             inputs, input_keys = self.inputs_of(start)
             settings = self.settings_of(start, variables)
             parts = self._key_parts(start, settings, variables, input_keys, pass_path)
-            key = (
-                None
-                if pass_path
-                else loop_key(self.wf, start, parts, lambda s: self.status[s].key, self.seed)
-            )
+            key = None if pass_path else self._loop_key(start, parts)
             loop_parts = {**(parts or {}), "body": key}
             if self._serve_cached_loop(start, key, loop_parts, t0):
                 return True
-            reason = "randomised node in loop without seed" if key is None and not pass_path else ""
+            reason = (
+                "a node in the loop is never served from a cache" if key is None and not pass_path else ""
+            )
             if key is not None:
-                reason = self._reason(f"{self.cache_scope}#{end}", loop_parts, "", pass_path)
+                reason = self._reason(f"{self.cache_scope}#{end}", loop_parts, None, pass_path)
             outputs, out_vars = self._loop_passes(start, level, pass_path, variables, inputs, settings, parts)
             self.set_state(start, EXECUTED, seconds=time.perf_counter() - t0, cached=False, reason=reason)
+            if not pass_path:
+                self._explain_body(start, reason)
             if key is not None and self.cache is not None:
-                self.cache.put(key, CachedResult(outputs, out_vars.entries()))
+                shown = {n: self._shown_outputs(n) for n in self.wf.body(start) if n != end}
+                result = CachedResult(outputs, out_vars.entries(), self._loop_touched(start), shown)
+                self.cache.put(key, result)
                 self.cache.set_last_parts(f"{self.cache_scope}#{end}", loop_parts)
             self._finish(
                 end,
@@ -528,22 +563,77 @@ class Execution:
             self._fail(end, failure, t0)
             return False
 
+    def _before_loop(self, start: int, n: int) -> Any:
+        """A body node's settings as known before its loop runs; None when a loop variable decides
+        which file it reads or writes."""
+        entry, cls = self.wf.entries[n], self.wf.types[n]
+        if any(path.split(".")[0] in cls.path_settings for path in entry.use_variables):
+            return None
+        try:
+            return self.settings_of(n, self.input_variables(start), strict=False)
+        except Exception:
+            return None
+
+    def _loop_key(self, start: int, parts: KeyParts | None) -> str | None:
+        return loop_key(
+            self.wf,
+            start,
+            parts,
+            lambda s: self.status[s].key,
+            self.seed,
+            lambda n: self._before_loop(start, n),
+        )
+
+    def _shown_outputs(self, n: int) -> list[Any]:
+        """A body node's last-pass outputs at the ports a run shows (None elsewhere)."""
+        outputs, shown = self.status[n].outputs, self.wf.shown_ports(n)
+        return [obj if p in shown else None for p, obj in enumerate(outputs, start=1)]
+
+    def _explain_body(self, start: int, loop_reason: str) -> None:
+        """Why each body node ran, from its last pass's key parts against the last run's."""
+        for n in self.wf.body(start):
+            st = self.status[n]
+            if n == self.wf.loop_end_of[start] or st.error:
+                continue
+            scope_key = f"{self.cache_scope}#{n}"
+            parts = st.key_parts
+            previous = self.cache.last_parts(scope_key) if self.cache is not None else None
+            if parts is None:
+                st.reason = loop_reason
+                continue
+            own = why_changed(previous, parts)
+            st.reason = own if own != "result not in cache" else f"its loop runs again ({loop_reason})"
+            if self.cache is not None:
+                self.cache.set_last_parts(scope_key, parts)
+
+    def _loop_touched(self, start: int) -> dict[str, str]:
+        """The files the loop's last pass read or wrote, and those its writers declare."""
+        touched: dict[str, str] = {}
+        for n in self.wf.body(start):
+            touched.update(self.status[n].touched)
+            settings = self._before_loop(start, n)
+            if settings is not None:
+                touched.update(files_state(self.wf.nodes[n].writes(settings)))
+        return touched
+
     def _serve_cached_loop(self, start: int, key: str | None, loop_parts: KeyParts, t0: float) -> bool:
         if key is None or self.cache is None:
             return False
         hit = self.cache.get(key)
-        if hit is None:
+        if hit is None or _touched_changed(hit.touched):
             return False
         end = self.wf.loop_end_of[start]
         self.cache.set_last_parts(f"{self.cache_scope}#{end}", loop_parts)
         for n in [start, *self.wf.body(start)]:
             if n != end:
+                outputs = hit.body.get(n, [])
                 self.set_state(
                     n,
                     EXECUTED,
                     cached=True,
                     reason="unchanged (loop from cache)",
-                    outputs=[],
+                    outputs=list(outputs),
+                    specs=[port_spec(o) for o in outputs],
                     key=f"{key}/{n}",
                 )
         self._finish(end, hit.outputs, VarStack(hit.pushed), key, t0, cached=True, reason="unchanged")
@@ -608,3 +698,19 @@ class Execution:
         else:
             out_vars = end_vars.without_scope(start)
         return outputs, out_vars.push(end_ctx.pushed)
+
+
+def _touched(opened: set[str], reads: list[str], writes: list[str]) -> dict[str, str]:
+    """The files a node's result depends on, with their fingerprints now: those it declared and
+    those it was seen opening (regular files outside the system folders)."""
+    traced = [p for p in opened if not p.startswith(("/proc/", "/sys/", "/dev/")) and os.path.isfile(p)]
+    return files_state(sorted({*reads, *writes, *traced}))
+
+
+def _touched_changed(touched: dict[str, str]) -> str:
+    """Why a cached result is stale: a file it read or wrote was changed or deleted since."""
+    for path, fp in sorted(touched.items()):
+        now = file_fingerprint(path)
+        if now != fp:
+            return f"file {os.path.relpath(path)} {'is gone' if now == 'missing' else 'changed'}"
+    return ""

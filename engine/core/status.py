@@ -40,6 +40,8 @@ class NodeStatus:
     loop_progress: tuple[int, int | None] | None = None  # a running loop start: (pass index, passes)
     log: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    key_parts: dict[str, Any] | None = None  # what `key` was computed from (None: not cacheable)
+    touched: dict[str, str] = field(default_factory=dict)  # files read or written -> fingerprint after
 
     # what a loop pass run elsewhere (a worker process) sends back of a body node
     RESULT_FIELDS = (
@@ -55,6 +57,8 @@ class NodeStatus:
         "key",
         "log",
         "warnings",
+        "key_parts",
+        "touched",
     )
 
     def result_fields(self) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,15 @@ class RunResult:
     seconds: float
     variables: dict[str, Any]
     compiled: CompiledWorkflow
+    warnings: list[str] = field(default_factory=list)  # the run's own (e.g. a cache it could not use)
+    cancelled: bool = False
+
+    @property
+    def outcome(self) -> str:
+        """ok, failed or cancelled."""
+        if self.cancelled:
+            return "cancelled"
+        return "ok" if self.ok else "failed"
 
     @property
     def ok(self) -> bool:
@@ -155,7 +164,13 @@ class Workflow:
         t0 = time.perf_counter()
         status = execution.run(until=until)
         result = RunResult(
-            self.doc.name, status, time.perf_counter() - t0, execution.root_vars.as_dict(), compiled
+            self.doc.name,
+            status,
+            time.perf_counter() - t0,
+            execution.root_vars.as_dict(),
+            compiled,
+            warnings=list(self.cache.warnings),
+            cancelled=execution.cancel_event.is_set(),
         )
         self.last_result = result
         return result
