@@ -10,7 +10,6 @@ that names the missing columns (11_01's Scatter Plot #244 keeps stale column nam
 
 from __future__ import annotations
 
-import io
 from typing import Any, Literal
 
 import numpy as np
@@ -33,7 +32,9 @@ from engine.api import (
     View,
 )
 from engine.api.knime import KnimeMapping, take_view_keys
-from nodes._common import MATPLOTLIB_LOCK, ColumnFilter
+from nodes._colors import COLUMN_NAMES, active_color_column, color_models, row_colors
+from nodes._common import ColumnFilter
+from nodes._plotting import figure, locked, png
 
 ROW_ID = "<ROW_ID>"
 _NONE_CHOICES = {None, "", "<NONE>"}
@@ -61,38 +62,9 @@ class AxisLimits(NodeSettings):
 # ------------------------------------------------------------------------------------------- helpers
 
 
-def _figure(title: str) -> Any:
-    """A pyplot-free figure: safe when several view nodes render in parallel threads."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(8, 6), dpi=100)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
-    if title:
-        ax.set_title(title)
-    return fig, ax
-
-
-def _locked(draw: Any) -> Any:
-    """The whole drawing under the process-wide matplotlib lock (threads draw views concurrently)."""
-
-    def render() -> bytes:
-        with MATPLOTLIB_LOCK:
-            return draw()
-
-    return render
-
-
-def _png(fig: Any) -> bytes:
-    buf = io.BytesIO()
-    with MATPLOTLIB_LOCK:
-        fig.tight_layout()
-        fig.savefig(buf, format="png", metadata={"Software": None})
-    return buf.getvalue()
+_figure = figure
+_locked = locked
+_png = png
 
 
 def _label(custom: str | None, default: str) -> str:
@@ -311,7 +283,12 @@ class ScatterPlot(Node):
                 xs, ys = _values(part, x), _values(part, y)
                 keep = xs.notna() & ys.notna()
                 size = settings.data_point_size**2
-                if color is None:
+                by_model = color if color is not None else active_color_column(part.df)
+                if by_model is not None and _scatter_by_model(
+                    ax, part, xs, ys, keep, by_model, size, settings.show_legend
+                ):
+                    pass  # the Color Manager's colours
+                elif color is None:
                     ax.scatter(xs[keep].to_numpy(), ys[keep].to_numpy(), s=size, color="#1f77b4")
                 else:
                     _scatter_colored(ax, part, xs, ys, keep, color, size, settings.show_legend)
@@ -321,6 +298,40 @@ class ScatterPlot(Node):
             return _png(fig)
 
         return [View(render=_locked(draw), title=settings.title)]
+
+
+def _scatter_by_model(
+    ax: Any,
+    table: Table,
+    xs: pd.Series,
+    ys: pd.Series,
+    keep: pd.Series,
+    column: str,
+    size: float,
+    legend: bool,
+) -> bool:
+    """Points in the colours of `column`'s colour model (a Color Manager upstream); False without one.
+    Without a colour column of its own the plot takes the table's row colours, as KNIME's views do."""
+    model = color_models(table.df).get(column)
+    colors = row_colors(table.df, column)
+    if model is None or colors is None:
+        return False
+    mask = keep.to_numpy()
+    ax.scatter(
+        xs[keep].to_numpy(), ys[keep].to_numpy(), s=size, c=np.array(colors, dtype=object)[mask].tolist()
+    )
+    if legend and model.kind == "nominal":
+        from matplotlib.lines import Line2D
+
+        shown = set(np.array(colors, dtype=object)[mask].tolist())
+        handles = [
+            Line2D([], [], marker="o", linestyle="", color=c, label=v)
+            for v, c in model.colors.items()
+            if c in shown
+        ]
+        if handles:
+            ax.legend(handles=handles, title=column)
+    return True
 
 
 def _scatter_colored(
@@ -460,6 +471,8 @@ class LinePlot(Node):
                 part = Table(table.df.iloc[: settings.max_rows], table.types)
                 xs = np.arange(len(part)) if x is None else _values(part, x).to_numpy()
                 marker = "o" if settings.show_data_point_markers else None
+                names_model = color_models(part.df).get(COLUMN_NAMES)  # a Color Manager on the column names
+                line_colors = names_model.colors if names_model is not None else {}
                 for y in present:
                     ax.plot(
                         xs,
@@ -468,6 +481,7 @@ class LinePlot(Node):
                         marker=marker,
                         markersize=settings.data_point_marker_size,
                         label=y,
+                        color=line_colors.get(y),
                     )
                 if x is None and len(part):
                     ticks = np.unique(np.linspace(0, len(part) - 1, min(len(part), 12)).round().astype(int))

@@ -1,0 +1,499 @@
+"""k-Means (KNIME's ClusterNodeFactory2), k-Medoids and the Silhouette Coefficient.
+
+k-Means follows `org.knime.base.node.mine.cluster.kmeans.ClusterNodeModel` step for step:
+initial centres from the first k rows, or from k distinct rows drawn with commons-math's
+`RandomDataGenerator` (a Well19937c generator) seeded with the node's seed; then batch iterations
+(every row to its nearest centre by squared Euclidean distance, the first centre winning ties; each
+centre that covers a row moves to its rows' mean) until no coordinate moves by more than 1e-10 or
+the maximum number of iterations is reached. Sums run in KNIME's order, so the clusters are KNIME's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from engine.api import (
+    TABLE,
+    UNKNOWN,
+    Category,
+    ColumnType,
+    ConfigureError,
+    Model,
+    ModelSpec,
+    Node,
+    NodeContext,
+    NodeError,
+    NodeSettings,
+    Port,
+    PortType,
+    Table,
+    TableSpec,
+)
+from engine.api.knime import KnimeMapping, KnimeSettings, seq
+from nodes._common import ColumnFilter
+from nodes._commons_math import Well19937c, random_data_next_long
+
+CLUSTER_MODEL = PortType.register(
+    PortType("model.cluster", "Cluster model (prototypes)", "#1469af", "square")
+)
+CLUSTER_PREFIX = "cluster_"  # ClusterNodeModel.CLUSTER, PMMLClusterTranslator.CLUSTER_NAME_PREFIX
+
+
+@dataclass(frozen=True)
+class ClusterPrototypes:
+    """Cluster centres (k-Means) or medoids (k-Medoids) over named columns, with their coverage."""
+
+    columns: tuple[str, ...]
+    centers: np.ndarray
+    coverage: tuple[int, ...]
+
+    def assign(self, values: np.ndarray) -> np.ndarray:
+        """Nearest centre per row, KNIME's `findClosestPrototypeFor` (NaN coordinates skipped)."""
+        return nearest_center(values, self.centers)
+
+
+def nearest_center(values: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """Index of the nearest centre by squared Euclidean distance, summed dimension by dimension; the
+    first centre wins a tie (`distance < winnerDistance`)."""
+    best = np.zeros(len(values), dtype=np.int64)
+    best_dist = np.full(len(values), np.finfo(float).max)
+    for c, center in enumerate(centers):
+        dist = np.zeros(len(values))
+        for i, coordinate in enumerate(center):
+            d = coordinate - values[:, i]
+            dist = dist + np.where(np.isnan(d), 0.0, d * d)
+        closer = dist < best_dist
+        best[closer] = c
+        best_dist[closer] = dist[closer]
+    return best
+
+
+def cluster_column_name(spec: TableSpec) -> str:
+    """`createAppendedSpec`: `Cluster`, else `Cluster_1`, `Cluster_2`, ... (not KNIME's usual `(#1)`)."""
+    name, n = "Cluster", 0
+    while name in spec:
+        n += 1
+        name = f"Cluster_{n}"
+    return name
+
+
+def _matrix(table: Table, columns: list[str]) -> np.ndarray:
+    return np.column_stack(
+        [pd.to_numeric(table.df[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan) for c in columns]
+    ).reshape(len(table), len(columns))
+
+
+def _labelled(table: Table, labels: np.ndarray, column: str) -> Table:
+    df = table.df.copy()
+    df[column] = pd.Series([f"{CLUSTER_PREFIX}{i}" for i in labels], index=df.index, dtype=object)
+    return table.with_frame(df, {column: ColumnType.STRING})
+
+
+def _centers_table(columns: list[str], centers: np.ndarray) -> Table:
+    df = pd.DataFrame(
+        centers.reshape(len(centers), len(columns)),
+        columns=columns,
+        index=pd.Index([f"{CLUSTER_PREFIX}{i}" for i in range(len(centers))], dtype=object),
+    )
+    return Table(df, dict.fromkeys(columns, ColumnType.DOUBLE))
+
+
+def _prototype_model(kind: str, columns: list[str], centers: np.ndarray, coverage: np.ndarray) -> Model:
+    proto = ClusterPrototypes(tuple(columns), centers, tuple(int(c) for c in coverage))
+    summary = (
+        f"{len(centers)} clusters over {len(columns)} columns; sizes {', '.join(map(str, proto.coverage))}"
+    )
+    return Model(kind, proto, summary, spec=_model_spec(kind, columns, len(centers)))
+
+
+def _model_spec(kind: str, columns: list[str], k: int) -> ModelSpec:
+    return ModelSpec(
+        kind,
+        TableSpec.of((c, ColumnType.DOUBLE) for c in columns),
+        details={"columns": tuple(columns), "k": k},
+    )
+
+
+# ------------------------------------------------------------------------------------------ k-Means
+
+
+class KMeansSettings(NodeSettings):
+    nrClusters: int = Field(3, ge=1, title="Number of clusters", description="The number of clusters (k).")
+    centroid_initialization: Literal["FIRST_ROWS", "RANDOM_INITIALIZATION"] = Field(
+        "RANDOM_INITIALIZATION",
+        title="Centroid initialization",
+        description="FIRST_ROWS: the first k rows; RANDOM_INITIALIZATION: k distinct random rows.",
+    )
+    centroid_seeds: int = Field(0, title="Seed", description="Seed of the random initialization.")
+    centroid_seeds_BOOL: bool = Field(
+        False,
+        title="Use static random seed",
+        description="Use centroid_seeds; otherwise the seed comes from the run (`--seed`) or is random.",
+    )
+    maxNrIterations: int = Field(99, ge=1, title="Max. number of iterations", description="Iteration limit.")
+    cfgColmns: ColumnFilter = Field(
+        default_factory=ColumnFilter,
+        title="Column selection",
+        description="The numeric columns clustered (columns in neither list are included, as in KNIME).",
+    )
+    enableHilite: bool = Field(
+        False, title="Enable hilite mapping", description="No effect outside KNIME's views."
+    )
+
+
+def _kmeans_from_knime(knime: KnimeSettings) -> None:
+    knime.take("nrClusters")
+    knime.take("centroid_initialization", default="FIRST_ROWS")  # absent before KNIME 4.1: first rows
+    knime.take("centroid_seeds")
+    knime.take("centroid_seeds_BOOL")
+    knime.take("maxNrIterations")
+    knime.take("enableHilite")
+    cols = knime.get("cfgColmns") or {}
+    keep_all = bool(cols.get("keep_all_columns_selected", False))
+    knime.put(
+        "cfgColmns",
+        {
+            "included_names": [str(c) for c in seq(cols.get("InclList"))],
+            "excluded_names": [] if keep_all else [str(c) for c in seq(cols.get("ExclList"))],
+            "enforce_option": "EnforceExclusion",  # KNIME adds columns in neither list to the includes
+        },
+        "cfgColmns",
+    )
+
+
+def kmeans(
+    values: np.ndarray, k: int, max_iterations: int, initial: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """KNIME's batch k-Means from the initial centres: (centres, coverage, iterations)."""
+    centers = initial.astype(float).copy()
+    coverage = np.zeros(k, dtype=np.int64)
+    iteration = 0
+    finished = False
+    while not finished and iteration < max_iterations:
+        winners = nearest_center(values, centers)
+        finished = True
+        for c in range(k):
+            members = values[winners == c]
+            coverage[c] = len(members)
+            if len(members) == 0:
+                continue  # a centre covering no row stays where it is
+            sums = np.cumsum(members, axis=0)[-1]  # added row after row, as KNIME does
+            new = sums / len(members)
+            if (np.abs(centers[c] - new) > 1e-10).any():
+                finished = False
+            centers[c] = new
+        iteration += 1
+    return centers, coverage, iteration
+
+
+def initial_rows(n: int, k: int, random: bool, seed: int) -> list[int]:
+    """The rows that seed the centres, in table order (`randomCentroidsSetCreation`)."""
+    if not random:
+        return list(range(min(k, n)))
+    if k > n:
+        raise NodeError(f"cannot draw {k} distinct initial centres from {n} rows", setting="nrClusters")
+    rng = Well19937c(seed)
+    chosen: set[int] = set()
+    while len(chosen) < k:
+        chosen.add(random_data_next_long(rng, 0, n - 1))
+    return sorted(chosen)
+
+
+class KMeans(Node):
+    """KNIME's k-Means (ClusterNodeFactory2)."""
+
+    type_name = "k_means"
+    display_name = "k-Means"
+    category = Category.LEARNER
+    description = (
+        "Clusters the rows into k clusters by their numeric columns (KNIME's batch k-Means: first k rows or k "
+        "random rows as initial centres, seeded like KNIME). Port 1: the input plus `Cluster` (`cluster_0`, ...); "
+        "port 2: the cluster centres (RowIDs cluster_0, ...); port 3: the cluster model."
+    )
+    keywords = ("clustering", "kmeans", "centroid", "unsupervised", "partitioning")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.mine.cluster.kmeans.ClusterNodeFactory2", "k-Means", _kmeans_from_knime
+        ),
+    )
+    inputs = (Port(TABLE, "Clustering input", "The rows to cluster."),)
+    outputs = (
+        Port(TABLE, "Labeled input", "The input plus the Cluster column."),
+        Port(TABLE, "Cluster centers", "One row per cluster, one column per used column."),
+        Port(CLUSTER_MODEL, "Cluster model", "The centres (KNIME: a PMML cluster model)."),
+    )
+    Settings = KMeansSettings
+
+    def is_deterministic(self, settings: KMeansSettings) -> bool:
+        return settings.centroid_initialization == "FIRST_ROWS" or settings.centroid_seeds_BOOL
+
+    @staticmethod
+    def _columns(spec: TableSpec, settings: KMeansSettings) -> list[str]:
+        return settings.cfgColmns.apply(spec, allowed_types=ColumnType.NUMERIC)
+
+    def configure(self, in_specs: list[Any], settings: KMeansSettings, ctx: NodeContext) -> list[Any]:
+        spec = in_specs[0]
+        if not isinstance(spec, TableSpec):
+            return [UNKNOWN, UNKNOWN, UNKNOWN]
+        columns = self._columns(spec, settings)
+        if not any(c.type in ColumnType.NUMERIC for c in spec.columns):
+            raise ConfigureError("No numeric columns in input", setting="cfgColmns")
+        return [
+            spec.append((cluster_column_name(spec), ColumnType.STRING)),
+            TableSpec.of((c, ColumnType.DOUBLE) for c in columns),
+            _model_spec("k_means", columns, settings.nrClusters),
+        ]
+
+    def execute(self, inputs: list[Any], settings: KMeansSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        self.configure([table.spec], settings, ctx)
+        columns = self._columns(table.spec, settings)
+        if not columns:
+            ctx.warn("No column in include list! Produces one huge cluster")
+        values = _matrix(table, columns)
+        random = settings.centroid_initialization == "RANDOM_INITIALIZATION"
+        seed = settings.centroid_seeds if settings.centroid_seeds_BOOL else ctx.seed()
+        rows = initial_rows(len(table), settings.nrClusters, random, seed)
+        initial = np.zeros((settings.nrClusters, len(columns)))
+        if rows:
+            initial[: len(rows)] = np.nan_to_num(values[rows], nan=0.0)  # assignCluster: missing -> 0
+        if np.isnan(values).any():
+            raise NodeError("Missing Values not (yet) allowed in k-Means.", setting="cfgColmns")
+        centers, coverage, iterations = kmeans(values, settings.nrClusters, settings.maxNrIterations, initial)
+        ctx.log(f"k-Means finished after {iterations} iteration(s)")
+        labels = nearest_center(values, centers)
+        return [
+            _labelled(table, labels, cluster_column_name(table.spec)),
+            _centers_table(columns, centers),
+            _prototype_model("k_means", columns, centers, coverage),
+        ]
+
+
+# ---------------------------------------------------------------------------------------- k-Medoids
+
+
+def pairwise_distances(values: np.ndarray, metric: str) -> np.ndarray:
+    diff = values[:, None, :] - values[None, :, :]
+    if metric == "Manhattan":
+        return np.abs(diff).sum(axis=2)
+    return np.sqrt((diff * diff).sum(axis=2))
+
+
+def k_medoids(distances: np.ndarray, k: int, max_iterations: int) -> tuple[list[int], int]:
+    """Partitioning Around Medoids: the greedy BUILD of Kaufman and Rousseeuw, then SWAP steps (the
+    best medoid/non-medoid exchange while it lowers the total distance). Deterministic."""
+    n = len(distances)
+    medoids = [int(np.argmin(distances.sum(axis=1)))]
+    nearest = distances[medoids[0]].copy()
+    while len(medoids) < k:
+        gains = np.maximum(nearest[None, :] - distances, 0.0).sum(axis=1)
+        gains[medoids] = -1.0
+        best = int(np.argmax(gains))
+        medoids.append(best)
+        nearest = np.minimum(nearest, distances[best])
+    iterations = 0
+    while iterations < max_iterations:
+        iterations += 1
+        cost = distances[medoids].min(axis=0).sum()
+        best_change: tuple[float, int, int] | None = None
+        for slot in range(k):
+            others = [m for i, m in enumerate(medoids) if i != slot]
+            rest = distances[others].min(axis=0) if others else np.full(n, np.inf)
+            candidates = np.minimum(rest[None, :], distances).sum(axis=1)
+            candidates[medoids] = np.inf
+            h = int(np.argmin(candidates))
+            delta = float(candidates[h] - cost)
+            if delta < -1e-12 and (best_change is None or delta < best_change[0]):
+                best_change = (delta, slot, h)
+        if best_change is None:
+            break
+        medoids[best_change[1]] = best_change[2]
+    return medoids, iterations
+
+
+class KMedoidsSettings(NodeSettings):
+    columns: ColumnFilter = Field(
+        default_factory=ColumnFilter, title="Columns", description="The numeric columns (default: all)."
+    )
+    partitionCount: int = Field(3, ge=1, title="Number of clusters", description="The number of medoids (k).")
+    maxIterations: int = Field(1000, ge=1, title="Max. iterations", description="Limit of the SWAP steps.")
+    distance: Literal["Euclidean", "Manhattan"] = Field("Euclidean", description="Distance between rows.")
+
+
+class KMedoids(Node):
+    """k-Medoids (PAM): clusters around actual rows."""
+
+    type_name = "k_medoids"
+    display_name = "k-Medoids"
+    category = Category.LEARNER
+    description = (
+        "Clusters the rows around k medoids (actual rows) minimising the sum of distances (PAM: greedy BUILD, then "
+        "SWAP; deterministic). Port 1: the input plus `Cluster` (`cluster_0`, ...); port 2: the medoids (their "
+        "RowIDs and values). KNIME's own k-Medoids source was not available to reproduce its seeding, so this "
+        "node has no KNIME mapping."
+    )
+    keywords = ("clustering", "kmedoids", "PAM", "medoid", "unsupervised")
+    inputs = (Port(TABLE, "Input data", "The rows to cluster."),)
+    outputs = (
+        Port(TABLE, "Labeled input", "The input plus the Cluster column."),
+        Port(TABLE, "Medoids", "The medoid rows of the used columns, with a Cluster column."),
+        Port(CLUSTER_MODEL, "Cluster model", "The medoids as prototypes."),
+    )
+    Settings = KMedoidsSettings
+
+    def configure(self, in_specs: list[Any], settings: KMedoidsSettings, ctx: NodeContext) -> list[Any]:
+        spec = in_specs[0]
+        if not isinstance(spec, TableSpec):
+            return [UNKNOWN, UNKNOWN, UNKNOWN]
+        columns = settings.columns.apply(spec, allowed_types=ColumnType.NUMERIC)
+        if not columns:
+            raise ConfigureError("no numeric column selected", setting="columns")
+        name = cluster_column_name(spec)
+        medoid_spec = TableSpec.of([(c, spec.type_of(c)) for c in columns] + [("Cluster", ColumnType.STRING)])
+        return [
+            spec.append((name, ColumnType.STRING)),
+            medoid_spec,
+            _model_spec("k_medoids", columns, settings.partitionCount),
+        ]
+
+    def execute(self, inputs: list[Any], settings: KMedoidsSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        self.configure([table.spec], settings, ctx)
+        columns = settings.columns.apply(table.spec, allowed_types=ColumnType.NUMERIC)
+        values = _matrix(table, columns)
+        if np.isnan(values).any():
+            raise NodeError("k-Medoids does not support missing values", setting="columns")
+        if settings.partitionCount > len(table):
+            raise NodeError(
+                f"{settings.partitionCount} clusters need at least as many rows (the table has {len(table)})",
+                setting="partitionCount",
+            )
+        distances = pairwise_distances(values, settings.distance)
+        medoids, iterations = k_medoids(distances, settings.partitionCount, settings.maxIterations)
+        ctx.log(f"k-Medoids: {iterations} SWAP step(s)")
+        labels = np.argmin(distances[medoids], axis=0)
+        medoid_df = table.df.iloc[medoids][columns].copy()
+        medoid_df["Cluster"] = [f"{CLUSTER_PREFIX}{i}" for i in range(len(medoids))]
+        medoid_table = Table(
+            medoid_df, {**{c: table.types[c] for c in columns}, "Cluster": ColumnType.STRING}
+        )
+        coverage = np.bincount(labels, minlength=len(medoids))
+        return [
+            _labelled(table, labels, cluster_column_name(table.spec)),
+            medoid_table,
+            _prototype_model("k_medoids", columns, values[medoids], coverage),
+        ]
+
+
+# ----------------------------------------------------------------------------- Silhouette Coefficient
+
+
+def silhouettes(distances: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Rousseeuw's silhouette per row: (b - a) / max(a, b), 0 for a row alone in its cluster."""
+    out = np.zeros(len(labels))
+    clusters = np.unique(labels)
+    if len(clusters) < 2:
+        return out
+    for i in range(len(labels)):
+        own = labels == labels[i]
+        if own.sum() <= 1:
+            continue
+        a = distances[i, own].sum() / (own.sum() - 1)
+        b = min(distances[i, labels == c].mean() for c in clusters if c != labels[i])
+        out[i] = (b - a) / max(a, b) if max(a, b) > 0 else 0.0
+    return out
+
+
+class SilhouetteSettings(NodeSettings):
+    cluster_column: str | None = Field(
+        None,
+        title="Cluster column",
+        description="The column holding the cluster labels (default: the last String column).",
+    )
+    columns: ColumnFilter = Field(
+        default_factory=ColumnFilter, title="Columns", description="The numeric columns the distances use."
+    )
+    distance: Literal["Euclidean", "Manhattan"] = Field("Euclidean", description="Distance between rows.")
+
+
+class SilhouetteCoefficient(Node):
+    """Silhouette coefficients of a clustering."""
+
+    type_name = "silhouette_coefficient"
+    display_name = "Silhouette Coefficient"
+    category = Category.SCORER
+    description = (
+        "Rates a clustering: per row s = (b - a) / max(a, b) with a the mean distance to its own cluster and b the "
+        "smallest mean distance to another cluster (0 for a row alone in its cluster). Port 1: the input plus "
+        "`Silhouette Coefficient`; port 2: per cluster and `Overall` the mean coefficient and the row count; the "
+        "overall mean is pushed as the flow variable `Mean Silhouette Coefficient`. Equals scikit-learn's "
+        "silhouette_samples."
+    )
+    keywords = ("clustering", "silhouette", "quality", "score", "evaluation")
+    inputs = (Port(TABLE, "Clustered data", "Rows with a cluster label and numeric columns."),)
+    outputs = (
+        Port(TABLE, "Silhouette per row", "The input plus the Silhouette Coefficient column."),
+        Port(TABLE, "Silhouette per cluster", "Mean coefficient and row count per cluster, then Overall."),
+    )
+    Settings = SilhouetteSettings
+
+    @staticmethod
+    def _cluster_column(spec: TableSpec, settings: SilhouetteSettings) -> str:
+        name = settings.cluster_column
+        if name is None:
+            strings = [c.name for c in spec.columns if c.type == ColumnType.STRING]
+            if not strings:
+                raise ConfigureError("no String column to take the clusters from", setting="cluster_column")
+            return strings[-1]
+        if name not in spec:
+            raise ConfigureError(f"cluster column {name!r} not found", setting="cluster_column")
+        return name
+
+    def configure(self, in_specs: list[Any], settings: SilhouetteSettings, ctx: NodeContext) -> list[Any]:
+        spec = in_specs[0]
+        if not isinstance(spec, TableSpec):
+            return [UNKNOWN, UNKNOWN]
+        self._cluster_column(spec, settings)
+        if not settings.columns.apply(spec, allowed_types=ColumnType.NUMERIC):
+            raise ConfigureError("no numeric column selected", setting="columns")
+        summary = TableSpec.of(
+            [("Mean Silhouette Coefficient", ColumnType.DOUBLE), ("Rows", ColumnType.INTEGER)]
+        )
+        return [spec.append(("Silhouette Coefficient", ColumnType.DOUBLE)), summary]
+
+    def execute(self, inputs: list[Any], settings: SilhouetteSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        self.configure([table.spec], settings, ctx)
+        cluster = self._cluster_column(table.spec, settings)
+        columns = [
+            c for c in settings.columns.apply(table.spec, allowed_types=ColumnType.NUMERIC) if c != cluster
+        ]
+        values = _matrix(table, columns)
+        labels_raw = table.df[cluster]
+        if np.isnan(values).any() or labels_raw.isna().any():
+            raise NodeError("rows with missing values cannot be rated", setting="columns")
+        labels = pd.factorize(labels_raw)[0]
+        s = silhouettes(pairwise_distances(values, settings.distance), labels)
+        df = table.df.copy()
+        df["Silhouette Coefficient"] = s
+        names = list(dict.fromkeys(str(v) for v in labels_raw.tolist()))
+        means = [float(s[labels == i].mean()) for i in range(len(names))]
+        counts = [int((labels == i).sum()) for i in range(len(names))]
+        overall = float(s.mean()) if len(s) else float("nan")
+        summary = pd.DataFrame(
+            {
+                "Mean Silhouette Coefficient": [*means, overall],
+                "Rows": np.array([*counts, len(s)], dtype=np.int32),
+            },
+            index=pd.Index([*names, "Overall"], dtype=object),
+        )
+        ctx.push_variable("Mean Silhouette Coefficient", overall)
+        return [
+            table.with_frame(df, {"Silhouette Coefficient": ColumnType.DOUBLE}),
+            Table(summary, {"Mean Silhouette Coefficient": ColumnType.DOUBLE, "Rows": ColumnType.INTEGER}),
+        ]
