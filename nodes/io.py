@@ -39,6 +39,7 @@ from engine.api import (
     unique_column_name,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, column_type, file_name, get, seq
+from nodes._datetime import date_time_text, is_date_time_type, parse_iso
 from nodes._java_text import (
     INT32,
     INT64,
@@ -66,6 +67,10 @@ _TYPE_ALIASES = {
     "string": ColumnType.STRING,
     "boolean": ColumnType.BOOLEAN,
     "boolean value": ColumnType.BOOLEAN,
+    "local date": ColumnType.LOCAL_DATE,
+    "local time": ColumnType.LOCAL_TIME,
+    "local date time": ColumnType.LOCAL_DATE_TIME,
+    "local date-time": ColumnType.LOCAL_DATE_TIME,
 }
 
 
@@ -74,8 +79,8 @@ def column_type_name(value: Any) -> str:
     key = str(value).strip().lower()
     if key not in _TYPE_ALIASES:
         raise ValueError(
-            f"unknown column type {value!r}: use Integer, Long, Double, String or Boolean "
-            "(KNIME's 'Number (Integer)', 'Number (Float)' are accepted too)"
+            f"unknown column type {value!r}: use Integer, Long, Double, String, Boolean, Local Date, "
+            "Local Time or Local Date Time (KNIME's 'Number (Integer)', 'Number (Float)' are accepted too)"
         )
     return _TYPE_ALIASES[key]
 
@@ -106,7 +111,9 @@ class ReaderColumn(NodeSettings):
     name: str = Field(description="Column name in the file.")
     rename: str | None = Field(None, description="Output name (default: the file's name).")
     type: str | None = Field(
-        None, description="Output type: Integer, Long, Double, String or Boolean (default: guessed)."
+        None,
+        description="Output type: Integer, Long, Double, String, Boolean, Local Date, Local Time or Local Date "
+        "Time (ISO values such as 2024-03-01, 12:30, 2024-03-01T12:30) (default: guessed).",
     )
     keep: bool = Field(True, description="False drops the column.")
     position: int | None = Field(
@@ -543,6 +550,8 @@ def _bad_value(
             return parse_ints([v], 32 if col_type == ColumnType.INTEGER else 64, fmt) is None
         if col_type == ColumnType.DOUBLE:
             return parse_doubles([v], fmt) is None
+        if is_date_time_type(col_type):
+            return _parse_date_times([v], col_type) is None
         return v.lower() not in ("true", "false")
 
     k = next((i for i, v in enumerate(values) if v is not None and bad(v)), 0)
@@ -595,7 +604,22 @@ def _convert(raw: _RawTable, index: int, col_type: str, fmt: _NumberText) -> pd.
         out_b = pd.Series(pd.array([pd.NA] * n, dtype="boolean"))
         out_b[present] = flags
         return out_b
+    if is_date_time_type(col_type):
+        cells = _parse_date_times(sub, col_type)
+        if cells is None:
+            raise _bad_value(raw, name, values, col_type, fmt)
+        out_t = np.full(n, None, dtype=object)
+        out_t[present] = cells
+        return pd.Series(out_t, dtype=object)
     raise NodeError(f"column type {col_type} cannot be read from CSV", setting="columns")  # pragma: no cover
+
+
+def _parse_date_times(values: list[str], col_type: str) -> list[Any] | None:
+    """ISO dates/times (KNIME's default formats of the Local Date/Time types), or None if one fails."""
+    try:
+        return [parse_iso(v, col_type) for v in values]
+    except ValueError:
+        return None
 
 
 def _layout(
@@ -894,6 +918,8 @@ class _CsvFormatter:
                 out.append(self.quoted(self.number(str(int(v)), None), True))
             elif col_type == ColumnType.BOOLEAN:
                 out.append(self.quoted("true" if bool(v) else "false", True))
+            elif is_date_time_type(col_type):  # Java's toString, as KNIME writes them (quoted as text)
+                out.append(self.quoted(date_time_text(v), False))
             else:
                 out.append(self.quoted(_cell_string(v), False))
         return out

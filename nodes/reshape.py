@@ -8,7 +8,6 @@ and the RowIDs (`Row0_Row1`, `Row0`...) must be KNIME's exactly.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
@@ -34,6 +33,16 @@ from engine.api import (
     unique_column_name,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, seq
+from nodes._aggregation import (
+    METHODS,
+    Method,
+    Skipped,
+    aggregate,
+    cell_text,
+    is_missing,
+    method_key,
+    method_names,
+)
 from nodes._common import ColumnFilter, require_columns
 
 # ------------------------------------------------------------------------------- shared helpers
@@ -61,19 +70,6 @@ def java_double(value: float) -> str:
             whole, frac = "0", "0" * (-e10 - 1) + text
         return f"{prefix}{whole}.{frac}"
     return f"{prefix}{text[0]}.{text[1:] or '0'}E{e10}"
-
-
-def cell_text(value: Any, col_type: str) -> str:
-    """A cell as KNIME's `DataCell.toString()` writes it; `?` for a missing cell."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "?"
-    if col_type == ColumnType.DOUBLE:
-        return java_double(float(value))
-    if col_type in (ColumnType.INTEGER, ColumnType.LONG):
-        return str(int(value))
-    if col_type == ColumnType.BOOLEAN:
-        return "true" if bool(value) else "false"
-    return str(value)
 
 
 def typed_column(values: list[Any] | np.ndarray, col_type: str) -> pd.Series:
@@ -359,66 +355,6 @@ class Unpivot(Node):
 # ---------------------------------------------------------------------------------------- Pivot
 
 
-@dataclass(frozen=True)
-class _Method:
-    label: str  # KNIME's column label, e.g. "Sum" in "Sum(diag)"
-    numeric_only: bool
-    result: Callable[[str], str]  # input column type -> result column type
-    uses_limit: bool = False
-
-
-def _sum_type(t: str) -> str:
-    return t if t in (ColumnType.INTEGER, ColumnType.LONG) else ColumnType.DOUBLE
-
-
-def _same(t: str) -> str:
-    return t
-
-
-def _double(t: str) -> str:
-    return ColumnType.DOUBLE
-
-
-def _integer(t: str) -> str:
-    return ColumnType.INTEGER
-
-
-def _string(t: str) -> str:
-    return ColumnType.STRING
-
-
-_METHODS: dict[str, _Method] = {
-    "sum": _Method("Sum", True, _sum_type),
-    "mean": _Method("Mean", True, _double),
-    "median": _Method("Median", True, _double),
-    "min": _Method("Min", False, _same),
-    "max": _Method("Max", False, _same),
-    "count": _Method("Count", False, _integer),
-    "first": _Method("First", False, _same),
-    "last": _Method("Last", False, _same),
-    "standard deviation": _Method("Standard deviation", True, _double),
-    "variance": _Method("Variance", True, _double),
-    "unique count": _Method("Unique count", False, _integer, uses_limit=True),
-    "concatenate": _Method("Concatenate", False, _string),
-    "unique concatenate": _Method("Unique concatenate", False, _string, uses_limit=True),
-}
-_ALIASES = {
-    "minimum": "min",
-    "maximum": "max",
-    "stddeviation": "standard deviation",
-    "std": "standard deviation",
-    "uniquecount": "unique count",
-    "uniqueconcatenate": "unique concatenate",
-}
-
-
-def _method_key(method_id: str) -> str | None:
-    """KNIME's aggregation method ids (`Sum_V2.5.2`, `Mean`, `uniqueConcatenate_V2.4`) to ours."""
-    base = method_id.split("_V", 1)[0].strip().lower()
-    base = _ALIASES.get(base, base)
-    return base if base in _METHODS else None
-
-
 class PivotAggregation(NodeSettings):
     """One row of KNIME's `aggregationColumn` config (columnNames/aggregationMethod/inclMissingVals)."""
 
@@ -473,7 +409,7 @@ class PivotSettings(NodeSettings):
 @dataclass(frozen=True)
 class _Agg:
     column: str
-    method: _Method
+    method: Method
     include_missing: bool
     in_type: str
     out_type: str
@@ -495,11 +431,10 @@ def _aggregations(spec: TableSpec, s: PivotSettings) -> list[_Agg]:
     require_columns(spec, [a.column for a in s.aggregations], "aggregations")
     aggs: list[_Agg] = []
     for a in s.aggregations:
-        key = _method_key(a.method)
+        key = method_key(a.method)
         if key is None:
             raise ConfigureError(
-                f"aggregation method {a.method!r} is not supported (supported: "
-                f"{', '.join(m.label for m in _METHODS.values())})",
+                f"aggregation method {a.method!r} is not supported (supported: {method_names()})",
                 setting="aggregations",
             )
         if a.column in s.groupByColumns or a.column in s.pivotColumns:
@@ -507,7 +442,7 @@ def _aggregations(spec: TableSpec, s: PivotSettings) -> list[_Agg]:
                 f"column {a.column!r} is a group or pivot column and cannot be aggregated",
                 setting="aggregations",
             )
-        method = _METHODS[key]
+        method = METHODS[key]
         in_type = spec.type_of(a.column)
         if method.numeric_only and in_type not in ColumnType.NUMERIC:
             raise ConfigureError(
@@ -534,54 +469,21 @@ def _aggregations(spec: TableSpec, s: PivotSettings) -> list[_Agg]:
     return aggs
 
 
-def _is_missing(v: Any) -> bool:
-    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
-
-
-def _aggregate(values: pd.Series, agg: _Agg, s: PivotSettings, ctx: NodeContext) -> Any:
-    """One aggregated cell (None = missing) from the values of one group."""
-    label = agg.method.label
-    present = values[~values.isna()]
-    if label == "Count":
-        return len(values) if agg.include_missing else len(present)
-    if label in ("First", "Last"):
-        pool = values if agg.include_missing else present
-        if len(pool) == 0:
-            return None
-        v = pool.iloc[0] if label == "First" else pool.iloc[-1]
-        return None if _is_missing(v) else v
-    if label in ("Unique count", "Unique concatenate", "Concatenate"):
-        pool = values if agg.include_missing else present
-        texts = [cell_text(v, agg.in_type) for v in pool]
-        if label == "Concatenate":
-            return s.valueDelimiter.join(texts) if texts else None
-        unique = list(dict.fromkeys(texts))
-        if len(unique) > s.maxNoneNumericalVals:
-            ctx.log(
-                f"{agg.name}: more than {s.maxNoneNumericalVals} distinct values in a group; cell left missing"
-            )
-            return None
-        if label == "Unique count":
-            return len(unique)
-        return s.valueDelimiter.join(unique) if unique else None
-    if len(present) == 0:
+def _aggregate(values: pd.Series, agg: _Agg, s: PivotSettings, ctx: NodeContext, total_rows: int = 0) -> Any:
+    """One aggregated cell (None = missing) from the values of one group (nodes._aggregation)."""
+    try:
+        return aggregate(
+            values,
+            agg.method,
+            agg.in_type,
+            agg.include_missing,
+            delimiter=s.valueDelimiter,
+            max_unique=s.maxNoneNumericalVals,
+            total_rows=total_rows,
+        )
+    except Skipped as exc:
+        ctx.log(f"{agg.name}: {exc}; cell left missing")
         return None
-    if label == "Sum":
-        total = float(present.astype("float64").sum())
-        return int(total) if agg.out_type in (ColumnType.INTEGER, ColumnType.LONG) else total
-    if label == "Mean":
-        return float(present.astype("float64").mean())
-    if label == "Median":
-        return float(present.astype("float64").median())
-    if label == "Standard deviation":
-        return float(present.astype("float64").std(ddof=1)) if len(present) > 1 else 0.0
-    if label == "Variance":
-        return float(present.astype("float64").var(ddof=1)) if len(present) > 1 else 0.0
-    if label == "Min":
-        return present.min()
-    if label == "Max":
-        return present.max()
-    raise NodeError(f"aggregation {label} not implemented")  # pragma: no cover
 
 
 def _sorted_positions(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
@@ -598,7 +500,7 @@ def _group_keys(df: pd.DataFrame, columns: list[str], positions: np.ndarray) -> 
     if not columns:
         return [()] * len(positions)
     cols = [df[c].to_numpy(dtype=object) for c in columns]
-    return [tuple(None if _is_missing(col[p]) else col[p] for col in cols) for p in positions]
+    return [tuple(None if is_missing(col[p]) else col[p] for col in cols) for p in positions]
 
 
 def _lexi(names: list[str], start: int, stop: int) -> list[str]:

@@ -984,6 +984,14 @@ FRAGMENT_ONLY |= {
     "PCA2NodeFactory",
     "TsneNodeFactory",
 }
+# issue 17's column, String Manipulation and Date&Time nodes: tests/test_knime_fragments_columns.py
+COLUMN_NODE_MODULES = {
+    "nodes.groupby", "nodes.columns", "nodes.conversion", "nodes.collection_columns", "nodes.column_header",
+    "nodes.lookup", "nodes.string_manipulation", "nodes.date_time",
+}  # fmt: skip
+FRAGMENT_ONLY |= {
+    m.simple_name for c in registry.all().values() if c.__module__ in COLUMN_NODE_MODULES for m in c.knime
+}
 
 
 @pytest.mark.parametrize("key", sorted(MAPPINGS))

@@ -161,6 +161,21 @@ _TYPE_NAMES = {
     "String": "String",
     "Boolean": "Boolean",
     "Boolean value": "Boolean",
+    # the basic Date&Time types (cells, values, the table readers' converter and type names)
+    "org.knime.core.data.time.localdate.LocalDateCell": "Local Date",
+    "org.knime.core.data.time.localdate.LocalDateValue": "Local Date",
+    "org.knime.core.data.time.localtime.LocalTimeCell": "Local Time",
+    "org.knime.core.data.time.localtime.LocalTimeValue": "Local Time",
+    "org.knime.core.data.time.localdatetime.LocalDateTimeCell": "Local Date Time",
+    "org.knime.core.data.time.localdatetime.LocalDateTimeValue": "Local Date Time",
+    "Local Date": "Local Date",
+    "Local Time": "Local Time",
+    "Local Date Time": "Local Date Time",
+    # collection cells (the element type is stored apart; without it the element type is unknown)
+    "org.knime.core.data.collection.ListCell": "List",
+    "org.knime.core.data.collection.ListDataValue": "List",
+    "org.knime.core.data.collection.SetCell": "Set",
+    "org.knime.core.data.collection.SetDataValue": "Set",
 }
 
 

@@ -27,9 +27,38 @@ class ColumnType:
     BOOLEAN = "Boolean"
     BIT_VECTOR = "Bit vector"
     SMILES = "SMILES"
+    LOCAL_DATE = "Local Date"  # cells: datetime.date
+    LOCAL_TIME = "Local Time"  # cells: datetime.time
+    LOCAL_DATE_TIME = "Local Date Time"  # cells: naive datetime.datetime
+    LIST = "List"  # cells: tuples; typed "List of <element type>" when the element type is known
+    SET = "Set"  # cells: tuples of distinct values in first-seen order; "Set of <element type>"
     UNKNOWN = "Unknown"
 
     NUMERIC = frozenset({INTEGER, LONG, DOUBLE})
+    DATE_TIME = frozenset({LOCAL_DATE, LOCAL_TIME, LOCAL_DATE_TIME})
+
+    @staticmethod
+    def list_of(element: str) -> str:
+        """KNIME's collection type of a List cell: `List of Double`."""
+        return f"{ColumnType.LIST} of {element}"
+
+    @staticmethod
+    def set_of(element: str) -> str:
+        return f"{ColumnType.SET} of {element}"
+
+    @staticmethod
+    def collection_kind(col_type: str) -> str | None:
+        """`List` or `Set` for a collection type (with or without its element type), else None."""
+        kind = col_type.split(" of ", 1)[0]
+        return kind if kind in (ColumnType.LIST, ColumnType.SET) else None
+
+    @staticmethod
+    def element_of(col_type: str) -> str:
+        """The element type of a collection type (`Unknown` when the type does not name it)."""
+        kind, _, element = col_type.partition(" of ")
+        if kind not in (ColumnType.LIST, ColumnType.SET):
+            raise ValueError(f"{col_type} is not a collection type")
+        return element or ColumnType.UNKNOWN
 
 
 def type_of_dtype(dtype: Any) -> str:

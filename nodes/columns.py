@@ -1,0 +1,631 @@
+"""Column nodes: Column Appender, Column Rename, Column Renamer, Column Resorter, Constant Value
+Column and Missing Value Column Filter, with KNIME's naming rules (org.knime.base.node.preproc)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from engine.api import (
+    TABLE,
+    UNKNOWN,
+    Category,
+    ColumnType,
+    ConfigureError,
+    Node,
+    NodeContext,
+    NodeError,
+    NodeSettings,
+    Port,
+    Table,
+    TableSpec,
+    row_ids,
+    unique_column_name,
+)
+from engine.api.knime import KnimeMapping, KnimeSettings, column_type, get, seq
+from nodes._common import ColumnFilter, require_columns
+from nodes._datetime import parse_iso
+from nodes._java_text import parse_java_double, parse_java_int
+from nodes.io import column_type_name
+from nodes.reshape import typed_column
+
+
+def _spec(obj: Any) -> TableSpec | None:
+    return obj if isinstance(obj, TableSpec) else None
+
+
+def _fail(exc: ConfigureError) -> NodeError:
+    return NodeError(str(exc), setting=exc.setting)
+
+
+# ---------------------------------------------------------------------------------- Column Appender
+
+RowIdMode = Literal["IDENTICAL", "GENERATE", "KEY_TABLE"]
+_OLD_MODES = {
+    "Identical row keys and table lengths": "IDENTICAL",
+    "Generate new row keys": "GENERATE",
+    "Use row keys from one of the input tables": "KEY_TABLE",
+}
+
+
+class ColumnAppenderSettings(NodeSettings):
+    selected_rowid_mode: RowIdMode = Field(
+        "IDENTICAL",
+        title="RowID mode",
+        description="IDENTICAL: the tables have the same RowIDs in the same order (else the node fails); "
+        "GENERATE: new RowIDs Row0, Row1, ... (shorter tables are filled with missing cells); KEY_TABLE: "
+        "the RowIDs and row count of the table selected below.",
+    )
+    selected_rowid_table_number: int = Field(
+        1,
+        ge=1,
+        title="Table number",
+        description="Table whose RowIDs are used with KEY_TABLE (1 = first input).",
+    )
+
+
+def _appended_names(specs: list[TableSpec]) -> list[list[str]]:
+    """KNIME's UniqueNameGenerator over all tables: a repeated name gets ` (#1)`, ` (#2)`, ..."""
+    taken: set[str] = set()
+    out = []
+    for spec in specs:
+        names = []
+        for name in spec.names:
+            new = unique_column_name(taken, name)
+            taken.add(new)
+            names.append(new)
+        out.append(names)
+    return out
+
+
+def _column_appender_from_knime(knime: KnimeSettings) -> None:
+    mode = knime.get("selected_rowid_mode")
+    knime.put("selected_rowid_mode", _OLD_MODES.get(mode, mode), "selected_rowid_mode")
+    number, old = knime.get("selected_rowid_table_number", -1), knime.get("selected_rowid_table", -1)
+    if old is not None and old != -1 and (number in (None, -1) or "selected_rowid_table" in knime.variables):
+        knime.put("selected_rowid_table_number", int(old) + 1, "selected_rowid_table")  # 0-based before 5.0
+    elif number not in (None, -1):
+        knime.put("selected_rowid_table_number", int(number), "selected_rowid_table_number")
+
+
+class ColumnAppender(Node):
+    type_name = "column_appender"
+    display_name = "Column Appender"
+    category = Category.MANIPULATOR
+    description = (
+        "Puts the columns of the input tables side by side, row by row (no join). Repeated column names get "
+        "' (#1)'. RowIDs: identical in all tables (checked), newly generated, or taken from one table."
+    )
+    keywords = ("append columns", "combine", "side by side", "concatenate columns", "hstack", "merge")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.columnappend2.ColumnAppender2NodeFactory",
+            "Column Appender",
+            _column_appender_from_knime,
+        ),
+        KnimeMapping(
+            "org.knime.base.node.preproc.columnappend.ColumnAppenderNodeFactory",
+            "Column Appender",
+            _column_appender_from_knime,
+        ),
+    )
+    inputs = (
+        Port(TABLE, "First table"),
+        Port(TABLE, "Second table"),
+        Port(TABLE, "Third table", optional=True),
+        Port(TABLE, "Fourth table", optional=True),
+        Port(TABLE, "Fifth table", optional=True),
+    )
+    outputs = (Port(TABLE, "Appended table"),)
+    Settings = ColumnAppenderSettings
+
+    def configure(self, in_specs: list[Any], settings: ColumnAppenderSettings, ctx: NodeContext) -> list[Any]:
+        connected = [s for i, s in enumerate(in_specs) if i < 2 or s is not None]
+        if settings.selected_rowid_mode == "KEY_TABLE" and settings.selected_rowid_table_number > len(
+            connected
+        ):
+            raise ConfigureError(
+                "The selected port number for row key must be a number between 1 and "
+                f"{len(connected)} (number of the last port)",
+                setting="selected_rowid_table_number",
+            )
+        specs = [_spec(s) for s in connected]
+        if any(s is None for s in specs):
+            return [UNKNOWN]
+        names = _appended_names([s for s in specs if s is not None])
+        return [
+            TableSpec.of(
+                (n, c.type)
+                for s, ns in zip(specs, names, strict=True)
+                if s
+                for n, c in zip(ns, s.columns, strict=True)
+            )
+        ]
+
+    def execute(self, inputs: list[Any], settings: ColumnAppenderSettings, ctx: NodeContext) -> list[Any]:
+        tables: list[Table] = [t for i, t in enumerate(inputs) if i < 2 or t is not None]
+        names = _appended_names([t.spec for t in tables])
+        mode = settings.selected_rowid_mode
+        if mode == "IDENTICAL":
+            ids = tables[0].row_ids
+            for k, t in enumerate(tables[1:], start=2):
+                if t.row_ids != ids:
+                    raise NodeError(
+                        f"the RowIDs of table {k} differ from those of table 1 (names, order or number of rows); "
+                        "choose RowID mode GENERATE or KEY_TABLE",
+                        setting="selected_rowid_mode",
+                    )
+            n, index = len(ids), pd.Index(ids, dtype=object)
+        elif mode == "GENERATE":
+            n = max(len(t) for t in tables)
+            index = row_ids(n)
+        else:
+            k = settings.selected_rowid_table_number - 1
+            if k >= len(tables):
+                raise NodeError("the selected table is not connected", setting="selected_rowid_table_number")
+            n, index = len(tables[k]), pd.Index(tables[k].row_ids, dtype=object)
+        shorter = [i + 1 for i, t in enumerate(tables) if len(t) < n]
+        longer = [i + 1 for i, t in enumerate(tables) if len(t) > n]
+        ref = (
+            "the longest table"
+            if mode == "GENERATE"
+            else f"the selected table {settings.selected_rowid_table_number}"
+        )
+        if shorter:
+            ctx.warn(
+                f"Table(s) {shorter} shorter than {ref}. Corresponding columns were filled using missing values."
+            )
+        if longer:
+            ctx.warn(f"Table(s) {longer} longer than {ref}. Extra rows were ignored.")
+        data: dict[str, pd.Series] = {}
+        types: dict[str, str] = {}
+        for t, ns in zip(tables, names, strict=True):
+            for col, new in zip(t.columns, ns, strict=True):
+                values = list(t.df[col].to_numpy(dtype=object)[:n]) + [None] * max(0, n - len(t))
+                if len(t) >= n:
+                    series = t.df[col].iloc[:n].reset_index(drop=True)
+                else:
+                    series = typed_column(values, t.types[col])
+                data[new], types[new] = series, t.types[col]
+        frame = pd.DataFrame(data, index=pd.RangeIndex(n)) if data else pd.DataFrame(index=pd.RangeIndex(n))
+        frame.index = index
+        return [Table(frame, types)]
+
+
+# ----------------------------------------------------------------------------- Column Rename (old)
+
+
+class RenameEntry(NodeSettings):
+    old_column_name: str = Field(description="Column to rename.")
+    new_column_name: str = Field(description="Its new name.")
+    new_column_type: int = Field(
+        0,
+        description="KNIME's index of a more general type for the column (0 = keep); knitflow keeps the type.",
+    )
+
+
+class ColumnRenameSettings(NodeSettings):
+    all_columns: list[RenameEntry] = Field(
+        default_factory=list, title="Columns", description="The columns to rename and their new names."
+    )
+
+
+def _renamed_spec(spec: TableSpec, mapping: dict[str, str], setting: str) -> TableSpec:
+    names = [mapping.get(c, c) for c in spec.names]
+    if len(set(names)) != len(names):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        raise ConfigureError(f"duplicate column names after renaming: {', '.join(dupes)}", setting=setting)
+    if any(not n.strip() for n in mapping.values()):
+        raise ConfigureError("a new column name is empty", setting=setting)
+    return TableSpec.of((n, c.type) for n, c in zip(names, spec.columns, strict=True))
+
+
+def _rename_from_knime(knime: KnimeSettings) -> None:
+    entries = []
+    for c in (knime.get("all_columns") or {}).values():
+        if not isinstance(c, dict):
+            continue
+        entries.append(
+            {"old_column_name": c.get("old_column_name"), "new_column_name": c.get("new_column_name")}
+        )
+        if c.get("new_column_type") not in (None, 0):
+            knime.note(
+                f"column {c.get('old_column_name')!r}: KNIME's more general column type is not kept "
+                "(the cells are unchanged)"
+            )
+    knime.put("all_columns", entries, "all_columns")
+
+
+class ColumnRename(Node):
+    type_name = "column_rename"
+    display_name = "Column Rename"
+    category = Category.MANIPULATOR
+    description = (
+        "Renames columns (the legacy KNIME node); configured columns missing from the input are skipped with a "
+        "warning. Cells, types and order are unchanged."
+    )
+    keywords = ("rename", "column name", "header", "relabel")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.rename.RenameNodeFactory", "Column Rename", _rename_from_knime
+        ),
+    )
+    inputs = (Port(TABLE, "Input table"),)
+    outputs = (Port(TABLE, "Renamed table"),)
+    Settings = ColumnRenameSettings
+
+    @staticmethod
+    def _mapping(spec: TableSpec, s: ColumnRenameSettings, ctx: NodeContext) -> dict[str, str]:
+        absent = [e.old_column_name for e in s.all_columns if e.old_column_name not in spec]
+        if absent:
+            ctx.warn(f"Some columns are not in the input table and are not renamed: {', '.join(absent)}")
+        return {e.old_column_name: e.new_column_name for e in s.all_columns if e.old_column_name in spec}
+
+    def configure(self, in_specs: list[Any], settings: ColumnRenameSettings, ctx: NodeContext) -> list[Any]:
+        spec = _spec(in_specs[0])
+        if spec is None:
+            return [UNKNOWN]
+        return [_renamed_spec(spec, self._mapping(spec, settings, ctx), "all_columns")]
+
+    def execute(self, inputs: list[Any], settings: ColumnRenameSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        mapping = {
+            e.old_column_name: e.new_column_name
+            for e in settings.all_columns
+            if e.old_column_name in table.types
+        }
+        try:
+            spec = _renamed_spec(table.spec, mapping, "all_columns")
+        except ConfigureError as exc:
+            raise _fail(exc) from None
+        df = table.df.copy(deep=False)
+        df.columns = spec.names
+        return [Table(df, {c.name: c.type for c in spec.columns})]
+
+
+# ----------------------------------------------------------------------- Column Renamer (5.x node)
+
+
+class Renaming(NodeSettings):
+    oldName: str = Field(title="Column", description="Column to rename.")
+    newName: str = Field(title="New name", description="Its new name.")
+
+
+class ColumnRenamerSettings(NodeSettings):
+    renamings: list[Renaming] = Field(
+        default_factory=list, title="Renamings", description="Columns and their new names."
+    )
+
+
+def _renamer_from_knime(knime: KnimeSettings) -> None:
+    renamings = [
+        {"oldName": r.get("oldName"), "newName": r.get("newName")} for r in seq(knime.get("renamings"))
+    ]
+    knime.put("renamings", renamings, "renamings")
+
+
+class ColumnRenamer(Node):
+    type_name = "column_renamer"
+    display_name = "Column Renamer"
+    category = Category.MANIPULATOR
+    description = (
+        "Renames columns (KNIME's newer Column Renamer): every listed column must exist, the new names must be "
+        "unique; cells, types and order are unchanged."
+    )
+    keywords = ("rename", "column name", "header", "relabel")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.column.renamer.ColumnRenamerNodeFactory",
+            "Column Renamer",
+            _renamer_from_knime,
+        ),
+    )
+    inputs = (Port(TABLE, "Input table"),)
+    outputs = (Port(TABLE, "Renamed table"),)
+    Settings = ColumnRenamerSettings
+
+    @staticmethod
+    def _spec(spec: TableSpec, s: ColumnRenamerSettings, ctx: NodeContext | None) -> TableSpec:
+        require_columns(spec, [r.oldName for r in s.renamings], "renamings")
+        olds = [r.oldName for r in s.renamings]
+        if len(set(olds)) != len(olds):
+            raise ConfigureError("a column is renamed twice", setting="renamings")
+        if ctx is not None:
+            same = [r.oldName for r in s.renamings if r.oldName == r.newName]
+            if same:
+                ctx.warn(f"The following columns are not renamed (same name): {', '.join(same)}")
+        return _renamed_spec(spec, {r.oldName: r.newName for r in s.renamings}, "renamings")
+
+    def configure(self, in_specs: list[Any], settings: ColumnRenamerSettings, ctx: NodeContext) -> list[Any]:
+        spec = _spec(in_specs[0])
+        return [UNKNOWN if spec is None else self._spec(spec, settings, ctx)]
+
+    def execute(self, inputs: list[Any], settings: ColumnRenamerSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        try:
+            spec = self._spec(table.spec, settings, None)
+        except ConfigureError as exc:
+            raise _fail(exc) from None
+        df = table.df.copy(deep=False)
+        df.columns = spec.names
+        return [Table(df, {c.name: c.type for c in spec.columns})]
+
+
+# --------------------------------------------------------------------------------- Column Resorter
+
+ANY_UNKNOWN = "<any unknown new column>"
+
+
+class ColumnResorterSettings(NodeSettings):
+    ColumnOrder: list[str] = Field(
+        default_factory=list,
+        title="Columns",
+        description=f"Output column order; `{ANY_UNKNOWN}` places the columns not listed (in input order). "
+        "Listed names missing from the input are ignored.",
+    )
+
+
+def resorted(names: list[str], order: list[str]) -> list[str]:
+    """ColumnResorterNodeModel: listed columns in list order, unlisted ones at the placeholder (else last)."""
+    present = set(names)
+    listed = [n for n in order if n in present or n == ANY_UNKNOWN]
+    unknown = [n for n in names if n not in set(order)]
+    out: list[str] = []
+    for n in listed:
+        if n == ANY_UNKNOWN:
+            out.extend(unknown)
+        elif n not in out:
+            out.append(n)
+    if ANY_UNKNOWN not in listed:
+        out.extend(unknown)
+    return out
+
+
+class ColumnResorter(Node):
+    type_name = "column_resorter"
+    display_name = "Column Resorter"
+    category = Category.MANIPULATOR
+    description = (
+        "Reorders the columns as listed; columns not in the list go where the placeholder is (else last)."
+    )
+    keywords = ("reorder", "sort columns", "column order", "move column", "arrange")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.columnresorter.ColumnResorterNodeFactory", "Column Resorter"
+        ),
+    )
+    inputs = (Port(TABLE, "Input table"),)
+    outputs = (Port(TABLE, "Resorted table"),)
+    Settings = ColumnResorterSettings
+
+    def configure(self, in_specs: list[Any], settings: ColumnResorterSettings, ctx: NodeContext) -> list[Any]:
+        spec = _spec(in_specs[0])
+        return [UNKNOWN if spec is None else spec.select(resorted(spec.names, settings.ColumnOrder))]
+
+    def execute(self, inputs: list[Any], settings: ColumnResorterSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        return [table.with_frame(table.df[resorted(table.columns, settings.ColumnOrder)])]
+
+
+# ---------------------------------------------------------------------------- Constant Value Column
+
+
+class ConstantColumn(NodeSettings):
+    """One column of KNIME's `newColumnSettings`."""
+
+    replaceOrAppend: Literal["APPEND", "REPLACE"] = Field(
+        "APPEND", title="Output column", description="Append or replace."
+    )
+    columnNameToAppend: str = Field(
+        "New column", title="New column", description="Name of the appended column."
+    )
+    columnNameToReplace: str | None = Field(None, title="Replace column", description="Column to replace.")
+    type: str = Field(
+        "String",
+        title="Column type",
+        description="Integer, Long, Double, String, Boolean, Local Date, Local Time or Local Date Time.",
+    )
+    customOrMissingValue: Literal["CUSTOM", "MISSING"] = Field(
+        "MISSING", title="Fill value", description="Fill with the custom value or with missing cells."
+    )
+    value: str = Field("", title="Custom value", description="The value, as text (ISO for dates and times).")
+
+
+class ConstantValueSettings(NodeSettings):
+    newColumnSettings: list[ConstantColumn] = Field(
+        default_factory=lambda: [ConstantColumn()],
+        title="Constant columns",
+        description="The columns to append or replace, each with one value for every row.",
+    )
+
+
+def _constant(c: ConstantColumn, where: str) -> tuple[str, Any]:
+    try:
+        col_type = column_type_name(c.type)
+    except ValueError as exc:
+        raise ConfigureError(str(exc), setting=f"{where}.type") from None
+    if c.customOrMissingValue == "MISSING":
+        return col_type, None
+    text = c.value
+    try:
+        if col_type in (ColumnType.INTEGER, ColumnType.LONG):
+            return col_type, parse_java_int(text.strip(), 32 if col_type == ColumnType.INTEGER else 64)
+        if col_type == ColumnType.DOUBLE:
+            return col_type, parse_java_double(text)
+        if col_type == ColumnType.BOOLEAN:
+            if text.strip().lower() not in ("true", "false"):
+                raise ValueError(text)
+            return col_type, text.strip().lower() == "true"
+        if col_type in ColumnType.DATE_TIME:
+            return col_type, parse_iso(text, col_type)
+    except ValueError:
+        raise ConfigureError(
+            f"The value '{text}' is not a valid value for the selected type {col_type}.",
+            setting=f"{where}.value",
+        ) from None
+    return col_type, text
+
+
+def _constant_plan(
+    spec: TableSpec, s: ConstantValueSettings
+) -> tuple[TableSpec, list[tuple[str, str, Any, bool]]]:
+    plan = []
+    names = list(spec.names)
+    types = {c.name: c.type for c in spec.columns}
+    taken = set(names)
+    for i, c in enumerate(s.newColumnSettings):
+        where = f"newColumnSettings.{i}"
+        col_type, value = _constant(c, where)
+        if c.replaceOrAppend == "REPLACE":
+            if not c.columnNameToReplace or c.columnNameToReplace not in types:
+                raise ConfigureError(
+                    f"Column to replace: '{c.columnNameToReplace}' does not exist in input table",
+                    setting=f"{where}.columnNameToReplace",
+                )
+            name, replace = c.columnNameToReplace, True
+        else:
+            if not c.columnNameToAppend.strip():
+                raise ConfigureError(
+                    "The column name to append must not be empty.", setting=f"{where}.columnNameToAppend"
+                )
+            name, replace = unique_column_name(taken, c.columnNameToAppend), False
+            taken.add(name)
+            names.append(name)
+        types[name] = col_type
+        plan.append((name, col_type, value, replace))
+    return TableSpec.of((n, types[n]) for n in names), plan
+
+
+def _constant_value_from_knime(knime: KnimeSettings) -> None:
+    if knime.get("newColumnSettings") is not None:  # the 5.x node
+        columns = []
+        for c in seq(knime.get("newColumnSettings")):
+            entry = {
+                k: c.get(k) for k in ("replaceOrAppend", "columnNameToAppend", "columnNameToReplace", "value")
+            }
+            entry["customOrMissingValue"] = c.get("customOrMissingValue") or "CUSTOM"
+            cls = get(c, "type.cell_class")
+            entry["type"] = column_type(cls) if cls else "String"
+            columns.append({k: v for k, v in entry.items() if v is not None})
+        knime.put("newColumnSettings", columns, "newColumnSettings")
+        return
+    old_type = str(knime.get("column-type") or "STRING")
+    mapped = {"LONG": "Long", "INT": "Integer", "DOUBLE": "Double", "STRING": "String", "BOOLEAN": "Boolean"}
+    if old_type not in mapped:
+        knime.lost(f"column type {old_type} (legacy Date and Time or XML) is not supported")
+    replaced = knime.get("replaced-column")
+    column = {
+        "replaceOrAppend": "REPLACE" if replaced else "APPEND",
+        "columnNameToAppend": knime.get("new-column-name") or "New column",
+        "columnNameToReplace": replaced,
+        "type": mapped.get(old_type, "String"),
+        "customOrMissingValue": "CUSTOM",
+        "value": knime.get("column-value") or "",
+    }
+    knime.put("newColumnSettings", [column], "column-value")
+
+
+class ConstantValueColumn(Node):
+    type_name = "constant_value_column"
+    display_name = "Constant Value Column"
+    category = Category.MANIPULATOR
+    description = (
+        "Appends (or replaces) columns holding one value for every row: a typed constant or missing cells. An "
+        "appended name that exists already gets ' (#1)'."
+    )
+    keywords = ("constant", "fixed value", "literal", "add column", "fill")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.constantvalue.ConstantValueColumnNodeFactory2",
+            "Constant Value Column",
+            _constant_value_from_knime,
+        ),
+        KnimeMapping(
+            "org.knime.base.node.preproc.constantvalue.ConstantValueColumnNodeFactory",
+            "Constant Value Column",
+            _constant_value_from_knime,
+        ),
+    )
+    inputs = (Port(TABLE, "Input table"),)
+    outputs = (Port(TABLE, "Table with constant columns"),)
+    Settings = ConstantValueSettings
+
+    def configure(self, in_specs: list[Any], settings: ConstantValueSettings, ctx: NodeContext) -> list[Any]:
+        spec = _spec(in_specs[0])
+        return [UNKNOWN if spec is None else _constant_plan(spec, settings)[0]]
+
+    def execute(self, inputs: list[Any], settings: ConstantValueSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        try:
+            spec, plan = _constant_plan(table.spec, settings)
+        except ConfigureError as exc:
+            raise _fail(exc) from None
+        df = table.df.copy()
+        n = len(df)
+        for name, col_type, value, _replace in plan:
+            series = typed_column([value] * n, col_type)
+            series.index = df.index
+            df[name] = series
+        df = df[spec.names]
+        return [Table(df, {c.name: c.type for c in spec.columns})]
+
+
+# --------------------------------------------------------------------- Missing Value Column Filter
+
+
+class MissingValueColumnFilterSettings(NodeSettings):
+    column_filter: ColumnFilter = Field(
+        default_factory=ColumnFilter,
+        title="Columns to test",
+        description="Columns checked for missing values (the others are kept).",
+    )
+    missing_value_percentage: float = Field(
+        100.0,
+        ge=0,
+        le=100,
+        title="Missing value threshold (in %)",
+        description="A tested column is removed when its share of missing cells is at least this percentage.",
+    )
+
+
+class MissingValueColumnFilter(Node):
+    type_name = "missing_value_column_filter"
+    display_name = "Missing Value Column Filter"
+    category = Category.MANIPULATOR
+    description = (
+        "Removes the tested columns whose percentage of missing cells reaches the threshold (100: only columns "
+        "that are entirely missing). Which columns go is known only from the data."
+    )
+    keywords = ("missing", "empty columns", "drop columns", "sparse", "null", "filter")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.filter.missingvaluecolfilter.MissingValueColumnFilterNodeFactory",
+            "Missing Value Column Filter",
+        ),
+    )
+    inputs = (Port(TABLE, "Input table"),)
+    outputs = (Port(TABLE, "Filtered table"),)
+    Settings = MissingValueColumnFilterSettings
+
+    def configure(
+        self, in_specs: list[Any], settings: MissingValueColumnFilterSettings, ctx: NodeContext
+    ) -> list[Any]:
+        return [UNKNOWN]  # depends on the cells
+
+    def execute(
+        self, inputs: list[Any], settings: MissingValueColumnFilterSettings, ctx: NodeContext
+    ) -> list[Any]:
+        table: Table = inputs[0]
+        tested = settings.column_filter.apply(table.spec)
+        n = len(table)
+        drop = set()
+        for col in tested:
+            missing = int(np.count_nonzero(table.df[col].isna().to_numpy()))
+            share = 100.0 * missing / n if n else 0.0
+            if n and share >= settings.missing_value_percentage:
+                drop.add(col)
+        keep = [c for c in table.columns if c not in drop]
+        return [table.with_frame(table.df[keep])]

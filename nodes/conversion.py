@@ -1,0 +1,593 @@
+"""Type conversion nodes: String to Number, Number to String, Round Double and Column Auto Type
+Cast, parsing and printing numbers as Java does (org.knime.base.node.preproc.colconvert,
+rounddouble, colautotypecast)."""
+
+from __future__ import annotations
+
+import decimal
+import math
+import re
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import Field
+
+from engine.api import (
+    TABLE,
+    UNKNOWN,
+    Category,
+    ColumnType,
+    ConfigureError,
+    Node,
+    NodeContext,
+    NodeError,
+    NodeSettings,
+    Port,
+    Table,
+    TableSpec,
+    unique_column_name,
+)
+from engine.api.knime import KnimeMapping, KnimeSettings, column_type, get
+from nodes._common import ColumnFilter
+from nodes._java_text import INT32, INT64, java_double_to_string, parse_java_double, parse_java_int
+from nodes.reshape import typed_column
+
+_NUMERIC_OR_BOOL = ColumnType.NUMERIC | {ColumnType.BOOLEAN}
+
+
+def _string_filter(knime: KnimeSettings, key: str, name: str) -> None:
+    """KNIME's older column selections (`SettingsModelFilterString`: InclList, keep_all_columns_selected)
+    or the newer filter configuration, as a ColumnFilter."""
+    raw = knime.get(key)
+    if isinstance(raw, dict) and "InclList" in raw:
+        if raw.get("keep_all_columns_selected"):
+            knime.put(name, {"enforce_option": "EnforceExclusion"}, key)
+        else:
+            included = list(raw.get("InclList") or [])
+            knime.put(name, {"included_names": included, "enforce_option": "EnforceInclusion"}, key)
+    elif raw is not None:
+        knime.take(name, key)
+
+
+def _selected(
+    spec: TableSpec, flt: ColumnFilter, allowed: frozenset[str], what: str, ctx: NodeContext
+) -> list[str]:
+    """Included columns of the allowed types; listed columns of other types are ignored with a warning,
+    listed columns that do not exist are an error (AbstractStringToNumberNodeModel.findColumnIndices)."""
+    if flt.enforce_option == "EnforceInclusion":
+        absent = [c for c in flt.included_names if c not in spec and c not in flt.excluded_names]
+        if absent:
+            raise ConfigureError(f'Column "{absent[0]}" not found.', setting="include")
+    chosen = flt.apply(spec)
+    wrong = [c for c in chosen if spec.type_of(c) not in allowed]
+    if wrong:
+        ctx.warn("".join(f'Ignoring column "{c}" (not {what})\n' for c in wrong).rstrip())
+    return [c for c in chosen if spec.type_of(c) in allowed]
+
+
+# -------------------------------------------------------------------------------- String to Number
+
+
+class StringToNumberSettings(NodeSettings):
+    include: ColumnFilter = Field(
+        default_factory=ColumnFilter, title="Columns", description="String columns to convert."
+    )
+    decimal_separator: str = Field(".", max_length=1, description="Decimal separator.")
+    thousands_separator: str = Field(
+        "", max_length=1, description="Thousands separator (removed before parsing)."
+    )
+    parse_type: Literal["Double", "Integer", "Long"] = Field(
+        "Double", title="Type", description="Target type."
+    )
+    generic_parse: bool = Field(
+        False,
+        title="Accept type suffix",
+        description="Accept Java's type suffixes such as 1.0d or 2f.",
+    )
+
+
+def _parse_number(text: str, s: StringToNumberSettings) -> float | int:
+    corrected = text
+    if s.thousands_separator:
+        corrected = corrected.replace(s.thousands_separator, "")
+    if s.decimal_separator != ".":
+        if "." in corrected:
+            raise ValueError("Invalid floating point number")
+        if s.decimal_separator:
+            corrected = corrected.replace(s.decimal_separator, ".")
+    if not s.generic_parse and corrected[-1:].lower() in ("d", "f"):
+        raise ValueError(f"{corrected} is invalid because of its suffix.")
+    if s.parse_type == "Double":
+        return parse_java_double(corrected)
+    return parse_java_int(corrected, 32 if s.parse_type == "Integer" else 64)
+
+
+def _string_to_number_from_knime(knime: KnimeSettings) -> None:
+    _string_filter(knime, "include", "include")
+    knime.take("decimal_separator")
+    knime.take("thousands_separator")
+    parse = get(knime.tree, "parse_type.cell_class")
+    if parse is not None:
+        knime.put("parse_type", column_type(parse), "parse_type")
+    knime.take("generic_parse")
+
+
+class StringToNumber(Node):
+    type_name = "string_to_number"
+    display_name = "String to Number"
+    category = Category.MANIPULATOR
+    description = (
+        "Converts string columns to Double, Integer or Long (Java's parsing; thousands separator removed, custom "
+        "decimal separator). Blank cells and values that do not parse become missing, the latter with a warning."
+    )
+    keywords = ("parse", "convert", "cast", "number", "numeric", "string to double", "to int")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.colconvert.stringtonumber2.StringToNumber2NodeFactory",
+            "String to Number",
+            _string_to_number_from_knime,
+        ),
+        KnimeMapping(
+            "org.knime.base.node.preproc.colconvert.stringtonumber.StringToNumberNodeFactory",
+            "String to Number",
+            _string_to_number_from_knime,
+        ),
+    )
+    inputs = (Port(TABLE, "Input table"),)
+    outputs = (Port(TABLE, "Converted table"),)
+    Settings = StringToNumberSettings
+
+    def configure(self, in_specs: list[Any], settings: StringToNumberSettings, ctx: NodeContext) -> list[Any]:
+        if settings.decimal_separator == settings.thousands_separator:
+            raise ConfigureError(
+                "Decimal and thousands separator must not be the same.", setting="decimal_separator"
+            )
+        spec = in_specs[0]
+        if not isinstance(spec, TableSpec):
+            return [UNKNOWN]
+        cols = _selected(spec, settings.include, frozenset({ColumnType.STRING}), "a string column", ctx)
+        for c in cols:
+            spec = spec.replace(c, settings.parse_type)
+        return [spec]
+
+    def execute(self, inputs: list[Any], settings: StringToNumberSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        try:
+            cols = _selected(
+                table.spec, settings.include, frozenset({ColumnType.STRING}), "a string column", ctx
+            )
+        except ConfigureError as exc:
+            raise NodeError(str(exc), setting=exc.setting) from None
+        df = table.df.copy()
+        errors, first = 0, ""
+        for c in cols:
+            out: list[Any] = []
+            for rid, v in zip(table.row_ids, df[c].to_numpy(dtype=object), strict=True):
+                if v is None or (isinstance(v, float) and math.isnan(v)) or not str(v).strip():
+                    out.append(None)
+                    continue
+                try:
+                    out.append(_parse_number(str(v), settings))
+                except ValueError:
+                    if not errors:
+                        first = f"'{v}' (RowKey: {rid}, Position: {table.columns.index(c)})"
+                    errors += 1
+                    out.append(None)
+            series = typed_column(out, settings.parse_type)
+            series.index = df.index
+            df[c] = series
+        if errors == 1:
+            ctx.warn(f"Could not parse cell with value {first}")
+        elif errors:
+            ctx.warn(f"Values in {errors} cells could not be parsed, first error: {first}")
+        return [table.with_frame(df, {c: settings.parse_type for c in cols})]
+
+
+# -------------------------------------------------------------------------------- Number to String
+
+
+class NumberToStringSettings(NodeSettings):
+    include: ColumnFilter = Field(
+        default_factory=ColumnFilter, title="Columns", description="Numeric columns to convert."
+    )
+
+
+def _number_text(v: Any, col_type: str) -> str:
+    if col_type == ColumnType.DOUBLE:
+        return java_double_to_string(float(v))
+    if col_type == ColumnType.BOOLEAN:
+        return "1" if bool(v) else "0"  # a BooleanCell is an IntValue
+    return str(int(v))
+
+
+class NumberToString(Node):
+    type_name = "number_to_string"
+    display_name = "Number to String"
+    category = Category.MANIPULATOR
+    description = (
+        "Converts numeric columns to strings as Java prints them (integers as digits, doubles by Double.toString: "
+        "1.0, 1.0E-5)."
+    )
+    keywords = ("convert", "cast", "to string", "text", "format number")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.colconvert.numbertostring2.NumberToString2NodeFactory",
+            "Number to String",
+            lambda k: _string_filter(k, "include", "include"),
+        ),
+        KnimeMapping(
+            "org.knime.base.node.preproc.colconvert.numbertostring.NumberToStringNodeFactory",
+            "Number to String",
+            lambda k: _string_filter(k, "include", "include"),
+        ),
+    )
+    inputs = (Port(TABLE, "Input table"),)
+    outputs = (Port(TABLE, "Converted table"),)
+    Settings = NumberToStringSettings
+
+    def configure(self, in_specs: list[Any], settings: NumberToStringSettings, ctx: NodeContext) -> list[Any]:
+        spec = in_specs[0]
+        if not isinstance(spec, TableSpec):
+            return [UNKNOWN]
+        for c in _selected(spec, settings.include, frozenset(_NUMERIC_OR_BOOL), "a number column", ctx):
+            spec = spec.replace(c, ColumnType.STRING)
+        return [spec]
+
+    def execute(self, inputs: list[Any], settings: NumberToStringSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        try:
+            cols = _selected(
+                table.spec, settings.include, frozenset(_NUMERIC_OR_BOOL), "a number column", ctx
+            )
+        except ConfigureError as exc:
+            raise NodeError(str(exc), setting=exc.setting) from None
+        df = table.df.copy()
+        for c in cols:
+            t = table.types[c]
+            missing = df[c].isna().to_numpy()
+            df[c] = pd.Series(
+                [
+                    None if m else _number_text(v, t)
+                    for v, m in zip(df[c].to_numpy(dtype=object), missing, strict=True)
+                ],
+                index=df.index,
+                dtype=object,
+            )
+        return [table.with_frame(df, {c: ColumnType.STRING for c in cols})]
+
+
+# ------------------------------------------------------------------------------------ Round Double
+
+_ROUNDING = {
+    "UP": decimal.ROUND_UP,
+    "DOWN": decimal.ROUND_DOWN,
+    "CEILING": decimal.ROUND_CEILING,
+    "FLOOR": decimal.ROUND_FLOOR,
+    "HALF_UP": decimal.ROUND_HALF_UP,
+    "HALF_DOWN": decimal.ROUND_HALF_DOWN,
+    "HALF_EVEN": decimal.ROUND_HALF_EVEN,
+}
+_OutputMode = Literal["AUTO", "Double", "Standard String", "Plain String (no exponent)", "Engineering String"]
+
+
+class RoundDoubleSettings(NodeSettings):
+    StringColNames: ColumnFilter = Field(
+        default_factory=ColumnFilter, title="Columns to round", description="Numeric columns to round."
+    )
+    NumberMode: Literal["Decimal places", "Significant figures", "INTEGER"] = Field(
+        "Decimal places",
+        title="Rounding mode",
+        description="Round to decimal places, to significant figures, or to an integer (INTEGER).",
+    )
+    PrecisionNumer: int = Field(  # KNIME's key, misspelt as in settings.xml
+        3, ge=-350, le=350, title="Rounding to digits", description="Decimal places or significant figures."
+    )
+    RoundingMode: Literal["HALF_UP", "HALF_DOWN", "HALF_EVEN", "UP", "DOWN", "CEILING", "FLOOR"] = Field(
+        "HALF_UP",
+        title="Rounding method",
+        description="Java's RoundingMode: HALF_UP (.5 away from zero), HALF_DOWN, HALF_EVEN, UP (away from zero), "
+        "DOWN (towards zero), CEILING, FLOOR.",
+    )
+    AppendColumns: bool = Field(
+        True, title="Append columns", description="Append the rounded columns (else replace the inputs)."
+    )
+    ColumnSuffix: str = Field(
+        " (Rounded)", title="Column suffix", description="Suffix of the appended columns."
+    )
+    OutputType: _OutputMode = Field(
+        "AUTO",
+        title="Output mode",
+        description="AUTO (Integer/Long columns stay integral, INTEGER mode gives Integer, else Double), Double, or "
+        "text: Standard String (1.23E+5 when an exponent is needed), Plain String, Engineering String.",
+    )
+
+
+def _round(value: float, s: RoundDoubleSettings) -> decimal.Decimal:
+    """RoundDoubleCellFactory: BigDecimal.valueOf(value).stripTrailingZeros(), then setScale or round."""
+    mode = _ROUNDING[s.RoundingMode]
+    bd = decimal.Decimal(repr(float(value) + 0.0)).normalize()  # + 0.0: BigDecimal has no negative zero
+    if s.NumberMode == "Significant figures":
+        out = decimal.Context(prec=max(s.PrecisionNumer, 1), rounding=mode).plus(bd)
+    else:
+        places = 0 if s.NumberMode == "INTEGER" else s.PrecisionNumer
+        out = bd.quantize(
+            decimal.Decimal(1).scaleb(-places), rounding=mode, context=decimal.Context(prec=1000)
+        )
+    return out.copy_abs() if out.is_zero() else out
+
+
+def _round_type(in_type: str, s: RoundDoubleSettings) -> str:
+    if s.OutputType == "AUTO":
+        if s.NumberMode == "INTEGER" or in_type == ColumnType.INTEGER:
+            return ColumnType.INTEGER
+        if in_type in (ColumnType.LONG, ColumnType.BOOLEAN):
+            return in_type
+        return ColumnType.DOUBLE
+    return ColumnType.DOUBLE if s.OutputType == "Double" else ColumnType.STRING
+
+
+def _round_cell(value: Any, out_type: str, s: RoundDoubleSettings) -> Any:
+    f = float(value)
+    if math.isnan(f) or math.isinf(f):
+        return f if out_type == ColumnType.DOUBLE else java_double_to_string(f)
+    bd = _round(f, s)
+    if out_type == ColumnType.STRING:
+        if s.OutputType == "Plain String (no exponent)":
+            return format(bd, "f")
+        if s.OutputType == "Engineering String":
+            return bd.to_eng_string()
+        return str(bd)
+    if out_type in (ColumnType.INTEGER, ColumnType.LONG):
+        lo, hi = INT32 if out_type == ColumnType.INTEGER else INT64
+        n = int(bd.to_integral_value(rounding=decimal.ROUND_DOWN))
+        return n if lo <= n <= hi else None  # overflow: missing, as in KNIME
+    if out_type == ColumnType.BOOLEAN:
+        return bool(value)
+    return float(bd)
+
+
+def _round_plan(spec: TableSpec, s: RoundDoubleSettings, ctx: NodeContext) -> list[tuple[str, str, str]]:
+    cols = _selected(spec, s.StringColNames, frozenset(_NUMERIC_OR_BOOL), "a number column", ctx)
+    plan, taken = [], set(spec.names)
+    for c in cols:
+        name = unique_column_name(taken, c + s.ColumnSuffix) if s.AppendColumns else c
+        taken.add(name)
+        plan.append((c, name, _round_type(spec.type_of(c), s)))
+    return plan
+
+
+def _round_double_from_knime(knime: KnimeSettings) -> None:
+    _string_filter(knime, "StringColNames", "StringColNames")
+    knime.take_all(["NumberMode", "PrecisionNumer", "AppendColumns", "ColumnSuffix"])
+    mode = knime.get("RoundingMode")
+    if mode == "UNNECESSARY":
+        knime.lost("RoundingMode UNNECESSARY (fail when rounding is needed) is not supported")
+    elif mode is not None:
+        knime.take("RoundingMode")
+    if knime.get("OutputType") is not None:
+        knime.take("OutputType")
+    elif knime.get("OutputAsString") is not None:  # before KNIME 2.8
+        knime.put(
+            "OutputType", "Standard String" if knime.get("OutputAsString") else "Double", "OutputAsString"
+        )
+    else:
+        knime.put("OutputType", "Double")
+
+
+class RoundDouble(Node):
+    type_name = "round_double"
+    display_name = "Round Double"
+    category = Category.MANIPULATOR
+    description = (
+        "Rounds numeric columns to decimal places or significant figures with Java's rounding modes (on the "
+        "shortest decimal form of each double, like BigDecimal.valueOf), as numbers or as text; appended columns "
+        "get the suffix."
+    )
+    keywords = ("round", "number rounder", "decimals", "significant figures", "precision", "format")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.rounddouble.RoundDoubleNodeFactory",
+            "Round Double",
+            _round_double_from_knime,
+        ),
+    )
+    inputs = (Port(TABLE, "Input table"),)
+    outputs = (Port(TABLE, "Rounded table"),)
+    Settings = RoundDoubleSettings
+
+    def configure(self, in_specs: list[Any], settings: RoundDoubleSettings, ctx: NodeContext) -> list[Any]:
+        spec = in_specs[0]
+        if not isinstance(spec, TableSpec):
+            return [UNKNOWN]
+        for src, name, out_type in _round_plan(spec, settings, ctx):
+            spec = spec.append((name, out_type)) if settings.AppendColumns else spec.replace(src, out_type)
+        return [spec]
+
+    def execute(self, inputs: list[Any], settings: RoundDoubleSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        try:
+            plan = _round_plan(table.spec, settings, ctx)
+        except ConfigureError as exc:
+            raise NodeError(str(exc), setting=exc.setting) from None
+        df = table.df.copy()
+        types = {}
+        for src, name, out_type in plan:
+            values = df[src].to_numpy(dtype=object)
+            missing = df[src].isna().to_numpy()
+            cells = [
+                None if m else _round_cell(v, out_type, settings)
+                for v, m in zip(values, missing, strict=True)
+            ]
+            series = typed_column(cells, out_type)
+            series.index = df.index
+            df[name] = series
+            types[name] = out_type
+        return [table.with_frame(df, types)]
+
+
+# ------------------------------------------------------------------------------ Column Auto Type Cast
+
+_REASONS_SPEC = TableSpec.of(
+    [
+        ("Column name", ColumnType.STRING),
+        ("Final column type", ColumnType.STRING),
+        ("Row determining final column type", ColumnType.STRING),
+    ]
+)
+_ORDER = {ColumnType.INTEGER: 0, ColumnType.LONG: 1, ColumnType.DOUBLE: 2}
+_LEGACY_DATE = "legacy Date and Time"
+
+
+class AutoTypeCastSettings(NodeSettings):
+    column_filter: ColumnFilter = Field(
+        default_factory=ColumnFilter, title="Columns", description="String columns to cast."
+    )
+    dateFormat: str = Field(
+        "dd.MM.yy",
+        title="Date format",
+        description="Java date pattern recognising KNIME's legacy date cells.",
+    )
+    missingValuePattern: str = Field(
+        "<none>",
+        title="Missing value pattern",
+        description="Text read as a missing cell: <none>, <empty> (the empty string) or the text itself.",
+    )
+    doAQuickScan: bool = Field(
+        False, title="Quickscan", description="Guess the types from the first rows only."
+    )
+    numberOfRowsForQuickScan: int = Field(1000, ge=1, description="Rows read by the quickscan.")
+
+
+def _date_regex(pattern: str) -> re.Pattern[str]:
+    """A lenient SimpleDateFormat.parse(String) for the numeric date letters: a prefix of the text
+    that has digits where the pattern has letters (KNIME only needs to know whether it parses)."""
+    out = []
+    for run in re.finditer(r"([A-Za-z])\1*|'[^']*'|[^A-Za-z']+", pattern):
+        token = run.group(0)
+        if token[0].isalpha():
+            out.append(r"[+-]?\d+" if token[0] in "yYdDMHhkKmsSuwWF" else r"\w+")
+        else:
+            out.append(re.escape(token.strip("'")))
+    return re.compile("".join(out))
+
+
+def _cell_type(text: str, date: re.Pattern[str]) -> str:
+    """ColumnAutoTypeCasterNodeModel.typeGuesser: date, then Integer, Long, Double, else String."""
+    if date.match(text):
+        return _LEGACY_DATE
+    for col_type, bits in ((ColumnType.INTEGER, 32), (ColumnType.LONG, 64)):
+        try:
+            parse_java_int(text, bits)
+            return col_type
+        except ValueError:
+            pass
+    try:
+        d = parse_java_double(text)
+        return ColumnType.STRING if math.isinf(d) and re.fullmatch("[01]+", text) else ColumnType.DOUBLE
+    except ValueError:
+        return ColumnType.STRING
+
+
+def _merge_types(current: str, new: str) -> str:
+    if current == new:
+        return current
+    if current in _ORDER and new in _ORDER:
+        return max(current, new, key=_ORDER.__getitem__)
+    return ColumnType.STRING
+
+
+class ColumnAutoTypeCast(Node):
+    type_name = "column_auto_type_cast"
+    display_name = "Column Auto Type Cast"
+    category = Category.MANIPULATOR
+    description = (
+        "Casts string columns to the most specific type all their cells parse as (Integer, Long, Double, else "
+        "String); the second table tells which row decided each column's type. KNIME's legacy Date and Time type "
+        "does not exist in knitflow: a column whose cells match the date format fails the node (use String to "
+        "Date&Time)."
+    )
+    keywords = ("cast", "guess types", "convert", "auto", "type detection", "parse")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.colautotypecast.ColumnAutoTypeCasterNodeFactory",
+            "Column Auto Type Cast",
+        ),
+    )
+    inputs = (Port(TABLE, "Input table"),)
+    outputs = (
+        Port(TABLE, "Type-casted table"),
+        Port(TABLE, "Type information", "Per column: its final type and the row that decided it"),
+    )
+    Settings = AutoTypeCastSettings
+
+    def configure(self, in_specs: list[Any], settings: AutoTypeCastSettings, ctx: NodeContext) -> list[Any]:
+        return [UNKNOWN, _REASONS_SPEC]  # the types come from the cells
+
+    def execute(self, inputs: list[Any], settings: AutoTypeCastSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        cols = settings.column_filter.apply(table.spec)
+        pattern = {"<none>": None, "<empty>": ""}.get(
+            settings.missingValuePattern, settings.missingValuePattern
+        )
+        date = _date_regex(settings.dateFormat)
+        n = min(len(table), settings.numberOfRowsForQuickScan) if settings.doAQuickScan else len(table)
+        reasons: list[list[str]] = []
+        df = table.df.copy()
+        types: dict[str, str] = {}
+        if len(table) == 0:
+            return [table, Table(pd.DataFrame({c.name: [] for c in _REASONS_SPEC.columns}, dtype=object), {})]
+        for c in cols:
+            guess: str | None = None
+            deciding = ""
+            values = df[c].to_numpy(dtype=object)
+            missing = df[c].isna().to_numpy()
+            for k in range(n):
+                if missing[k] or str(values[k]) == pattern:
+                    continue
+                if table.types[c] == ColumnType.STRING:
+                    new = _cell_type(str(values[k]), date)
+                else:
+                    new = table.types[c]
+                merged = new if guess is None else _merge_types(guess, new)
+                if merged != guess:
+                    deciding = table.row_ids[k] + (
+                        " based on a quickscan." if guess is None and settings.doAQuickScan else ""
+                    )
+                guess = merged
+            final = guess or ColumnType.STRING
+            if final == _LEGACY_DATE:
+                raise NodeError(
+                    f"column {c!r} would become KNIME's legacy Date and Time type, which knitflow does not have; "
+                    "convert it with String to Date&Time",
+                    setting="dateFormat",
+                )
+            reasons.append([c, final, deciding if guess else ""])
+            if final != table.types[c] and final in _ORDER:
+                cells: list[Any] = []
+                for k, (v, m) in enumerate(zip(values, missing, strict=True)):
+                    if m or str(v) == pattern:
+                        cells.append(None)
+                        continue
+                    try:
+                        cells.append(
+                            parse_java_double(str(v))
+                            if final == ColumnType.DOUBLE
+                            else parse_java_int(str(v), 32 if final == ColumnType.INTEGER else 64)
+                        )
+                    except ValueError:
+                        raise NodeError(
+                            f"Can't convert '{v}' to {final}. In {table.row_ids[k]}. Disable quickscan and try again.",
+                            setting="doAQuickScan",
+                        ) from None
+                series = typed_column(cells, final)
+                series.index = df.index
+                df[c] = series
+                types[c] = final
+        reason_frame = pd.DataFrame(
+            {name: [r[i] for r in reasons] for i, name in enumerate(_REASONS_SPEC.names)}, dtype=object
+        )
+        reason_frame.index = pd.Index([f"Row{i}" for i in range(len(reasons))], dtype=object)
+        return [
+            table.with_frame(df, types),
+            Table(reason_frame, {n: ColumnType.STRING for n in _REASONS_SPEC.names}),
+        ]
