@@ -38,21 +38,20 @@ FINGERPRINT_HASH_LIMIT = 64 * 1024 * 1024  # files up to this size are hashed, l
 
 
 def file_fingerprint(path: str) -> str:
-    """What identifies a file's content: size, modification time and, up to 64 MB, a content hash."""
+    """What identifies a file's content: its size and content hash (above 64 MB: size and modification time)."""
     try:
         st = os.stat(path)
     except OSError:
         return "missing"
     if not stat.S_ISREG(st.st_mode):
         return "not a file"
-    fp = f"{st.st_size}:{st.st_mtime_ns}"
-    if st.st_size <= FINGERPRINT_HASH_LIMIT:
-        try:
-            with open(path, "rb") as fh:
-                fp += ":" + hashlib.file_digest(fh, "sha256").hexdigest()[:24]
-        except OSError:
-            return "unreadable"
-    return fp
+    if st.st_size > FINGERPRINT_HASH_LIMIT:
+        return f"{st.st_size}:{st.st_mtime_ns}"
+    try:
+        with open(path, "rb") as fh:
+            return f"{st.st_size}:" + hashlib.file_digest(fh, "sha256").hexdigest()[:24]
+    except OSError:
+        return "unreadable"
 
 
 def files_state(paths: list[str]) -> dict[str, str]:
