@@ -337,3 +337,156 @@ def test_full_disk_while_writing_the_cache(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setattr(cache_module, "atomic_write", full)
     result = _run_cached(tmp_path, tmp_path / "cache")
     assert result.ok and any("No space left" in w for w in result.warnings)
+
+
+# ---------------------------------------------------------------------------------- interrupts
+
+SLOW_SCRIPT = """format: knitflow/1
+name: slow
+nodes:
+  - id: 1
+    type: table_creator
+    settings:
+      columns: [{name: x, type: Integer}]
+      rows: [['1'], ['2']]
+  - id: 2
+    type: python_script
+    settings:
+      script: |
+        import knime.scripting.io as knio
+        import pathlib
+        import time
+        pathlib.Path("started").touch()  # the tests wait for this before they interrupt
+        t0 = time.time()
+        while time.time() - t0 < 60:  # never checks for cancellation
+            pass
+        knio.output_tables[0] = knio.input_tables[0]
+  - id: 3
+    type: table_view
+connections:
+  - 1:1 -> 2:1
+  - 2:1 -> 3:1
+"""
+
+
+def test_cancel_interrupts_a_script_that_never_checks(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    wf = Workflow.from_text(SLOW_SCRIPT, base_dir=tmp_path)
+    cancel = threading.Event()
+    threading.Timer(1.0, cancel.set).start()
+    t0 = time.perf_counter()
+    result = wf.run(cancel_event=cancel)
+    assert time.perf_counter() - t0 < 5
+    assert result.cancelled and result.outcome == "cancelled"
+    assert result.node(1).state == "executed"
+    assert result.node(2).state == "configured" and result.node(2).error is None
+    assert result.node(2).reason == "cancelled" and result.node(3).reason == "cancelled"
+
+
+@pytest.mark.parametrize("sig,code", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_signals_cancel_the_cli_run_cleanly(tmp_path: Path, sig: str, code: int) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "slow.yaml"
+    path.write_text(SLOW_SCRIPT)
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", "run", str(path), "--out", str(out), "--quiet"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline and not (tmp_path / "started").exists():
+        time.sleep(0.1)
+    proc.send_signal(getattr(signal, sig))
+    stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == code, stderr
+    assert "Traceback" not in stderr and "interrupted" in stderr
+    run = json.loads((out / "run.json").read_text())
+    assert run["status"] == "cancelled"
+    assert [n["state"] for n in run["nodes"]] == ["executed", "configured", "configured"]
+
+
+DYING_PASS = """format: knitflow/1
+name: dying
+nodes:
+  - id: 1
+    type: table_creator
+    settings:
+      columns: [{name: x, type: Integer}]
+      rows: [['1'], ['2'], ['3'], ['4']]
+  - id: 2
+    type: table_row_to_variable_loop_start
+  - id: 3
+    type: python_script
+    settings:
+      script: |
+        import os, signal
+        import knime.scripting.io as knio
+        if knio.flow_variables["currentIteration"] == 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+        knio.output_tables[0] = knio.input_tables[0]
+  - id: 4
+    type: loop_end
+connections:
+  - 1:1 -> 2:1
+  - 1:1 -> 3:1
+  - 2:1 -> 3:0
+  - 3:1 -> 4:1
+"""
+
+
+def test_a_dead_worker_is_named_with_its_pass_and_signal(tmp_path: Path) -> None:
+    result = Workflow.from_text(DYING_PASS, base_dir=tmp_path).run(workers=2)
+    assert not result.ok
+    error = result.node(2).error or ""
+    assert "loop pass 3 of 4 died (signal 9 (SIGKILL))" in error, error
+    assert "Traceback" not in error and "BrokenProcessPool" not in error
+
+
+def test_workers_die_with_their_parent(tmp_path: Path) -> None:
+    """kill -9 of a run with forked passes leaves no orphan workers."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    text = DYING_PASS.replace(
+        """        if knio.flow_variables["currentIteration"] == 2:
+            os.kill(os.getpid(), signal.SIGKILL)""",
+        """        import pathlib, time
+        pathlib.Path(f"pass{knio.flow_variables['currentIteration']}").touch()
+        time.sleep(60 if knio.flow_variables["currentIteration"] else 0)""",
+    )
+    path = tmp_path / "slow_loop.yaml"
+    path.write_text(text)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", "run", str(path), "--workers", "2", "--quiet", "--out", "out"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline and not (tmp_path / "pass1").exists():
+        time.sleep(0.1)
+    children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    assert children, "no forked workers seen"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    time.sleep(1.0)
+    alive = [c for c in children if Path(f"/proc/{c}").exists() and "Z" not in _state(c)]
+    assert alive == []
+
+
+def _state(pid: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return "Z"

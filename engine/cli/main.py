@@ -124,7 +124,10 @@ def _parse_sets(sets: list[str]) -> dict[str, str] | None:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     import datetime
+    import signal
+    import threading
 
+    from engine.cli.interrupts import cancel_on_signals, exit_code
     from engine.cli.progress import RunDisplay
     from engine.core.outputs import write_outputs
 
@@ -147,7 +150,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     out_dir = args.out or Path("runs") / wf.doc.name / stamp
     display = RunDisplay(wf, quiet=args.quiet)
-    with display:
+    cancel = threading.Event()
+    with display, cancel_on_signals(cancel) as signals:
         try:
             result = wf.run(
                 seed=args.seed,
@@ -156,12 +160,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 cache_dir=args.cache,
                 listener=display.on_event,
                 workers=args.workers,
+                cancel_event=cancel,
             )
         except ValueError as exc:  # e.g. a --set value that does not fit the variable's type
             _err(f"error: {exc}")
             return EXIT_INVALID
+        except KeyboardInterrupt:
+            _err("interrupted")
+            return exit_code(signal.SIGINT)
     run = write_outputs(result, out_dir)
     display.summary(result, out_dir)
+    for warning in result.warnings:
+        _err(f"warning: {warning}")
+    if result.cancelled:
+        _err(f"interrupted: the finished nodes' outputs are in {out_dir}")
+        return exit_code(signals[0] if signals else signal.SIGINT)
     return EXIT_OK if run["status"] == "ok" else EXIT_NODE_FAILED
 
 

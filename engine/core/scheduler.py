@@ -27,6 +27,7 @@ from engine.core.context import Cancelled, Resources, RunContext
 from engine.core.dispatch import LevelPlan, LevelRun
 from engine.core.executors import ForkedPasses, InlinePasses, PassExecutor, fork_available
 from engine.core.graph import CompiledWorkflow
+from engine.core.interrupt import NodeThreads
 from engine.core.keys import (
     KeyParts,
     digest,
@@ -114,6 +115,7 @@ class Execution:
         self.resources = Resources()
         self.in_worker = False  # a forked loop worker: its inner loops run their passes inline
         self._pass_executor = pass_executor
+        self.node_threads = NodeThreads()  # cancelling interrupts node code that never checks
         self._running_loops: dict[int, LoopRun] = {}  # by loop start, while their passes run
         self.root_vars = self._root_variables(variables or {})
         self.status: dict[int, NodeStatus] = {
@@ -134,6 +136,7 @@ class Execution:
         self._lock = threading.Lock()
         self.listener = None
         self.in_worker = True
+        self.node_threads = NodeThreads()
 
     # ------------------------------------------------------------------------------- events
 
@@ -243,7 +246,8 @@ class Execution:
                 wanted = {self.wf.unit_at((), n) for n in needed}
                 units = [u for u in units if u in wanted]
                 deps = {u: deps[u] & wanted for u in units}
-            self.run_level(units, deps, (), ())
+            with self.node_threads.watching(self.cancel_event):
+                self.run_level(units, deps, (), ())
         finally:
             self.resources.close_all()
             if self.cache is not None:
@@ -386,8 +390,15 @@ class Execution:
             )
             self._execute(n, inputs, settings, variables, pass_path, t0, key=key, parts=parts, reason=reason)
             return True
+        except KeyboardInterrupt:  # e.g. a script raising it: the user's interrupt, not a failure
+            self.cancel_event.set()
+            self._cancelled(n, t0)
+            return False
         except Exception as exc:  # a node's failure is isolated to its descendants
-            self._fail(n, exc, t0)
+            if isinstance(exc, Cancelled) or (self.cancel_event.is_set() and not isinstance(exc, NodeError)):
+                self._cancelled(n, t0)
+            else:
+                self._fail(n, exc, t0)
             return False
 
     def _serve_cached(
@@ -444,7 +455,7 @@ class Execution:
         )
         ctx = self.context(n, variables, pass_path)
         self.configure_node(n, [port_spec(o) for o in inputs], settings, ctx)
-        with traced_reads() as opened:
+        with self.node_threads.running_node(), traced_reads() as opened:
             outputs = list(node.execute(inputs, settings, ctx))
         if len(outputs) != len(node.outputs):
             raise NodeError(f"{entry.type} returned {len(outputs)} outputs for {len(node.outputs)} ports")
@@ -480,6 +491,13 @@ class Execution:
             reason=reason,
             error=None,
         )
+
+    def _cancelled(self, n: int, t0: float) -> None:
+        """KNIME: a cancelled node is back to configured, without an error."""
+        self.set_state(
+            n, CONFIGURED, outputs=[], error=None, setting=None, reason="cancelled",
+            seconds=time.perf_counter() - t0, cached=False, loop_progress=None,
+        )  # fmt: skip
 
     def _fail(self, n: int, exc: BaseException, t0: float) -> None:
         message = self.message_of(exc)
@@ -553,7 +571,14 @@ class Execution:
                 reason=reason,
             )
             return True
+        except KeyboardInterrupt:
+            self.cancel_event.set()
+            self._reset_cancelled_loop(start, t0)
+            return False
         except Exception as exc:
+            if isinstance(exc, Cancelled) or self.cancel_event.is_set():
+                self._reset_cancelled_loop(start, t0)
+                return False
             self._fail(start, exc, t0)
             failure = (
                 exc
@@ -562,6 +587,11 @@ class Execution:
             )
             self._fail(end, failure, t0)
             return False
+
+    def _reset_cancelled_loop(self, start: int, t0: float) -> None:
+        """A cancelled loop is reset whole: no body node keeps a half-finished loop's results."""
+        for n in [start, *self.wf.body(start)]:
+            self._cancelled(n, t0)
 
     def _before_loop(self, start: int, n: int) -> Any:
         """A body node's settings as known before its loop runs; None when a loop variable decides
