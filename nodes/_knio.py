@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.api import ColumnType, NodeError
+from engine.api import Cancelled, ColumnType, NodeError
 from engine.api import Table as EngineTable
 from engine.api import row_ids as make_row_ids
 from nodes._common import MATPLOTLIB_LOCK
@@ -553,6 +553,8 @@ def run_script(
             }
             try:
                 exec(code, namespace)
+            except Cancelled:
+                raise
             except (Exception, SystemExit) as exc:
                 raise _script_error(exc, script) from None
             view_obj = knio.output_view

@@ -22,6 +22,7 @@ from engine.core.table import ColumnSpec, ColumnType, Table, TableSpec, row_ids
 from engine.core.yamlio import atomic_write
 
 __all__ = [
+    "Cancelled",
     "Category",
     "ColumnSpec",
     "ColumnType",
@@ -239,6 +240,11 @@ class NodeError(Exception):
     def __init__(self, message: str, *, setting: str | None = None) -> None:
         super().__init__(message)
         self.setting = setting
+
+
+class Cancelled(Exception):
+    """Raised inside a node when the user cancelled the run; a node that catches broad exceptions
+    (a script runner) must let it through."""
 
 
 class ConfigureError(NodeError):

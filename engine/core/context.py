@@ -11,14 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from engine.api import NodeError, variable_type
+from engine.api import Cancelled, NodeError, variable_type
 from engine.core.variables import VarEntry, VarStack
 
 _MISSING: Any = ...
-
-
-class Cancelled(Exception):
-    """Raised inside a node when the user cancelled the run."""
 
 
 def derive_seed(run_seed: int, node_id: int, iteration: tuple[int, ...] = ()) -> int:
