@@ -133,6 +133,19 @@ class UniqueNames:
         return candidate
 
 
+def row_variable_types(spec: Any, settings: RowToVariableSettings) -> dict[str, str] | None:
+    """The variables `row_variables` will push, by name and type, from the table spec alone."""
+    if not isinstance(spec, TableSpec):
+        return None
+    out = {ROW_ID_VARIABLE: "String"}
+    names = UniqueNames({ROW_ID_VARIABLE})
+    for name in settings.column_selection.apply(spec):
+        ctype = spec.type_of(name)
+        if ctype in _CONVERTIBLE:
+            out[names.new_name(variable_base_name(spec.names.index(name), name))] = _CONVERTIBLE[ctype]
+    return out
+
+
 def row_variables(
     table: Table, position: int | None, settings: RowToVariableSettings
 ) -> list[tuple[str, Any, str]]:

@@ -442,6 +442,9 @@ class SilhouetteCoefficient(Node):
     )
     Settings = SilhouetteSettings
 
+    def configure_variables(self, in_specs: list[Any], settings: SilhouetteSettings) -> dict[str, str] | None:
+        return {"Mean Silhouette Coefficient": "Double"}
+
     @staticmethod
     def _cluster_column(spec: TableSpec, settings: SilhouetteSettings) -> str:
         name = settings.cluster_column

@@ -28,6 +28,7 @@ from nodes._common import ColumnFilter
 from nodes._variables import (
     RowToVariableSettings,
     configure_row_variables,
+    row_variable_types,
     row_variables,
     row_variables_from_knime,
 )
@@ -58,6 +59,11 @@ class TableRowToVariable(Node):
     inputs = (Port(TABLE, "Table", "Its first row becomes flow variables."),)
     outputs = (Port(VARIABLES, "Variables", "RowID and one variable per selected column."),)
     Settings = RowToVariableSettings
+
+    def configure_variables(
+        self, in_specs: list[Any], settings: RowToVariableSettings
+    ) -> dict[str, str] | None:
+        return row_variable_types(in_specs[0], settings)
 
     def configure(self, in_specs: list[Any], settings: RowToVariableSettings, ctx: NodeContext) -> list[Any]:
         return configure_row_variables(in_specs[0], settings)

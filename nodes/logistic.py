@@ -24,6 +24,7 @@ from engine.api import (
     ColumnType,
     ConfigureError,
     Model,
+    ModelSpec,
     Node,
     NodeContext,
     NodeError,
@@ -383,6 +384,19 @@ def _learning_columns(spec: TableSpec, settings: LogRegLearnerSettings) -> list[
     return cols
 
 
+def _model_spec(
+    spec: TableSpec, target: str, columns: list[str], classes: list[Any] | None = None
+) -> ModelSpec:
+    """What the predictor checks before anything runs; the classes (for the probability
+    columns) are known once the model is learned."""
+    return ModelSpec(
+        "logistic_regression",
+        spec.select(columns),
+        spec.get(target),
+        {"classes": classes, "nominal": [c for c in columns if spec.type_of(c) in NOMINAL]},
+    )
+
+
 def _ordered_levels(values: list[Any], keep_order: bool) -> list[Any]:
     levels = list(dict.fromkeys(values))
     if keep_order:
@@ -456,12 +470,13 @@ class LogisticRegressionLearner(Node):
 
     def configure(self, in_specs: list[Any], settings: LogRegLearnerSettings, ctx: NodeContext) -> list[Any]:
         spec = in_specs[0]
+        model_spec: Any = UNKNOWN
         if isinstance(spec, TableSpec):
             check_column(spec, settings.target, "target", what="target", allowed=NOMINAL)
-            _learning_columns(spec, settings)
+            model_spec = _model_spec(spec, str(settings.target), _learning_columns(spec, settings))
         elif not settings.target:
             raise ConfigureError("no target column selected", setting="target")
-        return [UNKNOWN, coefficient_spec(settings.calcCoefficientStatistics), STATS_SPEC]
+        return [model_spec, coefficient_spec(settings.calcCoefficientStatistics), STATS_SPEC]
 
     def execute(self, inputs: list[Any], settings: LogRegLearnerSettings, ctx: NodeContext) -> list[Any]:
         table: Table = inputs[0]
@@ -584,7 +599,8 @@ class LogisticRegressionLearner(Node):
             ),
             {"Iterations": ColumnType.INTEGER, "LogLikelihood": ColumnType.DOUBLE},
         )
-        return [Model("logistic_regression", model, summary, spec=model), coefficients, stats]
+        model_spec = _model_spec(spec, target, [f.column for f in features], classes=domain_order)
+        return [Model("logistic_regression", model, summary, spec=model_spec), coefficients, stats]
 
     @staticmethod
     def _coefficient_table(model: LogisticModel, fit: Fit, with_stats: bool) -> Table:
@@ -639,16 +655,17 @@ class LogRegPredictorSettings(NodeSettings):
 
 
 def _prediction_columns(
-    model: LogisticModel, spec: TableSpec, settings: LogRegPredictorSettings
+    model: tuple[str, str, list[Any]], spec: TableSpec, settings: LogRegPredictorSettings
 ) -> list[tuple[str, str]]:
     """KNIME's RegressionPredictorCellFactory.createColumnSpec: probabilities (domain order) first,
     then the prediction; each name made unique against the input columns."""
+    target, target_type, classes = model
     existing = list(spec.names)
     out: list[tuple[str, str]] = []
     if settings.include_probabilites:
-        for value in model.classes:
+        for value in classes:
             name = unique_column_name(
-                existing, f"P ({model.target}={cell_text(value)}){settings.propability_columns_suffix}"
+                existing, f"P ({target}={cell_text(value)}){settings.propability_columns_suffix}"
             )
             out.append((name, ColumnType.DOUBLE))
     if settings.has_custom_predicition_name:
@@ -658,23 +675,24 @@ def _prediction_columns(
             )
         base = settings.custom_prediction_name
     else:
-        base = f"Prediction ({model.target})"
-    out.append((unique_column_name(existing, base), model.target_type))
+        base = f"Prediction ({target})"
+    out.append((unique_column_name(existing, base), target_type))
     return out
 
 
-def _check_features(model: LogisticModel, spec: TableSpec) -> None:
-    for f in model.features:
-        col = spec.get(f.column)
+def _check_features(model: ModelSpec, spec: TableSpec) -> None:
+    nominal = set(model.details.get("nominal", ()))
+    for learned in model.learning_columns.columns:
+        col = spec.get(learned.name)
         if col is None:
-            raise ConfigureError(f'The table for prediction does not contain the column "{f.column}".')
-        if f.levels is None and not col.is_numeric():
+            raise ConfigureError(f'The table for prediction does not contain the column "{learned.name}".')
+        if learned.name not in nominal and not col.is_numeric():
             raise ConfigureError(
-                f'The column "{f.column}" in the table of prediction is expected to be numeric.'
+                f'The column "{learned.name}" in the table of prediction is expected to be numeric.'
             )
-        if f.levels is not None and col.type not in NOMINAL:
+        if learned.name in nominal and col.type not in NOMINAL:
             raise ConfigureError(
-                f'The column "{f.column}" in the table of prediction is expected to be nominal.'
+                f'The column "{learned.name}" in the table of prediction is expected to be nominal.'
             )
 
 
@@ -707,17 +725,21 @@ class LogisticRegressionPredictor(Node):
         self, in_specs: list[Any], settings: LogRegPredictorSettings, ctx: NodeContext
     ) -> list[Any]:
         model_spec, spec = in_specs
-        model = model_spec.spec if isinstance(model_spec, Model) else None
-        if not isinstance(model, LogisticModel) or not isinstance(spec, TableSpec):
+        if not isinstance(model_spec, ModelSpec) or not isinstance(spec, TableSpec):
             return [UNKNOWN]
-        _check_features(model, spec)
-        return [spec.append(*_prediction_columns(model, spec, settings))]
+        _check_features(model_spec, spec)
+        classes = model_spec.details.get("classes")
+        if classes is None and settings.include_probabilites:
+            return [UNKNOWN]  # one probability column per class: the classes come with the learned model
+        assert model_spec.target is not None
+        target = (model_spec.target.name, model_spec.target.type, classes or [])
+        return [spec.append(*_prediction_columns(target, spec, settings))]
 
     def execute(self, inputs: list[Any], settings: LogRegPredictorSettings, ctx: NodeContext) -> list[Any]:
         model: LogisticModel = inputs[0].payload
         table: Table = inputs[1]
-        _check_features(model, table.spec)
-        new_cols = _prediction_columns(model, table.spec, settings)
+        _check_features(inputs[0].spec, table.spec)
+        new_cols = _prediction_columns((model.target, model.target_type, model.classes), table.spec, settings)
         x, ok = model.design(table.df)
         p = model.probabilities(x)  # in logits + [reference] order
         coeff_order = [*model.logits, model.reference]

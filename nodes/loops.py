@@ -50,6 +50,7 @@ from nodes._variables import (
     encode_parameters,
     is_integer_type,
     make_parameter,
+    row_variable_types,
     row_variables,
     row_variables_from_knime,
 )
@@ -79,6 +80,10 @@ class TableRowToVariableLoopStart(LoopStartNode):
     inputs = (Port(TABLE, "Table", "One loop pass per row."),)
     outputs = (Port(VARIABLES, "Variables", "The current row as flow variables."),)
     Settings = RowToVariableSettings
+
+    def loop_variables(self, in_specs: list[Any], settings: RowToVariableSettings) -> dict[str, str] | None:
+        row = row_variable_types(in_specs[0], settings)
+        return None if row is None else {"maxIterations": "Integer", "currentIteration": "Integer", **row}
 
     def configure(self, in_specs: list[Any], settings: RowToVariableSettings, ctx: NodeContext) -> list[Any]:
         return configure_row_variables(in_specs[0], settings)
@@ -950,6 +955,14 @@ class ParameterOptimizationLoopStart(_ParOptStart):
     )
     inputs = ()
     Settings = ParOptSettings
+
+    def loop_variables(self, in_specs: list[Any], settings: ParOptSettings) -> dict[str, str] | None:
+        try:
+            params = self.parameters([], settings)
+        except NodeError:
+            return None
+        types = {p.name: "Integer" if p.integer else "Double" for p in params}
+        return {PARAMETERS_VARIABLE: "String", **types, "iteration": "Integer"}
 
     def configure(self, in_specs: list[Any], settings: ParOptSettings, ctx: NodeContext) -> list[Any]:
         if not settings.parameters:

@@ -22,6 +22,7 @@ from engine.api import (
     ColumnType,
     ConfigureError,
     Model,
+    ModelSpec,
     Node,
     NodeContext,
     NodeError,
@@ -251,9 +252,10 @@ class Normalizer(Node):
         if not isinstance(spec, TableSpec):
             return [UNKNOWN, UNKNOWN]
         out = spec
-        for name in _selected(spec, settings):
+        columns = _selected(spec, settings)
+        for name in columns:
             out = out.replace(name, ColumnType.DOUBLE)
-        return [out, UNKNOWN]
+        return [out, ModelSpec("normalizer", spec.select(columns))]
 
     def execute(self, inputs: list[Any], settings: NormalizerSettings, ctx: NodeContext) -> list[Any]:
         if settings.mode == "MINMAX" and settings.new_min > settings.new_max:
@@ -275,7 +277,12 @@ class Normalizer(Node):
         for name in columns:
             if name not in transform.names:
                 df[name] = pd.to_numeric(df[name], errors="coerce").astype("float64")
-        model = Model("normalizer", transform, transform.summary, spec=table.spec.select(columns))
+        model = Model(
+            "normalizer",
+            transform,
+            transform.summary,
+            spec=ModelSpec("normalizer", table.spec.select(columns)),
+        )
         return [Table(df, types), model]
 
 
@@ -308,14 +315,10 @@ class NormalizerApply(Node):
 
     def configure(self, in_specs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
         model, spec = in_specs
-        if (
-            not isinstance(model, Model)
-            or not isinstance(model.payload, AffineTransform)
-            or not isinstance(spec, TableSpec)
-        ):
+        if not isinstance(model, ModelSpec) or not isinstance(spec, TableSpec):
             return [UNKNOWN]
         out = spec
-        for name in model.payload.names:
+        for name in model.learning_columns.names:
             col = spec.get(name)
             if col is None:
                 continue

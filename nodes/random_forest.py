@@ -25,6 +25,7 @@ from engine.api import (
     ColumnType,
     ConfigureError,
     Model,
+    ModelSpec,
     Node,
     NodeContext,
     NodeError,
@@ -218,6 +219,10 @@ def _mean_variance(
     return mean, var, count
 
 
+def _model_spec(spec: TableSpec, target: str, attrs: list[str]) -> ModelSpec:
+    return ModelSpec("random_forest_regression", spec.select(attrs), spec.get(target))
+
+
 def _attributes(spec: TableSpec, settings: RandomForestLearnerSettings) -> list[str]:
     attrs = [
         c
@@ -331,12 +336,12 @@ class RandomForestLearnerRegression(Node):
                 raise ConfigureError("Target column not set", setting="targetColumn")
             return [UNKNOWN, STATS_SPEC, UNKNOWN]
         check_column(spec, settings.targetColumn, "targetColumn", what="target", numeric=True)
-        _attributes(spec, settings)
+        attrs = _attributes(spec, settings)
         names = _output_names(str(settings.targetColumn), spec.names)
         out = spec.append(
             (names[0], ColumnType.DOUBLE), (names[1], ColumnType.DOUBLE), (names[2], ColumnType.INTEGER)
         )
-        return [out, STATS_SPEC, UNKNOWN]
+        return [out, STATS_SPEC, _model_spec(spec, str(settings.targetColumn), attrs)]
 
     def execute(
         self, inputs: list[Any], settings: RandomForestLearnerSettings, ctx: NodeContext
@@ -442,7 +447,11 @@ class RandomForestLearnerRegression(Node):
             dict.fromkeys(STAT_COLUMNS, ColumnType.INTEGER),
         )
         summary = f"{settings.nrModels} classifiers on {n_attr} attributes"
-        return [oob, stats_table, Model("random_forest_regression", model, summary, spec=model)]
+        return [
+            oob,
+            stats_table,
+            Model("random_forest_regression", model, summary, spec=_model_spec(spec, target, attrs)),
+        ]
 
 
 def _node_depths(tree: Any) -> np.ndarray:
@@ -476,13 +485,9 @@ class RandomForestPredictorSettings(NodeSettings):
 
 
 def _predictor_columns(
-    model: RandomForestModel, spec: TableSpec, settings: RandomForestPredictorSettings
+    target: str, spec: TableSpec, settings: RandomForestPredictorSettings
 ) -> list[tuple[str, str]]:
-    base = (
-        settings.predictionColumnName
-        if settings.changePredictionColumnName
-        else f"Prediction ({model.target})"
-    )
+    base = settings.predictionColumnName if settings.changePredictionColumnName else f"Prediction ({target})"
     if not base:
         raise ConfigureError("the prediction column name is empty", setting="predictionColumnName")
     wanted = [(base, ColumnType.DOUBLE)]
@@ -496,18 +501,17 @@ def _predictor_columns(
     return out
 
 
-def _check_attributes(model: RandomForestModel, spec: TableSpec) -> None:
-    for a in model.attributes:
+def _check_attributes(model: ModelSpec, spec: TableSpec) -> None:
+    for learned in model.learning_columns.columns:
+        a, kind = learned.name, learned.type
         col = spec.get(a)
         if col is None:
             raise ConfigureError(f"the prediction table does not contain the learning column {a!r}")
-        want_numeric = model.attribute_types[a] in ColumnType.NUMERIC
+        want_numeric = kind in ColumnType.NUMERIC
         if want_numeric and not col.is_numeric():
             raise ConfigureError(f"the learning column {a!r} is expected to be numeric (type {col.type})")
-        if not want_numeric and col.type != model.attribute_types[a]:
-            raise ConfigureError(
-                f"the learning column {a!r} is expected to be {model.attribute_types[a]} (type {col.type})"
-            )
+        if not want_numeric and col.type != kind:
+            raise ConfigureError(f"the learning column {a!r} is expected to be {kind} (type {col.type})")
 
 
 class RandomForestPredictorRegression(Node):
@@ -538,20 +542,20 @@ class RandomForestPredictorRegression(Node):
     def configure(
         self, in_specs: list[Any], settings: RandomForestPredictorSettings, ctx: NodeContext
     ) -> list[Any]:
-        model_obj, spec = in_specs
-        model = model_obj.spec if isinstance(model_obj, Model) else None
-        if not isinstance(model, RandomForestModel) or not isinstance(spec, TableSpec):
+        model, spec = in_specs
+        if not isinstance(model, ModelSpec) or not isinstance(spec, TableSpec):
             return [UNKNOWN]
         _check_attributes(model, spec)
-        return [spec.append(*_predictor_columns(model, spec, settings))]
+        assert model.target is not None
+        return [spec.append(*_predictor_columns(model.target.name, spec, settings))]
 
     def execute(
         self, inputs: list[Any], settings: RandomForestPredictorSettings, ctx: NodeContext
     ) -> list[Any]:
         model: RandomForestModel = inputs[0].payload
         table: Table = inputs[1]
-        _check_attributes(model, table.spec)
-        columns = _predictor_columns(model, table.spec, settings)
+        _check_attributes(inputs[0].spec, table.spec)
+        columns = _predictor_columns(model.target, table.spec, settings)
         mean, var, count = _mean_variance(model.tree_predictions(model.design(table.df)))
         df = table.df.copy()
         values = [mean] + ([var] if settings.appendPredictionConfidence else [])

@@ -181,6 +181,11 @@ class Scorer(Node):
     )
     Settings = ScorerSettings
 
+    def configure_variables(self, in_specs: list[Any], settings: ScorerSettings) -> dict[str, str] | None:
+        prefix = settings.flowVarPrefix or ""
+        kinds = {"Accuracy": "Double", "Error": "Double", "#Correct": "Integer", "#False": "Integer"}
+        return {prefix + k: v for k, v in {**kinds, "Cohen's kappa": "Double"}.items()}
+
     def configure(self, in_specs: list[Any], settings: ScorerSettings, ctx: NodeContext) -> list[Any]:
         spec = in_specs[0]
         if isinstance(spec, TableSpec):
@@ -375,6 +380,13 @@ class NumericScorer(Node):
     inputs = (Port(TABLE, "Table", "A table with a numeric reference and a numeric prediction column."),)
     outputs = (Port(TABLE, "Scores", "Seven rows of regression metrics."),)
     Settings = NumericScorerSettings
+
+    def configure_variables(
+        self, in_specs: list[Any], settings: NumericScorerSettings
+    ) -> dict[str, str] | None:
+        if not settings.generate_flow_variables:
+            return {}
+        return {settings.name_prefix_for_flowvars + var: "Double" for var in _VARIABLE_ORDER}
 
     @staticmethod
     def _output_name(settings: NumericScorerSettings) -> str:

@@ -270,6 +270,9 @@ class PythonScript(Node):
     )
     Settings = PythonScriptSettings
 
+    def configure_variables(self, in_specs: list[Any], settings: Any) -> dict[str, str] | None:
+        return None  # a script pushes whatever it likes
+
     def configure(self, in_specs: list[Any], settings: PythonScriptSettings, ctx: NodeContext) -> list[Any]:
         return [UNKNOWN for _ in self.outputs]
 
@@ -324,6 +327,9 @@ class PythonView(Node):
     inputs = _INPUTS
     outputs = (Port(VIEW, "Image", "The view the script produced (PNG)"),)
     Settings = PythonViewSettings
+
+    def configure_variables(self, in_specs: list[Any], settings: Any) -> dict[str, str] | None:
+        return None  # a script pushes whatever it likes
 
     def configure(self, in_specs: list[Any], settings: PythonViewSettings, ctx: NodeContext) -> list[Any]:
         return [UNKNOWN]

@@ -294,7 +294,8 @@ def test_normalizer_min_max_and_decimal_scaling() -> None:
 def test_normalizer_apply() -> None:
     train = Table.from_frame(pd.DataFrame({"a": [1.0, 2.0, 3.0], "k": [0, 10, 20], "s": ["x", "y", "z"]}))
     model = run_node("normalizer", {"mode": "MINMAX"}, train)[2]
-    assert isinstance(model.payload, AffineTransform) and model.spec == train.spec.select(["a", "k"])
+    assert isinstance(model.payload, AffineTransform)
+    assert model.spec.learning_columns == train.spec.select(["a", "k"])
     new = Table.from_frame(
         pd.DataFrame({"k": [5, 40], "a": [2.0, 0.0], "other": [1, 2]}), {"other": "Integer"}
     )

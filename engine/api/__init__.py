@@ -49,6 +49,7 @@ __all__ = [
     "VIEW",
     "View",
     "atomic_write",
+    "placeholder_value",
     "port_spec",
     "row_ids",
     "unique_column_name",
@@ -206,6 +207,11 @@ class FlowVariable:
     type: str  # Integer, Long, Double, String, Boolean, Path
 
 
+def placeholder_value(type_name: str) -> Any:
+    """The value a variable of a type has at configure time, before its real value exists."""
+    return {"Integer": 0, "Long": 0, "Double": 0.0, "Boolean": False}.get(type_name, "")
+
+
 def variable_type(value: Any) -> str:
     if isinstance(value, bool | np.bool_):
         return "Boolean"
@@ -351,6 +357,12 @@ class Node:
     def execute(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
         raise NotImplementedError
 
+    def configure_variables(self, in_specs: list[Any], settings: Any) -> dict[str, str] | None:
+        """The flow variables `execute` will push, by name and type, known before anything runs
+        (KNIME pushes them at configure time) so that bindings after this node are checked; None
+        when only a run can tell (a script)."""
+        return {}
+
     def is_deterministic(self, settings: Any) -> bool:
         """False for a randomised node without a seed of its own: it is then never served from cache
         unless the run has a seed."""
@@ -401,6 +413,11 @@ class LoopStartNode(Node):
 
     def iterations(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> Iterator[Iteration]:
         raise NotImplementedError
+
+    def loop_variables(self, in_specs: list[Any], settings: Any) -> dict[str, str] | None:
+        """The loop variables each pass will set, by name and type, known before anything runs (KNIME
+        pushes them at configure time) so bindings in the body are checked; None: not known."""
+        return None
 
     def plan(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> list[Iteration] | None:
         return None

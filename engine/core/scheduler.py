@@ -21,8 +21,9 @@ from typing import Any
 import networkx as nx
 from pydantic import ValidationError
 
-from engine.api import UNKNOWN, LoopEndNode, LoopStartNode, Node, NodeError, port_spec
+from engine.api import LoopEndNode, LoopStartNode, Node, NodeError, port_spec
 from engine.core.cache import CachedResult, MemoryCache
+from engine.core.configure import ConfigurePass
 from engine.core.context import Cancelled, Resources, RunContext
 from engine.core.dispatch import LevelPlan, LevelRun
 from engine.core.executors import ForkedPasses, InlinePasses, PassExecutor, fork_available
@@ -166,42 +167,8 @@ class Execution:
     # ---------------------------------------------------------------------------- configure
 
     def configure(self) -> dict[int, NodeStatus]:
-        """Propagate specs through the whole workflow without executing (KNIME's configure)."""
-        specs: dict[int, list[Any]] = {}
-        for n in self.wf.order:
-            st = self.status[n]
-            in_specs, missing = self._configure_inputs(n, specs)
-            upstream_failed = any(
-                self.status[p].state == IDLE and self.status[p].error for p in self.wf.graph.predecessors(n)
-            )
-            if missing or upstream_failed:
-                st.state, st.specs = IDLE, []
-                continue
-            try:
-                settings = self.settings_of(n, self.root_vars, strict=False)
-                ctx = self.context(n, self.root_vars, ())
-                st.specs = self.configure_node(n, in_specs, settings, ctx)
-                st.state, st.error, st.setting = CONFIGURED, None, None
-                specs[n] = st.specs
-            except Exception as exc:  # one node that cannot configure must not stop the others
-                st.state, st.specs = IDLE, []
-                st.error, st.setting = self.message_of(exc), getattr(exc, "setting", None)
-        return self.status
-
-    def _configure_inputs(self, n: int, specs: dict[int, list[Any]]) -> tuple[list[Any], bool]:
-        """The input specs of `n` from its predecessors' out specs; True when a required input is
-        not connected."""
-        node = self.wf.nodes[n]
-        in_specs: list[Any] = []
-        missing = False
-        for p, src in enumerate(self.wf.inputs_of(n), start=1):
-            if src is None:
-                in_specs.append(UNKNOWN)
-                missing = missing or not node.inputs[p - 1].optional
-                continue
-            up = specs.get(src[0])
-            in_specs.append(up[src[1] - 1] if up is not None and src[1] - 1 < len(up) else UNKNOWN)
-        return in_specs, missing
+        """Propagate specs and flow variables through the whole workflow without executing."""
+        return ConfigurePass(self).run()
 
     def settings_of(self, n: int, variables: VarStack, *, strict: bool = True) -> Any:
         settings = resolve_settings(

@@ -20,7 +20,7 @@ def resolve_settings(
 ) -> NodeSettings:
     """The node's settings with variables applied. `strict=False` (configure time, when loop
     variables do not exist yet) leaves a setting bound to an unknown variable at its value."""
-    raw = interpolate(entry.settings, variables)
+    raw = interpolate(entry.settings, variables, lenient=not strict and variables.open)
     for path, var in entry.use_variables.items():
         if var in variables:
             set_path(raw, path, variables[var])
@@ -45,12 +45,15 @@ def resolve_settings(
     return settings
 
 
-def interpolate(value: Any, variables: VarStack, setting: str = "") -> Any:
-    """Replace ${name} in string settings by workflow/flow variables (e.g. the data folder)."""
+def interpolate(value: Any, variables: VarStack, setting: str = "", *, lenient: bool = False) -> Any:
+    """Replace ${name} in string settings by workflow/flow variables (e.g. the data folder);
+    `lenient` leaves a reference to an unknown name as it is."""
     if isinstance(value, str) and "${" in value:
 
         def sub(m: re.Match[str]) -> str:
             if m[1] not in variables:
+                if lenient:
+                    return m[0]
                 raise NodeError(
                     f"unknown variable ${{{m[1]}}} in setting value {value!r}", setting=setting or None
                 )

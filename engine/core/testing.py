@@ -73,8 +73,9 @@ def run_node(
 
 
 def configure_node(node_type: str | type[Node], settings: dict[str, Any] | None, *in_specs: Any) -> list[Any]:
-    """Only the configure step: output specs for the given input specs."""
+    """Only the configure step: output specs for the given input specs (port objects, e.g. a
+    learned Model, stand for their specs)."""
     node = _node(node_type)
     parsed = node.Settings.model_validate(settings or {})
     ctx = RunContext(node_id=0, variables=VarStack())
-    return list(node.configure(list(in_specs), parsed, ctx))
+    return list(node.configure([port_spec(s) for s in in_specs], parsed, ctx))

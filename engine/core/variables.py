@@ -22,9 +22,12 @@ class VarStack(Mapping[str, Any]):
     """An immutable stack of variables; lookups see the topmost entry of a name. Shadowed entries
     are kept so that closing a loop scope uncovers the outer loop's variables again."""
 
-    __slots__ = ("_entries", "_top")
+    __slots__ = ("_entries", "_top", "open")
 
-    def __init__(self, entries: Iterable[VarEntry] = ()) -> None:
+    def __init__(self, entries: Iterable[VarEntry] = (), *, open: bool = False) -> None:
+        # open: a node upstream pushes variables known only at run time (a script), so a name
+        # missing here at configure time may still exist when the workflow runs
+        self.open = open
         unique: dict[int, VarEntry] = {}  # the same entry reaches a node along several paths
         for e in entries:
             unique.pop(id(e), None)
@@ -43,15 +46,17 @@ class VarStack(Mapping[str, Any]):
     def merge(cls, stacks_by_priority: Iterable[VarStack]) -> VarStack:
         """Merge stacks given from lowest to highest priority (KNIME: the variable port wins)."""
         entries: list[VarEntry] = []
+        is_open = False
         for stack in stacks_by_priority:
             entries.extend(stack._entries)
-        return cls(entries)
+            is_open = is_open or stack.open
+        return cls(entries, open=is_open)
 
-    def push(self, entries: Iterable[VarEntry]) -> VarStack:
-        return VarStack([*self._entries, *entries])
+    def push(self, entries: Iterable[VarEntry], *, open: bool = False) -> VarStack:
+        return VarStack([*self._entries, *entries], open=self.open or open)
 
     def without_scope(self, loop_id: int) -> VarStack:
-        return VarStack(e for e in self._entries if loop_id not in e.scope)
+        return VarStack((e for e in self._entries if loop_id not in e.scope), open=self.open)
 
     def entries(self) -> list[VarEntry]:
         return list(self._entries)
