@@ -50,6 +50,7 @@ from nodes._java_text import (
     parse_java_int,
     python_codec,
 )
+from nodes._knime_readers import classic_csv_reader_from_knime, file_reader_from_knime
 
 _WS = "".join(chr(i) for i in range(33))  # univocity trims chars <= ' '
 
@@ -729,6 +730,45 @@ def _csv_reader_from_knime(knime: KnimeSettings) -> None:
     columns = _reader_columns(knime)
     if columns:
         knime.put("columns", columns)
+    for flag, what in (
+        (f"{adv}.no_row_delimiters_in_quotes", "line breaks inside quotes are not allowed in KNIME"),
+        (f"{s}.prepend_file_idx_to_row_id", "KNIME prefixes the RowIDs with the file index"),
+    ):
+        if get(tree, flag):
+            knime.lost(f"{flag} = true is not supported: {what}")
+    # the rest tunes memory, parallel reading, the dialog or checks knitflow makes anyway
+    knime.unread(
+        "autodetect_buffer_size",
+        "skip_empty_data_rows",
+        "prepend_file_idx_to_row_id",
+        "use_line_break_row_delimiter",
+        "row_delimiter",
+        under=s,
+    )
+    knime.unread(
+        "check_table_spec",
+        "fail_on_differing_specs",
+        "limit_memory_per_column",
+        "max_num_chunks_per_file",
+        "min_chunk_size_in_bytes",
+        "maximum_number_of_columns",
+        "no_row_delimiters_in_quotes",
+        "thousands_separator",
+        "decimal_separator",
+        under=adv,
+    )
+    # (a count is read when its flag is on, and changes nothing when it is off)
+    knime.unread(
+        "skip_lines",
+        "skip_data_rows",
+        "limit_data_rows",
+        "number_of_lines_to_skip",
+        "number_of_rows_to_skip",
+        "max_rows",
+        under="limit_rows",
+    )
+    knime.unread(under="encoding")
+    knime.unread("settings", "advanced_settings", "limit_rows", "table_spec_config_Internals")
 
 
 class CsvReader(Node):
@@ -747,6 +787,18 @@ class CsvReader(Node):
             "org.knime.base.node.io.filehandling.csv.reader.CSVTableReaderNodeFactory",
             "CSV Reader",
             _csv_reader_from_knime,
+        ),
+        KnimeMapping(
+            "org.knime.base.node.io.csvreader.CSVReaderNodeFactory",
+            "CSV Reader (legacy)",
+            classic_csv_reader_from_knime,
+            note="KNIME's classic CSV Reader: nodes/_knime_readers.py says what translates",
+        ),
+        KnimeMapping(
+            "org.knime.base.node.io.filereader.FileReaderNodeFactory",
+            "File Reader",
+            file_reader_from_knime,
+            note="KNIME's File Reader (FileTokenizer): nodes/_knime_readers.py says what translates",
         ),
     )
     outputs = (Port(TABLE, "File table", "The file's rows and columns"),)

@@ -176,6 +176,8 @@ class Execution:
             )
             if missing or upstream_failed:
                 st.state, st.specs = IDLE, []
+                if missing:  # KNIME loads a half-wired node and shows it red: an error of this node alone
+                    st.error, st.setting = self.unconnected(n), None
                 continue
             try:
                 settings = self.settings_of(n, self.root_vars, strict=False)
@@ -202,6 +204,16 @@ class Execution:
             up = specs.get(src[0])
             in_specs.append(up[src[1] - 1] if up is not None and src[1] - 1 < len(up) else UNKNOWN)
         return in_specs, missing
+
+    def unconnected(self, n: int) -> str:
+        """The configure-time error of a node whose required inputs have no connection."""
+        node, sources = self.wf.nodes[n], self.wf.inputs_of(n)
+        ports = [
+            f"{p} ({port.name})"
+            for p, (port, src) in enumerate(zip(node.inputs, sources, strict=True), start=1)
+            if not port.optional and src is None
+        ]
+        return f"required input port {', '.join(ports)} is not connected"
 
     def settings_of(self, n: int, variables: VarStack, *, strict: bool = True) -> Any:
         settings = resolve_settings(
@@ -326,6 +338,8 @@ class Execution:
         keys: dict[str, str] = {}
         for p, src in enumerate(self.wf.inputs_of(n), start=1):
             if src is None:
+                if not self.wf.nodes[n].inputs[p - 1].optional:
+                    raise _Failed(self.unconnected(n))
                 objs.append(None)
                 continue
             st = self.status[src[0]]
