@@ -141,7 +141,7 @@ def file_reader_from_knime(knime: KnimeSettings) -> None:
     else:
         knime.put("quote_char", "", "Quotes")
 
-    line_comments = []
+    line_comments: list[str] = []
     for c in _configs(tree.get("Comments"), "Comment"):
         begin, end = str(c.get("begin") or ""), str(c.get("end") or "")
         if end == "\n" and len(begin) == 1 and not line_comments:

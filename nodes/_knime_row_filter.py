@@ -127,6 +127,9 @@ def _row3_predicate(p: dict[str, Any], i: int) -> dict[str, Any]:
 def row3_from_knime(knime: KnimeSettings) -> None:
     """`filter.row3` (all three layouts of its criteria)."""
     tree = knime.tree
+    if "predicates" not in tree:
+        knime.unreadable("Row Filter: no criteria in a known layout (no `predicates`)")
+        return
     knime.take("matchCriteria")
     predicates = []
     try:
@@ -140,6 +143,7 @@ def row3_from_knime(knime: KnimeSettings) -> None:
         return
     knime.put("predicates", predicates, "predicates")
     knime.take_all(["outputMode", "domains"])
+    knime.unread()
 
 
 # --------------------------------------------------------------- the classic Row Filter (filter.row)
@@ -175,7 +179,7 @@ def _leaf(cfg: dict[str, Any], kind: str, where: str) -> Clause:
         if cfg.get("RegExprRowFilterStart"):
             pattern = f"(?:{pattern}).*"  # lookingAt(): the RowID starts with a match
         case = "CASESENSITIVE" if cfg.get("RegExprRowFilterCaseSense") else "CASEINSENSITIVE"
-        pred = {"column": ROW_ID, "operator": "REGEX", "value": pattern, "caseMatching": case}
+        pred: dict[str, Any] = {"column": ROW_ID, "operator": "REGEX", "value": pattern, "caseMatching": case}
         return None, [pred], bool(cfg.get("RegExprRowFilterInclude", True))
     if kind == "RowNumber_RowFilter":
         start = int(cfg.get("RowRangeStartLong", cfg.get("RowRangeStart", 0)))

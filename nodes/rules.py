@@ -311,6 +311,9 @@ def _expression_from_knime(knime: KnimeSettings) -> None:
         else:
             e.pop("createdColumn")
     knime.put("expressions", exprs, "script")
+    knime.paths.update({k: "expressions" for k in ("additionalExpressions", *keys[1:])})
+    # the language and function-library versions the script was written against
+    knime.unread("languageVersion", "builtinFunctionsVersion", "builtinAggregationsVersion")
 
 
 class Expression(_ColumnsFromExpressions):
@@ -519,13 +522,6 @@ class RowFilter(Node):
             "org.knime.base.node.preproc.filter.row.RowFilterNodeFactory",
             "Row Filter (legacy)",
             _classic_row_filter_from_knime,
-        ),
-        KnimeMapping(
-            "org.knime.base.node.preproc.filter.row.RowFilter2PortNodeFactory",
-            "Row Filter (legacy, 2 outputs)",
-            _classic_row_filter_from_knime,
-            note="the second output (the rows not matched) has no knitflow port",
-            ports=lambda creation: ({}, {1: 1, 2: None}),
         ),
     )
     inputs = (Port(TABLE, "Input table"),)

@@ -1002,6 +1002,7 @@ FRAGMENT_ONLY = {k for k in MAPPINGS if k.rsplit(".", 1)[-1] in _SIMPLE_FRAGMENT
     # older factories of supported nodes (issue 17): tests/test_knime_layouts.py
     "org.knime.base.node.preproc.filter.row.RowFilterNodeFactory",
     "org.knime.base.node.preproc.filter.row.RowFilter2PortNodeFactory",
+    "org.knime.base.node.preproc.filter.row.RowSplitterNodeFactory",
     "org.knime.base.node.preproc.normalize.NormalizerNodeFactory",
     "org.knime.base.node.preproc.normalize2.Normalizer2NodeFactory",
     "org.knime.base.node.preproc.normalize.NormalizerApplyNodeFactory",
@@ -1016,6 +1017,8 @@ FRAGMENT_ONLY = {k for k in MAPPINGS if k.rsplit(".", 1)[-1] in _SIMPLE_FRAGMENT
     "org.knime.base.node.preproc.filter.column.FilterColumnNodeFactory",
     "org.knime.base.node.viz.scatterplot.ScatterPlotNodeFactory",
     "org.knime.base.node.viz.table.TableNodeFactory",
+    # tests/test_knime_series_nodes.py
+    "org.knime.js.base.node.viz.plotter.scatterSelectionAppender.ScatterPlotNodeFactory",
 }
 
 

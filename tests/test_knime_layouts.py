@@ -24,6 +24,7 @@ from engine import run_node
 ROW3 = "org.knime.base.node.preproc.filter.row3.RowFilterNodeFactory"
 ROW_CLASSIC = "org.knime.base.node.preproc.filter.row.RowFilterNodeFactory"
 ROW_CLASSIC_2 = "org.knime.base.node.preproc.filter.row.RowFilter2PortNodeFactory"
+ROW_CLASSIC_SPLITTER = "org.knime.base.node.preproc.filter.row.RowSplitterNodeFactory"
 
 DF = pd.DataFrame(
     {
@@ -315,13 +316,21 @@ def test_row_filter_classic_layouts(tmp_path: Path, cfg: dict[str, Any], expecte
     assert kept(node) == expected
 
 
-def test_row_filter_classic_two_ports_and_mixed_combinations(tmp_path: Path) -> None:
-    node, report = imported(
-        tmp_path,
-        ROW_CLASSIC_2,
-        classic({"RowFilter_TypeID": "MissingVal_RowFilter", "ColumnName": "x", "include": True}),
-    )
-    assert kept(node) == ["gamma"] and findings(report) == []
+@pytest.mark.parametrize("factory", [ROW_CLASSIC_2, ROW_CLASSIC_SPLITTER])
+def test_row_filter_classic_two_ports(tmp_path: Path, factory: str) -> None:
+    """The two-port Row Filter and the legacy Row Splitter: the rows the filter keeps on port 1,
+    the others on port 2, as knitflow's Row Splitter; an excluding filter would swap the ports."""
+    missing_x = {"RowFilter_TypeID": "MissingVal_RowFilter", "ColumnName": "x", "include": True}
+    node, report = imported(tmp_path, factory, classic(missing_x))
+    assert node.type == "row_splitter" and findings(report) == []
+    result = run_node("row_splitter", node.settings, DF)
+    assert list(result.df(1)["name"]) == ["gamma"]
+    assert "gamma" not in list(result.df(2)["name"]) and len(result.df(2)) == len(DF) - 1
+    node, report = imported(tmp_path, factory, classic({**missing_x, "include": False}))
+    assert node.type == "knime_placeholder" and any("Row Splitter" in m for m in findings(report))
+
+
+def test_row_filter_classic_mixed_combinations(tmp_path: Path) -> None:
     mixed = {
         "RowFilter_TypeID": "AND_RowFilter",
         "ConfigFilter1": {"RowFilter_TypeID": "MissingVal_RowFilter", "ColumnName": "name", "include": True},
@@ -957,3 +966,61 @@ def test_file_reader(tmp_path: Path) -> None:
     node, report = imported(tmp_path, factory, defaults)
     problems = " | ".join(findings(report))
     assert "further quote patterns" in problems and "comments" in problems and "blanks" in problems
+
+
+# ------------------------------------------------------------------------------- legacy CSV Writer
+
+LEGACY_CSV_WRITER = "org.knime.base.node.io.csvwriter.CSVWriterNodeFactory"
+
+
+def legacy_writer_model(**over: Any) -> dict[str, Any]:
+    """FileWriterNodeSettings as KNIME 3.8-4.1 saved them (keys of FileWriterSettings.saveSettingsTo)."""
+    model = {
+        "colSeparator": ",",
+        "missing": "",
+        "quoteBegin": '"',
+        "quoteEnd": '"',
+        "quoteMode": "STRINGS",
+        "quoteReplacement": '""',
+        "sepReplacePattern": "",
+        "ReplSepInStrings": False,
+        "writeColHeader": True,
+        "writeRowHeader": True,
+        "decimalSeparator": ".",
+        "lineEndingMode": "LF",
+        "charSet": "UTF-8",
+        "scientificExtrema": False,
+        "filename": "/tmp/out.csv",
+        "fileOverwritePolicy": "Overwrite",
+        "skipWriteColHeaderOnAppend": False,
+        "commentBegin": "",
+        "commentEnd": "",
+        "addTime": False,
+        "addUser": False,
+        "addTablename": False,
+        "userCommentLine": "",
+        "gzip": False,
+    }
+    return {**model, **over}
+
+
+def test_legacy_csv_writer_keys(tmp_path: Path) -> None:
+    """The legacy translator read `writeRowID`, `charsetName` and `gzipCompression`, keys KNIME never
+    wrote (FileWriterSettings: writeRowHeader, charSet; FileWriterNodeSettings: gzip), and always
+    printed doubles as Double.toString although `scientificExtrema` false prints them plain."""
+    node, report = imported(tmp_path, LEGACY_CSV_WRITER, legacy_writer_model())
+    assert findings(report) == []
+    out = tmp_path / "out.csv"
+    frame = pd.DataFrame({"x": [1.0, 1e-5], "s": ['a"b', "c"]}, index=["r1", "r2"])
+    run_node("csv_writer", {**node.settings, "file": str(out)}, frame)
+    assert out.read_text(encoding="utf-8").splitlines() == [
+        '"row ID","x","s"',
+        '"r1",1,"a""b"',
+        '"r2",.00001,"c"',
+    ]
+    node, report = imported(
+        tmp_path, LEGACY_CSV_WRITER, legacy_writer_model(quoteReplacement="", addTime=True, gzip=True)
+    )
+    problems = " | ".join(findings(report))
+    assert "quotes inside values" in problems and "comment header" in problems
+    assert node.settings["compress_with_gzip"] is True
