@@ -1024,3 +1024,32 @@ def test_legacy_csv_writer_keys(tmp_path: Path) -> None:
     problems = " | ".join(findings(report))
     assert "quotes inside values" in problems and "comment header" in problems
     assert node.settings["compress_with_gzip"] is True
+
+
+# --------------------------------------------------------------------- older Partitioning / Sampling
+
+
+@pytest.mark.parametrize(
+    ("factory", "node_type"),
+    [
+        ("org.knime.base.node.preproc.partition.PartitionNodeFactory", "table_partitioner"),
+        ("org.knime.base.node.preproc.sample.SamplingNodeFactory", "row_sampler"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("model", "mode"),
+    [
+        # KNIME 2.1-5.4: SamplingNodeSettings
+        ({"method": "Absolute", "samplingMethod": "Linear", "count": 3, "fraction": 0.1}, "LINEAR"),
+        # before 2.1: `random` / `stratified_sampling` instead of samplingMethod
+        ({"method": "Absolute", "random": False, "count": 3, "fraction": 0.1}, "FIRST_ROWS"),
+        ({"method": "Absolute", "random": True, "stratified_sampling": True, "count": 3}, "STRATIFIED"),
+    ],
+)
+def test_older_partitioning_and_sampling(
+    tmp_path: Path, factory: str, node_type: str, model: dict[str, Any], mode: str
+) -> None:
+    model = {**model, "random_seed": "5", "class_column": "name"}
+    node, report = imported(tmp_path, factory, model)
+    assert node.type == node_type and findings(report) == []
+    assert node.settings["mode"] == mode and node.settings["row_count"] == 3 and node.settings["seed"] == 5
