@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import Field
@@ -15,10 +17,21 @@ MATPLOTLIB_LOCK = threading.RLock()
 
 
 class ColumnFilter(NodeSettings):
-    """KNIME's column filter (`NameFilterConfiguration`): names are matched against the actual input
-    columns in input order; a column in neither list is included for `EnforceExclusion` (KNIME's
-    "include unknown columns") and excluded for `EnforceInclusion`; names missing from the input
-    are ignored. `type_filter`, when set, keeps only columns of those KNIME types."""
+    """KNIME's column filter, in its three ways of choosing columns.
+
+    `mode` MANUAL (KNIME's `NameFilterConfiguration` STANDARD and the web UI's manual selection):
+    names are matched against the actual input columns in input order; a column in neither list
+    is included for `EnforceExclusion` (KNIME's "include unknown columns") and excluded for
+    `EnforceInclusion`; names missing from the input are ignored. REGEX / WILDCARD: the columns
+    whose name matches `pattern` (all others with `inverted`). TYPE: the columns of the types in
+    `type_filter`. `type_filter`, when set, also restricts the other modes.
+
+    The two generations of KNIME's dialog match patterns differently, and `classic_pattern`
+    chooses which: the classic one (`PatternFilterConfiguration`) compiles the pattern (wildcards
+    turned into a regex) with Java's case-insensitive flag and matches the whole name; the web UI
+    (`PatternFilter`) lower-cases name and pattern when not case sensitive, searches regexes as
+    `^pattern$` and matches wildcards like commons-io `wildcardMatch`. Patterns are Python regexes.
+    """
 
     included_names: list[str] = Field(default_factory=list, description="Columns to include.")
     excluded_names: list[str] = Field(default_factory=list, description="Columns to exclude.")
@@ -27,19 +40,82 @@ class ColumnFilter(NodeSettings):
         description="EnforceExclusion: columns not listed are included; EnforceInclusion: they are excluded.",
     )
     type_filter: list[str] | None = Field(None, description="Keep only columns of these types (e.g. Double).")
+    mode: Literal["MANUAL", "REGEX", "WILDCARD", "TYPE"] = Field(
+        "MANUAL",
+        description="MANUAL: the include/exclude lists; REGEX / WILDCARD: the names matching `pattern`; "
+        "TYPE: the columns of the types in `type_filter`.",
+    )
+    pattern: str = Field("", description="REGEX / WILDCARD: the pattern names are matched against.")
+    case_sensitive: bool = Field(True, description="REGEX / WILDCARD: match upper and lower case exactly.")
+    inverted: bool = Field(
+        False,
+        description="REGEX / WILDCARD: choose the columns that do not match (KNIME's 'exclude matching').",
+    )
+    classic_pattern: bool = Field(
+        False,
+        description="Match the pattern like KNIME's classic column filter dialog (true) or its web UI (false).",
+    )
 
     def apply(self, spec: TableSpec, *, allowed_types: frozenset[str] | None = None) -> list[str]:
+        matches = self._matcher() if self.mode in ("REGEX", "WILDCARD") else None
         chosen = []
         for col in spec.columns:
             if allowed_types is not None and col.type not in allowed_types:
                 continue
             if self.type_filter is not None and col.type not in self.type_filter:
                 continue
+            if self.mode == "TYPE":
+                if self.type_filter is not None:
+                    chosen.append(col.name)
+                continue
+            if matches is not None:
+                if matches(col.name) != self.inverted:
+                    chosen.append(col.name)
+                continue
             if col.name in self.excluded_names:
                 continue
             if col.name in self.included_names or self.enforce_option == "EnforceExclusion":
                 chosen.append(col.name)
         return chosen
+
+    def _matcher(self) -> Callable[[str], bool]:
+        pattern, wildcard = self.pattern, self.mode == "WILDCARD"
+        try:
+            if self.classic_pattern:
+                # PatternFilterConfiguration: wildcardToRegex, CASE_INSENSITIVE | UNICODE_CASE, matches()
+                regex = re.compile(
+                    _wildcard_regex(pattern) if wildcard else pattern,
+                    0 if self.case_sensitive else re.IGNORECASE,
+                )
+                return lambda name: regex.fullmatch(name) is not None
+            # web UI PatternFilter: lower-cased name and pattern; "^%s$" found; wildcardMatch
+            cased = pattern if self.case_sensitive else pattern.lower()
+            if wildcard:
+                regex = re.compile(_wildcard_regex(cased), re.DOTALL)
+                test = regex.fullmatch
+            elif not cased:
+                return lambda name: False
+            else:
+                regex = re.compile(f"^{cased}$")
+                test = regex.search
+        except re.error as exc:
+            raise ConfigureError(
+                f"invalid column name pattern {pattern!r}: {exc}", setting="pattern"
+            ) from None
+        return lambda name: test(name if self.case_sensitive else name.lower()) is not None
+
+
+def _wildcard_regex(wildcard: str) -> str:
+    """`*` any characters, `?` one character, everything else literal."""
+    parts = []
+    for ch in wildcard:
+        if ch == "*":
+            parts.append(".*")
+        elif ch == "?":
+            parts.append(".")
+        else:
+            parts.append(re.escape(ch))
+    return "".join(parts)
 
 
 def require_columns(spec: TableSpec, names: list[str], setting: str) -> None:

@@ -284,3 +284,33 @@ def row_variables_from_knime(knime: KnimeSettings) -> None:
             "default_value_double",
         ]
     )
+    knime.unread()
+
+
+# TableToVariable2 (tablerowtovariable2.MissingValuePolicy names)
+_LEGACY_POLICIES = {"Fail": "FAIL", "Use Defaults": "DEFAULT", "Omit": "OMIT"}
+
+
+def legacy_row_variables_from_knime(knime: KnimeSettings) -> None:
+    """TableToVariable2NodeModel: every column of the first row; `CFG_FAILONMISS` (Fail, Use
+    Defaults, Omit) and the defaults `CFG_Integer`, `CFG_Long`, `CFG_Double`, `CFG_String`,
+    `CFG_Boolean` (settings older than 2.9 hold none of them: Use Defaults with the defaults)."""
+    tree = knime.tree
+    policy = tree.get("CFG_FAILONMISS", "Use Defaults")
+    if policy not in _LEGACY_POLICIES:
+        knime.unreadable(f"Table Row to Variable: missing value policy {policy!r} is not known")
+        return
+    knime.put("missing_value_policy", _LEGACY_POLICIES[policy], "CFG_FAILONMISS")
+    for key, name in (
+        ("CFG_Integer", "default_value_integer"),
+        ("CFG_Long", "default_value_long"),
+        ("CFG_Double", "default_value_double"),
+        ("CFG_String", "default_value_string"),
+        ("CFG_Boolean", "default_value_boolean"),
+    ):
+        knime.take(name, key)
+    knime.note(
+        "TableToVariable2 names a repeated variable 'name(#1)' (knitflow: 'name (#1)'), as only column names "
+        "starting with 'knime.' or named 'RowID' can repeat"
+    )
+    knime.unread()

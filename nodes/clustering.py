@@ -164,6 +164,7 @@ def _kmeans_from_knime(knime: KnimeSettings) -> None:
         },
         "cfgColmns",
     )
+    knime.unread()
 
 
 def kmeans(

@@ -165,6 +165,7 @@ def _color_manager_from_knime(knime: KnimeSettings) -> None:
     for key in ("min_color", "max_color"):
         if knime.get(key) is not None:
             knime.put(key, _argb_to_hex(knime.get(key)), key)
+    knime.unread(*values)  # one colour per value, keyed by the value's text
 
 
 class ColorManager(Node):
@@ -270,6 +271,7 @@ class ColorAppenderSettings(NodeSettings):
 def _color_appender_from_knime(knime: KnimeSettings) -> None:
     knime.take("apply_to_column_names")
     knime.take("selected_column")
+    knime.unread()
 
 
 class ColorAppender(Node):

@@ -231,12 +231,12 @@ class PCAApplySettings(ApplySettingsMixin):
     )
 
 
-def _compute_from_knime(knime: KnimeSettings) -> None:
+def _compute_keys(knime: KnimeSettings) -> None:
     knime.take("used_columns")
     knime.take("fail_on_missings")
 
 
-def _apply_from_knime(knime: KnimeSettings) -> None:
+def _apply_keys(knime: KnimeSettings) -> None:
     for key in (
         "use_fixed_number_dimensions",
         "number_of_dimensions",
@@ -247,9 +247,20 @@ def _apply_from_knime(knime: KnimeSettings) -> None:
         knime.take(key)
 
 
+def _compute_from_knime(knime: KnimeSettings) -> None:
+    _compute_keys(knime)
+    knime.unread()
+
+
+def _apply_from_knime(knime: KnimeSettings) -> None:
+    _apply_keys(knime)
+    knime.unread()
+
+
 def _pca_from_knime(knime: KnimeSettings) -> None:
-    _compute_from_knime(knime)
-    _apply_from_knime(knime)
+    _compute_keys(knime)
+    _apply_keys(knime)
+    knime.unread()
 
 
 def _check_fixed(settings: ApplySettingsMixin, max_dim: int) -> None:

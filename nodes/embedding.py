@@ -95,6 +95,7 @@ def _tsne_from_knime(knime: KnimeSettings) -> None:
     knime.put("seed", int(knime.get("seed")) if use_seed and knime.get("seed") is not None else None, "seed")
     if knime.get("seed_BOOL") is not None:
         knime.paths["seed_BOOL"] = "seed"
+    knime.unread()
 
 
 def _embedding_spec(spec: TableSpec, used: list[str], k: int, remove: bool, prefix: str) -> TableSpec:
@@ -277,6 +278,7 @@ def _mds_from_knime(knime: KnimeSettings) -> None:
     distance = knime.settings.get("Distance")
     if isinstance(distance, str):  # KNIME also accepts the lower-case names of old workflows
         knime.put("Distance", distance[:1].upper() + distance[1:].lower(), "Distance")
+    knime.unread()
 
 
 class MDS(Node):

@@ -299,6 +299,26 @@ def _excel_reader_from_knime(knime: KnimeSettings) -> None:
                 knime.lost(f"column {source!r} has KNIME type {t}, read as knitflow's guess")
         if types:
             knime.put("column_types", types)
+    if get(tree, "advanced_settings.skip_empty_cols"):
+        knime.lost("skip_empty_cols = true: knitflow keeps empty columns")
+    if get(tree, "advanced_settings.use_15_digits_precision", False):
+        knime.note("KNIME rounds numbers to Excel's 15 significant digits; knitflow reads the stored double")
+    if get(tree, "advanced_settings.formula_error_handling", "PATTERN") == "PATTERN":
+        knime.note("cells with formula errors: KNIME writes its error pattern, knitflow Excel's error text")
+    knime.unread("settings", "advanced_settings", "encryption")
+    knime.unread("file_selection", under="settings")
+    knime.unread(
+        # several files only, the type-guessing sample, and the notes above
+        "fail_on_differing_specs",
+        "limit_data_rows_scanned",
+        "max_data_rows_scanned",
+        "skip_empty_cols",
+        "use_15_digits_precision",
+        "formula_error_handling",
+        "formula_error_pattern",
+        "reevaluate_formulas",
+        under="advanced_settings",
+    )
 
 
 class ExcelReader(Node):

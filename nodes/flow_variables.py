@@ -28,6 +28,7 @@ from nodes._common import ColumnFilter
 from nodes._variables import (
     RowToVariableSettings,
     configure_row_variables,
+    legacy_row_variables_from_knime,
     row_variable_types,
     row_variables,
     row_variables_from_knime,
@@ -54,6 +55,11 @@ class TableRowToVariable(Node):
             "org.knime.base.node.flowvariable.tablerowtovariable3.TableToVariable3NodeFactory",
             "Table Row to Variable",
             row_variables_from_knime,
+        ),
+        KnimeMapping(
+            "org.knime.base.node.flowvariable.tablerowtovariable2.TableToVariable2NodeFactory",
+            "Table Row to Variable (legacy)",
+            legacy_row_variables_from_knime,
         ),
     )
     inputs = (Port(TABLE, "Table", "Its first row becomes flow variables."),)

@@ -231,6 +231,7 @@ def _hierarchical_from_knime(knime: KnimeSettings) -> None:
     cols = knime.get("selectedColumns")
     if isinstance(cols, dict):
         knime.put("selectedColumns", [str(c) for c in seq(cols.get("InclList"))], "selectedColumns")
+    knime.unread()
 
 
 class HierarchicalClustering(Node):

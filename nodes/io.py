@@ -50,6 +50,7 @@ from nodes._java_text import (
     parse_java_int,
     python_codec,
 )
+from nodes._knime_readers import classic_csv_reader_from_knime, file_reader_from_knime
 
 _WS = "".join(chr(i) for i in range(33))  # univocity trims chars <= ' '
 
@@ -729,6 +730,45 @@ def _csv_reader_from_knime(knime: KnimeSettings) -> None:
     columns = _reader_columns(knime)
     if columns:
         knime.put("columns", columns)
+    for flag, what in (
+        (f"{adv}.no_row_delimiters_in_quotes", "line breaks inside quotes are not allowed in KNIME"),
+        (f"{s}.prepend_file_idx_to_row_id", "KNIME prefixes the RowIDs with the file index"),
+    ):
+        if get(tree, flag):
+            knime.lost(f"{flag} = true is not supported: {what}")
+    # the rest tunes memory, parallel reading, the dialog or checks knitflow makes anyway
+    knime.unread(
+        "autodetect_buffer_size",
+        "skip_empty_data_rows",
+        "prepend_file_idx_to_row_id",
+        "use_line_break_row_delimiter",
+        "row_delimiter",
+        under=s,
+    )
+    knime.unread(
+        "check_table_spec",
+        "fail_on_differing_specs",
+        "limit_memory_per_column",
+        "max_num_chunks_per_file",
+        "min_chunk_size_in_bytes",
+        "maximum_number_of_columns",
+        "no_row_delimiters_in_quotes",
+        "thousands_separator",
+        "decimal_separator",
+        under=adv,
+    )
+    # (a count is read when its flag is on, and changes nothing when it is off)
+    knime.unread(
+        "skip_lines",
+        "skip_data_rows",
+        "limit_data_rows",
+        "number_of_lines_to_skip",
+        "number_of_rows_to_skip",
+        "max_rows",
+        under="limit_rows",
+    )
+    knime.unread(under="encoding")
+    knime.unread("settings", "advanced_settings", "limit_rows", "table_spec_config_Internals")
 
 
 class CsvReader(Node):
@@ -747,6 +787,18 @@ class CsvReader(Node):
             "org.knime.base.node.io.filehandling.csv.reader.CSVTableReaderNodeFactory",
             "CSV Reader",
             _csv_reader_from_knime,
+        ),
+        KnimeMapping(
+            "org.knime.base.node.io.csvreader.CSVReaderNodeFactory",
+            "CSV Reader (legacy)",
+            classic_csv_reader_from_knime,
+            note="KNIME's classic CSV Reader: nodes/_knime_readers.py says what translates",
+        ),
+        KnimeMapping(
+            "org.knime.base.node.io.filereader.FileReaderNodeFactory",
+            "File Reader",
+            file_reader_from_knime,
+            note="KNIME's File Reader (FileTokenizer): nodes/_knime_readers.py says what translates",
         ),
     )
     outputs = (Port(TABLE, "File table", "The file's rows and columns"),)
@@ -985,45 +1037,75 @@ def _csv_writer_from_knime(knime: KnimeSettings) -> None:
 
 
 def _legacy_csv_writer_from_knime(knime: KnimeSettings) -> None:
-    """The CSV Writer before KNIME 4.2 (`csvwriter.CSVWriterNodeFactory`, FileWriterSettings keys); it
-    printed doubles with Java's Double.toString (1.0, 1.0E-5)."""
+    """The CSV Writer before KNIME 4.2 (`csvwriter.CSVWriterNodeFactory`): FileWriterSettings and
+    FileWriterNodeSettings keys. Its doubles are Double.toString (1.0, 1.0E-5) with
+    `scientificExtrema` (absent: true), else DecimalFormat("#.#") (1, .5, .00001)."""
     tree = knime.tree
     path = tree.get("filename")
     knime.put("file", file_name(path), "filename")
     policy = {"Abort": "fail", "Overwrite": "overwrite", "Append": "append"}
     mode = tree.get("fileOverwritePolicy")
-    if mode is None:
-        mode = "Overwrite" if tree.get("overwriteOK") else "Abort"
-    knime.put("if_path_exists", policy.get(str(mode), "fail"), "fileOverwritePolicy")
+    where = "fileOverwritePolicy"
+    if mode is None and "isAppendToFile" in tree:  # KNIME 1.3-2.0
+        mode, where = ("Append" if tree["isAppendToFile"] else "Overwrite"), "isAppendToFile"
+    knime.put("if_path_exists", policy.get(str(mode), "fail"), where)
     knime.take("write_column_header", "writeColHeader")
-    knime.take("write_row_header", "writeRowID")
-    knime.take("skip_column_header_on_append", "skipColHeaderIfFileExists")
+    knime.take("write_row_header", "writeRowHeader")
+    knime.take("skip_column_header_on_append", "skipWriteColHeaderOnAppend")
     knime.take("missing_value_pattern", "missing", transform=lambda v: v or "")
     knime.take("column_delimiter", "colSeparator")
-    begin, end = tree.get("quoteBegin", '"'), tree.get("quoteEnd", '"')
-    if begin != end:
-        knime.lost(f"different opening and closing quotes ({begin!r}, {end!r}) are not supported")
-    knime.put("quote_char", begin or "", "quoteBegin")
+    begin, end = tree.get("quoteBegin", '"') or "", tree.get("quoteEnd", '"') or ""
+    if begin != end or len(begin) > 1:
+        knime.lost(
+            f"the quotes {begin!r}...{end!r} are not supported (one character, the same on both sides)"
+        )
+    knime.put("quote_char", begin[:1], "quoteBegin")
+    knime.paths["quoteEnd"] = "quote_char"
     quote = {"IF_NEEDED": "IF_NEEDED", "ALWAYS": "ALWAYS", "STRINGS": "STRINGS_ONLY", "REPLACE": "NEVER"}
-    if tree.get("quoteMode") is not None:
-        knime.put("quote_mode", quote.get(str(tree["quoteMode"]), "IF_NEEDED"), "quoteMode")
+    quote_mode = str(tree.get("quoteMode") or "STRINGS")
+    knime.put("quote_mode", quote.get(quote_mode, "STRINGS_ONLY"), "quoteMode")
+    if quote_mode == "IF_NEEDED":
+        knime.note("KNIME's legacy writer also quotes a value equal to the missing value pattern")
+    # a quote inside a quoted value is replaced by `quoteReplacement`; knitflow writes an escape
+    # character before it
+    replacement = tree.get("quoteReplacement") or ""
+    if quote_mode != "REPLACE" and end:
+        if len(replacement) == len(end) + 1 and replacement.endswith(end):
+            knime.put("quote_escape_char", replacement[0], "quoteReplacement")
+        else:
+            knime.lost(
+                f"quotes inside values replaced by {replacement!r} is not supported (knitflow escapes "
+                f"them: an escape character before the quote)"
+            )
+    else:
+        knime.paths["quoteReplacement"] = "quote_escape_char"
     knime.take("separator_replacement", "sepReplacePattern", transform=lambda v: v or "")
+    if tree.get("ReplSepInStrings") and quote_mode != "REPLACE":
+        knime.lost("replacing the column delimiter inside quoted strings is not supported")
+    knime.paths["ReplSepInStrings"] = "separator_replacement"
     knime.take("decimal_separator", "decimalSeparator", transform=lambda v: v or ".")
-    knime.take("compress_with_gzip", "gzipCompression")
+    knime.take("compress_with_gzip", "gzip")
     line_end = tree.get("lineEndingMode")
     if line_end is not None:
         knime.put(
             "row_delimiter",
             {"SYST": "SYSTEM", "LF": "LF", "CRLF": "CRLF", "CR": "CR"}.get(line_end, line_end),
+            "lineEndingMode",
         )
-    charset = tree.get("charsetName")
-    knime.put("charset", charset or "UTF-8", "charsetName")
+    charset = tree.get("charSet")
+    knime.put("charset", charset or "UTF-8", "charSet")
     if not charset:
         knime.note("charset: the platform default of KNIME is written as UTF-8")
-    knime.put("use_scientific_format", True)
-    knime.put("keep_trailing_zero_in_decimals", True)
-    if any(tree.get(k) for k in ("addCreationTime", "addCreationUser", "addTableName", "customCommentLine")):
+    scientific = bool(tree.get("scientificExtrema", True))
+    knime.put("use_scientific_format", scientific, "scientificExtrema")
+    knime.put("keep_trailing_zero_in_decimals", scientific, "scientificExtrema")
+    if not scientific:
+        knime.note(
+            "KNIME's legacy writer prints Boolean cells as 1/0 in this number format; knitflow true/false"
+        )
+    if any(tree.get(k) for k in ("addTime", "addUser", "addTablename", "userCommentLine")):
         knime.lost("the comment header is not supported")
+    knime.unread("addTime", "addUser", "addTablename", "userCommentLine", "commentBegin", "commentEnd")
 
 
 class CsvWriter(Node):

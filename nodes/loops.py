@@ -76,6 +76,12 @@ class TableRowToVariableLoopStart(LoopStartNode):
             "Table Row to Variable Loop Start",
             row_variables_from_knime,
         ),
+        KnimeMapping(
+            "org.knime.base.node.meta.looper.variable.start.LoopStartVariable2NodeFactory",
+            "Table Row to Variable Loop Start (legacy)",
+            row_variables_from_knime,
+            note="LoopStartVariable2NodeModel extends TableToVariable3NodeModel: the same settings",
+        ),
     )
     inputs = (Port(TABLE, "Table", "One loop pass per row."),)
     outputs = (Port(VARIABLES, "Variables", "The current row as flow variables."),)
@@ -209,13 +215,19 @@ def concatenate(tables: list[Table]) -> Table:
 
 
 def _loop_end_from_knime(knime: KnimeSettings) -> None:
+    """LoopEndDynamic (the per-port flags as arrays) and the one-port Loop End before it
+    (AbstractLoopEndNodeSettings: before 3.1 `uniqueRowIDs` instead of `rowKeyPolicy`)."""
     tree = knime.tree
     knime.take_all(["addIterationColumn", "rowKeyPolicy", "propagateLoopVariables"])
+    if "rowKeyPolicy" not in tree and "uniqueRowIDs" in tree:
+        policy = "APPEND_SUFFIX" if tree["uniqueRowIDs"] else "UNMODIFIED"
+        knime.put("rowKeyPolicy", policy, "uniqueRowIDs")
     for k in ("ignoreEmptyTables", "tolerateColumnTypes", "tolerateChangingSpecs"):
         values = seq(tree.get(k))
         if len(set(values)) > 1:
             knime.lost(f"{k} differs between input ports ({values}); the first port's value is used")
         knime.take(k, transform=first)
+    knime.unread()
 
 
 class LoopEnd(LoopEndNode):
@@ -231,6 +243,12 @@ class LoopEnd(LoopEndNode):
     knime = (
         KnimeMapping(
             "org.knime.base.node.meta.looper.LoopEndDynamicNodeFactory", "Loop End", _loop_end_from_knime
+        ),
+        KnimeMapping(
+            "org.knime.base.node.meta.looper.LoopEndNodeFactory",
+            "Loop End (legacy)",
+            _loop_end_from_knime,
+            note="the one-port Loop End (LoopEndNodeSettings)",
         ),
     )
     inputs = (Port(TABLE, "Collected table", "The table of each pass."),)

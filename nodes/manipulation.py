@@ -28,7 +28,7 @@ from engine.api import (
     Table,
     TableSpec,
 )
-from engine.api.knime import KnimeMapping, KnimeSettings, choice, ignore_settings, seq
+from engine.api.knime import KnimeMapping, KnimeSettings, choice, column_selection, ignore_settings, seq
 from nodes._common import ColumnFilter, require_columns
 from nodes._java_text import java_double_to_string
 
@@ -43,6 +43,33 @@ class ColumnFilterSettings(NodeSettings):
     )
 
 
+def _column_filter_from_knime(knime: KnimeSettings) -> None:
+    """`column-filter`: the classic DataColumnSpecFilterConfiguration or, since 5.x, the web UI's
+    ColumnFilter (both read by engine.api.knime.convert, their pattern and type modes included)."""
+    knime.take("column_filter", "column-filter")
+    knime.unread()
+
+
+def _legacy_column_filter_from_knime(knime: KnimeSettings) -> None:
+    """FilterColumnNodeFactory (KNIME 1.x-2.x): the names in `exclude` are excluded, or with
+    `selectionOption` EnforceInclusion (older: `enforce_inclusion` = true) the only ones included."""
+    tree = knime.tree
+    names = list(seq(tree.get("exclude")))
+    option = tree.get("selectionOption")
+    if option is None:
+        option = "EnforceInclusion" if tree.get("enforce_inclusion") else "EnforceExclusion"
+    if option == "EnforceInclusion":
+        flt = {"included_names": names, "enforce_option": "EnforceInclusion"}
+    elif option == "EnforceExclusion":
+        flt = {"excluded_names": names, "enforce_option": "EnforceExclusion"}
+    else:
+        knime.unreadable(f"Column Filter: selection option {option!r} is not known")
+        return
+    knime.put("column_filter", flt, "exclude")
+    knime.paths.update({"selectionOption": "column_filter", "enforce_inclusion": "column_filter"})
+    knime.unread()
+
+
 class ColumnFilterNode(Node):
     type_name = "column_filter"
     display_name = "Column Filter"
@@ -54,7 +81,14 @@ class ColumnFilterNode(Node):
     keywords = ("select", "columns", "remove", "drop", "keep", "exclude", "include", "projection")
     knime = (
         KnimeMapping(
-            "org.knime.base.node.preproc.filter.column.DataColumnSpecFilterNodeFactory", "Column Filter"
+            "org.knime.base.node.preproc.filter.column.DataColumnSpecFilterNodeFactory",
+            "Column Filter",
+            _column_filter_from_knime,
+        ),
+        KnimeMapping(
+            "org.knime.base.node.preproc.filter.column.FilterColumnNodeFactory",
+            "Column Filter (legacy)",
+            _legacy_column_filter_from_knime,
         ),
     )
     inputs = (Port(TABLE, "Input table"),)
@@ -213,25 +247,47 @@ def sorted_positions(table: Table, criteria: list[SortingCriterion], missing_to_
     return np.lexsort(tuple(reversed(keys)))
 
 
+# the classic Sorter's placeholders in `incllist` (SorterNodeDialogPanel2)
+_LEGACY_ROW_KEY, _LEGACY_NO_SORT = "-ROWKEY -", "- DO NOT SORT -"
+
+
 def _sorter_from_knime(knime: KnimeSettings) -> None:
+    """5.1 on: `sortingCriteria` (the column as `columnV2`, 5.1-5.4 as a ColumnSelection `column`);
+    before: `incllist`, `sortOrder` (true = ascending) and, since 4.7, `alphaNumStringComp`
+    (natural string comparison per key; before it strings compared lexicographically)."""
     tree = knime.tree
-    criteria = [
-        {
-            "column": choice(c.get("columnV2") or {}),
-            "sortingOrder": c.get("sortingOrder"),
-            "stringComparison": c.get("stringComparison"),
-        }
-        for c in seq(tree.get("sortingCriteria"))
-    ]
+    criteria = []
+    for c in seq(tree.get("sortingCriteria")):
+        column = choice(c["columnV2"]) if isinstance(c.get("columnV2"), dict) else None
+        if column is None and isinstance(c.get("column"), dict):
+            column = column_selection(c["column"])
+        criteria.append(
+            {
+                "column": column,
+                "sortingOrder": c.get("sortingOrder"),
+                "stringComparison": c.get("stringComparison"),
+            }
+        )
     if not criteria and "incllist" in tree:  # pre-5.1 Sorter settings
         names = seq(tree.get("incllist"))
         orders = seq(tree.get("sortOrder"))
-        criteria = [
-            {"column": n, "sortingOrder": "ASCENDING" if o else "DESCENDING"}
-            for n, o in zip(names, orders, strict=False)
-        ]
+        natural = tree.get("alphaNumStringComp", False)
+        for i, (name, ascending) in enumerate(zip(names, orders, strict=False)):
+            if name == _LEGACY_NO_SORT:
+                continue
+            alnum = natural[i] if isinstance(natural, list) and i < len(natural) else natural is True
+            criteria.append(
+                {
+                    "column": "<ROW_ID>" if name == _LEGACY_ROW_KEY else name,
+                    "sortingOrder": "ASCENDING" if ascending else "DESCENDING",
+                    "stringComparison": "NATURAL" if alnum else "LEXICOGRAPHIC",
+                }
+            )
+        knime.paths.update({"incllist": "sortingCriteria", "sortOrder": "sortingCriteria"})
+        knime.paths["alphaNumStringComp"] = "sortingCriteria"
     knime.put("sortingCriteria", criteria, "sortingCriteria")
     knime.take("missingToEnd")
+    knime.unread("sortinmemory")  # in memory or on disk: the same order
 
 
 class Sorter(Node):

@@ -35,7 +35,7 @@ from engine.api import (
     Table,
     TableSpec,
 )
-from engine.api.knime import KnimeMapping, KnimeSettings, column_type, convert, seq
+from engine.api.knime import KnimeMapping, KnimeSettings, column_type, seq
 
 MISSING_VALUE_MODEL = PortType.register(
     PortType("model.missing_value", "Missing value treatment (PMML)", "#2e7dd1", "square")
@@ -109,6 +109,9 @@ _TYPE_ALIASES: dict[str, str] = {
 }
 
 _NUMERIC = frozenset({ColumnType.INTEGER, ColumnType.LONG, ColumnType.DOUBLE})
+_KNOWN_TYPES = frozenset(
+    {*_NUMERIC, ColumnType.STRING, ColumnType.BOOLEAN, ColumnType.BIT_VECTOR, ColumnType.SMILES}
+)
 _ANY_TYPE = frozenset({"DoNothing", "RemoveRow", "MostFrequentValue", "Previous", "Next"})
 _NUMERIC_ONLY = frozenset({"Mean", "Median", "Min", "Max", "LinearInterpolation", "AverageInterpolation"})
 _FIXABLE = frozenset({*_NUMERIC, ColumnType.STRING, ColumnType.SMILES, ColumnType.BOOLEAN})
@@ -414,25 +417,87 @@ def _shown(value: Any) -> Any:
     return value if isinstance(value, int | float | str | bool) else str(value)
 
 
+# KNIME's missing cell handler factories (MissingCellHandlerFactoryManager ids: the factory class
+# name, in `...missingval.handlers` and `...missingval.handlers.timeseries`) -> knitflow handlers
+_KNIME_HANDLERS = {
+    "DoNothing": "DoNothing",
+    "RemoveRow": "RemoveRow",
+    "DoubleMean": "Mean",  # DoubleMeanMissingCellHandler: the mean as a Double cell
+    "IntegerMean": "RoundedMean",  # IntegerMeanMissingCellHandler: Math.round(mean), Int/Long cell
+    "MedianNumber": "Median",  # MedianNumberMissingCellHandler: Median statistic, a Double cell
+    "Min": "Min",
+    "MinNumber": "Min",
+    "Max": "Max",
+    "MaxNumber": "Max",
+    "MostFrequentValue": "MostFrequentValue",
+    "MostFrequentString": "MostFrequentValue",
+    "FixedDoubleValue": "FixedValue",
+    "FixedIntegerValue": "FixedValue",
+    "FixedLongValue": "FixedValue",
+    "FixedStringValue": "FixedValue",
+    "FixedBooleanValue": "FixedValue",
+    "Previous": "Previous",
+    "Next": "Next",
+    "LinearInterpolation": "LinearInterpolation",
+    "AverageInterpolation": "AverageInterpolation",
+}
+# the settings each handler's panel writes that change nothing knitflow computes
+_HANDLER_KEYS = {"tableBackedExec"}  # time-series handlers: statistics in memory or on disk
+
+
+def _knime_handler(cfg: Any, where: str) -> dict[str, Any]:
+    """One MVIndividualSettings: `factoryID` and the handler's `settings` (fix*Value, ...)."""
+    if not isinstance(cfg, dict) or not cfg.get("factoryID"):
+        raise ValueError(f"{where}: no missing value handler (keys: {', '.join(cfg or {})})")
+    factory = str(cfg["factoryID"])
+    name = factory.rsplit(".", 1)[-1].removesuffix("MissingCellHandlerFactory")
+    handler = _KNIME_HANDLERS.get(name) if factory.startswith("org.knime.base.node.preproc.pmml.") else None
+    if handler is None:
+        raise ValueError(f"{where}: the missing value handler {factory} has no knitflow equivalent")
+    out: dict[str, Any] = {"handler": handler}
+    for key, value in (cfg.get("settings") or {}).items():
+        if key.endswith("_Internals") or key in _HANDLER_KEYS:
+            continue
+        if handler == "FixedValue" and re.fullmatch(r"fix\w*Value", key):
+            out["value"] = value
+        else:
+            raise ValueError(f"{where}: setting {key} = {value!r} of {name} has no knitflow equivalent")
+    if handler == "FixedValue" and "value" not in out:
+        raise ValueError(f"{where}: {name} holds no value")
+    return out
+
+
 def _missing_value_from_knime(knime: KnimeSettings) -> None:
-    """Per-type and per-column treatments; KNIME's handler factory ids are shortened to their
-    class name without `MissingCellHandlerFactory` (e.g. RemoveRow, Mean, FixedDouble)."""
+    """Per-type (`dataTypeSettings`, keyed by cell class) and per-column (`columnSettings`: groups
+    of `colNames` with one handler) treatments (MVSettings). A handler knitflow does not have, or
+    one it cannot read, makes the node unreadable: a treatment left out would keep cells missing
+    that KNIME fills."""
     tree = knime.tree
-
-    def handler(cfg: dict[str, Any]) -> dict[str, Any] | str:
-        name = str(cfg.get("factoryID", "")).rsplit(".", 1)[-1]
-        name = name.removesuffix("MissingCellHandlerFactory").removesuffix("Factory")
-        params = convert(cfg.get("settings") or {}, knime.report, "settings")
-        return {"method": name, **params} if params else name
-
-    by_type = {column_type(t): handler(cfg) for t, cfg in (tree.get("dataTypeSettings") or {}).items()}
-    by_column: dict[str, Any] = {}
-    for cfg in seq(tree.get("columnSettings")) if isinstance(tree.get("columnSettings"), dict) else []:
-        for col in seq(cfg.get("colNames")):
-            by_column[col] = handler(cfg.get("settings") or cfg)
-    knime.put("dataTypeSettings", by_type, "dataTypeSettings")
+    by_type: dict[str, Any] = {}
+    by_column: list[dict[str, Any]] = []
+    try:
+        for cell, cfg in (tree.get("dataTypeSettings") or {}).items():
+            treatment = _knime_handler(cfg, f"type {cell}")
+            kind = column_type(cell) or cell
+            if canonical_type(kind) not in _KNOWN_TYPES:
+                if treatment["handler"] != "DoNothing":
+                    knime.lost(
+                        f"type {cell}: knitflow has no such column type ({treatment['handler']} is not used)"
+                    )
+                continue
+            by_type[kind] = treatment
+        groups = tree.get("columnSettings") or {}
+        for key in sorted((k for k in groups if k.isdigit()), key=int) if isinstance(groups, dict) else []:
+            group = groups[key]
+            treatment = _knime_handler(group.get("settings"), f"column group {key}")
+            by_column.append({"columns": list(seq(group.get("colNames"))), **treatment})
+    except ValueError as exc:
+        knime.unreadable(f"Missing Value: {exc}")
+        return
+    knime.put("data_type_settings", by_type, "dataTypeSettings")
     if by_column:
-        knime.put("columnSettings", by_column, "columnSettings")
+        knime.put("column_settings", by_column, "columnSettings")
+    knime.unread("columnSettings")
 
 
 class MissingValue(Node):

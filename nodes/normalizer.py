@@ -32,7 +32,7 @@ from engine.api import (
     Table,
     TableSpec,
 )
-from engine.api.knime import KnimeMapping, ignore_settings
+from engine.api.knime import KnimeMapping, KnimeSettings, ignore_settings, seq
 from nodes._common import ColumnFilter
 from nodes._java_text import java_double_to_string
 
@@ -226,6 +226,42 @@ def _selected(spec: TableSpec, settings: NormalizerSettings) -> list[str]:
     return settings.data_column_filter_config.apply(spec, allowed_types=ColumnType.NUMERIC)
 
 
+def _normalizer_from_knime(knime: KnimeSettings) -> None:
+    """Normalizer3: mode, new-min, new-max and the columns, since 5.3 as the web UI's
+    `dataColumnFilterConfig`, before as the classic `data-column-filter` (Normalizer3Config)."""
+    knime.take("mode")
+    knime.take("new_min", "new-min")
+    knime.take("new_max", "new-max")
+    columns = "dataColumnFilterConfig" if "dataColumnFilterConfig" in knime.tree else "data-column-filter"
+    knime.take("data_column_filter_config", columns)
+    knime.unread()
+
+
+# Normalizer2NodeModel / NormalizerNodeModel: the mode as a number
+_LEGACY_MODES = {1: "MINMAX", 2: "Z_SCORE", 3: "DECIMALSCALING"}
+
+
+def _legacy_normalizer_from_knime(knime: KnimeSettings) -> None:
+    """The Normalizer before Normalizer3 (`normalize` and `normalize2`): mode 0-3, newmin, newmax,
+    the `columns` array, or all numeric columns with `all_numeric_columns_used` (or no array)."""
+    tree = knime.tree
+    mode = _LEGACY_MODES.get(tree.get("mode", 2))
+    if mode is None:
+        knime.unreadable(f"Normalizer: mode {tree.get('mode')!r} (no normalization) is not supported")
+        return
+    knime.put("mode", mode, "mode")
+    knime.take("new_min", "newmin")
+    knime.take("new_max", "newmax")
+    columns = tree.get("columns")
+    if tree.get("all_numeric_columns_used") or columns is None:
+        flt: dict[str, Any] = {}  # every numeric column, also those added later
+    else:
+        # (KNIME fails when a listed column is missing; knitflow skips it)
+        flt = {"included_names": list(seq(columns)), "enforce_option": "EnforceInclusion"}
+    knime.put("data_column_filter_config", flt, "columns")
+    knime.unread("all_numeric_columns_used")
+
+
 class Normalizer(Node):
     type_name = "normalizer"
     display_name = "Normalizer"
@@ -237,7 +273,25 @@ class Normalizer(Node):
         'Normalizer (Apply), summarised like KNIME ("Z-Score (Gaussian) normalization on 18 column(s)").'
     )
     keywords = ("normalize", "standardize", "z-score", "scale", "min-max", "rescale", "feature scaling")
-    knime = (KnimeMapping("org.knime.base.node.preproc.normalize3.Normalizer3NodeFactory", "Normalizer"),)
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.normalize3.Normalizer3NodeFactory",
+            "Normalizer",
+            _normalizer_from_knime,
+        ),
+        KnimeMapping(
+            "org.knime.base.node.preproc.normalize2.Normalizer2NodeFactory",
+            "Normalizer (legacy)",
+            _legacy_normalizer_from_knime,
+            note="KNIME's older node computes its statistics with Statistics3Table: the last digits may differ",
+        ),
+        KnimeMapping(
+            "org.knime.base.node.preproc.normalize.NormalizerNodeFactory",
+            "Normalizer (legacy)",
+            _legacy_normalizer_from_knime,
+            note="KNIME's older node computes its statistics with Statistics3Table: the last digits may differ",
+        ),
+    )
     inputs = (Port(TABLE, "Input table"),)
     outputs = (
         Port(TABLE, "Normalized table"),
@@ -305,6 +359,12 @@ class NormalizerApply(Node):
             "Normalizer (Apply)",
             ignore_settings,
             note="no settings",
+        ),
+        KnimeMapping(
+            "org.knime.base.node.preproc.normalize.NormalizerApplyNodeFactory",
+            "Normalizer (Apply) (legacy)",
+            ignore_settings,
+            note="no settings; the same ports (model, table) -> table",
         ),
     )
     inputs = (

@@ -281,12 +281,18 @@ _RF_KEYS = [
 
 
 def _rf_learner_from_knime(knime: KnimeSettings) -> None:
+    """TreeEnsembleLearnerConfiguration keys (treeensemble2, and the first tree ensemble plugin's
+    subset of them)."""
     tree = knime.tree
     knime.take_all(_RF_KEYS)
     if tree.get("fingerprintColumn"):
         knime.lost("learning on a fingerprint (bit vector) column is not supported")
     if tree.get("hardCodedRootColumn"):
         knime.lost("a hard-coded root split column is not supported")
+    # hiliting and the tree view's class distributions change no prediction
+    knime.unread(
+        "fingerprintColumn", "hardCodedRootColumn", "nrHilitePatterns", "saveTargetDistributionInNodes"
+    )
 
 
 class RandomForestLearnerRegression(Node):
@@ -310,6 +316,13 @@ class RandomForestLearnerRegression(Node):
             "org.knime.base.node.mine.treeensemble2.node.randomforest.learner.regression.RandomForestRegressionLearnerNodeFactory",
             "Random Forest Learner (Regression)",
             _rf_learner_from_knime,
+        ),
+        KnimeMapping(
+            "org.knime.base.node.mine.treeensemble.node.randomforest.learner.regression.RandomForestRegressionLearnerNodeFactory",
+            "Random Forest Learner (Regression) (legacy)",
+            _rf_learner_from_knime,
+            note="the first tree ensemble plugin: a subset of the same settings and the same ports; its trees "
+            "differ from KNIME's as the newer node's do (own random numbers)",
         ),
     )
     inputs = (Port(TABLE, "Input data", "Attribute columns and a numeric target column."),)
@@ -530,6 +543,12 @@ class RandomForestPredictorRegression(Node):
             "org.knime.base.node.mine.treeensemble2.node.randomforest.predictor.regression.RandomForestRegressionPredictorNodeFactory",
             "Random Forest Predictor (Regression)",
             skip=("appendClassConfidences", "suffixForClassProbabilities", "useSoftVoting"),
+        ),
+        KnimeMapping(
+            "org.knime.base.node.mine.treeensemble.node.randomforest.predictor.regression.RandomForestRegressionPredictorNodeFactory",
+            "Random Forest Predictor (Regression) (legacy)",
+            skip=("appendClassConfidences", "suffixForClassProbabilities", "useSoftVoting"),
+            note="the first tree ensemble plugin's predictor: the same settings",
         ),
     )
     inputs = (

@@ -39,6 +39,7 @@ from engine.api import (
 from engine.api.knime import KnimeMapping, KnimeSettings, choice
 from nodes._common import ColumnFilter, require_columns
 from nodes._java_random import JavaRandom, to_int64
+from nodes._knime_row_filter import classic_from_knime
 from nodes._rows import ROW_ID, cell_text, is_missing, is_row_id
 from nodes.manipulation import SortingCriterion, sorted_positions
 from nodes.rules import RowFilter, RowFilterSettings, _row_filter_from_knime
@@ -231,13 +232,22 @@ class DuplicateRowFilter(Node):
 
 
 def _row_splitter_from_knime(knime: KnimeSettings) -> None:
-    if "predicates" not in knime.tree:
-        # the legacy Row Splitter (filter.row.RowSplitterNodeFactory, a `rowFilter` tree) shares the
-        # simple class name: never let it run without its conditions
-        knime.lost("this Row Splitter settings layout (rowFilter, KNIME < 5.2) is not supported")
-        return
+    """The web-UI Row Splitter: the Row Filter's layouts (nodes/_knime_row_filter.py)."""
     _row_filter_from_knime(knime)
     knime.settings.pop("outputMode", None)
+
+
+def _classic_row_splitter_from_knime(knime: KnimeSettings) -> None:
+    """The legacy Row Splitter and two-port Row Filter (`filter.row`): the `rowFilter` tree; the
+    rows the filter keeps go to the first output."""
+    classic_from_knime(knime)
+    if knime.refused:
+        return
+    if knime.settings.pop("outputMode", "MATCHING") == "NON_MATCHING":
+        knime.unreadable(
+            "the filter excludes the rows it matches (first output: the rows not matched); knitflow's "
+            "Row Splitter puts the matching rows first"
+        )
 
 
 class RowSplitter(RowFilter):
@@ -256,6 +266,16 @@ class RowSplitter(RowFilter):
             "org.knime.base.node.preproc.filter.row3.RowSplitterNodeFactory",
             "Row Splitter",
             _row_splitter_from_knime,
+        ),
+        KnimeMapping(
+            "org.knime.base.node.preproc.filter.row.RowSplitterNodeFactory",
+            "Row Splitter (legacy)",
+            _classic_row_splitter_from_knime,
+        ),
+        KnimeMapping(
+            "org.knime.base.node.preproc.filter.row.RowFilter2PortNodeFactory",
+            "Row Filter (legacy, 2 outputs)",
+            _classic_row_splitter_from_knime,
         ),
     )
     outputs: ClassVar[tuple[Port, ...]] = (  # type: ignore[assignment]
@@ -349,6 +369,7 @@ def _reference_from_knime(knime: KnimeSettings) -> None:
             "inexclude", "EXCLUDE" if "xclude" in str(mode) or mode == "EXCLUDE" else "INCLUDE", "inexclude"
         )
     knime.ignore_binding("updateDomains", "domains change no row")
+    knime.unread("updateDomains", "dataTableColumn", "referenceTableColumn")
 
 
 class ReferenceRowFilter(Node):
@@ -465,6 +486,7 @@ def _equal_size_from_knime(knime: KnimeSettings) -> None:
     knime.take("samplingMethod")
     seed = knime.tree.get("seed")
     knime.put("seed", None if seed in (None, "") else int(seed), "seed")
+    knime.unread()
 
 
 class EqualSizeSampling(Node):

@@ -30,7 +30,7 @@ from engine.api import (
     Table,
     TableSpec,
 )
-from engine.api.knime import KnimeMapping, KnimeSettings, choice, get, seq
+from engine.api.knime import KnimeMapping, KnimeSettings, seq
 from nodes._expressions import (
     BOOLEAN,
     FLOAT,
@@ -58,6 +58,7 @@ from nodes._expressions import (
     vec_to_series,
     wildcard_regex,
 )
+from nodes._knime_row_filter import classic_from_knime, row3_from_knime
 
 
 def _fail(exc: ExpressionError, setting: str, configuring: bool) -> NodeError:
@@ -310,6 +311,9 @@ def _expression_from_knime(knime: KnimeSettings) -> None:
         else:
             e.pop("createdColumn")
     knime.put("expressions", exprs, "script")
+    knime.paths.update({k: "expressions" for k in ("additionalExpressions", *keys[1:])})
+    # the language and function-library versions the script was written against
+    knime.unread("languageVersion", "builtinFunctionsVersion", "builtinAggregationsVersion")
 
 
 class Expression(_ColumnsFromExpressions):
@@ -490,22 +494,13 @@ def _value_text(value: bool | int | float | str) -> str:
 
 
 def _row_filter_from_knime(knime: KnimeSettings) -> None:
-    tree = knime.tree
-    knime.take("matchCriteria")
-    predicates = []
-    for i, p in enumerate(seq(tree.get("predicates"))):
-        values = [v.get("value") for v in seq(get(p, "predicateValues.values"))]
-        pred: dict[str, Any] = {"column": choice(p.get("columnV2") or {}), "operator": p.get("operator")}
-        if len(values) == 1:
-            pred["value"] = values[0]
-        elif values:
-            pred["values"] = values
-        if p.get("caseMatching"):
-            pred["caseMatching"] = p.get("caseMatching")
-        predicates.append(pred)
-        knime.paths[f"predicates.{i}"] = f"predicates.{i}"
-    knime.put("predicates", predicates, "predicates")
-    knime.take_all(["outputMode", "domains"])
+    """The web-UI Row Filter, all its layouts (nodes/_knime_row_filter.py)."""
+    row3_from_knime(knime)
+
+
+def _classic_row_filter_from_knime(knime: KnimeSettings) -> None:
+    """The classic Row Filter's filter tree (nodes/_knime_row_filter.py)."""
+    classic_from_knime(knime)
 
 
 class RowFilter(Node):
@@ -522,6 +517,11 @@ class RowFilter(Node):
             "org.knime.base.node.preproc.filter.row3.RowFilterNodeFactory",
             "Row Filter",
             _row_filter_from_knime,
+        ),
+        KnimeMapping(
+            "org.knime.base.node.preproc.filter.row.RowFilterNodeFactory",
+            "Row Filter (legacy)",
+            _classic_row_filter_from_knime,
         ),
     )
     inputs = (Port(TABLE, "Input table"),)

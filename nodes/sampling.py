@@ -207,13 +207,20 @@ def _sampling_from_knime(knime: KnimeSettings) -> None:
             "linear": "LINEAR",
             "stratified": "STRATIFIED",
         }
-        mode = str(tree.get("samplingMethod", "Random")).lower()
+        if tree.get("samplingMethod") is None and ("random" in tree or "stratified_sampling" in tree):
+            # before KNIME 2.1: two booleans (SamplingNodeSettings.loadSettingsFrom)
+            stratified, random = bool(tree.get("stratified_sampling")), bool(tree.get("random"))
+            mode = "stratified" if stratified else "random" if random else "first"
+            knime.paths.update({"random": "mode", "stratified_sampling": "mode"})
+        else:
+            mode = str(tree.get("samplingMethod") or "Random").lower()
         knime.put("mode", legacy_mode.get(mode, mode.upper()), "samplingMethod")
         knime.put("class_column", tree.get("class_column"), "class_column")
         seed = tree.get("random_seed")
         knime.put("seed", int(seed) if seed not in (None, "") else None, "random_seed")
         knime.put("actionEmpty", "OUTPUT_EMPTY")
         knime.note("legacy Table Partitioner settings migrated (method/fraction/samplingMethod/random_seed)")
+        knime.unread()
         return
     knime.take_all(["partitioningMode", "percentage", "rowCount", "mode", "class_column"])
     knime.put("seed", tree.get("seed") if tree.get("seed_is_present") else None, "seed")

@@ -145,9 +145,11 @@ def _unique_labels(order: list[Any], in_second: set[Any], first_name: str, secon
 
 
 def _scorer_from_knime(knime: KnimeSettings) -> None:
+    """AccuracyScorer2 and the Scorer before it (AccuracyScorerNodeModel): the same keys."""
     knime.take_all(
         ["first", "second", "flowVarPrefix", "sortingStrategy", "sortingReversed", "ignore.missing.values"]
     )
+    knime.unread()
 
 
 class Scorer(Node):
@@ -170,6 +172,12 @@ class Scorer(Node):
             "org.knime.base.node.mine.scorer.accuracy.AccuracyScorer2NodeFactory",
             "Scorer",
             _scorer_from_knime,
+        ),
+        KnimeMapping(
+            "org.knime.base.node.mine.scorer.accuracy.AccuracyScorerNodeFactory",
+            "Scorer (legacy)",
+            _scorer_from_knime,
+            note="AccuracyScorerNodeModel: the same settings, tables and flow variables as AccuracyScorer2",
         ),
     )
     inputs = (Port(TABLE, "Table", "A table with a reference and a predicted class column."),)

@@ -240,6 +240,8 @@ def _python_script_from_knime(knime: KnimeSettings) -> None:
     tables = dict(_port_groups(knime.node.creation_config, "input")).get("Input table", 0)
     if tables > PYTHON_TABLES:
         knime.lost(f"{tables} input tables; knitflow's Python nodes take at most {PYTHON_TABLES}")
+    # the Python environment KNIME starts (knitflow runs its own), the dialog's state
+    knime.unread("python3_command", "executable_selection", "settings_version")
 
 
 class PythonScript(Node):

@@ -31,11 +31,26 @@ from engine.api import (
     TableSpec,
     View,
 )
-from engine.api.knime import KnimeMapping, take_view_keys
+from engine.api.knime import KnimeMapping, KnimeSettings, take_view_keys
 from nodes._colors import COLUMN_NAMES, active_color_column, color_models, row_colors
 from nodes._common import ColumnFilter
 from nodes._plotting import figure, locked, png
 
+# what only changes how a KNIME view is used, not what knitflow draws: tooltips, animation,
+# zooming, selection, downloading; the size and format of KNIME's optional image output port
+_INTERACTION = (
+    "allowImageDownload",
+    "enableAnimation",
+    "enableDataZoom",
+    "selectionMode",
+    "showTooltip",
+    "publishSelection",
+    "subscribeToSelection",
+    "generateImage",
+    "imageFormat",
+    "width",
+    "height",
+)
 ROW_ID = "<ROW_ID>"
 _NONE_CHOICES = {None, "", "<NONE>"}
 _PLOTTABLE = frozenset(
@@ -152,7 +167,36 @@ class TableView(Node):
         KnimeMapping(
             "org.knime.base.views.node.tableview.TableViewNodeFactory",
             "Table View",
-            take_view_keys(["displayedColumnsV2", "title", "showRowKeys", "showRowIndices"]),
+            take_view_keys(
+                ["displayedColumnsV2", "title", "showRowKeys", "showRowIndices"],
+                # the layout of the interactive table (knitflow shows all rows; no selection exists)
+                ignore=(
+                    *_INTERACTION,
+                    "autoSizeColumnsToContent",
+                    "customRowHeight",
+                    "enableCellCopying",
+                    "enableColumnSearch",
+                    "enableGlobalSearch",
+                    "enablePagination",
+                    "enableRendererSelection",
+                    "enableSortingByHeader",
+                    "maxAutoRowHeight",
+                    "pageSize",
+                    "rowHeightMode",
+                    "rowHeightModeV2",
+                    "showColumnDataType",
+                    "showOnlySelectedRows",
+                    "showOnlySelectedRowsConfigurable",
+                    "showTableSize",
+                    "verticalPaddingMode",
+                ),
+            ),
+        ),
+        KnimeMapping(
+            "org.knime.base.node.viz.table.TableNodeFactory",
+            "Interactive Table (legacy)",
+            take_view_keys([]),
+            note="TableNodeModel has no settings: the table as it is",
         ),
     )
     inputs = (Port(TABLE, "Table", "The table to show."),)
@@ -211,6 +255,16 @@ class ScatterPlotSettings(NodeSettings):
     show_legend: bool = Field(True, description="Show the colour legend.")
 
 
+def _legacy_scatter_plot_from_knime(knime: KnimeSettings) -> None:
+    """DefaultVisualizationNodeModel: `end` (the rows shown, from the first), `antialias` and
+    `max_nominal_values` (how the view draws); the axes are picked in the view and not saved."""
+    knime.take("maxRows", "end")
+    knime.note(
+        "KNIME's legacy Scatter Plot picks its axes in the view (not saved): the first numeric columns are used"
+    )
+    knime.unread("antialias", "max_nominal_values")
+
+
 class ScatterPlot(Node):
     """KNIME's Scatter Plot rendered as a PNG."""
 
@@ -238,8 +292,16 @@ class ScatterPlot(Node):
                     "dataPointSize",
                     "maxRows",
                     "showLegend",
-                ]
+                ],
+                ignore=_INTERACTION,
+                harmless={"referenceLines": []},
             ),
+        ),
+        KnimeMapping(
+            "org.knime.base.node.viz.scatterplot.ScatterPlotNodeFactory",
+            "Scatter Plot (legacy)",
+            _legacy_scatter_plot_from_knime,
+            note="the axes of KNIME's legacy Scatter Plot are chosen in its view and not saved",
         ),
     )
     inputs = (Port(TABLE, "Table", "The data to plot."),)
@@ -420,7 +482,9 @@ class LinePlot(Node):
                     "dataPointMarkerSize",
                     "maxRows",
                     "showLegend",
-                ]
+                ],
+                ignore=_INTERACTION,
+                harmless={"timeFormat": ""},  # the format of a date/time x axis (default)
             ),
         ),
     )
@@ -571,7 +635,8 @@ class Histogram(Node):
                     "customDimensionAxisLabelV2",
                     "customFrequencyAxisLabelV2",
                     "showNumericLabels",
-                ]
+                ],
+                ignore=_INTERACTION,
             ),
         ),
     )

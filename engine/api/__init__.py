@@ -350,6 +350,26 @@ class Node:
     # settings that hold paths: relative values are resolved against the workflow's folder
     path_settings: ClassVar[tuple[str, ...]] = ()
 
+    @classmethod
+    def ports_for(
+        cls, settings: Mapping[str, Any] | None = None
+    ) -> tuple[tuple[Port, ...], tuple[Port, ...]]:
+        """The (inputs, outputs) of one node of this type with these settings (the raw, not yet
+        validated mapping of its document entry): the class's `inputs`/`outputs`. A type whose
+        ports depend on its settings (an imported KNIME placeholder keeps the KNIME node's ports)
+        overrides it; it must not raise on settings it cannot read."""
+        return cls.inputs, cls.outputs
+
+    @classmethod
+    def for_settings(cls, settings: Mapping[str, Any] | None = None) -> Node:
+        """An instance whose `inputs`/`outputs` are `ports_for(settings)` (the class's, unless the
+        type declares ports per instance)."""
+        node = cls()
+        inputs, outputs = cls.ports_for(settings)
+        if inputs is not cls.inputs or outputs is not cls.outputs:
+            vars(node).update(inputs=tuple(inputs), outputs=tuple(outputs))
+        return node
+
     def configure(self, in_specs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
         """Output specs from input specs (TableSpec for tables, UNKNOWN when data decides)."""
         return [UNKNOWN for _ in self.outputs]

@@ -17,7 +17,7 @@ one-element port arrays); the importer then fits the result to the node's settin
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PureWindowsPath
 from typing import Any, Protocol
@@ -154,6 +154,10 @@ _TYPE_NAMES = {
     "org.knime.core.data.LongValue": "Long",
     "org.knime.core.data.StringValue": "String",
     "org.knime.core.data.BooleanValue": "Boolean",
+    # preferred value classes of the type filters (compared with knitflow's column type names)
+    "org.knime.core.data.vector.bitvector.BitVectorValue": "Bit vector",
+    "org.knime.chem.types.SmilesValue": "SMILES",
+    "org.knime.chem.types.SmilesAdapterValue": "SMILES",
     "Number (Integer)": "Integer",
     "Number (Float)": "Double",
     "Number (Double)": "Double",
@@ -210,7 +214,10 @@ def _is_string_filter(value: Any) -> bool:
 
 
 def _standard_filter(tree: dict[str, Any], report: Findings, where: str) -> dict[str, Any]:
-    """KNIME's `DataColumnSpecFilterConfiguration` as knitflow's `ColumnFilter`."""
+    """KNIME's classic `DataColumnSpecFilterConfiguration` (`NameFilterConfiguration`) as
+    knitflow's `ColumnFilter`: `filter-type` STANDARD (the include/exclude lists), `name_pattern`
+    (`PatternFilterConfiguration`: pattern, type Wildcard/Regex, caseSensitive, excludeMatching
+    since 4.5) or `datatype` (`TypeFilterConfigurationImpl`: the checked preferred value classes)."""
     out: dict[str, Any] = {
         "included_names": list(seq(tree.get("included_names"))),
         "excluded_names": list(seq(tree.get("excluded_names"))),
@@ -218,19 +225,35 @@ def _standard_filter(tree: dict[str, Any], report: Findings, where: str) -> dict
     }
     kind = tree.get("filter-type", "STANDARD")
     if kind == "datatype":
-        types = [column_type(t) for t, on in (get(tree, "datatype.typelist") or {}).items() if on]
-        out["type_filter"] = types
+        out["mode"] = "TYPE"
+        out["type_filter"] = [
+            column_type(t) for t, on in (get(tree, "datatype.typelist") or {}).items() if on
+        ]
+    elif kind == "name_pattern":
+        pattern = get(tree, "name_pattern") or {}
+        syntax = str(pattern.get("type") or "Wildcard")
+        if syntax not in ("Wildcard", "Regex"):
+            report.setting(
+                f"{where}: column name pattern type {syntax!r} is not known; the filter selects nothing"
+            )
+        out.update(
+            mode="REGEX" if syntax == "Regex" else "WILDCARD",
+            pattern=str(pattern.get("pattern") or ""),
+            case_sensitive=bool(pattern.get("caseSensitive", True)),
+            inverted=bool(pattern.get("excludeMatching", False)),
+            classic_pattern=True,
+        )
     elif kind != "STANDARD":
-        pattern = get(tree, "name_pattern.pattern")
         report.setting(
-            f"{where}: column filter mode {kind!r} (pattern {pattern!r}) is not supported; "
-            "the manual include/exclude lists are used"
+            f"{where}: column filter mode {kind!r} is not known; the include/exclude lists are used"
         )
     return out
 
 
 def _manual_filter(tree: dict[str, Any], report: Findings, where: str) -> dict[str, Any]:
-    """The web-UI column filter (`manualFilter`): includeUnknownColumns = true is EnforceExclusion."""
+    """The web-UI column filter (`ColumnFilter`, 4.7 on): `mode` MANUAL (`manualFilter`;
+    includeUnknownColumns = true is EnforceExclusion), REGEX / WILDCARD (`patternFilter`: pattern,
+    isCaseSensitive, isInverted) or TYPE (`typeFilter.selectedTypes`: preferred value classes)."""
     manual = tree.get("manualFilter") or {}
     out: dict[str, Any] = {
         "included_names": list(seq(manual.get("manuallySelected"))),
@@ -239,16 +262,36 @@ def _manual_filter(tree: dict[str, Any], report: Findings, where: str) -> dict[s
     }
     mode = tree.get("mode", "MANUAL")
     if mode == "TYPE":
+        out["mode"] = "TYPE"
         out["type_filter"] = [column_type(t) for t in seq(get(tree, "typeFilter.selectedTypes"))]
-        out["enforce_option"] = "EnforceExclusion"
-        out["included_names"], out["excluded_names"] = [], []
-    elif mode != "MANUAL":
-        pattern = get(tree, "patternFilter.pattern")
-        report.setting(
-            f"{where}: column selection mode {mode!r} (pattern {pattern!r}) is not supported; "
-            "the manual selection is used"
+    elif mode in ("REGEX", "WILDCARD"):
+        pattern = tree.get("patternFilter") or {}
+        out.update(
+            mode=mode,
+            pattern=str(pattern.get("pattern") or ""),
+            case_sensitive=bool(pattern.get("isCaseSensitive", False)),
+            inverted=bool(pattern.get("isInverted", False)),
         )
+    elif mode != "MANUAL":
+        report.setting(f"{where}: column selection mode {mode!r} is not known; the manual selection is used")
     return out
+
+
+def _is_column_selection(value: Any) -> bool:
+    return isinstance(value, dict) and "selected" in value and set(value) <= {"selected", "compatibleTypes"}
+
+
+# how the web UI spelt special columns before `StringOrEnum` (5.5): "<row-keys>", "<none>"
+_LEGACY_SPECIAL = {"<row-keys>": "<ROW_ID>", "<row-numbers>": "<ROW_NUMBER>", "<none>": "<NONE>"}
+
+
+def column_selection(tree: dict[str, Any]) -> str | None:
+    """The web UI's `ColumnSelection` (4.7-5.4: `selected` and `compatibleTypes`), spelt like a
+    column choice (special columns `<ROW_ID>`, `<ROW_NUMBER>`, `<NONE>`)."""
+    selected = tree.get("selected")
+    if selected is None:
+        return None
+    return _LEGACY_SPECIAL.get(str(selected), str(selected))
 
 
 def choice(tree: dict[str, Any]) -> str | None:
@@ -278,6 +321,8 @@ def convert(value: Any, report: Findings, where: str) -> Any:
         return _trim(_manual_filter(value, report, where))
     if _is_choice(value):
         return choice(value)
+    if _is_column_selection(value):
+        return column_selection(value)
     if _is_string_filter(value):
         return list(seq(value.get("InclList")))
     if isinstance(value, dict):
@@ -311,13 +356,30 @@ def layout_key(tree: dict[str, Any], key: str) -> str | None:
     return None
 
 
-def take_view_keys(keys: Iterable[str]) -> Translator:
+def _older_layouts(key: str) -> list[str]:
+    """The names an older layout gave `key` (`xAxisColumnV3`: xAxisColumnV2, xAxisColumn)."""
+    m = _VERSIONED.match(key)
+    if m is None:
+        return []
+    return [f"{m[1]}V{v}" for v in range(int(m[2]) - 1, 1, -1)] + [m[1]]
+
+
+def take_view_keys(
+    keys: Iterable[str], *, ignore: Iterable[str] = (), harmless: Mapping[str, Any] | None = None
+) -> Translator:
     """A translator taking the given keys as they are, older layouts too (see `layout_key`); an
-    optional setting whose `<key>_is_present` flag is off is None."""
+    optional setting whose `<key>_is_present` flag is off is None. Every other key is a finding
+    (knitflow would compute or draw something else), except those in `ignore` (interaction only:
+    tooltips, zooming, selection; the image size of KNIME's optional image output) and those
+    holding their `harmless` value (no reference lines, the Hive folder switched off)."""
     wanted = tuple(keys)
+    ignored = set(ignore)
+    harmless_values = dict(harmless or {})
 
     def translate(k: KnimeSettings) -> None:
+        consumed: set[str] = set()
         for key in wanted:
+            consumed.update([key, *_older_layouts(key)])
             source = layout_key(k.tree, key)
             if source is None:
                 continue
@@ -326,8 +388,29 @@ def take_view_keys(keys: Iterable[str]) -> Translator:
             present = k.tree.get(f"{source}_is_present", True)
             value = convert(k.tree[source], k.report, source) if present else None
             k.put(key_name(key), value, source)
+        for key, value in k.tree.items():
+            base = key.removesuffix("_is_present")
+            if base in consumed or base in ignored or key.endswith("_Internals"):
+                continue
+            if base in harmless_values and _same(value, harmless_values[base]):
+                continue
+            k.lost(f"view setting {key} = {_short(value)} has no counterpart in knitflow")
 
     return translate
+
+
+def _same(value: Any, harmless: Any) -> bool:
+    """Equal, or both empty (KNIME writes an empty array as an empty config)."""
+
+    def empty(v: Any) -> bool:
+        return v is None or v == "" or (isinstance(v, list | dict) and not v)
+
+    return value == harmless or (empty(value) and empty(harmless))
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 # ---------------------------------------------------------------------------- translation state
@@ -347,6 +430,7 @@ class KnimeSettings:
     use: dict[str, str] = field(default_factory=dict)
     expose: dict[str, str] = field(default_factory=dict)
     paths: dict[str, str] = field(default_factory=dict)  # KNIME path -> knitflow setting path
+    refused: str | None = None  # why the settings cannot be read at all (see `unreadable`)
 
     @property
     def node(self) -> Any:
@@ -360,8 +444,33 @@ class KnimeSettings:
         """A harmless change (a path made relative, whitespace trimmed)."""
         self.report.note(message)
 
+    def unreadable(self, message: str) -> None:
+        """The settings cannot be carried over in a way that keeps what the node does (a Row
+        Filter condition in an unknown layout): a finding, and the importer keeps the node as a
+        placeholder rather than one that runs with other settings than KNIME's."""
+        self.refused = message
+        self.report.setting(f"{message}; the node is imported as a placeholder")
+
     def get(self, path: str, default: Any = None) -> Any:
         return get(self.tree, path, default)
+
+    def unread(self, *also_known: str, under: str = "") -> None:
+        """Report every key of the settings (or of the subtree `under`) that no `take`/`put`
+        read and that is not named in `also_known` (keys KNIME keeps that change nothing knitflow
+        computes, as paths below `under`): a key the translator does not know may hold a setting
+        that changes the result."""
+        sub = get(self.tree, under) if under else self.tree
+        if not isinstance(sub, dict):
+            return
+        prefix = f"{under}." if under else ""
+        known = set(also_known)
+        for key, value in sub.items():
+            path = prefix + key
+            if key in known or key.endswith("_Internals"):
+                continue
+            if any(p == path or p.startswith(path + ".") or path.startswith(p + ".") for p in self.paths):
+                continue
+            self.lost(f"setting {path} = {_short(value)} has no counterpart in knitflow")
 
     def put(self, name: str, value: Any, knime: str | None = None) -> None:
         self.settings[name] = value

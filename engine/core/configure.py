@@ -49,6 +49,8 @@ class ConfigurePass:
         )
         if missing or upstream_failed:
             st.state, st.specs = IDLE, []
+            if missing:  # KNIME loads a half-wired node and shows it red: an error of this node alone
+                st.error, st.setting = ex.unconnected(n), None
             return
         try:
             check_bindings(ex, n, variables)

@@ -11,7 +11,7 @@ from typing import Any
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from engine.api import Node, PortType
+from engine.api import Node, Port, PortType
 from engine.core.registry import registry
 from engine.core.yamlio import (
     FlowList,
@@ -219,6 +219,7 @@ def check(doc: WorkflowDoc, lines: dict[PathKey, int], file: str) -> list[Proble
                         )
                     )
 
+    settings_of = {entry.id: entry.settings for entry in doc.nodes}
     into: dict[tuple[int, int], int] = {}
     for ci, conn in enumerate(doc.connections):
         line = line_of(lines, ("connections", ci))
@@ -228,8 +229,8 @@ def check(doc: WorkflowDoc, lines: dict[PathKey, int], file: str) -> list[Proble
                 problems.append(Problem(file, line, f"connection {conn}: there is no node {nid}", nid))
         if src_cls is None or dst_cls is None:
             continue
-        out_type = port_type(src_cls, conn.source_port, output=True)
-        in_type = port_type(dst_cls, conn.dest_port, output=False)
+        out_type = port_type(src_cls, conn.source_port, output=True, settings=settings_of[conn.source])
+        in_type = port_type(dst_cls, conn.dest_port, output=False, settings=settings_of[conn.dest])
         if out_type is None:
             problems.append(
                 Problem(
@@ -274,17 +275,9 @@ def check(doc: WorkflowDoc, lines: dict[PathKey, int], file: str) -> list[Proble
         if conn.source == conn.dest:
             problems.append(Problem(file, line, f"connection {conn}: a node cannot feed itself", conn.dest))
 
-    for nid, cls in types.items():
-        for p, port in enumerate(cls.inputs, start=1):
-            if not port.optional and (nid, p) not in into:
-                problems.append(
-                    Problem(
-                        file,
-                        line_of(lines, ("nodes", seen[nid])),
-                        f"required input port {p} ({port.name}) of {cls.type_name} is not connected",
-                        nid,
-                    )
-                )
+    # a required input left unconnected is not a load problem: like KNIME, which loads such a
+    # workflow and shows the node red, it is a configure-time error of that node alone,
+    # reported by `knitflow validate` and when the workflow runs
 
     graph = nx.DiGraph()
     graph.add_nodes_from(seen)
@@ -306,10 +299,20 @@ def check(doc: WorkflowDoc, lines: dict[PathKey, int], file: str) -> list[Proble
     return problems
 
 
-def port_type(cls: type[Node], port: int, *, output: bool) -> PortType | None:
+def node_ports(cls: type[Node], settings: Any = None) -> tuple[tuple[Port, ...], tuple[Port, ...]]:
+    """(inputs, outputs) of one node: its type's `ports_for(settings)`, the class's ports when the
+    settings cannot tell (a node may declare its ports per instance, e.g. an imported placeholder)."""
+    try:
+        return cls.ports_for(settings if isinstance(settings, dict) else None)
+    except Exception:  # settings the type cannot read are reported by the settings check
+        return cls.inputs, cls.outputs
+
+
+def port_type(cls: type[Node], port: int, *, output: bool, settings: Any = None) -> PortType | None:
     if port == 0:
         return PortType.VARIABLES
-    ports = cls.outputs if output else cls.inputs
+    inputs, outputs = node_ports(cls, settings)
+    ports = outputs if output else inputs
     return ports[port - 1].type if 1 <= port <= len(ports) else None
 
 

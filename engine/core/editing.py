@@ -204,8 +204,8 @@ def connection_problem(doc: WorkflowDoc, conn: Connection) -> str | None:
     src_cls, dst_cls = registry.get(src.type), registry.get(dst.type)
     if src_cls is None or dst_cls is None:
         return "unknown node type"
-    out_t = port_type(src_cls, conn.source_port, output=True)
-    in_t = port_type(dst_cls, conn.dest_port, output=False)
+    out_t = port_type(src_cls, conn.source_port, output=True, settings=src.settings)
+    in_t = port_type(dst_cls, conn.dest_port, output=False, settings=dst.settings)
     if out_t is None:
         return f"{src_cls.display_name or src_cls.type_name} has no output port {conn.source_port}"
     if in_t is None:

@@ -123,7 +123,10 @@ class CompiledWorkflow:
             if cls is None:
                 raise GraphError(f"unknown node type {n.type!r}", n.id)
             self.types[n.id] = cls
-        self.nodes: dict[int, Node] = {i: cls() for i, cls in self.types.items()}
+        # per-instance ports (Node.ports_for): e.g. an imported placeholder keeps the KNIME node's ports
+        self.nodes: dict[int, Node] = {
+            i: cls.for_settings(self.entries[i].settings) for i, cls in self.types.items()
+        }
         self.graph = document_graph(doc)
         # data inputs: (dest, port) -> (src, port); variable-only inputs: dest -> [src]
         self.data_in: dict[tuple[int, int], tuple[int, int]] = {}

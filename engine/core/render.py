@@ -11,7 +11,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from engine.api import PortType
-from engine.core.document import WorkflowDoc
+from engine.core.document import WorkflowDoc, node_ports
 from engine.core.registry import registry
 
 NODE = 32
@@ -142,17 +142,19 @@ def render_svg(doc: WorkflowDoc, statuses: Mapping[int, Any] | None = None) -> s
             )
         out.append("</g>")
     classes = {n.id: registry.get(n.type) for n in doc.nodes}
+    # each node's (inputs, outputs): a node may declare its ports per instance (Node.ports_for)
+    ports = {n.id: node_ports(cls, n.settings) for n in doc.nodes if (cls := classes.get(n.id)) is not None}
     for c in doc.connections:
-        s_cls, d_cls = classes.get(c.source), classes.get(c.dest)
+        s_ports, d_ports = ports.get(c.source), ports.get(c.dest)
         if c.source not in positions or c.dest not in positions:
             continue
-        sx, sy = _port_center(positions[c.source], len(s_cls.outputs) if s_cls else 1, "out", c.source_port)
-        tx, ty = _port_center(positions[c.dest], len(d_cls.inputs) if d_cls else 1, "in", c.dest_port)
+        sx, sy = _port_center(positions[c.source], len(s_ports[1]) if s_ports else 1, "out", c.source_port)
+        tx, ty = _port_center(positions[c.dest], len(d_ports[0]) if d_ports else 1, "in", c.dest_port)
         dx = max(28.0, abs(tx - sx) / 2)
         var = c.source_port == 0 or c.dest_port == 0
         color = "#d11f1f" if var else "#3d3d3d"
-        if not var and s_cls is not None and c.source_port <= len(s_cls.outputs):
-            pt = s_cls.outputs[c.source_port - 1].type
+        if not var and s_ports is not None and c.source_port <= len(s_ports[1]):
+            pt = s_ports[1][c.source_port - 1].type
             if pt.shape == "square":
                 color = pt.color
         out.append(
@@ -180,12 +182,13 @@ def render_svg(doc: WorkflowDoc, statuses: Mapping[int, Any] | None = None) -> s
         icon = _icon(category)
         if icon:
             out.append(f'<g transform="translate({x},{y})">{icon}</g>')
-        if cls is not None:
-            for i, p in enumerate(cls.inputs, start=1):
-                cx, cy = _port_center((x, y), len(cls.inputs), "in", i)
+        if n.id in ports:
+            inputs, outputs = ports[n.id]
+            for i, p in enumerate(inputs, start=1):
+                cx, cy = _port_center((x, y), len(inputs), "in", i)
                 out.append(_port_shape(p.type, cx, cy, p.optional, "in"))
-            for i, p in enumerate(cls.outputs, start=1):
-                cx, cy = _port_center((x, y), len(cls.outputs), "out", i)
+            for i, p in enumerate(outputs, start=1):
+                cx, cy = _port_center((x, y), len(outputs), "out", i)
                 out.append(_port_shape(p.type, cx, cy, False, "out"))
         for side in ("in", "out"):
             if (n.id, side) in var_used:

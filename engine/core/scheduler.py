@@ -170,6 +170,16 @@ class Execution:
         """Propagate specs and flow variables through the whole workflow without executing."""
         return ConfigurePass(self).run()
 
+    def unconnected(self, n: int) -> str:
+        """The configure-time error of a node whose required inputs have no connection."""
+        node, sources = self.wf.nodes[n], self.wf.inputs_of(n)
+        ports = [
+            f"{p} ({port.name})"
+            for p, (port, src) in enumerate(zip(node.inputs, sources, strict=True), start=1)
+            if not port.optional and src is None
+        ]
+        return f"required input port {', '.join(ports)} is not connected"
+
     def settings_of(self, n: int, variables: VarStack, *, strict: bool = True) -> Any:
         settings = resolve_settings(
             self.wf.entries[n], self.wf.types[n], variables, self.wf.base_dir, strict=strict
@@ -293,6 +303,8 @@ class Execution:
         keys: dict[str, str] = {}
         for p, src in enumerate(self.wf.inputs_of(n), start=1):
             if src is None:
+                if not self.wf.nodes[n].inputs[p - 1].optional:
+                    raise _Failed(self.unconnected(n))
                 objs.append(None)
                 continue
             st = self.status[src[0]]

@@ -53,7 +53,15 @@ from engine.api import (
     View,
 )
 from engine.core.cache import MemoryCache
-from engine.core.document import FORMAT, WorkflowDoc, check, parse_document, ports_compatible, write_document
+from engine.core.document import (
+    FORMAT,
+    WorkflowDoc,
+    check,
+    node_ports,
+    parse_document,
+    ports_compatible,
+    write_document,
+)
 from engine.core.editing import (
     CommandError,
     Editor,
@@ -682,7 +690,8 @@ class Session:
         specs: list[Any] = []
         if cls is None:
             return specs
-        for p in range(1, len(cls.inputs) + 1):
+        inputs, _ = node_ports(cls, entry.settings)  # a node may declare its ports per instance
+        for p in range(1, len(inputs) + 1):
             src = next((c for c in self.editor.doc.connections if c.dest == n and c.dest_port == p), None)
             spec = None
             if src is not None:
@@ -805,7 +814,9 @@ class Session:
             return JSONResponse({"kind": "model", "model_kind": obj.kind, "summary": obj.summary})
         if obj is None:
             cls = registry.get(st.type)
-            if cls is not None and port <= len(cls.outputs) and cls.outputs[port - 1].type.id == "variables":
+            entry = next((e for e in self.editor.doc.nodes if e.id == n), None)
+            outputs = node_ports(cls, entry.settings)[1] if cls is not None and entry is not None else ()
+            if port <= len(outputs) and outputs[port - 1].type.id == "variables":
                 variables = [{"name": k, **v} for k, v in st.variables.to_json().items()]
                 return JSONResponse({"kind": "variables", "variables": variables})
             return JSONResponse({"kind": "none", "message": "This output port has no data to display."})

@@ -6,8 +6,10 @@ KNIME stores a workflow as `workflow.knime` (nodes, connections, workflow annota
 This module turns that into plain Python (`KnimeWorkflow`); `engine.knime.importer` turns that
 into a knitflow document with the mappings the node types declare.
 
-Port numbers are kept as KNIME writes them: port 0 is the implicit flow-variable port and data
-ports count from 1, which is knitflow's numbering as well.
+Port numbers are knitflow's: port 0 is the implicit flow-variable port and data ports count from
+1, as KNIME writes them for native nodes and components. Metanodes have no flow-variable port
+(KNIME numbers their ports from 0), so their side of a connection is shifted by one; so are the
+ports of a metanode template's own inputs and outputs (connections from or to node id -1).
 """
 
 from __future__ import annotations
@@ -21,17 +23,19 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
 
-from engine.api.knime import Binding
+from engine.api.knime import Binding, get
 
 if TYPE_CHECKING:
     pass
 
 __all__ = [
+    "TEMPLATE_PORTS",
     "Binding",
     "KnimeAnnotation",
     "KnimeConnection",
     "KnimeFormatError",
     "KnimeNode",
+    "KnimePort",
     "KnimeWorkflow",
     "decode_string",
     "flatten_variables",
@@ -144,6 +148,18 @@ def html_to_text(text: str) -> str:
 # ------------------------------------------------------------------------------- workflow objects
 
 
+TEMPLATE_PORTS = -1  # the node id KNIME gives a metanode's own in- and output ports
+
+
+@dataclass(frozen=True)
+class KnimePort:
+    """One port of a node as the archive declares it (knitflow numbering, see the module doc)."""
+
+    index: int
+    object_class: str | None = None  # KNIME's port object (or spec) class
+    name: str = ""
+
+
 @dataclass
 class KnimeNode:
     id: int
@@ -158,6 +174,8 @@ class KnimeNode:
     node_type: str = "NativeNode"  # NativeNode, MetaNode, SubNode
     extension_node: tuple[str, str] | None = None  # (extension id, node id) for Python extension nodes
     port_summaries: dict[int, str] = field(default_factory=dict)  # recorded port_object_summary per out port
+    in_ports: dict[int, KnimePort] = field(default_factory=dict)  # declared inputs (metanodes, components)
+    out_ports: dict[int, KnimePort] = field(default_factory=dict)  # declared outputs (settings.xml `ports`)
     view: dict[str, Any] = field(
         default_factory=dict
     )  # the `view` config of view nodes (axes, columns, title)
@@ -217,6 +235,9 @@ class KnimeWorkflow:
     created_by: str | None = None
     version: str | None = None
     state: str | None = None
+    # a metanode template's own ports (connections from / to node id -1)
+    template_in_ports: dict[int, KnimePort] = field(default_factory=dict)
+    template_out_ports: dict[int, KnimePort] = field(default_factory=dict)
 
     def node(self, node_id: int) -> KnimeNode:
         for n in self.nodes:
@@ -339,12 +360,19 @@ def _read_node(source: _Source, entry: dict[str, Any]) -> KnimeNode:
     )
     if node.is_meta:
         # a metanode's settings_file is its own workflow.knime; a component's is a settings.xml
-        # whose inner workflow knitflow cannot run either: name only, no settings.
+        # whose inner workflow knitflow cannot run either: name and ports only, no settings.
         raw = source.read(settings_file)
-        if raw is not None and node_type == "SubNode":
+        if raw is not None:
             tree = parse_config_xml(raw)
-            node.name = str(tree.get("name") or node.name)
-            node.annotation = _node_annotation(tree)
+            if node_type == "SubNode":
+                node.name = str(tree.get("name") or node.name)
+                node.annotation = _node_annotation(tree)
+                # a component lists its ports without its hidden flow-variable port
+                node.in_ports = _declared_ports(tree.get("inports"), shift=1)
+                node.out_ports = _declared_ports(tree.get("outports"), shift=1)
+            else:
+                node.in_ports = _declared_ports(get(tree, "meta_in_ports.port_enum"), shift=1)
+                node.out_ports = _declared_ports(get(tree, "meta_out_ports.port_enum"), shift=1)
         return node
     raw = source.read(settings_file)
     if raw is None:
@@ -371,9 +399,28 @@ def _read_node(source: _Source, entry: dict[str, Any]) -> KnimeNode:
     if isinstance(fs, dict) and fs.get("extension_id") and fs.get("node_id"):
         node.extension_node = (str(fs["extension_id"]), str(fs["node_id"]))
     for port in _configs(tree.get("ports"), "port_"):
-        if isinstance(port.get("index"), int) and port.get("port_object_summary") is not None:
+        if not isinstance(port.get("index"), int):
+            continue
+        if port.get("port_object_summary") is not None:
             node.port_summaries[port["index"]] = str(port["port_object_summary"])
+        kind = port.get("port_object_class") or port.get("port_spec_class")
+        node.out_ports[port["index"]] = KnimePort(port["index"], str(kind) if kind else None)
     return node
+
+
+def _declared_ports(tree: Any, *, shift: int) -> dict[int, KnimePort]:
+    """Ports a metanode (`meta_in_ports.port_enum`) or component (`inports`) declares: configs
+    holding `index` (from 0, the flow-variable port not counted), `name` and `type.object_class`."""
+    ports: dict[int, KnimePort] = {}
+    for cfg in (tree or {}).values() if isinstance(tree, dict) else []:
+        if not isinstance(cfg, dict) or not isinstance(cfg.get("index"), int):
+            continue
+        index = cfg["index"] + shift
+        if index <= 0:
+            continue
+        kind = get(cfg, "type.object_class")
+        ports[index] = KnimePort(index, str(kind) if kind else None, str(cfg.get("name") or ""))
+    return ports
 
 
 def _node_annotation(tree: dict[str, Any]) -> str | None:
@@ -405,11 +452,17 @@ def read_archive(path: str | Path) -> KnimeWorkflow:
             raise KnimeFormatError(f"{path}: no workflow.knime")
         tree = parse_config_xml(raw)
         nodes = [_read_node(source, entry) for entry in _configs(tree.get("nodes"), "node_")]
+        # metanodes (and a template's own ports, id -1) number their ports from 0: shift them
+        from_zero = {n.id for n in nodes if n.node_type == "MetaNode"} | {TEMPLATE_PORTS}
         connections = []
         for c in _configs(tree.get("connections"), "connection_"):
+            src, dst = int(c["sourceID"]), int(c["destID"])
             connections.append(
                 KnimeConnection(
-                    int(c["sourceID"]), int(c["sourcePort"]), int(c["destID"]), int(c["destPort"])
+                    src,
+                    int(c["sourcePort"]) + (src in from_zero),
+                    dst,
+                    int(c["destPort"]) + (dst in from_zero),
                 )
             )
         annotations = [_annotation(a) for a in _configs(tree.get("annotations"), "annotation_")]
@@ -423,6 +476,8 @@ def read_archive(path: str | Path) -> KnimeWorkflow:
             created_by=tree.get("created_by"),
             version=tree.get("version"),
             state=tree.get("state"),
+            template_in_ports=_declared_ports(get(tree, "meta_in_ports.port_enum"), shift=1),
+            template_out_ports=_declared_ports(get(tree, "meta_out_ports.port_enum"), shift=1),
         )
     finally:
         source.close()

@@ -19,26 +19,28 @@ from engine.api import Node
 from engine.api.knime import KnimeMapping, KnimeSettings, convert
 from engine.core.document import Annotation, Connection, NodeEntry, WorkflowDoc
 from engine.knime.archive import (
+    TEMPLATE_PORTS,
     KnimeFormatError,
     KnimeNode,
+    KnimePort,
     KnimeWorkflow,
     read_archive,
 )
+from engine.knime.ports import PLACEHOLDER_TYPE, loadable_connections, placeholder_ports
 
 if TYPE_CHECKING:
     from engine.core.workflow import Workflow
-
-PLACEHOLDER_TYPE = "knime_placeholder"
 
 
 @cache
 def knime_index() -> dict[str, tuple[type[Node], KnimeMapping]]:
     """Every registered node type's KNIME mappings by factory: the full class name (or
-    `extension:node` key), and the simple class name where only one mapping has it."""
+    `extension:node` key). A factory is matched by its full name only: an older node of another
+    package with the same class name (the old Row Filter's `RowFilterNodeFactory`) has other
+    settings, and reading them with the newer node's translator would guess."""
     from engine.core.registry import registry
 
     index: dict[str, tuple[type[Node], KnimeMapping]] = {}
-    simple: dict[str, list[tuple[type[Node], KnimeMapping]]] = {}
     for cls in registry.all().values():
         for mapping in cls.knime:
             if mapping.factory in index:
@@ -47,17 +49,11 @@ def knime_index() -> dict[str, tuple[type[Node], KnimeMapping]]:
                     f"KNIME factory {mapping.factory} is mapped twice ({other}, {cls.type_name})"
                 )
             index[mapping.factory] = (cls, mapping)
-            simple.setdefault(mapping.simple_name, []).append((cls, mapping))
-    for name, found in simple.items():
-        if len(found) == 1:
-            index.setdefault(name, found[0])
     return index
 
 
 def find_mapping(node: KnimeNode) -> tuple[type[Node], KnimeMapping] | None:
-    index = knime_index()
-    key = node.factory_key
-    return index.get(key) or index.get(key.rsplit(".", 1)[-1])
+    return knime_index().get(node.factory_key)
 
 
 # ----------------------------------------------------------------------------------------- report
@@ -237,20 +233,77 @@ def _placeholder(node: KnimeNode, message: str) -> dict[str, Any]:
     }
 
 
+def _template_ports(wf: KnimeWorkflow, report: ImportReport) -> dict[str, KnimeNode]:
+    """A metanode template (connections from or to id -1, the metanode's own ports) gets two
+    placeholders standing for its input and output ports: knitflow has no nested workflows yet."""
+    used = {
+        side
+        for c in wf.connections
+        for side, nid in (("in", c.source), ("out", c.dest))
+        if nid == TEMPLATE_PORTS
+    }
+    if not used and not (wf.template_in_ports or wf.template_out_ports):
+        return {}
+    next_id = max((n.id for n in wf.nodes), default=0) + 1
+    xs = [n.position[0] for n in wf.nodes if n.position] or [0]
+    ys = [n.position[1] for n in wf.nodes if n.position] or [0]
+    middle = sum(ys) // len(ys)
+    pseudo: dict[str, KnimeNode] = {}
+    for side, ports, x in (
+        ("in", wf.template_in_ports, min(xs) - 150),
+        ("out", wf.template_out_ports, max(xs) + 150),
+    ):
+        if side not in used and not ports:
+            continue
+        name = "Metanode inputs" if side == "in" else "Metanode outputs"
+        node = KnimeNode(
+            id=next_id,
+            settings_file="",
+            factory="",
+            name=name,
+            bounds=(x, middle, -1, -1),
+            annotation=None,
+            model={},
+            variables={},
+            bindings={},
+            node_type="MetaNodePorts",
+        )
+        if side == "in":
+            node.out_ports = dict(ports)
+        else:
+            node.in_ports = dict(ports)
+        next_id += 1
+        pseudo[side] = node
+        report.add(
+            "unsupported_node",
+            f"the {'inputs' if side == 'in' else 'outputs'} of this metanode template (node id -1) are a "
+            "placeholder: knitflow has no nested workflows",
+            node,
+        )
+    return pseudo
+
+
 def to_document(
     wf: KnimeWorkflow, report: ImportReport | None = None, *, data_dir: str | None = None
 ) -> WorkflowDoc:
     """The knitflow document of a read archive; every loss goes into `report`. Data files read
     by CSV Readers become `${data_dir}/<file>`; `data_dir` (default `../data`) is then declared as
-    a workflow variable."""
+    a workflow variable. The document always loads: unknown nodes, metanodes and components become
+    placeholders with the KNIME node's ports, and a connection that does not fit is dropped and
+    reported."""
     report = report if report is not None else ImportReport()
     entries: list[NodeEntry] = []
     port_maps: dict[int, tuple[dict[int, int | None], dict[int, int | None]]] = {}
-    for node in wf.nodes:
+    template = _template_ports(wf, report)
+    knime_nodes = {n.id: n for n in [*wf.nodes, *template.values()]}
+    for node in [*wf.nodes, *template.values()]:
         nrep = report.for_node(node)
         use: dict[str, str] = {}
         expose: dict[str, str] = {}
-        if node.is_meta:
+        if node.node_type == "MetaNodePorts":
+            type_name = PLACEHOLDER_TYPE
+            settings = _placeholder(node, "a metanode template's own ports: knitflow has no nested workflows")
+        elif node.is_meta:
             kind = "component" if node.node_type == "SubNode" else "metanode"
             msg = (
                 f"KNIME {kind} #{node.id} ({node.name}) cannot be imported: knitflow has no nested workflows"
@@ -266,10 +319,14 @@ def to_document(
             type_name = cls.type_name
             tree = {**node.view, **node.model}
             bindings = {**node.view_bindings, **node.bindings}
-            settings, use, expose = mapping.apply(KnimeSettings(tree, bindings, nrep))
-            settings, use, expose = _fit(type_name, settings, use, expose, nrep)
-            if mapping.ports is not None:
-                port_maps[node.id] = mapping.ports(node.creation_config)
+            knime = KnimeSettings(tree, bindings, nrep)
+            settings, use, expose = mapping.apply(knime)
+            if knime.refused is not None:  # never a node that runs with other settings than KNIME's
+                type_name, settings, use, expose = PLACEHOLDER_TYPE, _placeholder(node, knime.refused), {}, {}
+            else:
+                settings, use, expose = _fit(type_name, settings, use, expose, nrep)
+                if mapping.ports is not None:
+                    port_maps[node.id] = mapping.ports(node.creation_config)
         if type_name == PLACEHOLDER_TYPE:
             for path, b in node.bindings.items():
                 report.add("setting", f"flow-variable binding of {path} ({b}) dropped with the node", node)
@@ -287,25 +344,37 @@ def to_document(
         )
     connections = []
     for c in wf.connections:
+        source = template["in"].id if c.source == TEMPLATE_PORTS else c.source
+        dest = template["out"].id if c.dest == TEMPLATE_PORTS else c.dest
         # port 0 (flow variables) is the same everywhere; dynamic port groups may be renumbered
         src = (
-            port_maps[c.source][1].get(c.source_port, c.source_port)
-            if c.source in port_maps and c.source_port
+            port_maps[source][1].get(c.source_port, c.source_port)
+            if source in port_maps and c.source_port
             else c.source_port
         )
         dst = (
-            port_maps[c.dest][0].get(c.dest_port, c.dest_port)
-            if c.dest in port_maps and c.dest_port
+            port_maps[dest][0].get(c.dest_port, c.dest_port)
+            if dest in port_maps and c.dest_port
             else c.dest_port
         )
         if src is None or dst is None:
             report.add(
                 "connection",
                 f"connection {c} dropped: knitflow's node has no equivalent port",
-                wf.node(c.source if src is None else c.dest),
+                knime_nodes.get(source if src is None else dest),
             )
             continue
-        connections.append(Connection(source=c.source, source_port=src, dest=c.dest, dest_port=dst))
+        connections.append(Connection(source=source, source_port=src, dest=dest, dest_port=dst))
+
+    def declared(node_id: int) -> tuple[dict[int, KnimePort], dict[int, KnimePort]]:
+        node = knime_nodes.get(node_id)
+        return (node.in_ports, node.out_ports) if node is not None else ({}, {})
+
+    def drop(c: Connection, why: str) -> None:
+        report.add("connection", f"connection {c} dropped: {why}", knime_nodes.get(c.dest))
+
+    placeholder_ports(entries, connections, declared)
+    connections = loadable_connections(entries, connections, drop)
     annotations = [Annotation(text=a.text, bounds=a.bounds) for a in wf.annotations if a.text.strip()]
     variables: dict[str, Any] = {}
     if any("${data_dir}" in str(e.settings) for e in entries):
@@ -387,8 +456,11 @@ def supported_nodes_markdown() -> str:
     """The README's list of importable KNIME nodes, generated from the node types' mappings."""
     from engine.core.registry import registry
 
+    mappings = [(m, cls) for cls in registry.all().values() for m in cls.knime]
+    simple = [m.simple_name for m, _ in mappings]
+    # a class name two factories share (an older node of another package) is shown in full
     rows = sorted(
-        ((m.simple_name, m, cls) for cls in registry.all().values() for m in cls.knime),
+        ((m.simple_name if simple.count(m.simple_name) == 1 else m.factory, m, cls) for m, cls in mappings),
         key=lambda item: (item[1].knime_name.lower(), item[0]),
     )
     lines = ["| KNIME node | KNIME factory | knitflow type |", "|---|---|---|"]
