@@ -1,8 +1,10 @@
 """What KNIME's three expression languages share: value kinds, located errors, the Ast, value
 vectors and the rows an expression is evaluated over.
 
-The languages themselves live in `nodes._expression_language` (the KNIME Expression language),
-`nodes._rule_language` (the Rule Engine's) and `nodes._jep_language` (Math Formula's JEP).
+The languages themselves live in `nodes._expression_grammar`, `_expression_language` and
+`_expression_functions` (the KNIME Expression language), `nodes._rule_language` (the Rule
+Engine's) and `nodes._jep_language` (Math Formula's JEP).
+
 Evaluation is column-at-a-time: every sub-expression becomes a `Vec` (a numpy array of values plus
 a missing mask) for all rows at once. The same evaluators run at configure time over zero rows built
 from the input spec, so output column types and type errors are known before any data flows.
@@ -15,7 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -142,7 +144,7 @@ def _syntax_error(parser: Lark, exc: UnexpectedInput, text: str, language: str) 
     upper = language == "rule"
     line, column = getattr(exc, "line", -1), getattr(exc, "column", -1)
     if isinstance(exc, UnexpectedCharacters):
-        what = f"unexpected character {text[exc.pos_in_stream]!r}"
+        what = f"unexpected character {text[exc.pos_in_stream or 0]!r}"
         expected = _describe_expected(parser, exc.allowed, upper)
     elif isinstance(exc, UnexpectedToken):
         token = exc.token
@@ -178,11 +180,18 @@ class Ast:
     kwargs: tuple[tuple[str, Any], ...] = ()
 
 
-def meta_position(meta: Any) -> dict[str, int]:
+class Position(TypedDict):
+    """Where an Ast node starts (`Ast(..., **position)`)."""
+
+    line: int
+    column: int
+
+
+def meta_position(meta: Any) -> Position:
     return {"line": getattr(meta, "line", 0) or 0, "column": getattr(meta, "column", 0) or 0}
 
 
-def token_position(tok: Token) -> dict[str, int]:
+def token_position(tok: Token) -> Position:
     return {"line": tok.line or 0, "column": tok.column or 0}
 
 
@@ -274,22 +283,22 @@ def vec_to_series(vec: Vec, index: pd.Index, col_type: str) -> pd.Series:
     """A Vec as a pandas column of the given KNIME type (nullable dtypes when values are missing)."""
     miss = vec.missing
     if col_type in (ColumnType.INTEGER, ColumnType.LONG):
-        vals = vec.values.astype(np.int64)
+        ints = vec.values.astype(np.int64)
         if miss.any():
-            return pd.Series(pd.arrays.IntegerArray(vals, miss.copy()), index=index)
-        return pd.Series(vals, index=index)
+            return pd.Series(pd.arrays.IntegerArray(ints, miss.copy()), index=index)
+        return pd.Series(ints, index=index)
     if col_type == ColumnType.DOUBLE:
-        vals = vec.values.astype(np.float64).copy()
-        vals[miss] = np.nan
-        return pd.Series(vals, index=index)
+        doubles = vec.values.astype(np.float64).copy()
+        doubles[miss] = np.nan
+        return pd.Series(doubles, index=index)
     if col_type == ColumnType.BOOLEAN:
-        vals = vec.values.astype(bool)
+        bools = vec.values.astype(bool)
         if miss.any():
-            return pd.Series(pd.arrays.BooleanArray(vals, miss.copy()), index=index)
-        return pd.Series(vals, index=index)
-    vals = to_text(vec).values.copy()
-    vals[miss] = None
-    return pd.Series(vals, index=index, dtype=object)
+            return pd.Series(pd.arrays.BooleanArray(bools, miss.copy()), index=index)
+        return pd.Series(bools, index=index)
+    texts: np.ndarray = to_text(vec).values.copy()
+    texts[miss] = None
+    return pd.Series(texts, index=index, dtype=object)
 
 
 def java_double_text(value: float) -> str:
@@ -324,11 +333,12 @@ def to_text(vec: Vec) -> Vec:
     if vec.kind == STRING:
         return vec
     n = len(vec)
+    vals: np.ndarray
     if vec.kind == INTEGER:
         vals = vec.values.astype(str).astype(object)
     elif vec.kind == FLOAT:
-        vals = _java_double_ufunc(vec.values.astype(np.float64)) if n else np.zeros(0, dtype=object)
-        vals = np.asarray(vals, dtype=object)
+        doubles = _java_double_ufunc(vec.values.astype(np.float64)) if n else np.zeros(0, dtype=object)
+        vals = np.asarray(doubles, dtype=object)
     elif vec.kind == BOOLEAN:
         vals = np.where(vec.values, "true", "false").astype(object)
     else:

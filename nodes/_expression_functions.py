@@ -7,7 +7,7 @@ located at the call), the call's Ast and its evaluated arguments (None for an om
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 ExprFunction = Callable[["ExpressionEvaluator", Ast, list[Vec | None]], Vec]
 
 
-def _union_missing(vecs: list[Vec | None]) -> np.ndarray:
+def _union_missing(vecs: Sequence[Vec | None]) -> np.ndarray:
     out = None
     for v in vecs:
         if v is not None:
@@ -127,6 +127,12 @@ def _fn_stat(which: str) -> ExprFunction:
         return Vec(FLOAT, vals, _union_missing(vecs))
 
     return run
+
+
+def _fn_is_nan(ev: ExpressionEvaluator, node: Ast, args: list[Vec | None]) -> Vec:
+    v = args[0]
+    assert v is not None
+    return Vec(BOOLEAN, np.isnan(as_float(v)), v.missing.copy())
 
 
 def _fn_if(ev: ExpressionEvaluator, node: Ast, args: list[Vec | None]) -> Vec:
@@ -281,7 +287,7 @@ EXPRESSION_FUNCTIONS: dict[str, _FnSpec] = {
     "max": (("*x",), _fn_minmax("max")),
     "average": (("*x",), _fn_stat("average")),
     "median": (("*x",), _fn_stat("median")),
-    "is_nan": (("x",), lambda ev, node, a: Vec(BOOLEAN, np.isnan(as_float(a[0])), a[0].missing.copy())),  # type: ignore[index,union-attr]
+    "is_nan": (("x",), _fn_is_nan),
     "if": (("*args",), _fn_if),
     "length": (("s",), _string_fn(lambda s: s.str.len(), INTEGER)),
     "upper_case": (("s",), _string_fn(lambda s: s.str.upper(), STRING)),

@@ -1,21 +1,15 @@
-"""The KNIME Expression language (the Expression node, KNIME 5.x): grammar after knime-base-expressions'
-`KnimeExpression.g4`, a parser to `Ast` and a vectorised evaluator.
-
-`$["col"]`, `$col`, `$["col", -1]`, `$[ROW_ID]`, `$$var`, `+ - * / // % **`, `??`, comparisons,
-`and/or/not`, constants such as `PI`; the functions (`abs`, `exp`, `if`, ...) are in
-`nodes._expression_functions`.
+"""The KNIME Expression language (the Expression node, KNIME 5.x): a vectorised evaluator of the `Ast`
+that `nodes._expression_grammar.parse_expression` builds, with the language's constants and
+`COLUMN_*` aggregates; its functions (`abs`, `exp`, `if`, ...) are in `nodes._expression_functions`.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
-from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
-from lark import Lark, Token, Transformer, v_args
 
 from engine.api import ColumnType
 from nodes._expr_common import (
@@ -33,11 +27,8 @@ from nodes._expr_common import (
     as_float,
     const_vec,
     filler,
-    meta_position,
     numpy_dtype,
-    parse_text,
     to_text,
-    token_position,
 )
 from nodes._expression_functions import EXPRESSION_FUNCTIONS
 
@@ -70,227 +61,6 @@ def _shift(vec: Vec, offset: int) -> Vec:
             values[-offset:] = vec.values[: n + offset]
             missing[-offset:] = vec.missing[: n + offset]
     return Vec(vec.kind, values, missing)
-
-
-def _unescape(body: str) -> str:
-    def repl(m: re.Match[str]) -> str:
-        c = m.group(1)
-        if c.startswith("u"):
-            return chr(int(c[1:], 16))
-        return {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "a": "\a", "v": "\v"}.get(c, c)
-
-    return re.sub(r"\\(u[0-9a-fA-F]{4}|.)", repl, body, flags=re.S)
-
-
-# ============================================================================ KNIME Expression language
-
-_EXPR_GRAMMAR = r"""
-?start: expr
-
-?expr: or_expr
-?or_expr: and_expr
-    | or_expr OR and_expr               -> binop
-?and_expr: not_expr
-    | and_expr AND not_expr             -> binop
-?not_expr: comparison
-    | NOT not_expr                      -> unop
-?comparison: sum
-    | comparison (LT | LE | GT | GE | EQEQ | EQ | NE) sum  -> binop
-?sum: product
-    | sum (PLUS | MINUS) product        -> binop
-?product: unary
-    | product (STAR | SLASH | DSLASH | PERCENT) unary      -> binop
-?unary: power
-    | MINUS unary                       -> unop
-?power: fallback
-    | fallback POW unary                -> binop
-?fallback: atom
-    | fallback QQ atom                  -> binop
-    | fallback QQ MINUS unary           -> fallback_neg
-?atom: INTEGER                          -> integer
-    | FLOAT                             -> float
-    | STRING                            -> string
-    | TRUE                              -> true
-    | FALSE                             -> false
-    | MISSING                           -> missing
-    | ROW_INDEX                         -> row_index
-    | ROW_NUMBER                        -> row_number
-    | ROW_ID                            -> row_id
-    | COLUMN                            -> column
-    | "$[" STRING "]"                   -> column_long
-    | "$[" STRING "," offset "]"        -> column_offset
-    | FLOW_VAR                          -> flow_var
-    | "$$[" STRING "]"                  -> flow_var_long
-    | NAME                              -> constant
-    | NAME "(" ")"                      -> call
-    | NAME "(" arguments ")"            -> call
-    | "(" expr ")"
-offset: INTEGER                         -> offset_pos
-    | MINUS INTEGER                     -> offset_neg
-arguments: argument ("," argument)* ","?
-?argument: expr
-    | NAME EQ expr                      -> named
-
-OR.2: /(or|OR)(?![A-Za-z0-9_])/
-AND.2: /(and|AND)(?![A-Za-z0-9_])/
-NOT.2: /(not|NOT)(?![A-Za-z0-9_])/
-TRUE.2: /TRUE(?![A-Za-z0-9_])/
-FALSE.2: /FALSE(?![A-Za-z0-9_])/
-MISSING.2: /MISSING(?![A-Za-z0-9_])/
-LT: "<"
-LE: "<="
-GT: ">"
-GE: ">="
-EQEQ: "=="
-EQ: "="
-NE: "!=" | "<>"
-PLUS: "+"
-MINUS: "-"
-STAR: "*"
-SLASH: "/"
-DSLASH: "//"
-PERCENT: "%"
-POW: "**"
-QQ: "??"
-ROW_INDEX: "$[ROW_INDEX]"
-ROW_NUMBER: "$[ROW_NUMBER]"
-ROW_ID: "$[ROW_ID]"
-FLOW_VAR: /\$\$[A-Za-z0-9_]+/
-COLUMN: /\$[A-Za-z0-9_]+/
-FLOAT.2: /(([0-9](_?[0-9])*)?\.[0-9](_?[0-9])*|[0-9](_?[0-9])*\.)([eE][+-]?[0-9](_?[0-9])*)?|[0-9](_?[0-9])*[eE][+-]?[0-9](_?[0-9])*/
-INTEGER: /0|[1-9](_?[0-9])*/
-STRING: /"(\\.|[^"\\])*"|'(\\.|[^'\\])*'/s
-NAME: /[A-Za-z][A-Za-z0-9_]*/
-COMMENT: /#[^\n]*/
-%import common.WS
-%ignore WS
-%ignore COMMENT
-"""
-
-_EXPR_OPS = {
-    "or": "or",
-    "OR": "or",
-    "and": "and",
-    "AND": "and",
-    "not": "not",
-    "NOT": "not",
-    "<": "<",
-    "<=": "<=",
-    ">": ">",
-    ">=": ">=",
-    "==": "==",
-    "=": "==",
-    "!=": "!=",
-    "<>": "!=",
-    "+": "+",
-    "-": "-",
-    "*": "*",
-    "/": "/",
-    "//": "//",
-    "%": "%",
-    "**": "**",
-    "??": "??",
-}
-
-
-@v_args(meta=True)
-class _ExprBuilder(Transformer):
-    """Parse tree -> Ast for the KNIME Expression language. Operator nodes are located at their
-    operator, so a type error points at the `+` or `<` that cannot apply."""
-
-    def binop(self, meta: Any, c: list[Any]) -> Ast:
-        return Ast(_EXPR_OPS[str(c[1])], (c[0], c[2]), **token_position(c[1]))
-
-    def unop(self, meta: Any, c: list[Any]) -> Ast:
-        op = _EXPR_OPS[str(c[0])]
-        return Ast("neg" if op == "-" else "not", (c[1],), **token_position(c[0]))
-
-    def fallback_neg(self, meta: Any, c: list[Any]) -> Ast:
-        return Ast("??", (c[0], Ast("neg", (c[3],), **token_position(c[2]))), **token_position(c[1]))
-
-    def integer(self, meta: Any, c: list[Token]) -> Ast:
-        return Ast("lit", value=(INTEGER, int(c[0].replace("_", ""))), **token_position(c[0]))
-
-    def float(self, meta: Any, c: list[Token]) -> Ast:
-        return Ast("lit", value=(FLOAT, float(c[0].replace("_", ""))), **token_position(c[0]))
-
-    def string(self, meta: Any, c: list[Token]) -> Ast:
-        return Ast("lit", value=(STRING, _unescape(c[0][1:-1])), **token_position(c[0]))
-
-    def true(self, meta: Any, c: list[Token]) -> Ast:
-        return Ast("lit", value=(BOOLEAN, True), **token_position(c[0]))
-
-    def false(self, meta: Any, c: list[Token]) -> Ast:
-        return Ast("lit", value=(BOOLEAN, False), **token_position(c[0]))
-
-    def missing(self, meta: Any, c: list[Token]) -> Ast:
-        return Ast("lit", value=(MISSING, None), **token_position(c[0]))
-
-    def row_index(self, meta: Any, c: list[Token]) -> Ast:
-        return Ast("special", value="ROW_INDEX", **token_position(c[0]))
-
-    def row_number(self, meta: Any, c: list[Token]) -> Ast:
-        return Ast("special", value="ROW_NUMBER", **token_position(c[0]))
-
-    def row_id(self, meta: Any, c: list[Token]) -> Ast:
-        return Ast("special", value="ROW_ID", **token_position(c[0]))
-
-    def column(self, meta: Any, c: list[Token]) -> Ast:
-        return Ast("col", value=(str(c[0])[1:], 0), **token_position(c[0]))
-
-    def column_long(self, meta: Any, c: list[Token]) -> Ast:
-        return Ast("col", value=(_unescape(c[0][1:-1]), 0), **meta_position(meta))
-
-    def column_offset(self, meta: Any, c: list[Any]) -> Ast:
-        return Ast("col", value=(_unescape(c[0][1:-1]), c[1]), **meta_position(meta))
-
-    def offset_pos(self, meta: Any, c: list[Token]) -> int:
-        return int(c[0].replace("_", ""))
-
-    def offset_neg(self, meta: Any, c: list[Token]) -> int:
-        return -int(c[1].replace("_", ""))
-
-    def flow_var(self, meta: Any, c: list[Token]) -> Ast:
-        return Ast("var", value=str(c[0])[2:], **token_position(c[0]))
-
-    def flow_var_long(self, meta: Any, c: list[Token]) -> Ast:
-        return Ast("var", value=_unescape(c[0][1:-1]), **meta_position(meta))
-
-    def constant(self, meta: Any, c: list[Token]) -> Ast:
-        return Ast("const", value=str(c[0]), **token_position(c[0]))
-
-    def call(self, meta: Any, c: list[Any]) -> Ast:
-        args = c[1] if len(c) > 1 else []
-        positional = tuple(a for a in args if isinstance(a, Ast))
-        named = tuple(a for a in args if isinstance(a, tuple))
-        return Ast("call", positional, value=str(c[0]), kwargs=named, **token_position(c[0]))
-
-    def arguments(self, meta: Any, c: list[Any]) -> list[Any]:
-        seen_named = False
-        for a in c:
-            if isinstance(a, tuple):
-                seen_named = True
-            elif seen_named:
-                raise ExpressionError(
-                    "a positional argument cannot follow a named argument", "", a.line, a.column
-                )
-        return list(c)
-
-    def named(self, meta: Any, c: list[Any]) -> tuple[str, Ast]:
-        return (str(c[0]), c[2])
-
-
-@lru_cache(maxsize=1)
-def _expr_parser() -> Lark:
-    return Lark(_EXPR_GRAMMAR, parser="lalr", propagate_positions=True, maybe_placeholders=False)
-
-
-@lru_cache(maxsize=512)
-def parse_expression(text: str) -> Ast:
-    """Parse a KNIME Expression language script (raises ExpressionError with line/column)."""
-    if not text.strip():
-        raise ExpressionError("the expression is empty", text)
-    return parse_text(_expr_parser(), _ExprBuilder(), text, "expression")
 
 
 _EXPR_CONSTANTS: dict[str, tuple[str, Any]] = {
@@ -336,76 +106,89 @@ class ExpressionEvaluator:
             return self.ev(ast)
 
     def ev(self, node: Ast) -> Vec:
-        op = node.op
+        """The values of one sub-expression (operators check their operands' kinds here)."""
+        handler = self._HANDLERS.get(node.op)
+        if handler is None:
+            raise self.fail(node, f"unsupported operation {node.op}")  # pragma: no cover
+        return handler(self, node)
+
+    # -- leaves
+    def _literal(self, node: Ast) -> Vec:
+        kind, value = node.value
+        return const_vec(kind, value, self.n)
+
+    def _column(self, node: Ast) -> Vec:
+        name, offset = node.value
+        if not self.rows.has(name):
+            known = ", ".join(self.rows.types) or "none"
+            raise self.fail(
+                node, f"column {name!r} not found in the input table (columns: {known})", column_name=name
+            )
+        try:
+            vec = self.rows.column(name)
+        except ColumnTypeError as exc:
+            raise self.fail(node, str(exc)) from None
+        return _shift(vec, offset) if offset else vec
+
+    def _row_special(self, node: Ast) -> Vec:
         n = self.n
-        if op == "lit":
-            kind, value = node.value
-            return const_vec(kind, value, n)
-        if op == "col":
-            name, offset = node.value
-            if not self.rows.has(name):
-                known = ", ".join(self.rows.types) or "none"
-                raise self.fail(
-                    node, f"column {name!r} not found in the input table (columns: {known})", column_name=name
-                )
-            try:
-                vec = self.rows.column(name)
-            except ColumnTypeError as exc:
-                raise self.fail(node, str(exc)) from None
-            return _shift(vec, offset) if offset else vec
-        if op == "special":
-            if node.value == "ROW_INDEX":
-                return Vec(INTEGER, np.arange(n, dtype=np.int64), np.zeros(n, dtype=bool))
-            if node.value == "ROW_NUMBER":
-                return Vec(INTEGER, np.arange(1, n + 1, dtype=np.int64), np.zeros(n, dtype=bool))
-            return Vec(STRING, self.rows.row_ids.astype(object), np.zeros(n, dtype=bool))
-        if op == "var":
-            try:
-                value = self.rows.variable(node.value)
-            except KeyError:
-                known = ", ".join(self.rows.variables) or "none"
-                raise self.fail(
-                    node,
-                    f"flow variable {node.value!r} is not defined (known: {known})",
-                    variable_name=node.value,
-                ) from None
-            return _value_vec(value, n)
-        if op == "const":
-            if node.value not in _EXPR_CONSTANTS:
-                raise self.fail(
-                    node, f"unknown constant {node.value!r} (known: {', '.join(_EXPR_CONSTANTS)})"
-                )
-            kind, value = _EXPR_CONSTANTS[node.value]
-            return const_vec(kind, value, n)
-        if op == "neg":
-            a = self.ev(node.args[0])
-            if a.kind == MISSING:
-                return a
-            if a.kind not in NUMERIC_KINDS:
-                raise self.fail(node, f"unary '-' cannot be applied to {a.kind}")
-            return Vec(a.kind, -a.values, a.missing.copy())
-        if op == "not":
-            a = self.ev(node.args[0])
-            if a.kind == MISSING:
-                return Vec(BOOLEAN, np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
-            if a.kind != BOOLEAN:
-                raise self.fail(node, f"'not' needs a BOOLEAN operand, got {a.kind}")
-            return Vec(BOOLEAN, ~a.values, a.missing.copy())
-        if op in ("and", "or"):
-            return self._logic(node, self.ev(node.args[0]), self.ev(node.args[1]))
-        if op in ("<", "<=", ">", ">=", "==", "!="):
-            return self._compare(node, self.ev(node.args[0]), self.ev(node.args[1]))
-        if op == "??":
-            a, b = self.ev(node.args[0]), self.ev(node.args[1])
-            kind = self.common_kind(node, a.kind, b.kind, "??")
-            a2, b2 = self.cast(a, kind), self.cast(b, kind)
-            take_b = a.missing
-            return Vec(kind, np.where(take_b, b2.values, a2.values), np.where(take_b, b2.missing, a2.missing))
-        if op in ("+", "-", "*", "/", "//", "%", "**"):
-            return self._arith(node, self.ev(node.args[0]), self.ev(node.args[1]))
-        if op == "call":
-            return self._call(node)
-        raise self.fail(node, f"unsupported operation {op}")  # pragma: no cover
+        if node.value == "ROW_INDEX":
+            return Vec(INTEGER, np.arange(n, dtype=np.int64), np.zeros(n, dtype=bool))
+        if node.value == "ROW_NUMBER":
+            return Vec(INTEGER, np.arange(1, n + 1, dtype=np.int64), np.zeros(n, dtype=bool))
+        return Vec(STRING, self.rows.row_ids.astype(object), np.zeros(n, dtype=bool))
+
+    def _flow_variable(self, node: Ast) -> Vec:
+        try:
+            value = self.rows.variable(node.value)
+        except KeyError:
+            known = ", ".join(self.rows.variables) or "none"
+            raise self.fail(
+                node,
+                f"flow variable {node.value!r} is not defined (known: {known})",
+                variable_name=node.value,
+            ) from None
+        return _value_vec(value, self.n)
+
+    def _constant(self, node: Ast) -> Vec:
+        if node.value not in _EXPR_CONSTANTS:
+            raise self.fail(node, f"unknown constant {node.value!r} (known: {', '.join(_EXPR_CONSTANTS)})")
+        kind, value = _EXPR_CONSTANTS[node.value]
+        return const_vec(kind, value, self.n)
+
+    # -- operators
+    def _negate(self, node: Ast) -> Vec:
+        a = self.ev(node.args[0])
+        if a.kind == MISSING:
+            return a
+        if a.kind not in NUMERIC_KINDS:
+            raise self.fail(node, f"unary '-' cannot be applied to {a.kind}")
+        return Vec(a.kind, -a.values, a.missing.copy())
+
+    def _not(self, node: Ast) -> Vec:
+        a = self.ev(node.args[0])
+        if a.kind == MISSING:
+            return Vec(BOOLEAN, np.zeros(self.n, dtype=bool), np.ones(self.n, dtype=bool))
+        if a.kind != BOOLEAN:
+            raise self.fail(node, f"'not' needs a BOOLEAN operand, got {a.kind}")
+        return Vec(BOOLEAN, ~a.values, a.missing.copy())
+
+    def _logic_op(self, node: Ast) -> Vec:
+        return self._logic(node, self.ev(node.args[0]), self.ev(node.args[1]))
+
+    def _compare_op(self, node: Ast) -> Vec:
+        return self._compare(node, self.ev(node.args[0]), self.ev(node.args[1]))
+
+    def _arith_op(self, node: Ast) -> Vec:
+        return self._arith(node, self.ev(node.args[0]), self.ev(node.args[1]))
+
+    def _missing_fallback(self, node: Ast) -> Vec:
+        """`a ?? b`: b where a is MISSING."""
+        a, b = self.ev(node.args[0]), self.ev(node.args[1])
+        kind = self.common_kind(node, a.kind, b.kind, "??")
+        a2, b2 = self.cast(a, kind), self.cast(b, kind)
+        take_b = a.missing
+        return Vec(kind, np.where(take_b, b2.values, a2.values), np.where(take_b, b2.missing, a2.missing))
 
     def common_kind(self, node: Ast, a: str, b: str, what: str) -> str:
         if a == b:
@@ -472,59 +255,43 @@ class ExpressionEvaluator:
         if op == "+" and STRING in (a.kind, b.kind):
             sa, sb = to_text(a), to_text(b)
             return Vec(STRING, sa.values + sb.values, missing)
-        for v in (a, b):
-            if v.kind not in NUMERIC_KINDS and v.kind != MISSING:
-                raise self.fail(node, f"operator '{op}' cannot be applied to {a.kind} and {b.kind}")
-        known = {a.kind, b.kind} - {MISSING}
-        if op == "/":
-            kind = FLOAT
-        elif op == "//":
-            if known - {INTEGER}:
-                raise self.fail(node, f"operator '//' needs INTEGER operands, got {a.kind} and {b.kind}")
-            kind = INTEGER
-        else:
-            kind = INTEGER if known <= {INTEGER} else FLOAT
+        kind = self._arith_kind(node, a, b)
         if MISSING in (a.kind, b.kind):
             return Vec(
                 kind, np.full(self.n, filler(kind), dtype=numpy_dtype(kind)), np.ones(self.n, dtype=bool)
             )
         if kind == FLOAT:
-            x, y = as_float(a), as_float(b)
-            if op == "+":
-                vals = x + y
-            elif op == "-":
-                vals = x - y
-            elif op == "*":
-                vals = x * y
-            elif op == "/":
-                vals = x / y
-            elif op == "%":
-                vals = np.fmod(x, y)  # Java's remainder: the sign of the dividend
-            else:
-                vals = np.power(x, y)
-            return Vec(FLOAT, vals, missing)
+            return Vec(FLOAT, _FLOAT_ARITH[op](as_float(a), as_float(b)), missing)
         x, y = a.values.astype(np.int64), b.values.astype(np.int64)
-        if op == "+":
-            vals = x + y
-        elif op == "-":
-            vals = x - y
-        elif op == "*":
-            vals = x * y
-        elif op in ("//", "%"):
-            zero = (y == 0) & ~missing
-            if zero.any():
-                self._warn_once(f"integer {'division' if op == '//' else 'modulo'} by zero gives 0")
-            safe = np.where(y == 0, 1, y)
-            vals = np.floor_divide(x, safe) if op == "//" else np.fmod(x, safe)
-            vals = np.where(y == 0, 0, vals)
-        else:  # INTEGER ** INTEGER: exact for exponents >= 0, truncated towards zero below
-            neg = y < 0
-            vals = np.power(x, np.where(neg, 0, y))
-            if neg.any():
-                fl = np.trunc(np.power(x.astype(np.float64), y.astype(np.float64)))
-                fl = np.where(np.isfinite(fl), fl, 0.0)
-                vals = np.where(neg, fl.astype(np.int64), vals)
-        return Vec(INTEGER, vals, missing)
+        if op in ("//", "%"):
+            return Vec(INTEGER, self._integer_division(op, x, y, missing), missing)
+        if op == "**":
+            return Vec(INTEGER, _integer_power(x, y), missing)
+        return Vec(INTEGER, _INTEGER_ARITH[op](x, y), missing)
+
+    def _arith_kind(self, node: Ast, a: Vec, b: Vec) -> str:
+        """The result kind of `a op b` for numbers: INTEGER op INTEGER stays INTEGER except for `/`."""
+        op = node.op
+        for v in (a, b):
+            if v.kind not in NUMERIC_KINDS and v.kind != MISSING:
+                raise self.fail(node, f"operator '{op}' cannot be applied to {a.kind} and {b.kind}")
+        known = {a.kind, b.kind} - {MISSING}
+        if op == "/":
+            return FLOAT
+        if op == "//":
+            if known - {INTEGER}:
+                raise self.fail(node, f"operator '//' needs INTEGER operands, got {a.kind} and {b.kind}")
+            return INTEGER
+        return INTEGER if known <= {INTEGER} else FLOAT
+
+    def _integer_division(self, op: str, x: np.ndarray, y: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        """INTEGER `//` and `%`; a zero divisor gives 0 (with a warning)."""
+        zero = (y == 0) & ~missing
+        if zero.any():
+            self._warn_once(f"integer {'division' if op == '//' else 'modulo'} by zero gives 0")
+        safe = np.where(y == 0, 1, y)
+        vals = np.floor_divide(x, safe) if op == "//" else np.fmod(x, safe)
+        return np.where(y == 0, 0, vals)
 
     # -- functions
     def _call(self, node: Ast) -> Vec:
@@ -603,6 +370,48 @@ class ExpressionEvaluator:
         else:
             result = float(values.var(ddof=1)) if values.size > 1 else 0.0
         return const_vec(kind, result.item() if hasattr(result, "item") else result, n)
+
+    _HANDLERS: ClassVar[dict[str, Callable[[ExpressionEvaluator, Ast], Vec]]] = {
+        "lit": _literal,
+        "col": _column,
+        "special": _row_special,
+        "var": _flow_variable,
+        "const": _constant,
+        "neg": _negate,
+        "not": _not,
+        **dict.fromkeys(("and", "or"), _logic_op),
+        **dict.fromkeys(("<", "<=", ">", ">=", "==", "!="), _compare_op),
+        "??": _missing_fallback,
+        **dict.fromkeys(("+", "-", "*", "/", "//", "%", "**"), _arith_op),
+        "call": _call,
+    }
+
+
+_FLOAT_ARITH: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "+": np.add,
+    "-": np.subtract,
+    "*": np.multiply,
+    "/": np.divide,
+    "%": np.fmod,  # Java's remainder: the sign of the dividend
+    "**": np.power,
+}
+
+_INTEGER_ARITH: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "+": np.add,
+    "-": np.subtract,
+    "*": np.multiply,
+}
+
+
+def _integer_power(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """INTEGER ** INTEGER: exact for exponents >= 0, truncated towards zero below."""
+    neg = y < 0
+    vals = np.power(x, np.where(neg, 0, y))
+    if neg.any():
+        fl = np.trunc(np.power(x.astype(np.float64), y.astype(np.float64)))
+        fl = np.where(np.isfinite(fl), fl, 0.0)
+        vals = np.where(neg, fl.astype(np.int64), vals)
+    return vals
 
 
 def expression_output_type(kind: str) -> str:

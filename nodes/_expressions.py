@@ -2,9 +2,9 @@
 them from here).
 
 The languages live in their own modules: `nodes._expr_common` (value kinds, errors, Ast, value
-vectors, rows), `nodes._expression_language` + `nodes._expression_functions` (the KNIME Expression
-language), `nodes._rule_language` (the Rule Engine's) and `nodes._jep_language` (Math Formula's JEP).
-New code imports from those modules.
+vectors, rows), `nodes._expression_grammar` + `_expression_language` + `_expression_functions`
+(the KNIME Expression language), `nodes._rule_language` (the Rule Engine's) and
+`nodes._jep_language` (Math Formula's JEP). New code imports from those modules.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from nodes._expr_common import (
     vec_to_series,
     wildcard_regex,
 )
-from nodes._expression_language import ExpressionEvaluator, expression_output_type, parse_expression
+from nodes._expression_grammar import parse_expression
+from nodes._expression_language import ExpressionEvaluator, expression_output_type
 from nodes._jep_language import JepEvaluator, jep_row_columns, parse_jep
 from nodes._rule_language import RuleEvaluator, is_rule_comment, parse_rule, rule_outcome_type
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from lark import Lark, Token, Transformer, v_args
@@ -138,7 +138,16 @@ def parse_jep(text: str) -> Ast:
     return parse_text(_jep_parser(), _JepBuilder(), text, "Math Formula")
 
 
-_JEP_AGGREGATES = {"COL_MIN", "COL_MAX", "COL_MEAN", "COL_MEDIAN", "COL_SUM", "COL_STDDEV", "COL_VAR"}
+_JEP_AGGREGATE_STATS: dict[str, Callable[[np.ndarray], Any]] = {
+    "COL_MIN": np.min,
+    "COL_MAX": np.max,
+    "COL_MEAN": np.mean,
+    "COL_MEDIAN": np.median,
+    "COL_SUM": np.sum,
+    "COL_STDDEV": lambda v: np.std(v, ddof=1) if v.size > 1 else 0.0,
+    "COL_VAR": lambda v: np.var(v, ddof=1) if v.size > 1 else 0.0,
+}
+_JEP_AGGREGATES = set(_JEP_AGGREGATE_STATS)
 
 
 def jep_row_columns(ast: Ast) -> list[Ast]:
@@ -167,7 +176,7 @@ def _java_round(x: np.ndarray) -> np.ndarray:
     return np.floor(x + 0.5)
 
 
-_JEP_FUNCTIONS: dict[str, tuple[int, int, Callable[..., np.ndarray]]] = {
+_JEP_FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
     "abs": (1, 1, np.abs),
     "sqrt": (1, 1, np.sqrt),
     "exp": (1, 1, np.exp),
@@ -251,82 +260,55 @@ class JepEvaluator:
         return self.rows.column(name)
 
     def ev(self, node: Ast) -> np.ndarray:
-        n = self.n
-        op = node.op
-        if op == "lit":
-            return np.full(n, node.value, dtype=np.float64)
-        if op == "col":
-            vec = self._column(node)
-            return np.where(vec.missing, np.nan, as_float(vec))
-        if op == "special":
-            if node.value == "ROWINDEX":
-                return np.arange(n, dtype=np.float64)
-            return np.full(n, float(n))
-        if op == "var":
-            name, _type_char = node.value
-            try:
-                value = self.rows.variable(name)
-            except UnknownAtConfigure:
-                return np.zeros(n)
-            except KeyError:
-                known = ", ".join(self.rows.variables) or "none"
-                raise self.fail(
-                    node, f"flow variable {name!r} is not defined (known: {known})", variable_name=name
-                ) from None
-            if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-                raise self.fail(node, f"flow variable {name!r} = {value!r} is not a number")
-            return np.full(n, float(value))
-        if op == "const":
-            if node.value not in _JEP_CONSTANTS:
-                raise self.fail(node, f"unknown constant {node.value!r} (known: pi, e)")
-            return np.full(n, _JEP_CONSTANTS[node.value])
-        if op == "neg":
-            return -self.ev(node.args[0])
-        if op == "!":
-            return (~_truth(self.ev(node.args[0]))).astype(np.float64)
-        if op == "call":
-            return self._call(node)
+        """The doubles of one sub-expression (NaN where a used column is missing)."""
+        handler = self._HANDLERS.get(node.op)
+        if handler is not None:
+            return handler(self, node)
         a, b = self.ev(node.args[0]), self.ev(node.args[1])
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "*":
-            return a * b
-        if op == "/":
-            return a / b
-        if op == "%":
-            return np.fmod(a, b)
-        if op == "^":
-            return np.power(a, b)
-        if op == "&&":
-            return (_truth(a) & _truth(b)).astype(np.float64)
-        if op == "||":
-            return (_truth(a) | _truth(b)).astype(np.float64)
-        if op == "!=":
-            return (~(a == b)).astype(np.float64)
-        cmp = {"==": np.equal, "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}[op]
-        return cmp(a, b).astype(np.float64)
+        return _JEP_BINARY[node.op](a, b)
+
+    def _literal(self, node: Ast) -> np.ndarray:
+        return np.full(self.n, node.value, dtype=np.float64)
+
+    def _column_values(self, node: Ast) -> np.ndarray:
+        vec = self._column(node)
+        return np.where(vec.missing, np.nan, as_float(vec))
+
+    def _row_special(self, node: Ast) -> np.ndarray:
+        if node.value == "ROWINDEX":
+            return np.arange(self.n, dtype=np.float64)
+        return np.full(self.n, float(self.n))
+
+    def _flow_variable(self, node: Ast) -> np.ndarray:
+        name, _type_char = node.value
+        try:
+            value = self.rows.variable(name)
+        except UnknownAtConfigure:
+            return np.zeros(self.n)
+        except KeyError:
+            known = ", ".join(self.rows.variables) or "none"
+            raise self.fail(
+                node, f"flow variable {name!r} is not defined (known: {known})", variable_name=name
+            ) from None
+        if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+            raise self.fail(node, f"flow variable {name!r} = {value!r} is not a number")
+        return np.full(self.n, float(value))
+
+    def _constant(self, node: Ast) -> np.ndarray:
+        if node.value not in _JEP_CONSTANTS:
+            raise self.fail(node, f"unknown constant {node.value!r} (known: pi, e)")
+        return np.full(self.n, _JEP_CONSTANTS[node.value])
+
+    def _negate(self, node: Ast) -> np.ndarray:
+        return -self.ev(node.args[0])
+
+    def _not(self, node: Ast) -> np.ndarray:
+        return (~_truth(self.ev(node.args[0]))).astype(np.float64)
 
     def _call(self, node: Ast) -> np.ndarray:
         name = node.value
         if name in _JEP_AGGREGATES:
-            if len(node.args) != 1 or node.args[0].op != "col":
-                raise self.fail(node, f"{name}() needs one column reference, e.g. {name}($col$)")
-            vec = self._column(node.args[0])
-            present = as_float(vec)[~vec.missing]
-            if present.size == 0:
-                return np.full(self.n, np.nan)
-            stat = {
-                "COL_MIN": np.min,
-                "COL_MAX": np.max,
-                "COL_MEAN": np.mean,
-                "COL_MEDIAN": np.median,
-                "COL_SUM": np.sum,
-                "COL_STDDEV": lambda v: np.std(v, ddof=1) if v.size > 1 else 0.0,
-                "COL_VAR": lambda v: np.var(v, ddof=1) if v.size > 1 else 0.0,
-            }[name](present)
-            return np.full(self.n, float(stat))
+            return self._aggregate(node)
         spec = _JEP_FUNCTIONS.get(name)
         if spec is None:
             raise self.fail(node, f"unknown function {name!r}")
@@ -335,3 +317,51 @@ class JepEvaluator:
             count = f"{lo}" if lo == hi else f"{lo} to {hi}" if hi < 99 else f"at least {lo}"
             raise self.fail(node, f"{name}() takes {count} argument(s), got {len(node.args)}")
         return np.asarray(fn(*[self.ev(a) for a in node.args]), dtype=np.float64)
+
+    def _aggregate(self, node: Ast) -> np.ndarray:
+        """COL_MEAN($col$) and friends: one statistic of the whole column, for every row."""
+        name = node.value
+        if len(node.args) != 1 or node.args[0].op != "col":
+            raise self.fail(node, f"{name}() needs one column reference, e.g. {name}($col$)")
+        vec = self._column(node.args[0])
+        present = as_float(vec)[~vec.missing]
+        if present.size == 0:
+            return np.full(self.n, np.nan)
+        return np.full(self.n, float(_JEP_AGGREGATE_STATS[name](present)))
+
+    _HANDLERS: ClassVar[dict[str, Callable[[JepEvaluator, Ast], np.ndarray]]] = {
+        "lit": _literal,
+        "col": _column_values,
+        "special": _row_special,
+        "var": _flow_variable,
+        "const": _constant,
+        "neg": _negate,
+        "!": _not,
+        "call": _call,
+    }
+
+
+def _as_double(
+    f: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """A comparison or logical operator as JEP gives it: 1.0 for true, 0.0 for false."""
+    return lambda a, b: f(a, b).astype(np.float64)
+
+
+# binary operators over doubles (JEP's truth: non-zero, NaN counts as true)
+_JEP_BINARY: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "+": np.add,
+    "-": np.subtract,
+    "*": np.multiply,
+    "/": np.divide,
+    "%": np.fmod,
+    "^": np.power,
+    "&&": _as_double(lambda a, b: _truth(a) & _truth(b)),
+    "||": _as_double(lambda a, b: _truth(a) | _truth(b)),
+    "!=": _as_double(lambda a, b: ~(a == b)),
+    "==": _as_double(np.equal),
+    "<": _as_double(np.less),
+    "<=": _as_double(np.less_equal),
+    ">": _as_double(np.greater),
+    ">=": _as_double(np.greater_equal),
+}

@@ -50,7 +50,8 @@ from nodes._expr_common import (
     vec_to_series,
     wildcard_regex,
 )
-from nodes._expression_language import ExpressionEvaluator, expression_output_type, parse_expression
+from nodes._expression_grammar import parse_expression
+from nodes._expression_language import ExpressionEvaluator, expression_output_type
 from nodes._jep_language import JepEvaluator, parse_jep
 from nodes._rule_language import RuleEvaluator, is_rule_comment, parse_rule, rule_outcome_type
 
