@@ -15,12 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import ipaddress
 import json
-import math
-import os
-import re
-import secrets
 import shutil
 import sys
 import tempfile
@@ -28,32 +23,24 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import networkx as nx
 import numpy as np
-import pandas as pd
 from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from engine.api import (
-    Category,
-    ConfigureError,
     Model,
-    Node,
-    NodeError,
-    PortType,
     Table,
     TableSpec,
     View,
 )
 from engine.core.cache import MemoryCache
-from engine.core.document import FORMAT, WorkflowDoc, check, parse_document, ports_compatible, write_document
+from engine.core.document import FORMAT, WorkflowDoc, check, parse_document, write_document
 from engine.core.editing import (
     CommandError,
     Editor,
@@ -73,130 +60,20 @@ from engine.core.scheduler import (
     QUEUED,
     CompiledWorkflow,
     Execution,
-    ExecutionHooks,
     GraphError,
     NodeStatus,
 )
 from engine.core.variables import VarStack
-from engine.datasets import project_data_dir
+from engine.editor.catalog import node_catalog
+from engine.editor.errors import ApiError
+from engine.editor.graph import workflow_graph
+from engine.editor.hooks import EditorHooks
+from engine.editor.paging import table_page
+from engine.editor.security import SecurityMiddleware
+from engine.editor.workspace import Workspace
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
-WORKFLOW_SUFFIXES = (".yaml", ".yml")
-TOKEN_COOKIE = "knitflow_token"
 MAX_KNWF_BYTES = 512 * 2**20
-_LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.extra = extra
-
-
-# ------------------------------------------------------------------------------------- workspace
-
-
-class Workspace:
-    """The folder the editor may touch, plus the data folders readers may read."""
-
-    def __init__(self, root: str | Path, data_dirs: list[str | Path] | None = None) -> None:
-        self.root = Path(root).resolve()
-        if data_dirs is None:
-            data_dirs = [project_data_dir(), self.root.parent / "data"]
-        seen: list[Path] = []
-        for d in data_dirs:
-            p = Path(d).resolve()
-            if p not in seen and p != Path(p.anchor):
-                seen.append(p)
-        self.data_dirs = seen
-
-    def resolve(self, rel: str, *, workflow: bool = True) -> Path:
-        """A path given by a client, confined to the workspace whatever it says."""
-        if not isinstance(rel, str) or not rel or "\x00" in rel:
-            raise ApiError(400, "a workspace-relative path is required")
-        if "\\" in rel:
-            raise ApiError(403, f"{rel!r}: backslashes are not allowed in workspace paths")
-        candidate = Path(rel)
-        if candidate.is_absolute() or rel.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", rel):
-            raise ApiError(403, f"{rel!r}: only paths inside the workspace are allowed")
-        path = (self.root / candidate).resolve()
-        if not path.is_relative_to(self.root):
-            raise ApiError(403, f"{rel!r} is outside the workspace")
-        if workflow and path.suffix.lower() not in WORKFLOW_SUFFIXES:
-            raise ApiError(400, f"{rel!r} is not a workflow file (.yaml)")
-        return path
-
-    def rel(self, path: Path) -> str:
-        return path.resolve().relative_to(self.root).as_posix()
-
-    def may_read(self, path: Path, *, reader: bool) -> bool:
-        path = path.resolve()
-        roots = [self.root, *(self.data_dirs if reader else [])]
-        return any(path.is_relative_to(r) for r in roots)
-
-    def list_workflows(self) -> list[dict[str, Any]]:
-        out = []
-        for path in sorted(self.root.rglob("*")):
-            if path.suffix.lower() not in WORKFLOW_SUFFIXES or not path.is_file():
-                continue
-            rel = self.rel(path)
-            if any(part.startswith(".") for part in Path(rel).parts):
-                continue
-            name = path.stem
-            try:
-                with path.open(encoding="utf-8") as fh:
-                    for line in fh:
-                        if line.startswith("name:"):
-                            name = line.split(":", 1)[1].strip().strip("'\"") or name
-                            break
-            except OSError:
-                pass
-            out.append({"path": rel, "name": name})
-        return out
-
-    def list_files(
-        self, root: str, sub: str, workflow_dir: Path | None = None, variables: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        """Entries of a folder of the workspace or a data folder (for readers' file choosers)."""
-        if root == "workspace":
-            base = self.root
-        elif root.startswith("data") and root[4:].isdigit() and int(root[4:]) < len(self.data_dirs):
-            base = self.data_dirs[int(root[4:])]
-        else:
-            raise ApiError(400, f"unknown root {root!r}")
-        target = (base / sub).resolve() if sub else base
-        if Path(sub).is_absolute() or not target.is_relative_to(base):
-            raise ApiError(403, f"{sub!r} is outside the {root} folder")
-        if not target.is_dir():
-            raise ApiError(404, f"{sub!r} is not a folder")
-        variables = variables or {}
-        entries = []
-        for p in sorted(target.iterdir(), key=lambda p: (not p.is_dir(), p.name.lower())):
-            if p.name.startswith("."):
-                continue
-            entries.append(
-                {
-                    "name": p.name,
-                    "dir": p.is_dir(),
-                    "value": self.setting_value(p, base, workflow_dir, variables),
-                }
-            )
-        return {"root": root, "path": sub, "entries": entries}
-
-    @staticmethod
-    def setting_value(path: Path, base: Path, workflow_dir: Path | None, variables: dict[str, Any]) -> str:
-        """How a reader's path setting should name `path`: through a workflow variable that points
-        at the folder (e.g. ${data_dir}/x.csv), else relative to the workflow's folder."""
-        path = path.resolve()
-        for name, value in variables.items():
-            if isinstance(value, str) and value and workflow_dir is not None:
-                folder = (workflow_dir / value).resolve()
-                if path.is_relative_to(folder):
-                    return "${" + name + "}/" + path.relative_to(folder).as_posix()
-        if workflow_dir is not None:
-            return Path(os.path.relpath(path, workflow_dir)).as_posix()
-        return str(path)
 
 
 # -------------------------------------------------------------------------------------- sessions
@@ -206,76 +83,6 @@ class Workspace:
 class _Subscriber:
     queue: asyncio.Queue[dict[str, Any]]
     loop: asyncio.AbstractEventLoop
-
-
-ConfigureMemo = dict[tuple[Any, ...], tuple[bool, Any]]
-
-
-class _EditorHooks(ExecutionHooks):
-    """What the editor adds to an `Execution`, through the engine's public hooks:
-    - settings paths outside the workspace (and, for readers, the data folders) are refused after
-      variables and relative paths have been resolved;
-    - every edit re-configures the workflow, so a node whose settings and inputs did not change is
-      not asked again (a reader would re-scan its file), and a configure that crashes becomes that
-      node's error;
-    - an executed node whose settings and inputs did not change keeps its outputs (KNIME does not
-      re-execute executed predecessors; a randomised node without a seed would otherwise give new
-      results each time a successor is executed)."""
-
-    def __init__(
-        self,
-        workspace: Workspace,
-        memo: ConfigureMemo | None = None,
-        fingerprints: dict[int, str] | None = None,
-        kept: dict[int, NodeStatus] | None = None,
-    ) -> None:
-        self.workspace = workspace
-        self.memo = memo
-        self.fingerprints = fingerprints or {}
-        self.kept = kept or {}
-
-    def check_settings(self, node_id: int, node_type: type[Node], settings: Any, base_dir: Path) -> None:
-        reader = node_type.category == Category.SOURCE
-        for name in node_type.path_settings:
-            value = getattr(settings, name, None)
-            if not isinstance(value, str) or not value:
-                continue
-            if "://" in value:
-                raise NodeError(f"{name}: URLs are not allowed through the editor ({value})", setting=name)
-            path = Path(value)
-            if not path.is_absolute():
-                path = base_dir / path
-            if not self.workspace.may_read(path, reader=reader):
-                where = "the workspace or the data folder" if reader else "the workspace"
-                raise NodeError(f"{name}: {value} is outside {where}", setting=name)
-
-    def configure(self, node_id: int, in_specs: list[Any], call: Callable[[], list[Any]]) -> list[Any]:
-        if self.memo is None:
-            return call()
-        fp = self.fingerprints.get(node_id)
-        key = (node_id, fp, repr(in_specs)) if fp else None
-        if key is not None and key in self.memo:
-            ok, value = self.memo[key]
-            if not ok:
-                raise value
-            return list(value)
-        try:
-            out = list(call())
-        except NodeError as exc:
-            if key is not None:
-                self.memo[key] = (False, exc)
-            raise
-        except Exception as exc:
-            err = ConfigureError(f"{type(exc).__name__} while configuring: {exc}")
-            if key is not None:
-                self.memo[key] = (False, err)
-            raise err from None
-        if key is not None:
-            self.memo[key] = (True, out)
-        return out
-
-    def kept_result(self, node_id: int) -> NodeStatus | None:
-        return self.kept.get(node_id)
 
 
 def _file_digest(path: Path) -> str | None:
@@ -420,11 +227,11 @@ class Session:
         if memoize:
             if len(self._configure_memo) > 5000:
                 self._configure_memo.clear()
-            hooks = _EditorHooks(
+            hooks = EditorHooks(
                 self.workspace, self._configure_memo, document_fingerprints(compiled.doc), kept
             )
         else:
-            hooks = _EditorHooks(self.workspace, kept=kept)
+            hooks = EditorHooks(self.workspace, kept=kept)
         return Execution(compiled, scratch_dir=self.scratch, hooks=hooks, **kwargs)
 
     def refresh(self) -> None:
@@ -523,7 +330,7 @@ class Session:
     # ------------------------------------------------------------------------------ execution
 
     def _runnable(self, doc: WorkflowDoc, statuses: dict[int, NodeStatus]) -> set[int]:
-        graph = _graph(doc)
+        graph = workflow_graph(doc)
         ok: set[int] = set()
         for n in nx.topological_sort(graph):
             st = statuses.get(n)
@@ -538,7 +345,7 @@ class Session:
             if self.running:
                 raise ApiError(409, "the workflow is already executing")
             doc = self.editor.doc.model_copy(deep=True)
-            graph = _graph(doc)
+            graph = workflow_graph(doc)
             ids = {n.id for n in doc.nodes}
             wanted = set(ids) if not targets else {int(t) for t in targets}
             missing = wanted - ids
@@ -647,7 +454,7 @@ class Session:
             if self.running:
                 raise ApiError(409, "the workflow is executing: cancel it first")
             doc = self.editor.doc
-            graph = _graph(doc)
+            graph = workflow_graph(doc)
             chosen = {n.id for n in doc.nodes} if not targets else {int(t) for t in targets}
             affected = set(chosen)
             for t in chosen:
@@ -695,7 +502,7 @@ class Session:
 
     def available_variables(self, n: int) -> list[dict[str, Any]]:
         doc = self.editor.doc
-        graph = _graph(doc)
+        graph = workflow_graph(doc)
         out: dict[str, dict[str, Any]] = {}
         for name, value in VarStack.of(doc.variables).to_json().items():
             out[name] = {"name": name, **value}
@@ -798,7 +605,7 @@ class Session:
         else:
             extra = {}
         if isinstance(obj, Table):
-            return _table_page(
+            return table_page(
                 obj, (key, n, port), self._sort_cache, offset, limit, sort, desc, col_offset, col_limit, extra
             )
         if isinstance(obj, Model):
@@ -820,186 +627,6 @@ class Session:
         if not isinstance(obj, View) or obj.png is None:
             raise ApiError(404, "this port holds no image")
         return Response(obj.png, media_type="image/png", headers={"Cache-Control": "no-store"})
-
-
-def _graph(doc: WorkflowDoc) -> nx.DiGraph:
-    g = nx.DiGraph()
-    g.add_nodes_from(n.id for n in doc.nodes)
-    g.add_edges_from((c.source, c.dest) for c in doc.connections if c.source in g and c.dest in g)
-    return g
-
-
-def _table_page(
-    table: Table,
-    key: tuple[Any, ...],
-    sort_cache: OrderedDict[tuple[Any, ...], np.ndarray],
-    offset: int,
-    limit: int,
-    sort: str | None,
-    desc: bool,
-    col_offset: int,
-    col_limit: int | None,
-    extra: dict[str, Any],
-) -> Response:
-    df = table.df
-    total = len(df)
-    limit = max(1, min(int(limit), 1000))
-    offset = max(0, min(int(offset), max(total - 1, 0)))
-    if sort:
-        skey = (*key, sort, desc)
-        order = sort_cache.get(skey)
-        if order is None:
-            if sort == "RowID":
-                values = pd.Series(df.index.astype(str), copy=False)
-            elif sort in df.columns:
-                values = df[sort]
-                if table.types.get(sort) == "Bit vector" or values.dtype == object:
-                    values = values.astype(str).where(values.notna(), None)
-            else:
-                raise ApiError(400, f"no column {sort!r} to sort by")
-            order = np.asarray(
-                values.reset_index(drop=True)
-                .sort_values(ascending=not desc, kind="stable", na_position="last")
-                .index
-            )
-            sort_cache[skey] = order
-            while len(sort_cache) > 16:
-                sort_cache.popitem(last=False)
-        rows = order[offset : offset + limit]
-        page = df.iloc[rows]
-    else:
-        page = df.iloc[offset : offset + limit]
-    ncols = df.shape[1]
-    c0 = max(0, int(col_offset))
-    c1 = ncols if col_limit is None else min(ncols, c0 + max(1, int(col_limit)))
-    page = page.iloc[:, c0:c1]
-    columns = [{"name": str(c), "type": table.types.get(str(c), "")} for c in page.columns]
-    odd = [
-        i
-        for i, c in enumerate(page.columns)
-        if table.types.get(str(c)) in ("Bit vector",) or page[c].dtype == object
-    ]
-    if odd:
-        page = page.copy()
-        for i in odd:
-            col = page.iloc[:, i]
-            page.isetitem(
-                i,
-                col.map(
-                    lambda v: (
-                        None
-                        if v is None or (isinstance(v, float) and math.isnan(v))
-                        else v
-                        if isinstance(v, str | int | float | bool)
-                        else str(v)
-                    )
-                ),
-            )
-    rows_json = (
-        page.to_json(orient="values", double_precision=15, default_handler=str)
-        if len(page.columns)
-        else json.dumps([[] for _ in range(len(page))])
-    )
-    head = {
-        **extra,
-        "kind": "table",
-        "total_rows": total,
-        "total_columns": ncols,
-        "offset": offset,
-        "limit": limit,
-        "col_offset": c0,
-        "sort": sort,
-        "desc": desc,
-        "columns": columns,
-        "row_ids": [str(i) for i in page.index],
-    }
-    body = json.dumps(head)[:-1] + ',"rows":' + rows_json + "}"
-    return Response(body, media_type="application/json")
-
-
-# ---------------------------------------------------------------------------------------- the app
-
-
-def _is_loopback(host: str) -> bool:
-    if host in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def _host_name(host_header: str) -> str:
-    if host_header.startswith("["):
-        return host_header[: host_header.find("]") + 1] if "]" in host_header else host_header
-    return host_header.rsplit(":", 1)[0] if host_header.count(":") == 1 else host_header
-
-
-class SecurityMiddleware:
-    """Token, Host and Origin checks for HTTP and WebSocket alike (pure ASGI, so WebSockets are
-    covered too)."""
-
-    def __init__(self, app: Any, token: str | None, loopback_only: bool) -> None:
-        self.app = app
-        self.token = token
-        self.loopback_only = loopback_only
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        host = headers.get("host", "")
-        method = scope.get("method", "GET") if scope["type"] == "http" else "WEBSOCKET"
-        path = scope.get("path", "")
-        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        problem = None
-        status = 403
-        if self.loopback_only and not _is_loopback(_host_name(host)):
-            problem = f"Host {host!r} refused: this server answers loopback names only"
-        if problem is None and method not in ("GET", "HEAD", "OPTIONS"):
-            origin = headers.get("origin")
-            if origin is not None and origin not in (f"http://{host}", f"https://{host}"):
-                problem = (
-                    f"Origin {origin!r} refused: state-changing requests must come from the editor's own page"
-                )
-            elif headers.get("sec-fetch-site") == "cross-site":
-                problem = "cross-site request refused"
-        set_cookie = None
-        if problem is None and self.token is not None and not path.startswith("/static/"):
-            given = headers.get("x-knitflow-token")
-            auth = headers.get("authorization", "")
-            if not given and auth.lower().startswith("token "):
-                given = auth[6:].strip()
-            if not given:
-                for part in headers.get("cookie", "").split(";"):
-                    k, _, v = part.strip().partition("=")
-                    if k == TOKEN_COOKIE:
-                        given = v
-            if not given and "token" in query:
-                given = query["token"][0]
-                set_cookie = given
-            if not given or not secrets.compare_digest(given, self.token):
-                problem, status = "a valid token is required (see the URL printed by `knitflow serve`)", 401
-        if problem is not None:
-            if scope["type"] == "websocket":
-                await send(
-                    {
-                        "type": "websocket.close",
-                        "code": 4403 if status == 403 else 4401,
-                        "reason": problem[:120],
-                    }
-                )
-                return
-            response = JSONResponse({"detail": problem}, status_code=status)
-            await response(scope, receive, send)
-            return
-        if set_cookie and scope["type"] == "http" and path == "/":
-            response = RedirectResponse("/", status_code=303)
-            response.set_cookie(TOKEN_COOKIE, set_cookie, httponly=True, samesite="strict")
-            await response(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
 
 
 def create_app(
@@ -1253,83 +880,3 @@ def create_app(
                 s.subscribers.remove(sub)
 
     return SecurityMiddleware(app, token, loopback_only)  # type: ignore[return-value]
-
-
-def node_catalog() -> dict[str, Any]:
-    """Every registered node type with its ports, and which output port types fit which inputs."""
-    types = registry.all()
-    port_types: dict[str, PortType] = dict(PortType.all())
-
-    def port_json(port: Any) -> dict[str, Any]:
-        port_types.setdefault(port.type.id, port.type)
-        return {
-            "name": port.name,
-            "type": port.type.id,
-            "optional": port.optional,
-            "description": port.description,
-        }
-
-    nodes = []
-    for cls in types.values():
-        nodes.append(
-            {
-                "type": cls.type_name,
-                "name": cls.display_name or cls.type_name,
-                "category": str(cls.category),
-                "description": cls.description,
-                "keywords": list(cls.keywords),
-                "inputs": [port_json(p) for p in cls.inputs],
-                "outputs": [port_json(p) for p in cls.outputs],
-                "knime_factory": cls.knime[0].factory if cls.knime else "",
-            }
-        )
-    compat = {
-        o: [i for i, it in port_types.items() if ports_compatible(ot, it)] for o, ot in port_types.items()
-    }
-    return {
-        "nodes": nodes,
-        "port_types": {
-            k: {"label": v.label, "color": v.color, "shape": v.shape} for k, v in port_types.items()
-        },
-        "compatible": compat,
-        "categories": [str(c) for c in Category],
-    }
-
-
-# -------------------------------------------------------------------------------------- serving
-
-
-def serve(
-    directory: str | Path = "workflows",
-    host: str = "127.0.0.1",
-    port: int = 8765,
-    open_browser: bool = False,
-    token: str | None = None,
-) -> int:
-    """Run the editor until interrupted (the `knitflow serve` command)."""
-    import uvicorn
-
-    root = Path(directory)
-    if not root.is_dir():
-        print(f"knitflow serve: {root} is not a folder", file=sys.stderr)
-        return 2
-    loopback = _is_loopback(host)
-    if not loopback and not token:
-        token = secrets.token_urlsafe(24)
-    app = create_app(root, token=token, loopback_only=loopback)
-    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
-    url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
-    print(f"knitflow editor serving {Path(root).resolve()}")
-    print(f"    {url}")
-    if not loopback:
-        print("    (not on loopback: every request needs the token above)")
-    if open_browser:
-        import webbrowser
-
-        threading.Timer(1.0, lambda: webbrowser.open(url)).start()
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning")
-    try:
-        uvicorn.Server(config).run()
-    except KeyboardInterrupt:
-        pass
-    return 0
