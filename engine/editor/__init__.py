@@ -1,0 +1,8 @@
+"""The browser editor: `knitflow serve` (`engine.editor.serve`) runs the app `engine.editor.app`
+builds over one workspace.
+
+`workspace` (path confinement, listings) · `security` (Host/Origin/token middleware) · `routes/`
+(one FastAPI router per resource) · `session` (one open workflow) · `paging` (table pages) ·
+`hooks` (what the editor adds to an `Execution`) · `graph` · `catalog` · `web/` (the front end).
+Importing this package needs no web framework.
+"""

@@ -7,8 +7,8 @@ import sys
 import threading
 from pathlib import Path
 
+from engine.editor.app import create_app
 from engine.editor.security import is_loopback
-from engine.editor.server import create_app
 
 
 def serve(

@@ -1,23 +1,12 @@
-"""`knitflow serve`: the browser editor's HTTP + WebSocket API over the same `Execution` the CLI uses.
-
-One `Session` per open workflow file holds the document, its undo/redo stack (engine/editing.py),
-the result cache that makes re-runs incremental, and the node states shown as traffic lights.
-Runs happen in a background thread; their events go to every WebSocket watching the workflow.
-
-Security, as Jupyter does it: loopback by default; any other host needs a token (printed at
-start); a state-changing request or a WebSocket whose Origin is not the page's own is refused;
-on loopback the Host header must be a loopback name (DNS rebinding); no path given to the API can
-reach outside the workspace (readers may also read the data folder), and the same rule is checked
-on every node's path settings when the server runs it.
-"""
+"""One open workflow (`Session`): its file, its document with undo/redo, the node states shown as
+traffic lights, runs in a background thread and the WebSockets watching it; `OpenSessions` opens
+one per file on first use."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import shutil
-import sys
 import tempfile
 import threading
 import time
@@ -29,9 +18,7 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
-from fastapi.responses import FileResponse, JSONResponse, Response
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import JSONResponse, Response
 
 from engine.api import (
     Model,
@@ -40,9 +27,8 @@ from engine.api import (
     View,
 )
 from engine.core.cache import MemoryCache
-from engine.core.document import FORMAT, WorkflowDoc, check, parse_document, write_document
+from engine.core.document import WorkflowDoc, check, parse_document, write_document
 from engine.core.editing import (
-    CommandError,
     Editor,
     auto_layout,
     document_digest,
@@ -64,23 +50,17 @@ from engine.core.scheduler import (
     NodeStatus,
 )
 from engine.core.variables import VarStack
-from engine.editor.catalog import node_catalog
 from engine.editor.errors import ApiError
 from engine.editor.graph import workflow_graph
 from engine.editor.hooks import EditorHooks
 from engine.editor.paging import table_page
-from engine.editor.security import SecurityMiddleware
 from engine.editor.workspace import Workspace
-
-WEB_DIR = Path(__file__).resolve().parent / "web"
-MAX_KNWF_BYTES = 512 * 2**20
-
-
-# -------------------------------------------------------------------------------------- sessions
 
 
 @dataclass
-class _Subscriber:
+class Subscriber:
+    """A WebSocket watching a session: its queue, and the event loop that owns the queue."""
+
     queue: asyncio.Queue[dict[str, Any]]
     loop: asyncio.AbstractEventLoop
 
@@ -107,7 +87,7 @@ class Session:
         self.running = False
         self.cancel_event = threading.Event()
         self.progress: dict[int, tuple[float, str]] = {}
-        self.subscribers: list[_Subscriber] = []
+        self.subscribers: list[Subscriber] = []
         self.scratch = Path(tempfile.mkdtemp(prefix="knitflow-editor-"))
         weakref.finalize(self, shutil.rmtree, self.scratch, True)  # scratch space goes with the session
         self._last_progress: dict[int, float] = {}
@@ -629,254 +609,27 @@ class Session:
         return Response(obj.png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
-def create_app(
-    directory: str | Path,
-    *,
-    token: str | None = None,
-    loopback_only: bool = True,
-    data_dirs: list[str | Path] | None = None,
-) -> FastAPI:
-    workspace = Workspace(directory, data_dirs)
-    if not workspace.root.is_dir():
-        raise FileNotFoundError(f"workspace {workspace.root} is not a folder")
-    sessions: dict[Path, Session] = {}
-    sessions_lock = threading.Lock()
-    app = FastAPI(title="knitflow editor", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.workspace = workspace
-    app.state.sessions = sessions
+class OpenSessions:
+    """The workflows open in one editor: one `Session` per file, opened on first use."""
 
-    def session(rel: str, *, reload: bool = True) -> Session:
-        path = workspace.resolve(rel)
-        with sessions_lock:
-            s = sessions.get(path)
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.by_path: dict[Path, Session] = {}
+        self._lock = threading.Lock()
+
+    def open(self, rel: str, *, reload: bool = True) -> Session:
+        """The session of the workflow at `rel`; with `reload`, an idle session first picks up edits
+        made to the file outside the editor."""
+        path = self.workspace.resolve(rel)
+        with self._lock:
+            s = self.by_path.get(path)
             if s is None:
                 if not path.is_file():
                     raise ApiError(404, f"no workflow {rel!r} in the workspace")
-                s = Session(workspace, path)
-                sessions[path] = s
+                s = Session(self.workspace, path)
+                self.by_path[path] = s
         if reload:
             with s.lock:
                 if not s.running:
                     s.reload_if_changed()
         return s
-
-    app.state.session = session
-
-    @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc), **exc.extra}, status_code=exc.status)
-
-    @app.exception_handler(CommandError)
-    async def _command_error(request: Request, exc: CommandError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc), "errors": exc.errors}, status_code=exc.status)
-
-    async def body(request: Request) -> dict[str, Any]:
-        raw = await request.body()
-        if not raw:
-            return {}
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise ApiError(400, f"invalid JSON: {exc}") from None
-        if not isinstance(data, dict):
-            raise ApiError(400, "the request body must be a JSON object")
-        return data
-
-    # ------------------------------------------------------------------------------- pages
-
-    @app.get("/")
-    def index() -> Response:
-        return FileResponse(WEB_DIR / "index.html", headers={"Cache-Control": "no-cache"})
-
-    app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
-
-    # --------------------------------------------------------------------------------- api
-
-    @app.get("/api/info")
-    def info() -> dict[str, Any]:
-        return {
-            "workspace": str(workspace.root),
-            "data_dirs": [str(d) for d in workspace.data_dirs],
-            "format": FORMAT,
-            "python": sys.version.split()[0],
-        }
-
-    @app.get("/api/nodes")
-    def nodes() -> dict[str, Any]:
-        return node_catalog()
-
-    @app.get("/api/workflows")
-    def workflows() -> dict[str, Any]:
-        return {"workflows": workspace.list_workflows()}
-
-    @app.post("/api/workflows")
-    async def new_workflow(request: Request) -> dict[str, Any]:
-        data = await body(request)
-        rel = str(data.get("path", ""))
-        path = workspace.resolve(rel)
-        if path.exists():
-            raise ApiError(409, f"{rel} already exists")
-        name = str(data.get("name") or path.stem)
-        doc = WorkflowDoc(name=name)
-        write_document(doc, path)
-        return {"path": workspace.rel(path)}
-
-    @app.post("/api/workflows/import-knime")
-    async def import_knime(request: Request, name: str, path: str | None = None) -> dict[str, Any]:
-        """ "Open KNIME workflow…": the body is a .knwf archive as the browser read it from disk; it
-        becomes a YAML in the workspace (default `<archive name>.yaml`) plus the import report."""
-        from engine.knime import ImportReport, KnimeFormatError, skeleton
-
-        raw = await request.body()
-        if not raw:
-            raise ApiError(400, "the request body must be the .knwf file")
-        if len(raw) > MAX_KNWF_BYTES:
-            raise ApiError(413, f"{name} is larger than {MAX_KNWF_BYTES // 2**20} MB")
-        target = workspace.resolve(path or f"{Path(name).stem}.yaml")
-        if target.exists():
-            raise ApiError(409, f"{workspace.rel(target)} already exists")
-        report = ImportReport()
-        with tempfile.TemporaryDirectory(prefix="knitflow-knwf-") as tmp:
-            archive = Path(tmp) / (Path(name).name or "workflow.knwf")
-            archive.write_bytes(raw)
-            try:
-                doc = await asyncio.to_thread(skeleton, archive, report)
-            except KnimeFormatError as exc:
-                raise ApiError(400, f"{name}: {exc}") from None
-        write_document(doc, target)
-        return {
-            "path": workspace.rel(target),
-            "report": [{"kind": e.kind, "node": e.node_id, "message": str(e)} for e in report.entries],
-        }
-
-    @app.get("/api/workflow")
-    def get_workflow(path: str) -> dict[str, Any]:
-        return session(path).state_json()
-
-    @app.post("/api/workflow/command")
-    async def command(path: str, request: Request) -> dict[str, Any]:
-        data = await body(request)
-        cmd = data.get("command")
-        if not isinstance(cmd, dict):
-            raise ApiError(400, "expected {'command': {'op': ...}}")
-        s = session(path, reload=False)
-        return await asyncio.to_thread(s.command, cmd, data.get("version"))
-
-    @app.post("/api/workflow/undo")
-    async def undo(path: str) -> dict[str, Any]:
-        return await asyncio.to_thread(session(path, reload=False).undo_redo, False)
-
-    @app.post("/api/workflow/redo")
-    async def redo(path: str) -> dict[str, Any]:
-        return await asyncio.to_thread(session(path, reload=False).undo_redo, True)
-
-    @app.post("/api/workflow/save")
-    async def save(path: str, request: Request) -> dict[str, Any]:
-        data = await body(request)
-        s = session(path, reload=False)
-        await asyncio.to_thread(s.save, data.get("version"), bool(data.get("force")))
-        state = s.state_json()
-        s.broadcast({"type": "workflow", **state})
-        return {"state": state}
-
-    @app.post("/api/workflow/execute")
-    async def execute(path: str, request: Request) -> dict[str, Any]:
-        data = await body(request)
-        s = session(path, reload=False)
-        await asyncio.to_thread(s.execute, data.get("nodes"))
-        return {"running": True}
-
-    @app.post("/api/workflow/cancel")
-    def cancel(path: str) -> dict[str, Any]:
-        session(path, reload=False).cancel()
-        return {"cancelled": True}
-
-    @app.post("/api/workflow/reset")
-    async def reset(path: str, request: Request) -> dict[str, Any]:
-        data = await body(request)
-        s = session(path, reload=False)
-        await asyncio.to_thread(s.reset, data.get("nodes"))
-        return {"state": s.state_json(False)}
-
-    @app.get("/api/workflow/node")
-    def node_dialog(path: str, id: int) -> dict[str, Any]:
-        return session(path, reload=False).dialog(id)
-
-    @app.post("/api/workflow/validate")
-    async def validate(path: str, id: int, request: Request) -> dict[str, Any]:
-        data = await body(request)
-        settings = data.get("settings") or {}
-        if not isinstance(settings, dict):
-            raise ApiError(400, "settings must be an object")
-        return await asyncio.to_thread(
-            session(path, reload=False).validate, id, settings, data.get("use_variables")
-        )
-
-    @app.get("/api/workflow/port")
-    def port(
-        path: str,
-        id: int,
-        port: int,
-        offset: int = 0,
-        limit: int = 100,
-        sort: str | None = None,
-        desc: bool = False,
-        col_offset: int = 0,
-        col_limit: int | None = None,
-    ) -> Response:
-        return session(path, reload=False).port_data(
-            id, port, offset, limit, sort or None, desc, col_offset, col_limit
-        )
-
-    @app.get("/api/workflow/image")
-    def image(path: str, id: int, port: int) -> Response:
-        return session(path, reload=False).port_image(id, port)
-
-    @app.get("/api/workflow/svg")
-    def svg(path: str) -> Response:
-        from engine.core.render import render_svg
-
-        s = session(path, reload=False)
-        with s.lock:
-            text = render_svg(s.editor.doc, {n: st.state for n, st in s.statuses.items()})
-        return Response(text, media_type="image/svg+xml")
-
-    @app.get("/api/files")
-    def files(root: str = "workspace", path: str = "", workflow: str | None = None) -> dict[str, Any]:
-        wf_dir, variables = None, {}
-        if workflow:
-            s = session(workflow, reload=False)
-            wf_dir, variables = s.path.parent, dict(s.editor.doc.variables)
-        return workspace.list_files(root, path, wf_dir, variables)
-
-    @app.websocket("/api/ws")
-    async def ws(websocket: WebSocket, path: str) -> None:
-        try:
-            s = session(path)
-        except ApiError as exc:
-            await websocket.close(code=4404, reason=str(exc)[:120])
-            return
-        await websocket.accept()
-        sub = _Subscriber(asyncio.Queue(), asyncio.get_running_loop())
-        s.subscribers.append(sub)
-
-        async def pump() -> None:
-            while True:
-                msg = await sub.queue.get()
-                await websocket.send_text(json.dumps(msg, default=str))
-
-        sender = asyncio.create_task(pump())
-        try:
-            await websocket.send_text(json.dumps({"type": "workflow", **s.state_json()}, default=str))
-            while True:
-                text = await websocket.receive_text()
-                if text == "ping":
-                    await sub.queue.put({"type": "pong"})
-        except WebSocketDisconnect:
-            pass
-        finally:
-            sender.cancel()
-            if sub in s.subscribers:
-                s.subscribers.remove(sub)
-
-    return SecurityMiddleware(app, token, loopback_only)  # type: ignore[return-value]
