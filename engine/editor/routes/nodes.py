@@ -22,7 +22,7 @@ def nodes() -> dict[str, Any]:
 
 @router.get("/api/workflow/node")
 def node_dialog(request: Request, path: str, id: int) -> dict[str, Any]:
-    return open_session(request, path, reload=False).dialog(id)
+    return open_session(request, path, reload=False).dialogs.dialog(id)
 
 
 @router.post("/api/workflow/validate")
@@ -32,5 +32,5 @@ async def validate(path: str, id: int, request: Request) -> dict[str, Any]:
     if not isinstance(settings, dict):
         raise ApiError(400, "settings must be an object")
     return await asyncio.to_thread(
-        open_session(request, path, reload=False).validate, id, settings, data.get("use_variables")
+        open_session(request, path, reload=False).dialogs.validate, id, settings, data.get("use_variables")
     )

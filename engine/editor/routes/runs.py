@@ -11,7 +11,6 @@ from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 
 from engine.editor.errors import ApiError
 from engine.editor.routes.common import json_body, open_session
-from engine.editor.session import Subscriber
 
 router = APIRouter()
 
@@ -20,13 +19,13 @@ router = APIRouter()
 async def execute(path: str, request: Request) -> dict[str, Any]:
     data = await json_body(request)
     s = open_session(request, path, reload=False)
-    await asyncio.to_thread(s.execute, data.get("nodes"))
+    await asyncio.to_thread(s.runs.execute, data.get("nodes"))
     return {"running": True}
 
 
 @router.post("/api/workflow/cancel")
 def cancel(request: Request, path: str) -> dict[str, Any]:
-    open_session(request, path, reload=False).cancel()
+    open_session(request, path, reload=False).runs.cancel()
     return {"cancelled": True}
 
 
@@ -34,7 +33,7 @@ def cancel(request: Request, path: str) -> dict[str, Any]:
 async def reset(path: str, request: Request) -> dict[str, Any]:
     data = await json_body(request)
     s = open_session(request, path, reload=False)
-    await asyncio.to_thread(s.reset, data.get("nodes"))
+    await asyncio.to_thread(s.runs.reset, data.get("nodes"))
     return {"state": s.state_json(False)}
 
 
@@ -46,8 +45,7 @@ async def ws(websocket: WebSocket, path: str) -> None:
         await websocket.close(code=4404, reason=str(exc)[:120])
         return
     await websocket.accept()
-    sub = Subscriber(asyncio.Queue(), asyncio.get_running_loop())
-    s.subscribers.append(sub)
+    sub = s.events.subscribe(asyncio.get_running_loop())
 
     async def pump() -> None:
         while True:
@@ -65,5 +63,4 @@ async def ws(websocket: WebSocket, path: str) -> None:
         pass
     finally:
         sender.cancel()
-        if sub in s.subscribers:
-            s.subscribers.remove(sub)
+        s.events.unsubscribe(sub)

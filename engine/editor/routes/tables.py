@@ -23,11 +23,11 @@ def port(
     col_offset: int = 0,
     col_limit: int | None = None,
 ) -> Response:
-    return open_session(request, path, reload=False).port_data(
+    return open_session(request, path, reload=False).results.port_data(
         id, port, offset, limit, sort or None, desc, col_offset, col_limit
     )
 
 
 @router.get("/api/workflow/image")
 def image(request: Request, path: str, id: int, port: int) -> Response:
-    return open_session(request, path, reload=False).port_image(id, port)
+    return open_session(request, path, reload=False).results.port_image(id, port)

@@ -45,7 +45,7 @@ async def save(path: str, request: Request) -> dict[str, Any]:
     s = open_session(request, path, reload=False)
     await asyncio.to_thread(s.save, data.get("version"), bool(data.get("force")))
     state = s.state_json()
-    s.broadcast({"type": "workflow", **state})
+    s.events.broadcast({"type": "workflow", **state})
     return {"state": state}
 
 
