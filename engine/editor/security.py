@@ -30,6 +30,35 @@ def _host_name(host_header: str) -> str:
     return host_header.rsplit(":", 1)[0] if host_header.count(":") == 1 else host_header
 
 
+def _origin_problem(method: str, host: str, headers: dict[str, str]) -> str | None:
+    """A state-changing request (or a WebSocket) must come from the editor's own page."""
+    if method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    origin = headers.get("origin")
+    if origin is not None and origin not in (f"http://{host}", f"https://{host}"):
+        return f"Origin {origin!r} refused: state-changing requests must come from the editor's own page"
+    if headers.get("sec-fetch-site") == "cross-site":
+        return "cross-site request refused"
+    return None
+
+
+def _given_token(headers: dict[str, str], query: dict[str, list[str]]) -> tuple[str | None, bool]:
+    """The token a request carries (header, `Authorization: token ...`, cookie, else `?token=`) and
+    whether it came from the query (then the page gets it as a cookie)."""
+    given = headers.get("x-knitflow-token")
+    auth = headers.get("authorization", "")
+    if not given and auth.lower().startswith("token "):
+        given = auth[6:].strip()
+    if not given:
+        for part in headers.get("cookie", "").split(";"):
+            k, _, v = part.strip().partition("=")
+            if k == TOKEN_COOKIE:
+                given = v
+    if not given and "token" in query:
+        return query["token"][0], True
+    return given, False
+
+
 class SecurityMiddleware:
     """Token, Host and Origin checks for HTTP and WebSocket alike (pure ASGI, so WebSockets are
     covered too)."""
@@ -44,54 +73,44 @@ class SecurityMiddleware:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        host = headers.get("host", "")
-        method = scope.get("method", "GET") if scope["type"] == "http" else "WEBSOCKET"
-        path = scope.get("path", "")
-        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        problem = None
-        status = 403
-        if self.loopback_only and not is_loopback(_host_name(host)):
-            problem = f"Host {host!r} refused: this server answers loopback names only"
-        if problem is None and method not in ("GET", "HEAD", "OPTIONS"):
-            origin = headers.get("origin")
-            if origin is not None and origin not in (f"http://{host}", f"https://{host}"):
-                problem = (
-                    f"Origin {origin!r} refused: state-changing requests must come from the editor's own page"
-                )
-            elif headers.get("sec-fetch-site") == "cross-site":
-                problem = "cross-site request refused"
-        set_cookie = None
-        if problem is None and self.token is not None and not path.startswith("/static/"):
-            given = headers.get("x-knitflow-token")
-            auth = headers.get("authorization", "")
-            if not given and auth.lower().startswith("token "):
-                given = auth[6:].strip()
-            if not given:
-                for part in headers.get("cookie", "").split(";"):
-                    k, _, v = part.strip().partition("=")
-                    if k == TOKEN_COOKIE:
-                        given = v
-            if not given and "token" in query:
-                given = query["token"][0]
-                set_cookie = given
-            if not given or not secrets.compare_digest(given, self.token):
-                problem, status = "a valid token is required (see the URL printed by `knitflow serve`)", 401
+        problem, status, set_cookie = self._check(scope, headers)
         if problem is not None:
-            if scope["type"] == "websocket":
-                await send(
-                    {
-                        "type": "websocket.close",
-                        "code": 4403 if status == 403 else 4401,
-                        "reason": problem[:120],
-                    }
-                )
-                return
-            response = JSONResponse({"detail": problem}, status_code=status)
-            await response(scope, receive, send)
+            await _refuse(scope, receive, send, problem, status)
             return
-        if set_cookie and scope["type"] == "http" and path == "/":
+        if set_cookie and scope["type"] == "http" and scope.get("path", "") == "/":
             response = RedirectResponse("/", status_code=303)
             response.set_cookie(TOKEN_COOKIE, set_cookie, httponly=True, samesite="strict")
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+    def _check(self, scope: dict[str, Any], headers: dict[str, str]) -> tuple[str | None, int, str | None]:
+        """(what is wrong or None, the HTTP status to refuse with, a token to set as cookie)."""
+        host = headers.get("host", "")
+        method = scope.get("method", "GET") if scope["type"] == "http" else "WEBSOCKET"
+        if self.loopback_only and not is_loopback(_host_name(host)):
+            return f"Host {host!r} refused: this server answers loopback names only", 403, None
+        problem = _origin_problem(method, host, headers)
+        if problem is not None:
+            return problem, 403, None
+        if self.token is None or scope.get("path", "").startswith("/static/"):
+            return None, 403, None
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        given, from_query = _given_token(headers, query)
+        if not given or not secrets.compare_digest(given, self.token):
+            return "a valid token is required (see the URL printed by `knitflow serve`)", 401, None
+        return None, 403, given if from_query else None
+
+
+async def _refuse(scope: dict[str, Any], receive: Any, send: Any, problem: str, status: int) -> None:
+    if scope["type"] == "websocket":
+        await send(
+            {
+                "type": "websocket.close",
+                "code": 4403 if status == 403 else 4401,
+                "reason": problem[:120],
+            }
+        )
+        return
+    response = JSONResponse({"detail": problem}, status_code=status)
+    await response(scope, receive, send)
