@@ -30,7 +30,7 @@ import toy_nodes  # noqa: E402
 from engine.api import Table  # noqa: E402
 from engine.core.registry import registry  # noqa: E402
 from engine.core.scheduler import EXECUTED, NodeStatus  # noqa: E402
-from engine.editor.server import create_app  # noqa: E402
+from engine.editor.app import create_app  # noqa: E402
 
 registry.register_module(toy_nodes)
 

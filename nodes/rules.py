@@ -1,10 +1,11 @@
 """Expression-language nodes: Rule Engine, Expression, Row Filter and Math Formula.
 
-Each language is a real grammar (`nodes._expressions`), evaluated column-at-a-time over the whole
-table. Configure runs the same evaluators over zero rows built from the input spec, so syntax
-errors (with line and column), unknown columns and type errors surface before execution, and the
-output column types are known: the Expression node writes KNIME's Long/Double/String/Boolean, the
-Rule Engine the common type of its outcomes, Math Formula Double (Integer with `convert_to_int`).
+Each language is a real grammar (`nodes._rule_language`, `nodes._expression_language`,
+`nodes._jep_language`), evaluated column-at-a-time over the whole table. Configure runs the same
+evaluators over zero rows built from the input spec, so syntax errors (with line and column),
+unknown columns and type errors surface before execution, and the output column types are known:
+the Expression node writes KNIME's Long/Double/String/Boolean, the Rule Engine the common type of
+its outcomes, Math Formula Double (Integer with `convert_to_int`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from engine.api import (
     TableSpec,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, seq
-from nodes._expressions import (
+from nodes._expr_common import (
     BOOLEAN,
     FLOAT,
     INTEGER,
@@ -40,25 +41,20 @@ from nodes._expressions import (
     Ast,
     ColumnTypeError,
     ExpressionError,
-    ExpressionEvaluator,
-    JepEvaluator,
     Rows,
-    RuleEvaluator,
     UnknownAtConfigure,
     Vec,
-    expression_output_type,
     fullmatch,
-    is_rule_comment,
     java_double_text,
-    parse_expression,
-    parse_jep,
-    parse_rule,
-    rule_outcome_type,
     to_text,
     vec_to_series,
     wildcard_regex,
 )
+from nodes._expression_grammar import parse_expression
+from nodes._expression_language import ExpressionEvaluator, expression_output_type
+from nodes._jep_language import JepEvaluator, parse_jep
 from nodes._knime_row_filter import classic_from_knime, row3_from_knime
+from nodes._rule_language import RuleEvaluator, is_rule_comment, parse_rule, rule_outcome_type
 
 
 def _fail(exc: ExpressionError, setting: str, configuring: bool) -> NodeError:

@@ -34,7 +34,7 @@ import uvicorn  # noqa: E402
 
 from engine.core.registry import registry  # noqa: E402
 from engine.core.workflow import Workflow  # noqa: E402
-from engine.editor.server import create_app  # noqa: E402
+from engine.editor.app import create_app  # noqa: E402
 
 registry.register_module(editor_nodes)
 

@@ -23,7 +23,7 @@ from engine.core.document import WorkflowDoc, parse_document  # noqa: E402
 from engine.core.editing import CommandError, Editor  # noqa: E402
 from engine.core.registry import registry  # noqa: E402
 from engine.core.render import render_svg  # noqa: E402
-from engine.editor.server import create_app  # noqa: E402
+from engine.editor.app import create_app  # noqa: E402
 
 registry.register_module(editor_nodes)
 

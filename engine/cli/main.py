@@ -265,7 +265,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     try:
-        from engine.editor.server import serve
+        from engine.editor.serve import serve
     except ImportError as exc:
         _err(f"the editor needs its extra: pip install 'knitflow[editor]' ({exc})")
         return EXIT_INVALID

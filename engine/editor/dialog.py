@@ -1,0 +1,123 @@
+"""A node's dialog in one session: its settings with schema and defaults, the specs at its inputs,
+the flow variables it can use, and a trial configure of settings being edited."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+
+from engine.api import TableSpec
+from engine.core.document import node_ports
+from engine.core.editing import validate_settings
+from engine.core.registry import registry
+from engine.core.scheduler import EXECUTED
+from engine.core.variables import VarStack
+from engine.editor.errors import ApiError
+from engine.editor.graph import workflow_graph
+
+if TYPE_CHECKING:
+    from engine.editor.session import Session
+
+
+class NodeDialogs:
+    """The node dialogs of one session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def in_specs(self, n: int) -> list[Any]:
+        """The table spec at each input port of node `n` (None where nothing configured is connected)."""
+        s = self.session
+        entry = s.editor.doc.node(n)
+        cls = registry.get(entry.type)
+        specs: list[Any] = []
+        if cls is None:
+            return specs
+        inputs, _ = node_ports(cls, entry.settings)  # a node may declare its ports per instance
+        for p in range(1, len(inputs) + 1):
+            src = next((c for c in s.editor.doc.connections if c.dest == n and c.dest_port == p), None)
+            spec = None
+            if src is not None:
+                st = s.statuses.get(src.source)
+                if st is not None and src.source_port - 1 < len(st.specs):
+                    out_spec = st.specs[src.source_port - 1]
+                    spec = out_spec.to_json() if isinstance(out_spec, TableSpec) else None
+            specs.append(spec)
+        return specs
+
+    def available_variables(self, n: int) -> list[dict[str, Any]]:
+        """The workflow's variables and those its executed predecessors expose."""
+        s = self.session
+        doc = s.editor.doc
+        graph = workflow_graph(doc)
+        out: dict[str, dict[str, Any]] = {}
+        for name, value in VarStack.of(doc.variables).to_json().items():
+            out[name] = {"name": name, **value}
+        for a in sorted(nx.ancestors(graph, n)) if n in graph else []:
+            st = s.statuses.get(a)
+            if st is not None and st.state == EXECUTED:
+                for name, value in st.variables.to_json().items():
+                    out[name] = {"name": name, **value}
+        return list(out.values())
+
+    def dialog(self, n: int) -> dict[str, Any]:
+        s = self.session
+        with s.lock:
+            try:
+                entry = s.editor.doc.node(n)
+            except KeyError:
+                raise ApiError(404, f"there is no node {n}") from None
+            cls = registry.get(entry.type)
+            if cls is None:
+                raise ApiError(422, f"unknown node type {entry.type!r}")
+            try:
+                defaults = cls.Settings().model_dump(mode="json", by_alias=True)
+            except Exception:
+                defaults = {}
+            return {
+                "id": n,
+                "type": entry.type,
+                "display_name": cls.display_name or entry.type,
+                "description": cls.description,
+                "name": entry.name,
+                "annotation": entry.annotation,
+                "schema": cls.Settings.model_json_schema(),
+                "settings": entry.settings,
+                "defaults": defaults,
+                "use_variables": entry.use_variables,
+                "expose_variables": entry.expose_variables,
+                "path_settings": list(cls.path_settings),
+                "in_specs": self.in_specs(n),
+                "variables": self.available_variables(n),
+                "status": s.status_json(n),
+                "data_dirs": [str(d) for d in s.workspace.data_dirs],
+                "workflow_dir": str(s.path.parent),
+            }
+
+    def validate(
+        self, n: int, settings: dict[str, Any], use_variables: dict[str, str] | None
+    ) -> dict[str, Any]:
+        """Settings being edited, checked against the schema and then configured on a copy of the
+        document (the workflow itself is not changed)."""
+        s = self.session
+        with s.lock:
+            try:
+                entry = s.editor.doc.node(n)
+            except KeyError:
+                raise ApiError(404, f"there is no node {n}") from None
+            errors = validate_settings(entry.type, settings)
+            if errors:
+                return {"errors": errors, "configure_error": None}
+            doc = s.editor.doc.model_copy(deep=True)
+            trial = doc.node(n)
+            trial.settings = dict(settings)
+            if use_variables is not None:
+                trial.use_variables = dict(use_variables)
+        statuses, _ = s.configure_states(doc)
+        st = statuses.get(n)
+        err = None
+        if st is not None and st.error:
+            err = {"message": st.error, "setting": st.setting}
+        specs = [o.to_json() if isinstance(o, TableSpec) else None for o in (st.specs if st else [])]
+        return {"errors": [], "configure_error": err, "out_specs": specs}

@@ -1,0 +1,90 @@
+"""What a session's executed nodes hold on their output ports, for the output viewer: table pages
+(`engine.editor.paging`), a view's image, a model's summary, flow variables."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from fastapi.responses import JSONResponse, Response
+
+from engine.api import Model, Table, View
+from engine.core.document import node_ports
+from engine.core.registry import registry
+from engine.core.scheduler import EXECUTED
+from engine.editor.errors import ApiError
+from engine.editor.paging import table_page
+
+if TYPE_CHECKING:
+    from engine.editor.session import Session
+
+
+class PortResults:
+    """The output ports of one session's nodes; sorted row orders are cached per table and column."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._sort_cache: OrderedDict[tuple[Any, ...], np.ndarray] = OrderedDict()
+
+    def port_data(
+        self,
+        n: int,
+        port: int,
+        offset: int,
+        limit: int,
+        sort: str | None,
+        desc: bool,
+        col_offset: int,
+        col_limit: int | None,
+    ) -> Response:
+        """What port `port` of node `n` holds (port 0: its flow variables)."""
+        s = self.session
+        with s.lock:
+            st = s.statuses.get(n)
+            if st is None:
+                raise ApiError(404, f"there is no node {n}")
+            if st.state != EXECUTED:
+                return JSONResponse({"kind": "none", "message": "Execute the node first."})
+            if port == 0:
+                variables = [{"name": k, **v} for k, v in st.variables.to_json().items()]
+                return JSONResponse({"kind": "variables", "variables": variables})
+            if not 1 <= port <= len(st.outputs):
+                raise ApiError(404, f"node {n} has no output port {port}")
+            obj = st.outputs[port - 1]
+            key = st.key
+        if isinstance(obj, View):
+            out: dict[str, Any] = {"kind": "view", "title": obj.title, "image": obj.png is not None}
+            if obj.table is None:
+                return JSONResponse(out)
+            obj = obj.table
+            extra = out
+        else:
+            extra = {}
+        if isinstance(obj, Table):
+            return table_page(
+                obj, (key, n, port), self._sort_cache, offset, limit, sort, desc, col_offset, col_limit, extra
+            )
+        if isinstance(obj, Model):
+            return JSONResponse({"kind": "model", "model_kind": obj.kind, "summary": obj.summary})
+        if obj is None:
+            cls = registry.get(st.type)
+            entry = next((e for e in self.session.editor.doc.nodes if e.id == n), None)
+            outputs = node_ports(cls, entry.settings)[1] if cls is not None and entry is not None else ()
+            if port <= len(outputs) and outputs[port - 1].type.id == "variables":
+                variables = [{"name": k, **v} for k, v in st.variables.to_json().items()]
+                return JSONResponse({"kind": "variables", "variables": variables})
+            return JSONResponse({"kind": "none", "message": "This output port has no data to display."})
+        return JSONResponse({"kind": "object", "summary": repr(obj)[:2000]})
+
+    def port_image(self, n: int, port: int) -> Response:
+        """The PNG of a view port."""
+        s = self.session
+        with s.lock:
+            st = s.statuses.get(n)
+            if st is None or st.state != EXECUTED or not 1 <= port <= len(st.outputs):
+                raise ApiError(404, "Execute the node first.")
+            obj = st.outputs[port - 1]
+        if not isinstance(obj, View) or obj.png is None:
+            raise ApiError(404, "this port holds no image")
+        return Response(obj.png, media_type="image/png", headers={"Cache-Control": "no-store"})
