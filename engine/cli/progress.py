@@ -93,10 +93,8 @@ class RunDisplay:
             )
         console = console or Console()
         console.print(table)
-        try:
-            loops = dict(self.wf.compile().scope)  # node -> the loops it runs in
-        except Exception:  # the summary must never fail a finished run
-            loops = {}
+        compiled = getattr(result, "compiled", None)
+        loops = dict(getattr(compiled, "scope", {}))  # node -> the loops it runs in
         for node_id, name, numbers in scorer_headlines(result, self.wf.doc, registry.all(), loops):
             console.print(f"[bold]#{node_id} {escape(name)}[/]: {escape(numbers)}", soft_wrap=True)
         for node_id in sorted(result.status):
