@@ -78,7 +78,8 @@ def test_ci_reads_no_shared_folder() -> None:
 
 def test_pytest_prints_why_a_test_skips() -> None:
     options = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]
-    assert "-rs" in options["ini_options"]["addopts"].split()
+    report = [o for o in options["ini_options"]["addopts"].split() if o.startswith("-r")]
+    assert len(report) == 1 and {"s", "f", "E"} <= set(report[0][2:])  # skips with reasons, and failures
 
 
 # ------------------------------------------------------------------------------ the data ships
@@ -523,3 +524,28 @@ def test_a_wheel_carries_the_examples(tmp_path: Path) -> None:
     assert f"writes {elsewhere / 'data' / 'qm9.csv'}" in " ".join(status.stdout.split())
     refused = knitflow("data", "fetch", "--qm9", "--to", str(site / "engine" / "datasets" / "data"))
     assert refused.returncode == 2 and "inside the installed knitflow package" in refused.stderr
+
+
+@pytest.mark.slow
+def test_spark_workers_use_knitflows_python(tmp_path: Path) -> None:
+    """With knitflow in a virtual environment that is not activated, `python3` on PATH is the
+    system's (no numpy): Spark's Python workers must run knitflow's own interpreter."""
+    from nodes import spark as spark_nodes
+
+    if spark_nodes.missing_requirements() is not None:
+        pytest.skip(f"Spark unavailable: {spark_nodes.missing_requirements()}")
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "python3").write_text("#!/bin/sh\necho 'not the python you want' >&2\nexit 1\n", encoding="utf-8")
+    (fake / "python3").chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYSPARK_PYTHON", "PYSPARK_DRIVER_PYTHON")}
+    env["PATH"] = f"{fake}{os.pathsep}{env.get('PATH', '')}"
+    flow = ROOT / "workflows" / "12_01_SVD_toymodel.yaml"
+    ran = subprocess.run(
+        [*KNITFLOW, "run", str(flow), "--quiet", "--out", str(tmp_path / "out")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
