@@ -578,3 +578,96 @@ TEST_ROWS_11_01: list[str] = [
     "Row101",
     "Row102",
 ]
+
+# the tutorial series' parts 3-5 (workflows/series): {workflow: {(node id, port): (rows, columns)}} of every
+# data-table port KNIME recorded, and the other ports' summaries the tests check (colour models, images)
+SERIES_TABLE_SHAPES: dict[str, dict[tuple[int, int], tuple[int, int]]] = {
+    "03_01_PCA": {
+        (48, 1): (42, 29),
+        (53, 1): (42, 7),
+        (55, 1): (42, 7),
+        (56, 2): (42, 10),
+        (60, 1): (42, 7),
+        (73, 1): (42, 9),
+        (74, 1): (6, 6),
+        (74, 2): (6, 7),
+    },
+    "03_02_PCA_exp": {
+        (82, 1): (6, 3),
+        (87, 1): (42, 29),
+        (88, 1): (42, 7),
+        (89, 1): (6, 6),
+        (89, 2): (6, 7),
+        (90, 1): (42, 9),
+        (91, 1): (42, 7),
+        (92, 2): (42, 10),
+        (93, 1): (42, 7),
+    },
+    "04_01_logistic_regression": {
+        (40, 1): (31, 16),
+        (41, 1): (103, 15),
+        (43, 1): (72, 15),
+        (43, 2): (31, 15),
+        (44, 1): (4, 4),
+        (44, 2): (5, 11),
+        (46, 1): (103, 15),
+        (48, 2): (39, 6),
+        (48, 3): (1, 2),
+    },
+    "04_02_logistic_regression_coef": {
+        (40, 1): (72, 16),
+        (41, 1): (103, 15),
+        (43, 1): (72, 15),
+        (43, 2): (31, 15),
+        (44, 1): (4, 4),
+        (44, 2): (5, 11),
+        (46, 1): (103, 15),
+        (47, 1): (13, 7),
+        (48, 2): (39, 6),
+        (48, 3): (1, 2),
+    },
+    "05_01_kmeans": {
+        (57, 1): (42, 9),
+        (57, 2): (3, 6),
+        (73, 1): (42, 8),
+        (74, 1): (42, 8),
+        (75, 2): (42, 12),
+        (76, 1): (42, 11),
+        (77, 1): (42, 10),
+        (78, 1): (42, 11),
+        (78, 2): (3, 2),
+        (79, 2): (42, 12),
+        (80, 1): (42, 11),
+        (81, 1): (42, 11),
+        (82, 1): (42, 29),
+    },
+}
+
+SERIES_PORT_SUMMARIES: dict[str, dict[tuple[int, int], str]] = {
+    "03_01_PCA": {(55, 2): 'Coloring on "polytype"', (56, 1): "SVG 800 x 600"},
+    "03_02_PCA_exp": {(92, 1): "SVG 800 x 600", (93, 2): 'Coloring on "polytype"'},
+    "04_01_logistic_regression": {},
+    "04_02_logistic_regression_coef": {},
+    "05_01_kmeans": {
+        (75, 1): "SVG 800 x 600",
+        (76, 2): 'Coloring on "Cluster"',
+        (79, 1): "SVG 800 x 600",
+        (80, 2): 'Coloring on "Cluster"',
+    },
+}
+
+# the Scorer (#44) flow variables KNIME recorded for the series' parts 4 (unseeded partition: one draw)
+SERIES_SCORER_VARIABLES: dict[str, dict[str, float | int]] = {
+    "04_01_logistic_regression": {
+        "Accuracy": 0.41935483870967744,
+        "Cohen's kappa": 0.1170886075949367,
+        "#Correct": 13,
+        "#False": 18,
+    },
+    "04_02_logistic_regression_coef": {
+        "Accuracy": 0.75,
+        "Cohen's kappa": 0.6501079913606912,
+        "#Correct": 54,
+        "#False": 18,
+    },
+}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from knime_facts import TABLE_SHAPES
@@ -30,8 +31,21 @@ def knime_archive(name: str) -> Path:
     return path
 
 
-def archives_available() -> bool:
-    return ARCHIVES.is_dir() and any(ARCHIVES.glob("*.knwf"))
+def archives_available(sub: str = "") -> bool:
+    folder = ARCHIVES / sub
+    return folder.is_dir() and any(folder.glob("*.knwf"))
+
+
+def with_archives(values: Any, width: int = 1, sub: str = "") -> list[Any]:
+    """The cases of a test over the original archives (of ARCHIVES/sub), or one skipped case with the
+    reason when they are not here: a clone without ../shared shows one skip per test, not per archive."""
+    if archives_available(sub):
+        return list(values)
+    reason = (
+        f"the original KNIME archives are not here ({ARCHIVES / sub}); set KNITFLOW_KNIME_ARCHIVES to the "
+        "folder holding the tutorial's .knwf files (and series/)"
+    )
+    return [pytest.param(*[None] * width, marks=pytest.mark.skip(reason=reason), id="no-archives")]
 
 
 def recorded_table_shapes(workflow: str) -> dict[tuple[int, int], tuple[int, int]]:

@@ -110,10 +110,9 @@ def test_the_tutorial_data_is_committed_and_listed() -> None:
 
 def test_every_workflow_reads_shipped_data_or_qm9() -> None:
     listed = {d.file for d in TUTORIAL_FILES} | {"qm9.csv"}
-    for name in WORKFLOWS:
-        text = (ROOT / "workflows" / name).read_text(encoding="utf-8")
-        for file in re.findall(r"\$\{data_dir\}/([^\s'\"]+)", text):
-            assert file in listed, (name, file)
+    for path in (ROOT / "workflows").rglob("*.yaml"):
+        for file in re.findall(r"\$\{data_dir\}/([^\s'\"]+)", path.read_text(encoding="utf-8")):
+            assert file in listed, (path.name, file)
 
 
 def test_the_wheel_lists_every_package() -> None:
@@ -185,6 +184,9 @@ def test_examples_writes_runnable_workflows(
     assert main(["examples", str(target)]) == 0
     assert "next: knitflow run" in capsys.readouterr().out
     assert sorted(p.name for p in target.glob("*.yaml")) == sorted(WORKFLOWS)
+    series = sorted(p.name for p in (ROOT / "workflows" / "series").glob("*.yaml"))
+    assert sorted(p.name for p in (target / "series").glob("*.yaml")) == series
+    assert "\n  data_dir: ../data\n" in (target / "series" / series[0]).read_text(encoding="utf-8")
     assert {p.name for p in (target / "data").iterdir()} == {d.file for d in TUTORIAL_FILES} | {"README.md"}
     text = (target / "10_03_conversion_regression.yaml").read_text(encoding="utf-8")
     assert "\n  data_dir: data\n" in text

@@ -19,7 +19,7 @@ from typing import Any
 
 import knime_facts
 import pytest
-from spec_shapes import ARCHIVES, archives_available, knime_archive
+from spec_shapes import ARCHIVES, knime_archive, with_archives
 
 from engine.api.knime import KnimeSettings, key_name
 from engine.core.document import (
@@ -442,18 +442,6 @@ def test_not_a_workflow(tmp_path: Path) -> None:
 
 def _archive(name: str) -> Path:
     return knime_archive(name)
-
-
-def with_archives(values: Any, width: int = 1) -> list[Any]:
-    """The cases of a test over the original archives, or one skipped case (with the reason) when
-    they are not here: a clone without ../shared shows one skip per test, not one per archive."""
-    if archives_available():
-        return list(values)
-    reason = (
-        f"the original KNIME archives are not here ({ARCHIVES}); set KNITFLOW_KNIME_ARCHIVES to the folder "
-        "holding the tutorial's .knwf files"
-    )
-    return [pytest.param(*[None] * width, marks=pytest.mark.skip(reason=reason), id="no-archives")]
 
 
 def test_recorded_facts_are_complete() -> None:

@@ -201,19 +201,22 @@ def data_dir_override(
 
 
 def write_examples(target: Path, *, force: bool = False, log: Log = print) -> list[Path]:
-    """Write the seven tutorial workflows into `target` and their data into `target/data`. The
-    workflows' `data_dir` becomes `data` (the folder beside them). Files that exist with other
-    content are kept unless `force`."""
+    """Write the seven tutorial workflows into `target` (the series' parts into `target/series`) and
+    their data into `target/data`; each workflow's `data_dir` is rewritten to point there. Files that
+    exist with other content are kept unless `force`."""
     workflows, data = examples_workflows_dir(), examples_data_dir()
     if workflows is None or data is None:
         raise FileNotFoundError("this knitflow installation carries no examples (engine/datasets/workflows)")
     files: list[tuple[Path, bytes]] = []
-    for name in WORKFLOWS:
-        text = (workflows / name).read_text(encoding="utf-8")
-        old, new = f"\n  {DATA_DIR_VARIABLE}: ../data\n", f"\n  {DATA_DIR_VARIABLE}: data\n"
+    for path in [*(workflows / name for name in WORKFLOWS), *sorted((workflows / "series").glob("*.yaml"))]:
+        depth = len(path.relative_to(workflows).parts) - 1  # 0: workflows/, 1: workflows/series/
+        old = f"\n  {DATA_DIR_VARIABLE}: {'../' * (depth + 1)}data\n"
+        new = f"\n  {DATA_DIR_VARIABLE}: {'../' * depth}data\n"
+        text = path.read_text(encoding="utf-8")
         if text.count(old) != 1:
-            raise ValueError(f"{name}: expected one `{DATA_DIR_VARIABLE}: ../data` variable")
-        files.append((target / name, text.replace(old, new).encode("utf-8")))
+            raise ValueError(f"{path.name}: expected one `{old.strip()}` variable")
+        files.append((target / path.relative_to(workflows), text.replace(old, new).encode("utf-8")))
+    n_flows = len(files)
     for name in [d.file for d in TUTORIAL_FILES] + list(_DATA_DOCS):
         files.append((target / "data" / name, (data / name).read_bytes()))
     clashes = [p for p, content in files if p.exists() and p.read_bytes() != content]
@@ -230,7 +233,8 @@ def write_examples(target: Path, *, force: bool = False, log: Log = print) -> li
         _write_bytes(path, content)
         written.append(path)
     log(
-        f"{len(WORKFLOWS)} workflows in {target}, {len(files) - len(WORKFLOWS)} data files in {target / 'data'}"
+        f"{n_flows} workflows in {target} (series/: the series' parts), {len(files) - n_flows} data files in "
+        f"{target / 'data'}"
     )
     return written
 
