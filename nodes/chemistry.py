@@ -483,10 +483,11 @@ class RDKitFingerprint(Node):
                     ),
                 )
                 ctx.progress(stop / n, f"{stop} of {n} molecules")
+        # KNIME's RDKit nodes show these two as the node's warning (yellow), not just in the log
         if empty:
-            ctx.log(f"Encountered empty input cell. [{empty} of {n} rows]")
+            ctx.warn(f"Encountered empty input cell. [{empty} of {n} rows]")
         for message, count in errors.most_common():
-            ctx.log(f"Auto conversion failed: {message} - Using empty cell. [{count} of {n} rows]")
+            ctx.warn(f"Auto conversion failed: {message} - Using empty cell. [{count} of {n} rows]")
         if errors:
             ctx.log(f"{sum(errors.values())} SMILES could not be parsed, e.g. {', '.join(examples)}")
         return BitVectorArray(packed, nbits, mask)

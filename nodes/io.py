@@ -147,8 +147,9 @@ class CsvReaderSettings(NodeSettings):
         None, description="Row delimiter; empty/None: any line break (\\n, \\r\\n, \\r), as KNIME's default."
     )
     charset: str | None = Field(
-        "windows-31j",
-        description="Character set (Java name, e.g. windows-31j as in the tutorial workflows, UTF-8).",
+        "UTF-8",
+        description="Character set (Java name: UTF-8, windows-31j as the tutorial workflows saved it, ...). "
+        "Imported KNIME workflows keep the charset they saved.",
     )
     quote_option: Literal["REMOVE_QUOTES_AND_TRIM", "KEEP_QUOTES"] = Field(
         "REMOVE_QUOTES_AND_TRIM",

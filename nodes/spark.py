@@ -256,6 +256,10 @@ def _start(info: SparkContextInfo, ctx: NodeContext) -> Any:
         conf.setdefault("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")
     if info.master.startswith("local"):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    # PySpark's driver starts its Python workers with $PYSPARK_PYTHON, else `python3` on PATH (it does
+    # not read spark.pyspark.python): in a virtual environment that is not activated that would be
+    # the system's Python, without numpy/pandas
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     running = SparkContext._active_spark_context  # noqa: SLF001 (the only way to see a running context)
     builder = SparkSession.builder.appName(info.context_name).master(info.master)
     for key, value in conf.items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -24,11 +25,25 @@ sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed (pip install playwright)"
 )
 
-CHROMIUM = next(
-    (p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None
-)
+
+def _find_chromium() -> str | None:
+    """A Chromium that starts: the system's (Debian's package), else Playwright's own build (what
+    .ci/setup installs where apt only has a snap shim, as on Ubuntu)."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path and subprocess.run([path, "--version"], capture_output=True, timeout=60).returncode == 0:
+            return path
+    with sync_api.sync_playwright() as p:
+        bundled = p.chromium.executable_path
+    return bundled if bundled and Path(bundled).is_file() else None
+
+
+CHROMIUM = _find_chromium()
 if CHROMIUM is None:
-    pytest.skip("no chromium on PATH (apt-get install chromium)", allow_module_level=True)
+    pytest.skip(
+        "no chromium (apt-get install chromium, or .venv/bin/python -m playwright install chromium)",
+        allow_module_level=True,
+    )
 
 import uvicorn  # noqa: E402
 
@@ -500,12 +515,9 @@ def test_foreign_origin_and_outside_paths_are_refused(page: Any, server: str) ->
 
 
 def test_open_knime_workflow(page: Any, server: str, workspace: Path) -> None:
-    archive = (
-        Path(__file__).resolve().parents[2]
-        / "shared/reference/knime_workflows/10_03_conversion_regression.knwf"
-    )
-    if not archive.is_file():
-        pytest.skip("the KNIME archives of ../shared are not here")
+    from spec_shapes import knime_archive
+
+    archive = knime_archive("10_03_conversion_regression")
     page.goto(server)
     page.wait_for_selector("#wf-list li")
     page.set_input_files("#knwf-file", str(archive))  # what "Open KNIME…" opens

@@ -632,7 +632,9 @@ def test_cli_schema_and_nodes(capsys: pytest.CaptureFixture[str]) -> None:
     schema = json.loads(capsys.readouterr().out)
     assert "nodes" in schema["properties"]
     assert cli_main(["nodes", "toy_range"]) == 0
-    assert '"n"' in capsys.readouterr().out
+    assert "\n  n  int  = 3\n" in capsys.readouterr().out
+    assert cli_main(["nodes", "toy_range", "--json"]) == 0
+    assert "n" in json.loads(capsys.readouterr().out)["settings"]["properties"]
 
 
 def test_help_is_fast() -> None:

@@ -1,6 +1,7 @@
 """Reading KNIME archives: the XML config parser on hand-written fragments, archive reading from
 folders and zips (metanodes, unknown nodes), the settings mappings, and the seven tutorial
-archives checked node for node and connection for connection against the reference specs.
+archives (when at hand: ../shared/reference/knime_workflows or $KNITFLOW_KNIME_ARCHIVES) checked node
+for node and connection for connection against what KNIME recorded (`knime_facts`).
 
 Issue 8: each import equals the hand-written workflows/<name>.yaml (scripts and data folders
 aside) and, for 10_01/10_02/10_03 (marked slow), runs to the same tables with the same seed and to
@@ -10,14 +11,15 @@ command with --strict and --list-nodes; the README's generated node list."""
 
 from __future__ import annotations
 
-import os
 import re
 import zipfile
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import knime_facts
 import pytest
+from spec_shapes import ARCHIVES, knime_archive, with_archives
 
 from engine.api.knime import KnimeSettings, key_name
 from engine.core.document import (
@@ -50,12 +52,9 @@ from nodes.scripting import _python_ports as python_ports
 MAPPINGS = {m.factory: (cls, m) for cls in registry.all().values() for m in cls.knime}
 
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = Path(os.environ.get("KNITFLOW_REFERENCE", ROOT.parent / "shared" / "reference"))
-ARCHIVES = REFERENCE / "knime_workflows"
-SPECS = REFERENCE / "workflows"
 NS = 'xmlns="http://www.knime.org/2008/09/XMLConfig"'
 
-# node and connection counts, taken from the node tables and connection lists of the specs
+# node and connection counts of the archives (knime_facts has the nodes and connections themselves)
 COUNTS = {
     "10_01_ZB_WZ": (14, 14),
     "10_02_ZB_WZ_regression": (15, 15),
@@ -443,68 +442,37 @@ def test_not_a_workflow(tmp_path: Path) -> None:
 
 
 def _archive(name: str) -> Path:
-    path = ARCHIVES / f"{name}.knwf"
-    if not path.exists():
-        pytest.skip(f"reference archive {path} not available")
-    return path
+    return knime_archive(name)
 
 
-def _spec(name: str) -> str:
-    path = SPECS / f"{name}.md"
-    if not path.exists():
-        pytest.skip(f"reference spec {path} not available")
-    return path.read_text(encoding="utf-8")
+def test_recorded_facts_are_complete() -> None:
+    """The embedded KNIME facts cover the seven workflows with the archives' node and connection counts."""
+    assert (
+        set(knime_facts.NODES) == set(knime_facts.CONNECTIONS) == set(knime_facts.TABLE_SHAPES) == set(COUNTS)
+    )
+    for name, (n_nodes, n_conns) in COUNTS.items():
+        assert len(knime_facts.NODES[name]) == n_nodes and len(set(knime_facts.CONNECTIONS[name])) == n_conns
+        assert {node for node, _ in knime_facts.TABLE_SHAPES[name]} <= set(knime_facts.NODES[name])
 
 
-def _section(text: str, title: str) -> list[str]:
-    lines, inside = [], False
-    for line in text.splitlines():
-        if line.startswith("## "):
-            inside = line.startswith(f"## {title}")
-            continue
-        if inside:
-            lines.append(line)
-    return lines
-
-
-def spec_nodes(text: str) -> dict[int, str]:
-    """{id: name} from the spec's node table."""
-    rows = [re.match(r"^\| #(\d+) \| ([^|]+?) \|", line) for line in _section(text, "Nodes")]
-    return {int(m[1]): m[2].strip() for m in rows if m}
-
-
-def spec_connections(text: str) -> set[str]:
-    pattern = re.compile(r"^- #(\d+) .*? port (\d+) -> #(\d+) .*? port (\d+)")
-    return {f"{m[1]}:{m[2]} -> {m[3]}:{m[4]}" for m in map(pattern.match, _section(text, "Connections")) if m}
-
-
-def spec_shapes(text: str) -> dict[tuple[int, int], str]:
-    pattern = re.compile(r"^\| #(\d+) [^|]*\| (\d+) \| data table \| (Rows: [\d,]+, Cols: \d+) \|")
-    return {
-        (int(m[1]), int(m[2])): m[3] for m in map(pattern.match, _section(text, "Expected output port")) if m
-    }
-
-
-@pytest.mark.parametrize("name", sorted(COUNTS))
-def test_tutorial_archive_matches_spec(name: str) -> None:
+@pytest.mark.parametrize("name", with_archives(sorted(COUNTS)))
+def test_tutorial_archive_matches_recorded_facts(name: str) -> None:
     wf = read_archive(_archive(name))
-    text = _spec(name)
     n_nodes, n_conns = COUNTS[name]
     assert len(wf.nodes) == n_nodes and len(wf.connections) == n_conns
-    nodes = spec_nodes(text)
-    assert len(nodes) == n_nodes
-    assert {n.id: n.name for n in wf.nodes} == nodes
-    conns = spec_connections(text)
-    assert len(conns) == n_conns
-    assert {str(c) for c in wf.connections} == conns  # KNIME's port numbering is knitflow's: 0 = variables
+    assert {n.id: n.name for n in wf.nodes} == knime_facts.NODES[name]
+    # KNIME's port numbering is knitflow's: 0 = variables
+    assert {str(c) for c in wf.connections} == set(knime_facts.CONNECTIONS[name])
     assert not wf.unsupported
     assert all(find_mapping(n) is not None for n in wf.nodes)
     assert all(n.bounds is not None for n in wf.nodes)
-    for (node, port), summary in spec_shapes(text).items():
-        assert wf.node(node).port_summaries[port].replace(",", "") == summary.replace(",", ""), (node, port)
+    for (node, port), (rows, cols) in knime_facts.TABLE_SHAPES[name].items():
+        summary = wf.node(node).port_summaries[port]  # "Rows: 129,012, Cols: 5"
+        numbers = [int(n.replace(",", "")) for n in re.findall(r"[\d,]*\d", summary)]
+        assert numbers == [rows, cols], (node, port, summary)
 
 
-@pytest.mark.parametrize("name", sorted(COUNTS))
+@pytest.mark.parametrize("name", with_archives(sorted(COUNTS)))
 def test_tutorial_skeleton(name: str, tmp_path: Path) -> None:
     report = ImportReport()
     doc = skeleton(_archive(name), report)
@@ -771,7 +739,7 @@ def _workflow_doc(name: str) -> WorkflowDoc:
     return doc
 
 
-@pytest.mark.parametrize("name", sorted(COUNTS))
+@pytest.mark.parametrize("name", with_archives(sorted(COUNTS)))
 def test_import_equals_the_handwritten_workflow(name: str) -> None:
     """Same node ids, types, names, annotations, positions, connections, workflow annotations,
     variables and settings as workflows/<name>.yaml (scripts and data folders aside)."""
@@ -789,7 +757,7 @@ def test_import_equals_the_handwritten_workflow(name: str) -> None:
 
 
 def test_differences_are_located_by_node_and_setting() -> None:
-    doc = skeleton(_archive("10_02_ZB_WZ_regression"))
+    doc = _workflow_doc("10_02_ZB_WZ_regression")
     changed = doc.model_copy(deep=True)
     changed.node(170).settings["alpha"] = 0.5
     changed.node(183).settings["file"] = "/elsewhere/ZB_WZ_dE_rawdescriptor.csv"  # same file name: equal
@@ -891,7 +859,7 @@ FAST = ["10_01_ZB_WZ", "10_02_ZB_WZ_regression", "10_03_conversion_regression"]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", FAST)
+@pytest.mark.parametrize("name", with_archives(FAST))
 def test_import_runs_like_the_handwritten_workflow(name: str, run_of: Any) -> None:
     assert assert_same_results(run_of(name, "import"), run_of(name, "yaml")) >= 8
 
@@ -899,7 +867,10 @@ def test_import_runs_like_the_handwritten_workflow(name: str, run_of: Any) -> No
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "end", "reference"),
-    [("10_02_ZB_WZ_regression", 177, "REF_10_02"), ("10_03_conversion_regression", 324, "REF_10_03")],
+    with_archives(
+        [("10_02_ZB_WZ_regression", 177, "REF_10_02"), ("10_03_conversion_regression", 324, "REF_10_03")],
+        width=3,
+    ),
 )
 def test_imported_alpha_loops_equal_knime(name: str, end: int, reference: str, run_of: Any) -> None:
     """The imported archives give the numbers KNIME recorded (constants of test_workflows_10)."""
@@ -935,7 +906,7 @@ def _real_nodes() -> tuple[tuple[str, KnimeNode], ...]:
     found = []
     for name in sorted(COUNTS):
         path = ARCHIVES / f"{name}.knwf"
-        if path.exists():
+        if path.is_file():
             found += [(name, node) for node in read_archive(path).nodes]
     return tuple(found)
 
@@ -1022,13 +993,11 @@ FRAGMENT_ONLY = {k for k in MAPPINGS if k.rsplit(".", 1)[-1] in _SIMPLE_FRAGMENT
 }
 
 
-@pytest.mark.parametrize("key", sorted(MAPPINGS))
+@pytest.mark.parametrize("key", with_archives(sorted(MAPPINGS)))
 def test_mapping_on_every_real_node(key: str) -> None:
     """The settings of every node of the seven archives map without a finding and validate against
     the node type's settings model; the bindings name real settings."""
     nodes = [(a, n) for a, n in _real_nodes() if (found := find_mapping(n)) and found[1].factory == key]
-    if not _real_nodes():
-        pytest.skip("reference archives not available")
     if not nodes:
         assert key in FRAGMENT_ONLY, f"{key}: no tutorial node and no fragment test"
         return
@@ -1251,6 +1220,17 @@ def test_reader_paths_become_the_data_folder_variable(tmp_path: Path) -> None:
     assert notes(report) == ["file 'C:\\\\KNIME_data\\\\data\\\\a.csv' imported as '${data_dir}/a.csv'"]
     _, _, doc = import_fragment(tmp_path, CSV_READER, _reader_model("/home/me/a.csv"), data_dir="/data")
     assert doc.variables == {"data_dir": "/data"}
+
+
+def test_reader_keeps_the_charset_the_workflow_saved(tmp_path: Path) -> None:
+    """knitflow's CSV Reader defaults to UTF-8; an imported reader keeps what KNIME saved, so the
+    tutorial's windows-31j readers read as they did in KNIME."""
+    saved = {**_reader_model("C:\\d\\a.csv"), "encoding": {"charset": "windows-31j"}}
+    node, report, _ = import_fragment(tmp_path, CSV_READER, saved)
+    assert node.settings["charset"] == "windows-31j" and findings(report) == []
+    utf8 = {**_reader_model("C:\\d\\a.csv"), "encoding": {"charset": "UTF-8"}}
+    assert import_fragment(tmp_path, CSV_READER, utf8)[0].settings["charset"] == "UTF-8"
+    assert registry.get("csv_reader").Settings().charset == "UTF-8"  # type: ignore[union-attr]
 
 
 def test_reader_path_from_a_flow_variable(tmp_path: Path) -> None:
@@ -1708,7 +1688,7 @@ def test_absent_keys_leave_the_default(tmp_path: Path) -> None:
 # ------------------------------------------------- the command, the Python API and the README
 
 
-@pytest.mark.parametrize("name", sorted(COUNTS))
+@pytest.mark.parametrize("name", with_archives(sorted(COUNTS)))
 def test_cli_imports_every_archive_strictly_and_it_validates(
     name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

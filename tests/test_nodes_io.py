@@ -4,14 +4,12 @@ the reader's CSV dialect, the writer's KNIME number format, and the Table Creato
 from __future__ import annotations
 
 import gzip
-import os
-import xml.etree.ElementTree as ET
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from spec_shapes import data_file
 
 from engine.api import UNKNOWN, ColumnType, ConfigureError, NodeError, Table, TableSpec
 from engine.core.testing import configure_node, run_node
@@ -24,7 +22,6 @@ from nodes._java_text import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = Path(os.environ.get("KNITFLOW_REFERENCE", ROOT.parent / "shared" / "reference"))
 ZB_NUMERIC = [
     "IP_A",
     "EA_A",
@@ -47,13 +44,8 @@ ZB_NUMERIC = [
 
 
 def data_path(name: str) -> Path:
-    """A tutorial data file: $KNITFLOW_DATA, then <repo>/data, then <repo>/../shared/data; skip if absent."""
-    env = os.environ.get("KNITFLOW_DATA")
-    for folder in ([Path(env)] if env else []) + [ROOT / "data", ROOT.parent / "shared" / "data"]:
-        if (folder / name).is_file():
-            return folder / name
-    pytest.skip(f"data file {name} not available (run `knitflow data fetch`)")
-    raise AssertionError
+    """A tutorial data file (committed in data/; $KNITFLOW_DATA first)."""
+    return data_file(name)
 
 
 def read(name: str, **settings: object) -> Table:
@@ -89,33 +81,13 @@ def test_zb_wz_descriptors_like_knime() -> None:
     assert (t.df["dE"] >= 0).sum() == 41
 
 
-def _stored_columns(archive: str, node_folder: str) -> list[dict[str, object]]:
-    """The CSV Reader's stored table transformation, read from the KNIME archive."""
-    path = REFERENCE / "knime_workflows" / f"{archive}.knwf"
-    if not path.exists():
-        pytest.skip(f"{path} not available")
-    with zipfile.ZipFile(path) as zf:
-        name = next(n for n in zf.namelist() if f"/{node_folder}/settings.xml" in n)
-        root = ET.fromstring(zf.read(name))
-    ns = {"k": root.tag.split("}")[0].strip("{")}
+def _stored_columns(workflow: str, node_id: int) -> list[dict[str, object]]:
+    """A CSV Reader's stored table transformation (KNIME's column order and types), as the
+    workflow imported from the archive keeps it."""
+    from engine.core.document import read_document
 
-    def child(elem: ET.Element, key: str) -> ET.Element:
-        return next(e for e in elem if e.get("key") == key)
-
-    trans = next(e for e in root.iter(f"{{{ns['k']}}}config") if e.get("key") == "table_transformation")
-    columns = []
-    for col in child(trans, "columns"):
-        if col.get("key", "").isdigit():
-            columns.append(
-                {
-                    "name": child(child(col, "external_spec"), "name").get("value"),
-                    "rename": child(col, "name").get("value"),
-                    "keep": child(col, "keep").get("value") == "true",
-                    "position": int(child(col, "position").get("value") or 0),
-                    "type": child(child(col, "production_path"), "_converter_dst").get("value"),
-                }
-            )
-    return columns
+    doc, _ = read_document(ROOT / "workflows" / f"{workflow}.yaml")
+    return list(doc.node(node_id).settings["columns"])
 
 
 def test_maxphase_with_the_stored_knime_column_order() -> None:
@@ -130,7 +102,7 @@ def test_maxphase_with_the_stored_knime_column_order() -> None:
     assert {plain.types[c] for c in ("n", "adirection", "bdirection")} == {ColumnType.INTEGER}
     assert plain.types["Material"] == ColumnType.STRING
 
-    stored = _stored_columns("11_01_randomforest_maxphase", "CSV Reader (#245)")
+    stored = _stored_columns("11_01_randomforest_maxphase", 245)
     assert len(stored) == 107
     t = read("maxphase_property.csv", columns=stored)
     assert t.shape == (107, 107)
@@ -144,15 +116,25 @@ def test_maxphase_with_the_stored_knime_column_order() -> None:
 
 
 def test_maxphase_charset() -> None:
-    knime = read(
-        "maxphase_property.csv"
-    )  # windows-31j as in the tutorial: UTF-8 Greek letters come out garbled
+    # windows-31j as the tutorial workflow saved it: the file's UTF-8 Greek letters come out garbled
+    knime = read("maxphase_property.csv", charset="windows-31j")
     assert knime.df.loc["Row63", "Material"] != "β-Ta3AlC2" and knime.df.loc["Row63", "Material"].endswith(
         "Ta3AlC2"
     )
     utf8 = read("maxphase_property.csv", charset="UTF-8")
     assert utf8.df.loc["Row63", "Material"] == "β-Ta3AlC2"
     pd.testing.assert_frame_equal(knime.df.drop(columns="Material"), utf8.df.drop(columns="Material"))
+
+
+def test_default_charset_is_utf8(tmp_path: Path) -> None:
+    """A CSV Reader a user adds reads UTF-8 (KNIME's workflows keep the charset they saved)."""
+    from nodes.io import CsvReaderSettings
+
+    assert CsvReaderSettings().charset == "UTF-8"
+    path = write_text(tmp_path, "name,x\nβ-Ta3AlC2,1\nÅngström,2\n")
+    table = run_node("csv_reader", {"file": path})[1]
+    assert table.df["name"].tolist() == ["β-Ta3AlC2", "Ångström"]
+    assert read("maxphase_property.csv").df.loc["Row63", "Material"] == "β-Ta3AlC2"
 
 
 def test_svd_material_with_row_ids() -> None:

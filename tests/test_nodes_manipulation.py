@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from spec_shapes import data_file
 
 from engine.api import UNKNOWN, ColumnType, ConfigureError, Model, NodeError, PortType, Table, TableSpec
 from engine.core.testing import configure_node, run_node
@@ -38,12 +38,8 @@ ZB_FEATURES = [
 
 
 def data_path(name: str) -> Path:
-    env = os.environ.get("KNITFLOW_DATA")
-    for folder in ([Path(env)] if env else []) + [ROOT / "data", ROOT.parent / "shared" / "data"]:
-        if (folder / name).is_file():
-            return folder / name
-    pytest.skip(f"data file {name} not available (run `knitflow data fetch`)")
-    raise AssertionError
+    """A tutorial data file (committed in data/; $KNITFLOW_DATA first)."""
+    return data_file(name)
 
 
 def zb_table() -> Table:

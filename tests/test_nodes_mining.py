@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from spec_shapes import data_file
 
 from engine.api import ColumnType, ConfigureError, Model, NodeError, Table, TableSpec
 from engine.core.registry import registry
@@ -19,13 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def data_path(name: str) -> Path:
-    """A data file from $KNITFLOW_DATA, <repo>/data or <repo>/../shared/data; skips the test if absent."""
-    candidates = [Path(os.environ["KNITFLOW_DATA"])] if os.environ.get("KNITFLOW_DATA") else []
-    candidates += [ROOT / "data", ROOT.parent / "shared" / "data"]
-    for folder in candidates:
-        if (folder / name).exists():
-            return folder / name
-    pytest.skip(f"data file {name} not available")
+    """A tutorial data file (committed in data/; $KNITFLOW_DATA first)."""
+    return data_file(name)
 
 
 # ------------------------------------------------------------------------------------------ Scorer

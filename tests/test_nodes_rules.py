@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from spec_shapes import data_file
 
 from engine.api import UNKNOWN, ConfigureError, NodeError
 from engine.core.table import Table, TableSpec
@@ -17,15 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def data_path(name: str) -> Path:
-    """A shared data file: $KNITFLOW_DATA, then <repo>/data, then <repo>/../shared/data; skip if absent."""
-    candidates = []
-    if os.environ.get("KNITFLOW_DATA"):
-        candidates.append(Path(os.environ["KNITFLOW_DATA"]) / name)
-    candidates += [ROOT / "data" / name, ROOT.parent / "shared" / "data" / name]
-    for path in candidates:
-        if path.exists():
-            return path
-    pytest.skip(f"data file {name} not available")
+    """A tutorial data file (committed in data/; $KNITFLOW_DATA first)."""
+    return data_file(name)
 
 
 @pytest.fixture

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from knime_facts import TEST_ROWS_10_02, TEST_ROWS_11_01
+from spec_shapes import data_file
 
 from engine.api import ConfigureError, NodeError, Table
 from engine.core.registry import registry
@@ -17,26 +17,11 @@ from nodes._java_random import JavaRandom, java_round, java_shuffle, to_int32, t
 from nodes.sampling import linear_selection, random_selection, stratified_selection
 
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = Path(os.environ.get("KNITFLOW_REFERENCE", ROOT.parent / "shared" / "reference"))
 
 
 def data_path(name: str) -> Path:
-    env = os.environ.get("KNITFLOW_DATA")
-    for folder in ([Path(env)] if env else []) + [ROOT / "data", ROOT.parent / "shared" / "data"]:
-        if (folder / name).is_file():
-            return folder / name
-    pytest.skip(f"data file {name} not available (run `knitflow data fetch`)")
-    raise AssertionError
-
-
-def spec_row_ids(workflow: str, marker: str) -> list[str]:
-    """The RowID list a reference spec gives after `marker` (e.g. 'The 25 test rows')."""
-    path = REFERENCE / "workflows" / f"{workflow}.md"
-    if not path.exists():
-        pytest.skip(f"reference spec {path} not available")
-    text = " ".join(path.read_text(encoding="utf-8").split())
-    start = text.index(marker)
-    return re.findall(r"Row\d+", text[start : text.index(";", start)])
+    """A tutorial data file (committed in data/; $KNITFLOW_DATA first)."""
+    return data_file(name)
 
 
 def table(n: int, **columns: list[object]) -> Table:
@@ -121,9 +106,9 @@ def test_java_round_and_shuffle() -> None:
 
 
 def test_partition_10_02_matches_knime() -> None:
-    """Seed 1678807467440, 70 % of the 82 ZB/WZ rows: exactly the 25 test RowIDs of the spec."""
+    """Seed 1678807467440, 70 % of the 82 ZB/WZ rows: exactly the 25 test RowIDs KNIME recorded."""
     data = run_node("csv_reader", {"file": str(data_path("ZB_WZ_dE_rawdescriptor.csv"))})[1]
-    expected = spec_row_ids("10_02_ZB_WZ_regression", "The 25 test rows")
+    expected = TEST_ROWS_10_02
     assert len(expected) == 25
     settings = {
         "partitioning_mode": "RELATIVE",
@@ -145,7 +130,7 @@ def test_partition_11_01_matches_knime() -> None:
     data = run_node("csv_reader", {"file": str(data_path("maxphase_property.csv"))})[1]
     filtered = data.with_frame(data.df[data.df["rho0 lambda lambda"] < 30.0])
     assert len(filtered) == 106 and "Row63" not in filtered.row_ids
-    expected = spec_row_ids("11_01_randomforest_maxphase", "the 32 test rows are RowIDs")
+    expected = TEST_ROWS_11_01
     assert len(expected) == 32
     first, second = run_node("table_partitioner", {"seed": 10}, filtered).outputs
     assert second.row_ids == expected and len(first) == 74

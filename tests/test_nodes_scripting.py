@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import struct
 import sys
 import threading
@@ -13,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from spec_shapes import data_file, knime_archive
 
 from engine.api import ColumnType, NodeError, Table, View
 from engine.core.context import RunContext
@@ -264,21 +264,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def data_path(name: str) -> Path:
-    candidates = [Path(os.environ["KNITFLOW_DATA"]) / name] if os.environ.get("KNITFLOW_DATA") else []
-    candidates += [ROOT / "data" / name, ROOT.parent / "shared" / "data" / name]
-    for path in candidates:
-        if path.exists():
-            return path
-    pytest.skip(f"data file {name} not found")
+    """A tutorial data file (committed in data/; $KNITFLOW_DATA first)."""
+    return data_file(name)
 
 
 def archive_scripts(name: str) -> dict[int, str]:
     """The scripts stored in a KNIME archive (read at test time, never copied into the repo)."""
     from engine.knime import read_archive
 
-    path = ROOT.parent / "shared" / "reference" / "knime_workflows" / name
-    if not path.exists():
-        pytest.skip(f"KNIME archive {name} not found")
+    path = knime_archive(name.removesuffix(".knwf"))
     return {n.id: n.model["script"] for n in read_archive(path).nodes if "script" in n.model}
 
 

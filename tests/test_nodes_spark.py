@@ -3,7 +3,6 @@ need no Spark at all (port types, missing requirements)."""
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from spec_shapes import data_file
 
 import nodes.spark as spark_nodes
 from engine.api import ColumnType, ConfigureError, NodeError, PortType, Table, TableSpec
@@ -25,12 +25,8 @@ needs_spark = pytest.mark.skipif(SPARK_PROBLEM is not None, reason=f"Spark unava
 
 
 def data_path(name: str) -> Path:
-    candidates = [Path(os.environ["KNITFLOW_DATA"]) / name] if os.environ.get("KNITFLOW_DATA") else []
-    candidates += [ROOT / "data" / name, ROOT.parent / "shared" / "data" / name]
-    for path in candidates:
-        if path.exists():
-            return path
-    pytest.skip(f"data file {name} not found")
+    """A tutorial data file (committed in data/; $KNITFLOW_DATA first)."""
+    return data_file(name)
 
 
 def toy_matrix() -> Table:

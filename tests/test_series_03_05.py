@@ -1,10 +1,10 @@
 """The series' parts 3-5 (PCA, logistic regression, k-Means) as `workflows/series/*.yaml`.
 
-With KNIME's archives (`../shared/reference/knime_workflows/series`, or `$KNITFLOW_KNIME_ARCHIVES`):
-each imports with no finding and is our YAML node for node (scripts aside, which are our own), and
-every value KNIME saved matches a run: every table port's (rows, columns), the Color Manager's model
-("Coloring on ..."), the scatter plots' 800 x 600 images, and the Scorer's flow variables of 04_01 and
-04_02. Those two partition their data without a seed (and KNIME's SAG learner draws its own random
+What KNIME saved (embedded in `knime_facts`, checked against the archives when they are at hand:
+`../shared/reference/knime_workflows/series`, or `$KNITFLOW_KNIME_ARCHIVES/series`) matches a run:
+every table port's (rows, columns), the Color Manager's model ("Coloring on ..."), the scatter plots'
+800 x 600 images, and the Scorer's flow variables of 04_01 and 04_02. With the archives, each also
+imports with no finding and is our YAML node for node (scripts aside, which are our own). Those two partition their data without a seed (and KNIME's SAG learner draws its own random
 numbers), so KNIME's accuracy and Cohen's kappa are checked against the spread of 20 runs, seeds 0-19.
 
 Without the archives, our YAMLs still run and give the numbers written below: PCA and k-Means are
@@ -14,14 +14,14 @@ commons-math 3.6.1), so these are the numbers KNIME computes from the same norma
 
 from __future__ import annotations
 
-import os
 import struct
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-from spec_shapes import data_dir
+from knime_facts import SERIES_PORT_SUMMARIES, SERIES_SCORER_VARIABLES, SERIES_TABLE_SHAPES
+from spec_shapes import data_dir, knime_archive, with_archives
 
 from engine.api import Model, Table, View
 from engine.core.registry import registry
@@ -31,11 +31,6 @@ from engine.knime.recorded import recorded_results
 
 ROOT = Path(__file__).resolve().parent.parent
 SERIES = ROOT / "workflows" / "series"
-ARCHIVES = Path(
-    os.environ.get(
-        "KNITFLOW_KNIME_ARCHIVES", ROOT.parent / "shared" / "reference" / "knime_workflows" / "series"
-    )
-)
 NAMES = [
     "03_01_PCA",
     "03_02_PCA_exp",
@@ -53,10 +48,7 @@ SPREAD = {
 
 
 def archive(name: str) -> Path:
-    path = ARCHIVES / f"{name}.knwf"
-    if not path.exists():
-        pytest.skip(f"KNIME archive {path} not available")
-    return path
+    return knime_archive(f"series/{name}")
 
 
 @cache
@@ -74,7 +66,7 @@ def _png_size(png: bytes) -> tuple[int, int]:
 # ------------------------------------------------------------------------------ against the archives
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", with_archives(NAMES, sub="series"))
 def test_archive_imports_without_finding_and_is_our_yaml(name: str) -> None:
     report = ImportReport()
     imported = skeleton(archive(name), report, data_dir="../../data")
@@ -93,34 +85,43 @@ def test_archive_imports_without_finding_and_is_our_yaml(name: str) -> None:
         assert (node.use_variables, node.expose_variables) == (theirs.use_variables, theirs.expose_variables)
 
 
+@pytest.mark.parametrize("name", with_archives(NAMES, sub="series"))
+def test_embedded_facts_are_the_archives(name: str) -> None:
+    recorded = recorded_results(archive(name))
+    shapes = {(n, port): shape for n, node in recorded.items() for port, shape in node.shapes.items()}
+    assert shapes == SERIES_TABLE_SHAPES[name]
+    for (node_id, port), summary in SERIES_PORT_SUMMARIES[name].items():
+        assert recorded[node_id].summaries[port] == summary
+    if name in SERIES_SCORER_VARIABLES:
+        knime = recorded[SCORER].variables
+        assert {k: knime[k] for k in SERIES_SCORER_VARIABLES[name]} == SERIES_SCORER_VARIABLES[name]
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_every_recorded_port(name: str) -> None:
-    recorded = recorded_results(archive(name))
     result = run(name)
     checked = 0
-    for node_id, node in recorded.items():
+    for (node_id, port), shape in SERIES_TABLE_SHAPES[name].items():
+        obj = result.status[node_id].outputs[port - 1]
+        assert isinstance(obj, Table), f"#{node_id} port {port}"
+        assert obj.shape == shape, f"#{node_id} port {port}: {obj.shape} != KNIME's {shape}"
+        checked += 1
+    for (node_id, port), summary in SERIES_PORT_SUMMARIES[name].items():
         outputs = result.status[node_id].outputs
-        for port, shape in node.shapes.items():
-            obj = outputs[port - 1]
-            assert isinstance(obj, Table), f"#{node_id} port {port}"
-            assert obj.shape == shape, f"#{node_id} {node.name} port {port}: {obj.shape} != KNIME's {shape}"
-            checked += 1
-        for port, summary in node.summaries.items():
-            obj = outputs[port - 1] if port <= len(outputs) else None
-            if summary.startswith("Coloring on"):
-                assert isinstance(obj, Model) and obj.summary == summary
-                checked += 1
-            elif summary.startswith("SVG "):
-                width, height = (int(v) for v in summary.split()[1::2])
-                assert isinstance(obj, View) and _png_size(obj.png or b"") == (width, height)
-                checked += 1
+        obj = outputs[port - 1] if port <= len(outputs) else None
+        if summary.startswith("Coloring on"):
+            assert isinstance(obj, Model) and obj.summary == summary
+        else:
+            width, height = (int(v) for v in summary.split()[1::2])
+            assert isinstance(obj, View) and _png_size(obj.png or b"") == (width, height)
+        checked += 1
     assert checked >= {"03": 8, "04": 7, "05": 16}[name[:2]]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["04_01_logistic_regression", "04_02_logistic_regression_coef"])
 def test_scorer_values_lie_in_the_spread_of_20_seeds(name: str) -> None:
-    knime = recorded_results(archive(name))[SCORER].variables
+    knime = SERIES_SCORER_VARIABLES[name]
     runs = [run(name, seed).output(SCORER, 0) for seed in range(20)]
     for key, (low, high) in SPREAD[name].items():
         values = [r[key] for r in runs]

@@ -13,7 +13,6 @@ not NumPy's; KNIME runs the same MLlib code."""
 from __future__ import annotations
 
 import json
-import re
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,7 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from spec_shapes import REFERENCE, data_dir, recorded_table_shapes, spec_path
+from knime_facts import SPARK_PORTS
+from spec_shapes import data_dir, knime_archive, recorded_table_shapes
 
 import nodes.spark as spark_nodes
 from engine.api import Table, View
@@ -194,15 +194,8 @@ def compound(row_id: str, column: str) -> tuple[str, str]:
 
 
 def recorded_spark_summaries(name: str) -> dict[tuple[int, int], str]:
-    """{(node, port): "N columns"} for the Spark data ports of the spec's shape table."""
-    row = re.compile(r"^\|\s*#(\d+)[^|]*\|\s*(\d+)\s*\|\s*Spark data\s*\|\s*([^|]+?)\s*\|")
-    found = {}
-    for line in spec_path(name).read_text(encoding="utf-8").splitlines():
-        m = row.match(line)
-        if m:
-            found[(int(m[1]), int(m[2]))] = m[3]
-    assert found, f"no Spark data ports in the spec of {name}"
-    return found
+    """{(node, port): "N columns"} for the Spark data ports KNIME recorded."""
+    return dict(SPARK_PORTS[name])
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -275,11 +268,8 @@ def test_the_shipped_workflows_store_k_as_the_archives_do() -> None:
 
 
 def test_scripts_are_our_own_not_the_archives() -> None:
-    archives = REFERENCE / "knime_workflows"
     for name in (TOY, MATERIAL):
-        if not (archives / f"{name}.knwf").exists():
-            pytest.skip("KNIME archives not available")
-        original = skeleton(archives / f"{name}.knwf")
+        original = skeleton(knime_archive(name))
         ours = Workflow.load(ROOT / "workflows" / f"{name}.yaml").doc
         scripted = [n for n in ours.nodes if n.type in ("python_script", "python_view")]
         assert len(scripted) == 6
@@ -408,9 +398,7 @@ def test_with_k_set_equals_numpy(runs: Runs, toy: RunResult, name: str, k: int) 
 
 
 def _imported(name: str, tmp_path: Path) -> Workflow:
-    archive = REFERENCE / "knime_workflows" / f"{name}.knwf"
-    if not archive.exists():
-        pytest.skip(f"KNIME archive {archive} not available")
+    archive = knime_archive(name)
     doc: WorkflowDoc = skeleton(archive, data_dir=str(data_dir()))
     target = tmp_path / f"{name}.yaml"
     write_document(doc, target)

@@ -42,16 +42,28 @@ def _parser() -> argparse.ArgumentParser:
 
     nodes = sub.add_parser("nodes", help="list node types, or describe one")
     nodes.add_argument("type", nargs="?")
+    nodes.add_argument("--json", action="store_true", help="the raw schema (ports, settings JSON Schema)")
 
     sub.add_parser("schema", help="print the JSON Schema of the workflow file format")
 
-    data = sub.add_parser("data", help="manage the tutorial datasets")
+    data = sub.add_parser("data", help="the datasets that cannot ship (QM9) or your own copy")
     data_sub = data.add_subparsers(dest="data_command", metavar="ACTION")
-    fetch = data_sub.add_parser("fetch", help="copy the datasets into data/")
-    fetch.add_argument("--from", dest="source", type=Path, help="folder holding the tutorial data")
-    fetch.add_argument("--url", help="base URL to download the files from")
-    fetch.add_argument("--to", dest="dest", type=Path, help="destination (default: the project's data/)")
-    fetch.add_argument("--qm9", action="store_true", help="also write data/qm9.csv from the qm9pack package")
+    fetch = data_sub.add_parser(
+        "fetch",
+        help="build qm9.csv (--qm9) or copy your own data (--from DIR); without options: say what is where",
+    )
+    fetch.add_argument("--from", dest="source", type=Path, help="a folder holding the tutorial's data files")
+    fetch.add_argument(
+        "--to",
+        dest="dest",
+        type=Path,
+        help="destination (default: $KNITFLOW_DATA, a checkout's data/, else ./data)",
+    )
+    fetch.add_argument("--qm9", action="store_true", help="write qm9.csv from the PyPI package qm9pack")
+
+    examples = sub.add_parser("examples", help="write the tutorial workflows and their data into DIR")
+    examples.add_argument("directory", type=Path)
+    examples.add_argument("--force", action="store_true", help="overwrite files that differ")
 
     serve = sub.add_parser("serve", help="start the browser editor")
     serve.add_argument("directory", nargs="?", type=Path, default=Path("workflows"))
@@ -87,11 +99,30 @@ def main(argv: list[str] | None = None) -> int:
         "nodes": _cmd_nodes,
         "schema": _cmd_schema,
         "data": _cmd_data,
+        "examples": _cmd_examples,
         "serve": _cmd_serve,
         "render": _cmd_render,
         "import-knime": _cmd_import,
     }[args.command]
-    return handler(args)
+    try:
+        code = handler(args)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # the reader went away (`knitflow schema | head`): stop quietly, and keep Python's final
+        # flush of stdout from complaining too
+        _silence_stdout()
+        return EXIT_OK
+
+
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # not a real file (tests), or already closed
+        pass
 
 
 def _err(message: str) -> None:
@@ -109,6 +140,13 @@ def _load(path: Path) -> Any:
         for p in exc.problems:
             _err(f"  {p}")
         return None
+
+
+def _data_dir(wf: Any, variables: dict[str, str]) -> dict[str, str]:
+    """`data_dir` in the documented lookup order (data/README.md), as a variable override."""
+    from engine.datasets import data_dir_override
+
+    return data_dir_override(wf.doc.variables, wf.base_dir, variables, log=_err)
 
 
 def _parse_sets(sets: list[str]) -> dict[str, str] | None:
@@ -147,6 +185,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.until is not None and args.until not in {n.id for n in wf.doc.nodes}:
         _err(f"--until: there is no node {args.until}")
         return EXIT_INVALID
+    variables = {**variables, **_data_dir(wf, variables)}
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     out_dir = args.out or Path("runs") / wf.doc.name / stamp
     display = RunDisplay(wf, quiet=args.quiet)
@@ -185,7 +224,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         if wf is None:
             code = EXIT_INVALID
             continue
-        status = wf.validate()
+        status = wf.validate(_data_dir(wf, {}) or None)
         bad = [s for s in status.values() if s.error]
         for s in status.values():
             specs = ", ".join(_spec_text(x) for x in s.specs)
@@ -210,24 +249,23 @@ def _spec_text(spec: Any) -> str:
 def _cmd_nodes(args: argparse.Namespace) -> int:
     import json
 
+    from engine.cli.describe import describe_node, node_schema
     from engine.core.registry import registry
 
     types = registry.all()
+    for failure in registry.failed_plugins():
+        _err(f"warning: {failure}")
     if args.type:
         cls = types.get(args.type)
         if cls is None:
-            _err(f"unknown node type {args.type!r}")
+            close = registry.closest(args.type)
+            hint = f"; did you mean {' or '.join(f'`{c}`' for c in close)}?" if close else ""
+            _err(f"unknown node type {args.type!r}{hint} (`knitflow nodes` lists them all)")
             return EXIT_INVALID
-        print(f"{cls.type_name} — {cls.display_name or cls.type_name} ({cls.category})")
-        for mapping in cls.knime:
-            print(f"KNIME: {mapping.knime_name} ({mapping.factory})")
-        print(cls.description.strip() or "")
-        for label, ports in (("inputs", cls.inputs), ("outputs", cls.outputs)):
-            print(f"{label}:")
-            for i, port in enumerate(ports, start=1):
-                print(f"  {i}: {port.name} ({port.type.label}){' optional' if port.optional else ''}")
-        print("settings:")
-        print(json.dumps(cls.Settings.model_json_schema(), indent=2))
+        print(json.dumps(node_schema(cls), indent=2) if args.json else describe_node(cls))
+        return EXIT_OK
+    if args.json:
+        print(json.dumps({name: node_schema(cls) for name, cls in types.items()}, indent=2))
         return EXIT_OK
     by_cat: dict[str, list[Any]] = {}
     for cls in types.values():
@@ -249,17 +287,37 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
-    from engine.datasets import fetch
+    from engine.datasets import fetch, status
 
     if args.data_command != "fetch":
-        _err("usage: knitflow data fetch [--from DIR] [--url URL] [--qm9]")
+        _err("usage: knitflow data fetch [--qm9] [--from DIR] [--to DIR]")
         return EXIT_INVALID
+    if args.source is None and not args.qm9:
+        for line in status(args.dest):
+            print(line)
+        return EXIT_OK
     try:
-        files = fetch(dest=args.dest, source=args.source, url=args.url, qm9=args.qm9)
-    except (FileNotFoundError, OSError, ImportError) as exc:
+        files = fetch(dest=args.dest, source=args.source, qm9=args.qm9)
+    except (FileNotFoundError, OSError, ImportError, ValueError) as exc:
         _err(f"data fetch: {exc}")
         return EXIT_INVALID
     print(f"{len(files)} file(s) ready in {files[0].parent if files else '-'}")
+    return EXIT_OK
+
+
+def _cmd_examples(args: argparse.Namespace) -> int:
+    from engine.datasets import write_examples
+
+    target = args.directory.expanduser().resolve()
+    try:
+        write_examples(target, force=args.force)
+    except (FileExistsError, FileNotFoundError, ValueError) as exc:
+        _err(f"examples: {exc}")
+        return EXIT_INVALID
+    print(f"next: knitflow run {target / '10_03_conversion_regression.yaml'}")
+    print(
+        f"13_01 needs QM9: knitflow data fetch --qm9 --to {target / 'data'}   (pip install 'knitflow[qm9]')"
+    )
     return EXIT_OK
 
 

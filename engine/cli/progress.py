@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
@@ -52,8 +53,9 @@ class RunDisplay:
                 if self._nodes_task is not None:
                     self._progress.update(self._nodes_task, completed=len(self._done))
             elif kind == "state" and event.get("error") and not self.quiet:
+                first_line = event["error"].splitlines()[0] if event["error"] else ""
                 self._progress.console.print(
-                    f"[red]✗ #{node} {self.names.get(node, '')}: {event['error'].splitlines()[0]}[/]"
+                    f"[red]✗ #{node} {escape(self.names.get(node, ''))}: {escape(first_line)}[/]"
                 )
             elif kind == "iteration":
                 task = self._loop_tasks.get(node)
@@ -63,9 +65,14 @@ class RunDisplay:
                     self._loop_tasks[node] = task
                 self._progress.update(task, completed=event["iteration"] + 1, total=event.get("total"))
 
-    def summary(self, result: Any, out_dir: Path) -> None:
+    def summary(self, result: Any, out_dir: Path, console: Console | None = None) -> None:
+        """The closing table (node, state, seconds, output shapes), then what a KNIME user reads off
+        the nodes: each scorer's headline numbers, every warning, every error."""
+        from engine.cli.describe import scorer_headlines
+        from engine.core.registry import registry
+
         table = RichTable(
-            title=f"{result.workflow}: {'ok' if result.ok else 'FAILED'} in {result.seconds:.2f} s"
+            title=escape(f"{result.workflow}: {'ok' if result.ok else 'FAILED'} in {result.seconds:.2f} s")
         )
         for col in ("node", "name", "state", "seconds", "outputs"):
             table.add_column(col, justify="right" if col in ("node", "seconds") else "left")
@@ -79,9 +86,32 @@ class RunDisplay:
             state = _LIGHT.get(st.state, "") + " " + st.state + (" (cached)" if st.cached else "")
             if st.error:
                 state = "[red]✗ failed[/]"
-            table.add_row(f"#{node_id}", st.name, state, f"{st.seconds:.3f}", ", ".join(shapes))
-        console = Console()
+            elif st.warnings:
+                state += " [yellow]⚠[/]"
+            table.add_row(
+                f"#{node_id}", escape(st.name), state, f"{st.seconds:.3f}", escape(", ".join(shapes))
+            )
+        console = console or Console()
         console.print(table)
+        compiled = getattr(result, "compiled", None)
+        loops = dict(getattr(compiled, "scope", {}))  # node -> the loops it runs in
+        for node_id, name, numbers in scorer_headlines(result, self.wf.doc, registry.all(), loops):
+            console.print(f"[bold]#{node_id} {escape(name)}[/]: {escape(numbers)}", soft_wrap=True)
+        for node_id in sorted(result.status):
+            st = result.status[node_id]
+            for message, count in _counted(st.warnings):
+                times = f" ({count}×)" if count > 1 else ""
+                console.print(
+                    f"[yellow]⚠ #{node_id} {escape(st.name)}: {escape(message)}{times}[/]", soft_wrap=True
+                )
         for st in result.failed():
-            console.print(f"[red]#{st.id} {st.name}: {st.error}[/]")
-        console.print(f"outputs and run.json in {out_dir}")
+            console.print(f"[red]✗ #{st.id} {escape(st.name)}: {escape(st.error)}[/]", soft_wrap=True)
+        console.print(f"outputs and run.json in {escape(str(out_dir))}", soft_wrap=True)
+
+
+def _counted(messages: list[str]) -> list[tuple[str, int]]:
+    """Warnings in first-seen order, repeats (one per loop pass) counted."""
+    counts: dict[str, int] = {}
+    for m in messages:
+        counts[m] = counts.get(m, 0) + 1
+    return list(counts.items())

@@ -194,7 +194,7 @@ def check(doc: WorkflowDoc, lines: dict[PathKey, int], file: str) -> list[Proble
         cls = registry.get(entry.type)
         if cls is None:
             problems.append(
-                Problem(file, line_of(lines, (*here, "type")), f"unknown node type {entry.type!r}", entry.id)
+                Problem(file, line_of(lines, (*here, "type")), unknown_type_message(entry.type), entry.id)
             )
             continue
         types[entry.id] = cls
@@ -228,6 +228,10 @@ def check(doc: WorkflowDoc, lines: dict[PathKey, int], file: str) -> list[Proble
             if nid not in seen:
                 problems.append(Problem(file, line, f"connection {conn}: there is no node {nid}", nid))
         if src_cls is None or dst_cls is None:
+            # a node of unknown type is reported once, at its type: its connections still count as
+            # wired, so its neighbours get no follow-on "not connected" errors
+            if conn.dest_port != 0:
+                into.setdefault((conn.dest, conn.dest_port), ci)
             continue
         out_type = port_type(src_cls, conn.source_port, output=True, settings=settings_of[conn.source])
         in_type = port_type(dst_cls, conn.dest_port, output=False, settings=settings_of[conn.dest])
@@ -279,24 +283,54 @@ def check(doc: WorkflowDoc, lines: dict[PathKey, int], file: str) -> list[Proble
     # workflow and shows the node red, it is a configure-time error of that node alone,
     # reported by `knitflow validate` and when the workflow runs
 
+    problems += _cycle_problems(doc, lines, file, set(seen))
+    return problems
+
+
+def unknown_type_message(type_name: str) -> str:
+    """ "unknown node type 'x'", with the closest registered names and any plug-in that failed to
+    load (its types would be missing)."""
+    message = f"unknown node type {type_name!r}"
+    close = registry.closest(type_name)
+    if close:
+        message += f"; did you mean {' or '.join(f'`{c}`' for c in close)}?"
+    failed = registry.failed_plugins()
+    if failed:
+        message += "; " + "; ".join(str(f) for f in failed)
+    return message
+
+
+def _cycle_problems(doc: WorkflowDoc, lines: dict[PathKey, int], file: str, ids: set[int]) -> list[Problem]:
+    """One problem per cycle found, located at the connection that closes it: the cycle's
+    connection written last in the file (without it, the others form a chain)."""
+    index: dict[tuple[int, int], list[int]] = {}
+    for ci, c in enumerate(doc.connections):
+        if c.source in ids and c.dest in ids and c.source != c.dest:
+            index.setdefault((c.source, c.dest), []).append(ci)
     graph = nx.DiGraph()
-    graph.add_nodes_from(seen)
-    graph.add_edges_from((c.source, c.dest) for c in doc.connections if c.source in seen and c.dest in seen)
-    try:
-        cycle = nx.find_cycle(graph)
-    except nx.NetworkXNoCycle:
-        cycle = None
-    if cycle:
-        ids = [e[0] for e in cycle]
+    graph.add_nodes_from(ids)
+    graph.add_edges_from(index)
+    problems = []
+    while True:
+        try:
+            cycle = nx.find_cycle(graph)
+        except nx.NetworkXNoCycle:
+            return problems
+        closing = max(max(index[(a, b)]) for a, b, *_ in cycle)
+        conn = doc.connections[closing]
+        # the cycle read from the closing connection's destination round to its source
+        order = [e[0] for e in cycle]
+        start = order.index(conn.dest)
+        path = order[start:] + order[:start]
         problems.append(
             Problem(
                 file,
-                line_of(lines, ("connections",)),
-                f"the connections form a cycle: {' -> '.join(map(str, ids + ids[:1]))}",
-                ids[0],
+                line_of(lines, ("connections", closing)),
+                f"connection {conn} closes a cycle: {' -> '.join(map(str, [*path, path[0]]))}",
+                conn.dest,
             )
         )
-    return problems
+        graph.remove_edge(conn.source, conn.dest)
 
 
 def node_ports(cls: type[Node], settings: Any = None) -> tuple[tuple[Port, ...], tuple[Port, ...]]:

@@ -31,7 +31,7 @@ def qm9_data_dir() -> Path:
     spec = importlib.util.find_spec("qm9pack")
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError(
-            "the QM9 data comes from the PyPI package qm9pack: `pip install qm9pack` (or `pip install knitflow[qm9]`)"
+            "the QM9 data comes from the PyPI package qm9pack: `pip install qm9pack` (or `pip install 'knitflow[qm9]'`)"
         )
     folder = Path(next(iter(spec.submodule_search_locations))) / "data"
     missing = [p for p in _PARTS if not (folder / p).is_file()]
