@@ -28,6 +28,7 @@ from pydantic import Field
 from engine.api import (
     TABLE,
     UNKNOWN,
+    Cancelled,
     Category,
     ColumnSpec,
     ColumnType,
@@ -182,6 +183,8 @@ class SparkNormalizer(Node):
             row = vectors.select(
                 Summarizer.metrics("mean", "variance", "min", "max", "count").summary(vectors["v"]).alias("s")
             ).first()
+        except Cancelled:
+            raise
         except Exception as exc:
             raise NodeError(f"Spark Normalizer failed: {spark_message(exc)}") from exc
         summary = row["s"] if row is not None else None
@@ -676,6 +679,8 @@ class SparkLinearRegressionLearner(Node):
         ctx.progress(0.1, "fitting")
         try:
             pipeline = Pipeline(stages=stages).fit(train)
+        except Cancelled:
+            raise
         except Exception as exc:
             if handle == "error" and "null" in str(exc).lower():
                 raise NodeError("Observed missing values in input columns.", setting="handleInvalid") from exc
@@ -699,6 +704,8 @@ class SparkLinearRegressionLearner(Node):
                 std_err = list(summary.coefficientStandardErrors)
                 t_values = list(summary.tValues)
                 p_values = list(summary.pValues)
+            except Cancelled:
+                raise
             except Exception:  # only the normal equation without L1 has them (KNIME: missing cells)
                 std_err = t_values = p_values = None
             stats = [
@@ -834,6 +841,8 @@ class SparkPredictorRegression(Node):
         name = _prediction_name(data.spec, model.target, settings)
         try:
             frame = model.transform(data.dataframe(ctx), list(data.columns), name, ctx)
+        except Cancelled:
+            raise
         except Exception as exc:
             raise NodeError(f"Spark prediction failed: {spark_message(exc)}") from exc
         types = {**data.types, name: ColumnType.DOUBLE}
