@@ -1,9 +1,11 @@
-"""Flow-variable nodes: a table row becomes variables (Table Row to Variable) and variables become
-constant columns (Variable to Table Column)."""
+"""Flow-variable nodes: a table row becomes variables (Table Row to Variable), variables become
+constant columns (Variable to Table Column), and variables typed in by hand (Variable Creator)."""
 
 from __future__ import annotations
 
-from typing import Any
+import math
+import re
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -11,9 +13,11 @@ from pydantic import Field
 
 from engine.api import (
     TABLE,
+    UNKNOWN,
     VARIABLES,
     Category,
     ColumnType,
+    ConfigureError,
     Node,
     NodeContext,
     NodeError,
@@ -23,7 +27,7 @@ from engine.api import (
     TableSpec,
     variable_type,
 )
-from engine.api.knime import KnimeMapping
+from engine.api.knime import KnimeMapping, KnimeSettings, seq
 from nodes._common import ColumnFilter
 from nodes._variables import (
     RowToVariableSettings,
@@ -200,3 +204,151 @@ def _constant(value: Any, ctype: str, n: int) -> pd.Series | np.ndarray:
     if ctype == ColumnType.BOOLEAN:
         return np.full(n, bool(value), dtype=bool)
     return np.array([str(value)] * n, dtype=object)
+
+
+# ------------------------------------------------------------------------------------------------
+
+
+_JAVA_DOUBLE = re.compile(r"[+-]?(NaN|Infinity|((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)[fFdD]?)")
+_JAVA_INTEGER = re.compile(r"[+-]?\d+")
+_TYPE_NAMES = {
+    "STRING": "String",
+    "INTEGER": "Integer",
+    "LONG": "Long",
+    "DOUBLE": "Double",
+    "BOOLEAN": "Boolean",
+}
+# the first Variable Creator stored its types as these words (VariableCreatorNodeSettings' migration)
+_OLD_TYPE_NAMES = {"str": "STRING", "int": "INTEGER", "long": "LONG", "double": "DOUBLE", "bool": "BOOLEAN"}
+
+
+class NewFlowVariable(NodeSettings):
+    name: str = Field("variable_1", description="The name of the new flow variable.")
+    type: Literal["STRING", "INTEGER", "LONG", "DOUBLE", "BOOLEAN"] = Field(
+        "STRING", description="Its type: STRING, INTEGER (32 bit), LONG (64 bit), DOUBLE or BOOLEAN."
+    )
+    value: str = Field(
+        "",
+        description="The value as text: a whole number for INTEGER/LONG; a Java double (1.5, 1e-3, Infinity, "
+        "-Infinity, NaN) for DOUBLE; BOOLEAN is true when the text is `true` in any case, else false.",
+    )
+
+
+class VariableCreatorSettings(NodeSettings):
+    """KNIME's VariableCreatorNodeSettings (`newFlowVariables`: name, type, value)."""
+
+    newFlowVariables: list[NewFlowVariable] = Field(
+        default_factory=lambda: [NewFlowVariable()],
+        title="New flow variables",
+        description="The new flow variables to create.",
+    )
+
+
+def _variable_value(var: NewFlowVariable) -> Any:
+    """The value as KNIME's `createFromStringAndPush` parses it; None when it cannot (`canConvert`)."""
+    text = var.value
+    if var.type == "STRING":
+        return text
+    if var.type == "BOOLEAN":
+        return text.lower() == "true"  # Boolean.parseBoolean
+    if var.type == "DOUBLE":
+        if not _JAVA_DOUBLE.fullmatch(text):
+            return None
+        return float(text.rstrip("fFdD").replace("Infinity", "inf"))
+    if not _JAVA_INTEGER.fullmatch(text):
+        return None
+    value = int(text)
+    bits = 32 if var.type == "INTEGER" else 64
+    return value if -(2 ** (bits - 1)) <= value < 2 ** (bits - 1) else None
+
+
+def _check_variables(variables: list[NewFlowVariable]) -> list[Any]:
+    """VariableCreatorNodeModel.validateSettings: names not blank, unique, every value parseable."""
+    if any(not v.name.strip() for v in variables):
+        raise ConfigureError("Variable names must not be blank.", setting="newFlowVariables")
+    names = [v.name for v in variables]
+    dupes = [n for n in dict.fromkeys(names) if names.count(n) > 1]
+    if dupes:
+        raise ConfigureError(
+            f"The variable name '{dupes[0]}' is used more than once.", setting="newFlowVariables"
+        )
+    values = []
+    for v in variables:
+        value = _variable_value(v)
+        if value is None:
+            raise ConfigureError(
+                f"The value of the variable '{v.name}' could not be parsed as a {v.type.capitalize()}.",
+                setting="newFlowVariables",
+            )
+        values.append(value)
+    return values
+
+
+def _variable_creator_from_knime(knime: KnimeSettings) -> None:
+    tree = knime.tree
+    if "newFlowVariables" in tree:
+        entries = [
+            {"name": e.get("name"), "type": e.get("type"), "value": e.get("value") or ""}
+            for e in seq(tree["newFlowVariables"])
+        ]
+        knime.put("newFlowVariables", entries, "newFlowVariables")
+        return
+    old = tree.get("variables")  # the first layout: parallel arrays, types as str/int/long/double/bool
+    if isinstance(old, dict):
+        knime.note("Variable Creator settings of the first layout (variables.types/names/values) read")
+        names, types, values = (list(seq(old.get(k))) for k in ("names", "types", "values"))
+        entries = [
+            {"name": n, "type": _OLD_TYPE_NAMES.get(str(t), str(t)), "value": v or ""}
+            for n, t, v in zip(names, types, values, strict=False)
+        ]
+        knime.put("newFlowVariables", entries, "variables")
+
+
+class VariableCreator(Node):
+    """KNIME's Variable Creator: new flow variables typed and valued in the dialog."""
+
+    type_name = "variable_creator"
+    display_name = "Variable Creator"
+    category = Category.SOURCE
+    description = (
+        "Creates flow variables of the types KNIME offers (String, Integer, Long, Double, Boolean) with the values "
+        "typed in, pushed so that the first one listed is on top. A variable that replaces an incoming one of "
+        "the same name gets a warning."
+    )
+    keywords = ("flow variable", "create", "constant", "parameter", "variable")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.io.variablecreator.VariableCreatorNodeFactory",
+            "Variable Creator",
+            _variable_creator_from_knime,
+        ),
+        KnimeMapping(
+            "org.knime.base.node.io.variablecreator.VariableCreatorNodeFactory2",
+            "Variable Creator",
+            _variable_creator_from_knime,
+        ),
+    )
+    outputs = (Port(VARIABLES, "Created variables", "The new flow variables."),)
+    Settings = VariableCreatorSettings
+
+    def configure(
+        self, in_specs: list[Any], settings: VariableCreatorSettings, ctx: NodeContext
+    ) -> list[Any]:
+        _check_variables(settings.newFlowVariables)
+        return [UNKNOWN]
+
+    def execute(self, inputs: list[Any], settings: VariableCreatorSettings, ctx: NodeContext) -> list[Any]:
+        try:
+            values = _check_variables(settings.newFlowVariables)
+        except ConfigureError as exc:
+            raise NodeError(str(exc), setting=exc.setting) from None
+        if not settings.newFlowVariables:
+            ctx.warn("No flow variables created. The output will be empty.")
+        existing = set(ctx.variables)
+        for var, value in reversed(list(zip(settings.newFlowVariables, values, strict=True))):
+            if var.name in existing:
+                ctx.warn(f"The flow variable '{var.name}' is being overwritten.")
+            if var.type == "DOUBLE" and math.isinf(value) and not var.value.endswith("Infinity"):
+                ctx.warn(f"The value '{var.value}' is too large or too small to be represented as a double.")
+            ctx.push_variable(var.name, value, _TYPE_NAMES[var.type])
+        return [None]

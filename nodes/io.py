@@ -180,6 +180,11 @@ class CsvReaderSettings(NodeSettings):
         description="Stored column spec (KNIME's table transformation): output order, names, types, kept "
         "columns. Columns of the file not listed are appended at the end with guessed types.",
     )
+    keep_unknown_columns: bool = Field(
+        True,
+        description="With a stored column spec: append the file's columns that `columns` does not list (KNIME's "
+        "unknown columns `keep`); off: drop them.",
+    )
 
     @field_validator("charset")
     @classmethod
@@ -651,7 +656,8 @@ def _layout(
         else:
             col_type = guessed.get(c.name, ColumnType.STRING)
         out.append((c.name, c.rename or c.name, col_type))
-    out += [(n, n, guessed[n]) for n in names if n not in listed]
+    if s.keep_unknown_columns:
+        out += [(n, n, guessed[n]) for n in names if n not in listed]
     dupes = {o for _, o, _ in out if [x for _, x, _ in out].count(o) > 1}
     if dupes:
         raise NodeError(f"duplicate output column names {sorted(dupes)}", setting="columns")
@@ -676,9 +682,6 @@ def _reader_columns(knime: KnimeSettings) -> list[dict[str, Any]]:
             entry["keep"] = False
         cols.append((c.get("position", len(cols)), entry))
     cols.sort(key=lambda pe: pe[0])
-    unknown = trans.get("unknown_columns_transformation") or {}
-    if unknown.get("keep") is False:
-        knime.lost("columns not in the stored spec are dropped in KNIME (unknown columns: keep = false)")
     return [e for _, e in cols]
 
 
@@ -731,6 +734,11 @@ def _csv_reader_from_knime(knime: KnimeSettings) -> None:
     columns = _reader_columns(knime)
     if columns:
         knime.put("columns", columns)
+        if (
+            knime.get("table_spec_config_Internals.table_transformation.unknown_columns_transformation.keep")
+            is False
+        ):
+            knime.put("keep_unknown_columns", False)
     for flag, what in (
         (f"{adv}.no_row_delimiters_in_quotes", "line breaks inside quotes are not allowed in KNIME"),
         (f"{s}.prepend_file_idx_to_row_id", "KNIME prefixes the RowIDs with the file index"),

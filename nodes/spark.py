@@ -787,7 +787,11 @@ class SparkToTable(Node):
     description = "Fetches Spark data into a data table; RowIDs Row0, Row1, ... in Spark row order."
     keywords = ("spark", "download", "collect", "dataframe", "big data")
     knime = (
-        KnimeMapping("org.knime.bigdata.spark.node.io.table.writer.Spark2TableNodeFactory", "Spark to Table"),
+        KnimeMapping(
+            "org.knime.bigdata.spark.node.io.table.writer.Spark2TableNodeFactory",
+            "Spark to Table",
+            skip=("knospInputID",),  # KNIME's internal id of a streamed input (null in saved workflows)
+        ),
     )
     inputs = (Port(SPARK_DATA, "Spark data"),)
     outputs = (Port(TABLE, "Data table"),)
@@ -809,3 +813,11 @@ class SparkToTable(Node):
         types = df.attrs.pop("knime_types")
         df.index = row_ids(len(df))
         return [Table(df, types)]
+
+
+# ---------------------------------------------------------------------- shared with nodes.spark_ml
+
+spark_column = _col
+spark_data_spec = _data_spec
+need_spark_data = _need_data
+spark_message = _spark_message
