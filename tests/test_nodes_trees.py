@@ -114,7 +114,7 @@ def test_iris_gini_tree_is_the_known_one(iris: pd.DataFrame) -> None:
     collect(root)
     assert leaves == [[50, 0, 0], [0, 47, 1], [0, 0, 3], [0, 2, 1], [0, 1, 45]]
     pred = run_node("decision_tree_predictor", {}, res.outputs[0], iris)
-    assert (pred.df(0)["Prediction (class)"] == iris["class"]).sum() == 147
+    assert (pred.df(1)["Prediction (class)"] == iris["class"]).sum() == 147
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -171,7 +171,7 @@ def test_nominal_attributes_branch_per_value_and_unseen_values() -> None:
     root = res.outputs[0].payload.root
     assert [t for t in root.tests] == [("in", frozenset({v})) for v in ("red", "blue", "green")]
     new = pd.DataFrame({"colour": ["blue", "purple", None]})
-    out = run_node("decision_tree_predictor", {"ShowDistribution": True}, res.outputs[0], new).df(0)
+    out = run_node("decision_tree_predictor", {"ShowDistribution": True}, res.outputs[0], new).df(1)
     assert out["Prediction (y)"].tolist()[:1] == ["q"]
     assert pd.isna(out["Prediction (y)"].iloc[1])  # no true child: a missing prediction
     assert out["Prediction (y)"].iloc[2] == "p"  # missing value: the root's prediction (lastPrediction)
@@ -180,7 +180,7 @@ def test_nominal_attributes_branch_per_value_and_unseen_values() -> None:
     last = run_node(
         "decision_tree_learner", {"classifyColumn": "y", "CFG_NOTRUECHILD": "returnLastPrediction"}, df
     ).outputs[0]
-    assert run_node("decision_tree_predictor", {}, last, new).df(0)["Prediction (y)"].iloc[1] == "p"
+    assert run_node("decision_tree_predictor", {}, last, new).df(1)["Prediction (y)"].iloc[1] == "p"
 
 
 def test_binary_nominal_splits_and_missing_values_with_fractional_weights() -> None:
