@@ -63,7 +63,8 @@ def test_out_of_bag_table_layout_and_model_count(data: pd.DataFrame) -> None:
     assert np.allclose(probs[seen].sum(axis=1), 1.0)
     assert np.allclose((probs[seen] * counted[seen, None]) % 1, 0, atol=1e-9)
     assert np.allclose(df["y (Out-of-bag) (Confidence)"][seen], probs[seen].max(axis=1))
-    assert counted.max() < 20 and counted.mean() == pytest.approx(20 / np.e, rel=0.1)  # a row is out of bag with p = 1/e
+    # a row is out of bag for a tree with probability 1/e
+    assert counted.max() < 20 and counted.mean() == pytest.approx(20 / np.e, rel=0.1)
     again = run_node("random_forest_learner", {"targetColumn": "y", "seed": 5, "nrModels": 20}, data)
     pd.testing.assert_frame_equal(again.df(1), df)
     assert list(res.df(2).index) == [f"f{i}" for i in range(8)]
