@@ -147,7 +147,7 @@ def test_gain_ratio_root_split_value() -> None:
     root = res.outputs[0].payload.root
     assert root.tests == [("<=", 3.5), (">", 3.5)]
     # gain 1 bit, split info 1 bit -> gain ratio 1; KNIME's minimum partition size clamps to 1 here
-    from nodes.trees import _Measure
+    from nodes._decision_tree import Measure as _Measure
 
     m = _Measure(gini=False)
     m.init(np.array([3.0, 3.0]), 6.0)
@@ -212,7 +212,7 @@ def test_mdl_pruning_shrinks_a_noisy_tree(iris: pd.DataFrame) -> None:
     ).outputs[0]
     assert mdl.payload.root.size() < plain.payload.root.size()
     # MDL keeps a split only where it pays: every kept split has cost below its leaf cost
-    from nodes.trees import _mdl_prune
+    from nodes._decision_tree import mdl_prune as _mdl_prune
 
     cost, again = _mdl_prune(mdl.payload.root)
     assert again.size() == mdl.payload.root.size()
