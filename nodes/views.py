@@ -154,6 +154,8 @@ class TableView(Node):
             "Table View",
             take_view_keys(["displayedColumnsV2", "title", "showRowKeys", "showRowIndices"]),
         ),
+        # the legacy Interactive Table (local) has no settings: every column, with its RowIDs
+        KnimeMapping("org.knime.base.node.viz.table.TableNodeFactory", "Interactive Table (local)"),
     )
     inputs = (Port(TABLE, "Table", "The table to show."),)
     outputs = (Port(VIEW, "View", "The displayed table."),)
