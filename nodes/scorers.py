@@ -74,6 +74,11 @@ class ScorerSettings(NodeSettings):
         True,
         description="Skip rows with a missing value in either column (KNIME warns); when off, such a row is an error.",
     )
+    legacy_column_names: bool = Field(
+        False,
+        description="Name the specificity column `Specifity`, as KNIME's Scorer before 4.2 "
+        "(AccuracyScorerNodeFactory) does.",
+    )
 
     @field_validator("sortingStrategy", mode="before")
     @classmethod
@@ -152,6 +157,21 @@ def _scorer_from_knime(knime: KnimeSettings) -> None:
     knime.unread()
 
 
+def _scorer1_from_knime(knime: KnimeSettings) -> None:
+    """The Scorer before KNIME 4.2 (AccuracyScorerNodeModel): the same settings; its statistics table
+    spells the specificity column `Specifity`. Where it writes NaN (F-measure of a class never
+    predicted nor present, accuracy of an empty table) AccuracyScorer2 writes a missing cell: the
+    same value here."""
+    _scorer_from_knime(knime)
+    knime.put("legacy_column_names", True)
+
+
+def _stats_spec(settings: ScorerSettings) -> TableSpec:
+    if not settings.legacy_column_names:
+        return STATS_SPEC
+    return TableSpec.of(("Specifity" if n == "Specificity" else n, t) for n, t in _STAT_COLUMNS)
+
+
 class Scorer(Node):
     """KNIME's Scorer (AccuracyScorer2): compares two nominal columns."""
 
@@ -176,8 +196,7 @@ class Scorer(Node):
         KnimeMapping(
             "org.knime.base.node.mine.scorer.accuracy.AccuracyScorerNodeFactory",
             "Scorer (legacy)",
-            _scorer_from_knime,
-            note="AccuracyScorerNodeModel: the same settings, tables and flow variables as AccuracyScorer2",
+            _scorer1_from_knime,
         ),
     )
     inputs = (Port(TABLE, "Table", "A table with a reference and a predicted class column."),)
@@ -201,7 +220,7 @@ class Scorer(Node):
                 raise ConfigureError("the input table must have at least two columns to compare")
             check_column(spec, settings.first, "first", what="reference")
             check_column(spec, settings.second, "second", what="prediction")
-        return [UNKNOWN, STATS_SPEC]
+        return [UNKNOWN, _stats_spec(settings)]
 
     def execute(self, inputs: list[Any], settings: ScorerSettings, ctx: NodeContext) -> list[Any]:
         table: Table = inputs[0]
@@ -249,7 +268,9 @@ class Scorer(Node):
         ctx.push_variable(prefix + "Cohen's kappa", float(kappa), "Double")
         stats.loc[stats.index[-1], "Accuracy"] = accuracy
         stats.loc[stats.index[-1], "Cohen's kappa"] = kappa
-        return [matrix, Table(stats, dict(_STAT_COLUMNS))]
+        spec = _stats_spec(settings)
+        stats.columns = pd.Index(spec.names, dtype=object)
+        return [matrix, Table(stats, {c.name: c.type for c in spec.columns})]
 
     @staticmethod
     def _statistics(counts: np.ndarray, labels: list[str]) -> pd.DataFrame:

@@ -50,6 +50,7 @@ class RegressionModelObject:
     encoder: Any = None  # OneHotEncoder of the nominal feature columns, if any
     nominal: list[str] = field(default_factory=list)
     numeric: list[str] = field(default_factory=list)
+    extra_targets: list[tuple[str, str]] = field(default_factory=list)  # PLS: further targets, in order
 
     def encode(self, df: pd.DataFrame, store: dict[str, Any] | None = None) -> np.ndarray:
         """KNIME's encode_*_feature_columns: numeric columns first, then the one-hot encoded nominal ones.
@@ -282,19 +283,28 @@ def _prediction_name(model: RegressionModelObject, settings: RegressionPredictor
 
 def _check_schema(
     model: RegressionModelObject, spec: TableSpec, settings: RegressionPredictorSettings
-) -> str:
+) -> list[str]:
+    """The prediction columns: `<target>_pred` (or the custom name) per target."""
     present = {(c.name, c.type) for c in spec.columns}
     missing = [n for n, t in model.feature_columns if (n, t) not in present]
     if missing:
         raise ConfigureError(
             f"The input table does not contain all selected feature columns. Missing columns: {missing}"
         )
-    name = _prediction_name(model, settings)
-    if name in spec:
+    names = [_prediction_name(model, settings)]
+    if model.extra_targets and settings.prediction_column.strip():
         raise ConfigureError(
-            f"the prediction column {name!r} already exists in the input table", setting="prediction_column"
+            "a custom prediction column name would name every target's prediction alike",
+            setting="prediction_column",
         )
-    return name
+    names += [f"{t}_pred" for t, _ in model.extra_targets]
+    for name in names:
+        if name in spec:
+            raise ConfigureError(
+                f"the prediction column {name!r} already exists in the input table",
+                setting="prediction_column",
+            )
+    return names
 
 
 def _regression_predictor_from_knime(knime: KnimeSettings) -> None:
@@ -334,25 +344,27 @@ class RegressionPredictor(Node):
         model = model_obj.spec if isinstance(model_obj, Model) else None
         if not isinstance(model, RegressionModelObject) or not isinstance(spec, TableSpec):
             return [UNKNOWN]
-        name = _check_schema(model, spec, settings)
-        return [spec.append((name, ColumnType.DOUBLE))]
+        names = _check_schema(model, spec, settings)
+        return [spec.append(*((name, ColumnType.DOUBLE) for name in names))]
 
     def execute(
         self, inputs: list[Any], settings: RegressionPredictorSettings, ctx: NodeContext
     ) -> list[Any]:
         model: RegressionModelObject = inputs[0].payload
         table: Table = inputs[1]
-        name = _check_schema(model, table.spec, settings)
+        names = _check_schema(model, table.spec, settings)
         columns = [n for n, _ in model.feature_columns]
-        if model.target_column[0] in table.spec:
-            columns.append(model.target_column[0])
+        columns += [t for t, _ in [model.target_column, *model.extra_targets] if t in table.spec]
         df = table.df
         if len(df):
             df = _handle_missing(df, columns, model.missing_value_handling)
         df = df.copy()
         if len(df):
             features = model.encode(df, ctx.loop_store())
-            df[name] = np.asarray(model.estimator.predict(features), dtype=float).reshape(len(df), -1)[:, 0]
+            predicted = np.asarray(model.estimator.predict(features), dtype=float).reshape(len(df), -1)
+            for j, name in enumerate(names):
+                df[name] = predicted[:, j]
         else:
-            df[name] = pd.Series(dtype="float64")
-        return [table.with_frame(df, {name: ColumnType.DOUBLE})]
+            for name in names:
+                df[name] = pd.Series(dtype="float64")
+        return [table.with_frame(df, dict.fromkeys(names, ColumnType.DOUBLE))]

@@ -925,82 +925,16 @@ def map_node(node: KnimeNode) -> tuple[str, dict[str, Any], dict[str, str], dict
     return cls.type_name, settings, use, expose, report
 
 
-# mappings no tutorial archive exercises: their fragment tests below
-_SIMPLE_FRAGMENT_ONLY = {"LoopStartParOptNodeFactory", "NormalizerApplyNodeFactory"}
-# I/O and row nodes: their translations are tested in test_nodes_joins/_row_ops/_excel_parquet
-_SIMPLE_FRAGMENT_ONLY |= {
-    "AppendedRowsNodeFactory",
-    "AppendedRowsWithOptionalInNodeFactory",
-    "CSVWriterNodeFactory",
-    "DuplicateRowFilterNodeFactory",
-    "EqualSizeSamplingNodeFactory",
-    "ExcelTableReaderNodeFactory",
-    "ExcelTableWriterNodeFactory",
-    "Joiner2NodeFactory",
-    "Joiner3NodeFactory",
-    "ParquetReaderNodeFactory",
-    "ParquetWriter2NodeFactory",
-    "ParquetWriter3NodeFactory",
-    "ParquetWriterNodeFactory",
-    "RankNodeFactory",
-    "RankNodeFactory2",
-    "RowFilterRefNodeFactory",
-    "RowSplitRefNodeFactory",
-    "RowSplitterNodeFactory",
-}
-# the series' PCA, clustering, colour and embedding nodes: fragment tests in tests/test_knime_series_nodes.py
-_SIMPLE_FRAGMENT_ONLY |= {
-    "ClusterNodeFactory2",
-    "ColorAppender2NodeFactory",
-    "ColorAppender3NodeFactory",
-    "ColorManager2NodeFactory",
-    "HierarchicalClusterNodeFactory",
-    "MDSNodeFactory",
-    "PCA2ApplyNodeFactory",
-    "PCA2ComputeNodeFactory",
-    "PCA2NodeFactory",
-    "TsneNodeFactory",
-}
-# issue 17's column, String Manipulation and Date&Time nodes: tests/test_knime_fragments_columns.py
-COLUMN_NODE_MODULES = {
-    "nodes.groupby", "nodes.columns", "nodes.conversion", "nodes.collection_columns", "nodes.column_header",
-    "nodes.lookup", "nodes.string_manipulation", "nodes.date_time",
-}  # fmt: skip
-_SIMPLE_FRAGMENT_ONLY |= {
-    m.simple_name for c in registry.all().values() if c.__module__ in COLUMN_NODE_MODULES for m in c.knime
-}
-FRAGMENT_ONLY = {k for k in MAPPINGS if k.rsplit(".", 1)[-1] in _SIMPLE_FRAGMENT_ONLY} | {
-    "org.knime.optimization.internal.node.parameter.loopstart.LoopStartParOptNodeFactory",
-    "org.knime.base.node.preproc.normalize3.NormalizerApplyNodeFactory",
-    # older factories of supported nodes (issue 17): tests/test_knime_layouts.py
-    "org.knime.base.node.preproc.filter.row.RowFilterNodeFactory",
-    "org.knime.base.node.preproc.filter.row.RowFilter2PortNodeFactory",
-    "org.knime.base.node.preproc.filter.row.RowSplitterNodeFactory",
-    "org.knime.base.node.preproc.normalize.NormalizerNodeFactory",
-    "org.knime.base.node.preproc.normalize2.Normalizer2NodeFactory",
-    "org.knime.base.node.preproc.normalize.NormalizerApplyNodeFactory",
-    "org.knime.base.node.flowvariable.tablerowtovariable2.TableToVariable2NodeFactory",
-    "org.knime.base.node.io.csvreader.CSVReaderNodeFactory",
-    "org.knime.base.node.io.filereader.FileReaderNodeFactory",
-    "org.knime.base.node.meta.looper.LoopEndNodeFactory",
-    "org.knime.base.node.meta.looper.variable.start.LoopStartVariable2NodeFactory",
-    "org.knime.base.node.mine.scorer.accuracy.AccuracyScorerNodeFactory",
-    "org.knime.base.node.mine.treeensemble.node.randomforest.learner.regression.RandomForestRegressionLearnerNodeFactory",
-    "org.knime.base.node.mine.treeensemble.node.randomforest.predictor.regression.RandomForestRegressionPredictorNodeFactory",
-    "org.knime.base.node.preproc.filter.column.FilterColumnNodeFactory",
-    "org.knime.base.node.viz.scatterplot.ScatterPlotNodeFactory",
-    "org.knime.base.node.viz.table.TableNodeFactory",
-    # tests/test_knime_series_nodes.py
-    "org.knime.js.base.node.viz.plotter.scatterSelectionAppender.ScatterPlotNodeFactory",
-}
-# older factory versions of the series' regression and variable nodes: fragment tests in
-# tests/test_nodes_linear_regression.py and tests/test_nodes_variable_creator.py
-FRAGMENT_ONLY |= {
-    k
-    for k in MAPPINGS
-    if k.rsplit(".", 1)[-1]
-    in {"LinReg2LearnerNodeFactory", "RegressionPredictorNodeFactory", "VariableCreatorNodeFactory2"}
-}
+def _named_by_a_test(factory: str) -> bool:
+    """A mapping no archive exercises must have a fragment test: some test file names its factory
+    (its full or simple class name, or the `extension:node` key)."""
+    simple = factory.rsplit(".", 1)[-1].split(":")[-1]
+    return any(factory in text or simple in text for text in _test_texts())
+
+
+@lru_cache(maxsize=1)
+def _test_texts() -> tuple[str, ...]:
+    return tuple(p.read_text() for p in Path(__file__).resolve().parent.glob("test_*.py"))
 
 
 @pytest.mark.parametrize("key", with_archives(sorted(MAPPINGS)))
@@ -1009,7 +943,7 @@ def test_mapping_on_every_real_node(key: str) -> None:
     node type's settings model; the bindings name real settings."""
     nodes = [(a, n) for a, n in _real_nodes() if (found := find_mapping(n)) and found[1].factory == key]
     if not nodes:
-        assert key in FRAGMENT_ONLY, f"{key}: no tutorial node and no fragment test"
+        assert _named_by_a_test(key), f"{key}: no archive node and no fragment test"
         return
     for archive, node in nodes:
         type_name, settings, use, expose, report = map_node(node)

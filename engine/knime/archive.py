@@ -172,7 +172,8 @@ class KnimeNode:
     variables: dict[str, Any]  # the raw `variables/tree` config
     bindings: dict[str, Binding]  # flattened variables tree
     node_type: str = "NativeNode"  # NativeNode, MetaNode, SubNode
-    extension_node: tuple[str, str] | None = None  # (extension id, node id) for Python extension nodes
+    # (extension id, node id) for Python extension nodes; (plugin, node folder) for dynamic JS nodes
+    extension_node: tuple[str, str] | None = None
     port_summaries: dict[int, str] = field(default_factory=dict)  # recorded port_object_summary per out port
     in_ports: dict[int, KnimePort] = field(default_factory=dict)  # declared inputs (metanodes, components)
     out_ports: dict[int, KnimePort] = field(default_factory=dict)  # declared outputs (settings.xml `ports`)
@@ -398,6 +399,11 @@ def _read_node(source: _Source, entry: dict[str, Any]) -> KnimeNode:
     fs = tree.get("factory_settings")
     if isinstance(fs, dict) and fs.get("extension_id") and fs.get("node_id"):
         node.extension_node = (str(fs["extension_id"]), str(fs["node_id"]))
+    elif isinstance(fs, dict) and isinstance(fs.get("nodeDir"), str) and fs["nodeDir"].count(":") == 2:
+        # KNIME's dynamic JavaScript nodes share DynamicJSNodeFactory too; `nodeDir` is
+        # "plugin:configFolder:nodeFolder" (e.g. org.knime.dynamic.js.base:nodes/:barChart)
+        plugin, _, folder = fs["nodeDir"].split(":")
+        node.extension_node = (plugin, folder)
     for port in _configs(tree.get("ports"), "port_"):
         if not isinstance(port.get("index"), int):
             continue

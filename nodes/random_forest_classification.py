@@ -1,0 +1,525 @@
+"""Random forest classification: KNIME's Random Forest Learner and Random Forest Predictor
+(treeensemble2), built like the regression pair in `nodes.random_forest` (whose sampling, design
+and statistics helpers they share) from scikit-learn classification trees.
+
+KNIME's forests draw their own random numbers and grow KNIME's trees (gain ratio among them),
+which scikit-learn cannot reproduce: the forests agree in distribution, not tree for tree. The
+information gain ratio criterion is grown with scikit-learn's entropy (information gain) criterion.
+The test suite checks the out-of-bag accuracy against the spread measured over seeds for
+scikit-learn's own RandomForestClassifier.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from engine.api import (
+    TABLE,
+    UNKNOWN,
+    Category,
+    ColumnType,
+    ConfigureError,
+    Model,
+    ModelSpec,
+    Node,
+    NodeContext,
+    NodeError,
+    NodeSettings,
+    Port,
+    PortType,
+    Table,
+    TableSpec,
+)
+from engine.api.knime import KnimeMapping, KnimeSettings
+from nodes._learning import append_unique, check_learning_columns, class_values, model_spec_of, text_values
+from nodes._mining import NOMINAL, cell_text
+from nodes.random_forest import (
+    _RF_KEYS,
+    REPORT_LEVELS,
+    STAT_COLUMNS,
+    STATS_SPEC,
+    RandomForestLearnerSettings,
+    RandomForestModel,
+    _attributes,
+    _node_depths,
+    _sample_size,
+)
+
+RF_CLASSIFICATION = PortType.register(
+    PortType("model.random_forest_classification", "Random forest classification model", "#2d6a4f", "square")
+)
+KIND = "random_forest_classification"
+
+
+class RandomForestClassificationLearnerSettings(RandomForestLearnerSettings):
+    """KNIME's TreeEnsembleLearnerConfiguration for classification forests."""
+
+    targetColumn: str | None = Field(None, description="The nominal (String or Boolean) target column.")
+    splitCriterion: Literal["InformationGainRatio", "InformationGain", "Gini"] = Field(
+        "InformationGainRatio",
+        description="Split criterion: Gini (scikit-learn gini) or information gain (entropy); the gain ratio is "
+        "grown with the information gain.",
+    )
+    rowSamplingMode: Literal["Random", "Stratified", "EquallySized"] = Field(  # type: ignore[assignment]
+        "Random",
+        description="Row sample per tree: Random; Stratified (each class in proportion); EquallySized (every "
+        "class as often as the smallest one).",
+    )
+    legacyColumnOrder: bool = Field(
+        False,
+        title="Column layout of KNIME before 3.6",
+        description="Set for nodes saved by the pre-3.6 factory: prediction, confidence, then `P(<target>=<v>)`.",
+    )
+
+
+@dataclass
+class ForestClassifier(RandomForestModel):
+    """The forest with its class values; each tree's classes mapped to the forest's class indices."""
+
+    classes: list[Any] = field(default_factory=list)
+    tree_classes: list[np.ndarray] = field(repr=False, default_factory=list)
+
+    def tree_probabilities(self, x: np.ndarray) -> np.ndarray:
+        """(n_trees, n_rows, n_classes) class distributions of the leaves the rows reach."""
+        out = np.zeros((len(self.trees), len(x), len(self.classes)))
+        if len(x) == 0:
+            return out
+        for t, (tree, cols, known) in enumerate(
+            zip(self.trees, self.tree_columns, self.tree_classes, strict=True)
+        ):
+            out[t][:, known] = tree.predict_proba(x[:, cols])
+        return out
+
+
+def vote(probs: np.ndarray, use: np.ndarray, soft: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Class confidences (rows, classes) and the number of trees used per row: hard voting counts each
+    tree's majority class (the first on a tie), soft voting averages the distributions."""
+    if soft:
+        ballots = probs
+    else:
+        ballots = np.zeros_like(probs)
+        winner = probs.argmax(axis=2)
+        t_idx, r_idx = np.indices(winner.shape)
+        ballots[t_idx, r_idx, winner] = 1.0
+    ballots = ballots * use[:, :, None]
+    count = use.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        conf = ballots.sum(axis=0) / count[:, None]
+    return conf, count
+
+
+def _labels(model_spec: ModelSpec | ForestClassifier) -> list[str] | None:
+    if isinstance(model_spec, ForestClassifier):
+        return [cell_text(c) for c in model_spec.classes]
+    values = model_spec.details.get("class_values")
+    return None if values is None else list(values)
+
+
+def prediction_columns(
+    target: str,
+    labels: list[str] | None,
+    spec: TableSpec,
+    prediction: str,
+    confidence: bool,
+    class_confidences: bool,
+    suffix: str,
+    model_count: bool,
+    legacy: bool,
+) -> list[tuple[str, str]] | None:
+    """TreeEnsemblePredictionUtil.createPRCForClassificationRF's columns (None: class values unknown yet)."""
+    probs: list[tuple[str, str]] = []
+    if class_confidences:
+        if labels is None:
+            return None
+        prefix = "P(" if legacy else "P ("
+        probs = [(f"{prefix}{target}={v}){suffix}", ColumnType.DOUBLE) for v in labels]
+    main = [(prediction, ColumnType.STRING)]
+    if confidence:
+        main.append((f"{prediction} (Confidence)", ColumnType.DOUBLE))
+    cols = main + probs if legacy else probs + main
+    if model_count:
+        cols.append(("model count", ColumnType.INTEGER))
+    return append_unique(spec, cols)
+
+
+def fill_predictions(
+    df: pd.DataFrame,
+    columns: list[tuple[str, str]],
+    labels: list[str],
+    conf: np.ndarray,
+    count: np.ndarray,
+    settings: Any,
+    legacy: bool,
+) -> None:
+    """Writes prediction, confidence, class confidences and model count in the columns' order."""
+    known = count > 0
+    best = np.where(known, np.nan_to_num(conf, nan=-1.0).argmax(axis=1), 0)
+    names = iter(c for c, _ in columns)
+    values: dict[str, Any] = {}
+    prediction = pd.array([labels[b] if k else None for b, k in zip(best, known, strict=True)], dtype=object)
+    top = np.where(known, conf[np.arange(len(conf)), best] if len(conf) else np.zeros(0), np.nan)
+    order = ["prediction", "confidence", "probs"] if legacy else ["probs", "prediction", "confidence"]
+    for part in order:
+        if part == "prediction":
+            values[next(names)] = prediction
+        elif part == "confidence" and settings.appendPredictionConfidence:
+            values[next(names)] = top
+        elif part == "probs" and settings.appendClassConfidences:
+            for j in range(len(labels)):
+                values[next(names)] = conf[:, j]
+    if settings.appendModelCount:
+        values[next(names)] = count.astype(np.int32)
+    for name, value in values.items():
+        df[name] = value
+
+
+# --------------------------------------------------------------------------------------- learner
+
+
+def _target(spec: TableSpec, settings: RandomForestClassificationLearnerSettings) -> str:
+    target = settings.targetColumn
+    if not target:
+        raise ConfigureError("Target column not set", setting="targetColumn")
+    col = spec.get(target)
+    if col is None:
+        raise ConfigureError(f"target column {target!r} not found in the input table", setting="targetColumn")
+    if col.type not in NOMINAL:
+        raise ConfigureError(
+            f"the target column {target!r} is not nominal (type {col.type})", setting="targetColumn"
+        )
+    return target
+
+
+def _row_sample(
+    rng: np.random.Generator,
+    y: np.ndarray,
+    train: np.ndarray,
+    n_classes: int,
+    settings: RandomForestClassificationLearnerSettings,
+) -> np.ndarray:
+    """KNIME's row sampling modes: Random, Stratified (per class in proportion), EquallySized."""
+    replace = settings.isDataSelectionWithReplacement
+
+    def draw(pool: np.ndarray, size: int) -> np.ndarray:
+        size = size if replace else min(size, len(pool))
+        if replace:
+            return pool[rng.integers(0, len(pool), size=size)]
+        return np.sort(pool[rng.choice(len(pool), size=size, replace=False)])
+
+    if settings.rowSamplingMode == "Random":
+        return draw(train, max(1, int(math.floor(settings.dataFraction * len(train) + 0.5))))
+    pools = [train[y[train] == c] for c in range(n_classes)]
+    pools = [p for p in pools if len(p)]
+    if settings.rowSamplingMode == "Stratified":
+        sizes = [max(1, int(math.floor(settings.dataFraction * len(p) + 0.5))) for p in pools]
+    else:
+        smallest = min(len(p) for p in pools)
+        sizes = [max(1, int(math.floor(settings.dataFraction * smallest + 0.5)))] * len(pools)
+    return np.sort(np.concatenate([draw(p, s) for p, s in zip(pools, sizes, strict=True)]))
+
+
+def _oob_names(
+    settings: RandomForestClassificationLearnerSettings, spec: TableSpec, labels: list[str] | None
+) -> Any:
+    target = str(settings.targetColumn)
+    return prediction_columns(
+        target, labels, spec, f"{target} (Out-of-bag)", True, True, "", True, settings.legacyColumnOrder
+    )
+
+
+def _rf_classification_learner_from_knime(knime: KnimeSettings) -> None:
+    knime.take_all(_RF_KEYS)
+    if knime.tree.get("fingerprintColumn"):
+        knime.lost("learning on a fingerprint (bit vector) column is not supported")
+    if knime.tree.get("hardCodedRootColumn"):
+        knime.lost("a hard-coded root split column is not supported")
+
+
+def _legacy_learner_from_knime(knime: KnimeSettings) -> None:
+    _rf_classification_learner_from_knime(knime)
+    knime.put("legacyColumnOrder", True)
+
+
+class _OobSettings:
+    appendPredictionConfidence = True
+    appendClassConfidences = True
+    appendModelCount = True
+
+
+class RandomForestLearnerClassification(Node):
+    """KNIME's Random Forest Learner (classification)."""
+
+    type_name = "random_forest_learner"
+    display_name = "Random Forest Learner"
+    category = Category.LEARNER
+    description = (
+        "Learns a random forest of classification trees (scikit-learn DecisionTreeClassifier with Gini or entropy "
+        "splits; KNIME's gain ratio is grown with entropy): nrModels trees, each on a row sample (Random, Stratified "
+        "or EquallySized; with or without replacement) and an attribute sample drawn per node or per tree. Port 1: "
+        "the training rows with the out-of-bag class confidences `P (<target>=<v>)`, the vote `<target> "
+        "(Out-of-bag)`, its confidence and `model count`; port 2: splits and candidacies per attribute on the levels "
+        "0-2; port 3: the model. The trees are not KNIME's (its random numbers cannot be reproduced): results agree "
+        "in distribution."
+    )
+    keywords = ("random forest", "classification", "tree ensemble", "bagging", "scikit-learn")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.mine.treeensemble2.node.randomforest.learner.classification.RandomForestClassificationLearnerNodeFactory2",
+            "Random Forest Learner",
+            _rf_classification_learner_from_knime,
+        ),
+        KnimeMapping(
+            "org.knime.base.node.mine.treeensemble2.node.randomforest.learner.classification.RandomForestClassificationLearnerNodeFactory",
+            "Random Forest Learner",
+            _legacy_learner_from_knime,
+        ),
+    )
+    inputs = (Port(TABLE, "Input data", "Attribute columns and a nominal target column."),)
+    outputs = (
+        Port(TABLE, "Out-of-bag predictions", "The input plus the out-of-bag class confidences and vote."),
+        Port(TABLE, "Attribute statistics", "#splits and #candidates per attribute on the levels 0, 1, 2."),
+        Port(RF_CLASSIFICATION, "Random forest model", "The trained forest."),
+    )
+    Settings = RandomForestClassificationLearnerSettings
+
+    def is_deterministic(self, settings: RandomForestClassificationLearnerSettings) -> bool:
+        return settings.seed is not None
+
+    def configure(
+        self, in_specs: list[Any], settings: RandomForestClassificationLearnerSettings, ctx: NodeContext
+    ) -> list[Any]:
+        spec = in_specs[0]
+        if not isinstance(spec, TableSpec):
+            return [UNKNOWN, STATS_SPEC, UNKNOWN]
+        target = _target(spec, settings)
+        attrs = _attributes(spec, settings)
+        oob = _oob_names(settings, spec, None)
+        model = ModelSpec(KIND, spec.select(attrs), spec.get(target))
+        return [UNKNOWN if oob is None else spec.append(*oob), STATS_SPEC, model]
+
+    def execute(
+        self, inputs: list[Any], settings: RandomForestClassificationLearnerSettings, ctx: NodeContext
+    ) -> list[Any]:
+        from sklearn import config_context
+        from sklearn.tree import DecisionTreeClassifier
+
+        table: Table = inputs[0]
+        spec, df = table.spec, table.df
+        target = _target(spec, settings)
+        attrs = _attributes(spec, settings)
+        cells = text_values(df[target])
+        classes = class_values(cells)
+        if not classes:
+            raise NodeError("no rows to learn from (the table is empty or every target value is missing)")
+        code = {c: i for i, c in enumerate(classes)}
+        y = np.array([code[v] if v is not None else -1 for v in cells], dtype=int)
+        train = np.flatnonzero(y >= 0)
+        if len(train) < len(df):
+            ctx.log(f"{len(df) - len(train)} row(s) with a missing target value were ignored")
+
+        levels = {
+            a: class_values(cell_text(v) for v in df[a].dropna().tolist())
+            for a in attrs
+            if spec.type_of(a) == ColumnType.STRING
+        }
+        model = ForestClassifier(
+            target, attrs, {a: spec.type_of(a) for a in attrs}, levels, [], classes=classes
+        )
+        model.owner = [i for i, a in enumerate(attrs) for _ in (levels[a] if a in levels else [None])]
+        x = model.design(df)
+        owner = np.array(model.owner, dtype=int)
+        n_attr = len(attrs)
+        subset = _sample_size(settings, n_attr)
+        per_node = settings.isUseDifferentAttributesAtEachNode and subset < n_attr
+        per_tree = not settings.isUseDifferentAttributesAtEachNode and subset < n_attr
+        max_features = None
+        if per_node:
+            max_features = subset if not levels else max(1, round(subset * x.shape[1] / n_attr))
+        min_leaf = settings.minChildSize if settings.minChildSize > 0 else 1
+        min_split = settings.minNodeSize if settings.minNodeSize > 0 else 2 * min_leaf
+        criterion = "gini" if settings.splitCriterion == "Gini" else "entropy"
+
+        rng = np.random.default_rng(ctx.seed(settings.seed))
+        in_bag = np.zeros((settings.nrModels, len(df)), dtype=bool)
+        splits = np.zeros((REPORT_LEVELS, n_attr), dtype=np.int64)
+        candidates = np.zeros((REPORT_LEVELS, n_attr), dtype=np.int64)
+        for t in range(settings.nrModels):
+            ctx.check_cancelled()
+            ctx.progress(t / settings.nrModels, f"learning tree {t + 1} of {settings.nrModels}")
+            rows = _row_sample(rng, y, train, len(classes), settings)
+            in_bag[t, rows] = True
+            if per_tree:
+                chosen = np.sort(rng.choice(n_attr, size=subset, replace=False))
+                cols = np.flatnonzero(np.isin(owner, chosen))
+            else:
+                chosen, cols = np.arange(n_attr), np.arange(x.shape[1])
+            tree = DecisionTreeClassifier(
+                criterion=criterion,
+                max_depth=None if settings.maxLevels == -1 else settings.maxLevels,
+                min_samples_split=max(2, min_split),
+                min_samples_leaf=min_leaf,
+                max_features=max_features,
+                random_state=int(rng.integers(0, 2**31 - 1)),
+            )
+            with config_context(skip_parameter_validation=t > 0):
+                tree.fit(x[np.ix_(rows, cols)], y[rows])
+            model.trees.append(tree)
+            model.tree_columns.append(cols)
+            model.tree_classes.append(tree.classes_.astype(int))
+            depth = _node_depths(tree)
+            inner = tree.tree_.children_left >= 0
+            for level in range(REPORT_LEVELS):
+                at = depth == level
+                np.add.at(splits[level], owner[cols[tree.tree_.feature[at & inner]]], 1)
+                if not per_node:
+                    candidates[level, chosen] += int(at.sum())
+
+        labels = [cell_text(c) for c in classes]
+        conf, count = vote(model.tree_probabilities(x), ~in_bag, soft=False)
+        columns = _oob_names(settings, spec, labels)
+        out = df.copy()
+        fill_predictions(out, columns, labels, conf, count, _OobSettings, settings.legacyColumnOrder)
+        oob = table.with_frame(out, dict(columns))
+        stats = {f"#splits (level {i})": pd.array(splits[i], dtype="Int32") for i in range(REPORT_LEVELS)}
+        for i in range(REPORT_LEVELS):
+            stats[f"#candidates (level {i})"] = pd.array(
+                [pd.NA] * n_attr if per_node else candidates[i].tolist(), dtype="Int32"
+            )
+        stats_table = Table(
+            pd.DataFrame(stats, index=pd.Index(attrs, dtype=object)),
+            dict.fromkeys(STAT_COLUMNS, ColumnType.INTEGER),
+        )
+        mspec = ModelSpec(KIND, spec.select(attrs), spec.get(target), {"class_values": labels})
+        summary = f"{settings.nrModels} classifiers on {n_attr} attributes, {len(classes)} classes"
+        return [oob, stats_table, Model(KIND, model, summary, spec=mspec)]
+
+
+# ------------------------------------------------------------------------------------- predictor
+
+
+class RandomForestClassificationPredictorSettings(NodeSettings):
+    """KNIME's TreeEnsemblePredictorConfiguration for classification forests."""
+
+    predictionColumnName: str = Field(
+        "Prediction (y)",
+        description="Prediction column name, used only when `changePredictionColumnName` is on.",
+    )
+    changePredictionColumnName: bool = Field(
+        False, description="Off: the prediction column is `Prediction (<target>)`."
+    )
+    appendPredictionConfidence: bool = Field(
+        True, description="Append `<prediction column> (Confidence)`: the winning class's confidence."
+    )
+    appendClassConfidences: bool = Field(
+        True, description="Append `P (<target>=<class>)<suffix>` for every class."
+    )
+    suffixForClassProbabilities: str = Field("", description="Suffix of the class confidence columns.")
+    appendModelCount: bool = Field(False, description="Append `model count` (number of trees).")
+    useSoftVoting: bool = Field(
+        False, description="Average the trees' class distributions instead of counting their majority votes."
+    )
+    legacyColumnOrder: bool = Field(
+        False,
+        title="Column layout of KNIME before 3.6",
+        description="Set for nodes saved by the pre-3.6 factory: prediction, confidence, then `P(<target>=<v>)`.",
+    )
+
+
+def _columns(model: ModelSpec, spec: TableSpec, s: RandomForestClassificationPredictorSettings) -> Any:
+    target = model.target.name if model.target else ""
+    name = s.predictionColumnName if s.changePredictionColumnName else f"Prediction ({target})"
+    if not name.strip():
+        raise ConfigureError("Prediction column name cannot be empty", setting="predictionColumnName")
+    return prediction_columns(
+        target,
+        _labels(model),
+        spec,
+        name,
+        s.appendPredictionConfidence,
+        s.appendClassConfidences,
+        s.suffixForClassProbabilities,
+        s.appendModelCount,
+        s.legacyColumnOrder,
+    )
+
+
+_PREDICTOR_KEYS = [
+    "predictionColumnName",
+    "changePredictionColumnName",
+    "appendPredictionConfidence",
+    "appendClassConfidences",
+    "suffixForClassProbabilities",
+    "appendModelCount",
+    "useSoftVoting",
+]
+
+
+def _rf_classification_predictor_from_knime(knime: KnimeSettings) -> None:
+    knime.take_all(_PREDICTOR_KEYS)
+
+
+def _legacy_predictor_from_knime(knime: KnimeSettings) -> None:
+    knime.take_all(_PREDICTOR_KEYS)
+    knime.put("legacyColumnOrder", True)
+
+
+class RandomForestPredictorClassification(Node):
+    """KNIME's Random Forest Predictor (classification)."""
+
+    type_name = "random_forest_predictor"
+    display_name = "Random Forest Predictor"
+    category = Category.PREDICTOR
+    description = (
+        "Applies a classification random forest: appends the class confidences `P (<target>=<class>)<suffix>` "
+        "(share of the trees' votes, or their mean distribution with soft voting), `Prediction (<target>)` (the "
+        "class with the highest confidence, the first one on a tie), `... (Confidence)` and optionally `model count`."
+    )
+    keywords = ("random forest", "predict", "classification", "tree ensemble", "voting")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.mine.treeensemble2.node.randomforest.predictor.classification.RandomForestClassificationPredictorNodeFactory2",
+            "Random Forest Predictor",
+            _rf_classification_predictor_from_knime,
+        ),
+        KnimeMapping(
+            "org.knime.base.node.mine.treeensemble2.node.randomforest.predictor.classification.RandomForestClassificationPredictorNodeFactory",
+            "Random Forest Predictor",
+            _legacy_predictor_from_knime,
+        ),
+    )
+    inputs = (
+        Port(RF_CLASSIFICATION, "Random forest model", "A classification random forest."),
+        Port(TABLE, "Input data", "Rows to predict; must contain the learning columns."),
+    )
+    outputs = (Port(TABLE, "Predictions", "The input plus the prediction columns."),)
+    Settings = RandomForestClassificationPredictorSettings
+
+    def configure(
+        self, in_specs: list[Any], settings: RandomForestClassificationPredictorSettings, ctx: NodeContext
+    ) -> list[Any]:
+        model, spec = model_spec_of(in_specs[0], KIND), in_specs[1]
+        if model is None or not isinstance(spec, TableSpec):
+            return [UNKNOWN]
+        check_learning_columns(model, spec)
+        columns = _columns(model, spec, settings)
+        return [UNKNOWN if columns is None else spec.append(*columns)]
+
+    def execute(
+        self, inputs: list[Any], settings: RandomForestClassificationPredictorSettings, ctx: NodeContext
+    ) -> list[Any]:
+        model: ForestClassifier = inputs[0].payload
+        table: Table = inputs[1]
+        check_learning_columns(inputs[0].spec, table.spec)
+        columns = _columns(inputs[0].spec, table.spec, settings)
+        probs = model.tree_probabilities(model.design(table.df))
+        conf, count = vote(probs, np.ones(probs.shape[:2], dtype=bool), settings.useSoftVoting)
+        df = table.df.copy()
+        labels = [cell_text(c) for c in model.classes]
+        fill_predictions(df, columns, labels, conf, count, settings, settings.legacyColumnOrder)
+        return [table.with_frame(df, dict(columns))]
