@@ -198,8 +198,6 @@ class TableView(Node):
             take_view_keys([]),
             note="TableNodeModel has no settings: the table as it is",
         ),
-        # the legacy Interactive Table (local) has no settings: every column, with its RowIDs
-        KnimeMapping("org.knime.base.node.viz.table.TableNodeFactory", "Interactive Table (local)"),
     )
     inputs = (Port(TABLE, "Table", "The table to show."),)
     outputs = (Port(VIEW, "View", "The displayed table."),)
