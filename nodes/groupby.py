@@ -45,7 +45,7 @@ from nodes._aggregation import (
     method_names,
 )
 from nodes._common import require_columns
-from nodes.manipulation import SortingCriterion, sorted_positions
+from nodes._compare import SortingCriterion, sorted_positions
 from nodes.reshape import typed_column
 
 NamePolicy = Literal[
