@@ -971,6 +971,14 @@ FRAGMENT_ONLY |= {
     "RowSplitRefNodeFactory",
     "RowSplitterNodeFactory",
 }
+# Row Aggregator, SMOTE, the web-UI Table Creator and the filehandling File Reader: fragment tests in
+# tests/test_nodes_row_aggregator.py, _smote.py and _table_creator_file_reader.py
+FRAGMENT_ONLY |= {
+    "FileReaderNodeFactory",
+    "RowAggregatorNodeFactory",
+    "SmoteNodeFactory",
+    "TableCreator3NodeFactory",
+}
 # the series' PCA, clustering, colour and embedding nodes: fragment tests in tests/test_knime_series_nodes.py
 FRAGMENT_ONLY |= {
     "ClusterNodeFactory2",
