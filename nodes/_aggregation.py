@@ -124,6 +124,22 @@ def method_names() -> str:
     return ", ".join(m.label if m.label == m.id else f"{m.id} ({m.label})" for m in METHODS.values())
 
 
+def skipped_groups_message(skipped: dict[str, list[tuple[str, str]]]) -> str:
+    """GroupByTable.getSkippedGroupsMessage(3, 3)."""
+    parts = []
+    for column, groups in list(skipped.items())[:3]:
+        names = [g for g, _ in groups if g]
+        causes = list(dict.fromkeys(c for _, c in groups if c))
+        text = column
+        if names:
+            text += ' groups: "' + ", ".join(names[:3]) + (", ..." if len(names) > 3 else "") + '"'
+        if causes:
+            text += ' cause: "' + ", ".join(causes[:3]) + '"'
+        parts.append(text)
+    more = "; ..." if len(skipped) > 3 else ""
+    return "Skipped group(s): " + "; ".join(parts) + more
+
+
 class Skipped(Exception):
     """The group has more distinct values than the limit: KNIME leaves the cell missing and warns."""
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.api import ColumnType
+from engine.api import ColumnType, Table
 from nodes._java_text import java_double_to_string
 
 ROW_ID_ALIASES = ("<RowID>", "<ROW_ID>", "<row-keys>", "<ROWID>", "$RowID$", "ROWID")
@@ -24,6 +24,13 @@ def is_row_id(name: str | None) -> bool:
 
 def is_missing(value: Any) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def group_keys(table: Table, columns: list[str]) -> list[tuple[Any, ...]]:
+    """Each row's values in `columns` as a hashable key; missing cells are None (equal to each other,
+    as KNIME's missing cells are)."""
+    cols = [table.df[c].to_numpy(dtype=object) for c in columns]
+    return [tuple(None if is_missing(col[i]) else col[i] for col in cols) for i in range(len(table))]
 
 
 def coerce(series: pd.Series, col_type: str) -> pd.Series:

@@ -43,9 +43,10 @@ from nodes._aggregation import (
     is_missing,
     method_key,
     method_names,
+    skipped_groups_message,
 )
 from nodes._common import require_columns
-from nodes.manipulation import SortingCriterion, sorted_positions
+from nodes._compare import SortingCriterion, sorted_positions
 from nodes.reshape import typed_column
 
 NamePolicy = Literal[
@@ -283,22 +284,6 @@ def _key(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _skipped_message(skipped: dict[str, list[tuple[str, str]]]) -> str:
-    """GroupByTable.getSkippedGroupsMessage(3, 3)."""
-    parts = []
-    for column, groups in list(skipped.items())[:3]:
-        names = [g for g, _ in groups if g]
-        causes = list(dict.fromkeys(c for _, c in groups if c))
-        text = column
-        if names:
-            text += ' groups: "' + ", ".join(names[:3]) + (", ..." if len(names) > 3 else "") + '"'
-        if causes:
-            text += ' cause: "' + ", ".join(causes[:3]) + '"'
-        parts.append(text)
-    more = "; ..." if len(skipped) > 3 else ""
-    return "Skipped group(s): " + "; ".join(parts) + more
-
-
 def _groupby_from_knime(knime: KnimeSettings) -> None:
     tree = knime.tree
     knime.take("groupByColumns", "grouByColumns")  # sic: KNIME's key is misspelt
@@ -413,7 +398,7 @@ class GroupBy(Node):
                     cell = None
                 data[a.name].append(cell)
         if skipped:
-            ctx.warn(_skipped_message(skipped))
+            ctx.warn(skipped_groups_message(skipped))
         types = {c.name: c.type for c in out_spec.columns}
         frame = pd.DataFrame({name: typed_column(values, types[name]) for name, values in data.items()})
         frame.index = pd.Index(ids, dtype=object)

@@ -780,6 +780,18 @@ def _csv_reader_from_knime(knime: KnimeSettings) -> None:
     knime.unread("settings", "advanced_settings", "limit_rows", "table_spec_config_Internals")
 
 
+def _file_reader_from_knime(knime: KnimeSettings) -> None:
+    """The filehandling File Reader (KNIME 4.2+) is the CSV Reader with another description (KNIME 5.12
+    maps the one onto the other: FileReaderNodeFactoryClassMapper). The classic File Reader
+    (io.filereader, a `DataURL` tree) shares the class name: it never reads as this layout."""
+    if "settings" not in knime.tree:
+        knime.lost(
+            "this File Reader settings layout (the classic io.filereader File Reader) is not supported"
+        )
+        return
+    _csv_reader_from_knime(knime)
+
+
 class CsvReader(Node):
     type_name = "csv_reader"
     display_name = "CSV Reader"
@@ -808,6 +820,11 @@ class CsvReader(Node):
             "File Reader",
             file_reader_from_knime,
             note="KNIME's File Reader (FileTokenizer): nodes/_knime_readers.py says what translates",
+        ),
+        KnimeMapping(
+            "org.knime.base.node.io.filehandling.csv.reader.FileReaderNodeFactory",
+            "File Reader",
+            _file_reader_from_knime,
         ),
     )
     outputs = (Port(TABLE, "File table", "The file's rows and columns"),)
@@ -1204,8 +1221,10 @@ class CsvWriter(Node):
 class CreatorColumn(NodeSettings):
     name: str = Field(description="Column name.")
     type: str = Field("String", description="Column type: String, Integer, Long, Double or Boolean.")
-    missing_value_pattern: str = Field(
-        "", description="A cell with exactly this text is missing (default: an empty cell is missing)."
+    missing_value_pattern: str | None = Field(
+        "",
+        description="A cell with exactly this text is missing (default: an empty cell is missing); null: only "
+        "cells given as null are missing and an empty text stays an empty String (the newer Table Creator).",
     )
 
     @field_validator("type")
@@ -1275,7 +1294,11 @@ class TableCreatorSettings(NodeSettings):
 
 def _creator_cell(value: Cell, col: CreatorColumn, where: str) -> Any:
     """A Table Creator cell parsed to its column type (None: missing)."""
-    if value is None or (isinstance(value, str) and value == col.missing_value_pattern):
+    if value is None or (
+        isinstance(value, str)
+        and col.missing_value_pattern is not None
+        and value == col.missing_value_pattern
+    ):
         return None
     t = col.type
     try:
@@ -1350,6 +1373,41 @@ def _table_creator_from_knime(knime: KnimeSettings) -> None:
     knime.take_all(["rowIdPrefix", "rowIdSuffix", "rowIdStartValue"])
 
 
+_CREATOR_TYPES = (
+    ColumnType.STRING,
+    ColumnType.INTEGER,
+    ColumnType.LONG,
+    ColumnType.DOUBLE,
+    ColumnType.BOOLEAN,
+)
+
+
+def _table_creator3_from_knime(knime: KnimeSettings) -> None:
+    """The web-UI Table Creator (KNIME 5.11, `TableCreatorNodeParameters`): `columns` each with
+    `name`, `type` (a DataType) and `values` (text, null = missing), `numRows`; RowIDs Row0, Row1,
+    ...; a value is read by its type's String converter, so an empty text is an empty String."""
+    tree = knime.tree
+    columns: list[dict[str, Any]] = []
+    cells: list[list[Any]] = []
+    for c in seq(tree.get("columns")):
+        raw = c.get("type")
+        cell_class = get(c, "type.cell_class") if isinstance(raw, dict) else raw
+        col_type = column_type(cell_class)
+        name = c.get("name")
+        if col_type not in _CREATOR_TYPES:
+            knime.lost(
+                f"Table Creator column {name!r}: type {cell_class!r} is not supported (String, Integer, "
+                "Long, Double and Boolean are)"
+            )
+            col_type = ColumnType.STRING
+        columns.append({"name": name, "type": col_type, "missing_value_pattern": None})
+        cells.append(list(seq(c.get("values"))))
+    n_rows = int(tree.get("numRows", 1) or 0)
+    rows = [[v[r] if r < len(v) else None for v in cells] for r in range(n_rows)]
+    knime.put("columns", columns, "columns")
+    knime.put("rows", rows, "numRows")
+
+
 class TableCreator(Node):
     type_name = "table_creator"
     display_name = "Table Creator"
@@ -1365,6 +1423,11 @@ class TableCreator(Node):
             "org.knime.base.node.io.tablecreator.TableCreator2NodeFactory",
             "Table Creator",
             _table_creator_from_knime,
+        ),
+        KnimeMapping(
+            "org.knime.base.node.io.tablecreator.TableCreator3NodeFactory",
+            "Table Creator",
+            _table_creator3_from_knime,
         ),
     )
     outputs = (Port(TABLE, "Table", "The typed-in table"),)

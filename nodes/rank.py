@@ -27,14 +27,8 @@ from engine.api import (
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, choice, seq
 from nodes._common import ColumnFilter
-from nodes._rows import ROW_ID, is_missing, is_row_id
-from nodes.manipulation import SortingCriterion, sorted_positions
-
-
-def _group_keys(table: Table, columns: list[str]) -> list[tuple[Any, ...]]:
-    cols = [table.df[c].to_numpy(dtype=object) for c in columns]
-    return [tuple(None if is_missing(col[i]) else col[i] for col in cols) for i in range(len(table))]
-
+from nodes._compare import SortingCriterion, sorted_positions
+from nodes._rows import ROW_ID, group_keys, is_missing, is_row_id
 
 # =========================================================================================== Rank
 
@@ -189,7 +183,7 @@ class Rank(Node):
             else table.df[c].to_numpy(dtype=object)
             for c in rank_cols
         ]
-        groups = _group_keys(table, s.categoryColumns.apply(table.spec))
+        groups = group_keys(table, s.categoryColumns.apply(table.spec))
         state: dict[Any, list[Any]] = {}  # group -> [count, rank, dense, last values]
         ranks = np.zeros(len(table), dtype=np.int64)
         for i in order:

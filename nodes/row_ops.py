@@ -38,11 +38,11 @@ from engine.api import (
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, choice
 from nodes._common import ColumnFilter, require_columns
+from nodes._compare import SortingCriterion, sorted_positions
 from nodes._java_random import JavaRandom, to_int64
 from nodes._knime_row_filter import classic_from_knime
-from nodes._rows import ROW_ID, cell_text, is_missing, is_row_id
-from nodes.manipulation import SortingCriterion, sorted_positions
-from nodes.rules import RowFilter, RowFilterSettings, _row_filter_from_knime
+from nodes._row_filter import RowFilterBase, RowFilterSettings, row_filter_from_knime
+from nodes._rows import ROW_ID, cell_text, group_keys, is_missing, is_row_id
 
 # ============================================================================ Duplicate Row Filter
 
@@ -88,11 +88,6 @@ class DuplicateRowFilterSettings(NodeSettings):
         title="Retain row order",
         description="Keep the input order; otherwise rows come sorted by the duplicate columns.",
     )
-
-
-def _group_keys(table: Table, columns: list[str]) -> list[tuple[Any, ...]]:
-    cols = [table.df[c].to_numpy(dtype=object) for c in columns]
-    return [tuple(None if is_missing(col[i]) else col[i] for col in cols) for i in range(len(table))]
 
 
 def _chosen_first(table: Table, s: DuplicateRowFilterSettings, keys: list[tuple[Any, ...]]) -> dict[Any, int]:
@@ -194,7 +189,7 @@ class DuplicateRowFilter(Node):
         s = settings
         out_spec = self._spec(table.spec, s, NodeError)
         columns = s.group_cols.apply(table.spec)
-        keys = _group_keys(table, columns)
+        keys = group_keys(table, columns)
         chosen = _chosen_first(table, s, keys)
         sizes: dict[Any, int] = {}
         for k in keys:
@@ -233,7 +228,7 @@ class DuplicateRowFilter(Node):
 
 def _row_splitter_from_knime(knime: KnimeSettings) -> None:
     """The web-UI Row Splitter: the Row Filter's layouts (nodes/_knime_row_filter.py)."""
-    _row_filter_from_knime(knime)
+    row_filter_from_knime(knime)
     knime.settings.pop("outputMode", None)
 
 
@@ -250,7 +245,7 @@ def _classic_row_splitter_from_knime(knime: KnimeSettings) -> None:
         )
 
 
-class RowSplitter(RowFilter):
+class RowSplitter(RowFilterBase):
     """KNIME's Row Splitter: the Row Filter's criteria, matching rows on the first port and the
     others on the second (`row3.RowSplitterNodeFactory`)."""
 

@@ -11,7 +11,8 @@ from spec_shapes import data_file
 
 from engine.api import UNKNOWN, ColumnType, ConfigureError, Model, NodeError, PortType, Table, TableSpec
 from engine.core.testing import configure_node, run_node
-from nodes.manipulation import alphanumeric_compare, common_type
+from nodes._compare import alphanumeric_compare
+from nodes.manipulation import common_type
 from nodes.normalizer import NORMALIZER_MODEL, AffineTransform, commons_math_moments
 
 ROOT = Path(__file__).resolve().parent.parent
