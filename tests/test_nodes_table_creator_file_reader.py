@@ -77,10 +77,11 @@ def test_filehandling_file_reader_reads_as_the_csv_reader(tmp_path) -> None:
     assert out["a"].tolist() == [1, 2] and out["b"].tolist() == ["x", "y"]
 
 
-def test_classic_file_reader_layout_never_reads_as_the_csv_reader(tmp_path) -> None:
-    """The classic File Reader (io.filereader) has the same class name: its `DataURL` tree is a
-    finding here, never a CSV Reader with default settings."""
+def test_classic_file_reader_layout_never_reads_as_the_filehandling_one(tmp_path) -> None:
+    """The classic File Reader (io.filereader) shares the class name with the filehandling one: its
+    `DataURL` tree goes to its own translator (tests/test_knime_layouts.py), never to the CSV
+    Reader's defaults, so a tree without delimiters is a finding."""
     model = {"DataURL": "file:/data/t.csv", "hasColHdr": True, "hasRowHdr": False, "numOfColumns": 2}
     factory = "org.knime.base.node.io.filereader.FileReaderNodeFactory"
     _, _, found = import_node(tmp_path, factory, model)
-    assert found and "not supported" in found[0]
+    assert found and "column delimiters" in found[0]
