@@ -136,10 +136,28 @@ def _load(path: Path) -> Any:
     try:
         return Workflow.load(path)
     except WorkflowLoadError as exc:
-        _err(f"{path}: {len(exc.problems)} problem(s):")
-        for p in exc.problems:
-            _err(f"  {p}")
-        return None
+        lines = [str(p) for p in exc.problems]
+    except (RecursionError, MemoryError) as exc:  # bounded by the reader; a last guard all the same
+        lines = [f"{path}: the workflow is too large or too deeply nested to load ({type(exc).__name__})"]
+    except Exception as exc:  # a file from anyone must never end in a traceback; this is a bug to report
+        lines = [f"{path}: cannot load the workflow: internal error {type(exc).__name__}: {exc}"]
+    _err(f"{path}: {len(lines)} problem(s):")
+    for line in lines[:MAX_PROBLEMS_SHOWN]:
+        _err(f"  {_one_line(line)}")
+    if len(lines) > MAX_PROBLEMS_SHOWN:
+        _err(f"  ... and {len(lines) - MAX_PROBLEMS_SHOWN:,} more")
+    return None
+
+
+MAX_PROBLEMS_SHOWN = 200
+
+
+def _one_line(text: str, limit: int = 1000) -> str:
+    """One problem, one line: line breaks and control characters of a value quoted in a message are
+    shown escaped, and a huge message is cut."""
+    cut = len(text) > limit
+    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text[:limit])
+    return text + "…" if cut else text
 
 
 def _data_dir(wf: Any, variables: dict[str, str]) -> dict[str, str]:
