@@ -9,11 +9,13 @@ atomically. The Table Creator turns a small literal table into typed columns.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import gzip
 import math
 import os
 import re
+import zlib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -200,6 +202,7 @@ class _RawTable:
         self.names = names
         self.row_ids = row_ids
         self.columns = columns
+        self.note: str | None = None  # a warning for the node to give (a skipped byte order mark)
 
     @property
     def n_rows(self) -> int:
@@ -379,6 +382,30 @@ def _ascii_compatible(codec: str) -> bool:
         return False
 
 
+_BOMS = {
+    "utf-8": codecs.BOM_UTF8,
+    "utf-16-le": codecs.BOM_UTF16_LE,
+    "utf-16-be": codecs.BOM_UTF16_BE,
+    "utf-32-le": codecs.BOM_UTF32_LE,
+    "utf-32-be": codecs.BOM_UTF32_BE,
+}
+
+
+def _without_bom(data: bytes, codec: str, charset: str) -> tuple[bytes, str | None]:
+    """The file's bytes without a byte order mark, as KNIME's BomEncodingUtils reads them for the UTF
+    charsets (UTF-16 and UTF-32 without an order read it themselves), and a note when a UTF-8 mark
+    starts a file read in another charset (the tutorials' windows-31j): KNIME keeps it as two odd
+    characters in the first column name; knitflow drops it and says so."""
+    bom = _BOMS.get(codec)
+    if bom is not None:
+        return (data[len(bom) :], None) if data.startswith(bom) else (data, None)
+    if data.startswith(codecs.BOM_UTF8) and not codec.startswith("utf") and _ascii_compatible(codec):
+        return data[
+            3:
+        ], f"the file starts with a UTF-8 byte order mark but is read as {codec}: skipped the mark"
+    return data, None
+
+
 def _read_raw(path: str, s: CsvReaderSettings, max_rows: int | None = None) -> _RawTable:
     """Header, RowIDs and raw column strings of the file (at most `max_rows` data rows)."""
     p = Path(path)
@@ -387,17 +414,20 @@ def _read_raw(path: str, s: CsvReaderSettings, max_rows: int | None = None) -> _
     codec = python_codec(s.charset)
     data = p.read_bytes()
     if data[:2] == b"\x1f\x8b":  # gzip, as KNIME's reader detects
-        data = gzip.decompress(data)
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise NodeError(f"{p.name} is not a readable gzip file: {exc}", setting="file") from None
+    data, note = _without_bom(data, codec, s.charset or "UTF-8")
     # ASCII bytes read the same in every ASCII-compatible charset, and decode ten times faster as ASCII
     text = data.decode("ascii" if data.isascii() and _ascii_compatible(codec) else codec, errors="replace")
-    if codec == "utf-8" and text.startswith("\ufeff"):
-        text = text[1:]
     parser = _CsvParser(s)
     limit = s.max_rows
     if max_rows is not None:
         limit = max_rows if limit is None else min(limit, max_rows)
     simple = _simple_table(text, parser, s, limit)
     if simple is not None:
+        simple.note = note
         return simple
     lines = parser.lines(text)
     records = parser.records(lines, min(s.skip_lines, len(lines)))
@@ -448,7 +478,9 @@ def _read_raw(path: str, s: CsvReaderSettings, max_rows: int | None = None) -> _
             ids.append(rid)
         for c in range(len(names)):
             columns[c].append(fields[c + offset])
-    return _RawTable(names, ids, columns)
+    table = _RawTable(names, ids, columns)
+    table.note = note
+    return table
 
 
 class _NumberText:
@@ -862,6 +894,8 @@ class CsvReader(Node):
         if not settings.file:
             raise NodeError("no file selected", setting="file")
         raw = _read_raw(settings.file, settings)
+        if raw.note:
+            ctx.warn(raw.note)
         ctx.progress(0.5, "converting values")
         fmt = _NumberText(settings)
         scan = settings.max_data_rows_scanned if settings.limit_data_rows_scanned else None
