@@ -357,7 +357,7 @@ class _Composer:
             return self.loader.yaml_constructors[tag](self.loader, node)
         except yaml.YAMLError:
             raise
-        except (ValueError, OverflowError, TypeError) as exc:  # e.g. a date 2024-13-45
+        except Exception as exc:  # PyYAML's constructors: a date 2024-13-45, an empty !!int...
             raise yaml.MarkedYAMLError(
                 problem=f"cannot read {_short(value)} as {_short_tag(tag)}: {exc}",
                 problem_mark=event.start_mark,
