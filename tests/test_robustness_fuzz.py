@@ -237,7 +237,7 @@ _VARIABLES = {"x": 1.5, "name": "abc", "n": 3, "big": 2**62}
 def _node_answers(node_type: str, node_settings: dict[str, Any]) -> None:
     """Configure and execute; a NodeError (a clear message for the user) or invalid settings are
     fine, anything else is a bug."""
-    node = registry.get(node_type)()
+    node = registry.all()[node_type]()
     try:
         parsed = node.Settings.model_validate(node_settings)
         ctx = RunContext(node_id=1, variables=VarStack.of(_VARIABLES))
