@@ -120,6 +120,8 @@ def _fn_minmax(which: str) -> ExprFunction:
 def _fn_stat(which: str) -> ExprFunction:
     def run(ev: ExpressionEvaluator, node: Ast, args: list[Vec | None]) -> Vec:
         vecs = [a for a in args if a is not None]
+        if len(vecs) < 2:  # KNIME's MathFunctions.AVERAGE/MEDIAN: input1, input2, more...
+            raise ev.fail(node, f"{which}() needs at least 2 arguments")
         for v in vecs:
             ev.need(node, v, NUMERIC_KINDS, "every argument")
         stack = np.vstack([as_float(v) for v in vecs])

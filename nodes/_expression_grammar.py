@@ -160,7 +160,19 @@ class _ExprBuilder(Transformer):
         return Ast("??", (c[0], Ast("neg", (c[3],), **token_position(c[2]))), **token_position(c[1]))
 
     def integer(self, meta: Any, c: list[Token]) -> Ast:
-        return Ast("lit", value=(INTEGER, int(c[0].replace("_", ""))), **token_position(c[0]))
+        digits = c[0].replace("_", "")
+        value = (
+            int(digits) if len(digits) <= 19 else 2**63
+        )  # longer: out of range, never int() of 5000 digits
+        if value >= 2**63:  # KNIME's INTEGER is a Java long
+            raise ExpressionError(
+                f"the integer {digits[:30]}{'…' if len(digits) > 30 else ''} does not fit in 64 bits "
+                "(write it as a float, e.g. with .0)",
+                "",
+                c[0].line,
+                c[0].column,
+            )
+        return Ast("lit", value=(INTEGER, value), **token_position(c[0]))
 
     def float(self, meta: Any, c: list[Token]) -> Ast:
         return Ast("lit", value=(FLOAT, float(c[0].replace("_", ""))), **token_position(c[0]))

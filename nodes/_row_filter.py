@@ -214,7 +214,10 @@ class RowFilterBase(Node):
                         f"predicates.{i}: the condition must be BOOLEAN, not {vec.kind}",
                         setting=f"predicates.{i}",
                     )
-                masks.append(vec.values & ~vec.missing)
+                # a MISSING condition is not TRUE: the row does not match
+                masks.append(
+                    np.zeros(rows.n, dtype=bool) if vec.kind == MISSING else vec.values & ~vec.missing
+                )
             else:
                 masks.append(self._predicate(pred, rows, f"predicates.{i}"))
         if not masks:

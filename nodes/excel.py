@@ -497,7 +497,10 @@ class ExcelWriter(Node):
             raise error("The sheet names must be unique.", setting="sheet_names")
 
     def configure(self, in_specs: list[Any], settings: ExcelWriterSettings, ctx: NodeContext) -> list[Any]:
-        self._check(settings, len([s for s in in_specs if s is not None]), ConfigureError)
+        # an unconnected sheet port configures as UNKNOWN: only the known tables are counted here
+        self._check(
+            settings, len([s for s in in_specs if s is not None and s is not UNKNOWN]), ConfigureError
+        )
         return [UNKNOWN]
 
     def execute(self, inputs: list[Any], settings: ExcelWriterSettings, ctx: NodeContext) -> list[Any]:

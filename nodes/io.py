@@ -9,11 +9,15 @@ atomically. The Table Creator turns a small literal table into typed columns.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import gzip
+import itertools
 import math
 import os
 import re
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -196,10 +200,18 @@ class CsvReaderSettings(NodeSettings):
 class _RawTable:
     """Parsed CSV text: header names, RowIDs (or None) and one list of strings/None per column."""
 
-    def __init__(self, names: list[str], row_ids: list[str] | None, columns: list[list[str | None]]) -> None:
+    def __init__(
+        self,
+        names: list[str],
+        row_ids: list[str] | None,
+        columns: list[list[str | None]],
+        first_row: int = 0,
+    ) -> None:
         self.names = names
         self.row_ids = row_ids
         self.columns = columns
+        self.first_row = first_row  # the number of the block's first data row in the file (0-based)
+        self.note: str | None = None  # a warning for the node to give (a skipped byte order mark)
 
     @property
     def n_rows(self) -> int:
@@ -325,15 +337,17 @@ def _names(header: list[str] | None, first_row: list[str | None] | None, offset:
     return [f"Column{i}" for i in range(max(0, width - offset))]
 
 
-def _simple_table(text: str, parser: _CsvParser, s: CsvReaderSettings, limit: int | None) -> _RawTable | None:
+def _simple_layout(
+    lines: list[str], parser: _CsvParser, s: CsvReaderSettings, limit: int | None
+) -> tuple[list[str], list[str]] | None:
     """The common file without the record parser: when the rows read hold no quote character and
     nothing to trim, records are lines and values what the delimiter separates (qm9.csv, 130,831 rows:
-    0.15 s instead of 1.2 s). None for any other file, and for one the parser must word an error about:
-    it reads those."""
+    0.15 s instead of 1.2 s). Gives the column names and the data lines; None for any other file, and
+    for one the parser must word an error about: it reads those."""
     delim = parser.delim
     if parser.row_delim or "\n" in delim or "\r" in delim:
         return None
-    lines = parser.lines(text)[s.skip_lines :]  # without quotes every line break ends a record
+    lines = lines[s.skip_lines :]  # without quotes every line break ends a record
     comment = parser.comment
     # a line is blank or a comment when empty or starting with the comment character; one with
     # whitespace is kept here and sends the whole file to the parser below
@@ -350,24 +364,34 @@ def _simple_table(text: str, parser: _CsvParser, s: CsvReaderSettings, limit: in
         : s.skip_data_rows
     ]  # checked too: a quote or a blank-looking line there shifts the records
     lines = lines[s.skip_data_rows :] if limit is None else lines[s.skip_data_rows : s.skip_data_rows + limit]
-    body = "\n".join(lines)
-    for part in (body, delim.join(header or []), "\n".join(skipped)):
+    parts = [delim.join(header or []), "\n".join(skipped)]
+    for part in parts + ["\n".join(lines[i : i + _BLOCK_ROWS]) for i in range(0, len(lines), _BLOCK_ROWS)]:
         if (parser.quote and parser.quote in part) or len(part.translate(_TRIMMED)) != len(part):
             return None
     offset = 1 if s.has_row_id else 0
     names = _names(header, lines[0].split(delim) if lines else None, offset)
     width = len(names) + offset
-    if width == 0 or any(n != width - 1 for n in {line.count(delim) for line in lines}):
+    if width == 0 or any(line.count(delim) != width - 1 for line in lines):
         return None
-    values = body.replace("\n", delim).split(delim) if lines else []
-    columns: list[list[str | None]] = [values[c::width] for c in range(width)]  # type: ignore[misc]
-    for c, column in enumerate(columns):
-        if "" in column:
-            columns[c] = [v or None for v in column]
-    ids = columns.pop(0) if offset else None
-    if ids is not None and (None in ids or len(set(ids)) < len(ids)):
-        return None
-    return _RawTable(names, ids, columns)  # type: ignore[arg-type]
+    if offset:
+        ids = [line.split(delim, 1)[0] for line in lines]
+        if "" in ids or len(set(ids)) < len(ids):
+            return None
+    return names, lines
+
+
+def _simple_blocks(names: list[str], lines: list[str], delim: str, offset: int) -> Iterator[_RawTable]:
+    width = len(names) + offset
+    for start in range(0, max(len(lines), 1), _BLOCK_ROWS):
+        block = lines[start : start + _BLOCK_ROWS]
+        values = "\n".join(block).replace("\n", delim).split(delim) if block else []
+        columns: list[list[str | None]] = [values[c::width] for c in range(width)]  # type: ignore[misc]
+        del values
+        for c, column in enumerate(columns):
+            if "" in column:
+                columns[c] = [v or None for v in column]
+        ids = columns.pop(0) if offset else None
+        yield _RawTable(names, ids, columns, first_row=start)  # type: ignore[arg-type]
 
 
 @functools.cache
@@ -379,76 +403,185 @@ def _ascii_compatible(codec: str) -> bool:
         return False
 
 
-def _read_raw(path: str, s: CsvReaderSettings, max_rows: int | None = None) -> _RawTable:
-    """Header, RowIDs and raw column strings of the file (at most `max_rows` data rows)."""
-    p = Path(path)
-    if not p.is_file():
-        raise _missing_file(path)
+_BOMS = {
+    "utf-8": codecs.BOM_UTF8,
+    "utf-16-le": codecs.BOM_UTF16_LE,
+    "utf-16-be": codecs.BOM_UTF16_BE,
+    "utf-32-le": codecs.BOM_UTF32_LE,
+    "utf-32-be": codecs.BOM_UTF32_BE,
+}
+
+
+def _without_bom(data: bytes, codec: str, charset: str) -> tuple[bytes, str | None]:
+    """The file's bytes without a byte order mark, as KNIME's BomEncodingUtils reads them for the UTF
+    charsets (UTF-16 and UTF-32 without an order read it themselves), and a note when a UTF-8 mark
+    starts a file read in another charset (the tutorials' windows-31j): KNIME keeps it as two odd
+    characters in the first column name; knitflow drops it and says so."""
+    bom = _BOMS.get(codec)
+    if bom is not None:
+        return (data[len(bom) :], None) if data.startswith(bom) else (data, None)
+    if data.startswith(codecs.BOM_UTF8) and not codec.startswith("utf") and _ascii_compatible(codec):
+        return data[3:], (
+            f"the file starts with a UTF-8 byte order mark but is read as {charset}: skipped the mark "
+            "(set charset to UTF-8 if the file is UTF-8 text)"
+        )
+    return data, None
+
+
+_BLOCK_ROWS = 50_000
+"""Rows turned into Python strings at a time: a million-row file of 21 columns never exists as 21
+million strings at once (about 1.2 GB); each block is converted to typed columns and dropped."""
+
+
+def _decoded_text(p: Path, s: CsvReaderSettings) -> tuple[str, str | None]:
+    """The file's text (gzip inflated, byte order mark dropped) and a warning, if any."""
     codec = python_codec(s.charset)
     data = p.read_bytes()
     if data[:2] == b"\x1f\x8b":  # gzip, as KNIME's reader detects
-        data = gzip.decompress(data)
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise NodeError(f"{p.name} is not a readable gzip file: {exc}", setting="file") from None
+    data, note = _without_bom(data, codec, s.charset or "UTF-8")
     # ASCII bytes read the same in every ASCII-compatible charset, and decode ten times faster as ASCII
-    text = data.decode("ascii" if data.isascii() and _ascii_compatible(codec) else codec, errors="replace")
-    if codec == "utf-8" and text.startswith("\ufeff"):
-        text = text[1:]
-    parser = _CsvParser(s)
-    limit = s.max_rows
-    if max_rows is not None:
-        limit = max_rows if limit is None else min(limit, max_rows)
-    simple = _simple_table(text, parser, s, limit)
-    if simple is not None:
-        return simple
-    lines = parser.lines(text)
-    records = parser.records(lines, min(s.skip_lines, len(lines)))
-    header: list[str] | None = None
-    if s.has_column_header:
-        first = next(records, None)
-        header = [v or "" for v in first[1]] if first is not None else []
-    rows: list[tuple[int, list[str | None]]] = []
-    skipped = 0
-    for line_no, fields in records:
-        if skipped < s.skip_data_rows:
-            skipped += 1
-            continue
-        if limit is not None and len(rows) >= limit:
-            break
-        rows.append((line_no, fields))
-    offset = 1 if s.has_row_id else 0
-    names = _names(header, rows[0][1] if rows else None, offset)
-    width = len(names) + offset
-    columns: list[list[str | None]] = [[] for _ in names]
-    ids: list[str] | None = [] if s.has_row_id else None
-    seen: set[str] = set()
-    for line_no, fields in rows:
-        if len(fields) > width:
-            raise NodeError(
-                f"too many values in line {line_no} of {p.name}: {len(fields)} instead of {width}",
-                setting="file",
-            )
-        if len(fields) < width:
-            if not s.support_short_data_rows:
-                raise NodeError(
-                    f"too few values in line {line_no} of {p.name}: {len(fields)} instead of {width} "
-                    "(enable support_short_data_rows to fill them with missing values)",
-                    setting="file",
-                )
-            fields = fields + [None] * (width - len(fields))
-        if ids is not None:
-            rid = fields[0]
-            if rid is None:
-                raise NodeError(
-                    f"line {line_no} of {p.name} has no RowID in its first column", setting="has_row_id"
-                )
-            if rid in seen:
-                raise NodeError(
-                    f"duplicate RowID {rid!r} in line {line_no} of {p.name}", setting="has_row_id"
-                )
-            seen.add(rid)
-            ids.append(rid)
-        for c in range(len(names)):
-            columns[c].append(fields[c + offset])
-    return _RawTable(names, ids, columns)
+    return data.decode(
+        "ascii" if data.isascii() and _ascii_compatible(codec) else codec, errors="replace"
+    ), note
+
+
+def _line_prefix(text: str, lines: int) -> str | None:
+    """The text up to its `lines`-th line break, or None when it has fewer."""
+    pos = 0
+    for _ in range(lines):
+        pos = text.find("\n", pos) + 1
+        if pos == 0:
+            return None
+    return text[:pos]
+
+
+class _CsvSource:
+    """A CSV file read as blocks of raw rows (`_RawTable`s numbered by `first_row`): only one block of
+    Python strings exists at a time. `blocks()` reads the rows again each time it is iterated."""
+
+    def __init__(self, path: str, s: CsvReaderSettings, max_rows: int | None = None) -> None:
+        p = Path(path)
+        if not p.is_file():
+            raise _missing_file(path)
+        self.file_name = p.name
+        self.s = s
+        self.parser = _CsvParser(s)
+        text, self.note = _decoded_text(p, s)
+        limit = s.max_rows
+        if max_rows is not None:
+            limit = max_rows if limit is None else min(limit, max_rows)
+        self.limit = limit
+        self.lines = self._lines(text, limit)
+        del text
+        self.offset = 1 if s.has_row_id else 0
+        simple = _simple_layout(self.lines, self.parser, s, limit)
+        if simple is not None:
+            self.names, data_lines = simple
+            self.lines = []
+            self._blocks = lambda: _simple_blocks(self.names, data_lines, self.parser.delim, self.offset)
+        else:
+            self.names = self._parsed()[0]
+            self._blocks = lambda: self._parsed()[1]
+
+    def _lines(self, text: str, limit: int | None) -> list[str]:
+        """The lines of the text; with a row limit (configure's sample of a large file) only as many
+        as give one record more than needed, so the records read are those of the whole text."""
+        if limit is not None:
+            s = self.s
+            want = s.skip_lines + 1 + s.skip_data_rows + limit + 1
+            n = want * 2 + 100
+            while n < len(text):
+                prefix = _line_prefix(text, n)
+                if prefix is None:
+                    break
+                lines = self.parser.lines(prefix)
+                records = self.parser.records(lines, min(s.skip_lines, len(lines)))
+                if sum(1 for _ in itertools.islice(records, want)) >= want:
+                    return lines
+                n *= 4
+        return self.parser.lines(text)
+
+    def blocks(self) -> Iterator[_RawTable]:
+        return self._blocks()
+
+    def joined(self) -> _RawTable:
+        """All rows in one raw table."""
+        blocks = list(self.blocks())
+        ids = None if not self.offset else [i for b in blocks for i in b.row_ids or []]
+        columns = [[v for b in blocks for v in b.columns[c]] for c in range(len(self.names))]
+        table = _RawTable(self.names, ids, columns)
+        table.note = self.note
+        return table
+
+    def _parsed(self) -> tuple[list[str], Iterator[_RawTable]]:
+        """Column names and the blocks, read with the record parser."""
+        s, parser, lines = self.s, self.parser, self.lines
+        records = parser.records(lines, min(s.skip_lines, len(lines)))
+        header: list[str] | None = None
+        if s.has_column_header:
+            first = next(records, None)
+            header = [v or "" for v in first[1]] if first is not None else []
+        data = itertools.islice(
+            records, s.skip_data_rows, None if self.limit is None else s.skip_data_rows + self.limit
+        )
+        head = next(data, None)
+        names = _names(header, head[1] if head is not None else None, self.offset)
+        rows = itertools.chain([head] if head is not None else [], data)
+        return names, self._parsed_blocks(names, rows)
+
+    def _parsed_blocks(
+        self, names: list[str], rows: Iterator[tuple[int, list[str | None]]]
+    ) -> Iterator[_RawTable]:
+        offset, s, name = self.offset, self.s, self.file_name
+        width = len(names) + offset
+        seen: set[str] = set()
+        start = 0
+        while True:
+            block = list(itertools.islice(rows, _BLOCK_ROWS))
+            columns: list[list[str | None]] = [[] for _ in names]
+            ids: list[str] | None = [] if s.has_row_id else None
+            for line_no, fields in block:
+                if len(fields) > width:
+                    raise NodeError(
+                        f"too many values in line {line_no} of {name}: {len(fields)} instead of {width}",
+                        setting="file",
+                    )
+                if len(fields) < width:
+                    if not s.support_short_data_rows:
+                        raise NodeError(
+                            f"too few values in line {line_no} of {name}: {len(fields)} instead of {width} "
+                            "(enable support_short_data_rows to fill them with missing values)",
+                            setting="file",
+                        )
+                    fields = fields + [None] * (width - len(fields))
+                if ids is not None:
+                    rid = fields[0]
+                    if rid is None:
+                        raise NodeError(
+                            f"line {line_no} of {name} has no RowID in its first column", setting="has_row_id"
+                        )
+                    if rid in seen:
+                        raise NodeError(
+                            f"duplicate RowID {rid!r} in line {line_no} of {name}", setting="has_row_id"
+                        )
+                    seen.add(rid)
+                    ids.append(rid)
+                for c in range(len(names)):
+                    columns[c].append(fields[c + offset])
+            if block or not start:
+                yield _RawTable(names, ids, columns, first_row=start)
+            if len(block) < _BLOCK_ROWS:
+                return
+            start += len(block)
+
+
+def _read_raw(path: str, s: CsvReaderSettings, max_rows: int | None = None) -> _RawTable:
+    """Header, RowIDs and raw column strings of the file (at most `max_rows` data rows)."""
+    return _CsvSource(path, s, max_rows).joined()
 
 
 class _NumberText:
@@ -562,7 +695,7 @@ def _bad_value(
         return v.lower() not in ("true", "false")
 
     k = next((i for i, v in enumerate(values) if v is not None and bad(v)), 0)
-    row = raw.row_ids[k] if raw.row_ids is not None else f"Row{k}"
+    row = raw.row_ids[k] if raw.row_ids is not None else f"Row{raw.first_row + k}"
     return NodeError(
         f"value {values[k]!r} in row {row} of column {name!r} is not a valid {col_type} (the column type comes "
         "from the stored spec or from the first rows); set its type to String or fix the file",
@@ -577,48 +710,73 @@ def _present(values: list[str | None]) -> tuple[np.ndarray, list[str]]:
     return present, [v for v in values if v is not None]
 
 
-def _convert(raw: _RawTable, index: int, col_type: str, fmt: _NumberText) -> pd.Series:
-    """One raw column as a typed pandas column (missing cells: NaN / <NA> / None)."""
+def _convert(
+    raw: _RawTable, index: int, col_type: str, fmt: _NumberText, same: dict[Any, Any] | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """One raw column of a block as typed values and the mask of its missing cells (None: none are
+    missing, or they are NaN / None in the values); `_column` joins the blocks. `same` maps a string
+    to the equal one kept already: a column of a few distinct names holds a few string objects, not
+    one per row, and the block's own strings can all be freed."""
     name = raw.names[index]
     values = raw.columns[index]
     n = len(values)
     if col_type == ColumnType.STRING:
-        return pd.Series(values, dtype=object)
+        strings = np.empty(n, dtype=object)
+        strings[:] = values if same is None else [same.setdefault(v, v) for v in values]
+        return strings, None
     present, sub = _present(values)
+    missing = None if present.all() else ~present
     if col_type in (ColumnType.INTEGER, ColumnType.LONG):
         ints = parse_ints(sub, 32 if col_type == ColumnType.INTEGER else 64, fmt)
         if ints is None:
             raise _bad_value(raw, name, values, col_type, fmt)
-        if present.all():
-            return pd.Series(np.array(ints, dtype="int64"))
-        out = pd.Series(pd.array([pd.NA] * n, dtype="Int64"))
-        out[present] = ints
-        return out
+        if missing is None:
+            return np.array(ints, dtype=np.int64), None
+        out_i = np.zeros(n, dtype=np.int64)
+        out_i[present] = ints
+        return out_i, missing
     if col_type == ColumnType.DOUBLE:
         doubles = parse_doubles(sub, fmt)
         if doubles is None:
             raise _bad_value(raw, name, values, col_type, fmt)
         out_d = np.full(n, np.nan)
         out_d[present] = doubles
-        return pd.Series(out_d)
+        return out_d, None
     if col_type == ColumnType.BOOLEAN:
         lowered = [v.lower() for v in sub]
         if any(v not in ("true", "false") for v in lowered):
             raise _bad_value(raw, name, values, col_type, fmt)
-        flags = [v == "true" for v in lowered]
-        if present.all():
-            return pd.Series(flags, dtype="bool")
-        out_b = pd.Series(pd.array([pd.NA] * n, dtype="boolean"))
-        out_b[present] = flags
-        return out_b
+        out_b = np.zeros(n, dtype=bool)
+        out_b[present] = [v == "true" for v in lowered]
+        return out_b, missing
     if is_date_time_type(col_type):
         cells = _parse_date_times(sub, col_type)
         if cells is None:
             raise _bad_value(raw, name, values, col_type, fmt)
         out_t = np.full(n, None, dtype=object)
         out_t[present] = cells
-        return pd.Series(out_t, dtype=object)
+        return out_t, None
     raise NodeError(f"column type {col_type} cannot be read from CSV", setting="columns")  # pragma: no cover
+
+
+_EMPTY_DTYPES = {
+    ColumnType.INTEGER: np.int64,
+    ColumnType.LONG: np.int64,
+    ColumnType.DOUBLE: np.float64,
+    ColumnType.BOOLEAN: np.bool_,
+}
+
+
+def _column(parts: list[tuple[np.ndarray, np.ndarray | None]], col_type: str) -> pd.Series:
+    """A column from its converted blocks (missing cells: NaN / <NA> / None)."""
+    dtype = _EMPTY_DTYPES.get(col_type, object)
+    values = np.concatenate([v for v, _ in parts]) if parts else np.empty(0, dtype=dtype)
+    if all(m is None for _, m in parts):
+        return pd.Series(values, dtype=dtype)
+    mask = np.concatenate([np.zeros(len(v), dtype=bool) if m is None else m for v, m in parts])
+    if col_type == ColumnType.BOOLEAN:
+        return pd.Series(pd.arrays.BooleanArray(values, mask))
+    return pd.Series(pd.arrays.IntegerArray(values, mask))
 
 
 def _parse_date_times(values: list[str], col_type: str) -> list[Any] | None:
@@ -861,23 +1019,57 @@ class CsvReader(Node):
     def execute(self, inputs: list[Any], settings: CsvReaderSettings, ctx: NodeContext) -> list[Any]:
         if not settings.file:
             raise NodeError("no file selected", setting="file")
-        raw = _read_raw(settings.file, settings)
-        ctx.progress(0.5, "converting values")
+        source = _CsvSource(settings.file, settings)
+        if source.note:
+            ctx.warn(source.note)
+        ctx.progress(0.2, "converting values")
         fmt = _NumberText(settings)
         scan = settings.max_data_rows_scanned if settings.limit_data_rows_scanned else None
-        guessed = {}
-        for i, name in enumerate(raw.names):
-            sample = raw.columns[i][:scan] if scan else raw.columns[i]
-            guessed[name] = _guess_type([v for v in sample if v is not None], fmt)
-        layout = _layout(raw.names, guessed, settings, file_known=True)
-        position = {n: i for i, n in enumerate(raw.names)}
-        data = {out: _convert(raw, position[src], t, fmt) for src, out, t in layout}
-        index = pd.Index(
-            raw.row_ids if raw.row_ids is not None else [f"Row{i}" for i in range(raw.n_rows)], dtype=object
-        )
+        guessed = _guessed_types(source, fmt, scan)
+        layout = _layout(source.names, guessed, settings, file_known=True)
+        position = {n: i for i, n in enumerate(source.names)}
+        parts: dict[str, list[tuple[np.ndarray, np.ndarray | None]]] = {out: [] for _, out, _ in layout}
+        same: dict[str, dict[Any, Any] | None] = {out: {} for _, out, _ in layout}
+        ids: list[str] = []
+        n_rows = 0
+        for raw in source.blocks():  # one block of strings at a time, converted and dropped
+            ctx.check_cancelled()
+            for src, out, t in layout:
+                parts[out].append(_convert(raw, position[src], t, fmt, same[out]))
+                if len(same[out] or ()) > _BLOCK_ROWS:  # mostly distinct values: sharing saves nothing
+                    same[out] = None
+            ids += raw.row_ids or []
+            n_rows += raw.n_rows
+        has_ids = bool(source.offset)
+        del source, same  # the file's lines
+        data = {out: _column(parts.pop(out), t) for _, out, t in layout}
+        index = pd.Index(ids if has_ids else [f"Row{i}" for i in range(n_rows)], dtype=object)
         df = pd.DataFrame(data, columns=[out for _, out, _ in layout])
         df.index = index
         return [Table(df, {out: t for _, out, t in layout})]
+
+
+_TYPE_ORDER = [ColumnType.INTEGER, ColumnType.LONG, ColumnType.DOUBLE, ColumnType.STRING]
+
+
+def _guessed_types(source: _CsvSource, fmt: _NumberText, scan: int | None) -> dict[str, str]:
+    """KNIME's guess from the first `scan` rows (None: all), block by block: a column is the widest
+    type any block needs (Integer < Long < Double < String), exactly what one guess over all those
+    values gives; no values at all -> String."""
+    kinds: dict[str, str | None] = dict.fromkeys(source.names)
+    seen = 0
+    for raw in source.blocks():
+        take = raw.n_rows if scan is None else min(raw.n_rows, scan - seen)
+        for i, name in enumerate(source.names):
+            values = [v for v in raw.columns[i][:take] if v is not None]
+            if values:
+                kind = _guess_type(values, fmt)
+                before = kinds[name]
+                kinds[name] = kind if before is None else max(before, kind, key=_TYPE_ORDER.index)
+        seen += take
+        if scan is not None and seen >= scan:
+            break
+    return {name: kind or ColumnType.STRING for name, kind in kinds.items()}
 
 
 # -------------------------------------------------------------------------------------- CSV Writer

@@ -57,7 +57,7 @@ class AffineTransform:
     def apply(self, table: Table, *, strict: bool) -> tuple[Table, list[str]]:
         """The transformed table and warnings. strict (the Normalizer itself): a value outside the
         bounds beyond rounding is an error; otherwise (Normalizer Apply) only a warning."""
-        df = table.df.copy()
+        df = table.df.copy(deep=False)  # columns are replaced below, never written into: no data copy
         types = dict(table.types)
         warnings: list[str] = []
         absent = [n for n in self.names if n not in table.types]
@@ -153,7 +153,8 @@ def fit_normalizer(
         warnings.append(f"Ignore column(s) {' '.join(all_missing)} as it/they contain only missing values")
     keep = [i for i, c in enumerate(columns) if c not in all_missing]
     names = tuple(columns[i] for i in keep)
-    x = x[:, keep]
+    if len(keep) < len(columns):  # a copy of the whole matrix only when a column is dropped
+        x = x[:, keep]
     k = len(names)
     with np.errstate(all="ignore"):
         if mode == "Z_SCORE":

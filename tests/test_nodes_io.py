@@ -275,7 +275,7 @@ def test_quote_free_files_read_as_the_record_parser_reads_them(
         return t.columns, t.types, t.row_ids, t.df.to_dict("list")
 
     fast = read()
-    monkeypatch.setattr(nodes.io, "_simple_table", lambda *args: None)
+    monkeypatch.setattr(nodes.io, "_simple_layout", lambda *args: None)
     assert read() == fast
 
 

@@ -136,10 +136,28 @@ def _load(path: Path) -> Any:
     try:
         return Workflow.load(path)
     except WorkflowLoadError as exc:
-        _err(f"{path}: {len(exc.problems)} problem(s):")
-        for p in exc.problems:
-            _err(f"  {p}")
-        return None
+        lines = [str(p) for p in exc.problems]
+    except (RecursionError, MemoryError) as exc:  # bounded by the reader; a last guard all the same
+        lines = [f"{path}: the workflow is too large or too deeply nested to load ({type(exc).__name__})"]
+    except Exception as exc:  # a file from anyone must never end in a traceback; this is a bug to report
+        lines = [f"{path}: cannot load the workflow: internal error {type(exc).__name__}: {exc}"]
+    _err(f"{path}: {len(lines)} problem(s):")
+    for line in lines[:MAX_PROBLEMS_SHOWN]:
+        _err(f"  {_one_line(line)}")
+    if len(lines) > MAX_PROBLEMS_SHOWN:
+        _err(f"  ... and {len(lines) - MAX_PROBLEMS_SHOWN:,} more")
+    return None
+
+
+MAX_PROBLEMS_SHOWN = 200
+
+
+def _one_line(text: str, limit: int = 1000) -> str:
+    """One problem, one line: line breaks and control characters of a value quoted in a message are
+    shown escaped, and a huge message is cut."""
+    cut = len(text) > limit
+    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text[:limit])
+    return text + "…" if cut else text
 
 
 def _data_dir(wf: Any, variables: dict[str, str]) -> dict[str, str]:
@@ -187,7 +205,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     variables = {**variables, **_data_dir(wf, variables)}
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    out_dir = args.out or Path("runs") / wf.doc.name / stamp
+    out_dir = args.out or Path("runs") / _folder_name(wf.doc.name) / stamp
+    problem = _unwritable(out_dir)
+    if problem:  # said now, not after a run whose results would have nowhere to go
+        _err(f"--out {out_dir}: {problem}")
+        return EXIT_INVALID
     display = RunDisplay(wf, quiet=args.quiet)
     cancel = threading.Event()
     with display, cancel_on_signals(cancel) as signals:
@@ -207,14 +229,61 @@ def _cmd_run(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             _err("interrupted")
             return exit_code(signal.SIGINT)
-    run = write_outputs(result, out_dir)
-    display.summary(result, out_dir)
+    written = _write_or_fall_back(lambda folder: write_outputs(result, folder), out_dir, "knitflow-run-")
+    if written is None:
+        return EXIT_NODE_FAILED
+    run, folder = written
+    display.summary(result, folder)
     for warning in result.warnings:
         _err(f"warning: {warning}")
     if result.cancelled:
-        _err(f"interrupted: the finished nodes' outputs are in {out_dir}")
+        _err(f"interrupted: the finished nodes' outputs are in {folder}")
         return exit_code(signals[0] if signals else signal.SIGINT)
+    if folder != out_dir:
+        return EXIT_NODE_FAILED  # the results are safe, but not where they were asked for
     return EXIT_OK if run["status"] == "ok" else EXIT_NODE_FAILED
+
+
+def _folder_name(name: str) -> str:
+    """A workflow name as one safe folder name (a name is free text: '../x', '/', 80 KB...)."""
+    import re
+
+    return re.sub(r"[^\w.-]+", "_", name).strip("._")[:80] or "workflow"
+
+
+def _unwritable(folder: Path) -> str | None:
+    """Why `folder` cannot take output files (created if missing, probed with a file), or None."""
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        what = "cannot be created" if not folder.is_dir() else "cannot be written"
+        return f"the folder {what} ({getattr(exc, 'strerror', None) or exc})"
+    return None
+
+
+def _write_or_fall_back(write: Any, folder: Path, prefix: str) -> tuple[Any, Path] | None:
+    """`write(folder)`; when that fails (a full disk, a folder made read-only during the run) the
+    results go to a new temporary folder instead, and the message says where: never lost."""
+    import tempfile
+
+    try:
+        return write(folder), folder
+    except OSError as exc:
+        first = exc
+    try:
+        fallback = Path(tempfile.mkdtemp(prefix=prefix))
+        done = write(fallback)
+    except OSError as exc:
+        _err(
+            f"could not write the results to {folder} ({first.strerror or first}) nor to a temporary folder ({exc.strerror or exc})"
+        )
+        return None
+    _err(f"could not write the results to {folder} ({first.strerror or first}); they are in {fallback}")
+    return done, fallback
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -339,8 +408,20 @@ def _cmd_render(args: argparse.Namespace) -> int:
     wf = _load(args.workflow)
     if wf is None:
         return EXIT_INVALID
-    atomic_write(args.output, render_svg(wf.doc))
-    print(f"wrote {args.output}")
+    output: Path = args.output
+    problem = "it is a folder" if output.is_dir() else _unwritable(output.parent)
+    if problem:
+        _err(f"-o {output}: {problem}")
+        return EXIT_INVALID
+    svg = render_svg(wf.doc)
+    written = _write_or_fall_back(
+        lambda folder: atomic_write(folder / output.name, svg), output.parent, "knitflow-render-"
+    )
+    if written is None:
+        return EXIT_NODE_FAILED
+    if written[1] != output.parent:
+        return EXIT_NODE_FAILED
+    print(f"wrote {output}")
     return EXIT_OK
 
 

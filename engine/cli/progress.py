@@ -38,7 +38,8 @@ class RunDisplay:
 
     def __enter__(self) -> RunDisplay:
         self._progress.__enter__()
-        self._nodes_task = self._progress.add_task(f"{self.wf.doc.name}", total=len(self.names))
+        # task descriptions are markup: names from the workflow are shown as text
+        self._nodes_task = self._progress.add_task(escape(self.wf.doc.name), total=len(self.names))
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -55,11 +56,11 @@ class RunDisplay:
             elif kind == "state" and event.get("error") and not self.quiet:
                 first_line = event["error"].splitlines()[0] if event["error"] else ""
                 self._progress.console.print(
-                    f"[red]✗ #{node} {escape(self.names.get(node, ''))}: {escape(first_line)}[/]"
+                    f"[red]✗ #{node} {escape(self.names.get(node, ''))}: {_shown(first_line)}[/]"
                 )
             elif kind == "iteration":
                 task = self._loop_tasks.get(node)
-                label = f"  loop #{node} {self.names.get(node, '')}"
+                label = f"  loop #{node} {escape(self.names.get(node, ''))}"
                 if task is None:
                     task = self._progress.add_task(label, total=event.get("total"))
                     self._loop_tasks[node] = task
@@ -102,10 +103,10 @@ class RunDisplay:
             for message, count in _counted(st.warnings):
                 times = f" ({count}×)" if count > 1 else ""
                 console.print(
-                    f"[yellow]⚠ #{node_id} {escape(st.name)}: {escape(message)}{times}[/]", soft_wrap=True
+                    f"[yellow]⚠ #{node_id} {escape(st.name)}: {_shown(message)}{times}[/]", soft_wrap=True
                 )
         for st in result.failed():
-            console.print(f"[red]✗ #{st.id} {escape(st.name)}: {escape(st.error)}[/]", soft_wrap=True)
+            console.print(f"[red]✗ #{st.id} {escape(st.name)}: {_shown(st.error)}[/]", soft_wrap=True)
         console.print(f"outputs and run.json in {escape(str(out_dir))}", soft_wrap=True)
 
 
@@ -115,3 +116,11 @@ def _counted(messages: list[str]) -> list[tuple[str, int]]:
     for m in messages:
         counts[m] = counts.get(m, 0) + 1
     return list(counts.items())
+
+
+def _shown(message: str, limit: int = 2000) -> str:
+    """A message as the terminal shows it: escaped, and cut (a value of megabytes quoted in an error
+    would take rich minutes to wrap); run.json keeps it whole."""
+    if len(message) > limit:
+        message = message[:limit] + f"… ({len(message) - limit:,} more characters in run.json)"
+    return escape(message)

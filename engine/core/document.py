@@ -14,10 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from engine.api import Node, Port, PortType
 from engine.core.registry import registry
 from engine.core.yamlio import (
+    MAX_DOCUMENT_BYTES,
     FlowList,
     PathKey,
     YamlSyntaxError,
     atomic_write,
+    decode_document,
     dump_canonical,
     line_of,
     load_with_lines,
@@ -150,7 +152,7 @@ def parse_document(text: str, file: str) -> tuple[WorkflowDoc | None, dict[PathK
     try:
         data, lines = load_with_lines(text)
     except YamlSyntaxError as exc:
-        return None, {}, [Problem(file, exc.line, f"YAML syntax error: {exc}")]
+        return None, {}, [Problem(file, exc.line, f"YAML syntax error: {exc}" if exc.syntax else str(exc))]
     if not isinstance(data, dict):
         return (
             None,
@@ -161,17 +163,47 @@ def parse_document(text: str, file: str) -> tuple[WorkflowDoc | None, dict[PathK
         return WorkflowDoc.model_validate(data), lines, []
     except ValidationError as exc:
         problems = []
-        for err in exc.errors():
+        errors = _first_errors(data, exc)
+        for err in errors:
             path = _loc_to_path(err["loc"])
             node_id = None
             if len(path) >= 2 and path[0] == "nodes" and isinstance(path[1], int):
                 raw = data.get("nodes", [])
                 if path[1] < len(raw) and isinstance(raw[path[1]], dict):
-                    node_id = raw[path[1]].get("id")
-            problems.append(
-                Problem(file, line_of(lines, path), f"{'.'.join(map(str, path))}: {err['msg']}", node_id)
-            )
+                    raw_id = raw[path[1]].get("id")
+                    node_id = raw_id if isinstance(raw_id, int) and not isinstance(raw_id, bool) else None
+            problems.append(Problem(file, line_of(lines, path), f"{_path_text(path)}: {err['msg']}", node_id))
+        if exc.error_count() > MAX_STRUCTURE_PROBLEMS:
+            more = exc.error_count() - len(errors)
+            problems.append(Problem(file, None, f"... and {more:,} more problems like these"))
         return None, lines, problems
+
+
+MAX_STRUCTURE_PROBLEMS = 50
+"""A file with a million wrong entries gets the first 50 problems and a count, not a million lines."""
+
+
+def _first_errors(data: dict[Any, Any], exc: ValidationError) -> list[Any]:
+    """The first problems of a document; listing all of a million wrong entries takes a minute, so a
+    document with many is validated again with its lists cut short."""
+    if exc.error_count() > MAX_STRUCTURE_PROBLEMS:
+        cut = {k: v[: MAX_STRUCTURE_PROBLEMS * 2] if isinstance(v, list) else v for k, v in data.items()}
+        try:
+            WorkflowDoc.model_validate(cut)
+        except ValidationError as short:
+            return short.errors(include_url=False, include_input=False)[:MAX_STRUCTURE_PROBLEMS]
+    return exc.errors(include_url=False, include_input=False)[:MAX_STRUCTURE_PROBLEMS]
+
+
+def _path_text(path: PathKey) -> str:
+    """nodes.3.settings.alpha; keys that are not short plain names are quoted and cut."""
+    parts = []
+    for part in path:
+        text = str(part)
+        if isinstance(part, str) and not re.fullmatch(r"[\w\-\^ ]{1,60}", text):
+            text = repr(text if len(text) <= 40 else text[:40] + "…")
+        parts.append(text)
+    return ".".join(parts)
 
 
 def node_index(doc: WorkflowDoc) -> dict[int, int]:
@@ -367,11 +399,16 @@ def read_document(path: str | Path) -> tuple[WorkflowDoc, dict[PathKey, int]]:
     path = Path(path)
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
+        with path.open("rb") as fh:  # at most one byte more than allowed: a huge file is not read whole
+            data = fh.read(MAX_DOCUMENT_BYTES + 1)
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
         raise WorkflowLoadError(
             [Problem(file, None, f"cannot read workflow: {exc.strerror or exc}")]
         ) from None
+    try:
+        text = decode_document(data)
+    except YamlSyntaxError as exc:
+        raise WorkflowLoadError([Problem(file, exc.line, str(exc))]) from None
     doc, lines, problems = parse_document(text, file)
     if doc is not None:
         problems = check(doc, lines, file)

@@ -41,6 +41,8 @@ def write_outputs(result: RunResult, out_dir: Path) -> dict[str, Any]:
             if port in shown:
                 try:
                     file = _write_port(obj, out_dir, f"{node_id}_{_slug(st.name)}_port{port}")
+                except OSError:  # the folder, not the output: the caller writes everything elsewhere
+                    raise
                 except (
                     Exception
                 ) as exc:  # a view drawn only now can fail; the other outputs still get written

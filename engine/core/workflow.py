@@ -19,7 +19,7 @@ from engine.core.document import (
     write_document,
 )
 from engine.core.scheduler import EXECUTED, CompiledWorkflow, Execution, GraphError, Listener, NodeStatus
-from engine.core.yamlio import PathKey
+from engine.core.yamlio import PathKey, YamlSyntaxError, decode_document
 
 
 @dataclass
@@ -95,7 +95,15 @@ class Workflow:
         return wf
 
     @classmethod
-    def from_text(cls, text: str, base_dir: str | Path | None = None, file: str = "<text>") -> Workflow:
+    def from_text(
+        cls, text: str | bytes, base_dir: str | Path | None = None, file: str = "<text>"
+    ) -> Workflow:
+        """A workflow from YAML text (or the bytes of a file: UTF-8, checked as `load` checks them)."""
+        if isinstance(text, bytes):
+            try:
+                text = decode_document(text)
+            except YamlSyntaxError as exc:
+                raise WorkflowLoadError([Problem(file, exc.line, str(exc))]) from None
         doc, lines, problems = parse_document(text, file)
         if doc is not None:
             problems = check(doc, lines, file)
