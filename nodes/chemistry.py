@@ -38,6 +38,7 @@ from engine.api import (
     unique_column_name,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
+from nodes._bitblock import SPARSE_MAX_DENSITY, BitBlock, SparseBitTable, set_bit_share
 from nodes._bitvector import BitVectorArray, n_bytes
 from nodes._common import require_columns
 
@@ -539,8 +540,9 @@ class ExpandBitVector(Node):
     description = (
         "Expands a bit-vector column into one Integer (0/1) column per bit, named <prefix><start index + i>, "
         "appended at the end. The number of columns is the vector length (capped by the maximum); a missing "
-        "vector gives missing cells. The columns are built straight from the packed bits as uint8 (one byte "
-        "per cell)."
+        "vector gives missing cells. The columns are uint8 (one byte per cell); sparse bits (at most 10 % set, "
+        "no missing vector, e.g. Morgan fingerprints) are kept as one sparse matrix, which Row Sampler, Table "
+        "Partitioner and the Sklearn Lasso nodes use as it is."
     )
     keywords = ("bit vector", "fingerprint", "expand", "split", "columns", "features")
     knime = (
@@ -592,6 +594,13 @@ class ExpandBitVector(Node):
             unique_column_name(existing, f"{settings.output_prefix}{settings.start_index + i}")
             for i in range(width)
         ]
+        base = table.df.drop(columns=[col]) if settings.remove_original_column else table.df
+        if not mask.any() and width and set_bit_share(values.packed, values.n_bits) <= SPARSE_MAX_DENSITY:
+            # the bits stay one sparse matrix (see nodes._bitblock): Row Sampler, Table Partitioner and the
+            # Lasso nodes keep it so; any other node gets the dense uint8 columns from `df`
+            block = BitBlock.from_packed(values.packed, width)
+            types = {**table.types, **dict.fromkeys(names, ColumnType.INTEGER)}
+            return [SparseBitTable(base, block, names, len(base.columns), types)]
         bits = _unpack_by_column(values.packed, width)
         if mask.any():
             # missing vectors -> missing cells: nullable UInt8 columns (uint8 data + the shared mask)
@@ -601,6 +610,5 @@ class ExpandBitVector(Node):
             )
         else:
             expanded = pd.DataFrame(bits, index=table.df.index, columns=names, copy=False)
-        base = table.df.drop(columns=[col]) if settings.remove_original_column else table.df
         df = pd.concat([base, expanded], axis=1, copy=False)
         return [table.with_frame(df, dict.fromkeys(names, ColumnType.INTEGER))]
