@@ -2,12 +2,13 @@
 script doing the same work, each as a whole process, in interleaved rounds.
 
 The plain script (the peer): read simple_existence.csv with pandas, start a local[2] SparkSession with
-the settings knitflow's environment node gives a local session (web UI off, 2 shuffle partitions,
-Arrow), make a DataFrame of MLlib vectors, `RowMatrix.computeSVD(K, computeU=True)`, collect U and
-take s and V, reconstruct U S Vᵀ and its difference from R with NumPy, draw the workflow's three heat
-maps (the original R, the reconstruction, the difference) to PNG files with matplotlib, stop Spark. The
-same session settings on both sides: the ratio is what knitflow itself costs (its imports, its nodes,
-its Spark jobs), not a tuning difference.
+the settings knitflow's environment node gives a local session (web UI off, 2 shuffle partitions, no
+adaptive query execution, in-memory catalog, Arrow), make a DataFrame of MLlib vectors,
+`RowMatrix.computeSVD(K, computeU=True)`, collect U and take s and V, reconstruct U S Vᵀ and its
+difference from R with NumPy, draw the workflow's three heat maps (the original R, the reconstruction,
+the difference) to PNG files with matplotlib and end (Spark's JVM ends with the process, as knitflow's
+does). The same session settings on both sides: the ratio is what knitflow itself costs (its imports,
+its nodes, its Spark jobs), not a tuning difference.
 
 Variants (each a fresh process):
   plain     the plain PySpark script
@@ -97,6 +98,8 @@ def plain(data: Path, out: Path, k: int) -> dict[str, float]:
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.adaptive.enabled", "false")
+        .config("spark.sql.catalogImplementation", "in-memory")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
@@ -114,10 +117,6 @@ def plain(data: Path, out: Path, k: int) -> dict[str, float]:
     v = svd.V.toArray()
     u = np.array([vec.toArray() for vec in svd.U.rows.collect()])
     phases["svd"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    spark.stop()
-    phases["spark stop"] = time.perf_counter() - t
 
     t = time.perf_counter()
     reconstruction = (u * s) @ v.T

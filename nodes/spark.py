@@ -284,13 +284,32 @@ def _open(info: SparkContextInfo, ctx: NodeContext) -> Any:
         session = _kept.get("session")
         if session is not None and _alive(session):
             before: SparkContextInfo = _kept["info"]
-            if (before.master, before.conf) != (info.master, info.conf) and not info.hide_exists_warning:
+            if _settings_of(before) != _settings_of(info) and not info.hide_exists_warning:
                 # KNIME's LocalEnvironmentCreatorNodeModel: the running context is kept as it is
                 ctx.warn("Local Spark context exists already. Settings were not applied.")
             return session
         session = start_session(info.context_name, info.master, dict(info.conf), ctx)
         _kept.update(session=session, info=info)
         return session
+
+
+# where a run keeps Spark's files (its scratch folder): not a setting the user chose
+_PLACES = frozenset({"spark.local.dir", "spark.sql.warehouse.dir", "spark.driver.extraJavaOptions"})
+
+
+def _settings_of(info: SparkContextInfo) -> tuple[Any, ...]:
+    """What tells two contexts apart for KNIME's "exists already" warning."""
+    return (info.context_name, info.master, tuple((k, v) for k, v in info.conf if k not in _PLACES))
+
+
+def stop_spark() -> None:
+    """Stop the process's Spark session now (the Python API's way to free it; the JVM otherwise ends
+    with the process). The next Spark node starts a new one."""
+    with _SESSION_LOCK:
+        session = _kept.pop("session", None)
+        _kept.clear()
+    if session is not None and _alive(session):
+        stop_session(session)
 
 
 def _end_of_run(info: SparkContextInfo, session: Any) -> None:
@@ -580,12 +599,14 @@ class TableToSpark(Node):
             _check_convertible(table.spec)
         except ConfigureError as exc:
             raise NodeError(str(exc)) from None
+        snapshot = _driver_copy(table.df, table.columns)
+        if snapshot is not None:
+            # the table itself (no copy): uploaded when a Spark operation first needs it, and fetched back
+            # or checked without a Spark job
+            return [SparkData(None, table.columns, dict(table.types), info, snapshot)]
         session = spark_session(ctx, info)
         frame = frame_from_pandas(session, table.df, table.columns, table.types)
-        snapshot = _driver_copy(
-            table.df, table.columns
-        )  # the table itself: no copy, no Spark job to fetch it
-        return [SparkData(frame, table.columns, dict(table.types), info, snapshot)]
+        return [SparkData(frame, table.columns, dict(table.types), info)]
 
 
 # ------------------------------------------------------------------------------------ Spark SVD
@@ -658,10 +679,13 @@ def _vectors_from_frame(frame: Any, features: list[str]) -> tuple[int, list[str]
 def _driver_data(
     session: Any, df: pd.DataFrame, types: dict[str, str], context: SparkContextInfo
 ) -> SparkData:
-    """Spark data made from driver-side rows, which it keeps (when small) so that fetching it is free."""
+    """Spark data made from driver-side rows: when small, it keeps them and goes to Spark only when a Spark
+    operation needs it (fetching it needs no job); else it is uploaded now."""
     columns = list(df.columns)
-    frame = frame_from_pandas(session, df, columns, types)
-    return SparkData(frame, columns, types, context, _driver_copy(df, columns))
+    snapshot = _driver_copy(df, columns)
+    if snapshot is not None:
+        return SparkData(None, columns, types, context, snapshot)
+    return SparkData(frame_from_pandas(session, df, columns, types), columns, types, context)
 
 
 class SparkSvd(Node):
@@ -707,8 +731,7 @@ class SparkSvd(Node):
             features = _svd_features(data.spec, settings)
         except ConfigureError as exc:
             raise NodeError(str(exc), setting=exc.setting) from None
-        frame = data.dataframe(ctx)
-        session = frame.sparkSession
+        session = spark_session(ctx, data.context)
         ctx.progress(0.05, "checking the matrix")
         if data.snapshot is not None:  # the rows are on the driver: checked there, no Spark job
             matrix = data.snapshot[features].apply(pd.to_numeric).to_numpy(dtype=float, na_value=np.nan)
@@ -716,7 +739,7 @@ class SparkSvd(Node):
             bad = [c for j, c in enumerate(features) if np.isnan(matrix[:, j]).any()]
             vectors = None
         else:
-            n_rows, bad, vectors = _vectors_from_frame(frame, features)
+            n_rows, bad, vectors = _vectors_from_frame(data.dataframe(ctx), features)
         if n_rows == 0:
             raise NodeError("the input Spark data has no rows")
         if bad:
@@ -725,9 +748,10 @@ class SparkSvd(Node):
                 setting="featureColumns",
             )
         ctx.progress(0.2, "computing the SVD")
-        if vectors is None:
+        if vectors is None:  # a local relation: nothing to cache, U's pass re-reads the driver's rows
             vectors = _vectors_from_rows(session, matrix)
-        vectors = vectors.cache()
+        else:  # any lineage: computed once for the Gramian and U's pass
+            vectors = vectors.cache()
         try:
             svd = RowMatrix(vectors, numRows=n_rows, numCols=len(features)).computeSVD(
                 settings.noOfSingularValues, computeU=settings.computeU, rCond=settings.reciprocalCondition
