@@ -445,9 +445,9 @@ class CreateLocalBigDataEnvironment(Node):
     description = (
         "Starts Apache Spark (local[N] with N threads, or the cluster named by `master`) for the Spark nodes of "
         "the run, tuned for small local jobs (no web UI, N shuffle partitions, no adaptive re-planning); the "
-        "session stays running for later runs in the process unless onDisposeAction is DESTROY_CTX. Port 3 is the Spark context; ports 1 and 2 mirror "
-        "KNIME's Hive connection and local file system (the Spark SQL session and the working directory). "
-        "Needs pyspark (pip install knitflow[spark]) and Java 17."
+        "session stays running for later runs in the process unless onDisposeAction is DESTROY_CTX. Port 3 is "
+        "the Spark context; ports 1 and 2 mirror KNIME's Hive connection and local file system (the Spark SQL "
+        "session and the working directory). Needs pyspark (pip install knitflow[spark]) and Java 17."
     )
     keywords = ("spark", "big data", "pyspark", "cluster", "hadoop", "local")
     knime = (

@@ -257,7 +257,9 @@ def test_a_second_run_in_the_process_finds_spark_warm(runs: Runs, toy: RunResult
     assert not any("started on" in line for line in again.node(LAYOUT[TOY].environment).log)
     layout = LAYOUT[TOY]
     for node in (layout.s, layout.low_rank, layout.difference):
-        pd.testing.assert_frame_equal(again.output(node), toy.output(node), check_exact=False, rtol=0, atol=1e-9)
+        pd.testing.assert_frame_equal(
+            again.output(node), toy.output(node), check_exact=False, rtol=0, atol=1e-9
+        )
 
 
 @pytest.fixture(scope="module")
