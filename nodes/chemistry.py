@@ -38,6 +38,7 @@ from engine.api import (
     unique_column_name,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
+from nodes._bitblock import SPARSE_MAX_DENSITY, BitBlock, SparseBitTable, set_bit_share
 from nodes._bitvector import BitVectorArray, n_bytes
 from nodes._common import require_columns
 
@@ -189,7 +190,7 @@ def fingerprint_length(params: dict[str, Any]) -> int:
 
 
 def _fingerprinter(params: dict[str, Any]) -> Any:
-    """A function mol, from_atoms -> (on-bit indices or a 0/1 numpy row), mirroring KNIME's
+    """A function mol, from_atoms -> an RDKit ExplicitBitVect (None: no bit set), mirroring KNIME's
     FingerprintType.calculate / calculateRooted."""
     from rdkit import Chem
     from rdkit.Chem import rdFingerprintGenerator as gen
@@ -222,8 +223,8 @@ def _fingerprinter(params: dict[str, Any]) -> Any:
 
         def by_generator(mol: Any, atoms: list[int] | None) -> Any:
             if atoms is None:
-                return generator.GetFingerprintAsNumPy(mol)
-            return generator.GetFingerprintAsNumPy(mol, fromAtoms=atoms) if atoms else []
+                return generator.GetFingerprint(mol)
+            return generator.GetFingerprint(mol, fromAtoms=atoms) if atoms else None
 
         return by_generator
     if kind == "layered":
@@ -234,27 +235,27 @@ def _fingerprinter(params: dict[str, Any]) -> Any:
                     mol, params["layer_flags"], params["min_path"], params["max_path"], nbits
                 )
             elif not atoms:
-                return []
+                return None
             else:
                 fp = Chem.LayeredFingerprint(
                     mol, params["layer_flags"], params["min_path"], params["max_path"], nbits, fromAtoms=atoms
                 )
-            return list(fp.GetOnBits())
+            return fp
 
         return layered
     if kind == "maccs":
         from rdkit.Chem import MACCSkeys
 
-        return lambda mol, atoms: list(MACCSkeys.GenMACCSKeys(mol).GetOnBits())
+        return lambda mol, atoms: MACCSkeys.GenMACCSKeys(mol)
     if kind == "avalon":
         from rdkit.Avalon import pyAvalonTools
 
         flags = pyAvalonTools.avalonSimilarityBits
-        return lambda mol, atoms: list(
-            pyAvalonTools.GetAvalonFP(mol, nbits, isQuery=False, resetVect=False, bitFlags=flags).GetOnBits()
+        return lambda mol, atoms: pyAvalonTools.GetAvalonFP(
+            mol, nbits, isQuery=False, resetVect=False, bitFlags=flags
         )
     if kind == "pattern":
-        return lambda mol, atoms: list(Chem.PatternFingerprint(mol, nbits).GetOnBits())
+        return lambda mol, atoms: Chem.PatternFingerprint(mol, nbits)
     raise ValueError(f"unknown fingerprint type {kind!r}")
 
 
@@ -276,12 +277,16 @@ def fingerprint_chunk(
 
     Returns (packed bits (n x bytes) uint8, missing mask, number of empty input cells, parse
     errors by message, the first few unparsable SMILES)."""
-    from rdkit import Chem, rdBase
+    from rdkit import Chem, DataStructs, rdBase
 
     nbits = fingerprint_length(params)
     fp = _fingerprinter(params)
     n = len(smiles)
-    bits = np.zeros((n, nbits), dtype=np.uint8)
+    width = n_bytes(nbits)
+    # RDKit's FPS text is the vector's bytes in hex, bit 0 the lowest bit of byte 0: the packed layout of
+    # BitVectorArray, so each row is written once, with no unpacked (rows x bits) matrix in between
+    packed = bytearray(n * width)
+    to_hex = DataStructs.BitVectToFPSText
     missing = np.zeros(n, dtype=bool)
     empty = 0
     errors: Counter[str] = Counter()
@@ -305,13 +310,10 @@ def fingerprint_chunk(
                 if not params["include_atoms"]:
                     listed = set(atoms)
                     atoms = [a for a in range(mol.GetNumAtoms()) if a not in listed]
-            on = fp(mol, atoms)
-            if isinstance(on, np.ndarray):
-                bits[i] = on
-            elif len(on):
-                bits[i, on] = 1
-    packed = np.packbits(bits, axis=1, bitorder="little")
-    return packed, missing, empty, errors, examples
+            vector = fp(mol, atoms)
+            if vector is not None:
+                packed[i * width : (i + 1) * width] = bytes.fromhex(to_hex(vector))
+    return np.frombuffer(packed, dtype=np.uint8).reshape(n, width), missing, empty, errors, examples
 
 
 def _parse_error(smiles: str) -> str:
@@ -454,6 +456,9 @@ class RDKitFingerprint(Node):
         if n > PARALLEL_MIN_ROWS and workers > 1:
             size = min(CHUNK_ROWS * 4, math.ceil(n / (workers * 4)))
             starts = list(range(0, n, size))
+            _fingerprinter(
+                params
+            )  # RDKit imported here once: forked workers inherit it instead of each importing it
             ctx.log(f"fingerprinting {n} molecules in {len(starts)} chunks on {workers} worker processes")
             with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
                 futures = [
@@ -539,8 +544,9 @@ class ExpandBitVector(Node):
     description = (
         "Expands a bit-vector column into one Integer (0/1) column per bit, named <prefix><start index + i>, "
         "appended at the end. The number of columns is the vector length (capped by the maximum); a missing "
-        "vector gives missing cells. The columns are built straight from the packed bits as uint8 (one byte "
-        "per cell)."
+        "vector gives missing cells. The columns are uint8 (one byte per cell); sparse bits (at most 10 % set, "
+        "no missing vector, e.g. Morgan fingerprints) are kept as one sparse matrix, which Row Sampler, Table "
+        "Partitioner and the Sklearn Lasso nodes use as it is."
     )
     keywords = ("bit vector", "fingerprint", "expand", "split", "columns", "features")
     knime = (
@@ -592,6 +598,13 @@ class ExpandBitVector(Node):
             unique_column_name(existing, f"{settings.output_prefix}{settings.start_index + i}")
             for i in range(width)
         ]
+        base = table.df.drop(columns=[col]) if settings.remove_original_column else table.df
+        if not mask.any() and width and set_bit_share(values.packed, values.n_bits) <= SPARSE_MAX_DENSITY:
+            # the bits stay one sparse matrix (see nodes._bitblock): Row Sampler, Table Partitioner and the
+            # Lasso nodes keep it so; any other node gets the dense uint8 columns from `df`
+            block = BitBlock.from_packed(values.packed, width)
+            types = {**table.types, **dict.fromkeys(names, ColumnType.INTEGER)}
+            return [SparseBitTable(base, block, names, len(base.columns), types)]
         bits = _unpack_by_column(values.packed, width)
         if mask.any():
             # missing vectors -> missing cells: nullable UInt8 columns (uint8 data + the shared mask)
@@ -601,6 +614,5 @@ class ExpandBitVector(Node):
             )
         else:
             expanded = pd.DataFrame(bits, index=table.df.index, columns=names, copy=False)
-        base = table.df.drop(columns=[col]) if settings.remove_original_column else table.df
         df = pd.concat([base, expanded], axis=1, copy=False)
         return [table.with_frame(df, dict.fromkeys(names, ColumnType.INTEGER))]

@@ -3,7 +3,8 @@
 Both nodes share KNIME's sampling code (AbstractSamplingWebUINodeModel, Sampler,
 StratifiedSamplingRowFilter, LinearSamplingRowFilter) and draw from `java.util.Random`, emulated
 in `nodes._java_random`, so a seeded split selects the very rows KNIME selects (10_02/10_03's
-seed 1678807467440 reproduces the recorded scores). Rows keep their order and RowIDs.
+seed 1678807467440 reproduces the recorded scores). Rows keep their order and RowIDs; expanded bit
+columns held sparse stay so, as positions into the same shared matrix (`nodes._bitblock.take_rows`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from engine.api import (
     TableSpec,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
+from nodes._bitblock import column, take_rows
 from nodes._java_random import JavaRandom, java_round, java_shuffle, to_int32, to_int64
 
 
@@ -167,7 +169,7 @@ def selection(table: Table, s: SamplingSettings, ctx: NodeContext) -> np.ndarray
         return random_selection(count, n_rows, _random(s, ctx))
     if s.mode == "STRATIFIED":
         assert s.class_column is not None
-        return stratified_selection(table.df[s.class_column], count, _random(s, ctx))
+        return stratified_selection(column(table, s.class_column), count, _random(s, ctx))
     if s.mode == "LINEAR":
         return linear_selection(count, n_rows)
     mask = np.zeros(n_rows, dtype=bool)
@@ -262,7 +264,7 @@ class TablePartitioner(_SamplingNode):
     def execute(self, inputs: list[Any], settings: SamplingSettings, ctx: NodeContext) -> list[Any]:
         table = self._prepare(inputs, settings)
         mask = selection(table, settings, ctx)
-        return [table.with_frame(table.df[mask]), table.with_frame(table.df[~mask])]
+        return [take_rows(table, mask), take_rows(table, ~mask)]
 
 
 class RowSampler(_SamplingNode):
@@ -289,4 +291,4 @@ class RowSampler(_SamplingNode):
     def execute(self, inputs: list[Any], settings: SamplingSettings, ctx: NodeContext) -> list[Any]:
         table = self._prepare(inputs, settings)
         mask = selection(table, settings, ctx)
-        return [table.with_frame(table.df[mask])]
+        return [take_rows(table, mask)]

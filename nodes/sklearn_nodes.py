@@ -29,6 +29,7 @@ from engine.api import (
     TableSpec,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
+from nodes._bitblock import append_column, column, sparse_bits, take_rows
 from nodes._mining import NOMINAL
 
 SKLEARN_REGRESSION = PortType.register(
@@ -77,6 +78,34 @@ class RegressionModelObject:
             return parts[0]  # no copy: 1,024 fingerprint bits x 35,000 rows are 287 MB as floats
         return np.hstack(parts) if parts else np.zeros((len(df), 0))
 
+    def features(self, table: Table, store: dict[str, Any] | None = None) -> Any:
+        """The feature matrix of `table`, columns in `encode`'s order: a float64 CSC matrix when numeric
+        features are bit columns held sparse (`nodes._bitblock`; 13_01's 1,024 Morgan bits, ~2 % set), which
+        scikit-learn's Lasso fits by sparse coordinate descent (the intercept through the column means it
+        passes the solver, X itself is never centred) and predicts from; else `encode` of the dense frame."""
+        bits = sparse_bits(table)
+        in_block = bits.bit_columns(self.numeric) if bits is not None else []
+        if bits is None or not in_block:
+            return self.encode(table.df, store)
+        import scipy.sparse as sp
+
+        x = bits.block.float_csc(in_block)
+        block_names = set(bits.bit_names)
+        others = [c for c in self.numeric if c not in block_names]
+        if others:
+            dense = bits.frame[others].apply(pd.to_numeric).to_numpy(dtype=float, na_value=np.nan)
+            x = sp.hstack([x, sp.csc_matrix(dense)], format="csc")
+            held = [c for c in self.numeric if c in block_names] + others
+            position = {c: i for i, c in enumerate(held)}
+            x = x[:, [position[c] for c in self.numeric]]
+        if self.nominal:
+            frame = bits.frame[self.nominal]
+            values = frame.astype(object).where(frame.notna(), None).to_numpy()
+            x = sp.hstack([x, sp.csc_matrix(self.encoder.transform(values))], format="csc")
+        x = sp.csc_matrix(x)
+        x.sort_indices()
+        return x
+
 
 def _float_buffer(store: dict[str, Any], shape: tuple[int, ...]) -> np.ndarray:
     """A Fortran-order float64 array of `shape` in the loop's reusable feature buffer. A loop fitting a
@@ -94,24 +123,36 @@ def _float_buffer(store: dict[str, Any], shape: tuple[int, ...]) -> np.ndarray:
 FEATURE_BUFFER = "sklearn float features"
 
 
-def _handle_missing(
-    df: pd.DataFrame, columns: list[str], mode: str, setting: str | None = None
-) -> pd.DataFrame:
+def _skip_missing(table: Table, columns: list[str], mode: str, setting: str | None = None) -> Table:
     """KNIME's utils.handle_missing_values: SkipRow drops rows with a missing value in `columns`,
-    Fail raises; an empty result is an error."""
-    dtypes = df.dtypes
+    Fail raises; an empty result is an error. Bit columns held sparse hold no missing cell and stay
+    sparse."""
+    bits = sparse_bits(table)
+    frame = bits.frame if bits is not None else table.df
+    held = set(bits.bit_names) if bits is not None else set()
+    dtypes = frame.dtypes
     # NumPy integer and boolean columns (e.g. 1,024 fingerprint bits) cannot hold a missing value
-    maybe = [c for c in columns if not (isinstance(dtypes[c], np.dtype) and dtypes[c].kind in "iub")]
-    missing = df[maybe].isna().any(axis=1) if maybe else pd.Series(False, index=df.index)
+    maybe = [
+        c
+        for c in columns
+        if c not in held and not (isinstance(dtypes[c], np.dtype) and dtypes[c].kind in "iub")
+    ]
+    missing = frame[maybe].isna().any(axis=1).to_numpy() if maybe else np.zeros(len(frame), dtype=bool)
     if missing.any():
         if mode != "SkipRow":
             raise NodeError("There are missing values in the input data.", setting=setting)
-        df = df[~missing]
-    if df.empty:
+        table = take_rows(table, ~missing)
+    if len(table) == 0:
         raise NodeError(
             "All rows are skipped due to missing values." if missing.any() else "The input table is empty."
         )
-    return df
+    return table
+
+
+def _other_columns(table: Table) -> pd.DataFrame:
+    """The columns a sparse bit block does not hold, without building the dense frame."""
+    bits = sparse_bits(table)
+    return bits.frame if bits is not None else table.df
 
 
 class LassoLearnerSettings(NodeSettings):
@@ -218,13 +259,14 @@ class LassoLearner(Node):
         return [UNKNOWN]
 
     def execute(self, inputs: list[Any], settings: LassoLearnerSettings, ctx: NodeContext) -> list[Any]:
+        from scipy.sparse import issparse
         from sklearn.linear_model import Lasso
 
         table: Table = inputs[0]
         spec = table.spec
         features, target = _resolve(spec, settings)
-        df = _handle_missing(
-            table.df, [*features, target], settings.missing_value_handling, "missing_value_handling"
+        table = _skip_missing(
+            table, [*features, target], settings.missing_value_handling, "missing_value_handling"
         )
         model = RegressionModelObject(
             estimator=None,
@@ -238,15 +280,18 @@ class LassoLearner(Node):
             from sklearn.preprocessing import OneHotEncoder
 
             model.encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
-            model.encoder.fit(df[model.nominal].astype(object).to_numpy())
+            model.encoder.fit(_other_columns(table)[model.nominal].astype(object).to_numpy())
         store = ctx.loop_store()  # loop passes repeat the same shapes: one feature buffer for all
-        x = model.encode(df, store)
-        y = pd.to_numeric(df[target]).to_numpy(dtype=float).reshape(-1, 1)  # KNIME passes df[[target]]
-        # x is usually an array of our own (encode converted it): then scikit-learn may center it in
-        # place instead of copying it first (287 MB at 35,000 x 1,024); same numbers either way
-        own = (
-            x.flags.owndata or (store is not None and x.base is store.get(FEATURE_BUFFER))
-        ) and x.flags.writeable
+        x = model.features(table, store)
+        # KNIME passes df[[target]]
+        y = pd.to_numeric(column(table, target)).to_numpy(dtype=float).reshape(-1, 1)
+        # x is usually an array of our own (encode converted it, or a sparse matrix made for this fit): then
+        # scikit-learn may center it in place instead of copying it first (287 MB at 35,000 x 1,024 dense);
+        # same numbers either way
+        own = issparse(x) or (
+            (x.flags.owndata or (store is not None and x.base is store.get(FEATURE_BUFFER)))
+            and x.flags.writeable
+        )
         estimator = Lasso(
             alpha=settings.alpha,
             fit_intercept=settings.fit_intercept,
@@ -355,16 +400,12 @@ class RegressionPredictor(Node):
         names = _check_schema(model, table.spec, settings)
         columns = [n for n, _ in model.feature_columns]
         columns += [t for t, _ in [model.target_column, *model.extra_targets] if t in table.spec]
-        df = table.df
-        if len(df):
-            df = _handle_missing(df, columns, model.missing_value_handling)
-        df = df.copy()
-        if len(df):
-            features = model.encode(df, ctx.loop_store())
-            predicted = np.asarray(model.estimator.predict(features), dtype=float).reshape(len(df), -1)
-            for j, name in enumerate(names):
-                df[name] = predicted[:, j]
-        else:
-            for name in names:
-                df[name] = pd.Series(dtype="float64")
-        return [table.with_frame(df, dict.fromkeys(names, ColumnType.DOUBLE))]
+        if len(table):
+            table = _skip_missing(table, columns, model.missing_value_handling)
+        predicted = np.zeros((len(table), len(names)), dtype=np.float64)
+        if len(table):
+            features = model.features(table, ctx.loop_store())
+            predicted = np.asarray(model.estimator.predict(features), dtype=float).reshape(len(table), -1)
+        for j, name in enumerate(names):
+            table = append_column(table, name, predicted[:, j], ColumnType.DOUBLE)
+        return [table]

@@ -2,11 +2,14 @@
 Environment, Table to Spark, Spark SVD (MLlib `RowMatrix.computeSVD`) and Spark to Table.
 
 Run-time model: the environment node's port object (`SparkContextInfo`) only *describes* the
-session. The session itself is a run-wide resource (`ctx.resource("spark", ...)`) started by the
-first Spark node that needs it and stopped when the run ends (unless `onDisposeAction` is
-DO_NOTHING, which keeps it for the process, like KNIME keeping a context alive). A
-`SparkData` holds a live PySpark DataFrame; when its session ends, small frames are copied to the
-driver first, so a result kept in the engine's cache can be revived in the next run's session.
+session. The session itself is started by the first Spark node that needs it and, as KNIME keeps a
+local Spark context open after execution until the workflow is disposed, it stays running for the
+process: a second run in the same process (the editor, repeated `Workflow.run()` calls, the tests)
+finds it warm. `onDisposeAction` says what the end of a run does: DESTROY_CTX stops the session,
+DELETE_DATA frees the data the run cached in Spark (the session stays), DO_NOTHING nothing. The JVM
+ends with the process. A `SparkData` holds a live PySpark DataFrame plus, when it was made from rows
+on the driver and is small, those rows (`snapshot`): Spark to Table then needs no job, and a result
+kept in the engine's cache can be revived in another session.
 
 Requirements: `pip install knitflow[spark]` (pyspark>=4.0,<5) and a Java 17+ runtime. Without
 them every Spark node fails at configure time saying what to install.
@@ -23,7 +26,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +53,13 @@ from engine.api import (
 )
 from engine.api.knime import KnimeMapping, ignore_settings, take_view_keys
 from nodes._common import ColumnFilter
+from nodes._spark import (
+    frame_from_pandas,
+    frame_to_pandas,
+    small_job_conf,
+    snapshot_to_pandas,
+    start_session,
+)
 
 SPARK_CONTEXT = PortType.register(PortType("spark.context", "Spark context", "#3c3a3e", "square"))
 SPARK_DATA = PortType.register(PortType("spark.data", "Spark data", "#e25a1c", "square"))
@@ -61,18 +70,9 @@ LOCAL_FS = PortType.register(PortType("filesystem.local", "File system (local)",
 
 RESOURCE_KEY = "spark"
 INSTALL_HINT = "pip install 'knitflow[spark]' (pyspark>=4.0,<5)"
-# a SparkData whose session ends is copied to the driver only up to this many cells
+# a SparkData keeps its rows on the driver (or copies them there before its session ends) only up to
+# this many cells
 SNAPSHOT_MAX_CELLS = 5_000_000
-
-_LOG4J = """rootLogger.level = error
-rootLogger.appenderRef.stderr.ref = stderr
-appender.console.type = Console
-appender.console.name = stderr
-appender.console.target = SYSTEM_ERR
-appender.console.layout.type = PatternLayout
-appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n%ex
-"""
-
 
 # ------------------------------------------------------------------------------- requirements
 
@@ -96,8 +96,11 @@ def _probe() -> str | None:
         )
     else:
         try:
-            out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
-            m = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+            text = _java_release(java)
+            if text is None:  # no `release` file: ask the runtime (a JVM start, ~0.1-0.5 s)
+                out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+                text = out.stderr + out.stdout
+            m = re.search(r'version "(\d+)(?:\.(\d+))?', text)
             major = int(m.group(1)) if m else 0
             major = int(m.group(2)) if m and major == 1 and m.group(2) else major
             if m and major < 17:
@@ -105,6 +108,17 @@ def _probe() -> str | None:
         except (OSError, subprocess.SubprocessError) as exc:
             problems.append(f"cannot run {java} -version: {exc}")
     return "; ".join(problems) or None
+
+
+def _java_release(java: str) -> str | None:
+    """`JAVA_VERSION="17.0.9"` from the runtime's `release` file (beside its bin folder), as
+    `version "17.0.9"`; None when there is none."""
+    try:
+        release = Path(java).resolve().parent.parent / "release"
+        m = re.search(r'^JAVA_VERSION="([^"]+)"', release.read_text(errors="replace"), re.MULTILINE)
+    except OSError:
+        return None
+    return f'version "{m.group(1)}"' if m else None
 
 
 def missing_requirements() -> str | None:
@@ -129,7 +143,7 @@ class SparkContextInfo:
     context_name: str
     master: str
     conf: tuple[tuple[str, str], ...]
-    keep_alive: bool = False
+    on_dispose: str = "DELETE_DATA"  # what the end of a run does: DESTROY_CTX, DELETE_DATA, DO_NOTHING
     hide_exists_warning: bool = False
     sql_support: str = "SPARK_SQL"
 
@@ -173,6 +187,7 @@ class SparkData:
     columns: list[str]
     types: dict[str, str]
     context: SparkContextInfo
+    # the same rows on the driver (only when small): the frame was made from them, or copied here
     snapshot: pd.DataFrame | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -204,6 +219,16 @@ class SparkData:
             _LIVE.add(self)
             return self.frame
 
+    def to_pandas(self, ctx: NodeContext, limit: int | None = None) -> pd.DataFrame:
+        """The rows (the first `limit`) as Spark to Table gives them: from the driver-side copy when
+        there is one (no Spark job), else collected from Spark."""
+        if self.snapshot is not None:
+            rows = self.snapshot if limit is None else self.snapshot.iloc[:limit]
+            return snapshot_to_pandas(rows, self.columns, self.types)
+        frame = self.dataframe(ctx)
+        collected = frame.collect() if limit is None else frame.take(limit)
+        return frame_to_pandas(frame.schema, collected, self.types)
+
     def keep_copy(self) -> None:
         """Copy the rows to the driver (before the session ends), when they are few enough."""
         if self.snapshot is not None or self.frame is None:
@@ -230,10 +255,15 @@ class SparkData:
 # ------------------------------------------------------------------------------------- sessions
 
 
+_SESSION_LOCK = threading.Lock()
+_kept: dict[str, Any] = {}  # the process's session and the context it was started for
+
+
 def spark_session(ctx: NodeContext, info: SparkContextInfo) -> Any:
-    """The run's SparkSession: started on first use, stopped when the run ends."""
+    """The session of the run: the process's running session if there is one (a second run finds it
+    warm), else a new one. At the end of the run `onDisposeAction` applies (see `_end_of_run`)."""
     require_spark_runtime()
-    return ctx.resource(RESOURCE_KEY, lambda: _start(info, ctx), None if info.keep_alive else stop_session)
+    return ctx.resource(RESOURCE_KEY, lambda: _open(info, ctx), functools.partial(_end_of_run, info))
 
 
 def require_spark_runtime() -> None:
@@ -242,44 +272,64 @@ def require_spark_runtime() -> None:
         raise NodeError(f"Spark nodes need PySpark and Java: {problem}")
 
 
-def _start(info: SparkContextInfo, ctx: NodeContext) -> Any:
+def _alive(session: Any) -> bool:
     from pyspark import SparkContext
-    from pyspark.sql import SparkSession
 
-    conf = dict(info.conf)
-    workdir = conf.get("spark.local.dir")
-    if workdir:
-        Path(workdir).mkdir(parents=True, exist_ok=True)
-        log4j = Path(workdir) / "log4j2.properties"
-        if not log4j.exists():
-            log4j.write_text(_LOG4J)
-        conf.setdefault("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")
-    if info.master.startswith("local"):
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    # PySpark's driver starts its Python workers with $PYSPARK_PYTHON, else `python3` on PATH (it does
-    # not read spark.pyspark.python): in a virtual environment that is not activated that would be
-    # the system's Python, without numpy/pandas
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     running = SparkContext._active_spark_context  # noqa: SLF001 (the only way to see a running context)
-    builder = SparkSession.builder.appName(info.context_name).master(info.master)
-    for key, value in conf.items():
-        builder = builder.config(key, value)
-    t0 = time.perf_counter()
-    session = builder.getOrCreate()
-    session.sparkContext.setLogLevel("ERROR")
-    if running is not None:
-        if session.sparkContext.master != info.master and not info.hide_exists_warning:
-            ctx.log(
-                f"a Spark context ({session.sparkContext.master}) is already running in this process; "
-                f"it is used instead of {info.master}"
-            )
-    else:
-        ctx.log(f"Spark {session.version} started on {info.master} in {time.perf_counter() - t0:.1f} s")
-    return session
+    return running is not None and session.sparkContext is running and running._jsc is not None  # noqa: SLF001
+
+
+def _open(info: SparkContextInfo, ctx: NodeContext) -> Any:
+    with _SESSION_LOCK:
+        session = _kept.get("session")
+        if session is not None and _alive(session):
+            before: SparkContextInfo = _kept["info"]
+            if _settings_of(before) != _settings_of(info) and not info.hide_exists_warning:
+                # KNIME's LocalEnvironmentCreatorNodeModel: the running context is kept as it is
+                ctx.warn("Local Spark context exists already. Settings were not applied.")
+            return session
+        session = start_session(info.context_name, info.master, dict(info.conf), ctx)
+        _kept.update(session=session, info=info)
+        return session
+
+
+# where a run keeps Spark's files (its scratch folder): not a setting the user chose
+_PLACES = frozenset({"spark.local.dir", "spark.sql.warehouse.dir", "spark.driver.extraJavaOptions"})
+
+
+def _settings_of(info: SparkContextInfo) -> tuple[Any, ...]:
+    """What tells two contexts apart for KNIME's "exists already" warning."""
+    return (info.context_name, info.master, tuple((k, v) for k, v in info.conf if k not in _PLACES))
+
+
+def stop_spark() -> None:
+    """Stop the process's Spark session now (the Python API's way to free it; the JVM otherwise ends
+    with the process). The next Spark node starts a new one."""
+    with _SESSION_LOCK:
+        session = _kept.pop("session", None)
+        _kept.clear()
+    if session is not None and _alive(session):
+        stop_session(session)
+
+
+def _end_of_run(info: SparkContextInfo, session: Any) -> None:
+    """KNIME's onDisposeAction, at the end of a run: DESTROY_CTX stops the session; DELETE_DATA drops
+    what the run's Spark data holds in Spark's memory (the session stays for the next run); DO_NOTHING
+    keeps both."""
+    if info.on_dispose == "DESTROY_CTX":
+        with _SESSION_LOCK:
+            if _kept.get("session") is session:
+                _kept.clear()
+        stop_session(session)
+    elif info.on_dispose == "DELETE_DATA":
+        for data in list(_LIVE):
+            frame = data.frame
+            if frame is not None and frame.sparkSession is session and frame.is_cached:
+                frame.unpersist(blocking=False)
 
 
 def stop_session(session: Any) -> None:
-    """End of run: keep copies of small Spark data for later runs, then stop the session."""
+    """Keep copies of small Spark data for later runs, then stop the session."""
     for data in list(_LIVE):
         if data.frame is not None and data.frame.sparkSession is session:
             try:
@@ -290,20 +340,9 @@ def stop_session(session: Any) -> None:
     session.stop()
 
 
-# ----------------------------------------------------------------------------------- conversions
-
-
-def _spark_type(knime_type: str) -> Any:
-    from pyspark.sql import types as T
-
-    return {
-        ColumnType.INTEGER: T.IntegerType(),
-        ColumnType.LONG: T.LongType(),
-        ColumnType.DOUBLE: T.DoubleType(),
-        ColumnType.BOOLEAN: T.BooleanType(),
-        ColumnType.STRING: T.StringType(),
-        ColumnType.SMILES: T.StringType(),
-    }[knime_type]
+def _driver_copy(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame | None:
+    """`df` as a SparkData's snapshot, when it is small enough to keep on the driver."""
+    return df if len(df) * max(1, len(columns)) <= SNAPSHOT_MAX_CELLS else None
 
 
 def _check_convertible(spec: TableSpec) -> None:
@@ -317,69 +356,6 @@ def _check_convertible(spec: TableSpec) -> None:
             f"column {bad[0].name!r} has type {bad[0].type}, which Spark cannot hold"
             + (" (expand bit vectors into columns first)" if bad[0].type == ColumnType.BIT_VECTOR else "")
         )
-
-
-def _python_values(series: pd.Series, knime_type: str) -> list[Any]:
-    missing = series.isna().to_numpy()
-    if knime_type == ColumnType.DOUBLE:
-        values = series.to_numpy(dtype="float64", na_value=np.nan)
-        return [None if m else float(v) for v, m in zip(values, missing, strict=True)]
-    if knime_type in (ColumnType.INTEGER, ColumnType.LONG):
-        return [None if m else int(v) for v, m in zip(series.tolist(), missing, strict=True)]
-    if knime_type == ColumnType.BOOLEAN:
-        return [None if m else bool(v) for v, m in zip(series.tolist(), missing, strict=True)]
-    return [None if m else str(v) for v, m in zip(series.tolist(), missing, strict=True)]
-
-
-def frame_from_pandas(session: Any, df: pd.DataFrame, columns: list[str], types: dict[str, str]) -> Any:
-    """A Spark DataFrame with the table's rows in order (RowIDs are not transferred, as in KNIME)."""
-    from pyspark.sql import types as T
-
-    schema = T.StructType([T.StructField(c, _spark_type(types[c]), True) for c in columns])
-    cols = [_python_values(df[c], types[c]) for c in columns]
-    rows = list(zip(*cols, strict=True)) if cols else [() for _ in range(len(df))]
-    return session.createDataFrame(rows, schema)
-
-
-def _knime_type(spark_type: Any, known: str | None) -> str:
-    name = type(spark_type).__name__
-    if name in ("DoubleType", "FloatType", "DecimalType"):
-        return ColumnType.DOUBLE
-    if name in ("IntegerType", "ShortType", "ByteType"):
-        return ColumnType.INTEGER
-    if name == "LongType":
-        return ColumnType.LONG
-    if name == "BooleanType":
-        return ColumnType.BOOLEAN
-    if name == "StringType" and known in (ColumnType.STRING, ColumnType.SMILES):
-        return known
-    return ColumnType.STRING
-
-
-def frame_to_pandas(schema: Any, rows: list[Any], known: dict[str, str]) -> pd.DataFrame:
-    """Collected rows as a typed pandas frame (index 0..n-1)."""
-    data: dict[str, pd.Series] = {}
-    for i, f in enumerate(schema.fields):
-        t = _knime_type(f.dataType, known.get(f.name))
-        values = [r[i] for r in rows]
-        if t == ColumnType.DOUBLE:
-            data[f.name] = pd.Series([np.nan if v is None else float(v) for v in values], dtype="float64")
-        elif t in (ColumnType.INTEGER, ColumnType.LONG):
-            if any(v is None for v in values):
-                data[f.name] = pd.Series(pd.array(values, dtype="Int64"))
-            else:
-                data[f.name] = pd.Series(values, dtype="int64")
-        elif t == ColumnType.BOOLEAN:
-            data[f.name] = (
-                pd.Series(pd.array(values, dtype="boolean"))
-                if None in values
-                else pd.Series(values, dtype="bool")
-            )
-        else:
-            data[f.name] = pd.Series([None if v is None else str(v) for v in values], dtype="object")
-    df = pd.DataFrame(data)
-    df.attrs["knime_types"] = {f.name: _knime_type(f.dataType, known.get(f.name)) for f in schema.fields}
-    return df
 
 
 def _col(name: str) -> Any:
@@ -420,8 +396,10 @@ class LocalEnvironmentSettings(NodeSettings):
     )
     onDisposeAction: Literal["DESTROY_CTX", "DELETE_DATA", "DO_NOTHING"] = Field(
         "DELETE_DATA",
-        description="At the end of a run: DESTROY_CTX / DELETE_DATA stop the session (its data is dropped); "
-        "DO_NOTHING keeps it running for the process, so later runs start faster.",
+        description="The session stays running after a run, as KNIME keeps the context open until the workflow "
+        "is disposed, so the next run in the same process (editor, Python API) starts at once. At the end of a "
+        "run DESTROY_CTX stops it; DELETE_DATA frees the data the run cached in Spark; DO_NOTHING keeps all. "
+        "The JVM ends with the process.",
     )
     sqlSupport: Literal["SPARK_SQL", "HIVEQL", "HIVEQL_WITH_JDBC"] = Field(
         "HIVEQL_WITH_JDBC",
@@ -466,9 +444,10 @@ class CreateLocalBigDataEnvironment(Node):
     category = Category.SOURCE
     description = (
         "Starts Apache Spark (local[N] with N threads, or the cluster named by `master`) for the Spark nodes of "
-        "the run; the session is stopped when the run ends. Port 3 is the Spark context; ports 1 and 2 mirror "
-        "KNIME's Hive connection and local file system (the Spark SQL session and the working directory). "
-        "Needs pyspark (pip install knitflow[spark]) and Java 17."
+        "the run, tuned for small local jobs (no web UI, N shuffle partitions, no adaptive re-planning); the "
+        "session stays running for later runs in the process unless onDisposeAction is DESTROY_CTX. Port 3 is "
+        "the Spark context; ports 1 and 2 mirror KNIME's Hive connection and local file system (the Spark SQL "
+        "session and the working directory). Needs pyspark (pip install knitflow[spark]) and Java 17."
     )
     keywords = ("spark", "big data", "pyspark", "cluster", "hadoop", "local")
     knime = (
@@ -505,10 +484,8 @@ class CreateLocalBigDataEnvironment(Node):
         master = s.master.strip() or f"local[{s.numberOfThreads}]"
         local = master.startswith("local")
         conf: dict[str, str] = {
+            **small_job_conf(s.numberOfThreads),
             "spark.ui.enabled": "true" if s.spark_ui else "false",
-            "spark.ui.showConsoleProgress": "false",
-            "spark.sql.shuffle.partitions": str(s.numberOfThreads),
-            "spark.sql.catalogImplementation": "in-memory",
             "spark.sql.execution.arrow.pyspark.enabled": "true"
             if importlib.util.find_spec("pyarrow")
             else "false",
@@ -527,7 +504,7 @@ class CreateLocalBigDataEnvironment(Node):
             context_name=s.contextName or "knimeSparkContext",
             master=master,
             conf=tuple(sorted(conf.items())),
-            keep_alive=s.onDisposeAction == "DO_NOTHING",
+            on_dispose=s.onDisposeAction,
             hide_exists_warning=s.hideExistsWarning,
             sql_support=s.sqlSupport,
         )
@@ -622,6 +599,11 @@ class TableToSpark(Node):
             _check_convertible(table.spec)
         except ConfigureError as exc:
             raise NodeError(str(exc)) from None
+        snapshot = _driver_copy(table.df, table.columns)
+        if snapshot is not None:
+            # the table itself (no copy): uploaded when a Spark operation first needs it, and fetched back
+            # or checked without a Spark job
+            return [SparkData(None, table.columns, dict(table.types), info, snapshot)]
         session = spark_session(ctx, info)
         frame = frame_from_pandas(session, table.df, table.columns, table.types)
         return [SparkData(frame, table.columns, dict(table.types), info)]
@@ -669,6 +651,43 @@ def _dims(k: int) -> list[str]:
     return [f"Dimension {i}" for i in range(k)]
 
 
+def _vectors_from_rows(session: Any, matrix: np.ndarray) -> Any:
+    """A DataFrame of one MLlib vector per matrix row (in order), made on the driver."""
+    from pyspark.mllib.linalg import Vectors
+
+    return session.createDataFrame([(Vectors.dense(row),) for row in matrix.tolist()], ["v"])
+
+
+def _vectors_from_frame(frame: Any, features: list[str]) -> tuple[int, list[str], Any]:
+    """Rows, feature columns with a missing value (one Spark job) and the vector DataFrame of a frame
+    whose rows are not on the driver."""
+    from pyspark.ml.feature import VectorAssembler
+    from pyspark.mllib.util import MLUtils
+    from pyspark.sql import functions as F
+
+    safe = [f"f{i}" for i in range(len(features))]
+    numeric = frame.select([_col(c).cast("double").alias(a) for c, a in zip(features, safe, strict=True)])
+    stats = numeric.agg(
+        F.count(F.lit(1)).alias("n"),
+        *[F.sum(F.when(F.col(a).isNull() | F.isnan(F.col(a)), 1).otherwise(0)).alias(a) for a in safe],
+    ).collect()[0]
+    bad = [c for c, a in zip(features, safe, strict=True) if stats[a]]
+    vectors = VectorAssembler(inputCols=safe, outputCol="v").transform(numeric).select("v")
+    return int(stats["n"]), bad, MLUtils.convertVectorColumnsFromML(vectors, "v")
+
+
+def _driver_data(
+    session: Any, df: pd.DataFrame, types: dict[str, str], context: SparkContextInfo
+) -> SparkData:
+    """Spark data made from driver-side rows: when small, it keeps them and goes to Spark only when a Spark
+    operation needs it (fetching it needs no job); else it is uploaded now."""
+    columns = list(df.columns)
+    snapshot = _driver_copy(df, columns)
+    if snapshot is not None:
+        return SparkData(None, columns, types, context, snapshot)
+    return SparkData(frame_from_pandas(session, df, columns, types), columns, types, context)
+
+
 class SparkSvd(Node):
     type_name = "spark_svd"
     display_name = "Spark SVD"
@@ -705,42 +724,47 @@ class SparkSvd(Node):
         return [sv, dims, dims if settings.computeU else UNKNOWN]
 
     def execute(self, inputs: list[Any], settings: SparkSvdSettings, ctx: NodeContext) -> list[Any]:
-        from pyspark.ml.feature import VectorAssembler
         from pyspark.mllib.linalg.distributed import RowMatrix
-        from pyspark.mllib.util import MLUtils
-        from pyspark.sql import functions as F
 
         data = _need_data(inputs[0], 1)
         try:
             features = _svd_features(data.spec, settings)
         except ConfigureError as exc:
             raise NodeError(str(exc), setting=exc.setting) from None
-        frame = data.dataframe(ctx)
-        session = frame.sparkSession
+        session = spark_session(ctx, data.context)
         ctx.progress(0.05, "checking the matrix")
-        safe = [f"f{i}" for i in range(len(features))]
-        numeric = frame.select([_col(c).cast("double").alias(a) for c, a in zip(features, safe, strict=True)])
-        stats = numeric.agg(
-            F.count(F.lit(1)).alias("n"),
-            *[F.sum(F.when(F.col(a).isNull() | F.isnan(F.col(a)), 1).otherwise(0)).alias(a) for a in safe],
-        ).collect()[0]
-        if stats["n"] == 0:
+        if data.snapshot is not None:  # the rows are on the driver: checked there, no Spark job
+            matrix = data.snapshot[features].apply(pd.to_numeric).to_numpy(dtype=float, na_value=np.nan)
+            n_rows = len(matrix)
+            bad = [c for j, c in enumerate(features) if np.isnan(matrix[:, j]).any()]
+            vectors = None
+        else:
+            n_rows, bad, vectors = _vectors_from_frame(data.dataframe(ctx), features)
+        if n_rows == 0:
             raise NodeError("the input Spark data has no rows")
-        bad = [c for c, a in zip(features, safe, strict=True) if stats[a]]
         if bad:
             raise NodeError(
                 f"column {bad[0]!r} has missing values; the SVD needs a complete matrix",
                 setting="featureColumns",
             )
         ctx.progress(0.2, "computing the SVD")
-        vectors = VectorAssembler(inputCols=safe, outputCol="v").transform(numeric).select("v")
-        vectors = MLUtils.convertVectorColumnsFromML(vectors, "v").cache()
+        if vectors is None:  # a local relation: nothing to cache, U's pass re-reads the driver's rows
+            vectors = _vectors_from_rows(session, matrix)
+        else:  # any lineage: computed once for the Gramian and U's pass
+            vectors = vectors.cache()
         try:
-            svd = RowMatrix(vectors, numRows=int(stats["n"]), numCols=len(features)).computeSVD(
+            svd = RowMatrix(vectors, numRows=n_rows, numCols=len(features)).computeSVD(
                 settings.noOfSingularValues, computeU=settings.computeU, rCond=settings.reciprocalCondition
             )
             s = np.asarray(svd.s.toArray(), dtype=float)
             v = np.asarray(svd.V.toArray(), dtype=float)
+            u_matrix = svd.U if settings.computeU else None
+            u = None
+            if u_matrix is not None and n_rows * len(s) <= SNAPSHOT_MAX_CELLS:
+                ctx.progress(0.7, "computing U")
+                # collected as the JVM pickles MLlib vectors: no Python worker is started for it
+                collected = [vec.toArray() for vec in u_matrix.rows.collect()]
+                u = np.array(collected, dtype=np.float64).reshape(n_rows, len(s))
         except Exception as exc:
             raise NodeError(f"Spark SVD failed: {_spark_message(exc)}") from exc
         finally:
@@ -758,17 +782,16 @@ class SparkSvd(Node):
         sv = Table(
             pd.DataFrame({"Singular Value": s}, index=row_ids(k)), {"Singular Value": ColumnType.DOUBLE}
         )
-        v_frame = frame_from_pandas(session, pd.DataFrame(v, columns=dims), dims, doubles)
-        v_data = SparkData(v_frame, dims, doubles, data.context)
+        v_data = _driver_data(session, pd.DataFrame(v, columns=dims), doubles, data.context)
         u_data = None
-        if settings.computeU:
-            ctx.progress(0.7, "computing U")
+        if u is not None:
+            u_data = _driver_data(session, pd.DataFrame(u, columns=dims), doubles, data.context)
+        elif u_matrix is not None:  # too large for the driver: U stays in Spark
             from pyspark.sql import types as T
 
             schema = T.StructType([T.StructField(d, T.DoubleType(), False) for d in dims])
-            rows = svd.U.rows.map(lambda vec: tuple(float(x) for x in vec.toArray()))
-            u_frame = session.createDataFrame(rows, schema).cache()
-            u_data = SparkData(u_frame, dims, doubles, data.context)
+            rows = u_matrix.rows.map(lambda vec: tuple(float(x) for x in vec.toArray()))
+            u_data = SparkData(session.createDataFrame(rows, schema).cache(), dims, doubles, data.context)
         return [sv, v_data, u_data]
 
 
@@ -804,12 +827,10 @@ class SparkToTable(Node):
 
     def execute(self, inputs: list[Any], settings: SparkToTableSettings, ctx: NodeContext) -> list[Any]:
         data = _need_data(inputs[0], 1)
-        frame = data.dataframe(ctx)
         try:
-            rows = frame.collect() if settings.fetchAll else frame.take(settings.fetchSize)
+            df = data.to_pandas(ctx, None if settings.fetchAll else settings.fetchSize)
         except Exception as exc:
             raise NodeError(f"fetching the Spark data failed: {_spark_message(exc)}") from exc
-        df = frame_to_pandas(frame.schema, rows, data.types)
         types = df.attrs.pop("knime_types")
         df.index = row_ids(len(df))
         return [Table(df, types)]

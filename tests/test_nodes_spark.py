@@ -233,6 +233,28 @@ def test_round_trip_types_missing_values_and_fetch_size(spark_context: Any) -> N
         )
     with pytest.raises(NodeError, match="missing values"):
         run_node("spark_svd", {"noOfSingularValues": 1}, data)
+    # the same through Spark itself: data without the driver-side copy of its rows is collected (types,
+    # missing cells, row order as above), and the SVD checks it with a Spark job
+    from pyspark.sql import SparkSession
+
+    uploaded = spark_nodes.frame_from_pandas(
+        SparkSession.getActiveSession(), table.df, table.columns, table.types
+    )
+    remote = spark_nodes.SparkData(uploaded, data.columns, data.types, data.context)
+    assert remote.snapshot is None and data.snapshot is not None and data.frame is None
+    pd.testing.assert_frame_equal(run_node("spark_to_table", {}, remote)[1].df, back.df)
+    assert run_node("spark_to_table", {"fetchAll": False, "fetchSize": 2}, remote)[1].row_ids == [
+        "Row0",
+        "Row1",
+    ]
+    with pytest.raises(NodeError, match="missing values"):
+        run_node("spark_svd", {"noOfSingularValues": 1}, remote)
+    doubles = spark_nodes.SparkData(
+        uploaded.select("d", "l").where("d IS NOT NULL"), ["d", "l"], data.types, data.context
+    )
+    singular = run_node("spark_svd", {"noOfSingularValues": 2}, doubles)[1].df["Singular Value"]
+    reference = np.linalg.svd(np.array([[0.5, 2.0**40], [-1.0, 6.0]]), compute_uv=False)
+    assert singular.iloc[0] == pytest.approx(reference[0], rel=1e-9)  # the 2nd is below rCond x s1: dropped
 
 
 SVD_WORKFLOW = """
@@ -276,13 +298,46 @@ connections:
 
 
 @needs_spark
-def test_workflow_run_stops_spark_and_a_rerun_revives_cached_spark_data(
+def test_the_session_stays_warm_for_the_next_run_in_the_process(
+    spark_context: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DELETE_DATA (KNIME's default): as KNIME keeps its context open after execution, the session outlives
+    the run and a second run (a new Workflow, nothing cached) uses it; the run's cached data is freed."""
+    from pyspark import SparkContext
+
+    monkeypatch.chdir(tmp_path)
+    text = SVD_WORKFLOW.format(data=data_path("simple_existence.csv"))
+    first = Workflow.from_text(text, base_dir=tmp_path).run()
+    assert first.ok, first.failed()
+    running = SparkContext._active_spark_context  # noqa: SLF001
+    assert running is not None and running._jsc is not None  # noqa: SLF001 (still running after the run)
+    # the module's session was started with other settings: kept as it is, with KNIME's warning
+    assert first.node(2).warnings == ["Local Spark context exists already. Settings were not applied."]
+    t0 = time.perf_counter()
+    second = Workflow.from_text(text, base_dir=tmp_path).run()
+    seconds = time.perf_counter() - t0
+    print(f"\nsecond run in the same process: {seconds:.2f} s (first {first.seconds:.2f} s)")
+    assert second.ok, second.failed()
+    assert SparkContext._active_spark_context is running  # noqa: SLF001 (the same session, not a new one)
+    assert not any("started on" in line for line in second.node(2).log)
+    pd.testing.assert_frame_equal(second.output(4), first.output(4))
+    # U again, up to the signs ARPACK's random start gives each singular vector
+    np.testing.assert_allclose(second.output(6).abs(), first.output(6).abs(), rtol=0, atol=1e-9)
+    # Table to Spark's rows never had to go to Spark: the SVD read them on the driver
+    assert second.node(3).outputs[0].frame is None and second.node(3).outputs[0].snapshot is not None
+
+
+@needs_spark
+def test_destroy_ctx_stops_spark_and_a_rerun_revives_cached_spark_data(
     spark_context: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from pyspark import SparkContext
 
     monkeypatch.chdir(tmp_path)  # the run's scratch folder
     wf = Workflow.from_text(SVD_WORKFLOW.format(data=data_path("simple_existence.csv")), base_dir=tmp_path)
+    wf.set_setting(2, "onDisposeAction", "DESTROY_CTX")
+    spark_nodes.stop_spark()  # the Python API's way to end the process's session: this run starts its own
+    assert SparkContext._active_spark_context is None  # noqa: SLF001
     first = wf.run()
     assert first.ok, first.failed()
     assert np.allclose(first.output(4)["Singular Value"], [5.035026, 2.320022, 1.740423, 1.267447], atol=1e-6)

@@ -2,9 +2,9 @@
 port shape, the spec's reference values, Spark's SVD against NumPy's, K = 1, 2, 3 through the workflow
 variable `K` (what `--set K=...` sets), the original KNIME archive with its own knio scripts, and the CLI.
 
-All runs share one Spark session: the tests switch the environment node to onDisposeAction DO_NOTHING
-(the session outlives a run, as KNIME keeps a context alive) and the module fixture stops it at the end.
-The CLI test runs the workflow file as shipped (DELETE_DATA: the session stops with the run).
+All runs share one Spark session: it outlives a run (as KNIME keeps a context open after execution;
+the workflows' onDisposeAction DELETE_DATA only frees the run's cached data) and the module fixture stops
+it at the end. The CLI test runs the workflow file as shipped, in the same session.
 
 Not compared with NumPy: 12_02 with K >= 9. R has the singular value sqrt(3) three times, and MLlib's
 computeSVD (ARPACK on the Gramian when K < n/3) finds fewer copies of it, so Spark's rank-10 matrix is
@@ -218,7 +218,6 @@ class Runs:
 
     @staticmethod
     def run_workflow(wf: Workflow, environment: int, variables: dict[str, Any]) -> RunResult:
-        wf.set_setting(environment, "onDisposeAction", "DO_NOTHING")  # keep the session for the next run
         result = wf.run(variables={"data_dir": str(data_dir()), **variables})
         assert result.ok, "\n".join(f"#{s.id} {s.name}: {s.error}" for s in result.failed())
         return result
@@ -243,6 +242,24 @@ def toy(runs: Runs) -> RunResult:
         f"\n12_01: Spark start {env.seconds:.1f} s, Spark SVD {svd.seconds:.1f} s, run {result.seconds:.1f} s"
     )
     return result
+
+
+def test_a_second_run_in_the_process_finds_spark_warm(runs: Runs, toy: RunResult) -> None:
+    """12_01 loaded afresh (nothing cached) after the module's first run: the same Spark session, no start.
+    The issue's target is <= 2 s on an idle 2-core machine (benchmarks/bench_spark.py measures it)."""
+    from pyspark import SparkContext
+
+    running = SparkContext._active_spark_context  # noqa: SLF001
+    assert running is not None
+    again = Runs.run_workflow(Workflow.load(ROOT / "workflows" / f"{TOY}.yaml"), LAYOUT[TOY].environment, {})
+    print(f"\n12_01 again in the same process: {again.seconds:.2f} s (first run {toy.seconds:.2f} s)")
+    assert SparkContext._active_spark_context is running  # noqa: SLF001
+    assert not any("started on" in line for line in again.node(LAYOUT[TOY].environment).log)
+    layout = LAYOUT[TOY]
+    for node in (layout.s, layout.low_rank, layout.difference):
+        pd.testing.assert_frame_equal(
+            again.output(node), toy.output(node), check_exact=False, rtol=0, atol=1e-9
+        )
 
 
 @pytest.fixture(scope="module")
@@ -432,7 +449,7 @@ def test_the_archives_knio_scripts_run_unchanged(
 
 @pytest.mark.slow
 def test_cli_run_with_k_set(runs: Runs, toy: RunResult, tmp_path: Path) -> None:
-    """`knitflow run workflows/12_01_SVD_toymodel.yaml --set K=2`, the file as shipped (the run stops Spark)."""
+    """`knitflow run workflows/12_01_SVD_toymodel.yaml --set K=2`, the file as shipped."""
     out = tmp_path / "out"
     code = cli_main(
         [
@@ -463,4 +480,4 @@ def test_cli_run_with_k_set(runs: Runs, toy: RunResult, tmp_path: Path) -> None:
         assert png_size(png.read_bytes()) == size
     from pyspark import SparkContext
 
-    assert SparkContext._active_spark_context is None  # noqa: SLF001 (DELETE_DATA: stopped with the run)
+    assert SparkContext._active_spark_context is not None  # noqa: SLF001 (DELETE_DATA: the session stays)
