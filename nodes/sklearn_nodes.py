@@ -123,6 +123,25 @@ def _float_buffer(store: dict[str, Any], shape: tuple[int, ...]) -> np.ndarray:
 FEATURE_BUFFER = "sklearn float features"
 
 
+def _handle_missing(
+    df: pd.DataFrame, columns: list[str], mode: str, setting: str | None = None
+) -> pd.DataFrame:
+    """`_skip_missing` for a plain frame (the Labs learners work on frames)."""
+    dtypes = df.dtypes
+    # NumPy integer and boolean columns (e.g. 1,024 fingerprint bits) cannot hold a missing value
+    maybe = [c for c in columns if not (isinstance(dtypes[c], np.dtype) and dtypes[c].kind in "iub")]
+    missing = df[maybe].isna().any(axis=1) if maybe else pd.Series(False, index=df.index)
+    if missing.any():
+        if mode != "SkipRow":
+            raise NodeError("There are missing values in the input data.", setting=setting)
+        df = df[~missing]
+    if df.empty:
+        raise NodeError(
+            "All rows are skipped due to missing values." if missing.any() else "The input table is empty."
+        )
+    return df
+
+
 def _skip_missing(table: Table, columns: list[str], mode: str, setting: str | None = None) -> Table:
     """KNIME's utils.handle_missing_values: SkipRow drops rows with a missing value in `columns`,
     Fail raises; an empty result is an error. Bit columns held sparse hold no missing cell and stay
