@@ -99,10 +99,14 @@ def _unescape(text: str | None) -> str:
 
 
 def _missing_file(path: str, setting: str = "file") -> NodeError:
-    return NodeError(
-        f"file not found: {path}. Check the path; the tutorial data files are fetched with `knitflow data fetch`.",
-        setting=setting,
+    """Names where a relative path was looked for, and the one file knitflow cannot ship."""
+    hint = (
+        " QM9 is not shipped: `knitflow data fetch --qm9` makes it."
+        if Path(path).name == "qm9.csv"
+        else " A relative path is read from the workflow's folder (or `--set data_dir=DIR` where the "
+        "workflow uses one); `knitflow examples DIR` writes the tutorial workflows with their data."
     )
+    return NodeError(f"file not found: {path}.{hint}", setting=setting)
 
 
 # -------------------------------------------------------------------------------------- CSV Reader
@@ -1121,7 +1125,9 @@ class CsvWriterSettings(NodeSettings):
         False, description="Plain notation keeps one decimal (1.0 instead of 1)."
     )
     charset: str | None = Field(
-        "windows-31j", description="Character set (Java name), as in the tutorial workflow."
+        "UTF-8",
+        description="Character set (Java name). KNIME writes its platform default when none is set; "
+        "knitflow writes UTF-8 (the tutorial workflows set windows-31j explicitly).",
     )
 
     @field_validator("charset")

@@ -290,10 +290,10 @@ def test_reader_errors(tmp_path: Path) -> None:
     with pytest.raises(NodeError, match="duplicate RowID"):
         read_text(tmp_path, "id,a\nr,1\nr,2\n", has_row_id=True)
     missing = str(tmp_path / "nope" / "data.csv")
-    with pytest.raises(NodeError, match="knitflow data fetch") as err:
+    with pytest.raises(NodeError, match="workflow.s folder") as err:
         run_node("csv_reader", {"file": missing})
     assert missing in str(err.value) and err.value.setting == "file"
-    with pytest.raises(ConfigureError, match="knitflow data fetch"):
+    with pytest.raises(ConfigureError, match="knitflow examples DIR"):
         configure_node("csv_reader", {"file": missing})
     with pytest.raises(ValueError, match="character set"):
         run_node("csv_reader", {"file": missing, "charset": "no-such-charset"})
@@ -374,7 +374,9 @@ def _table() -> Table:
 
 def test_writer_formats_like_knime(tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
-    result = run_node("csv_writer", {"file": str(out), "row_delimiter": "LF"}, _table())
+    result = run_node(
+        "csv_writer", {"file": str(out), "row_delimiter": "LF", "charset": "windows-31j"}, _table()
+    )
     assert result.outputs == [None]
     assert out.read_bytes().decode("cp932").split("\n") == [
         '"x","n","s","b"',
@@ -386,6 +388,9 @@ def test_writer_formats_like_knime(tmp_path: Path) -> None:
         "",
     ]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp file left behind
+    # without a charset: UTF-8 (KNIME writes its platform default; the ü survives)
+    run_node("csv_writer", {"file": str(tmp_path / "utf8.csv"), "row_delimiter": "LF"}, _table())
+    assert (tmp_path / "utf8.csv").read_text(encoding="utf-8").split("\n")[5] == '10000000000,5,"ü",false'
     # read back: the same table (up to the unencodable character)
     back = run_node("csv_reader", {"file": str(out)})[1]
     assert back.types == {"x": "Double", "n": "Integer", "s": "String", "b": "String"}
