@@ -308,10 +308,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _spec_text(spec: Any) -> str:
-    from engine.api import TableSpec
+    from engine.api import ModelSpec, TableSpec
 
     if isinstance(spec, TableSpec):
         return f"[{len(spec)} cols]"
+    if isinstance(spec, ModelSpec):
+        target = f" -> {spec.target.name}" if spec.target is not None else ""
+        return f"<{spec.kind} model: {len(spec.learning_columns)} cols{target}>"
     return repr(spec)
 
 

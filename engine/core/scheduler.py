@@ -129,7 +129,10 @@ class Execution:
     def _root_variables(self, overrides: dict[str, Any]) -> VarStack:
         values = dict(self.wf.doc.variables)
         for name, value in overrides.items():
-            values[name] = coerce_like(value, values.get(name))
+            try:
+                values[name] = coerce_like(value, values.get(name))
+            except ValueError as exc:
+                raise ValueError(f"workflow variable {name}: {exc}") from None
         return VarStack.of(values)
 
     def become_worker(self) -> None:

@@ -98,8 +98,12 @@ def coerce_like(value: Any, default: Any) -> Any:
         return value
     if isinstance(default, bool):
         return value.strip().lower() in {"1", "true", "yes", "on"}
-    if isinstance(default, int):
-        return int(value)
-    if isinstance(default, float):
-        return float(value)
+    try:
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+    except ValueError:
+        kind = "an integer" if isinstance(default, int) else "a number"
+        raise ValueError(f"{value!r} is not {kind} like the variable's default {default!r}") from None
     return value

@@ -186,6 +186,8 @@ def data_dir_override(
     """The `data_dir` value to pass to a run (empty when the workflow's own default applies)."""
     explicit = sets.get(DATA_DIR_VARIABLE)
     declared = variables.get(DATA_DIR_VARIABLE)
+    if declared is not None and not isinstance(declared, str):
+        return {}  # not a folder: the run reports the workflow's own variable as it is
     choice = choose_data_dir(
         None if declared is None else str(declared), base_dir, None if explicit is None else str(explicit)
     )
