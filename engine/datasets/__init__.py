@@ -70,7 +70,6 @@ TUTORIAL_FILES: tuple[Dataset, ...] = (
     Dataset("ZB_WZ_dE_3var.csv", "-", "three descriptors of the ZB/WZ data"),
     Dataset("group131415_div2.csv", "-", "compound-existence matrix by composition"),
     Dataset("group131415_elm1elm2.csv", "-", "compounds and their elements"),
-    Dataset("LICENSE.tutorial", "all", "the licence file that came with the data (Apache-2.0)"),
 )
 _DATA_DOCS = ("README.md",)
 
