@@ -311,8 +311,9 @@ def test_the_session_stays_warm_for_the_next_run_in_the_process(
     assert first.ok, first.failed()
     running = SparkContext._active_spark_context  # noqa: SLF001
     assert running is not None and running._jsc is not None  # noqa: SLF001 (still running after the run)
-    # the module's session was started with other settings: kept as it is, with KNIME's warning
-    assert first.node(2).warnings == ["Local Spark context exists already. Settings were not applied."]
+    # the process's session is kept as it is; when an earlier test started it with other settings,
+    # with KNIME's warning (which test ran first depends on the selection of tests)
+    assert first.node(2).warnings in ([], ["Local Spark context exists already. Settings were not applied."])
     t0 = time.perf_counter()
     second = Workflow.from_text(text, base_dir=tmp_path).run()
     seconds = time.perf_counter() - t0

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from knime_series_facts import RECORDED
 from spec_shapes import data_dir
 
 import nodes.spark as spark_nodes
@@ -55,6 +57,24 @@ SPARK_PROBLEM = spark_nodes.missing_requirements()
 needs_spark = pytest.mark.skipif(SPARK_PROBLEM is not None, reason=f"Spark unavailable: {SPARK_PROBLEM}")
 
 
+@dataclass
+class Saved:
+    """What KNIME saved of one node: as `engine.knime.recorded.RecordedNode` reads it from an archive."""
+
+    name: str
+    state: str | None
+    shapes: dict[int, tuple[int, int]]
+    variables: dict[str, Any]
+
+
+def recorded(name: str) -> dict[int, Saved]:
+    """What KNIME saved of the workflow (embedded: tests/knime_series_facts.py)."""
+    return {
+        node_id: Saved(d["name"], d["state"], {p: tuple(v) for p, v in d["shapes"].items()}, d["variables"])
+        for node_id, d in RECORDED[name].items()
+    }
+
+
 def archive(name: str) -> Path:
     path = ARCHIVES / f"{name}.knwf"
     if not path.exists():
@@ -77,7 +97,9 @@ def close(a: float, b: float, rel: float = 1e-9) -> bool:
 
 
 def compare_recorded(
-    result: RunResult, recorded: dict[int, RecordedNode], skip_variables: set[int] = frozenset()
+    result: RunResult,
+    recorded: dict[int, RecordedNode] | dict[int, Saved],
+    skip_variables: set[int] = frozenset(),
 ) -> list[str]:
     """Every port shape and (except for `skip_variables` nodes) every flow variable KNIME saved,
     against the run; the differences as text."""
@@ -105,29 +127,47 @@ def compare_recorded(
 # ------------------------------------------------------------------------- KNIME's archives
 
 
-@pytest.mark.parametrize("name", LOCAL + SPARK)
-def test_archive_imports_strictly_to_our_yaml(name: str, tmp_path: Path) -> None:
-    """`knitflow import-knime ARCHIVE --data-dir ../../data --strict` gives the committed YAML."""
-    out = tmp_path / f"{name}.yaml"
-    assert import_cli(archive(name), out, data_dir="../../data", strict=True) == 0
-    assert out.read_text(encoding="utf-8") == (SERIES / f"{name}.yaml").read_text(encoding="utf-8")
+def test_archives_import_strictly_to_our_yaml(tmp_path: Path) -> None:
+    """`knitflow import-knime ARCHIVE --data-dir ../../data --strict` gives the committed YAML, for
+    every archive of parts 1 and 2 (one test: all need the archives, which are not part of knitflow)."""
+    for name in LOCAL + SPARK:
+        out = tmp_path / f"{name}.yaml"
+        assert import_cli(archive(name), out, data_dir="../../data", strict=True) == 0
+        assert out.read_text(encoding="utf-8") == (SERIES / f"{name}.yaml").read_text(encoding="utf-8"), name
+
+
+def test_embedded_facts_are_the_archives() -> None:
+    """tests/knime_series_facts.py holds what the archives' settings.xml files record."""
+    for name in LOCAL + SPARK:
+        saved = recorded_results(archive(name))
+        embedded = recorded(name)
+        assert sorted(saved) == sorted(embedded), name
+        for node_id, rec in saved.items():
+            mine = embedded[node_id]
+            assert (rec.name, rec.state, rec.shapes) == (mine.name, mine.state, mine.shapes), (name, node_id)
+            assert rec.variables.keys() == mine.variables.keys(), (name, node_id)
+            for key, value in rec.variables.items():
+                assert (
+                    close(value, mine.variables[key])
+                    if isinstance(value, float)
+                    else value == mine.variables[key]
+                )
 
 
 @pytest.mark.parametrize("name", LOCAL)
 def test_recorded_values(name: str) -> None:
-    recorded = recorded_results(archive(name))
+    recorded_nodes = recorded(name)
     unseeded = {UNSEEDED_SCORER[name]} if name in UNSEEDED_SCORER else set()
     for workers in (1, 2):  # loop passes in worker processes report the same last pass
         result = run(name, seed=1, workers=workers)
-        assert compare_recorded(result, recorded, unseeded) == []
+        assert compare_recorded(result, recorded_nodes, unseeded) == []
 
 
 @pytest.mark.slow
 @needs_spark
 def test_recorded_values_spark() -> None:
     for name in SPARK:
-        recorded = recorded_results(archive(name))
-        assert compare_recorded(run(name), recorded) == []
+        assert compare_recorded(run(name), recorded(name)) == []
 
 
 @pytest.mark.slow
@@ -135,7 +175,7 @@ def test_recorded_values_spark() -> None:
 def test_unseeded_partition_scores_within_the_seed_spread(name: str) -> None:
     """KNIME's scores lie within those of 100 partitions drawn like KNIME's unseeded one."""
     scorer = UNSEEDED_SCORER[name]
-    knime = recorded_results(archive(name))[scorer].variables
+    knime = recorded(name)[scorer].variables
     wf = Workflow.load(SERIES / f"{name}.yaml")
     values: dict[str, list[float]] = {k: [] for k in knime}
     for seed in SPREAD_SEEDS:
