@@ -120,3 +120,47 @@ def test_import_of_the_first_pca_factory(tmp_path: Path) -> None:
     }
     out = run_node("pca_legacy", node.settings, FRAME).df()
     assert list(out.columns) == ["name", "PCA dimension 0", "PCA dimension 1"]
+
+
+def test_compute_and_apply(tmp_path: Path) -> None:
+    computed = run_node("pca_compute_legacy", {"input_columns": ["a", "b", "c"]}, FRAME)
+    cov = computed.df(1)
+    assert list(cov.index) == ["a", "b", "c"] and list(cov.columns) == ["a", "b", "c"]
+    assert cov.to_numpy().tolist() == covariance(np.array(ROWS)).tolist()
+    decomposition = computed.df(2)
+    assert list(decomposition.index) == ["1. eigenvector", "2. eigenvector", "3. eigenvector"]
+    assert decomposition["eigenvalue"].tolist() == JAMA_VALUES[::-1]
+    assert decomposition.iloc[0, 1:].tolist() == [row[2] for row in JAMA_VECTORS]
+    model = computed.outputs[2]
+    applied = run_node(
+        "pca_apply_legacy", {"dimension_selection": {"choice": True, "intVal": 2}}, model, FRAME
+    )
+    direct = run_node("pca_legacy", SETTINGS, FRAME).df()
+    pd.testing.assert_frame_equal(applied.df(), direct)
+    by_share = run_node(
+        "pca_apply_legacy", {"dimension_selection": {"choice": False, "doubleVal": 90.0}}, model, FRAME
+    )
+    assert by_share.df().shape[1] == 6
+    too_many = run_node(
+        "pca_apply_legacy", {"dimension_selection": {"choice": True, "intVal": 5}}, model, FRAME
+    )
+    assert too_many.df().shape[1] == 7 and too_many.warnings == ["dimensions reset to 3"]
+    with pytest.raises(Exception, match="unable to find input column b"):
+        run_node("pca_apply_legacy", {}, model, FRAME.drop(columns="b"))
+    # the factories import with their settings
+    model_tree = {"input_columns": {"InclList": ["a", "b"], "ExclList": []}, "failMissing": True}
+    node, report, _ = import_fragment(
+        tmp_path, "org.knime.base.node.mine.pca.PCAComputeNodeFactory", model_tree
+    )
+    assert node.type == "pca_compute_legacy" and findings(report) == []
+    assert node.settings == {"input_columns": ["a", "b"], "failMissing": True}
+    apply_tree = {
+        "dimension_selection": {"choice": False, "doubleVal": 95.0, "intVal": 2, "eigenvalues": []},
+        "removeColumns": False,
+        "failMissing": False,
+    }
+    node, report, _ = import_fragment(
+        tmp_path, "org.knime.base.node.mine.pca.PCAApplyNodeFactory", apply_tree
+    )
+    assert node.type == "pca_apply_legacy" and findings(report) == []
+    assert node.settings["dimension_selection"] == {"choice": False, "doubleVal": 95.0, "intVal": 2}
