@@ -33,8 +33,9 @@ from engine.api import (
     PortType,
     Table,
     TableSpec,
+    unique_column_name,
 )
-from engine.api.knime import KnimeMapping, KnimeSettings, seq
+from engine.api.knime import KnimeMapping, KnimeSettings, ignore_settings, seq
 from nodes._common import ColumnFilter
 from nodes._commons_math import Well19937c, random_data_next_long
 
@@ -167,6 +168,26 @@ def _kmeans_from_knime(knime: KnimeSettings) -> None:
     knime.unread()
 
 
+def _kmeans_web_ui_from_knime(knime: KnimeSettings) -> None:
+    """The web-UI k-Means of KNIME 5.9 (`ClusterNodeParameters` of ClusterNodeFactory3,
+    `KMeansNodeParameters` of KMeansNodeFactory): the same algorithm as ClusterNodeModel2, with
+    the settings persisted under their field names and the modern column filter; the seed is a
+    long written as text (`LongAsStringPersistor`)."""
+    knime.take("nrClusters", "nrOfClusters")
+    knime.take("centroid_initialization", "centroidInitialization")
+    knime.take("centroid_seeds_BOOL", "useStaticRandomSeed")
+    seed = knime.get("seedValue")
+    if seed is not None:
+        try:
+            knime.put("centroid_seeds", int(str(seed).strip()), "seedValue")
+        except ValueError:
+            knime.unreadable(f"the seed {seed!r} is not a whole number")
+    knime.take("maxNrIterations", "maxIterations")
+    knime.take("cfgColmns", "columnFilter")
+    knime.take("enableHilite")
+    knime.unread("newRandomSeedValue")
+
+
 def kmeans(
     values: np.ndarray, k: int, max_iterations: int, initial: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, int]:
@@ -221,6 +242,21 @@ class KMeans(Node):
         KnimeMapping(
             "org.knime.base.node.mine.cluster.kmeans.ClusterNodeFactory2", "k-Means", _kmeans_from_knime
         ),
+        KnimeMapping(
+            "org.knime.base.node.mine.cluster.kmeans.ClusterNodeFactory",
+            "k-Means (legacy)",
+            _kmeans_from_knime,
+            note="ClusterNodeModel before 2.x: the first k rows start, no centres table (its PMML port is port 3)",
+            ports=lambda _cfg: ({}, {1: 1, 2: 3}),
+        ),
+        KnimeMapping(
+            "org.knime.base.node.mine.cluster.kmeans.ClusterNodeFactory3",
+            "k-Means",
+            _kmeans_web_ui_from_knime,
+        ),
+        KnimeMapping(
+            "org.knime.base.node.mine.cluster.kmeans.KMeansNodeFactory", "k-Means", _kmeans_web_ui_from_knime
+        ),
     )
     inputs = (Port(TABLE, "Clustering input", "The rows to cluster."),)
     outputs = (
@@ -273,6 +309,68 @@ class KMeans(Node):
             _centers_table(columns, centers),
             _prototype_model("k_means", columns, centers, coverage),
         ]
+
+
+# ----------------------------------------------------------------------------------- Cluster Assigner
+
+
+class ClusterAssigner(Node):
+    """KNIME's Cluster Assigner (cluster.assign.ClusterAssignerNodeModel)."""
+
+    type_name = "cluster_assigner"
+    display_name = "Cluster Assigner"
+    category = Category.PREDICTOR
+    description = (
+        "Assigns each row to the nearest prototype of a cluster model (k-Means centres, k-Medoids medoids) by "
+        "squared Euclidean distance over the model's columns, the first prototype winning a tie; appends `Cluster` "
+        "(`cluster_0`, ...; a unique name when taken). A row with a missing value in those columns gets a missing "
+        "cell."
+    )
+    keywords = ("clustering", "assign", "apply", "predict", "kmeans", "prototype")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.mine.cluster.assign.ClusterAssignerNodeFactory",
+            "Cluster Assigner",
+            ignore_settings,
+            note="no settings",
+        ),
+    )
+    inputs = (
+        Port(CLUSTER_MODEL, "Cluster model", "Prototypes from k-Means or k-Medoids."),
+        Port(TABLE, "Input data", "Rows to assign; must hold the model's columns."),
+    )
+    outputs = (Port(TABLE, "Labeled data", "The input plus the Cluster column."),)
+
+    @staticmethod
+    def _check(columns: tuple[str, ...], spec: TableSpec) -> str:
+        for name in columns:
+            if name not in spec:
+                raise ConfigureError(f'Column "{name}" not found in data input spec.')
+        return unique_column_name(spec.names, "Cluster")
+
+    def configure(self, in_specs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        model, spec = in_specs
+        if not isinstance(model, ModelSpec) or not isinstance(spec, TableSpec):
+            return [UNKNOWN]
+        name = self._check(tuple(model.details.get("columns", model.learning_columns.names)), spec)
+        return [spec.append((name, ColumnType.STRING))]
+
+    def execute(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        model, table = inputs
+        proto = model.payload if isinstance(model, Model) else None
+        if not isinstance(proto, ClusterPrototypes):
+            raise NodeError("No Clustering Model found.")
+        try:
+            name = self._check(proto.columns, table.spec)
+        except ConfigureError as exc:
+            raise NodeError(str(exc)) from None
+        values = _matrix(table, list(proto.columns))
+        missing = np.isnan(values).any(axis=1)
+        winners = proto.assign(np.where(missing[:, None], 0.0, values))
+        labels = [None if m else f"{CLUSTER_PREFIX}{w}" for w, m in zip(winners, missing, strict=True)]
+        df = table.df.copy()
+        df[name] = pd.Series(labels, index=df.index, dtype=object)
+        return [table.with_frame(df, {name: ColumnType.STRING})]
 
 
 # ---------------------------------------------------------------------------------------- k-Medoids

@@ -331,6 +331,10 @@ class VariableCreator(Node):
     outputs = (Port(VARIABLES, "Created variables", "The new flow variables."),)
     Settings = VariableCreatorSettings
 
+    def configure_variables(self, in_specs: list[Any], settings: VariableCreatorSettings) -> dict[str, str]:
+        """Known from the settings: bindings to them after this node are checked by validate."""
+        return {var.name: _TYPE_NAMES[var.type] for var in reversed(settings.newFlowVariables)}
+
     def configure(
         self, in_specs: list[Any], settings: VariableCreatorSettings, ctx: NodeContext
     ) -> list[Any]:

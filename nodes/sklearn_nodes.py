@@ -19,6 +19,7 @@ from engine.api import (
     ColumnType,
     ConfigureError,
     Model,
+    ModelSpec,
     Node,
     NodeContext,
     NodeError,
@@ -273,9 +274,11 @@ class LassoLearner(Node):
     Settings = LassoLearnerSettings
 
     def configure(self, in_specs: list[Any], settings: LassoLearnerSettings, ctx: NodeContext) -> list[Any]:
-        if isinstance(in_specs[0], TableSpec):
-            _resolve(in_specs[0], settings)
-        return [UNKNOWN]
+        spec = in_specs[0]
+        if not isinstance(spec, TableSpec):
+            return [UNKNOWN]
+        features, target = _resolve(spec, settings)
+        return [_model_spec(spec, features, target)]
 
     def execute(self, inputs: list[Any], settings: LassoLearnerSettings, ctx: NodeContext) -> list[Any]:
         from scipy.sparse import issparse
@@ -328,7 +331,13 @@ class LassoLearner(Node):
             f"Lasso(alpha={settings.alpha:g}) of {target} on {n} feature{'s' if n != 1 else ''}, "
             f"{int(np.count_nonzero(estimator.coef_))} non-zero coefficient(s)"
         )
-        return [Model("sklearn_regression", model, summary, spec=model)]
+        return [Model("sklearn_regression", model, summary, spec=_model_spec(spec, features, target))]
+
+
+def _model_spec(spec: TableSpec, features: list[str], target: str) -> ModelSpec:
+    """What the Regression Predictor checks before anything runs: the feature columns (names and
+    types, as KNIME's `RegressionModelObject` keeps them) and the target."""
+    return ModelSpec("sklearn_regression", spec.select(features), spec.get(target))
 
 
 class RegressionPredictorSettings(NodeSettings):
@@ -339,29 +348,36 @@ class RegressionPredictorSettings(NodeSettings):
     )
 
 
-def _prediction_name(model: RegressionModelObject, settings: RegressionPredictorSettings) -> str:
-    return (
-        settings.prediction_column if settings.prediction_column.strip() else f"{model.target_column[0]}_pred"
-    )
+def _schema(model: RegressionModelObject | ModelSpec) -> tuple[list[tuple[str, str]], list[str]]:
+    """(feature columns with their types, target names) of a fitted model or of a learner's
+    configure-time `ModelSpec` (PLS names all its targets in `details["targets"]`)."""
+    if isinstance(model, RegressionModelObject):
+        targets = [model.target_column[0], *(t for t, _ in model.extra_targets)]
+        return list(model.feature_columns), targets
+    features = [(c.name, c.type) for c in model.learning_columns.columns]
+    targets = list(model.details.get("targets") or ([model.target.name] if model.target else []))
+    return features, targets
 
 
 def _check_schema(
-    model: RegressionModelObject, spec: TableSpec, settings: RegressionPredictorSettings
+    model: RegressionModelObject | ModelSpec, spec: TableSpec, settings: RegressionPredictorSettings
 ) -> list[str]:
     """The prediction columns: `<target>_pred` (or the custom name) per target."""
+    features, targets = _schema(model)
     present = {(c.name, c.type) for c in spec.columns}
-    missing = [n for n, t in model.feature_columns if (n, t) not in present]
+    missing = [n for n, t in features if (n, t) not in present]
     if missing:
         raise ConfigureError(
             f"The input table does not contain all selected feature columns. Missing columns: {missing}"
         )
-    names = [_prediction_name(model, settings)]
-    if model.extra_targets and settings.prediction_column.strip():
+    custom = settings.prediction_column.strip()
+    names = [settings.prediction_column if custom else f"{targets[0]}_pred"]
+    if len(targets) > 1 and custom:
         raise ConfigureError(
             "a custom prediction column name would name every target's prediction alike",
             setting="prediction_column",
         )
-    names += [f"{t}_pred" for t, _ in model.extra_targets]
+    names += [f"{t}_pred" for t in targets[1:]]
     for name in names:
         if name in spec:
             raise ConfigureError(
@@ -405,8 +421,9 @@ class RegressionPredictor(Node):
         self, in_specs: list[Any], settings: RegressionPredictorSettings, ctx: NodeContext
     ) -> list[Any]:
         model_obj, spec = in_specs
-        model = model_obj.spec if isinstance(model_obj, Model) else None
-        if not isinstance(model, RegressionModelObject) or not isinstance(spec, TableSpec):
+        # a learner's ModelSpec (configure, or a model that carries one), or an older model's object
+        model = model_obj.spec if isinstance(model_obj, Model) else model_obj
+        if not isinstance(model, RegressionModelObject | ModelSpec) or not isinstance(spec, TableSpec):
             return [UNKNOWN]
         names = _check_schema(model, spec, settings)
         return [spec.append(*((name, ColumnType.DOUBLE) for name in names))]

@@ -160,9 +160,10 @@ class SparkNormalizer(Node):
         if spec is None:
             return [UNKNOWN, UNKNOWN]
         out = spec
-        for name in _normalize_columns(spec, settings):
+        columns = _normalize_columns(spec, settings)
+        for name in columns:
             out = out.replace(name, ColumnType.DOUBLE)
-        return [out, UNKNOWN]
+        return [out, ModelSpec("normalizer", spec.select(columns))]  # what Normalizer (Apply) checks
 
     def execute(self, inputs: list[Any], settings: SparkNormalizerSettings, ctx: NodeContext) -> list[Any]:
         from pyspark.ml.feature import VectorAssembler
@@ -173,7 +174,8 @@ class SparkNormalizer(Node):
         frame = data.dataframe(ctx)
         if not columns:
             ctx.warn("No columns included - input stays unchanged.")
-            return [data, Model("normalizer", AffineTransform((), (), (), (), (), "", settings.mode), "")]
+            transform = AffineTransform((), (), (), (), (), "", settings.mode)
+            return [data, Model("normalizer", transform, "", spec=ModelSpec("normalizer"))]
         safe = [f"c{i}" for i in range(len(columns))]
         numbers = frame.select(
             [spark_column(c).cast("double").alias(a) for c, a in zip(columns, safe, strict=True)]
@@ -214,7 +216,12 @@ class SparkNormalizer(Node):
             _summary(settings.mode, k, settings),
             settings.mode,
         )
-        model = Model("normalizer", transform, transform.summary, spec=data.spec.select(columns))
+        model = Model(
+            "normalizer",
+            transform,
+            transform.summary,
+            spec=ModelSpec("normalizer", data.spec.select(columns)),
+        )
         return [out, model]
 
 

@@ -300,11 +300,33 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             line = f"  #{s.id:<4} {s.name:38s} {s.state:10s} {specs}"
             print(line if not s.error else f"{line}\n        error: {s.error}")
         if bad:
-            _err(f"{path}: {len(bad)} node(s) cannot be configured")
+            _err(f"{path}: {len(bad)} node(s) cannot be configured:")
+            for s in bad:
+                _err(f"  {_one_line(_configure_problem(wf, path, s))}")
             code = EXIT_INVALID
         else:
             print(f"{path}: ok ({len(status)} nodes)")
     return code
+
+
+def _configure_problem(wf: Any, path: Path, status: Any) -> str:
+    """A configure error as a load problem reads: file:line: node #id: setting 'x': message, the
+    line being the setting's (or its flow-variable binding's) when the file writes it, else the node's."""
+    from engine.core.document import Problem
+    from engine.core.yamlio import line_of
+
+    index = next((i for i, n in enumerate(wf.doc.nodes) if n.id == status.id), None)
+    line = None
+    if index is not None:
+        here: tuple[Any, ...] = ("nodes", index)
+        line = line_of(wf.lines, here)
+        if status.setting:
+            parts = tuple(int(p) if p.isdigit() else p for p in str(status.setting).split("."))
+            for where in ("settings", "use_variables", "expose_variables"):
+                if (*here, where, parts[0]) in wf.lines:
+                    line = line_of(wf.lines, (*here, where, *parts))
+                    break
+    return str(Problem(str(path), line, str(status.error), status.id, status.setting))
 
 
 def _spec_text(spec: Any) -> str:
@@ -314,7 +336,7 @@ def _spec_text(spec: Any) -> str:
         return f"[{len(spec)} cols]"
     if isinstance(spec, ModelSpec):
         target = f" -> {spec.target.name}" if spec.target is not None else ""
-        return f"<{spec.kind} model: {len(spec.learning_columns)} cols{target}>"
+        return f"model {spec.kind} [{len(spec.learning_columns)} cols{target}]"
     return repr(spec)
 
 

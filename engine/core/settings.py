@@ -20,6 +20,10 @@ def resolve_settings(
 ) -> NodeSettings:
     """The node's settings with variables applied. `strict=False` (configure time, when loop
     variables do not exist yet) leaves a setting bound to an unknown variable at its value."""
+    for name in cls.path_settings:  # a file name never holds "${": one that is not `${name}` is a typo
+        value = entry.settings.get(name)
+        if isinstance(value, str) and "${" in VARIABLE_REFERENCE.sub("", value):
+            raise NodeError(f"'${{' without a variable name and a closing '}}' in {value!r}", setting=name)
     raw = interpolate(entry.settings, variables, lenient=not strict and variables.open)
     for path, var in entry.use_variables.items():
         if var in variables:
