@@ -17,8 +17,10 @@ from engine.api import (
     UNKNOWN,
     Category,
     ColumnType,
+    ColumnSpec,
     ConfigureError,
     Model,
+    ModelSpec,
     Node,
     NodeContext,
     NodeError,
@@ -273,9 +275,18 @@ class LassoLearner(Node):
     Settings = LassoLearnerSettings
 
     def configure(self, in_specs: list[Any], settings: LassoLearnerSettings, ctx: NodeContext) -> list[Any]:
-        if isinstance(in_specs[0], TableSpec):
-            _resolve(in_specs[0], settings)
-        return [UNKNOWN]
+        if not isinstance(in_specs[0], TableSpec):
+            return [UNKNOWN]
+        spec = in_specs[0]
+        features, target = _resolve(spec, settings)
+        # the schema the predictor checks and names its column after, before anything is fitted
+        return [
+            ModelSpec(
+                "sklearn_regression",
+                learning_columns=spec.select(features),
+                target=ColumnSpec(target, spec.type_of(target)),
+            )
+        ]
 
     def execute(self, inputs: list[Any], settings: LassoLearnerSettings, ctx: NodeContext) -> list[Any]:
         from scipy.sparse import issparse
@@ -405,7 +416,14 @@ class RegressionPredictor(Node):
         self, in_specs: list[Any], settings: RegressionPredictorSettings, ctx: NodeContext
     ) -> list[Any]:
         model_obj, spec = in_specs
-        model = model_obj.spec if isinstance(model_obj, Model) else None
+        model = model_obj.spec if isinstance(model_obj, Model) else model_obj
+        if isinstance(model, ModelSpec) and model.target is not None:  # a learner not yet executed
+            model = RegressionModelObject(
+                None,
+                [(c.name, c.type) for c in model.learning_columns.columns],
+                (model.target.name, model.target.type),
+                "",
+            )
         if not isinstance(model, RegressionModelObject) or not isinstance(spec, TableSpec):
             return [UNKNOWN]
         names = _check_schema(model, spec, settings)
