@@ -37,6 +37,7 @@ from engine.api import (
     TableSpec,
     row_ids,
     unique_column_name,
+    widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, first, seq
 from nodes._common import require_columns
@@ -727,7 +728,9 @@ class TableParOptSettings(SearchSettings):
     """KNIME's TableLoopStartParOpt settings."""
 
     parameter_name_column: str | None = Field(
-        None, description="Column with the parameter (flow variable) names; default: the first String column."
+        None,
+        description="Column with the parameter (flow variable) names; default: the first String column.",
+        json_schema_extra=widget("column"),
     )
     start_value: NumberSource = Field(
         default_factory=lambda: NumberSource(static_value=0.0),

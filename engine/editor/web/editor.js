@@ -876,7 +876,11 @@ class App {
   }
 
   onKey(e) {
-    if (this.dialog) return;
+    if (this.dialog) {
+      // focus may have left the dialog (a click on its tab strip): Escape still closes it
+      if (e.key === "Escape") { e.preventDefault(); this.dialog.close(); }
+      return;
+    }
     const tag = (e.target.tagName || "").toLowerCase();
     if (["input", "textarea", "select"].includes(tag)) return;
     const ctrl = e.ctrlKey || e.metaKey;
