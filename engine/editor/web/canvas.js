@@ -309,6 +309,8 @@ export class Canvas {
       return;
     }
     this.decorateLinks();
+    const before = c.dest_port !== 0 && this.app.doc.connections.find((x) => x.dest === c.dest && x.dest_port === c.dest_port && x.source !== c.source);
+    if (before) toast(`Replaced the connection from #${before.source} into this input (Ctrl+Z brings it back)`, "info", 3500);
     this.edit({ op: "connect", ...c }, [c.source, c.dest]);
   }
 

@@ -1,11 +1,15 @@
 // The node dialog: a form generated from the settings JSON Schema, column choosers filled from the
 // configure-time input specs, flow-variable bindings per setting, live validation, Apply / OK /
 // Apply and Execute / Cancel.
-import { api, el, toast } from "./common.js";
+import { api, el, esc, toast } from "./common.js";
 import { columnFilter, columnFits, formulaEditor, twinList } from "./widgets.js";
 
 // Every setting names its widget in the schema (`widget`: declared by the node through engine.api.widget, else
 // given by the server from the setting's name and type, engine/editor/widgets.py); nothing is guessed here.
+
+// file-chooser icons drawn as SVG (emoji need a font that many machines lack)
+const FOLDER_SVG = '<svg class="ficon" width="14" height="12" viewBox="0 0 14 12" aria-hidden="true"><path d="M0.5 1.5h4.5l1.5 1.5h7v8.5h-13z" fill="#f4c542" stroke="#b8891a"/></svg>';
+const FILE_SVG = '<svg class="ficon" width="14" height="12" viewBox="0 0 14 12" aria-hidden="true"><path d="M3 0.5h5.5l3 3v8h-8.5z" fill="#fff" stroke="#777"/><path d="M8.5 0.5v3h3" fill="none" stroke="#777"/></svg>';
 
 function clone(v) { return v === undefined ? undefined : JSON.parse(JSON.stringify(v)); }
 
@@ -27,6 +31,7 @@ export class NodeDialog {
     }
     this.tab = "settings";
     this.timer = null;
+    this.baseVersion = app.version; // an OK made from an older document than the server's is refused (409)
     this.build();
   }
 
@@ -373,9 +378,9 @@ export class NodeDialog {
       } catch (e) { panel.replaceChildren(el("div", { text: e.message })); return; }
       const head = el("div", { class: "roots" }, ...roots.map(([r, label]) => el("button", { text: label, onclick: (e) => { e.preventDefault(); show(r, ""); } })));
       panel.replaceChildren(head);
-      if (sub) panel.append(el("div", { text: "⬑ ..", onclick: () => show(root, sub.split("/").slice(0, -1).join("/")) }));
+      if (sub) panel.append(el("div", { class: "dir up", html: `${FOLDER_SVG}..`, onclick: () => show(root, sub.split("/").slice(0, -1).join("/")) }));
       for (const ent of res.entries) {
-        panel.append(el("div", { class: ent.dir ? "dir" : "file", text: (ent.dir ? "📁 " : "📄 ") + ent.name,
+        panel.append(el("div", { class: ent.dir ? "dir" : "file", html: (ent.dir ? FOLDER_SVG : FILE_SVG) + esc(ent.name),
           onclick: () => {
             if (ent.dir) show(root, sub ? `${sub}/${ent.name}` : ent.name);
             else { inp.value = ent.value; this.setPath(path, ent.value); panel.remove(); }
@@ -478,8 +483,13 @@ export class NodeDialog {
     clearTimeout(this.timer);
     try {
       await this.app.command({ op: "set_settings", node: this.data.id, settings: this.collect(),
-        use_variables: this.useVars, expose_variables: this.exposeVars, label: "change settings" }, { quiet: true });
+        use_variables: this.useVars, expose_variables: this.exposeVars, label: "change settings" }, { quiet: true, version: this.baseVersion });
+      this.baseVersion = this.app.version;
     } catch (e) {
+      if (e.status === 409 && e.data && e.data.version !== undefined) {
+        this.msg.textContent = "Changed in another tab: not applied. Reload to see the current settings.";
+        return false;
+      }
       if (e.data && e.data.errors && e.data.errors.length) {
         if (this.tab !== "settings") { this.tab = "settings"; this.renderTabs(); this.renderBody(); }
         this.showErrors(e.data.errors, null);

@@ -42,7 +42,7 @@ class App {
     this.portTypes = catalog.port_types;
     this.compatible = catalog.compatible;
     this.renderRepository();
-    this.renderWorkflowList(wfs.workflows);
+    this.renderWorkflowList(wfs.workflows, wfs.skipped || []);
     const want = decodeURIComponent((location.hash.match(/wf=([^&]+)/) || [])[1] || "");
     if (want) await this.open(want);
     else if (wfs.workflows.length === 1) await this.open(wfs.workflows[0].path);
@@ -56,12 +56,14 @@ class App {
 
   // ------------------------------------------------------------------------- workflows
 
-  renderWorkflowList(list) {
+  renderWorkflowList(list, skipped) {
     this.wfList = list;
+    if (skipped !== undefined) this.wfSkipped = skipped;
     const ul = document.getElementById("wf-list");
     ul.replaceChildren(...list.map((w) => el("li", { class: w.path === this.path ? "active" : "", title: w.path, dataset: { path: w.path },
       onclick: () => this.open(w.path) }, w.name, w.name !== w.path.replace(/\.ya?ml$/i, "") ? el("span", { style: { color: "#999" } }, ` — ${w.path}`) : null)));
     if (!list.length) ul.append(el("li", { class: "repo-empty", text: "No workflows yet: create one with + New" }));
+    for (const sk of this.wfSkipped || []) ul.append(el("li", { class: "skipped", title: `${sk.path}: ${sk.reason}`, dataset: { skipped: sk.path } }, `${sk.path} (skipped: ${sk.reason})`));
   }
 
   async open(path) {
@@ -142,16 +144,34 @@ class App {
     this.output.refreshIfShowing();
   }
 
-  async command(cmd, { quiet = false } = {}) {
+  // `version`: the document version the edit was made from (a dialog's, when it opened); the server refuses
+  // the edit with 409 when the workflow changed since (another tab), and the page says so
+  async command(cmd, { quiet = false, version } = {}) {
     try {
-      const res = await api("POST", `/api/workflow/command?path=${encodeURIComponent(this.path)}`, { command: cmd });
+      const body = { command: cmd };
+      if (version !== undefined) body.version = version;
+      const res = await api("POST", `/api/workflow/command?path=${encodeURIComponent(this.path)}`, body);
       this.applyState(res.state);
       return res.result;
     } catch (e) {
-      if (!quiet || !(e.data && e.data.errors && e.data.errors.length)) toast(e.message, "error", 6000);
-      if (e.status === 409 && e.data && e.data.version !== undefined) this.reload();
+      const stale = e.status === 409 && e.data && e.data.version !== undefined;
+      if (stale) this.staleBanner();
+      else if (!quiet || !(e.data && e.data.errors && e.data.errors.length)) toast(e.message, "error", 6000);
       throw e;
     }
+  }
+
+  staleBanner() {
+    document.getElementById("stale-banner")?.remove();
+    const bar = el("div", { id: "stale-banner", role: "alert" },
+      "This workflow was changed in another tab or window; your change was not applied. ",
+      el("button", { text: "Reload", class: "primary", onclick: async () => {
+        bar.remove();
+        if (this.dialog) this.dialog.close();
+        await this.reload();
+      } }),
+      el("button", { text: "Dismiss", onclick: () => bar.remove() }));
+    document.body.append(bar);
   }
 
   async reload() {
@@ -207,25 +227,36 @@ class App {
     try {
       const res = await api("POST", "/api/workflows", { path: file, name });
       const wfs = await api("GET", "/api/workflows");
-      this.renderWorkflowList(wfs.workflows);
+      this.renderWorkflowList(wfs.workflows, wfs.skipped || []);
       await this.open(res.path);
     } catch (e) { toast(e.message, "error"); }
   }
 
-  async importKnime(file) {
+  async importKnime(file, target) {
     // the archive goes to the server as it is; the server's importer (as `knitflow import-knime`) writes the YAML
     try {
-      const r = await fetch(`/api/workflows/import-knime?name=${encodeURIComponent(file.name)}`, {
+      const where = target ? `&path=${encodeURIComponent(target)}` : "";
+      const r = await fetch(`/api/workflows/import-knime?name=${encodeURIComponent(file.name)}${where}`, {
         method: "POST", headers: { "Content-Type": "application/octet-stream" }, body: await file.arrayBuffer(),
       });
       const data = await r.json().catch(() => ({}));
+      if (r.status === 409) {
+        // a workflow of that name exists: import under another name rather than give up
+        const stem = (target || file.name).replace(/\.(knwf|zip|ya?ml)$/i, "");
+        const taken = new Set((this.wfList || []).map((w) => w.path));
+        let n = 2;
+        while (taken.has(`${stem}_${n}.yaml`)) n += 1;
+        const other = prompt(`${data.detail || "That workflow exists"}.\nImport as:`, `${stem}_${n}.yaml`);
+        if (!other) return;
+        return this.importKnime(file, /\.ya?ml$/i.test(other) ? other : `${other}.yaml`);
+      }
       if (!r.ok) throw new Error(data.detail || r.statusText);
       const problems = data.report.filter((e) => e.kind !== "note");
       const lines = data.report.map((e) => `[${e.kind}] ${e.message}`).join("\n");
       toast(`Imported ${file.name} as ${data.path}: ${problems.length} problem(s), ${data.report.length - problems.length} note(s)` +
             (lines ? `\n${lines}` : ""), problems.length ? "error" : "info", 9000);
       const wfs = await api("GET", "/api/workflows");
-      this.renderWorkflowList(wfs.workflows);
+      this.renderWorkflowList(wfs.workflows, wfs.skipped || []);
       await this.open(data.path);
     } catch (e) { toast(`${file.name}: ${e.message}`, "error"); }
   }
@@ -469,11 +500,13 @@ class App {
     const commands = [];
     const pred = this.sel.size === 1 ? this.entry([...this.sel][0]) : null;
     if (!position) {
+      const r = this.canvas.getBoundingClientRect();
+      const [x0, y0] = this.board.toWorld(r.left + 20, r.top + 20);
+      const [x1, y1] = this.board.toWorld(r.right - 110, r.bottom - 90);
       if (pred && pred.position) position = [pred.position[0] + 150, pred.position[1]];
-      else {
-        const r = this.canvas.getBoundingClientRect();
-        position = this.board.toWorld(r.left + r.width / 2, r.top + r.height / 2).map(snap);
-      }
+      else position = this.board.toWorld(r.left + r.width / 2, r.top + r.height / 2);
+      // where the new node can be seen: next to its predecessor when that is on screen, else inside the view
+      position = [snap(Math.min(Math.max(position[0], x0), Math.max(x0, x1))), snap(Math.min(Math.max(position[1], y0), Math.max(y0, y1)))];
     }
     commands.push({ op: "add_node", type, position, id: newId });
     if (!pos && pred) {
@@ -809,6 +842,7 @@ class App {
     };
     for (const [k, v] of Object.entries(this.doc.variables || {})) addRow(k, v);
     const msg = el("span", { class: "msg" });
+    const baseVersion = this.version;
     const close = () => { backdrop.hidden = true; backdrop.replaceChildren(); this.dialog = null; };
     const apply = async () => {
       const variables = {};
@@ -819,7 +853,7 @@ class App {
         variables[k] = /^(true|false|-?\d+(\.\d+)?([eE][-+]?\d+)?)$/.test(raw.trim()) ? JSON.parse(raw.trim()) : raw;
       }
       try {
-        await this.command({ op: "set_workflow", name: name.value, description: desc.value, variables, label: "workflow settings" });
+        await this.command({ op: "set_workflow", name: name.value, description: desc.value, variables, label: "workflow settings" }, { version: baseVersion });
         close();
         this.renderAll();
       } catch (e) { msg.textContent = e.message; }
