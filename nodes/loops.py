@@ -680,7 +680,8 @@ class _ParOptStart(LoopStartNode):
             return
         i = 0
         while True:
-            feedback = yield Iteration([None], self._variables(params, combo, i))
+            # an adaptive search stops early at the latest after num_trials passes: "iteration i of n"
+            feedback = yield Iteration([None], self._variables(params, combo, i), total=settings.num_trials)
             if isinstance(feedback, Objective):
                 loss = feedback.loss
             elif adaptive or early:

@@ -430,6 +430,7 @@ class Iteration:
 
     outputs: list[Any]
     variables: dict[str, Any] = field(default_factory=dict)
+    total: int | None = None  # the most passes an open-ended loop will make (shown as "iteration i of n")
 
 
 class LoopStartNode(Node):

@@ -119,6 +119,8 @@ class App {
         for (const n of this.doc ? this.doc.nodes : []) this.updateNodeState(n.id);
       }
       if (!msg.running && msg.error) toast(`Execution failed: ${msg.error}`, "error", 8000);
+      if (msg.running) this.lastRun = null;
+      else if (msg.cancelled) { this.lastRun = "cancelled"; toast("Execution cancelled", "info", 3000); }
       this.updateToolbar();
       this.board.decorateLinks();
       if (!msg.running) this.output.refreshIfShowing();
@@ -293,6 +295,7 @@ class App {
     } else if (st.state === "queued") light.append(el("div", { class: "txt", text: "queued" }));
     node.classList.toggle("cached", !!st.cached && st.state === "executed");
     e.querySelector(".iteration")?.remove();
+    if (st.reason === "cancelled" && st.state !== "executing") e.append(el("div", { class: "iteration cancelled", text: "cancelled" }));
     if (st.iteration) {
       const [i, n] = st.iteration;
       e.append(el("div", { class: "iteration", text: n ? `iteration ${i + 1} of ${n}` : `iteration ${i + 1}` }));
@@ -359,7 +362,8 @@ class App {
     document.getElementById("btn-cancel").disabled = !this.running;
     document.getElementById("btn-reset").disabled = !has || this.running;
     document.getElementById("btn-configure").disabled = this.sel.size !== 1;
-    document.getElementById("run-state").textContent = this.running ? "executing…" : this.problems && this.problems.length ? `⚠ ${this.problems[0]}` : "";
+    document.getElementById("run-state").textContent = this.running ? "executing…" : this.lastRun === "cancelled" ? "cancelled"
+      : this.problems && this.problems.length ? `⚠ ${this.problems[0]}` : "";
     document.body.dataset.running = this.running ? "1" : "0";
     document.body.dataset.version = String(this.version);
     this.outline.toggleAttribute("hidden", !this.showMinimap || !this.doc);
