@@ -50,6 +50,29 @@ connections: ["1:1 -> 2:1", "2:1 -> 3:1", "1:1 -> 3:2", "3:1 -> 4:1", "1:1 -> 5:
 """
 
 
+LOOP = """\
+format: knitflow/1
+name: loop
+nodes:
+  - {id: 1, type: toy_count_loop, position: [60, 100], settings: {count: 30}}
+  - {id: 2, type: toy_sleep, position: [220, 100], settings: {seconds: 0.25}}
+  - {id: 3, type: toy_loop_end, position: [380, 100]}
+  - {id: 4, type: toy_range, position: [60, 240], settings: {n: 2}}
+connections: ["4:1 -> 1:1", "1:1 -> 2:1", "2:1 -> 3:1"]
+"""
+
+RED = """\
+format: knitflow/1
+name: red
+nodes:
+  - {id: 1, type: csv_reader, position: [60, 100], settings: {file: data.csv}}
+  - {id: 2, type: math_formula, position: [220, 100], settings: {expression: "$nope$ + 1", new_column_name: x}}
+  - {id: 3, type: column_filter, position: [380, 100]}
+  - {id: 4, type: column_filter, position: [540, 100]}
+connections: ["1:1 -> 2:1", "2:1 -> 3:1", "3:1 -> 4:1"]
+"""
+
+
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("editor2") / "workflows"
@@ -57,6 +80,12 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "data.csv").write_text(CSV)
     (root / "formula.yaml").write_text(FORMULA)
     (root / "predict.yaml").write_text(PREDICT)
+    (root / "loop.yaml").write_text(LOOP)
+    (root / "red.yaml").write_text(RED)
+    (root / "sub").mkdir()
+    (root / "sub" / "more.csv").write_text(CSV)
+    (root.parent / "outside.yaml").write_text("format: knitflow/1\nname: outside\n")
+    (root / "escape.yaml").symlink_to(root.parent / "outside.yaml")
     return root
 
 
@@ -202,3 +231,108 @@ def test_column_filter_twin_list_and_cross_joiner_names(page: Any, server: str) 
     assert page.locator(".field[data-setting='rigthSuffix'] input[type=text]").input_value() == " (#1)"
     assert page.locator(".field[data-setting='CFG_FIRST_COLUMNNAME'] input.new-column").count() == 1
     assert page.locator(".dialog select.column-select").count() == 0
+
+
+# ------------------------------------------------------------------------------------ two tabs, runs
+
+
+def test_two_tabs_never_lose_an_edit(page: Any, server: str) -> None:
+    other = page.context.new_page()
+    open_workflow(page, server, "predict.yaml")
+    open_workflow(other, server, "predict.yaml")
+    open_dialog(page, 3)  # tab A opens the dialog first
+    open_dialog(other, 3)  # tab B changes the same setting and confirms
+    other.locator(".field[data-setting='prediction_column'] input").fill("from_tab_b")
+    other.click(".btn-ok")
+    other.wait_for_selector("#dialog-backdrop[hidden]", state="attached")
+    page.locator(".field[data-setting='prediction_column'] input").fill("from_tab_a")
+    page.click(".btn-ok")
+    banner = page.locator("#stale-banner")
+    banner.wait_for()
+    assert "changed in another tab" in banner.inner_text()
+    assert "not applied" in page.inner_text(".dialog footer .msg")
+    page.click("#stale-banner button.primary")  # Reload
+    page.wait_for_selector("#dialog-backdrop[hidden]", state="attached")
+    assert page.evaluate("() => window.knitflow.entry(3).settings.prediction_column") == "from_tab_b"
+    other.close()
+
+
+def test_cancel_reads_cancelled_and_loops_count_from_one(page: Any, server: str) -> None:
+    open_workflow(page, server, "loop.yaml")
+    page.click("#canvas", position={"x": 5, "y": 5})
+    page.keyboard.press("Shift+F7")
+    page.wait_for_selector("#node-1 .iteration")
+    first = page.inner_text("#node-1 .iteration")
+    assert (
+        first.startswith("iteration ") and first.endswith(" of 30") and not first.startswith("iteration 0 ")
+    )
+    page.wait_for_function(
+        "() => /iteration [3-9]/.test(document.querySelector('#node-1 .iteration')?.textContent || '')"
+    )
+    t0 = time.perf_counter()
+    page.keyboard.press("F9")
+    page.wait_for_selector("body[data-running='0']", timeout=5_000)
+    assert time.perf_counter() - t0 < 1.5
+    assert page.inner_text("#run-state") == "cancelled"
+    for n in (1, 2, 3):  # the loop is reset whole, and reads cancelled, not failed
+        assert page.locator(f"#node-{n} .light.state-configured").count() == 1
+        assert page.locator(f"#node-{n} .badge.error").count() == 0
+    assert page.inner_text("#node-1 .iteration.cancelled") == "cancelled"
+    assert page.locator(".toast.error").count() == 0
+
+
+def test_downstream_of_a_red_node_stays_red_with_the_reason(page: Any, server: str) -> None:
+    open_workflow(page, server, "red.yaml")
+    assert page.locator("#node-2 .badge.error").count() == 1
+    for n in (3, 4):
+        assert page.locator(f"#node-{n} .light.state-idle").count() == 1
+        message = page.get_attribute(f"#node-{n} .badge", "data-message") or ""
+        assert "#2 Math Formula cannot be configured" in message
+
+
+def test_workspace_symlink_outside_is_listed_as_skipped(page: Any, server: str) -> None:
+    open_workflow(page, server, "red.yaml")
+    skipped = page.locator("#wf-list li.skipped")
+    assert skipped.count() == 1 and "escape.yaml" in skipped.inner_text()
+    assert "outside the workspace" in skipped.inner_text()
+    assert page.locator(".toast.error").count() == 0
+    paths = page.locator("#wf-list li[data-path]").evaluate_all("els => els.map(e => e.dataset.path)")
+    assert "escape.yaml" not in paths and "predict.yaml" in paths
+
+
+def test_file_chooser_icons_are_svg_and_side_header_fits(page: Any, server: str) -> None:
+    open_workflow(page, server, "red.yaml")
+    fits = page.evaluate(
+        "() => [...document.querySelectorAll('#side h3')].every(h => h.scrollWidth <= h.clientWidth + 1)"
+    )
+    assert fits, "a side panel header overflows"
+    open_dialog(page, 1)
+    page.click(".btn-browse")
+    page.wait_for_selector(".filepick .dir")
+    assert page.locator(".filepick .dir svg.ficon").count() >= 1
+    assert page.locator(".filepick .file svg.ficon").count() >= 1
+    text = page.inner_text(".filepick")
+    assert not any(ord(ch) > 0x2FFF for ch in text), "emoji in the file chooser"
+    page.click(".filepick .dir:has-text('sub')")
+    page.wait_for_selector(".filepick .file:has-text('more.csv')")
+    page.click(".filepick .file:has-text('more.csv')")
+    assert page.locator(".field[data-setting='file'] input").input_value().endswith("sub/more.csv")
+    page.keyboard.press("Escape")
+
+
+def test_double_click_adds_a_node_that_can_be_seen(page: Any, server: str) -> None:
+    open_workflow(page, server, "red.yaml")
+    page.click("#node-4 .node-body")
+    # the selected node sits at the right edge: its successor would land off screen
+    page.evaluate(
+        "() => { const b = window.knitflow.board; const v = b.view(); b.setView(v.k, v.x + 900, v.y); }"
+    )
+    page.fill("#repo-search", "Column Filter")
+    page.dblclick("#repo-tree .repo-node[data-type='column_filter']")
+    page.wait_for_selector("#node-5")
+    box = page.locator("#node-5").bounding_box()
+    canvas = page.locator("#canvas").bounding_box()
+    assert box is not None and canvas is not None
+    assert canvas["x"] <= box["x"] and box["x"] + box["width"] <= canvas["x"] + canvas["width"]
+    assert canvas["y"] <= box["y"] and box["y"] + box["height"] <= canvas["y"] + canvas["height"]
+    page.keyboard.press("Control+z")
