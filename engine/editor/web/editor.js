@@ -1,7 +1,7 @@
 // knitflow editor: the workflow list, node repository, selection, annotations, minimap, keyboard shortcuts and
 // the live WebSocket. The canvas itself is Drawflow (canvas.js); every edit is a server command.
 import { Canvas, snap } from "./canvas.js";
-import { api, catClass, el, fuzzyScore, iconUrl, svgEl, toast } from "./common.js";
+import { api, catClass, el, esc, fuzzyScore, nodeIconUrl, svgEl, toast } from "./common.js";
 import { NodeDialog } from "./dialog.js";
 import { OutputView } from "./output.js";
 
@@ -432,7 +432,11 @@ class App {
   refreshSelection() {
     this.paintSelection();
     this.updateToolbar();
-    if (this.sel.size === 1) this.output.show([...this.sel][0]);
+    if (this.sel.size === 1) {
+      this.output.show([...this.sel][0]);
+      const entry = this.entry([...this.sel][0]);
+      if (entry) this.describe(entry.type);
+    }
   }
 
   select(ids, add = false) {
@@ -468,32 +472,77 @@ class App {
     const nodes = Object.values(this.types);
     const item = (n) => {
       const e = el("div", { class: "repo-node", draggable: "true", title: `${n.name} (${n.type})\n${n.description || ""}`.trim(), dataset: { type: n.type } },
-        el("span", { class: `mini ${catClass(n.category)}` }, el("img", { src: iconUrl(n.category), alt: "" })),
+        el("span", { class: `mini ${catClass(n.category)}` }, el("img", { src: nodeIconUrl(n), alt: "" })),
         el("span", { class: "rn-name", text: n.name }));
       e.addEventListener("dragstart", (ev) => {
         ev.dataTransfer.setData("application/x-knitflow-node", n.type);
         ev.dataTransfer.setData("text/plain", n.type);
         ev.dataTransfer.effectAllowed = "copy";
       });
+      e.addEventListener("click", () => this.describe(n.type));
       e.addEventListener("dblclick", () => this.addFromRepository(n.type));
       return e;
     };
     if (q) {
-      const scored = nodes.map((n) => [Math.max(fuzzyScore(q, n.name), 0.8 * Math.max(0, ...n.keywords.map((k) => fuzzyScore(q, k))), 0.6 * fuzzyScore(q, n.type), 0.3 * fuzzyScore(q, n.category)), n])
+      const scored = nodes.map((n) => [Math.max(fuzzyScore(q, n.name), 0.8 * Math.max(0, ...n.keywords.map((k) => fuzzyScore(q, k))), 0.6 * fuzzyScore(q, n.type), 0.3 * fuzzyScore(q, (n.path || []).join(" "))), n])
         .filter(([s]) => s > 0).sort((a, b) => b[0] - a[0]);
       if (!scored.length) tree.append(el("div", { class: "repo-empty", text: "No node matches." }));
       for (const [, n] of scored) tree.append(item(n));
       return;
     }
-    const order = this.catalog.categories;
-    const byCat = {};
-    for (const n of nodes) (byCat[n.category] = byCat[n.category] || []).push(n);
-    for (const cat of [...order, ...Object.keys(byCat).filter((c) => !order.includes(c))]) {
-      if (!byCat[cat]) continue;
-      const d = el("details", { class: "repo-cat", open: true, dataset: { category: cat } }, el("summary", { text: `${cat} (${byCat[cat].length})` }));
-      for (const n of byCat[cat].sort((a, b) => a.name.localeCompare(b.name))) d.append(item(n));
-      tree.append(d);
+    // KNIME's node repository: IO › Read, Manipulation › Row › Filter, Analytics › Mining › ...
+    const root = { children: new Map(), nodes: [] };
+    for (const n of nodes) {
+      let at = root;
+      for (const part of n.path && n.path.length ? n.path : [n.category]) {
+        if (!at.children.has(part)) at.children.set(part, { children: new Map(), nodes: [] });
+        at = at.children.get(part);
+      }
+      at.nodes.push(n);
     }
+    const order = this.catalog.tree_order || [];
+    const count = (b) => b.nodes.length + [...b.children.values()].reduce((a, c) => a + count(c), 0);
+    const closed = new Set(JSON.parse(localStorage.getItem("knitflow.repoClosed") || "[]")); // what the user folded
+    const build = (branch, path, depth) => {
+      const names = [...branch.children.keys()].sort((a, b) => depth === 0 ? ((order.indexOf(a) + 99) % 99) - ((order.indexOf(b) + 99) % 99) || a.localeCompare(b) : a.localeCompare(b));
+      const out = [];
+      for (const name of names) {
+        const sub = branch.children.get(name);
+        const key = [...path, name].join(" › ");
+        const d = el("details", { class: "repo-cat", dataset: { category: key }, open: !closed.has(key) },
+          el("summary", { text: `${name} (${count(sub)})` }));
+        d.addEventListener("toggle", () => {
+          const now = new Set(JSON.parse(localStorage.getItem("knitflow.repoClosed") || "[]"));
+          if (d.open) now.delete(key); else now.add(key);
+          localStorage.setItem("knitflow.repoClosed", JSON.stringify([...now]));
+        });
+        d.append(...build(sub, [...path, name], depth + 1));
+        for (const n of sub.nodes.sort((a, b) => a.name.localeCompare(b.name))) d.append(item(n));
+        out.push(d);
+      }
+      return out;
+    };
+    tree.append(...build(root, [], 0));
+  }
+
+  // the description panel: a repository entry or the selected node, from the node's own docs
+  async describe(type) {
+    const box = document.getElementById("node-description");
+    if (!type || !box) return;
+    if (this.describing === type) return;
+    this.describing = type;
+    let d;
+    try { d = await api("GET", `/api/nodes/doc?type=${encodeURIComponent(type)}`); } catch { box.replaceChildren(); return; }
+    if (this.describing !== type) return;
+    const ports = (title, list) => list.length ? [el("h4", { text: title }), el("ul", {}, ...list.map((p) => el("li", {}, el("b", { text: p.name }), ` (${p.type})`, p.description ? ` — ${p.description}` : "")))] : [];
+    box.replaceChildren(
+      el("div", { class: "nd-head" }, el("img", { src: nodeIconUrl(this.types[type]), alt: "" }), el("b", { text: d.name })),
+      el("div", { class: "nd-path", text: d.path.join(" › ") }),
+      el("p", { text: d.description || "" }),
+      ...ports("Input ports", d.inputs), ...ports("Output ports", d.outputs),
+      ...(d.settings.length ? [el("h4", { text: "Settings" }), el("dl", {}, ...d.settings.flatMap((x) => [el("dt", { text: x.title }), el("dd", { text: x.description })]))] : []));
+    box.dataset.type = type;
+    void esc;
   }
 
   async addFromRepository(type, pos) {
