@@ -7,9 +7,9 @@ import threading
 from collections.abc import Callable
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
-from engine.api import ConfigureError, NodeSettings, TableSpec
+from engine.api import ConfigureError, NodeSettings, TableSpec, widget
 
 # matplotlib (its text/mathtext parser, pyplot's figure registry) is not thread-safe, and a run
 # executes independent branches in threads: every drawing and every Python script holds this lock.
@@ -32,6 +32,8 @@ class ColumnFilter(NodeSettings):
     (`PatternFilter`) lower-cases name and pattern when not case sensitive, searches regexes as
     `^pattern$` and matches wildcards like commons-io `wildcardMatch`. Patterns are Python regexes.
     """
+
+    model_config = ConfigDict(json_schema_extra=widget("column_filter"))  # the editor's twin list
 
     included_names: list[str] = Field(default_factory=list, description="Columns to include.")
     excluded_names: list[str] = Field(default_factory=list, description="Columns to exclude.")

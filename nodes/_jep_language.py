@@ -220,6 +220,8 @@ _JEP_FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
 }
 
 _JEP_CONSTANTS = {"pi": math.pi, "e": math.e, "PI": math.pi, "E": math.e}
+# the function catalogue the editor's formula editor offers
+JEP_FUNCTION_NAMES = sorted(_JEP_FUNCTIONS) + sorted(_JEP_AGGREGATE_STATS)
 
 
 class JepEvaluator:

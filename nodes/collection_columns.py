@@ -26,6 +26,7 @@ from engine.api import (
     Table,
     TableSpec,
     unique_column_name,
+    widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._aggregation import cell_text, is_missing
@@ -43,7 +44,12 @@ def _spec(obj: Any) -> TableSpec | None:
 
 
 class CellSplitterSettings(NodeSettings):
-    colName: str = Field("", title="Column to split", description="The string column whose values are split.")
+    colName: str = Field(
+        "",
+        title="Column to split",
+        description="The string column whose values are split.",
+        json_schema_extra=widget("column"),
+    )
     delimiter: str = Field(",", title="Delimiter", description="Text separating the parts.")
     useEscapeCharacter: bool = Field(
         False,

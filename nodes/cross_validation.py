@@ -34,6 +34,7 @@ from engine.api import (
     Table,
     TableSpec,
     unique_column_name,
+    widget,
 )
 from engine.api.knime import KnimeMapping
 from nodes._java_random import JavaRandom, java_shuffle
@@ -216,7 +217,10 @@ class XAggregatorSettings(NodeSettings):
         "and the nearest compatible column before it (KNIME's guess, with a warning).",
     )
     predictionColumn: str | None = Field(
-        None, title="Prediction column", description="The column with the predicted values."
+        None,
+        title="Prediction column",
+        description="The column with the predicted values.",
+        json_schema_extra=widget("column"),
     )
     addFoldId: bool = Field(
         False,

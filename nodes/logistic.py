@@ -35,6 +35,7 @@ from engine.api import (
     TableSpec,
     row_ids,
     unique_column_name,
+    widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._common import ColumnFilter
@@ -644,13 +645,17 @@ class LogRegPredictorSettings(NodeSettings):
         False, description="Use `custom_prediction_name` for the prediction column."
     )
     custom_prediction_name: str | None = Field(
-        None, description="Prediction column name when `has_custom_predicition_name` is on."
+        None,
+        description="Prediction column name when `has_custom_predicition_name` is on.",
+        json_schema_extra=widget("new_column"),
     )
     include_probabilites: bool = Field(  # KNIME's key, misspelt
         False, description="Append one probability column `P (<target>=<class>)` per class."
     )
     propability_columns_suffix: str = Field(  # KNIME's key, misspelt
-        "", description="Suffix appended to the probability column names."
+        "",
+        description="Suffix appended to the probability column names.",
+        json_schema_extra=widget("text", advanced=True),
     )
 
 

@@ -37,6 +37,7 @@ from engine.api import (
     TableSpec,
     row_ids,
     unique_column_name,
+    widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, first, seq
 from nodes._common import require_columns
@@ -679,7 +680,8 @@ class _ParOptStart(LoopStartNode):
             return
         i = 0
         while True:
-            feedback = yield Iteration([None], self._variables(params, combo, i))
+            # an adaptive search stops early at the latest after num_trials passes: "iteration i of n"
+            feedback = yield Iteration([None], self._variables(params, combo, i), total=settings.num_trials)
             if isinstance(feedback, Objective):
                 loss = feedback.loss
             elif adaptive or early:
@@ -727,7 +729,9 @@ class TableParOptSettings(SearchSettings):
     """KNIME's TableLoopStartParOpt settings."""
 
     parameter_name_column: str | None = Field(
-        None, description="Column with the parameter (flow variable) names; default: the first String column."
+        None,
+        description="Column with the parameter (flow variable) names; default: the first String column.",
+        json_schema_extra=widget("column"),
     )
     start_value: NumberSource = Field(
         default_factory=lambda: NumberSource(static_value=0.0),

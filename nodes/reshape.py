@@ -31,6 +31,7 @@ from engine.api import (
     TableSpec,
     row_ids,
     unique_column_name,
+    widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, seq
 from nodes._aggregation import (
@@ -111,14 +112,19 @@ class CrossJoinerSettings(NodeSettings):
     rigthSuffix: str = Field(  # KNIME's key, misspelt as in settings.xml
         " (#1)",
         description="Appended (repeatedly if needed) to bottom-table column names that clash with top-table names.",
+        json_schema_extra=widget("text"),
     )
     CFG_SEPARATOR: str = Field(
         "_", description="Separator between the top and the bottom RowID in the new RowID."
     )
     CFG_SHOW_FIRST: bool = Field(False, description="Append a column with the top table's RowIDs.")
     CFG_SHOW_SECOND: bool = Field(False, description="Append a column with the bottom table's RowIDs.")
-    CFG_FIRST_COLUMNNAME: str = Field("FirstRowIDs", description="Name of the top-RowID column.")
-    CFG_SECOND_COLUMNNAME: str = Field("SecondRowIDs", description="Name of the bottom-RowID column.")
+    CFG_FIRST_COLUMNNAME: str = Field(
+        "FirstRowIDs", description="Name of the top-RowID column.", json_schema_extra=widget("new_column")
+    )
+    CFG_SECOND_COLUMNNAME: str = Field(
+        "SecondRowIDs", description="Name of the bottom-RowID column.", json_schema_extra=widget("new_column")
+    )
 
 
 def _cross_spec(left: TableSpec, right: TableSpec, s: CrossJoinerSettings) -> tuple[TableSpec, list[str]]:

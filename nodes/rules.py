@@ -28,6 +28,7 @@ from engine.api import (
     Port,
     Table,
     TableSpec,
+    widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, seq
 from nodes._expr_common import (
@@ -44,9 +45,10 @@ from nodes._expr_common import (
     to_text,
     vec_to_series,
 )
+from nodes._expression_functions import EXPRESSION_FUNCTIONS
 from nodes._expression_grammar import parse_expression
 from nodes._expression_language import ExpressionEvaluator, expression_output_type
-from nodes._jep_language import JepEvaluator, parse_jep
+from nodes._jep_language import JEP_FUNCTION_NAMES, JepEvaluator, parse_jep
 from nodes._knime_row_filter import classic_from_knime, row3_from_knime
 from nodes._row_filter import RowFilterBase
 from nodes._row_filter import expression_failure as _fail
@@ -119,12 +121,19 @@ class RuleEngineSettings(NodeSettings):
             "IN (list), MISSING $col$; $$ROWID$$, $$ROWINDEX$$, $$ROWCOUNT$$; flow variables $${Sname}$$ "
             "(S string, I integer, D double)."
         ),
+        json_schema_extra=widget("formula", language="rule", lines=True),
     )
     append_column: bool = Field(
         True, description="Append a new column (true) or replace an existing one (false)."
     )
-    new_column_name: str = Field("prediction", description="Name of the appended column.")
-    replace_column_name: str = Field("", description="Column replaced by the result when not appending.")
+    new_column_name: str = Field(
+        "prediction", description="Name of the appended column.", json_schema_extra=widget("new_column")
+    )
+    replace_column_name: str = Field(
+        "",
+        description="Column replaced by the result when not appending.",
+        json_schema_extra=widget("column"),
+    )
 
 
 def _rule_engine_from_knime(knime: KnimeSettings) -> None:
@@ -259,12 +268,21 @@ class ExpressionItem(NodeSettings):
             'flow variables $$name or $$["name"]; + - * / // % **, ??, comparisons, and/or/not, '
             "if(c, a, b) and functions such as abs, exp, ln, log10, sqrt, round, min, max."
         ),
+        json_schema_extra=widget("formula", language="expression", functions=sorted(EXPRESSION_FUNCTIONS)),
     )
     columnOutputMode: Literal["APPEND", "REPLACE_EXISTING"] = Field(
         "APPEND", description="APPEND a new column or REPLACE_EXISTING an existing one."
     )
-    createdColumn: str = Field("New Column", description="Name of the appended column (APPEND).")
-    replacedColumn: str = Field("", description="Column replaced by the result (REPLACE_EXISTING).")
+    createdColumn: str = Field(
+        "New Column",
+        description="Name of the appended column (APPEND).",
+        json_schema_extra=widget("new_column"),
+    )
+    replacedColumn: str = Field(
+        "",
+        description="Column replaced by the result (REPLACE_EXISTING).",
+        json_schema_extra=widget("column"),
+    )
 
     @field_validator("columnOutputMode", mode="before")
     @classmethod
@@ -423,6 +441,7 @@ class MathFormulaSettings(NodeSettings):
             "== != < <= > >=, && || !, functions abs sqrt exp ln log pow round floor ceil min max if sin cos ..., "
             "COL_MIN($col$) COL_MAX COL_MEAN COL_MEDIAN COL_SUM COL_STDDEV COL_VAR; constants pi, e."
         ),
+        json_schema_extra=widget("formula", language="jep", functions=JEP_FUNCTION_NAMES),
     )
     append_column: bool = Field(
         True, description="Append a new column (true) or replace `replaced_column` (false)."
@@ -433,9 +452,12 @@ class MathFormulaSettings(NodeSettings):
             "Column to replace; as in KNIME, a replaced column that does not exist is appended under this name. "
             "When appending without `new_column_name`, the name of the new column."
         ),
+        json_schema_extra=widget("column"),
     )
     new_column_name: str | None = Field(
-        None, description="Name of the appended column (append_column = true)."
+        None,
+        description="Name of the appended column (append_column = true).",
+        json_schema_extra=widget("new_column"),
     )
     convert_to_int: bool = Field(
         False,

@@ -23,6 +23,7 @@ from engine.api import (
     Port,
     Table,
     TableSpec,
+    widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, get
 from nodes._mining import cell_text, check_column, incremental_mean, numeric_values, sum_of_squares
@@ -347,14 +348,24 @@ class NumericScorerSettings(NodeSettings):
     """KNIME's NumericScorer2 settings (`reference`, `predicted`, `override default output name`,
     `output column`, `generate flow variables`, `name prefix for flowvars`, `number_of_predictors`)."""
 
-    reference: str | None = Field(None, description="The numeric reference (true) column.")
-    predicted: str | None = Field(None, description="The numeric predicted column.")
+    reference: str | None = Field(
+        None,
+        description="The numeric reference (true) column.",
+        json_schema_extra=widget("column", types=["numeric"]),
+    )
+    predicted: str | None = Field(
+        None,
+        description="The numeric predicted column.",
+        json_schema_extra=widget("column", types=["numeric"]),
+    )
     override_default_output_name: bool = Field(
         False,
         description="Name the output column `output_column` instead of after the predicted column.",
     )
     output_column: str = Field(
-        "", description="Output column name when `override_default_output_name` is on."
+        "",
+        description="Output column name when `override_default_output_name` is on.",
+        json_schema_extra=widget("new_column"),
     )
     generate_flow_variables: bool = Field(
         False, description="Also push the seven scores as Double flow variables named like the output rows."

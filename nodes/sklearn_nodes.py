@@ -28,6 +28,7 @@ from engine.api import (
     PortType,
     Table,
     TableSpec,
+    widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._bitblock import append_column, column, sparse_bits, take_rows
@@ -344,7 +345,9 @@ class RegressionPredictorSettings(NodeSettings):
     """Settings of KNIME's Sklearn Regression Predictor (Labs) (`predictor_settings`)."""
 
     prediction_column: str = Field(
-        "", description="Name of the appended prediction column; empty: `<target>_pred`."
+        "",
+        description="Name of the appended prediction column; empty: `<target>_pred`.",
+        json_schema_extra=widget("new_column"),
     )
 
 

@@ -23,11 +23,12 @@ from engine.api import (
     Table,
     TableSpec,
     unique_column_name,
+    widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._aggregation import cell_text, is_missing
 from nodes._common import ColumnFilter
-from nodes._string_functions import JavaError
+from nodes._string_functions import FUNCTIONS, JavaError
 from nodes._string_manipulation import (
     KIND_NAMES,
     Compiled,
@@ -135,11 +136,13 @@ class StringManipulationSettings(NodeSettings):
         title="Expression",
         description='KNIME string functions and Java operators, e.g. `join($first$, " ", upperCase($last$))`; '
         "columns as $name$, flow variables as $${Sname}$$ (I, D, S), $$ROWINDEX$$, $$ROWCOUNT$$, $$ROWID$$.",
+        json_schema_extra=widget("formula", language="string", functions=sorted(FUNCTIONS)),
     )
     replaced_column: str = Field(
         "new column",
         title="Column name",
         description="Name of the appended column, or the column to replace.",
+        json_schema_extra=widget("new_column"),
     )
     append_column: bool = Field(
         False,

@@ -54,6 +54,7 @@ __all__ = [
     "row_ids",
     "unique_column_name",
     "variable_type",
+    "widget",
 ]
 
 
@@ -231,6 +232,14 @@ class NodeSettings(BaseModel):
     """Base of every node's settings model: unknown keys are errors, so typos surface at load time."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_assignment=True)
+
+
+def widget(kind: str, **options: Any) -> dict[str, Any]:
+    """How the editor's dialog shows a setting, declared rather than guessed from its name:
+    `Field(..., json_schema_extra=widget("formula", language="jep"))`. Kinds: column, columns,
+    new_column, formula (language, functions), file, text, multiline; `advanced=True` puts the
+    setting in the dialog's Advanced section. Enumerations are choices without a declaration."""
+    return {"widget": kind, **options}
 
 
 class NoSettings(NodeSettings):
@@ -421,6 +430,7 @@ class Iteration:
 
     outputs: list[Any]
     variables: dict[str, Any] = field(default_factory=dict)
+    total: int | None = None  # the most passes an open-ended loop will make (shown as "iteration i of n")
 
 
 class LoopStartNode(Node):

@@ -69,8 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("directory", nargs="?", type=Path, default=Path("workflows"))
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--open", action="store_true", help="open a browser")
-    serve.add_argument("--token", help="access token (generated when the host is not loopback)")
+    serve.add_argument("--open", action="store_true", help="open a browser (the default)")
+    serve.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    serve.add_argument("--token", help="access token (default: a new random one, printed in the URL)")
+    serve.add_argument(
+        "--no-token", action="store_true", help="no token on a loopback host (any local process may use it)"
+    )
 
     render = sub.add_parser("render", help="draw a workflow as SVG")
     render.add_argument("workflow", type=Path)
@@ -422,7 +426,15 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         _err(f"the editor needs its extra: pip install 'knitflow[editor]' ({exc})")
         return EXIT_INVALID
     return (
-        serve(args.directory, host=args.host, port=args.port, open_browser=args.open, token=args.token) or 0
+        serve(
+            args.directory,
+            host=args.host,
+            port=args.port,
+            open_browser=not args.no_browser,
+            token=args.token,
+            no_token=args.no_token,
+        )
+        or 0
     )
 
 

@@ -44,13 +44,22 @@ class ConfigurePass:
         variables = self._input_variables(n)
         self.variables[n] = variables.push((), open=True)  # until it configures, anything may come
         in_specs, missing = self._inputs(n)
-        upstream_failed = any(
-            ex.status[p].state == IDLE and ex.status[p].error for p in ex.wf.graph.predecessors(n)
-        )
-        if missing or upstream_failed:
+        # KNIME: a node after one that cannot be configured cannot be either (red, not yellow), and
+        # says why: the first unconfigured predecessor's own error, or the reason it was given
+        blocked = [p for p in ex.wf.graph.predecessors(n) if ex.status[p].state == IDLE]
+        if missing or blocked:
             st.state, st.specs = IDLE, []
             if missing:  # KNIME loads a half-wired node and shows it red: an error of this node alone
                 st.error, st.setting = ex.unconnected(n), None
+            else:
+                up = ex.status[blocked[0]]
+                cause = (up.error or "").split("\n", 1)[0]
+                st.reason = (
+                    f"not configured: #{blocked[0]} {ex.wf.entries[blocked[0]].name or ex.wf.types[blocked[0]].display_name} "
+                    f"cannot be configured ({cause})"
+                    if cause
+                    else up.reason or f"not configured: #{blocked[0]} is not configured"
+                )
             return
         try:
             check_bindings(ex, n, variables)

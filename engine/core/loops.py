@@ -81,7 +81,7 @@ class LoopRun:
 
     def show_pass(self, i: int, it: Iteration, total: int | None) -> None:
         """The loop start shows pass `i`: its outputs, variables and progress."""
-        total = it.variables.get("maxIterations", total)
+        total = it.variables.get("maxIterations", total if it.total is None else it.total)
         self.ex.set_state(
             self.start,
             EXECUTING,
@@ -97,6 +97,8 @@ class LoopRun:
     def one_pass(self, i: int, it: Iteration, total: int | None, reported: bool = True) -> PassResult:
         """Run the body once. `reported=False`: nobody will look at this pass's body, so body
         outputs are dropped as soon as their readers have them."""
+        if total is None:
+            total = it.total
         self.show_pass(i, it, total)
         path = (*self.pass_path, i)
         release = frozenset() if reported else self.unreported

@@ -15,6 +15,7 @@ from engine.core.scheduler import EXECUTED
 from engine.core.variables import VarStack
 from engine.editor.errors import ApiError
 from engine.editor.graph import workflow_graph
+from engine.editor.widgets import with_widgets
 
 if TYPE_CHECKING:
     from engine.editor.session import Session
@@ -82,7 +83,7 @@ class NodeDialogs:
                 "description": cls.description,
                 "name": entry.name,
                 "annotation": entry.annotation,
-                "schema": cls.Settings.model_json_schema(),
+                "schema": with_widgets(cls.Settings.model_json_schema(), cls.path_settings),
                 "settings": entry.settings,
                 "defaults": defaults,
                 "use_variables": entry.use_variables,

@@ -136,6 +136,7 @@ class RunControl:
                 "running": False,
                 "seconds": round(time.perf_counter() - t0, 3),
                 "error": error,
+                "cancelled": ex.cancel_event.is_set(),
                 "statuses": statuses,
             }
         )

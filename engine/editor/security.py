@@ -1,6 +1,8 @@
-"""Security, as Jupyter does it: loopback by default; any other host needs a token (printed at
-start); a state-changing request or a WebSocket whose Origin is not the page's own is refused; on
-loopback the Host header must be a loopback name (DNS rebinding)."""
+"""Security, as Jupyter does it: a token on every request, loopback included (`knitflow serve` prints
+and opens the tokenised URL; the page keeps it as a cookie; only `--no-token` on loopback turns it
+off); a page asked for without the token is a small login page, an API call a JSON 401; a
+state-changing request or a WebSocket whose Origin is not the page's own is refused; on loopback the
+Host header must be a loopback name (DNS rebinding)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import secrets
 from typing import Any
 from urllib.parse import parse_qs
 
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 TOKEN_COOKIE = "knitflow_token"
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
@@ -97,7 +99,7 @@ class SecurityMiddleware:
             return None, 403, None
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         given, from_query = _given_token(headers, query)
-        if not given or not secrets.compare_digest(given, self.token):
+        if not given or not secrets.compare_digest(given.encode(), self.token.encode()):
             return "a valid token is required (see the URL printed by `knitflow serve`)", 401, None
         return None, 403, given if from_query else None
 
@@ -112,5 +114,24 @@ async def _refuse(scope: dict[str, Any], receive: Any, send: Any, problem: str, 
             }
         )
         return
-    response = JSONResponse({"detail": problem}, status_code=status)
+    response: Any
+    if status == 401 and scope.get("method") == "GET" and not scope.get("path", "").startswith("/api/"):
+        response = HTMLResponse(LOGIN_PAGE, status_code=401)  # a person at the door, not a program
+    else:
+        response = JSONResponse({"detail": problem}, status_code=status)
     await response(scope, receive, send)
+
+
+LOGIN_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>knitflow: log in</title>
+<style>body{font:14px system-ui,sans-serif;background:#f4f4f4;display:flex;justify-content:center;margin-top:15vh}
+form{background:#fff;padding:24px 28px;border-radius:6px;box-shadow:0 2px 12px rgba(0,0,0,.15);width:380px}
+h1{font-size:18px;margin:0 0 8px}p{color:#555}input{width:100%;box-sizing:border-box;padding:6px;margin:8px 0}
+button{padding:6px 14px}</style></head>
+<body><form id="login" method="get" action="/">
+<h1>knitflow editor</h1>
+<p>This server needs its token. Open the URL <code>knitflow serve</code> printed, or paste the token:</p>
+<input id="token" name="token" type="password" autocomplete="current-password" placeholder="token" autofocus>
+<button type="submit">Log in</button>
+</form></body></html>
+"""

@@ -303,6 +303,9 @@ class OpenSessions:
         path = self.workspace.resolve(rel)
         with self._lock:
             s = self.by_path.get(path)
+            if s is not None and not path.is_file() and not s.running:
+                del self.by_path[path]  # the file was deleted: a workflow created there later starts afresh
+                s = None
             if s is None:
                 if not path.is_file():
                     raise ApiError(404, f"no workflow {rel!r} in the workspace")
@@ -313,3 +316,10 @@ class OpenSessions:
                 if not s.running:
                     s.reload_if_changed()
         return s
+
+    def discard(self, path: Path) -> None:
+        """Forget the session of `path` (a new workflow written there must not inherit its edits)."""
+        with self._lock:
+            s = self.by_path.get(path)
+            if s is not None and not s.running:
+                del self.by_path[path]

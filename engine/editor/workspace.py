@@ -52,14 +52,29 @@ class Workspace:
         roots = [self.root, *(self.data_dirs if reader else [])]
         return any(path.is_relative_to(r) for r in roots)
 
-    def list_workflows(self) -> list[dict[str, Any]]:
+    def list_workflows(self, skipped: list[dict[str, str]] | None = None) -> list[dict[str, Any]]:
+        """The workflow files of the workspace; an entry that resolves outside it (a symlink) or
+        cannot be read is left out and reported in `skipped` instead of failing the listing."""
         out = []
         for path in sorted(self.root.rglob("*")):
-            if path.suffix.lower() not in WORKFLOW_SUFFIXES or not path.is_file():
+            if path.suffix.lower() not in WORKFLOW_SUFFIXES:
                 continue
-            rel = self.rel(path)
-            if any(part.startswith(".") for part in Path(rel).parts):
+            shown = path.relative_to(self.root).as_posix()
+            if any(part.startswith(".") for part in Path(shown).parts):
                 continue
+            try:
+                if not path.is_file():
+                    continue
+                target = path.resolve()
+            except OSError as exc:
+                if skipped is not None:
+                    skipped.append({"path": shown, "reason": f"cannot be read: {exc.strerror or exc}"})
+                continue
+            if not target.is_relative_to(self.root):
+                if skipped is not None:
+                    skipped.append({"path": shown, "reason": "resolves outside the workspace"})
+                continue
+            rel = shown
             name = path.stem
             try:
                 with path.open(encoding="utf-8") as fh:
@@ -67,7 +82,7 @@ class Workspace:
                         if line.startswith("name:"):
                             name = line.split(":", 1)[1].strip().strip("'\"") or name
                             break
-            except OSError:
+            except (OSError, UnicodeDecodeError):
                 pass
             out.append({"path": rel, "name": name})
         return out

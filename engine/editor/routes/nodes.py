@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from engine.editor.catalog import node_catalog
+from engine.editor.catalog import node_catalog, node_doc
 from engine.editor.errors import ApiError
 from engine.editor.routes.common import json_body, open_session
 
@@ -18,6 +18,14 @@ router = APIRouter()
 @router.get("/api/nodes")
 def nodes() -> dict[str, Any]:
     return node_catalog()
+
+
+@router.get("/api/nodes/doc")
+def doc(type: str) -> dict[str, Any]:
+    found = node_doc(type)
+    if found is None:
+        raise ApiError(404, f"unknown node type {type!r}")
+    return found
 
 
 @router.get("/api/workflow/node")

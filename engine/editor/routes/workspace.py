@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from engine.core.document import FORMAT, WorkflowDoc, write_document
 from engine.editor.errors import ApiError
 from engine.editor.routes.common import json_body, open_session, workspace_of
+from engine.editor.session import OpenSessions
 
 router = APIRouter()
 
@@ -27,7 +28,9 @@ def info(request: Request) -> dict[str, Any]:
 
 @router.get("/api/workflows")
 def workflows(request: Request) -> dict[str, Any]:
-    return {"workflows": workspace_of(request).list_workflows()}
+    skipped: list[dict[str, str]] = []
+    listed = workspace_of(request).list_workflows(skipped)
+    return {"workflows": listed, "skipped": skipped}
 
 
 @router.post("/api/workflows")
@@ -41,6 +44,8 @@ async def new_workflow(request: Request) -> dict[str, Any]:
     name = str(data.get("name") or path.stem)
     doc = WorkflowDoc(name=name)
     write_document(doc, path)
+    sessions: OpenSessions = request.app.state.open_sessions
+    sessions.discard(path)  # a deleted workflow's unsaved edits do not come back with a new one
     return {"path": workspace.rel(path)}
 
 

@@ -2,7 +2,7 @@
 // the bezier connections and drag-to-connect. This module draws KNIME's node anatomy into Drawflow's nodes, styles
 // its port dots as KNIME's ports, and turns Drawflow's events into edits that the app sends to the server as
 // commands: the server's document stays the source of truth and is imported again after every change.
-import { catClass, el, esc, iconUrl, portSvg, svgEl, toast } from "./common.js";
+import { catClass, el, esc, nodeIconUrl, portSvg, svgEl, toast } from "./common.js";
 
 const GRID = 5;
 export const snap = (v) => Math.round(v / GRID) * GRID;
@@ -118,7 +118,7 @@ export class Canvas {
     const typeName = info ? info.name : "unknown type";
     const body = info ? `${info.name}\n${info.description || ""}`.trim() : `unknown node type ${n.type}`;
     return `<div class="node-name" title="${esc(`${name}\n#${n.id} · ${typeName} (${n.type})`)}">${esc(name)}</div>`
-      + `<div class="node-body" title="${esc(body)}"><img src="${iconUrl(info ? info.category : "other")}" alt="" draggable="false"></div>`
+      + `<div class="node-body" title="${esc(body)}"><img src="${nodeIconUrl(info)}" alt="" draggable="false"></div>`
       + `<div class="light"><i></i><i></i><i></i></div><div class="node-annotation">${esc(n.annotation || "")}</div>`;
   }
 
@@ -309,6 +309,8 @@ export class Canvas {
       return;
     }
     this.decorateLinks();
+    const before = c.dest_port !== 0 && this.app.doc.connections.find((x) => x.dest === c.dest && x.dest_port === c.dest_port && x.source !== c.source);
+    if (before) toast(`Replaced the connection from #${before.source} into this input (Ctrl+Z brings it back)`, "info", 3500);
     this.edit({ op: "connect", ...c }, [c.source, c.dest]);
   }
 

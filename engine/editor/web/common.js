@@ -65,6 +65,29 @@ export function iconUrl(category) {
   return `/static/icons/${known.includes(c) ? c : "other"}.svg`;
 }
 
+// a node type's own icon: its initials drawn over the category's colour (the node body's, KNIME's colours)
+const ICON_CACHE = new Map();
+export function nodeIconUrl(info) {
+  const key = info ? info.type : "?";
+  if (ICON_CACHE.has(key)) return ICON_CACHE.get(key);
+  const name = info ? String(info.name || info.type) : "?";
+  const words = name.replace(/\(.*?\)/g, " ").replace(/^(Sklearn|Spark|RDKit)\s+/i, "").split(/[\s_\-/]+/).filter((w) => /^[A-Za-z0-9]/.test(w));
+  let label = words.length === 1 ? words[0].slice(0, 3) : words.slice(0, 3).map((w) => (/^[A-Z0-9]{2,4}$/.test(w) ? w : w[0])).join("");
+  label = label.slice(0, 4);
+  label = label.length > 1 && label === label.toLowerCase() ? label[0].toUpperCase() + label.slice(1) : label;
+  const size = label.length <= 2 ? 13 : label.length === 3 ? 11 : 9;
+  const cat = info ? String(info.category).replace(/\s+/g, "-") : "other";
+  const mark = { source: "M4 26h24", sink: "M4 6h24", learner: "M6 26l6-6 5 3 9-9", predictor: "M6 24h20l-4-4m4 4l-4 4",
+    "loop-start": "M8 26a8 8 0 1 1 6 0", "loop-end": "M24 26a8 8 0 1 0-6 0", visualizer: "M6 26v-6m6 6v-10m6 10v-4m6 4v-12",
+    scorer: "M7 25l4 3 8-9", script: "M8 26l-3-3 3-3m16 6l3-3-3-3" }[cat] || "M6 27h20";
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32" width="32" height="32">`
+    + `<path d="${mark}" fill="none" stroke="#1d1d1b" stroke-opacity=".45" stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round"/>`
+    + `<text x="16" y="${label.length <= 2 ? 19 : 18}" text-anchor="middle" font-family="Helvetica,Arial,sans-serif" font-weight="700" font-size="${size}" fill="#1d1d1b" fill-opacity=".85">${esc(label)}</text></svg>`;
+  const url = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+  ICON_CACHE.set(key, url);
+  return url;
+}
+
 // port icon (black triangle for tables, coloured square for models, red circle for variables)
 export function portSvg(typeInfo, optional) {
   const shape = typeInfo ? typeInfo.shape : "triangle";

@@ -1,14 +1,15 @@
 // The node dialog: a form generated from the settings JSON Schema, column choosers filled from the
 // configure-time input specs, flow-variable bindings per setting, live validation, Apply / OK /
 // Apply and Execute / Cancel.
-import { api, el, toast } from "./common.js";
+import { api, el, esc, toast } from "./common.js";
+import { columnFilter, columnFits, formulaEditor, twinList } from "./widgets.js";
 
-// Which string settings name input columns: KNIME's keys are not uniform (first, targetColumn,
-// x_axis_column_v3, dimension_v3), so the name and the description are both read.
-const COLUMNISH = /(^|_)(col|cols|column|columns)($|_)|column|names$/i;
-const NOT_COLUMN = /(^|_)(new|append|appended|rename|suffix|prefix|output|out)(_|$)|new_?col|delimiter|separator|quote|escape|policy|label|title|format|type|pattern|regex/i;
-const NOT_COLUMN_DESC = /\bnew column\b|name of the (new|appended|output)|output (column )?name|column names? (of|for) the (new|output)|delimiter|separator/i;
-const MULTILINE = /expression|script|code|rule|query|formula|text$/i;
+// Every setting names its widget in the schema (`widget`: declared by the node through engine.api.widget, else
+// given by the server from the setting's name and type, engine/editor/widgets.py); nothing is guessed here.
+
+// file-chooser icons drawn as SVG (emoji need a font that many machines lack)
+const FOLDER_SVG = '<svg class="ficon" width="14" height="12" viewBox="0 0 14 12" aria-hidden="true"><path d="M0.5 1.5h4.5l1.5 1.5h7v8.5h-13z" fill="#f4c542" stroke="#b8891a"/></svg>';
+const FILE_SVG = '<svg class="ficon" width="14" height="12" viewBox="0 0 14 12" aria-hidden="true"><path d="M3 0.5h5.5l3 3v8h-8.5z" fill="#fff" stroke="#777"/><path d="M8.5 0.5v3h3" fill="none" stroke="#777"/></svg>';
 
 function clone(v) { return v === undefined ? undefined : JSON.parse(JSON.stringify(v)); }
 
@@ -30,6 +31,7 @@ export class NodeDialog {
     }
     this.tab = "settings";
     this.timer = null;
+    this.baseVersion = app.version; // an OK made from an older document than the server's is refused (409)
     this.build();
   }
 
@@ -83,7 +85,7 @@ export class NodeDialog {
 
   build() {
     const d = this.data;
-    this.root = el("div", { class: "dialog", role: "dialog", "aria-label": `Configure ${d.name || d.display_name}` });
+    this.root = el("div", { class: "dialog", role: "dialog", tabindex: "-1", "aria-label": `Configure ${d.name || d.display_name}` });
     const header = el("header", {}, el("span", { class: "title", text: `${d.name || d.display_name}` }),
       el("span", { class: "sub", text: `#${d.id} · ${d.display_name} (${d.type})` }));
     this.tabsEl = el("div", { class: "tabs dlg-tabs" });
@@ -115,7 +117,7 @@ export class NodeDialog {
     this.tabsEl.replaceChildren();
     for (const [key, label] of [["settings", "Settings"], ["variables", "Flow Variables"], ["description", "Description"]]) {
       this.tabsEl.append(el("div", { class: "tab" + (this.tab === key ? " active" : ""), dataset: { tab: key },
-        onclick: () => { this.tab = key; this.renderTabs(); this.renderBody(); } }, label));
+        onclick: () => { this.tab = key; this.renderTabs(); this.renderBody(); this.root.focus(); } }, label));
     }
   }
 
@@ -136,7 +138,10 @@ export class NodeDialog {
     const props = this.schema.properties || {};
     if (!Object.keys(props).length) this.body.append(el("div", { class: "placeholder", text: "This node has no settings." }));
     const required = new Set(this.schema.required || []);
-    for (const [name, s] of Object.entries(props)) this.body.append(this.field([name], s, required.has(name)));
+    // KNIME's dialogs: the everyday options first, the rarely changed ones in an Advanced section
+    const advanced = el("details", { class: "advanced-section" }, el("summary", { text: "Advanced" }));
+    for (const [name, s] of Object.entries(props)) (s.advanced ? advanced : this.body).append(this.field([name], s, required.has(name)));
+    if (advanced.children.length > 1) this.body.append(advanced);
   }
 
   label(path, s) {
@@ -148,6 +153,19 @@ export class NodeDialog {
     const { schema: s, nullable, description } = this.resolve(rawSchema);
     const key = path.join(".");
     const wrap = el("div", { class: "field", dataset: { setting: key } });
+    const kind = rawSchema.widget || s.widget;
+    if (kind === "column_filter") {
+      wrap.dataset.widget = kind;
+      wrap.append(el("label", { text: this.label(path, rawSchema) }));
+      if (this.getPath(path) === null || this.getPath(path) === undefined) this.getPathParent(path)[path[path.length - 1]] = {};
+      wrap.append(columnFilter({ id: `f-${key.replace(/[^A-Za-z0-9_-]/g, "_")}`, value: this.getPath(path), columns: this.columns,
+        set: (k, v) => this.setPath([...path, k], v) }));
+      if (description) wrap.append(el("div", { class: "help", text: description }));
+      const errEl = el("div", { class: "err", hidden: true });
+      wrap.append(errEl);
+      this.fields.set(key, { wrap, errEl });
+      return wrap;
+    }
     if (s.type === "object" && s.properties) {
       const fs = el("fieldset", { dataset: { setting: key } }, el("legend", { text: this.label(path, rawSchema) }));
       if (description) fs.append(el("div", { class: "help", text: description }));
@@ -169,7 +187,8 @@ export class NodeDialog {
     wrap.append(el("label", { for: id, text: this.label(path, rawSchema) + (required ? " *" : "") }));
     const row = el("div", { class: "row" });
     const value = this.getPath(path);
-    const input = this.widget(path, s, nullable, value, id, name, description);
+    wrap.dataset.widget = kind || "";
+    const input = this.widget(path, s, nullable, value, id, name, description, Object.assign({}, s, rawSchema, { widget: kind }));
     row.append(input);
     const bound = this.useVars[key];
     const bindable = !path.some((p) => typeof p === "number"); // the engine binds variables to named settings only
@@ -205,10 +224,15 @@ export class NodeDialog {
     return v;
   }
 
-  widget(path, s, nullable, value, id, name, description) {
-    const columnish = (COLUMNISH.test(name) || /\bcolumns?\b/i.test(description || "")) && !NOT_COLUMN.test(name)
-      && !NOT_COLUMN_DESC.test(description || "");
-    const isPath = this.data.path_settings.includes(path.join("."));
+  widget(path, s, nullable, value, id, name, description, spec) {
+    const kind = spec.widget;
+    const isPath = kind === "file" || this.data.path_settings.includes(path.join("."));
+    if (kind === "formula") {
+      return formulaEditor({ id, name: path.join("."), value, lines: !!spec.lines, language: spec.language, functions: spec.functions,
+        columns: this.columns, variables: this.data.variables || [], onChange: (v) => this.setPath(path, v === "" && nullable ? null : v) });
+    }
+    const columnish = kind === "column" || kind === "columns";
+    const usable = this.columns.filter((c) => columnFits(c, spec.types));
     const enumVals = s.enum || (s.const !== undefined ? [s.const] : null);
     if (enumVals) {
       const sel = el("select", { id, name: path.join(".") });
@@ -241,16 +265,16 @@ export class NodeDialog {
       if (columnish && this.columns.length) {
         const sel = el("select", { id, name: path.join("."), class: "column-select" });
         sel.append(el("option", { value: "", text: nullable ? "(none)" : "— choose a column —" }));
-        for (const c of this.columns) sel.append(el("option", { value: c.name, text: `${c.name}  (${c.type})` }));
+        for (const c of usable) sel.append(el("option", { value: c.name, text: `${c.name}  (${c.type})` }));
         if (value && !this.columns.some((c) => c.name === value)) sel.append(el("option", { value, text: `${value} (missing)` }));
         sel.value = value || "";
         sel.addEventListener("change", () => this.setPath(path, sel.value === "" && nullable ? null : sel.value));
         return sel;
       }
-      const multi = MULTILINE.test(name) || s.format === "python" || (typeof value === "string" && value.includes("\n"));
-      const inp = multi ? el("textarea", { id, name: path.join("."), spellcheck: "false" }) : el("input", { type: "text", id, name: path.join("."), spellcheck: "false" });
+      const multi = kind === "multiline" || s.format === "python" || (typeof value === "string" && value.includes("\n"));
+      const inp = multi ? el("textarea", { id, name: path.join("."), spellcheck: "false" }) : el("input", { type: "text", id, name: path.join("."), spellcheck: "false", class: kind === "new_column" ? "new-column" : null });
       inp.value = value === null || value === undefined ? "" : String(value);
-      if (nullable) inp.placeholder = "(none)";
+      if (nullable) inp.placeholder = kind === "new_column" ? "(default name)" : "(none)";
       inp.addEventListener("input", () => this.setPath(path, inp.value === "" && nullable ? null : inp.value));
       if (isPath) {
         const box = el("div", { style: { flex: "1", display: "flex", flexDirection: "column" } });
@@ -264,19 +288,7 @@ export class NodeDialog {
       const item = this.resolve(s.items).schema;
       const list = Array.isArray(value) ? value : [];
       if (item.type === "string" && columnish && this.columns.length) {
-        const box = el("div", { class: "colpick", id, dataset: { setting: path.join(".") } });
-        const names = [...this.columns.map((c) => c.name), ...list.filter((v) => !this.columns.some((c) => c.name === v))];
-        for (const n of names) {
-          const col = this.columns.find((c) => c.name === n);
-          const cb = el("input", { type: "checkbox", value: n });
-          cb.checked = list.includes(n);
-          cb.addEventListener("change", () => {
-            const chosen = [...box.querySelectorAll("input:checked")].map((x) => x.value);
-            this.setPath(path, chosen);
-          });
-          box.append(el("label", {}, cb, n, el("span", { class: "ctype", text: col ? col.type : "missing" })));
-        }
-        return box;
+        return twinList({ id, columns: usable, included: list, onChange: (inc) => this.setPath(path, inc) });
       }
       if (["string", "number", "integer"].includes(item.type)) {
         const ta = el("textarea", { id, name: path.join("."), placeholder: "one value per line", spellcheck: "false" });
@@ -366,9 +378,9 @@ export class NodeDialog {
       } catch (e) { panel.replaceChildren(el("div", { text: e.message })); return; }
       const head = el("div", { class: "roots" }, ...roots.map(([r, label]) => el("button", { text: label, onclick: (e) => { e.preventDefault(); show(r, ""); } })));
       panel.replaceChildren(head);
-      if (sub) panel.append(el("div", { text: "⬑ ..", onclick: () => show(root, sub.split("/").slice(0, -1).join("/")) }));
+      if (sub) panel.append(el("div", { class: "dir up", html: `${FOLDER_SVG}..`, onclick: () => show(root, sub.split("/").slice(0, -1).join("/")) }));
       for (const ent of res.entries) {
-        panel.append(el("div", { class: ent.dir ? "dir" : "file", text: (ent.dir ? "📁 " : "📄 ") + ent.name,
+        panel.append(el("div", { class: ent.dir ? "dir" : "file", html: (ent.dir ? FOLDER_SVG : FILE_SVG) + esc(ent.name),
           onclick: () => {
             if (ent.dir) show(root, sub ? `${sub}/${ent.name}` : ent.name);
             else { inp.value = ent.value; this.setPath(path, ent.value); panel.remove(); }
@@ -471,8 +483,13 @@ export class NodeDialog {
     clearTimeout(this.timer);
     try {
       await this.app.command({ op: "set_settings", node: this.data.id, settings: this.collect(),
-        use_variables: this.useVars, expose_variables: this.exposeVars, label: "change settings" }, { quiet: true });
+        use_variables: this.useVars, expose_variables: this.exposeVars, label: "change settings" }, { quiet: true, version: this.baseVersion });
+      this.baseVersion = this.app.version;
     } catch (e) {
+      if (e.status === 409 && e.data && e.data.version !== undefined) {
+        this.msg.textContent = "Changed in another tab: not applied. Reload to see the current settings.";
+        return false;
+      }
       if (e.data && e.data.errors && e.data.errors.length) {
         if (this.tab !== "settings") { this.tab = "settings"; this.renderTabs(); this.renderBody(); }
         this.showErrors(e.data.errors, null);

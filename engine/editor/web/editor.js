@@ -1,7 +1,7 @@
 // knitflow editor: the workflow list, node repository, selection, annotations, minimap, keyboard shortcuts and
 // the live WebSocket. The canvas itself is Drawflow (canvas.js); every edit is a server command.
 import { Canvas, snap } from "./canvas.js";
-import { api, catClass, el, fuzzyScore, iconUrl, svgEl, toast } from "./common.js";
+import { api, catClass, el, esc, fuzzyScore, nodeIconUrl, svgEl, toast } from "./common.js";
 import { NodeDialog } from "./dialog.js";
 import { OutputView } from "./output.js";
 
@@ -42,7 +42,7 @@ class App {
     this.portTypes = catalog.port_types;
     this.compatible = catalog.compatible;
     this.renderRepository();
-    this.renderWorkflowList(wfs.workflows);
+    this.renderWorkflowList(wfs.workflows, wfs.skipped || []);
     const want = decodeURIComponent((location.hash.match(/wf=([^&]+)/) || [])[1] || "");
     if (want) await this.open(want);
     else if (wfs.workflows.length === 1) await this.open(wfs.workflows[0].path);
@@ -56,12 +56,14 @@ class App {
 
   // ------------------------------------------------------------------------- workflows
 
-  renderWorkflowList(list) {
+  renderWorkflowList(list, skipped) {
     this.wfList = list;
+    if (skipped !== undefined) this.wfSkipped = skipped;
     const ul = document.getElementById("wf-list");
     ul.replaceChildren(...list.map((w) => el("li", { class: w.path === this.path ? "active" : "", title: w.path, dataset: { path: w.path },
       onclick: () => this.open(w.path) }, w.name, w.name !== w.path.replace(/\.ya?ml$/i, "") ? el("span", { style: { color: "#999" } }, ` — ${w.path}`) : null)));
     if (!list.length) ul.append(el("li", { class: "repo-empty", text: "No workflows yet: create one with + New" }));
+    for (const sk of this.wfSkipped || []) ul.append(el("li", { class: "skipped", title: `${sk.path}: ${sk.reason}`, dataset: { skipped: sk.path } }, `${sk.path} (skipped: ${sk.reason})`));
   }
 
   async open(path) {
@@ -117,6 +119,8 @@ class App {
         for (const n of this.doc ? this.doc.nodes : []) this.updateNodeState(n.id);
       }
       if (!msg.running && msg.error) toast(`Execution failed: ${msg.error}`, "error", 8000);
+      if (msg.running) this.lastRun = null;
+      else if (msg.cancelled) { this.lastRun = "cancelled"; toast("Execution cancelled", "info", 3000); }
       this.updateToolbar();
       this.board.decorateLinks();
       if (!msg.running) this.output.refreshIfShowing();
@@ -142,16 +146,34 @@ class App {
     this.output.refreshIfShowing();
   }
 
-  async command(cmd, { quiet = false } = {}) {
+  // `version`: the document version the edit was made from (a dialog's, when it opened); the server refuses
+  // the edit with 409 when the workflow changed since (another tab), and the page says so
+  async command(cmd, { quiet = false, version } = {}) {
     try {
-      const res = await api("POST", `/api/workflow/command?path=${encodeURIComponent(this.path)}`, { command: cmd });
+      const body = { command: cmd };
+      if (version !== undefined) body.version = version;
+      const res = await api("POST", `/api/workflow/command?path=${encodeURIComponent(this.path)}`, body);
       this.applyState(res.state);
       return res.result;
     } catch (e) {
-      if (!quiet || !(e.data && e.data.errors && e.data.errors.length)) toast(e.message, "error", 6000);
-      if (e.status === 409 && e.data && e.data.version !== undefined) this.reload();
+      const stale = e.status === 409 && e.data && e.data.version !== undefined;
+      if (stale) this.staleBanner();
+      else if (!quiet || !(e.data && e.data.errors && e.data.errors.length)) toast(e.message, "error", 6000);
       throw e;
     }
+  }
+
+  staleBanner() {
+    document.getElementById("stale-banner")?.remove();
+    const bar = el("div", { id: "stale-banner", role: "alert" },
+      "This workflow was changed in another tab or window; your change was not applied. ",
+      el("button", { text: "Reload", class: "primary", onclick: async () => {
+        bar.remove();
+        if (this.dialog) this.dialog.close();
+        await this.reload();
+      } }),
+      el("button", { text: "Dismiss", onclick: () => bar.remove() }));
+    document.body.append(bar);
   }
 
   async reload() {
@@ -207,25 +229,36 @@ class App {
     try {
       const res = await api("POST", "/api/workflows", { path: file, name });
       const wfs = await api("GET", "/api/workflows");
-      this.renderWorkflowList(wfs.workflows);
+      this.renderWorkflowList(wfs.workflows, wfs.skipped || []);
       await this.open(res.path);
     } catch (e) { toast(e.message, "error"); }
   }
 
-  async importKnime(file) {
+  async importKnime(file, target) {
     // the archive goes to the server as it is; the server's importer (as `knitflow import-knime`) writes the YAML
     try {
-      const r = await fetch(`/api/workflows/import-knime?name=${encodeURIComponent(file.name)}`, {
+      const where = target ? `&path=${encodeURIComponent(target)}` : "";
+      const r = await fetch(`/api/workflows/import-knime?name=${encodeURIComponent(file.name)}${where}`, {
         method: "POST", headers: { "Content-Type": "application/octet-stream" }, body: await file.arrayBuffer(),
       });
       const data = await r.json().catch(() => ({}));
+      if (r.status === 409) {
+        // a workflow of that name exists: import under another name rather than give up
+        const stem = (target || file.name).replace(/\.(knwf|zip|ya?ml)$/i, "");
+        const taken = new Set((this.wfList || []).map((w) => w.path));
+        let n = 2;
+        while (taken.has(`${stem}_${n}.yaml`)) n += 1;
+        const other = prompt(`${data.detail || "That workflow exists"}.\nImport as:`, `${stem}_${n}.yaml`);
+        if (!other) return;
+        return this.importKnime(file, /\.ya?ml$/i.test(other) ? other : `${other}.yaml`);
+      }
       if (!r.ok) throw new Error(data.detail || r.statusText);
       const problems = data.report.filter((e) => e.kind !== "note");
       const lines = data.report.map((e) => `[${e.kind}] ${e.message}`).join("\n");
       toast(`Imported ${file.name} as ${data.path}: ${problems.length} problem(s), ${data.report.length - problems.length} note(s)` +
             (lines ? `\n${lines}` : ""), problems.length ? "error" : "info", 9000);
       const wfs = await api("GET", "/api/workflows");
-      this.renderWorkflowList(wfs.workflows);
+      this.renderWorkflowList(wfs.workflows, wfs.skipped || []);
       await this.open(data.path);
     } catch (e) { toast(`${file.name}: ${e.message}`, "error"); }
   }
@@ -262,6 +295,7 @@ class App {
     } else if (st.state === "queued") light.append(el("div", { class: "txt", text: "queued" }));
     node.classList.toggle("cached", !!st.cached && st.state === "executed");
     e.querySelector(".iteration")?.remove();
+    if (st.reason === "cancelled" && st.state !== "executing") e.append(el("div", { class: "iteration cancelled", text: "cancelled" }));
     if (st.iteration) {
       const [i, n] = st.iteration;
       e.append(el("div", { class: "iteration", text: n ? `iteration ${i + 1} of ${n}` : `iteration ${i + 1}` }));
@@ -328,7 +362,8 @@ class App {
     document.getElementById("btn-cancel").disabled = !this.running;
     document.getElementById("btn-reset").disabled = !has || this.running;
     document.getElementById("btn-configure").disabled = this.sel.size !== 1;
-    document.getElementById("run-state").textContent = this.running ? "executing…" : this.problems && this.problems.length ? `⚠ ${this.problems[0]}` : "";
+    document.getElementById("run-state").textContent = this.running ? "executing…" : this.lastRun === "cancelled" ? "cancelled"
+      : this.problems && this.problems.length ? `⚠ ${this.problems[0]}` : "";
     document.body.dataset.running = this.running ? "1" : "0";
     document.body.dataset.version = String(this.version);
     this.outline.toggleAttribute("hidden", !this.showMinimap || !this.doc);
@@ -397,7 +432,11 @@ class App {
   refreshSelection() {
     this.paintSelection();
     this.updateToolbar();
-    if (this.sel.size === 1) this.output.show([...this.sel][0]);
+    if (this.sel.size === 1) {
+      this.output.show([...this.sel][0]);
+      const entry = this.entry([...this.sel][0]);
+      if (entry) this.describe(entry.type);
+    }
   }
 
   select(ids, add = false) {
@@ -433,32 +472,77 @@ class App {
     const nodes = Object.values(this.types);
     const item = (n) => {
       const e = el("div", { class: "repo-node", draggable: "true", title: `${n.name} (${n.type})\n${n.description || ""}`.trim(), dataset: { type: n.type } },
-        el("span", { class: `mini ${catClass(n.category)}` }, el("img", { src: iconUrl(n.category), alt: "" })),
+        el("span", { class: `mini ${catClass(n.category)}` }, el("img", { src: nodeIconUrl(n), alt: "" })),
         el("span", { class: "rn-name", text: n.name }));
       e.addEventListener("dragstart", (ev) => {
         ev.dataTransfer.setData("application/x-knitflow-node", n.type);
         ev.dataTransfer.setData("text/plain", n.type);
         ev.dataTransfer.effectAllowed = "copy";
       });
+      e.addEventListener("click", () => this.describe(n.type));
       e.addEventListener("dblclick", () => this.addFromRepository(n.type));
       return e;
     };
     if (q) {
-      const scored = nodes.map((n) => [Math.max(fuzzyScore(q, n.name), 0.8 * Math.max(0, ...n.keywords.map((k) => fuzzyScore(q, k))), 0.6 * fuzzyScore(q, n.type), 0.3 * fuzzyScore(q, n.category)), n])
+      const scored = nodes.map((n) => [Math.max(fuzzyScore(q, n.name), 0.8 * Math.max(0, ...n.keywords.map((k) => fuzzyScore(q, k))), 0.6 * fuzzyScore(q, n.type), 0.3 * fuzzyScore(q, (n.path || []).join(" "))), n])
         .filter(([s]) => s > 0).sort((a, b) => b[0] - a[0]);
       if (!scored.length) tree.append(el("div", { class: "repo-empty", text: "No node matches." }));
       for (const [, n] of scored) tree.append(item(n));
       return;
     }
-    const order = this.catalog.categories;
-    const byCat = {};
-    for (const n of nodes) (byCat[n.category] = byCat[n.category] || []).push(n);
-    for (const cat of [...order, ...Object.keys(byCat).filter((c) => !order.includes(c))]) {
-      if (!byCat[cat]) continue;
-      const d = el("details", { class: "repo-cat", open: true, dataset: { category: cat } }, el("summary", { text: `${cat} (${byCat[cat].length})` }));
-      for (const n of byCat[cat].sort((a, b) => a.name.localeCompare(b.name))) d.append(item(n));
-      tree.append(d);
+    // KNIME's node repository: IO › Read, Manipulation › Row › Filter, Analytics › Mining › ...
+    const root = { children: new Map(), nodes: [] };
+    for (const n of nodes) {
+      let at = root;
+      for (const part of n.path && n.path.length ? n.path : [n.category]) {
+        if (!at.children.has(part)) at.children.set(part, { children: new Map(), nodes: [] });
+        at = at.children.get(part);
+      }
+      at.nodes.push(n);
     }
+    const order = this.catalog.tree_order || [];
+    const count = (b) => b.nodes.length + [...b.children.values()].reduce((a, c) => a + count(c), 0);
+    const closed = new Set(JSON.parse(localStorage.getItem("knitflow.repoClosed") || "[]")); // what the user folded
+    const build = (branch, path, depth) => {
+      const names = [...branch.children.keys()].sort((a, b) => depth === 0 ? ((order.indexOf(a) + 99) % 99) - ((order.indexOf(b) + 99) % 99) || a.localeCompare(b) : a.localeCompare(b));
+      const out = [];
+      for (const name of names) {
+        const sub = branch.children.get(name);
+        const key = [...path, name].join(" › ");
+        const d = el("details", { class: "repo-cat", dataset: { category: key }, open: !closed.has(key) },
+          el("summary", { text: `${name} (${count(sub)})` }));
+        d.addEventListener("toggle", () => {
+          const now = new Set(JSON.parse(localStorage.getItem("knitflow.repoClosed") || "[]"));
+          if (d.open) now.delete(key); else now.add(key);
+          localStorage.setItem("knitflow.repoClosed", JSON.stringify([...now]));
+        });
+        d.append(...build(sub, [...path, name], depth + 1));
+        for (const n of sub.nodes.sort((a, b) => a.name.localeCompare(b.name))) d.append(item(n));
+        out.push(d);
+      }
+      return out;
+    };
+    tree.append(...build(root, [], 0));
+  }
+
+  // the description panel: a repository entry or the selected node, from the node's own docs
+  async describe(type) {
+    const box = document.getElementById("node-description");
+    if (!type || !box) return;
+    if (this.describing === type) return;
+    this.describing = type;
+    let d;
+    try { d = await api("GET", `/api/nodes/doc?type=${encodeURIComponent(type)}`); } catch { box.replaceChildren(); return; }
+    if (this.describing !== type) return;
+    const ports = (title, list) => list.length ? [el("h4", { text: title }), el("ul", {}, ...list.map((p) => el("li", {}, el("b", { text: p.name }), ` (${p.type})`, p.description ? ` — ${p.description}` : "")))] : [];
+    box.replaceChildren(
+      el("div", { class: "nd-head" }, el("img", { src: nodeIconUrl(this.types[type]), alt: "" }), el("b", { text: d.name })),
+      el("div", { class: "nd-path", text: d.path.join(" › ") }),
+      el("p", { text: d.description || "" }),
+      ...ports("Input ports", d.inputs), ...ports("Output ports", d.outputs),
+      ...(d.settings.length ? [el("h4", { text: "Settings" }), el("dl", {}, ...d.settings.flatMap((x) => [el("dt", { text: x.title }), el("dd", { text: x.description })]))] : []));
+    box.dataset.type = type;
+    void esc;
   }
 
   async addFromRepository(type, pos) {
@@ -469,11 +553,13 @@ class App {
     const commands = [];
     const pred = this.sel.size === 1 ? this.entry([...this.sel][0]) : null;
     if (!position) {
+      const r = this.canvas.getBoundingClientRect();
+      const [x0, y0] = this.board.toWorld(r.left + 20, r.top + 20);
+      const [x1, y1] = this.board.toWorld(r.right - 110, r.bottom - 90);
       if (pred && pred.position) position = [pred.position[0] + 150, pred.position[1]];
-      else {
-        const r = this.canvas.getBoundingClientRect();
-        position = this.board.toWorld(r.left + r.width / 2, r.top + r.height / 2).map(snap);
-      }
+      else position = this.board.toWorld(r.left + r.width / 2, r.top + r.height / 2);
+      // where the new node can be seen: next to its predecessor when that is on screen, else inside the view
+      position = [snap(Math.min(Math.max(position[0], x0), Math.max(x0, x1))), snap(Math.min(Math.max(position[1], y0), Math.max(y0, y1)))];
     }
     commands.push({ op: "add_node", type, position, id: newId });
     if (!pos && pred) {
@@ -809,6 +895,7 @@ class App {
     };
     for (const [k, v] of Object.entries(this.doc.variables || {})) addRow(k, v);
     const msg = el("span", { class: "msg" });
+    const baseVersion = this.version;
     const close = () => { backdrop.hidden = true; backdrop.replaceChildren(); this.dialog = null; };
     const apply = async () => {
       const variables = {};
@@ -819,7 +906,7 @@ class App {
         variables[k] = /^(true|false|-?\d+(\.\d+)?([eE][-+]?\d+)?)$/.test(raw.trim()) ? JSON.parse(raw.trim()) : raw;
       }
       try {
-        await this.command({ op: "set_workflow", name: name.value, description: desc.value, variables, label: "workflow settings" });
+        await this.command({ op: "set_workflow", name: name.value, description: desc.value, variables, label: "workflow settings" }, { version: baseVersion });
         close();
         this.renderAll();
       } catch (e) { msg.textContent = e.message; }
@@ -876,7 +963,11 @@ class App {
   }
 
   onKey(e) {
-    if (this.dialog) return;
+    if (this.dialog) {
+      // focus may have left the dialog (a click on its tab strip): Escape still closes it
+      if (e.key === "Escape") { e.preventDefault(); this.dialog.close(); }
+      return;
+    }
     const tag = (e.target.tagName || "").toLowerCase();
     if (["input", "textarea", "select"].includes(tag)) return;
     const ctrl = e.ctrlKey || e.metaKey;

@@ -1,0 +1,338 @@
+"""The editor, round 2, in a real browser (issue 19): dialogs with declared widgets (formula editor,
+new-column names, twin lists), column choosers through an unexecuted learner's model spec, two tabs
+and the stale-edit prompt, cancel of a long node, the login page, and KNIME's everyday comforts.
+
+Shares the browser helpers of tests/test_editor_browser.py; skips as that module does."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the editor extra (fastapi) is not installed")
+pytest.importorskip("uvicorn", reason="the editor extra (uvicorn) is not installed")
+pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+
+import test_editor_browser as base  # noqa: E402
+import uvicorn  # noqa: E402
+from test_editor_browser import all_green, browser, center, drag, open_workflow  # noqa: E402,F401
+
+from engine.editor.app import create_app  # noqa: E402
+
+CSV = "a,b,dE\n" + "".join(f"{i},{(i * 7) % 5},{0.5 * i - 0.2 * ((i * 7) % 5)}\n" for i in range(1, 21))
+
+FORMULA = """\
+format: knitflow/1
+name: formula
+nodes:
+  - {id: 1, type: csv_reader, position: [60, 100], settings: {file: data.csv}}
+  - {id: 2, type: expression, position: [220, 100]}
+  - {id: 3, type: math_formula, position: [380, 100], settings: {expression: "1"}}
+connections: ["1:1 -> 2:1", "2:1 -> 3:1"]
+"""
+
+PREDICT = """\
+format: knitflow/1
+name: predict
+nodes:
+  - {id: 1, type: csv_reader, position: [60, 100], settings: {file: data.csv}}
+  - {id: 2, type: lasso_learner, position: [220, 60], settings: {feature_columns: [a, b], target_column: dE, alpha: 0.01}}
+  - {id: 3, type: regression_predictor, position: [380, 100]}
+  - {id: 4, type: numeric_scorer, position: [540, 100]}
+  - {id: 5, type: column_filter, position: [220, 220]}
+  - {id: 6, type: cross_joiner, position: [380, 220]}
+connections: ["1:1 -> 2:1", "2:1 -> 3:1", "1:1 -> 3:2", "3:1 -> 4:1", "1:1 -> 5:1", "1:1 -> 6:1", "5:1 -> 6:2"]
+"""
+
+
+LOOP = """\
+format: knitflow/1
+name: loop
+nodes:
+  - {id: 1, type: toy_count_loop, position: [60, 100], settings: {count: 30}}
+  - {id: 2, type: toy_sleep, position: [220, 100], settings: {seconds: 0.25}}
+  - {id: 3, type: toy_loop_end, position: [380, 100]}
+  - {id: 4, type: toy_range, position: [60, 240], settings: {n: 2}}
+connections: ["4:1 -> 1:1", "1:1 -> 2:1", "2:1 -> 3:1"]
+"""
+
+RED = """\
+format: knitflow/1
+name: red
+nodes:
+  - {id: 1, type: csv_reader, position: [60, 100], settings: {file: data.csv}}
+  - {id: 2, type: math_formula, position: [220, 100], settings: {expression: "$nope$ + 1", new_column_name: x}}
+  - {id: 3, type: column_filter, position: [380, 100]}
+  - {id: 4, type: column_filter, position: [540, 100]}
+connections: ["1:1 -> 2:1", "2:1 -> 3:1", "3:1 -> 4:1"]
+"""
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("editor2") / "workflows"
+    root.mkdir()
+    (root / "data.csv").write_text(CSV)
+    (root / "formula.yaml").write_text(FORMULA)
+    (root / "predict.yaml").write_text(PREDICT)
+    (root / "loop.yaml").write_text(LOOP)
+    (root / "red.yaml").write_text(RED)
+    (root / "sub").mkdir()
+    (root / "sub" / "more.csv").write_text(CSV)
+    (root.parent / "outside.yaml").write_text("format: knitflow/1\nname: outside\n")
+    (root / "escape.yaml").symlink_to(root.parent / "outside.yaml")
+    return root
+
+
+@pytest.fixture(scope="module")
+def server(workspace: Path) -> Iterator[str]:
+    port = base._free_port()
+    app = create_app(workspace, data_dirs=[])
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 10
+    while not srv.started and time.time() < deadline:
+        time.sleep(0.02)
+    assert srv.started, "the editor server did not start"
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=5)
+
+
+@pytest.fixture()
+def page(browser: Any, server: str) -> Iterator[Any]:  # noqa: F811
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(10_000)
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+def open_dialog(page: Any, node: int) -> None:
+    page.dblclick(f"#node-{node} .node-body")
+    page.wait_for_selector(".dialog[role='dialog']")
+
+
+def output_headers(page: Any, node: int) -> list[str]:
+    page.click(f"#node-{node} .node-body")
+    page.wait_for_selector(f"#output-body[data-node='{node}'] table.data")
+    return [h.split("\n")[0].strip() for h in page.locator("#output-body table.data th").all_inner_texts()]
+
+
+# ------------------------------------------------------------------------------------------ dialogs
+
+
+def test_expression_formula_is_typed_with_the_formula_editor_and_runs(page: Any, server: str) -> None:
+    open_workflow(page, server, "formula.yaml")
+    open_dialog(page, 2)
+    page.click(".objadd")  # a first expression
+    editor = page.locator(".field[data-widget='formula'] .formula")
+    assert editor.count() == 1
+    # the column list inserts KNIME Expression syntax at the cursor
+    assert "dE" in editor.locator(".fx-columns").inner_text()
+    assert editor.locator(".fx-functions li").count() > 20
+    box = editor.locator("textarea.formula-text")
+    box.click()
+    editor.locator(".fx-columns li[data-insert='$[\"a\"]']").click()
+    page.keyboard.type(" +* 2")
+    # a syntax error from the node's own grammar while typing
+    page.wait_for_selector(".field.invalid[data-setting='expressions.0.script'] .err:not([hidden])")
+    assert "syntax error" in page.inner_text(".field[data-setting='expressions.0.script'] .err")
+    box.fill('$["a"] * 2')
+    page.wait_for_selector(".field[data-setting='expressions.0.script']:not(.invalid)")
+    # the new column's name is typed, not chosen from the input columns
+    created = page.locator(".field[data-setting='expressions.0.createdColumn'] input.new-column")
+    created.fill("twice a")
+    page.click(".btn-ok")
+    page.wait_for_selector("#dialog-backdrop[hidden]", state="attached")
+    page.click("#node-2 .node-body")
+    page.keyboard.press("F7")
+    page.wait_for_selector("#node-2 .light.state-executed", timeout=15_000)
+    assert output_headers(page, 2)[-1].startswith("twice a")
+    assert page.inner_text("#output-body tbody tr:first-child td:last-child") == "2"
+
+
+def test_math_formula_functions_insert_and_escape_closes_after_a_tab_click(page: Any, server: str) -> None:
+    open_workflow(page, server, "formula.yaml")
+    open_dialog(page, 3)
+    editor = page.locator(".field[data-setting='expression'] .formula")
+    box = editor.locator("textarea")
+    box.fill("")
+    editor.locator(".fx-functions").locator("xpath=..").locator("input.fx-search").fill("sqrt")
+    editor.locator(".fx-functions li[data-insert='sqrt()']").click()
+    assert box.input_value() == "sqrt()"
+    editor.locator(".fx-columns li[data-insert='$b$']").click()
+    assert box.input_value() == "sqrt()$b$"
+    page.click(".dlg-tabs .tab[data-tab='description']")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#dialog-backdrop[hidden]", state="attached")
+    assert page.evaluate("() => window.knitflow.dialog") is None
+
+
+def test_predictor_name_is_typed_and_scorer_offers_it_before_anything_ran(page: Any, server: str) -> None:
+    open_workflow(page, server, "predict.yaml")
+    assert page.locator("#node-2 .light.state-configured").count() == 1
+    # the scorer after an unexecuted learner and predictor offers the prediction column
+    open_dialog(page, 4)
+    options = page.locator(".field[data-setting='predicted'] select option").all_inner_texts()
+    assert any(o.startswith("dE_pred") for o in options), options
+    page.keyboard.press("Escape")
+    # the predictor's prediction name is a text field
+    open_dialog(page, 3)
+    name = page.locator(".field[data-setting='prediction_column'] input.new-column")
+    name.fill("dE_hat")
+    page.click(".btn-ok")
+    page.wait_for_selector("#dialog-backdrop[hidden]", state="attached")
+    open_dialog(page, 4)
+    options = page.locator(".field[data-setting='predicted'] select option").all_inner_texts()
+    assert any(o.startswith("dE_hat") for o in options), options
+    page.select_option(".field[data-setting='reference'] select", "dE")
+    page.select_option(".field[data-setting='predicted'] select", "dE_hat")
+    page.click(".btn-ok")
+    page.wait_for_selector("#dialog-backdrop[hidden]", state="attached")
+    page.click("#node-4 .node-body")
+    page.keyboard.press("F7")
+    page.wait_for_selector("#node-4 .light.state-executed", timeout=20_000)
+    page.click("#node-3 .node-body")
+    assert "dE_hat" in output_headers(page, 3)
+
+
+def test_column_filter_twin_list_and_cross_joiner_names(page: Any, server: str) -> None:
+    open_workflow(page, server, "predict.yaml")
+    open_dialog(page, 5)
+    cf = page.locator(".colfilter")
+    assert cf.count() == 1
+    # manual: the twin list, every column included (enforce exclusion)
+    assert cf.locator(".twin-include option").count() == 3
+    cf.locator(".twin-include").select_option("b")
+    cf.locator(".twin-btn[title='Remove']").click()
+    assert cf.locator(".twin-exclude option").all_inner_texts()[0].startswith("b")
+    # wildcard mode with a live preview of the columns it picks
+    cf.locator(".cf-mode", has_text="Wildcard").click()
+    cf.locator(".cf-pattern").fill("d*")
+    assert cf.locator(".cf-preview").inner_text() == "Includes: dE"
+    cf.locator(".cf-mode", has_text="Manual").click()
+    page.click(".btn-ok")
+    page.wait_for_selector("#dialog-backdrop[hidden]", state="attached")
+    settings = page.evaluate("() => window.knitflow.entry(5).settings.column_filter")
+    assert settings["excluded_names"] == ["b"] and settings["mode"] == "MANUAL"
+    # Cross Joiner: the suffix and the RowID column names are text, not column choosers
+    open_dialog(page, 6)
+    assert page.locator(".field[data-setting='rigthSuffix'] input[type=text]").input_value() == " (#1)"
+    assert page.locator(".field[data-setting='CFG_FIRST_COLUMNNAME'] input.new-column").count() == 1
+    assert page.locator(".dialog select.column-select").count() == 0
+
+
+# ------------------------------------------------------------------------------------ two tabs, runs
+
+
+def test_two_tabs_never_lose_an_edit(page: Any, server: str) -> None:
+    other = page.context.new_page()
+    open_workflow(page, server, "predict.yaml")
+    open_workflow(other, server, "predict.yaml")
+    open_dialog(page, 3)  # tab A opens the dialog first
+    open_dialog(other, 3)  # tab B changes the same setting and confirms
+    other.locator(".field[data-setting='prediction_column'] input").fill("from_tab_b")
+    other.click(".btn-ok")
+    other.wait_for_selector("#dialog-backdrop[hidden]", state="attached")
+    page.locator(".field[data-setting='prediction_column'] input").fill("from_tab_a")
+    page.click(".btn-ok")
+    banner = page.locator("#stale-banner")
+    banner.wait_for()
+    assert "changed in another tab" in banner.inner_text()
+    assert "not applied" in page.inner_text(".dialog footer .msg")
+    page.click("#stale-banner button.primary")  # Reload
+    page.wait_for_selector("#dialog-backdrop[hidden]", state="attached")
+    assert page.evaluate("() => window.knitflow.entry(3).settings.prediction_column") == "from_tab_b"
+    other.close()
+
+
+def test_cancel_reads_cancelled_and_loops_count_from_one(page: Any, server: str) -> None:
+    open_workflow(page, server, "loop.yaml")
+    page.click("#canvas", position={"x": 5, "y": 5})
+    page.keyboard.press("Shift+F7")
+    page.wait_for_selector("#node-1 .iteration")
+    first = page.inner_text("#node-1 .iteration")
+    assert (
+        first.startswith("iteration ") and first.endswith(" of 30") and not first.startswith("iteration 0 ")
+    )
+    page.wait_for_function(
+        "() => /iteration [3-9]/.test(document.querySelector('#node-1 .iteration')?.textContent || '')"
+    )
+    t0 = time.perf_counter()
+    page.keyboard.press("F9")
+    page.wait_for_selector("body[data-running='0']", timeout=5_000)
+    assert time.perf_counter() - t0 < 1.5
+    assert page.inner_text("#run-state") == "cancelled"
+    for n in (1, 2, 3):  # the loop is reset whole, and reads cancelled, not failed
+        assert page.locator(f"#node-{n} .light.state-configured").count() == 1
+        assert page.locator(f"#node-{n} .badge.error").count() == 0
+    assert page.inner_text("#node-1 .iteration.cancelled") == "cancelled"
+    assert page.locator(".toast.error").count() == 0
+
+
+def test_downstream_of_a_red_node_stays_red_with_the_reason(page: Any, server: str) -> None:
+    open_workflow(page, server, "red.yaml")
+    assert page.locator("#node-2 .badge.error").count() == 1
+    for n in (3, 4):
+        assert page.locator(f"#node-{n} .light.state-idle").count() == 1
+        message = page.get_attribute(f"#node-{n} .badge", "data-message") or ""
+        assert "#2 Math Formula cannot be configured" in message
+
+
+def test_workspace_symlink_outside_is_listed_as_skipped(page: Any, server: str) -> None:
+    open_workflow(page, server, "red.yaml")
+    skipped = page.locator("#wf-list li.skipped")
+    assert skipped.count() == 1 and "escape.yaml" in skipped.inner_text()
+    assert "outside the workspace" in skipped.inner_text()
+    assert page.locator(".toast.error").count() == 0
+    paths = page.locator("#wf-list li[data-path]").evaluate_all("els => els.map(e => e.dataset.path)")
+    assert "escape.yaml" not in paths and "predict.yaml" in paths
+
+
+def test_file_chooser_icons_are_svg_and_side_header_fits(page: Any, server: str) -> None:
+    open_workflow(page, server, "red.yaml")
+    fits = page.evaluate(
+        "() => [...document.querySelectorAll('#side h3')].every(h => h.scrollWidth <= h.clientWidth + 1)"
+    )
+    assert fits, "a side panel header overflows"
+    open_dialog(page, 1)
+    page.click(".btn-browse")
+    page.wait_for_selector(".filepick .dir")
+    assert page.locator(".filepick .dir svg.ficon").count() >= 1
+    assert page.locator(".filepick .file svg.ficon").count() >= 1
+    text = page.inner_text(".filepick")
+    assert not any(ord(ch) > 0x2FFF for ch in text), "emoji in the file chooser"
+    page.click(".filepick .dir:has-text('sub')")
+    page.wait_for_selector(".filepick .file:has-text('more.csv')")
+    page.click(".filepick .file:has-text('more.csv')")
+    assert page.locator(".field[data-setting='file'] input").input_value().endswith("sub/more.csv")
+    page.keyboard.press("Escape")
+
+
+def test_double_click_adds_a_node_that_can_be_seen(page: Any, server: str) -> None:
+    open_workflow(page, server, "red.yaml")
+    page.click("#node-4 .node-body")
+    # the selected node sits at the right edge: its successor would land off screen
+    page.evaluate(
+        "() => { const b = window.knitflow.board; const v = b.view(); b.setView(v.k, v.x + 900, v.y); }"
+    )
+    page.fill("#repo-search", "Column Filter")
+    page.dblclick("#repo-tree .repo-node[data-type='column_filter']")
+    page.wait_for_selector("#node-5")
+    box = page.locator("#node-5").bounding_box()
+    canvas = page.locator("#canvas").bounding_box()
+    assert box is not None and canvas is not None
+    assert canvas["x"] <= box["x"] and box["x"] + box["width"] <= canvas["x"] + canvas["width"]
+    assert canvas["y"] <= box["y"] and box["y"] + box["height"] <= canvas["y"] + canvas["height"]
+    page.keyboard.press("Control+z")
