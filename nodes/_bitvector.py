@@ -11,6 +11,7 @@ maps to ``ColumnType.BIT_VECTOR``.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -150,7 +151,7 @@ class BitVectorDtype(ExtensionDtype):
     na_value = None
 
     @classmethod
-    def construct_array_type(cls) -> type[BitVectorArray]:
+    def construct_array_type(cls) -> builtins.type[BitVectorArray]:
         return BitVectorArray
 
     @classmethod

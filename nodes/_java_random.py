@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 _MULTIPLIER = 0x5DEECE66D
 _ADDEND = 0xB
@@ -134,10 +135,13 @@ class JavaRandom:
         return v1 * multiplier
 
 
-_JUMPS: tuple[np.ndarray, np.ndarray] = (np.ones(0, np.uint64), np.zeros(0, np.uint64))
+_JUMPS: tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]] = (
+    np.ones(0, np.uint64),
+    np.zeros(0, np.uint64),
+)
 
 
-def _jumps(m: int) -> tuple[np.ndarray, np.ndarray]:
+def _jumps(m: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
     """For k = 1..m: a^k and 1 + a + ... + a^(k-1) modulo 2^64, so that the LCG state after k steps
     is (a^k * seed + c * sum) mod 2^48 (2^48 divides 2^64, so uint64 wrap-around is exact)."""
     global _JUMPS

@@ -399,10 +399,11 @@ def view(obj: Any) -> NodeView:
     if fig is not None and hasattr(fig, "savefig"):
         return view_matplotlib(fig)
     if isinstance(obj, bytes | bytearray):
-        if bytes(obj).startswith(_PNG_MAGIC):
-            return view_png(obj)
-        if bytes(obj).startswith(b"\xff\xd8"):
-            return view_jpeg(obj)
+        data = bytes(obj)
+        if data.startswith(_PNG_MAGIC):
+            return view_png(data)
+        if data.startswith(b"\xff\xd8"):
+            return view_jpeg(data)
     if isinstance(obj, str):
         head = obj.lstrip()[:200].lower()
         if head.startswith("<svg") or (head.startswith("<?xml") and "<svg" in obj[:1000].lower()):
@@ -545,7 +546,7 @@ def run_script(
         try:
             _use_agg()
             sys.modules.update(modules)
-            sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
+            sys.stdout, sys.stderr = out, err
             namespace: dict[str, Any] = {
                 "__name__": "__main__",
                 "__file__": SCRIPT_FILENAME,

@@ -246,7 +246,7 @@ def _fingerprinter(params: dict[str, Any]) -> Any:
     if kind == "maccs":
         from rdkit.Chem import MACCSkeys
 
-        return lambda mol, atoms: MACCSkeys.GenMACCSKeys(mol)
+        return lambda mol, atoms: MACCSkeys.GenMACCSKeys(mol)  # type: ignore[attr-defined]  # made by a C++ binding
     if kind == "avalon":
         from rdkit.Avalon import pyAvalonTools
 
@@ -271,7 +271,7 @@ def _atom_list(value: Any) -> list[int] | None:
 
 
 def fingerprint_chunk(
-    smiles: Sequence[Any], atom_lists: Sequence[Any] | None, params: dict[str, Any]
+    smiles: Sequence[Any] | np.ndarray, atom_lists: Sequence[Any] | np.ndarray | None, params: dict[str, Any]
 ) -> tuple[np.ndarray, np.ndarray, int, Counter[str], list[str]]:
     """Fingerprints of one chunk of SMILES (run in the parent or in a worker process).
 

@@ -17,7 +17,7 @@ import math
 import os
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -240,7 +240,7 @@ class _CsvParser:
         # any line break (\r\n, \n, \r): the same split as a regular expression, several times faster
         return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
-    def records(self, lines: list[str], start: int = 0):  # type: ignore[no-untyped-def]
+    def records(self, lines: list[str], start: int = 0) -> Iterator[tuple[int, list[str | None]]]:
         """Yields (line number, fields) per record; comment and blank lines are skipped."""
         i, n = start, len(lines)
         while i < n:
@@ -334,7 +334,7 @@ def _unique_names(names: list[str]) -> list[str]:
 _TRIMMED = {i: None for i in range(33) if chr(i) not in "\r\n"}  # what univocity trims, line breaks aside
 
 
-def _names(header: list[str] | None, first_row: list[str | None] | None, offset: int) -> list[str]:
+def _names(header: list[str] | None, first_row: Sequence[str | None] | None, offset: int) -> list[str]:
     if header is not None:
         return _unique_names(header[offset:])
     width = len(first_row) if first_row is not None else 0
@@ -832,7 +832,7 @@ def _reader_columns(knime: KnimeSettings) -> list[dict[str, Any]]:
     trans = knime.get("table_spec_config_Internals.table_transformation")
     if not isinstance(trans, dict):
         return []
-    cols = []
+    cols: list[tuple[int, dict[str, Any]]] = []
     for c in seq(trans.get("columns")):
         source = get(c, "external_spec.name")
         entry: dict[str, Any] = {"name": source}

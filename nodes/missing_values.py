@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Literal, NotRequired
+from typing import Any, Literal, NotRequired, get_args
 
 import numpy as np
 import pandas as pd
@@ -128,7 +128,7 @@ def canonical_handler(name: str) -> str:
     for suffix in ("missingcellhandlerfactory", "missingcellhandler", "factory"):
         key = key.removesuffix(suffix)
     if key not in _ALIASES:
-        raise ValueError(f"unknown missing value handler {name!r} (known: {', '.join(Handler.__args__)})")
+        raise ValueError(f"unknown missing value handler {name!r} (known: {', '.join(get_args(Handler))})")
     return _ALIASES[key]
 
 
@@ -264,14 +264,14 @@ def _plan(spec: TableSpec, s: MissingValueSettings) -> list[_Treatment]:
                 )
             by_column[col] = (dict(cs), f"column_settings[{i}]")
     plan = []
-    for col in spec.columns:
-        if col.name in by_column:
-            cfg, where = by_column[col.name]
-        elif col.type in s.data_type_settings:
-            cfg, where = dict(s.data_type_settings[col.type]), f"data_type_settings.{col.type}"
+    for column in spec.columns:
+        if column.name in by_column:
+            cfg, where = by_column[column.name]
+        elif column.type in s.data_type_settings:
+            cfg, where = dict(s.data_type_settings[column.type]), f"data_type_settings.{column.type}"
         else:
             continue
-        plan.append(_check(col, cfg, where))
+        plan.append(_check(column, cfg, where))
     return [t for t in plan if t.handler != "DoNothing"]
 
 
@@ -302,7 +302,7 @@ def _out_type(t: _Treatment) -> str:
 # ------------------------------------------------------------------------------------ execution
 
 
-def _round_half_up(x: np.ndarray | float) -> Any:
+def _round_half_up(x: Any) -> Any:
     return np.floor(np.asarray(x, dtype=float) + 0.5)  # Java's Math.round
 
 

@@ -240,7 +240,7 @@ class RuleEngine(_ColumnsFromExpressions):
         }.get(out_type, STRING)
         dtype = {FLOAT: np.float64, INTEGER: np.int64, BOOLEAN: np.bool_}.get(kind, object)
         fill = {FLOAT: 0.0, INTEGER: 0, BOOLEAN: False}.get(kind, "")
-        values = np.full(n, fill, dtype=dtype)
+        values: np.ndarray = np.full(n, fill, dtype=dtype)
         missing = np.ones(n, dtype=bool)
         taken = np.zeros(n, dtype=bool)
         for cond, outcome in zip(conds, outcomes, strict=True):

@@ -28,7 +28,7 @@ def cancel_on_signals(cancel: threading.Event) -> Iterator[list[int]]:
         cancel.set()
         print(f"\n{signal.Signals(signum).name}: cancelling the run (again to stop at once)", file=sys.stderr)
 
-    previous: dict[int, Any] = {}
+    previous: dict[signal.Signals, Any] = {}
     for sig in (signal.SIGINT, signal.SIGTERM):
         previous[sig] = signal.signal(sig, handler)
     try:

@@ -48,7 +48,7 @@ class RunDisplay:
     def on_event(self, event: dict[str, Any]) -> None:
         with self._lock:
             kind = event.get("event")
-            node = event.get("node")
+            node: int = event.get("node", -1)
             if kind == "state" and event["state"] == "executed" and node not in self._done:
                 self._done.add(node)
                 if self._nodes_task is not None:

@@ -230,12 +230,12 @@ class DiskCache(MemoryCache):
             pushed = pickle.loads(body[offset:])
         else:
             pushed = [VarEntry(n, v, t, tuple(s)) for n, v, t, s in header["pushed"]]
-        body: dict[int, list[Any]] = {}
+        loop_body: dict[int, list[Any]] = {}
         count = len(outputs) - sum(size for _, size in header["body"])
         flat, outputs = outputs[count:], outputs[:count]
         for n, size in header["body"]:
-            body[int(n)], flat = flat[:size], flat[size:]
-        return CachedResult(outputs, pushed, dict(header["touched"]), body)
+            loop_body[int(n)], flat = flat[:size], flat[size:]
+        return CachedResult(outputs, pushed, dict(header["touched"]), loop_body)
 
 
 def _encode_object(obj: Any) -> tuple[str, bytes]:

@@ -143,9 +143,11 @@ def check_bindings(ex: Execution, n: int, variables: VarStack) -> None:
     except ValidationError as exc:
         for err in exc.errors():
             loc = ".".join(map(str, err["loc"]))
-            var = bound.get(loc)
-            if var is not None and any(k in err["type"] for k in _TYPE_ERRORS):
-                vtype = variables.entry(var).type if variables.entry(var) else "?"  # type: ignore[union-attr]
+            bound_var = bound.get(loc)
+            if bound_var is not None and any(k in err["type"] for k in _TYPE_ERRORS):
+                entry_of = variables.entry(bound_var)
+                vtype = entry_of.type if entry_of is not None else "?"
                 raise ConfigureError(
-                    f"flow variable {var!r} ({vtype}) does not fit this setting: {err['msg']}", setting=loc
+                    f"flow variable {bound_var!r} ({vtype}) does not fit this setting: {err['msg']}",
+                    setting=loc,
                 ) from None

@@ -342,7 +342,7 @@ def _cycle_problems(doc: WorkflowDoc, lines: dict[PathKey, int], file: str, ids:
     graph = nx.DiGraph()
     graph.add_nodes_from(ids)
     graph.add_edges_from(index)
-    problems = []
+    problems: list[Problem] = []
     while True:
         try:
             cycle = nx.find_cycle(graph)
@@ -403,7 +403,7 @@ def read_document(path: str | Path) -> tuple[WorkflowDoc, dict[PathKey, int]]:
             data = fh.read(MAX_DOCUMENT_BYTES + 1)
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
         raise WorkflowLoadError(
-            [Problem(file, None, f"cannot read workflow: {exc.strerror or exc}")]
+            [Problem(file, None, f"cannot read workflow: {getattr(exc, 'strerror', None) or exc}")]
         ) from None
     try:
         text = decode_document(data)

@@ -120,7 +120,10 @@ class LoopRun:
             if self.ex.cancel_event.is_set():
                 raise Cancelled("execution cancelled")
             try:
-                it = next(generator) if i == 0 else generator.send(self.feedback)
+                # a loop that learns from each pass (Parameter Optimization) is a generator fed the
+                # pass's result; a plain iterator just gives the next pass
+                send = getattr(generator, "send", None)
+                it = next(generator) if i == 0 or send is None else send(self.feedback)
             except StopIteration:
                 return
             yield self.one_pass(i, it, None)

@@ -40,7 +40,11 @@ def resolve_settings(
         err = exc.errors()[0]
         setting = ".".join(map(str, err["loc"]))
         bound = entry.use_variables.get(setting)
-        via = f" (from flow variable {bound!r} = {variables[bound]!r})" if bound in variables else ""
+        via = (
+            f" (from flow variable {bound!r} = {variables[bound]!r})"
+            if bound is not None and bound in variables
+            else ""
+        )
         raise NodeError(err["msg"] + via, setting=setting) from None
     for name in cls.path_settings:
         value = getattr(settings, name, None)

@@ -199,7 +199,8 @@ class Table:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.df.shape  # type: ignore[return-value]
+        rows, cols = self.df.shape
+        return rows, cols
 
     def __len__(self) -> int:
         return len(self.df)
