@@ -164,3 +164,32 @@ def test_compute_and_apply(tmp_path: Path) -> None:
     )
     assert node.type == "pca_apply_legacy" and findings(report) == []
     assert node.settings["dimension_selection"] == {"choice": False, "doubleVal": 95.0, "intVal": 2}
+
+
+def test_inversion_restores_the_original_columns(tmp_path: Path) -> None:
+    model = run_node("pca_compute_legacy", {}, FRAME).outputs[2]
+    full = run_node(
+        "pca_apply_legacy", {"dimension_selection": {"choice": True, "intVal": 3}}, model, FRAME
+    ).df()
+    back = run_node("pca_reverse_legacy", {}, model, full).df()  # every `PCA dimension` column, then removed
+    assert list(back.columns) == ["a", "b", "c", "name", "a (#1)", "b (#1)", "c (#1)"]
+    np.testing.assert_allclose(back[["a (#1)", "b (#1)", "c (#1)"]].to_numpy(), np.array(ROWS), atol=1e-12)
+    # with two of three components: the projection onto their plane, plus the means
+    two = run_node(
+        "pca_apply_legacy", {"dimension_selection": {"choice": True, "intVal": 2}}, model, FRAME
+    ).df()
+    settings = {"pcaCols": ["PCA dimension 0", "PCA dimension 1"], "removePCACOLS": False}
+    approx = run_node("pca_reverse_legacy", settings, model, two.drop(columns=["a", "b", "c"])).df()
+    x = np.array(ROWS)
+    basis = np.array(JAMA_VECTORS)[:, [2, 1]]
+    expected = (x - x.mean(axis=0)) @ basis @ basis.T + x.mean(axis=0)
+    np.testing.assert_allclose(approx[["a", "b", "c"]].to_numpy(), expected, atol=1e-12)
+    assert list(approx.columns) == ["name", "PCA dimension 0", "PCA dimension 1", "a", "b", "c"]
+    tree = {
+        "pcaCols": {"InclList": ["PCA dimension 0"], "ExclList": []},
+        "removePCACOLS": True,
+        "failMissing": False,
+    }
+    node, report, _ = import_fragment(tmp_path, "org.knime.base.node.mine.pca.PCAReverseNodeFactory", tree)
+    assert node.type == "pca_reverse_legacy" and findings(report) == []
+    assert node.settings == {"pcaCols": ["PCA dimension 0"], "removePCACOLS": True, "failMissing": False}

@@ -114,6 +114,20 @@ def _stratified_by(node_id: int, column: str) -> Callable[[Doc], None]:
     return edit
 
 
+def _assigner_without(column: str) -> Callable[[Doc], None]:
+    """A Cluster Assigner after k-Means #57 whose table lost one of the clustered columns."""
+
+    def edit(doc: Doc) -> None:
+        doc["nodes"].append({"id": 901, "type": "cluster_assigner"})
+        filter_settings = {
+            "column_filter": {"excluded_names": [column], "enforce_option": "EnforceExclusion"}
+        }
+        doc["nodes"].append({"id": 900, "type": "column_filter", "settings": filter_settings})
+        doc["connections"] += ["57:3 -> 901:1", "73:1 -> 900:1", "900:1 -> 901:2"]
+
+    return edit
+
+
 CASES = [
     # ---- columns after a learner or predictor (the model ports carry a spec)
     Case(
@@ -252,6 +266,14 @@ CASES = [
         76,
         "selected_column",
         "Clusters",
+    ),
+    Case(
+        "assigner-missing-cluster-column",
+        "series/05_01_kmeans",
+        _assigner_without("a0.70_rp3.00"),
+        901,
+        None,
+        "a0.70_rp3.00",
     ),
     # ---- flow variables
     Case(
