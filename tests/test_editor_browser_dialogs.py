@@ -73,6 +73,18 @@ connections: ["1:1 -> 2:1", "2:1 -> 3:1", "3:1 -> 4:1"]
 """
 
 
+CHEM = """\
+format: knitflow/1
+name: chem
+nodes:
+  - {id: 1, type: csv_reader, position: [60, 100], settings: {file: chem.csv}}
+  - {id: 2, type: molecule_type_cast, position: [220, 100], settings: {column_name: smiles}}
+  - {id: 3, type: column_rename, position: [380, 100], settings: {all_columns: [{old_column_name: nothere, new_column_name: x}]}}
+  - {id: 4, type: python_script, position: [540, 100], settings: {script: "print('hello from the script')\\nimport knime.scripting.io as knio\\nknio.output_tables[0] = knio.input_tables[0]"}}
+connections: ["1:1 -> 2:1", "2:1 -> 3:1", "3:1 -> 4:1"]
+"""
+
+
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("editor2") / "workflows"
@@ -82,6 +94,10 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "predict.yaml").write_text(PREDICT)
     (root / "loop.yaml").write_text(LOOP)
     (root / "red.yaml").write_text(RED)
+    (root / "chem.yaml").write_text(CHEM)
+    (root / "chem.csv").write_text(
+        "name,smiles,weight\nethanol,CCO,46.07\nbenzene,c1ccccc1,78.11\nacetic acid,CC(=O)O,60.05\n"
+    )
     (root / "sub").mkdir()
     (root / "sub" / "more.csv").write_text(CSV)
     (root.parent / "outside.yaml").write_text("format: knitflow/1\nname: outside\n")
@@ -336,3 +352,112 @@ def test_double_click_adds_a_node_that_can_be_seen(page: Any, server: str) -> No
     assert canvas["x"] <= box["x"] and box["x"] + box["width"] <= canvas["x"] + canvas["width"]
     assert canvas["y"] <= box["y"] and box["y"] + box["height"] <= canvas["y"] + canvas["height"]
     page.keyboard.press("Control+z")
+
+
+# ---------------------------------------------------------------------------------------- comforts
+
+
+def test_repository_tree_search_and_description_panel(page: Any, server: str) -> None:
+    open_workflow(page, server, "formula.yaml")
+    read = page.locator("#repo-tree details[data-category='IO › Read']")
+    assert read.locator(".repo-node[data-type='csv_reader']").count() == 1
+    assert (
+        page.locator("#repo-tree details[data-category='Manipulation › Row › Filter'] .repo-node").count()
+        >= 3
+    )
+    icon = page.get_attribute("#repo-tree .repo-node[data-type='csv_reader'] img", "src") or ""
+    assert icon.startswith("data:image/svg+xml") and icon != page.get_attribute(
+        "#repo-tree .repo-node[data-type='table_creator'] img", "src"
+    )  # an icon per node type
+    page.click("#repo-tree .repo-node[data-type='math_formula']")
+    desc = page.locator("#node-description[data-type='math_formula']")
+    desc.wait_for()
+    text = desc.inner_text()
+    assert "Math Formula" in text and "input ports" in text.lower() and "output ports" in text.lower()
+    assert "settings" in text.lower() and "JEP formula" in text
+    # the selected node describes itself
+    page.click("#node-2 .node-body")
+    page.wait_for_selector("#node-description[data-type='expression']")
+    page.fill("#repo-search", "formula")
+    names = page.locator("#repo-tree .repo-node").all_inner_texts()
+    assert names and "Math Formula" in names[0]
+    page.fill("#repo-search", "")
+
+
+def test_context_menus_and_drop_on_a_connection(page: Any, server: str) -> None:
+    open_workflow(page, server, "formula.yaml")
+    page.click("#node-3 .node-body", button="right")
+    menu = page.locator("#context-menu")
+    items = menu.locator(".cm-item").all_inner_texts()
+    for wanted in ("Configure…", "Execute", "Cancel", "Reset", "Delete"):
+        assert any(i.startswith(wanted) for i in items), items
+    assert any(i.startswith("Show output") or i.startswith("Open view") for i in items)
+    menu.locator(".cm-item[data-action='Configure…']").click()
+    page.wait_for_selector(".dialog[role='dialog']")
+    page.keyboard.press("Escape")
+    # the canvas menu
+    page.click("#canvas", position={"x": 30, "y": 400}, button="right")
+    assert menu.locator(".cm-item[data-action='Execute all']").count() == 1
+    page.keyboard.press("Escape")
+    page.mouse.click(5, 880)
+    # a Column Filter dropped onto the connection 1 -> 2 goes in between
+    point = page.evaluate(
+        """() => { const p = document.querySelector("path.link[data-conn='1:1->2:1']");
+        const m = p.getPointAtLength(p.getTotalLength() / 2); const r = p.ownerSVGElement.getScreenCTM();
+        const c = document.getElementById('canvas').getBoundingClientRect();
+        return [m.x * r.a + r.e - c.left, m.y * r.d + r.f - c.top]; }"""
+    )
+    v = int(page.evaluate("() => window.knitflow.version"))
+    page.drag_and_drop(
+        "#repo-tree .repo-node[data-type='column_filter']",
+        "#canvas",
+        target_position={"x": point[0], "y": point[1]},
+    )
+    page.wait_for_function("v => window.knitflow.version > v", arg=v)
+    new = int(page.evaluate("() => Math.max(...window.knitflow.doc.nodes.map(n => n.id))"))
+    assert base.connections(page) >= {f"1:1->{new}:1", f"{new}:1->2:1"}
+    assert "1:1->2:1" not in base.connections(page)
+    # the connection's own menu deletes it
+    page.click(f"path.link[data-conn='{new}:1->2:1']", button="right", force=True)
+    page.locator("#context-menu .cm-item[data-action='Delete connection']").click()
+    page.wait_for_function("() => !window.knitflow.doc.connections.some(c => c.dest === 2)")
+    page.keyboard.press("Control+z")
+    page.keyboard.press("Control+z")
+    page.wait_for_function("() => window.knitflow.doc.nodes.length === 3")
+
+
+def test_console_statistics_column_search_and_molecules(page: Any, server: str) -> None:
+    open_workflow(page, server, "chem.yaml")
+    page.click("#canvas", position={"x": 5, "y": 5})
+    page.keyboard.press("Shift+F7")
+    all_green(page)
+    # the console holds the script's output and the rename's warning
+    page.click("#node-2 .node-body")
+    page.click("#output-tabs .console-tab")
+    console = page.locator("#output-body .console")
+    console.wait_for()
+    page.wait_for_selector("#output-body .console .cl.warning")
+    text = console.inner_text()
+    assert "not renamed: nothere" in text and "hello from the script" in text
+    # molecules drawn as structures (RDKit SVG)
+    page.click("#output-tabs .tab[data-port='1']")
+    page.wait_for_selector("#output-body[data-node='2'] td.mol img")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#output-body td.mol img')].every(i => i.complete && i.naturalWidth > 0)"
+    )
+    assert page.get_attribute("#output-body td.mol", "title") == "CCO"
+    # column search and per-column statistics
+    page.fill("#output-body .col-search", "wei")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#output-body table.data th[data-col]')].map(t => t.dataset.col).join() === 'weight'"
+    )
+    page.click("#output-body .btn-stats")
+    row = page.locator("#output-body table.stats-table tr[data-col='weight']")
+    row.wait_for()
+    cells = row.locator("td").all_inner_texts()
+    assert cells[0] == "weight" and cells[2] == "0" and cells[3] == "46.07" and cells[4] == "78.11"
+    assert abs(float(cells[5]) - (46.07 + 78.11 + 60.05) / 3) < 1e-3
+    page.fill("#output-body .col-search", "")
+    page.wait_for_selector("#output-body table.stats-table tr[data-col='smiles']")
+    smiles = page.locator("#output-body table.stats-table tr[data-col='smiles'] td").all_inner_texts()
+    assert smiles[1] == "SMILES" and smiles[7] == "3"
