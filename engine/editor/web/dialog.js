@@ -142,6 +142,12 @@ export class NodeDialog {
     const advanced = el("details", { class: "advanced-section" }, el("summary", { text: "Advanced" }));
     for (const [name, s] of Object.entries(props)) (s.advanced ? advanced : this.body).append(this.field([name], s, required.has(name)));
     if (advanced.children.length > 1) this.body.append(advanced);
+    if (this.data.preview) {
+      // a reader's first rows with the settings as they are now
+      this.previewBox = el("div", { class: "preview", dataset: { state: "loading" } }, el("div", { class: "placeholder", text: "Preview…" }));
+      this.body.append(el("h4", { class: "preview-head", text: "Preview (first 10 rows)" }), this.previewBox);
+      this.schedulePreview(0);
+    }
   }
 
   label(path, s) {
@@ -467,11 +473,43 @@ export class NodeDialog {
     if (st.error && this.configBox && (st.state === "idle")) this.showErrors([], { message: st.error, setting: st.setting });
   }
 
+  schedulePreview(ms = 600) {
+    if (!this.data.preview) return;
+    clearTimeout(this.previewTimer);
+    this.previewTimer = setTimeout(() => this.loadPreview(), ms);
+  }
+
+  async loadPreview() {
+    const box = this.previewBox;
+    if (!box || !box.isConnected) return;
+    const seq = (this.previewSeq = (this.previewSeq || 0) + 1);
+    let res;
+    try {
+      res = await api("POST", `/api/workflow/preview?path=${encodeURIComponent(this.app.path)}&id=${this.data.id}`, { settings: this.collect() });
+    } catch (e) { res = { error: e.message }; }
+    if (seq !== this.previewSeq || !box.isConnected) return;
+    if (res.error) {
+      box.dataset.state = "error";
+      box.replaceChildren(el("div", { class: "preview-error", text: res.error }));
+      return;
+    }
+    const t = el("table", { class: "data" });
+    t.append(el("thead", {}, el("tr", {}, el("th", { class: "rowid", text: "RowID" }),
+      ...res.columns.map((c) => el("th", { dataset: { col: c.name } }, c.name, el("span", { class: "ctype", text: c.type }))))));
+    const tb = el("tbody");
+    res.rows.forEach((row, i) => tb.append(el("tr", {}, el("td", { class: "rowid", text: res.row_ids[i] }),
+      ...row.map((v) => el("td", { class: v === null ? "missing" : "", text: v === null ? "?" : String(v) })))));
+    t.append(tb);
+    box.dataset.state = "ok";
+    box.replaceChildren(el("div", { class: "preview-info", text: `${res.total_rows} rows, ${res.columns.length} columns` }), el("div", { class: "preview-scroll" }, t));
+  }
+
   async validate() {
     try {
       const res = await api("POST", `/api/workflow/validate?path=${encodeURIComponent(this.app.path)}&id=${this.data.id}`,
         { settings: this.collect(), use_variables: this.useVars });
       if (this.tab === "settings") this.showErrors(res.errors, res.configure_error);
+      if (!res.errors.length) this.schedulePreview();
       return res;
     } catch (e) {
       this.msg.textContent = e.message;
