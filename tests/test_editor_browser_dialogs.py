@@ -461,3 +461,55 @@ def test_console_statistics_column_search_and_molecules(page: Any, server: str) 
     page.wait_for_selector("#output-body table.stats-table tr[data-col='smiles']")
     smiles = page.locator("#output-body table.stats-table tr[data-col='smiles'] td").all_inner_texts()
     assert smiles[1] == "SMILES" and smiles[7] == "3"
+
+
+def test_reader_dialog_previews_the_first_rows(page: Any, server: str) -> None:
+    open_workflow(page, server, "formula.yaml")
+    open_dialog(page, 1)
+    page.wait_for_selector(".preview[data-state='ok']")
+    assert page.inner_text(".preview .preview-info") == "20 rows, 3 columns"
+    heads = page.locator(".preview th[data-col]").evaluate_all("els => els.map(e => e.dataset.col)")
+    assert heads == ["a", "b", "dE"]
+    assert page.locator(".preview tbody tr").count() == 10
+    page.locator(".field[data-setting='file'] input[type=text]").fill("no_such.csv")
+    page.wait_for_selector(".preview[data-state='error']")
+    page.keyboard.press("Escape")
+
+
+@pytest.fixture(scope="module")
+def token_server(workspace: Path) -> Iterator[str]:
+    port = base._free_port()
+    app = create_app(workspace, token="tok-123", data_dirs=[])
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 10
+    while not srv.started and time.time() < deadline:
+        time.sleep(0.02)
+    yield f"http://localhost:{port}"
+    srv.should_exit = True
+    thread.join(timeout=5)
+
+
+def test_login_page_and_the_cookie_keep_the_tab_logged_in(browser: Any, token_server: str) -> None:  # noqa: F811
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    page = context.new_page()
+    response = page.goto(f"{token_server}/")
+    assert response is not None and response.status == 401
+    page.wait_for_selector("form#login input#token")  # a page for a person, not JSON
+    assert "needs its token" in page.inner_text("body")
+    page.fill("#token", "tok-123")
+    page.click("form#login button")
+    page.wait_for_selector("body[data-ready='1']")
+    page.goto(f"{token_server}/#wf=formula.yaml")
+    page.wait_for_function("() => document.body.dataset.workflow === 'formula.yaml'")
+    page.wait_for_selector("body[data-socket='open']")
+    page.reload()
+    page.wait_for_selector("body[data-ready='1']")
+    # without the cookie the API says no
+    stranger = browser.new_context()
+    r = stranger.request.get(f"{token_server}/api/workflows")
+    assert r.status == 401
+    stranger.close()
+    context.close()
