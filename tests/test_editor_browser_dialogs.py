@@ -513,3 +513,26 @@ def test_login_page_and_the_cookie_keep_the_tab_logged_in(browser: Any, token_se
     assert r.status == 401
     stranger.close()
     context.close()
+
+
+def test_several_workflows_in_tabs_keep_their_edits(page: Any, server: str) -> None:
+    open_workflow(page, server, "formula.yaml")
+    page.click("#wf-list li[data-path='chem.yaml']")
+    page.wait_for_function("() => document.body.dataset.workflow === 'chem.yaml'")
+    tabs = page.locator("#wf-tabs .wf-tab")
+    assert tabs.evaluate_all("els => els.map(e => e.dataset.path)") == ["formula.yaml", "chem.yaml"]
+    v = int(page.evaluate("() => window.knitflow.version"))
+    page.evaluate("() => window.knitflow.command({op: 'rename', node: 1, name: 'Molecules in'})")
+    page.wait_for_function("v => window.knitflow.version > v", arg=v)
+    page.wait_for_selector("#wf-tabs .wf-tab[data-path='chem.yaml'] .wf-tab-dirty")
+    page.click(
+        "#wf-tabs .wf-tab[data-path='formula.yaml']"
+    )  # no "discard changes?": the edit waits in its tab
+    page.wait_for_function("() => document.body.dataset.workflow === 'formula.yaml'")
+    page.click("#wf-tabs .wf-tab[data-path='chem.yaml'] .wf-tab-name")
+    page.wait_for_function("() => document.body.dataset.workflow === 'chem.yaml'")
+    assert page.inner_text("#node-1 .node-name") == "Molecules in"
+    page.click("#wf-tabs .wf-tab[data-path='formula.yaml'] .wf-tab-close")
+    page.wait_for_function("() => document.querySelectorAll('#wf-tabs .wf-tab').length === 1")
+    page.keyboard.press("Control+z")
+    page.wait_for_selector("#wf-tabs .wf-tab[data-path='chem.yaml'] .wf-tab-dirty", state="detached")

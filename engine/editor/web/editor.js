@@ -21,6 +21,7 @@ class App {
     this.selConn = null;
     this.selAnn = null;
     this.dialog = null;
+    this.openTabs = []; // the workflows open in tabs: {path, name, dirty}
     this.console = []; // node log messages and warnings (the Console tab)
     this.ws = null;
     this.pasteCount = 0;
@@ -45,6 +46,13 @@ class App {
     this.renderRepository();
     this.renderWorkflowList(wfs.workflows, wfs.skipped || []);
     const want = decodeURIComponent((location.hash.match(/wf=([^&]+)/) || [])[1] || "");
+    // the tabs of the last visit come back (those whose files still exist)
+    const known = new Set(wfs.workflows.map((w) => w.path));
+    for (const p of JSON.parse(localStorage.getItem("knitflow.tabs") || "[]")) {
+      const w = wfs.workflows.find((x) => x.path === p);
+      if (known.has(p) && p !== want) this.openTabs.push({ path: p, name: w ? w.name : p, dirty: false });
+    }
+    this.renderTabs();
     if (want) await this.open(want);
     else if (wfs.workflows.length === 1) await this.open(wfs.workflows[0].path);
     else this.renderAll();
@@ -67,8 +75,42 @@ class App {
     for (const sk of this.wfSkipped || []) ul.append(el("li", { class: "skipped", title: `${sk.path}: ${sk.reason}`, dataset: { skipped: sk.path } }, `${sk.path} (skipped: ${sk.reason})`));
   }
 
+  // several workflows open in tabs; each keeps its unsaved edits in its server session while another is shown
+  renderTabs() {
+    const bar = document.getElementById("wf-tabs");
+    if (!bar) return;
+    bar.replaceChildren(...this.openTabs.map((t) => {
+      const tab = el("div", { class: "wf-tab" + (t.path === this.path ? " active" : ""), dataset: { path: t.path }, title: t.path,
+        onclick: (e) => { if (!e.target.closest(".wf-tab-close") && t.path !== this.path) this.open(t.path); } },
+        el("span", { class: "wf-tab-name", text: t.name || t.path }), t.dirty ? el("span", { class: "wf-tab-dirty", text: "●" }) : null,
+        el("span", { class: "wf-tab-close", title: "Close", text: "×", onclick: () => this.closeTab(t.path) }));
+      return tab;
+    }));
+    bar.hidden = !this.openTabs.length;
+    localStorage.setItem("knitflow.tabs", JSON.stringify(this.openTabs.map((t) => t.path)));
+  }
+
+  async closeTab(path) {
+    const tab = this.openTabs.find((t) => t.path === path);
+    if (tab && tab.dirty && !confirm(`${path} has unsaved changes. Close it anyway? (They stay until the server stops.)`)) return;
+    const i = this.openTabs.findIndex((t) => t.path === path);
+    this.openTabs = this.openTabs.filter((t) => t.path !== path);
+    if (path === this.path) {
+      const next = this.openTabs[Math.min(i, this.openTabs.length - 1)];
+      if (next) await this.open(next.path);
+      else {
+        if (this.ws) { this.ws.onclose = null; this.ws.close(); this.ws = null; }
+        this.path = null; this.doc = null; this.output.node = null;
+        history.replaceState(null, "", "#");
+        this.renderAll();
+        this.output.render();
+        delete document.body.dataset.workflow;
+      }
+    }
+    this.renderTabs();
+  }
+
   async open(path) {
-    if (this.doc && this.dirty && path !== this.path && !confirm(`Discard unsaved changes to ${this.path}?`)) return;
     const t0 = performance.now();
     let state;
     try {
@@ -78,6 +120,7 @@ class App {
       return;
     }
     this.path = path;
+    if (!this.openTabs.some((t) => t.path === path)) this.openTabs.push({ path, name: state.doc.name, dirty: state.dirty });
     this.version = -1;
     this.sel.clear();
     this.selConn = null;
@@ -87,6 +130,7 @@ class App {
     this.applyState(state, true);
     this.fit();
     this.renderWorkflowList(this.wfList || []);
+    this.renderTabs();
     this.connectSocket();
     this.lastOpenMs = performance.now() - t0;
     window.__knitflow = { openMs: this.lastOpenMs, sinceLoadMs: performance.now() - T0, nodes: this.doc.nodes.length };
@@ -140,6 +184,9 @@ class App {
   }
 
   applyState(state, force = false) {
+    const tab = this.openTabs.find((t) => t.path === (state.path || this.path));
+    if (tab && state.doc && (tab.dirty !== state.dirty || tab.name !== state.doc.name)) { tab.dirty = state.dirty; tab.name = state.doc.name; this.renderTabs(); }
+    else if (tab && tab.dirty !== state.dirty) { tab.dirty = state.dirty; this.renderTabs(); }
     const docChanged = force || state.version !== this.version;
     if (state.doc && docChanged) this.doc = state.doc;
     this.version = state.version;
