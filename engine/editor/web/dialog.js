@@ -150,9 +150,14 @@ export class NodeDialog {
     }
   }
 
+  // the schema title when the node gave one (KNIME's option name), else the key made readable; the key itself is
+  // the label's tooltip (it is what the YAML and KNIME's settings.xml call it)
   label(path, s) {
-    const name = path[path.length - 1];
-    return s.title && s.title.toLowerCase().replace(/ /g, "_") !== String(name).toLowerCase() ? s.title : String(name);
+    const name = String(path[path.length - 1]);
+    const auto = name.split("_").map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(" ");
+    if (s.title && s.title !== auto) return s.title;
+    const words = name.replace(/^CFG_/, "").replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/_/g, " ").trim().toLowerCase();
+    return words.charAt(0).toUpperCase() + words.slice(1);
   }
 
   field(path, rawSchema, required) {
@@ -190,7 +195,7 @@ export class NodeDialog {
     }
     const name = String(path[path.length - 1]);
     const id = `f-${key.replace(/[^A-Za-z0-9_-]/g, "_")}`;
-    wrap.append(el("label", { for: id, text: this.label(path, rawSchema) + (required ? " *" : "") }));
+    wrap.append(el("label", { for: id, title: key, text: this.label(path, rawSchema) + (required ? " *" : "") }));
     const row = el("div", { class: "row" });
     const value = this.getPath(path);
     wrap.dataset.widget = kind || "";
