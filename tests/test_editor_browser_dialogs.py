@@ -534,6 +534,7 @@ def test_several_workflows_in_tabs_keep_their_edits(page: Any, server: str) -> N
     page.click("#wf-tabs .wf-tab[data-path='chem.yaml'] .wf-tab-name")
     page.wait_for_function("() => document.body.dataset.workflow === 'chem.yaml'")
     assert page.inner_text("#node-1 .node-name") == "Molecules in"
+    page.once("dialog", lambda d: d.accept())  # formula.yaml may hold edits of earlier tests: close anyway
     page.click("#wf-tabs .wf-tab[data-path='formula.yaml'] .wf-tab-close")
     page.wait_for_function("() => document.querySelectorAll('#wf-tabs .wf-tab').length === 1")
     page.keyboard.press("Control+z")

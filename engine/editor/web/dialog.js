@@ -154,7 +154,7 @@ export class NodeDialog {
   // the label's tooltip (it is what the YAML and KNIME's settings.xml call it)
   label(path, s) {
     const name = String(path[path.length - 1]);
-    const auto = name.split("_").map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(" ");
+    const auto = name.replace(/[A-Za-z]+/g, (w) => w[0].toUpperCase() + w.slice(1).toLowerCase()).replace(/_/g, " "); // pydantic's
     if (s.title && s.title !== auto) return s.title;
     const words = name.replace(/^CFG_/, "").replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/_/g, " ").trim().toLowerCase();
     return words.charAt(0).toUpperCase() + words.slice(1);
