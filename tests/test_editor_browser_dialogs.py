@@ -168,7 +168,10 @@ def test_expression_formula_is_typed_with_the_formula_editor_and_runs(page: Any,
     page.wait_for_selector(".field[data-setting='expressions.0.script']:not(.invalid)")
     # the new column's name is typed, not chosen from the input columns
     label = page.locator(".field[data-setting='expressions.0.createdColumn'] > label")
-    assert label.inner_text() == "Created column" and label.get_attribute("title") == "expressions.0.createdColumn"
+    assert (
+        label.inner_text() == "Created column"
+        and label.get_attribute("title") == "expressions.0.createdColumn"
+    )
     created = page.locator(".field[data-setting='expressions.0.createdColumn'] input.new-column")
     created.fill("twice a")
     page.click(".btn-ok")
