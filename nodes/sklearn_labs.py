@@ -36,6 +36,7 @@ from engine.api import (
     PortType,
     Table,
     TableSpec,
+    widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._learning import append_unique
@@ -442,7 +443,11 @@ class GaussianProcessClassificationLearner(Node):
 class ClassificationPredictorSettings(NodeSettings):
     """The extension's ClassificationPredictor (`predictor_settings`)."""
 
-    prediction_column: str = Field("", description="Name of the prediction column; empty: `<target>_pred`.")
+    prediction_column: str = Field(
+        "",
+        description="Name of the prediction column; empty: `<target>_pred`.",
+        json_schema_extra=widget("new_column"),
+    )
     predict_probs: bool = Field(
         True,
         description="Append `P (<target>_pred=<class>)<suffix>` per class (predict_proba, classes sorted).",
