@@ -63,12 +63,12 @@ def molecule_svg(smiles: str, width: int = 160, height: int = 110) -> str | None
         from rdkit.Chem.Draw import rdMolDraw2D
     except ImportError:
         return None
-    RDLogger.DisableLog("rdApp.*")
+    RDLogger.DisableLog("rdApp.*")  # type: ignore[attr-defined]
     mol = Chem.MolFromSmiles(smiles)
     if mol is None:
         return None
     drawer = rdMolDraw2D.MolDraw2DSVG(width, height)
-    drawer.drawOptions().clearBackground = False
+    drawer.drawOptions().clearBackground = False  # type: ignore[assignment]
     rdMolDraw2D.PrepareAndDrawMolecule(drawer, mol)
     drawer.FinishDrawing()
     return str(drawer.GetDrawingText())
