@@ -290,6 +290,10 @@ def test_cancel_reads_cancelled_and_loops_count_from_one(page: Any, server: str)
     page.wait_for_function(
         "() => /iteration [3-9]/.test(document.querySelector('#node-1 .iteration')?.textContent || '')"
     )
+    # the docked monitor follows the running loop start: its current pass's table
+    page.click("#node-1 .node-body")
+    page.wait_for_selector("#output-body[data-node='1'] table.data")
+    assert page.evaluate("() => document.body.dataset.running") == "1"
     t0 = time.perf_counter()
     page.keyboard.press("F9")
     page.wait_for_selector("body[data-running='0']", timeout=5_000)
@@ -542,3 +546,24 @@ def test_several_workflows_in_tabs_keep_their_edits(page: Any, server: str) -> N
     page.wait_for_function("() => document.querySelectorAll('#wf-tabs .wf-tab').length === 1")
     page.keyboard.press("Control+z")
     page.wait_for_selector("#wf-tabs .wf-tab[data-path='chem.yaml'] .wf-tab-dirty", state="detached")
+
+
+def test_open_knime_renames_on_a_name_clash(page: Any, server: str, workspace: Path) -> None:
+    from spec_shapes import knime_archive
+
+    archive = knime_archive("10_01_ZB_WZ")
+    (workspace / "10_01_ZB_WZ.yaml").write_text("format: knitflow/1\nname: taken\n")  # the name is taken
+    asked: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        asked.append(dialog.default_value)
+        dialog.accept("zb_wz_again.yaml")
+
+    page.on("dialog", answer)
+    page.goto(server)
+    page.wait_for_selector("#wf-list li")
+    page.set_input_files("#knwf-file", str(archive))
+    page.wait_for_function("() => document.body.dataset.workflow === 'zb_wz_again.yaml'")
+    assert asked == ["10_01_ZB_WZ_2.yaml"]
+    assert (workspace / "zb_wz_again.yaml").is_file()
+    assert (workspace / "10_01_ZB_WZ.yaml").read_text().endswith("name: taken\n")  # not overwritten
