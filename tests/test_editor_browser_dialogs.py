@@ -480,6 +480,11 @@ def test_reader_dialog_previews_the_first_rows(page: Any, server: str) -> None:
     heads = page.locator(".preview th[data-col]").evaluate_all("els => els.map(e => e.dataset.col)")
     assert heads == ["a", "b", "dE"]
     assert page.locator(".preview tbody tr").count() == 10
+    # KNIME's Advanced settings sit in their own section, folded
+    advanced = page.locator(".advanced-section")
+    assert advanced.locator(".field[data-setting='skip_lines']").count() == 1
+    assert not advanced.locator(".field[data-setting='skip_lines']").is_visible()
+    assert page.locator(".dlg-body > .field[data-setting='column_delimiter']").count() == 1
     page.locator(".field[data-setting='file'] input[type=text]").fill("no_such.csv")
     page.wait_for_selector(".preview[data-state='error']")
     page.keyboard.press("Escape")
