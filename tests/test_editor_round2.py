@@ -216,3 +216,27 @@ def test_cancel_during_13_01_stops_within_a_second() -> None:
     statuses = c.get("/api/workflow", params={"path": path}).json()["statuses"]
     assert not any(v["error"] for v in statuses.values())
     assert any(v["reason"] == "cancelled" for v in statuses.values())
+
+
+def test_native_node_work_is_interrupted_within_a_poll() -> None:
+    """A node waiting for native work (a scikit-learn fit; here a sleep, which also leaves the
+    interpreter) stops within the poll interval when the run is cancelled."""
+    import threading
+
+    from engine.api import Cancelled
+    from nodes._common import interruptible
+
+    cancel = threading.Event()
+
+    class Ctx:
+        def check_cancelled(self) -> None:
+            if cancel.is_set():
+                raise Cancelled("execution cancelled")
+
+    threading.Timer(0.2, cancel.set).start()
+    t0 = time.perf_counter()
+    with pytest.raises(Cancelled):
+        interruptible(Ctx(), lambda: time.sleep(3))  # type: ignore[arg-type]
+    assert time.perf_counter() - t0 < 0.6
+    cancel.clear()
+    assert interruptible(Ctx(), lambda: 42) == 42  # type: ignore[arg-type]
