@@ -1149,7 +1149,7 @@ class App {
     else if (key === "F2" && e.shiftKey && sel.length === 1) this.rename(sel[0]);
     else if (key === "F2" && sel.length === 1) this.editNodeAnnotation(sel[0]);
     else if (key === "Delete" || key === "Backspace") this.removeSelection();
-    else if (key === "Escape") this.select([]);
+    else if (key === "Escape") { if (document.getElementById("context-menu")) this.closeMenu(); else this.select([]); }
     else handled = false;
     if (handled) e.preventDefault();
   }
