@@ -240,3 +240,24 @@ def test_native_node_work_is_interrupted_within_a_poll() -> None:
     assert time.perf_counter() - t0 < 0.6
     cancel.clear()
     assert interruptible(Ctx(), lambda: 42) == 42  # type: ignore[arg-type]
+
+
+def test_formula_syntax_errors_show_before_the_node_is_connected(ws: Path) -> None:
+    (ws / "lonely.yaml").write_text(
+        "format: knitflow/1\nname: lonely\nnodes:\n  - {id: 1, type: math_formula, settings: {expression: '1'}}\n"
+    )
+    c = TestClient(create_app(ws), base_url=BASE)
+    r = c.post(
+        "/api/workflow/validate",
+        params={"path": "lonely.yaml", "id": 1},
+        json={"settings": {"expression": "$a$ +* 2"}},
+    ).json()
+    assert (
+        "syntax error" in r["configure_error"]["message"] and r["configure_error"]["setting"] == "expression"
+    )
+    fine = c.post(
+        "/api/workflow/validate",
+        params={"path": "lonely.yaml", "id": 1},
+        json={"settings": {"expression": "$a$ * 2"}},
+    ).json()
+    assert "not connected" in fine["configure_error"]["message"]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from engine.api import Category, Table, TableSpec
+from engine.api import UNKNOWN, Category, ConfigureError, Table, TableSpec
 from engine.core.document import node_ports
 from engine.core.editing import validate_settings
 from engine.core.registry import registry
@@ -159,6 +159,8 @@ class NodeDialogs:
         err = None
         if st is not None and st.error:
             err = {"message": st.error, "setting": st.setting}
+            if st.error.startswith("required input port"):
+                err = _settings_only_problem(entry.type, settings) or err
         specs = [o.to_json() if isinstance(o, TableSpec) else None for o in (st.specs if st else [])]
         return {"errors": [], "configure_error": err, "out_specs": specs}
 
@@ -173,3 +175,20 @@ def _cell(v: Any) -> Any:
         return v.item()  # numpy scalars
     except AttributeError:
         return str(v)
+
+
+def _settings_only_problem(node_type: str, settings: dict[str, Any]) -> dict[str, Any] | None:
+    """What a node that cannot configure yet (an input is not connected) finds wrong in its settings
+    alone: its configure asked with unknown inputs, as the expression nodes parse their formulas
+    before they look at the input (so a syntax error shows while typing, connected or not)."""
+    cls = registry.get(node_type)
+    if cls is None:
+        return None
+    try:
+        parsed = cls.Settings.model_validate(settings)
+        cls().configure([UNKNOWN] * len(cls.inputs), parsed, None)  # type: ignore[arg-type]
+    except ConfigureError as exc:
+        return {"message": str(exc), "setting": exc.setting}
+    except Exception:  # anything else needs the inputs (or a context): nothing to say yet
+        return None
+    return None
