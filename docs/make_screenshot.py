@@ -1,6 +1,6 @@
 """Regenerate docs/editor.png, the README's picture of the editor: `knitflow serve` on a free
 loopback port, a tutorial workflow executed in Debian's chromium (driven by Playwright), the final
-Numeric Scorer selected so that its output table shows.
+Numeric Scorer selected so that its output table (and its description) shows.
 
     python docs/make_screenshot.py [--workflow 10_03_conversion_regression] [--node 336] [-o docs/editor.png]
 """
@@ -68,7 +68,7 @@ def main() -> int:
     knitflow = shutil.which("knitflow")
     cmd = [knitflow] if knitflow else [sys.executable, "-m", "engine.cli"]
     proc = subprocess.Popen(
-        [*cmd, "serve", str(ROOT / "workflows"), "--port", str(port)],
+        [*cmd, "serve", str(ROOT / "workflows"), "--port", str(port), "--no-token", "--no-browser"],
         cwd=ROOT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )

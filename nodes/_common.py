@@ -5,15 +5,42 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import ConfigDict, Field
 
-from engine.api import ConfigureError, NodeSettings, TableSpec, widget
+from engine.api import ConfigureError, NodeContext, NodeSettings, TableSpec, widget
 
 # matplotlib (its text/mathtext parser, pyplot's figure registry) is not thread-safe, and a run
 # executes independent branches in threads: every drawing and every Python script holds this lock.
 MATPLOTLIB_LOCK = threading.RLock()
+
+
+_T = TypeVar("_T")
+
+
+def interruptible(ctx: NodeContext, work: Callable[[], _T], poll: float = 0.05) -> _T:
+    """`work()` (e.g. a scikit-learn fit: native code that keeps the interpreter away from the node's
+    thread until it returns) in a helper thread, while the node's thread waits in short steps: a
+    cancel then stops the node within `poll` seconds instead of when the fit ends. An abandoned fit
+    finishes on its own in the background; its result is dropped."""
+    outcome: dict[str, Any] = {}
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # handed to the node's thread
+            outcome["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="knitflow-node-work", daemon=True).start()
+    while not done.wait(poll):
+        ctx.check_cancelled()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 class ColumnFilter(NodeSettings):

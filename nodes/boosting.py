@@ -36,6 +36,7 @@ from engine.api import (
     PortType,
     Table,
     TableSpec,
+    widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._learning import append_unique, check_learning_columns, class_values, model_spec_of, text_values
@@ -360,6 +361,7 @@ class GradientBoostingPredictorSettings(NodeSettings):
     predictionColumnName: str = Field(
         "Prediction (y)",
         description="Prediction column name, used only when `changePredictionColumnName` is on.",
+        json_schema_extra=widget("new_column"),
     )
     changePredictionColumnName: bool = Field(
         False, description="Off: the prediction column is `Prediction (<target>)`."

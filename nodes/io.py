@@ -41,6 +41,7 @@ from engine.api import (
     TableSpec,
     atomic_write,
     unique_column_name,
+    widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, column_type, file_name, get, seq
 from nodes._datetime import date_time_text, is_date_time_type, parse_iso
@@ -158,30 +159,65 @@ class CsvReaderSettings(NodeSettings):
         "UTF-8",
         description="Character set (Java name: UTF-8, windows-31j as the tutorial workflows saved it, ...). "
         "Imported KNIME workflows keep the charset they saved.",
+        json_schema_extra=widget("text", advanced=True),
     )
     quote_option: Literal["REMOVE_QUOTES_AND_TRIM", "KEEP_QUOTES"] = Field(
         "REMOVE_QUOTES_AND_TRIM",
         description="REMOVE_QUOTES_AND_TRIM removes quotes and trims values and header names; KEEP_QUOTES keeps "
         "quoted values verbatim (quotes included). Unquoted values are always trimmed.",
+        json_schema_extra=widget("choice", advanced=True),
     )
     replace_empty_quotes_with_missing: bool = Field(
-        True, description='An empty quoted value ("") becomes a missing cell (else an empty string).'
+        True,
+        description='An empty quoted value ("") becomes a missing cell (else an empty string).',
+        json_schema_extra=widget("checkbox", advanced=True),
     )
     thousands_separator: str | None = Field(
-        None, description="Thousands separator in numbers (none by default)."
+        None,
+        description="Thousands separator in numbers (none by default).",
+        json_schema_extra=widget("text", advanced=True),
     )
-    decimal_separator: str = Field(".", description="Decimal separator in numbers.")
-    skip_lines: int = Field(0, ge=0, description="Lines skipped at the beginning of the file.")
-    skip_data_rows: int = Field(0, ge=0, description="Data rows skipped after the header.")
-    max_rows: int | None = Field(None, ge=0, description="Read at most this many data rows (None: all).")
+    decimal_separator: str = Field(
+        ".", description="Decimal separator in numbers.", json_schema_extra=widget("text", advanced=True)
+    )
+    skip_lines: int = Field(
+        0,
+        ge=0,
+        description="Lines skipped at the beginning of the file.",
+        json_schema_extra=widget("number", advanced=True),
+    )
+    skip_data_rows: int = Field(
+        0,
+        ge=0,
+        description="Data rows skipped after the header.",
+        json_schema_extra=widget("number", advanced=True),
+    )
+    max_rows: int | None = Field(
+        None,
+        ge=0,
+        description="Read at most this many data rows (None: all).",
+        json_schema_extra=widget("number", advanced=True),
+    )
     support_short_data_rows: bool = Field(
         False,
         description="Rows with fewer values than columns are padded with missing cells (else an error).",
+        json_schema_extra=widget("checkbox", advanced=True),
     )
-    limit_data_rows_scanned: bool = Field(True, description="Guess the types from the first rows only.")
-    max_data_rows_scanned: int = Field(10000, ge=1, description="Rows used for type guessing.")
+    limit_data_rows_scanned: bool = Field(
+        True,
+        description="Guess the types from the first rows only.",
+        json_schema_extra=widget("checkbox", advanced=True),
+    )
+    max_data_rows_scanned: int = Field(
+        10000,
+        ge=1,
+        description="Rows used for type guessing.",
+        json_schema_extra=widget("number", advanced=True),
+    )
     enforce_types: bool = Field(
-        True, description="Use the types stored in `columns` (else guess them from the file every time)."
+        True,
+        description="Use the types stored in `columns` (else guess them from the file every time).",
+        json_schema_extra=widget("checkbox", advanced=True),
     )
     columns: list[ReaderColumn] | None = Field(
         None,
@@ -192,6 +228,7 @@ class CsvReaderSettings(NodeSettings):
         True,
         description="With a stored column spec: append the file's columns that `columns` does not list (KNIME's "
         "unknown columns `keep`); off: drop them.",
+        json_schema_extra=widget("checkbox", advanced=True),
     )
 
     @field_validator("charset")

@@ -37,6 +37,7 @@ from engine.api import (
     Table,
     TableSpec,
     unique_column_name,
+    widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._common import ColumnFilter
@@ -441,7 +442,10 @@ class RegressionPredictorSettings(NodeSettings):
         description="Name the prediction column `custom_prediction_name` instead of `Prediction (<target>)`.",
     )
     custom_prediction_name: str | None = Field(
-        None, title="Prediction column name", description="Name of the new prediction column."
+        None,
+        title="Prediction column name",
+        description="Name of the new prediction column.",
+        json_schema_extra=widget("new_column"),
     )
 
 

@@ -37,6 +37,7 @@ from engine.api import (
     PortType,
     Table,
     TableSpec,
+    widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._java_random import JavaRandom, to_int32
@@ -299,7 +300,9 @@ class MLPPredictorSettings(NodeSettings):
         False, title="Change prediction column name", description="Off: `Prediction (<target>)`."
     )
     prediction_column_name: str = Field(
-        "Prediction ()", description="The prediction column's name when changed."
+        "Prediction ()",
+        description="The prediction column's name when changed.",
+        json_schema_extra=widget("new_column"),
     )
     append_probabilities: bool = Field(
         True,

@@ -35,6 +35,7 @@ from engine.api import (
     Table,
     TableSpec,
     unique_column_name,
+    widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._common import ColumnFilter
@@ -486,6 +487,7 @@ class RandomForestPredictorSettings(NodeSettings):
     predictionColumnName: str = Field(
         "Prediction (y)",
         description="Prediction column name, used only when `changePredictionColumnName` is on.",
+        json_schema_extra=widget("new_column"),
     )
     changePredictionColumnName: bool = Field(
         False, description="Off: the prediction column is `Prediction (<target>)`."

@@ -36,8 +36,10 @@ from engine.api import (
     PortType,
     Table,
     TableSpec,
+    widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
+from nodes._common import interruptible
 from nodes._learning import append_unique
 from nodes._mining import NOMINAL
 from nodes.sklearn_nodes import FEATURE_TYPES, SKLEARN_REGRESSION, RegressionModelObject, _handle_missing
@@ -60,7 +62,7 @@ def _kernel(name: str) -> Any:
 def _fit_quietly(estimator: Any, x: Any, y: Any, ctx: NodeContext) -> Any:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        estimator.fit(x, y)
+        interruptible(ctx, lambda: estimator.fit(x, y))  # a cancel need not wait for the fit
     for w in caught:
         ctx.log(f"{w.category.__name__}: {w.message}")
     return estimator
@@ -442,7 +444,11 @@ class GaussianProcessClassificationLearner(Node):
 class ClassificationPredictorSettings(NodeSettings):
     """The extension's ClassificationPredictor (`predictor_settings`)."""
 
-    prediction_column: str = Field("", description="Name of the prediction column; empty: `<target>_pred`.")
+    prediction_column: str = Field(
+        "",
+        description="Name of the prediction column; empty: `<target>_pred`.",
+        json_schema_extra=widget("new_column"),
+    )
     predict_probs: bool = Field(
         True,
         description="Append `P (<target>_pred=<class>)<suffix>` per class (predict_proba, classes sorted).",

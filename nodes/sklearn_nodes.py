@@ -32,6 +32,7 @@ from engine.api import (
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._bitblock import append_column, column, sparse_bits, take_rows
+from nodes._common import interruptible
 from nodes._mining import NOMINAL
 
 SKLEARN_REGRESSION = PortType.register(
@@ -323,7 +324,7 @@ class LassoLearner(Node):
         )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            estimator.fit(x, y)
+            interruptible(ctx, lambda: estimator.fit(x, y))  # a cancel need not wait for the fit (13_01)
         for w in caught:
             ctx.log(f"{w.category.__name__}: {w.message}")
         model.estimator = estimator

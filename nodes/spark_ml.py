@@ -44,6 +44,7 @@ from engine.api import (
     Table,
     TableSpec,
     unique_column_name,
+    widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, get
 from nodes._common import ColumnFilter
@@ -776,6 +777,7 @@ class SparkPredictorRegressionSettings(NodeSettings):
         "Prediction",
         title="Prediction column",
         description="Name of the new prediction column when overwritten.",
+        json_schema_extra=widget("new_column"),
     )
 
 

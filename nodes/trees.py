@@ -44,6 +44,7 @@ from engine.api import (
     PortType,
     Table,
     TableSpec,
+    widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._decision_tree import (
@@ -372,7 +373,9 @@ class DecisionTreePredictorSettings(NodeSettings):
         False, title="Change prediction column name", description="Off: `Prediction (<target>)`."
     )
     prediction_column_name: str = Field(
-        "Prediction ()", description="The prediction column's name when `change_prediction` is on."
+        "Prediction ()",
+        description="The prediction column's name when `change_prediction` is on.",
+        json_schema_extra=widget("new_column"),
     )
     ShowDistribution: bool = Field(
         False,

@@ -300,10 +300,12 @@ def test_build_from_empty_canvas_save_and_rerun(page: Any, server: str, workspac
     page.wait_for_selector(f"#node-{reader} .light.state-configured")
     # normalizer dialog: the column chooser is filled from the configure-time spec
     page.dblclick(f"#node-{norm} .node-body")
-    page.wait_for_selector(".dialog .colpick")
-    labels = page.locator(".dialog .colpick label").all_inner_texts()
+    page.wait_for_selector(".dialog .twinlist")  # KNIME's twin list: Excludes | Includes
+    labels = page.locator(".dialog .twin-exclude option").all_inner_texts()
     assert [t.split()[0] for t in labels] == ["x", "y", "truth", "pred"]
-    page.check(".dialog .colpick input[value='x']")
+    page.select_option(".dialog .twin-exclude", "x")
+    page.click(".dialog .twin-btn[title='Add']")
+    assert page.locator(".dialog .twin-include option").all_inner_texts()[0].startswith("x")
     page.fill(".dialog #f-new_max", "10")
     page.select_option(".dialog #f-mode", label="minmax")
     page.fill(".dialog #f-new_min", "")  # a validation message, then fixed

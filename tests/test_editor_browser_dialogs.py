@@ -73,6 +73,18 @@ connections: ["1:1 -> 2:1", "2:1 -> 3:1", "3:1 -> 4:1"]
 """
 
 
+CHEM = """\
+format: knitflow/1
+name: chem
+nodes:
+  - {id: 1, type: csv_reader, position: [60, 100], settings: {file: chem.csv}}
+  - {id: 2, type: molecule_type_cast, position: [220, 100], settings: {column_name: smiles}}
+  - {id: 3, type: column_rename, position: [380, 100], settings: {all_columns: [{old_column_name: nothere, new_column_name: x}]}}
+  - {id: 4, type: python_script, position: [540, 100], settings: {script: "print('hello from the script')\\nimport knime.scripting.io as knio\\nknio.output_tables[0] = knio.input_tables[0]"}}
+connections: ["1:1 -> 2:1", "2:1 -> 3:1", "3:1 -> 4:1"]
+"""
+
+
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("editor2") / "workflows"
@@ -82,6 +94,10 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "predict.yaml").write_text(PREDICT)
     (root / "loop.yaml").write_text(LOOP)
     (root / "red.yaml").write_text(RED)
+    (root / "chem.yaml").write_text(CHEM)
+    (root / "chem.csv").write_text(
+        "name,smiles,weight\nethanol,CCO,46.07\nbenzene,c1ccccc1,78.11\nacetic acid,CC(=O)O,60.05\n"
+    )
     (root / "sub").mkdir()
     (root / "sub" / "more.csv").write_text(CSV)
     (root.parent / "outside.yaml").write_text("format: knitflow/1\nname: outside\n")
@@ -151,6 +167,11 @@ def test_expression_formula_is_typed_with_the_formula_editor_and_runs(page: Any,
     box.fill('$["a"] * 2')
     page.wait_for_selector(".field[data-setting='expressions.0.script']:not(.invalid)")
     # the new column's name is typed, not chosen from the input columns
+    label = page.locator(".field[data-setting='expressions.0.createdColumn'] > label")
+    assert (
+        label.inner_text() == "Created column"
+        and label.get_attribute("title") == "expressions.0.createdColumn"
+    )
     created = page.locator(".field[data-setting='expressions.0.createdColumn'] input.new-column")
     created.fill("twice a")
     page.click(".btn-ok")
@@ -269,6 +290,10 @@ def test_cancel_reads_cancelled_and_loops_count_from_one(page: Any, server: str)
     page.wait_for_function(
         "() => /iteration [3-9]/.test(document.querySelector('#node-1 .iteration')?.textContent || '')"
     )
+    # the docked monitor follows the running loop start: its current pass's table
+    page.click("#node-1 .node-body")
+    page.wait_for_selector("#output-body[data-node='1'] table.data")
+    assert page.evaluate("() => document.body.dataset.running") == "1"
     t0 = time.perf_counter()
     page.keyboard.press("F9")
     page.wait_for_selector("body[data-running='0']", timeout=5_000)
@@ -336,3 +361,214 @@ def test_double_click_adds_a_node_that_can_be_seen(page: Any, server: str) -> No
     assert canvas["x"] <= box["x"] and box["x"] + box["width"] <= canvas["x"] + canvas["width"]
     assert canvas["y"] <= box["y"] and box["y"] + box["height"] <= canvas["y"] + canvas["height"]
     page.keyboard.press("Control+z")
+
+
+# ---------------------------------------------------------------------------------------- comforts
+
+
+def test_repository_tree_search_and_description_panel(page: Any, server: str) -> None:
+    open_workflow(page, server, "formula.yaml")
+    read = page.locator("#repo-tree details[data-category='IO › Read']")
+    assert read.locator(".repo-node[data-type='csv_reader']").count() == 1
+    assert (
+        page.locator("#repo-tree details[data-category='Manipulation › Row › Filter'] .repo-node").count()
+        >= 3
+    )
+    icon = page.get_attribute("#repo-tree .repo-node[data-type='csv_reader'] img", "src") or ""
+    assert icon.startswith("data:image/svg+xml") and icon != page.get_attribute(
+        "#repo-tree .repo-node[data-type='table_creator'] img", "src"
+    )  # an icon per node type
+    page.click("#repo-tree .repo-node[data-type='math_formula']")
+    desc = page.locator("#node-description[data-type='math_formula']")
+    desc.wait_for()
+    text = desc.inner_text()
+    assert "Math Formula" in text and "input ports" in text.lower() and "output ports" in text.lower()
+    assert "settings" in text.lower() and "JEP formula" in text
+    # the selected node describes itself
+    page.click("#node-2 .node-body")
+    page.wait_for_selector("#node-description[data-type='expression']")
+    page.fill("#repo-search", "formula")
+    names = page.locator("#repo-tree .repo-node").all_inner_texts()
+    assert names and "Math Formula" in names[0]
+    page.fill("#repo-search", "")
+
+
+def test_context_menus_and_drop_on_a_connection(page: Any, server: str) -> None:
+    open_workflow(page, server, "formula.yaml")
+    page.click("#node-3 .node-body", button="right")
+    menu = page.locator("#context-menu")
+    items = menu.locator(".cm-item").all_inner_texts()
+    for wanted in ("Configure…", "Execute", "Cancel", "Reset", "Delete"):
+        assert any(i.startswith(wanted) for i in items), items
+    assert any(i.startswith("Show output") or i.startswith("Open view") for i in items)
+    menu.locator(".cm-item[data-action='Configure…']").click()
+    page.wait_for_selector(".dialog[role='dialog']")
+    page.keyboard.press("Escape")
+    # the canvas menu
+    page.click("#canvas", position={"x": 30, "y": 400}, button="right")
+    assert menu.locator(".cm-item[data-action='Execute all']").count() == 1
+    page.keyboard.press("Escape")
+    page.mouse.click(5, 880)
+    # a Column Filter dropped onto the connection 1 -> 2 goes in between
+    point = page.evaluate(
+        """() => { const p = document.querySelector("path.link[data-conn='1:1->2:1']");
+        const m = p.getPointAtLength(p.getTotalLength() / 2); const r = p.ownerSVGElement.getScreenCTM();
+        const c = document.getElementById('canvas').getBoundingClientRect();
+        return [m.x * r.a + r.e - c.left, m.y * r.d + r.f - c.top]; }"""
+    )
+    v = int(page.evaluate("() => window.knitflow.version"))
+    page.drag_and_drop(
+        "#repo-tree .repo-node[data-type='column_filter']",
+        "#canvas",
+        target_position={"x": point[0], "y": point[1]},
+    )
+    page.wait_for_function("v => window.knitflow.version > v", arg=v)
+    new = int(page.evaluate("() => Math.max(...window.knitflow.doc.nodes.map(n => n.id))"))
+    assert base.connections(page) >= {f"1:1->{new}:1", f"{new}:1->2:1"}
+    assert "1:1->2:1" not in base.connections(page)
+    # the connection's own menu deletes it
+    page.click(f"path.link[data-conn='{new}:1->2:1']", button="right", force=True)
+    page.locator("#context-menu .cm-item[data-action='Delete connection']").click()
+    page.wait_for_function("() => !window.knitflow.doc.connections.some(c => c.dest === 2)")
+    page.keyboard.press("Control+z")
+    page.keyboard.press("Control+z")
+    page.wait_for_function("() => window.knitflow.doc.nodes.length === 3")
+
+
+def test_console_statistics_column_search_and_molecules(page: Any, server: str) -> None:
+    open_workflow(page, server, "chem.yaml")
+    page.click("#canvas", position={"x": 5, "y": 5})
+    page.keyboard.press("Shift+F7")
+    all_green(page)
+    # the console holds the script's output and the rename's warning
+    page.click("#node-2 .node-body")
+    page.click("#output-tabs .console-tab")
+    console = page.locator("#output-body .console")
+    console.wait_for()
+    page.wait_for_selector("#output-body .console .cl.warning")
+    text = console.inner_text()
+    assert "not renamed: nothere" in text and "hello from the script" in text
+    # molecules drawn as structures (RDKit SVG)
+    page.click("#output-tabs .tab[data-port='1']")
+    page.wait_for_selector("#output-body[data-node='2'] td.mol img")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#output-body td.mol img')].every(i => i.complete && i.naturalWidth > 0)"
+    )
+    assert page.get_attribute("#output-body td.mol", "title") == "CCO"
+    # column search and per-column statistics
+    page.fill("#output-body .col-search", "wei")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#output-body table.data th[data-col]')].map(t => t.dataset.col).join() === 'weight'"
+    )
+    page.click("#output-body .btn-stats")
+    row = page.locator("#output-body table.stats-table tr[data-col='weight']")
+    row.wait_for()
+    cells = row.locator("td").all_inner_texts()
+    assert cells[0] == "weight" and cells[2] == "0" and cells[3] == "46.07" and cells[4] == "78.11"
+    assert abs(float(cells[5]) - (46.07 + 78.11 + 60.05) / 3) < 1e-3
+    page.fill("#output-body .col-search", "")
+    page.wait_for_selector("#output-body table.stats-table tr[data-col='smiles']")
+    smiles = page.locator("#output-body table.stats-table tr[data-col='smiles'] td").all_inner_texts()
+    assert smiles[1] == "SMILES" and smiles[7] == "3"
+
+
+def test_reader_dialog_previews_the_first_rows(page: Any, server: str) -> None:
+    open_workflow(page, server, "formula.yaml")
+    open_dialog(page, 1)
+    page.wait_for_selector(".preview[data-state='ok']")
+    assert page.inner_text(".preview .preview-info") == "20 rows, 3 columns"
+    heads = page.locator(".preview th[data-col]").evaluate_all("els => els.map(e => e.dataset.col)")
+    assert heads == ["a", "b", "dE"]
+    assert page.locator(".preview tbody tr").count() == 10
+    # KNIME's Advanced settings sit in their own section, folded
+    advanced = page.locator(".advanced-section")
+    assert advanced.locator(".field[data-setting='skip_lines']").count() == 1
+    assert not advanced.locator(".field[data-setting='skip_lines']").is_visible()
+    assert page.locator(".dlg-body > .field[data-setting='column_delimiter']").count() == 1
+    page.locator(".field[data-setting='file'] input[type=text]").fill("no_such.csv")
+    page.wait_for_selector(".preview[data-state='error']")
+    page.keyboard.press("Escape")
+
+
+@pytest.fixture(scope="module")
+def token_server(workspace: Path) -> Iterator[str]:
+    port = base._free_port()
+    app = create_app(workspace, token="tok-123", data_dirs=[])
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 10
+    while not srv.started and time.time() < deadline:
+        time.sleep(0.02)
+    yield f"http://localhost:{port}"
+    srv.should_exit = True
+    thread.join(timeout=5)
+
+
+def test_login_page_and_the_cookie_keep_the_tab_logged_in(browser: Any, token_server: str) -> None:  # noqa: F811
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    page = context.new_page()
+    response = page.goto(f"{token_server}/")
+    assert response is not None and response.status == 401
+    page.wait_for_selector("form#login input#token")  # a page for a person, not JSON
+    assert "needs its token" in page.inner_text("body")
+    page.fill("#token", "tok-123")
+    page.click("form#login button")
+    page.wait_for_selector("body[data-ready='1']")
+    page.goto(f"{token_server}/#wf=formula.yaml")
+    page.wait_for_function("() => document.body.dataset.workflow === 'formula.yaml'")
+    page.wait_for_selector("body[data-socket='open']")
+    page.reload()
+    page.wait_for_selector("body[data-ready='1']")
+    # without the cookie the API says no
+    stranger = browser.new_context()
+    r = stranger.request.get(f"{token_server}/api/workflows")
+    assert r.status == 401
+    stranger.close()
+    context.close()
+
+
+def test_several_workflows_in_tabs_keep_their_edits(page: Any, server: str) -> None:
+    open_workflow(page, server, "formula.yaml")
+    page.click("#wf-list li[data-path='chem.yaml']")
+    page.wait_for_function("() => document.body.dataset.workflow === 'chem.yaml'")
+    tabs = page.locator("#wf-tabs .wf-tab")
+    assert tabs.evaluate_all("els => els.map(e => e.dataset.path)") == ["formula.yaml", "chem.yaml"]
+    v = int(page.evaluate("() => window.knitflow.version"))
+    page.evaluate("() => window.knitflow.command({op: 'rename', node: 1, name: 'Molecules in'})")
+    page.wait_for_function("v => window.knitflow.version > v", arg=v)
+    page.wait_for_selector("#wf-tabs .wf-tab[data-path='chem.yaml'] .wf-tab-dirty")
+    page.click(
+        "#wf-tabs .wf-tab[data-path='formula.yaml']"
+    )  # no "discard changes?": the edit waits in its tab
+    page.wait_for_function("() => document.body.dataset.workflow === 'formula.yaml'")
+    page.click("#wf-tabs .wf-tab[data-path='chem.yaml'] .wf-tab-name")
+    page.wait_for_function("() => document.body.dataset.workflow === 'chem.yaml'")
+    assert page.inner_text("#node-1 .node-name") == "Molecules in"
+    page.once("dialog", lambda d: d.accept())  # formula.yaml may hold edits of earlier tests: close anyway
+    page.click("#wf-tabs .wf-tab[data-path='formula.yaml'] .wf-tab-close")
+    page.wait_for_function("() => document.querySelectorAll('#wf-tabs .wf-tab').length === 1")
+    page.keyboard.press("Control+z")
+    page.wait_for_selector("#wf-tabs .wf-tab[data-path='chem.yaml'] .wf-tab-dirty", state="detached")
+
+
+def test_open_knime_renames_on_a_name_clash(page: Any, server: str, workspace: Path) -> None:
+    from spec_shapes import knime_archive
+
+    archive = knime_archive("10_01_ZB_WZ")
+    (workspace / "10_01_ZB_WZ.yaml").write_text("format: knitflow/1\nname: taken\n")  # the name is taken
+    asked: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        asked.append(dialog.default_value)
+        dialog.accept("zb_wz_again.yaml")
+
+    page.on("dialog", answer)
+    page.goto(server)
+    page.wait_for_selector("#wf-list li")
+    page.set_input_files("#knwf-file", str(archive))
+    page.wait_for_function("() => document.body.dataset.workflow === 'zb_wz_again.yaml'")
+    assert asked == ["10_01_ZB_WZ_2.yaml"]
+    assert (workspace / "zb_wz_again.yaml").is_file()
+    assert (workspace / "10_01_ZB_WZ.yaml").read_text().endswith("name: taken\n")  # not overwritten

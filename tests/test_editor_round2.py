@@ -189,3 +189,75 @@ connections: ["1:1 -> 3:1"]
             if msg["type"] == "run" and not msg["running"]:
                 break
     assert seen and all(total == 12 for _, total in seen), seen
+
+
+@pytest.mark.slow
+def test_cancel_during_13_01_stops_within_a_second() -> None:
+    root = Path(__file__).resolve().parent.parent
+    data = root / "data"
+    if not (data / "qm9.csv").is_file():
+        pytest.skip("data/qm9.csv is missing (knitflow data fetch --qm9)")
+    path = "13_01_SMILES_RDkit.yaml"
+    c = TestClient(create_app(root / "workflows", data_dirs=[data]), base_url=BASE)
+    assert c.post("/api/workflow/execute", params={"path": path}, json={}).status_code == 200
+    deadline = time.time() + 120
+    while time.time() < deadline:  # well into the loop: a Lasso fit per pass
+        st = c.get("/api/workflow", params={"path": path}).json()
+        if any((v.get("iteration") or [0])[0] >= 2 for v in st["statuses"].values()):
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("13_01's loop did not start")
+    t0 = time.perf_counter()
+    c.post("/api/workflow/cancel", params={"path": path})
+    while c.get("/api/workflow", params={"path": path}).json()["running"]:
+        time.sleep(0.02)
+    assert time.perf_counter() - t0 < 1.0
+    statuses = c.get("/api/workflow", params={"path": path}).json()["statuses"]
+    assert not any(v["error"] for v in statuses.values())
+    assert any(v["reason"] == "cancelled" for v in statuses.values())
+
+
+def test_native_node_work_is_interrupted_within_a_poll() -> None:
+    """A node waiting for native work (a scikit-learn fit; here a sleep, which also leaves the
+    interpreter) stops within the poll interval when the run is cancelled."""
+    import threading
+
+    from engine.api import Cancelled
+    from nodes._common import interruptible
+
+    cancel = threading.Event()
+
+    class Ctx:
+        def check_cancelled(self) -> None:
+            if cancel.is_set():
+                raise Cancelled("execution cancelled")
+
+    threading.Timer(0.2, cancel.set).start()
+    t0 = time.perf_counter()
+    with pytest.raises(Cancelled):
+        interruptible(Ctx(), lambda: time.sleep(3))  # type: ignore[arg-type]
+    assert time.perf_counter() - t0 < 0.6
+    cancel.clear()
+    assert interruptible(Ctx(), lambda: 42) == 42  # type: ignore[arg-type]
+
+
+def test_formula_syntax_errors_show_before_the_node_is_connected(ws: Path) -> None:
+    (ws / "lonely.yaml").write_text(
+        "format: knitflow/1\nname: lonely\nnodes:\n  - {id: 1, type: math_formula, settings: {expression: '1'}}\n"
+    )
+    c = TestClient(create_app(ws), base_url=BASE)
+    r = c.post(
+        "/api/workflow/validate",
+        params={"path": "lonely.yaml", "id": 1},
+        json={"settings": {"expression": "$a$ +* 2"}},
+    ).json()
+    assert (
+        "syntax error" in r["configure_error"]["message"] and r["configure_error"]["setting"] == "expression"
+    )
+    fine = c.post(
+        "/api/workflow/validate",
+        params={"path": "lonely.yaml", "id": 1},
+        json={"settings": {"expression": "$a$ * 2"}},
+    ).json()
+    assert "not connected" in fine["configure_error"]["message"]

@@ -3,15 +3,16 @@ the flow variables it can use, and a trial configure of settings being edited.""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from engine.api import TableSpec
+from engine.api import UNKNOWN, Category, ConfigureError, Table, TableSpec
 from engine.core.document import node_ports
 from engine.core.editing import validate_settings
 from engine.core.registry import registry
-from engine.core.scheduler import EXECUTED
+from engine.core.scheduler import EXECUTED, CompiledWorkflow
 from engine.core.variables import VarStack
 from engine.editor.errors import ApiError
 from engine.editor.graph import workflow_graph
@@ -89,12 +90,50 @@ class NodeDialogs:
                 "use_variables": entry.use_variables,
                 "expose_variables": entry.expose_variables,
                 "path_settings": list(cls.path_settings),
+                "preview": cls.category == Category.SOURCE and all(p.optional for p in cls.inputs),
                 "in_specs": self.in_specs(n),
                 "variables": self.available_variables(n),
                 "status": s.status_json(n),
                 "data_dirs": [str(d) for d in s.workspace.data_dirs],
                 "workflow_dir": str(s.path.parent),
             }
+
+    def preview(self, n: int, settings: dict[str, Any], rows: int = 10) -> dict[str, Any]:
+        """A reader's first rows with the settings being edited: the node alone, run on a copy of
+        the document (paths confined as in a run); nothing of the workflow changes."""
+        s = self.session
+        with s.lock:
+            try:
+                entry = s.editor.doc.node(n)
+            except KeyError:
+                raise ApiError(404, f"there is no node {n}") from None
+            cls = registry.get(entry.type)
+            if cls is None or cls.category != Category.SOURCE or any(not p.optional for p in cls.inputs):
+                raise ApiError(400, "only readers without inputs have a preview")
+            if validate_settings(entry.type, settings):
+                return {"error": "the settings are not valid yet"}
+            doc = s.editor.doc.model_copy(deep=True)
+            trial = doc.node(n)
+            trial.settings = dict(settings)
+            doc.nodes = [trial]
+            doc.connections = []
+        try:
+            ex = s.execution(CompiledWorkflow(doc, s.path.parent))
+            status = ex.run()[n]
+        except Exception as exc:  # shown in the dialog, like a configure error
+            return {"error": f"{type(exc).__name__}: {exc}"}
+        if status.error:
+            return {"error": status.error}
+        table = next((o for o in status.outputs if isinstance(o, Table)), None)
+        if table is None:
+            return {"error": "the reader gave no table"}
+        head = table.df.head(rows)
+        return {
+            "columns": [{"name": c.name, "type": c.type} for c in table.spec.columns],
+            "rows": [[_cell(v) for v in row] for row in head.itertuples(index=False)],
+            "row_ids": [str(i) for i in head.index],
+            "total_rows": len(table),
+        }
 
     def validate(
         self, n: int, settings: dict[str, Any], use_variables: dict[str, str] | None
@@ -120,5 +159,36 @@ class NodeDialogs:
         err = None
         if st is not None and st.error:
             err = {"message": st.error, "setting": st.setting}
+            if st.error.startswith("required input port"):
+                err = _settings_only_problem(entry.type, settings) or err
         specs = [o.to_json() if isinstance(o, TableSpec) else None for o in (st.specs if st else [])]
         return {"errors": [], "configure_error": err, "out_specs": specs}
+
+
+def _cell(v: Any) -> Any:
+    """A table cell as JSON (missing as null)."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, bool | int | float | str):
+        return v
+    try:
+        return v.item()  # numpy scalars
+    except AttributeError:
+        return str(v)
+
+
+def _settings_only_problem(node_type: str, settings: dict[str, Any]) -> dict[str, Any] | None:
+    """What a node that cannot configure yet (an input is not connected) finds wrong in its settings
+    alone: its configure asked with unknown inputs, as the expression nodes parse their formulas
+    before they look at the input (so a syntax error shows while typing, connected or not)."""
+    cls = registry.get(node_type)
+    if cls is None:
+        return None
+    try:
+        parsed = cls.Settings.model_validate(settings)
+        cls().configure([UNKNOWN] * len(cls.inputs), parsed, None)  # type: ignore[arg-type]
+    except ConfigureError as exc:
+        return {"message": str(exc), "setting": exc.setting}
+    except Exception:  # anything else needs the inputs (or a context): nothing to say yet
+        return None
+    return None

@@ -27,6 +27,7 @@ def table_page(
     col_offset: int,
     col_limit: int | None,
     extra: dict[str, Any],
+    col_filter: str | None = None,
 ) -> Response:
     """`limit` rows from `offset` (in the order of column `sort` when given) and the columns from
     `col_offset` (`col_limit` of them, all when None), as the JSON the output viewer reads."""
@@ -40,10 +41,14 @@ def table_page(
         page = df.iloc[rows]
     else:
         page = df.iloc[offset : offset + limit]
-    ncols = df.shape[1]
+    chosen = list(range(df.shape[1]))
+    if col_filter:  # the viewer's column search: names containing the text, any case
+        needle = col_filter.lower()
+        chosen = [i for i, c in enumerate(df.columns) if needle in str(c).lower()]
+    ncols = len(chosen)
     c0 = max(0, int(col_offset))
     c1 = ncols if col_limit is None else min(ncols, c0 + max(1, int(col_limit)))
-    page = page.iloc[:, c0:c1]
+    page = page.iloc[:, chosen[c0:c1]]
     columns = [{"name": str(c), "type": table.types.get(str(c), "")} for c in page.columns]
     page = _json_ready(page, table)
     rows_json = (
@@ -59,6 +64,7 @@ def table_page(
         "offset": offset,
         "limit": limit,
         "col_offset": c0,
+        "col_filter": col_filter or "",
         "sort": sort,
         "desc": desc,
         "columns": columns,

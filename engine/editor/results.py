@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from engine.api import Model, Table, View
 from engine.core.document import node_ports
 from engine.core.registry import registry
-from engine.core.scheduler import EXECUTED
+from engine.core.scheduler import EXECUTED, EXECUTING
 from engine.editor.errors import ApiError
 from engine.editor.paging import table_page
 
@@ -37,6 +37,7 @@ class PortResults:
         desc: bool,
         col_offset: int,
         col_limit: int | None,
+        col_filter: str | None = None,
     ) -> Response:
         """What port `port` of node `n` holds (port 0: its flow variables)."""
         s = self.session
@@ -44,7 +45,8 @@ class PortResults:
             st = s.statuses.get(n)
             if st is None:
                 raise ApiError(404, f"there is no node {n}")
-            if st.state != EXECUTED:
+            live = st.state == EXECUTING and st.loop_progress is not None  # a running loop's current pass
+            if st.state != EXECUTED and not live:
                 return JSONResponse({"kind": "none", "message": "Execute the node first."})
             if port == 0:
                 variables = [{"name": k, **v} for k, v in st.variables.to_json().items()]
@@ -63,7 +65,17 @@ class PortResults:
             extra = {}
         if isinstance(obj, Table):
             return table_page(
-                obj, (key, n, port), self._sort_cache, offset, limit, sort, desc, col_offset, col_limit, extra
+                obj,
+                (key, n, port),
+                self._sort_cache,
+                offset,
+                limit,
+                sort,
+                desc,
+                col_offset,
+                col_limit,
+                extra,
+                col_filter,
             )
         if isinstance(obj, Model):
             return JSONResponse({"kind": "model", "model_kind": obj.kind, "summary": obj.summary})
@@ -76,6 +88,20 @@ class PortResults:
                 return JSONResponse({"kind": "variables", "variables": variables})
             return JSONResponse({"kind": "none", "message": "This output port has no data to display."})
         return JSONResponse({"kind": "object", "summary": repr(obj)[:2000]})
+
+    def port_table(self, n: int, port: int) -> Table:
+        """The table on port `port` of executed node `n` (a view's table too)."""
+        s = self.session
+        with s.lock:
+            st = s.statuses.get(n)
+            if st is None or st.state != EXECUTED or not 1 <= port <= len(st.outputs):
+                raise ApiError(404, "Execute the node first.")
+            obj = st.outputs[port - 1]
+        if isinstance(obj, View):
+            obj = obj.table
+        if not isinstance(obj, Table):
+            raise ApiError(404, "this port holds no table")
+        return obj
 
     def port_image(self, n: int, port: int) -> Response:
         """The PNG of a view port."""

@@ -41,6 +41,7 @@ class RunControl:
         self.cancel_event = threading.Event()
         self.progress: dict[int, tuple[float, str]] = {}
         self._current: Execution | None = None
+        self.console: list[dict[str, Any]] = []  # the last log messages and warnings of runs
         self._last_progress: dict[int, float] = {}
 
     def execute(self, targets: list[int] | None) -> None:
@@ -155,7 +156,19 @@ class RunControl:
                 return
             self._last_progress[n] = now
             self.progress[n] = (float(event.get("fraction", 0.0)), str(event.get("message", "")))
-        elif kind == "log":
+        elif kind in ("log", "warning"):
+            # the console: node log messages and warnings, live
+            entry = {
+                "type": "log",
+                "level": "warning" if kind == "warning" else "info",
+                "node": n,
+                "name": ex.status[n].name or ex.status[n].type,
+                "message": str(event.get("message", ""))[:4000],
+                "time": time.time(),
+            }
+            self.console.append(entry)
+            del self.console[:-500]
+            s.events.broadcast(entry)
             return
         with s.lock:
             if n in s.statuses:

@@ -42,3 +42,13 @@ async def validate(path: str, id: int, request: Request) -> dict[str, Any]:
     return await asyncio.to_thread(
         open_session(request, path, reload=False).dialogs.validate, id, settings, data.get("use_variables")
     )
+
+
+@router.post("/api/workflow/preview")
+async def preview(path: str, id: int, request: Request) -> dict[str, Any]:
+    """A reader's first rows with the settings being edited (the dialog's preview)."""
+    data = await json_body(request)
+    settings = data.get("settings") or {}
+    if not isinstance(settings, dict):
+        raise ApiError(400, "settings must be an object")
+    return await asyncio.to_thread(open_session(request, path, reload=False).dialogs.preview, id, settings)

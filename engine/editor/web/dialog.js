@@ -142,11 +142,22 @@ export class NodeDialog {
     const advanced = el("details", { class: "advanced-section" }, el("summary", { text: "Advanced" }));
     for (const [name, s] of Object.entries(props)) (s.advanced ? advanced : this.body).append(this.field([name], s, required.has(name)));
     if (advanced.children.length > 1) this.body.append(advanced);
+    if (this.data.preview) {
+      // a reader's first rows with the settings as they are now
+      this.previewBox = el("div", { class: "preview", dataset: { state: "loading" } }, el("div", { class: "placeholder", text: "Preview…" }));
+      this.body.append(el("h4", { class: "preview-head", text: "Preview (first 10 rows)" }), this.previewBox);
+      this.schedulePreview(0);
+    }
   }
 
+  // the schema title when the node gave one (KNIME's option name), else the key made readable; the key itself is
+  // the label's tooltip (it is what the YAML and KNIME's settings.xml call it)
   label(path, s) {
-    const name = path[path.length - 1];
-    return s.title && s.title.toLowerCase().replace(/ /g, "_") !== String(name).toLowerCase() ? s.title : String(name);
+    const name = String(path[path.length - 1]);
+    const auto = name.replace(/[A-Za-z]+/g, (w) => w[0].toUpperCase() + w.slice(1).toLowerCase()).replace(/_/g, " "); // pydantic's
+    if (s.title && s.title !== auto) return s.title;
+    const words = name.replace(/^CFG_/, "").replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/_/g, " ").trim().toLowerCase();
+    return words.charAt(0).toUpperCase() + words.slice(1);
   }
 
   field(path, rawSchema, required) {
@@ -184,7 +195,7 @@ export class NodeDialog {
     }
     const name = String(path[path.length - 1]);
     const id = `f-${key.replace(/[^A-Za-z0-9_-]/g, "_")}`;
-    wrap.append(el("label", { for: id, text: this.label(path, rawSchema) + (required ? " *" : "") }));
+    wrap.append(el("label", { for: id, title: key, text: this.label(path, rawSchema) + (required ? " *" : "") }));
     const row = el("div", { class: "row" });
     const value = this.getPath(path);
     wrap.dataset.widget = kind || "";
@@ -467,11 +478,43 @@ export class NodeDialog {
     if (st.error && this.configBox && (st.state === "idle")) this.showErrors([], { message: st.error, setting: st.setting });
   }
 
+  schedulePreview(ms = 600) {
+    if (!this.data.preview) return;
+    clearTimeout(this.previewTimer);
+    this.previewTimer = setTimeout(() => this.loadPreview(), ms);
+  }
+
+  async loadPreview() {
+    const box = this.previewBox;
+    if (!box || !box.isConnected) return;
+    const seq = (this.previewSeq = (this.previewSeq || 0) + 1);
+    let res;
+    try {
+      res = await api("POST", `/api/workflow/preview?path=${encodeURIComponent(this.app.path)}&id=${this.data.id}`, { settings: this.collect() });
+    } catch (e) { res = { error: e.message }; }
+    if (seq !== this.previewSeq || !box.isConnected) return;
+    if (res.error) {
+      box.dataset.state = "error";
+      box.replaceChildren(el("div", { class: "preview-error", text: res.error }));
+      return;
+    }
+    const t = el("table", { class: "data" });
+    t.append(el("thead", {}, el("tr", {}, el("th", { class: "rowid", text: "RowID" }),
+      ...res.columns.map((c) => el("th", { dataset: { col: c.name } }, c.name, el("span", { class: "ctype", text: c.type }))))));
+    const tb = el("tbody");
+    res.rows.forEach((row, i) => tb.append(el("tr", {}, el("td", { class: "rowid", text: res.row_ids[i] }),
+      ...row.map((v) => el("td", { class: v === null ? "missing" : "", text: v === null ? "?" : String(v) })))));
+    t.append(tb);
+    box.dataset.state = "ok";
+    box.replaceChildren(el("div", { class: "preview-info", text: `${res.total_rows} rows, ${res.columns.length} columns` }), el("div", { class: "preview-scroll" }, t));
+  }
+
   async validate() {
     try {
       const res = await api("POST", `/api/workflow/validate?path=${encodeURIComponent(this.app.path)}&id=${this.data.id}`,
         { settings: this.collect(), use_variables: this.useVars });
       if (this.tab === "settings") this.showErrors(res.errors, res.configure_error);
+      if (!res.errors.length) this.schedulePreview();
       return res;
     } catch (e) {
       this.msg.textContent = e.message;

@@ -21,6 +21,8 @@ class App {
     this.selConn = null;
     this.selAnn = null;
     this.dialog = null;
+    this.openTabs = []; // the workflows open in tabs: {path, name, dirty}
+    this.console = []; // node log messages and warnings (the Console tab)
     this.ws = null;
     this.pasteCount = 0;
     this.showMinimap = localStorage.getItem("knitflow.minimap") !== "0";
@@ -44,6 +46,13 @@ class App {
     this.renderRepository();
     this.renderWorkflowList(wfs.workflows, wfs.skipped || []);
     const want = decodeURIComponent((location.hash.match(/wf=([^&]+)/) || [])[1] || "");
+    // the tabs of the last visit come back (those whose files still exist)
+    const known = new Set(wfs.workflows.map((w) => w.path));
+    for (const p of JSON.parse(localStorage.getItem("knitflow.tabs") || "[]")) {
+      const w = wfs.workflows.find((x) => x.path === p);
+      if (known.has(p) && p !== want) this.openTabs.push({ path: p, name: w ? w.name : p, dirty: false });
+    }
+    this.renderTabs();
     if (want) await this.open(want);
     else if (wfs.workflows.length === 1) await this.open(wfs.workflows[0].path);
     else this.renderAll();
@@ -66,8 +75,42 @@ class App {
     for (const sk of this.wfSkipped || []) ul.append(el("li", { class: "skipped", title: `${sk.path}: ${sk.reason}`, dataset: { skipped: sk.path } }, `${sk.path} (skipped: ${sk.reason})`));
   }
 
+  // several workflows open in tabs; each keeps its unsaved edits in its server session while another is shown
+  renderTabs() {
+    const bar = document.getElementById("wf-tabs");
+    if (!bar) return;
+    bar.replaceChildren(...this.openTabs.map((t) => {
+      const tab = el("div", { class: "wf-tab" + (t.path === this.path ? " active" : ""), dataset: { path: t.path }, title: t.path,
+        onclick: (e) => { if (!e.target.closest(".wf-tab-close") && t.path !== this.path) this.open(t.path); } },
+        el("span", { class: "wf-tab-name", text: t.name || t.path }), t.dirty ? el("span", { class: "wf-tab-dirty", text: "●" }) : null,
+        el("span", { class: "wf-tab-close", title: "Close", text: "×", onclick: () => this.closeTab(t.path) }));
+      return tab;
+    }));
+    bar.hidden = !this.openTabs.length;
+    localStorage.setItem("knitflow.tabs", JSON.stringify(this.openTabs.map((t) => t.path)));
+  }
+
+  async closeTab(path) {
+    const tab = this.openTabs.find((t) => t.path === path);
+    if (tab && tab.dirty && !confirm(`${path} has unsaved changes. Close it anyway? (They stay until the server stops.)`)) return;
+    const i = this.openTabs.findIndex((t) => t.path === path);
+    this.openTabs = this.openTabs.filter((t) => t.path !== path);
+    if (path === this.path) {
+      const next = this.openTabs[Math.min(i, this.openTabs.length - 1)];
+      if (next) await this.open(next.path);
+      else {
+        if (this.ws) { this.ws.onclose = null; this.ws.close(); this.ws = null; }
+        this.path = null; this.doc = null; this.output.node = null;
+        history.replaceState(null, "", "#");
+        this.renderAll();
+        this.output.render();
+        delete document.body.dataset.workflow;
+      }
+    }
+    this.renderTabs();
+  }
+
   async open(path) {
-    if (this.doc && this.dirty && path !== this.path && !confirm(`Discard unsaved changes to ${this.path}?`)) return;
     const t0 = performance.now();
     let state;
     try {
@@ -77,6 +120,7 @@ class App {
       return;
     }
     this.path = path;
+    if (!this.openTabs.some((t) => t.path === path)) this.openTabs.push({ path, name: state.doc.name, dirty: state.dirty });
     this.version = -1;
     this.sel.clear();
     this.selConn = null;
@@ -86,6 +130,7 @@ class App {
     this.applyState(state, true);
     this.fit();
     this.renderWorkflowList(this.wfList || []);
+    this.renderTabs();
     this.connectSocket();
     this.lastOpenMs = performance.now() - t0;
     window.__knitflow = { openMs: this.lastOpenMs, sinceLoadMs: performance.now() - T0, nodes: this.doc.nodes.length };
@@ -108,10 +153,21 @@ class App {
   onMessage(msg) {
     if (msg.type === "workflow") {
       if (msg.path === this.path) this.applyState(msg);
+    } else if (msg.type === "log") {
+      this.console.push(msg);
+      if (this.console.length > 500) this.console.splice(0, this.console.length - 500);
+      if (this.output.port === -1) this.output.render();
+      else document.querySelectorAll("#output-tabs .console-tab").forEach((t) => t.replaceWith(this.output.consoleTab()));
     } else if (msg.type === "node") {
+      const before = this.statuses[msg.id] || {};
       this.statuses[msg.id] = msg.status;
       this.updateNodeState(msg.id);
       if (this.output.node === msg.id && ["executed", "configured", "idle"].includes(msg.status.state)) this.output.refreshIfShowing(msg.id);
+      else if (this.output.node === msg.id && msg.status.iteration && String(msg.status.iteration) !== String(before.iteration || "")) {
+        // the docked monitor follows a running loop: its current pass's table and variables
+        const now = performance.now();
+        if (!this.lastLive || now - this.lastLive > 400) { this.lastLive = now; this.output.refreshIfShowing(msg.id); }
+      }
     } else if (msg.type === "run") {
       this.running = msg.running;
       if (msg.statuses) {
@@ -128,6 +184,9 @@ class App {
   }
 
   applyState(state, force = false) {
+    const tab = this.openTabs.find((t) => t.path === (state.path || this.path));
+    if (tab && state.doc && (tab.dirty !== state.dirty || tab.name !== state.doc.name)) { tab.dirty = state.dirty; tab.name = state.doc.name; this.renderTabs(); }
+    else if (tab && tab.dirty !== state.dirty) { tab.dirty = state.dirty; this.renderTabs(); }
     const docChanged = force || state.version !== this.version;
     if (state.doc && docChanged) this.doc = state.doc;
     this.version = state.version;
@@ -545,6 +604,97 @@ class App {
     void esc;
   }
 
+  // the connection drawn under a point of the page (Drawflow's wide hit path), as {source, source_port, dest, dest_port}
+  connectionAt(cx, cy) {
+    for (const e of document.elementsFromPoint(cx, cy)) {
+      const svg = e.closest && e.closest("svg.connection");
+      if (!svg) continue;
+      const key = svg.querySelector("path.link")?.dataset.conn;
+      const m = key && key.match(/^(\d+):(\d+)->(\d+):(\d+)$/);
+      if (m) return { source: +m[1], source_port: +m[2], dest: +m[3], dest_port: +m[4] };
+    }
+    return null;
+  }
+
+  // a node dropped onto a connection goes in between, as in KNIME (one undo step)
+  async insertOnConnection(type, c, position) {
+    const info = this.types[type];
+    const newId = Math.max(0, ...this.doc.nodes.map((n) => n.id)) + 1;
+    const outType = this.portTypeOf(this.entry(c.source), "out", c.source_port);
+    const inType = this.portTypeOf(this.entry(c.dest), "in", c.dest_port);
+    const i = info.inputs.findIndex((p) => (this.compatible[outType] || []).includes(p.type));
+    const o = info.outputs.findIndex((p) => (this.compatible[p.type] || []).includes(inType));
+    if (i < 0 || o < 0 || c.source_port === 0) return this.addFromRepository(type, position);
+    const commands = [
+      { op: "add_node", type, position, id: newId },
+      { op: "remove", connections: [`${c.source}:${c.source_port} -> ${c.dest}:${c.dest_port}`] },
+      { op: "connect", source: c.source, source_port: c.source_port, dest: newId, dest_port: i + 1 },
+      { op: "connect", source: newId, source_port: o + 1, dest: c.dest, dest_port: c.dest_port },
+    ];
+    try {
+      await this.command({ op: "batch", commands, label: `insert ${info.name}` });
+      this.select([newId]);
+    } catch { /* shown */ }
+  }
+
+  closeMenu() {
+    document.getElementById("context-menu")?.remove();
+  }
+
+  contextMenu(e) {
+    e.preventDefault();
+    e.stopPropagation();
+    this.closeMenu();
+    if (!this.doc || this.dialog) return;
+    const nodeEl = e.target.closest(".drawflow-node");
+    const conn = nodeEl ? null : this.connectionAt(e.clientX, e.clientY);
+    const items = [];
+    const sep = () => items.push(null);
+    if (nodeEl) {
+      const id = Number(nodeEl.id.slice(5));
+      if (!this.sel.has(id)) this.select([id]);
+      const ids = [...this.sel];
+      const st = this.statuses[id] || {};
+      const info = this.types[(this.entry(id) || {}).type] || { outputs: [] };
+      items.push(["Configure…", "F6", () => this.openDialog(id), ids.length !== 1]);
+      items.push(["Execute", "F7", () => this.execute(ids), this.running]);
+      items.push(["Cancel", "F9", () => this.cancel(), !this.running]);
+      items.push(["Reset", "F8", () => this.reset(ids), this.running]);
+      sep();
+      const viewPort = info.outputs.findIndex((p) => p.type === "view");
+      items.push([viewPort >= 0 ? "Open view" : "Show output", "", () => this.output.show(id, viewPort >= 0 ? viewPort + 1 : 1), st.state !== "executed"]);
+      items.push(["Rename", "Shift+F2", () => this.rename(id), ids.length !== 1]);
+      items.push(["Edit node label", "F2", () => this.editNodeAnnotation(id), ids.length !== 1]);
+      sep();
+      items.push(["Copy", "Ctrl+C", () => this.copySelection()]);
+      items.push(["Delete", "Del", () => this.removeSelection(), this.running]);
+    } else if (conn) {
+      const key = `${conn.source}:${conn.source_port}->${conn.dest}:${conn.dest_port}`;
+      this.selectConnection(key);
+      items.push(["Delete connection", "Del", () => this.removeSelection(), this.running]);
+    } else {
+      items.push(["Execute all", "Shift+F7", () => this.execute(null), this.running]);
+      items.push(["Cancel all", "F9", () => this.cancel(), !this.running]);
+      items.push(["Reset all", "Shift+F8", () => this.reset(null), this.running]);
+      sep();
+      items.push(["Paste", "Ctrl+V", () => this.paste()]);
+      items.push(["Add annotation", "", () => this.addAnnotation()]);
+      items.push(["Select all", "Ctrl+A", () => this.select(this.doc.nodes.map((n) => n.id))]);
+      items.push(["Fit to screen", "Ctrl+2", () => this.fit()]);
+    }
+    const menu = el("div", { id: "context-menu", role: "menu" });
+    for (const it of items) {
+      if (!it) { menu.append(el("div", { class: "cm-sep" })); continue; }
+      const [label, keys, run, disabled] = it;
+      menu.append(el("div", { class: `cm-item${disabled ? " disabled" : ""}`, role: "menuitem", dataset: { action: label },
+        onclick: () => { if (disabled) return; this.closeMenu(); run(); } }, el("span", { text: label }), el("span", { class: "cm-keys", text: keys })));
+    }
+    document.body.append(menu);
+    const w = menu.offsetWidth, h = menu.offsetHeight;
+    menu.style.left = `${Math.min(e.clientX, window.innerWidth - w - 4)}px`;
+    menu.style.top = `${Math.min(e.clientY, window.innerHeight - h - 4)}px`;
+  }
+
   async addFromRepository(type, pos) {
     if (!this.path) { toast("Open or create a workflow first", "error"); return; }
     const info = this.types[type];
@@ -619,8 +769,13 @@ class App {
       const type = e.dataTransfer.getData("application/x-knitflow-node") || e.dataTransfer.getData("text/plain");
       if (!type || !this.types[type]) return;
       const [x, y] = this.board.toWorld(e.clientX, e.clientY);
-      this.addFromRepository(type, [snap(x - 16), snap(y - 16)]);
+      const onLink = this.connectionAt(e.clientX, e.clientY);
+      if (onLink) this.insertOnConnection(type, onLink, [snap(x - 16), snap(y - 16)]);
+      else this.addFromRepository(type, [snap(x - 16), snap(y - 16)]);
     });
+    // right click: KNIME's context menus (Drawflow's own delete button is not used)
+    cv.addEventListener("contextmenu", (e) => this.contextMenu(e), true);
+    window.addEventListener("mousedown", (e) => { if (!e.target.closest("#context-menu")) this.closeMenu(); });
     cv.addEventListener("dblclick", (e) => this.onDoubleClick(e));
     // Drawflow zooms with Ctrl+wheel; a plain wheel (or a touchpad) scrolls the canvas, as in KNIME
     cv.addEventListener("wheel", (e) => {
@@ -994,7 +1149,7 @@ class App {
     else if (key === "F2" && e.shiftKey && sel.length === 1) this.rename(sel[0]);
     else if (key === "F2" && sel.length === 1) this.editNodeAnnotation(sel[0]);
     else if (key === "Delete" || key === "Backspace") this.removeSelection();
-    else if (key === "Escape") this.select([]);
+    else if (key === "Escape") { if (document.getElementById("context-menu")) this.closeMenu(); else this.select([]); }
     else handled = false;
     if (handled) e.preventDefault();
   }

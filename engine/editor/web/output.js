@@ -16,14 +16,22 @@ export class OutputView {
     this.sort = null;
     this.desc = false;
     this.seq = 0;
+    this.colFilter = "";
+    this.showStats = false;
   }
 
-  show(nodeId) {
-    if (nodeId !== this.node) {
+  show(nodeId, port) {
+    if (nodeId !== this.node || (port !== undefined && port !== this.port)) {
       this.node = nodeId;
-      this.port = 1;
+      this.port = port === undefined ? 1 : port;
       this.resetPaging();
     }
+    this.render();
+  }
+
+  // the console: node log messages and warnings of this page's runs
+  showConsole() {
+    this.port = -1;
     this.render();
   }
 
@@ -41,6 +49,7 @@ export class OutputView {
   render() {
     const app = this.app;
     this.tabs.replaceChildren();
+    if (this.port === -1) return this.renderConsole();
     if (this.node === null || !app.doc) {
       this.body.replaceChildren(el("div", { class: "placeholder", text: "Select a node to see its output." }));
       return;
@@ -63,7 +72,33 @@ export class OutputView {
     });
     this.tabs.append(el("div", { class: "tab" + (this.port === 0 ? " active" : ""), dataset: { port: "0" },
       onclick: () => { this.port = 0; this.render(); } }, el("span", { class: "pt", html: portSvg(app.portTypes.variables, false) }), "Flow Variables"));
+    this.tabs.append(this.consoleTab());
     this.load();
+  }
+
+  consoleTab() {
+    const n = (this.app.console || []).filter((m) => m.level === "warning").length;
+    return el("div", { class: "tab console-tab" + (this.port === -1 ? " active" : ""), dataset: { port: "console" },
+      onclick: () => this.showConsole() }, "Console", n ? el("span", { class: "warn-count", text: String(n) }) : null);
+  }
+
+  renderConsole() {
+    if (this.node !== null && this.app.entry(this.node)) {
+      this.tabs.append(el("div", { class: "tab", dataset: { port: "1" }, onclick: () => { this.port = 1; this.render(); } }, "◀ Node output"));
+    }
+    this.tabs.append(this.consoleTab());
+    const list = this.app.console || [];
+    const box = el("div", { class: "console" });
+    if (!list.length) box.append(el("div", { class: "placeholder", text: "No messages yet: node log messages and warnings show here while workflows run." }));
+    for (const m of list) {
+      box.append(el("div", { class: `cl ${m.level}`, dataset: { node: String(m.node) } },
+        el("span", { class: "cl-time", text: new Date(m.time * 1000).toLocaleTimeString() }),
+        el("span", { class: "cl-level", text: m.level === "warning" ? "WARN" : "INFO" }),
+        el("span", { class: "cl-node", text: `#${m.node} ${m.name}` }), el("span", { class: "cl-msg", text: m.message })));
+    }
+    this.body.replaceChildren(box);
+    this.body.dataset.port = "console";
+    box.scrollTop = box.scrollHeight;
   }
 
   async load() {
@@ -71,7 +106,8 @@ export class OutputView {
     const seq = ++this.seq;
     delete this.body.dataset.node;
     const st = app.statuses[this.node] || {};
-    if (st.state !== "executed") {
+    const live = st.state === "executing" && st.iteration; // a loop start shows its current pass
+    if (st.state !== "executed" && !live) {
       const msg = st.state === "idle" ? "Configure the node first." : st.state === "executing" || st.state === "queued"
         ? "Output is available after execution." : "Execute the node first.";
       this.body.replaceChildren(el("div", { class: "placeholder", text: msg }));
@@ -80,6 +116,7 @@ export class OutputView {
     const params = new URLSearchParams({ path: app.path, id: this.node, port: this.port, offset: this.offset,
       limit: PAGE, col_offset: this.colOffset, col_limit: COLS });
     if (this.sort) { params.set("sort", this.sort); params.set("desc", this.desc ? "true" : "false"); }
+    if (this.colFilter) params.set("columns", this.colFilter);
     let data;
     try {
       data = await api("GET", "/api/workflow/port?" + params);
@@ -100,10 +137,47 @@ export class OutputView {
         parts.push(el("img", { class: "view-img", src, alt: data.title || "view" }));
       }
     }
-    if (data.kind === "table") parts.push(...this.table(data));
+    if (data.kind === "table") parts.push(...(this.showStats ? [this.tableTools(data), await this.statsTable()] : [this.tableTools(data), ...this.table(data)]));
+    if (seq !== this.seq) return;
     this.body.replaceChildren(...parts);
     this.body.dataset.node = String(this.node);
     this.body.dataset.port = String(this.port);
+  }
+
+  // column search and the Statistics switch above a table
+  tableTools() {
+    const search = el("input", { type: "search", class: "col-search", placeholder: "Search columns…", value: this.colFilter });
+    let timer = null;
+    search.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => { this.colFilter = search.value.trim(); this.colOffset = 0; this.load().then(() => this.body.querySelector(".col-search")?.focus()); }, 250);
+    });
+    search.addEventListener("keydown", (e) => e.stopPropagation());
+    const stats = el("button", { class: "btn-stats" + (this.showStats ? " on" : ""), text: this.showStats ? "Table" : "Statistics",
+      title: "Per-column statistics", onclick: () => { this.showStats = !this.showStats; this.load(); } });
+    return el("div", { class: "table-tools" }, search, stats);
+  }
+
+  async statsTable() {
+    let data;
+    try {
+      data = await api("GET", `/api/workflow/stats?path=${encodeURIComponent(this.app.path)}&id=${this.node}&port=${this.port}`);
+    } catch (e) { return el("div", { class: "placeholder", text: e.message }); }
+    const q = this.colFilter.toLowerCase();
+    const t = el("table", { class: "data stats-table" });
+    const heads = ["Column", "Type", "Missing", "Min", "Max", "Mean", "Std. deviation", "Distinct", "Most common"];
+    t.append(el("thead", {}, el("tr", {}, ...heads.map((h) => el("th", { text: h })))));
+    const tb = el("tbody");
+    for (const c of data.columns) {
+      if (q && !c.name.toLowerCase().includes(q)) continue;
+      const f = (v) => (v === undefined || v === null ? "" : fmtValue(v));
+      tb.append(el("tr", { dataset: { col: c.name } }, el("td", { text: c.name }), el("td", { text: c.type }), el("td", { class: "num", text: String(c.missing) }),
+        el("td", { class: "num", text: f(c.min) }), el("td", { class: "num", text: f(c.max) }), el("td", { class: "num", text: f(c.mean) }),
+        el("td", { class: "num", text: f(c.std) }), el("td", { class: "num", text: f(c.distinct) }),
+        el("td", { text: c.most_common !== undefined ? `${c.most_common} (${c.most_common_count})` : "" })));
+    }
+    t.append(tb);
+    return el("div", {}, el("div", { class: "pager", text: `Statistics of ${data.columns.length} columns over ${data.rows} rows` }), t);
   }
 
   variablesTable(vars) {
@@ -152,6 +226,7 @@ export class OutputView {
     };
     hr.append(sortable("RowID", el("th", { class: "rowid", title: "Sort by RowID" }, "RowID")));
     const numeric = [];
+    const molecule = data.columns.map((c) => c.type === "SMILES");
     for (const c of data.columns) {
       hr.append(sortable(c.name, el("th", { title: `${c.name} (${c.type}) — click to sort`, dataset: { col: c.name } }, c.name, el("span", { class: "ctype", text: c.type }))));
       numeric.push(["Integer", "Long", "Double"].includes(c.type));
@@ -170,7 +245,16 @@ export class OutputView {
         const td = document.createElement("td");
         const v = row[c];
         if (v === null || v === undefined) { td.className = "missing"; td.textContent = "?"; }
-        else { td.textContent = fmtValue(v); if (numeric[c]) td.className = "num"; }
+        else if (molecule[c] && typeof v === "string") {
+          // a molecule column drawn as structures (RDKit SVG), the SMILES in the tooltip
+          td.className = "mol";
+          td.title = v;
+          const img = document.createElement("img");
+          img.loading = "lazy";
+          img.alt = v;
+          img.src = `/api/molecule.svg?smiles=${encodeURIComponent(v)}`;
+          td.append(img);
+        } else { td.textContent = fmtValue(v); if (numeric[c]) td.className = "num"; }
         tr.append(td);
       }
       frag.append(tr);

@@ -161,5 +161,6 @@ export function columnFilter({ id, value, columns, set }) {
   };
   render();
   box.append(bar, body);
+  if (!columns.length) box.append(el("div", { class: "help cf-nocols", text: "No input columns known yet: connect the node to a configured one (the settings can still be edited)." }));
   return box;
 }
