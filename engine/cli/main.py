@@ -35,6 +35,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--workers", type=int, help="worker processes for parallel loop iterations (default: cores)"
     )
+    run.add_argument(
+        "--executor",
+        metavar="WHERE",
+        help="where parallel loop passes run: dask://HOST:PORT (a Dask cluster) or dask-local (a local Dask "
+        "cluster of --workers processes); default: forked workers on this machine",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress display")
 
     val = sub.add_parser("validate", help="load workflows, check them and propagate column specs")
@@ -71,6 +77,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--open", action="store_true", help="open a browser (the default)")
     serve.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    serve.add_argument(
+        "--executor",
+        metavar="WHERE",
+        help="where the editor's runs send parallel loop passes: dask://HOST:PORT or dask-local",
+    )
     serve.add_argument("--token", help="access token (default: a new random one, printed in the URL)")
     serve.add_argument(
         "--no-token", action="store_true", help="no token on a loopback host (any local process may use it)"
@@ -226,6 +237,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 listener=display.on_event,
                 workers=args.workers,
                 cancel_event=cancel,
+                executor=args.executor,
             )
         except ValueError as exc:  # e.g. a --set value that does not fit the variable's type
             _err(f"error: {exc}")
@@ -433,6 +445,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             open_browser=not args.no_browser,
             token=args.token,
             no_token=args.no_token,
+            executor=args.executor,
         )
         or 0
     )

@@ -30,6 +30,16 @@ class PassExecutor(Protocol):
         ...
 
 
+def pass_executor_for(address: str, workers: int | None = None) -> Any:
+    """The executor an `--executor` value names: `dask://host:port`, `tcp://host:port` or
+    `dask-local`. (Dask is imported when the first loop runs, not here.)"""
+    from engine.core.dask_passes import LOCAL, DaskPasses
+
+    if address == LOCAL or address.startswith(("dask://", "tcp://", "tls://")):
+        return DaskPasses(address, workers=workers or 2)
+    raise ValueError(f"unknown executor {address!r}: use dask://HOST:PORT or {LOCAL}")
+
+
 class InlinePasses:
     """One pass after the other, in this process."""
 

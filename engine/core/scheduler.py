@@ -509,10 +509,12 @@ class Execution:
 
     def pass_executor(self, plan: list[Any] | None) -> PassExecutor | None:
         """Where a loop's planned passes run (None: the loop runs pass by pass with feedback)."""
-        if plan is None or len(plan) < 2 or self.workers <= 1 or self.in_worker:
+        if plan is None or len(plan) < 2 or self.in_worker:
             return None
-        if self._pass_executor is not None:
+        if self._pass_executor is not None:  # chosen by the user (a cluster): whatever `workers` says
             return self._pass_executor
+        if self.workers <= 1:
+            return None
         if fork_available():
             return ForkedPasses(self.workers)
         return InlinePasses()
@@ -668,7 +670,8 @@ class Execution:
         self.configure_node(start, [port_spec(o) for o in inputs], settings, start_ctx)
         start_key = digest(parts) if parts is not None else f"nocache-{start}-{time.time_ns()}"
         loop = LoopRun(self, start, level, pass_path, variables, start_ctx, start_key)
-        plan = start_node.plan(inputs, settings, start_ctx) if self.workers > 1 else None
+        planned = (self.workers > 1 or self._pass_executor is not None) and not self.in_worker
+        plan = start_node.plan(inputs, settings, start_ctx) if planned else None
         executor = self.pass_executor(plan)
         results: Iterator[PassResult]
         if executor is not None and plan is not None:

@@ -18,6 +18,7 @@ from engine.core.document import (
     read_document,
     write_document,
 )
+from engine.core.executors import PassExecutor, pass_executor_for
 from engine.core.scheduler import EXECUTED, CompiledWorkflow, Execution, GraphError, Listener, NodeStatus
 from engine.core.yamlio import PathKey, YamlSyntaxError, decode_document
 
@@ -154,12 +155,17 @@ class Workflow:
         listener: Listener | None = None,
         workers: int | None = None,
         cancel_event: threading.Event | None = None,
+        executor: str | PassExecutor | None = None,
     ) -> RunResult:
+        """`executor`: where planned loop passes run — None (forked workers, as `workers` says),
+        `dask://host:8786` (a Dask cluster), `dask-local` (a local Dask cluster of `workers`
+        processes) or a `PassExecutor`."""
         import time
 
         if cache_dir is not None and not isinstance(self.cache, DiskCache):
             self.cache = DiskCache(cache_dir)
         compiled = self.compile()
+        own_executor = pass_executor_for(executor, workers) if isinstance(executor, str) else None
         execution = Execution(
             compiled,
             variables=variables,
@@ -168,9 +174,14 @@ class Workflow:
             listener=listener,
             workers=workers,
             cancel_event=cancel_event,
+            pass_executor=own_executor if isinstance(executor, str) else executor,
         )
         t0 = time.perf_counter()
-        status = execution.run(until=until)
+        try:
+            status = execution.run(until=until)
+        finally:
+            if own_executor is not None:
+                own_executor.close()
         result = RunResult(
             self.doc.name,
             status,

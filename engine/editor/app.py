@@ -11,6 +11,7 @@ same rule is checked on every node's path settings when the server runs it (`eng
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -32,9 +33,10 @@ def create_app(
     token: str | None = None,
     loopback_only: bool = True,
     data_dirs: list[str | Path] | None = None,
+    executor: Any = None,
 ) -> FastAPI:
     """The editor over `directory` (the workspace); a token is required on every request when given."""
-    ws = Workspace(directory, data_dirs)
+    ws = Workspace(directory, data_dirs, executor=executor)
     if not ws.root.is_dir():
         raise FileNotFoundError(f"workspace {ws.root} is not a folder")
     sessions = OpenSessions(ws)

@@ -8,12 +8,18 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from engine.core.executors import pass_executor_for
 from engine.editor.app import create_app
 from engine.editor.security import is_loopback
 
 
 def prepare(
-    directory: str | Path, host: str, port: int, token: str | None = None, no_token: bool = False
+    directory: str | Path,
+    host: str,
+    port: int,
+    token: str | None = None,
+    no_token: bool = False,
+    executor: Any = None,
 ) -> tuple[Any, str]:
     """The app and the URL to open: a token on every request unless `no_token`, which only a
     loopback host may ask for (any local process could otherwise run a Python Script node)."""
@@ -24,7 +30,7 @@ def prepare(
         token = None
     elif not token:
         token = secrets.token_urlsafe(24)
-    app = create_app(directory, token=token, loopback_only=loopback)
+    app = create_app(directory, token=token, loopback_only=loopback, executor=executor)
     shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
     url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
     return app, url
@@ -37,6 +43,7 @@ def serve(
     open_browser: bool = True,
     token: str | None = None,
     no_token: bool = False,
+    executor: str | None = None,
 ) -> int:
     """Run the editor until interrupted (the `knitflow serve` command)."""
     import uvicorn
@@ -46,7 +53,8 @@ def serve(
         print(f"knitflow serve: {root} is not a folder", file=sys.stderr)
         return 2
     try:
-        app, url = prepare(root, host, port, token, no_token)
+        passes = pass_executor_for(executor) if executor else None
+        app, url = prepare(root, host, port, token, no_token, executor=passes)
     except ValueError as exc:
         print(f"knitflow serve: {exc}", file=sys.stderr)
         return 2

@@ -170,6 +170,7 @@ class Session:
             )
         else:
             hooks = EditorHooks(self.workspace, kept=kept)
+        kwargs.setdefault("pass_executor", self.workspace.executor)
         return Execution(compiled, scratch_dir=self.scratch, hooks=hooks, **kwargs)
 
     def forget_configure_results(self) -> None:

@@ -17,8 +17,11 @@ WORKFLOW_SUFFIXES = (".yaml", ".yml")
 class Workspace:
     """The folder the editor may touch, plus the data folders readers may read."""
 
-    def __init__(self, root: str | Path, data_dirs: list[str | Path] | None = None) -> None:
+    def __init__(
+        self, root: str | Path, data_dirs: list[str | Path] | None = None, executor: Any = None
+    ) -> None:
         self.root = Path(root).resolve()
+        self.executor = executor  # where runs send planned loop passes (None: forked workers)
         if data_dirs is None:
             data_dirs = [project_data_dir(), self.root.parent / "data"]
         seen: list[Path] = []
