@@ -377,7 +377,9 @@ def test_read_archive(source: str, request: pytest.FixtureRequest) -> None:
     assert lasso.model["general_settings"]["feature_columns"] == ["ZA", "ZB"]
     assert lasso.bindings["algo_settings.alpha"] == Binding(used="alpha")
     assert fancy.model == {"magic": 42}
+    # a metanode's workflow.knime is read with it; an empty one leaves nothing to run
     assert meta.is_meta and meta.node_type == "MetaNode" and wf.unsupported == [meta]
+    assert meta.inner is not None and meta.inner.nodes == []
     # a metanode has no flow-variable port: its port 0 (KNIME numbering) is knitflow's port 1
     assert [str(c) for c in wf.connections] == ["1:1 -> 2:1", "2:1 -> 3:1", "1:0 -> 4:1"]
     assert [(a.text, a.bounds) for a in wf.annotations] == [("alpha scan", (10, -20, 250, 50))]
@@ -397,7 +399,7 @@ def test_skeleton_maps_reports_and_placeholders(folder: Path, tmp_path: Path) ->
     assert lasso.use_variables == {"alpha": "alpha"}
     assert fancy.type == PLACEHOLDER_TYPE and fancy.settings["factory"] == "com.example.FancyNodeFactory"
     assert fancy.settings["knime_settings"] == {"magic": 42}
-    assert meta.type == PLACEHOLDER_TYPE
+    assert meta.type == PLACEHOLDER_TYPE  # an empty metanode (tests/test_knime_metanodes.py: full ones)
     kinds = {(e.node_id, e.kind) for e in report.entries}
     assert (3, "unknown_node") in kinds and (4, "unsupported_node") in kinds
     assert [str(c) for c in doc.connections] == ["1:1 -> 2:1", "2:1 -> 3:1", "1:0 -> 4:1"]

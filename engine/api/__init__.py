@@ -478,8 +478,9 @@ class LoopEndNode(Node):
 
 # ------------------------------------------------------------------------------------ node helpers
 
-# `${name}` in a setting's text: replaced by the workflow or flow variable `name` before the node runs
-VARIABLE_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.]*)\}")
+# `${name}` in a setting's text: replaced by the workflow or flow variable `name` before the node runs.
+# Not `$${Dname}$$`: that is KNIME's own flow-variable syntax in Math Formula / Rule Engine text.
+VARIABLE_REFERENCE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 
 
 def unique_column_name(existing: Iterable[str], name: str) -> str:

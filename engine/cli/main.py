@@ -31,7 +31,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="seed for every randomised node without a seed of its own")
     run.add_argument("--out", type=Path, help="output folder (default runs/<workflow>/<timestamp>/)")
     run.add_argument("--cache", type=Path, help="keep results in DIR; unchanged nodes are not executed again")
-    run.add_argument("--until", type=int, metavar="NODE_ID", help="execute only NODE_ID and what it needs")
+    run.add_argument(
+        "--until",
+        metavar="NODE_ID",
+        help="execute only NODE_ID (inside a metanode or component: its path, e.g. 12:3) and what it needs",
+    )
     run.add_argument(
         "--workers", type=int, help="worker processes for parallel loop iterations (default: cores)"
     )
@@ -90,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
     render = sub.add_parser("render", help="draw a workflow as SVG")
     render.add_argument("workflow", type=Path)
     render.add_argument("-o", "--output", type=Path, required=True)
+    render.add_argument(
+        "--expand", action="store_true", help="draw the insides of metanodes and components in place"
+    )
 
     imp = sub.add_parser("import-knime", help="convert a KNIME workflow (.knwf or folder) to knitflow YAML")
     imp.add_argument("source", type=Path, nargs="?", help="a .knwf archive or an exported workflow folder")
@@ -215,9 +222,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
             f"(it has: {', '.join(wf.doc.variables) or 'none'})"
         )
         return EXIT_INVALID
-    if args.until is not None and args.until not in {n.id for n in wf.doc.nodes}:
-        _err(f"--until: there is no node {args.until}")
-        return EXIT_INVALID
+    until = None
+    if args.until is not None:
+        from engine.core.metanodes import id_of_path
+
+        try:
+            until = id_of_path(args.until)
+        except ValueError:
+            until = None
+        if until not in {n.id for n in wf.doc.nodes}:
+            _err(f"--until: there is no node {args.until}")
+            return EXIT_INVALID
     variables = {**variables, **_data_dir(wf, variables)}
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     out_dir = args.out or Path("runs") / _folder_name(wf.doc.name) / stamp
@@ -232,7 +247,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             result = wf.run(
                 seed=args.seed,
                 variables=variables,
-                until=args.until,
+                until=until,
                 cache_dir=args.cache,
                 listener=display.on_event,
                 workers=args.workers,
@@ -451,6 +466,15 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     )
 
 
+def _as_written(path: Path, flat: Any) -> Any:
+    """The document with its metanodes and components as boxes (the loaded one is flattened)."""
+    from engine.core.document import parse_document
+    from engine.core.yamlio import decode_document
+
+    doc, _, problems = parse_document(decode_document(path.read_bytes()), str(path))
+    return doc if doc is not None and not problems else flat
+
+
 def _cmd_render(args: argparse.Namespace) -> int:
     from engine.core.render import render_svg
     from engine.core.yamlio import atomic_write
@@ -463,7 +487,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
     if problem:
         _err(f"-o {output}: {problem}")
         return EXIT_INVALID
-    svg = render_svg(wf.doc)
+    svg = render_svg(wf.doc if args.expand else _as_written(args.workflow, wf.doc))
     written = _write_or_fall_back(
         lambda folder: atomic_write(folder / output.name, svg), output.parent, "knitflow-render-"
     )

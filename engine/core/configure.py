@@ -93,7 +93,8 @@ class ConfigurePass:
         wf = self.ex.wf
         sources = [src[0] for src in reversed(wf.inputs_of(n)) if src is not None] + wf.var_in.get(n, [])
         stacks = [self.variables.get(s, VarStack(open=True)) for s in sources]
-        return VarStack.merge([self.ex.root_vars, *stacks]) if stacks else self.ex.root_vars
+        merged = VarStack.merge([self.ex.root_vars, *stacks]) if stacks else self.ex.root_vars
+        return wf.with_scope_variables(n, merged)
 
     def _handed_on(
         self, n: int, variables: VarStack, pushed: list[VarEntry], settings: Any, in_specs: list[Any]

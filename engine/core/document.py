@@ -9,9 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from engine.api import Node, Port, PortType
+from engine.core.metanodes import (
+    OWN_PORTS,
+    ContainerError,
+    InnerWorkflow,
+    flatten,
+    has_containers,
+    path_of,
+)
 from engine.core.registry import registry
 from engine.core.yamlio import (
     MAX_DOCUMENT_BYTES,
@@ -26,7 +34,8 @@ from engine.core.yamlio import (
 )
 
 FORMAT = "knitflow/1"
-_CONNECTION_RE = re.compile(r"^\s*(\d+)\s*:\s*(\d+)\s*->\s*(\d+)\s*:\s*(\d+)\s*$")
+# `in:K` / `out:K`: a metanode's or component's own ports, in the connections of its workflow
+_CONNECTION_RE = re.compile(r"^\s*(in|\d+)\s*:\s*(\d+)\s*->\s*(out|\d+)\s*:\s*(\d+)\s*$")
 
 
 class NodeEntry(BaseModel):
@@ -52,6 +61,21 @@ class NodeEntry(BaseModel):
         default_factory=dict,
         description="setting path -> new flow variable holding its value (exposed_variable).",
     )
+    workflow: InnerWorkflow | None = Field(
+        None, description="A metanode's or component's own nodes, connections and ports."
+    )
+    link: str | None = Field(
+        None, description="A component taken from a shared component file (path relative to this file)."
+    )
+    link_version: str | None = Field(
+        None, description="The linked file's version when it was taken (a changed file is reported)."
+    )
+    # flow variables a component's configuration gives the node (set when containers are flattened)
+    _scope_variables: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @property
+    def scope_variables(self) -> dict[str, Any]:
+        return self._scope_variables
 
 
 class Connection(BaseModel):
@@ -61,14 +85,18 @@ class Connection(BaseModel):
     dest_port: int
 
     def __str__(self) -> str:
-        return f"{self.source}:{self.source_port} -> {self.dest}:{self.dest_port}"
+        source = "in" if self.source == OWN_PORTS else self.source
+        dest = "out" if self.dest == OWN_PORTS else self.dest
+        return f"{source}:{self.source_port} -> {dest}:{self.dest_port}"
 
     @classmethod
     def parse(cls, text: str) -> Connection:
         m = _CONNECTION_RE.match(str(text))
         if not m:
             raise ValueError(f"connection {text!r} is not of the form 'SRC:PORT -> DEST:PORT'")
-        return cls(source=int(m[1]), source_port=int(m[2]), dest=int(m[3]), dest_port=int(m[4]))
+        source = OWN_PORTS if m[1] == "in" else int(m[1])
+        dest = OWN_PORTS if m[3] == "out" else int(m[3])
+        return cls(source=source, source_port=int(m[2]), dest=dest, dest_port=int(m[4]))
 
 
 class Annotation(BaseModel):
@@ -91,6 +119,17 @@ class WorkflowDoc(BaseModel):
     nodes: list[NodeEntry] = Field(default_factory=list)
     connections: list[Connection] = Field(default_factory=list)
     annotations: list[Annotation] = Field(default_factory=list)
+    # after flattening: the metanodes and components the nodes came from, and what their links said
+    _containers: dict[int, str] = PrivateAttr(default_factory=dict)
+    _container_warnings: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def containers(self) -> dict[int, str]:
+        return self._containers
+
+    @property
+    def container_warnings(self) -> list[str]:
+        return self._container_warnings
 
     @field_validator("connections", mode="before")
     @classmethod
@@ -113,6 +152,10 @@ class WorkflowDoc(BaseModel):
         raise KeyError(node_id)
 
 
+InnerWorkflow.model_rebuild(_types_namespace={"NodeEntry": NodeEntry, "Connection": Connection})
+NodeEntry.model_rebuild()
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a workflow file, located as precisely as possible."""
@@ -127,7 +170,7 @@ class Problem:
         where = self.file + (f":{self.line}" if self.line else "")
         parts = [where]
         if self.node_id is not None:
-            parts.append(f"node #{self.node_id}")
+            parts.append(f"node #{path_of(self.node_id)}")
         if self.setting:
             parts.append(f"setting '{self.setting}'")
         return ": ".join(parts) + f": {self.message}"
@@ -411,11 +454,26 @@ def read_document(path: str | Path) -> tuple[WorkflowDoc, dict[PathKey, int]]:
         raise WorkflowLoadError([Problem(file, exc.line, str(exc))]) from None
     doc, lines, problems = parse_document(text, file)
     if doc is not None:
-        problems = check(doc, lines, file)
+        doc, lines, problems = checked(doc, lines, file, path.parent)
     if problems:
         raise WorkflowLoadError(problems)
     assert doc is not None
     return doc, lines
+
+
+def checked(
+    doc: WorkflowDoc, lines: dict[PathKey, int], file: str, base_dir: Path | None
+) -> tuple[WorkflowDoc, dict[PathKey, int], list[Problem]]:
+    """`check` of the document as it runs: metanodes and components flattened into one graph."""
+    if has_containers(doc):
+        try:
+            flat = flatten(doc, lines, base_dir)
+        except ContainerError as exc:
+            return doc, lines, [Problem(file, line_of(lines, exc.where), str(exc), exc.node_id)]
+        doc, lines = flat.doc, flat.lines
+        doc._container_warnings = flat.warnings  # noqa: SLF001 (set once, where it is made)
+        doc._containers = flat.containers  # noqa: SLF001
+    return doc, lines, check(doc, lines, file)
 
 
 def canonical_dict(doc: WorkflowDoc) -> dict[str, Any]:
@@ -441,6 +499,12 @@ def canonical_dict(doc: WorkflowDoc) -> dict[str, Any]:
             item["use_variables"] = dict(sorted(entry.use_variables.items()))
         if entry.expose_variables:
             item["expose_variables"] = dict(sorted(entry.expose_variables.items()))
+        if entry.link is not None:
+            item["link"] = entry.link
+            if entry.link_version is not None:
+                item["link_version"] = entry.link_version
+        if entry.workflow is not None:
+            item["workflow"] = _canonical_inner(entry.workflow)
         nodes.append(item)
     out["nodes"] = nodes
     conns = sorted(doc.connections, key=lambda c: (c.source, c.source_port, c.dest, c.dest_port))
@@ -450,7 +514,23 @@ def canonical_dict(doc: WorkflowDoc) -> dict[str, Any]:
     return out
 
 
+def _canonical_inner(inner: InnerWorkflow) -> dict[str, Any]:
+    """A metanode's or component's workflow, saved as the top level is."""
+    body = canonical_dict(WorkflowDoc(name="inner", nodes=inner.nodes, connections=inner.connections))
+    out: dict[str, Any] = {}
+    if inner.description:
+        out["description"] = inner.description
+    for key in ("inputs", "outputs", "configuration"):
+        items = getattr(inner, key)
+        if items:
+            out[key] = [item.model_dump(mode="json", exclude_defaults=True) for item in items]
+    out["nodes"], out["connections"] = body["nodes"], body["connections"]
+    return out
+
+
 def _canonical_settings(entry: NodeEntry) -> dict[str, Any]:
+    if entry.workflow is not None or entry.link is not None:
+        return dict(entry.settings)  # a component's configuration values
     cls = registry.get(entry.type)
     if cls is None:
         return dict(entry.settings)

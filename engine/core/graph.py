@@ -10,10 +10,11 @@ from pathlib import Path
 
 import networkx as nx
 
-from engine.api import Category, LoopEndNode, LoopStartNode, Node
+from engine.api import Category, LoopEndNode, LoopStartNode, Node, variable_type
 from engine.core.document import NodeEntry, WorkflowDoc
 from engine.core.registry import registry
 from engine.core.status import GraphError
+from engine.core.variables import VarEntry, VarStack
 
 Scope = tuple[int, ...]  # the loop starts enclosing a node, outermost first
 
@@ -176,6 +177,14 @@ class CompiledWorkflow:
         if n in self.loop_start_of:
             return None  # the end of the loop that encloses `level`
         return n
+
+    def with_scope_variables(self, n: int, variables: VarStack) -> VarStack:
+        """A component's configuration values on top of what flows into its first nodes."""
+        scoped = self.entries[n].scope_variables
+        if not scoped:
+            return variables
+        scope = self.scope.get(n, ())
+        return variables.push([VarEntry(k, v, variable_type(v), scope) for k, v in scoped.items()])
 
     def body(self, start: int) -> list[int]:
         """Nodes inside the loop opened by `start` (the end included), in topological order."""

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.api import VARIABLES, Model, Port, Table, View
+from engine.core.metanodes import INNER_ID_BASE, path_of
 from engine.core.registry import registry
 from engine.core.status import NodeStatus
 from engine.core.variables import jsonable
@@ -54,6 +55,7 @@ def write_outputs(result: RunResult, out_dir: Path) -> dict[str, Any]:
         nodes_json.append(
             {
                 "id": node_id,
+                **({"path": path_of(node_id)} if node_id >= INNER_ID_BASE else {}),  # KNIME's 12:3:5
                 "type": st.type,
                 "name": st.name,
                 "state": st.state,

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from engine.api import PortType
+from engine.api import Port, PortType
 from engine.core.document import WorkflowDoc, node_ports
 from engine.core.registry import registry
 
@@ -99,6 +99,9 @@ def _state_of(value: Any) -> tuple[str, str | None]:
     return str(getattr(value, "state", "idle")), getattr(value, "error", None)
 
 
+CONTAINER_COLORS = {"metanode": "#9e9e9e", "component": "#5c5c5c"}
+
+
 def render_svg(doc: WorkflowDoc, statuses: Mapping[int, Any] | None = None) -> str:
     """The workflow as SVG text. `statuses` maps node ids to a state name or a NodeStatus; without
     it every light is drawn off (the file alone says nothing about a run)."""
@@ -144,6 +147,12 @@ def render_svg(doc: WorkflowDoc, statuses: Mapping[int, Any] | None = None) -> s
     classes = {n.id: registry.get(n.type) for n in doc.nodes}
     # each node's (inputs, outputs): a node may declare its ports per instance (Node.ports_for)
     ports = {n.id: node_ports(cls, n.settings) for n in doc.nodes if (cls := classes.get(n.id)) is not None}
+    for n in doc.nodes:  # a metanode or component: the ports it declares
+        if n.workflow is not None:
+            ports[n.id] = tuple(  # type: ignore[assignment]
+                tuple(Port(PortType.all().get(p.type, PortType.TABLE), p.name) for p in side)
+                for side in (n.workflow.inputs, n.workflow.outputs)
+            )
     for c in doc.connections:
         s_ports, d_ports = ports.get(c.source), ports.get(c.dest)
         if c.source not in positions or c.dest not in positions:
@@ -169,6 +178,8 @@ def render_svg(doc: WorkflowDoc, statuses: Mapping[int, Any] | None = None) -> s
         x, y = positions[n.id]
         category = str(cls.category) if cls else "other"
         color = CATEGORY_COLORS.get(category, "#d2a384") if cls else "#cccccc"
+        if n.type in CONTAINER_COLORS:  # KNIME's grey metanode box; a component darker, with its glyph
+            color, category = CONTAINER_COLORS[n.type], n.type
         name = n.name or (cls.display_name if cls and cls.display_name else n.type)
         out.append(f'<g class="node" data-id="{n.id}">')
         lines = _wrap(name, 22, 2)

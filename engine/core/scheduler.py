@@ -296,9 +296,8 @@ class Execution:
         port, so port 0 wins over port 1 wins over port 2 (KNIME's stack priority)."""
         stacks = [self.status[src[0]].variables for src in reversed(self.wf.inputs_of(n)) if src is not None]
         stacks += [self.status[src_id].variables for src_id in self.wf.var_in.get(n, [])]
-        if not stacks:
-            return self.root_vars
-        return VarStack.merge([self.root_vars, *stacks])
+        merged = VarStack.merge([self.root_vars, *stacks]) if stacks else self.root_vars
+        return self.wf.with_scope_variables(n, merged)
 
     def inputs_of(self, n: int) -> tuple[list[Any], dict[str, str]]:
         """The objects on `n`'s input ports and the keys they were computed from."""

@@ -14,6 +14,7 @@ from engine.core.document import (
     WorkflowDoc,
     WorkflowLoadError,
     check,
+    checked,
     parse_document,
     read_document,
     write_document,
@@ -106,12 +107,13 @@ class Workflow:
             except YamlSyntaxError as exc:
                 raise WorkflowLoadError([Problem(file, exc.line, str(exc))]) from None
         doc, lines, problems = parse_document(text, file)
+        folder = Path(base_dir or Path.cwd()).resolve()
         if doc is not None:
-            problems = check(doc, lines, file)
+            doc, lines, problems = checked(doc, lines, file, folder)
         if problems:
             raise WorkflowLoadError(problems)
         assert doc is not None
-        wf = cls(doc, Path(base_dir or Path.cwd()).resolve() / file, lines)
+        wf = cls(doc, folder / file, lines)
         wf.compile()
         return wf
 
@@ -188,7 +190,7 @@ class Workflow:
             time.perf_counter() - t0,
             execution.root_vars.as_dict(),
             compiled,
-            warnings=list(self.cache.warnings),
+            warnings=[*self.doc.container_warnings, *self.cache.warnings],
             cancelled=execution.cancel_event.is_set(),
         )
         self.last_result = result

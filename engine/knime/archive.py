@@ -184,6 +184,9 @@ class KnimeNode:
     creation_config: dict[str, Any] = field(default_factory=dict)  # dynamic ports (node_creation_config)
     state: str | None = None
     settings: dict[str, Any] = field(default_factory=dict, repr=False)  # the whole settings.xml
+    inner: KnimeWorkflow | None = None  # a metanode's or component's own workflow
+    virtual_in: int | None = None  # a component's input node (its ports are the component's inputs)
+    virtual_out: int | None = None
 
     @property
     def folder(self) -> str:
@@ -248,8 +251,8 @@ class KnimeWorkflow:
 
     @property
     def unsupported(self) -> list[KnimeNode]:
-        """Metanodes and components: knitflow has no nested workflows."""
-        return [n for n in self.nodes if n.is_meta]
+        """Metanodes and components whose own workflow is not in the archive (or is empty)."""
+        return [n for n in self.nodes if n.is_meta and (n.inner is None or not n.inner.nodes)]
 
 
 # ------------------------------------------------------------------------------------ file access
@@ -291,6 +294,15 @@ class _Source:
         if self._zip is None:
             return self.path.name
         return PurePosixPath(self._root).name if self._root else self.path.stem
+
+    def inside(self, folder: str) -> _Source:
+        """The files of a metanode or component folder, addressed relative to it."""
+        sub = _Source.__new__(_Source)
+        sub.path, sub._zip = self.path / folder if self._zip is None else self.path, self._zip
+        sub._root = f"{self._root}/{folder}" if self._root else folder
+        if self._zip is None:
+            sub._root = ""
+        return sub
 
     def read(self, rel: str) -> bytes | None:
         rel = rel.replace("\\", "/")
@@ -371,9 +383,15 @@ def _read_node(source: _Source, entry: dict[str, Any]) -> KnimeNode:
                 # a component lists its ports without its hidden flow-variable port
                 node.in_ports = _declared_ports(tree.get("inports"), shift=1)
                 node.out_ports = _declared_ports(tree.get("outports"), shift=1)
+                for key, attr in (("virtual-in-ID", "virtual_in"), ("virtual-out-ID", "virtual_out")):
+                    if isinstance(tree.get(key), int):
+                        setattr(node, attr, tree[key])
             else:
                 node.in_ports = _declared_ports(get(tree, "meta_in_ports.port_enum"), shift=1)
                 node.out_ports = _declared_ports(get(tree, "meta_out_ports.port_enum"), shift=1)
+            inner = source.inside(folder)
+            if inner.read("workflow.knime") is not None:
+                node.inner = _read_workflow(inner, node.name, path=source.path)
         return node
     raw = source.read(settings_file)
     if raw is None:
@@ -453,38 +471,43 @@ def read_archive(path: str | Path) -> KnimeWorkflow:
         raise KnimeFormatError(f"{path}: no such file or folder")
     source = _Source(path)
     try:
-        raw = source.read("workflow.knime")
-        if raw is None:
-            raise KnimeFormatError(f"{path}: no workflow.knime")
-        tree = parse_config_xml(raw)
-        nodes = [_read_node(source, entry) for entry in _configs(tree.get("nodes"), "node_")]
-        # metanodes (and a template's own ports, id -1) number their ports from 0: shift them
-        from_zero = {n.id for n in nodes if n.node_type == "MetaNode"} | {TEMPLATE_PORTS}
-        connections = []
-        for c in _configs(tree.get("connections"), "connection_"):
-            src, dst = int(c["sourceID"]), int(c["destID"])
-            connections.append(
-                KnimeConnection(
-                    src,
-                    int(c["sourcePort"]) + (src in from_zero),
-                    dst,
-                    int(c["destPort"]) + (dst in from_zero),
-                )
-            )
-        annotations = [_annotation(a) for a in _configs(tree.get("annotations"), "annotation_")]
-        wf = KnimeWorkflow(
-            name=source.name,
-            path=path,
-            nodes=sorted(nodes, key=lambda n: n.id),
-            connections=connections,
-            annotations=annotations,
-            description=_description(source),
-            created_by=tree.get("created_by"),
-            version=tree.get("version"),
-            state=tree.get("state"),
-            template_in_ports=_declared_ports(get(tree, "meta_in_ports.port_enum"), shift=1),
-            template_out_ports=_declared_ports(get(tree, "meta_out_ports.port_enum"), shift=1),
-        )
+        wf = _read_workflow(source, source.name, path=path)
+        wf.description = _description(source)
     finally:
         source.close()
     return wf
+
+
+def _read_workflow(source: _Source, name: str, *, path: Path) -> KnimeWorkflow:
+    """One workflow.knime (the archive's, or a metanode's or component's inside it)."""
+    raw = source.read("workflow.knime")
+    if raw is None:
+        raise KnimeFormatError(f"{path}: no workflow.knime")
+    tree = parse_config_xml(raw)
+    nodes = [_read_node(source, entry) for entry in _configs(tree.get("nodes"), "node_")]
+    # metanodes (and a template's own ports, id -1) number their ports from 0: shift them
+    from_zero = {n.id for n in nodes if n.node_type == "MetaNode"} | {TEMPLATE_PORTS}
+    connections = []
+    for c in _configs(tree.get("connections"), "connection_"):
+        src, dst = int(c["sourceID"]), int(c["destID"])
+        connections.append(
+            KnimeConnection(
+                src,
+                int(c["sourcePort"]) + (src in from_zero),
+                dst,
+                int(c["destPort"]) + (dst in from_zero),
+            )
+        )
+    annotations = [_annotation(a) for a in _configs(tree.get("annotations"), "annotation_")]
+    return KnimeWorkflow(
+        name=name,
+        path=path,
+        nodes=sorted(nodes, key=lambda n: n.id),
+        connections=connections,
+        annotations=annotations,
+        created_by=tree.get("created_by"),
+        version=tree.get("version"),
+        state=tree.get("state"),
+        template_in_ports=_declared_ports(get(tree, "meta_in_ports.port_enum"), shift=1),
+        template_out_ports=_declared_ports(get(tree, "meta_out_ports.port_enum"), shift=1),
+    )

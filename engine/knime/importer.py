@@ -10,7 +10,7 @@ an entry of the `ImportReport`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 from engine.api import Node
 from engine.api.knime import KnimeMapping, KnimeSettings, convert
 from engine.core.document import Annotation, Connection, NodeEntry, WorkflowDoc
+from engine.core.metanodes import ContainerPort, InnerWorkflow
 from engine.knime.archive import (
     TEMPLATE_PORTS,
+    KnimeConnection,
     KnimeFormatError,
     KnimeNode,
     KnimePort,
@@ -284,7 +286,11 @@ def _template_ports(wf: KnimeWorkflow, report: ImportReport) -> dict[str, KnimeN
 
 
 def to_document(
-    wf: KnimeWorkflow, report: ImportReport | None = None, *, data_dir: str | None = None
+    wf: KnimeWorkflow,
+    report: ImportReport | None = None,
+    *,
+    data_dir: str | None = None,
+    nested: bool = False,
 ) -> WorkflowDoc:
     """The knitflow document of a read archive; every loss goes into `report`. Data files read
     by CSV Readers become `${data_dir}/<file>`; `data_dir` (default `../data`) is then declared as
@@ -294,7 +300,9 @@ def to_document(
     report = report if report is not None else ImportReport()
     entries: list[NodeEntry] = []
     port_maps: dict[int, tuple[dict[int, int | None], dict[int, int | None]]] = {}
-    template = _template_ports(wf, report)
+    # a metanode's own ports (node id -1) are the container's `in:K`/`out:K` when it is imported
+    # inside its workflow; a metanode template exported on its own gets placeholder nodes for them
+    template = {} if nested else _template_ports(wf, report)
     knime_nodes = {n.id: n for n in [*wf.nodes, *template.values()]}
     for node in [*wf.nodes, *template.values()]:
         nrep = report.for_node(node)
@@ -303,6 +311,9 @@ def to_document(
         if node.node_type == "MetaNodePorts":
             type_name = PLACEHOLDER_TYPE
             settings = _placeholder(node, "a metanode template's own ports: knitflow has no nested workflows")
+        elif node.is_meta and node.inner is not None and node.inner.nodes:
+            entries.append(_container(node, report, data_dir))
+            continue
         elif node.is_meta:
             kind = "component" if node.node_type == "SubNode" else "metanode"
             msg = (
@@ -343,7 +354,13 @@ def to_document(
             )
         )
     connections = []
+    own: list[Connection] = []  # inside a container: connections from/to its own ports
     for c in wf.connections:
+        if nested and TEMPLATE_PORTS in (c.source, c.dest):
+            own.append(
+                Connection(source=c.source, source_port=c.source_port, dest=c.dest, dest_port=c.dest_port)
+            )
+            continue
         source = template["in"].id if c.source == TEMPLATE_PORTS else c.source
         dest = template["out"].id if c.dest == TEMPLATE_PORTS else c.dest
         # port 0 (flow variables) is the same everywhere; dynamic port groups may be renumbered
@@ -374,7 +391,12 @@ def to_document(
         report.add("connection", f"connection {c} dropped: {why}", knime_nodes.get(c.dest))
 
     placeholder_ports(entries, connections, declared)
-    connections = loadable_connections(entries, connections, drop)
+    plain = [e for e in entries if e.workflow is None]
+    inner = [
+        c for c in connections if c.source not in containers(entries) and c.dest not in containers(entries)
+    ]
+    crossing = [c for c in connections if c not in inner]
+    connections = [*loadable_connections(plain, inner, drop), *crossing, *own]
     annotations = [Annotation(text=a.text, bounds=a.bounds) for a in wf.annotations if a.text.strip()]
     variables: dict[str, Any] = {}
     if any("${data_dir}" in str(e.settings) for e in entries):
@@ -386,6 +408,44 @@ def to_document(
         nodes=entries,
         connections=connections,
         annotations=annotations,
+    )
+
+
+def containers(entries: list[NodeEntry]) -> set[int]:
+    return {e.id for e in entries if e.workflow is not None}
+
+
+def _container(node: KnimeNode, report: ImportReport, data_dir: str | None) -> NodeEntry:
+    """A KNIME metanode or component with its own workflow: a knitflow metanode/component. A
+    component's input and output nodes become its `in:K` / `out:K` ports."""
+    assert node.inner is not None
+    inner = node.inner
+    if node.node_type == "SubNode":
+        virtual = {node.virtual_in, node.virtual_out}
+        rewired = []
+        for c in inner.connections:
+            if c.source in virtual and c.source == node.virtual_in:
+                if c.source_port == 0:
+                    continue  # the component's flow variables reach its nodes through their inputs
+                c = KnimeConnection(TEMPLATE_PORTS, c.source_port, c.dest, c.dest_port)
+            if c.dest in virtual and c.dest == node.virtual_out:
+                if c.dest_port == 0:
+                    continue
+                c = KnimeConnection(c.source, c.source_port, TEMPLATE_PORTS, c.dest_port)
+            rewired.append(c)
+        inner = replace(inner, nodes=[n for n in inner.nodes if n.id not in virtual], connections=rewired)
+    doc = to_document(inner, report, data_dir=data_dir, nested=True)
+    ports_in = [ContainerPort(name=p.name) for _, p in sorted(node.in_ports.items())]
+    ports_out = [ContainerPort(name=p.name) for _, p in sorted(node.out_ports.items())]
+    return NodeEntry(
+        id=node.id,
+        type="component" if node.node_type == "SubNode" else "metanode",
+        name=node.name,
+        annotation=node.annotation,
+        position=node.position,
+        workflow=InnerWorkflow(
+            inputs=ports_in, outputs=ports_out, nodes=doc.nodes, connections=doc.connections
+        ),
     )
 
 
@@ -434,12 +494,12 @@ def load_knwf(
     unsaved `Workflow`. Its base folder (for relative paths such as `${data_dir}`'s default
     `../data` and the CSV Writer's file) is the folder holding the archive; `wf.save(path)` writes
     the YAML. What could not be mapped goes into `report`."""
-    from engine.core.document import WorkflowLoadError, check
+    from engine.core.document import WorkflowLoadError, checked
     from engine.core.workflow import Workflow
 
     path = Path(path)
     doc = skeleton(path, report, data_dir=data_dir)
-    problems = check(doc, {}, str(path))
+    doc, _, problems = checked(doc, {}, str(path), path.resolve().parent)
     if problems:
         raise WorkflowLoadError(problems)
     wf = Workflow(doc, (path.resolve().parent / f"{doc.name}.yaml"))

@@ -1,0 +1,129 @@
+"""KNIME metanodes and components import as knitflow metanodes and components (#18), recursively,
+instead of placeholders: an archive the test builds (Table Creator -> metanode holding a Math
+Formula -> component holding another, between its input and output nodes) imports with no
+finding and runs."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from test_knime_built_archive import _settings
+from test_knime_import import _connection, _node_entry, xml
+
+from engine.core.metanodes import id_of_path
+from engine.knime import ImportReport, load_knwf
+
+JEP = "org.knime.ext.jep.JEPNodeFactory"
+VIRTUAL_IN = "org.knime.core.node.workflow.virtual.subnode.VirtualSubNodeInputNodeFactory"
+VIRTUAL_OUT = "org.knime.core.node.workflow.virtual.subnode.VirtualSubNodeOutputNodeFactory"
+
+
+def _formula(expression: str, column: str) -> str:
+    model = {
+        "expression": expression,
+        "append_column": True,
+        "replaced_column": column,
+        "convert_to_int": False,
+    }
+    return _settings(JEP, "Math Formula", model)
+
+
+def _workflow(nodes: str, connections: list[tuple[int, int, int, int]], extra: str = "") -> str:
+    conns = "".join(_connection(k, *c) for k, c in enumerate(connections))
+    return xml(
+        f'{extra}<config key="nodes">{nodes}</config><config key="connections">{conns}</config>',
+        key="workflow.knime",
+    )
+
+
+def _ports(key: str, names: list[str]) -> str:
+    body = "".join(
+        f'<config key="port_{i}"><entry key="index" type="xint" value="{i}"/>'
+        f'<entry key="name" type="xstring" value="{n}"/>'
+        f'<config key="type"><entry key="object_class" type="xstring" '
+        f'value="org.knime.core.node.BufferedDataTable"/></config></config>'
+        for i, n in enumerate(names)
+    )
+    return f'<config key="{key}"><config key="port_enum">{body}</config></config>'
+
+
+def built_archive(folder: Path) -> Path:
+    creator = _settings(
+        "org.knime.base.node.io.tablecreator.TableCreator2NodeFactory",
+        "Table Creator",
+        {
+            "rowIndices": [0, 1, 2],
+            "columnIndices": [0, 0, 0],
+            "values": ["1.0", "2.0", "3.0"],
+            "columnProperties": {
+                "0": {"ColumnName": "x", "ColumnClass": {"cell_class": "org.knime.core.data.def.DoubleCell"}}
+            },
+            "rowIdPrefix": "Row",
+            "rowIdSuffix": "",
+            "rowIdStartValue": 0,
+            "highlightedCells": {"rowIndices": [], "columnIndices": []},
+        },
+    )
+    top = _workflow(
+        _node_entry(1, "Table Creator (#1)/settings.xml", 0, 0)
+        + _node_entry(2, "Double (#2)/workflow.knime", 100, 0, node_type="MetaNode")
+        + _node_entry(3, "Add (#3)/settings.xml", 200, 0, node_type="SubNode"),
+        [(1, 1, 2, 0), (2, 0, 3, 1)],  # a metanode's ports count from 0, a component's from 1
+    )
+    metanode = _workflow(
+        _node_entry(1, "Math Formula (#1)/settings.xml", 0, 0),
+        [(-1, 0, 1, 1), (1, 1, -1, 0)],
+        extra=_ports("meta_in_ports", ["table in"]) + _ports("meta_out_ports", ["doubled"]),
+    )
+    component_settings = xml(
+        '<entry key="name" type="xstring" value="Add"/>'
+        '<entry key="virtual-in-ID" type="xint" value="2"/>'
+        '<entry key="virtual-out-ID" type="xint" value="3"/>',
+    )
+    component = _workflow(
+        _node_entry(1, "Math Formula (#1)/settings.xml", 0, 0)
+        + _node_entry(2, "Component Input (#2)/settings.xml", 0, 0)
+        + _node_entry(3, "Component Output (#3)/settings.xml", 0, 0),
+        [(2, 1, 1, 1), (1, 1, 3, 1)],
+    )
+    archive = folder / "nested.knwf"
+    files: dict[str, Any] = {
+        "workflow.knime": top,
+        "Table Creator (#1)/settings.xml": creator,
+        "Double (#2)/workflow.knime": metanode,
+        "Double (#2)/Math Formula (#1)/settings.xml": _formula("$x$ * 2", "y"),
+        "Add (#3)/settings.xml": component_settings,
+        "Add (#3)/workflow.knime": component,
+        "Add (#3)/Math Formula (#1)/settings.xml": _formula("$y$ + 1", "z"),
+        "Add (#3)/Component Input (#2)/settings.xml": _settings(VIRTUAL_IN, "Component Input", {}),
+        "Add (#3)/Component Output (#3)/settings.xml": _settings(VIRTUAL_OUT, "Component Output", {}),
+    }
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(f"nested/{name}", text)
+    return archive
+
+
+def test_metanodes_and_components_import_and_run(tmp_path: Path) -> None:
+    report = ImportReport()
+    wf = load_knwf(built_archive(tmp_path), report=report)
+    assert [e.message for e in report.entries if e.kind != "note"] == []
+    assert "knime_placeholder" not in {n.type for n in wf.doc.nodes}
+    result = wf.run()
+    assert result.ok, [(s.id, s.error) for s in result.failed()]
+    out = result.output(id_of_path("3:1"))
+    assert out["y"].tolist() == [2.0, 4.0, 6.0] and out["z"].tolist() == [3.0, 5.0, 7.0]
+
+
+def test_the_imported_yaml_keeps_the_structure(tmp_path: Path) -> None:
+    from engine.knime import import_cli
+
+    out = tmp_path / "nested.yaml"
+    assert import_cli(built_archive(tmp_path), out, strict=True) == 0
+    text = out.read_text()
+    assert "type: metanode" in text and "type: component" in text and "in:1 -> 1:1" in text
+    from engine.core.workflow import Workflow
+
+    assert Workflow.load(out).run().ok
