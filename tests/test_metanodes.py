@@ -202,3 +202,28 @@ def test_render_draws_containers_as_boxes_or_expanded(tmp_path: Path) -> None:
     drawn = boxes.read_text()
     assert drawn.count('class="node"') == 6 and "#9e9e9e" in drawn and "#5c5c5c" in drawn
     assert expanded.read_text().count('class="node"') == 7 and "Keep large" not in expanded.read_text()
+
+
+def test_the_editor_runs_containers_and_shows_their_worst_light(tmp_path: Path) -> None:
+    """The editor opens the file as written (containers as nodes) and runs them as one graph; a
+    container's light is the worst of its nodes' (KNIME's aggregate state)."""
+    from fastapi.testclient import TestClient
+    from test_server import BASE, run_all, state
+
+    from engine.editor.app import create_app
+
+    ws = tmp_path / "flows"
+    ws.mkdir()
+    (ws / "nested.yaml").write_text(NESTED)
+    client = TestClient(create_app(ws, data_dirs=[tmp_path]), base_url=BASE)
+    before = state(client, "nested.yaml")["statuses"]
+    assert before["2"]["state"] == "configured" and before["4"]["state"] == "configured"
+    after = run_all(client, path="nested.yaml")["statuses"]
+    assert {k: after[k]["state"] for k in ("1", "2", "3", "4", "5", "6")} == dict.fromkeys(
+        "123456", "executed"
+    )
+    broken = NESTED.replace("'$y$ * $${Dfactor}$$", "'$nope$ * $${Dfactor}$$")
+    (ws / "broken.yaml").write_text(broken)
+    shown = state(client, "broken.yaml")["statuses"]
+    assert shown["4"]["state"] == "idle" and "#4:1" in (shown["4"]["error"] or ""), shown["4"]
+    assert shown["2"]["state"] == "configured"

@@ -342,3 +342,20 @@ def _configured(entry: NodeEntry, inner: InnerWorkflow, here: PathKey) -> dict[s
             )
         values[option.name] = value
     return values
+
+
+# KNIME shows a metanode's or component's traffic light as the worst of its nodes' lights
+_WORST_FIRST = ("executing", "queued", "idle", "configured", "executed")
+
+
+def inner_ids(container: int, ids: list[int] | set[int]) -> list[int]:
+    """The flat ids of the nodes inside a container (at any depth)."""
+    prefix = path_of(container) + ":"
+    return [n for n in ids if n >= INNER_ID_BASE and path_of(n).startswith(prefix)]
+
+
+def worst_state(states: list[str]) -> str:
+    for state in _WORST_FIRST:
+        if state in states:
+            return state
+    return states[0] if states else "idle"

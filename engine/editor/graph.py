@@ -6,6 +6,8 @@ from __future__ import annotations
 import networkx as nx
 
 from engine.core.document import WorkflowDoc
+from engine.core.metanodes import CONTAINER_TYPES, inner_ids, path_of, worst_state
+from engine.core.status import IDLE, NodeStatus
 
 
 def workflow_graph(doc: WorkflowDoc) -> nx.DiGraph:
@@ -14,3 +16,19 @@ def workflow_graph(doc: WorkflowDoc) -> nx.DiGraph:
     g.add_nodes_from(n.id for n in doc.nodes)
     g.add_edges_from((c.source, c.dest) for c in doc.connections if c.source in g and c.dest in g)
     return g
+
+
+def add_container_states(doc: WorkflowDoc, statuses: dict[int, NodeStatus]) -> None:
+    """A metanode's or component's light is the worst of its nodes' (KNIME's aggregate state)."""
+    for entry in doc.nodes:
+        if entry.type not in CONTAINER_TYPES:
+            continue
+        inside = [statuses[n] for n in inner_ids(entry.id, list(statuses))]
+        status = NodeStatus(entry.id, entry.type, entry.name or entry.type, IDLE)
+        if inside:
+            status.state = worst_state([st.state for st in inside])
+            failed = next((st for st in inside if st.error), None)
+            if failed is not None:
+                status.error = f"#{path_of(failed.id)} {failed.name}: {failed.error}"
+            status.seconds = sum(st.seconds for st in inside)
+        statuses[entry.id] = status

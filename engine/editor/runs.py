@@ -15,6 +15,7 @@ import networkx as nx
 from engine.core.document import WorkflowDoc
 from engine.core.graph import close_loops
 from engine.core.keys import document_fingerprints
+from engine.core.metanodes import CONTAINER_TYPES, INNER_ID_BASE
 from engine.core.registry import registry
 from engine.core.scheduler import (
     EXECUTED,
@@ -26,7 +27,7 @@ from engine.core.scheduler import (
     NodeStatus,
 )
 from engine.editor.errors import ApiError
-from engine.editor.graph import workflow_graph
+from engine.editor.graph import add_container_states, workflow_graph
 
 if TYPE_CHECKING:
     from engine.editor.session import Session
@@ -56,6 +57,9 @@ class RunControl:
             sub.nodes = [n for n in sub.nodes if n.id in run_set]
             sub.connections = [c for c in sub.connections if c.source in run_set and c.dest in run_set]
             fps = document_fingerprints(doc)
+            sub, problems = s.runnable_document(sub)  # metanodes and components: one graph
+            if problems:
+                raise ApiError(409, f"cannot execute: {problems[0].message}")
             try:
                 compiled = CompiledWorkflow(sub, s.path.parent)
             except GraphError as exc:
@@ -125,6 +129,13 @@ class RunControl:
                     st.name = s.statuses[n].name
                     s.statuses[n] = st
                     s.exec_fp[n] = fps.get(n, "")
+            inner = {n: st for n, st in ex.status.items() if n >= INNER_ID_BASE}
+            if inner:  # the nodes inside metanodes and components, and the light each container shows
+                s.statuses.update(inner)
+                add_container_states(s.editor.doc, s.statuses)
+                for n in run_set:
+                    if n not in ex.status:
+                        s.exec_fp[n] = fps.get(n, "")
             self.running = False
             self.progress.clear()
             self._current = None
@@ -214,7 +225,8 @@ def _runnable(doc: WorkflowDoc, statuses: dict[int, NodeStatus]) -> set[int]:
     ok: set[int] = set()
     for n in nx.topological_sort(graph):
         st = statuses.get(n)
-        if st is None or st.state == IDLE or registry.get(st.type) is None:
+        known = registry.get(st.type) is not None or st.type in CONTAINER_TYPES if st is not None else False
+        if st is None or st.state == IDLE or not known:
             continue
         if all(p in ok for p in graph.predecessors(n)):
             ok.add(n)

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from engine.core.cache import MemoryCache
-from engine.core.document import NodeEntry, WorkflowDoc, check, parse_document, write_document
+from engine.core.document import NodeEntry, Problem, WorkflowDoc, check, parse_document, write_document
 from engine.core.editing import Editor, auto_layout, document_digest, is_semantic
 from engine.core.keys import document_fingerprints
+from engine.core.metanodes import INNER_ID_BASE, ContainerError, flatten, has_containers, id_of_path, path_of
 from engine.core.outputs import output_summaries
 from engine.core.registry import registry
 from engine.core.scheduler import (
@@ -31,6 +32,7 @@ from engine.core.scheduler import (
 from engine.editor.dialog import NodeDialogs
 from engine.editor.errors import ApiError
 from engine.editor.events import EventHub
+from engine.editor.graph import add_container_states
 from engine.editor.hooks import ConfigureMemo, EditorHooks
 from engine.editor.results import PortResults
 from engine.editor.runs import RunControl
@@ -129,7 +131,9 @@ class Session:
     def configure_states(self, doc: WorkflowDoc) -> tuple[dict[int, NodeStatus], list[str]]:
         """Configure-time states and specs of every node (KNIME's red/yellow) and the workflow-level
         problems; never raises."""
-        problems = check(doc, {}, self.rel)
+        outer = doc
+        doc, flat_problems = self.runnable_document(doc)
+        problems = [*flat_problems, *check(doc, {}, self.rel)]
         general = [str(p) for p in problems if p.node_id is None]
         statuses, known = _without_unknown_types(doc)
         try:
@@ -150,7 +154,17 @@ class Session:
         for p in problems:
             if p.node_id in statuses and "is not connected" in p.message:
                 statuses[p.node_id].reason = p.message  # shown as a warning, as KNIME does
+        add_container_states(outer, statuses)
         return statuses, general
+
+    def runnable_document(self, doc: WorkflowDoc) -> tuple[WorkflowDoc, list[Problem]]:
+        """The document as it runs: metanodes and components flattened into one graph."""
+        if not has_containers(doc):
+            return doc, []
+        try:
+            return flatten(doc, {}, self.path.parent).doc, []
+        except ContainerError as exc:
+            return doc, [Problem(self.rel, None, str(exc), exc.node_id)]
 
     def execution(
         self,
@@ -187,6 +201,11 @@ class Session:
             new: dict[int, NodeStatus] = {}
             for n, st in configured.items():
                 old = self.statuses.get(n)
+                if n >= INNER_ID_BASE:  # inside a metanode or component: kept with its container
+                    top = id_of_path(path_of(n).split(":")[0])
+                    kept = old is not None and top in fps and self.exec_fp.get(top) == fps[top]
+                    new[n] = old if kept and old is not None else st
+                    continue
                 if self.running and old is not None and old.state in (QUEUED, EXECUTING):
                     new[n] = old
                 elif old is not None and n in fps and self.exec_fp.get(n) == fps[n]:
@@ -197,6 +216,7 @@ class Session:
                 entry = next(e for e in doc.nodes if e.id == n)
                 cls = registry.get(entry.type)
                 new[n].name = entry.name or (cls.display_name if cls else "") or entry.type
+            add_container_states(doc, new)
             self.statuses = new
             for n in list(self.exec_fp):
                 if n not in new:
