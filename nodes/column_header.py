@@ -25,8 +25,8 @@ from engine.api import (
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, choice
 from nodes._aggregation import cell_text, is_missing
+from nodes._column_types import typed_column
 from nodes._java_text import parse_java_double, parse_java_int
-from nodes.reshape import typed_column
 
 _RENAMINGS = TableSpec.of(
     [

@@ -26,11 +26,10 @@ from engine.api import (
     unique_column_name,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, column_type, get, seq
+from nodes._column_types import column_type_name, typed_column
 from nodes._common import ColumnFilter, require_columns
 from nodes._datetime import parse_iso
 from nodes._java_text import parse_java_double, parse_java_int
-from nodes.io import column_type_name
-from nodes.reshape import typed_column
 
 
 def _spec(obj: Any) -> TableSpec | None:

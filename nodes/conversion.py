@@ -28,9 +28,9 @@ from engine.api import (
     unique_column_name,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, column_type, get
+from nodes._column_types import typed_column
 from nodes._common import ColumnFilter
 from nodes._java_text import INT32, INT64, java_double_to_string, parse_java_double, parse_java_int
-from nodes.reshape import typed_column
 
 _NUMERIC_OR_BOOL = ColumnType.NUMERIC | {ColumnType.BOOLEAN}
 

@@ -45,9 +45,9 @@ from nodes._aggregation import (
     method_names,
     skipped_groups_message,
 )
+from nodes._column_types import typed_column
 from nodes._common import require_columns
 from nodes._compare import SortingCriterion, sorted_positions
-from nodes.reshape import typed_column
 
 NamePolicy = Literal[
     "Aggregation method (column name)", "Column name (aggregation method)", "Keep original name(s)"

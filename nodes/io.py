@@ -44,6 +44,7 @@ from engine.api import (
     widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, column_type, file_name, get, seq
+from nodes._column_types import column_type_name
 from nodes._datetime import date_time_text, is_date_time_type, parse_iso
 from nodes._java_text import (
     INT32,
@@ -59,38 +60,8 @@ from nodes._knime_readers import classic_csv_reader_from_knime, file_reader_from
 
 _WS = "".join(chr(i) for i in range(33))  # univocity trims chars <= ' '
 
+
 # KNIME's reader/creator type names -> knitflow column types
-_TYPE_ALIASES = {
-    "integer": ColumnType.INTEGER,
-    "int": ColumnType.INTEGER,
-    "number (integer)": ColumnType.INTEGER,
-    "long": ColumnType.LONG,
-    "number (long)": ColumnType.LONG,
-    "double": ColumnType.DOUBLE,
-    "float": ColumnType.DOUBLE,
-    "number (float)": ColumnType.DOUBLE,
-    "number (double)": ColumnType.DOUBLE,
-    "string": ColumnType.STRING,
-    "boolean": ColumnType.BOOLEAN,
-    "boolean value": ColumnType.BOOLEAN,
-    "local date": ColumnType.LOCAL_DATE,
-    "local time": ColumnType.LOCAL_TIME,
-    "local date time": ColumnType.LOCAL_DATE_TIME,
-    "local date-time": ColumnType.LOCAL_DATE_TIME,
-}
-
-
-def column_type_name(value: Any) -> str:
-    """Normalise a type name (`Integer`, `Number (Integer)`, `Double`, `Number (Float)`, `String`...)."""
-    key = str(value).strip().lower()
-    if key not in _TYPE_ALIASES:
-        raise ValueError(
-            f"unknown column type {value!r}: use Integer, Long, Double, String, Boolean, Local Date, "
-            "Local Time or Local Date Time (KNIME's 'Number (Integer)', 'Number (Float)' are accepted too)"
-        )
-    return _TYPE_ALIASES[key]
-
-
 def _unescape(text: str | None) -> str:
     """KNIME's EscapeUtils: `\\t`, `\\n`, `\\r` typed in a dialog stand for the control characters;
     `\\0` (or nothing) means "no character"."""

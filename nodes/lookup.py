@@ -30,9 +30,8 @@ from engine.api import (
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._aggregation import cell_text, is_missing
+from nodes._column_types import common_type, typed_column
 from nodes._common import ColumnFilter, require_columns
-from nodes.manipulation import common_type
-from nodes.reshape import typed_column
 
 MATCH_FOUND = "Match Found"
 

@@ -28,6 +28,7 @@ from engine.api import (
     TableSpec,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, choice, column_selection, ignore_settings, seq
+from nodes._column_types import common_type
 from nodes._common import ColumnFilter, require_columns
 from nodes._compare import ROW_ID_NAMES, SortingCriterion, sorted_positions
 from nodes._java_text import java_double_to_string
@@ -205,23 +206,6 @@ class Sorter(Node):
 
 
 # -------------------------------------------------------------------------------- Table Transposer
-
-_WIDTH = {ColumnType.BOOLEAN: 0, ColumnType.INTEGER: 1, ColumnType.LONG: 2, ColumnType.DOUBLE: 3}
-
-
-def common_type(types: list[str]) -> str:
-    """KNIME's common super type of the cells of one input row: the widest numeric type when all are
-    numbers (Integer < Long < Double), the type itself when all agree, else String."""
-    distinct = set(types)
-    if not distinct:
-        return ColumnType.STRING  # only missing cells
-    if len(distinct) == 1:
-        only = distinct.pop()
-        return ColumnType.STRING if only == ColumnType.SMILES else only
-    if distinct <= set(_WIDTH):
-        widest = max(distinct, key=_WIDTH.__getitem__)
-        return ColumnType.INTEGER if widest == ColumnType.BOOLEAN else widest
-    return ColumnType.STRING
 
 
 def _cell_text(value: Any, col_type: str) -> str:

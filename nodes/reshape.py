@@ -44,6 +44,7 @@ from nodes._aggregation import (
     method_key,
     method_names,
 )
+from nodes._column_types import typed_column
 from nodes._common import ColumnFilter, require_columns
 
 # ------------------------------------------------------------------------------- shared helpers
@@ -71,28 +72,6 @@ def java_double(value: float) -> str:
             whole, frac = "0", "0" * (-e10 - 1) + text
         return f"{prefix}{whole}.{frac}"
     return f"{prefix}{text[0]}.{text[1:] or '0'}E{e10}"
-
-
-def typed_column(values: list[Any] | np.ndarray, col_type: str) -> pd.Series:
-    """A column of KNIME type `col_type` from Python values, None meaning missing."""
-    missing = [v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) for v in values]
-    if col_type == ColumnType.DOUBLE:
-        return pd.Series(
-            [np.nan if m else float(v) for v, m in zip(values, missing, strict=True)], dtype="float64"
-        )
-    if col_type in (ColumnType.INTEGER, ColumnType.LONG):
-        if any(missing):
-            return pd.Series(
-                [pd.NA if m else int(v) for v, m in zip(values, missing, strict=True)], dtype="Int64"
-            )
-        return pd.Series([int(v) for v in values], dtype="int64")
-    if col_type == ColumnType.BOOLEAN:
-        if any(missing):
-            return pd.Series(
-                [pd.NA if m else bool(v) for v, m in zip(values, missing, strict=True)], dtype="boolean"
-            )
-        return pd.Series([bool(v) for v in values], dtype="bool")
-    return pd.Series([None if m else v for v, m in zip(values, missing, strict=True)], dtype="object")
 
 
 def _spec_or_none(spec: Any) -> TableSpec | None:

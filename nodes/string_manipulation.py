@@ -27,6 +27,7 @@ from engine.api import (
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._aggregation import cell_text, is_missing
+from nodes._column_types import typed_column
 from nodes._common import ColumnFilter
 from nodes._string_functions import FUNCTIONS, JavaError
 from nodes._string_manipulation import (
@@ -38,7 +39,6 @@ from nodes._string_manipulation import (
     compile_expression,
     outer_function_type,
 )
-from nodes.reshape import typed_column
 
 ReturnType = Literal[
     "java.lang.String", "java.lang.Integer", "java.lang.Long", "java.lang.Double", "java.lang.Boolean"
