@@ -15,7 +15,7 @@ from engine.api import ColumnType, ConfigureError, NodeError, Table
 from engine.api.knime import KnimeSettings
 from engine.core.testing import run_node
 from nodes.excel import ExcelReader, column_index, column_letters, guess_type
-from nodes.io import CsvWriter
+from nodes.csv_writer import CsvWriter
 
 
 def sample() -> Table:

@@ -128,7 +128,7 @@ def test_maxphase_charset() -> None:
 
 def test_default_charset_is_utf8(tmp_path: Path) -> None:
     """A CSV Reader a user adds reads UTF-8 (KNIME's workflows keep the charset they saved)."""
-    from nodes.io import CsvReaderSettings
+    from nodes._csv_source import CsvReaderSettings
 
     assert CsvReaderSettings().charset == "UTF-8"
     path = write_text(tmp_path, "name,x\nβ-Ta3AlC2,1\nÅngström,2\n")
@@ -265,7 +265,7 @@ def test_quote_free_files_read_as_the_record_parser_reads_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, options: dict[str, object]
 ) -> None:
     """The fast path for files without quotes or whitespace gives the parser's table, or its error."""
-    import nodes.io
+    import nodes._csv_source
 
     def read() -> object:
         try:
@@ -275,7 +275,7 @@ def test_quote_free_files_read_as_the_record_parser_reads_them(
         return t.columns, t.types, t.row_ids, t.df.to_dict("list")
 
     fast = read()
-    monkeypatch.setattr(nodes.io, "_simple_layout", lambda *args: None)
+    monkeypatch.setattr(nodes._csv_source, "_simple_layout", lambda *args: None)
     assert read() == fast
 
 
