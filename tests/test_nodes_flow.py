@@ -26,7 +26,8 @@ from engine.core.testing import configure_node, run_node
 from engine.core.variables import VarStack
 from engine.core.workflow import Workflow
 from nodes._variables import PARAMETERS_VARIABLE
-from nodes.loops import LoopEnd, LoopEndSettings, Objective, ParameterOptimizationLoopEnd, ParOptEndSettings
+from nodes.loops import LoopEnd, LoopEndSettings
+from nodes.parameter_optimization import Objective, ParameterOptimizationLoopEnd, ParOptEndSettings
 
 VARS = PortType.VARIABLES  # type: ignore[attr-defined]
 TABLE = PortType.TABLE  # type: ignore[attr-defined]
@@ -422,7 +423,7 @@ def test_brute_force_grid_of_11_01() -> None:
 
 
 def test_brute_force_plan_matches_iterations() -> None:
-    from nodes.loops import TableParameterOptimizationLoopStart, TableParOptSettings
+    from nodes.parameter_optimization import TableParameterOptimizationLoopStart, TableParOptSettings
 
     node = TableParameterOptimizationLoopStart()
     settings = TableParOptSettings.model_validate(TABLE_SETTINGS_11_01)
@@ -512,7 +513,7 @@ def test_random_search_is_seeded_and_in_range() -> None:
 
 
 def test_method_aliases_and_determinism_flag() -> None:
-    from nodes.loops import ParameterOptimizationLoopStart, ParOptSettings
+    from nodes.parameter_optimization import ParameterOptimizationLoopStart, ParOptSettings
 
     assert ParOptSettings.model_validate({"method": "Bayesian Optimization (TPE)"}).method == "Bayesian"
     assert ParOptSettings.model_validate({"method": "Hillclimbing"}).method == "HillClimbing"
