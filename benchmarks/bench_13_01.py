@@ -477,7 +477,7 @@ def profile(data: Path, molecules: int | None) -> None:
             "import cProfile, sys, time\n"
             "t = time.process_time()\n"
             "import engine.cli.main, matplotlib.pyplot, rdkit.Chem, scipy.optimize, sklearn.linear_model\n"
-            "import nodes.chemistry, nodes.sklearn_nodes, nodes.scorers, nodes.views, nodes.scripting\n"
+            "import nodes.chemistry, nodes.sklearn_nodes, nodes.scorers, nodes.table_view, nodes.scatter_plot, nodes.line_plot, nodes.histogram, nodes.scripting\n"
             f"open({str(folder / 'imports')!r}, 'w').write(str(time.process_time() - t))\n"
             "from engine.cli.main import main\n"
             "p = cProfile.Profile(time.process_time)\n"

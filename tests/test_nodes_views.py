@@ -11,7 +11,7 @@ import pytest
 
 from engine.api import UNKNOWN, ConfigureError, Table, TableSpec, View
 from engine.core.testing import configure_node, run_node
-from nodes.views import HistogramSettings, _edges
+from nodes.histogram import HistogramSettings, _edges
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
