@@ -14,8 +14,8 @@ import pytest
 from engine.api import ColumnType, ConfigureError, NodeError, Table
 from engine.api.knime import KnimeSettings
 from engine.core.testing import run_node
-from nodes.excel import ExcelReader, column_index, column_letters, guess_type
 from nodes.csv_writer import CsvWriter
+from nodes.excel import ExcelReader, column_index, column_letters, guess_type
 
 
 def sample() -> Table:
