@@ -836,7 +836,7 @@ class SparkToTable(Node):
         return [Table(df, types)]
 
 
-# ---------------------------------------------------------------------- shared with nodes.spark_ml
+# ---------------------------------------------------------------------- shared with the Spark ML nodes
 
 spark_column = _col
 spark_data_spec = _data_spec
