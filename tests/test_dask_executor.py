@@ -94,6 +94,46 @@ def test_cancel_stops_a_run_on_the_cluster(cluster: str, tmp_path: Path) -> None
     assert result.cancelled and result.outcome == "cancelled"
 
 
+LONG_PASS = SLEEPING_PASS.replace("time.sleep(4)", "for _ in range(600):\n            time.sleep(0.1)")
+
+
+def test_cancel_stops_the_passes_running_on_the_workers(cluster: str, tmp_path: Path) -> None:
+    """Not only the waiting: a pass running on a worker is interrupted, the cluster is free again."""
+    cancel = threading.Event()
+    threading.Timer(2.0, cancel.set).start()
+    result = Workflow.from_text(LONG_PASS, base_dir=tmp_path).run(executor=_on(cluster), cancel_event=cancel)
+    assert result.cancelled
+    client = distributed.Client(cluster.replace("dask://", "tcp://"))
+    try:
+        deadline = time.time() + 20  # a pass left running would hold its worker for 60 s
+        while time.time() < deadline and any(client.processing().values()):
+            time.sleep(0.2)
+        assert not any(client.processing().values()), client.processing()
+    finally:
+        client.close()
+
+
+def test_the_editors_hooks_travel_with_the_passes(cluster: str, tmp_path: Path) -> None:
+    """The editor's path confinement (its ExecutionHooks) holds on the workers; its kept results stay."""
+    from engine.core.dask_passes import _shippable
+    from engine.core.scheduler import Execution
+    from engine.editor.hooks import EditorHooks
+    from engine.editor.workspace import Workspace
+
+    hooks = EditorHooks(Workspace(tmp_path), kept={1: object()})  # type: ignore[dict-item]
+    assert _shippable(hooks).kept == {} and hooks.kept
+    wf = Workflow.from_text(
+        DYING_PASS.replace("os.kill(os.getpid(), signal.SIGKILL)", "pass"), base_dir=tmp_path
+    )
+    executor = _on(cluster)
+    try:
+        status = Execution(wf.compile(), hooks=EditorHooks(Workspace(tmp_path)), pass_executor=executor).run()
+    finally:
+        executor.close()
+    assert all(st.error is None for st in status.values()), [st.error for st in status.values()]
+    assert len(status[4].outputs[0].df) == 16
+
+
 def test_the_cli_runs_passes_on_a_cluster(cluster: str, tmp_path: Path) -> None:
     out = tmp_path / "out"
     path = WORKFLOWS / "10_03_conversion_regression.yaml"

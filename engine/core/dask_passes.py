@@ -14,6 +14,7 @@ paths.
 
 from __future__ import annotations
 
+import copy
 import threading
 import uuid
 from collections.abc import Iterator
@@ -49,6 +50,9 @@ class PassJob:
     start_key: str
     plan: list[Iteration]
     upstream: dict[int, dict[str, Any]]  # result fields of the nodes outside the loop the body reads
+    hooks: Any = None  # the client's ExecutionHooks (the editor's path confinement holds on the workers too)
+    scratch_dir: Path | None = None
+    cancel_name: str = ""  # a Dask Event the parent sets on cancel: running passes stop too
     _built: dict[int, LoopRun] = field(default_factory=dict, repr=False)  # per worker thread, not pickled
 
     def __getstate__(self) -> dict[str, Any]:
@@ -70,7 +74,12 @@ class PassJob:
         from engine.core.scheduler import Execution
 
         ex = Execution(
-            CompiledWorkflow(self.doc, self.base_dir), variables=self.variables, seed=self.seed, workers=1
+            CompiledWorkflow(self.doc, self.base_dir),
+            variables=self.variables,
+            seed=self.seed,
+            workers=1,
+            hooks=self.hooks,
+            scratch_dir=self.scratch_dir,
         )
         ex.become_worker()
         for n, fields in self.upstream.items():
@@ -89,8 +98,17 @@ def run_pass(job: PassJob, i: int) -> tuple[Any, ...]:
     """One pass on a cluster worker; the reply has the shape of a forked worker's."""
     loop = job.loop()
     last = len(job.plan) - 1
+    ex = loop.ex
+    ex.cancel_event = threading.Event()  # this pass's: set when the parent's Dask Event is
+    ex.node_threads.interrupted = False
+    done = threading.Event()
+    if job.cancel_name:
+        threading.Thread(
+            target=_watch_cancel, args=(job.cancel_name, ex.cancel_event, done), daemon=True
+        ).start()
     try:
-        result = loop.one_pass(i, job.plan[i], len(job.plan), reported=i == last)
+        with ex.node_threads.watching(ex.cancel_event):
+            result = loop.one_pass(i, job.plan[i], len(job.plan), reported=i == last)
         return (
             "ok",
             result.end_inputs,
@@ -98,9 +116,26 @@ def run_pass(job: PassJob, i: int) -> tuple[Any, ...]:
             loop.body_results() if i == last else None,
         )
     except BaseException as exc:  # the parent shows the failed pass's body, whose errors name the node
+        if ex.cancel_event.is_set():
+            return ("cancelled",)
         return ("failed", loop.ex.message_of(exc), loop.body_results())
     finally:
+        done.set()
         loop.release()
+
+
+def _watch_cancel(name: str, cancel: threading.Event, done: threading.Event) -> None:
+    """On a worker: interrupt the running pass when the parent sets the run's cancel Event."""
+    try:
+        from distributed import Event
+
+        event = Event(name)
+        while not done.is_set():
+            if event.wait(0.5):
+                cancel.set()
+                return
+    except Exception:  # no scheduler to ask (the pass then runs to its end, as without a watcher)
+        return
 
 
 class DaskPasses:
@@ -132,6 +167,13 @@ class DaskPasses:
                     self._client = Client(self.address.replace("dask://", "tcp://", 1), timeout="20s")
             return self._client
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (e.g. inside the editor's hooks, which travel with the passes) as its address only."""
+        return {"address": self.address, "workers": self.workers}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["address"], state["workers"])  # type: ignore[misc]
+
     def close(self) -> None:
         with self._lock:
             if self._client is not None:
@@ -141,11 +183,12 @@ class DaskPasses:
             self._client = self._cluster = None
 
     def run(self, loop: LoopRun, plan: list[Iteration]) -> Iterator[PassResult]:
-        from distributed import wait
+        from distributed import Event, wait
 
         client = self.client()
-        job = _job_of(loop, plan)
         token = uuid.uuid4().hex[:12]
+        job = _job_of(loop, plan, f"knitflow-cancel-{token}")
+        cancel = Event(job.cancel_name, client=client)
         [shared] = client.scatter([job], broadcast=True, hash=False)  # once, not per pass
         futures = [
             client.submit(run_pass, shared, i, pure=False, key=f"knitflow-pass-{token}-{i}")
@@ -155,18 +198,28 @@ class DaskPasses:
             for i, future in enumerate(futures):
                 while not future.done():
                     if loop.ex.cancel_event.is_set():
+                        cancel.set()  # the passes running on the workers stop at once too
                         raise Cancelled("execution cancelled")
                     try:
                         wait(future, timeout=0.25)
                     except TimeoutError:
                         pass  # not done yet: look at the cancel flag again
-                yield self._result(loop, plan, i, future.result())
+                try:
+                    message = future.result()
+                except Exception as exc:  # the task itself failed: a lost worker, an unpicklable input
+                    raise PassFailed(
+                        f"loop pass {i + 1} of {len(plan)} failed on the Dask cluster: "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from None
+                yield self._result(loop, plan, i, message)
         finally:
             client.cancel([*futures, shared], force=True)
 
     @staticmethod
     def _result(loop: LoopRun, plan: list[Iteration], i: int, message: tuple[Any, ...]) -> PassResult:
         n = len(plan)
+        if message[0] == "cancelled":
+            raise Cancelled("execution cancelled")
         if message[0] == "failed":
             _, text, body = message
             loop.show_body(body)
@@ -178,7 +231,7 @@ class DaskPasses:
         return PassResult(end_inputs, VarStack(end_entries))
 
 
-def _job_of(loop: LoopRun, plan: list[Iteration]) -> PassJob:
+def _job_of(loop: LoopRun, plan: list[Iteration], cancel_name: str = "") -> PassJob:
     ex, wf = loop.ex, loop.ex.wf
     body = set(wf.body(loop.start)) | {loop.start}
     upstream: dict[int, dict[str, Any]] = {}
@@ -200,4 +253,16 @@ def _job_of(loop: LoopRun, plan: list[Iteration]) -> PassJob:
         start_key=loop.start_key,
         plan=plan,
         upstream=upstream,
+        hooks=_shippable(ex.hooks),
+        scratch_dir=ex.scratch_dir,
+        cancel_name=cancel_name,
     )
+
+
+def _shippable(hooks: Any) -> Any:
+    """The hooks as they travel: the editor's kept results stay home (asked for top-level nodes
+    only, never inside a pass, and they may hold large outputs)."""
+    if getattr(hooks, "kept", None):
+        hooks = copy.copy(hooks)
+        hooks.kept = {}
+    return hooks
