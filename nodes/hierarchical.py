@@ -44,6 +44,7 @@ from engine.api import (
 from engine.api.knime import KnimeMapping, KnimeSettings, seq
 from nodes._cluster_tree import CLUSTER_TREE, ClusterTree
 from nodes._common import ColumnFilter
+from nodes._distance_measure import DISTANCE_MEASURE
 from nodes._plotting import figure, locked, png
 
 DISTANCE_VECTOR = "Distance vector"  # column type: a tuple of distances to the rows before
@@ -312,12 +313,21 @@ class DistanceMatrixCalculate(Node):
     category = Category.MANIPULATOR
     description = (
         "Appends a distance-matrix column: row i holds its distances to rows 0 .. i-1 (the lower triangle, as "
-        "KNIME's distance vector cells), Euclidean or Manhattan over the chosen numeric columns. Hierarchical "
+        "KNIME's distance vector cells), Euclidean or Manhattan over the chosen numeric columns, or the measure "
+        "on the optional second port (e.g. Bit Vector Distances: Tanimoto on fingerprints). Hierarchical "
         "Clustering can cluster on it (distance_column). KNIME's own node (knime-distmatrix) was not available to "
         "read, so this node has no KNIME mapping."
     )
-    keywords = ("distance", "matrix", "pairwise", "euclidean", "manhattan")
-    inputs = (Port(TABLE, "Input data", "The rows."),)
+    keywords = ("distance", "matrix", "pairwise", "euclidean", "manhattan", "tanimoto")
+    inputs = (
+        Port(TABLE, "Input data", "The rows."),
+        Port(
+            DISTANCE_MEASURE,
+            "Distance measure",
+            "A measure (e.g. from Bit Vector Distances) used instead of the columns and distance settings.",
+            optional=True,
+        ),
+    )
     outputs = (Port(TABLE, "Data with distances", "The input plus the distance column."),)
     Settings = DistanceMatrixSettings
 
@@ -325,7 +335,14 @@ class DistanceMatrixCalculate(Node):
         spec = in_specs[0]
         if not isinstance(spec, TableSpec):
             return [UNKNOWN]
-        if not settings.columns.apply(spec, allowed_types=ColumnType.NUMERIC):
+        measure = in_specs[1] if len(in_specs) > 1 else None
+        if isinstance(measure, ModelSpec):
+            for column in measure.learning_columns.columns:
+                if column.name not in spec or spec.type_of(column.name) != column.type:
+                    raise ConfigureError(
+                        f"the distance measure's column {column.name!r} ({column.type}) is not in the input"
+                    )
+        elif not settings.columns.apply(spec, allowed_types=ColumnType.NUMERIC):
             raise ConfigureError("no numeric column selected", setting="columns")
         if settings.column_name in spec:
             raise ConfigureError(f"column {settings.column_name!r} exists already", setting="column_name")
@@ -333,15 +350,19 @@ class DistanceMatrixCalculate(Node):
 
     def execute(self, inputs: list[Any], settings: DistanceMatrixSettings, ctx: NodeContext) -> list[Any]:
         table: Table = inputs[0]
-        self.configure([table.spec], settings, ctx)
-        columns = settings.columns.apply(table.spec, allowed_types=ColumnType.NUMERIC)
-        values = np.column_stack(
-            [
-                pd.to_numeric(table.df[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-                for c in columns
-            ]
-        ).reshape(len(table), len(columns))
-        distances = _row_distances(values, settings.distance)
+        measure = inputs[1] if len(inputs) > 1 else None
+        self.configure([table.spec, measure.spec if measure is not None else None], settings, ctx)
+        if measure is not None:
+            distances = measure.payload.matrix(table)
+        else:
+            columns = settings.columns.apply(table.spec, allowed_types=ColumnType.NUMERIC)
+            values = np.column_stack(
+                [
+                    pd.to_numeric(table.df[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+                    for c in columns
+                ]
+            ).reshape(len(table), len(columns))
+            distances = _row_distances(values, settings.distance)
         df = table.df.copy()
         df[settings.column_name] = pd.Series(
             [tuple(float(v) for v in distances[i, :i]) for i in range(len(table))],

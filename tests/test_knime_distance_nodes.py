@@ -1,16 +1,20 @@
-"""KNIME's Hierarchical Cluster Assigner (knime-js-base) and the distance-measure nodes: settings.xml
-trees as KNIME writes them, imported as a user would, and the imported nodes run."""
+"""KNIME's Hierarchical Cluster Assigner (knime-js-base): settings.xml trees as KNIME writes them,
+imported as a user would, and the imported nodes run; Bit Vector Distances feeding Distance Matrix
+Calculate, checked against scipy's distances."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy.spatial.distance import pdist, squareform
 from test_knime_import import findings, import_fragment
 
 from engine import run_node
+from nodes._bitvector import BitVectorArray
 
 ASSIGNER = "org.knime.base.node.mine.cluster.hierarchical.js.HierarchicalClusterAssignerNodeFactory"
 CLUSTER_COLUMN = "Cluster (Hierarchical Cluster Assigner)"
@@ -129,3 +133,47 @@ def test_assigner_refuses_more_clusters_than_rows(tree: Any) -> None:
 def test_assigner_reports_a_key_it_does_not_know(tmp_path: Path) -> None:
     _, report, _ = import_fragment(tmp_path, ASSIGNER, assigner_settings(clusterLabelsMode="custom"))
     assert [f for f in findings(report) if "clusterLabelsMode" in f]
+
+
+# ------------------------------------------------------------------------- Bit Vector Distances
+
+
+def fingerprints(bits: np.ndarray) -> pd.DataFrame:
+    packed = np.packbits(bits.astype(bool), axis=1, bitorder="little")
+    column = pd.array(BitVectorArray.from_packed(packed, bits.shape[1]))
+    return pd.DataFrame({"fp": column, "name": [f"m{i}" for i in range(len(bits))]})
+
+
+@pytest.mark.parametrize(
+    ("distance", "metric"), [("Tanimoto", "jaccard"), ("Dice", "dice"), ("Cosine", "cosine")]
+)
+def test_bit_vector_distances_fill_the_distance_matrix(distance: str, metric: str) -> None:
+    bits = np.random.default_rng(3).random((12, 70)) < 0.3
+    table = fingerprints(bits)
+    measure = run_node("bit_vector_distances", {"distance": distance}, table).outputs[0]
+    assert measure.spec.learning_columns.names == ["fp"]  # the first bit-vector column
+    matrix = run_node("distance_matrix_calculate", {"column_name": "D"}, table, measure)
+    assert matrix.specs[0] == matrix.outputs[0].spec
+    expected = squareform(pdist(bits, metric))
+    cells = matrix.df()["D"].tolist()
+    for i, cell in enumerate(cells):
+        np.testing.assert_allclose(cell, expected[i, :i], rtol=1e-12, atol=1e-15)
+    # the clustering nodes read the column: the same tree as from the full matrix
+    clustered = run_node(
+        "hierarchical_clustering", {"numberClusters": 3, "distance_column": "D"}, matrix.outputs[0]
+    )
+    assert clustered.df(1)["Cluster"].nunique() == 3
+
+
+def test_bit_vector_distances_empty_vectors_and_errors() -> None:
+    bits = np.array([[0, 0, 0, 0], [0, 0, 0, 0], [1, 0, 1, 0]], dtype=np.uint8)
+    table = fingerprints(bits)
+    for distance in ("Tanimoto", "Dice", "Cosine"):
+        measure = run_node("bit_vector_distances", {"distance": distance, "column": "fp"}, table).outputs[0]
+        cells = run_node("distance_matrix_calculate", {}, table, measure).df()["Distance"].tolist()
+        assert cells == [(), (0.0,), (1.0, 1.0)]  # two empty vectors are identical, share nothing with others
+    with pytest.raises(Exception, match="holds no bit vectors"):
+        run_node("bit_vector_distances", {"column": "name"}, table)
+    measure = run_node("bit_vector_distances", {}, table).outputs[0]
+    with pytest.raises(Exception, match="'fp'"):
+        run_node("distance_matrix_calculate", {}, table.rename(columns={"fp": "other"}), measure)
