@@ -177,3 +177,53 @@ def test_bit_vector_distances_empty_vectors_and_errors() -> None:
     measure = run_node("bit_vector_distances", {}, table).outputs[0]
     with pytest.raises(Exception, match="'fp'"):
         run_node("distance_matrix_calculate", {}, table.rename(columns={"fp": "other"}), measure)
+
+
+# ------------------------------------------------- the first tree ensemble plugin's column layout
+
+RF_FIRST_PLUGIN = "org.knime.base.node.mine.treeensemble.node.randomforest.learner.regression.RandomForestRegressionLearnerNodeFactory"
+
+
+def first_plugin_learner(**changes: Any) -> dict[str, Any]:
+    """TreeEnsembleLearnerConfiguration.save of org.knime.base.node.mine.treeensemble (KNIME 2.x)."""
+    model: dict[str, Any] = {
+        "targetColumn": "y",
+        "seed": "5",
+        "maxLevels": -1,
+        "minNodeSize": -1,
+        "minChildSize": -1,
+        "hardCodedRootColumn": None,
+        "dataFraction": 1.0,
+        "isDataSelectionWithReplacement": True,
+        "columnSamplingMode": "None",
+        "columnFractionPerTree": 1.0,
+        "columnAbsolutePerTree": 10,
+        "isUseDifferentAttributesAtEachNode": True,
+        "nrModels": 15,
+        "splitCriterion": "InformationGainRatio",
+        "useAverageSplitPoints": True,
+        "fingerprintColumn": None,
+        "includeColumns": ["a"],
+        "includeAllColumns": False,
+        "ignoreColumnsWithoutDomain": True,
+        "nrHilitePatterns": -1,
+        "saveTargetDistributionInNodes": False,
+    }
+    model.update(changes)
+    return model
+
+
+@pytest.mark.parametrize(
+    ("changes", "attributes"),
+    [({}, ["a"]), ({"includeAllColumns": True, "includeColumns": []}, ["a", "b"])],
+)
+def test_first_tree_ensemble_plugin_reads_its_column_keys(
+    tmp_path: Path, changes: dict[str, Any], attributes: list[str]
+) -> None:
+    node, report, _ = import_fragment(tmp_path, RF_FIRST_PLUGIN, first_plugin_learner(**changes))
+    assert node.type == "random_forest_learner_regression" and findings(report) == []
+    rng = np.random.default_rng(1)
+    data = pd.DataFrame({"a": rng.normal(size=40), "b": rng.normal(size=40)})
+    data["y"] = 2 * data["a"] + 0.1 * rng.normal(size=40)
+    stats = run_node(node.type, node.settings, data).df(2)  # splits per attribute: the attributes used
+    assert list(stats.index) == attributes
