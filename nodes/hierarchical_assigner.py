@@ -103,7 +103,7 @@ class HierarchicalAssignerSettings(NodeSettings):
         description="The threshold is normalizedThreshold times the largest merge distance.",
     )
     normalizedThreshold: float = Field(
-        0.0, ge=0.0, le=1.0, title="Normalized threshold", description="Between 0 and 1."
+        0.0, title="Normalized threshold", description="Between 0 and 1 (when normalized distances are used)."
     )
     threshold: float = Field(0.0, title="Threshold", description="The distance threshold (not normalized).")
     clusterColumnName: str = Field(
@@ -123,6 +123,11 @@ class HierarchicalAssignerSettings(NodeSettings):
 
     @model_validator(mode="after")
     def _threshold_range(self) -> HierarchicalAssignerSettings:
+        # HierarchicalClusterAssignerConfig.loadSettings: each threshold is checked only when it is used
+        if self.useNormalizedDistances and not 0 <= self.normalizedThreshold <= 1:
+            raise ValueError(
+                f"Invalid normalized threshold {self.normalizedThreshold}. Normalized threshold must be between 0 and 1"
+            )
         if self.threshold < 0 and not self.useNormalizedDistances:
             raise ValueError(f"Invalid threshold, {self.threshold}. Threshold cannot be negative")
         return self

@@ -227,3 +227,17 @@ def test_first_tree_ensemble_plugin_reads_its_column_keys(
     data["y"] = 2 * data["a"] + 0.1 * rng.normal(size=40)
     stats = run_node(node.type, node.settings, data).df(2)  # splits per attribute: the attributes used
     assert list(stats.index) == attributes
+
+
+def test_assigner_checks_only_the_threshold_it_uses(tree: Any) -> None:
+    # an unused normalised threshold out of [0, 1] is fine (KNIME checks it only when it is used)
+    settings = {
+        "numClustersMode": False,
+        "useNormalizedDistances": False,
+        "threshold": 9.55,
+        "normalizedThreshold": 5.0,
+    }
+    out = run_node("hierarchical_cluster_assigner", settings, tree, VALUES).df(2)
+    assert out[CLUSTER_COLUMN].tolist() == ["Cluster 2", "Cluster 2", "Cluster 2", "Cluster 2", "Cluster 1"]
+    with pytest.raises(Exception, match="Normalized threshold must be between 0 and 1"):
+        run_node("hierarchical_cluster_assigner", {"normalizedThreshold": 1.5}, tree, VALUES)
