@@ -156,6 +156,29 @@ def _type_id(doc: WorkflowDoc, node_id: int, port: int) -> str:
     return found.id if isinstance(found, PortType) else "table"
 
 
+def graph_edge(c: Connection) -> tuple[int | str, int | str]:
+    """A connection as a graph edge; a container's own ports are two ends, never one node."""
+    return ("in" if c.source == OWN_PORTS else c.source), ("out" if c.dest == OWN_PORTS else c.dest)
+
+
+def port_owner(doc: WorkflowDoc, node_id: int, own_side: str) -> str:
+    """How a refused connection names the node (or the container's own ports) it meant."""
+    if node_id == OWN_PORTS:
+        return f"the container's {own_side}"
+    entry = doc.node(node_id)
+    cls = registry.get(entry.type)
+    return (cls.display_name or cls.type_name) if cls else (entry.name or entry.type)
+
+
+def pasted_container(item: dict[str, Any], node_id: int, offset: tuple[int, int]) -> NodeEntry:
+    """A copied metanode or component, with its insides, under a new id."""
+    fields = {k: item.get(k) for k in ("type", "name", "annotation", "settings", "workflow", "link")}
+    entry = NodeEntry.model_validate({k: v for k, v in fields.items() if v is not None} | {"id": node_id})
+    pos = item.get("position")
+    entry.position = (round(pos[0] + offset[0]), round(pos[1] + offset[1])) if pos else None
+    return entry
+
+
 # ------------------------------------------------------------------------------------ commands
 
 

@@ -44,18 +44,7 @@ class CommandError(Exception):
 # Commands that change what a run computes; the others (layout, names, notes) may be applied
 # while a run is going on.
 SEMANTIC = frozenset(
-    {
-        "add_node",
-        "remove",
-        "connect",
-        "disconnect",
-        "set_settings",
-        "paste",
-        "set_workflow",
-        "collapse",
-        "expand",
-        "set_configuration",
-    }
+    "add_node remove connect disconnect set_settings paste set_workflow collapse expand set_configuration".split()
 )
 
 
@@ -230,7 +219,7 @@ def connection_problem(doc: WorkflowDoc, conn: Connection) -> str | None:
     """Why `conn` may not be added (None if it may). The rules of KNIME's `canAddConnection`:
     the ports exist, their types fit, and the connection closes no cycle. Inside a metanode
     (a scoped document) node -1 is the container's own ports, `in:K` and `out:K`."""
-    from engine.core.container_editing import port_type_at
+    from engine.core.container_editing import graph_edge, port_owner, port_type_at
 
     if conn.source == conn.dest and conn.source != OWN_PORTS:
         return "a node cannot feed itself"
@@ -240,31 +229,18 @@ def connection_problem(doc: WorkflowDoc, conn: Connection) -> str | None:
     except KeyError as exc:
         return f"there is no node {exc.args[0]}"
     if out_t is None:
-        return f"{_port_owner(doc, conn.source, 'inputs')} has no output port {conn.source_port}"
+        return f"{port_owner(doc, conn.source, 'inputs')} has no output port {conn.source_port}"
     if in_t is None:
-        return f"{_port_owner(doc, conn.dest, 'outputs')} has no input port {conn.dest_port}"
+        return f"{port_owner(doc, conn.dest, 'outputs')} has no input port {conn.dest_port}"
     if isinstance(out_t, PortType) and isinstance(in_t, PortType) and not ports_compatible(out_t, in_t):
         return f"incompatible ports: a {out_t.label} output cannot feed a {in_t.label} input"
     graph = nx.DiGraph()
     graph.add_nodes_from(n.id for n in doc.nodes)
-    graph.add_edges_from(_graph_edge(c) for c in doc.connections)
-    src, dst = _graph_edge(conn)
+    graph.add_edges_from(graph_edge(c) for c in doc.connections)
+    src, dst = graph_edge(conn)
     if src in graph and dst in graph and nx.has_path(graph, dst, src):
         return f"the connection would close a cycle (#{dst} already feeds #{src})"
     return None
-
-
-def _graph_edge(c: Connection) -> tuple[int | str, int | str]:
-    """A connection as a graph edge; a container's own ports are two ends, never one node."""
-    return ("in" if c.source == OWN_PORTS else c.source), ("out" if c.dest == OWN_PORTS else c.dest)
-
-
-def _port_owner(doc: WorkflowDoc, node_id: int, own_side: str) -> str:
-    if node_id == OWN_PORTS:
-        return f"the container's {own_side}"
-    entry = doc.node(node_id)
-    cls = registry.get(entry.type)
-    return (cls.display_name or cls.type_name) if cls else (entry.name or entry.type)
 
 
 def _connection(value: Any) -> Connection:
@@ -484,14 +460,10 @@ def _paste(
     next_id = _next_id(doc)
     for item in nodes:
         if item.get("type") in CONTAINER_TYPES:  # a copied metanode or component, with its insides
+            from engine.core.container_editing import pasted_container
+
             mapping[int(item.get("id", next_id))] = next_id
-            pos = item.get("position")
-            fields = {k: item.get(k) for k in ("type", "name", "annotation", "settings", "workflow", "link")}
-            entry = NodeEntry.model_validate(
-                {k: v for k, v in fields.items() if v is not None} | {"id": next_id}
-            )
-            entry.position = _position((pos[0] + dx, pos[1] + dy)) if pos else None
-            doc.nodes.append(entry)
+            doc.nodes.append(pasted_container(item, next_id, (dx, dy)))
             next_id += 1
             continue
         cls = _node_class(str(item.get("type")))
