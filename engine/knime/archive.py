@@ -380,6 +380,9 @@ def _read_node(source: _Source, entry: dict[str, Any]) -> KnimeNode:
             if node_type == "SubNode":
                 node.name = str(tree.get("name") or node.name)
                 node.annotation = _node_annotation(tree)
+                # the values its dialog gave its configuration nodes (`<parameter>-<node id>`)
+                model = tree.get("model")
+                node.model = model if isinstance(model, dict) else {}
                 # a component lists its ports without its hidden flow-variable port
                 node.in_ports = _declared_ports(tree.get("inports"), shift=1)
                 node.out_ports = _declared_ports(tree.get("outports"), shift=1)
