@@ -137,7 +137,7 @@ def _handle_missing(
 def _skip_missing(table: Table, columns: list[str], mode: str, setting: str | None = None) -> Table:
     """KNIME's utils.handle_missing_values: SkipRow drops rows with a missing value in `columns`,
     Fail raises; an empty result is an error. Columns held sparse stay sparse."""
-    missing = _missing_rows(table, columns)
+    missing = table.missing_rows(columns)
     if missing.any():
         if mode != "SkipRow":
             raise NodeError("There are missing values in the input data.", setting=setting)
@@ -147,23 +147,6 @@ def _skip_missing(table: Table, columns: list[str], mode: str, setting: str | No
             "All rows are skipped due to missing values." if missing.any() else "The input table is empty."
         )
     return table
-
-
-def _missing_rows(table: Table, columns: list[str]) -> np.ndarray:
-    """Rows with a missing value in `columns`, without the dense frame of a table holding columns sparse."""
-    held = set(table.sparse_columns)
-    frame = table.frame_of([c for c in columns if c not in held])
-    dtypes = frame.dtypes
-    # NumPy integer and boolean columns (e.g. 1,024 fingerprint bits) cannot hold a missing value
-    maybe = [c for c in frame.columns if not (isinstance(dtypes[c], np.dtype) and dtypes[c].kind in "iub")]
-    missing = frame[maybe].isna().any(axis=1).to_numpy() if maybe else np.zeros(len(table), dtype=bool)
-    sparse = [c for c in columns if c in held]
-    if sparse:  # a sparse number is NaN only where it is stored
-        x = table.float_matrix(sparse, sparse="csr")
-        nan = np.isnan(x.data)
-        if nan.any():
-            missing |= np.diff(np.concatenate([[0], np.cumsum(nan)])[x.indptr]) > 0
-    return missing
 
 
 class LassoLearnerSettings(NodeSettings):

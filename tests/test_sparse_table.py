@@ -121,3 +121,23 @@ def test_bad_blocks_are_refused() -> None:
         SparseTable(frame, block, ["a", "y"])
     with pytest.raises(ValueError, match="csc"):
         SparseTable(frame, block, ["x", "y"]).float_matrix(["x"], sparse="coo")
+
+
+def test_missing_rows_of_sparse_and_plain_columns() -> None:
+    rng = np.random.default_rng(4)
+    values = np.where(rng.random((40, 6)) < 0.3, 1.5, 0.0)
+    values[[3, 17], [2, 5]] = np.nan  # stored NaNs
+    frame = pd.DataFrame(
+        {"y": np.where(np.arange(40) == 9, np.nan, 1.0), "k": np.arange(40)},
+        index=pd.Index([f"r{i}" for i in range(40)], dtype=object),
+    )
+    names = [f"s{j}" for j in range(6)]
+    table = SparseTable(frame, SparseBlock.from_dense(values), names)
+    dense = Table(table.df.copy(), dict(table.types))
+    table = SparseTable(frame, SparseBlock.from_dense(values), names)  # without the dense frame built above
+    for columns in (["s2"], ["s5", "y"], ["k", "s0"], [*names, "y", "k"]):
+        expected = dense.missing_rows(columns)
+        np.testing.assert_array_equal(table.missing_rows(columns), expected)
+        np.testing.assert_array_equal(expected, dense.df[columns].isna().any(axis=1).to_numpy())
+    assert np.flatnonzero(table.missing_rows([*names, "y"])).tolist() == [3, 9, 17]
+    assert table._dense is None

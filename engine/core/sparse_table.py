@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from engine.core.table import ColumnSpec, ColumnType, Table, TableSpec
+from engine.core.table import ColumnSpec, ColumnType, Table, TableSpec, missing_in
 
 if TYPE_CHECKING:  # scipy is imported where a block is made or read, not by everyone importing tables
     import scipy.sparse as sp
@@ -246,6 +246,18 @@ class SparseTable(Table):
             return dense if held == names else dense[names]
         others = [n for n in names if n not in self._block_at]
         return pd.concat([self.frame[others], dense], axis=1, copy=False)[names]
+
+    def missing_rows(self, names: Sequence[str]) -> np.ndarray:
+        names = list(names)
+        if self._dense is not None:
+            return missing_in(self._dense, names)
+        missing = missing_in(self.frame, [n for n in names if n not in self._block_at])
+        held = [self._block_at[n] for n in names if n in self._block_at]
+        if held and self.block.dtype.kind == "f":  # a sparse number is NaN only where it is stored
+            x = self.block.float_csr(held)
+            nan = np.concatenate([[0], np.cumsum(np.isnan(x.data))])[x.indptr]
+            missing = missing | (np.diff(nan) > 0)
+        return missing
 
     def with_column(self, name: str, values: Any, col_type: str) -> Table:
         """A new table with the column `name` appended (or replaced in place); the block stays."""

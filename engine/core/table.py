@@ -250,6 +250,10 @@ class Table:
         """A frame of the columns `names` only (dense), indexed by RowID."""
         return self.df[list(names)]
 
+    def missing_rows(self, names: Sequence[str]) -> np.ndarray:
+        """A boolean mask of the rows with a missing value in any of the columns `names`."""
+        return missing_in(self.df, names)
+
     def with_column(self, name: str, values: Any, col_type: str) -> Table:
         """A new table with the column `name` appended (or replaced in place)."""
         df = self.df.copy(deep=False)
@@ -265,6 +269,18 @@ class Table:
         if all(isinstance(t, np.dtype) and t.kind in "biuf" for t in frame.dtypes):
             return np.asfortranarray(frame.to_numpy(), dtype=np.float64)
         return np.asfortranarray(frame.apply(pd.to_numeric).to_numpy(dtype=np.float64, na_value=np.nan))
+
+
+def missing_in(df: pd.DataFrame, names: Sequence[str]) -> np.ndarray:
+    """Rows of `df` with a missing value in any of the columns `names`."""
+    dtypes = df.dtypes
+    # NumPy integer and boolean columns (e.g. 1,024 fingerprint bits) cannot hold a missing value
+    maybe = [
+        c for c in dict.fromkeys(names) if not (isinstance(dtypes[c], np.dtype) and dtypes[c].kind in "iub")
+    ]
+    if not maybe:
+        return np.zeros(len(df), dtype=bool)
+    return df[maybe].isna().any(axis=1).to_numpy()
 
 
 def _is_string_index(index: pd.Index) -> bool:
