@@ -19,9 +19,9 @@ engine overhead.
 
 The plain script runs with one BLAS/OpenMP thread (OPENBLAS_NUM_THREADS=1, OMP_NUM_THREADS=1,
 MKL_NUM_THREADS=1): with two, its dense fits vary 4-15 x on this machine. knitflow runs as shipped: its
-Expand Bit Vector keeps the 1,024 Morgan bits (~2 % set) as one sparse matrix that the Row Sampler,
-Table Partitioner and Lasso nodes share (nodes/_bitblock.py), so its 45 fits are sparse coordinate
-descents, and its loop workers limit their own BLAS threads.
+Expand Bit Vector keeps the 1,024 Morgan bits (~2 % set) as one sparse matrix (the table layer's
+engine.api.SparseTable) that the Row Sampler, Table Partitioner and Lasso nodes share, so its 45 fits
+are sparse coordinate descents, and its loop workers limit their own BLAS threads.
 
 Targets (2-core machine, issue #20): knitflow --workers 2 <= 0.35 x plain, peak memory <= 1.0 GB (the
 summed PSS of all the variant's processes). This VM's speed drifts 10-20 % between runs (more when it is
@@ -457,7 +457,7 @@ PROFILE_KINDS = [  # (kind, functions whose cumulative CPU time counts for it), 
     ("Lasso set-up (feature matrices, checks)", ["sklearn_nodes.py:execute"]),
     ("CSV reading and writing", ["io.py:execute"]),
     ("Numeric Scorer (commons-math sums)", ["scorers.py:execute"]),
-    ("dense bits for other nodes (Table View)", ["_bitblock.py:df"]),
+    ("dense bits for other nodes (Table View)", ["sparse_table.py:df"]),
     ("Python Script / View, Table Views", ["scripting.py:execute", "views.py:execute"]),
     ("sampling and partitioning", ["sampling.py:execute"]),
     ("Expand Bit Vector, Molecule Type Cast", ["chemistry.py:execute"]),

@@ -33,12 +33,13 @@ from engine.api import (
     NodeError,
     NodeSettings,
     Port,
+    SparseTable,
     Table,
     TableSpec,
     unique_column_name,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
-from nodes._bitblock import SPARSE_MAX_DENSITY, BitBlock, SparseBitTable, set_bit_share
+from nodes._bitblock import SPARSE_MAX_DENSITY, block_from_packed, set_bit_share
 from nodes._bitvector import BitVectorArray, n_bytes
 from nodes._common import require_columns
 
@@ -600,11 +601,12 @@ class ExpandBitVector(Node):
         ]
         base = table.df.drop(columns=[col]) if settings.remove_original_column else table.df
         if not mask.any() and width and set_bit_share(values.packed, values.n_bits) <= SPARSE_MAX_DENSITY:
-            # the bits stay one sparse matrix (see nodes._bitblock): Row Sampler, Table Partitioner and the
+            # the bits stay one sparse matrix (engine.api.SparseTable): Row Sampler, Table Partitioner and the
             # Lasso nodes keep it so; any other node gets the dense uint8 columns from `df`
-            block = BitBlock.from_packed(values.packed, width)
             types = {**table.types, **dict.fromkeys(names, ColumnType.INTEGER)}
-            return [SparseBitTable(base, block, names, len(base.columns), types)]
+            return [
+                SparseTable(base, block_from_packed(values.packed, width), names, len(base.columns), types)
+            ]
         bits = _unpack_by_column(values.packed, width)
         if mask.any():
             # missing vectors -> missing cells: nullable UInt8 columns (uint8 data + the shared mask)

@@ -4,7 +4,7 @@ Both nodes share KNIME's sampling code (AbstractSamplingWebUINodeModel, Sampler,
 StratifiedSamplingRowFilter, LinearSamplingRowFilter) and draw from `java.util.Random`, emulated
 in `nodes._java_random`, so a seeded split selects the very rows KNIME selects (10_02/10_03's
 seed 1678807467440 reproduces the recorded scores). Rows keep their order and RowIDs; expanded bit
-columns held sparse stay so, as positions into the same shared matrix (`nodes._bitblock.take_rows`).
+columns held sparse stay so, as positions into the same shared matrix (`Table.take`, `engine.api.SparseTable`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from engine.api import (
     TableSpec,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
-from nodes._bitblock import column, take_rows
 from nodes._java_random import JavaRandom, java_round, java_shuffle, to_int32, to_int64
 
 
@@ -169,7 +168,7 @@ def selection(table: Table, s: SamplingSettings, ctx: NodeContext) -> np.ndarray
         return random_selection(count, n_rows, _random(s, ctx))
     if s.mode == "STRATIFIED":
         assert s.class_column is not None
-        return stratified_selection(column(table, s.class_column), count, _random(s, ctx))
+        return stratified_selection(table.column(s.class_column), count, _random(s, ctx))
     if s.mode == "LINEAR":
         return linear_selection(count, n_rows)
     mask = np.zeros(n_rows, dtype=bool)
@@ -264,7 +263,7 @@ class TablePartitioner(_SamplingNode):
     def execute(self, inputs: list[Any], settings: SamplingSettings, ctx: NodeContext) -> list[Any]:
         table = self._prepare(inputs, settings)
         mask = selection(table, settings, ctx)
-        return [take_rows(table, mask), take_rows(table, ~mask)]
+        return [table.take(mask), table.take(~mask)]
 
 
 class RowSampler(_SamplingNode):
@@ -291,4 +290,4 @@ class RowSampler(_SamplingNode):
     def execute(self, inputs: list[Any], settings: SamplingSettings, ctx: NodeContext) -> list[Any]:
         table = self._prepare(inputs, settings)
         mask = selection(table, settings, ctx)
-        return [take_rows(table, mask)]
+        return [table.take(mask)]

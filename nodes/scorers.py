@@ -446,8 +446,10 @@ class NumericScorer(Node):
 
     def execute(self, inputs: list[Any], settings: NumericScorerSettings, ctx: NodeContext) -> list[Any]:
         table: Table = inputs[0]
-        ref_all = numeric_values(table.df, str(settings.reference))
-        pred_all = numeric_values(table.df, str(settings.predicted))
+        # only the two columns: a table holding bit columns sparse (13_01's test rows) stays sparse
+        df = table.frame_of(list(dict.fromkeys([str(settings.reference), str(settings.predicted)])))
+        ref_all = numeric_values(df, str(settings.reference))
+        pred_all = numeric_values(df, str(settings.predicted))
         keep = ~np.isnan(ref_all)
         bad = keep & np.isnan(pred_all)
         if bad.any():

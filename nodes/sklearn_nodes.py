@@ -31,7 +31,6 @@ from engine.api import (
     widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
-from nodes._bitblock import append_column, column, sparse_bits, take_rows
 from nodes._common import interruptible
 from nodes._mining import NOMINAL
 
@@ -83,30 +82,20 @@ class RegressionModelObject:
 
     def features(self, table: Table, store: dict[str, Any] | None = None) -> Any:
         """The feature matrix of `table`, columns in `encode`'s order: a float64 CSC matrix when numeric
-        features are bit columns held sparse (`nodes._bitblock`; 13_01's 1,024 Morgan bits, ~2 % set), which
+        features are held sparse (`engine.api.SparseTable`; 13_01's 1,024 Morgan bits, ~2 % set), which
         scikit-learn's Lasso fits by sparse coordinate descent (the intercept through the column means it
         passes the solver, X itself is never centred) and predicts from; else `encode` of the dense frame."""
-        bits = sparse_bits(table)
-        in_block = bits.bit_columns(self.numeric) if bits is not None else []
-        if bits is None or not in_block:
-            return self.encode(table.df, store)
+        held = set(table.sparse_columns)
+        if not any(c in held for c in self.numeric):
+            return self.encode(table.frame_of([*self.numeric, *self.nominal]) if held else table.df, store)
         import scipy.sparse as sp
 
-        x = bits.block.float_csc(in_block)
-        block_names = set(bits.bit_names)
-        others = [c for c in self.numeric if c not in block_names]
-        if others:
-            dense = bits.frame[others].apply(pd.to_numeric).to_numpy(dtype=float, na_value=np.nan)
-            x = sp.hstack([x, sp.csc_matrix(dense)], format="csc")
-            held = [c for c in self.numeric if c in block_names] + others
-            position = {c: i for i, c in enumerate(held)}
-            x = x[:, [position[c] for c in self.numeric]]
+        x = table.float_matrix(self.numeric, sparse="csc")
         if self.nominal:
-            frame = bits.frame[self.nominal]
+            frame = table.frame_of(self.nominal)
             values = frame.astype(object).where(frame.notna(), None).to_numpy()
             x = sp.hstack([x, sp.csc_matrix(self.encoder.transform(values))], format="csc")
-        x = sp.csc_matrix(x)
-        x.sort_indices()
+            x.sort_indices()
         return x
 
 
@@ -147,34 +136,17 @@ def _handle_missing(
 
 def _skip_missing(table: Table, columns: list[str], mode: str, setting: str | None = None) -> Table:
     """KNIME's utils.handle_missing_values: SkipRow drops rows with a missing value in `columns`,
-    Fail raises; an empty result is an error. Bit columns held sparse hold no missing cell and stay
-    sparse."""
-    bits = sparse_bits(table)
-    frame = bits.frame if bits is not None else table.df
-    held = set(bits.bit_names) if bits is not None else set()
-    dtypes = frame.dtypes
-    # NumPy integer and boolean columns (e.g. 1,024 fingerprint bits) cannot hold a missing value
-    maybe = [
-        c
-        for c in columns
-        if c not in held and not (isinstance(dtypes[c], np.dtype) and dtypes[c].kind in "iub")
-    ]
-    missing = frame[maybe].isna().any(axis=1).to_numpy() if maybe else np.zeros(len(frame), dtype=bool)
+    Fail raises; an empty result is an error. Columns held sparse stay sparse."""
+    missing = table.missing_rows(columns)
     if missing.any():
         if mode != "SkipRow":
             raise NodeError("There are missing values in the input data.", setting=setting)
-        table = take_rows(table, ~missing)
+        table = table.take(~missing)
     if len(table) == 0:
         raise NodeError(
             "All rows are skipped due to missing values." if missing.any() else "The input table is empty."
         )
     return table
-
-
-def _other_columns(table: Table) -> pd.DataFrame:
-    """The columns a sparse bit block does not hold, without building the dense frame."""
-    bits = sparse_bits(table)
-    return bits.frame if bits is not None else table.df
 
 
 class LassoLearnerSettings(NodeSettings):
@@ -304,11 +276,11 @@ class LassoLearner(Node):
             from sklearn.preprocessing import OneHotEncoder
 
             model.encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
-            model.encoder.fit(_other_columns(table)[model.nominal].astype(object).to_numpy())
+            model.encoder.fit(table.frame_of(model.nominal).astype(object).to_numpy())
         store = ctx.loop_store()  # loop passes repeat the same shapes: one feature buffer for all
         x = model.features(table, store)
         # KNIME passes df[[target]]
-        y = pd.to_numeric(column(table, target)).to_numpy(dtype=float).reshape(-1, 1)
+        y = pd.to_numeric(table.column(target)).to_numpy(dtype=float).reshape(-1, 1)
         # x is usually an array of our own (encode converted it, or a sparse matrix made for this fit): then
         # scikit-learn may center it in place instead of copying it first (287 MB at 35,000 x 1,024 dense);
         # same numbers either way
@@ -447,5 +419,5 @@ class RegressionPredictor(Node):
             features = model.features(table, ctx.loop_store())
             predicted = np.asarray(model.estimator.predict(features), dtype=float).reshape(len(table), -1)
         for j, name in enumerate(names):
-            table = append_column(table, name, predicted[:, j], ColumnType.DOUBLE)
+            table = table.with_column(name, predicted[:, j], ColumnType.DOUBLE)
         return [table]

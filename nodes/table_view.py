@@ -95,7 +95,7 @@ class TableView(Node):
     def execute(self, inputs: list[Any], settings: TableViewSettings, ctx: NodeContext) -> list[Any]:
         table: Table = inputs[0]
         columns = settings.displayed_columns_v2.apply(table.spec)
-        df = table.df[columns].copy()
+        df = table.frame_of(columns).copy()  # only these columns: a table holding columns sparse stays so
         types = {c: table.types[c] for c in columns}
         if settings.show_row_indices:
             name = "#"

@@ -1,4 +1,4 @@
-"""Expanded bit vectors held sparse (nodes._bitblock): Expand Bit Vector makes a `SparseBitTable`, Row
+"""Expanded bit vectors held sparse (engine.api.SparseTable): Expand Bit Vector makes a `SparseTable`, Row
 Sampler / Table Partitioner share its matrix, the Lasso nodes fit and predict on it without densifying,
 and every other node sees the same dense table as before."""
 
@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.api import ColumnType, Table, View
+from engine.api import ColumnType, SparseTable, Table, View
 from engine.core.testing import run_node
-from nodes._bitblock import SPARSE_MAX_DENSITY, BitBlock, SparseBitTable, set_bit_share, take_rows
+from nodes._bitblock import SPARSE_MAX_DENSITY, block_from_packed, set_bit_share
 from nodes._bitvector import BitVectorArray
 
 N_BITS = 256
@@ -35,11 +35,11 @@ def fingerprints(rows: int, density: float = 0.03, seed: int = 3) -> tuple[Table
     return Table.from_frame(df, {"SMILES": ColumnType.SMILES}), bits
 
 
-def expanded(rows: int = 400, **kw: float) -> tuple[SparseBitTable, Table, np.ndarray]:
+def expanded(rows: int = 400, **kw: float) -> tuple[SparseTable, Table, np.ndarray]:
     """The sparse table Expand Bit Vector makes, and the same table held dense."""
     table, bits = fingerprints(rows, **kw)
     out = run_node("expand_bit_vector", {"input_column": "fp"}, table)[1]
-    assert isinstance(out, SparseBitTable)
+    assert isinstance(out, SparseTable)
     twin = run_node("expand_bit_vector", {"input_column": "fp"}, table)[1]
     dense = Table(twin.df.copy(), dict(twin.types))
     assert type(dense) is Table
@@ -57,7 +57,7 @@ def assert_same(a: Table, b: Table) -> None:
 def test_expand_keeps_sparse_bits_and_the_dense_frame_is_the_old_one() -> None:
     table, bits = fingerprints(300)
     out = run_node("expand_bit_vector", {"input_column": "fp"}, table)[1]
-    assert isinstance(out, SparseBitTable) and out.block.base.nnz == bits.sum()
+    assert isinstance(out, SparseTable) and out.block.base.nnz == bits.sum()
     names = [f"bitvector{i}" for i in range(N_BITS)]
     assert out.columns == ["SMILES", "GAP", *names] and out.shape == (300, 2 + N_BITS) and len(out) == 300
     assert out.types == {"SMILES": "SMILES", "GAP": "Double", **dict.fromkeys(names, "Integer")}
@@ -84,9 +84,9 @@ def test_from_packed_equals_unpacked_bits() -> None:
     rng = np.random.default_rng(0)
     bits = (rng.random((40_000, 100)) < 0.05).astype(np.uint8)  # 40,000 rows: more than one chunk
     packed = np.packbits(bits, axis=1, bitorder="little")
-    block = BitBlock.from_packed(packed, 100)
+    block = block_from_packed(packed, 100)
     assert block.base.has_sorted_indices and np.array_equal(block.base.toarray(), bits)
-    assert np.array_equal(BitBlock.from_packed(packed, 37).base.toarray(), bits[:, :37])
+    assert np.array_equal(block_from_packed(packed, 37).base.toarray(), bits[:, :37])
     rows = np.array([5, 1, 39_999, 1])
     assert (
         np.array_equal(block.take(rows).dense(), bits[rows]) and block.take(rows).dense().flags.f_contiguous
@@ -96,10 +96,10 @@ def test_from_packed_equals_unpacked_bits() -> None:
 
 def test_pickle_carries_only_the_rows_and_not_the_dense_frame() -> None:
     table, _, _ = expanded(300)
-    part = take_rows(table, np.arange(300) % 3 == 0)
+    part = table.take(np.arange(300) % 3 == 0)
     part.df  # noqa: B018 - built, must not travel
     back = pickle.loads(pickle.dumps(part))
-    assert isinstance(back, SparseBitTable) and back._dense is None
+    assert isinstance(back, SparseTable) and back._dense is None
     assert back.block.base.shape == (100, N_BITS)  # its own 100 rows, not the 300 it shared
     assert_same(back, part)
 
@@ -111,7 +111,7 @@ def test_sampler_and_partitioner_share_the_matrix() -> None:
     table, dense, _ = expanded(400)
     sampler = {"partitioning_mode": "ABSOLUTE", "row_count": 250, "seed": 7}
     sample = run_node("row_sampler", sampler, table)[1]
-    assert isinstance(sample, SparseBitTable) and sample.block.base is table.block.base
+    assert isinstance(sample, SparseTable) and sample.block.base is table.block.base
     first, second = run_node("table_partitioner", {"percentage": 70.0, "seed": 11}, sample).outputs
     assert first.block.base is second.block.base is table.block.base
     assert table._dense is None and sample._dense is None  # nobody needed the dense frame
@@ -130,7 +130,7 @@ def test_lasso_on_sparse_bits_equals_the_dense_fit() -> None:
     """scikit-learn's sparse coordinate descent never centres X (it passes the column means to the
     solver): the same optimum as the dense fit, to rounding."""
     table, dense, _ = expanded(600)
-    train, test = take_rows(table, np.arange(600) < 420), take_rows(table, np.arange(600) >= 420)
+    train, test = table.take(np.arange(600) < 420), table.take(np.arange(600) >= 420)
     features = {"feature_columns": [f"bitvector{i}" for i in range(N_BITS)]}
     sparse_model = run_node("lasso_learner", {**LASSO, **features}, train)[1]
     assert table._dense is None and train._dense is None  # fitted without the dense frame
@@ -140,7 +140,7 @@ def test_lasso_on_sparse_bits_equals_the_dense_fit() -> None:
     assert a.n_iter_ == b.n_iter_
 
     predicted = run_node("regression_predictor", {}, sparse_model, test)[1]
-    assert isinstance(predicted, SparseBitTable) and predicted.columns[-1] == "GAP_pred"
+    assert isinstance(predicted, SparseTable) and predicted.columns[-1] == "GAP_pred"
     assert predicted.types["GAP_pred"] == ColumnType.DOUBLE and test._dense is None
     reference = run_node("regression_predictor", {}, dense_model, Table(test.df.copy(), test.types))[1]
     assert predicted.columns == reference.columns and predicted.row_ids == reference.row_ids
@@ -233,3 +233,31 @@ def test_table_view_and_csv_writer_on_sparse_bits(tmp_path: Path) -> None:
     assert written[0] == written[1]
     back = run_node("csv_reader", {"file": str(tmp_path / "sparse.csv")})[1]
     assert np.array_equal(back.df[[f"bitvector{i}" for i in range(N_BITS)]].to_numpy(), bits)
+
+
+def test_normalizer_missing_value_and_numeric_scorer_on_sparse_bits() -> None:
+    """Nodes that need dense columns read the dense fallback and give what they give on the dense table."""
+    table, dense, _ = expanded(200)
+    cases = [
+        ("normalizer", {"mode": "Z_SCORE"}),
+        (
+            "normalizer",
+            {
+                "data_column_filter_config": {
+                    "included_names": ["bitvector3", "GAP"],
+                    "enforce_option": "EnforceInclusion",
+                }
+            },
+        ),
+        ("missing_value", {"data_type_settings": {"Double": {"handler": "RemoveRow"}}}),
+    ]
+    for node, settings in cases:
+        out, reference = run_node(node, settings, table), run_node(node, settings, dense)
+        assert_same(out[1], reference[1])
+    scored = table.with_column("guess", table.column("GAP").to_numpy() * 0.9, ColumnType.DOUBLE)
+    twin = dense.with_column("guess", dense.column("GAP").to_numpy() * 0.9, ColumnType.DOUBLE)
+    settings = {"reference": "GAP", "predicted": "guess"}
+    assert_same(
+        run_node("numeric_scorer", settings, scored)[1], run_node("numeric_scorer", settings, twin)[1]
+    )
+    assert isinstance(scored, SparseTable) and scored._dense is None  # the scorer read two columns only

@@ -19,10 +19,9 @@ import pandas as pd
 import pytest
 from spec_shapes import data_dir, recorded_table_shapes
 
-from engine.api import ColumnType, Table, View
+from engine.api import ColumnType, SparseTable, Table, View
 from engine.core.testing import run_node
 from engine.core.workflow import Workflow
-from nodes._bitblock import SparseBitTable
 from nodes._bitvector import BitVectorArray
 from nodes.scorers import SCORE_ROWS
 
@@ -251,7 +250,7 @@ def small_dense(tmp_path_factory: pytest.TempPathFactory) -> object:
 
 
 def test_sparse_bits_give_the_dense_loop_table_and_law(small: object, small_dense: object) -> None:
-    assert isinstance(small.table(282), SparseBitTable)  # type: ignore[attr-defined]
+    assert isinstance(small.table(282), SparseTable)  # type: ignore[attr-defined]
     assert type(small_dense.table(282)) is Table  # type: ignore[attr-defined]
     pd.testing.assert_frame_equal(small.output(180), small_dense.output(180), rtol=1e-6, atol=0)  # type: ignore[attr-defined]
     pd.testing.assert_frame_equal(small.output(294), small_dense.output(294), rtol=1e-6, atol=0)  # type: ignore[attr-defined]
@@ -347,6 +346,6 @@ def test_full_run_sparse_bits_give_the_dense_loop_table_and_law(full: object, tm
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("nodes.chemistry.SPARSE_MAX_DENSITY", -1.0)
         dense = run_13(tmp_path, workers=os.cpu_count() or 1)
-    assert isinstance(full.table(282), SparseBitTable) and type(dense.table(282)) is Table  # type: ignore[attr-defined]
+    assert isinstance(full.table(282), SparseTable) and type(dense.table(282)) is Table  # type: ignore[attr-defined]
     pd.testing.assert_frame_equal(full.output(180), dense.output(180), rtol=1e-6, atol=0)  # type: ignore[attr-defined]
     pd.testing.assert_frame_equal(full.output(294), dense.output(294), rtol=1e-6, atol=0)  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from engine.api.knime import KnimeMapping
+from engine.core.sparse_table import SparseBlock, SparseTable
 from engine.core.table import ColumnSpec, ColumnType, Table, TableSpec, row_ids
 from engine.core.yamlio import atomic_write
 
@@ -39,6 +40,8 @@ __all__ = [
     "NodeSettings",
     "Port",
     "PortType",
+    "SparseBlock",
+    "SparseTable",
     "Table",
     "TableSpec",
     "MODEL",

@@ -241,7 +241,7 @@ class DiskCache(MemoryCache):
 def _encode_object(obj: Any) -> tuple[str, bytes]:
     if obj is None:
         return "none", b""
-    if isinstance(obj, Table):
+    if isinstance(obj, Table) and not obj.sparse_columns:  # a sparse table pickles as its sparse matrix
         try:
             return "table", _table_to_arrow(obj)
         except Exception:

@@ -224,6 +224,64 @@ class Table:
     def __repr__(self) -> str:
         return f"Table(rows={len(self.df)}, cols={len(self.df.columns)})"
 
+    # Accessors that a table holding columns sparse (`engine.core.sparse_table.SparseTable`) answers
+    # without building its dense `df`; here, on a dense table, they are plain pandas.
+
+    @property
+    def sparse_columns(self) -> list[str]:
+        """The columns held as a sparse matrix (none in a dense table)."""
+        return []
+
+    @property
+    def index(self) -> pd.Index:
+        """The RowIDs as the frame's index."""
+        return self.df.index
+
+    def take(self, rows: np.ndarray | Sequence[int] | Sequence[bool]) -> Table:
+        """The rows selected by a boolean mask or by position (in that order), same columns and types."""
+        rows = np.asarray(rows)
+        return self.with_frame(self.df[rows] if rows.dtype == bool else self.df.iloc[rows])
+
+    def column(self, name: str) -> pd.Series:
+        """One column's values, indexed by RowID."""
+        return self.df[name]
+
+    def frame_of(self, names: Sequence[str]) -> pd.DataFrame:
+        """A frame of the columns `names` only (dense), indexed by RowID."""
+        return self.df[list(names)]
+
+    def missing_rows(self, names: Sequence[str]) -> np.ndarray:
+        """A boolean mask of the rows with a missing value in any of the columns `names`."""
+        return missing_in(self.df, names)
+
+    def with_column(self, name: str, values: Any, col_type: str) -> Table:
+        """A new table with the column `name` appended (or replaced in place)."""
+        df = self.df.copy(deep=False)
+        df[name] = values
+        return self.with_frame(df, {name: col_type})
+
+    def float_matrix(self, names: Sequence[str], sparse: str | None = None) -> Any:
+        """The numeric columns `names` as a float64 matrix, columns in that order, missing cells NaN.
+        With `sparse="csc"` or `"csr"`, a table holding any of them sparse gives a scipy.sparse matrix of
+        that format (what scikit-learn's sparse solvers read); a dense table always gives a Fortran-order
+        ndarray."""
+        frame = self.frame_of(names)
+        if all(isinstance(t, np.dtype) and t.kind in "biuf" for t in frame.dtypes):
+            return np.asfortranarray(frame.to_numpy(), dtype=np.float64)
+        return np.asfortranarray(frame.apply(pd.to_numeric).to_numpy(dtype=np.float64, na_value=np.nan))
+
+
+def missing_in(df: pd.DataFrame, names: Sequence[str]) -> np.ndarray:
+    """Rows of `df` with a missing value in any of the columns `names`."""
+    dtypes = df.dtypes
+    # NumPy integer and boolean columns (e.g. 1,024 fingerprint bits) cannot hold a missing value
+    maybe = [
+        c for c in dict.fromkeys(names) if not (isinstance(dtypes[c], np.dtype) and dtypes[c].kind in "iub")
+    ]
+    if not maybe:
+        return np.zeros(len(df), dtype=bool)
+    return df[maybe].isna().any(axis=1).to_numpy()
+
 
 def _is_string_index(index: pd.Index) -> bool:
     return index.dtype == object and all(isinstance(i, str) for i in index[:50])
