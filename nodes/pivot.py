@@ -262,130 +262,134 @@ class Pivot(Node):
         return [UNKNOWN, group, UNKNOWN]
 
     def execute(self, inputs: list[Any], settings: PivotSettings, ctx: NodeContext) -> list[Any]:
-        table = need_table(inputs[0], 1)
-        spec = table.spec
-        aggs = _aggregations(spec, settings)
-        s = settings
-        df = table.df.reset_index(drop=True)
-        group_cols, pivot_cols = list(s.groupByColumns), list(s.pivotColumns)
-        pivot_types = [spec.type_of(c) for c in pivot_cols]
+        run = _PivotRun(need_table(inputs[0], 1), settings, ctx)
+        port1, port2, port3 = run.pivot_table(), run.group_table(), run.totals_table()
+        if settings.sort_lexicographical:
+            g, n1 = len(run.group_cols), len(run.names)
+            port1 = port1.with_frame(port1.df[_lexi(_lexi(port1.columns, 0, g), g, n1)])
+            port2 = port2.with_frame(port2.df[_lexi(_lexi(port2.columns, 0, g), g, g + len(run.aggs))])
+            cols3 = _lexi(_lexi(_lexi(port3.columns, 0, g), g, n1), n1, len(port3.columns))
+            port3 = port3.with_frame(port3.df[cols3])
+        return [port1, port2, port3]
 
-        # the group-by table of group + pivot columns, sorted by them (missing first)
-        order = _sorted_positions(df, group_cols + pivot_cols)
+
+def _pivot_table(rows: dict[str, list[Any]], types: dict[str, str], n: int) -> Table:
+    df = pd.DataFrame({name: typed_column(values, types[name]) for name, values in rows.items()})
+    df.index = row_ids(n)
+    return Table(df, {k: types[k] for k in rows})
+
+
+def _combinations(pivot_texts: list[list[str]], kept: list[int]) -> list[str]:
+    """Distinct values per pivot column in order of first appearance, then all combinations
+    (KNIME's order: the first column varies fastest)."""
+    pivots: list[str] = []
+    for i, texts in enumerate(pivot_texts):
+        values = list(dict.fromkeys(texts[p] for p in kept))
+        pivots = list(values) if i == 0 else [f"{p}_{v}" for v in values for p in pivots]
+    return pivots
+
+
+def _pivot_name(p: str, agg: _Agg, option: str) -> str:
+    if option == "Pivot name+Aggregation name":
+        return f"{p}+{agg.name}"
+    if option == "Aggregation name+Pivot name":
+        return f"{agg.name}+{p}"
+    return p
+
+
+class _PivotRun:
+    """One execution: the group-by table of group + pivot columns sorted by them (missing first),
+    and from it KNIME's three ports."""
+
+    def __init__(self, table: Table, s: PivotSettings, ctx: NodeContext) -> None:
+        self.s, self.ctx, self.spec = s, ctx, table.spec
+        self.aggs = _aggregations(table.spec, s)
+        self.df = df = table.df.reset_index(drop=True)
+        self.group_cols, pivot_cols = list(s.groupByColumns), list(s.pivotColumns)
+        order = _sorted_positions(df, self.group_cols + pivot_cols)
         pivot_texts = [
-            [cell_text(v, t) for v in df[c].to_numpy(dtype=object)]
-            for c, t in zip(pivot_cols, pivot_types, strict=True)
+            [cell_text(v, table.spec.type_of(c)) for v in df[c].to_numpy(dtype=object)] for c in pivot_cols
         ]
         pivot_missing = np.zeros(len(df), dtype=bool)
         for c in pivot_cols:
             pivot_missing |= df[c].isna().to_numpy()
-        kept = [int(p) for p in order if not (s.missing_values and pivot_missing[p])]
+        self.kept = [int(p) for p in order if not (s.missing_values and pivot_missing[p])]
+        self.row_pivot = ["_".join(texts[p] for texts in pivot_texts) for p in range(len(df))]
+        self.pivot_columns = [
+            (_pivot_name(p, a, s.column_name_option), p, a)
+            for p in _combinations(pivot_texts, self.kept)
+            for a in self.aggs
+        ]
+        self.names = self.group_cols + [n for n, _, _ in self.pivot_columns]
+        if len(set(self.names)) != len(self.names):
+            raise NodeError(f"pivot column names clash: {self.names}", setting="column_name_option")
+        self.types = {c: self.spec.type_of(c) for c in self.group_cols} | {
+            n: a.out_type for n, _, a in self.pivot_columns
+        }
 
-        # distinct values per pivot column in order of first appearance, then all combinations
-        comb: list[list[str]] = []
-        for texts in pivot_texts:
-            comb.append(list(dict.fromkeys(texts[p] for p in kept)))
-        pivots: list[str] = []
-        for i, values in enumerate(comb):
-            if i == 0:
-                pivots = list(values)
-            else:
-                pivots = [f"{p}_{v}" for v in values for p in pivots]
-        row_pivot = ["_".join(texts[p] for texts in pivot_texts) for p in range(len(df))]
-
-        def pivot_name(p: str, agg: _Agg) -> str:
-            if s.column_name_option == "Pivot name+Aggregation name":
-                return f"{p}+{agg.name}"
-            if s.column_name_option == "Aggregation name+Pivot name":
-                return f"{agg.name}+{p}"
-            return p
-
-        pivot_columns = [(pivot_name(p, a), p, a) for p in pivots for a in aggs]
-        names = group_cols + [n for n, _, _ in pivot_columns]
-        if len(set(names)) != len(names):
-            raise NodeError(f"pivot column names clash: {names}", setting="column_name_option")
-
-        # port 1: one row per group (groups in sorted order, or by first appearance with retainOrder)
-        keys = _group_keys(df, group_cols, np.asarray(kept, dtype=int))
+    def _groups(self, positions: list[int] | np.ndarray) -> list[tuple[tuple[Any, ...], list[int]]]:
+        """Rows by group (in sorted order, or by first appearance with retainOrder)."""
+        keys = _group_keys(self.df, self.group_cols, np.asarray(positions, dtype=int))
         groups: dict[tuple[Any, ...], list[int]] = {}
-        for key, p in zip(keys, kept, strict=True):
-            groups.setdefault(key, []).append(p)
-        group_items = list(groups.items())
-        if s.retainOrder:
-            group_items.sort(key=lambda kv: min(kv[1]))
-        rows1: dict[str, list[Any]] = {n: [] for n in names}
+        for key, p in zip(keys, positions, strict=True):
+            groups.setdefault(key, []).append(int(p))
+        items = list(groups.items())
+        if self.s.retainOrder:
+            items.sort(key=lambda kv: min(kv[1]))
+        return items
+
+    def _pivot_cells(self, rows: dict[str, list[Any]], positions: list[int]) -> None:
+        """One cell per pivot column from the rows at `positions` (missing where none has that pivot)."""
+        by_pivot: dict[str, list[int]] = {}
+        for p in positions:
+            by_pivot.setdefault(self.row_pivot[p], []).append(p)
+        for name, piv, agg in self.pivot_columns:
+            members = by_pivot.get(piv)
+            rows[name].append(
+                None
+                if members is None
+                else _aggregate(self.df[agg.column].iloc[members], agg, self.s, self.ctx)
+            )
+
+    def pivot_table(self) -> Table:
+        """Port 1: one row per group, one column per pivot value and aggregation."""
+        group_items = self._groups(self.kept)
+        rows: dict[str, list[Any]] = {n: [] for n in self.names}
         for _key, positions in group_items:
-            first = positions[0]
-            for c in group_cols:
-                rows1[c].append(df[c].iloc[first])
-            by_pivot: dict[str, list[int]] = {}
-            for p in positions:
-                by_pivot.setdefault(row_pivot[p], []).append(p)
-            for name, piv, agg in pivot_columns:
-                members = by_pivot.get(piv)
-                rows1[name].append(
-                    None if members is None else _aggregate(df[agg.column].iloc[members], agg, s, ctx)
-                )
-            ctx.check_cancelled()
-        types1 = {c: spec.type_of(c) for c in group_cols} | {n: a.out_type for n, _, a in pivot_columns}
-        port1 = self._table(rows1, types1, len(group_items))
+            for c in self.group_cols:
+                rows[c].append(self.df[c].iloc[positions[0]])
+            self._pivot_cells(rows, positions)
+            self.ctx.check_cancelled()
+        return _pivot_table(rows, self.types, len(group_items))
 
-        # port 2: plain group-by on the group columns over all rows
-        all_pos = _sorted_positions(df, group_cols)
-        all_keys = _group_keys(df, group_cols, all_pos)
-        groups2: dict[tuple[Any, ...], list[int]] = {}
-        for key, p in zip(all_keys, all_pos, strict=True):
-            groups2.setdefault(key, []).append(int(p))
-        items2 = list(groups2.items())
-        if s.retainOrder:
-            items2.sort(key=lambda kv: min(kv[1]))
-        names2 = group_cols + [a.name for a in aggs]
-        rows2: dict[str, list[Any]] = {n: [] for n in names2}
-        for _key, positions in items2:
-            for c in group_cols:
-                rows2[c].append(df[c].iloc[positions[0]])
-            for a in aggs:
-                rows2[a.name].append(_aggregate(df[a.column].iloc[positions], a, s, ctx))
-        types2 = {c: spec.type_of(c) for c in group_cols} | {a.name: a.out_type for a in aggs}
-        port2 = self._table(rows2, types2, len(items2))
+    def group_table(self) -> Table:
+        """Port 2: a plain group-by on the group columns over all rows."""
+        items = self._groups(_sorted_positions(self.df, self.group_cols))
+        rows: dict[str, list[Any]] = {n: [] for n in self.group_cols + [a.name for a in self.aggs]}
+        for _key, positions in items:
+            for c in self.group_cols:
+                rows[c].append(self.df[c].iloc[positions[0]])
+            for a in self.aggs:
+                rows[a.name].append(_aggregate(self.df[a.column].iloc[positions], a, self.s, self.ctx))
+        types = {c: self.spec.type_of(c) for c in self.group_cols} | {a.name: a.out_type for a in self.aggs}
+        return _pivot_table(rows, types, len(items))
 
-        # port 3: one row of per-pivot aggregates (group cells missing), optionally with overall totals
-        rows3: dict[str, list[Any]] = {n: [] for n in names}
-        types3 = dict(types1)
-        names3 = list(names)
-        n3 = 0
-        if kept:
-            n3 = 1
-            by_pivot_all: dict[str, list[int]] = {}
-            for p in sorted(kept):
-                by_pivot_all.setdefault(row_pivot[p], []).append(p)
-            for c in group_cols:
-                rows3[c].append(None)
-            for name, piv, agg in pivot_columns:
-                members = by_pivot_all.get(piv)
-                rows3[name].append(
-                    None if members is None else _aggregate(df[agg.column].iloc[members], agg, s, ctx)
-                )
-        if s.total_aggregation:
-            for a in aggs:
-                total_name = a.name if a.name not in rows3 else unique_column_name(set(rows3), a.name)
-                rows3[total_name] = [_aggregate(df[a.column], a, s, ctx)] if n3 else []
-                types3[total_name] = a.out_type
-                names3.append(total_name)
-        port3 = self._table(rows3, types3, n3)
-        if s.total_aggregation and n3:
-            port3.df.index = pd.Index(["Totals"], dtype=object)
-
-        if s.sort_lexicographical:
-            g = len(group_cols)
-            port1 = port1.with_frame(port1.df[_lexi(_lexi(port1.columns, 0, g), g, len(names))])
-            port2 = port2.with_frame(port2.df[_lexi(_lexi(port2.columns, 0, g), g, len(names2))])
-            cols3 = _lexi(_lexi(_lexi(port3.columns, 0, g), g, len(names)), len(names), len(names3))
-            port3 = port3.with_frame(port3.df[cols3])
-        return [port1, port2, port3]
-
-    @staticmethod
-    def _table(rows: dict[str, list[Any]], types: dict[str, str], n: int) -> Table:
-        df = pd.DataFrame({name: typed_column(values, types[name]) for name, values in rows.items()})
-        df.index = row_ids(n)
-        return Table(df, {k: types[k] for k in rows})
+    def totals_table(self) -> Table:
+        """Port 3: one row of per-pivot aggregates (group cells missing), optionally with overall totals."""
+        rows: dict[str, list[Any]] = {n: [] for n in self.names}
+        types = dict(self.types)
+        n = 0
+        if self.kept:
+            n = 1
+            for c in self.group_cols:
+                rows[c].append(None)
+            self._pivot_cells(rows, sorted(self.kept))
+        if self.s.total_aggregation:
+            for a in self.aggs:
+                total_name = a.name if a.name not in rows else unique_column_name(set(rows), a.name)
+                rows[total_name] = [_aggregate(self.df[a.column], a, self.s, self.ctx)] if n else []
+                types[total_name] = a.out_type
+        table = _pivot_table(rows, types, n)
+        if self.s.total_aggregation and n:
+            table.df.index = pd.Index(["Totals"], dtype=object)
+        return table
