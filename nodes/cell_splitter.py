@@ -234,58 +234,82 @@ class CellSplitter(Node):
         texts: list[str | None] = [None if is_missing(v) else str(v) for v in raw]
         parts = [None if t is None else _tokens(t, s, delim) for t in texts]
 
-        def clean(token: str) -> str:
-            return java_trim(token) if s.removeWhitespaces else token
-
         df = table.df.drop(columns=[s.colName]) if s.removeInputColumn else table.df.copy()
         if s.outputAsList or s.outputAsSet:
-            cells: list[Any] = []
-            for p in parts:
-                if p is None:
-                    cells.append(None)
-                    continue
-                tokens = [clean(t) for t, _ in p]
-                cells.append(tuple(tokens) if s.outputAsList else tuple(dict.fromkeys(tokens)))
             out_spec = _split_plan(table.spec, s, None)
-            name = out_spec.names[-1]
-            df[name] = pd.Series(cells, index=df.index, dtype=object)
+            df[out_spec.names[-1]] = pd.Series(_collection_cells(parts, s), index=df.index, dtype=object)
             return [Table(df, {c.name: c.type for c in out_spec.columns})]
         if s.guessNumOfCols:
-            scanned = parts[: s.scanLimit] if s.hasScanLimit else parts
-            n_cols = max((len(p) for p in scanned if p), default=0)
-            if n_cols < 1:
-                raise NodeError(
-                    "Data analysis computed no columns to add (happens if input table is empty or has only missing "
-                    "values). Please set the array size manually.",
-                    setting="guessNumOfCols",
-                )
-            types = [_guess([clean(p[i][0]) for p in scanned if p and i < len(p)]) for i in range(n_cols)]
+            types = _guessed_types(parts, s)
         else:
-            n_cols, types = s.numberOfCols, [ColumnType.STRING] * s.numberOfCols
+            types = [ColumnType.STRING] * s.numberOfCols
+        n_cols = len(types)
         out_spec = _split_plan(table.spec, s, types)
         new_names = out_spec.names[len(out_spec) - n_cols :]
-        columns: list[list[Any]] = [[] for _ in range(n_cols)]
-        for text, p in zip(texts, parts, strict=True):
-            for i in range(n_cols):
-                token: str | None = None
-                cell: Any
-                if text is not None and p is not None and i < len(p):
-                    token = p[i][0] if i < n_cols - 1 or len(p) == n_cols else text[p[i][1] :]
-                if token is None:
-                    cell = "" if s.useEmptyString and types[i] == ColumnType.STRING else None
-                else:
-                    token = clean(token)
-                    if types[i] == ColumnType.STRING:
-                        cell = token
-                    elif not token:
-                        cell = None
-                    elif types[i] == ColumnType.INTEGER:
-                        cell = parse_java_int(token)
-                    else:
-                        cell = parse_java_double(token)
-                columns[i].append(cell)
+        columns = _split_columns(texts, parts, types, s)
         for name, t, values in zip(new_names, types, columns, strict=True):
             series = typed_column(values, t)
             series.index = df.index
             df[name] = series
         return [Table(df, {c.name: c.type for c in out_spec.columns})]
+
+
+def _split_columns(
+    texts: list[str | None],
+    parts: list[list[tuple[str, int]] | None],
+    types: list[str],
+    s: CellSplitterSettings,
+) -> list[list[Any]]:
+    """The new columns' cells; the last column takes the rest of a text with more parts."""
+    n_cols = len(types)
+    columns: list[list[Any]] = [[] for _ in range(n_cols)]
+    for text, p in zip(texts, parts, strict=True):
+        for i in range(n_cols):
+            token: str | None = None
+            if text is not None and p is not None and i < len(p):
+                token = p[i][0] if i < n_cols - 1 or len(p) == n_cols else text[p[i][1] :]
+            columns[i].append(_split_cell(token, types[i], s))
+    return columns
+
+
+def _clean(token: str, s: CellSplitterSettings) -> str:
+    return java_trim(token) if s.removeWhitespaces else token
+
+
+def _collection_cells(parts: list[list[tuple[str, int]] | None], s: CellSplitterSettings) -> list[Any]:
+    """One list (or set, first-seen order) cell per row."""
+    cells: list[Any] = []
+    for p in parts:
+        if p is None:
+            cells.append(None)
+            continue
+        tokens = [_clean(t, s) for t, _ in p]
+        cells.append(tuple(tokens) if s.outputAsList else tuple(dict.fromkeys(tokens)))
+    return cells
+
+
+def _guessed_types(parts: list[list[tuple[str, int]] | None], s: CellSplitterSettings) -> list[str]:
+    """As many columns as the most parts in the scanned rows, each typed by its values."""
+    scanned = parts[: s.scanLimit] if s.hasScanLimit else parts
+    n_cols = max((len(p) for p in scanned if p), default=0)
+    if n_cols < 1:
+        raise NodeError(
+            "Data analysis computed no columns to add (happens if input table is empty or has only missing "
+            "values). Please set the array size manually.",
+            setting="guessNumOfCols",
+        )
+    return [_guess([_clean(p[i][0], s) for p in scanned if p and i < len(p)]) for i in range(n_cols)]
+
+
+def _split_cell(token: str | None, kind: str, s: CellSplitterSettings) -> Any:
+    """A part as a cell of its column's type (an absent part: missing, or "" if so set)."""
+    if token is None:
+        return "" if s.useEmptyString and kind == ColumnType.STRING else None
+    token = _clean(token, s)
+    if kind == ColumnType.STRING:
+        return token
+    if not token:
+        return None
+    if kind == ColumnType.INTEGER:
+        return parse_java_int(token)
+    return parse_java_double(token)
