@@ -131,49 +131,61 @@ class _Layout:
 
     def __init__(self, left: TableSpec, right: TableSpec, s: JoinerSettings, error: type[NodeError]) -> None:
         self.left_spec, self.right_spec = left, right
-        left_keys = [c.leftTableColumn for c in s.matchingCriteria]
-        right_keys = [c.rightTableColumn for c in s.matchingCriteria]
-        for side, spec, keys in (("left", left, left_keys), ("right", right, right_keys)):
+        self.s, self.error = s, error
+        self.left_keys = [c.leftTableColumn for c in s.matchingCriteria]
+        self.right_keys = [c.rightTableColumn for c in s.matchingCriteria]
+        for side, spec, keys in (("left", left, self.left_keys), ("right", right, self.right_keys)):
             for i, k in enumerate(keys):
                 if not is_row_id(k) and k not in spec:
                     raise error(
                         f"join column {k!r} not found in the {side} table (columns: {', '.join(spec.names)})",
                         setting=f"matchingCriteria.{i}.{side}TableColumn",
                     )
-        self.left_keys, self.right_keys = left_keys, right_keys
         self.left_include = s.leftColumnSelectionConfig.apply(left)
         self.right_include = s.rightColumnSelectionConfig.apply(right)
         if s.duplicateHandling == "APPEND_SUFFIX" and not s.suffix.strip():
             raise error("No suffix for duplicate columns provided", setting="suffix")
-        suffix = " (#1)" if s.duplicateHandling == "APPEND_SUFFIX_AUTOMATIC" else s.suffix
+        self.suffix = " (#1)" if s.duplicateHandling == "APPEND_SUFFIX_AUTOMATIC" else s.suffix
         self.merge = s.mergeJoinColumns
         # (output name, type, left column or None, right column or None, merged right partners)
         self.columns: list[tuple[str, str, str | None, str | None, list[str]]] = []
-        taken: set[str] = set()
-
-        def unique(name: str) -> str:
-            if name in taken and s.duplicateHandling == "DO_NOT_EXECUTE":
-                raise error(f"duplicate column name {name!r} in the output", setting="duplicateHandling")
-            while name in taken:
-                longer = (name + suffix).strip()
-                name = name + name if longer == name else longer
-            return name
-
-        if not self.merge:
+        self.taken: set[str] = set()
+        if self.merge:
+            self._merged_left_columns()
+            right_join = {r for r in self.right_keys if not is_row_id(r)}
+            self._right_columns([n for n in self.right_include if n not in right_join])
+        else:
             for n in self.left_include:
-                taken.add(n)
+                self.taken.add(n)
                 self.columns.append((n, left.type_of(n), n, None, []))
-            for n in self.right_include:
-                if n in taken and s.duplicateHandling == "FILTER":
-                    continue
-                out = unique(n)
-                taken.add(out)
-                self.columns.append((out, right.type_of(n), None, n, []))
-            return
+            self._right_columns(self.right_include)
+
+    def _unique(self, name: str) -> str:
+        """A clashing name gets the suffix until it is unique (or fails, if so set)."""
+        if name in self.taken and self.s.duplicateHandling == "DO_NOT_EXECUTE":
+            raise self.error(f"duplicate column name {name!r} in the output", setting="duplicateHandling")
+        while name in self.taken:
+            longer = (name + self.suffix).strip()
+            name = name + name if longer == name else longer
+        return name
+
+    def _right_columns(self, names: list[str]) -> None:
+        for n in names:
+            if n in self.taken and self.s.duplicateHandling == "FILTER":
+                continue
+            out = self._unique(n)
+            self.taken.add(out)
+            self.columns.append((out, self.right_spec.type_of(n), None, n, []))
+
+    def _merged_left_columns(self) -> None:
+        """Left columns in table order; a join column merged with its right partners is named
+        `left=right` unless the names agree."""
         right_included = set(self.right_include)
-        for col in left.columns:
+        for col in self.left_spec.columns:
             partners = [
-                r for lk, r in zip(left_keys, right_keys, strict=True) if lk == col.name and not is_row_id(r)
+                r
+                for lk, r in zip(self.left_keys, self.right_keys, strict=True)
+                if lk == col.name and not is_row_id(r)
             ]
             direct = col.name in self.left_include
             via_merge = bool(partners) and any(p in right_included for p in partners)
@@ -181,20 +193,10 @@ class _Layout:
                 continue
             if not partners or col.name in partners:
                 name = col.name
-                taken.add(name)
             else:
-                name = unique(col.name + "=" + "=".join(partners))
-                taken.add(name)
+                name = self._unique(col.name + "=" + "=".join(partners))
+            self.taken.add(name)
             self.columns.append((name, col.type, col.name, None, partners))
-        right_join = {r for r in right_keys if not is_row_id(r)}
-        for n in self.right_include:
-            if n in right_join:
-                continue
-            if n in taken and s.duplicateHandling == "FILTER":
-                continue
-            out = unique(n)
-            taken.add(out)
-            self.columns.append((out, right.type_of(n), None, n, []))
 
     def match_spec(self) -> TableSpec:
         return TableSpec(tuple(ColumnSpec(n, t) for n, t, _, _, _ in self.columns))
