@@ -271,15 +271,8 @@ def _consensus(values: list[Any]) -> Any:
     return first if all(not is_missing(v) and v == first for v in values) else None
 
 
-def _joiner_from_knime(knime: KnimeSettings) -> None:
-    tree = knime.tree
-    mode = tree.get("compositionMode")
-    if mode is not None:
-        knime.put(
-            "compositionMode",
-            {"MatchAll": "MATCH_ALL", "MatchAny": "MATCH_ANY"}.get(mode, mode),
-            "compositionMode",
-        )
+def _joiner_criteria(knime: KnimeSettings, tree: dict[str, Any]) -> list[dict[str, Any]]:
+    """matchingCriteria (4.3+) or the legacy join predicates, RowID keys as knitflow's."""
     if "matchingCriteria" in tree:
         criteria = [
             {"leftTableColumn": c.get("leftTableColumn"), "rightTableColumn": c.get("rightTableColumn")}
@@ -297,7 +290,11 @@ def _joiner_from_knime(knime: KnimeSettings) -> None:
             if is_row_id(c[k]):
                 c[k] = ROW_ID
     knime.put("matchingCriteria", criteria)
-    knime.take("dataCellComparisonMode")
+    return criteria
+
+
+def _joiner_output_flags(knime: KnimeSettings, tree: dict[str, Any]) -> None:
+    """The three include flags, or the legacy joinMode they replace."""
     join_mode = tree.get("joinMode")
     if join_mode is not None and "includeMatchesInOutput" not in tree:
         flags = {
@@ -324,6 +321,20 @@ def _joiner_from_knime(knime: KnimeSettings) -> None:
         knime.take_all(
             ["includeMatchesInOutput", "includeLeftUnmatchedInOutput", "includeRightUnmatchedInOutput"]
         )
+
+
+def _joiner_from_knime(knime: KnimeSettings) -> None:
+    tree = knime.tree
+    mode = tree.get("compositionMode")
+    if mode is not None:
+        knime.put(
+            "compositionMode",
+            {"MatchAll": "MATCH_ALL", "MatchAny": "MATCH_ANY"}.get(mode, mode),
+            "compositionMode",
+        )
+    criteria = _joiner_criteria(knime, tree)
+    knime.take("dataCellComparisonMode")
+    _joiner_output_flags(knime, tree)
     knime.take_all(["leftColumnSelectionConfig", "rightColumnSelectionConfig", "mergeJoinColumns", "suffix"])
     knime.take_all(
         ["outputUnmatchedRowsToSeparatePorts", "rowKeySeparator", "rowKeyFactory", "outputRowOrder"]
