@@ -239,16 +239,32 @@ def _match(left: Table, right: Table, s: JoinerSettings, layout: _Layout) -> lis
     # JoinTuple.get: a row with a missing value in any join column matches nothing
     left_ok = [all(col[i] is not None for col in lk) for i in range(n_left)]
     right_ok = [all(col[j] is not None for col in rk) for j in range(n_right)]
-    pairs: list[tuple[int, int]] = []
     if s.compositionMode == "MATCH_ALL":
-        index: dict[tuple[Any, ...], list[int]] = {}
-        for j in range(n_right):
-            if right_ok[j]:
-                index.setdefault(tuple(col[j] for col in rk), []).append(j)
-        for i in range(n_left):
-            if left_ok[i]:
-                pairs.extend((i, j) for j in index.get(tuple(col[i] for col in lk), ()))
-        return pairs
+        return _match_all(lk, rk, left_ok, right_ok)
+    return _match_any(lk, rk, left_ok, right_ok)
+
+
+def _match_all(
+    lk: list[list[Any]], rk: list[list[Any]], left_ok: list[bool], right_ok: list[bool]
+) -> list[tuple[int, int]]:
+    """Pairs equal in every join column."""
+    index: dict[tuple[Any, ...], list[int]] = {}
+    for j in range(len(right_ok)):
+        if right_ok[j]:
+            index.setdefault(tuple(col[j] for col in rk), []).append(j)
+    pairs: list[tuple[int, int]] = []
+    for i in range(len(left_ok)):
+        if left_ok[i]:
+            pairs.extend((i, j) for j in index.get(tuple(col[i] for col in lk), ()))
+    return pairs
+
+
+def _match_any(
+    lk: list[list[Any]], rk: list[list[Any]], left_ok: list[bool], right_ok: list[bool]
+) -> list[tuple[int, int]]:
+    """Pairs equal in at least one join column (each pair once, right rows in order)."""
+    n_left, n_right = len(left_ok), len(right_ok)
+    pairs: list[tuple[int, int]] = []
     indexes: list[dict[Any, list[int]]] = []
     for col in rk:
         idx: dict[Any, list[int]] = {}
@@ -264,6 +280,32 @@ def _match(left: Table, right: Table, s: JoinerSettings, layout: _Layout) -> lis
             found.update(idx.get(col[i], ()))
         pairs.extend((i, j) for j in sorted(found))
     return pairs
+
+
+def _merged(
+    series: pd.Series, rights: list[Any], li: np.ndarray, ri: np.ndarray, composition: str
+) -> pd.Series:
+    """A merged join column: a right unmatched row takes the right values; with MATCH_ANY the
+    values of both sides agree on one."""
+    values = series.to_numpy(dtype=object).copy()
+    for k in range(len(li)):
+        if li[k] < 0:
+            values[k] = _consensus([r[ri[k]] for r in rights])
+        elif composition == "MATCH_ANY" and ri[k] >= 0:
+            values[k] = _consensus([values[k]] + [r[ri[k]] for r in rights])
+    return pd.Series(values, dtype=object)
+
+
+def _joined_row_ids(lids: Any, rids: Any, li: np.ndarray, ri: np.ndarray, s: JoinerSettings) -> list[str]:
+    """Row0, Row1, ...; the left (else right) RowID; or `left<sep>right` with `?` for no row."""
+    if s.rowKeyFactory == "SEQUENTIAL":
+        return [f"Row{k}" for k in range(len(li))]
+    if s.rowKeyFactory == "KEEP_ROWID":
+        return [lids[i] if i >= 0 else rids[j] for i, j in zip(li, ri, strict=True)]
+    sep = s.rowKeySeparator
+    return [
+        (lids[i] if i >= 0 else "?") + sep + (rids[j] if j >= 0 else "?") for i, j in zip(li, ri, strict=True)
+    ]
 
 
 def _consensus(values: list[Any]) -> Any:
@@ -480,28 +522,11 @@ class Joiner(Node):
             assert lcol is not None
             series = take(left.df[lcol], col_type, li)
             if layout.merge and partners:
-                values = series.to_numpy(dtype=object).copy()
                 rights = [right.df[p].to_numpy(dtype=object) for p in partners]
-                for k in range(len(li)):
-                    if li[k] < 0:  # a right unmatched row: the right values fill the merged column
-                        values[k] = _consensus([r[ri[k]] for r in rights])
-                    elif s.compositionMode == "MATCH_ANY" and ri[k] >= 0:
-                        values[k] = _consensus([values[k]] + [r[ri[k]] for r in rights])
-                series = coerce(pd.Series(values, dtype=object), col_type)
+                series = coerce(_merged(series, rights, li, ri, s.compositionMode), col_type)
             data[name] = series
         df = pd.DataFrame(data, columns=[c[0] for c in layout.columns])
-        lids, rids = left.row_ids, right.row_ids
-        if s.rowKeyFactory == "SEQUENTIAL":
-            ids = [f"Row{k}" for k in range(len(li))]
-        elif s.rowKeyFactory == "KEEP_ROWID":
-            ids = [lids[i] if i >= 0 else rids[j] for i, j in zip(li, ri, strict=True)]
-        else:
-            sep = s.rowKeySeparator
-            ids = [
-                (lids[i] if i >= 0 else "?") + sep + (rids[j] if j >= 0 else "?")
-                for i, j in zip(li, ri, strict=True)
-            ]
-        df.index = pd.Index(ids, dtype=object)
+        df.index = pd.Index(_joined_row_ids(left.row_ids, right.row_ids, li, ri, s), dtype=object)
         if df.index.has_duplicates:
             raise NodeError("the joined RowIDs are not unique (choose new RowIDs)", setting="rowKeyFactory")
         return Table(df, types)
