@@ -6,6 +6,7 @@ Collection cells are tuples in object columns typed `List of <element>` / `Set o
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -165,6 +166,30 @@ def _ungroup_from_knime(knime: KnimeSettings) -> None:
     knime.take_all(["removeCollectionCol", "skipMissingValues", "skipEmptyCollections", "enableHilite"])
 
 
+def _ungrouped(
+    rid: str, present: list[tuple[Any, ...] | None], s: UngroupSettings
+) -> Iterator[tuple[str, list[Any]]]:
+    """One row's RowIDs and collection elements after ungrouping (`<id>_1`, `<id>_2`, ...): a
+    row whose collections are all missing or all empty stays once (unless skipped)."""
+    if all(p is None for p in present):
+        if not s.skipMissingValues:
+            yield rid, [None] * len(present)
+        return
+    longest = max(len(p) for p in present if p is not None)
+    if longest == 0:
+        if not s.skipEmptyCollections:
+            yield f"{rid}_1", [None] * len(present)
+        return
+    counter = 1
+    for i in range(longest):
+        elements = [p[i] if p is not None and i < len(p) else None for p in present]
+        elements = [None if is_missing(e) else e for e in elements]
+        if s.skipMissingValues and all(e is None for e in elements):
+            continue
+        yield f"{rid}_{counter}", elements
+        counter += 1
+
+
 class Ungroup(Node):
     type_name = "ungroup"
     display_name = "Ungroup"
@@ -207,28 +232,10 @@ class Ungroup(Node):
         for k, rid in enumerate(table.row_ids):
             if k % 10000 == 0:
                 ctx.check_cancelled()
-            colls = [col_values[c][k] for c in cols]
-            present = [None if is_missing(v) else tuple(v) for v in colls]
-            if all(p is None for p in present):
-                if not s.skipMissingValues:
-                    rows.append(self._row(names, col_values, k, cols, [None] * len(cols), s))
-                    ids.append(rid)
-                continue
-            longest = max(len(p) for p in present if p is not None)
-            if longest == 0:
-                if not s.skipEmptyCollections:
-                    rows.append(self._row(names, col_values, k, cols, [None] * len(cols), s))
-                    ids.append(f"{rid}_1")
-                continue
-            counter = 1
-            for i in range(longest):
-                elements = [p[i] if p is not None and i < len(p) else None for p in present]
-                elements = [None if is_missing(e) else e for e in elements]
-                if s.skipMissingValues and all(e is None for e in elements):
-                    continue
+            present = [None if is_missing(v) else tuple(v) for v in (col_values[c][k] for c in cols)]
+            for row_id, elements in _ungrouped(rid, present, s):
                 rows.append(self._row(names, col_values, k, cols, elements, s))
-                ids.append(f"{rid}_{counter}")
-                counter += 1
+                ids.append(row_id)
         types = {c.name: c.type for c in out_spec.columns}
         data = {
             name: typed_column([r[j] for r in rows], types[name]) for j, name in enumerate(out_spec.names)
