@@ -135,24 +135,8 @@ class ColumnAppender(Node):
         tables: list[Table] = [t for i, t in enumerate(inputs) if i < 2 or t is not None]
         names = _appended_names([t.spec for t in tables])
         mode = settings.selected_rowid_mode
-        if mode == "IDENTICAL":
-            ids = tables[0].row_ids
-            for k, t in enumerate(tables[1:], start=2):
-                if t.row_ids != ids:
-                    raise NodeError(
-                        f"the RowIDs of table {k} differ from those of table 1 (names, order or number of rows); "
-                        "choose RowID mode GENERATE or KEY_TABLE",
-                        setting="selected_rowid_mode",
-                    )
-            n, index = len(ids), pd.Index(ids, dtype=object)
-        elif mode == "GENERATE":
-            n = max(len(t) for t in tables)
-            index = row_ids(n)
-        else:
-            k = settings.selected_rowid_table_number - 1
-            if k >= len(tables):
-                raise NodeError("the selected table is not connected", setting="selected_rowid_table_number")
-            n, index = len(tables[k]), pd.Index(tables[k].row_ids, dtype=object)
+        index = _row_index(tables, settings)
+        n = len(index)
         shorter = [i + 1 for i, t in enumerate(tables) if len(t) < n]
         longer = [i + 1 for i, t in enumerate(tables) if len(t) > n]
         ref = (
@@ -179,3 +163,25 @@ class ColumnAppender(Node):
         frame = pd.DataFrame(data, index=pd.RangeIndex(n)) if data else pd.DataFrame(index=pd.RangeIndex(n))
         frame.index = index
         return [Table(frame, types)]
+
+
+def _row_index(tables: list[Table], settings: ColumnAppenderSettings) -> pd.Index:
+    """The output's RowIDs: the tables' own (which must agree), new ones for the longest table,
+    or those of the selected table."""
+    mode = settings.selected_rowid_mode
+    if mode == "IDENTICAL":
+        ids = tables[0].row_ids
+        for k, t in enumerate(tables[1:], start=2):
+            if t.row_ids != ids:
+                raise NodeError(
+                    f"the RowIDs of table {k} differ from those of table 1 (names, order or number of rows); "
+                    "choose RowID mode GENERATE or KEY_TABLE",
+                    setting="selected_rowid_mode",
+                )
+        return pd.Index(ids, dtype=object)
+    if mode == "GENERATE":
+        return row_ids(max(len(t) for t in tables))
+    k = settings.selected_rowid_table_number - 1
+    if k >= len(tables):
+        raise NodeError("the selected table is not connected", setting="selected_rowid_table_number")
+    return pd.Index(tables[k].row_ids, dtype=object)
