@@ -16,6 +16,7 @@ COLUMN_NODE_MODULES = {
     "nodes.columns",
     "nodes.column_appender",
     "nodes.conversion",
+    "nodes.auto_type_cast",
     "nodes.collection_columns",
     "nodes.cell_splitter",
     "nodes.column_header",
