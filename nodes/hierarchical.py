@@ -1,4 +1,4 @@
-"""Hierarchical Clustering, Distance Matrix Calculate and Hierarchical Cluster Assigner.
+"""Hierarchical Clustering and Distance Matrix Calculate.
 
 Hierarchical Clustering follows KNIME's `HierarchicalClusterNodeModel` (org.knime.base.node.mine.
 cluster.hierarchical): every row starts as a cluster; each step merges the closest pair (the first
@@ -8,8 +8,8 @@ each with its rows (first subtree first) and `Cluster` = `cluster_<position>`. S
 linkage take the smallest/largest float distance; average linkage sums the float distances in
 KNIME's leaf order (its leaf iterator walks the second subtree first) and divides by the pair count.
 
-The tree also goes out on a model port, which Hierarchical Cluster Assigner cuts by a number of
-clusters or a distance. Distance Matrix Calculate appends each row's distances to the rows before
+The tree also goes out on a model port, which Hierarchical Cluster Assigner
+(`nodes.hierarchical_assigner`) cuts. Distance Matrix Calculate appends each row's distances to the rows before
 it (KNIME's distance vector); Hierarchical Clustering can cluster on such a column.
 """
 
@@ -36,17 +36,17 @@ from engine.api import (
     NodeError,
     NodeSettings,
     Port,
-    PortType,
     Table,
     TableSpec,
     View,
     row_ids,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, seq
+from nodes._cluster_tree import CLUSTER_TREE, ClusterTree
 from nodes._common import ColumnFilter
+from nodes._distance_measure import DISTANCE_MEASURE
 from nodes._plotting import figure, locked, png
 
-CLUSTER_TREE = PortType.register(PortType("model.cluster_tree", "Cluster tree", "#5a5a8f", "square"))
 DISTANCE_VECTOR = "Distance vector"  # column type: a tuple of distances to the rows before
 
 
@@ -59,38 +59,6 @@ class TreeNode:
     first: TreeNode | None = None
     second: TreeNode | None = None
     merges: list[tuple[int, int, float]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ClusterTree:
-    """The merge history: `merges[i]` = (cluster id a, cluster id b, distance); ids < n are rows,
-    n + i the cluster made by merge i (scipy's linkage convention)."""
-
-    row_ids: tuple[str, ...]
-    merges: tuple[tuple[int, int, float], ...]
-
-    def cut(self, clusters: int | None = None, distance: float | None = None) -> np.ndarray:
-        """Cluster index per row after undoing the last merges: down to `clusters` clusters, or
-        every merge above `distance`. Clusters are numbered by their first row."""
-        n = len(self.row_ids)
-        parent = list(range(n + len(self.merges)))
-
-        def find(i: int) -> int:
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
-
-        keep = len(self.merges)
-        if clusters is not None:
-            keep = max(0, n - clusters)
-        elif distance is not None:
-            keep = sum(1 for _, _, d in self.merges if d <= distance)
-        for i, (a, b, _) in enumerate(self.merges[:keep]):
-            parent[find(a)] = n + i
-            parent[find(b)] = n + i
-        roots: dict[int, int] = {}
-        return np.array([roots.setdefault(find(i), len(roots)) for i in range(n)], dtype=np.int64)
 
 
 def _float32(x: Any) -> np.ndarray:
@@ -345,12 +313,21 @@ class DistanceMatrixCalculate(Node):
     category = Category.MANIPULATOR
     description = (
         "Appends a distance-matrix column: row i holds its distances to rows 0 .. i-1 (the lower triangle, as "
-        "KNIME's distance vector cells), Euclidean or Manhattan over the chosen numeric columns. Hierarchical "
+        "KNIME's distance vector cells), Euclidean or Manhattan over the chosen numeric columns, or the measure "
+        "on the optional second port (e.g. Bit Vector Distances: Tanimoto on fingerprints). Hierarchical "
         "Clustering can cluster on it (distance_column). KNIME's own node (knime-distmatrix) was not available to "
         "read, so this node has no KNIME mapping."
     )
-    keywords = ("distance", "matrix", "pairwise", "euclidean", "manhattan")
-    inputs = (Port(TABLE, "Input data", "The rows."),)
+    keywords = ("distance", "matrix", "pairwise", "euclidean", "manhattan", "tanimoto")
+    inputs = (
+        Port(TABLE, "Input data", "The rows."),
+        Port(
+            DISTANCE_MEASURE,
+            "Distance measure",
+            "A measure (e.g. from Bit Vector Distances) used instead of the columns and distance settings.",
+            optional=True,
+        ),
+    )
     outputs = (Port(TABLE, "Data with distances", "The input plus the distance column."),)
     Settings = DistanceMatrixSettings
 
@@ -358,7 +335,14 @@ class DistanceMatrixCalculate(Node):
         spec = in_specs[0]
         if not isinstance(spec, TableSpec):
             return [UNKNOWN]
-        if not settings.columns.apply(spec, allowed_types=ColumnType.NUMERIC):
+        measure = in_specs[1] if len(in_specs) > 1 else None
+        if isinstance(measure, ModelSpec):
+            for column in measure.learning_columns.columns:
+                if column.name not in spec or spec.type_of(column.name) != column.type:
+                    raise ConfigureError(
+                        f"the distance measure's column {column.name!r} ({column.type}) is not in the input"
+                    )
+        elif not settings.columns.apply(spec, allowed_types=ColumnType.NUMERIC):
             raise ConfigureError("no numeric column selected", setting="columns")
         if settings.column_name in spec:
             raise ConfigureError(f"column {settings.column_name!r} exists already", setting="column_name")
@@ -366,15 +350,19 @@ class DistanceMatrixCalculate(Node):
 
     def execute(self, inputs: list[Any], settings: DistanceMatrixSettings, ctx: NodeContext) -> list[Any]:
         table: Table = inputs[0]
-        self.configure([table.spec], settings, ctx)
-        columns = settings.columns.apply(table.spec, allowed_types=ColumnType.NUMERIC)
-        values = np.column_stack(
-            [
-                pd.to_numeric(table.df[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-                for c in columns
-            ]
-        ).reshape(len(table), len(columns))
-        distances = _row_distances(values, settings.distance)
+        measure = inputs[1] if len(inputs) > 1 else None
+        self.configure([table.spec, measure.spec if measure is not None else None], settings, ctx)
+        if measure is not None:
+            distances = measure.payload.matrix(table)
+        else:
+            columns = settings.columns.apply(table.spec, allowed_types=ColumnType.NUMERIC)
+            values = np.column_stack(
+                [
+                    pd.to_numeric(table.df[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+                    for c in columns
+                ]
+            ).reshape(len(table), len(columns))
+            distances = _row_distances(values, settings.distance)
         df = table.df.copy()
         df[settings.column_name] = pd.Series(
             [tuple(float(v) for v in distances[i, :i]) for i in range(len(table))],
@@ -382,70 +370,6 @@ class DistanceMatrixCalculate(Node):
             dtype=object,
         )
         return [table.with_frame(df, {settings.column_name: DISTANCE_VECTOR})]
-
-
-# --------------------------------------------------------------------------- Hierarchical Cluster Assigner
-
-
-class AssignerSettings(NodeSettings):
-    cut_by: Literal["NUMBER_OF_CLUSTERS", "DISTANCE"] = Field(
-        "NUMBER_OF_CLUSTERS",
-        title="Cluster by",
-        description="Cut the tree into number_of_clusters clusters, or undo every merge above distance.",
-    )
-    number_of_clusters: int = Field(3, ge=1, title="Number of clusters", description="Clusters to keep.")
-    distance: float = Field(
-        1.0, ge=0.0, title="Distance threshold", description="Highest merge distance kept."
-    )
-    column_name: str = Field(
-        "Cluster", title="Cluster column name", description="Name of the appended column."
-    )
-
-
-class HierarchicalClusterAssigner(Node):
-    """Hierarchical Cluster Assigner: cuts a cluster tree."""
-
-    type_name = "hierarchical_cluster_assigner"
-    display_name = "Hierarchical Cluster Assigner"
-    category = Category.PREDICTOR
-    description = (
-        "Cuts a Hierarchical Clustering tree into a number of clusters or at a distance and appends the cluster "
-        "(`Cluster 1`, `Cluster 2`, ... numbered by their first row) to the clustered rows, matched by RowID; "
-        "rows the tree does not know get a missing cell."
-    )
-    keywords = ("clustering", "dendrogram", "cut", "hierarchy", "assign")
-    inputs = (
-        Port(CLUSTER_TREE, "Cluster tree", "The tree from Hierarchical Clustering."),
-        Port(TABLE, "Data", "The clustered rows (matched by RowID)."),
-    )
-    outputs = (Port(TABLE, "Clustered data", "The input plus the cluster column."),)
-    Settings = AssignerSettings
-
-    def configure(self, in_specs: list[Any], settings: AssignerSettings, ctx: NodeContext) -> list[Any]:
-        spec = in_specs[1]
-        if not isinstance(spec, TableSpec):
-            return [UNKNOWN]
-        if settings.column_name in spec:
-            raise ConfigureError(f"column {settings.column_name!r} exists already", setting="column_name")
-        return [spec.append((settings.column_name, ColumnType.STRING))]
-
-    def execute(self, inputs: list[Any], settings: AssignerSettings, ctx: NodeContext) -> list[Any]:
-        tree: ClusterTree = inputs[0].payload
-        table: Table = inputs[1]
-        self.configure([None, table.spec], settings, ctx)
-        if settings.cut_by == "NUMBER_OF_CLUSTERS":
-            labels = tree.cut(clusters=settings.number_of_clusters)
-        else:
-            labels = tree.cut(distance=settings.distance)
-        by_row = {rid: f"Cluster {int(c) + 1}" for rid, c in zip(tree.row_ids, labels, strict=True)}
-        unknown = [rid for rid in table.row_ids if rid not in by_row]
-        if unknown:
-            ctx.warn(f"{len(unknown)} row(s) are not in the cluster tree and get no cluster")
-        df = table.df.copy()
-        df[settings.column_name] = pd.Series(
-            [by_row.get(r) for r in table.row_ids], index=df.index, dtype=object
-        )
-        return [table.with_frame(df, {settings.column_name: ColumnType.STRING})]
 
 
 __all__ = ["ClusterTree", "knime_hierarchical", "row_ids"]

@@ -37,7 +37,7 @@ from engine.api import (
     unique_column_name,
     widget,
 )
-from engine.api.knime import KnimeMapping, KnimeSettings
+from engine.api.knime import KnimeMapping, KnimeSettings, seq
 from nodes._common import ColumnFilter
 from nodes._mining import NOMINAL, cell_text, check_column, parse_seed
 
@@ -281,11 +281,26 @@ _RF_KEYS = [
 ]
 
 
+def _first_plugin_columns(knime: KnimeSettings) -> None:
+    """The first tree ensemble plugin (org.knime.base.node.mine.treeensemble) stored its attribute
+    columns as `includeColumns` (a string array) and `includeAllColumns` (every numeric or nominal
+    column but the target); knitflow's column filter says the same."""
+    if knime.get("includeAllColumns"):
+        chosen = {"included_names": [], "excluded_names": [], "enforce_option": "EnforceExclusion"}
+    else:
+        names = [str(c) for c in seq(knime.get("includeColumns"))]
+        chosen = {"included_names": names, "excluded_names": [], "enforce_option": "EnforceInclusion"}
+    knime.put("columnFilterConfig", chosen, "includeColumns")
+    knime.paths["includeAllColumns"] = "columnFilterConfig"
+
+
 def _rf_learner_from_knime(knime: KnimeSettings) -> None:
     """TreeEnsembleLearnerConfiguration keys (treeensemble2, and the first tree ensemble plugin's
     subset of them)."""
     tree = knime.tree
     knime.take_all(_RF_KEYS)
+    if "columnFilterConfig" not in tree and ("includeColumns" in tree or "includeAllColumns" in tree):
+        _first_plugin_columns(knime)
     if tree.get("fingerprintColumn"):
         knime.lost("learning on a fingerprint (bit vector) column is not supported")
     if tree.get("hardCodedRootColumn"):

@@ -127,3 +127,99 @@ def test_the_imported_yaml_keeps_the_structure(tmp_path: Path) -> None:
     from engine.core.workflow import Workflow
 
     assert Workflow.load(out).run().ok
+
+
+CONFIG = "org.knime.js.base.node.configuration."
+
+
+def configured_archive(folder: Path) -> Path:
+    """Table Creator -> a component whose Double and Single Selection Configuration nodes feed a Math
+    Formula; the component's dialog set the factor to 3 (KNIME keeps it in the component's settings)."""
+    from knime_fragment import node_xml
+
+    built = built_archive(folder)
+    with zipfile.ZipFile(built) as zf:
+        files = {n: zf.read(n).decode() for n in zf.namelist()}
+    component = _workflow(
+        _node_entry(1, "Math Formula (#1)/settings.xml", 0, 0)
+        + _node_entry(2, "Component Input (#2)/settings.xml", 0, 0)
+        + _node_entry(3, "Component Output (#3)/settings.xml", 0, 0)
+        + _node_entry(4, "Double Configuration (#4)/settings.xml", 0, 0)
+        + _node_entry(5, "Single Selection Configuration (#5)/settings.xml", 0, 0),
+        [(2, 1, 1, 1), (1, 1, 3, 1), (4, 1, 1, 0), (5, 1, 1, 0)],
+    )
+    double = _settings(
+        CONFIG + "input.dbl.DoubleDialogNodeFactory",
+        "Double Configuration",
+        {
+            "flowvariablename": "factor",
+            "defaultValue": {"double": 1.5},
+            "label": "Factor",
+            "description": "Scale",
+            "parameterName": "double-input",
+            "hideInDialog": False,
+        },
+    )
+    single = _settings(
+        CONFIG + "selection.single.SingleSelectionDialogNodeFactory",
+        "Single Selection Configuration",
+        {
+            "flowvariablename": "mode",
+            "defaultValue": {"variable_value": ["fast"]},
+            "label": "Mode",
+            "possible_choices": ["fast", "exact"],
+            "parameterName": "single-selection",
+            "hideInDialog": False,
+        },
+    )
+    settings = xml(
+        '<entry key="name" type="xstring" value="Add"/>'
+        '<entry key="virtual-in-ID" type="xint" value="2"/>'
+        '<entry key="virtual-out-ID" type="xint" value="3"/>'
+        + node_xml("model", {"double-input-4": {"double": 3.0}}),
+    )
+    files["nested/Add (#3)/workflow.knime"] = component
+    files["nested/Add (#3)/settings.xml"] = settings
+    files["nested/Add (#3)/Math Formula (#1)/settings.xml"] = _formula("$y$ * $${Dfactor}$$", "z")
+    files["nested/Add (#3)/Double Configuration (#4)/settings.xml"] = double
+    files["nested/Add (#3)/Single Selection Configuration (#5)/settings.xml"] = single
+    archive = folder / "configured.knwf"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(name, text)
+    return archive
+
+
+def test_configuration_nodes_become_the_component_configuration(tmp_path: Path) -> None:
+    report = ImportReport()
+    wf = load_knwf(configured_archive(tmp_path), report=report)
+    assert [e.message for e in report.entries if e.kind != "note"] == []
+    result = wf.run()
+    assert result.ok, [(s.id, s.error) for s in result.failed()]
+    out = result.output(id_of_path("3:1"))
+    assert out["z"].tolist() == [6.0, 12.0, 18.0]  # y * 3: the value the component's dialog set
+    variables = result.output(id_of_path("3:1"), 0)
+    assert variables["mode"] == "fast" and variables["factor"] == 3.0
+
+
+def test_imported_configuration_is_written_as_options(tmp_path: Path) -> None:
+    import yaml
+
+    from engine.knime import import_cli
+
+    out = tmp_path / "configured.yaml"
+    assert import_cli(configured_archive(tmp_path), out, strict=True) == 0
+    component = next(n for n in yaml.safe_load(out.read_text())["nodes"] if n["id"] == 3)
+    assert component["settings"] == {"factor": 3.0}
+    options = {o["name"]: o for o in component["workflow"]["configuration"]}
+    assert options["factor"] == {
+        "name": "factor",
+        "type": "double",
+        "default": 1.5,
+        "title": "Factor",
+        "description": "Scale",
+    }
+    assert options["mode"]["type"] == "choice" and options["mode"]["choices"] == ["fast", "exact"]
+    # the configuration nodes themselves are gone with their connections
+    assert [n["type"] for n in component["workflow"]["nodes"]] == ["math_formula"]
+    assert component["workflow"]["connections"] == ["in:1 -> 1:1", "1:1 -> out:1"]

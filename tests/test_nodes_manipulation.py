@@ -218,7 +218,7 @@ def test_normalizer_z_score_10_02() -> None:
 
 def test_normalizer_reproduces_10_03_exactly() -> None:
     """Z-score with Commons Math's incremental moments, KNIME's partition and Lasso(alpha=1e-4) give
-    the R^2 and MAE KNIME recorded in 10_03, to all 16 digits."""
+    the R^2 KNIME recorded in 10_03 to all 16 digits, and its MAE to the last bit or one ulp from it."""
     sklearn = pytest.importorskip("sklearn.linear_model")
     t = zb_table()
     df = t.df.copy()
@@ -235,7 +235,8 @@ def test_normalizer_reproduces_10_03_exactly() -> None:
     y, pred = test.df["dE"].to_numpy(), lasso.predict(test.df[features])
     r2 = 1 - ((y - pred) ** 2).sum() / ((y - y.mean()) ** 2).sum()
     assert r2 == 0.9786673179225764
-    assert np.abs(y - pred).mean() == 0.06744671257250884
+    # the mean of 25 absolute errors sums in an order that follows the CPU's SIMD width: 1 ulp apart
+    assert np.abs(y - pred).mean() == pytest.approx(0.06744671257250884, rel=4e-16)
 
 
 def test_normalizer_selection_missing_and_constant_columns() -> None:

@@ -233,12 +233,23 @@ def test_hierarchical_output_order_view_and_assigner() -> None:
     ]
     assert result.specs[0] == clustered.spec
     assert view.png[:8] == b"\x89PNG\r\n\x1a\n"
-    cut = run_node("hierarchical_cluster_assigner", {"number_of_clusters": 3}, tree, values)
-    assert cut.df()["Cluster"].tolist() == ["Cluster 1", "Cluster 2", "Cluster 1", "Cluster 2", "Cluster 3"]
+    # KNIME's Hierarchical Cluster Assigner: labels are the cluster subtrees' breadth-first ids
+    # (root 0; Row4 = 1, {1, 3} = 3, {0, 2} = 4 for three clusters)
+    cut = run_node("hierarchical_cluster_assigner", {"numClusters": 3}, tree, values)
+    assert cut.df(2)["Cluster (Hierarchical Cluster Assigner)"].tolist() == [
+        "Cluster 4",
+        "Cluster 3",
+        "Cluster 4",
+        "Cluster 3",
+        "Cluster 1",
+    ]
     by_distance = run_node(
-        "hierarchical_cluster_assigner", {"cut_by": "DISTANCE", "distance": 0.45}, tree, values
+        "hierarchical_cluster_assigner",
+        {"numClustersMode": False, "useNormalizedDistances": False, "threshold": 0.45},
+        tree,
+        values,
     )
-    assert by_distance.df()["Cluster"].nunique() == 4
+    assert by_distance.df(2)["Cluster (Hierarchical Cluster Assigner)"].nunique() == 4
 
 
 def test_distance_matrix_feeds_hierarchical_clustering() -> None:

@@ -534,7 +534,11 @@ def _canonical_settings(entry: NodeEntry) -> dict[str, Any]:
     cls = registry.get(entry.type)
     if cls is None:
         return dict(entry.settings)
-    model = cls.Settings.model_validate(entry.settings)
+    try:
+        model = cls.Settings.model_validate(entry.settings)
+    except ValidationError:
+        # kept as written: saving or opening a file must not fail on a setting its node will report
+        return _plain(dict(entry.settings))
     dumped = model.model_dump(mode="json", exclude_unset=True, by_alias=True)
     return _plain(dumped)
 

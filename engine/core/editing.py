@@ -16,17 +16,17 @@ from typing import Any
 import networkx as nx
 from pydantic import ValidationError
 
-from engine.api import Node
+from engine.api import Node, PortType
 from engine.core.document import (
     Annotation,
     Connection,
     NodeEntry,
     WorkflowDoc,
     canonical_dict,
-    port_type,
     ports_compatible,
 )
 from engine.core.keys import digest
+from engine.core.metanodes import CONTAINER_TYPES, OWN_PORTS
 from engine.core.registry import registry
 
 UNDO_LIMIT = 200
@@ -43,7 +43,9 @@ class CommandError(Exception):
 
 # Commands that change what a run computes; the others (layout, names, notes) may be applied
 # while a run is going on.
-SEMANTIC = frozenset({"add_node", "remove", "connect", "disconnect", "set_settings", "paste", "set_workflow"})
+SEMANTIC = frozenset(
+    "add_node remove connect disconnect set_settings paste set_workflow collapse expand set_configuration".split()
+)
 
 
 @dataclass
@@ -85,13 +87,14 @@ class Editor:
         """Apply one command (a dict with `op` and its parameters); returns what it created.
         A refused command leaves the document untouched and raises `CommandError`."""
         op = command.get("op")
-        handler = _COMMANDS.get(str(op))
+        handler = _handler(str(op))
         if handler is None:
-            raise CommandError(f"unknown command {op!r} (known: {', '.join(sorted(_COMMANDS))})")
+            known = ", ".join(sorted(_handlers()))
+            raise CommandError(f"unknown command {op!r} (known: {known})")
         before = self.doc.model_copy(deep=True)
-        params = {k: v for k, v in command.items() if k != "op"}
+        params = {k: v for k, v in command.items() if k not in ("op", "scope")}
         try:
-            result = handler(self.doc, **params)
+            result = self._apply(handler, params, command.get("scope"))
         except TypeError as exc:
             self.doc = before
             raise CommandError(f"{op}: bad parameters ({exc})") from None
@@ -107,6 +110,20 @@ class Editor:
         del self._undo[: -self.limit]
         self._redo.clear()
         self.version += 1
+        return result
+
+    def _apply(
+        self, handler: Callable[..., dict[str, Any]], params: dict[str, Any], scope: Any
+    ) -> dict[str, Any]:
+        """Run a command on the document, or (`scope`, a container's path) on a container's workflow."""
+        if scope in (None, "", []):
+            return handler(self.doc, **params)
+        from engine.core.container_editing import scope_path, scoped, write_back
+
+        path = scope_path(scope)
+        view = scoped(self.doc, path)
+        result = handler(view, **params)
+        write_back(self.doc, path, view)
         return result
 
     def undo(self) -> str:
@@ -145,11 +162,14 @@ def document_digest(doc: WorkflowDoc) -> str:
 # ------------------------------------------------------------------------------------ helpers
 
 
-def _node(doc: WorkflowDoc, node_id: Any) -> NodeEntry:
+def node_of(doc: WorkflowDoc, node_id: Any) -> NodeEntry:
     try:
         return doc.node(int(node_id))
     except (KeyError, ValueError, TypeError):
         raise CommandError(f"there is no node {node_id}") from None
+
+
+_node = node_of
 
 
 def _node_class(type_name: str) -> type[Node]:
@@ -159,8 +179,11 @@ def _node_class(type_name: str) -> type[Node]:
     return cls
 
 
-def _next_id(doc: WorkflowDoc) -> int:
+def next_node_id(doc: WorkflowDoc) -> int:
     return max((n.id for n in doc.nodes), default=0) + 1
+
+
+_next_id = next_node_id
 
 
 def _position(value: Any) -> tuple[int, int] | None:
@@ -194,29 +217,29 @@ def _check_bindings(cls: type[Node], bindings: dict[str, str], kind: str) -> Non
 
 def connection_problem(doc: WorkflowDoc, conn: Connection) -> str | None:
     """Why `conn` may not be added (None if it may). The rules of KNIME's `canAddConnection`:
-    the ports exist, their types fit, and the connection closes no cycle."""
+    the ports exist, their types fit, and the connection closes no cycle. Inside a metanode
+    (a scoped document) node -1 is the container's own ports, `in:K` and `out:K`."""
+    from engine.core.container_editing import graph_edge, port_owner, port_type_at
+
+    if conn.source == conn.dest and conn.source != OWN_PORTS:
+        return "a node cannot feed itself"
     try:
-        src, dst = doc.node(conn.source), doc.node(conn.dest)
+        out_t = port_type_at(doc, conn.source, conn.source_port, output=True)
+        in_t = port_type_at(doc, conn.dest, conn.dest_port, output=False)
     except KeyError as exc:
         return f"there is no node {exc.args[0]}"
-    if conn.source == conn.dest:
-        return "a node cannot feed itself"
-    src_cls, dst_cls = registry.get(src.type), registry.get(dst.type)
-    if src_cls is None or dst_cls is None:
-        return "unknown node type"
-    out_t = port_type(src_cls, conn.source_port, output=True, settings=src.settings)
-    in_t = port_type(dst_cls, conn.dest_port, output=False, settings=dst.settings)
     if out_t is None:
-        return f"{src_cls.display_name or src_cls.type_name} has no output port {conn.source_port}"
+        return f"{port_owner(doc, conn.source, 'inputs')} has no output port {conn.source_port}"
     if in_t is None:
-        return f"{dst_cls.display_name or dst_cls.type_name} has no input port {conn.dest_port}"
-    if not ports_compatible(out_t, in_t):
+        return f"{port_owner(doc, conn.dest, 'outputs')} has no input port {conn.dest_port}"
+    if isinstance(out_t, PortType) and isinstance(in_t, PortType) and not ports_compatible(out_t, in_t):
         return f"incompatible ports: a {out_t.label} output cannot feed a {in_t.label} input"
     graph = nx.DiGraph()
     graph.add_nodes_from(n.id for n in doc.nodes)
-    graph.add_edges_from((c.source, c.dest) for c in doc.connections)
-    if nx.has_path(graph, conn.dest, conn.source):
-        return f"the connection would close a cycle (#{conn.dest} already feeds #{conn.source})"
+    graph.add_edges_from(graph_edge(c) for c in doc.connections)
+    src, dst = graph_edge(conn)
+    if src in graph and dst in graph and nx.has_path(graph, dst, src):
+        return f"the connection would close a cycle (#{dst} already feeds #{src})"
     return None
 
 
@@ -361,6 +384,13 @@ def _set_settings(
     label: str | None = None,
 ) -> dict[str, Any]:
     entry = _node(doc, node)
+    if entry.type in CONTAINER_TYPES:  # a component's configuration values
+        from engine.core.container_editing import set_container_settings
+
+        if not isinstance(settings, dict) or use_variables or expose_variables:
+            raise CommandError(f"{entry.type} #{entry.id} takes its configuration values as settings only")
+        set_container_settings(entry, settings)
+        return {}
     cls = _node_class(entry.type)
     if settings is not None:
         if not isinstance(settings, dict):
@@ -429,6 +459,13 @@ def _paste(
     mapping: dict[int, int] = {}
     next_id = _next_id(doc)
     for item in nodes:
+        if item.get("type") in CONTAINER_TYPES:  # a copied metanode or component, with its insides
+            from engine.core.container_editing import pasted_container
+
+            mapping[int(item.get("id", next_id))] = next_id
+            doc.nodes.append(pasted_container(item, next_id, (dx, dy)))
+            next_id += 1
+            continue
         cls = _node_class(str(item.get("type")))
         settings = dict(item.get("settings") or {})
         errors = validate_settings(cls.type_name, settings)
@@ -493,7 +530,7 @@ def _batch(doc: WorkflowDoc, commands: list[dict[str, Any]], label: str | None =
     results = []
     for cmd in commands:
         op = cmd.get("op")
-        handler = _COMMANDS.get(str(op))
+        handler = _handler(str(op))
         if handler is None or op == "batch":
             raise CommandError(f"unknown command in batch: {op!r}")
         res = handler(doc, **{k: v for k, v in cmd.items() if k != "op"})
@@ -517,6 +554,16 @@ _COMMANDS: dict[str, Callable[..., dict[str, Any]]] = {
     "set_workflow": _set_workflow,
     "batch": _batch,
 }
+
+
+def _handlers() -> dict[str, Callable[..., dict[str, Any]]]:
+    from engine.core.container_editing import CONTAINER_COMMANDS
+
+    return {**_COMMANDS, **CONTAINER_COMMANDS}
+
+
+def _handler(op: str) -> Callable[..., dict[str, Any]] | None:
+    return _handlers().get(op)
 
 
 def is_semantic(command: dict[str, Any]) -> bool:

@@ -131,8 +131,17 @@ def loop_key(
 
 
 def entry_parts(entry: NodeEntry) -> list[Any]:
-    """What of a node's entry in the file decides its result (not its name, note or position)."""
-    return [entry.settings, entry.use_variables, entry.expose_variables]
+    """What of a node's entry in the file decides its result (not its name, note or position);
+    a metanode's or component's own workflow too, so an edit inside it resets what follows."""
+    parts: list[Any] = [entry.settings, entry.use_variables, entry.expose_variables]
+    if entry.workflow is not None or entry.link is not None:
+        inner = (
+            entry.workflow.model_dump(mode="json", exclude={"nodes": {"__all__": {"position"}}})
+            if entry.workflow
+            else None
+        )
+        parts.append([inner, entry.link, entry.link_version])
+    return parts
 
 
 def document_fingerprints(doc: WorkflowDoc) -> dict[int, str]:

@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from engine.api import UNKNOWN, Category, ConfigureError, Table, TableSpec
-from engine.core.document import node_ports
+from engine.core.document import WorkflowDoc, node_ports
 from engine.core.editing import validate_settings
+from engine.core.metanodes import CONTAINER_TYPES
 from engine.core.registry import registry
 from engine.core.scheduler import EXECUTED, CompiledWorkflow
 from engine.core.variables import VarStack
+from engine.editor.containers import container_dialog, find_entry, flattened, validate_container
 from engine.editor.errors import ApiError
 from engine.editor.graph import workflow_graph
 from engine.editor.widgets import with_widgets
@@ -28,17 +30,27 @@ class NodeDialogs:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def _graph_doc(self) -> WorkflowDoc:
+        """The document as it runs (containers flattened): inner nodes' inputs and predecessors."""
+        s = self.session
+        flat = flattened(s, s.editor.doc)
+        return flat.doc if flat is not None else s.editor.doc
+
     def in_specs(self, n: int) -> list[Any]:
         """The table spec at each input port of node `n` (None where nothing configured is connected)."""
         s = self.session
-        entry = s.editor.doc.node(n)
+        doc = self._graph_doc()
+        try:
+            entry = doc.node(n)
+        except KeyError:
+            return []
         cls = registry.get(entry.type)
         specs: list[Any] = []
         if cls is None:
             return specs
         inputs, _ = node_ports(cls, entry.settings)  # a node may declare its ports per instance
         for p in range(1, len(inputs) + 1):
-            src = next((c for c in s.editor.doc.connections if c.dest == n and c.dest_port == p), None)
+            src = next((c for c in doc.connections if c.dest == n and c.dest_port == p), None)
             spec = None
             if src is not None:
                 st = s.statuses.get(src.source)
@@ -49,12 +61,13 @@ class NodeDialogs:
         return specs
 
     def available_variables(self, n: int) -> list[dict[str, Any]]:
-        """The workflow's variables and those its executed predecessors expose."""
+        """The workflow's variables, a component's options, and those executed predecessors expose."""
         s = self.session
-        doc = s.editor.doc
+        doc = self._graph_doc()
         graph = workflow_graph(doc)
         out: dict[str, dict[str, Any]] = {}
-        for name, value in VarStack.of(doc.variables).to_json().items():
+        scope = doc.node(n).scope_variables if n in graph else {}
+        for name, value in VarStack.of({**s.editor.doc.variables, **scope}).to_json().items():
             out[name] = {"name": name, **value}
         for a in sorted(nx.ancestors(graph, n)) if n in graph else []:
             st = s.statuses.get(a)
@@ -66,10 +79,9 @@ class NodeDialogs:
     def dialog(self, n: int) -> dict[str, Any]:
         s = self.session
         with s.lock:
-            try:
-                entry = s.editor.doc.node(n)
-            except KeyError:
-                raise ApiError(404, f"there is no node {n}") from None
+            entry = find_entry(s.editor.doc, n)
+            if entry.type in CONTAINER_TYPES:
+                return container_dialog(s, n, entry)
             cls = registry.get(entry.type)
             if cls is None:
                 raise ApiError(422, f"unknown node type {entry.type!r}")
@@ -79,6 +91,7 @@ class NodeDialogs:
                 defaults = {}
             return {
                 "id": n,
+                "local": entry.id,
                 "type": entry.type,
                 "display_name": cls.display_name or entry.type,
                 "description": cls.description,
@@ -103,18 +116,15 @@ class NodeDialogs:
         the document (paths confined as in a run); nothing of the workflow changes."""
         s = self.session
         with s.lock:
-            try:
-                entry = s.editor.doc.node(n)
-            except KeyError:
-                raise ApiError(404, f"there is no node {n}") from None
+            entry = find_entry(s.editor.doc, n)
             cls = registry.get(entry.type)
             if cls is None or cls.category != Category.SOURCE or any(not p.optional for p in cls.inputs):
                 raise ApiError(400, "only readers without inputs have a preview")
             if validate_settings(entry.type, settings):
                 return {"error": "the settings are not valid yet"}
             doc = s.editor.doc.model_copy(deep=True)
-            trial = doc.node(n)
-            trial.settings = dict(settings)
+            trial = find_entry(doc, n)
+            trial.settings, trial.id = dict(settings), n
             doc.nodes = [trial]
             doc.connections = []
         try:
@@ -142,15 +152,14 @@ class NodeDialogs:
         document (the workflow itself is not changed)."""
         s = self.session
         with s.lock:
-            try:
-                entry = s.editor.doc.node(n)
-            except KeyError:
-                raise ApiError(404, f"there is no node {n}") from None
+            entry = find_entry(s.editor.doc, n)
+            if entry.type in CONTAINER_TYPES:
+                return validate_container(s, n, settings)
             errors = validate_settings(entry.type, settings)
             if errors:
                 return {"errors": errors, "configure_error": None}
             doc = s.editor.doc.model_copy(deep=True)
-            trial = doc.node(n)
+            trial = find_entry(doc, n)
             trial.settings = dict(settings)
             if use_variables is not None:
                 trial.use_variables = dict(use_variables)

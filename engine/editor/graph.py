@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import networkx as nx
 
-from engine.core.document import WorkflowDoc
-from engine.core.metanodes import CONTAINER_TYPES, inner_ids, path_of, worst_state
+from engine.core.document import NodeEntry, WorkflowDoc
+from engine.core.metanodes import CONTAINER_TYPES, encode_id, inner_ids, path_of, worst_state
 from engine.core.status import IDLE, NodeStatus
 
 
@@ -19,16 +19,26 @@ def workflow_graph(doc: WorkflowDoc) -> nx.DiGraph:
 
 
 def add_container_states(doc: WorkflowDoc, statuses: dict[int, NodeStatus]) -> None:
-    """A metanode's or component's light is the worst of its nodes' (KNIME's aggregate state)."""
-    for entry in doc.nodes:
+    """A metanode's or component's light is the worst of its nodes' (KNIME's aggregate state),
+    at any depth (a container inside one is shown when its parent is opened)."""
+    _container_states(doc.nodes, 0, statuses)
+
+
+def _container_states(entries: list[NodeEntry], outer: int, statuses: dict[int, NodeStatus]) -> None:
+    for entry in entries:
         if entry.type not in CONTAINER_TYPES:
             continue
-        inside = [statuses[n] for n in inner_ids(entry.id, list(statuses))]
-        status = NodeStatus(entry.id, entry.type, entry.name or entry.type, IDLE)
+        flat = encode_id(outer, entry.id) if outer else entry.id
+        if entry.workflow is not None:
+            _container_states(entry.workflow.nodes, flat, statuses)
+        inside = [
+            statuses[n] for n in inner_ids(flat, list(statuses)) if statuses[n].type not in CONTAINER_TYPES
+        ]
+        status = NodeStatus(flat, entry.type, entry.name or entry.type, IDLE)
         if inside:
             status.state = worst_state([st.state for st in inside])
             failed = next((st for st in inside if st.error), None)
             if failed is not None:
                 status.error = f"#{path_of(failed.id)} {failed.name}: {failed.error}"
             status.seconds = sum(st.seconds for st in inside)
-        statuses[entry.id] = status
+        statuses[flat] = status

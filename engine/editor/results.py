@@ -11,8 +11,10 @@ from fastapi.responses import JSONResponse, Response
 
 from engine.api import Model, Table, View
 from engine.core.document import node_ports
+from engine.core.metanodes import CONTAINER_TYPES
 from engine.core.registry import registry
 from engine.core.scheduler import EXECUTED, EXECUTING
+from engine.editor.containers import output_source
 from engine.editor.errors import ApiError
 from engine.editor.paging import table_page
 
@@ -42,6 +44,8 @@ class PortResults:
         """What port `port` of node `n` holds (port 0: its flow variables)."""
         s = self.session
         with s.lock:
+            if n in s.statuses and s.statuses[n].type in CONTAINER_TYPES:
+                n, port = output_source(s, n, port)  # a container's output: the inner node's
             st = s.statuses.get(n)
             if st is None:
                 raise ApiError(404, f"there is no node {n}")
@@ -93,6 +97,8 @@ class PortResults:
         """The table on port `port` of executed node `n` (a view's table too)."""
         s = self.session
         with s.lock:
+            if n in s.statuses and s.statuses[n].type in CONTAINER_TYPES:
+                n, port = output_source(s, n, port)
             st = s.statuses.get(n)
             if st is None or st.state != EXECUTED or not 1 <= port <= len(st.outputs):
                 raise ApiError(404, "Execute the node first.")
@@ -107,6 +113,8 @@ class PortResults:
         """The PNG of a view port."""
         s = self.session
         with s.lock:
+            if n in s.statuses and s.statuses[n].type in CONTAINER_TYPES:
+                n, port = output_source(s, n, port)
             st = s.statuses.get(n)
             if st is None or st.state != EXECUTED or not 1 <= port <= len(st.outputs):
                 raise ApiError(404, "Execute the node first.")

@@ -26,6 +26,7 @@ from engine.core.scheduler import (
     GraphError,
     NodeStatus,
 )
+from engine.editor.containers import top_level
 from engine.editor.errors import ApiError
 from engine.editor.graph import add_container_states, workflow_graph
 
@@ -84,7 +85,8 @@ class RunControl:
         """The targets, their predecessors and whole loops, less what cannot run (not configured)."""
         graph = workflow_graph(doc)
         ids = {n.id for n in doc.nodes}
-        wanted = set(ids) if not targets else {int(t) for t in targets}
+        # a node inside a metanode or component runs with its container (the graph runs flattened)
+        wanted = set(ids) if not targets else {top_level(int(t)) for t in targets}
         missing = wanted - ids
         if missing:
             raise ApiError(404, f"there is no node {', '.join(map(str, sorted(missing)))}")
@@ -201,7 +203,7 @@ class RunControl:
                 raise ApiError(409, "the workflow is executing: cancel it first")
             doc = s.editor.doc
             graph = workflow_graph(doc)
-            chosen = {n.id for n in doc.nodes} if not targets else {int(t) for t in targets}
+            chosen = {n.id for n in doc.nodes} if not targets else {top_level(int(t)) for t in targets}
             affected = set(chosen)
             for t in chosen:
                 if t in graph:

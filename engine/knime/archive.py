@@ -380,7 +380,7 @@ def _read_node(source: _Source, entry: dict[str, Any]) -> KnimeNode:
 
 def _read_container(source: _Source, node: KnimeNode, folder: str) -> None:
     """A metanode's settings_file is its own workflow.knime; a component's is a settings.xml
-    whose inner workflow knitflow cannot run either: name and ports only, no settings."""
+    whose inner workflow knitflow cannot run either: name, ports and a component's dialog values."""
     raw = source.read(node.settings_file)
     if raw is None:
         return
@@ -388,6 +388,8 @@ def _read_container(source: _Source, node: KnimeNode, folder: str) -> None:
     if node.node_type == "SubNode":
         node.name = str(tree.get("name") or node.name)
         node.annotation = _node_annotation(tree)
+        # the values its dialog gave its configuration nodes (`<parameter>-<node id>`)
+        node.model = _dict_or_empty(tree.get("model"))
         # a component lists its ports without its hidden flow-variable port
         node.in_ports = _declared_ports(tree.get("inports"), shift=1)
         node.out_ports = _declared_ports(tree.get("outports"), shift=1)

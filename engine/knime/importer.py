@@ -28,6 +28,7 @@ from engine.knime.archive import (
     KnimeWorkflow,
     read_archive,
 )
+from engine.knime.configuration import configuration_option, is_configuration_node
 from engine.knime.ports import PLACEHOLDER_TYPE, loadable_connections, placeholder_ports
 
 if TYPE_CHECKING:
@@ -457,6 +458,17 @@ def _container(node: KnimeNode, report: ImportReport, data_dir: str | None) -> N
                 c = KnimeConnection(c.source, c.source_port, TEMPLATE_PORTS, c.dest_port)
             rewired.append(c)
         inner = replace(inner, nodes=[n for n in inner.nodes if n.id not in virtual], connections=rewired)
+    # a component's configuration nodes become its options (flow variables inside)
+    options, values = [], {}
+    for config_node in [n for n in inner.nodes if is_configuration_node(n)]:
+        option, given = configuration_option(config_node, node, report)
+        options.append(option)
+        if given is not None and given != option.default:
+            values[option.name] = given
+    if options:
+        gone = {n.id for n in inner.nodes if is_configuration_node(n)}
+        kept = [c for c in inner.connections if c.source not in gone and c.dest not in gone]
+        inner = replace(inner, nodes=[n for n in inner.nodes if n.id not in gone], connections=kept)
     doc = to_document(inner, report, data_dir=data_dir, nested=True)
     ports_in = [ContainerPort(name=p.name) for _, p in sorted(node.in_ports.items())]
     ports_out = [ContainerPort(name=p.name) for _, p in sorted(node.out_ports.items())]
@@ -466,8 +478,13 @@ def _container(node: KnimeNode, report: ImportReport, data_dir: str | None) -> N
         name=node.name,
         annotation=node.annotation,
         position=node.position,
+        settings=values,
         workflow=InnerWorkflow(
-            inputs=ports_in, outputs=ports_out, nodes=doc.nodes, connections=doc.connections
+            inputs=ports_in,
+            outputs=ports_out,
+            nodes=doc.nodes,
+            connections=doc.connections,
+            configuration=options,
         ),
     )
 

@@ -86,7 +86,7 @@ export class Canvas {
     const data = {};
     const ports = {};
     for (const n of doc ? doc.nodes : []) {
-      const info = app.types[n.type];
+      const info = app.infoOf(n);
       // the node type's ports, widened to what connections use (an unknown type keeps its connections)
       const nIn = Math.max(info ? info.inputs.length : 0, used[`${n.id}:in`] || 0);
       const nOut = Math.max(info ? info.outputs.length : 0, used[`${n.id}:out`] || 0);
@@ -124,7 +124,7 @@ export class Canvas {
 
   // Drawflow's port dots become KNIME's: triangles (tables), coloured squares (models), red circles (variables)
   decoratePorts(n, [nIn, nOut], varUsed) {
-    const info = this.app.types[n.type];
+    const info = this.app.infoOf(n);
     const types = this.app.portTypes;
     for (const [side, list, count] of [["in", info ? info.inputs : [], nIn], ["out", info ? info.outputs : [], nOut]]) {
       for (let p = 0; p <= count; p++) {
@@ -234,6 +234,12 @@ export class Canvas {
       const c = app.doc.connections.filter((x) => x.dest === id && x.dest_port === port).pop();
       if (c && e.button === 0) this.press = { c, x: e.clientX, y: e.clientY };
       app.paintSelection();
+      return;
+    }
+    if (e.button === 2) {
+      // a right click keeps a multiple selection (its context menu acts on all of it)
+      ed.drag = false;
+      if (!app.sel.has(id)) app.select([id]);
       return;
     }
     if (!ed.drag) { app.paintSelection(); return; }

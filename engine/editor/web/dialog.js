@@ -115,7 +115,10 @@ export class NodeDialog {
 
   renderTabs() {
     this.tabsEl.replaceChildren();
-    for (const [key, label] of [["settings", "Settings"], ["variables", "Flow Variables"], ["description", "Description"]]) {
+    // a component's options are flow variables themselves: its dialog has no Flow Variables tab
+    const tabs = this.data.container ? [["settings", "Settings"], ["description", "Description"]]
+      : [["settings", "Settings"], ["variables", "Flow Variables"], ["description", "Description"]];
+    for (const [key, label] of tabs) {
       this.tabsEl.append(el("div", { class: "tab" + (this.tab === key ? " active" : ""), dataset: { tab: key },
         onclick: () => { this.tab = key; this.renderTabs(); this.renderBody(); this.root.focus(); } }, label));
     }
@@ -525,7 +528,7 @@ export class NodeDialog {
   async apply(close, execute = false) {
     clearTimeout(this.timer);
     try {
-      await this.app.command({ op: "set_settings", node: this.data.id, settings: this.collect(),
+      await this.app.command({ op: "set_settings", node: this.data.local ?? this.data.id, settings: this.collect(),
         use_variables: this.useVars, expose_variables: this.exposeVars, label: "change settings" }, { quiet: true, version: this.baseVersion });
       this.baseVersion = this.app.version;
     } catch (e) {
@@ -542,7 +545,7 @@ export class NodeDialog {
     this.touched = new Set(Object.keys(this.collect()));
     if (close) this.close();
     else { this.msg.textContent = ""; toast("Settings applied", "ok", 1500); this.validate(); }
-    if (execute) this.app.execute([this.data.id]);
+    if (execute) this.app.execute([this.data.local ?? this.data.id]);
     return true;
   }
 

@@ -2,6 +2,7 @@
 // the live WebSocket. The canvas itself is Drawflow (canvas.js); every edit is a server command.
 import { Canvas, snap } from "./canvas.js";
 import { api, catClass, el, esc, fuzzyScore, nodeIconUrl, svgEl, toast } from "./common.js";
+import * as containers from "./containers.js";
 import { NodeDialog } from "./dialog.js";
 import { OutputView } from "./output.js";
 
@@ -10,7 +11,11 @@ const T0 = performance.now();
 class App {
   constructor() {
     this.path = null;
-    this.doc = null;
+    this.doc = null; // what the canvas shows: the document, or the workflow of an opened metanode (containers.js)
+    this.fullDoc = null;
+    this.scope = []; // the path of the opened metanode or component ([] at the top level)
+    this.scopeEntry = null;
+    this.allStatuses = {}; // by flat id (inner nodes: outer * 1e6 + inner); `statuses` by the view's ids
     this.version = -1;
     this.statuses = {};
     this.running = false;
@@ -57,6 +62,15 @@ class App {
     else if (wfs.workflows.length === 1) await this.open(wfs.workflows[0].path);
     else this.renderAll();
     document.body.dataset.ready = "1";
+  }
+
+  // a node's ports and names: its type's, a metanode's or component's own, or a port bar's
+  infoOf(entry) {
+    return containers.infoOf(this, entry);
+  }
+
+  flatId(id) {
+    return containers.flatId(this, id);
   }
 
   entry(id) {
@@ -120,6 +134,7 @@ class App {
       return;
     }
     this.path = path;
+    this.scope = [];
     if (!this.openTabs.some((t) => t.path === path)) this.openTabs.push({ path, name: state.doc.name, dirty: state.dirty });
     this.version = -1;
     this.sel.clear();
@@ -159,6 +174,9 @@ class App {
       if (this.output.port === -1) this.output.render();
       else document.querySelectorAll("#output-tabs .console-tab").forEach((t) => t.replaceWith(this.output.consoleTab()));
     } else if (msg.type === "node") {
+      this.allStatuses[msg.id] = msg.status;
+      msg = { ...msg, id: containers.localOf(this, msg.id) };
+      if (msg.id === null) return;
       const before = this.statuses[msg.id] || {};
       this.statuses[msg.id] = msg.status;
       this.updateNodeState(msg.id);
@@ -171,7 +189,8 @@ class App {
     } else if (msg.type === "run") {
       this.running = msg.running;
       if (msg.statuses) {
-        this.statuses = Object.fromEntries(Object.entries(msg.statuses).map(([k, v]) => [Number(k), v]));
+        this.allStatuses = Object.fromEntries(Object.entries(msg.statuses).map(([k, v]) => [Number(k), v]));
+        this.statuses = containers.viewStatuses(this, this.allStatuses);
         for (const n of this.doc ? this.doc.nodes : []) this.updateNodeState(n.id);
       }
       if (!msg.running && msg.error) toast(`Execution failed: ${msg.error}`, "error", 8000);
@@ -188,7 +207,11 @@ class App {
     if (tab && state.doc && (tab.dirty !== state.dirty || tab.name !== state.doc.name)) { tab.dirty = state.dirty; tab.name = state.doc.name; this.renderTabs(); }
     else if (tab && tab.dirty !== state.dirty) { tab.dirty = state.dirty; this.renderTabs(); }
     const docChanged = force || state.version !== this.version;
-    if (state.doc && docChanged) this.doc = state.doc;
+    if (state.doc && docChanged) {
+      this.fullDoc = state.doc;
+      containers.keepScope(this);
+      this.doc = containers.viewDoc(this);
+    }
     this.version = state.version;
     this.dirty = state.dirty;
     this.canUndo = state.can_undo;
@@ -197,7 +220,10 @@ class App {
     this.redoLabel = state.redo_label;
     this.running = state.running;
     this.problems = state.problems || [];
-    if (state.statuses) this.statuses = Object.fromEntries(Object.entries(state.statuses).map(([k, v]) => [Number(k), v]));
+    if (state.statuses) {
+      this.allStatuses = Object.fromEntries(Object.entries(state.statuses).map(([k, v]) => [Number(k), v]));
+      this.statuses = containers.viewStatuses(this, this.allStatuses);
+    }
     for (const id of [...this.sel]) if (!this.entry(id)) this.sel.delete(id);
     if (this.selAnn !== null && (!this.doc || this.selAnn >= this.doc.annotations.length)) this.selAnn = null;
     if (docChanged) this.renderAll();
@@ -209,7 +235,7 @@ class App {
   // the edit with 409 when the workflow changed since (another tab), and the page says so
   async command(cmd, { quiet = false, version } = {}) {
     try {
-      const body = { command: cmd };
+      const body = { command: containers.toServer(this, cmd) };
       if (version !== undefined) body.version = version;
       const res = await api("POST", `/api/workflow/command?path=${encodeURIComponent(this.path)}`, body);
       this.applyState(res.state);
@@ -265,14 +291,17 @@ class App {
     if (!this.path) return;
     try {
       // the running flag comes over the WebSocket: a short run may finish before this answer arrives
-      await api("POST", `/api/workflow/execute?path=${encodeURIComponent(this.path)}`, { nodes: ids && ids.length ? ids : null });
+      // inside a metanode: the flat ids of its nodes (the server runs them with their container)
+      const flat = (ids || []).map((n) => containers.flatId(this, n)).filter((n) => n !== null);
+      await api("POST", `/api/workflow/execute?path=${encodeURIComponent(this.path)}`, { nodes: flat.length ? flat : null });
     } catch (e) { toast(e.message, "error"); }
   }
 
   async reset(ids) {
     if (!this.path) return;
     try {
-      const res = await api("POST", `/api/workflow/reset?path=${encodeURIComponent(this.path)}`, { nodes: ids && ids.length ? ids : null });
+      const flat = (ids || []).map((n) => containers.flatId(this, n)).filter((n) => n !== null);
+      const res = await api("POST", `/api/workflow/reset?path=${encodeURIComponent(this.path)}`, { nodes: flat.length ? flat : null });
       this.applyState(res.state);
     } catch (e) { toast(e.message, "error"); }
   }
@@ -325,9 +354,7 @@ class App {
   // ------------------------------------------------------------------------- rendering
 
   renderAll() {
-    const title = document.getElementById("wf-title");
-    title.textContent = this.doc ? this.doc.name || this.path : "no workflow";
-    title.title = this.path || "";
+    containers.renderBreadcrumb(this);
     this.board.load(this.doc);
     this.renderAnnotations();
     for (const n of this.doc ? this.doc.nodes : []) this.updateNodeState(n.id);
@@ -452,7 +479,7 @@ class App {
     }
     for (const n of this.doc.nodes) {
       const [nx, ny] = n.position || [0, 0];
-      const info = this.types[n.type];
+      const info = this.infoOf(n);
       const color = getComputedStyle(document.documentElement).getPropertyValue(`--${(info ? info.category : "other").split(" ")[0] === "loop" ? "loop" : (info ? info.category : "other")}`) || "#999";
       mm.append(svgEl("rect", { class: "mm-node", x: (nx - x0) * s, y: (ny - y0) * s, width: Math.max(3, 32 * s), height: Math.max(3, 32 * s), fill: color.trim() || "#999" }));
     }
@@ -494,7 +521,7 @@ class App {
     if (this.sel.size === 1) {
       this.output.show([...this.sel][0]);
       const entry = this.entry([...this.sel][0]);
-      if (entry) this.describe(entry.type);
+      if (entry && this.types[entry.type]) this.describe(entry.type);
     }
   }
 
@@ -619,7 +646,7 @@ class App {
   // a node dropped onto a connection goes in between, as in KNIME (one undo step)
   async insertOnConnection(type, c, position) {
     const info = this.types[type];
-    const newId = Math.max(0, ...this.doc.nodes.map((n) => n.id)) + 1;
+    const newId = Math.max(0, ...this.doc.nodes.filter((n) => !containers.isBar(n.id)).map((n) => n.id)) + 1;
     const outType = this.portTypeOf(this.entry(c.source), "out", c.source_port);
     const inType = this.portTypeOf(this.entry(c.dest), "in", c.dest_port);
     const i = info.inputs.findIndex((p) => (this.compatible[outType] || []).includes(p.type));
@@ -655,8 +682,8 @@ class App {
       if (!this.sel.has(id)) this.select([id]);
       const ids = [...this.sel];
       const st = this.statuses[id] || {};
-      const info = this.types[(this.entry(id) || {}).type] || { outputs: [] };
-      items.push(["Configure…", "F6", () => this.openDialog(id), ids.length !== 1]);
+      const info = this.infoOf(this.entry(id)) || { outputs: [] };
+      items.push(["Configure…", "F6", () => this.openDialog(id), ids.length !== 1 || containers.isBar(id)]);
       items.push(["Execute", "F7", () => this.execute(ids), this.running]);
       items.push(["Cancel", "F9", () => this.cancel(), !this.running]);
       items.push(["Reset", "F8", () => this.reset(ids), this.running]);
@@ -668,6 +695,8 @@ class App {
       sep();
       items.push(["Copy", "Ctrl+C", () => this.copySelection()]);
       items.push(["Delete", "Del", () => this.removeSelection(), this.running]);
+      const more = containers.menuItems(this, id, ids);
+      if (more.length) { sep(); items.push(...more); }
     } else if (conn) {
       const key = `${conn.source}:${conn.source_port}->${conn.dest}:${conn.dest_port}`;
       this.selectConnection(key);
@@ -698,7 +727,7 @@ class App {
   async addFromRepository(type, pos) {
     if (!this.path) { toast("Open or create a workflow first", "error"); return; }
     const info = this.types[type];
-    const newId = Math.max(0, ...this.doc.nodes.map((n) => n.id)) + 1;
+    const newId = Math.max(0, ...this.doc.nodes.filter((n) => !containers.isBar(n.id)).map((n) => n.id)) + 1;
     let position = pos;
     const commands = [];
     const pred = this.sel.size === 1 ? this.entry([...this.sel][0]) : null;
@@ -714,7 +743,7 @@ class App {
     commands.push({ op: "add_node", type, position, id: newId });
     if (!pos && pred) {
       // double click with one node selected: connect it, as KNIME does
-      const pi = this.types[pred.type];
+      const pi = this.infoOf(pred);
       if (pi && info) {
         outer: for (let o = 0; o < pi.outputs.length; o++) {
           for (let i = 0; i < info.inputs.length; i++) {
@@ -867,7 +896,7 @@ class App {
 
   portTypeOf(entry, side, port) {
     if (port === 0) return "variables";
-    const info = this.types[entry.type];
+    const info = this.infoOf(entry);
     const list = info ? (side === "out" ? info.outputs : info.inputs) : [];
     return list[port - 1] ? list[port - 1].type : null;
   }
@@ -968,6 +997,9 @@ class App {
     const id = Number(nodeEl.id.slice(5));
     if (e.target.closest(".node-name")) return this.rename(id);
     if (e.target.closest(".node-annotation")) return this.editNodeAnnotation(id);
+    const entry = this.entry(id);
+    // KNIME: a metanode opens; a component shows its dialog (Ctrl+double click opens it)
+    if (e.target.closest(".node-body") && containers.isContainer(entry) && (entry.type === "metanode" || e.ctrlKey || e.metaKey)) return containers.openContainer(this, id);
     if (e.target.closest(".node-body")) return this.openDialog(id);
   }
 
@@ -976,7 +1008,7 @@ class App {
     const entry = this.entry(id);
     if (!ne || !entry) return;
     const label = ne.querySelector(".node-name");
-    const info = this.types[entry.type];
+    const info = this.infoOf(entry);
     const input = el("input", { type: "text", value: entry.name || (info ? info.name : entry.type), class: "rename-input" });
     label.replaceChildren(input);
     label.style.overflow = "visible";
@@ -1026,10 +1058,12 @@ class App {
   }
 
   async openDialog(id) {
-    if (this.dialog) return;
+    if (this.dialog || containers.isBar(id)) return;
+    const entry = this.entry(id);
+    if (entry && entry.type === "metanode") return containers.openContainer(this, id); // its "dialog" is its inside
     let data;
     try {
-      data = await api("GET", `/api/workflow/node?path=${encodeURIComponent(this.path)}&id=${id}`);
+      data = await api("GET", `/api/workflow/node?path=${encodeURIComponent(this.path)}&id=${this.flatId(id)}`);
     } catch (e) { toast(e.message, "error"); return; }
     this.dialog = new NodeDialog(this, data);
   }
@@ -1096,7 +1130,7 @@ class App {
 
   copySelection() {
     if (!this.sel.size) return;
-    const ids = new Set(this.sel);
+    const ids = new Set([...this.sel].filter((n) => !containers.isBar(n)));
     const nodes = this.doc.nodes.filter((n) => ids.has(n.id)).map((n) => JSON.parse(JSON.stringify(n)));
     const connections = this.doc.connections.filter((c) => ids.has(c.source) && ids.has(c.dest));
     this.clipboard = { nodes, connections };

@@ -60,7 +60,7 @@ export class OutputView {
       this.render();
       return;
     }
-    const info = app.types[entry.type];
+    const info = app.infoOf(entry);
     const outs = info ? info.outputs : [];
     if (this.port > outs.length) this.port = outs.length ? 1 : 0;
     outs.forEach((p, i) => {
@@ -113,7 +113,7 @@ export class OutputView {
       this.body.replaceChildren(el("div", { class: "placeholder", text: msg }));
       return;
     }
-    const params = new URLSearchParams({ path: app.path, id: this.node, port: this.port, offset: this.offset,
+    const params = new URLSearchParams({ path: app.path, id: app.flatId(this.node), port: this.port, offset: this.offset,
       limit: PAGE, col_offset: this.colOffset, col_limit: COLS });
     if (this.sort) { params.set("sort", this.sort); params.set("desc", this.desc ? "true" : "false"); }
     if (this.colFilter) params.set("columns", this.colFilter);
@@ -133,7 +133,7 @@ export class OutputView {
     if (data.kind === "view" || (data.kind === "table" && data.image !== undefined)) {
       if (data.title) parts.push(el("div", { class: "pager", text: data.title }));
       if (data.image) {
-        const src = `/api/workflow/image?path=${encodeURIComponent(app.path)}&id=${this.node}&port=${this.port}&t=${Date.now()}`;
+        const src = `/api/workflow/image?path=${encodeURIComponent(app.path)}&id=${app.flatId(this.node)}&port=${this.port}&t=${Date.now()}`;
         parts.push(el("img", { class: "view-img", src, alt: data.title || "view" }));
       }
     }
@@ -161,7 +161,7 @@ export class OutputView {
   async statsTable() {
     let data;
     try {
-      data = await api("GET", `/api/workflow/stats?path=${encodeURIComponent(this.app.path)}&id=${this.node}&port=${this.port}`);
+      data = await api("GET", `/api/workflow/stats?path=${encodeURIComponent(this.app.path)}&id=${this.app.flatId(this.node)}&port=${this.port}`);
     } catch (e) { return el("div", { class: "placeholder", text: e.message }); }
     const q = this.colFilter.toLowerCase();
     const t = el("table", { class: "data stats-table" });
