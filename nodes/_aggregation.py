@@ -162,38 +162,10 @@ def aggregate(
     present = [v for v, m in zip(cells, missing, strict=True) if not m]
     keep_missing = include_missing and method.missing_option
     pool = [None if m else v for v, m in zip(cells, missing, strict=True)] if keep_missing else present
-    if label == "Count":
-        return len(pool)
-    if label == "Missing value count":
-        return sum(missing)
-    if label == "Percent":
-        return 100.0 * len(pool) / total_rows if total_rows else None
-    if label in ("First", "Last"):
-        if not pool:
-            return None
-        return pool[0] if label == "First" else pool[-1]
-    if label == "List":
-        return tuple(pool)
-    if label in ("Set", "Unique count", "Unique concatenate", "Mode"):
-        counts: dict[Any, int] = {}
-        for v in pool:
-            key = ("?",) if v is None else (cell_text(v, in_type) if label != "Set" else _hashable(v))
-            if key not in counts and len(counts) >= max_unique:
-                raise Skipped(f"Group contains too many unique values (more than {max_unique})")
-            counts[key] = counts.get(key, 0) + 1
-        if label == "Unique count":
-            return len(counts)
-        if label == "Unique concatenate":
-            return delimiter.join("?" if k == ("?",) else str(k) for k in counts) if counts else None
-        if label == "Set":
-            return tuple(None if k == ("?",) else k for k in counts)
-        if not counts:
-            return None
-        best = max(counts.values())  # the first value reaching the highest count (LinkedHashMap order)
-        first_key = next(k for k, c in counts.items() if c == best)
-        if first_key == ("?",):
-            return None
-        return next(v for v in pool if v is not None and cell_text(v, in_type) == first_key)
+    if label in _POSITIONAL:
+        return _positional(label, pool, sum(missing), total_rows)
+    if label in _DISTINCT:
+        return _distinct(label, pool, in_type, delimiter, max_unique)
     if label == "Concatenate":
         return delimiter.join(cell_text(v, in_type) for v in pool) if pool else None
     if not present:
@@ -204,28 +176,85 @@ def aggregate(
         return max(present)
     numbers = np.asarray(present, dtype="float64")
     if label == "Sum":
-        total = float(numbers.sum())
-        out_type = method.result(in_type)
-        if out_type == ColumnType.INTEGER:
-            if total > 2**31 - 1:
-                raise Skipped("Sum > maximum int value. Convert column to long.")
-            return int(total)
-        if out_type == ColumnType.LONG:
-            return int(total)
-        return total
-    if label == "Mean":
-        return float(numbers.mean())
-    if label == "Median":
-        return float(np.median(numbers))
-    if label == "Product":
-        return float(np.prod(numbers))
-    if label == "Range":
-        return float(numbers.max() - numbers.min())
-    if label == "Standard deviation":
-        return float(numbers.std(ddof=1)) if len(numbers) > 1 else 0.0
-    if label == "Variance":
-        return float(numbers.var(ddof=1)) if len(numbers) > 1 else 0.0
+        return _sum(numbers, method.result(in_type))
+    if label in _STATISTICS:
+        return _STATISTICS[label](numbers)
     raise ValueError(f"aggregation {label} not implemented")  # pragma: no cover
+
+
+_POSITIONAL = ("Count", "Missing value count", "Percent", "First", "Last", "List")
+_DISTINCT = ("Set", "Unique count", "Unique concatenate", "Mode")
+
+
+def _positional(label: str, pool: list[Any], n_missing: int, total_rows: int) -> Any:
+    """The methods that count or pick cells, whatever their type."""
+    if label == "Count":
+        return len(pool)
+    if label == "Missing value count":
+        return n_missing
+    if label == "Percent":
+        return 100.0 * len(pool) / total_rows if total_rows else None
+    if label == "List":
+        return tuple(pool)
+    if not pool:
+        return None
+    return pool[0] if label == "First" else pool[-1]
+
+
+def _distinct(label: str, pool: list[Any], in_type: str, delimiter: str, max_unique: int) -> Any:
+    """The methods over distinct values, in first-seen order (KNIME's LinkedHashMap); a missing
+    value counts as `?`."""
+    counts = _distinct_counts(pool, in_type, max_unique, by_text=label != "Set")
+    if label == "Unique count":
+        return len(counts)
+    if label == "Unique concatenate":
+        return delimiter.join("?" if k == ("?",) else str(k) for k in counts) if counts else None
+    if label == "Set":
+        return tuple(None if k == ("?",) else k for k in counts)
+    return _mode(counts, pool, in_type)
+
+
+def _distinct_counts(pool: list[Any], in_type: str, max_unique: int, *, by_text: bool) -> dict[Any, int]:
+    """How often each distinct value (its text, or itself for Set) occurs, in first-seen order."""
+    counts: dict[Any, int] = {}
+    for v in pool:
+        key = ("?",) if v is None else (cell_text(v, in_type) if by_text else _hashable(v))
+        if key not in counts and len(counts) >= max_unique:
+            raise Skipped(f"Group contains too many unique values (more than {max_unique})")
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _mode(counts: dict[Any, int], pool: list[Any], in_type: str) -> Any:
+    """The first value reaching the highest count (LinkedHashMap order); missing if that is `?`."""
+    if not counts:
+        return None
+    best = max(counts.values())
+    first_key = next(k for k, c in counts.items() if c == best)
+    if first_key == ("?",):
+        return None
+    return next(v for v in pool if v is not None and cell_text(v, in_type) == first_key)
+
+
+def _sum(numbers: np.ndarray, out_type: str) -> Any:
+    total = float(numbers.sum())
+    if out_type == ColumnType.INTEGER:
+        if total > 2**31 - 1:
+            raise Skipped("Sum > maximum int value. Convert column to long.")
+        return int(total)
+    if out_type == ColumnType.LONG:
+        return int(total)
+    return total
+
+
+_STATISTICS: dict[str, Callable[[np.ndarray], float]] = {
+    "Mean": lambda x: float(x.mean()),
+    "Median": lambda x: float(np.median(x)),
+    "Product": lambda x: float(np.prod(x)),
+    "Range": lambda x: float(x.max() - x.min()),
+    "Standard deviation": lambda x: float(x.std(ddof=1)) if len(x) > 1 else 0.0,
+    "Variance": lambda x: float(x.var(ddof=1)) if len(x) > 1 else 0.0,
+}
 
 
 def _hashable(v: Any) -> Any:

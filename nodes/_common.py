@@ -9,7 +9,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import ConfigDict, Field
 
-from engine.api import ConfigureError, NodeContext, NodeSettings, TableSpec, widget
+from engine.api import ConfigureError, NodeContext, NodeError, NodeSettings, Table, TableSpec, widget
 
 # matplotlib (its text/mathtext parser, pyplot's figure registry) is not thread-safe, and a run
 # executes independent branches in threads: every drawing and every Python script holds this lock.
@@ -156,3 +156,14 @@ def require_columns(spec: TableSpec, names: list[str], setting: str) -> None:
             f"table (columns: {', '.join(spec.names) or 'none'})",
             setting=setting,
         )
+
+
+def spec_or_none(spec: Any) -> TableSpec | None:
+    """An input's table spec at configure time; None while it is not known yet."""
+    return spec if isinstance(spec, TableSpec) else None
+
+
+def need_table(obj: Any, port: int) -> Table:
+    if not isinstance(obj, Table):
+        raise NodeError(f"input port {port} has no data table")
+    return obj

@@ -87,14 +87,8 @@ def _configs(tree: Any, prefix: str) -> list[dict[str, Any]]:
     return [v for _, v in sorted(keyed, key=lambda kv: int(kv[0][len(prefix) :] or 0))]
 
 
-def file_reader_from_knime(knime: KnimeSettings) -> None:
-    """`FileReaderNodeSettings`: DataURL, hasColHdr, hasRowHdr, rowPrefix, uniquifyRowID,
-    ignoreEmptyLines, RowDelims, Delimiters, Quotes, Comments, WhiteSpaces, LineContChar,
-    CombineMultDelims, SkipFirstLines, NewLineInQuotes, DecimalSeparator, acceptShortLines,
-    CharsetName, MaxNumOfRows, MissingPatterns and the ColumnProperties (name, type, missing
-    value pattern, skipped)."""
-    tree = knime.tree
-    _file(knime, tree.get("DataURL"), "DataURL")
+def _reader_rows(knime: KnimeSettings, tree: dict[str, Any]) -> None:
+    """Header, RowIDs and empty lines."""
     knime.put("has_column_header", bool(tree.get("hasColHdr", True)), "hasColHdr")
     has_row = bool(tree.get("hasRowHdr", False))
     knime.put("has_row_id", has_row, "hasRowHdr")
@@ -106,6 +100,9 @@ def file_reader_from_knime(knime: KnimeSettings) -> None:
     if tree.get("ignoreEmptyLines") is False:
         knime.lost("KNIME reads empty lines as rows of missing values; knitflow skips them")
 
+
+def _reader_delimiters(knime: KnimeSettings, tree: dict[str, Any]) -> None:
+    """Row delimiters (line breaks only) and the one column delimiter."""
     row_delims = {v for k, v in (tree.get("RowDelims") or {}).items() if k.startswith("RDelim")}
     if row_delims - _LINE_BREAKS:
         knime.lost(
@@ -121,6 +118,9 @@ def file_reader_from_knime(knime: KnimeSettings) -> None:
     else:
         knime.lost(f"{len(delims)} column delimiters: knitflow's reader splits at exactly one")
 
+
+def _reader_quotes(knime: KnimeSettings, tree: dict[str, Any]) -> None:
+    """One quote character, the same on both sides."""
     quotes = _configs(tree.get("Quotes"), "Quote")
     if quotes:
         q = quotes[0]
@@ -141,6 +141,9 @@ def file_reader_from_knime(knime: KnimeSettings) -> None:
     else:
         knime.put("quote_char", "", "Quotes")
 
+
+def _reader_comments(knime: KnimeSettings, tree: dict[str, Any]) -> None:
+    """Line comments that start with one character."""
     line_comments: list[str] = []
     for c in _configs(tree.get("Comments"), "Comment"):
         begin, end = str(c.get("begin") or ""), str(c.get("end") or "")
@@ -152,6 +155,9 @@ def file_reader_from_knime(knime: KnimeSettings) -> None:
             )
     knime.put("comment_char", line_comments[0] if line_comments else "", "Comments")
 
+
+def _reader_format(knime: KnimeSettings, tree: dict[str, Any]) -> None:
+    """Whitespace, skipped lines, line breaks in quotes, decimal separator, charset, row limit."""
     whites = {v for v in (tree.get("WhiteSpaces") or {}).values() if isinstance(v, str)}
     if not whites:
         knime.lost("KNIME keeps the blanks around values (no whitespace characters set); knitflow trims them")
@@ -176,6 +182,9 @@ def file_reader_from_knime(knime: KnimeSettings) -> None:
     if isinstance(max_rows, int) and max_rows >= 0:
         knime.put("max_rows", max_rows, "MaxNumOfRows")
 
+
+def _reader_columns(knime: KnimeSettings, tree: dict[str, Any]) -> None:
+    """ColumnProperties (name, type, missing value pattern, skipped) and MissingPatterns."""
     columns = []
     for i, prop in enumerate(
         _configs({f"c{k}": v for k, v in (tree.get("ColumnProperties") or {}).items()}, "c")
@@ -198,6 +207,25 @@ def file_reader_from_knime(knime: KnimeSettings) -> None:
         knime.put("enforce_types", True, "ColumnProperties")
     if any(seq(list((tree.get("MissingPatterns") or {}).values()))):
         knime.lost("missing value patterns are not supported")
+
+
+def file_reader_from_knime(knime: KnimeSettings) -> None:
+    """`FileReaderNodeSettings`: DataURL, hasColHdr, hasRowHdr, rowPrefix, uniquifyRowID,
+    ignoreEmptyLines, RowDelims, Delimiters, Quotes, Comments, WhiteSpaces, LineContChar,
+    CombineMultDelims, SkipFirstLines, NewLineInQuotes, DecimalSeparator, acceptShortLines,
+    CharsetName, MaxNumOfRows, MissingPatterns and the ColumnProperties (name, type, missing
+    value pattern, skipped)."""
+    tree = knime.tree
+    _file(knime, tree.get("DataURL"), "DataURL")
+    for translate in (
+        _reader_rows,
+        _reader_delimiters,
+        _reader_quotes,
+        _reader_comments,
+        _reader_format,
+        _reader_columns,
+    ):
+        translate(knime, tree)
     knime.note(
         "KNIME's File Reader names the columns as stored; knitflow matches them with the file's header"
     )

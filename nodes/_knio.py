@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import builtins
 import io
-import math
 import sys
 import traceback
 import types
@@ -24,140 +23,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from engine.api import Cancelled, ColumnType, NodeError
+from engine.api import Cancelled, NodeError
 from engine.api import Table as EngineTable
 from engine.api import row_ids as make_row_ids
 from nodes._common import MATPLOTLIB_LOCK
+from nodes._knio_frames import KnioError, pandas_to_table, table_to_pandas
 
 _LOCK = MATPLOTLIB_LOCK  # scripts share the process-wide pyplot state with the plot nodes
 _MODULE_NAMES = ("knime", "knime.scripting", "knime.scripting.io", "knime_io")
 SCRIPT_FILENAME = "<script>"
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-class KnioError(Exception):
-    """A misuse of the knio API inside a script (reported with the script's line)."""
-
-
-# ------------------------------------------------------------------------------------ conversions
-
-
-_INT32 = (np.iinfo(np.int32).min, np.iinfo(np.int32).max)
-_INT64 = (np.iinfo(np.int64).min, np.iinfo(np.int64).max)
-
-
-def _sentinel_value(sentinel: str | int | None, col_type: str) -> int | None:
-    if sentinel is None:
-        return None
-    lo, hi = _INT32 if col_type == ColumnType.INTEGER else _INT64
-    if sentinel == "min":
-        return int(lo)
-    if sentinel == "max":
-        return int(hi)
-    if isinstance(sentinel, int | np.integer):
-        return int(sentinel)
-    raise KnioError(f"sentinel must be 'min', 'max' or an int, not {sentinel!r}")
-
-
-def table_to_pandas(table: EngineTable, sentinel: str | int | None = None) -> pd.DataFrame:
-    """KNIME's pandas view of a table: Integer columns as int32 (nullable Int32 with missing
-    values), Long as int64/Int64, so that a script that passes them through keeps the types."""
-    df = table.df.copy()
-    for name, col_type in table.types.items():
-        if col_type not in (ColumnType.INTEGER, ColumnType.LONG):
-            continue
-        col = df[name]
-        width = "32" if col_type == ColumnType.INTEGER else "64"
-        fill = _sentinel_value(sentinel, col_type)
-        if col.isna().any():
-            df[name] = (
-                col.fillna(fill).astype(f"int{width}") if fill is not None else col.astype(f"Int{width}")
-            )
-        else:
-            df[name] = col.astype(f"int{width}")
-    df.index = pd.Index([str(i) for i in df.index], dtype=object)
-    return df
-
-
-def _infer_object_column(col: pd.Series) -> tuple[pd.Series, str]:
-    values = [v for v in col.tolist() if not _missing(v)]
-    if values and all(isinstance(v, bool | np.bool_) for v in values):
-        return col.astype("boolean") if len(values) < len(col) else col.astype(bool), ColumnType.BOOLEAN
-    if values and all(isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_) for v in values):
-        if len(values) < len(col):
-            return pd.Series(
-                pd.array([None if _missing(v) else int(v) for v in col], dtype="Int64"), index=col.index
-            ), ColumnType.LONG
-        return col.astype("int64"), ColumnType.LONG
-    if values and all(
-        isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool | np.bool_)
-        for v in values
-    ):
-        return col.astype("float64"), ColumnType.DOUBLE
-    texts = [None if _missing(v) else (v if isinstance(v, str) else str(v)) for v in col.tolist()]
-    return pd.Series(texts, index=col.index, dtype=object), ColumnType.STRING
-
-
-def _missing(v: Any) -> bool:
-    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
-
-
-def _knime_row_ids(index: pd.Index, row_ids: str) -> pd.Index:
-    if row_ids == "generate":
-        return make_row_ids(len(index))
-    if row_ids == "auto" and pd.api.types.is_integer_dtype(index.dtype):
-        return pd.Index([f"Row{int(i)}" for i in index], dtype=object)
-    if row_ids in ("auto", "keep"):
-        return pd.Index([str(i) for i in index], dtype=object)
-    raise KnioError(f"row_ids must be 'auto', 'keep' or 'generate', not {row_ids!r}")
-
-
-def pandas_to_table(
-    data: pd.DataFrame, sentinel: str | int | None = None, row_ids: str = "auto"
-) -> EngineTable:
-    """KNIME's `Table.from_pandas`: column names become strings, RowIDs follow `row_ids`."""
-    if not isinstance(data, pd.DataFrame):
-        raise KnioError(f"Table.from_pandas needs a pandas DataFrame, got {type(data).__name__}")
-    df = data.copy()
-    df.columns = [str(c) if not isinstance(c, tuple) else "_".join(map(str, c)) for c in df.columns]
-    if len(set(df.columns)) != len(df.columns):
-        dup = pd.Index(df.columns)[pd.Index(df.columns).duplicated()][0]
-        raise KnioError(f"duplicate column name {dup!r} in the output table")
-    df.index = _knime_row_ids(df.index, row_ids)
-    if df.index.has_duplicates:
-        raise KnioError(f"duplicate RowID {df.index[df.index.duplicated()][0]!r} in the output table")
-    types: dict[str, str] = {}
-    for name in list(df.columns):
-        col = df[name]
-        dtype = col.dtype
-        if pd.api.types.is_bool_dtype(dtype):
-            types[name] = ColumnType.BOOLEAN
-        elif pd.api.types.is_integer_dtype(dtype):
-            np_dtype = np.dtype(getattr(dtype, "numpy_dtype", dtype))
-            small = np_dtype.itemsize < 4 or (np_dtype.itemsize == 4 and np_dtype.kind == "i")
-            types[name] = ColumnType.INTEGER if small else ColumnType.LONG
-            lo, hi = _INT32 if small else _INT64
-            fill = None if sentinel is None else _sentinel_value(sentinel, types[name])
-            ints = col.astype("Int64")
-            if fill is not None:
-                ints = ints.mask(ints == fill)
-            df[name] = ints if ints.isna().any() else ints.astype("int64")
-            if ints.notna().any() and (int(ints.min()) < lo or int(ints.max()) > hi):
-                types[name] = ColumnType.LONG
-        elif pd.api.types.is_float_dtype(dtype):
-            df[name] = col.astype("float64")
-            types[name] = ColumnType.DOUBLE
-        elif pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
-            df[name] = pd.Series(
-                [None if _missing(v) else str(v) for v in col.tolist()], index=df.index, dtype=object
-            )
-            types[name] = ColumnType.STRING
-        else:
-            df[name], types[name] = _infer_object_column(col)
-    return EngineTable(df, types)
 
 
 # ------------------------------------------------------------------------------------------ tables

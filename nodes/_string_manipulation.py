@@ -21,11 +21,11 @@ from typing import Any
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
+from nodes._java_overloads import NUMERIC, RANK, STRING_METHODS, invoke, npe_bool, npe_str, resolve, score
 from nodes._string_functions import (
     FUNCTIONS,
     RETURN_TYPES,
     JavaError,
-    Overload,
     double_to_long,
     java_string,
     wrap32,
@@ -141,8 +141,6 @@ class Environment:
     current_column: bool = False  # $$CURRENTCOLUMN$$ allowed (String Manipulation (Multi Column))
 
 
-_NUMERIC = ("I", "L", "D", "C")
-_RANK = {"C": 0, "I": 1, "L": 2, "D": 3}
 _NAMES = {
     "S": "String",
     "I": "int",
@@ -157,7 +155,7 @@ _NAMES = {
 
 
 def _promote(a: str, b: str) -> str:
-    top = max(_RANK[a], _RANK[b], _RANK["I"])
+    top = max(RANK[a], RANK[b], RANK["I"])
     return {1: "I", 2: "L", 3: "D"}[top]
 
 
@@ -302,7 +300,7 @@ class _Compiler:
     # operators
     def _neg(self, node: Tree) -> tuple[str, Fn]:
         kind, f = self.compile(node.children[0])
-        if kind not in _NUMERIC:
+        if kind not in NUMERIC:
             raise self.fail(node, f"The operator - is undefined for the argument type {_NAMES[kind]}")
         out = _promote(kind, "I")
         return out, lambda r: _wrap(out, -_arith(out, f(r)))
@@ -311,19 +309,19 @@ class _Compiler:
         kind, f = self.compile(node.children[0])
         if kind != "Z":
             raise self.fail(node, f"The operator ! is undefined for the argument type {_NAMES[kind]}")
-        return "Z", lambda r: not _npe_bool(f(r))
+        return "Z", lambda r: not npe_bool(f(r))
 
     def _and_(self, node: Tree) -> tuple[str, Fn]:
         (ka, fa), (kb, fb) = (self.compile(c) for c in node.children)
         if ka != "Z" or kb != "Z":
             raise self.fail(node, "The operator && needs boolean operands")
-        return "Z", lambda r: _npe_bool(fa(r)) and _npe_bool(fb(r))
+        return "Z", lambda r: npe_bool(fa(r)) and npe_bool(fb(r))
 
     def _or_(self, node: Tree) -> tuple[str, Fn]:
         (ka, fa), (kb, fb) = (self.compile(c) for c in node.children)
         if ka != "Z" or kb != "Z":
             raise self.fail(node, "The operator || needs boolean operands")
-        return "Z", lambda r: _npe_bool(fa(r)) or _npe_bool(fb(r))
+        return "Z", lambda r: npe_bool(fa(r)) or npe_bool(fb(r))
 
     def _binop(self, node: Tree) -> tuple[str, Fn]:
         left, op_token, right = node.children
@@ -334,7 +332,7 @@ class _Compiler:
             return "S", lambda r: java_string(fa(r), ka) + java_string(fb(r), kb)
         if op in ("==", "!="):
             return self._equality(node, op, ka, fa, kb, fb)
-        if ka not in _NUMERIC or kb not in _NUMERIC:
+        if ka not in NUMERIC or kb not in NUMERIC:
             raise self.fail(
                 node, f"The operator {op} is undefined for the argument type(s) {_NAMES[ka]}, {_NAMES[kb]}"
             )
@@ -354,11 +352,11 @@ class _Compiler:
 
     def _equality(self, node: Tree, op: str, ka: str, fa: Fn, kb: str, fb: Fn) -> tuple[str, Fn]:
         negate = op == "!="
-        if ka in _NUMERIC and kb in _NUMERIC:
+        if ka in NUMERIC and kb in NUMERIC:
             kind = _promote(ka, kb)
             return "Z", lambda r: (_arith(kind, fa(r)) == _arith(kind, fb(r))) != negate
         if ka == kb == "Z":
-            return "Z", lambda r: (_npe_bool(fa(r)) == _npe_bool(fb(r))) != negate
+            return "Z", lambda r: (npe_bool(fa(r)) == npe_bool(fb(r))) != negate
         if "N" in (ka, kb):
             return "Z", lambda r: ((fa(r) is None) if kb == "N" else (fb(r) is None)) != negate
         raise self.fail(
@@ -373,15 +371,15 @@ class _Compiler:
             raise self.fail(node, "the condition of ?: must be boolean")
         if ka == kb:
             kind = ka
-        elif ka in _NUMERIC and kb in _NUMERIC:
+        elif ka in NUMERIC and kb in NUMERIC:
             kind = _promote(ka, kb)
         elif "N" in (ka, kb):
             kind = kb if ka == "N" else ka
         else:
             kind = "O"
-        if kind in _NUMERIC and ka != kb:
-            return kind, lambda r: _arith(kind, fa(r)) if _npe_bool(fc(r)) else _arith(kind, fb(r))
-        return kind, lambda r: fa(r) if _npe_bool(fc(r)) else fb(r)
+        if kind in NUMERIC and ka != kb:
+            return kind, lambda r: _arith(kind, fa(r)) if npe_bool(fc(r)) else _arith(kind, fb(r))
+        return kind, lambda r: fa(r) if npe_bool(fc(r)) else fb(r)
 
     def _cast(self, node: Tree) -> tuple[str, Fn]:
         target = _text(node.children[0]).strip("() \t")
@@ -400,7 +398,7 @@ class _Compiler:
             if kind != want:
                 raise self.fail(node, f"Cannot cast from {_NAMES[kind]} to {target}")
             return want, f
-        if kind not in _NUMERIC:
+        if kind not in NUMERIC:
             raise self.fail(node, f"Cannot cast from {_NAMES[kind]} to {target}")
         if want == "D":
             return "D", lambda r: float(_arith("D", f(r)))
@@ -426,154 +424,33 @@ class _Compiler:
         overloads = FUNCTIONS.get(name)
         if overloads is None:
             raise self.fail(node, f"The method {name} is undefined")
-        chosen = _resolve(overloads, [k for k, _ in args])
+        chosen = resolve(overloads, [k for k, _ in args])
         if chosen is None:
             shown = ", ".join(_NAMES[k] for k, _ in args)
             raise self.fail(node, f"The method {name} is not applicable for the arguments ({shown})")
-        return chosen.returns, _invoke(chosen, args)
+        return chosen.returns, invoke(chosen, args)
 
     def _method(self, node: Tree) -> tuple[str, Fn]:
         target, name_token, arg_node = node.children
         kind, f = self.compile(target)
         name = _text(name_token)
         args = self._args(arg_node)
-        spec = _STRING_METHODS.get((name, len(args)))
+        spec = STRING_METHODS.get((name, len(args)))
         if kind != "S" or spec is None:
             raise self.fail(node, f"The method {name} is undefined for the type {_NAMES[kind]}")
         params, returns, impl = spec
         for (k, _), p in zip(args, params, strict=True):
-            if _score(k, p) is None:
+            if score(k, p) is None:
                 raise self.fail(
                     node, f"The method {name} is not applicable for the argument type {_NAMES[k]}"
                 )
         fns = [g for _, g in args]
-        return returns, lambda r: impl(_npe_str(f(r)), *[g(r) for g in fns])
+        return returns, lambda r: impl(npe_str(f(r)), *[g(r) for g in fns])
 
 
 def _text(node: Any) -> str:
     """The text of a token (lark Tokens are strings)."""
     return str(node)
-
-
-def _npe_bool(v: Any) -> bool:
-    if v is None:
-        raise JavaError("NullPointerException")
-    return bool(v)
-
-
-def _npe_str(v: Any) -> str:
-    if v is None:
-        raise JavaError("NullPointerException")
-    return str(v)
-
-
-def _score(arg: str, param: str) -> int | None:
-    """How an argument kind fits a parameter (None: not applicable)."""
-    if param == "S":
-        return 0 if arg == "S" else 1 if arg == "N" else None
-    if param == "O":
-        return 2
-    if param in ("Ib", "Lb", "Db", "Zb"):
-        return 0 if arg == param[0] else 1 if arg == "N" else None
-    if param == arg:
-        return 0
-    if param in ("I", "L", "D") and arg in _NUMERIC and _RANK[arg] <= _RANK[param]:
-        return 1
-    return None
-
-
-def _resolve(overloads: list[Overload], kinds: list[str]) -> Overload | None:
-    """javac's choice: fixed arity first (best total fit), then varargs."""
-    best: tuple[int, Overload] | None = None
-    for o in overloads:
-        if o.params and o.params[-1].endswith("..."):
-            continue
-        if len(o.params) != len(kinds):
-            continue
-        scores = [_score(k, p) for k, p in zip(kinds, o.params, strict=True)]
-        if any(s is None for s in scores):
-            continue
-        total = sum(s for s in scores if s is not None)
-        if best is None or total < best[0]:
-            best = (total, o)
-    if best is not None:
-        return best[1]
-    for o in overloads:
-        if not (o.params and o.params[-1].endswith("...")):
-            continue
-        fixed, element = o.params[:-1], o.params[-1][:-3]
-        if len(kinds) < len(fixed):
-            continue
-        if any(_score(k, p) is None for k, p in zip(kinds, fixed, strict=False)):
-            continue
-        rest = kinds[len(fixed) :]
-        if element == "S" and len(rest) == 1 and rest[0] == "A":
-            return o
-        if all(_score(k, element) is not None for k in rest):
-            return o
-    return None
-
-
-def _invoke(o: Overload, args: list[tuple[str, Fn]]) -> Fn:
-    fns = [f for _, f in args]
-    kinds = [k for k, _ in args]
-    params = list(o.params)
-    varargs = bool(params) and params[-1].endswith("...")
-    n_fixed = len(params) - 1 if varargs else len(params)
-
-    def value(k: str, p: str, v: Any) -> Any:
-        if p.startswith("O"):
-            return None if v is None else java_string(v, k)
-        if p in ("I", "L", "D", "C", "Z"):
-            if v is None:
-                raise JavaError("NullPointerException")
-            if p in ("I", "L") and isinstance(v, str):
-                return ord(v)
-            if p == "D":
-                return float(v) if not isinstance(v, str) else float(ord(v))
-        return v
-
-    def call(r: _Row) -> Any:
-        values = [f(r) for f in fns]
-        fixed = [value(kinds[i], params[i], values[i]) for i in range(n_fixed)]
-        if varargs:
-            element = params[-1][:-3]
-            rest = values[n_fixed:]
-            if element == "S" and len(rest) == 1 and kinds[n_fixed] == "A":
-                packed = list(rest[0]) if rest[0] is not None else None
-            else:
-                packed = [value(kinds[n_fixed + i], element, v) for i, v in enumerate(rest)]
-            if packed is None:
-                raise JavaError("NullPointerException")
-            return o.impl(*fixed, packed)
-        return o.impl(*fixed)
-
-    return call
-
-
-def _java_substring(s: str, a: int, b: int) -> str:
-    if a < 0 or b > len(s) or a > b:
-        raise JavaError(f"StringIndexOutOfBoundsException: begin {a}, end {b}, length {len(s)}")
-    return s[a:b]
-
-
-_STRING_METHODS: dict[tuple[str, int], tuple[tuple[str, ...], str, Callable[..., Any]]] = {
-    ("length", 0): ((), "I", len),
-    ("toUpperCase", 0): ((), "S", str.upper),
-    ("toLowerCase", 0): ((), "S", str.lower),
-    ("trim", 0): ((), "S", lambda s: s.strip("".join(chr(c) for c in range(33)))),
-    ("isEmpty", 0): ((), "Z", lambda s: s == ""),
-    ("equals", 1): (("O",), "Z", lambda s, o: s == o),
-    ("equalsIgnoreCase", 1): (("S",), "Z", lambda s, o: o is not None and s.lower() == o.lower()),
-    ("contains", 1): (("S",), "Z", lambda s, o: _npe_str(o) in s),
-    ("startsWith", 1): (("S",), "Z", lambda s, o: s.startswith(_npe_str(o))),
-    ("endsWith", 1): (("S",), "Z", lambda s, o: s.endswith(_npe_str(o))),
-    ("concat", 1): (("S",), "S", lambda s, o: s + _npe_str(o)),
-    ("substring", 1): (("I",), "S", lambda s, a: _java_substring(s, a, len(s))),
-    ("substring", 2): (("I", "I"), "S", lambda s, a, b: _java_substring(s, a, b)),
-    ("indexOf", 1): (("S",), "I", lambda s, o: s.find(_npe_str(o))),
-    ("lastIndexOf", 1): (("S",), "I", lambda s, o: s.rfind(_npe_str(o))),
-}
 
 
 # ------------------------------------------------------------------------------------------- API

@@ -71,6 +71,32 @@ class RowToColumnHeaderSettings(NodeSettings):
     )
 
 
+def _header_names(table: Table, k: int) -> list[str]:
+    """Row k's cells as unique column names (an empty cell: `Column<i>`)."""
+    header = table.df.iloc[k]
+    taken: set[str] = set()
+    names = []
+    for i, col in enumerate(table.columns):
+        v = header[col]
+        text = "" if is_missing(v) else cell_text(v, table.types[col])
+        name = unique_column_name(taken, text if text.strip() else f"Column{i}")
+        taken.add(name)
+        names.append(name)
+    return names
+
+
+def _detected(column: pd.Series, col_type: str) -> tuple[pd.Series, str]:
+    """A column's cells as text, re-typed by what they hold (KNIME's type detection)."""
+    cells = [None if is_missing(v) else cell_text(v, col_type) for v in column.to_numpy(dtype=object)]
+    t = _guess(cells)
+    parsed: list[Any] = cells
+    if t in (ColumnType.INTEGER, ColumnType.LONG):
+        parsed = [None if v is None else int(v.strip()) for v in cells]
+    elif t == ColumnType.DOUBLE:
+        parsed = [None if v is None else parse_java_double(v) for v in cells]
+    return typed_column(parsed, t), t
+
+
 class RowToColumnHeader(Node):
     type_name = "row_to_column_header"
     display_name = "Row to Column Header"
@@ -104,35 +130,16 @@ class RowToColumnHeader(Node):
                 f"the header row (index {k}) does not exist: the table has {len(table)} rows",
                 setting="headerRowIndex",
             )
-        header = table.df.iloc[k]
-        taken: set[str] = set()
-        names = []
-        for i, col in enumerate(table.columns):
-            v = header[col]
-            text = "" if is_missing(v) else cell_text(v, table.types[col])
-            name = unique_column_name(taken, text if text.strip() else f"Column{i}")
-            taken.add(name)
-            names.append(name)
+        names = _header_names(table, k)
         keep = [p for p in range(len(table)) if p != k and (not settings.discardBefore or p > k)]
         df = table.df.iloc[keep].copy()
         df.columns = names
         types = {n: table.types[c] for n, c in zip(names, table.columns, strict=True)}
         if settings.detectTypes:
             for n, c in zip(names, table.columns, strict=True):
-                cells = [
-                    None if is_missing(v) else cell_text(v, table.types[c])
-                    for v in df[n].to_numpy(dtype=object)
-                ]
-                t = _guess(cells)
-                parsed: list[Any] = cells
-                if t in (ColumnType.INTEGER, ColumnType.LONG):
-                    parsed = [None if v is None else int(v.strip()) for v in cells]
-                elif t == ColumnType.DOUBLE:
-                    parsed = [None if v is None else parse_java_double(v) for v in cells]
-                series = typed_column(parsed, t)
+                series, types[n] = _detected(df[n], table.types[c])
                 series.index = df.index
                 df[n] = series
-                types[n] = t
         renamings = pd.DataFrame(
             {
                 "Old column name": table.columns,

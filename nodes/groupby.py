@@ -186,38 +186,15 @@ def _pattern_matches(p: PatternAggregation, name: str) -> bool:
     return fnmatch.fnmatchcase(name, p.pattern)
 
 
+_Chosen = tuple[str, Method, bool | None, str]  # column, method, include missing, setting path
+
+
 def _plan(spec: TableSpec, s: GroupBySettings, ctx: NodeContext) -> tuple[TableSpec, list[_Agg]]:
     """Output spec and aggregations (GroupByNodeModel.getAggregators + createGroupByTableSpec)."""
     require_columns(spec, s.groupByColumns, "groupByColumns")
     if len(set(s.groupByColumns)) != len(s.groupByColumns):
         raise ConfigureError("a group column is selected twice", setting="groupByColumns")
-    chosen: list[tuple[str, Method, bool | None, str]] = []
-    used = set(s.groupByColumns)
-    invalid = 0
-    for i, a in enumerate(s.aggregations):
-        method = _method(a.method, f"aggregations.{i}.method")
-        if a.column not in spec:
-            invalid += 1  # KNIME drops it with a warning
-            continue
-        chosen.append((a.column, method, a.include_missing, f"aggregations.{i}"))
-        used.add(a.column)
-    for i, p in enumerate(s.patternAggregators):
-        _method(p.method, f"patternAggregators.{i}.method")
-    remaining = [c for c in spec.columns if c.name not in used]
-    for col in remaining:
-        for i, p in enumerate(s.patternAggregators):  # every matching pattern adds one (as in KNIME)
-            method = METHODS[method_key(p.method) or ""]
-            if _pattern_matches(p, col.name) and _compatible(method, col.type):
-                chosen.append((col.name, method, p.include_missing, f"patternAggregators.{i}"))
-                used.add(col.name)
-    for col in [c for c in spec.columns if c.name not in used]:
-        for i, t in enumerate(s.dataTypeAggregators):
-            method = _method(t.method, f"dataTypeAggregators.{i}.method")
-            if col.type == t.type and _compatible(method, col.type):
-                chosen.append((col.name, method, t.include_missing, f"dataTypeAggregators.{i}"))
-                used.add(col.name)
-    if invalid:
-        ctx.warn(f"{invalid} invalid aggregation column(s) found.")
+    chosen = _chosen_aggregations(spec, s, ctx)
     if not s.groupByColumns and not chosen:
         raise ConfigureError(
             "Please select at least one group or aggregation column", setting="groupByColumns"
@@ -231,6 +208,47 @@ def _plan(spec: TableSpec, s: GroupBySettings, ctx: NodeContext) -> tuple[TableS
                     setting=where,
                 )
             seen.add(column)
+    aggs = _named_aggregations(spec, s, chosen)
+    out = TableSpec.of(
+        [(c, spec.type_of(c)) for c in s.groupByColumns] + [(a.name, a.out_type) for a in aggs]
+    )
+    return out, aggs
+
+
+def _chosen_aggregations(spec: TableSpec, s: GroupBySettings, ctx: NodeContext) -> list[_Chosen]:
+    """The manual aggregations (a missing column dropped with a warning, as KNIME), then pattern
+    and type based ones for the columns not used yet."""
+    chosen: list[_Chosen] = []
+    used = set(s.groupByColumns)
+    invalid = 0
+    for i, a in enumerate(s.aggregations):
+        method = _method(a.method, f"aggregations.{i}.method")
+        if a.column not in spec:
+            invalid += 1  # KNIME drops it with a warning
+            continue
+        chosen.append((a.column, method, a.include_missing, f"aggregations.{i}"))
+        used.add(a.column)
+    for i, p in enumerate(s.patternAggregators):
+        _method(p.method, f"patternAggregators.{i}.method")
+    for col in [c for c in spec.columns if c.name not in used]:
+        for i, p in enumerate(s.patternAggregators):  # every matching pattern adds one (as in KNIME)
+            method = METHODS[method_key(p.method) or ""]
+            if _pattern_matches(p, col.name) and _compatible(method, col.type):
+                chosen.append((col.name, method, p.include_missing, f"patternAggregators.{i}"))
+                used.add(col.name)
+    for col in [c for c in spec.columns if c.name not in used]:
+        for i, t in enumerate(s.dataTypeAggregators):
+            method = _method(t.method, f"dataTypeAggregators.{i}.method")
+            if col.type == t.type and _compatible(method, col.type):
+                chosen.append((col.name, method, t.include_missing, f"dataTypeAggregators.{i}"))
+                used.add(col.name)
+    if invalid:
+        ctx.warn(f"{invalid} invalid aggregation column(s) found.")
+    return chosen
+
+
+def _named_aggregations(spec: TableSpec, s: GroupBySettings, chosen: list[_Chosen]) -> list[_Agg]:
+    """Each aggregation with its output name by the naming policy (`_1`, `_2` ... on clashes)."""
     counts: dict[str, int] = {c: 1 for c in s.groupByColumns}
     aggs: list[_Agg] = []
     for column, method, incl, where in chosen:
@@ -248,10 +266,7 @@ def _plan(spec: TableSpec, s: GroupBySettings, ctx: NodeContext) -> tuple[TableS
             unique = name
         include = incl if incl is not None else method.label not in _EXCLUDE_MISSING_BY_DEFAULT
         aggs.append(_Agg(column, method, include, in_type, unique))
-    out = TableSpec.of(
-        [(c, spec.type_of(c)) for c in s.groupByColumns] + [(a.name, a.out_type) for a in aggs]
-    )
-    return out, aggs
+    return aggs
 
 
 def _compatible(method: Method, col_type: str) -> bool:

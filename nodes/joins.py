@@ -1,4 +1,4 @@
-"""Joiner and Concatenate with KNIME's column naming and RowID rules.
+"""Joiner with KNIME's column naming and RowID rules (Concatenate: nodes/concatenate.py).
 
 The Joiner follows KNIME's `Joiner3NodeModel` / `org.knime.core.data.join.JoinSpecification`: match
 all (conjunctive) or any (disjunctive) column pairs, inner/left/right/full outer and anti joins by
@@ -7,10 +7,6 @@ until unique, RowIDs `left_right` (`?_right` / `left_?` for unmatched rows), a r
 value in a join column matches nothing ("like in SQL, NULL != NULL"), and the optional split into
 matches / left unmatched / right unmatched ports. The legacy Joiner (`Joiner2NodeFactory`) and the
 4.2 layout (`joinMode`, `assignNewRowKeys`) translate onto the same settings.
-
-Concatenate follows `AppendedRowsNodeModel`: union or intersection of the columns (the first table's
-order, then new columns as they appear), the common super type per column, and duplicate RowIDs
-skipped (with KNIME's warning), suffixed until unique, or fatal; or new RowIDs Row0, Row1, ...
 """
 
 from __future__ import annotations
@@ -38,7 +34,7 @@ from engine.api import (
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, seq
 from nodes._common import ColumnFilter
-from nodes._rows import ROW_ID, as_type, cell_text, coerce, common_type, is_missing, is_row_id, take
+from nodes._rows import ROW_ID, cell_text, coerce, is_missing, is_row_id, take
 
 # ========================================================================================== Joiner
 
@@ -135,49 +131,61 @@ class _Layout:
 
     def __init__(self, left: TableSpec, right: TableSpec, s: JoinerSettings, error: type[NodeError]) -> None:
         self.left_spec, self.right_spec = left, right
-        left_keys = [c.leftTableColumn for c in s.matchingCriteria]
-        right_keys = [c.rightTableColumn for c in s.matchingCriteria]
-        for side, spec, keys in (("left", left, left_keys), ("right", right, right_keys)):
+        self.s, self.error = s, error
+        self.left_keys = [c.leftTableColumn for c in s.matchingCriteria]
+        self.right_keys = [c.rightTableColumn for c in s.matchingCriteria]
+        for side, spec, keys in (("left", left, self.left_keys), ("right", right, self.right_keys)):
             for i, k in enumerate(keys):
                 if not is_row_id(k) and k not in spec:
                     raise error(
                         f"join column {k!r} not found in the {side} table (columns: {', '.join(spec.names)})",
                         setting=f"matchingCriteria.{i}.{side}TableColumn",
                     )
-        self.left_keys, self.right_keys = left_keys, right_keys
         self.left_include = s.leftColumnSelectionConfig.apply(left)
         self.right_include = s.rightColumnSelectionConfig.apply(right)
         if s.duplicateHandling == "APPEND_SUFFIX" and not s.suffix.strip():
             raise error("No suffix for duplicate columns provided", setting="suffix")
-        suffix = " (#1)" if s.duplicateHandling == "APPEND_SUFFIX_AUTOMATIC" else s.suffix
+        self.suffix = " (#1)" if s.duplicateHandling == "APPEND_SUFFIX_AUTOMATIC" else s.suffix
         self.merge = s.mergeJoinColumns
         # (output name, type, left column or None, right column or None, merged right partners)
         self.columns: list[tuple[str, str, str | None, str | None, list[str]]] = []
-        taken: set[str] = set()
-
-        def unique(name: str) -> str:
-            if name in taken and s.duplicateHandling == "DO_NOT_EXECUTE":
-                raise error(f"duplicate column name {name!r} in the output", setting="duplicateHandling")
-            while name in taken:
-                longer = (name + suffix).strip()
-                name = name + name if longer == name else longer
-            return name
-
-        if not self.merge:
+        self.taken: set[str] = set()
+        if self.merge:
+            self._merged_left_columns()
+            right_join = {r for r in self.right_keys if not is_row_id(r)}
+            self._right_columns([n for n in self.right_include if n not in right_join])
+        else:
             for n in self.left_include:
-                taken.add(n)
+                self.taken.add(n)
                 self.columns.append((n, left.type_of(n), n, None, []))
-            for n in self.right_include:
-                if n in taken and s.duplicateHandling == "FILTER":
-                    continue
-                out = unique(n)
-                taken.add(out)
-                self.columns.append((out, right.type_of(n), None, n, []))
-            return
+            self._right_columns(self.right_include)
+
+    def _unique(self, name: str) -> str:
+        """A clashing name gets the suffix until it is unique (or fails, if so set)."""
+        if name in self.taken and self.s.duplicateHandling == "DO_NOT_EXECUTE":
+            raise self.error(f"duplicate column name {name!r} in the output", setting="duplicateHandling")
+        while name in self.taken:
+            longer = (name + self.suffix).strip()
+            name = name + name if longer == name else longer
+        return name
+
+    def _right_columns(self, names: list[str]) -> None:
+        for n in names:
+            if n in self.taken and self.s.duplicateHandling == "FILTER":
+                continue
+            out = self._unique(n)
+            self.taken.add(out)
+            self.columns.append((out, self.right_spec.type_of(n), None, n, []))
+
+    def _merged_left_columns(self) -> None:
+        """Left columns in table order; a join column merged with its right partners is named
+        `left=right` unless the names agree."""
         right_included = set(self.right_include)
-        for col in left.columns:
+        for col in self.left_spec.columns:
             partners = [
-                r for lk, r in zip(left_keys, right_keys, strict=True) if lk == col.name and not is_row_id(r)
+                r
+                for lk, r in zip(self.left_keys, self.right_keys, strict=True)
+                if lk == col.name and not is_row_id(r)
             ]
             direct = col.name in self.left_include
             via_merge = bool(partners) and any(p in right_included for p in partners)
@@ -185,20 +193,10 @@ class _Layout:
                 continue
             if not partners or col.name in partners:
                 name = col.name
-                taken.add(name)
             else:
-                name = unique(col.name + "=" + "=".join(partners))
-                taken.add(name)
+                name = self._unique(col.name + "=" + "=".join(partners))
+            self.taken.add(name)
             self.columns.append((name, col.type, col.name, None, partners))
-        right_join = {r for r in right_keys if not is_row_id(r)}
-        for n in self.right_include:
-            if n in right_join:
-                continue
-            if n in taken and s.duplicateHandling == "FILTER":
-                continue
-            out = unique(n)
-            taken.add(out)
-            self.columns.append((out, right.type_of(n), None, n, []))
 
     def match_spec(self) -> TableSpec:
         return TableSpec(tuple(ColumnSpec(n, t) for n, t, _, _, _ in self.columns))
@@ -241,16 +239,32 @@ def _match(left: Table, right: Table, s: JoinerSettings, layout: _Layout) -> lis
     # JoinTuple.get: a row with a missing value in any join column matches nothing
     left_ok = [all(col[i] is not None for col in lk) for i in range(n_left)]
     right_ok = [all(col[j] is not None for col in rk) for j in range(n_right)]
-    pairs: list[tuple[int, int]] = []
     if s.compositionMode == "MATCH_ALL":
-        index: dict[tuple[Any, ...], list[int]] = {}
-        for j in range(n_right):
-            if right_ok[j]:
-                index.setdefault(tuple(col[j] for col in rk), []).append(j)
-        for i in range(n_left):
-            if left_ok[i]:
-                pairs.extend((i, j) for j in index.get(tuple(col[i] for col in lk), ()))
-        return pairs
+        return _match_all(lk, rk, left_ok, right_ok)
+    return _match_any(lk, rk, left_ok, right_ok)
+
+
+def _match_all(
+    lk: list[list[Any]], rk: list[list[Any]], left_ok: list[bool], right_ok: list[bool]
+) -> list[tuple[int, int]]:
+    """Pairs equal in every join column."""
+    index: dict[tuple[Any, ...], list[int]] = {}
+    for j in range(len(right_ok)):
+        if right_ok[j]:
+            index.setdefault(tuple(col[j] for col in rk), []).append(j)
+    pairs: list[tuple[int, int]] = []
+    for i in range(len(left_ok)):
+        if left_ok[i]:
+            pairs.extend((i, j) for j in index.get(tuple(col[i] for col in lk), ()))
+    return pairs
+
+
+def _match_any(
+    lk: list[list[Any]], rk: list[list[Any]], left_ok: list[bool], right_ok: list[bool]
+) -> list[tuple[int, int]]:
+    """Pairs equal in at least one join column (each pair once, right rows in order)."""
+    n_left, n_right = len(left_ok), len(right_ok)
+    pairs: list[tuple[int, int]] = []
     indexes: list[dict[Any, list[int]]] = []
     for col in rk:
         idx: dict[Any, list[int]] = {}
@@ -268,20 +282,39 @@ def _match(left: Table, right: Table, s: JoinerSettings, layout: _Layout) -> lis
     return pairs
 
 
+def _merged(
+    series: pd.Series, rights: list[Any], li: np.ndarray, ri: np.ndarray, composition: str
+) -> pd.Series:
+    """A merged join column: a right unmatched row takes the right values; with MATCH_ANY the
+    values of both sides agree on one."""
+    values = series.to_numpy(dtype=object).copy()
+    for k in range(len(li)):
+        if li[k] < 0:
+            values[k] = _consensus([r[ri[k]] for r in rights])
+        elif composition == "MATCH_ANY" and ri[k] >= 0:
+            values[k] = _consensus([values[k]] + [r[ri[k]] for r in rights])
+    return pd.Series(values, dtype=object)
+
+
+def _joined_row_ids(lids: Any, rids: Any, li: np.ndarray, ri: np.ndarray, s: JoinerSettings) -> list[str]:
+    """Row0, Row1, ...; the left (else right) RowID; or `left<sep>right` with `?` for no row."""
+    if s.rowKeyFactory == "SEQUENTIAL":
+        return [f"Row{k}" for k in range(len(li))]
+    if s.rowKeyFactory == "KEEP_ROWID":
+        return [lids[i] if i >= 0 else rids[j] for i, j in zip(li, ri, strict=True)]
+    sep = s.rowKeySeparator
+    return [
+        (lids[i] if i >= 0 else "?") + sep + (rids[j] if j >= 0 else "?") for i, j in zip(li, ri, strict=True)
+    ]
+
+
 def _consensus(values: list[Any]) -> Any:
     first = values[0]
     return first if all(not is_missing(v) and v == first for v in values) else None
 
 
-def _joiner_from_knime(knime: KnimeSettings) -> None:
-    tree = knime.tree
-    mode = tree.get("compositionMode")
-    if mode is not None:
-        knime.put(
-            "compositionMode",
-            {"MatchAll": "MATCH_ALL", "MatchAny": "MATCH_ANY"}.get(mode, mode),
-            "compositionMode",
-        )
+def _joiner_criteria(knime: KnimeSettings, tree: dict[str, Any]) -> list[dict[str, Any]]:
+    """matchingCriteria (4.3+) or the legacy join predicates, RowID keys as knitflow's."""
     if "matchingCriteria" in tree:
         criteria = [
             {"leftTableColumn": c.get("leftTableColumn"), "rightTableColumn": c.get("rightTableColumn")}
@@ -299,7 +332,11 @@ def _joiner_from_knime(knime: KnimeSettings) -> None:
             if is_row_id(c[k]):
                 c[k] = ROW_ID
     knime.put("matchingCriteria", criteria)
-    knime.take("dataCellComparisonMode")
+    return criteria
+
+
+def _joiner_output_flags(knime: KnimeSettings, tree: dict[str, Any]) -> None:
+    """The three include flags, or the legacy joinMode they replace."""
     join_mode = tree.get("joinMode")
     if join_mode is not None and "includeMatchesInOutput" not in tree:
         flags = {
@@ -326,6 +363,20 @@ def _joiner_from_knime(knime: KnimeSettings) -> None:
         knime.take_all(
             ["includeMatchesInOutput", "includeLeftUnmatchedInOutput", "includeRightUnmatchedInOutput"]
         )
+
+
+def _joiner_from_knime(knime: KnimeSettings) -> None:
+    tree = knime.tree
+    mode = tree.get("compositionMode")
+    if mode is not None:
+        knime.put(
+            "compositionMode",
+            {"MatchAll": "MATCH_ALL", "MatchAny": "MATCH_ANY"}.get(mode, mode),
+            "compositionMode",
+        )
+    criteria = _joiner_criteria(knime, tree)
+    knime.take("dataCellComparisonMode")
+    _joiner_output_flags(knime, tree)
     knime.take_all(["leftColumnSelectionConfig", "rightColumnSelectionConfig", "mergeJoinColumns", "suffix"])
     knime.take_all(
         ["outputUnmatchedRowsToSeparatePorts", "rowKeySeparator", "rowKeyFactory", "outputRowOrder"]
@@ -471,172 +522,11 @@ class Joiner(Node):
             assert lcol is not None
             series = take(left.df[lcol], col_type, li)
             if layout.merge and partners:
-                values = series.to_numpy(dtype=object).copy()
                 rights = [right.df[p].to_numpy(dtype=object) for p in partners]
-                for k in range(len(li)):
-                    if li[k] < 0:  # a right unmatched row: the right values fill the merged column
-                        values[k] = _consensus([r[ri[k]] for r in rights])
-                    elif s.compositionMode == "MATCH_ANY" and ri[k] >= 0:
-                        values[k] = _consensus([values[k]] + [r[ri[k]] for r in rights])
-                series = coerce(pd.Series(values, dtype=object), col_type)
+                series = coerce(_merged(series, rights, li, ri, s.compositionMode), col_type)
             data[name] = series
         df = pd.DataFrame(data, columns=[c[0] for c in layout.columns])
-        lids, rids = left.row_ids, right.row_ids
-        if s.rowKeyFactory == "SEQUENTIAL":
-            ids = [f"Row{k}" for k in range(len(li))]
-        elif s.rowKeyFactory == "KEEP_ROWID":
-            ids = [lids[i] if i >= 0 else rids[j] for i, j in zip(li, ri, strict=True)]
-        else:
-            sep = s.rowKeySeparator
-            ids = [
-                (lids[i] if i >= 0 else "?") + sep + (rids[j] if j >= 0 else "?")
-                for i, j in zip(li, ri, strict=True)
-            ]
-        df.index = pd.Index(ids, dtype=object)
+        df.index = pd.Index(_joined_row_ids(left.row_ids, right.row_ids, li, ri, s), dtype=object)
         if df.index.has_duplicates:
             raise NodeError("the joined RowIDs are not unique (choose new RowIDs)", setting="rowKeyFactory")
         return Table(df, types)
-
-
-# ===================================================================================== Concatenate
-
-
-class ConcatenateSettings(NodeSettings):
-    intersection_of_columns: bool = Field(
-        False,
-        title="How to combine input columns",
-        description="False: union of all columns (missing cells where a table lacks one); true: only the columns "
-        "every table has.",
-    )
-    create_new_rowids: bool = Field(
-        False,
-        title="Create new RowIDs",
-        description="Discard the input RowIDs and number the rows Row0, Row1, ...",
-    )
-    fail_on_duplicates: bool = Field(
-        False,
-        title="Fail on duplicate RowIDs",
-        description="Fail when a RowID occurs in more than one table.",
-    )
-    append_suffix: bool = Field(
-        True,
-        title="Append suffix",
-        description="A duplicate RowID gets `suffix` appended (repeatedly, until unique); when false (and not "
-        "failing) rows with a duplicate RowID are skipped.",
-    )
-    suffix: str = Field("_dup", description="Suffix for duplicate RowIDs.")
-
-
-def _concat_spec(specs: list[TableSpec], intersection: bool) -> tuple[list[str], dict[str, str]]:
-    order: list[str] = []
-    by_name: dict[str, list[str]] = {}
-    for spec in specs:
-        for col in spec.columns:
-            if col.name not in by_name:
-                order.append(col.name)
-                by_name[col.name] = []
-            by_name[col.name].append(col.type)
-    if intersection:
-        order = [n for n in order if all(n in spec for spec in specs)]
-    return order, {n: common_type(by_name[n]) for n in order}
-
-
-def _concatenate_from_knime(knime: KnimeSettings) -> None:
-    knime.take_all(
-        ["intersection_of_columns", "create_new_rowids", "fail_on_duplicates", "append_suffix", "suffix"]
-    )
-    knime.ignore_binding("enable_hiliting", "hiliting changes no output")
-
-
-CONCATENATE_INPUTS = 6
-
-
-class Concatenate(Node):
-    type_name = "concatenate"
-    display_name = "Concatenate"
-    category = Category.MANIPULATOR
-    description = (
-        "Appends the rows of the second (and further) tables below the first: union or intersection of the "
-        "columns, each column the common type of its inputs (Integer and Double give Double). Duplicate RowIDs "
-        "get a suffix, are skipped, or fail the node; or all rows get new RowIDs."
-    )
-    keywords = ("concatenate", "append", "union", "stack", "rbind", "combine rows")
-    knime = (
-        KnimeMapping(
-            "org.knime.base.node.preproc.append.row.AppendedRowsNodeFactory",
-            "Concatenate",
-            _concatenate_from_knime,
-        ),
-        KnimeMapping(
-            "org.knime.base.node.preproc.append.row.AppendedRowsWithOptionalInNodeFactory",
-            "Concatenate (Optional in)",
-            _concatenate_from_knime,
-        ),
-    )
-    inputs = (Port(TABLE, "First table"), Port(TABLE, "Second table")) + tuple(
-        Port(TABLE, f"Table {i + 1}", "Optional further table", optional=True)
-        for i in range(2, CONCATENATE_INPUTS)
-    )
-    outputs = (Port(TABLE, "Concatenated table"),)
-    Settings = ConcatenateSettings
-
-    def configure(self, in_specs: list[Any], settings: ConcatenateSettings, ctx: NodeContext) -> list[Any]:
-        if settings.append_suffix and not settings.fail_on_duplicates and not settings.suffix:
-            raise ConfigureError("Invalid suffix: empty", setting="suffix")
-        specs = [s for s in in_specs if s is not None and s is not UNKNOWN]
-        if len(specs) != len([s for s in in_specs if s is not None]) or not all(
-            isinstance(s, TableSpec) for s in specs
-        ):
-            return [UNKNOWN]
-        order, types = _concat_spec(specs, settings.intersection_of_columns)
-        return [TableSpec.of((n, types[n]) for n in order)]
-
-    def execute(self, inputs: list[Any], settings: ConcatenateSettings, ctx: NodeContext) -> list[Any]:
-        tables: list[Table] = [t for t in inputs if t is not None]
-        order, types = _concat_spec([t.spec for t in tables], settings.intersection_of_columns)
-        ids: list[str] = []
-        keep: list[np.ndarray] = []
-        seen: set[str] = set()
-        skipped = 0
-        for t in tables:
-            mask = np.ones(len(t), dtype=bool)
-            for k, rid in enumerate(t.row_ids):
-                new = rid
-                if not settings.create_new_rowids and new in seen:
-                    if settings.fail_on_duplicates:
-                        raise NodeError(
-                            f"Duplicate RowID {rid!r} in the concatenated tables",
-                            setting="fail_on_duplicates",
-                        )
-                    if not settings.append_suffix:
-                        mask[k] = False
-                        skipped += 1
-                        continue
-                    while new in seen:
-                        new += settings.suffix
-                seen.add(new)
-                ids.append(new)
-            keep.append(mask)
-        frames = []
-        for t, mask in zip(tables, keep, strict=True):
-            part = {}
-            n = int(mask.sum())
-            for name in order:
-                if name in t.types:
-                    part[name] = as_type(t.df[name][mask].reset_index(drop=True), t.types[name], types[name])
-                else:
-                    part[name] = pd.Series([None] * n, dtype=object)
-            frames.append(pd.DataFrame(part, columns=order))
-        df = pd.concat(frames, axis=0, ignore_index=True) if frames else pd.DataFrame(columns=order)
-        for name in order:
-            df[name] = (
-                coerce(df[name], types[name])
-                if df[name].dtype == object or df[name].isna().any()
-                else df[name]
-            )
-        df.index = pd.Index(
-            [f"Row{k}" for k in range(len(df))] if settings.create_new_rowids else ids, dtype=object
-        )
-        if skipped:
-            ctx.warn(f"Filtered out {skipped} duplicate row(s).")
-        return [Table(df, types)]

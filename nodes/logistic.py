@@ -180,6 +180,87 @@ def _logreg_learner_from_knime(knime: KnimeSettings) -> None:
     )
 
 
+def _check_no_missing(table: Table, columns: list[str], setting: str) -> None:
+    """The learner takes no missing cells: the first one is named with its row."""
+    for c in columns:
+        miss = table.df[c].isna().to_numpy()
+        if not miss.any():
+            continue
+        row = table.row_ids[int(np.flatnonzero(miss)[0])]
+        if setting == "target":
+            raise NodeError(
+                f'The target column contains missing values in row with ID "{row}"; consider to use '
+                '"Missing Value" node to fix it.',
+                setting="target",
+            )
+        raise NodeError(
+            f'Column {c!r} contains missing values (row "{row}"); the logistic regression learner '
+            "does not support them, consider a Missing Value node",
+            setting="column_filter",
+        )
+
+
+def _reference_category(classes: list[Any], target: str, settings: LogRegLearnerSettings) -> Any:
+    """The chosen reference category, or the last class (KNIME's default)."""
+    if len(classes) < 2:
+        raise NodeError(
+            f"The target column {target!r} has one value, only. At least two target categories are expected.",
+            setting="target",
+        )
+    if settings.targetReferenceCategory is None:
+        return classes[-1]
+    found = [c for c in classes if cell_text(c) == settings.targetReferenceCategory]
+    if not found:
+        raise NodeError(
+            f"reference category {settings.targetReferenceCategory!r} does not occur in the "
+            f"target column {target!r}",
+            setting="targetReferenceCategory",
+        )
+    return found[0]
+
+
+def _features(
+    table: Table, columns: list[str], settings: LogRegLearnerSettings, ctx: NodeContext
+) -> list[Feature]:
+    """The learning columns as features (nominal ones with their levels); constant numeric
+    columns are left out, as KNIME does, with a log line."""
+    df, spec = table.df, table.spec
+    features: list[Feature] = []
+    dropped: list[str] = []
+    for c in columns:
+        if spec.type_of(c) in ColumnType.NUMERIC:
+            values = pd.to_numeric(df[c]).to_numpy(dtype=float)
+            if values.min() == values.max():
+                dropped.append(c)
+                continue
+            features.append(Feature(c))
+        else:
+            vals = [v.item() if isinstance(v, np.generic) else v for v in df[c].tolist()]
+            features.append(Feature(c, _ordered_levels(vals, settings.useOrderFromFeatureDomain)))
+    if dropped:
+        ctx.log(
+            f"{'Column' if len(dropped) == 1 else 'Columns'} {', '.join(dropped)} "
+            f"{'has a constant value' if len(dropped) == 1 else 'have constant values'} - will be ignored "
+            "during training"
+        )
+    if not features:
+        raise NodeError("no usable learning column left (all are constant)", setting="column_filter")
+    return features
+
+
+def _penalty(settings: LogRegLearnerSettings, x: np.ndarray) -> str:
+    """IRLS fits without a prior (and needs no more features than rows); SAG uses the prior's."""
+    if settings.solver != "IRLS":
+        return {"Uniform": "none", "Gauss": "l2", "Laplace": "l1"}[settings.prior]
+    if x.shape[1] - 1 > len(x):
+        raise NodeError(
+            "The data contains more features than rows. The IRLS solver can't deal with this shape, "
+            "please use the SAG solver with regularization instead.",
+            setting="solver",
+        )
+    return "none"
+
+
 class LogisticRegressionLearner(Node):
     """KNIME's Logistic Regression Learner (LogRegLearnerNodeFactory4)."""
 
@@ -229,87 +310,24 @@ class LogisticRegressionLearner(Node):
             raise NodeError("The input table is empty. Please provide data to learn on.")
         df = table.df
         target = str(settings.target)
-        tmiss = df[target].isna().to_numpy()
-        if tmiss.any():
-            row = table.row_ids[int(np.flatnonzero(tmiss)[0])]
-            raise NodeError(
-                f'The target column contains missing values in row with ID "{row}"; consider to use '
-                '"Missing Value" node to fix it.',
-                setting="target",
-            )
+        _check_no_missing(table, [target], "target")
         columns = _learning_columns(spec, settings)
-        for c in columns:
-            miss = df[c].isna().to_numpy()
-            if miss.any():
-                row = table.row_ids[int(np.flatnonzero(miss)[0])]
-                raise NodeError(
-                    f'Column {c!r} contains missing values (row "{row}"); the logistic regression learner '
-                    "does not support them, consider a Missing Value node",
-                    setting="column_filter",
-                )
-
+        _check_no_missing(table, columns, "column_filter")
         target_values = [v.item() if isinstance(v, np.generic) else v for v in df[target].tolist()]
         classes = _ordered_levels(target_values, settings.useOrderFromTargetDomain)
-        if len(classes) < 2:
-            raise NodeError(
-                f"The target column {target!r} has one value, only. At least two target categories are "
-                "expected.",
-                setting="target",
-            )
-        if settings.targetReferenceCategory is None:
-            reference = classes[-1]
-        else:
-            found = [c for c in classes if cell_text(c) == settings.targetReferenceCategory]
-            if not found:
-                raise NodeError(
-                    f"reference category {settings.targetReferenceCategory!r} does not occur in the "
-                    f"target column {target!r}",
-                    setting="targetReferenceCategory",
-                )
-            reference = found[0]
+        reference = _reference_category(classes, target, settings)
         logits = [c for c in classes if c != reference]
         index = {c: i for i, c in enumerate(logits)}
         y = np.array([index.get(v, len(logits)) for v in target_values])
-
-        features: list[Feature] = []
-        dropped: list[str] = []
-        for c in columns:
-            if spec.type_of(c) in ColumnType.NUMERIC:
-                values = pd.to_numeric(df[c]).to_numpy(dtype=float)
-                if values.min() == values.max():
-                    dropped.append(c)
-                    continue
-                features.append(Feature(c))
-            else:
-                vals = [v.item() if isinstance(v, np.generic) else v for v in df[c].tolist()]
-                features.append(Feature(c, _ordered_levels(vals, settings.useOrderFromFeatureDomain)))
-        if dropped:
-            ctx.log(
-                f"{'Column' if len(dropped) == 1 else 'Columns'} {', '.join(dropped)} "
-                f"{'has a constant value' if len(dropped) == 1 else 'have constant values'} - will be ignored "
-                "during training"
-            )
-        if not features:
-            raise NodeError("no usable learning column left (all are constant)", setting="column_filter")
-
+        features = _features(table, columns, settings, ctx)
         x, _ = _design(df, features)
         # KNIME's training rows store feature values as 32-bit floats
         x = x.astype(np.float32).astype(np.float64)
-        if settings.solver == "IRLS":
-            if x.shape[1] - 1 > len(x):
-                raise NodeError(
-                    "The data contains more features than rows. The IRLS solver can't deal with this shape, "
-                    "please use the SAG solver with regularization instead.",
-                    setting="solver",
-                )
-            penalty = "none"
-        else:
-            penalty = {"Uniform": "none", "Gauss": "l2", "Laplace": "l1"}[settings.prior]
         fit = fit_logistic(
             x,
             y,
             len(logits) + 1,
-            penalty=penalty,
+            penalty=_penalty(settings, x),
             variance=settings.priorVariance,
             max_iter=settings.maxEpoch,
             epsilon=settings.epsilon,

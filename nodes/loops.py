@@ -217,6 +217,45 @@ def _loop_end_from_knime(knime: KnimeSettings) -> None:
     knime.unread()
 
 
+def _check_same_spec(state: _ConcatState, table: Table, settings: LoopEndSettings, empty: bool) -> None:
+    """A pass's table must have the first (or first empty) pass's columns, unless tolerated."""
+    if settings.tolerate_changing_specs or not (state.tables or state.empty_spec is not None):
+        return
+    if settings.ignore_empty_tables and (empty or state.empty_spec is not None):
+        return
+    ref = state.first_spec if state.tables else state.empty_spec
+    assert ref is not None
+    diff = _spec_difference(ref, table.spec, settings.tolerate_column_types)
+    if diff:
+        raise NodeError(
+            f"Input table's structure differs from reference (first iteration) table in pass "
+            f"{state.count}: {diff} (set tolerate_changing_specs or tolerate_column_types)",
+            setting="tolerate_changing_specs",
+        )
+
+
+def _pass_row_ids(state: _ConcatState, table: Table, settings: LoopEndSettings) -> pd.Index:
+    """The pass's RowIDs by the row key policy; they must be new to the collected table."""
+    if settings.row_key_policy == "GENERATE_NEW":
+        index = row_ids(len(table), start=state.generated)
+        state.generated += len(table)
+    elif settings.row_key_policy == "APPEND_SUFFIX":
+        index = pd.Index([f"{r}#{state.count}" for r in table.row_ids], dtype=object)
+    else:
+        index = table.df.index
+    new_ids = [str(r) for r in index]
+    dupes = state.row_ids.intersection(new_ids)
+    if dupes or len(set(new_ids)) != len(new_ids):
+        dup = sorted(dupes)[0] if dupes else next(r for r in new_ids if new_ids.count(r) > 1)
+        raise NodeError(
+            f"Duplicate RowID {dup!r} in pass {state.count} (row_key_policy {settings.row_key_policy}); use "
+            "GENERATE_NEW or APPEND_SUFFIX",
+            setting="row_key_policy",
+        )
+    state.row_ids.update(new_ids)
+    return index
+
+
 class LoopEnd(LoopEndNode):
     """KNIME's LoopEndDynamic (Loop End): concatenates the body's table of every pass."""
 
@@ -273,36 +312,12 @@ class LoopEnd(LoopEndNode):
                 state.empty_spec = table.spec
                 state.count += 1
                 return None
-        if not settings.tolerate_changing_specs and (state.tables or state.empty_spec is not None):
-            if not (settings.ignore_empty_tables and (empty or state.empty_spec is not None)):
-                ref = state.first_spec if state.tables else state.empty_spec
-                assert ref is not None
-                diff = _spec_difference(ref, table.spec, settings.tolerate_column_types)
-                if diff:
-                    raise NodeError(
-                        f"Input table's structure differs from reference (first iteration) table in pass "
-                        f"{state.count}: {diff} (set tolerate_changing_specs or tolerate_column_types)",
-                        setting="tolerate_changing_specs",
-                    )
+        _check_same_spec(state, table, settings, empty)
         if empty:
             state.count += 1
             return None
         df = table.df.copy(deep=False)
-        if settings.row_key_policy == "GENERATE_NEW":
-            df.index = row_ids(len(df), start=state.generated)
-            state.generated += len(df)
-        elif settings.row_key_policy == "APPEND_SUFFIX":
-            df.index = pd.Index([f"{r}#{state.count}" for r in table.row_ids], dtype=object)
-        new_ids = [str(r) for r in df.index]
-        dupes = state.row_ids.intersection(new_ids)
-        if dupes or len(set(new_ids)) != len(new_ids):
-            dup = sorted(dupes)[0] if dupes else next(r for r in new_ids if new_ids.count(r) > 1)
-            raise NodeError(
-                f"Duplicate RowID {dup!r} in pass {state.count} (row_key_policy {settings.row_key_policy}); use "
-                "GENERATE_NEW or APPEND_SUFFIX",
-                setting="row_key_policy",
-            )
-        state.row_ids.update(new_ids)
+        df.index = _pass_row_ids(state, table, settings)
         types = dict(table.types)
         if settings.add_iteration_column:
             col = unique_column_name(list(df.columns), "Iteration")

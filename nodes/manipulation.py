@@ -218,6 +218,35 @@ def _cell_text(value: Any, col_type: str) -> str:
     return str(value)
 
 
+def _transposed_names(ids: list[str]) -> list[str]:
+    """The RowIDs as column names, trimmed; an empty one becomes `<empty_0>`, `<empty_1>`, ..."""
+    names: list[str] = []
+    empty_idx = 0
+    for rid in ids:
+        name = rid.strip()
+        if not name:
+            name = f"<empty_{empty_idx}>"
+            empty_idx += 1
+        names.append(name)
+    return names
+
+
+def _transposed_column(values: Any, present: Any, t: str, types: list[str], *, mixed: bool) -> pd.Series:
+    """One input row as a column of the row's common type (text of each cell if the types mix)."""
+    if t == ColumnType.DOUBLE:
+        return pd.Series(np.where(present, values, np.nan).astype("float64"))
+    if t in (ColumnType.INTEGER, ColumnType.LONG):
+        ints = [int(v) if p else pd.NA for v, p in zip(values, present, strict=True)]
+        return pd.Series(ints, dtype="int64" if present.all() else "Int64")
+    if t == ColumnType.BOOLEAN:
+        flags = [bool(v) if p else pd.NA for v, p in zip(values, present, strict=True)]
+        return pd.Series(flags, dtype="bool" if present.all() else "boolean")
+    if t == ColumnType.STRING and mixed:
+        texts = [_cell_text(v, ct) if p else None for v, ct, p in zip(values, types, present, strict=True)]
+        return pd.Series(texts, dtype=object)
+    return pd.Series([v if p else None for v, p in zip(values, present, strict=True)], dtype=object)
+
+
 class TableTransposer(Node):
     type_name = "table_transposer"
     display_name = "Table Transposer"
@@ -249,14 +278,7 @@ class TableTransposer(Node):
         if len(df) == 0:
             empty = pd.DataFrame(index=pd.Index(names, dtype=object))
             return [Table(empty, {})]
-        col_names: list[str] = []
-        empty_idx = 0
-        for rid in table.row_ids:
-            name = rid.strip()
-            if not name:
-                name = f"<empty_{empty_idx}>"
-                empty_idx += 1
-            col_names.append(name)
+        col_names = _transposed_names(table.row_ids)
         if len(set(col_names)) != len(col_names):
             raise NodeError("the RowIDs (the new column names) are not unique after trimming")
         missing = df.isna().to_numpy()
@@ -268,28 +290,7 @@ class TableTransposer(Node):
             present = ~missing[i]
             row_types = [t for t, p in zip(types, present, strict=True) if p]
             t = common_type(row_types)
-            values = cells[i]
-            if t == ColumnType.DOUBLE:
-                col = pd.Series(np.where(present, values, np.nan).astype("float64"))
-            elif t in (ColumnType.INTEGER, ColumnType.LONG):
-                ints = [int(v) if p else pd.NA for v, p in zip(values, present, strict=True)]
-                col = pd.Series(ints, dtype="int64" if present.all() else "Int64")
-            elif t == ColumnType.BOOLEAN:
-                flags = [bool(v) if p else pd.NA for v, p in zip(values, present, strict=True)]
-                col = pd.Series(flags, dtype="bool" if present.all() else "boolean")
-            elif t == ColumnType.STRING and len(set(row_types)) > 1:
-                col = pd.Series(
-                    [
-                        _cell_text(v, ct) if p else None
-                        for v, ct, p in zip(values, types, present, strict=True)
-                    ],
-                    dtype=object,
-                )
-            else:
-                col = pd.Series(
-                    [v if p else None for v, p in zip(values, present, strict=True)], dtype=object
-                )
-            data[new_name] = col
+            data[new_name] = _transposed_column(cells[i], present, t, types, mixed=len(set(row_types)) > 1)
             out_types[new_name] = t
         out = pd.DataFrame(data)
         out.index = pd.Index(names, dtype=object)

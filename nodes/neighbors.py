@@ -12,6 +12,7 @@ heap are ported step for step and the predictions are KNIME's, ties included.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -269,6 +270,38 @@ def _knn_from_knime(knime: KnimeSettings) -> None:
     knime.take_all(["classColumn", "k", "weightByDistance", "outputClassProbabilities"])
 
 
+def _training_points(
+    train_t: Any, features: list[str], labels: list[Any], ctx: NodeContext
+) -> tuple[np.ndarray, list[Any]]:
+    """The training rows without missing values (KNIME warns about the others) and their classes."""
+    x = numeric_matrix(train_t.df, features)
+    complete = ~np.isnan(x).any(axis=1)
+    if not complete.all():
+        ctx.warn("Input table contains missing values, the affected rows are ignored.")
+    return x[complete], [cell for cell, ok in zip(labels, complete, strict=True) if ok]
+
+
+def _probabilities(weights: dict[Any, float], total: float, order: list[str]) -> list[float]:
+    """Each class's share of the neighbours' weight, classes in text order."""
+    by_text = {cell_text(c): w for c, w in weights.items() if c is not None}
+    with np.errstate(invalid="ignore"):
+        return [np.float64(by_text.get(v, 0.0)) / np.float64(total) for v in order]
+
+
+def _vote(weights: dict[Any, float], distribution: Counter[Any]) -> tuple[Any, float]:
+    """The class with the most weight among the neighbours (ties: the class more frequent in the
+    training data), and the total weight."""
+    winner, top, total = None, 0.0, 0.0
+    for cls, w in weights.items():
+        if w > top:
+            winner, top = cls, w
+        total += w
+    for cls, w in weights.items():
+        if w == top and winner is not None and distribution[winner] < distribution[cls]:
+            winner = cls
+    return winner, total
+
+
 class KNearestNeighbor(Node):
     """KNIME's K Nearest Neighbor."""
 
@@ -314,16 +347,9 @@ class KNearestNeighbor(Node):
         features = _features(train_t.spec, test_t.spec, target)
         if any(c.name != target and c.type not in FEATURE_TYPES for c in train_t.spec.columns):
             ctx.warn("Input table contains more than one non-numeric column; they will be ignored.")
-        x = numeric_matrix(train_t.df, features)
         labels = text_values(train_t.df[target])
-        complete = ~np.isnan(x).any(axis=1)
-        if not complete.all():
-            ctx.warn("Input table contains missing values, the affected rows are ignored.")
-        points = x[complete]
-        classes = [cell for cell, ok in zip(labels, complete, strict=True) if ok]
-        distribution: dict[Any, int] = {}
-        for c in classes:
-            distribution[c] = distribution.get(c, 0) + 1
+        points, classes = _training_points(train_t, features, labels, ctx)
+        distribution = Counter(classes)
         tree = _build(points, list(range(len(points))))
         if len(points) < settings.k:
             ctx.warn(
@@ -356,19 +382,10 @@ class KNearestNeighbor(Node):
             for dist, row in _nearest(tree, points, query, k):
                 cls = classes[row]
                 weights[cls] = weights.get(cls, 0.0) + weight(dist)
-            winner, top, total = None, 0.0, 0.0
-            for cls, w in weights.items():
-                if w > top:
-                    winner, top = cls, w
-                total += w
-            for cls, w in weights.items():  # ties: the class more frequent in the training data
-                if w == top and winner is not None and distribution[winner] < distribution[cls]:
-                    winner = cls
+            winner, total = _vote(weights, distribution)
             predictions.append(winner)
             if settings.outputClassProbabilities:
-                by_text = {cell_text(c): w for c, w in weights.items() if c is not None}
-                with np.errstate(invalid="ignore"):
-                    probs[r] = [np.float64(by_text.get(v, 0.0)) / np.float64(total) for v in order]
+                probs[r] = _probabilities(weights, total, order)
         df = test_t.df.copy()
         df[columns[0][0]] = pd.array(predictions, dtype=object)
         for j, (name, _) in enumerate(columns[1:]):

@@ -1,5 +1,5 @@
-"""KNIME's Statistics node (ExtendedStatisticsNodeModel over Statistics3Table) and Linear Correlation
-(CorrelationCompute2NodeModel, CorrelationComputer2, CorrelationUtils).
+"""KNIME's Statistics node (ExtendedStatisticsNodeModel over Statistics3Table); Linear Correlation
+is nodes/correlation.py.
 
 Statistics follows Statistics3Table: the moments are Apache commons-math's running statistics
 (Mean, bias-corrected Variance, Skewness, Kurtosis, fed one value at a time), the overall sum is
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -24,14 +25,10 @@ import pandas as pd
 from pydantic import Field
 
 from engine.api import (
-    MODEL,
     TABLE,
     UNKNOWN,
     Category,
     ColumnType,
-    ConfigureError,
-    Model,
-    ModelSpec,
     Node,
     NodeContext,
     NodeSettings,
@@ -284,110 +281,144 @@ class Statistics(Node):
 
     def execute(self, inputs: list[Any], settings: StatisticsSettings, ctx: NodeContext) -> list[Any]:
         table: Table = inputs[0]
-        spec, df = table.spec, table.df
         image = _image_type(settings)
         w, h = settings.histogram_width, settings.histogram_height
 
         def picture(counts: list[int], labels: list[str]) -> Any:
             return _svg(counts, labels, w, h) if image == SVG_IMAGE else _png(counts, w, h)
 
-        rows = []
-        for col in [c.name for c in spec.columns if c.type in NUMERIC_STATS]:
-            ctx.check_cancelled()
-            s = df[col]
-            values = s.astype("float64").to_numpy(dtype=float, na_value=np.nan)
-            missing = int(np.isnan(values).sum())
-            present = values[~np.isnan(values)]
-            m = Moments()
-            for v in present.tolist():
-                m.add(v)
-            variance = m.variance()
-            if variance < 0.0 and variance > -1.0e8:  # KNIME's guard against round-off
-                variance = 0.0
-            median = float(np.median(present)) if settings.compute_median and len(present) else math.nan
-            rows.append(
-                [
-                    col,
-                    float(present.min()) if len(present) else math.nan,
-                    float(present.max()) if len(present) else math.nan,
-                    m.m1 if m.n else math.nan,
-                    math.sqrt(variance) if not math.isnan(variance) else math.nan,
-                    variance,
-                    m.skewness(),
-                    m.kurtosis(),
-                    m.m1 * m.n if m.n else 0.0,
-                    missing,
-                    0,
-                    int(np.isposinf(present).sum()),
-                    int(np.isneginf(present).sum()),
-                    median,
-                    len(df),
-                    picture(*_numeric_bins(present)),
-                ]
-            )
-        names = [n for n, _ in _STAT_COLUMNS] + ["Histogram"]
-        stats = pd.DataFrame(rows, columns=names, index=pd.Index([r[0] for r in rows], dtype=object))
-        for name, kind in _STAT_COLUMNS:
-            if kind == ColumnType.INTEGER:
-                stats[name] = stats[name].astype("int32")
-            elif kind == ColumnType.DOUBLE:
-                stats[name] = stats[name].astype("float64")
-        first = Table(stats, {**dict(_STAT_COLUMNS), "Histogram": image})
+        first = _numeric_table(table, settings, ctx, picture, image)
+        nominal = _nominal_columns(table.spec, settings)
+        counted = _nominal_counts(table.df, nominal, settings, ctx)
+        return [
+            first,
+            _histogram_table(table.df, nominal, counted, picture, image),
+            _occurrences_table(table.spec, nominal, counted),
+        ]
 
-        nominal = _nominal_columns(spec, settings)
-        counted: dict[str, list[tuple[Any, int]]] = {}
-        too_many = []
-        for col in nominal:
-            counts: dict[Any, int] = {}
-            for v in text_values(df[col]):
-                counts[v] = counts.get(v, 0) + 1
-                if len(counts) == settings.num_nominal_values_output + 1:
-                    too_many.append(col)
-                    counts = {}
-                    break
-            counted[col] = sorted(counts.items(), key=lambda kv: -kv[1])  # stable: ties keep first appearance
-        if too_many:
-            ctx.warn(
-                f"Maximum number of unique possible values ({settings.num_nominal_values_output}) exceeds for "
-                "column(s): " + ",".join(f'"{c}"' for c in too_many)
-            )
-        hist_rows = []
-        for col in nominal:
-            items = [(v, c) for v, c in counted[col] if v is not None]
-            hist_rows.append(
-                [
-                    col,
-                    int(df[col].isna().sum()),
-                    picture([c for _, c in items], [cell_text(v) for v, _ in items]),
-                ]
-            )
-        second_df = pd.DataFrame(
-            hist_rows, columns=["Column", "No. missings", "Histogram"], index=pd.Index(nominal, dtype=object)
-        )
-        second_df["No. missings"] = second_df["No. missings"].astype("int32")
-        second = Table(
-            second_df, {"Column": ColumnType.STRING, "No. missings": ColumnType.INTEGER, "Histogram": image}
-        )
 
-        occ_cols = _occurrence_columns(spec, nominal)
-        length = max((len(v) for v in counted.values()), default=0)
-        data: dict[str, Any] = {}
-        for k, col in enumerate(nominal):
-            items = counted[col]
-            total = sum(c for _, c in items)
-            values = [items[i][0] if i < len(items) else None for i in range(length)]
-            name_v, name_c, name_f = (occ_cols[3 * k][0], occ_cols[3 * k + 1][0], occ_cols[3 * k + 2][0])
-            data[name_v] = _typed(values, spec.type_of(col))
-            data[name_c] = pd.array(
-                [items[i][1] if i < len(items) else None for i in range(length)], dtype="Int32"
-            )
-            data[name_f] = [items[i][1] / total if i < len(items) else np.nan for i in range(length)]
-        third = (
-            Table(pd.DataFrame(data, index=row_ids(length)), dict(occ_cols))
-            if nominal
-            else Table(pd.DataFrame(index=row_ids(0)), {})
+_Picture = Callable[[list[int], list[str]], Any]
+
+
+def _numeric_row(
+    col: str, values: np.ndarray, n_rows: int, settings: StatisticsSettings, picture: _Picture
+) -> list[Any]:
+    """One row of port 1: commons-math's moments of a numeric column's present values."""
+    missing = int(np.isnan(values).sum())
+    present = values[~np.isnan(values)]
+    m = Moments()
+    for v in present.tolist():
+        m.add(v)
+    variance = m.variance()
+    if variance < 0.0 and variance > -1.0e8:  # KNIME's guard against round-off
+        variance = 0.0
+    median = float(np.median(present)) if settings.compute_median and len(present) else math.nan
+    return [
+        col,
+        float(present.min()) if len(present) else math.nan,
+        float(present.max()) if len(present) else math.nan,
+        m.m1 if m.n else math.nan,
+        math.sqrt(variance) if not math.isnan(variance) else math.nan,
+        variance,
+        m.skewness(),
+        m.kurtosis(),
+        m.m1 * m.n if m.n else 0.0,
+        missing,
+        0,
+        int(np.isposinf(present).sum()),
+        int(np.isneginf(present).sum()),
+        median,
+        n_rows,
+        picture(*_numeric_bins(present)),
+    ]
+
+
+def _numeric_table(
+    table: Table, settings: StatisticsSettings, ctx: NodeContext, picture: _Picture, image: str
+) -> Table:
+    """Port 1: one row of statistics per numeric column."""
+    rows = []
+    for col in [c.name for c in table.spec.columns if c.type in NUMERIC_STATS]:
+        ctx.check_cancelled()
+        values = table.df[col].astype("float64").to_numpy(dtype=float, na_value=np.nan)
+        rows.append(_numeric_row(col, values, len(table.df), settings, picture))
+    names = [n for n, _ in _STAT_COLUMNS] + ["Histogram"]
+    stats = pd.DataFrame(rows, columns=names, index=pd.Index([r[0] for r in rows], dtype=object))
+    for name, kind in _STAT_COLUMNS:
+        if kind == ColumnType.INTEGER:
+            stats[name] = stats[name].astype("int32")
+        elif kind == ColumnType.DOUBLE:
+            stats[name] = stats[name].astype("float64")
+    return Table(stats, {**dict(_STAT_COLUMNS), "Histogram": image})
+
+
+def _nominal_counts(
+    df: pd.DataFrame, nominal: list[str], settings: StatisticsSettings, ctx: NodeContext
+) -> dict[str, list[tuple[Any, int]]]:
+    """Each nominal column's values with their counts, most frequent first (ties keep first
+    appearance); none for a column with more distinct values than the limit (KNIME warns)."""
+    counted: dict[str, list[tuple[Any, int]]] = {}
+    too_many = []
+    for col in nominal:
+        counts: dict[Any, int] = {}
+        for v in text_values(df[col]):
+            counts[v] = counts.get(v, 0) + 1
+            if len(counts) == settings.num_nominal_values_output + 1:
+                too_many.append(col)
+                counts = {}
+                break
+        counted[col] = sorted(counts.items(), key=lambda kv: -kv[1])  # stable: ties keep first appearance
+    if too_many:
+        ctx.warn(
+            f"Maximum number of unique possible values ({settings.num_nominal_values_output}) exceeds for "
+            "column(s): " + ",".join(f'"{c}"' for c in too_many)
         )
-        return [first, second, third]
+    return counted
+
+
+def _histogram_table(
+    df: pd.DataFrame,
+    nominal: list[str],
+    counted: dict[str, list[tuple[Any, int]]],
+    picture: _Picture,
+    image: str,
+) -> Table:
+    """Port 2: per nominal column its missing cells and a histogram of its values."""
+    hist_rows = []
+    for col in nominal:
+        items = [(v, c) for v, c in counted[col] if v is not None]
+        hist_rows.append(
+            [col, int(df[col].isna().sum()), picture([c for _, c in items], [cell_text(v) for v, _ in items])]
+        )
+    second_df = pd.DataFrame(
+        hist_rows, columns=["Column", "No. missings", "Histogram"], index=pd.Index(nominal, dtype=object)
+    )
+    second_df["No. missings"] = second_df["No. missings"].astype("int32")
+    return Table(
+        second_df, {"Column": ColumnType.STRING, "No. missings": ColumnType.INTEGER, "Histogram": image}
+    )
+
+
+def _occurrences_table(
+    spec: TableSpec, nominal: list[str], counted: dict[str, list[tuple[Any, int]]]
+) -> Table:
+    """Port 3: value, count and relative frequency columns per nominal column, side by side."""
+    if not nominal:
+        return Table(pd.DataFrame(index=row_ids(0)), {})
+    occ_cols = _occurrence_columns(spec, nominal)
+    length = max((len(v) for v in counted.values()), default=0)
+    data: dict[str, Any] = {}
+    for k, col in enumerate(nominal):
+        items = counted[col]
+        total = sum(c for _, c in items)
+        values = [items[i][0] if i < len(items) else None for i in range(length)]
+        name_v, name_c, name_f = (occ_cols[3 * k][0], occ_cols[3 * k + 1][0], occ_cols[3 * k + 2][0])
+        data[name_v] = _typed(values, spec.type_of(col))
+        data[name_c] = pd.array(
+            [items[i][1] if i < len(items) else None for i in range(length)], dtype="Int32"
+        )
+        data[name_f] = [items[i][1] / total if i < len(items) else np.nan for i in range(length)]
+    return Table(pd.DataFrame(data, index=row_ids(length)), dict(occ_cols))
 
 
 def _typed(values: list[Any], kind: str) -> Any:
@@ -399,202 +430,3 @@ def _typed(values: list[Any], kind: str) -> Any:
     if kind == ColumnType.BOOLEAN:
         return pd.array(values, dtype="boolean")
     return pd.array(values, dtype=object)
-
-
-# ---------------------------------------------------------------------------- Linear Correlation
-
-
-class CorrelationSettings(NodeSettings):
-    """KNIME's CorrelationCompute2NodeModel settings."""
-
-    include_list: ColumnFilter = Field(
-        default_factory=ColumnFilter,
-        title="Column filter",
-        description="The numeric and nominal columns to correlate.",
-    )
-    possibleValuesCount: int = Field(
-        50,
-        ge=2,
-        title="Possible values count",
-        description="Nominal columns with more distinct values get no correlation (missing cells).",
-    )
-    pvalAlternative: Literal["TWO_SIDED", "GREATER", "LESS"] = Field(
-        "TWO_SIDED", title="p-value", description="Alternative hypothesis of the p-value of Pearson's r."
-    )
-    columnPairsFilter: Literal["ALL", "COMPATIBLE_PAIRS", "VALID_CORRELATION"] = Field(
-        "ALL",
-        title="Include column pairs",
-        description="All pairs; only numeric/numeric and nominal/nominal pairs; or only pairs with a correlation.",
-    )
-
-
-def _correlation_columns(spec: TableSpec, s: CorrelationSettings) -> list[str]:
-    if not any(c.type in NUMERIC_STATS or c.type in NOMINAL for c in spec.columns):
-        raise ConfigureError("No double or nominal compatible columns in input")
-    names = s.include_list.apply(spec, allowed_types=NUMERIC_STATS | NOMINAL)
-    if not names:
-        raise ConfigureError("No columns selected", setting="include_list")
-    return names
-
-
-CORRELATION_SPEC = TableSpec.of(
-    [
-        ("First column name", ColumnType.STRING),
-        ("Second column name", ColumnType.STRING),
-        ("Correlation value", ColumnType.DOUBLE),
-        ("p value", ColumnType.DOUBLE),
-        ("Degrees of freedom", ColumnType.INTEGER),
-    ]
-)
-
-
-def pearson(x: np.ndarray, y: np.ndarray, alternative: str) -> tuple[float, float, int]:
-    """Pearson's r over the complete pairs, its p value (t distribution, n - 2 degrees of freedom)."""
-    from scipy import stats
-
-    ok = ~np.isnan(x) & ~np.isnan(y)
-    n = int(ok.sum())
-    dof = n - 2
-    if n < 2:
-        return math.nan, math.nan, max(dof, 0)
-    a, b = x[ok] - x[ok].mean(), y[ok] - y[ok].mean()
-    denom = math.sqrt(float((a * a).sum()) * float((b * b).sum()))
-    if denom == 0.0:
-        return math.nan, math.nan, dof
-    r = max(-1.0, min(1.0, float((a * b).sum()) / denom))
-    if dof <= 0:
-        return r, math.nan, dof
-    t = r * math.sqrt(dof / (1 - r * r)) if abs(r) < 1 else math.copysign(math.inf, r)
-    if alternative == "GREATER":
-        p = float(stats.t.sf(t, dof))
-    elif alternative == "LESS":
-        p = float(stats.t.cdf(t, dof))
-    else:
-        p = float(2 * stats.t.sf(abs(t), dof))
-    return r, p, dof
-
-
-def cramers_v(x: list[Any], y: list[Any], limit: int) -> tuple[float, float, int]:
-    """Cramér's V of the contingency table (missing cells are a value of their own) and the chi-square p value."""
-    from scipy import stats
-
-    xs, ys = (
-        [cell_text(v) if v is not None else None for v in x],
-        [cell_text(v) if v is not None else None for v in y],
-    )
-    rows, cols = list(dict.fromkeys(xs)), list(dict.fromkeys(ys))
-    if len(rows) > limit or len(cols) > limit or min(len(rows), len(cols)) < 2:
-        return math.nan, math.nan, 0
-    ri, ci = {v: i for i, v in enumerate(rows)}, {v: i for i, v in enumerate(cols)}
-    table = np.zeros((len(rows), len(cols)))
-    for a, b in zip(xs, ys, strict=True):
-        table[ri[a], ci[b]] += 1
-    n = table.sum()
-    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / n
-    chi2 = float(((table - expected) ** 2 / expected).sum())
-    dof = (len(rows) - 1) * (len(cols) - 1)
-    v = math.sqrt(chi2 / (n * (min(len(rows), len(cols)) - 1)))
-    return v, float(stats.chi2.sf(chi2, dof)), dof
-
-
-@dataclass
-class CorrelationModel:
-    columns: list[str]
-    matrix: np.ndarray  # symmetric, NaN where no correlation
-
-
-def _correlation_from_knime(knime: KnimeSettings) -> None:
-    knime.take_all(["include-list", "possibleValuesCount", "pvalAlternative", "columnPairsFilter"])
-
-
-class LinearCorrelation(Node):
-    """KNIME's Linear Correlation."""
-
-    type_name = "linear_correlation"
-    display_name = "Linear Correlation"
-    category = Category.OTHER
-    description = (
-        "Correlates every pair of selected columns: numeric/numeric by Pearson's r over the complete rows with its "
-        "p value (t distribution, n - 2 degrees of freedom), nominal/nominal by Cramér's V with the chi-square test "
-        "(missing cells a value of their own; columns with more than possibleValuesCount values are skipped); other "
-        "pairs are missing. Port 1: one row per pair (First/Second column name, Correlation value, p value, Degrees "
-        "of freedom); port 2: the correlation matrix; port 3: the correlation model."
-    )
-    keywords = ("correlation", "pearson", "cramer", "association", "matrix")
-    knime = (
-        KnimeMapping(
-            "org.knime.base.node.preproc.correlation.compute2.CorrelationCompute2NodeFactory",
-            "Linear Correlation",
-            _correlation_from_knime,
-        ),
-    )
-    inputs = (Port(TABLE, "Input data", "Numeric and nominal columns."),)
-    outputs = (
-        Port(TABLE, "Correlation measure", "Correlation values, p values and degrees of freedom per pair."),
-        Port(TABLE, "Correlation matrix", "The correlation values as a square matrix."),
-        Port(MODEL, "Correlation model", "The correlation matrix for the Correlation Filter."),
-    )
-    Settings = CorrelationSettings
-
-    def configure(self, in_specs: list[Any], settings: CorrelationSettings, ctx: NodeContext) -> list[Any]:
-        spec = in_specs[0]
-        if not isinstance(spec, TableSpec):
-            return [CORRELATION_SPEC, UNKNOWN, UNKNOWN]
-        names = _correlation_columns(spec, settings)
-        matrix = TableSpec.of([(n, ColumnType.DOUBLE) for n in names])
-        return [CORRELATION_SPEC, matrix, ModelSpec("correlation", spec.select(names))]
-
-    def execute(self, inputs: list[Any], settings: CorrelationSettings, ctx: NodeContext) -> list[Any]:
-        table: Table = inputs[0]
-        spec, df = table.spec, table.df
-        names = _correlation_columns(spec, settings)
-        numeric = {n: spec.type_of(n) in NUMERIC_STATS for n in names}
-        values = {
-            n: df[n].astype("float64").to_numpy(dtype=float, na_value=np.nan)
-            if numeric[n]
-            else text_values(df[n])
-            for n in names
-        }
-        k = len(names)
-        matrix = np.full((k, k), np.nan)
-        rows = []
-        constant = []
-        for i in range(k):
-            matrix[i, i] = 1.0
-            for j in range(i + 1, k):
-                a, b = names[i], names[j]
-                compatible = numeric[a] == numeric[b]
-                if numeric[a] and numeric[b]:
-                    r, p, dof = pearson(
-                        np.asarray(values[a]), np.asarray(values[b]), settings.pvalAlternative
-                    )
-                    if math.isnan(r) and dof > 0:
-                        constant.append(f"{a} - {b}")
-                elif not numeric[a] and not numeric[b]:
-                    r, p, dof = cramers_v(list(values[a]), list(values[b]), settings.possibleValuesCount)
-                else:
-                    r, p, dof = math.nan, math.nan, 0
-                matrix[i, j] = matrix[j, i] = r
-                if settings.columnPairsFilter == "VALID_CORRELATION" and math.isnan(r):
-                    continue
-                if settings.columnPairsFilter == "COMPATIBLE_PAIRS" and not compatible:
-                    continue
-                rows.append([a, b, r, p, dof])
-        if constant:
-            ctx.warn("Column pairs with constant values (no correlation): " + ", ".join(constant[:4]))
-        pairs = pd.DataFrame(rows, columns=CORRELATION_SPEC.names, index=row_ids(len(rows)))
-        pairs["Correlation value"] = pairs["Correlation value"].astype("float64")
-        pairs["p value"] = pairs["p value"].astype("float64")
-        pairs["Degrees of freedom"] = pairs["Degrees of freedom"].astype("int32")
-        out = Table(pairs, {c.name: c.type for c in CORRELATION_SPEC.columns})
-        square = Table(
-            pd.DataFrame(matrix, columns=names, index=pd.Index(names, dtype=object)),
-            dict.fromkeys(names, ColumnType.DOUBLE),
-        )
-        model = Model(
-            "correlation",
-            CorrelationModel(names, matrix),
-            f"correlation of {k} columns",
-            spec=ModelSpec("correlation", spec.select(names)),
-        )
-        return [out, square, model]

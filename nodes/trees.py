@@ -232,6 +232,39 @@ def _decision_tree_learner_from_knime(knime: KnimeSettings) -> None:
         knime.lost("pruning method 'Estimated error' is not allowed by KNIME either")
 
 
+def _with_domain(df: pd.DataFrame, candidates: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+    """The learning columns; a nominal column with too many values (KNIME: no domain) is skipped
+    if so set."""
+    learning = []
+    for col in candidates:
+        if col.type in NOMINAL and col.type != ColumnType.BOOLEAN and settings.skipColumnsWithoutDomain:
+            if df[col.name].nunique(dropna=True) > DOMAIN_LIMIT:
+                ctx.log(
+                    f"nominal column {col.name!r} has more than {DOMAIN_LIMIT} values (no domain): skipped"
+                )
+                continue
+        learning.append(col)
+    return learning
+
+
+def _attribute_matrix(kept: pd.DataFrame, learning: list[Any]) -> tuple[np.ndarray, list[list[str]]]:
+    """The attributes as numbers (a nominal value as its index, NaN for missing) and each nominal
+    attribute's values in that order (empty for a numeric one)."""
+    columns, values = [], []
+    for col in learning:
+        if col.type in NOMINAL and col.type != ColumnType.BOOLEAN:
+            cells = text_values(kept[col.name])
+            mapped = class_values(cells)
+            index = {v: i for i, v in enumerate(mapped)}
+            columns.append(np.array([np.nan if v is None else index[v] for v in cells], dtype=float))
+            values.append([cell_text(v) for v in mapped])
+        else:
+            columns.append(kept[col.name].astype("float64").to_numpy(dtype=float, na_value=np.nan))
+            values.append([])
+    x = np.column_stack(columns) if columns else np.zeros((len(kept), 0))
+    return x, values
+
+
 class DecisionTreeLearner(Node):
     """KNIME's Decision Tree Learner."""
 
@@ -293,32 +326,11 @@ class DecisionTreeLearner(Node):
         removed = int((~keep).sum())
         if removed == len(df):
             raise NodeError("Class column contains only missing values")
-        learning = []
-        for col in candidates:
-            if col.type in NOMINAL and col.type != ColumnType.BOOLEAN and settings.skipColumnsWithoutDomain:
-                if df[col.name].nunique(dropna=True) > DOMAIN_LIMIT:
-                    ctx.log(
-                        f"nominal column {col.name!r} has more than {DOMAIN_LIMIT} values (no domain): skipped"
-                    )
-                    continue
-            learning.append(col)
+        learning = _with_domain(df, candidates, settings, ctx)
         classes = class_values(v for v, k in zip(y_all, keep, strict=True) if k)
         code_of = {c: i for i, c in enumerate(classes)}
         y = np.array([code_of[v] for v, k in zip(y_all, keep, strict=True) if k], dtype=int)
-        kept = df[keep]
-        columns, values = [], []
-        for col in learning:
-            if col.type in NOMINAL and col.type != ColumnType.BOOLEAN:
-                cells = text_values(kept[col.name])
-                mapped = class_values(cells)
-                index = {v: i for i, v in enumerate(mapped)}
-                columns.append(np.array([np.nan if v is None else index[v] for v in cells], dtype=float))
-                values.append([cell_text(v) for v in mapped])
-            else:
-                s = kept[col.name]
-                columns.append(s.astype("float64").to_numpy(dtype=float, na_value=np.nan))
-                values.append([])
-        x = np.column_stack(columns) if columns else np.zeros((len(kept), 0))
+        x, values = _attribute_matrix(df[keep], learning)
         data = TreeData(
             [c.name for c in learning],
             x,

@@ -14,8 +14,11 @@ from engine.core.registry import registry
 COLUMN_NODE_MODULES = {
     "nodes.groupby",
     "nodes.columns",
+    "nodes.column_appender",
     "nodes.conversion",
+    "nodes.auto_type_cast",
     "nodes.collection_columns",
+    "nodes.cell_splitter",
     "nodes.column_header",
     "nodes.lookup",
     "nodes.string_manipulation",

@@ -9,7 +9,8 @@ import pytest
 from engine.api import ColumnType, ConfigureError, NodeError, TableSpec
 from engine.api.knime import KnimeSettings
 from engine.core.testing import configure_node, run_node
-from nodes.joins import Concatenate, Joiner
+from nodes.concatenate import Concatenate
+from nodes.joins import Joiner
 
 
 def left() -> pd.DataFrame:

@@ -111,6 +111,49 @@ def render_svg(doc: WorkflowDoc, statuses: Mapping[int, Any] | None = None) -> s
         doc = doc.model_copy(deep=True)
         auto_layout(doc)
     positions: dict[int, tuple[int, int]] = {n.id: tuple(n.position or (0, 0)) for n in doc.nodes}  # type: ignore[misc]
+    x0, y0, width, height = _view_box(doc, positions)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x0} {y0} {width} {height}" width="{width}" '
+        f'height="{height}" font-family="Roboto, Helvetica, Arial, sans-serif">',
+        f"<title>{escape(doc.name)}</title>",
+        f'<rect x="{x0}" y="{y0}" width="{width}" height="{height}" fill="#fff"/>',
+    ]
+    for a in doc.annotations:
+        out += _annotation_svg(a.bounds, a.text)
+    classes = {n.id: registry.get(n.type) for n in doc.nodes}
+    ports = _ports_of(doc, classes)
+    for c in doc.connections:
+        if c.source in positions and c.dest in positions:
+            out.append(_link_svg(c, ports, positions))
+    var_used = {(c.source, "out") for c in doc.connections if c.source_port == 0}
+    var_used |= {(c.dest, "in") for c in doc.connections if c.dest_port == 0}
+    for n in doc.nodes:
+        out.append(f'<g class="node" data-id="{n.id}">')
+        out += _node_body_svg(n, classes.get(n.id), positions[n.id], ports.get(n.id), var_used)
+        x, y = positions[n.id]
+        state, error = _state_of((statuses or {}).get(n.id))
+        out += _lights_svg(x, y, state, statuses is not None)
+        if error:
+            out.append(
+                f'<g class="error"><title>{escape(error)}</title><circle cx="{x + 16}" cy="{y + 53}" r="5" '
+                f'fill="#c11f27"/><path d="M{x + 14},{y + 51} l4,4 m0,-4 l-4,4" stroke="#fff" stroke-width="1.4"/></g>'
+            )
+        if n.annotation:
+            for i, line in enumerate(n.annotation.splitlines()[:4]):
+                out.append(
+                    f'<text x="{x + 16}" y="{y + 70 + 13 * i}" text-anchor="middle" font-size="11" '
+                    f'fill="#333">{escape(line)}</text>'
+                )
+        out.append("</g>")
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+_Ports = tuple[tuple[Port, ...], tuple[Port, ...]]  # a node's (inputs, outputs)
+
+
+def _view_box(doc: WorkflowDoc, positions: dict[int, tuple[int, int]]) -> tuple[int, int, int, int]:
+    """x, y, width and height around every node (with its name, lights and note) and annotation."""
     xs0, ys0, xs1, ys1 = [], [], [], []
     for x, y in positions.values():
         xs0.append(x - 60)
@@ -126,113 +169,107 @@ def render_svg(doc: WorkflowDoc, statuses: Mapping[int, Any] | None = None) -> s
     if not xs0:
         xs0, ys0, xs1, ys1 = [0], [0], [200], [100]
     x0, y0 = min(xs0) - 10, min(ys0) - 10
-    width, height = max(xs1) + 10 - x0, max(ys1) + 10 - y0
+    return x0, y0, max(xs1) + 10 - x0, max(ys1) + 10 - y0
+
+
+def _annotation_svg(bounds: Any, text: str) -> list[str]:
+    x, y, w, h = bounds
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x0} {y0} {width} {height}" width="{width}" '
-        f'height="{height}" font-family="Roboto, Helvetica, Arial, sans-serif">',
-        f"<title>{escape(doc.name)}</title>",
-        f'<rect x="{x0}" y="{y0}" width="{width}" height="{height}" fill="#fff"/>',
+        f'<g class="annotation"><rect x="{x}" y="{y}" width="{w}" height="{h}" fill="#fff9c4" '
+        f'fill-opacity="0.75" stroke="#e3d88f"/>'
     ]
-    for a in doc.annotations:
-        x, y, w, h = a.bounds
+    for i, line in enumerate(text.splitlines()[: max(1, (h - 6) // 15)]):
         out.append(
-            f'<g class="annotation"><rect x="{x}" y="{y}" width="{w}" height="{h}" fill="#fff9c4" '
-            f'fill-opacity="0.75" stroke="#e3d88f"/>'
+            f'<text x="{x + 6}" y="{y + 16 + 15 * i}" font-size="12" fill="#333">{escape(line)}</text>'
         )
-        for i, line in enumerate(a.text.splitlines()[: max(1, (h - 6) // 15)]):
-            out.append(
-                f'<text x="{x + 6}" y="{y + 16 + 15 * i}" font-size="12" fill="#333">{escape(line)}</text>'
-            )
-        out.append("</g>")
-    classes = {n.id: registry.get(n.type) for n in doc.nodes}
-    # each node's (inputs, outputs): a node may declare its ports per instance (Node.ports_for)
+    out.append("</g>")
+    return out
+
+
+def _ports_of(doc: WorkflowDoc, classes: Mapping[int, Any]) -> dict[int, _Ports]:
+    """Each node's ports: a node may declare its ports per instance (Node.ports_for), a metanode
+    or component those its inner workflow declares."""
     ports = {n.id: node_ports(cls, n.settings) for n in doc.nodes if (cls := classes.get(n.id)) is not None}
-    for n in doc.nodes:  # a metanode or component: the ports it declares
+    for n in doc.nodes:
         if n.workflow is not None:
             ports[n.id] = tuple(  # type: ignore[assignment]
                 tuple(Port(PortType.all().get(p.type, PortType.TABLE), p.name) for p in side)
                 for side in (n.workflow.inputs, n.workflow.outputs)
             )
-    for c in doc.connections:
-        s_ports, d_ports = ports.get(c.source), ports.get(c.dest)
-        if c.source not in positions or c.dest not in positions:
-            continue
-        sx, sy = _port_center(positions[c.source], len(s_ports[1]) if s_ports else 1, "out", c.source_port)
-        tx, ty = _port_center(positions[c.dest], len(d_ports[0]) if d_ports else 1, "in", c.dest_port)
-        dx = max(28.0, abs(tx - sx) / 2)
-        var = c.source_port == 0 or c.dest_port == 0
-        color = "#d11f1f" if var else "#3d3d3d"
-        if not var and s_ports is not None and c.source_port <= len(s_ports[1]):
-            pt = s_ports[1][c.source_port - 1].type
-            if pt.shape == "square":
-                color = pt.color
+    return ports
+
+
+def _link_svg(c: Any, ports: Mapping[int, _Ports], positions: Mapping[int, tuple[int, int]]) -> str:
+    """A connection as a curve: red for flow variables, a model port's colour, else dark grey."""
+    s_ports, d_ports = ports.get(c.source), ports.get(c.dest)
+    sx, sy = _port_center(positions[c.source], len(s_ports[1]) if s_ports else 1, "out", c.source_port)
+    tx, ty = _port_center(positions[c.dest], len(d_ports[0]) if d_ports else 1, "in", c.dest_port)
+    dx = max(28.0, abs(tx - sx) / 2)
+    var = c.source_port == 0 or c.dest_port == 0
+    color = "#d11f1f" if var else "#3d3d3d"
+    if not var and s_ports is not None and c.source_port <= len(s_ports[1]):
+        pt = s_ports[1][c.source_port - 1].type
+        if pt.shape == "square":
+            color = pt.color
+    return (
+        f'<path class="link{" var" if var else ""}" d="M{sx:.1f},{sy:.1f} C{sx + dx:.1f},{sy:.1f} '
+        f'{tx - dx:.1f},{ty:.1f} {tx:.1f},{ty:.1f}" fill="none" stroke="{color}" stroke-width="1.2"/>'
+    )
+
+
+def _node_body_svg(
+    n: Any, cls: Any, position: tuple[int, int], ports: _Ports | None, var_used: set[tuple[int, str]]
+) -> list[str]:
+    """A node's name above its coloured box with the category icon, and its ports."""
+    x, y = position
+    category = str(cls.category) if cls else "other"
+    color = CATEGORY_COLORS.get(category, "#d2a384") if cls else "#cccccc"
+    if n.type in CONTAINER_COLORS:  # KNIME's grey metanode box; a component darker, with its glyph
+        color, category = CONTAINER_COLORS[n.type], n.type
+    name = n.name or (cls.display_name if cls and cls.display_name else n.type)
+    out = []
+    lines = _wrap(name, 22, 2)
+    for i, line in enumerate(lines):
+        ty = y - 14 - 14 * (len(lines) - 1 - i)
         out.append(
-            f'<path class="link{" var" if var else ""}" d="M{sx:.1f},{sy:.1f} C{sx + dx:.1f},{sy:.1f} '
-            f'{tx - dx:.1f},{ty:.1f} {tx:.1f},{ty:.1f}" fill="none" stroke="{color}" stroke-width="1.2"/>'
+            f'<text x="{x + 16}" y="{ty}" text-anchor="middle" font-size="12" font-weight="700" '
+            f'fill="#1d1d1b">{escape(line)}</text>'
         )
-    variables: PortType = PortType.VARIABLES
-    var_used = {(c.source, "out") for c in doc.connections if c.source_port == 0}
-    var_used |= {(c.dest, "in") for c in doc.connections if c.dest_port == 0}
-    for n in doc.nodes:
-        cls = classes.get(n.id)
-        x, y = positions[n.id]
-        category = str(cls.category) if cls else "other"
-        color = CATEGORY_COLORS.get(category, "#d2a384") if cls else "#cccccc"
-        if n.type in CONTAINER_COLORS:  # KNIME's grey metanode box; a component darker, with its glyph
-            color, category = CONTAINER_COLORS[n.type], n.type
-        name = n.name or (cls.display_name if cls and cls.display_name else n.type)
-        out.append(f'<g class="node" data-id="{n.id}">')
-        lines = _wrap(name, 22, 2)
-        for i, line in enumerate(lines):
-            ty = y - 14 - 14 * (len(lines) - 1 - i)
-            out.append(
-                f'<text x="{x + 16}" y="{ty}" text-anchor="middle" font-size="12" font-weight="700" '
-                f'fill="#1d1d1b">{escape(line)}</text>'
-            )
-        out.append(f'<rect x="{x}" y="{y}" width="32" height="32" rx="4" fill="{color}"/>')
-        icon = _icon(category)
-        if icon:
-            out.append(f'<g transform="translate({x},{y})">{icon}</g>')
-        if n.id in ports:
-            inputs, outputs = ports[n.id]
-            for i, p in enumerate(inputs, start=1):
-                cx, cy = _port_center((x, y), len(inputs), "in", i)
-                out.append(_port_shape(p.type, cx, cy, p.optional, "in"))
-            for i, p in enumerate(outputs, start=1):
-                cx, cy = _port_center((x, y), len(outputs), "out", i)
-                out.append(_port_shape(p.type, cx, cy, False, "out"))
-        for side in ("in", "out"):
-            if (n.id, side) in var_used:
-                cx, cy = _port_center((x, y), 1, side, 0)
-                out.append(_port_shape(variables, cx, cy, False, side))
-        state, error = _state_of((statuses or {}).get(n.id))
+    out.append(f'<rect x="{x}" y="{y}" width="32" height="32" rx="4" fill="{color}"/>')
+    icon = _icon(category)
+    if icon:
+        out.append(f'<g transform="translate({x},{y})">{icon}</g>')
+    if ports is not None:
+        inputs, outputs = ports
+        for i, p in enumerate(inputs, start=1):
+            cx, cy = _port_center((x, y), len(inputs), "in", i)
+            out.append(_port_shape(p.type, cx, cy, p.optional, "in"))
+        for i, p in enumerate(outputs, start=1):
+            cx, cy = _port_center((x, y), len(outputs), "out", i)
+            out.append(_port_shape(p.type, cx, cy, False, "out"))
+    for side in ("in", "out"):
+        if (n.id, side) in var_used:
+            cx, cy = _port_center((x, y), 1, side, 0)
+            out.append(_port_shape(PortType.VARIABLES, cx, cy, False, side))
+    return out
+
+
+def _lights_svg(x: int, y: int, state: str, with_statuses: bool) -> list[str]:
+    """KNIME's traffic light under the node (a blue bar while queued or executing)."""
+    out = [
+        f'<rect x="{x}" y="{y + 40}" width="32" height="12" rx="6" fill="#e6e6e6" stroke="#bdbdbd" '
+        f'stroke-width="0.5"/>'
+    ]
+    if state in ("executing", "queued"):
         out.append(
-            f'<rect x="{x}" y="{y + 40}" width="32" height="12" rx="6" fill="#e6e6e6" stroke="#bdbdbd" '
-            f'stroke-width="0.5"/>'
+            f'<rect x="{x + 1}" y="{y + 41}" width="30" height="10" rx="5" fill="{BLUE}" '
+            f'fill-opacity="{0.9 if state == "executing" else 0.35}"/>'
         )
-        if state in ("executing", "queued"):
-            out.append(
-                f'<rect x="{x + 1}" y="{y + 41}" width="30" height="10" rx="5" fill="{BLUE}" '
-                f'fill-opacity="{0.9 if state == "executing" else 0.35}"/>'
-            )
-        else:
-            lit = LAMPS.get(state) if statuses is not None else None
-            for i, lx in enumerate((6, 16, 26)):
-                fill = lit[1] if lit and lit[0] == i else "#fff"
-                out.append(
-                    f'<circle cx="{x + lx}" cy="{y + 46}" r="4" fill="{fill}" stroke="#bcbcbc" stroke-width="0.5"/>'
-                )
-        if error:
-            out.append(
-                f'<g class="error"><title>{escape(error)}</title><circle cx="{x + 16}" cy="{y + 53}" r="5" '
-                f'fill="#c11f27"/><path d="M{x + 14},{y + 51} l4,4 m0,-4 l-4,4" stroke="#fff" stroke-width="1.4"/></g>'
-            )
-        if n.annotation:
-            for i, line in enumerate(n.annotation.splitlines()[:4]):
-                out.append(
-                    f'<text x="{x + 16}" y="{y + 70 + 13 * i}" text-anchor="middle" font-size="11" '
-                    f'fill="#333">{escape(line)}</text>'
-                )
-        out.append("</g>")
-    out.append("</svg>")
-    return "\n".join(out) + "\n"
+        return out
+    lit = LAMPS.get(state) if with_statuses else None
+    for i, lx in enumerate((6, 16, 26)):
+        fill = lit[1] if lit and lit[0] == i else "#fff"
+        out.append(
+            f'<circle cx="{x + lx}" cy="{y + 46}" r="4" fill="{fill}" stroke="#bcbcbc" stroke-width="0.5"/>'
+        )
+    return out

@@ -4,8 +4,9 @@ isolation, concurrent branches, loops, result caching and seeds.
 Every client (CLI, Python API, editor) goes through `Execution`; what a client adds (the editor's
 path confinement, configure memo and kept results) comes in through `ExecutionHooks`, events go
 out through the `listener`. The parts: `graph` (what runs where), `dispatch` (one level's units in
-dependency order), `loops` and `executors` (a loop's passes and where they run), `keys` (what
-decides a result and why a node ran), `settings` (variables into settings).
+dependency order), `loop_unit` (a whole loop as one unit: its cache, passes and loop end), `loops`
+and `executors` (a loop's passes and where they run), `outcomes` (failure messages, stale files),
+`keys` (what decides a result and why a node ran), `settings` (variables into settings).
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
-from pydantic import ValidationError
 
-from engine.api import LoopEndNode, LoopStartNode, Node, NodeError, port_spec
+from engine.api import LoopStartNode, Node, NodeError, port_spec
 from engine.core.cache import CachedResult, MemoryCache
 from engine.core.configure import ConfigurePass
 from engine.core.context import Cancelled, Resources, RunContext
@@ -29,21 +30,14 @@ from engine.core.dispatch import LevelPlan, LevelRun
 from engine.core.executors import ForkedPasses, InlinePasses, PassExecutor, fork_available
 from engine.core.graph import CompiledWorkflow
 from engine.core.interrupt import NodeThreads
-from engine.core.keys import (
-    KeyParts,
-    digest,
-    file_fingerprint,
-    files_state,
-    loop_key,
-    node_key_parts,
-    uncacheable_reason,
-    why_changed,
-)
-from engine.core.loops import LoopRun, PassFailed, PassResult
+from engine.core.keys import KeyParts, digest, node_key_parts, uncacheable_reason, why_changed
+from engine.core.loop_unit import LoopUnit
+from engine.core.loops import LoopRun
+from engine.core.outcomes import Failed, message_of, needs_traceback, touched_changed, touched_files
 from engine.core.settings import coerce_like, exposed_variables, resolve_settings
 from engine.core.status import CONFIGURED, EXECUTED, EXECUTING, IDLE, QUEUED, GraphError, NodeStatus
 from engine.core.tracing import traced_reads
-from engine.core.variables import VarEntry, VarStack
+from engine.core.variables import VarStack
 
 Listener = Callable[[dict[str, Any]], None]
 
@@ -60,10 +54,6 @@ __all__ = [
     "Listener",
     "NodeStatus",
 ]
-
-
-class _Failed(Exception):
-    """A failure already described for the user (no traceback needed)."""
 
 
 class ExecutionHooks:
@@ -286,7 +276,7 @@ class Execution:
 
     def _run_unit(self, u: int, level: tuple[int, ...], pass_path: tuple[int, ...]) -> bool:
         if u in self.wf.loop_end_of and self.wf.scope[u] == level:
-            return self._run_loop(u, level, pass_path)
+            return LoopUnit(self, u).run(level, pass_path)
         return self._run_node(u, pass_path)
 
     # ---------------------------------------------------------------------------- inputs
@@ -306,12 +296,12 @@ class Execution:
         for p, src in enumerate(self.wf.inputs_of(n), start=1):
             if src is None:
                 if not self.wf.nodes[n].inputs[p - 1].optional:
-                    raise _Failed(self.unconnected(n))
+                    raise Failed(self.unconnected(n))
                 objs.append(None)
                 continue
             st = self.status[src[0]]
             if st.error or src[1] - 1 >= len(st.outputs):
-                raise _Failed(f"input port {p} has no data: node #{src[0]} is not executed")
+                raise Failed(f"input port {p} has no data: node #{src[0]} is not executed")
             objs.append(st.outputs[src[1] - 1])
             keys[str(p)] = f"{st.key}:{src[1]}"
         for src_id in self.wf.var_in.get(n, []):
@@ -320,7 +310,7 @@ class Execution:
 
     # ------------------------------------------------------------------------------ one node
 
-    def _key_parts(
+    def key_parts(
         self,
         n: int,
         settings: Any,
@@ -343,7 +333,7 @@ class Execution:
         t0 = time.perf_counter()
         kept = None if pass_path else self.hooks.kept_result(n)
         if kept is not None:
-            self._finish(
+            self.finish(
                 n,
                 list(kept.outputs),
                 kept.variables,
@@ -358,12 +348,12 @@ class Execution:
             variables = self.input_variables(n)
             inputs, input_keys = self.inputs_of(n)
             settings = self.settings_of(n, variables)
-            parts = self._key_parts(n, settings, variables, input_keys, pass_path)
+            parts = self.key_parts(n, settings, variables, input_keys, pass_path)
             key = digest(parts) if parts is not None else f"nocache-{n}-{time.time_ns()}"
             stale = self._serve_cached(n, parts, key, variables, t0, cacheable=not pass_path)
             if stale is None:
                 return True
-            reason = stale or self._reason(
+            reason = stale or self.change_reason(
                 f"{self.cache_scope}#{n}",
                 parts,
                 uncacheable_reason(self.wf.nodes[n], settings, self.seed),
@@ -373,13 +363,13 @@ class Execution:
             return True
         except KeyboardInterrupt:  # e.g. a script raising it: the user's interrupt, not a failure
             self.cancel_event.set()
-            self._cancelled(n, t0)
+            self.cancelled(n, t0)
             return False
         except Exception as exc:  # a node's failure is isolated to its descendants
             if isinstance(exc, Cancelled) or (self.cancel_event.is_set() and not isinstance(exc, NodeError)):
-                self._cancelled(n, t0)
+                self.cancelled(n, t0)
             else:
-                self._fail(n, exc, t0)
+                self.fail(n, exc, t0)
             return False
 
     def _serve_cached(
@@ -391,14 +381,14 @@ class Execution:
         hit = self.cache.get(key)
         if hit is None:
             return ""
-        stale = _touched_changed(hit.touched)
+        stale = touched_changed(hit.touched)
         if stale:
             return stale
         self.cache.set_last_parts(f"{self.cache_scope}#{n}", parts)
-        self._finish(n, hit.outputs, variables.push(hit.pushed), key, t0, cached=True, reason="unchanged")
+        self.finish(n, hit.outputs, variables.push(hit.pushed), key, t0, cached=True, reason="unchanged")
         return None
 
-    def _reason(
+    def change_reason(
         self, scope_key: str, parts: KeyParts | None, uncached_reason: str | None, pass_path: tuple[int, ...]
     ) -> str:
         if pass_path:
@@ -441,14 +431,14 @@ class Execution:
         if len(outputs) != len(node.outputs):
             raise NodeError(f"{entry.type} returned {len(outputs)} outputs for {len(node.outputs)} ports")
         pushed = ctx.pushed + exposed_variables(entry, settings, self.wf.scope[n])
-        touched = _touched(opened, node.reads(settings), node.writes(settings))
+        touched = touched_files(opened, node.reads(settings), node.writes(settings))
         if parts is not None and self.cache is not None and not pass_path and not ctx.used_random_seed:
             self.cache.put(key, CachedResult(outputs, pushed, touched))
             self.cache.set_last_parts(f"{self.cache_scope}#{n}", parts)
-        self._finish(n, outputs, variables.push(pushed), key, t0, cached=False, reason=reason)
+        self.finish(n, outputs, variables.push(pushed), key, t0, cached=False, reason=reason)
         self.status[n].touched = touched
 
-    def _finish(
+    def finish(
         self,
         n: int,
         outputs: list[Any],
@@ -473,16 +463,16 @@ class Execution:
             error=None,
         )
 
-    def _cancelled(self, n: int, t0: float) -> None:
+    def cancelled(self, n: int, t0: float) -> None:
         """KNIME: a cancelled node is back to configured, without an error."""
         self.set_state(
             n, CONFIGURED, outputs=[], error=None, setting=None, reason="cancelled",
             seconds=time.perf_counter() - t0, cached=False, loop_progress=None,
         )  # fmt: skip
 
-    def _fail(self, n: int, exc: BaseException, t0: float) -> None:
-        message = self.message_of(exc)
-        if not isinstance(exc, NodeError | _Failed | Cancelled | ValidationError | PassFailed):
+    def fail(self, n: int, exc: BaseException, t0: float) -> None:
+        message = message_of(exc)
+        if needs_traceback(exc):
             message += "\n" + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-3:])
         self.set_state(
             n,
@@ -496,13 +486,7 @@ class Execution:
 
     @staticmethod
     def message_of(exc: BaseException) -> str:
-        if isinstance(exc, ValidationError):
-            err = exc.errors()[0]
-            return f"{'.'.join(map(str, err['loc']))}: {err['msg']}"
-        text = str(exc) or type(exc).__name__
-        if not isinstance(exc, NodeError | _Failed | Cancelled | GraphError | PassFailed):
-            text = f"{type(exc).__name__}: {text}"
-        return text
+        return message_of(exc)
 
     # ------------------------------------------------------------------------------ loops
 
@@ -518,213 +502,15 @@ class Execution:
             return ForkedPasses(self.workers)
         return InlinePasses()
 
-    def _run_loop(self, start: int, level: tuple[int, ...], pass_path: tuple[int, ...]) -> bool:
-        end = self.wf.loop_end_of[start]
-        t0 = time.perf_counter()
-        try:
-            variables = self.input_variables(start)
-            inputs, input_keys = self.inputs_of(start)
-            settings = self.settings_of(start, variables)
-            parts = self._key_parts(start, settings, variables, input_keys, pass_path)
-            key = None if pass_path else self._loop_key(start, parts)
-            loop_parts = {**(parts or {}), "body": key}
-            if self._serve_cached_loop(start, key, loop_parts, t0):
-                return True
-            reason = (
-                "a node in the loop is never served from a cache" if key is None and not pass_path else ""
-            )
-            if key is not None:
-                reason = self._reason(f"{self.cache_scope}#{end}", loop_parts, None, pass_path)
-            outputs, out_vars = self._loop_passes(start, level, pass_path, variables, inputs, settings, parts)
-            self.set_state(start, EXECUTED, seconds=time.perf_counter() - t0, cached=False, reason=reason)
-            if not pass_path:
-                self._explain_body(start, reason)
-            if key is not None and self.cache is not None:
-                shown = {n: self._shown_outputs(n) for n in self.wf.body(start) if n != end}
-                result = CachedResult(outputs, out_vars.entries(), self._loop_touched(start), shown)
-                self.cache.put(key, result)
-                self.cache.set_last_parts(f"{self.cache_scope}#{end}", loop_parts)
-            self._finish(
-                end,
-                outputs,
-                out_vars,
-                key or f"nocache-{end}-{time.time_ns()}",
-                t0,
-                cached=False,
-                reason=reason,
-            )
-            return True
-        except KeyboardInterrupt:
-            self.cancel_event.set()
-            self._reset_cancelled_loop(start, t0)
-            return False
-        except Exception as exc:
-            if isinstance(exc, Cancelled) or self.cancel_event.is_set():
-                self._reset_cancelled_loop(start, t0)
-                return False
-            self._fail(start, exc, t0)
-            failure = (
-                exc
-                if isinstance(exc, NodeError)
-                else _Failed(f"loop #{start} failed: {self.message_of(exc)}")
-            )
-            self._fail(end, failure, t0)
-            return False
+    def plans_passes(self) -> bool:
+        """Whether a loop asks its start for a plan of independent passes (to run them elsewhere)."""
+        return (self.workers > 1 or self._pass_executor is not None) and not self.in_worker
 
-    def _reset_cancelled_loop(self, start: int, t0: float) -> None:
-        """A cancelled loop is reset whole: no body node keeps a half-finished loop's results."""
-        for n in [start, *self.wf.body(start)]:
-            self._cancelled(n, t0)
-
-    def _before_loop(self, start: int, n: int) -> Any:
-        """A body node's settings as known before its loop runs; None when a loop variable decides
-        which file it reads or writes."""
-        entry, cls = self.wf.entries[n], self.wf.types[n]
-        if any(path.split(".")[0] in cls.path_settings for path in entry.use_variables):
-            return None
-        try:
-            return self.settings_of(n, self.input_variables(start), strict=False)
-        except Exception:
-            return None
-
-    def _loop_key(self, start: int, parts: KeyParts | None) -> str | None:
-        return loop_key(
-            self.wf,
-            start,
-            parts,
-            lambda s: self.status[s].key,
-            self.seed,
-            lambda n: self._before_loop(start, n),
-        )
-
-    def _shown_outputs(self, n: int) -> list[Any]:
-        """A body node's last-pass outputs at the ports a run shows (None elsewhere)."""
-        outputs, shown = self.status[n].outputs, self.wf.shown_ports(n)
-        return [obj if p in shown else None for p, obj in enumerate(outputs, start=1)]
-
-    def _explain_body(self, start: int, loop_reason: str) -> None:
-        """Why each body node ran, from its last pass's key parts against the last run's."""
-        for n in self.wf.body(start):
-            st = self.status[n]
-            if n == self.wf.loop_end_of[start] or st.error:
-                continue
-            scope_key = f"{self.cache_scope}#{n}"
-            parts = st.key_parts
-            previous = self.cache.last_parts(scope_key) if self.cache is not None else None
-            if parts is None:
-                st.reason = loop_reason
-                continue
-            own = why_changed(previous, parts)
-            st.reason = own if own != "result not in cache" else f"its loop runs again ({loop_reason})"
-            if self.cache is not None:
-                self.cache.set_last_parts(scope_key, parts)
-
-    def _loop_touched(self, start: int) -> dict[str, str]:
-        """The files the loop's last pass read or wrote, and those its writers declare."""
-        touched: dict[str, str] = {}
-        for n in self.wf.body(start):
-            touched.update(self.status[n].touched)
-            settings = self._before_loop(start, n)
-            if settings is not None:
-                touched.update(files_state(self.wf.nodes[n].writes(settings)))
-        return touched
-
-    def _serve_cached_loop(self, start: int, key: str | None, loop_parts: KeyParts, t0: float) -> bool:
-        if key is None or self.cache is None:
-            return False
-        hit = self.cache.get(key)
-        if hit is None or _touched_changed(hit.touched):
-            return False
-        end = self.wf.loop_end_of[start]
-        self.cache.set_last_parts(f"{self.cache_scope}#{end}", loop_parts)
-        for n in [start, *self.wf.body(start)]:
-            if n != end:
-                outputs = hit.body.get(n, [])
-                self.set_state(
-                    n,
-                    EXECUTED,
-                    cached=True,
-                    reason="unchanged (loop from cache)",
-                    outputs=list(outputs),
-                    specs=[port_spec(o) for o in outputs],
-                    key=f"{key}/{n}",
-                )
-        self._finish(end, hit.outputs, VarStack(hit.pushed), key, t0, cached=True, reason="unchanged")
-        return True
-
-    def _loop_passes(
-        self,
-        start: int,
-        level: tuple[int, ...],
-        pass_path: tuple[int, ...],
-        variables: VarStack,
-        inputs: list[Any],
-        settings: Any,
-        parts: KeyParts | None,
-    ) -> tuple[list[Any], VarStack]:
-        """Run every pass, feed the loop end, and return its outputs and outgoing variables."""
-        start_node: LoopStartNode = self.wf.nodes[start]  # type: ignore[assignment]
-        self.set_state(start, EXECUTING, error=None)
-        start_ctx = self.context(start, variables, pass_path)
-        self.configure_node(start, [port_spec(o) for o in inputs], settings, start_ctx)
-        start_key = digest(parts) if parts is not None else f"nocache-{start}-{time.time_ns()}"
-        loop = LoopRun(self, start, level, pass_path, variables, start_ctx, start_key)
-        planned = (self.workers > 1 or self._pass_executor is not None) and not self.in_worker
-        plan = start_node.plan(inputs, settings, start_ctx) if planned else None
-        executor = self.pass_executor(plan)
-        results: Iterator[PassResult]
-        if executor is not None and plan is not None:
-            results = executor.run(loop, plan)
-        else:
-            results = loop.run_sequential(start_node.iterations(inputs, settings, start_ctx))
+    @contextmanager
+    def loop_running(self, start: int, loop: LoopRun) -> Iterator[None]:
+        """While a loop's passes run, its body nodes' contexts reach the loop's store."""
         self._running_loops[start] = loop
         try:
-            return self._collect(loop, results, variables, pass_path)
+            yield
         finally:
             self._running_loops.pop(start, None)
-            loop.release()
-
-    def _collect(
-        self, loop: LoopRun, results: Iterator[PassResult], variables: VarStack, pass_path: tuple[int, ...]
-    ) -> tuple[list[Any], VarStack]:
-        end, start = loop.end, loop.start
-        end_node: LoopEndNode = self.wf.nodes[end]  # type: ignore[assignment]
-        state: Any = None
-        end_settings: Any = None
-        end_vars = variables
-        for i, result in enumerate(results):
-            end_vars = result.end_variables
-            end_settings = self.settings_of(end, end_vars)
-            end_ctx = self.context(end, end_vars, (*pass_path, i))
-            if state is None:
-                state = end_node.begin(end_settings, end_ctx)
-            loop.feedback = end_node.collect(state, result.end_inputs, end_settings, end_ctx)
-        if state is None:  # zero passes
-            end_settings = self.settings_of(end, variables, strict=False)
-            state = end_node.begin(end_settings, self.context(end, variables, pass_path))
-        end_ctx = self.context(end, end_vars, pass_path)
-        outputs = list(end_node.finish(state, end_settings, end_ctx))
-        if getattr(end_settings, "propagate_loop_variables", False):
-            out_vars = VarStack(
-                VarEntry(e.name, e.value, e.type, tuple(s for s in e.scope if s != start))
-                for e in end_vars.entries()
-            )
-        else:
-            out_vars = end_vars.without_scope(start)
-        return outputs, out_vars.push(end_ctx.pushed)
-
-
-def _touched(opened: set[str], reads: list[str], writes: list[str]) -> dict[str, str]:
-    """The files a node's result depends on, with their fingerprints now: those it declared and
-    those it was seen opening (regular files outside the system folders)."""
-    traced = [p for p in opened if not p.startswith(("/proc/", "/sys/", "/dev/")) and os.path.isfile(p)]
-    return files_state(sorted({*reads, *writes, *traced}))
-
-
-def _touched_changed(touched: dict[str, str]) -> str:
-    """Why a cached result is stale: a file it read or wrote was changed or deleted since."""
-    for path, fp in sorted(touched.items()):
-        now = file_fingerprint(path)
-        if now != fp:
-            return f"file {os.path.relpath(path)} {'is gone' if now == 'missing' else 'changed'}"
-    return ""

@@ -372,59 +372,80 @@ def _read_node(source: _Source, entry: dict[str, Any]) -> KnimeNode:
         node_type=node_type,
     )
     if node.is_meta:
-        # a metanode's settings_file is its own workflow.knime; a component's is a settings.xml
-        # whose inner workflow knitflow cannot run either: name and ports only, no settings.
-        raw = source.read(settings_file)
-        if raw is not None:
-            tree = parse_config_xml(raw)
-            if node_type == "SubNode":
-                node.name = str(tree.get("name") or node.name)
-                node.annotation = _node_annotation(tree)
-                # the values its dialog gave its configuration nodes (`<parameter>-<node id>`)
-                model = tree.get("model")
-                node.model = model if isinstance(model, dict) else {}
-                # a component lists its ports without its hidden flow-variable port
-                node.in_ports = _declared_ports(tree.get("inports"), shift=1)
-                node.out_ports = _declared_ports(tree.get("outports"), shift=1)
-                for key, attr in (("virtual-in-ID", "virtual_in"), ("virtual-out-ID", "virtual_out")):
-                    if isinstance(tree.get(key), int):
-                        setattr(node, attr, tree[key])
-            else:
-                node.in_ports = _declared_ports(get(tree, "meta_in_ports.port_enum"), shift=1)
-                node.out_ports = _declared_ports(get(tree, "meta_out_ports.port_enum"), shift=1)
-            inner = source.inside(folder)
-            if inner.read("workflow.knime") is not None:
-                node.inner = _read_workflow(inner, node.name, path=source.path)
-        return node
-    raw = source.read(settings_file)
+        _read_container(source, node, folder)
+    else:
+        _read_native(source, node)
+    return node
+
+
+def _read_container(source: _Source, node: KnimeNode, folder: str) -> None:
+    """A metanode's settings_file is its own workflow.knime; a component's is a settings.xml
+    whose inner workflow knitflow cannot run either: name, ports and a component's dialog values."""
+    raw = source.read(node.settings_file)
     if raw is None:
-        raise KnimeFormatError(f"node #{node_id}: {settings_file} is missing from the archive")
+        return
+    tree = parse_config_xml(raw)
+    if node.node_type == "SubNode":
+        node.name = str(tree.get("name") or node.name)
+        node.annotation = _node_annotation(tree)
+        # the values its dialog gave its configuration nodes (`<parameter>-<node id>`)
+        node.model = _dict_or_empty(tree.get("model"))
+        # a component lists its ports without its hidden flow-variable port
+        node.in_ports = _declared_ports(tree.get("inports"), shift=1)
+        node.out_ports = _declared_ports(tree.get("outports"), shift=1)
+        for key, attr in (("virtual-in-ID", "virtual_in"), ("virtual-out-ID", "virtual_out")):
+            if isinstance(tree.get(key), int):
+                setattr(node, attr, tree[key])
+    else:
+        node.in_ports = _declared_ports(get(tree, "meta_in_ports.port_enum"), shift=1)
+        node.out_ports = _declared_ports(get(tree, "meta_out_ports.port_enum"), shift=1)
+    inner = source.inside(folder)
+    if inner.read("workflow.knime") is not None:
+        node.inner = _read_workflow(inner, node.name, path=source.path)
+
+
+def _dict_or_empty(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _read_native(source: _Source, node: KnimeNode) -> None:
+    """A node's settings.xml: factory, name, model and view settings with their flow-variable
+    bindings, annotation, state and the shapes of its output ports."""
+    raw = source.read(node.settings_file)
+    if raw is None:
+        raise KnimeFormatError(f"node #{node.id}: {node.settings_file} is missing from the archive")
     tree = parse_config_xml(raw)
     node.settings = tree
     node.factory = str(tree.get("factory") or "")
     node.name = str(tree.get("name") or tree.get("node-name") or node.name)
-    model = tree.get("model")
-    node.model = model if isinstance(model, dict) else {}
+    node.model = _dict_or_empty(tree.get("model"))
     variables = (tree.get("variables") or {}).get("tree") if isinstance(tree.get("variables"), dict) else None
-    node.variables = variables if isinstance(variables, dict) else {}
+    node.variables = _dict_or_empty(variables)
     node.bindings = flatten_variables(node.variables)
-    view = tree.get("view")
-    node.view = view if isinstance(view, dict) else {}
+    node.view = _dict_or_empty(tree.get("view"))
     view_vars = tree.get("view_variables")
     if isinstance(view_vars, dict):
         node.view_bindings = flatten_variables(view_vars.get("tree") or {})
-    creation = tree.get("node_creation_config")
-    node.creation_config = creation if isinstance(creation, dict) else {}
+    node.creation_config = _dict_or_empty(tree.get("node_creation_config"))
     node.annotation = _node_annotation(tree)
     node.state = tree.get("state")
-    fs = tree.get("factory_settings")
+    node.extension_node = _extension_node(tree.get("factory_settings"), node.extension_node)
+    _read_out_ports(node, tree)
+
+
+def _extension_node(fs: Any, default: tuple[str, str] | None) -> tuple[str, str] | None:
+    """Which node of a shared factory this is: (extension, node id), or for KNIME's dynamic
+    JavaScript nodes (which share DynamicJSNodeFactory) `nodeDir`'s plugin and node folder
+    ("plugin:configFolder:nodeFolder", e.g. org.knime.dynamic.js.base:nodes/:barChart)."""
     if isinstance(fs, dict) and fs.get("extension_id") and fs.get("node_id"):
-        node.extension_node = (str(fs["extension_id"]), str(fs["node_id"]))
-    elif isinstance(fs, dict) and isinstance(fs.get("nodeDir"), str) and fs["nodeDir"].count(":") == 2:
-        # KNIME's dynamic JavaScript nodes share DynamicJSNodeFactory too; `nodeDir` is
-        # "plugin:configFolder:nodeFolder" (e.g. org.knime.dynamic.js.base:nodes/:barChart)
+        return (str(fs["extension_id"]), str(fs["node_id"]))
+    if isinstance(fs, dict) and isinstance(fs.get("nodeDir"), str) and fs["nodeDir"].count(":") == 2:
         plugin, _, folder = fs["nodeDir"].split(":")
-        node.extension_node = (plugin, folder)
+        return (plugin, folder)
+    return default
+
+
+def _read_out_ports(node: KnimeNode, tree: dict[str, Any]) -> None:
     for port in _configs(tree.get("ports"), "port_"):
         if not isinstance(port.get("index"), int):
             continue
@@ -432,7 +453,6 @@ def _read_node(source: _Source, entry: dict[str, Any]) -> KnimeNode:
             node.port_summaries[port["index"]] = str(port["port_object_summary"])
         kind = port.get("port_object_class") or port.get("port_spec_class")
         node.out_ports[port["index"]] = KnimePort(port["index"], str(kind) if kind else None)
-    return node
 
 
 def _declared_ports(tree: Any, *, shift: int) -> dict[int, KnimePort]:

@@ -286,6 +286,106 @@ def _template_ports(wf: KnimeWorkflow, report: ImportReport) -> dict[str, KnimeN
     return pseudo
 
 
+_PortMaps = tuple[dict[int, int | None], dict[int, int | None]]  # KNIME port -> knitflow's (in, out)
+
+
+def _mapped_port(port_maps: dict[int, _PortMaps], node_id: int, side: int, port: int) -> int | None:
+    """knitflow's port for a KNIME port: port 0 (flow variables) is the same everywhere; dynamic
+    port groups may be renumbered (None: the node has no equivalent)."""
+    if node_id in port_maps and port:
+        return port_maps[node_id][side].get(port, port)
+    return port
+
+
+def _node_entry(
+    node: KnimeNode, report: ImportReport, data_dir: str | None, port_maps: dict[int, _PortMaps]
+) -> NodeEntry:
+    """One KNIME node as a document entry: translated by its mapping, a container with its inner
+    workflow, or a placeholder with the KNIME node's ports (and why)."""
+    if node.is_meta and node.inner is not None and node.inner.nodes and node.node_type != "MetaNodePorts":
+        return _container(node, report, data_dir)
+    use: dict[str, str] = {}
+    expose: dict[str, str] = {}
+    if node.node_type == "MetaNodePorts":
+        type_name = PLACEHOLDER_TYPE
+        settings = _placeholder(node, "a metanode template's own ports: knitflow has no nested workflows")
+    elif node.is_meta:
+        kind = "component" if node.node_type == "SubNode" else "metanode"
+        msg = f"KNIME {kind} #{node.id} ({node.name}) cannot be imported: knitflow has no nested workflows"
+        report.add("unsupported_node", msg, node)
+        type_name, settings = PLACEHOLDER_TYPE, _placeholder(node, msg)
+    elif (found := find_mapping(node)) is None:
+        msg = f"KNIME node {node.name!r} ({node.factory_key}) has no knitflow equivalent"
+        report.add("unknown_node", msg, node)
+        type_name, settings = PLACEHOLDER_TYPE, _placeholder(node, msg)
+    else:
+        type_name, settings, use, expose = _translated(node, *found, report.for_node(node), port_maps)
+    if type_name == PLACEHOLDER_TYPE:
+        for path, b in node.bindings.items():
+            report.add("setting", f"flow-variable binding of {path} ({b}) dropped with the node", node)
+    return NodeEntry(
+        id=node.id,
+        type=type_name,
+        name=node.name,
+        annotation=node.annotation,
+        position=node.position,
+        settings=settings,
+        use_variables=use,
+        expose_variables=expose,
+    )
+
+
+def _translated(
+    node: KnimeNode, cls: type[Node], mapping: KnimeMapping, nrep: NodeReport, port_maps: dict[int, _PortMaps]
+) -> tuple[str, Any, dict[str, str], dict[str, str]]:
+    """The node's type, settings and variable bindings by its mapping; a placeholder when the
+    mapping refuses (never a node that runs with other settings than KNIME's)."""
+    knime = KnimeSettings({**node.view, **node.model}, {**node.view_bindings, **node.bindings}, nrep)
+    settings, use, expose = mapping.apply(knime)
+    if knime.refused is not None:
+        return PLACEHOLDER_TYPE, _placeholder(node, knime.refused), {}, {}
+    settings, use, expose = _fit(cls.type_name, settings, use, expose, nrep)
+    if mapping.ports is not None:
+        port_maps[node.id] = mapping.ports(node.creation_config)
+    return cls.type_name, settings, use, expose
+
+
+def _connections(
+    wf: KnimeWorkflow,
+    template: dict[str, KnimeNode],
+    port_maps: dict[int, _PortMaps],
+    knime_nodes: dict[int, KnimeNode],
+    report: ImportReport,
+    *,
+    nested: bool,
+) -> tuple[list[Connection], list[Connection]]:
+    """The connections with knitflow's port numbers (those without an equivalent port dropped and
+    reported), and inside a container those from or to its own ports."""
+    connections: list[Connection] = []
+    own: list[Connection] = []  # inside a container: connections from/to its own ports
+    for c in wf.connections:
+        if nested and TEMPLATE_PORTS in (c.source, c.dest):
+            own.append(
+                Connection(source=c.source, source_port=c.source_port, dest=c.dest, dest_port=c.dest_port)
+            )
+            continue
+        source = template["in"].id if c.source == TEMPLATE_PORTS else c.source
+        dest = template["out"].id if c.dest == TEMPLATE_PORTS else c.dest
+        src, dst = (
+            _mapped_port(port_maps, source, 1, c.source_port),
+            _mapped_port(port_maps, dest, 0, c.dest_port),
+        )
+        if src is None or dst is None:
+            report.add(
+                "connection",
+                f"connection {c} dropped: knitflow's node has no equivalent port",
+                knime_nodes.get(source if src is None else dest),
+            )
+            continue
+        connections.append(Connection(source=source, source_port=src, dest=dest, dest_port=dst))
+    return connections, own
+
+
 def to_document(
     wf: KnimeWorkflow,
     report: ImportReport | None = None,
@@ -299,90 +399,13 @@ def to_document(
     placeholders with the KNIME node's ports, and a connection that does not fit is dropped and
     reported."""
     report = report if report is not None else ImportReport()
-    entries: list[NodeEntry] = []
-    port_maps: dict[int, tuple[dict[int, int | None], dict[int, int | None]]] = {}
+    port_maps: dict[int, _PortMaps] = {}
     # a metanode's own ports (node id -1) are the container's `in:K`/`out:K` when it is imported
     # inside its workflow; a metanode template exported on its own gets placeholder nodes for them
     template = {} if nested else _template_ports(wf, report)
     knime_nodes = {n.id: n for n in [*wf.nodes, *template.values()]}
-    for node in [*wf.nodes, *template.values()]:
-        nrep = report.for_node(node)
-        use: dict[str, str] = {}
-        expose: dict[str, str] = {}
-        if node.node_type == "MetaNodePorts":
-            type_name = PLACEHOLDER_TYPE
-            settings = _placeholder(node, "a metanode template's own ports: knitflow has no nested workflows")
-        elif node.is_meta and node.inner is not None and node.inner.nodes:
-            entries.append(_container(node, report, data_dir))
-            continue
-        elif node.is_meta:
-            kind = "component" if node.node_type == "SubNode" else "metanode"
-            msg = (
-                f"KNIME {kind} #{node.id} ({node.name}) cannot be imported: knitflow has no nested workflows"
-            )
-            report.add("unsupported_node", msg, node)
-            type_name, settings = PLACEHOLDER_TYPE, _placeholder(node, msg)
-        elif (found := find_mapping(node)) is None:
-            msg = f"KNIME node {node.name!r} ({node.factory_key}) has no knitflow equivalent"
-            report.add("unknown_node", msg, node)
-            type_name, settings = PLACEHOLDER_TYPE, _placeholder(node, msg)
-        else:
-            cls, mapping = found
-            type_name = cls.type_name
-            tree = {**node.view, **node.model}
-            bindings = {**node.view_bindings, **node.bindings}
-            knime = KnimeSettings(tree, bindings, nrep)
-            settings, use, expose = mapping.apply(knime)
-            if knime.refused is not None:  # never a node that runs with other settings than KNIME's
-                type_name, settings, use, expose = PLACEHOLDER_TYPE, _placeholder(node, knime.refused), {}, {}
-            else:
-                settings, use, expose = _fit(type_name, settings, use, expose, nrep)
-                if mapping.ports is not None:
-                    port_maps[node.id] = mapping.ports(node.creation_config)
-        if type_name == PLACEHOLDER_TYPE:
-            for path, b in node.bindings.items():
-                report.add("setting", f"flow-variable binding of {path} ({b}) dropped with the node", node)
-        entries.append(
-            NodeEntry(
-                id=node.id,
-                type=type_name,
-                name=node.name,
-                annotation=node.annotation,
-                position=node.position,
-                settings=settings,
-                use_variables=use,
-                expose_variables=expose,
-            )
-        )
-    connections = []
-    own: list[Connection] = []  # inside a container: connections from/to its own ports
-    for c in wf.connections:
-        if nested and TEMPLATE_PORTS in (c.source, c.dest):
-            own.append(
-                Connection(source=c.source, source_port=c.source_port, dest=c.dest, dest_port=c.dest_port)
-            )
-            continue
-        source = template["in"].id if c.source == TEMPLATE_PORTS else c.source
-        dest = template["out"].id if c.dest == TEMPLATE_PORTS else c.dest
-        # port 0 (flow variables) is the same everywhere; dynamic port groups may be renumbered
-        src = (
-            port_maps[source][1].get(c.source_port, c.source_port)
-            if source in port_maps and c.source_port
-            else c.source_port
-        )
-        dst = (
-            port_maps[dest][0].get(c.dest_port, c.dest_port)
-            if dest in port_maps and c.dest_port
-            else c.dest_port
-        )
-        if src is None or dst is None:
-            report.add(
-                "connection",
-                f"connection {c} dropped: knitflow's node has no equivalent port",
-                knime_nodes.get(source if src is None else dest),
-            )
-            continue
-        connections.append(Connection(source=source, source_port=src, dest=dest, dest_port=dst))
+    entries = [_node_entry(node, report, data_dir, port_maps) for node in [*wf.nodes, *template.values()]]
+    connections, own = _connections(wf, template, port_maps, knime_nodes, report, nested=nested)
 
     def declared(node_id: int) -> tuple[dict[int, KnimePort], dict[int, KnimePort]]:
         node = knime_nodes.get(node_id)

@@ -81,46 +81,73 @@ def placeholder_ports(
     out_kinds: dict[tuple[int, int], str] = {}
     out_specs: dict[int, list[dict[str, Any]]] = {}
     for e in holders:
-        ins, outs = declared(e.id)
-        used = {c.source_port for c in connections if c.source == e.id and c.source_port > 0}
-        specs = []
-        for p in range(1, max([*outs, *used], default=0) + 1):
-            decl = outs.get(p)
-            wanted = [
-                mapped_ports[c.dest][0][c.dest_port - 1].type
-                for c in connections
-                if c.source == e.id
-                and c.source_port == p
-                and c.dest in mapped_ports
-                and 0 < c.dest_port <= len(mapped_ports[c.dest][0])
-            ]
-            kind = _most_specific(wanted) if wanted else None
-            kind = kind or port_kind(decl.object_class if decl else None) or "knime.unknown"
-            out_kinds[(e.id, p)] = kind
-            specs.append(_spec(kind, decl))
-        out_specs[e.id] = specs
-
+        _, outs = declared(e.id)
+        out_specs[e.id] = _output_specs(e.id, outs, connections, mapped_ports, out_kinds)
     for e in holders:
         ins, _ = declared(e.id)
         incoming = {c.dest_port: c for c in connections if c.dest == e.id and c.dest_port > 0}
         specs = []
         for p in range(1, max([*ins, *incoming], default=0) + 1):
             decl = ins.get(p)
-            kind = port_kind(decl.object_class if decl else None)
-            conn = incoming.get(p)
-            if conn is not None and conn.source_port == 0:
-                kind = "variables"  # a node's flow-variable port feeds a flow-variable input
-            elif conn is not None:
-                if conn.source in mapped_ports and conn.source_port <= len(mapped_ports[conn.source][1]):
-                    kind = mapped_ports[conn.source][1][conn.source_port - 1].type.id
-                elif kind is None or kind == "knime.unknown":
-                    kind = out_kinds.get((conn.source, conn.source_port), kind)
-                elif out_kinds.get((conn.source, conn.source_port)) == "knime.unknown":
-                    # the upstream placeholder did not know its output's kind: it takes this input's
-                    out_kinds[(conn.source, conn.source_port)] = kind
-                    out_specs[conn.source][conn.source_port - 1]["type"] = kind
+            kind = _input_kind(decl, incoming.get(p), mapped_ports, out_kinds, out_specs)
             specs.append(_spec(kind or "knime.unknown", decl))
         by_id[e.id].settings = {**e.settings, "inputs": specs, "outputs": out_specs[e.id]}
+
+
+_MappedPorts = dict[int, tuple[tuple[Port, ...], tuple[Port, ...]]]  # a mapped node's (inputs, outputs)
+
+
+def _output_specs(
+    node_id: int,
+    outs: dict[int, KnimePort],
+    connections: list[Connection],
+    mapped_ports: _MappedPorts,
+    out_kinds: dict[tuple[int, int], str],
+) -> list[dict[str, Any]]:
+    """A placeholder's outputs: the most specific kind the mapped nodes it feeds take, else its
+    KNIME class's (recorded in `out_kinds`)."""
+    used = {c.source_port for c in connections if c.source == node_id and c.source_port > 0}
+    specs = []
+    for p in range(1, max([*outs, *used], default=0) + 1):
+        decl = outs.get(p)
+        wanted = [
+            mapped_ports[c.dest][0][c.dest_port - 1].type
+            for c in connections
+            if c.source == node_id
+            and c.source_port == p
+            and c.dest in mapped_ports
+            and 0 < c.dest_port <= len(mapped_ports[c.dest][0])
+        ]
+        kind = _most_specific(wanted) if wanted else None
+        kind = kind or port_kind(decl.object_class if decl else None) or "knime.unknown"
+        out_kinds[(node_id, p)] = kind
+        specs.append(_spec(kind, decl))
+    return specs
+
+
+def _input_kind(
+    decl: KnimePort | None,
+    conn: Connection | None,
+    mapped_ports: _MappedPorts,
+    out_kinds: dict[tuple[int, int], str],
+    out_specs: dict[int, list[dict[str, Any]]],
+) -> str | None:
+    """A placeholder input's kind: its KNIME class's, or what the connected output gives; an
+    upstream placeholder that did not know its output's kind takes this input's."""
+    kind = port_kind(decl.object_class if decl else None)
+    if conn is None:
+        return kind
+    if conn.source_port == 0:
+        return "variables"  # a node's flow-variable port feeds a flow-variable input
+    if conn.source in mapped_ports and conn.source_port <= len(mapped_ports[conn.source][1]):
+        return mapped_ports[conn.source][1][conn.source_port - 1].type.id
+    upstream = (conn.source, conn.source_port)
+    if kind is None or kind == "knime.unknown":
+        return out_kinds.get(upstream, kind)
+    if out_kinds.get(upstream) == "knime.unknown":
+        out_kinds[upstream] = kind
+        out_specs[conn.source][conn.source_port - 1]["type"] = kind
+    return kind
 
 
 def _spec(kind: str, decl: KnimePort | None) -> dict[str, Any]:
