@@ -295,7 +295,8 @@ def test_archive_scripts_of_12_01_run_unchanged_and_reproduce_the_reference() ->
     long = run_node("unpivot", {"retained_columns": {"enforce_option": "EnforceInclusion"}}, diff)[1]
     assert long.shape == (200, 3)
     top = long.df.sort_values("ColumnValues", ascending=False, kind="stable")
-    assert top[["RowIDs", "ColumnNames"]].iloc[:2].values.tolist() == [["Row3", "9"], ["Row8", "12"]]
+    # the first two cells tie (0.471711 both): which one comes first depends on the last bit of the SVD
+    assert sorted(top[["RowIDs", "ColumnNames"]].iloc[:2].values.tolist()) == [["Row3", "9"], ["Row8", "12"]]
     assert top["ColumnValues"].iloc[0] == pytest.approx(0.471711, abs=1e-6)
     assert top[["RowIDs", "ColumnNames"]].iloc[2].tolist() == ["Row7", "11"]
     assert top["ColumnValues"].iloc[2] == pytest.approx(0.282342, abs=1e-6)
