@@ -126,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         "render": _cmd_render,
         "import-knime": _cmd_import,
     }[args.command]
+    _skip_collection_at_exit()
     try:
         code = handler(args)
         sys.stdout.flush()
@@ -135,6 +136,19 @@ def main(argv: list[str] | None = None) -> int:
         # flush of stdout from complaining too
         _silence_stdout()
         return EXIT_OK
+
+
+def _skip_collection_at_exit() -> None:
+    """At exit the interpreter runs the cyclic garbage collector over every object still alive
+    (pandas, scikit-learn, matplotlib and pydantic leave hundreds of thousands): 0.3 s of a 3 s
+    run, for memory the process is about to give back anyway. Moving them out of its reach just
+    before (after every other exit handler: handlers run last-registered first) skips that work.
+    Every output file is written, flushed and closed before the command returns."""
+    import atexit
+    import gc
+
+    atexit.unregister(gc.freeze)  # registered once, however often `main` runs in one process
+    atexit.register(gc.freeze)
 
 
 def _silence_stdout() -> None:
