@@ -64,10 +64,11 @@ def fork_available() -> bool:
     )
 
 
-# What starting, feeding and stopping a pool of forked workers costs (measured 0.14-0.3 s for two
-# workers of a parent holding pandas, scikit-learn and matplotlib, on the loaded 2-core VM): a loop
-# whose remaining passes would save less than this by running in parallel runs them here.
-POOL_SECONDS = 0.15
+# What a pool of forked workers costs: forking two workers of a parent holding pandas,
+# scikit-learn and matplotlib, feeding and stopping them measured 0.14-0.3 s on the loaded 2-core
+# VM, before each worker's own start (threadpoolctl) and the results' pickling. A loop whose
+# remaining passes would save less than this by running in parallel runs them here.
+POOL_SECONDS = 0.3
 
 
 def pool_seconds() -> float:
@@ -104,9 +105,11 @@ class ForkedPasses:
         n = len(plan)
         local = 0  # passes run in this process so far
         while local < (min(n, 2) if pool_seconds() > 0 else 1):
-            t0 = time.perf_counter()
+            # processor time, not wall time: on a machine busy with other work a pass takes longer
+            # but the pool would not gain from that (its workers wait for the same busy cores)
+            t0 = time.process_time()
             result = loop.one_pass(local, plan[local], n)
-            seconds = time.perf_counter() - t0
+            seconds = time.process_time() - t0
             local += 1
             yield result
             if pool_seconds() > 0 and not worth_forking(n - local, seconds, self.workers):
