@@ -648,3 +648,38 @@ def test_help_is_fast() -> None:
     imported = out.stderr
     for heavy in ("pandas", "sklearn", "matplotlib", "rdkit", "pydantic"):
         assert f" {heavy}\n" not in imported and f" {heavy}." not in imported, f"--help imports {heavy}"
+
+
+def test_a_loop_of_tiny_passes_keeps_them_in_its_own_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Forking workers costs more than a few millisecond passes could save: they run here."""
+    monkeypatch.delenv("KNITFLOW_POOL_SECONDS")
+    path = write(
+        tmp_path,
+        """
+        nodes:
+          - {id: 1, type: toy_range}
+          - {id: 2, type: toy_count_loop, settings: {count: 6}}
+          - {id: 3, type: toy_pid}
+          - {id: 4, type: toy_loop_end}
+        connections: ["1:1 -> 2:1", "2:1 -> 3:1", "3:1 -> 4:1"]
+        """,
+    )
+    result = Workflow.load(path).run(workers=2)
+    assert result.ok, [s.error for s in result.failed()]
+    passes = result.output(4)
+    assert sorted(set(passes["pass"])) == list(range(6)) and set(passes["pid"]) == {os.getpid()}
+
+
+def test_a_pool_is_worth_it_only_when_parallel_passes_save_more_than_it_costs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from engine.core.executors import POOL_SECONDS, worth_forking
+
+    monkeypatch.delenv("KNITFLOW_POOL_SECONDS")
+
+    assert not worth_forking(5, 0.01, 2)  # 10_02's six small fits
+    assert worth_forking(199, 0.05, 2)  # 11_01's forests
+    assert not worth_forking(1, 10.0, 2)  # one pass left: nothing runs beside it
+    assert worth_forking(2, POOL_SECONDS * 1.01, 2) and not worth_forking(2, POOL_SECONDS * 0.99, 2)

@@ -558,11 +558,11 @@ def test_a_changed_input_file_reruns_exactly_the_nodes_that_depend_on_it(
 
 def _runs_again(compiled: Any, changed: set[int]) -> set[int]:
     """What depends on `changed`: descendants, and every member of a loop any of them is in."""
-    import networkx as nx
+    from engine.core.digraph import descendants
 
     affected = set(changed)
     while True:
-        grown = affected.union(*(nx.descendants(compiled.graph, n) for n in affected))
+        grown = affected.union(*(descendants(compiled.graph, n) for n in affected))
         for start in compiled.loop_end_of:
             members = {n for n, scope in compiled.scope.items() if start in scope} | {start}
             if members & grown:

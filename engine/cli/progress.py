@@ -96,7 +96,9 @@ class RunDisplay:
         console.print(table)
         compiled = getattr(result, "compiled", None)
         loops = dict(getattr(compiled, "scope", {}))  # node -> the loops it runs in
-        for node_id, name, numbers in scorer_headlines(result, self.wf.doc, registry.all(), loops):
+        # only the run's own types: listing every registered one would import every node family
+        types = {st.type: cls for st in result.status.values() if (cls := registry.get(st.type)) is not None}
+        for node_id, name, numbers in scorer_headlines(result, self.wf.doc, types, loops):
             console.print(f"[bold]#{node_id} {escape(name)}[/]: {escape(numbers)}", soft_wrap=True)
         for node_id in sorted(result.status):
             st = result.status[node_id]

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from engine.api import Node, Port, PortType
+from engine.core import digraph
 from engine.core.metanodes import (
     OWN_PORTS,
     ContainerError,
@@ -382,6 +382,13 @@ def _cycle_problems(doc: WorkflowDoc, lines: dict[PathKey, int], file: str, ids:
     for ci, c in enumerate(doc.connections):
         if c.source in ids and c.dest in ids and c.source != c.dest:
             index.setdefault((c.source, c.dest), []).append(ci)
+    acyclic = digraph.DiGraph()
+    acyclic.add_nodes_from(ids)
+    acyclic.add_edges_from(index)
+    if digraph.is_acyclic(acyclic):
+        return []
+    import networkx as nx  # its find_cycle names the cycle; only a workflow with one pays the import
+
     graph = nx.DiGraph()
     graph.add_nodes_from(ids)
     graph.add_edges_from(index)

@@ -14,6 +14,7 @@ import ctypes
 import gc
 import os
 import signal
+import time
 from collections.abc import Iterator
 from multiprocessing import connection
 from typing import Any, Protocol
@@ -44,10 +45,13 @@ class InlinePasses:
     """One pass after the other, in this process."""
 
     def run(self, loop: LoopRun, plan: list[Iteration]) -> Iterator[PassResult]:
-        for i, it in enumerate(plan):
+        return self.run_from(0, loop, plan)
+
+    def run_from(self, first: int, loop: LoopRun, plan: list[Iteration]) -> Iterator[PassResult]:
+        for i in range(first, len(plan)):
             if loop.ex.cancel_event.is_set():
                 raise Cancelled("execution cancelled")
-            yield loop.one_pass(i, it, len(plan))
+            yield loop.one_pass(i, plan[i], len(plan))
 
 
 def fork_available() -> bool:
@@ -60,11 +64,37 @@ def fork_available() -> bool:
     )
 
 
+# What a pool of forked workers costs: forking two workers of a parent holding pandas,
+# scikit-learn and matplotlib, feeding and stopping them measured 0.14-0.3 s on the loaded 2-core
+# VM, before each worker's own start (threadpoolctl) and the results' pickling. A loop whose
+# remaining passes would save less than this by running in parallel runs them here.
+POOL_SECONDS = 0.3
+
+
+def pool_seconds() -> float:
+    """POOL_SECONDS, or $KNITFLOW_POOL_SECONDS (0: every planned loop forks after its first pass,
+    as tests of the workers themselves need)."""
+    try:
+        return float(os.environ.get("KNITFLOW_POOL_SECONDS", POOL_SECONDS))
+    except ValueError:
+        return POOL_SECONDS
+
+
+def worth_forking(passes_left: int, seconds_per_pass: float, workers: int) -> bool:
+    """Whether `passes_left` passes of about `seconds_per_pass` each finish sooner on `workers`
+    forked workers than one after another here."""
+    saved = passes_left * seconds_per_pass * (1 - 1 / max(1, min(workers, passes_left)))
+    return saved > pool_seconds()
+
+
 class ForkedPasses:
     """Passes in forked worker processes. The first pass runs here: its first calls (lazy imports
-    of the learners, caches) are paid once and inherited by every worker. Passes are handed out
-    in order, so two of a sweep's largest passes rarely run at once (memory), and the last pass,
-    whose body the parent shows, comes back at the end."""
+    of the learners, caches) are paid once and inherited by every worker. Its time (including
+    those first calls, so an overestimate) says whether the rest is worth a pool; when it seems
+    to be, a second pass, free of first calls, is timed here too, so that a loop of tiny passes
+    (a sweep of six small fits) never pays for processes. Passes are handed out in order, so two
+    of a sweep's largest passes rarely run at once (memory), and the last pass, whose body the
+    parent shows, comes back at the end."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
@@ -73,10 +103,21 @@ class ForkedPasses:
         import multiprocessing
 
         n = len(plan)
-        yield loop.one_pass(0, plan[0], n)
-        if n == 1:
+        local = 0  # passes run in this process so far
+        while local < (min(n, 2) if pool_seconds() > 0 else 1):
+            # processor time, not wall time: on a machine busy with other work a pass takes longer
+            # but the pool would not gain from that (its workers wait for the same busy cores)
+            t0 = time.process_time()
+            result = loop.one_pass(local, plan[local], n)
+            seconds = time.process_time() - t0
+            local += 1
+            yield result
+            if pool_seconds() > 0 and not worth_forking(n - local, seconds, self.workers):
+                yield from InlinePasses().run_from(local, loop, plan)
+                return
+        if local >= n:
             return
-        workers = min(self.workers, n - 1)
+        workers = min(self.workers, n - local)
         threads = max(1, (os.cpu_count() or 1) // workers)
         ctx = multiprocessing.get_context("fork")
         # Objects the workers inherit are moved out of the collector's reach: a worker's garbage
@@ -90,16 +131,18 @@ class ForkedPasses:
                 process.start()
                 there.close()
                 pool.append(_Worker(process, here))
-            yield from self._collect(loop, plan, pool)
+            yield from self._collect(loop, plan, pool, local)
         finally:
             for w in pool:
                 w.stop()
             gc.unfreeze()
 
     @staticmethod
-    def _collect(loop: LoopRun, plan: list[Iteration], pool: list[_Worker]) -> Iterator[PassResult]:
+    def _collect(
+        loop: LoopRun, plan: list[Iteration], pool: list[_Worker], first: int
+    ) -> Iterator[PassResult]:
         n, workers = len(plan), len(pool)
-        todo = iter(range(1, n))
+        todo = iter(range(first, n))
         done: dict[int, PassResult] = {}
 
         def hand_out(w: _Worker) -> None:
@@ -108,7 +151,7 @@ class ForkedPasses:
 
         for w in pool:
             hand_out(w)
-        want = 1
+        want = first
         while want < n:
             if loop.ex.cancel_event.is_set():
                 raise Cancelled("execution cancelled")

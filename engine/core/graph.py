@@ -8,9 +8,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import networkx as nx
-
 from engine.api import Category, LoopEndNode, LoopStartNode, Node, variable_type
+from engine.core import digraph
 from engine.core.document import NodeEntry, WorkflowDoc
 from engine.core.registry import registry
 from engine.core.status import GraphError
@@ -78,8 +77,8 @@ def _kind(cls: type[Node] | None) -> str:
     return ""
 
 
-def document_graph(doc: WorkflowDoc) -> nx.DiGraph:
-    graph = nx.DiGraph()
+def document_graph(doc: WorkflowDoc) -> digraph.DiGraph:
+    graph = digraph.DiGraph()
     graph.add_nodes_from(n.id for n in doc.nodes)
     graph.add_edges_from((c.source, c.dest) for c in doc.connections)
     return graph
@@ -90,8 +89,8 @@ def close_loops(doc: WorkflowDoc, nodes: set[int], *, drop: bool = False) -> set
     they need (or, with `drop`, remove the loop and what depends on it unless it is all there)."""
     graph = document_graph(doc)
     try:
-        order = list(nx.lexicographical_topological_sort(graph))
-    except nx.NetworkXUnfeasible:
+        order = list(digraph.lexicographical_topological_sort(graph))
+    except digraph.Unfeasible:
         return set(nodes)
     kinds = {n.id: _kind(registry.get(n.type)) for n in doc.nodes}
     loops = LoopStructure.of(order, graph.predecessors, kinds.__getitem__)
@@ -103,11 +102,11 @@ def close_loops(doc: WorkflowDoc, nodes: set[int], *, drop: bool = False) -> set
         if not drop:
             result |= members
             for m in members:
-                result |= nx.ancestors(graph, m)
+                result |= digraph.ancestors(graph, m)
         elif not members <= result:
             result -= members
             for m in members:
-                result -= nx.descendants(graph, m)
+                result -= digraph.descendants(graph, m)
     return result
 
 
@@ -137,7 +136,7 @@ class CompiledWorkflow:
                 self.var_in.setdefault(c.dest, []).append(c.source)
             else:
                 self.data_in[(c.dest, c.dest_port)] = (c.source, c.source_port)
-        self.order: list[int] = list(nx.lexicographical_topological_sort(self.graph))
+        self.order: list[int] = list(digraph.lexicographical_topological_sort(self.graph))
         loops = LoopStructure.of(self.order, self.graph.predecessors, lambda n: _kind(self.types[n]))
         if loops.problems:
             node_id, message = loops.problems[0]

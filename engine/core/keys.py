@@ -12,9 +12,8 @@ import stat
 from collections.abc import Callable
 from typing import Any
 
-import networkx as nx
-
 from engine.api import Node
+from engine.core import digraph
 from engine.core.context import derive_seed
 from engine.core.document import NodeEntry, WorkflowDoc
 from engine.core.graph import CompiledWorkflow, document_graph
@@ -152,8 +151,8 @@ def document_fingerprints(doc: WorkflowDoc) -> dict[int, str]:
     for c in doc.connections:
         incoming.setdefault(c.dest, []).append((c.dest_port, c.source_port, c.source))
     try:
-        order = list(nx.topological_sort(graph))
-    except nx.NetworkXUnfeasible:
+        order = list(digraph.topological_sort(graph))
+    except digraph.Unfeasible:
         return {}
     entries = {n.id: n for n in doc.nodes}
     fps: dict[int, str] = {}

@@ -20,9 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
-
 from engine.api import LoopStartNode, Node, NodeError, port_spec
+from engine.core import digraph
 from engine.core.cache import CachedResult, MemoryCache
 from engine.core.configure import ConfigurePass
 from engine.core.context import Cancelled, Resources, RunContext
@@ -212,7 +211,7 @@ class Execution:
         try:
             units, deps = self.wf.units(())
             if until is not None:
-                needed = set(nx.ancestors(self.wf.graph, until)) | {until}
+                needed = set(digraph.ancestors(self.wf.graph, until)) | {until}
                 wanted = {self.wf.unit_at((), n) for n in needed}
                 units = [u for u in units if u in wanted]
                 deps = {u: deps[u] & wanted for u in units}

@@ -3,9 +3,9 @@
 A node may read files it does not declare (a Python Script calling `pd.read_csv`): the engine
 records what it opened and fingerprints those files with its cached result, so a changed file
 makes the cached result stale, as a declared input would (`engine.core.keys`). Files of the
-Python installation and of knitflow itself (imports) are not recorded; a file opened by native
-code without Python's `open` (some readers' C libraries) is not seen — such nodes declare their
-files with `Node.reads`.
+Python installation and of knitflow itself (engine/ and nodes/: imports) are not recorded; a file
+opened by native code without Python's `open` (some readers' C libraries) is not seen — such nodes
+declare their files with `Node.reads`.
 """
 
 from __future__ import annotations
@@ -19,15 +19,18 @@ from contextlib import contextmanager
 _state = threading.local()
 _installed = False
 _install_lock = threading.Lock()
-_IGNORED_PREFIXES = tuple(
-    {os.path.realpath(p) + os.sep for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
-    | {
-        os.path.realpath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir))
-        + os.sep
-        + "engine"
-        + os.sep
-    }
+_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir)
+_IGNORED_DIRS = (
+    sys.prefix,
+    sys.base_prefix,
+    sys.exec_prefix,
+    *(os.path.join(_ROOT, d) for d in ("engine", "nodes")),
 )
+_IGNORED_PREFIXES = tuple({os.path.realpath(p) + os.sep for p in _IGNORED_DIRS})
+# the same folders as spelled on sys.path: an import inside a node opens hundreds of files there,
+# and resolving each one's links (realpath) cost more than the rest of the hook
+_IGNORED_AS_GIVEN = tuple({os.path.normpath(p) + os.sep for p in _IGNORED_DIRS} | set(_IGNORED_PREFIXES))
+_UP = os.sep + os.pardir  # a path leaving an ignored folder ("<venv>/../data/x.csv") is resolved
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 
 
@@ -43,6 +46,8 @@ def _hook(event: str, args: tuple[object, ...]) -> None:
     if isinstance(mode, str) and any(c in mode for c in "wax+"):
         return
     if isinstance(flags, int) and flags & _WRITE_FLAGS:
+        return
+    if isinstance(path, str) and path.startswith(_IGNORED_AS_GIVEN) and _UP not in path:
         return
     try:
         full = os.path.realpath(os.fsdecode(path))  # type: ignore[arg-type]

@@ -56,7 +56,26 @@ def knime_index() -> dict[str, tuple[type[Node], KnimeMapping]]:
 
 
 def find_mapping(node: KnimeNode) -> tuple[type[Node], KnimeMapping] | None:
-    return knime_index().get(node.factory_key)
+    """The node type mapping this KNIME node: a built-in one is found through the registry's index
+    (only its family is imported), anything else (a plug-in's) through every registered type."""
+    from engine.core.registry import registry
+
+    key = node.factory_key
+    type_name = _builtin_factories().get(key)
+    cls = registry.get(type_name) if type_name is not None else None
+    if cls is not None:
+        for mapping in cls.knime:
+            if mapping.factory == key:
+                return cls, mapping
+    return knime_index().get(key)
+
+
+@cache
+def _builtin_factories() -> dict[str, str]:
+    """KNIME factory -> built-in node type, from the registry's index (nothing imported)."""
+    from engine.core.registry import registry
+
+    return {factory: name for name, entry in registry.index().items() for factory in entry.knime}
 
 
 # ----------------------------------------------------------------------------------------- report
