@@ -223,3 +223,42 @@ def test_imported_configuration_is_written_as_options(tmp_path: Path) -> None:
     # the configuration nodes themselves are gone with their connections
     assert [n["type"] for n in component["workflow"]["nodes"]] == ["math_formula"]
     assert component["workflow"]["connections"] == ["in:1 -> 1:1", "1:1 -> out:1"]
+
+
+def test_component_input_and_output_variable_filters_become_its_scope(tmp_path: Path) -> None:
+    """KNIME's Component Input / Output `variable-filter`: the names they pass in and out."""
+    import yaml
+
+    from engine.knime import import_cli
+
+    archive = configured_archive(tmp_path)
+    with zipfile.ZipFile(archive) as zf:
+        files = {n: zf.read(n).decode() for n in zf.namelist()}
+
+    def with_filter(factory: str, name: str, enforce: str, included: list[str]) -> str:
+        flt = {
+            "filter-type": "STANDARD",
+            "included_names": included,
+            "excluded_names": [],
+            "enforce_option": enforce,
+        }
+        return _settings(factory, name, {"variable-filter": flt, "variable-prefix": None})
+
+    files["nested/Add (#3)/Component Input (#2)/settings.xml"] = with_filter(
+        VIRTUAL_IN, "Component Input", "EnforceExclusion", []
+    )
+    files["nested/Add (#3)/Component Output (#3)/settings.xml"] = with_filter(
+        VIRTUAL_OUT, "Component Output", "EnforceInclusion", ["factor"]
+    )
+    filtered = tmp_path / "filtered.knwf"
+    with zipfile.ZipFile(filtered, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(name, text)
+    out = tmp_path / "filtered.yaml"
+    assert import_cli(filtered, out, strict=True) == 0
+    component = next(n for n in yaml.safe_load(out.read_text())["nodes"] if n["id"] == 3)
+    assert component["workflow"]["variables_out"] == ["factor"]
+    assert component["workflow"].get("variables_in") is None  # everything enters
+    from engine.core.workflow import Workflow
+
+    assert Workflow.load(out).run().ok

@@ -88,11 +88,14 @@ class ConfigurePass:
             in_specs.append(up[src[1] - 1] if up is not None and src[1] - 1 < len(up) else UNKNOWN)
         return in_specs, missing
 
+    def _variables_of(self, n: int) -> VarStack:
+        return self.variables.get(n, VarStack(open=True))
+
     def _input_variables(self, n: int) -> VarStack:
         """As at run time: data ports in reverse order, then the variable port (KNIME's priority)."""
         wf = self.ex.wf
         sources = [src[0] for src in reversed(wf.inputs_of(n)) if src is not None] + wf.var_in.get(n, [])
-        stacks = [self.variables.get(s, VarStack(open=True)) for s in sources]
+        stacks = [wf.through_walls(s, n, self._variables_of(s), self._variables_of) for s in sources]
         merged = VarStack.merge([self.ex.root_vars, *stacks]) if stacks else self.ex.root_vars
         return wf.with_scope_variables(n, merged)
 

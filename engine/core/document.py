@@ -122,6 +122,7 @@ class WorkflowDoc(BaseModel):
     # after flattening: the metanodes and components the nodes came from, and what their links said
     _containers: dict[int, str] = PrivateAttr(default_factory=dict)
     _container_warnings: list[str] = PrivateAttr(default_factory=list)
+    _variable_walls: dict[int, Any] = PrivateAttr(default_factory=dict)  # component id -> VariableWall
 
     @property
     def containers(self) -> dict[int, str]:
@@ -130,6 +131,10 @@ class WorkflowDoc(BaseModel):
     @property
     def container_warnings(self) -> list[str]:
         return self._container_warnings
+
+    @property
+    def variable_walls(self) -> dict[int, Any]:
+        return self._variable_walls
 
     @field_validator("connections", mode="before")
     @classmethod
@@ -531,6 +536,11 @@ def _canonical_inner(inner: InnerWorkflow) -> dict[str, Any]:
         items = getattr(inner, key)
         if items:
             out[key] = [item.model_dump(mode="json", exclude_defaults=True) for item in items]
+    for key in ("variables_in", "variables_out"):  # a component's variable scope, when not the default
+        if key in inner.model_fields_set and getattr(inner, key) != InnerWorkflow.model_fields[
+            key
+        ].get_default(call_default_factory=True):
+            out[key] = getattr(inner, key)
     out["nodes"], out["connections"] = body["nodes"], body["connections"]
     return out
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from engine.api import Category, LoopEndNode, LoopStartNode, Node, variable_type
 from engine.core import digraph
 from engine.core.document import NodeEntry, WorkflowDoc
+from engine.core.metanodes import enclosing
 from engine.core.registry import registry
 from engine.core.status import GraphError
 from engine.core.variables import VarEntry, VarStack
@@ -143,6 +145,7 @@ class CompiledWorkflow:
             raise GraphError(message, node_id)
         self.scope, self.loop_end_of, self.loop_start_of = loops.scope, loops.end_of, loops.start_of
         self._bodies: dict[int, list[int]] = {}
+        self._feeds: dict[int, list[tuple[int, int]]] = {}
 
     def units(self, level: Scope) -> tuple[list[int], dict[int, set[int]]]:
         """The units of one loop level: plain node ids, or a loop start standing for its whole loop.
@@ -176,6 +179,39 @@ class CompiledWorkflow:
         if n in self.loop_start_of:
             return None  # the end of the loop that encloses `level`
         return n
+
+    def through_walls(
+        self, src: int, dest: int, stack: VarStack, variables_of: Callable[[int], VarStack]
+    ) -> VarStack:
+        """What of `src`'s variables reaches `dest` across the components between them: a component
+        lets in what its `variables_in` names and lets out only what came in or `variables_out` names."""
+        walls = self.doc.variable_walls
+        if not walls:
+            return stack
+        around_src, around_dest = enclosing(src), enclosing(dest)
+        for c in around_src:
+            if c in walls and c not in around_dest and walls[c].names_out is not None:
+                came_in = {
+                    _entry_key(e)
+                    for s, d in self._feeders(c)
+                    for e in self.through_walls(s, d, variables_of(s), variables_of).entries()
+                }
+                stack = stack.keeping(_leaves(came_in, walls[c].names_out))
+        for c in around_dest:
+            names_in = walls[c].names_in if c in walls and c not in around_src else None
+            if names_in is not None:
+                stack = stack.keeping(_enters(names_in))
+        return stack
+
+    def _feeders(self, container: int) -> list[tuple[int, int]]:
+        """The connections that enter a container: (outer source, inner destination)."""
+        if container not in self._feeds:
+            self._feeds[container] = [
+                (c.source, c.dest)
+                for c in self.doc.connections
+                if container in enclosing(c.dest) and container not in enclosing(c.source)
+            ]
+        return self._feeds[container]
 
     def with_scope_variables(self, n: int, variables: VarStack) -> VarStack:
         """A component's configuration values on top of what flows into its first nodes."""
@@ -213,3 +249,21 @@ class CompiledWorkflow:
     def inputs_of(self, n: int) -> list[tuple[int, int] | None]:
         """The (source node, port) feeding each data input port 1..k of `n` (None: unconnected)."""
         return [self.data_in.get((n, p)) for p in range(1, len(self.nodes[n].inputs) + 1)]
+
+
+def _entry_key(entry: VarEntry) -> tuple[Any, ...]:
+    """A variable as a value (entries come back from worker processes as copies)."""
+    value: Any = entry.value
+    try:
+        hash(value)
+    except TypeError:
+        value = repr(value)
+    return (entry.name, entry.type, entry.scope, value)
+
+
+def _leaves(came_in: set[tuple[Any, ...]], names_out: frozenset[str]) -> Callable[[VarEntry], bool]:
+    return lambda e: e.name in names_out or _entry_key(e) in came_in
+
+
+def _enters(names_in: frozenset[str]) -> Callable[[VarEntry], bool]:
+    return lambda e: e.name in names_in

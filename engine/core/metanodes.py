@@ -64,6 +64,14 @@ class InnerWorkflow(BaseModel):
     connections: list[Connection] = Field(default_factory=list)
     configuration: list[ConfigurationOption] = Field(default_factory=list)
     description: str = ""
+    # a component's flow-variable scope (KNIME's Component Input / Output variable filters)
+    variables_in: list[str] | None = Field(
+        None, description="Component: the variables that enter from its inputs (absent: all of them)."
+    )
+    variables_out: list[str] | None = Field(
+        default_factory=list,
+        description="Component: the variables made inside that leave through its outputs (null: all of them).",
+    )
 
     @field_validator("connections", mode="before")
     @classmethod
@@ -97,6 +105,23 @@ def id_of_path(text: str | int) -> int:
     return node_id
 
 
+@dataclass(frozen=True)
+class VariableWall:
+    """A component's flow-variable scope: what may enter (None: all) and what made inside may leave."""
+
+    names_in: frozenset[str] | None
+    names_out: frozenset[str] | None
+
+
+def enclosing(node_id: int) -> list[int]:
+    """The containers around a flat id, innermost first."""
+    found = []
+    while node_id >= _LEVEL:
+        node_id //= _LEVEL
+        found.append(node_id)
+    return found
+
+
 @dataclass
 class Flattened:
     doc: WorkflowDoc
@@ -107,6 +132,7 @@ class Flattened:
     first_nodes: dict[int, list[int]] = field(default_factory=dict)
     ins: dict[int, dict[int, list[tuple[int, int]]]] = field(default_factory=dict)
     outs: dict[int, dict[int, tuple[int, int]]] = field(default_factory=dict)
+    walls: dict[int, VariableWall] = field(default_factory=dict)  # component id -> its variable scope
 
     def sources(self, node: int, port: int) -> list[tuple[int, int]]:
         """Where an output really comes from: through containers to the plain node inside."""
@@ -146,6 +172,7 @@ def flatten(doc: WorkflowDoc, lines: dict[PathKey, int], base_dir: Path | None =
     out = Flattened(doc, {}, {})
     nodes, conns = _expand(doc.nodes, doc.connections, 0, ("nodes",), out, base_dir, {})
     out.doc = doc.model_copy(update={"nodes": nodes, "connections": conns})
+    out.doc._variable_walls = out.walls  # noqa: SLF001 (set once, where it is made)
     for i, n in enumerate(nodes):
         where = out.origin.get(n.id, ("nodes", i))
         for key, line in lines.items():
@@ -189,6 +216,9 @@ def _expand(
         inner_pushed = dict(pushed)
         if entry.type == "component":
             inner_pushed.update(_configured(entry, inner, here))
+            names_in = None if inner.variables_in is None else frozenset(inner.variables_in)
+            names_out = None if inner.variables_out is None else frozenset(inner.variables_out)
+            out.walls[flat] = VariableWall(names_in, names_out)
         sub_nodes, sub_conns = _expand(
             inner.nodes,
             [c for c in inner.connections if OWN_PORTS not in (c.source, c.dest)],

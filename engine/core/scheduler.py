@@ -283,10 +283,14 @@ class Execution:
     def input_variables(self, n: int) -> VarStack:
         """Merge of the predecessors' variables: data ports in reverse order, then the variable
         port, so port 0 wins over port 1 wins over port 2 (KNIME's stack priority)."""
-        stacks = [self.status[src[0]].variables for src in reversed(self.wf.inputs_of(n)) if src is not None]
-        stacks += [self.status[src_id].variables for src_id in self.wf.var_in.get(n, [])]
+        sources = [src[0] for src in reversed(self.wf.inputs_of(n)) if src is not None]
+        sources += self.wf.var_in.get(n, [])
+        stacks = [self.wf.through_walls(s, n, self.status[s].variables, self._variables_of) for s in sources]
         merged = VarStack.merge([self.root_vars, *stacks]) if stacks else self.root_vars
         return self.wf.with_scope_variables(n, merged)
+
+    def _variables_of(self, n: int) -> VarStack:
+        return self.status[n].variables
 
     def inputs_of(self, n: int) -> tuple[list[Any], dict[str, str]]:
         """The objects on `n`'s input ports and the keys they were computed from."""

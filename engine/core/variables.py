@@ -3,7 +3,7 @@ and are dropped when the loop end closes it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +57,9 @@ class VarStack(Mapping[str, Any]):
 
     def without_scope(self, loop_id: int) -> VarStack:
         return VarStack((e for e in self._entries if loop_id not in e.scope), open=self.open)
+
+    def keeping(self, keep: Callable[[VarEntry], bool]) -> VarStack:
+        return VarStack((e for e in self._entries if keep(e)), open=self.open)
 
     def entries(self) -> list[VarEntry]:
         return list(self._entries)

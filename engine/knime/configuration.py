@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from engine.api.knime import seq
 from engine.core.metanodes import ConfigurationOption
 
 if TYPE_CHECKING:
@@ -72,3 +73,24 @@ def configuration_option(
             node,
         )
     return option, given
+
+
+def variable_filter(node: KnimeNode | None, report: ImportReport) -> list[str] | None:
+    """A Component Input or Output node's `variable-filter` as the names that pass (None: all):
+    knitflow's `variables_in` / `variables_out`."""
+    tree = node.model.get("variable-filter") if node is not None else None
+    if node is None or not isinstance(tree, dict):
+        return None
+    included = [str(n) for n in seq(tree.get("included_names"))]
+    excluded = [str(n) for n in seq(tree.get("excluded_names"))]
+    if tree.get("filter-type", "STANDARD") != "STANDARD":
+        report.add(
+            "setting", f"variable filter of type {tree.get('filter-type')!r}: every variable passes", node
+        )
+        return None
+    if tree.get("enforce_option") == "EnforceInclusion":
+        return included
+    if excluded:  # "all but these" also lets through variables unknown when it was configured
+        report.add("note", f"variable filter excludes {', '.join(excluded)}; the names it listed pass", node)
+        return included
+    return None

@@ -28,7 +28,7 @@ from engine.knime.archive import (
     KnimeWorkflow,
     read_archive,
 )
-from engine.knime.configuration import configuration_option, is_configuration_node
+from engine.knime.configuration import configuration_option, is_configuration_node, variable_filter
 from engine.knime.ports import PLACEHOLDER_TYPE, loadable_connections, placeholder_ports
 
 if TYPE_CHECKING:
@@ -463,7 +463,11 @@ def _container(node: KnimeNode, report: ImportReport, data_dir: str | None) -> N
     component's input and output nodes become its `in:K` / `out:K` ports."""
     assert node.inner is not None
     inner = node.inner
+    scope: dict[str, list[str] | None] = {}
     if node.node_type == "SubNode":
+        by_id = {n.id: n for n in inner.nodes}
+        scope["variables_in"] = variable_filter(by_id.get(node.virtual_in or -2), report)
+        scope["variables_out"] = variable_filter(by_id.get(node.virtual_out or -2), report)
         virtual = {node.virtual_in, node.virtual_out}
         rewired = []
         for c in inner.connections:
@@ -504,6 +508,7 @@ def _container(node: KnimeNode, report: ImportReport, data_dir: str | None) -> N
             nodes=doc.nodes,
             connections=doc.connections,
             configuration=options,
+            **scope,
         ),
     )
 
