@@ -107,7 +107,8 @@ class CreateLocalBigDataEnvironment(Node):
     category = Category.SOURCE
     description = (
         "Starts Apache Spark (local[N] with N threads, or the cluster named by `master`) for the Spark nodes of "
-        "the run, tuned for small local jobs (no web UI, N shuffle partitions, no adaptive re-planning); the "
+        "the run, tuned for small local jobs (no web UI, N shuffle partitions, no adaptive re-planning, no code "
+        "generation, a driver JVM for short jobs); the "
         "session stays running for later runs in the process unless onDisposeAction is DESTROY_CTX. Port 3 is "
         "the Spark context; ports 1 and 2 mirror KNIME's Hive connection and local file system (the Spark SQL "
         "session and the working directory). Needs pyspark (pip install knitflow[spark]) and Java 17."
@@ -147,7 +148,7 @@ class CreateLocalBigDataEnvironment(Node):
         master = s.master.strip() or f"local[{s.numberOfThreads}]"
         local = master.startswith("local")
         conf: dict[str, str] = {
-            **small_job_conf(s.numberOfThreads),
+            **small_job_conf(s.numberOfThreads, local),
             "spark.ui.enabled": "true" if s.spark_ui else "false",
             "spark.sql.execution.arrow.pyspark.enabled": "true"
             if importlib.util.find_spec("pyarrow")

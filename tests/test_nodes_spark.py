@@ -83,6 +83,32 @@ def test_master_setting_local_loopback_and_cluster_url() -> None:
     assert dict(ui.conf)["spark.ui.enabled"] == "true"
 
 
+def test_a_local_session_is_tuned_for_short_jobs_and_custom_settings_win() -> None:
+    """No code generation anywhere; the C1-only JVM only for a local driver; customSparkSettings override."""
+    node = spark_nodes.CreateLocalBigDataEnvironment()
+    local = dict(node._info(node.Settings.model_validate({}), None).conf)
+    assert (
+        local["spark.sql.codegen.wholeStage"] == "false"
+        and local["spark.sql.codegen.factoryMode"] == "NO_CODEGEN"
+    )
+    assert local["spark.driver.extraJavaOptions"] == spark_session.SHORT_JOB_JVM_OPTIONS
+    cluster = dict(node._info(node.Settings.model_validate({"master": "yarn"}), None).conf)
+    assert (
+        cluster["spark.sql.codegen.wholeStage"] == "false" and "spark.driver.extraJavaOptions" not in cluster
+    )
+    custom = node._info(
+        node.Settings.model_validate(
+            {
+                "overrideSparkSettings": True,
+                "customSparkSettings": "spark.driver.extraJavaOptions: -Xmx2g\nspark.sql.codegen.wholeStage: true",
+            }
+        ),
+        None,
+    )
+    assert dict(custom.conf)["spark.driver.extraJavaOptions"] == "-Xmx2g"
+    assert dict(custom.conf)["spark.sql.codegen.wholeStage"] == "true"
+
+
 def test_configure_checks_without_running_spark() -> None:
     if SPARK_PROBLEM is not None:
         pytest.skip(SPARK_PROBLEM)
@@ -152,6 +178,13 @@ def test_environment_ports(spark_context: Any) -> None:
     assert info.master == "local[2]" and info.context_name == "knitflow_test"
     assert conf["spark.driver.bindAddress"] == "127.0.0.1" and conf["spark.ui.enabled"] == "false"
     assert conf["spark.sql.shuffle.partitions"] == "2"
+    from pyspark.sql import SparkSession
+
+    # the running session has the settings, and its driver JVM both the short-job options and the log file's
+    session = SparkSession.getActiveSession()
+    assert session is not None and session.conf.get("spark.sql.codegen.factoryMode") == "NO_CODEGEN"
+    java_options = session.sparkContext.getConf().get("spark.driver.extraJavaOptions")
+    assert "-XX:TieredStopAtLevel=1" in java_options and "log4j2.configurationFile" in java_options
 
 
 @needs_spark
