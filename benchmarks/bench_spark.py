@@ -115,7 +115,8 @@ class CpuSampler(threading.Thread):
 
     def __init__(self, root: int) -> None:
         super().__init__(daemon=True)
-        self.root, self.last, self.stop = root, {}, threading.Event()
+        self.root, self.stop = root, threading.Event()
+        self.last: dict[int, float] = {}
 
     def run(self) -> None:
         while not self.stop.wait(0.05):
@@ -204,6 +205,7 @@ def plain(case: Case, data: Path, out: Path, conf: dict[str, str]) -> dict[str, 
     svd = RowMatrix(rows, numRows=len(matrix), numCols=matrix.shape[1]).computeSVD(k, computeU=True)
     s = svd.s.toArray()
     v = svd.V.toArray()
+    assert svd.U is not None
     u = np.array([vec.toArray() for vec in svd.U.rows.collect()])
     phases["svd"] = time.perf_counter() - t
 
@@ -365,10 +367,10 @@ def main() -> None:
                 round_results: dict[str, dict[str, Any]] = {}
                 for name in wanted:
                     r = round_results[name] = run_variant(name, case, data, Path(tmp_name), conf)
-                    phases = ", ".join(f"{p} {s:.2f}" for p, s in r["phases"].items())
+                    shown = ", ".join(f"{p} {s:.2f}" for p, s in r["phases"].items())
                     print(
                         f"round {i + 1}/{args.repeat} {case} {name:<9} {r['wall']:6.1f} s {r['cpu']:6.1f} CPU s"
-                        f"  exit {r['returncode']}  {phases}",
+                        f"  exit {r['returncode']}  {shown}",
                         flush=True,
                     )
                     if r["returncode"]:
