@@ -34,6 +34,7 @@ from nodes._spark import (
     SPARK_SQL,
     LocalFileSystemInfo,
     SparkContextInfo,
+    SparkData,
     SparkSqlInfo,
     missing_requirements,
     require_spark,
@@ -43,8 +44,18 @@ from nodes._spark import (
     stop_spark,
 )
 
-# the Python API's: whether Spark can run here, and ending the process's session
-__all__ = ["CreateLocalBigDataEnvironment", "LocalEnvironmentSettings", "missing_requirements", "stop_spark"]
+# the Python API's: whether Spark can run here, and ending the process's session; and the port objects
+# under the names results cached on disk before the split of this module were pickled with
+__all__ = [
+    "CreateLocalBigDataEnvironment",
+    "LocalEnvironmentSettings",
+    "LocalFileSystemInfo",
+    "SparkContextInfo",
+    "SparkData",
+    "SparkSqlInfo",
+    "missing_requirements",
+    "stop_spark",
+]
 
 
 class LocalEnvironmentSettings(NodeSettings):

@@ -83,6 +83,21 @@ def test_master_setting_local_loopback_and_cluster_url() -> None:
     assert dict(ui.conf)["spark.ui.enabled"] == "true"
 
 
+def test_results_cached_before_the_split_of_nodes_spark_still_unpickle() -> None:
+    """On-disk cache entries pickled the port objects as nodes.spark.<class>: those names still resolve."""
+    import pickle
+
+    info = spark.SparkContextInfo("c", "local[1]", ())
+    data = spark.SparkData(None, ["a"], {"a": ColumnType.DOUBLE}, info, pd.DataFrame({"a": [1.0]}))
+    old = pickle.dumps(data, protocol=0).replace(b"cnodes._spark\nSparkData\n", b"cnodes.spark\nSparkData\n")
+    old = old.replace(b"cnodes._spark_session\nSparkContextInfo\n", b"cnodes.spark\nSparkContextInfo\n")
+    assert b"cnodes.spark\nSparkData\n" in old and b"cnodes.spark\nSparkContextInfo\n" in old
+    revived = pickle.loads(old)
+    assert isinstance(revived, spark.SparkData) and revived.context == info
+    for name in ("SparkSqlInfo", "LocalFileSystemInfo"):
+        assert getattr(spark_nodes, name) is getattr(spark, name)
+
+
 def test_a_local_session_is_tuned_for_short_jobs_and_custom_settings_win() -> None:
     """No code generation anywhere; the C1-only JVM only for a local driver; customSparkSettings override."""
     node = spark_nodes.CreateLocalBigDataEnvironment()
