@@ -1,28 +1,33 @@
-"""Workflow 12_01 (rank-K SVD recommendations on Spark) through knitflow's CLI, beside a plain PySpark
-script doing the same work, each as a whole process, in interleaved rounds.
+"""Workflows 12_01 and 12_02 (rank-K SVD recommendations on Spark) through knitflow's CLI, beside a plain
+PySpark script doing the same work, each as a whole process, in interleaved rounds.
 
-The plain script (the peer): read simple_existence.csv with pandas, start a local[2] SparkSession with
+The plain script (the peer): read the workflow's CSV with pandas, start a local[2] SparkSession with
 the settings knitflow's environment node gives a local session (web UI off, 2 shuffle partitions, no
-adaptive query execution, in-memory catalog, Arrow), make a DataFrame of MLlib vectors,
-`RowMatrix.computeSVD(K, computeU=True)`, collect U and take s and V, reconstruct U S Vᵀ and its
-difference from R with NumPy, draw the workflow's three heat maps (the original R, the reconstruction,
-the difference) to PNG files with matplotlib and end (Spark's JVM ends with the process, as knitflow's
-does). The same session settings on both sides: the ratio is what knitflow itself costs (its imports,
-its nodes, its Spark jobs), not a tuning difference.
+adaptive query execution, in-memory catalog, Arrow, the JVM options for short jobs), make a DataFrame
+of MLlib vectors, `RowMatrix.computeSVD(K, computeU=True)`, collect U and take s and V, reconstruct
+U S Vᵀ and its difference from R with NumPy, draw the workflow's three heat maps (the original R, the
+reconstruction, the difference) to PNG files with matplotlib and end as a script ends. The same session
+settings on both sides: the ratio is what knitflow itself costs (its imports, its nodes, its Spark
+jobs, its output folder), not a tuning difference.
 
 Variants (each a fresh process):
   plain     the plain PySpark script
-  knitflow  `knitflow run workflows/12_01_SVD_toymodel.yaml --out DIR` (writes the PNGs and tables)
+  plain_default  the same script with SparkSession's default settings (what a user writes without tuning)
+  knitflow  `knitflow run workflows/12_0x_….yaml --out DIR` (writes the PNGs and tables)
   warm      one process runs the workflow twice through the Python API (`Workflow.load(...).run()`, a new
             Workflow object each time, so nothing is served from a cache): the second run finds the
             Spark session of the first still running (onDisposeAction DELETE_DATA keeps it for the
             process); its time is reported as `second run`
 
+Two measures per process: wall seconds, and CPU seconds of the process and all its descendants (the
+Spark JVM and its Python workers; /proc sampled every 50 ms). On a shared machine the wall clock also
+counts other people's work; the CPU seconds mostly do not, so their ratio is the steadier one.
+
 Targets: knitflow <= 1.1 x plain; the second in-process run <= 2 s.
 The machine's speed drifts (2 cores, shared): `--repeat K` runs K interleaved rounds and reports the
 ratio of each round to the same round's plain script.
 
-Run: python benchmarks/bench_spark.py [--repeat K] [--variants plain,knitflow,warm] [--k 4]
+Run: python benchmarks/bench_spark.py [--repeat K] [--workflows 12_01,12_02] [--variants plain,knitflow,warm]
 """
 
 from __future__ import annotations
@@ -35,13 +40,32 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKFLOW = ROOT / "workflows" / "12_01_SVD_toymodel.yaml"
-DATA_FILE = "simple_existence.csv"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One tutorial workflow and what its plain peer needs to do the same work."""
+
+    workflow: str
+    data_file: str
+    k: int
+    has_row_id: bool  # the CSV's first column is the RowID
+    encoding: str
+    svd_node: int
+    views: tuple[int, int, int]  # the Python Views drawing R, U S Vᵀ and U S Vᵀ - R
+
+
+CASES = {
+    "12_01": Case("12_01_SVD_toymodel.yaml", "simple_existence.csv", 4, False, "utf-8", 389, (379, 387, 399)),
+    "12_02": Case("12_02_SVD_material.yaml", "group131415_div1.csv", 3, True, "cp932", 354, (357, 375, 400)),
+}
 
 
 def data_folder(given: str | None) -> Path:
@@ -49,9 +73,84 @@ def data_folder(given: str | None) -> Path:
         ROOT / "data",
         ROOT.parent / "shared" / "data",
     ]:
-        if (folder / DATA_FILE).is_file():
+        if all((folder / c.data_file).is_file() for c in CASES.values()):
             return folder
-    sys.exit(f"{DATA_FILE} not found (pass --data DIR)")
+    sys.exit(f"{', '.join(c.data_file for c in CASES.values())} not found (pass --data DIR)")
+
+
+# ---------------------------------------------------------------------------------- CPU sampling
+
+
+def _tree_cpu(root: int) -> dict[int, float]:
+    """CPU seconds (user + system) of `root` and each live descendant, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parent: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(b")") + 2 :].split()
+        parent[int(entry)] = int(fields[1])
+        cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    children: dict[int, list[int]] = {}
+    for pid, ppid in parent.items():
+        children.setdefault(ppid, []).append(pid)
+    out, todo = {}, [root]
+    while todo:
+        pid = todo.pop()
+        if pid in cpu:
+            out[pid] = cpu[pid]
+        todo.extend(children.get(pid, []))
+    return out
+
+
+class CpuSampler(threading.Thread):
+    """The last CPU reading of every process of a tree (a process's CPU only grows, so the last reading
+    before it ends is all but its last 50 ms)."""
+
+    def __init__(self, root: int) -> None:
+        super().__init__(daemon=True)
+        self.root, self.stop = root, threading.Event()
+        self.last: dict[int, float] = {}
+
+    def run(self) -> None:
+        while not self.stop.wait(0.05):
+            self.last.update(_tree_cpu(self.root))
+
+    def seconds(self) -> float:
+        return sum(self.last.values())
+
+
+def run_measured(cmd: list[str], cwd: Path) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    t = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err, text=True)
+        sampler = CpuSampler(proc.pid)
+        sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t
+        sampler.stop.set()
+        sampler.join()
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    sampler.last[proc.pid] = usage.ru_utime + usage.ru_stime  # the exact figure for the process itself
+    res: dict[str, Any] = {
+        "wall": wall,
+        "cpu": sampler.seconds(),
+        "returncode": os.waitstatus_to_exitcode(status),
+        "stderr": stderr,
+        "phases": {},
+    }
+    if res["returncode"] == 0 and stdout.strip().startswith("{"):
+        res["phases"] = json.loads(stdout.strip().splitlines()[-1])
+    return res
 
 
 # ------------------------------------------------------------------------------------- the peer
@@ -77,8 +176,8 @@ def _heat_map(
     plt.close(fig)
 
 
-def plain(data: Path, out: Path, k: int) -> dict[str, float]:
-    """12_01's computation as a plain PySpark script; returns seconds per phase."""
+def plain(case: Case, data: Path, out: Path, conf: dict[str, str]) -> dict[str, float]:
+    """The workflow's computation as a plain PySpark script; returns seconds per phase."""
     phases: dict[str, float] = {}
     t = time.perf_counter()
     import numpy as np
@@ -90,38 +189,30 @@ def plain(data: Path, out: Path, k: int) -> dict[str, float]:
     phases["imports"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    r = pd.read_csv(data / DATA_FILE)
+    r = pd.read_csv(data / case.data_file, index_col=0 if case.has_row_id else None, encoding=case.encoding)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    spark = (
-        SparkSession.builder.master("local[2]")
-        .appName("svd_plain")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.sql.adaptive.enabled", "false")
-        .config("spark.sql.catalogImplementation", "in-memory")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.local.dir", str(out / "spark"))
-        .getOrCreate()
-    )
+    builder = SparkSession.builder.master("local[2]").appName("svd_plain")
+    for key, value in {**conf, "spark.local.dir": str(out / "spark")}.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     phases["spark start"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    k = case.k
     matrix = r.to_numpy(dtype=float)
     rows = spark.createDataFrame([(Vectors.dense(row),) for row in matrix], ["v"])
     svd = RowMatrix(rows, numRows=len(matrix), numCols=matrix.shape[1]).computeSVD(k, computeU=True)
     s = svd.s.toArray()
     v = svd.V.toArray()
+    assert svd.U is not None
     u = np.array([vec.toArray() for vec in svd.U.rows.collect()])
     phases["svd"] = time.perf_counter() - t
 
     t = time.perf_counter()
     reconstruction = (u * s) @ v.T
     difference = reconstruction - matrix
-    labels = [f"Row{i}" for i in range(len(matrix))]
+    labels = [str(i) for i in r.index] if case.has_row_id else [f"Row{i}" for i in range(len(matrix))]
     columns = [str(c) for c in r.columns]
     _heat_map(matrix, labels, columns, "Existence matrix R", (8, 6), out / "original.png")
     _heat_map(
@@ -140,86 +231,107 @@ def plain(data: Path, out: Path, k: int) -> dict[str, float]:
     return phases
 
 
+def session_conf() -> dict[str, str]:
+    """What knitflow's environment node gives a local[2] session, less the run's folders (asked in the
+    parent process, so that the plain script does not import knitflow)."""
+    sys.path.insert(0, str(ROOT))
+    from nodes._spark import small_job_conf
+
+    return {
+        **small_job_conf(2),
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.driver.host": "127.0.0.1",
+        "spark.driver.bindAddress": "127.0.0.1",
+    }
+
+
 # ------------------------------------------------------------------------------ knitflow variants
 
 
-def warm(data: Path, out: Path, k: int) -> dict[str, float]:
+def warm(case: Case, data: Path, out: Path) -> dict[str, float]:
     """Two runs in one process, each of a freshly loaded workflow (no cache): the second finds Spark warm."""
     t = time.perf_counter()
     from engine.core.workflow import Workflow
 
     phases = {"imports": time.perf_counter() - t}
+    result = None
     for name in ("first run", "second run"):
         t = time.perf_counter()
-        result = Workflow.load(WORKFLOW).run(variables={"data_dir": str(data), "K": k})
+        cpu = sum(_tree_cpu(os.getpid()).values())
+        result = Workflow.load(ROOT / "workflows" / case.workflow).run(variables={"data_dir": str(data)})
         phases[name] = time.perf_counter() - t
+        phases[f"{name} cpu"] = sum(_tree_cpu(os.getpid()).values()) - cpu
         if not result.ok:
             raise SystemExit("\n".join(f"#{s.id} {s.name}: {s.error}" for s in result.failed()))
-        for node in (379, 387, 399):  # the heat maps, as `--out` writes them
+        for node in case.views:  # the heat maps, as `--out` writes them
             (out / f"{name.replace(' ', '_')}_{node}.png").write_bytes(result.output(node).png)
-    singular = result.output(389)["Singular Value"].tolist()
+    assert result is not None
+    singular = result.output(case.svd_node)["Singular Value"].tolist()
     print(f"knitflow singular values: {' '.join(f'{x:.6f}' for x in singular)}", file=sys.stderr)
     return phases
 
 
-def run_process(cmd: list[str], cwd: Path) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    t = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - t
-    res: dict[str, Any] = {"wall": wall, "returncode": proc.returncode, "stderr": proc.stderr, "phases": {}}
-    if proc.returncode == 0 and proc.stdout.strip().startswith("{"):
-        res["phases"] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return res
-
-
-def run_variant(name: str, data: Path, tmp: Path, k: int) -> dict[str, Any]:
-    folder = tmp / f"{name}-{time.monotonic_ns()}"
+def run_variant(name: str, case_name: str, data: Path, tmp: Path, conf: dict[str, str]) -> dict[str, Any]:
+    case = CASES[case_name]
+    folder = tmp / f"{case_name}-{name}-{time.monotonic_ns()}"
     folder.mkdir(parents=True)
-    if name in ("plain", "warm"):
-        cmd = [
-            sys.executable,
-            __file__,
-            f"--child-{name}",
-            "--data",
-            str(data),
-            "--out",
-            str(folder),
-            "--k",
-            str(k),
-        ]
-        res = run_process(cmd, folder)
+    if name in ("plain", "plain_default", "warm"):
+        child = [f"--child-{name.split('_')[0]}", case_name, "--data", str(data), "--out", str(folder)]
+        child += ["--conf", json.dumps(conf if name != "plain_default" else {})]
+        res = run_measured([sys.executable, __file__, *child], folder)
     elif name == "knitflow":
-        cmd = [
-            sys.executable,
-            "-m",
-            "engine.cli",
-            "run",
-            str(WORKFLOW),
-            "--quiet",
-            "--out",
-            str(folder / "out"),
-            "--set",
-            f"data_dir={data}",
-            "--set",
-            f"K={k}",
-        ]
-        res = run_process(cmd, folder)  # cwd: the scratch folder (.knitflow-scratch) lands in `folder`
+        cmd = [sys.executable, "-m", "engine.cli", "run", str(ROOT / "workflows" / case.workflow), "--quiet"]
+        cmd += ["--out", str(folder / "out"), "--set", f"data_dir={data}"]
+        res = run_measured(cmd, folder)  # cwd: the scratch folder (.knitflow-scratch) lands in `folder`
         run_json = folder / "out" / "run.json"
         if run_json.exists():
             run = json.loads(run_json.read_text())
-            res["phases"] = {
-                "run": run["seconds"],
-                **{
-                    f"#{n['id']} {n['type']}": n["seconds"] or 0.0
-                    for n in run["nodes"]
-                    if (n["seconds"] or 0) > 0.2
-                },
+            res["phases"] = {"run": run["seconds"]} | {
+                f"#{n['id']} {n['type']}": n["seconds"] or 0.0
+                for n in run["nodes"]
+                if (n["seconds"] or 0) > 0.2
             }
     else:
-        sys.exit(f"unknown variant {name!r} (known: plain, knitflow, warm)")
+        sys.exit(f"unknown variant {name!r} (known: plain, plain_default, knitflow, warm)")
     shutil.rmtree(folder, ignore_errors=True)
     return res
+
+
+def _median_ratio(rounds: list[dict[str, dict[str, Any]]], name: str, measure: str) -> float:
+    ratios = [r[name][measure] / r["plain"][measure] for r in rounds if r[name]["returncode"] == 0]
+    return statistics.median(ratios) if ratios else float("nan")
+
+
+def summary(results: dict[str, list[dict[str, dict[str, Any]]]], wanted: list[str]) -> None:
+    cases = list(results)
+    n = len(next(iter(results.values())))
+    print(f"\nSpark SVD workflows, {n} round(s), {os.cpu_count()} cores; whole processes, median over rounds")
+    print(f"  {'':<38}" + "".join(f"{c:>10}" for c in cases) + "   target")
+    for name in wanted:
+        for measure, unit in (("wall", "s"), ("cpu", "CPU s")):
+            values = [statistics.median(r[name][measure] for r in results[c]) for c in cases]
+            print(f"  {name + ' ' + unit:<38}" + "".join(f"{v:10.1f}" for v in values))
+    if "plain" in wanted:
+        for name in (v for v in wanted if v == "knitflow"):  # warm runs the workflow twice: no peer
+            for measure in ("wall", "cpu"):
+                ratios = [_median_ratio(results[c], name, measure) for c in cases]
+                label = f"{name} / plain ({measure})"
+                print(
+                    f"  {label:<38}"
+                    + "".join(f"{x:10.2f}" for x in ratios)
+                    + "   <= 1.1" * (name == "knitflow")
+                )
+    if "warm" in wanted:
+        for key, unit in (("second run", "s"), ("second run cpu", "CPU s")):
+            values = [
+                statistics.median(r["warm"]["phases"].get(key, float("nan")) for r in results[c])
+                for c in cases
+            ]
+            print(
+                f"  {'warm: ' + key + ' (' + unit + ')':<38}"
+                + "".join(f"{v:10.2f}" for v in values)
+                + "   <= 2 s" * (unit == "s")
+            )
 
 
 def main() -> None:
@@ -227,53 +339,44 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--repeat", type=int, default=1, help="interleaved rounds of all variants")
+    parser.add_argument("--workflows", default="12_01,12_02")
     parser.add_argument("--variants", default="plain,knitflow,warm")
-    parser.add_argument("--k", type=int, default=4, help="K, the number of singular values (12_01: 4)")
-    parser.add_argument("--data", help=f"folder holding {DATA_FILE}")
-    parser.add_argument("--child-plain", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--child-warm", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--data", help="folder holding the workflows' CSV files")
+    parser.add_argument("--child-plain", help=argparse.SUPPRESS)
+    parser.add_argument("--child-warm", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--conf", help=argparse.SUPPRESS)
     args = parser.parse_args()
     data = data_folder(args.data)
     if args.child_plain or args.child_warm:
-        phases = (plain if args.child_plain else warm)(data, Path(args.out), args.k)
+        if args.child_plain:
+            phases = plain(CASES[args.child_plain], data, Path(args.out), json.loads(args.conf))
+        else:
+            phases = warm(CASES[args.child_warm], data, Path(args.out))
         print(json.dumps(phases))
         sys.stdout.flush()
-        os._exit(0)  # as a script ends: no waiting for Spark's threads
+        return  # ends as a script ends
 
+    cases = [c.strip() for c in args.workflows.split(",") if c.strip()]
     wanted = [v.strip() for v in args.variants.split(",") if v.strip()]
-    rounds: list[dict[str, dict[str, Any]]] = []
+    results: dict[str, list[dict[str, dict[str, Any]]]] = {c: [] for c in cases}
+    conf = session_conf()
     with tempfile.TemporaryDirectory(prefix="bench_spark_") as tmp_name:
         for i in range(args.repeat):
-            results: dict[str, dict[str, Any]] = {}
-            for name in wanted:
-                r = results[name] = run_variant(name, data, Path(tmp_name), args.k)
-                phases = ", ".join(f"{p} {s:.2f}" for p, s in r["phases"].items())
-                print(
-                    f"round {i + 1}/{args.repeat} {name:<9} {r['wall']:6.1f} s  exit {r['returncode']}  {phases}"
-                )
-                if r["returncode"]:
-                    print(r["stderr"][-2000:])
-            base = results.get("plain", {}).get("wall")
-            if base and "knitflow" in results:
-                print(
-                    f"round {i + 1}: knitflow / plain = {results['knitflow']['wall'] / base:.2f}", flush=True
-                )
-            rounds.append(results)
-    print(
-        f"\n12_01 on Spark, {len(rounds)} round(s), {os.cpu_count()} cores (wall seconds of whole processes)"
-    )
-    for name in wanted:
-        walls = [r[name]["wall"] for r in rounds]
-        line = f"  {name:<9} " + " ".join(f"{w:6.1f}" for w in walls)
-        if name != "plain" and "plain" in wanted:
-            ratios = [r[name]["wall"] / r["plain"]["wall"] for r in rounds]
-            line += f"   ratio to plain: {' '.join(f'{x:.2f}' for x in ratios)} (median {statistics.median(ratios):.2f})"
-        if name == "warm":
-            seconds = [r[name]["phases"].get("second run", float("nan")) for r in rounds]
-            line += f"   second run in the process: {' '.join(f'{x:.2f}' for x in seconds)} s"
-        print(line)
-    print("targets: knitflow <= 1.1 x plain; a second run in the same process <= 2 s")
+            for case in cases:
+                round_results: dict[str, dict[str, Any]] = {}
+                for name in wanted:
+                    r = round_results[name] = run_variant(name, case, data, Path(tmp_name), conf)
+                    shown = ", ".join(f"{p} {s:.2f}" for p, s in r["phases"].items())
+                    print(
+                        f"round {i + 1}/{args.repeat} {case} {name:<9} {r['wall']:6.1f} s {r['cpu']:6.1f} CPU s"
+                        f"  exit {r['returncode']}  {shown}",
+                        flush=True,
+                    )
+                    if r["returncode"]:
+                        print(r["stderr"][-2000:])
+                results[case].append(round_results)
+    summary(results, wanted)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Every benchmark in one run, each against its plain peer, ratios printed side by side:
 cold starts of 10_01-10_03 (plain pandas/scikit-learn/matplotlib scripts), 11_01 (plain
-scikit-learn), 13_01 (the plain dense script), 12_01 on Spark (a plain PySpark script).
+scikit-learn), 13_01 (the plain dense script), 12_01 and 12_02 on Spark (a plain PySpark script).
 
 Run: python benchmarks/run_all.py [--quick]
 (`--quick`: one round each, 13_01 on its first 500 molecules; the full run takes ~15 min.)

@@ -1,203 +1,225 @@
-"""Spark helpers for nodes/spark.py: starting one SparkSession tuned for small local jobs, and moving
-tables between pandas and Spark without needless Spark jobs.
+"""What every Spark node shares: the Spark port types and port objects, Spark data (`SparkData`), and
+the session and requirement checks of `nodes._spark_session`, so that a Spark node family imports one
+helper.
 
-Where time goes on a small workflow (12_01: a 10 x 20 matrix) is not the arithmetic but the JVM start
-and the first jobs of a fresh JVM (class loading, JIT, query planning). So: the session is started
-with the settings a small local job wants (no web UI, as many shuffle partitions as threads, no
-adaptive re-planning), tables go in through Arrow, and a Spark frame made from driver-side rows
-keeps those rows (`snapshot`), so fetching it back needs no job at all.
+A `SparkData` holds a live PySpark DataFrame plus, when it was made from rows on the driver and is
+small, those rows (`snapshot`): Spark to Table then needs no job, the SVD checks and reads them without
+one, and a result kept in the engine's cache can be revived in another session.
+
+Requirements: `pip install knitflow[spark]` (pyspark>=4.0,<5) and a Java 17+ runtime. Without them
+every Spark node fails at configure time saying what to install.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-import time
-from pathlib import Path
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from engine.api import ColumnType, NodeContext
+from engine.api import ColumnType, ConfigureError, NodeContext, NodeError, PortType, TableSpec
+from nodes._spark_frames import frame_from_pandas, frame_to_pandas, snapshot_to_pandas
+from nodes._spark_session import (
+    LIVE_DATA,
+    SparkContextInfo,
+    missing_requirements,
+    require_spark,
+    require_spark_runtime,
+    small_job_conf,
+    spark_session,
+    stop_spark,
+)
 
 __all__ = [
-    "LOG4J",
+    "LOCAL_FS",
+    "SNAPSHOT_MAX_CELLS",
+    "SPARK_CONTEXT",
+    "SPARK_DATA",
+    "SPARK_SQL",
+    "LocalFileSystemInfo",
+    "SparkContextInfo",
+    "SparkData",
+    "SparkSqlInfo",
+    "check_convertible",
+    "driver_copy",
+    "driver_data",
     "frame_from_pandas",
-    "frame_to_pandas",
+    "missing_requirements",
+    "need_spark_data",
+    "require_spark",
+    "require_spark_runtime",
     "small_job_conf",
-    "start_session",
-    "typed_frame",
+    "spark_column",
+    "spark_data_spec",
+    "spark_message",
+    "spark_session",
+    "stop_spark",
 ]
 
-LOG4J = """rootLogger.level = error
-rootLogger.appenderRef.stderr.ref = stderr
-appender.console.type = Console
-appender.console.name = stderr
-appender.console.target = SYSTEM_ERR
-appender.console.layout.type = PatternLayout
-appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n%ex
-"""
+SPARK_CONTEXT = PortType.register(PortType("spark.context", "Spark context", "#3c3a3e", "square"))
+SPARK_DATA = PortType.register(PortType("spark.data", "Spark data", "#e25a1c", "square"))
+SPARK_SQL = PortType.register(
+    PortType("spark.sql", "Spark SQL session (KNIME: Hive connection)", "#8a5a44", "square")
+)
+LOCAL_FS = PortType.register(PortType("filesystem.local", "File system (local)", "#5b7f95", "square"))
+
+# a SparkData keeps its rows on the driver (or copies them there before its session ends) only up to
+# this many cells
+SNAPSHOT_MAX_CELLS = 5_000_000
+
+# -------------------------------------------------------------------------------- port objects
 
 
-def small_job_conf(threads: int) -> dict[str, str]:
-    """Settings of a local session for small jobs (a user's customSparkSettings still win):
-    - no web UI (a Jetty server and its listeners per job);
-    - as many shuffle partitions as threads (Spark's default 200 tasks per shuffle for a few rows);
-    - no adaptive query execution (it re-plans every query after each stage: pure overhead on
-      single-partition local data)."""
-    return {
-        "spark.ui.enabled": "false",
-        "spark.ui.showConsoleProgress": "false",
-        "spark.sql.shuffle.partitions": str(threads),
-        "spark.sql.adaptive.enabled": "false",
-        "spark.sql.catalogImplementation": "in-memory",
-    }
+@dataclass(frozen=True)
+class SparkSqlInfo:
+    """Port 1 of the environment node (KNIME: the Hive connection): the Spark SQL session."""
+
+    context: SparkContextInfo
+
+    def __repr__(self) -> str:
+        return f"SparkSqlInfo({self.context.context_name})"
 
 
-def start_session(name: str, master: str, conf: dict[str, str], ctx: NodeContext) -> Any:
-    """A new SparkSession (or the process's running one, which `getOrCreate` returns)."""
-    from pyspark import SparkContext
-    from pyspark.sql import SparkSession
+@dataclass(frozen=True)
+class LocalFileSystemInfo:
+    """Port 2 of the environment node (KNIME: the local file system): its working directory."""
 
-    conf = dict(conf)
-    workdir = conf.get("spark.local.dir")
-    if workdir:
-        Path(workdir).mkdir(parents=True, exist_ok=True)
-        log4j = Path(workdir) / "log4j2.properties"
-        if not log4j.exists():
-            log4j.write_text(LOG4J)
-        conf.setdefault("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")
-    if master.startswith("local"):
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    # PySpark's driver starts its Python workers with $PYSPARK_PYTHON, else `python3` on PATH (it does
-    # not read spark.pyspark.python): in a virtual environment that is not activated that would be
-    # the system's Python, without numpy/pandas
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    running = SparkContext._active_spark_context  # noqa: SLF001 (the only way to see a running context)
-    builder = SparkSession.builder.appName(name).master(master)
-    for key, value in conf.items():
-        builder = builder.config(key, value)
-    t0 = time.perf_counter()
-    session = builder.getOrCreate()
-    session.sparkContext.setLogLevel("ERROR")
-    if running is None:
-        ctx.log(f"Spark {session.version} started on {master} in {time.perf_counter() - t0:.1f} s")
-    return session
+    working_directory: str
+
+    def __repr__(self) -> str:
+        return f"LocalFileSystem({self.working_directory})"
 
 
-# ----------------------------------------------------------------------------------- conversions
+_REVIVE_LOCK = threading.Lock()
 
 
-def spark_type(knime_type: str) -> Any:
-    from pyspark.sql import types as T
+@dataclass(eq=False)
+class SparkData:
+    """A Spark DataFrame plus the KNIME column types it stands for (KNIME's Spark data port)."""
 
-    return {
-        ColumnType.INTEGER: T.IntegerType(),
-        ColumnType.LONG: T.LongType(),
-        ColumnType.DOUBLE: T.DoubleType(),
-        ColumnType.BOOLEAN: T.BooleanType(),
-        ColumnType.STRING: T.StringType(),
-        ColumnType.SMILES: T.StringType(),
-    }[knime_type]
+    frame: Any  # pyspark.sql.DataFrame; None once its session has ended
+    columns: list[str]
+    types: dict[str, str]
+    context: SparkContextInfo
+    # the same rows on the driver (only when small): the frame was made from them, or copied here
+    snapshot: pd.DataFrame | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        LIVE_DATA.add(self)
 
-def python_values(series: pd.Series, knime_type: str) -> list[Any]:
-    """A column as Python values of its Spark type, None for a missing cell."""
-    missing = series.isna().to_numpy()
-    if knime_type == ColumnType.DOUBLE:
-        values = series.to_numpy(dtype="float64", na_value=np.nan)
-        return [None if m else float(v) for v, m in zip(values, missing, strict=True)]
-    if knime_type in (ColumnType.INTEGER, ColumnType.LONG):
-        return [None if m else int(v) for v, m in zip(series.tolist(), missing, strict=True)]
-    if knime_type == ColumnType.BOOLEAN:
-        return [None if m else bool(v) for v, m in zip(series.tolist(), missing, strict=True)]
-    return [None if m else str(v) for v, m in zip(series.tolist(), missing, strict=True)]
+    @property
+    def spec(self) -> TableSpec:
+        return TableSpec.of((c, self.types[c]) for c in self.columns)
 
+    @property
+    def summary(self) -> str:
+        return f"{len(self.columns)} columns"  # KNIME's port summary for Spark data
 
-def _arrow_ready(df: pd.DataFrame, columns: list[str], types: dict[str, str]) -> pd.DataFrame:
-    """The columns in dtypes Arrow maps onto the Spark schema exactly (nullable integers and
-    booleans, float64, strings as Python objects), index 0..n-1."""
-    data: dict[str, Any] = {}
-    for c in columns:
-        t, col = types[c], df[c].reset_index(drop=True)
-        if t == ColumnType.DOUBLE:
-            data[c] = pd.to_numeric(col).astype("Float64")  # NaN and NA: null, as the row path sends None
-        elif t == ColumnType.INTEGER:
-            data[c] = col.astype("Int32")
-        elif t == ColumnType.LONG:
-            data[c] = col.astype("Int64")
-        elif t == ColumnType.BOOLEAN:
-            data[c] = col.astype("boolean")
-        else:
-            data[c] = pd.Series(python_values(col, t), dtype=object)
-    return pd.DataFrame(data, columns=columns)
+    def __repr__(self) -> str:
+        return f"SparkData({self.summary})"
 
+    def dataframe(self, ctx: NodeContext) -> Any:
+        """The frame in this run's session, re-created from the driver copy if its session ended."""
+        session = spark_session(ctx, self.context)
+        with _REVIVE_LOCK:
+            if self.frame is not None and self.frame.sparkSession is session:
+                return self.frame
+            if self.snapshot is None:
+                raise NodeError(
+                    "this Spark data belonged to a Spark session that has ended and was too large to keep a copy "
+                    "of; re-execute the node that created it (e.g. change one of its settings)"
+                )
+            self.frame = frame_from_pandas(session, self.snapshot, self.columns, self.types)
+            LIVE_DATA.add(self)
+            return self.frame
 
-def frame_from_pandas(session: Any, df: pd.DataFrame, columns: list[str], types: dict[str, str]) -> Any:
-    """A Spark DataFrame with the table's rows in order (RowIDs are not transferred, as in KNIME):
-    through Arrow when the session has it on (one batch instead of a pickled Python row per row),
-    else (or should Arrow refuse a column) from Python rows."""
-    from pyspark.sql import types as T
+    def to_pandas(self, ctx: NodeContext, limit: int | None = None) -> pd.DataFrame:
+        """The rows (the first `limit`) as Spark to Table gives them: from the driver-side copy when
+        there is one (no Spark job), else collected from Spark."""
+        if self.snapshot is not None:
+            rows = self.snapshot if limit is None else self.snapshot.iloc[:limit]
+            return snapshot_to_pandas(rows, self.columns, self.types)
+        frame = self.dataframe(ctx)
+        collected = frame.collect() if limit is None else frame.take(limit)
+        return frame_to_pandas(frame.schema, collected, self.types)
 
-    schema = T.StructType([T.StructField(c, spark_type(types[c]), True) for c in columns])
-    arrow = session.conf.get("spark.sql.execution.arrow.pyspark.enabled", "false").lower() == "true"
-    if arrow and columns and len(df):
-        try:
-            return session.createDataFrame(_arrow_ready(df, columns, types), schema)
-        except Exception:  # noqa: BLE001 - any Arrow refusal: the row path below always works
-            pass
-    cols = [python_values(df[c], types[c]) for c in columns]
-    rows = list(zip(*cols, strict=True)) if cols else [() for _ in range(len(df))]
-    return session.createDataFrame(rows, schema)
+    def keep_copy(self) -> None:
+        """Copy the rows to the driver (before the session ends), when they are few enough."""
+        if self.snapshot is not None or self.frame is None:
+            return
+        limit = max(1, SNAPSHOT_MAX_CELLS // max(1, len(self.columns)))
+        rows = self.frame.take(limit + 1)
+        if len(rows) <= limit:
+            self.snapshot = frame_to_pandas(self.frame.schema, rows, self.types)
 
+    def __getstate__(self) -> dict[str, Any]:
+        if self.snapshot is None and self.frame is not None:
+            self.keep_copy()
+        if self.snapshot is None:
+            raise TypeError("Spark data too large to pickle")
+        state = dict(self.__dict__)
+        state["frame"] = None
+        return state
 
-def knime_type(spark_type: Any, known: str | None) -> str:
-    name = type(spark_type).__name__
-    if name in ("DoubleType", "FloatType", "DecimalType"):
-        return ColumnType.DOUBLE
-    if name in ("IntegerType", "ShortType", "ByteType"):
-        return ColumnType.INTEGER
-    if name == "LongType":
-        return ColumnType.LONG
-    if name == "BooleanType":
-        return ColumnType.BOOLEAN
-    if name == "StringType" and known in (ColumnType.STRING, ColumnType.SMILES):
-        return known
-    return ColumnType.STRING
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        LIVE_DATA.add(self)
 
 
-def typed_frame(columns: list[str], types: list[str], values: list[list[Any]]) -> pd.DataFrame:
-    """Columns of Python values (None = missing) as the pandas frame Spark to Table outputs."""
-    data: dict[str, pd.Series] = {}
-    for name, t, col in zip(columns, types, values, strict=True):
-        if t == ColumnType.DOUBLE:
-            data[name] = pd.Series([np.nan if v is None else float(v) for v in col], dtype="float64")
-        elif t in (ColumnType.INTEGER, ColumnType.LONG):
-            if any(v is None for v in col):
-                data[name] = pd.Series(pd.array(col, dtype="Int64"))
-            else:
-                data[name] = pd.Series(col, dtype="int64")
-        elif t == ColumnType.BOOLEAN:
-            data[name] = (
-                pd.Series(pd.array(col, dtype="boolean")) if None in col else pd.Series(col, dtype="bool")
-            )
-        else:
-            data[name] = pd.Series([None if v is None else str(v) for v in col], dtype="object")
-    df = pd.DataFrame(data, columns=columns)
-    df.attrs["knime_types"] = dict(zip(columns, types, strict=True))
-    return df
+def driver_copy(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame | None:
+    """`df` as a SparkData's snapshot, when it is small enough to keep on the driver."""
+    return df if len(df) * max(1, len(columns)) <= SNAPSHOT_MAX_CELLS else None
 
 
-def frame_to_pandas(schema: Any, rows: list[Any], known: dict[str, str]) -> pd.DataFrame:
-    """Collected rows as a typed pandas frame (index 0..n-1)."""
-    names = [f.name for f in schema.fields]
-    types = [knime_type(f.dataType, known.get(f.name)) for f in schema.fields]
-    return typed_frame(names, types, [[r[i] for r in rows] for i in range(len(names))])
+def driver_data(
+    session: Any, df: pd.DataFrame, types: dict[str, str], context: SparkContextInfo
+) -> SparkData:
+    """Spark data made from driver-side rows: when small, it keeps them and goes to Spark only when a Spark
+    operation needs it (fetching it needs no job); else it is uploaded now."""
+    columns = list(df.columns)
+    snapshot = driver_copy(df, columns)
+    if snapshot is not None:
+        return SparkData(None, columns, types, context, snapshot)
+    return SparkData(frame_from_pandas(session, df, columns, types), columns, types, context)
 
 
-def snapshot_to_pandas(snapshot: pd.DataFrame, columns: list[str], types: dict[str, str]) -> pd.DataFrame:
-    """The driver-side rows of a Spark frame as `frame_to_pandas` would give them after a round trip
-    through Spark (the same Spark types, so the same KNIME types and dtypes), without a Spark job."""
-    round_trip = [knime_type(spark_type(types[c]), types[c]) for c in columns]
-    return typed_frame(columns, round_trip, [python_values(snapshot[c], types[c]) for c in columns])
+# ---------------------------------------------------------------------------- small shared helpers
+
+
+def check_convertible(spec: TableSpec) -> None:
+    bad = [
+        c
+        for c in spec.columns
+        if c.type not in (ColumnType.NUMERIC | {ColumnType.BOOLEAN, ColumnType.STRING, ColumnType.SMILES})
+    ]
+    if bad:
+        raise ConfigureError(
+            f"column {bad[0].name!r} has type {bad[0].type}, which Spark cannot hold"
+            + (" (expand bit vectors into columns first)" if bad[0].type == ColumnType.BIT_VECTOR else "")
+        )
+
+
+def spark_column(name: str) -> Any:
+    """A column reference that survives dots, spaces and backticks in the name."""
+    from pyspark.sql import functions as F
+
+    return F.col("`" + name.replace("`", "``") + "`")
+
+
+def spark_data_spec(spec: Any) -> TableSpec | None:
+    if isinstance(spec, SparkData):
+        return spec.spec
+    return spec if isinstance(spec, TableSpec) else None
+
+
+def need_spark_data(obj: Any, port: int) -> SparkData:
+    if not isinstance(obj, SparkData):
+        raise NodeError(f"input port {port} has no Spark data (is the upstream port inactive?)")
+    return obj
+
+
+def spark_message(exc: Exception) -> str:
+    """The first line of a Spark/Py4J error (the rest is a JVM stack trace)."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

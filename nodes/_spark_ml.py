@@ -20,7 +20,7 @@ from engine.api import (
     PortType,
     TableSpec,
 )
-from nodes.spark import (
+from nodes._spark import (
     spark_column,
     spark_data_spec,
 )

@@ -32,6 +32,13 @@ from engine.api import (
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._common import ColumnFilter
+from nodes._spark import (
+    SPARK_DATA,
+    need_spark_data,
+    require_spark,
+    spark_column,
+    spark_message,
+)
 from nodes._spark_ml import (
     LINEAR_REGRESSION_KIND,
     NOMINAL_FEATURES,
@@ -39,13 +46,6 @@ from nodes._spark_ml import (
     SparkMLModel,
     _as_node_error,
     _spec,
-)
-from nodes.spark import (
-    SPARK_DATA,
-    need_spark_data,
-    require_spark,
-    spark_column,
-    spark_message,
 )
 
 

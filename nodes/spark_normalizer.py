@@ -27,9 +27,7 @@ from engine.api import (
 )
 from engine.api.knime import KnimeMapping
 from nodes._common import ColumnFilter
-from nodes._spark_ml import _spec
-from nodes.normalizer import NORMALIZER_MODEL, AffineTransform
-from nodes.spark import (
+from nodes._spark import (
     SPARK_DATA,
     SparkData,
     need_spark_data,
@@ -37,6 +35,8 @@ from nodes.spark import (
     spark_column,
     spark_message,
 )
+from nodes._spark_ml import _spec
+from nodes.normalizer import NORMALIZER_MODEL, AffineTransform
 
 # ------------------------------------------------------------------------------- Spark Normalizer
 

@@ -22,14 +22,14 @@ from engine.api import (
 )
 from engine.api.knime import KnimeMapping
 from nodes._mining import parse_seed
-from nodes._spark_ml import _as_node_error, _spec
-from nodes.spark import (
+from nodes._spark import (
     SPARK_DATA,
     SparkData,
     need_spark_data,
     require_spark,
     spark_column,
 )
+from nodes._spark_ml import _as_node_error, _spec
 
 # ------------------------------------------------------------------------------ Spark Partitioning
 

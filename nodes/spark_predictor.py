@@ -24,14 +24,14 @@ from engine.api import (
     widget,
 )
 from engine.api.knime import KnimeMapping
-from nodes._spark_ml import NOMINAL_FEATURES, SPARK_ML_MODEL, SparkMLModel, _as_node_error, _spec
-from nodes.spark import (
+from nodes._spark import (
     SPARK_DATA,
     SparkData,
     need_spark_data,
     require_spark,
     spark_message,
 )
+from nodes._spark_ml import NOMINAL_FEATURES, SPARK_ML_MODEL, SparkMLModel, _as_node_error, _spec
 
 # ------------------------------------------------------------------ Spark Predictor (Regression)
 

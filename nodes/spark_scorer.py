@@ -22,13 +22,13 @@ from engine.api import (
     TableSpec,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, get
-from nodes._spark_ml import _as_node_error, _spec
-from nodes.spark import (
+from nodes._spark import (
     SPARK_DATA,
     need_spark_data,
     require_spark,
     spark_column,
 )
+from nodes._spark_ml import _as_node_error, _spec
 
 # ------------------------------------------------------------------------- Spark Numeric Scorer
 

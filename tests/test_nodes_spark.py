@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 from spec_shapes import data_file
 
+import nodes._spark as spark
+import nodes._spark_session as spark_session
 import nodes.spark as spark_nodes
 from engine.api import ColumnType, ConfigureError, NodeError, PortType, Table, TableSpec
 from engine.core.context import Resources, RunContext
@@ -38,15 +40,15 @@ def toy_matrix() -> Table:
 
 def test_port_types_keep_spark_data_out_of_table_inputs() -> None:
     table = PortType.TABLE  # type: ignore[attr-defined]
-    assert not table.accepts(spark_nodes.SPARK_DATA)
-    assert not spark_nodes.SPARK_DATA.accepts(table)
-    assert not spark_nodes.SPARK_CONTEXT.accepts(spark_nodes.SPARK_DATA)
-    assert spark_nodes.SPARK_DATA.accepts(spark_nodes.SPARK_DATA)
+    assert not table.accepts(spark.SPARK_DATA)
+    assert not spark.SPARK_DATA.accepts(table)
+    assert not spark.SPARK_CONTEXT.accepts(spark.SPARK_DATA)
+    assert spark.SPARK_DATA.accepts(spark.SPARK_DATA)
 
 
 def test_missing_pyspark_or_java_is_a_configure_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
-        spark_nodes, "missing_requirements", lambda: "PySpark is not installed: pip install x"
+        spark_session, "missing_requirements", lambda: "PySpark is not installed: pip install x"
     )
     for node, specs in (
         ("create_local_big_data_environment", ()),
@@ -61,7 +63,7 @@ def test_missing_pyspark_or_java_is_a_configure_error(monkeypatch: pytest.Monkey
 def test_without_java_the_message_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.setenv("PATH", "/nonexistent")
-    problem = spark_nodes._probe.__wrapped__()  # the uncached probe
+    problem = spark_session._probe.__wrapped__()  # the uncached probe
     assert problem is not None and "no Java runtime found" in problem and "Java 17" in problem
 
 
@@ -79,6 +81,47 @@ def test_master_setting_local_loopback_and_cluster_url() -> None:
     assert "spark.driver.bindAddress" not in conf  # the executors must reach the driver
     ui = node._info(node.Settings.model_validate({"spark_ui": True}), None)
     assert dict(ui.conf)["spark.ui.enabled"] == "true"
+
+
+def test_results_cached_before_the_split_of_nodes_spark_still_unpickle() -> None:
+    """On-disk cache entries pickled the port objects as nodes.spark.<class>: those names still resolve."""
+    import pickle
+
+    info = spark.SparkContextInfo("c", "local[1]", ())
+    data = spark.SparkData(None, ["a"], {"a": ColumnType.DOUBLE}, info, pd.DataFrame({"a": [1.0]}))
+    old = pickle.dumps(data, protocol=0).replace(b"cnodes._spark\nSparkData\n", b"cnodes.spark\nSparkData\n")
+    old = old.replace(b"cnodes._spark_session\nSparkContextInfo\n", b"cnodes.spark\nSparkContextInfo\n")
+    assert b"cnodes.spark\nSparkData\n" in old and b"cnodes.spark\nSparkContextInfo\n" in old
+    revived = pickle.loads(old)
+    assert isinstance(revived, spark.SparkData) and revived.context == info
+    for name in ("SparkSqlInfo", "LocalFileSystemInfo"):
+        assert getattr(spark_nodes, name) is getattr(spark, name)
+
+
+def test_a_local_session_is_tuned_for_short_jobs_and_custom_settings_win() -> None:
+    """No code generation anywhere; the C1-only JVM only for a local driver; customSparkSettings override."""
+    node = spark_nodes.CreateLocalBigDataEnvironment()
+    local = dict(node._info(node.Settings.model_validate({}), None).conf)
+    assert (
+        local["spark.sql.codegen.wholeStage"] == "false"
+        and local["spark.sql.codegen.factoryMode"] == "NO_CODEGEN"
+    )
+    assert local["spark.driver.extraJavaOptions"] == spark_session.SHORT_JOB_JVM_OPTIONS
+    cluster = dict(node._info(node.Settings.model_validate({"master": "yarn"}), None).conf)
+    assert (
+        cluster["spark.sql.codegen.wholeStage"] == "false" and "spark.driver.extraJavaOptions" not in cluster
+    )
+    custom = node._info(
+        node.Settings.model_validate(
+            {
+                "overrideSparkSettings": True,
+                "customSparkSettings": "spark.driver.extraJavaOptions: -Xmx2g\nspark.sql.codegen.wholeStage: true",
+            }
+        ),
+        None,
+    )
+    assert dict(custom.conf)["spark.driver.extraJavaOptions"] == "-Xmx2g"
+    assert dict(custom.conf)["spark.sql.codegen.wholeStage"] == "true"
 
 
 def test_configure_checks_without_running_spark() -> None:
@@ -145,18 +188,25 @@ def spark_context(tmp_path_factory: pytest.TempPathFactory) -> Any:
 @needs_spark
 def test_environment_ports(spark_context: Any) -> None:
     info = spark_context
-    assert isinstance(info, spark_nodes.SparkContextInfo)
+    assert isinstance(info, spark.SparkContextInfo)
     conf = dict(info.conf)
     assert info.master == "local[2]" and info.context_name == "knitflow_test"
     assert conf["spark.driver.bindAddress"] == "127.0.0.1" and conf["spark.ui.enabled"] == "false"
     assert conf["spark.sql.shuffle.partitions"] == "2"
+    from pyspark.sql import SparkSession
+
+    # the running session has the settings, and its driver JVM both the short-job options and the log file's
+    session = SparkSession.getActiveSession()
+    assert session is not None and session.conf.get("spark.sql.codegen.factoryMode") == "NO_CODEGEN"
+    java_options = session.sparkContext.getConf().get("spark.driver.extraJavaOptions")
+    assert "-XX:TieredStopAtLevel=1" in java_options and "log4j2.configurationFile" in java_options
 
 
 @needs_spark
 def test_svd_of_the_toy_matrix_matches_numpy(spark_context: Any) -> None:
     r = toy_matrix()
     data = run_node("table_to_spark", {}, r, spark_context)[1]
-    assert isinstance(data, spark_nodes.SparkData) and repr(data) == "SparkData(20 columns)"
+    assert isinstance(data, spark.SparkData) and repr(data) == "SparkData(20 columns)"
     t0 = time.perf_counter()
     res = run_node(
         "spark_svd", {"noOfSingularValues": 4, "reciprocalCondition": 1e-9, "computeU": True}, data
@@ -237,10 +287,8 @@ def test_round_trip_types_missing_values_and_fetch_size(spark_context: Any) -> N
     # missing cells, row order as above), and the SVD checks it with a Spark job
     from pyspark.sql import SparkSession
 
-    uploaded = spark_nodes.frame_from_pandas(
-        SparkSession.getActiveSession(), table.df, table.columns, table.types
-    )
-    remote = spark_nodes.SparkData(uploaded, data.columns, data.types, data.context)
+    uploaded = spark.frame_from_pandas(SparkSession.getActiveSession(), table.df, table.columns, table.types)
+    remote = spark.SparkData(uploaded, data.columns, data.types, data.context)
     assert remote.snapshot is None and data.snapshot is not None and data.frame is None
     pd.testing.assert_frame_equal(run_node("spark_to_table", {}, remote)[1].df, back.df)
     assert run_node("spark_to_table", {"fetchAll": False, "fetchSize": 2}, remote)[1].row_ids == [
@@ -249,7 +297,7 @@ def test_round_trip_types_missing_values_and_fetch_size(spark_context: Any) -> N
     ]
     with pytest.raises(NodeError, match="missing values"):
         run_node("spark_svd", {"noOfSingularValues": 1}, remote)
-    doubles = spark_nodes.SparkData(
+    doubles = spark.SparkData(
         uploaded.select("d", "l").where("d IS NOT NULL"), ["d", "l"], data.types, data.context
     )
     singular = run_node("spark_svd", {"noOfSingularValues": 2}, doubles)[1].df["Singular Value"]
@@ -337,7 +385,7 @@ def test_destroy_ctx_stops_spark_and_a_rerun_revives_cached_spark_data(
     monkeypatch.chdir(tmp_path)  # the run's scratch folder
     wf = Workflow.from_text(SVD_WORKFLOW.format(data=data_path("simple_existence.csv")), base_dir=tmp_path)
     wf.set_setting(2, "onDisposeAction", "DESTROY_CTX")
-    spark_nodes.stop_spark()  # the Python API's way to end the process's session: this run starts its own
+    spark.stop_spark()  # the Python API's way to end the process's session: this run starts its own
     assert SparkContext._active_spark_context is None  # noqa: SLF001
     first = wf.run()
     assert first.ok, first.failed()

@@ -14,6 +14,7 @@ import scipy.linalg
 import scipy.stats
 from spec_shapes import data_dir
 
+import nodes._spark_session as spark_session
 import nodes.spark as spark_nodes
 from engine.api import ColumnType, ConfigureError, Model, ModelSpec, NodeError, TableSpec
 from engine.core.context import Resources, RunContext
@@ -33,7 +34,7 @@ def tc_table() -> pd.DataFrame:
 
 def test_missing_pyspark_is_a_configure_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
-        spark_nodes, "missing_requirements", lambda: "PySpark is not installed: pip install x"
+        spark_session, "missing_requirements", lambda: "PySpark is not installed: pip install x"
     )
     spec = TableSpec.of([("a", ColumnType.DOUBLE), ("b", ColumnType.DOUBLE)])
     for node, settings, specs in (

@@ -25,7 +25,7 @@ import pytest
 from knime_facts import SPARK_PORTS
 from spec_shapes import data_dir, knime_archive, recorded_table_shapes
 
-import nodes.spark as spark_nodes
+import nodes._spark as spark
 from engine.api import Table, View
 from engine.cli import main as cli_main
 from engine.core.document import WorkflowDoc, write_document
@@ -33,7 +33,7 @@ from engine.core.workflow import RunResult, Workflow
 from engine.knime import skeleton
 
 ROOT = Path(__file__).resolve().parent.parent
-SPARK_PROBLEM = spark_nodes.missing_requirements()
+SPARK_PROBLEM = spark.missing_requirements()
 pytestmark = pytest.mark.skipif(SPARK_PROBLEM is not None, reason=f"Spark unavailable: {SPARK_PROBLEM}")
 
 TOY, MATERIAL = "12_01_SVD_toymodel", "12_02_SVD_material"
@@ -305,7 +305,7 @@ def test_recorded_shapes(run_of: tuple[str, RunResult]) -> None:
         assert obj.shape == expected, f"#{node} port {port}: {obj.shape} != KNIME's {expected}"
     for (node, port), summary in recorded_spark_summaries(name).items():
         obj = result.status[node].outputs[port - 1]
-        assert isinstance(obj, spark_nodes.SparkData) and obj.summary == summary, (node, port)
+        assert isinstance(obj, spark.SparkData) and obj.summary == summary, (node, port)
 
 
 def test_singular_values_are_numpys(run_of: tuple[str, RunResult]) -> None:
