@@ -227,3 +227,26 @@ def test_the_editor_runs_containers_and_shows_their_worst_light(tmp_path: Path) 
     shown = state(client, "broken.yaml")["statuses"]
     assert shown["4"]["state"] == "idle" and "#4:1" in (shown["4"]["error"] or ""), shown["4"]
     assert shown["2"]["state"] == "configured"
+
+
+def test_the_editor_runs_a_linked_component_in_two_workflows(tmp_path: Path) -> None:
+    """Both workflows that share a component file run in the editor, each with its own values."""
+    from fastapi.testclient import TestClient
+    from test_server import BASE, run_all
+
+    from engine.editor.app import create_app
+
+    ws = tmp_path / "flows"
+    (ws / "shared").mkdir(parents=True)
+    shared = ws / "shared" / "add.yaml"
+    shared.write_text(SHARED)
+    version = link_version(shared)
+    (ws / "a.yaml").write_text(USER.format(name="a", version=version, add=10))
+    (ws / "b.yaml").write_text(USER.format(name="b", version=version, add=100))
+    client = TestClient(create_app(ws, data_dirs=[tmp_path]), base_url=BASE)
+    for name, expected in (("a.yaml", [11.0, 12.0]), ("b.yaml", [101.0, 102.0])):
+        statuses = run_all(client, path=name)["statuses"]
+        assert statuses["2"]["state"] == "executed", statuses["2"]
+        page = client.get("/api/workflow/port", params={"path": name, "id": id_of_path("2:1"), "port": 1})
+        assert page.status_code == 200, page.text
+        assert [row[-1] for row in page.json()["rows"]] == expected
