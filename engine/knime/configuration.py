@@ -5,13 +5,15 @@ nodes see. The node itself goes (it only made that variable), with its connectio
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from engine.api.knime import seq
 from engine.core.metanodes import ConfigurationOption
+from engine.knime.archive import TEMPLATE_PORTS, KnimeConnection
 
 if TYPE_CHECKING:
-    from engine.knime.archive import KnimeNode
+    from engine.knime.archive import KnimeNode, KnimeWorkflow
     from engine.knime.importer import ImportReport
 
 _BASE = "org.knime.js.base.node.configuration."
@@ -94,3 +96,53 @@ def variable_filter(node: KnimeNode | None, report: ImportReport) -> list[str] |
         report.add("note", f"variable filter excludes {', '.join(excluded)}; the names it listed pass", node)
         return included
     return None
+
+
+def component_boundary(
+    node: KnimeNode, report: ImportReport
+) -> tuple[KnimeWorkflow, dict[str, list[str] | None]]:
+    """A component's workflow without its input and output nodes (their ports become the
+    component's `in:K` / `out:K`), and their variable filters as `variables_in` / `variables_out`."""
+    assert node.inner is not None
+    inner = node.inner
+    by_id: dict[int | None, KnimeNode] = {n.id: n for n in inner.nodes}
+    scope = {
+        "variables_in": variable_filter(by_id.get(node.virtual_in), report),
+        "variables_out": variable_filter(by_id.get(node.virtual_out), report),
+    }
+    rewired = []
+    for c in inner.connections:
+        if c.source == node.virtual_in:
+            if c.source_port == 0:
+                continue  # the component's flow variables reach its nodes through their inputs
+            c = KnimeConnection(TEMPLATE_PORTS, c.source_port, c.dest, c.dest_port)
+        if c.dest == node.virtual_out:
+            if c.dest_port == 0:
+                continue
+            c = KnimeConnection(c.source, c.source_port, TEMPLATE_PORTS, c.dest_port)
+        rewired.append(c)
+    virtual = {node.virtual_in, node.virtual_out}
+    nodes = [n for n in inner.nodes if n.id not in virtual]
+    return replace(inner, nodes=nodes, connections=rewired), scope
+
+
+def component_configuration(
+    inner: KnimeWorkflow, component: KnimeNode, report: ImportReport
+) -> tuple[KnimeWorkflow, list[ConfigurationOption], dict[str, Any]]:
+    """The configuration nodes as options (and the values the component's dialog gave them); the
+    nodes themselves go with their connections."""
+    options, values = [], {}
+    for config_node in [n for n in inner.nodes if is_configuration_node(n)]:
+        option, given = configuration_option(config_node, component, report)
+        options.append(option)
+        if given is not None and given != option.default:
+            values[option.name] = given
+    if not options:
+        return inner, options, values
+    gone = {n.id for n in inner.nodes if is_configuration_node(n)}
+    kept = [c for c in inner.connections if c.source not in gone and c.dest not in gone]
+    return (
+        replace(inner, nodes=[n for n in inner.nodes if n.id not in gone], connections=kept),
+        options,
+        values,
+    )

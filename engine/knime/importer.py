@@ -10,7 +10,7 @@ an entry of the `ImportReport`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,14 +21,13 @@ from engine.core.document import Annotation, Connection, NodeEntry, WorkflowDoc
 from engine.core.metanodes import ContainerPort, InnerWorkflow
 from engine.knime.archive import (
     TEMPLATE_PORTS,
-    KnimeConnection,
     KnimeFormatError,
     KnimeNode,
     KnimePort,
     KnimeWorkflow,
     read_archive,
 )
-from engine.knime.configuration import configuration_option, is_configuration_node, variable_filter
+from engine.knime.configuration import component_boundary, component_configuration
 from engine.knime.ports import PLACEHOLDER_TYPE, loadable_connections, placeholder_ports
 
 if TYPE_CHECKING:
@@ -462,36 +461,8 @@ def _container(node: KnimeNode, report: ImportReport, data_dir: str | None) -> N
     """A KNIME metanode or component with its own workflow: a knitflow metanode/component. A
     component's input and output nodes become its `in:K` / `out:K` ports."""
     assert node.inner is not None
-    inner = node.inner
-    scope: dict[str, list[str] | None] = {}
-    if node.node_type == "SubNode":
-        by_id = {n.id: n for n in inner.nodes}
-        scope["variables_in"] = variable_filter(by_id.get(node.virtual_in or -2), report)
-        scope["variables_out"] = variable_filter(by_id.get(node.virtual_out or -2), report)
-        virtual = {node.virtual_in, node.virtual_out}
-        rewired = []
-        for c in inner.connections:
-            if c.source in virtual and c.source == node.virtual_in:
-                if c.source_port == 0:
-                    continue  # the component's flow variables reach its nodes through their inputs
-                c = KnimeConnection(TEMPLATE_PORTS, c.source_port, c.dest, c.dest_port)
-            if c.dest in virtual and c.dest == node.virtual_out:
-                if c.dest_port == 0:
-                    continue
-                c = KnimeConnection(c.source, c.source_port, TEMPLATE_PORTS, c.dest_port)
-            rewired.append(c)
-        inner = replace(inner, nodes=[n for n in inner.nodes if n.id not in virtual], connections=rewired)
-    # a component's configuration nodes become its options (flow variables inside)
-    options, values = [], {}
-    for config_node in [n for n in inner.nodes if is_configuration_node(n)]:
-        option, given = configuration_option(config_node, node, report)
-        options.append(option)
-        if given is not None and given != option.default:
-            values[option.name] = given
-    if options:
-        gone = {n.id for n in inner.nodes if is_configuration_node(n)}
-        kept = [c for c in inner.connections if c.source not in gone and c.dest not in gone]
-        inner = replace(inner, nodes=[n for n in inner.nodes if n.id not in gone], connections=kept)
+    inner, scope = component_boundary(node, report) if node.node_type == "SubNode" else (node.inner, {})
+    inner, options, values = component_configuration(inner, node, report)
     doc = to_document(inner, report, data_dir=data_dir, nested=True)
     ports_in = [ContainerPort(name=p.name) for _, p in sorted(node.in_ports.items())]
     ports_out = [ContainerPort(name=p.name) for _, p in sorted(node.out_ports.items())]
