@@ -90,3 +90,39 @@ def test_variables_in_chooses_what_enters() -> None:
 def test_metanodes_and_open_components_let_everything_out(scope: str) -> None:
     kind = "component" if scope else "metanode"
     assert _seen(_run(kind=kind, scope=scope)) == 17
+
+
+FLAT = """format: knitflow/1
+name: flat
+nodes:
+  - id: 1
+    type: table_creator
+    settings:
+      columns: [{name: a, type: Integer}]
+      rows: [['7']]
+  - id: 2
+    type: math_formula
+    settings: {expression: '$a$ * 2', new_column_name: made, convert_to_int: true}
+  - id: 3
+    type: table_row_to_variable
+  - id: 4
+    type: math_formula
+    settings: {expression: '$a$ + $${Imade}$$', new_column_name: seen, convert_to_int: true}
+connections: ['1:1 -> 2:1', '2:1 -> 3:1', '1:1 -> 4:1', '3:1 -> 4:0']
+"""
+
+
+def test_create_component_keeps_what_ran_running() -> None:
+    """The editor's Create component lets every variable out (`variables_out: null`), so the nodes
+    after it see what they saw before; a user narrows it in the file."""
+    from engine.core.document import canonical_dict, dump_canonical, parse_document
+    from engine.core.editing import Editor
+
+    doc, _, problems = parse_document(FLAT, "flat.yaml")
+    assert doc is not None and not problems
+    editor = Editor(doc)
+    made = editor.execute({"op": "collapse", "nodes": [2, 3], "kind": "component"})["node"]
+    assert editor.doc.node(made).workflow.variables_out is None  # type: ignore[union-attr]
+    saved = dump_canonical(canonical_dict(editor.doc))
+    assert "variables_out: null" in saved
+    assert _seen(Workflow.from_text(saved).run()) == 7 + 14

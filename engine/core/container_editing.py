@@ -200,54 +200,73 @@ def _collapse(
     for n in ids:
         node_of(doc, n)
     chosen = [n for n in doc.nodes if n.id in ids]
-    order = sorted(doc.connections, key=lambda c: (c.source, c.source_port, c.dest, c.dest_port))
-    inside = [c for c in order if c.source in ids and c.dest in ids]
-    entering = [c for c in order if c.dest in ids and c.source not in ids]
-    leaving = [c for c in order if c.source in ids and c.dest not in ids]
+    inside, entering, leaving, outer_conns = _partition(doc.connections, ids)
     new_id = next_node_id(doc)
-    inner_conns = list(inside)
-    outer_conns = [c for c in doc.connections if c.source not in ids and c.dest not in ids]
+    inputs, inner_in, outer_in = _boundary_inputs(doc, entering, new_id)
+    outputs, inner_out, outer_out = _boundary_outputs(doc, leaving, new_id)
+    inner_conns = [*inside, *inner_in, *inner_out]
+    outer_conns += [*outer_in, *outer_out]
+    container = NodeEntry(
+        id=new_id,
+        type=kind,
+        name=(name or "").strip() or ("Component" if kind == "component" else "Metanode"),
+        position=_centre(chosen),
+        workflow=InnerWorkflow(
+            inputs=inputs,
+            outputs=outputs,
+            nodes=chosen,
+            connections=inner_conns,
+            # what ran before runs the same: the variables made inside still reach the nodes after it
+            **({"variables_out": None} if kind == "component" else {}),
+        ),
+    )
+    doc.nodes = [n for n in doc.nodes if n.id not in ids] + [container]
+    doc.connections = outer_conns
+    return {"node": new_id, "inputs": len(inputs), "outputs": len(outputs)}
+
+
+def _boundary_inputs(
+    doc: WorkflowDoc, entering: list[Connection], new_id: int
+) -> tuple[list[ContainerPort], list[Connection], list[Connection]]:
+    """One input port per outside source feeding the selection: the ports, the inner connections
+    from them, and the outer connections into them."""
     inputs: list[ContainerPort] = []
+    inner: list[Connection] = []
+    outer: list[Connection] = []
     in_port: dict[tuple[int, int], int] = {}
     for c in entering:
         key = (c.source, c.source_port)
         if key not in in_port:
             inputs.append(ContainerPort(name=_port_name(doc, *key), type=_type_id(doc, *key)))
             in_port[key] = len(inputs)
-            outer_conns.append(
+            outer.append(
                 Connection(source=c.source, source_port=c.source_port, dest=new_id, dest_port=len(inputs))
             )
-        inner_conns.append(
+        inner.append(
             Connection(source=OWN_PORTS, source_port=in_port[key], dest=c.dest, dest_port=c.dest_port)
         )
+    return inputs, inner, outer
+
+
+def _boundary_outputs(
+    doc: WorkflowDoc, leaving: list[Connection], new_id: int
+) -> tuple[list[ContainerPort], list[Connection], list[Connection]]:
+    """One output port per inside source feeding the rest: the ports, the inner connections into
+    them, and the outer connections from them."""
     outputs: list[ContainerPort] = []
+    inner: list[Connection] = []
+    outer: list[Connection] = []
     out_port: dict[tuple[int, int], int] = {}
     for c in leaving:
         key = (c.source, c.source_port)
         if key not in out_port:
             outputs.append(ContainerPort(name=_port_name(doc, *key), type=_type_id(doc, *key)))
             out_port[key] = len(outputs)
-            inner_conns.append(
+            inner.append(
                 Connection(source=c.source, source_port=c.source_port, dest=OWN_PORTS, dest_port=len(outputs))
             )
-        outer_conns.append(
-            Connection(source=new_id, source_port=out_port[key], dest=c.dest, dest_port=c.dest_port)
-        )
-    placed = [n.position for n in chosen if n.position is not None]
-    position = None
-    if placed:
-        xs, ys = [p[0] for p in placed], [p[1] for p in placed]
-        position = (5 * round((min(xs) + max(xs)) / 10), 5 * round((min(ys) + max(ys)) / 10))
-    container = NodeEntry(
-        id=new_id,
-        type=kind,
-        name=(name or "").strip() or ("Component" if kind == "component" else "Metanode"),
-        position=position,
-        workflow=InnerWorkflow(inputs=inputs, outputs=outputs, nodes=chosen, connections=inner_conns),
-    )
-    doc.nodes = [n for n in doc.nodes if n.id not in ids] + [container]
-    doc.connections = outer_conns
-    return {"node": new_id, "inputs": len(inputs), "outputs": len(outputs)}
+        outer.append(Connection(source=new_id, source_port=out_port[key], dest=c.dest, dest_port=c.dest_port))
+    return outputs, inner, outer
 
 
 def _expand(doc: WorkflowDoc, node: int, label: str | None = None) -> dict[str, Any]:
@@ -262,15 +281,7 @@ def _expand(doc: WorkflowDoc, node: int, label: str | None = None) -> dict[str, 
         raise CommandError(f"component {entry.id} is linked to {entry.link}: it cannot be expanded")
     if entry.type == "component" and inner.configuration:
         _keep_configuration(doc, entry, inner)
-    taken = {n.id for n in doc.nodes if n.id != entry.id}
-    mapping: dict[int, int] = {}
-    next_free = max(taken | {n.id for n in inner.nodes}, default=0) + 1
-    for n in inner.nodes:
-        if n.id in taken:
-            mapping[n.id], next_free = next_free, next_free + 1
-        else:
-            mapping[n.id] = n.id
-        taken.add(mapping[n.id])
+    mapping = _free_ids(doc, entry, inner)
     shift = _shift(entry, inner)
     moved = [
         n.model_copy(
@@ -281,6 +292,30 @@ def _expand(doc: WorkflowDoc, node: int, label: str | None = None) -> dict[str, 
         )
         for n in inner.nodes
     ]
+    new = _rewired(doc, entry, inner, mapping)
+    doc.nodes = [n for n in doc.nodes if n.id != entry.id] + moved
+    doc.connections = new
+    return {"nodes": {str(k): v for k, v in mapping.items()}}
+
+
+def _free_ids(doc: WorkflowDoc, entry: NodeEntry, inner: InnerWorkflow) -> dict[int, int]:
+    """Inner id -> its id in the parent: kept unless another node of the parent has it."""
+    taken = {n.id for n in doc.nodes if n.id != entry.id}
+    mapping: dict[int, int] = {}
+    next_free = max(taken | {n.id for n in inner.nodes}, default=0) + 1
+    for n in inner.nodes:
+        if n.id in taken:
+            mapping[n.id], next_free = next_free, next_free + 1
+        else:
+            mapping[n.id] = n.id
+        taken.add(mapping[n.id])
+    return mapping
+
+
+def _rewired(
+    doc: WorkflowDoc, entry: NodeEntry, inner: InnerWorkflow, mapping: dict[int, int]
+) -> list[Connection]:
+    """The parent's connections with the container's ports replaced by what fed and took them."""
     feeds: dict[int, list[tuple[int, int]]] = {}
     takes: dict[int, list[tuple[int, int]]] = {}
     for c in doc.connections:
@@ -289,23 +324,16 @@ def _expand(doc: WorkflowDoc, node: int, label: str | None = None) -> dict[str, 
         if c.source == entry.id:
             takes.setdefault(c.source_port, []).append((c.dest, c.dest_port))
     new: list[Connection] = [c for c in doc.connections if entry.id not in (c.source, c.dest)]
-
-    def link(s: int, sp: int, d: int, dp: int) -> None:
-        new.append(Connection(source=s, source_port=sp, dest=d, dest_port=dp))
-
     for c in inner.connections:
-        if c.source == OWN_PORTS and c.dest == OWN_PORTS:
-            for s, sp in feeds.get(c.source_port, []):
-                for d, dp in takes.get(c.dest_port, []):
-                    link(s, sp, d, dp)
-        elif c.source == OWN_PORTS:
-            for s, sp in feeds.get(c.source_port, []):
-                link(s, sp, mapping[c.dest], c.dest_port)
-        elif c.dest == OWN_PORTS:
-            for d, dp in takes.get(c.dest_port, []):
-                link(mapping[c.source], c.source_port, d, dp)
-        else:
-            link(mapping[c.source], c.source_port, mapping[c.dest], c.dest_port)
+        sources = (
+            feeds.get(c.source_port, []) if c.source == OWN_PORTS else [(mapping[c.source], c.source_port)]
+        )
+        targets = takes.get(c.dest_port, []) if c.dest == OWN_PORTS else [(mapping[c.dest], c.dest_port)]
+        new += [
+            Connection(source=s, source_port=sp, dest=d, dest_port=dp)
+            for s, sp in sources
+            for d, dp in targets
+        ]
     # the container's variable port fed its first nodes (those not fed inside): now directly
     first = [
         n.id
@@ -315,20 +343,38 @@ def _expand(doc: WorkflowDoc, node: int, label: str | None = None) -> dict[str, 
     for s, sp in feeds.get(0, []):
         for f in first:
             if not any(c.dest == mapping[f] and c.dest_port == 0 for c in new):
-                link(s, sp, mapping[f], 0)
-    doc.nodes = [n for n in doc.nodes if n.id != entry.id] + moved
-    doc.connections = new
-    return {"nodes": {str(k): v for k, v in mapping.items()}}
+                new.append(Connection(source=s, source_port=sp, dest=mapping[f], dest_port=0))
+    return new
 
 
 def _shift(entry: NodeEntry, inner: InnerWorkflow) -> tuple[int, int]:
     """How far the inner nodes move so that their centre lands where the container was."""
-    placed = [n.position for n in inner.nodes if n.position is not None]
-    if not placed or entry.position is None:
+    centre = _centre(inner.nodes)
+    if centre is None or entry.position is None:
         return (0, 0)
+    return (entry.position[0] - centre[0], entry.position[1] - centre[1])
+
+
+def _centre(nodes: list[NodeEntry]) -> tuple[int, int] | None:
+    """The middle of the nodes' bounding box, on the 5-pixel grid (None when none is placed)."""
+    placed = [n.position for n in nodes if n.position is not None]
+    if not placed:
+        return None
     xs, ys = [p[0] for p in placed], [p[1] for p in placed]
-    cx, cy = 5 * round((min(xs) + max(xs)) / 10), 5 * round((min(ys) + max(ys)) / 10)
-    return (entry.position[0] - cx, entry.position[1] - cy)
+    return (5 * round((min(xs) + max(xs)) / 10), 5 * round((min(ys) + max(ys)) / 10))
+
+
+def _partition(
+    connections: list[Connection], ids: set[int]
+) -> tuple[list[Connection], list[Connection], list[Connection], list[Connection]]:
+    """The connections inside the selection, entering it, leaving it (each sorted by source and
+    destination, so that ports are numbered the same way every time), and the untouched rest."""
+    order = sorted(connections, key=lambda c: (c.source, c.source_port, c.dest, c.dest_port))
+    inside = [c for c in order if c.source in ids and c.dest in ids]
+    entering = [c for c in order if c.dest in ids and c.source not in ids]
+    leaving = [c for c in order if c.source in ids and c.dest not in ids]
+    rest = [c for c in connections if c.source not in ids and c.dest not in ids]
+    return inside, entering, leaving, rest
 
 
 def _keep_configuration(doc: WorkflowDoc, entry: NodeEntry, inner: InnerWorkflow) -> None:
