@@ -213,8 +213,7 @@ class SparkLinearRegressionLearner(Node):
         self, inputs: list[Any], settings: SparkLinearRegressionSettings, ctx: NodeContext
     ) -> list[Any]:
         from pyspark.ml import Pipeline
-        from pyspark.ml.feature import OneHotEncoder, StringIndexer, VectorAssembler
-        from pyspark.ml.regression import LinearRegression
+        from pyspark.ml.feature import VectorAssembler
 
         data = need_spark_data(inputs[0], 1)
         try:
@@ -232,57 +231,10 @@ class SparkLinearRegressionLearner(Node):
         )
         if handle == "skip":
             train = train.na.drop(subset=[label, *aliases.values()])
-        stages: list[Any] = []
-        vector_inputs: list[str] = []
-        nominal: list[str] = []
-        for f in features:
-            if data.types[f] in NOMINAL_FEATURES:
-                indexed = f"{aliases[f]}_idx"
-                stages.append(
-                    StringIndexer(
-                        inputCol=aliases[f],
-                        outputCol=indexed,
-                        stringOrderType="alphabetAsc",
-                        handleInvalid=handle,
-                    )
-                )
-                nominal.append(f)
-                vector_inputs.append(f"{indexed}_one_hot")
-            else:
-                vector_inputs.append(aliases[f])
-        if nominal:
-            stages.append(
-                OneHotEncoder(
-                    inputCols=[f"{aliases[f]}_idx" for f in nominal],
-                    outputCols=[f"{aliases[f]}_idx_one_hot" for f in nominal],
-                    dropLast=True,
-                    handleInvalid="error",
-                )
-            )
-        vector = f"features_{tag}"
+        stages, vector_inputs, nominal = _encoding_stages(features, aliases, data.types, handle)
+        vector, prediction = f"features_{tag}", f"prediction_{tag}"
         stages.append(VectorAssembler(inputCols=vector_inputs, outputCol=vector, handleInvalid=handle))
-        prediction = f"prediction_{tag}"
-        regularization = {
-            "NONE": (0.0, 0.0),
-            "RIDGE": (settings.regParam, 0.0),
-            "LASSO": (settings.regParam, 1.0),
-            "ELASTIC_NET": (settings.regParam, settings.elasticNetParam),
-        }[settings.regularizer]
-        stages.append(
-            LinearRegression(
-                featuresCol=vector,
-                labelCol=label,
-                predictionCol=prediction,
-                loss="squaredError" if settings.lossFunction == "SQUARED_ERROR" else "huber",
-                maxIter=settings.maxIterations,
-                standardization=settings.useStandardization,
-                fitIntercept=settings.fitIntercept,
-                solver={"AUTO": "auto", "LBFGS": "l-bfgs", "NORMAL": "normal"}[settings.solver],
-                tol=settings.convergenceTolerance,
-                regParam=regularization[0],
-                elasticNetParam=regularization[1],
-            )
-        )
+        stages.append(_regression_stage(settings, vector, label, prediction))
         ctx.progress(0.1, "fitting")
         try:
             pipeline = Pipeline(stages=stages).fit(train)
@@ -304,28 +256,8 @@ class SparkLinearRegressionLearner(Node):
             else:
                 names.append(f)
         coefficients = np.array(lr.coefficients.toArray(), dtype=np.float64)
-        std_err = t_values = p_values = None
-        if lr.hasSummary:
-            summary = lr.summary
-            try:
-                std_err = list(summary.coefficientStandardErrors)
-                t_values = list(summary.tValues)
-                p_values = list(summary.pValues)
-            except Cancelled:
-                raise
-            except Exception:  # only the normal equation without L1 has them (KNIME: missing cells)
-                std_err = t_values = p_values = None
-            stats = [
-                summary.r2,
-                summary.r2adj,
-                summary.explainedVariance,
-                summary.meanAbsoluteError,
-                summary.meanSquaredError,
-                summary.rootMeanSquaredError,
-            ]
-        else:
-            stats = [math.nan] * 6
-        rows = []
+        std_err, t_values, p_values, stats = _summary(lr)
+        rows: list[tuple[str, Any, float | None, float | None, float | None]] = []
         values = (
             [*coefficients.tolist(), float(lr.intercept)] if settings.fitIntercept else coefficients.tolist()
         )
@@ -359,3 +291,92 @@ class SparkLinearRegressionLearner(Node):
             Table(coeff_df, {c.name: c.type for c in COEFFICIENTS_SPEC.columns}),
             Table(stats_df, {c.name: c.type for c in STATISTICS_SPEC.columns}),
         ]
+
+
+def _encoding_stages(
+    features: list[str], aliases: dict[str, str], types: dict[str, Any], handle: str
+) -> tuple[list[Any], list[str], list[str]]:
+    """Nominal features one-hot encoded as KNIME's Spark learner does (categories in alphabetical
+    order, the last one dropped): the stages, the assembler's inputs, and the nominal features."""
+    from pyspark.ml.feature import OneHotEncoder, StringIndexer
+
+    stages: list[Any] = []
+    vector_inputs: list[str] = []
+    nominal: list[str] = []
+    for f in features:
+        if types[f] not in NOMINAL_FEATURES:
+            vector_inputs.append(aliases[f])
+            continue
+        indexed = f"{aliases[f]}_idx"
+        stages.append(
+            StringIndexer(
+                inputCol=aliases[f], outputCol=indexed, stringOrderType="alphabetAsc", handleInvalid=handle
+            )
+        )
+        nominal.append(f)
+        vector_inputs.append(f"{indexed}_one_hot")
+    if nominal:
+        stages.append(
+            OneHotEncoder(
+                inputCols=[f"{aliases[f]}_idx" for f in nominal],
+                outputCols=[f"{aliases[f]}_idx_one_hot" for f in nominal],
+                dropLast=True,
+                handleInvalid="error",
+            )
+        )
+    return stages, vector_inputs, nominal
+
+
+def _regression_stage(
+    settings: SparkLinearRegressionSettings, vector: str, label: str, prediction: str
+) -> Any:
+    """MLlib's LinearRegression with KNIME's regularizer, loss and solver options."""
+    from pyspark.ml.regression import LinearRegression
+
+    reg_param, elastic_net = {
+        "NONE": (0.0, 0.0),
+        "RIDGE": (settings.regParam, 0.0),
+        "LASSO": (settings.regParam, 1.0),
+        "ELASTIC_NET": (settings.regParam, settings.elasticNetParam),
+    }[settings.regularizer]
+    return LinearRegression(
+        featuresCol=vector,
+        labelCol=label,
+        predictionCol=prediction,
+        loss="squaredError" if settings.lossFunction == "SQUARED_ERROR" else "huber",
+        maxIter=settings.maxIterations,
+        standardization=settings.useStandardization,
+        fitIntercept=settings.fitIntercept,
+        solver={"AUTO": "auto", "LBFGS": "l-bfgs", "NORMAL": "normal"}[settings.solver],
+        tol=settings.convergenceTolerance,
+        regParam=reg_param,
+        elasticNetParam=elastic_net,
+    )
+
+
+def _summary(lr: Any) -> tuple[list[float] | None, list[float] | None, list[float] | None, list[float]]:
+    """Standard errors, t- and p-values (only the normal equation without L1 has them; KNIME shows
+    missing cells) and the fit statistics of a fitted LinearRegressionModel."""
+    if not lr.hasSummary:
+        return None, None, None, [math.nan] * 6
+    summary = lr.summary
+    std_err: list[float] | None
+    t_values: list[float] | None
+    p_values: list[float] | None
+    try:
+        std_err = list(summary.coefficientStandardErrors)
+        t_values = list(summary.tValues)
+        p_values = list(summary.pValues)
+    except Cancelled:
+        raise
+    except Exception:
+        std_err = t_values = p_values = None
+    stats = [
+        summary.r2,
+        summary.r2adj,
+        summary.explainedVariance,
+        summary.meanAbsoluteError,
+        summary.meanSquaredError,
+        summary.rootMeanSquaredError,
+    ]
+    return std_err, t_values, p_values, stats
