@@ -6,8 +6,6 @@ Shares the browser helpers of tests/test_editor_browser.py; skips as that module
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,6 @@ pytest.importorskip("uvicorn", reason="the editor extra (uvicorn) is not install
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
 
 import test_editor_browser as base  # noqa: E402
-import uvicorn  # noqa: E402
 from test_editor_browser import browser, drag, open_workflow  # noqa: E402,F401
 
 from engine.editor.app import create_app  # noqa: E402
@@ -73,31 +70,14 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(workspace: Path) -> Iterator[str]:
-    port = base._free_port()
-    app = create_app(workspace, data_dirs=[])
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 10
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.02)
-    assert srv.started, "the editor server did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=5)
+    with base.serving(create_app(workspace, data_dirs=[])) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture()
 def page(browser: Any, server: str) -> Iterator[Any]:  # noqa: F811
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    pg = context.new_page()
-    pg.set_default_timeout(10_000)
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    yield pg
-    context.close()
-    assert not errors, f"JavaScript errors: {errors}"
+    with base.browser_page(browser) as pg:
+        yield pg
 
 
 def menu(page: Any, node: int, action: str) -> None:
