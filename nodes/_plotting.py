@@ -1,5 +1,6 @@
-"""Drawing helpers shared by the view nodes: a pyplot-free matplotlib figure, its PNG bytes, and the
-process-wide lock every drawing holds (matplotlib is not thread-safe; a run draws views in threads)."""
+"""Drawing helpers shared by the view nodes: a pyplot-free matplotlib figure, its picture bytes (PNG
+or SVG, as the run asks), and the process-wide lock every drawing holds (matplotlib is not
+thread-safe; a run draws views in threads)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import io
 from collections.abc import Callable
 from typing import Any
 
+from engine.api import picture_format
 from nodes._common import MATPLOTLIB_LOCK
 
 
@@ -26,11 +28,19 @@ def figure(title: str, size: tuple[float, float] = (8, 6), dpi: int = 100) -> tu
     return fig, ax
 
 
-def png(fig: Any) -> bytes:
+def picture(fig: Any) -> bytes:
+    """The figure in the format the view is drawn for (`picture_format`), with no date or
+    version stamp in it, so that the same run writes the same bytes."""
     buf = io.BytesIO()
     with MATPLOTLIB_LOCK:
         fig.tight_layout()
-        fig.savefig(buf, format="png", metadata={"Software": None})
+        if picture_format() == "svg":
+            import matplotlib
+
+            with matplotlib.rc_context({"svg.hashsalt": "knitflow"}):
+                fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+        else:
+            fig.savefig(buf, format="png", metadata={"Software": None})
     return buf.getvalue()
 
 

@@ -19,7 +19,7 @@ from engine.api import (
     Table,
     TableSpec,
 )
-from nodes._plotting import figure, locked, png
+from nodes._plotting import figure, locked, picture
 
 # what only changes how a KNIME view is used, not what knitflow draws: tooltips, animation,
 # zooming, selection, downloading; the size and format of KNIME's optional image output port
@@ -64,7 +64,7 @@ class AxisLimits(NodeSettings):
 
 _figure = figure
 _locked = locked
-_png = png
+_png = picture
 
 
 def _label(custom: str | None, default: str) -> str:

@@ -45,7 +45,7 @@ from engine.api.knime import KnimeMapping, KnimeSettings, seq
 from nodes._colors import row_colors
 from nodes._common import ColumnFilter
 from nodes._mining import cell_text
-from nodes._plotting import figure, locked, png
+from nodes._plotting import figure, locked, picture
 
 AUC_SPEC = TableSpec.of([("Area Under Curve", ColumnType.DOUBLE)])
 _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
@@ -302,7 +302,7 @@ class ROCCurve(Node):
                 ax.grid(True, color="#e6e6e6")
             if settings.showLegend and curves:
                 ax.legend(loc="lower right")
-            return png(fig)
+            return picture(fig)
 
         return [
             View(render=locked(draw), title=settings.title),
@@ -547,6 +547,6 @@ class BarChart(Node):
                 )
             if settings.legend:
                 ax.legend()
-            return png(fig)
+            return picture(fig)
 
         return [View(render=locked(draw), title=settings.title)]

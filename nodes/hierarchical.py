@@ -45,7 +45,7 @@ from engine.api.knime import KnimeMapping, KnimeSettings, seq
 from nodes._cluster_tree import CLUSTER_TREE, ClusterTree
 from nodes._common import ColumnFilter
 from nodes._distance_measure import DISTANCE_MEASURE
-from nodes._plotting import figure, locked, png
+from nodes._plotting import figure, locked, picture
 
 DISTANCE_VECTOR = "Distance vector"  # column type: a tuple of distances to the rows before
 
@@ -162,7 +162,7 @@ def _dendrogram(tree: ClusterTree, title: str) -> bytes:
             matrix.append([a, b, d, size])
         dendrogram(np.array(matrix, dtype=float), labels=list(tree.row_ids), ax=ax, leaf_rotation=90)
     ax.set_ylabel("Distance")
-    return png(fig)
+    return picture(fig)
 
 
 # ------------------------------------------------------------------------------- Hierarchical Clustering

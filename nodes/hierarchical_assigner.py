@@ -43,7 +43,7 @@ from engine.api import (
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._cluster_tree import CLUSTER_TREE, ClusterTree
-from nodes._plotting import figure, locked, png
+from nodes._plotting import figure, locked, picture
 
 _FACTORY = "org.knime.base.node.mine.cluster.hierarchical.js.HierarchicalClusterAssignerNodeFactory"
 
@@ -215,7 +215,7 @@ def _image(tree: ClusterTree, threshold: float, title: str) -> bytes:
         dendrogram(np.array(matrix, dtype=float), labels=list(tree.row_ids), ax=ax, leaf_rotation=90)
     ax.axhline(threshold, color="#c0392b", linestyle="--", linewidth=1)
     ax.set_ylabel("Distance")
-    return png(fig)
+    return picture(fig)
 
 
 class HierarchicalClusterAssigner(Node):

@@ -25,16 +25,18 @@ from engine.api import (
     ConfigureError,
     Node,
     NodeContext,
+    NodeError,
     NodeSettings,
     Port,
     Table,
     TableSpec,
     View,
+    picture_format,
     unique_column_name,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._colors import DEFAULT_COLOR, active_color_column, color_models, row_colors
-from nodes._plotting import figure, locked, png
+from nodes._plotting import figure, locked, picture
 
 _RESULT_KEYS = (
     "xCol",
@@ -228,7 +230,7 @@ class ScatterPlotJS(Node):
                 ]
                 ax.legend(handles=handles, title=column)
             self._limits(ax, settings, table, x, y)
-            return png(fig)
+            return picture(fig)
 
         return [View(render=locked(draw), title=settings.chartTitle or "Scatter Plot"), out]
 
@@ -264,7 +266,7 @@ class ImageView(Node):
     type_name = "image_view"
     display_name = "Image View"
     category = Category.VISUALIZER
-    description = "Shows an image port's picture; a run writes it out as a PNG file."
+    description = "Shows an image port's picture; a run writes it out as a PNG (or SVG) file."
     keywords = ("view", "image", "picture", "png", "svg", "display")
     inputs = (Port(VIEW, "Image", "The image to show."),)
     outputs = (Port(VIEW, "View", "The same picture."),)
@@ -275,6 +277,15 @@ class ImageView(Node):
 
     def execute(self, inputs: list[Any], settings: ImageViewSettings, ctx: NodeContext) -> list[Any]:
         image: View = inputs[0]
-        if image.png is None:
+        if not image.has_picture:
             ctx.warn("the input port holds no picture")
-        return [View(png=image.png, title=settings.title or image.title)]
+            return [View(title=settings.title or image.title)]
+        return [View(render=lambda: _picture_bytes(image), title=settings.title or image.title)]
+
+
+def _picture_bytes(image: View) -> bytes:
+    """The input's picture, drawn only when this view is, in the format asked for."""
+    drawn = image.picture(picture_format())
+    if drawn is None:
+        raise NodeError("the input port's picture could not be drawn")
+    return drawn[0]

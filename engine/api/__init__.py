@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -52,6 +53,7 @@ __all__ = [
     "VIEW",
     "View",
     "atomic_write",
+    "picture_format",
     "placeholder_value",
     "port_spec",
     "row_ids",
@@ -141,15 +143,17 @@ class Model:
 
 
 class View:
-    """A picture (PNG bytes) or a table shown by a view node.
+    """A picture or a table shown by a view node.
 
     A picture can be given as `render`, a function drawing it: like KNIME, which draws a view only
-    when someone opens it, the drawing then happens on first access to `png`, so a plot inside a loop
-    body costs nothing in the iterations nobody looks at. Pickling draws it first (a forked loop
+    when someone opens it, the drawing then happens on first access, so a plot inside a loop body
+    costs nothing in the iterations nobody looks at (and `knitflow run --views none` draws nothing).
+    A render function draws in `picture_format()` when it can (the shared figure helpers do) and may
+    return PNG bytes regardless; the bytes say which. Pickling draws the PNG first (a forked loop
     worker hands back bytes, not a closure).
     """
 
-    __slots__ = ("_png", "_render", "table", "title")
+    __slots__ = ("_pictures", "_render", "table", "title")
 
     def __init__(
         self,
@@ -157,26 +161,66 @@ class View:
         title: str = "",
         table: Table | None = None,
         render: Callable[[], bytes] | None = None,
+        svg: bytes | None = None,
     ) -> None:
-        self._png = png
-        self._render = render if png is None else None
+        self._pictures: dict[str, bytes] = {}
+        if png is not None:
+            self._pictures["png"] = png
+        if svg is not None:
+            self._pictures["svg"] = svg
+        self._render = render if not self._pictures else None
         self.title = title
         self.table = table
 
     @property
+    def has_picture(self) -> bool:
+        """Whether the view is a picture, without drawing it."""
+        return self._render is not None or bool(self._pictures)
+
+    @property
     def png(self) -> bytes | None:
-        if self._render is not None:
-            self._png, self._render = self._render(), None
-        return self._png
+        drawn = self.picture("png")
+        return drawn[0] if drawn is not None and drawn[1] == "png" else None
+
+    def picture(self, fmt: str = "png") -> tuple[bytes, str] | None:
+        """The picture as (bytes, format): in `fmt` ("png" or "svg") when the view can draw it,
+        else in the format it has (a script's raster image stays a PNG)."""
+        if fmt not in self._pictures and self._render is not None:
+            token = _PICTURE_FORMAT.set(fmt)
+            try:
+                data = self._render()
+            finally:
+                _PICTURE_FORMAT.reset(token)
+            self._pictures[_format_of(data)] = data
+            if fmt == "png" or _format_of(data) == "png":
+                self._render = None  # a PNG is all it will ever draw
+        if fmt in self._pictures:
+            return self._pictures[fmt], fmt
+        if self._pictures:
+            kind, data = next(iter(self._pictures.items()))
+            return data, kind
+        return None
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"png": self.png, "title": self.title, "table": self.table}
+        return {"png": self.png, "title": self.title, "table": self.table, "svg": self._pictures.get("svg")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(**state)  # type: ignore[misc]
 
     def __repr__(self) -> str:
         return f"View({self.title!r})"
+
+
+_PICTURE_FORMAT: ContextVar[str] = ContextVar("knitflow_picture_format", default="png")
+
+
+def picture_format() -> str:
+    """The format a view being drawn now is asked for: "png" or "svg" (`knitflow run --views`)."""
+    return _PICTURE_FORMAT.get()
+
+
+def _format_of(data: bytes) -> str:
+    return "png" if data.startswith(b"\x89PNG") else "svg"
 
 
 def port_spec(obj: Any) -> Any:

@@ -45,6 +45,13 @@ def _parser() -> argparse.ArgumentParser:
         help="where parallel loop passes run: dask://HOST:PORT (a Dask cluster) or dask-local (a local Dask "
         "cluster of --workers processes); default: forked workers on this machine",
     )
+    run.add_argument(
+        "--views",
+        choices=("png", "svg", "none"),
+        default="png",
+        help="how the views' pictures are written: png (default), svg (vector, for papers), or none "
+        "(nothing is drawn: faster when only tables and variables matter)",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress display")
 
     val = sub.add_parser("validate", help="load workflows, check them and propagate column specs")
@@ -217,26 +224,35 @@ def _parse_sets(sets: list[str]) -> dict[str, str] | None:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     import datetime
-    import signal
-    import threading
-
-    from engine.cli.interrupts import cancel_on_signals, exit_code
-    from engine.cli.progress import RunDisplay
-    from engine.core.outputs import write_outputs
 
     wf = _load(args.workflow)
     if wf is None:
         return EXIT_INVALID
+    asked = _run_arguments(args, wf)
+    if asked is None:
+        return EXIT_INVALID
+    variables, until = asked
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out_dir = args.out or Path("runs") / _folder_name(wf.doc.name) / stamp
+    problem = _unwritable(out_dir)
+    if problem:  # said now, not after a run whose results would have nowhere to go
+        _err(f"--out {out_dir}: {problem}")
+        return EXIT_INVALID
+    return _run_and_write(args, wf, variables, until, out_dir)
+
+
+def _run_arguments(args: argparse.Namespace, wf: Any) -> tuple[dict[str, str], int | None] | None:
+    """The variables (--set, data_dir) and the --until node a run asks for; None after saying what is wrong."""
     variables = _parse_sets(args.sets)
     if variables is None:
-        return EXIT_INVALID
+        return None
     unknown = [v for v in variables if v not in wf.doc.variables]
     if unknown:
         _err(
             f"--set: the workflow has no variable {', '.join(map(repr, unknown))} "
             f"(it has: {', '.join(wf.doc.variables) or 'none'})"
         )
-        return EXIT_INVALID
+        return None
     until = None
     if args.until is not None:
         from engine.core.metanodes import id_of_path
@@ -247,14 +263,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
             until = None
         if until not in {n.id for n in wf.doc.nodes}:
             _err(f"--until: there is no node {args.until}")
-            return EXIT_INVALID
-    variables = {**variables, **_data_dir(wf, variables)}
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    out_dir = args.out or Path("runs") / _folder_name(wf.doc.name) / stamp
-    problem = _unwritable(out_dir)
-    if problem:  # said now, not after a run whose results would have nowhere to go
-        _err(f"--out {out_dir}: {problem}")
-        return EXIT_INVALID
+            return None
+    return {**variables, **_data_dir(wf, variables)}, until
+
+
+def _run_and_write(
+    args: argparse.Namespace, wf: Any, variables: dict[str, str], until: int | None, out_dir: Path
+) -> int:
+    """Run with a progress display and Ctrl-C as cancel, then write what ran (even when interrupted)."""
+    import signal
+    import threading
+
+    from engine.cli.interrupts import cancel_on_signals, exit_code
+    from engine.cli.progress import RunDisplay
+    from engine.core.outputs import write_outputs
+
     display = RunDisplay(wf, quiet=args.quiet)
     cancel = threading.Event()
     with display, cancel_on_signals(cancel) as signals:
@@ -275,7 +298,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             _err("interrupted")
             return exit_code(signal.SIGINT)
-    written = _write_or_fall_back(lambda folder: write_outputs(result, folder), out_dir, "knitflow-run-")
+    views = getattr(args, "views", "png")
+    written = _write_or_fall_back(
+        lambda folder: write_outputs(result, folder, views=views), out_dir, "knitflow-run-"
+    )
     if written is None:
         return EXIT_NODE_FAILED
     run, folder = written

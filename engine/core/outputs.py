@@ -29,8 +29,14 @@ def table_csv(table: Table) -> str:
     return df.to_csv(index=False, lineterminator="\n")
 
 
-def write_outputs(result: RunResult, out_dir: Path) -> dict[str, Any]:
-    """Write files and run.json into `out_dir`; returns the run.json content."""
+VIEW_FORMATS = ("png", "svg", "none")
+
+
+def write_outputs(result: RunResult, out_dir: Path, views: str = "png") -> dict[str, Any]:
+    """Write files and run.json into `out_dir`; returns the run.json content. `views` is the
+    pictures' format, or "none": views are drawn only now, so none are drawn at all."""
+    if views not in VIEW_FORMATS:
+        raise ValueError(f"views must be one of {', '.join(VIEW_FORMATS)}, not {views!r}")
     out_dir.mkdir(parents=True, exist_ok=True)
     compiled = result.compiled
     nodes_json = []
@@ -41,7 +47,7 @@ def write_outputs(result: RunResult, out_dir: Path) -> dict[str, Any]:
         for (port, obj), info in zip(enumerate(st.outputs, start=1), output_summaries(st), strict=True):
             if port in shown:
                 try:
-                    file = _write_port(obj, out_dir, f"{node_id}_{_slug(st.name)}_port{port}")
+                    file = _write_port(obj, out_dir, f"{node_id}_{_slug(st.name)}_port{port}", views)
                 except OSError:  # the folder, not the output: the caller writes everything elsewhere
                     raise
                 except (
@@ -79,14 +85,18 @@ def write_outputs(result: RunResult, out_dir: Path) -> dict[str, Any]:
     return run
 
 
-def _write_port(obj: Any, out_dir: Path, stem: str) -> str | None:
+def _write_port(obj: Any, out_dir: Path, stem: str, views: str = "png") -> str | None:
     if isinstance(obj, Table):
         atomic_write(out_dir / f"{stem}.csv", table_csv(obj))
         return f"{stem}.csv"
     if isinstance(obj, View):
-        if obj.png is not None:
-            atomic_write(out_dir / f"{stem}.png", obj.png)
-            return f"{stem}.png"
+        if obj.has_picture:
+            drawn = obj.picture(views) if views != "none" else None
+            if drawn is None:
+                return None
+            data, kind = drawn
+            atomic_write(out_dir / f"{stem}.{kind}", data)
+            return f"{stem}.{kind}"
         if obj.table is not None:
             atomic_write(out_dir / f"{stem}.csv", table_csv(obj.table))
             return f"{stem}.csv"
