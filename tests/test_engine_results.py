@@ -385,6 +385,29 @@ def test_cancel_interrupts_a_script_that_never_checks(tmp_path: Path) -> None:
     assert result.node(2).reason == "cancelled" and result.node(3).reason == "cancelled"
 
 
+def test_a_run_under_a_profiler_ends(tmp_path: Path) -> None:
+    """Leaving node code once took back an interrupt nobody had sent, which left CPython 3.11's
+    "pending work" flag set for good: under sys.setprofile (cProfile, debuggers) the next call
+    then repeated its entry check forever."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "small.yaml"
+    path.write_text(SLOW_SCRIPT.replace("< 60", "< 0"))
+    code = (
+        "import sys; from engine.core.workflow import Workflow; sys.setprofile(lambda *a: None); "
+        f"r = Workflow.load({str(path)!r}).run(); sys.setprofile(None); print(r.outcome)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stdout.strip() == "ok", done.stderr
+
+
 @pytest.mark.parametrize("sig,code", [("SIGINT", 130), ("SIGTERM", 143)])
 def test_signals_cancel_the_cli_run_cleanly(tmp_path: Path, sig: str, code: int) -> None:
     import signal

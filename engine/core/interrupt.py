@@ -16,7 +16,12 @@ from engine.core.context import Cancelled
 
 
 def _set_async_exc(ident: int, exc: type[BaseException] | None) -> None:
-    """CPython's PyThreadState_SetAsyncExc; None (NULL) takes back a pending exception."""
+    """CPython's PyThreadState_SetAsyncExc; None (NULL) takes back a pending exception.
+
+    Only ever called with None for a thread that was sent one: taking back sets the interpreter's
+    "something pending" flag, which CPython 3.11 clears only by delivering an exception, so every
+    later call checks for pending work, and under a profiler or debugger (sys.setprofile/settrace)
+    the function-entry check repeats forever (a run under cProfile never ended)."""
     ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exc) if exc else None)
 
 
@@ -26,6 +31,7 @@ class NodeThreads:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._inside: set[int] = set()
+        self._sent: set[int] = set()  # threads an interrupt was raised in
         self.interrupted = False
 
     @contextmanager
@@ -40,7 +46,9 @@ class NodeThreads:
         finally:
             with self._lock:
                 self._inside.discard(ident)
-                _set_async_exc(ident, None)  # drop an interrupt that arrived as the node finished
+                if ident in self._sent:  # drop an interrupt that arrived as the node finished
+                    self._sent.discard(ident)
+                    _set_async_exc(ident, None)
 
     @contextmanager
     def watching(self, cancel: threading.Event) -> Iterator[None]:
@@ -65,4 +73,5 @@ class NodeThreads:
         with self._lock:
             self.interrupted = True
             for ident in self._inside:
+                self._sent.add(ident)
                 _set_async_exc(ident, Cancelled)
