@@ -503,50 +503,66 @@ class BarChart(Node):
         colors = _series_colors(inputs[1] if len(inputs) > 1 else None, series)
 
         def draw() -> bytes:
-            dpi = 100
-            fig, ax = figure(settings.title, (settings.width / dpi, settings.height / dpi), dpi)
-            if settings.subtitle:
-                fig.suptitle(settings.subtitle, fontsize="small", y=0.02)
-            positions = np.arange(len(categories), dtype=float)
-            stacked = settings.chartType == "Stacked"
-            width = 0.8 if stacked else 0.8 / max(len(series), 1)
-            base = np.zeros(len(categories))
-            bar = ax.barh if settings.orientation else ax.bar
-            for j, (name, color) in enumerate(zip(series, colors, strict=True)):
-                heights = np.nan_to_num(values[:, j])
-                offset = positions if stacked else positions - 0.4 + width * (j + 0.5)
-                if settings.orientation:
-                    bar(
-                        offset, heights, height=width, left=base if stacked else None, color=color, label=name
-                    )
-                else:
-                    bar(
-                        offset,
-                        heights,
-                        width=width,
-                        bottom=base if stacked else None,
-                        color=color,
-                        label=name,
-                    )
-                if stacked:
-                    base = base + heights
-            cat_axis, freq_axis = (ax.yaxis, ax.xaxis) if settings.orientation else (ax.xaxis, ax.yaxis)
-            cat_axis.set_ticks(positions)
-            labels = list(categories)
-            if settings.staggerLabels and not settings.orientation:
-                labels = [("\n" + c) if i % 2 else c for i, c in enumerate(labels)]
-            cat_axis.set_ticklabels(labels)
-            cat_axis.set_label_text(settings.catLabel or str(settings.cat))
-            freq_axis.set_label_text(
-                settings.freqLabel or ("Occurrence Count" if settings.aggr == COUNT else settings.aggr)
-            )
-            if settings.showMaximum and values.size and np.isfinite(values).any():
-                top = float(np.nanmax(base if stacked else values))
-                (ax.axvline if settings.orientation else ax.axhline)(
-                    top, color="#999999", linewidth=0.8, linestyle="--"
-                )
-            if settings.legend:
-                ax.legend()
-            return picture(fig)
+            return _draw_bar_chart(settings, categories, series, values, colors)
 
         return [View(render=locked(draw), title=settings.title)]
+
+
+def _draw_bar_chart(
+    settings: BarChartSettings,
+    categories: list[str],
+    series: list[str],
+    values: np.ndarray,
+    colors: list[Any],
+) -> bytes:
+    dpi = 100
+    fig, ax = figure(settings.title, (settings.width / dpi, settings.height / dpi), dpi)
+    if settings.subtitle:
+        fig.suptitle(settings.subtitle, fontsize="small", y=0.02)
+    stacked = settings.chartType == "Stacked"
+    top = _draw_bars(ax, settings, len(categories), series, values, colors)
+    cat_axis, freq_axis = (ax.yaxis, ax.xaxis) if settings.orientation else (ax.xaxis, ax.yaxis)
+    cat_axis.set_ticks(np.arange(len(categories), dtype=float))
+    labels = list(categories)
+    if settings.staggerLabels and not settings.orientation:
+        labels = [("\n" + c) if i % 2 else c for i, c in enumerate(labels)]
+    cat_axis.set_ticklabels(labels)
+    cat_axis.set_label_text(settings.catLabel or str(settings.cat))
+    freq_axis.set_label_text(
+        settings.freqLabel or ("Occurrence Count" if settings.aggr == COUNT else settings.aggr)
+    )
+    if settings.showMaximum and values.size and np.isfinite(values).any():
+        highest = float(np.nanmax(top if stacked else values))
+        (ax.axvline if settings.orientation else ax.axhline)(
+            highest, color="#999999", linewidth=0.8, linestyle="--"
+        )
+    if settings.legend:
+        ax.legend()
+    return picture(fig)
+
+
+def _draw_bars(
+    ax: Any,
+    settings: BarChartSettings,
+    n_categories: int,
+    series: list[str],
+    values: np.ndarray,
+    colors: list[Any],
+) -> np.ndarray:
+    """One bar series per column, side by side (grouped) or on top of each other (stacked);
+    returns the stacks' tops (zeros when grouped)."""
+    positions = np.arange(n_categories, dtype=float)
+    stacked = settings.chartType == "Stacked"
+    width = 0.8 if stacked else 0.8 / max(len(series), 1)
+    base = np.zeros(n_categories)
+    for j, (name, color) in enumerate(zip(series, colors, strict=True)):
+        heights = np.nan_to_num(values[:, j])
+        offset = positions if stacked else positions - 0.4 + width * (j + 0.5)
+        below = base if stacked else None
+        if settings.orientation:
+            ax.barh(offset, heights, height=width, left=below, color=color, label=name)
+        else:
+            ax.bar(offset, heights, width=width, bottom=below, color=color, label=name)
+        if stacked:
+            base = base + heights
+    return base
