@@ -44,8 +44,29 @@ def _png(out: Path, name: str, draw: object) -> None:
 
     fig, ax = plt.subplots(figsize=(8, 6), dpi=100)
     draw(ax)  # type: ignore[operator]
+    fig.tight_layout()  # as knitflow's views: titles and labels inside the picture
     fig.savefig(out / name)
     plt.close(fig)
+
+
+def _line_by_row(ax: object, table: pd.DataFrame) -> None:
+    """What the tutorial's Line Plot shows: R^2 per row, RowIDs on the x axis, a legend."""
+    rows = [f"Row{i}" for i in range(len(table))]
+    ax.plot(rows, table["R^2"], label="R^2", linewidth=2)  # type: ignore[attr-defined]
+    ax.set_title("Line Plot")  # type: ignore[attr-defined]
+    ax.set_xlabel("RowID")  # type: ignore[attr-defined]
+    ax.tick_params(axis="x", labelrotation=45)  # type: ignore[attr-defined]
+    ax.legend()  # type: ignore[attr-defined]
+
+
+def _scatter(ax: object, x: object, y: object, xlabel: str, ylabel: str, log_x: bool = False) -> None:
+    """What the tutorial's Scatter Plots show: titled, labelled, the alpha axis logarithmic."""
+    ax.scatter(x, y, s=25)  # type: ignore[attr-defined]
+    ax.set_title("Scatter Plot")  # type: ignore[attr-defined]
+    ax.set_xlabel(xlabel)  # type: ignore[attr-defined]
+    ax.set_ylabel(ylabel)  # type: ignore[attr-defined]
+    if log_x:
+        ax.set_xscale("log")  # type: ignore[attr-defined]
 
 
 def tutorial_10_01(data: Path, out: Path) -> None:
@@ -80,8 +101,10 @@ def _lasso_sweep(df: pd.DataFrame, features: list[str], out: Path) -> pd.DataFra
         rows.append({"alpha": alpha, **_scores(test["dE"].to_numpy(), model.predict(test[features]))})
     table = pd.DataFrame(rows)
     table.to_csv(out / "sweep.csv", index=False)
-    _png(out, "line.png", lambda ax: ax.plot(table["alpha"], table["R^2"], marker="o"))
-    _png(out, "scatter.png", lambda ax: ax.scatter(table["alpha"], table["R^2"]))
+    _png(out, "line.png", lambda ax: _line_by_row(ax, table))
+    _png(
+        out, "scatter.png", lambda ax: _scatter(ax, table["alpha"], table["R^2"], "alpha", "R^2", log_x=True)
+    )
     return table
 
 
@@ -108,7 +131,7 @@ def tutorial_10_03(data: Path, out: Path) -> None:
     model = Lasso(alpha=best, max_iter=1000).fit(train[features], train["dE"])
     predicted = model.predict(test[features])
     pd.Series(_scores(test["dE"].to_numpy(), predicted)).to_csv(out / "best.csv")
-    _png(out, "prediction.png", lambda ax: ax.scatter(test["dE"], predicted))
+    _png(out, "prediction.png", lambda ax: _scatter(ax, test["dE"], predicted, "dE", "Prediction (dE)"))
 
 
 def main(argv: list[str] | None = None) -> int:
