@@ -208,9 +208,9 @@ class ImageWriter(Node):
     display_name = "Image Writer (Port)"
     category = Category.SINK
     description = (
-        "Writes the picture on an image port (a view's image output) to a file: the PNG itself, or, for a file "
-        "ending in .svg, an SVG document holding the PNG (knitflow draws views as PNG where KNIME's JavaScript "
-        "views draw SVG)."
+        "Writes the picture on an image port (a view's image output) to a file: a PNG, or, for a file ending in "
+        ".svg, the view drawn as SVG (a picture that exists only as a raster, e.g. a script's PNG, is wrapped "
+        "in an SVG document)."
     )
     keywords = ("image", "write", "png", "svg", "export", "picture", "save")
     knime = (
@@ -232,10 +232,11 @@ class ImageWriter(Node):
 
     def execute(self, inputs: list[Any], settings: ImageWriterSettings, ctx: NodeContext) -> list[Any]:
         image: View = inputs[0]
-        png = image.png if isinstance(image, View) else None
-        if png is None:
-            raise NodeError("the input port holds no picture")
         path = Path(settings.file)
+        wanted = "svg" if path.suffix.lower() == ".svg" else "png"
+        drawn = image.picture(wanted) if isinstance(image, View) else None
+        if drawn is None:
+            raise NodeError("the input port holds no picture")
         if not path.parent.exists():
             if not settings.create_missing_folders:
                 raise NodeError(
@@ -244,7 +245,8 @@ class ImageWriter(Node):
             path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists() and settings.if_path_exists == "fail":
             raise NodeError(f"file {path} exists (set if_path_exists to overwrite)", setting="if_path_exists")
-        atomic_write(path, svg_wrapping(png) if path.suffix.lower() == ".svg" else png)
+        data, kind = drawn
+        atomic_write(path, svg_wrapping(data) if wanted == "svg" and kind == "png" else data)
         ctx.log(f"wrote the image to {path}")
         return [None]
 

@@ -88,11 +88,11 @@ def test_splitter_import(tmp_path: Path) -> None:
 
 
 def _png() -> bytes:
-    from nodes._plotting import figure, png
+    from nodes._plotting import figure, picture
 
     fig, ax = figure("t", (2, 1.5), 50)
     ax.plot([0, 1], [0, 1])
-    return png(fig)
+    return picture(fig)
 
 
 def test_image_writer_writes_png_and_svg(tmp_path: Path) -> None:
@@ -112,6 +112,21 @@ def test_image_writer_writes_png_and_svg(tmp_path: Path) -> None:
     assert 'width="100" height="75"' in svg_wrapping(picture).decode()  # 2 x 1.5 inches at 50 dpi
     with pytest.raises(NodeError, match="no picture"):
         run_node("image_writer", {"file": str(tmp_path / "x.png")}, View(title="empty"))
+
+
+def test_image_writer_writes_a_drawn_view_as_real_svg(tmp_path: Path) -> None:
+    def draw() -> bytes:
+        from nodes._plotting import figure, picture
+
+        fig, ax = figure("t", (2, 1.5), 50)
+        ax.plot([0, 1], [0, 1])
+        return picture(fig)
+
+    run_node("image_writer", {"file": str(tmp_path / "v.svg")}, View(render=draw))
+    text = (tmp_path / "v.svg").read_text()
+    assert "<svg" in text[:500] and "data:image/png" not in text  # vector paths, not a wrapped raster
+    run_node("image_writer", {"file": str(tmp_path / "v.png")}, View(render=draw))
+    assert (tmp_path / "v.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_image_writer_import(tmp_path: Path) -> None:
