@@ -1716,7 +1716,13 @@ def test_cli_list_nodes(capsys: pytest.CaptureFixture[str]) -> None:
 def test_readme_node_list_is_generated_from_the_mapping_table(tmp_path: Path) -> None:
     """README.md's list between the knime-nodes markers is `supported_nodes_markdown()`; regenerate
     it with `python -m engine.knime --update-readme`."""
-    from engine.knime.importer import README_END, README_START, main, supported_nodes_markdown, update_readme
+    from engine.knime.supported_nodes import (
+        README_END,
+        README_START,
+        main,
+        supported_nodes_markdown,
+        update_readme,
+    )
 
     readme = ROOT / "README.md"
     text = readme.read_text(encoding="utf-8")

@@ -260,6 +260,20 @@ def node_index(doc: WorkflowDoc) -> dict[int, int]:
 
 def check(doc: WorkflowDoc, lines: dict[PathKey, int], file: str) -> list[Problem]:
     """Every problem of a parsed document: types, settings, ids, ports, wiring, cycles."""
+    problems, seen, types = _node_problems(doc, lines, file)
+    problems += _connection_problems(doc, lines, file, seen, types)
+    # a required input left unconnected is not a load problem: like KNIME, which loads such a
+    # workflow and shows the node red, it is a configure-time error of that node alone,
+    # reported by `knitflow validate` and when the workflow runs
+    problems += _cycle_problems(doc, lines, file, set(seen))
+    return problems
+
+
+def _node_problems(
+    doc: WorkflowDoc, lines: dict[PathKey, int], file: str
+) -> tuple[list[Problem], dict[int, int], dict[int, type[Node]]]:
+    """The problems of the node entries, with the ids that exist and the classes of those of a known
+    type: the connections are checked against both."""
     problems: list[Problem] = []
     seen: dict[int, int] = {}
     types: dict[int, type[Node]] = {}
@@ -278,92 +292,112 @@ def check(doc: WorkflowDoc, lines: dict[PathKey, int], file: str) -> list[Proble
             )
             continue
         types[entry.id] = cls
-        try:
-            cls.Settings.model_validate(entry.settings)
-        except ValidationError as exc:
-            for err in exc.errors():
-                setting = _settings_dotted(err["loc"])
-                line = line_of(lines, (*here, "settings", *_loc_to_path(err["loc"])))
-                problems.append(Problem(file, line, err["msg"], entry.id, setting or None))
-        fields = cls.Settings.model_fields
-        for kind in ("use_variables", "expose_variables"):
-            for setting in getattr(entry, kind):
-                if setting.split(".")[0] not in fields:
-                    problems.append(
-                        Problem(
-                            file,
-                            line_of(lines, (*here, kind, setting)),
-                            f"{kind}: {entry.type} has no setting {setting!r}",
-                            entry.id,
-                            setting,
-                        )
-                    )
+        problems += _settings_problems(entry, cls, here, lines, file)
+        problems += _variable_setting_problems(entry, cls, here, lines, file)
+    return problems, seen, types
 
+
+def _settings_problems(
+    entry: NodeEntry, cls: type[Node], here: PathKey, lines: dict[PathKey, int], file: str
+) -> list[Problem]:
+    """Each setting the node type's model rejects, located at the setting's own line."""
+    try:
+        cls.Settings.model_validate(entry.settings)
+    except ValidationError as exc:
+        return [
+            Problem(
+                file,
+                line_of(lines, (*here, "settings", *_loc_to_path(err["loc"]))),
+                err["msg"],
+                entry.id,
+                _settings_dotted(err["loc"]) or None,
+            )
+            for err in exc.errors()
+        ]
+    return []
+
+
+def _variable_setting_problems(
+    entry: NodeEntry, cls: type[Node], here: PathKey, lines: dict[PathKey, int], file: str
+) -> list[Problem]:
+    """A flow variable bound to a setting the node type does not have would silently do nothing."""
+    fields = cls.Settings.model_fields
+    return [
+        Problem(
+            file,
+            line_of(lines, (*here, kind, setting)),
+            f"{kind}: {entry.type} has no setting {setting!r}",
+            entry.id,
+            setting,
+        )
+        for kind in ("use_variables", "expose_variables")
+        for setting in getattr(entry, kind)
+        if setting.split(".")[0] not in fields
+    ]
+
+
+def _connection_problems(
+    doc: WorkflowDoc,
+    lines: dict[PathKey, int],
+    file: str,
+    seen: dict[int, int],
+    types: dict[int, type[Node]],
+) -> list[Problem]:
+    """The problems of the connections, in file order: missing nodes, then the wiring itself."""
+    problems: list[Problem] = []
     settings_of = {entry.id: entry.settings for entry in doc.nodes}
     into: dict[tuple[int, int], int] = {}
     for ci, conn in enumerate(doc.connections):
         line = line_of(lines, ("connections", ci))
+        problems += [
+            Problem(file, line, f"connection {conn}: there is no node {nid}", nid)
+            for nid in (conn.source, conn.dest)
+            if nid not in seen
+        ]
         src_cls, dst_cls = types.get(conn.source), types.get(conn.dest)
-        for nid in (conn.source, conn.dest):
-            if nid not in seen:
-                problems.append(Problem(file, line, f"connection {conn}: there is no node {nid}", nid))
         if src_cls is None or dst_cls is None:
             # a node of unknown type is reported once, at its type: its connections still count as
             # wired, so its neighbours get no follow-on "not connected" errors
             if conn.dest_port != 0:
                 into.setdefault((conn.dest, conn.dest_port), ci)
             continue
-        out_type = port_type(src_cls, conn.source_port, output=True, settings=settings_of[conn.source])
-        in_type = port_type(dst_cls, conn.dest_port, output=False, settings=settings_of[conn.dest])
-        if out_type is None:
-            problems.append(
-                Problem(
-                    file,
-                    line,
-                    f"connection {conn}: {src_cls.type_name} has no output port {conn.source_port}",
-                    conn.source,
-                )
-            )
-        if in_type is None:
-            problems.append(
-                Problem(
-                    file,
-                    line,
-                    f"connection {conn}: {dst_cls.type_name} has no input port {conn.dest_port}",
-                    conn.dest,
-                )
-            )
-        if out_type is None or in_type is None:
-            continue
-        if not ports_compatible(out_type, in_type):
-            problems.append(
-                Problem(
-                    file,
-                    line,
-                    f"connection {conn}: port type mismatch: {out_type.label} output cannot feed a {in_type.label} input",
-                    conn.dest,
-                )
-            )
-        if conn.dest_port != 0:
-            key = (conn.dest, conn.dest_port)
-            if key in into:
-                problems.append(
-                    Problem(
-                        file,
-                        line,
-                        f"connection {conn}: input port {conn.dest_port} already has a connection",
-                        conn.dest,
-                    )
-                )
-            into[key] = ci
-        if conn.source == conn.dest:
-            problems.append(Problem(file, line, f"connection {conn}: a node cannot feed itself", conn.dest))
+        problems += _wiring_problems(conn, ci, src_cls, dst_cls, settings_of, into, file, line)
+    return problems
 
-    # a required input left unconnected is not a load problem: like KNIME, which loads such a
-    # workflow and shows the node red, it is a configure-time error of that node alone,
-    # reported by `knitflow validate` and when the workflow runs
 
-    problems += _cycle_problems(doc, lines, file, set(seen))
+def _wiring_problems(
+    conn: Connection,
+    ci: int,
+    src_cls: type[Node],
+    dst_cls: type[Node],
+    settings_of: dict[int, dict[str, Any]],
+    into: dict[tuple[int, int], int],
+    file: str,
+    line: int | None,
+) -> list[Problem]:
+    """The problems of one connection between two known nodes: ports that do not exist or do not
+    fit, an input fed twice (the inputs fed so far are recorded in `into`), a node feeding itself."""
+    problems: list[Problem] = []
+
+    def problem(message: str, node_id: int) -> None:
+        problems.append(Problem(file, line, f"connection {conn}: {message}", node_id))
+
+    out_type = port_type(src_cls, conn.source_port, output=True, settings=settings_of[conn.source])
+    in_type = port_type(dst_cls, conn.dest_port, output=False, settings=settings_of[conn.dest])
+    if out_type is None:
+        problem(f"{src_cls.type_name} has no output port {conn.source_port}", conn.source)
+    if in_type is None:
+        problem(f"{dst_cls.type_name} has no input port {conn.dest_port}", conn.dest)
+    if out_type is None or in_type is None:
+        return problems
+    if not ports_compatible(out_type, in_type):
+        problem(f"port type mismatch: {out_type.label} output cannot feed a {in_type.label} input", conn.dest)
+    if conn.dest_port != 0:
+        if (conn.dest, conn.dest_port) in into:
+            problem(f"input port {conn.dest_port} already has a connection", conn.dest)
+        into[(conn.dest, conn.dest_port)] = ci
+    if conn.source == conn.dest:
+        problem("a node cannot feed itself", conn.dest)
     return problems
 
 

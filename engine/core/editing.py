@@ -295,17 +295,7 @@ def _remove(
     label: str | None = None,
 ) -> dict[str, Any]:
     """Delete nodes (with their connections), connections and workflow annotations at once."""
-    ids = {int(n) for n in nodes or []}
-    for n in ids:
-        _node(doc, n)
-    drop = {str(_connection(c)) for c in connections or []}
-    known = {str(c) for c in doc.connections}
-    for c in drop - known:
-        raise CommandError(f"there is no connection {c}")
-    idx = sorted({int(i) for i in annotations or []}, reverse=True)
-    for i in idx:
-        if not 0 <= i < len(doc.annotations):
-            raise CommandError(f"there is no annotation {i}")
+    ids, drop, idx = _removal_targets(doc, nodes or [], connections or [], annotations or [])
     if not ids and not drop and not idx:
         return {"_noop": True}
     doc.nodes = [n for n in doc.nodes if n.id not in ids]
@@ -315,6 +305,24 @@ def _remove(
     for i in idx:
         del doc.annotations[i]
     return {"removed": sorted(ids)}
+
+
+def _removal_targets(
+    doc: WorkflowDoc, nodes: list[int], connections: list[Any], annotations: list[int]
+) -> tuple[set[int], set[str], list[int]]:
+    """What a removal names, all checked before anything changes: one that is not there refuses the
+    whole command. Annotation indexes come highest first, so deleting one leaves the others' in place."""
+    ids = {int(n) for n in nodes}
+    for n in ids:
+        _node(doc, n)
+    drop = {str(_connection(c)) for c in connections}
+    for c in drop - {str(c) for c in doc.connections}:
+        raise CommandError(f"there is no connection {c}")
+    idx = sorted({int(i) for i in annotations}, reverse=True)
+    for i in idx:
+        if not 0 <= i < len(doc.annotations):
+            raise CommandError(f"there is no annotation {i}")
+    return ids, drop, idx
 
 
 def _move(
@@ -574,25 +582,3 @@ def is_semantic(command: dict[str, Any]) -> bool:
     if op == "remove":
         return bool(command.get("nodes") or command.get("connections"))
     return op in SEMANTIC
-
-
-def auto_layout(doc: WorkflowDoc) -> bool:
-    """Give nodes without a position one, by dependency level (left to right); True if any moved."""
-    missing = [n for n in doc.nodes if n.position is None]
-    if not missing:
-        return False
-    graph = nx.DiGraph()
-    graph.add_nodes_from(n.id for n in doc.nodes)
-    graph.add_edges_from((c.source, c.dest) for c in doc.connections if c.source != c.dest)
-    try:
-        levels = {n: i for i, gen in enumerate(nx.topological_generations(graph)) for n in gen}
-    except nx.NetworkXUnfeasible:
-        levels = {n.id: i for i, n in enumerate(doc.nodes)}
-    rows: dict[int, int] = {}
-    for n in sorted(doc.nodes, key=lambda e: (levels.get(e.id, 0), e.id)):
-        if n.position is None:
-            lvl = levels.get(n.id, 0)
-            row = rows.get(lvl, 0)
-            rows[lvl] = row + 1
-            n.position = (80 + 150 * lvl, 80 + 120 * row)
-    return True

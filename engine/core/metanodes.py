@@ -194,10 +194,7 @@ def _expand(
     pushed: dict[str, Any],
 ) -> tuple[list[NodeEntry], list[Connection]]:
     """This level's nodes with their containers expanded; connections rewired through them."""
-    from engine.core.document import Connection
-
     nodes: list[NodeEntry] = []
-    ins, outs = out.ins, out.outs
     passthrough: dict[int, dict[int, int]] = {}  # container -> output K -> its input J (in:J -> out:K)
     inner_conns: list[Connection] = []
     flat_of = {e.id: (encode_id(outer, e.id) if outer else e.id) for e in entries}
@@ -205,54 +202,111 @@ def _expand(
         here = (*where, i)
         flat = flat_of[entry.id]
         if entry.type not in CONTAINER_TYPES:
-            node = entry.model_copy(update={"id": flat})
-            if pushed and not _fed_inside(entry.id, connections):
-                node._scope_variables = {**pushed, **entry.scope_variables}  # noqa: SLF001
-            nodes.append(node)
+            nodes.append(_plain_node(entry, flat, connections, pushed))
             out.origin[flat] = here
             continue
-        out.containers[flat] = entry.type
-        inner = _inner_workflow(entry, here, out, base_dir)
-        inner_pushed = dict(pushed)
-        if entry.type == "component":
-            inner_pushed.update(_configured(entry, inner, here))
-            names_in = None if inner.variables_in is None else frozenset(inner.variables_in)
-            names_out = None if inner.variables_out is None else frozenset(inner.variables_out)
-            out.walls[flat] = VariableWall(names_in, names_out)
-        sub_nodes, sub_conns = _expand(
-            inner.nodes,
-            [c for c in inner.connections if OWN_PORTS not in (c.source, c.dest)],
-            flat,
-            (*here, "workflow", "nodes"),
-            out,
-            base_dir,
-            inner_pushed,
-        )
+        sub_nodes, sub_conns = _expand_container(entry, flat, here, out, base_dir, pushed, passthrough)
         nodes.extend(sub_nodes)
         inner_conns.extend(sub_conns)
-        ins[flat], outs[flat], passthrough[flat] = {}, {}, {}
-        out.first_nodes[flat] = [
-            encode_id(flat, e.id) for e in inner.nodes if not _fed_inside(e.id, inner.connections)
-        ]
-        for c in inner.connections:
-            if c.source == OWN_PORTS and c.dest == OWN_PORTS:
-                passthrough[flat][c.dest_port] = c.source_port
-            elif c.source == OWN_PORTS:
-                ins[flat].setdefault(c.source_port, []).append((encode_id(flat, c.dest), c.dest_port))
-            elif c.dest == OWN_PORTS:
-                outs[flat][c.dest_port] = (encode_id(flat, c.source), c.source_port)
     # the inner connections of nested containers were rewired by the recursive call; rewire this level's
+    resolved = _rewire_level(connections, flat_of, passthrough, where, out)
+    return nodes, [*inner_conns, *resolved]
+
+
+def _plain_node(
+    entry: NodeEntry, flat: int, connections: list[Connection], pushed: dict[str, Any]
+) -> NodeEntry:
+    """A node under its flat id; one that nothing of its level feeds takes the variables its
+    containers push in (a fed node gets them through its inputs)."""
+    node = entry.model_copy(update={"id": flat})
+    if pushed and not _fed_inside(entry.id, connections):
+        node._scope_variables = {**pushed, **entry.scope_variables}  # noqa: SLF001
+    return node
+
+
+def _expand_container(
+    entry: NodeEntry,
+    flat: int,
+    here: PathKey,
+    out: Flattened,
+    base_dir: Path | None,
+    pushed: dict[str, Any],
+    passthrough: dict[int, dict[int, int]],
+) -> tuple[list[NodeEntry], list[Connection]]:
+    """A metanode's or component's inner nodes and connections, flattened; its own ports recorded in
+    `out` (and `passthrough`) so that the level above can be rewired through it."""
+    out.containers[flat] = entry.type
+    inner = _inner_workflow(entry, here, out, base_dir)
+    inner_pushed = dict(pushed)
+    if entry.type == "component":
+        inner_pushed.update(_configured(entry, inner, here))
+        out.walls[flat] = _variable_wall(inner)
+    sub_nodes, sub_conns = _expand(
+        inner.nodes,
+        [c for c in inner.connections if OWN_PORTS not in (c.source, c.dest)],
+        flat,
+        (*here, "workflow", "nodes"),
+        out,
+        base_dir,
+        inner_pushed,
+    )
+    out.first_nodes[flat] = [
+        encode_id(flat, e.id) for e in inner.nodes if not _fed_inside(e.id, inner.connections)
+    ]
+    _record_own_ports(flat, inner.connections, out, passthrough)
+    return sub_nodes, sub_conns
+
+
+def _variable_wall(inner: InnerWorkflow) -> VariableWall:
+    """Which flow variables a component lets in and out (None: all of them)."""
+    names_in = None if inner.variables_in is None else frozenset(inner.variables_in)
+    names_out = None if inner.variables_out is None else frozenset(inner.variables_out)
+    return VariableWall(names_in, names_out)
+
+
+def _record_own_ports(
+    flat: int,
+    inner_connections: list[Connection],
+    out: Flattened,
+    passthrough: dict[int, dict[int, int]],
+) -> None:
+    """Where a container's own ports lead inside it: `in:J` to inner inputs, inner outputs to
+    `out:K`, and `in:J -> out:K` straight through."""
+    ins: dict[int, list[tuple[int, int]]] = {}
+    outs: dict[int, tuple[int, int]] = {}
+    through: dict[int, int] = {}
+    out.ins[flat], out.outs[flat], passthrough[flat] = ins, outs, through
+    for c in inner_connections:
+        if c.source == OWN_PORTS and c.dest == OWN_PORTS:
+            through[c.dest_port] = c.source_port
+        elif c.source == OWN_PORTS:
+            ins.setdefault(c.source_port, []).append((encode_id(flat, c.dest), c.dest_port))
+        elif c.dest == OWN_PORTS:
+            outs[c.dest_port] = (encode_id(flat, c.source), c.source_port)
+
+
+def _rewire_level(
+    connections: list[Connection],
+    flat_of: dict[int, int],
+    passthrough: dict[int, dict[int, int]],
+    where: PathKey,
+    out: Flattened,
+) -> list[Connection]:
+    """This level's connections between plain nodes: one into or out of a container becomes one per
+    inner node behind the container's port."""
+    from engine.core.document import Connection
+
     resolved: list[Connection] = []
     for c in connections:
         src, dst = flat_of.get(c.source, c.source), flat_of.get(c.dest, c.dest)
         sources = out.sources(src, c.source_port)
-        if src in outs and not sources:
+        if src in out.outs and not sources:
             sources = _passed_through(src, c.source_port, passthrough, connections, flat_of, where, out)
         targets = out.targets(dst, c.dest_port)
         for s, sp in sources:
             for d, dp in targets:
                 resolved.append(Connection(source=s, source_port=sp, dest=d, dest_port=dp))
-    return nodes, [*inner_conns, *resolved]
+    return resolved
 
 
 def _passed_through(

@@ -106,7 +106,7 @@ def render_svg(doc: WorkflowDoc, statuses: Mapping[int, Any] | None = None) -> s
     """The workflow as SVG text. `statuses` maps node ids to a state name or a NodeStatus; without
     it every light is drawn off (the file alone says nothing about a run)."""
     if any(n.position is None for n in doc.nodes):
-        from engine.core.editing import auto_layout
+        from engine.core.layout import auto_layout
 
         doc = doc.model_copy(deep=True)
         auto_layout(doc)

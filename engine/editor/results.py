@@ -19,6 +19,7 @@ from engine.editor.errors import ApiError
 from engine.editor.paging import table_page
 
 if TYPE_CHECKING:
+    from engine.core.status import NodeStatus
     from engine.editor.session import Session
 
 
@@ -44,29 +45,21 @@ class PortResults:
         """What port `port` of node `n` holds (port 0: its flow variables)."""
         s = self.session
         with s.lock:
-            if n in s.statuses and s.statuses[n].type in CONTAINER_TYPES:
-                n, port = output_source(s, n, port)  # a container's output: the inner node's
+            n, port = self._output_source(n, port)
             st = s.statuses.get(n)
             if st is None:
                 raise ApiError(404, f"there is no node {n}")
-            live = st.state == EXECUTING and st.loop_progress is not None  # a running loop's current pass
-            if st.state != EXECUTED and not live:
-                return JSONResponse({"kind": "none", "message": "Execute the node first."})
-            if port == 0:
-                variables = [{"name": k, **v} for k, v in st.variables.to_json().items()]
-                return JSONResponse({"kind": "variables", "variables": variables})
-            if not 1 <= port <= len(st.outputs):
-                raise ApiError(404, f"node {n} has no output port {port}")
+            not_held = _nothing_held_yet(st, n, port)
+            if not_held is not None:
+                return not_held
             obj = st.outputs[port - 1]
             key = st.key
+        extra: dict[str, Any] = {}
         if isinstance(obj, View):
-            out: dict[str, Any] = {"kind": "view", "title": obj.title, "image": obj.png is not None}
+            extra = {"kind": "view", "title": obj.title, "image": obj.png is not None}
             if obj.table is None:
-                return JSONResponse(out)
+                return JSONResponse(extra)
             obj = obj.table
-            extra = out
-        else:
-            extra = {}
         if isinstance(obj, Table):
             return table_page(
                 obj,
@@ -84,21 +77,30 @@ class PortResults:
         if isinstance(obj, Model):
             return JSONResponse({"kind": "model", "model_kind": obj.kind, "summary": obj.summary})
         if obj is None:
-            cls = registry.get(st.type)
-            entry = next((e for e in self.session.editor.doc.nodes if e.id == n), None)
-            outputs = node_ports(cls, entry.settings)[1] if cls is not None and entry is not None else ()
-            if port <= len(outputs) and outputs[port - 1].type.id == "variables":
-                variables = [{"name": k, **v} for k, v in st.variables.to_json().items()]
-                return JSONResponse({"kind": "variables", "variables": variables})
-            return JSONResponse({"kind": "none", "message": "This output port has no data to display."})
+            return self._empty_port(st, n, port)
         return JSONResponse({"kind": "object", "summary": repr(obj)[:2000]})
+
+    def _output_source(self, n: int, port: int) -> tuple[int, int]:
+        """A container's output is the output of the inner node that feeds it; the caller holds the lock."""
+        s = self.session
+        if n in s.statuses and s.statuses[n].type in CONTAINER_TYPES:
+            return output_source(s, n, port)
+        return n, port
+
+    def _empty_port(self, st: NodeStatus, n: int, port: int) -> Response:
+        """An output that holds nothing: a variable port shows the node's flow variables."""
+        cls = registry.get(st.type)
+        entry = next((e for e in self.session.editor.doc.nodes if e.id == n), None)
+        outputs = node_ports(cls, entry.settings)[1] if cls is not None and entry is not None else ()
+        if port <= len(outputs) and outputs[port - 1].type.id == "variables":
+            return _variables_response(st)
+        return JSONResponse({"kind": "none", "message": "This output port has no data to display."})
 
     def port_table(self, n: int, port: int) -> Table:
         """The table on port `port` of executed node `n` (a view's table too)."""
         s = self.session
         with s.lock:
-            if n in s.statuses and s.statuses[n].type in CONTAINER_TYPES:
-                n, port = output_source(s, n, port)
+            n, port = self._output_source(n, port)
             st = s.statuses.get(n)
             if st is None or st.state != EXECUTED or not 1 <= port <= len(st.outputs):
                 raise ApiError(404, "Execute the node first.")
@@ -113,8 +115,7 @@ class PortResults:
         """The PNG of a view port."""
         s = self.session
         with s.lock:
-            if n in s.statuses and s.statuses[n].type in CONTAINER_TYPES:
-                n, port = output_source(s, n, port)
+            n, port = self._output_source(n, port)
             st = s.statuses.get(n)
             if st is None or st.state != EXECUTED or not 1 <= port <= len(st.outputs):
                 raise ApiError(404, "Execute the node first.")
@@ -122,3 +123,21 @@ class PortResults:
         if not isinstance(obj, View) or obj.png is None:
             raise ApiError(404, "this port holds no image")
         return Response(obj.png, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+def _nothing_held_yet(st: NodeStatus, n: int, port: int) -> Response | None:
+    """The answer when no output object is to be shown: a node not executed yet (a running loop's
+    current pass counts as executed), port 0 (the flow variables), a port the node does not have."""
+    live = st.state == EXECUTING and st.loop_progress is not None
+    if st.state != EXECUTED and not live:
+        return JSONResponse({"kind": "none", "message": "Execute the node first."})
+    if port == 0:
+        return _variables_response(st)
+    if not 1 <= port <= len(st.outputs):
+        raise ApiError(404, f"node {n} has no output port {port}")
+    return None
+
+
+def _variables_response(st: NodeStatus) -> Response:
+    variables = [{"name": k, **v} for k, v in st.variables.to_json().items()]
+    return JSONResponse({"kind": "variables", "variables": variables})

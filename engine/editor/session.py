@@ -15,8 +15,9 @@ from typing import Any
 
 from engine.core.cache import MemoryCache
 from engine.core.document import NodeEntry, Problem, WorkflowDoc, check, parse_document, write_document
-from engine.core.editing import Editor, auto_layout, document_digest, is_semantic
+from engine.core.editing import Editor, document_digest, is_semantic
 from engine.core.keys import document_fingerprints
+from engine.core.layout import auto_layout
 from engine.core.metanodes import INNER_ID_BASE, ContainerError, flatten, has_containers, id_of_path, path_of
 from engine.core.outputs import output_summaries
 from engine.core.registry import registry

@@ -11,10 +11,9 @@ from engine.knime.importer import (
     knime_index,
     load_knwf,
     skeleton,
-    supported_nodes_markdown,
     to_document,
-    update_readme,
 )
+from engine.knime.supported_nodes import supported_nodes_markdown, update_readme
 
 __all__ = [
     *_archive.__all__,

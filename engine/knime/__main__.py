@@ -1,5 +1,5 @@
 import sys
 
-from engine.knime.importer import main
+from engine.knime.supported_nodes import main
 
 sys.exit(main())
