@@ -375,6 +375,10 @@ def test_view_images_and_variable_ports(client: TestClient) -> None:
     assert page == {"kind": "view", "title": "Rows", "image": True}
     img = client.get("/api/workflow/image", params={"path": "demo.yaml", "id": 20, "port": 1})
     assert img.headers["content-type"] == "image/png" and img.content.startswith(b"\x89PNG")
+    params = {"path": "demo.yaml", "id": 20, "port": 1}
+    raster = client.get("/api/workflow/image", params={**params, "format": "svg"})  # a PNG-only view
+    assert raster.headers["content-type"] == "image/png" and raster.content == img.content
+    assert client.get("/api/workflow/image", params={**params, "format": "gif"}).status_code == 422
     pushed = client.get("/api/workflow/port", params={"path": "demo.yaml", "id": 21, "port": 1}).json()
     assert (
         pushed["kind"] == "variables" and {"name": "k", "type": "Double", "value": 3.0} in pushed["variables"]

@@ -56,7 +56,7 @@ class PortResults:
             key = st.key
         extra: dict[str, Any] = {}
         if isinstance(obj, View):
-            extra = {"kind": "view", "title": obj.title, "image": obj.png is not None}
+            extra = {"kind": "view", "title": obj.title, "image": obj.has_picture}
             if obj.table is None:
                 return JSONResponse(extra)
             obj = obj.table
@@ -111,8 +111,10 @@ class PortResults:
             raise ApiError(404, "this port holds no table")
         return obj
 
-    def port_image(self, n: int, port: int) -> Response:
-        """The PNG of a view port."""
+    def port_image(self, n: int, port: int, fmt: str = "png") -> Response:
+        """The picture of a view port, drawn as PNG or SVG (`fmt`; a raster-only picture stays PNG)."""
+        if fmt not in ("png", "svg"):
+            raise ApiError(422, f"format must be png or svg, not {fmt!r}")
         s = self.session
         with s.lock:
             n, port = self._output_source(n, port)
@@ -120,9 +122,12 @@ class PortResults:
             if st is None or st.state != EXECUTED or not 1 <= port <= len(st.outputs):
                 raise ApiError(404, "Execute the node first.")
             obj = st.outputs[port - 1]
-        if not isinstance(obj, View) or obj.png is None:
+        drawn = obj.picture(fmt) if isinstance(obj, View) else None
+        if drawn is None:
             raise ApiError(404, "this port holds no image")
-        return Response(obj.png, media_type="image/png", headers={"Cache-Control": "no-store"})
+        data, kind = drawn
+        media = "image/svg+xml" if kind == "svg" else "image/png"
+        return Response(data, media_type=media, headers={"Cache-Control": "no-store"})
 
 
 def _nothing_held_yet(st: NodeStatus, n: int, port: int) -> Response | None:

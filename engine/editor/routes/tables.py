@@ -51,5 +51,5 @@ def molecule(smiles: str) -> Response:
 
 
 @router.get("/api/workflow/image")
-def image(request: Request, path: str, id: int, port: int) -> Response:
-    return open_session(request, path, reload=False).results.port_image(id, port)
+def image(request: Request, path: str, id: int, port: int, format: str = "png") -> Response:
+    return open_session(request, path, reload=False).results.port_image(id, port, format)

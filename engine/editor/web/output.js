@@ -135,6 +135,10 @@ export class OutputView {
       if (data.image) {
         const src = `/api/workflow/image?path=${encodeURIComponent(app.path)}&id=${app.flatId(this.node)}&port=${this.port}&t=${Date.now()}`;
         parts.push(el("img", { class: "view-img", src, alt: data.title || "view" }));
+        const name = (data.title || "view").replace(/[^\w.-]+/g, "_");
+        parts.push(el("div", { class: "view-save" }, "Save as ",
+          el("a", { href: src + "&format=png", download: name + ".png", text: "PNG" }), " · ",
+          el("a", { href: src + "&format=svg", download: name + ".svg", text: "SVG" })));
       }
     }
     if (data.kind === "table") parts.push(...(this.showStats ? [this.tableTools(data), await this.statsTable()] : [this.tableTools(data), ...this.table(data)]));
