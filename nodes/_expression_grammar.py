@@ -23,6 +23,7 @@ from nodes._expr_common import (
     parse_text,
     token_position,
 )
+from nodes._lark_cache import lalr_parser
 
 
 def _unescape(body: str) -> str:
@@ -245,7 +246,7 @@ class _ExprBuilder(Transformer):
 
 @lru_cache(maxsize=1)
 def _expr_parser() -> Lark:
-    return Lark(_EXPR_GRAMMAR, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    return lalr_parser(_EXPR_GRAMMAR, propagate_positions=True, maybe_placeholders=False)
 
 
 @lru_cache(maxsize=512)

@@ -25,6 +25,7 @@ from nodes._expr_common import (
     parse_text,
     token_position,
 )
+from nodes._lark_cache import lalr_parser
 
 _JEP_GRAMMAR = r"""
 ?start: expr
@@ -127,7 +128,7 @@ class _JepBuilder(Transformer):
 
 @lru_cache(maxsize=1)
 def _jep_parser() -> Lark:
-    return Lark(_JEP_GRAMMAR, parser="lalr", propagate_positions=True)
+    return lalr_parser(_JEP_GRAMMAR, propagate_positions=True)
 
 
 @lru_cache(maxsize=512)

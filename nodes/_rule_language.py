@@ -36,6 +36,7 @@ from nodes._expr_common import (
     token_position,
     wildcard_regex,
 )
+from nodes._lark_cache import lalr_parser
 
 _RULE_GRAMMAR = r"""
 ?start: rule
@@ -153,7 +154,7 @@ class _RuleBuilder(Transformer):
 
 @lru_cache(maxsize=1)
 def _rule_parser() -> Lark:
-    return Lark(_RULE_GRAMMAR, parser="lalr", propagate_positions=True)
+    return lalr_parser(_RULE_GRAMMAR, propagate_positions=True)
 
 
 def is_rule_comment(line: str) -> bool:

@@ -22,6 +22,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
 from nodes._java_overloads import NUMERIC, RANK, STRING_METHODS, invoke, npe_bool, npe_str, resolve, score
+from nodes._lark_cache import lalr_parser
 from nodes._string_functions import (
     FUNCTIONS,
     RETURN_TYPES,
@@ -86,7 +87,7 @@ class StringManipulationError(Exception):
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(_GRAMMAR, parser="lalr", propagate_positions=True)
+    return lalr_parser(_GRAMMAR, propagate_positions=True)
 
 
 def _unescape(body: str) -> str:
