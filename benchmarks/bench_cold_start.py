@@ -6,6 +6,11 @@ each is compared.
 
 Target (issue #20): knitflow <= 1.1 x the plain script for 10_01, 10_02 and 10_03.
 
+knitflow's own modules are compiled to bytecode first, as `pip install` compiles every installed
+package (the peer's pandas, scikit-learn and matplotlib included): where PYTHONDONTWRITEBYTECODE is
+set (this VM sets it), a checkout would otherwise compile its ~70 engine and node modules from
+source on every start (~0.1 s) while the peer's libraries load precompiled.
+
 Run: python benchmarks/bench_cold_start.py [--repeat N] [--workflows 10_01,10_02,10_03]
 """
 
@@ -36,6 +41,7 @@ def _timed(command: list[str]) -> float:
 
 def measure(workflows: list[str], repeat: int) -> dict[str, tuple[float, float]]:
     """workflow -> (median seconds knitflow, median seconds plain)."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "engine", "nodes"], check=True, cwd=ROOT)
     times: dict[str, dict[str, list[float]]] = {w: {"knitflow": [], "plain": []} for w in workflows}
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(repeat):
