@@ -1,14 +1,14 @@
 """The random forest learners' shared options: KNIME's TreeEnsembleLearnerConfiguration settings and
 what they translate to for scikit-learn trees (attribute sampling, tree sizes, split statistics).
 
-Shared by the regression and classification forests (and the gradient boosted trees' settings), so
-the option handling exists once.
+Shared by the regression and classification forests and the gradient boosted trees (settings and
+tree model), so the option handling exists once.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -17,7 +17,7 @@ from pydantic import Field, field_validator, model_validator
 
 from engine.api import ColumnType, ConfigureError, NodeSettings, Table, TableSpec
 from nodes._common import ColumnFilter
-from nodes._mining import NOMINAL, parse_seed
+from nodes._mining import NOMINAL, cell_text, parse_seed
 
 ATTRIBUTE_TYPES = ColumnType.NUMERIC | NOMINAL
 REPORT_LEVELS = 3  # KNIME reports attribute statistics for the levels 0, 1, 2
@@ -177,6 +177,61 @@ def node_depths(tree: Any) -> np.ndarray:
             if child >= 0:
                 depth[child] = depth[node] + 1
     return depth
+
+
+@dataclass
+class RandomForestModel:
+    """The forest: per tree the design columns it was grown on (all of them unless attributes were
+    sampled per tree)."""
+
+    target: str
+    attributes: list[str]
+    attribute_types: dict[str, str]
+    levels: dict[str, list[str]]  # one-hot levels of the String attributes
+    owner: list[int]  # design column -> attribute index
+    trees: list[Any] = field(repr=False, default_factory=list)
+    tree_columns: list[np.ndarray] = field(repr=False, default_factory=list)
+
+    def design(self, df: pd.DataFrame) -> np.ndarray:
+        if not self.levels and all(
+            isinstance(t, np.dtype) and t.kind in "iuf" for t in df.dtypes[self.attributes]
+        ):
+            return df[self.attributes].to_numpy(
+                dtype=float
+            )  # all plain numbers: one conversion, not one per column
+        cols: list[np.ndarray] = []
+        for a in self.attributes:
+            s = df[a]
+            kind = self.attribute_types[a]
+            if kind == ColumnType.STRING:
+                missing = s.isna().to_numpy()
+                text = np.array(
+                    [cell_text(v) if not m else "" for v, m in zip(s.tolist(), missing, strict=True)],
+                    dtype=object,
+                )
+                for level in self.levels[a]:
+                    col = (text == level).astype(float)
+                    col[missing] = np.nan
+                    cols.append(col)
+            elif kind == ColumnType.BOOLEAN:
+                cols.append(s.astype("float64").to_numpy(dtype=float, na_value=np.nan))
+            else:
+                cols.append(pd.to_numeric(s).to_numpy(dtype=float, na_value=np.nan))
+        return np.column_stack(cols) if cols else np.zeros((len(df), 0))
+
+    def tree_predictions(self, x: np.ndarray) -> np.ndarray:
+        """(n_trees, n_rows) predictions of every tree."""
+        if len(x) == 0:
+            return np.zeros((len(self.trees), 0))
+        if np.isnan(x).any():  # scikit-learn's missing-value routing needs its input checks
+            return np.vstack([t.predict(x[:, c]) for t, c in zip(self.trees, self.tree_columns, strict=True)])
+        x32 = x.astype(np.float32)  # what the trees' input check would do, done once for all trees
+        return np.vstack(
+            [
+                t.predict(np.ascontiguousarray(x32[:, c]), check_input=False)
+                for t, c in zip(self.trees, self.tree_columns, strict=True)
+            ]
+        )
 
 
 def attribute_owner(attributes: list[str], levels: dict[str, list[str]]) -> list[int]:

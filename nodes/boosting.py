@@ -42,12 +42,12 @@ from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._forest_options import (
     FOREST_KEYS,
     RandomForestLearnerSettings,
+    RandomForestModel,
     attribute_sample_size,
     forest_attributes,
 )
 from nodes._learning import append_unique, check_learning_columns, class_values, model_spec_of, text_values
 from nodes._mining import NOMINAL, cell_text, check_column
-from nodes.random_forest import RandomForestModel
 
 GBT_CLASSIFICATION = PortType.register(
     PortType("model.gbt_classification", "Gradient boosted trees (classification)", "#40916c", "square")

@@ -11,7 +11,6 @@ for digit.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -42,6 +41,7 @@ from nodes._forest_options import (
     FOREST_KEYS,
     STATS_SPEC,
     RandomForestLearnerSettings,
+    RandomForestModel,
     SplitStatistics,
     TreeShape,
     attribute_owner,
@@ -56,61 +56,6 @@ RF_REGRESSION = PortType.register(
 )
 
 # ------------------------------------------------------------------------------------- model
-
-
-@dataclass
-class RandomForestModel:
-    """The forest: per tree the design columns it was grown on (all of them unless attributes were
-    sampled per tree)."""
-
-    target: str
-    attributes: list[str]
-    attribute_types: dict[str, str]
-    levels: dict[str, list[str]]  # one-hot levels of the String attributes
-    owner: list[int]  # design column -> attribute index
-    trees: list[Any] = field(repr=False, default_factory=list)
-    tree_columns: list[np.ndarray] = field(repr=False, default_factory=list)
-
-    def design(self, df: pd.DataFrame) -> np.ndarray:
-        if not self.levels and all(
-            isinstance(t, np.dtype) and t.kind in "iuf" for t in df.dtypes[self.attributes]
-        ):
-            return df[self.attributes].to_numpy(
-                dtype=float
-            )  # all plain numbers: one conversion, not one per column
-        cols: list[np.ndarray] = []
-        for a in self.attributes:
-            s = df[a]
-            kind = self.attribute_types[a]
-            if kind == ColumnType.STRING:
-                missing = s.isna().to_numpy()
-                text = np.array(
-                    [cell_text(v) if not m else "" for v, m in zip(s.tolist(), missing, strict=True)],
-                    dtype=object,
-                )
-                for level in self.levels[a]:
-                    col = (text == level).astype(float)
-                    col[missing] = np.nan
-                    cols.append(col)
-            elif kind == ColumnType.BOOLEAN:
-                cols.append(s.astype("float64").to_numpy(dtype=float, na_value=np.nan))
-            else:
-                cols.append(pd.to_numeric(s).to_numpy(dtype=float, na_value=np.nan))
-        return np.column_stack(cols) if cols else np.zeros((len(df), 0))
-
-    def tree_predictions(self, x: np.ndarray) -> np.ndarray:
-        """(n_trees, n_rows) predictions of every tree."""
-        if len(x) == 0:
-            return np.zeros((len(self.trees), 0))
-        if np.isnan(x).any():  # scikit-learn's missing-value routing needs its input checks
-            return np.vstack([t.predict(x[:, c]) for t, c in zip(self.trees, self.tree_columns, strict=True)])
-        x32 = x.astype(np.float32)  # what the trees' input check would do, done once for all trees
-        return np.vstack(
-            [
-                t.predict(np.ascontiguousarray(x32[:, c]), check_input=False)
-                for t, c in zip(self.trees, self.tree_columns, strict=True)
-            ]
-        )
 
 
 def _mean_variance(

@@ -1,6 +1,6 @@
 """Random forest classification: KNIME's Random Forest Learner and Random Forest Predictor
-(treeensemble2), built like the regression pair in `nodes.random_forest` (whose sampling, design
-and statistics helpers they share) from scikit-learn classification trees.
+(treeensemble2), built like the regression pair in `nodes.random_forest` (sharing its settings, model,
+sampling and statistics helpers in `nodes._forest_options`) from scikit-learn classification trees.
 
 KNIME's forests draw their own random numbers and grow KNIME's trees (gain ratio among them),
 which scikit-learn cannot reproduce: the forests agree in distribution, not tree for tree. The
@@ -42,6 +42,7 @@ from nodes._forest_options import (
     FOREST_KEYS,
     STATS_SPEC,
     RandomForestLearnerSettings,
+    RandomForestModel,
     SplitStatistics,
     attribute_owner,
     forest_attributes,
@@ -50,7 +51,6 @@ from nodes._forest_options import (
 )
 from nodes._learning import append_unique, check_learning_columns, class_values, model_spec_of, text_values
 from nodes._mining import NOMINAL, cell_text
-from nodes.random_forest import RandomForestModel
 
 RF_CLASSIFICATION = PortType.register(
     PortType("model.random_forest_classification", "Random forest classification model", "#2d6a4f", "square")
