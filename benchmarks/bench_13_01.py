@@ -452,7 +452,7 @@ def main() -> None:
 # ------------------------------------------------------------------------------------------ profile
 
 PROFILE_KINDS = [  # (kind, functions whose cumulative CPU time counts for it), first match wins
-    ("fingerprinting (RDKit parse + Morgan)", ["chemistry.py:fingerprint_chunk"]),
+    ("fingerprinting (RDKit parse + Morgan)", ["_rdkit_fingerprints.py:fingerprint_chunk"]),
     ("Lasso fits (coordinate descent)", ["_coordinate_descent.py:enet_path"]),
     ("Lasso set-up (feature matrices, checks)", ["sklearn_nodes.py:execute"]),
     ("CSV reading and writing", ["io.py:execute"]),

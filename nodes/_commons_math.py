@@ -155,7 +155,7 @@ def sequential_project(vectors: np.ndarray, centered: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------- eigen decomposition
 
 
-# complexity (radon D) stays: commons-math's TriDiagonalTransformer followed line by line (bit-exact signs)
+# complexity: a line-by-line port of commons-math's TriDiagonalTransformer; same loop order keeps KNIME's last bits
 def _tridiagonalize(matrix: list[list[float]]) -> tuple[list[float], list[float], list[list[float]]]:
     """`TriDiagonalTransformer`: main and secondary diagonal and Q (only the upper triangle is read)."""
     h = [row[:] for row in matrix]
@@ -221,7 +221,7 @@ def _tridiagonalize(matrix: list[list[float]]) -> tuple[list[float], list[float]
     return main, secondary, q
 
 
-# complexity (radon E) stays: an operation-for-operation port of commons-math's QL loop, kept whole so its bits stay Java's
+# complexity: an operation-for-operation port of commons-math's QL loop; kept whole so its bits stay Java's
 def symmetric_eigen(matrix: np.ndarray, max_iter: int = 30) -> tuple[np.ndarray, np.ndarray]:
     """Eigenvalues (descending) and eigenvectors (the rows of the second array) of a symmetric
     matrix, as `new EigenDecomposition(matrix)` returns them (`getRealEigenvalues`, `getEigenvector(i)`)."""

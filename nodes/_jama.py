@@ -24,7 +24,7 @@ def _hypot(a: float, b: float) -> float:
     return 0.0
 
 
-# complexity (radon D) stays: JAMA's tred2 followed line by line, so the eigenvectors' signs are KNIME's
+# complexity: a line-by-line port of JAMA's tred2; the same loop order keeps KNIME's eigenvector signs and last bits
 def _tred2(v: list[list[float]], d: list[float], e: list[float]) -> None:
     n = len(d)
     for j in range(n):

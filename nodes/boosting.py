@@ -39,15 +39,15 @@ from engine.api import (
     widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
-from nodes._learning import append_unique, check_learning_columns, class_values, model_spec_of, text_values
-from nodes._mining import NOMINAL, cell_text, check_column
-from nodes.random_forest import (
-    _RF_KEYS,
+from nodes._forest_options import (
+    FOREST_KEYS,
     RandomForestLearnerSettings,
     RandomForestModel,
-    _attributes,
-    _sample_size,
+    attribute_sample_size,
+    forest_attributes,
 )
+from nodes._learning import append_unique, check_learning_columns, class_values, model_spec_of, text_values
+from nodes._mining import NOMINAL, cell_text, check_column
 
 GBT_CLASSIFICATION = PortType.register(
     PortType("model.gbt_classification", "Gradient boosted trees (classification)", "#40916c", "square")
@@ -137,7 +137,7 @@ def boost(
     rng = np.random.default_rng(ctx.seed(settings.seed))
     n, n_attr = len(x), len(model.attributes)
     owner = np.array(model.owner, dtype=int)
-    subset = _sample_size(settings, n_attr)
+    subset = attribute_sample_size(settings, n_attr)
     per_node = settings.isUseDifferentAttributesAtEachNode and subset < n_attr
     per_tree = not settings.isUseDifferentAttributesAtEachNode and subset < n_attr
     max_features = None
@@ -226,7 +226,7 @@ def _prepare(
 ) -> tuple[BoostedTrees, np.ndarray, np.ndarray]:
     spec, df = table.spec, table.df
     target = str(settings.targetColumn)
-    attrs = _attributes(spec, settings)
+    attrs = forest_attributes(spec, settings)
     if classify:
         cells = text_values(df[target])
         keep = np.array([v is not None for v in cells], dtype=bool)
@@ -251,7 +251,7 @@ def _prepare(
 
 
 def _gbt_learner_from_knime(knime: KnimeSettings) -> None:
-    knime.take_all([*_RF_KEYS, "learningRate", "alphaFraction"])
+    knime.take_all([*FOREST_KEYS, "learningRate", "alphaFraction"])
     if knime.tree.get("fingerprintColumn"):
         knime.lost("learning on a fingerprint (bit vector) column is not supported")
 
@@ -271,7 +271,7 @@ class _LearnerBase(Node):
             check_column(spec, settings.targetColumn, "targetColumn", what="target", allowed=NOMINAL)
         else:
             check_column(spec, settings.targetColumn, "targetColumn", what="target", numeric=True)
-        return _attributes(spec, settings)
+        return forest_attributes(spec, settings)
 
     def configure(
         self, in_specs: list[Any], settings: GradientBoostingLearnerSettings, ctx: NodeContext

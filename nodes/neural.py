@@ -193,6 +193,50 @@ def _rprop_from_knime(knime: KnimeSettings) -> None:
     )
 
 
+def _regression_target(df: pd.DataFrame, target: str) -> np.ndarray:
+    """KNIME's regression MLP learns sigmoid outputs, so its target must lie in [0, 1]."""
+    y = numeric_matrix(df, [target])[:, 0]
+    present = y[~np.isnan(y)]
+    if len(present) and (present.min() < 0 or present.max() > 1):
+        raise NodeError(f"Domain range for regression in column {target} not in range [0,1]")
+    return y
+
+
+def _incomplete_rows(x: np.ndarray, missing_y: np.ndarray, ignore: bool, ctx: NodeContext) -> np.ndarray:
+    """KNIME fails on a missing value unless told to ignore such rows."""
+    bad = np.isnan(x).any(axis=1) | missing_y
+    if bad.any():
+        if not ignore:
+            raise NodeError(
+                "Missing values in input datatable" if np.isnan(x).any() else "Missing value in class column"
+            )
+        ctx.log(f"{int(bad.sum())} row(s) with missing values were ignored")
+    return bad
+
+
+def _training_data(
+    df: pd.DataFrame,
+    target: str,
+    columns: list[str],
+    regression: bool,
+    settings: RPropSettings,
+    ctx: NodeContext,
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The complete rows' inputs and targets (a column for regression, one-hot classes otherwise)."""
+    x = numeric_matrix(df, columns)
+    if regression:
+        y = _regression_target(df, target)
+        bad = _incomplete_rows(x, np.isnan(y), settings.ignoremv, ctx)
+        return x[~bad], y[~bad][:, None], []
+    cells = text_values(df[target])
+    classes = [cell_text(v) for v in class_values(cells)]
+    bad = _incomplete_rows(x, np.array([v is None for v in cells], dtype=bool), settings.ignoremv, ctx)
+    index = {c: i for i, c in enumerate(classes)}
+    codes = [index[cell_text(v)] for v, b in zip(cells, bad, strict=True) if not b]
+    t = np.eye(len(classes))[codes] if codes else np.zeros((0, len(classes)))
+    return x[~bad], t, classes
+
+
 class RPropMLPLearner(Node):
     """KNIME's RProp MLP Learner."""
 
@@ -238,34 +282,7 @@ class RPropMLPLearner(Node):
         table: Table = inputs[0]
         spec, df = table.spec, table.df
         target, columns, regression = _resolve(spec, settings)
-        x = numeric_matrix(df, columns)
-        if regression:
-            y = numeric_matrix(df, [target])[:, 0]
-            present = y[~np.isnan(y)]
-            if len(present) and (present.min() < 0 or present.max() > 1):
-                raise NodeError(f"Domain range for regression in column {target} not in range [0,1]")
-            missing_y = np.isnan(y)
-            classes: list[str] = []
-        else:
-            cells = text_values(df[target])
-            classes = [cell_text(v) for v in class_values(cells)]
-            missing_y = np.array([v is None for v in cells], dtype=bool)
-        bad = np.isnan(x).any(axis=1) | missing_y
-        if bad.any():
-            if not settings.ignoremv:
-                raise NodeError(
-                    "Missing values in input datatable"
-                    if np.isnan(x).any()
-                    else "Missing value in class column"
-                )
-            ctx.log(f"{int(bad.sum())} row(s) with missing values were ignored")
-        x = x[~bad]
-        if regression:
-            t = y[~bad][:, None]
-        else:
-            index = {c: i for i, c in enumerate(classes)}
-            codes = [index[cell_text(v)] for v, b in zip(cells, bad, strict=True) if not b]
-            t = np.eye(len(classes))[codes] if codes else np.zeros((0, len(classes)))
+        x, t, classes = _training_data(df, target, columns, regression, settings, ctx)
         seed = settings.randomSeed if settings.useRandomSeed else to_int32(ctx.seed(None))
         net = Perceptrons(columns, target, regression, classes)
         sizes = (

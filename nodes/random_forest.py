@@ -11,12 +11,11 @@ for digit.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field
 
 from engine.api import (
     TABLE,
@@ -38,169 +37,25 @@ from engine.api import (
     widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, seq
-from nodes._common import ColumnFilter
-from nodes._mining import NOMINAL, cell_text, check_column, parse_seed
+from nodes._forest_options import (
+    FOREST_KEYS,
+    STATS_SPEC,
+    RandomForestLearnerSettings,
+    RandomForestModel,
+    SplitStatistics,
+    TreeShape,
+    attribute_owner,
+    forest_attributes,
+    tree_attributes,
+    tree_shape,
+)
+from nodes._mining import cell_text, check_column
 
 RF_REGRESSION = PortType.register(
     PortType("model.random_forest_regression", "Random forest regression model", "#2d6a4f", "square")
 )
 
-ATTRIBUTE_TYPES = ColumnType.NUMERIC | NOMINAL
-REPORT_LEVELS = 3  # KNIME reports attribute statistics for the levels 0, 1, 2
-STAT_COLUMNS = [f"#splits (level {i})" for i in range(REPORT_LEVELS)] + [
-    f"#candidates (level {i})" for i in range(REPORT_LEVELS)
-]
-STATS_SPEC = TableSpec.of([(c, ColumnType.INTEGER) for c in STAT_COLUMNS])
-
-
-class RandomForestLearnerSettings(NodeSettings):
-    """KNIME's RandomForestRegressionLearner settings (TreeEnsembleLearnerConfiguration keys)."""
-
-    targetColumn: str | None = Field(None, description="The numeric target column.")
-    columnFilterConfig: ColumnFilter = Field(
-        default_factory=ColumnFilter,
-        description="The attribute columns (numeric, String or Boolean; other types are never attributes); the target "
-        "is never an attribute. String columns are one-hot encoded for scikit-learn.",
-    )
-    seed: int | None = Field(
-        None,
-        description="Random seed: the same seed gives identical forests. Empty: a new forest on every run (unless the "
-        "run has a seed).",
-    )
-    maxLevels: int = Field(
-        -1,
-        description="Maximum tree depth, the root being depth 0: a node at depth >= maxLevels is not split "
-        "(scikit-learn `max_depth`); -1 = unlimited.",
-    )
-    minNodeSize: int = Field(
-        -1,
-        description="A node with fewer records is not split (scikit-learn `min_samples_split`); -1 = no limit "
-        "(2 * minChildSize when that is set).",
-    )
-    minChildSize: int = Field(
-        -1,
-        description="Minimum records in each child of a split (scikit-learn `min_samples_leaf`); -1 = no limit.",
-    )
-    dataFraction: float = Field(
-        1.0, gt=0, le=1, description="Fraction of the rows drawn for each tree (round(fraction * rows))."
-    )
-    isDataSelectionWithReplacement: bool = Field(
-        True, description="Draw the rows of each tree with replacement (bootstrap) or without."
-    )
-    rowSamplingMode: Literal["Random"] = Field(
-        "Random",
-        description="Row sampling; regression supports only Random (stratified modes are for classes).",
-    )
-    columnSamplingMode: Literal["SquareRoot", "Linear", "Absolute", "None"] = Field(
-        "SquareRoot",
-        description="Attribute sample size: SquareRoot = floor(sqrt(#attributes)), Linear = round(fraction * "
-        "#attributes), Absolute = a fixed number, None = all attributes; clamped to [1, #attributes].",
-    )
-    columnFractionPerTree: float = Field(
-        1.0, gt=0, le=1, description="Attribute fraction for Linear sampling."
-    )
-    columnAbsolutePerTree: int = Field(10, ge=0, description="Number of attributes for Absolute sampling.")
-    isUseDifferentAttributesAtEachNode: bool = Field(
-        True,
-        description="True: a new attribute sample at every node (scikit-learn `max_features`); false: one sample per "
-        "tree, the tree is grown on those attributes only.",
-    )
-    nrModels: int = Field(100, gt=0, description="Number of trees (scikit-learn `n_estimators`).")
-    splitCriterion: Literal["InformationGainRatio", "InformationGain", "Gini"] = Field(
-        "InformationGainRatio",
-        description="Classification split criterion; unused for regression (splits minimise the squared error).",
-    )
-    missingValueHandling: Literal["XGBoost", "Surrogate"] = Field(
-        "XGBoost",
-        description="Missing attribute values: each split learns the direction they take (scikit-learn's native "
-        "missing-value support, KNIME's XGBoost mode); Surrogate is treated the same way.",
-    )
-    useAverageSplitPoints: bool = Field(
-        True,
-        description="Split thresholds halfway between neighbouring values (scikit-learn always does this).",
-    )
-    useBinaryNominalSplits: bool = Field(
-        True, description="Binary splits on nominal attributes (one-hot columns give binary splits)."
-    )
-    ignoreColumnsWithoutDomain: bool = Field(True, description="KNIME's domain check; no effect here.")
-
-    @field_validator("seed", mode="before")
-    @classmethod
-    def _seed(cls, value: Any) -> int | None:
-        return parse_seed(value)
-
-    @model_validator(mode="after")
-    def _sizes(self) -> RandomForestLearnerSettings:
-        if self.maxLevels != -1 and self.maxLevels <= 0:
-            raise ValueError(f"Invalid value for number of maximum tree depth (#level): {self.maxLevels}")
-        if self.minNodeSize != -1 and self.minNodeSize <= 0:
-            raise ValueError(f"Invalid minimum node size: {self.minNodeSize}")
-        if self.minChildSize != -1 and self.minChildSize <= 0:
-            raise ValueError(f"Invalid minimum child size: {self.minChildSize}")
-        if self.minChildSize > 0 and self.minNodeSize > 0 and self.minChildSize > self.minNodeSize // 2:
-            raise ValueError(
-                f"Invalid minimum child size ({self.minChildSize}); must be at most half the minimum "
-                f"node size ({self.minNodeSize})"
-            )
-        return self
-
-
 # ------------------------------------------------------------------------------------- model
-
-
-@dataclass
-class RandomForestModel:
-    """The forest: per tree the design columns it was grown on (all of them unless attributes were
-    sampled per tree)."""
-
-    target: str
-    attributes: list[str]
-    attribute_types: dict[str, str]
-    levels: dict[str, list[str]]  # one-hot levels of the String attributes
-    owner: list[int]  # design column -> attribute index
-    trees: list[Any] = field(repr=False, default_factory=list)
-    tree_columns: list[np.ndarray] = field(repr=False, default_factory=list)
-
-    def design(self, df: pd.DataFrame) -> np.ndarray:
-        if not self.levels and all(
-            isinstance(t, np.dtype) and t.kind in "iuf" for t in df.dtypes[self.attributes]
-        ):
-            return df[self.attributes].to_numpy(
-                dtype=float
-            )  # all plain numbers: one conversion, not one per column
-        cols: list[np.ndarray] = []
-        for a in self.attributes:
-            s = df[a]
-            kind = self.attribute_types[a]
-            if kind == ColumnType.STRING:
-                missing = s.isna().to_numpy()
-                text = np.array(
-                    [cell_text(v) if not m else "" for v, m in zip(s.tolist(), missing, strict=True)],
-                    dtype=object,
-                )
-                for level in self.levels[a]:
-                    col = (text == level).astype(float)
-                    col[missing] = np.nan
-                    cols.append(col)
-            elif kind == ColumnType.BOOLEAN:
-                cols.append(s.astype("float64").to_numpy(dtype=float, na_value=np.nan))
-            else:
-                cols.append(pd.to_numeric(s).to_numpy(dtype=float, na_value=np.nan))
-        return np.column_stack(cols) if cols else np.zeros((len(df), 0))
-
-    def tree_predictions(self, x: np.ndarray) -> np.ndarray:
-        """(n_trees, n_rows) predictions of every tree."""
-        if len(x) == 0:
-            return np.zeros((len(self.trees), 0))
-        if np.isnan(x).any():  # scikit-learn's missing-value routing needs its input checks
-            return np.vstack([t.predict(x[:, c]) for t, c in zip(self.trees, self.tree_columns, strict=True)])
-        x32 = x.astype(np.float32)  # what the trees' input check would do, done once for all trees
-        return np.vstack(
-            [
-                t.predict(np.ascontiguousarray(x32[:, c]), check_input=False)
-                for t, c in zip(self.trees, self.tree_columns, strict=True)
-            ]
-        )
 
 
 def _mean_variance(
@@ -224,61 +79,11 @@ def _model_spec(spec: TableSpec, target: str, attrs: list[str]) -> ModelSpec:
     return ModelSpec("random_forest_regression", spec.select(attrs), spec.get(target))
 
 
-def _attributes(spec: TableSpec, settings: RandomForestLearnerSettings) -> list[str]:
-    attrs = [
-        c
-        for c in settings.columnFilterConfig.apply(spec, allowed_types=ATTRIBUTE_TYPES)
-        if c != settings.targetColumn
-    ]
-    if not attrs:
-        raise ConfigureError(
-            "Input table has no valid learning columns (need one additional numeric or nominal column).",
-            setting="columnFilterConfig",
-        )
-    return attrs
-
-
-def _sample_size(settings: RandomForestLearnerSettings, total: int) -> int:
-    mode = settings.columnSamplingMode
-    if mode == "None":
-        return total
-    if mode == "Linear":
-        size = int(math.floor(settings.columnFractionPerTree * total + 0.5))
-    elif mode == "Absolute":
-        size = settings.columnAbsolutePerTree
-    else:
-        size = int(math.floor(math.sqrt(total)))
-    return max(1, min(size, total))
-
-
 def _output_names(target: str, existing: list[str]) -> tuple[str, str, str]:
     names: list[str] = []
     for base in (f"{target} (Out-of-bag)", f"{target} (Out-of-bag) (Prediction Variance)", "model count"):
         names.append(unique_column_name([*existing, *names], base))
     return names[0], names[1], names[2]
-
-
-_RF_KEYS = [
-    "targetColumn",
-    "columnFilterConfig",
-    "seed",
-    "maxLevels",
-    "minNodeSize",
-    "minChildSize",
-    "dataFraction",
-    "isDataSelectionWithReplacement",
-    "rowSamplingMode",
-    "columnSamplingMode",
-    "columnFractionPerTree",
-    "columnAbsolutePerTree",
-    "isUseDifferentAttributesAtEachNode",
-    "nrModels",
-    "splitCriterion",
-    "missingValueHandling",
-    "useAverageSplitPoints",
-    "useBinaryNominalSplits",
-    "ignoreColumnsWithoutDomain",
-]
 
 
 def _first_plugin_columns(knime: KnimeSettings) -> None:
@@ -298,7 +103,7 @@ def _rf_learner_from_knime(knime: KnimeSettings) -> None:
     """TreeEnsembleLearnerConfiguration keys (treeensemble2, and the first tree ensemble plugin's
     subset of them)."""
     tree = knime.tree
-    knime.take_all(_RF_KEYS)
+    knime.take_all(FOREST_KEYS)
     if "columnFilterConfig" not in tree and ("includeColumns" in tree or "includeAllColumns" in tree):
         _first_plugin_columns(knime)
     if tree.get("fingerprintColumn"):
@@ -365,7 +170,7 @@ class RandomForestLearnerRegression(Node):
                 raise ConfigureError("Target column not set", setting="targetColumn")
             return [UNKNOWN, STATS_SPEC, UNKNOWN]
         check_column(spec, settings.targetColumn, "targetColumn", what="target", numeric=True)
-        attrs = _attributes(spec, settings)
+        attrs = forest_attributes(spec, settings)
         names = _output_names(str(settings.targetColumn), spec.names)
         out = spec.append(
             (names[0], ColumnType.DOUBLE), (names[1], ColumnType.DOUBLE), (names[2], ColumnType.INTEGER)
@@ -375,14 +180,11 @@ class RandomForestLearnerRegression(Node):
     def execute(
         self, inputs: list[Any], settings: RandomForestLearnerSettings, ctx: NodeContext
     ) -> list[Any]:
-        from sklearn import config_context
-        from sklearn.tree import DecisionTreeRegressor
-
         table: Table = inputs[0]
         spec = table.spec
         self.configure([spec], settings, ctx)
         target = str(settings.targetColumn)
-        attrs = _attributes(spec, settings)
+        attrs = forest_attributes(spec, settings)
         df = table.df
         y_all = pd.to_numeric(df[target]).to_numpy(dtype=float, na_value=np.nan)
         train = np.flatnonzero(~np.isnan(y_all))
@@ -395,69 +197,13 @@ class RandomForestLearnerRegression(Node):
         for a in attrs:
             if spec.type_of(a) == ColumnType.STRING:
                 levels[a] = list(dict.fromkeys(cell_text(v) for v in df[a].dropna().tolist()))
-        model = RandomForestModel(target, attrs, {a: spec.type_of(a) for a in attrs}, levels, [])
-        model.owner = [i for i, a in enumerate(attrs) for _ in (levels[a] if a in levels else [None])]
+        model = RandomForestModel(
+            target, attrs, {a: spec.type_of(a) for a in attrs}, levels, attribute_owner(attrs, levels)
+        )
         x = model.design(df)
-        owner = np.array(model.owner, dtype=int)
-        n_attr = len(attrs)
-        subset = _sample_size(settings, n_attr)
-        per_node = settings.isUseDifferentAttributesAtEachNode and subset < n_attr
-        per_tree = not settings.isUseDifferentAttributesAtEachNode and subset < n_attr
-        max_features: int | None = None
-        if per_node:
-            max_features = subset if not levels else max(1, round(subset * x.shape[1] / n_attr))
-        min_leaf = settings.minChildSize if settings.minChildSize > 0 else 1
-        min_split = settings.minNodeSize if settings.minNodeSize > 0 else 2 * min_leaf
-        n_draw = max(1, int(math.floor(settings.dataFraction * len(train) + 0.5)))
-        if not settings.isDataSelectionWithReplacement:
-            n_draw = min(n_draw, len(train))
+        in_bag, stats = _grow_trees(model, x, y_all, train, settings, ctx)
 
-        # without missing values the trees' per-fit input checks can be skipped (float32 is what they convert to)
-        fast = not np.isnan(x).any()
-        x32 = x.astype(np.float32) if fast else x
-        rng = np.random.default_rng(ctx.seed(settings.seed))
-        in_bag = np.zeros((settings.nrModels, len(df)), dtype=bool)
-        splits = np.zeros((REPORT_LEVELS, n_attr), dtype=np.int64)
-        candidates = np.zeros((REPORT_LEVELS, n_attr), dtype=np.int64)
-        for t in range(settings.nrModels):
-            ctx.check_cancelled()
-            ctx.progress(t / settings.nrModels, f"learning tree {t + 1} of {settings.nrModels}")
-            if settings.isDataSelectionWithReplacement:
-                rows = train[rng.integers(0, len(train), size=n_draw)]
-            else:
-                rows = train[np.sort(rng.choice(len(train), size=n_draw, replace=False))]
-            in_bag[t, rows] = True
-            if per_tree:
-                chosen = np.sort(rng.choice(n_attr, size=subset, replace=False))
-                cols = np.flatnonzero(np.isin(owner, chosen))
-            else:
-                chosen = np.arange(n_attr)
-                cols = np.arange(x.shape[1])
-            tree = DecisionTreeRegressor(
-                max_depth=None if settings.maxLevels == -1 else settings.maxLevels,
-                min_samples_split=max(2, min_split),
-                min_samples_leaf=min_leaf,
-                max_features=max_features,
-                random_state=int(rng.integers(0, 2**31 - 1)),
-            )
-            # every tree has tree 0's parameters, which scikit-learn checked: the checks are skipped after it
-            with config_context(skip_parameter_validation=t > 0):
-                if fast:
-                    tree.fit(np.ascontiguousarray(x32[np.ix_(rows, cols)]), y_all[rows], check_input=False)
-                else:
-                    tree.fit(x[np.ix_(rows, cols)], y_all[rows])
-            model.trees.append(tree)
-            model.tree_columns.append(cols)
-            depth = _node_depths(tree)
-            inner = tree.tree_.children_left >= 0
-            for level in range(REPORT_LEVELS):
-                at = depth == level
-                np.add.at(splits[level], owner[cols[tree.tree_.feature[at & inner]]], 1)
-                if not per_node:
-                    candidates[level, chosen] += int(at.sum())
-
-        preds = model.tree_predictions(x)
-        mean, var, count = _mean_variance(preds, ~in_bag)
+        mean, var, count = _mean_variance(model.tree_predictions(x), ~in_bag)
         names = _output_names(target, spec.names)
         out = df.copy()
         out[names[0]] = mean
@@ -466,31 +212,69 @@ class RandomForestLearnerRegression(Node):
         oob = table.with_frame(
             out, {names[0]: ColumnType.DOUBLE, names[1]: ColumnType.DOUBLE, names[2]: ColumnType.INTEGER}
         )
-
-        stats = {f"#splits (level {i})": pd.array(splits[i], dtype="Int32") for i in range(REPORT_LEVELS)}
-        for i in range(REPORT_LEVELS):
-            values = [pd.NA] * n_attr if per_node else candidates[i].tolist()
-            stats[f"#candidates (level {i})"] = pd.array(values, dtype="Int32")
-        stats_table = Table(
-            pd.DataFrame(stats, index=pd.Index(attrs, dtype=object)),
-            dict.fromkeys(STAT_COLUMNS, ColumnType.INTEGER),
-        )
-        summary = f"{settings.nrModels} classifiers on {n_attr} attributes"
+        summary = f"{settings.nrModels} classifiers on {len(attrs)} attributes"
         return [
             oob,
-            stats_table,
+            stats.table(attrs),
             Model("random_forest_regression", model, summary, spec=_model_spec(spec, target, attrs)),
         ]
 
 
-def _node_depths(tree: Any) -> np.ndarray:
-    t = tree.tree_
-    depth = np.zeros(t.node_count, dtype=int)
-    for node in range(t.node_count):  # children always have larger ids than their parent
-        for child in (t.children_left[node], t.children_right[node]):
-            if child >= 0:
-                depth[child] = depth[node] + 1
-    return depth
+def _draw_rows(
+    rng: np.random.Generator, train: np.ndarray, settings: RandomForestLearnerSettings
+) -> np.ndarray:
+    """A tree's row sample: round(fraction * rows) rows, with replacement or without (then sorted)."""
+    n_draw = max(1, int(math.floor(settings.dataFraction * len(train) + 0.5)))
+    if settings.isDataSelectionWithReplacement:
+        return train[rng.integers(0, len(train), size=n_draw)]
+    n_draw = min(n_draw, len(train))
+    return train[np.sort(rng.choice(len(train), size=n_draw, replace=False))]
+
+
+def _grow_trees(
+    model: RandomForestModel,
+    x: np.ndarray,
+    y: np.ndarray,
+    train: np.ndarray,
+    settings: RandomForestLearnerSettings,
+    ctx: NodeContext,
+) -> tuple[np.ndarray, SplitStatistics]:
+    """Grows the model's trees; returns which rows each tree saw (for the out-of-bag predictions)."""
+    from sklearn import config_context
+    from sklearn.tree import DecisionTreeRegressor
+
+    n_attr = len(model.attributes)
+    owner = np.array(model.owner, dtype=int)
+    shape: TreeShape = tree_shape(settings, n_attr, x.shape[1], bool(model.levels))
+    # without missing values the trees' per-fit input checks can be skipped (float32 is what they convert to)
+    fast = not np.isnan(x).any()
+    x32 = x.astype(np.float32) if fast else x
+    rng = np.random.default_rng(ctx.seed(settings.seed))
+    in_bag = np.zeros((settings.nrModels, len(x)), dtype=bool)
+    stats = SplitStatistics(n_attr, shape.per_node)
+    for t in range(settings.nrModels):
+        ctx.check_cancelled()
+        ctx.progress(t / settings.nrModels, f"learning tree {t + 1} of {settings.nrModels}")
+        rows = _draw_rows(rng, train, settings)
+        in_bag[t, rows] = True
+        chosen, cols = tree_attributes(rng, shape, owner, n_attr, x.shape[1])
+        tree = DecisionTreeRegressor(
+            max_depth=shape.max_depth,
+            min_samples_split=shape.min_samples_split,
+            min_samples_leaf=shape.min_samples_leaf,
+            max_features=shape.max_features,
+            random_state=int(rng.integers(0, 2**31 - 1)),
+        )
+        # every tree has tree 0's parameters, which scikit-learn checked: the checks are skipped after it
+        with config_context(skip_parameter_validation=t > 0):
+            if fast:
+                tree.fit(np.ascontiguousarray(x32[np.ix_(rows, cols)]), y[rows], check_input=False)
+            else:
+                tree.fit(x[np.ix_(rows, cols)], y[rows])
+        model.trees.append(tree)
+        model.tree_columns.append(cols)
+        stats.add(tree, cols, chosen, owner)
+    return in_bag, stats
 
 
 # --------------------------------------------------------------------------------- predictor

@@ -1,6 +1,6 @@
 """Random forest classification: KNIME's Random Forest Learner and Random Forest Predictor
-(treeensemble2), built like the regression pair in `nodes.random_forest` (whose sampling, design
-and statistics helpers they share) from scikit-learn classification trees.
+(treeensemble2), built like the regression pair in `nodes.random_forest` (sharing its settings, model,
+sampling and statistics helpers in `nodes._forest_options`) from scikit-learn classification trees.
 
 KNIME's forests draw their own random numbers and grow KNIME's trees (gain ratio among them),
 which scikit-learn cannot reproduce: the forests agree in distribution, not tree for tree. The
@@ -38,19 +38,19 @@ from engine.api import (
     widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
-from nodes._learning import append_unique, check_learning_columns, class_values, model_spec_of, text_values
-from nodes._mining import NOMINAL, cell_text
-from nodes.random_forest import (
-    _RF_KEYS,
-    REPORT_LEVELS,
-    STAT_COLUMNS,
+from nodes._forest_options import (
+    FOREST_KEYS,
     STATS_SPEC,
     RandomForestLearnerSettings,
     RandomForestModel,
-    _attributes,
-    _node_depths,
-    _sample_size,
+    SplitStatistics,
+    attribute_owner,
+    forest_attributes,
+    tree_attributes,
+    tree_shape,
 )
+from nodes._learning import append_unique, check_learning_columns, class_values, model_spec_of, text_values
+from nodes._mining import NOMINAL, cell_text
 
 RF_CLASSIFICATION = PortType.register(
     PortType("model.random_forest_classification", "Random forest classification model", "#2d6a4f", "square")
@@ -235,7 +235,7 @@ def _oob_names(
 
 
 def _rf_classification_learner_from_knime(knime: KnimeSettings) -> None:
-    knime.take_all(_RF_KEYS)
+    knime.take_all(FOREST_KEYS)
     if knime.tree.get("fingerprintColumn"):
         knime.lost("learning on a fingerprint (bit vector) column is not supported")
     if knime.tree.get("hardCodedRootColumn"):
@@ -299,7 +299,7 @@ class RandomForestLearnerClassification(Node):
         if not isinstance(spec, TableSpec):
             return [UNKNOWN, STATS_SPEC, UNKNOWN]
         target = _target(spec, settings)
-        attrs = _attributes(spec, settings)
+        attrs = forest_attributes(spec, settings)
         oob = _oob_names(settings, spec, None)
         model = ModelSpec(KIND, spec.select(attrs), spec.get(target))
         return [UNKNOWN if oob is None else spec.append(*oob), STATS_SPEC, model]
@@ -307,13 +307,10 @@ class RandomForestLearnerClassification(Node):
     def execute(
         self, inputs: list[Any], settings: RandomForestClassificationLearnerSettings, ctx: NodeContext
     ) -> list[Any]:
-        from sklearn import config_context
-        from sklearn.tree import DecisionTreeClassifier
-
         table: Table = inputs[0]
         spec, df = table.spec, table.df
         target = _target(spec, settings)
-        attrs = _attributes(spec, settings)
+        attrs = forest_attributes(spec, settings)
         cells = text_values(df[target])
         classes = class_values(cells)
         if not classes:
@@ -330,56 +327,15 @@ class RandomForestLearnerClassification(Node):
             if spec.type_of(a) == ColumnType.STRING
         }
         model = ForestClassifier(
-            target, attrs, {a: spec.type_of(a) for a in attrs}, levels, [], classes=classes
+            target,
+            attrs,
+            {a: spec.type_of(a) for a in attrs},
+            levels,
+            attribute_owner(attrs, levels),
+            classes=classes,
         )
-        model.owner = [i for i, a in enumerate(attrs) for _ in (levels[a] if a in levels else [None])]
         x = model.design(df)
-        owner = np.array(model.owner, dtype=int)
-        n_attr = len(attrs)
-        subset = _sample_size(settings, n_attr)
-        per_node = settings.isUseDifferentAttributesAtEachNode and subset < n_attr
-        per_tree = not settings.isUseDifferentAttributesAtEachNode and subset < n_attr
-        max_features = None
-        if per_node:
-            max_features = subset if not levels else max(1, round(subset * x.shape[1] / n_attr))
-        min_leaf = settings.minChildSize if settings.minChildSize > 0 else 1
-        min_split = settings.minNodeSize if settings.minNodeSize > 0 else 2 * min_leaf
-        criterion = "gini" if settings.splitCriterion == "Gini" else "entropy"
-
-        rng = np.random.default_rng(ctx.seed(settings.seed))
-        in_bag = np.zeros((settings.nrModels, len(df)), dtype=bool)
-        splits = np.zeros((REPORT_LEVELS, n_attr), dtype=np.int64)
-        candidates = np.zeros((REPORT_LEVELS, n_attr), dtype=np.int64)
-        for t in range(settings.nrModels):
-            ctx.check_cancelled()
-            ctx.progress(t / settings.nrModels, f"learning tree {t + 1} of {settings.nrModels}")
-            rows = _row_sample(rng, y, train, len(classes), settings)
-            in_bag[t, rows] = True
-            if per_tree:
-                chosen = np.sort(rng.choice(n_attr, size=subset, replace=False))
-                cols = np.flatnonzero(np.isin(owner, chosen))
-            else:
-                chosen, cols = np.arange(n_attr), np.arange(x.shape[1])
-            tree = DecisionTreeClassifier(
-                criterion=criterion,
-                max_depth=None if settings.maxLevels == -1 else settings.maxLevels,
-                min_samples_split=max(2, min_split),
-                min_samples_leaf=min_leaf,
-                max_features=max_features,
-                random_state=int(rng.integers(0, 2**31 - 1)),
-            )
-            with config_context(skip_parameter_validation=t > 0):
-                tree.fit(x[np.ix_(rows, cols)], y[rows])
-            model.trees.append(tree)
-            model.tree_columns.append(cols)
-            model.tree_classes.append(tree.classes_.astype(int))
-            depth = _node_depths(tree)
-            inner = tree.tree_.children_left >= 0
-            for level in range(REPORT_LEVELS):
-                at = depth == level
-                np.add.at(splits[level], owner[cols[tree.tree_.feature[at & inner]]], 1)
-                if not per_node:
-                    candidates[level, chosen] += int(at.sum())
+        in_bag, stats = _grow_trees(model, x, y, train, settings, ctx)
 
         labels = [cell_text(c) for c in classes]
         conf, count = vote(model.tree_probabilities(x), ~in_bag, soft=False)
@@ -387,18 +343,51 @@ class RandomForestLearnerClassification(Node):
         out = df.copy()
         fill_predictions(out, columns, labels, conf, count, _OobSettings, settings.legacyColumnOrder)
         oob = table.with_frame(out, dict(columns))
-        stats = {f"#splits (level {i})": pd.array(splits[i], dtype="Int32") for i in range(REPORT_LEVELS)}
-        for i in range(REPORT_LEVELS):
-            stats[f"#candidates (level {i})"] = pd.array(
-                [pd.NA] * n_attr if per_node else candidates[i].tolist(), dtype="Int32"
-            )
-        stats_table = Table(
-            pd.DataFrame(stats, index=pd.Index(attrs, dtype=object)),
-            dict.fromkeys(STAT_COLUMNS, ColumnType.INTEGER),
-        )
         mspec = ModelSpec(KIND, spec.select(attrs), spec.get(target), {"class_values": labels})
-        summary = f"{settings.nrModels} classifiers on {n_attr} attributes, {len(classes)} classes"
-        return [oob, stats_table, Model(KIND, model, summary, spec=mspec)]
+        summary = f"{settings.nrModels} classifiers on {len(attrs)} attributes, {len(classes)} classes"
+        return [oob, stats.table(attrs), Model(KIND, model, summary, spec=mspec)]
+
+
+def _grow_trees(
+    model: ForestClassifier,
+    x: np.ndarray,
+    y: np.ndarray,
+    train: np.ndarray,
+    settings: RandomForestClassificationLearnerSettings,
+    ctx: NodeContext,
+) -> tuple[np.ndarray, SplitStatistics]:
+    """Grows the model's trees; returns which rows each tree saw (for the out-of-bag vote)."""
+    from sklearn import config_context
+    from sklearn.tree import DecisionTreeClassifier
+
+    n_attr = len(model.attributes)
+    owner = np.array(model.owner, dtype=int)
+    shape = tree_shape(settings, n_attr, x.shape[1], bool(model.levels))
+    criterion = "gini" if settings.splitCriterion == "Gini" else "entropy"
+    rng = np.random.default_rng(ctx.seed(settings.seed))
+    in_bag = np.zeros((settings.nrModels, len(x)), dtype=bool)
+    stats = SplitStatistics(n_attr, shape.per_node)
+    for t in range(settings.nrModels):
+        ctx.check_cancelled()
+        ctx.progress(t / settings.nrModels, f"learning tree {t + 1} of {settings.nrModels}")
+        rows = _row_sample(rng, y, train, len(model.classes), settings)
+        in_bag[t, rows] = True
+        chosen, cols = tree_attributes(rng, shape, owner, n_attr, x.shape[1])
+        tree = DecisionTreeClassifier(
+            criterion=criterion,
+            max_depth=shape.max_depth,
+            min_samples_split=shape.min_samples_split,
+            min_samples_leaf=shape.min_samples_leaf,
+            max_features=shape.max_features,
+            random_state=int(rng.integers(0, 2**31 - 1)),
+        )
+        with config_context(skip_parameter_validation=t > 0):
+            tree.fit(x[np.ix_(rows, cols)], y[rows])
+        model.trees.append(tree)
+        model.tree_columns.append(cols)
+        model.tree_classes.append(tree.classes_.astype(int))
+        stats.add(tree, cols, chosen, owner)
+    return in_bag, stats
 
 
 # ------------------------------------------------------------------------------------- predictor

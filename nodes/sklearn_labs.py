@@ -132,6 +132,25 @@ class PLSLearnerSettings(NodeSettings):
     )
 
 
+def _pls_default_columns(
+    numeric: list[str], usable: list[str], targets: list[str] | None, n: int
+) -> tuple[list[str], list[str], int]:
+    """The extension's defaults: the rightmost numeric column as target, or the two rightmost with two
+    components when the table is wide enough; every other usable column a feature."""
+    if len(numeric) >= 2 and len(usable) >= 4:
+        n = 2
+        targets = targets if targets is not None else numeric[-2:]
+    else:
+        targets = [numeric[-1]]
+    return [c for c in usable if c not in targets], targets, n
+
+
+def _check_numeric_targets(spec: TableSpec, targets: list[str]) -> None:
+    """PLS regresses numbers only (a nominal target is the extension's classification learners' job)."""
+    if any(not spec.get(t) or not spec.get(t).is_numeric() for t in targets):  # type: ignore[union-attr]
+        raise ConfigureError("the target columns must be numeric", setting="target_columns")
+
+
 def _pls_columns(spec: TableSpec, s: PLSLearnerSettings) -> tuple[list[str], list[str], int]:
     numeric = [c.name for c in spec.columns if c.is_numeric()]
     usable = [c.name for c in spec.columns if c.type in FEATURE_TYPES]
@@ -142,18 +161,12 @@ def _pls_columns(spec: TableSpec, s: PLSLearnerSettings) -> tuple[list[str], lis
         )
     targets, features, n = s.target_columns, s.feature_columns, s.n_components
     if targets is None or (targets and features is None):  # the extension's `(targets and features) is None`
-        if len(numeric) >= 2 and len(usable) >= 4:
-            n = 2
-            targets = targets if targets is not None else numeric[-2:]
-        else:
-            targets = [numeric[-1]]
-        features = [c for c in usable if c not in targets]
+        features, targets, n = _pls_default_columns(numeric, usable, targets, n)
     if not targets:
         raise ConfigureError("Target column(s) have not been specified.", setting="target_columns")
     _check_features(spec, features or [], targets, "Numerical")
     assert features is not None
-    if any(not spec.get(t) or not spec.get(t).is_numeric() for t in targets):  # type: ignore[union-attr]
-        raise ConfigureError("the target columns must be numeric", setting="target_columns")
+    _check_numeric_targets(spec, targets)
     if n > len(features):
         raise ConfigureError(
             f"The number of components ({n}) cannot be larger than the number of features ({len(features)}).",

@@ -236,46 +236,11 @@ class SparkLinearRegressionLearner(Node):
         stages.append(VectorAssembler(inputCols=vector_inputs, outputCol=vector, handleInvalid=handle))
         stages.append(_regression_stage(settings, vector, label, prediction))
         ctx.progress(0.1, "fitting")
-        try:
-            pipeline = Pipeline(stages=stages).fit(train)
-        except Cancelled:
-            raise
-        except Exception as exc:
-            if handle == "error" and "null" in str(exc).lower():
-                raise NodeError("Observed missing values in input columns.", setting="handleInvalid") from exc
-            raise NodeError(f"Spark Linear Regression Learner failed: {spark_message(exc)}") from exc
+        pipeline = _fit(Pipeline(stages=stages), train, handle)
         stages_fitted: list[Any] = list(pipeline.stages)
         lr = stages_fitted[-1]
-        names: list[str] = []
-        for f in features:
-            if f in nominal:
-                indexer = next(
-                    s for s in stages_fitted if getattr(s, "getInputCol", lambda: None)() == aliases[f]
-                )
-                names += [f"{f}={value}" for value in list(indexer.labels)[:-1]]
-            else:
-                names.append(f)
-        coefficients = np.array(lr.coefficients.toArray(), dtype=np.float64)
-        std_err, t_values, p_values, stats = _summary(lr)
-        rows: list[tuple[str, Any, float | None, float | None, float | None]] = []
-        values = (
-            [*coefficients.tolist(), float(lr.intercept)] if settings.fitIntercept else coefficients.tolist()
-        )
-        labels = [*names, "Intercept"] if settings.fitIntercept else names
-        for i, (name, coeff) in enumerate(zip(labels, values, strict=True)):
-            if std_err is None or t_values is None or p_values is None:
-                rows.append((name, coeff, None, None, None))
-            else:  # KNIME writes the p-value under "t-value" and the t-value under "P>|t|"
-                rows.append((name, coeff, std_err[i], p_values[i], t_values[i]))
-        coeff_df = pd.DataFrame(
-            rows, columns=COEFFICIENTS_SPEC.names, index=[f"Row{i + 1}" for i in range(len(rows))]
-        )
-        for c in COEFFICIENTS_SPEC.names[1:]:
-            coeff_df[c] = pd.Series(
-                _missing_cells(coeff_df[c].tolist()), index=coeff_df.index, dtype="float64"
-            )
-        coeff_df["Variable"] = coeff_df["Variable"].astype(object)
-        stats_df = pd.DataFrame([[float(v) for v in stats]], columns=STATISTICS_SPEC.names, index=["Row1"])
+        names = _coefficient_names(features, nominal, aliases, stages_fitted)
+        coefficients, stats = _coefficients_and_statistics(lr, names, settings.fitIntercept)
         model = SparkMLModel(
             LINEAR_REGRESSION_KIND,
             target,
@@ -288,9 +253,63 @@ class SparkLinearRegressionLearner(Node):
         mspec = _regression_model_spec(data.spec, target, features)
         return [
             Model("spark_ml", model, LINEAR_REGRESSION_KIND, spec=mspec),
-            Table(coeff_df, {c.name: c.type for c in COEFFICIENTS_SPEC.columns}),
-            Table(stats_df, {c.name: c.type for c in STATISTICS_SPEC.columns}),
+            coefficients,
+            stats,
         ]
+
+
+def _fit(pipeline: Any, train: Any, handle: str) -> Any:
+    """Spark's failures as node errors; a null under handleInvalid=error gets KNIME's message."""
+    try:
+        return pipeline.fit(train)
+    except Cancelled:
+        raise
+    except Exception as exc:
+        if handle == "error" and "null" in str(exc).lower():
+            raise NodeError("Observed missing values in input columns.", setting="handleInvalid") from exc
+        raise NodeError(f"Spark Linear Regression Learner failed: {spark_message(exc)}") from exc
+
+
+def _coefficient_names(
+    features: list[str], nominal: list[str], aliases: dict[str, str], stages_fitted: list[Any]
+) -> list[str]:
+    """One name per coefficient: a nominal feature has `<feature>=<value>` per one-hot column (the
+    indexer's labels, the last one dropped)."""
+    names: list[str] = []
+    for f in features:
+        if f in nominal:
+            indexer = next(
+                s for s in stages_fitted if getattr(s, "getInputCol", lambda: None)() == aliases[f]
+            )
+            names += [f"{f}={value}" for value in list(indexer.labels)[:-1]]
+        else:
+            names.append(f)
+    return names
+
+
+def _coefficients_and_statistics(lr: Any, names: list[str], fit_intercept: bool) -> tuple[Table, Table]:
+    """KNIME's coefficient table (missing cells where Spark has no summary) and training statistics."""
+    coefficients = np.array(lr.coefficients.toArray(), dtype=np.float64)
+    std_err, t_values, p_values, stats = _summary(lr)
+    rows: list[tuple[str, Any, float | None, float | None, float | None]] = []
+    values = [*coefficients.tolist(), float(lr.intercept)] if fit_intercept else coefficients.tolist()
+    labels = [*names, "Intercept"] if fit_intercept else names
+    for i, (name, coeff) in enumerate(zip(labels, values, strict=True)):
+        if std_err is None or t_values is None or p_values is None:
+            rows.append((name, coeff, None, None, None))
+        else:  # KNIME writes the p-value under "t-value" and the t-value under "P>|t|"
+            rows.append((name, coeff, std_err[i], p_values[i], t_values[i]))
+    coeff_df = pd.DataFrame(
+        rows, columns=COEFFICIENTS_SPEC.names, index=[f"Row{i + 1}" for i in range(len(rows))]
+    )
+    for c in COEFFICIENTS_SPEC.names[1:]:
+        coeff_df[c] = pd.Series(_missing_cells(coeff_df[c].tolist()), index=coeff_df.index, dtype="float64")
+    coeff_df["Variable"] = coeff_df["Variable"].astype(object)
+    stats_df = pd.DataFrame([[float(v) for v in stats]], columns=STATISTICS_SPEC.names, index=["Row1"])
+    return (
+        Table(coeff_df, {c.name: c.type for c in COEFFICIENTS_SPEC.columns}),
+        Table(stats_df, {c.name: c.type for c in STATISTICS_SPEC.columns}),
+    )
 
 
 def _encoding_stages(

@@ -13,8 +13,8 @@ from sklearn.metrics import silhouette_samples
 
 from engine import run_node
 from engine.api import ModelSpec, Table, TableSpec
+from nodes._clustering_algorithms import initial_rows, kmeans, nearest_center
 from nodes._commons_math import Well19937c, random_data_next_long, symmetric_eigen
-from nodes.clustering import initial_rows, kmeans, nearest_center
 from nodes.hierarchical import knime_hierarchical
 
 X = np.array(
