@@ -115,7 +115,9 @@ connections: ['1:1 -> 2:1', '2:1 -> 3:1', '1:1 -> 4:1', '3:1 -> 4:0']
 def test_create_component_keeps_what_ran_running() -> None:
     """The editor's Create component lets every variable out (`variables_out: null`), so the nodes
     after it see what they saw before; a user narrows it in the file."""
-    from engine.core.document import canonical_dict, dump_canonical, parse_document
+    from engine.core.document import parse_document
+    from engine.core.document_saving import canonical_dict
+    from engine.core.yamlio import dump_canonical
     from engine.core.editing import Editor
 
     doc, _, problems = parse_document(FLAT, "flat.yaml")

@@ -14,7 +14,8 @@ pytest.importorskip("httpx", reason="httpx is needed by FastAPI's TestClient")
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from engine.core.document import canonical_dict, parse_document  # noqa: E402
+from engine.core.document import parse_document  # noqa: E402
+from engine.core.document_saving import canonical_dict  # noqa: E402
 from engine.editor.app import create_app  # noqa: E402
 
 BAD = """\

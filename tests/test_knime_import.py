@@ -22,14 +22,8 @@ import pytest
 from spec_shapes import ARCHIVES, knime_archive, with_archives
 
 from engine.api.knime import KnimeSettings, key_name
-from engine.core.document import (
-    WorkflowDoc,
-    canonical_dict,
-    check,
-    parse_document,
-    read_document,
-    write_document,
-)
+from engine.core.document import WorkflowDoc, check, parse_document, read_document
+from engine.core.document_saving import canonical_dict, write_document
 from engine.core.registry import registry
 from engine.knime import (
     PLACEHOLDER_TYPE,

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main as cli_main
-from engine.core.document import WorkflowLoadError, read_document, write_document
+from engine.core.document import WorkflowLoadError, read_document
+from engine.core.document_saving import write_document
 from engine.core.metanodes import id_of_path, link_version, path_of
 from engine.core.workflow import Workflow
 

@@ -28,7 +28,8 @@ from spec_shapes import data_dir, knime_archive, recorded_table_shapes
 import nodes._spark as spark
 from engine.api import Table, View
 from engine.cli import main as cli_main
-from engine.core.document import WorkflowDoc, write_document
+from engine.core.document import WorkflowDoc
+from engine.core.document_saving import write_document
 from engine.core.workflow import RunResult, Workflow
 from engine.knime import skeleton
 

@@ -17,14 +17,8 @@ import networkx as nx
 from pydantic import ValidationError
 
 from engine.api import Node, PortType
-from engine.core.document import (
-    Annotation,
-    Connection,
-    NodeEntry,
-    WorkflowDoc,
-    canonical_dict,
-    ports_compatible,
-)
+from engine.core.document import Annotation, Connection, NodeEntry, WorkflowDoc, ports_compatible
+from engine.core.document_saving import canonical_dict
 from engine.core.keys import digest
 from engine.core.metanodes import CONTAINER_TYPES, OWN_PORTS
 from engine.core.registry import registry

@@ -17,8 +17,8 @@ from engine.core.document import (
     checked,
     parse_document,
     read_document,
-    write_document,
 )
+from engine.core.document_saving import write_document
 from engine.core.executors import PassExecutor, pass_executor_for
 from engine.core.scheduler import EXECUTED, CompiledWorkflow, Execution, GraphError, Listener, NodeStatus
 from engine.core.yamlio import PathKey, YamlSyntaxError, decode_document

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.core.cache import MemoryCache
-from engine.core.document import NodeEntry, Problem, WorkflowDoc, check, parse_document, write_document
+from engine.core.document import NodeEntry, Problem, WorkflowDoc, check, parse_document
+from engine.core.document_saving import write_document
 from engine.core.editing import Editor, document_digest, is_semantic
 from engine.core.keys import document_fingerprints
 from engine.core.layout import auto_layout

@@ -499,7 +499,7 @@ def import_cli(
     on stderr; with `strict`, write nothing when anything could not be mapped (exit 2)."""
     import sys
 
-    from engine.core.document import write_document
+    from engine.core.document_saving import write_document
 
     report = ImportReport()
     try:

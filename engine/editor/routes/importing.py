@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from engine.core.document import write_document
+from engine.core.document_saving import write_document
 from engine.editor.errors import ApiError
 from engine.editor.routes.common import workspace_of
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from engine.core.document import FORMAT, WorkflowDoc, write_document
+from engine.core.document import FORMAT, WorkflowDoc
+from engine.core.document_saving import write_document
 from engine.editor.errors import ApiError
 from engine.editor.routes.common import json_body, open_session, workspace_of
 from engine.editor.session import OpenSessions
