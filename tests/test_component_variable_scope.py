@@ -117,8 +117,8 @@ def test_create_component_keeps_what_ran_running() -> None:
     after it see what they saw before; a user narrows it in the file."""
     from engine.core.document import parse_document
     from engine.core.document_saving import canonical_dict
-    from engine.core.yamlio import dump_canonical
     from engine.core.editing import Editor
+    from engine.core.yamlio import dump_canonical
 
     doc, _, problems = parse_document(FLAT, "flat.yaml")
     assert doc is not None and not problems
