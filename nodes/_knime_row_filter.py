@@ -173,56 +173,78 @@ def _data_cell(cfg: Any, where: str) -> Any:
     return holder[simple]
 
 
+def _rowid_leaf(cfg: dict[str, Any]) -> Clause:
+    pattern = str(cfg.get("RegExprRowFilterPattern") or "")
+    if cfg.get("RegExprRowFilterStart"):
+        pattern = f"(?:{pattern}).*"  # lookingAt(): the RowID starts with a match
+    case = "CASESENSITIVE" if cfg.get("RegExprRowFilterCaseSense") else "CASEINSENSITIVE"
+    pred: dict[str, Any] = {"column": ROW_ID, "operator": "REGEX", "value": pattern, "caseMatching": case}
+    return None, [pred], bool(cfg.get("RegExprRowFilterInclude", True))
+
+
+def _row_number_leaf(cfg: dict[str, Any]) -> Clause:
+    start = int(cfg.get("RowRangeStartLong", cfg.get("RowRangeStart", 0)))
+    end = int(cfg.get("RowRangeEndLong", cfg.get("RowRangeEnd", -1)))
+    # KNIME counts rows from 0 and ends with -1 (end of table); knitflow's row numbers start at 1
+    if end < 0:
+        pred = {"column": ROW_NUMBER, "operator": "GTE", "value": start + 1}
+    else:
+        pred = {"column": ROW_NUMBER, "operator": "BETWEEN", "values": [start + 1, end + 1]}
+    return None, [pred], bool(cfg.get("RowRangeInclude", True))
+
+
+def _missing_predicate(cfg: dict[str, Any], column: str, where: str) -> dict[str, Any]:
+    return {"column": column, "operator": "IS_MISSING"}
+
+
+def _range_predicate(cfg: dict[str, Any], column: str, where: str) -> dict[str, Any]:
+    low = _data_cell(cfg.get("lowerBound"), where)
+    high = _data_cell(cfg.get("upperBound"), where)
+    if low is None and high is None:
+        raise Unreadable(f"{where}: a range without bounds")
+    if low is not None and high is not None:
+        return {"column": column, "operator": "BETWEEN", "values": [low, high]}
+    if low is not None:
+        return {"column": column, "operator": "GTE", "value": low}
+    return {"column": column, "operator": "LTE", "value": high}
+
+
+def _string_predicate(cfg: dict[str, Any], column: str, where: str) -> dict[str, Any]:
+    pattern = str(cfg.get("Pattern") or "")
+    case = "CASESENSITIVE" if cfg.get("CaseSensitive") else "CASEINSENSITIVE"
+    if cfg.get("isRegExpr"):
+        operator, value = "REGEX", pattern
+    elif cfg.get("hasWildCards"):
+        operator, value = "WILDCARD", pattern
+    elif _numeric_text(pattern):
+        # KNIME compares the cell's text ("5" never equals the double 5.0): a literal regex does
+        # the same for integer columns and fails loudly on others, where EQ would compare numbers
+        operator, value = "REGEX", re.escape(pattern)
+    else:
+        operator, value = "EQ", pattern
+    return {"column": column, "operator": operator, "value": value, "caseMatching": case}
+
+
+# classic filters on the row itself (no column), and on one column (`ColumnName`, `include`)
+_ROW_LEAVES = {"RowID_RowFilter": _rowid_leaf, "RowNumber_RowFilter": _row_number_leaf}
+_COLUMN_PREDICATES = {
+    "MissingVal_RowFilter": _missing_predicate,
+    "RangeVal_RowFilter": _range_predicate,
+    "StringComp_RowFilter": _string_predicate,
+}
+
+
 def _leaf(cfg: dict[str, Any], kind: str, where: str) -> Clause:
-    if kind == "RowID_RowFilter":
-        pattern = str(cfg.get("RegExprRowFilterPattern") or "")
-        if cfg.get("RegExprRowFilterStart"):
-            pattern = f"(?:{pattern}).*"  # lookingAt(): the RowID starts with a match
-        case = "CASESENSITIVE" if cfg.get("RegExprRowFilterCaseSense") else "CASEINSENSITIVE"
-        pred: dict[str, Any] = {"column": ROW_ID, "operator": "REGEX", "value": pattern, "caseMatching": case}
-        return None, [pred], bool(cfg.get("RegExprRowFilterInclude", True))
-    if kind == "RowNumber_RowFilter":
-        start = int(cfg.get("RowRangeStartLong", cfg.get("RowRangeStart", 0)))
-        end = int(cfg.get("RowRangeEndLong", cfg.get("RowRangeEnd", -1)))
-        # KNIME counts rows from 0 and ends with -1 (end of table); knitflow's row numbers start at 1
-        if end < 0:
-            pred = {"column": ROW_NUMBER, "operator": "GTE", "value": start + 1}
-        else:
-            pred = {"column": ROW_NUMBER, "operator": "BETWEEN", "values": [start + 1, end + 1]}
-        return None, [pred], bool(cfg.get("RowRangeInclude", True))
+    if kind in _ROW_LEAVES:
+        return _ROW_LEAVES[kind](cfg)
     column = cfg.get("ColumnName")
     if not column:
         raise Unreadable(f"{where}: no column")
     include = bool(cfg.get("include", True))
-    if kind == "MissingVal_RowFilter":
-        return None, [{"column": column, "operator": "IS_MISSING"}], include
-    if kind == "RangeVal_RowFilter":
-        low = _data_cell(cfg.get("lowerBound"), where)
-        high = _data_cell(cfg.get("upperBound"), where)
-        if low is None and high is None:
-            raise Unreadable(f"{where}: a range without bounds")
-        if low is not None and high is not None:
-            pred = {"column": column, "operator": "BETWEEN", "values": [low, high]}
-        elif low is not None:
-            pred = {"column": column, "operator": "GTE", "value": low}
-        else:
-            pred = {"column": column, "operator": "LTE", "value": high}
-        return None, [pred], include
-    if kind == "StringComp_RowFilter":
-        pattern = str(cfg.get("Pattern") or "")
-        case = "CASESENSITIVE" if cfg.get("CaseSensitive") else "CASEINSENSITIVE"
-        if cfg.get("isRegExpr"):
-            pred = {"column": column, "operator": "REGEX", "value": pattern, "caseMatching": case}
-        elif cfg.get("hasWildCards"):
-            pred = {"column": column, "operator": "WILDCARD", "value": pattern, "caseMatching": case}
-        elif _numeric_text(pattern):
-            # KNIME compares the cell's text ("5" never equals the double 5.0): a literal regex does
-            # the same for integer columns and fails loudly on others, where EQ would compare numbers
-            pred = {"column": column, "operator": "REGEX", "value": re.escape(pattern), "caseMatching": case}
-        else:
-            pred = {"column": column, "operator": "EQ", "value": pattern, "caseMatching": case}
-        return None, [pred], include
-    raise Unreadable(f"{where}: row filter type {kind!r} is not supported")
+    predicate = _COLUMN_PREDICATES.get(kind)
+    if predicate is None:
+        raise Unreadable(f"{where}: row filter type {kind!r} is not supported")
+    return None, [predicate(cfg, column, where)], include
 
 
 def _combine(op: str, a: Clause, b: Clause, where: str) -> Clause:
