@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -47,7 +49,8 @@ class CreatorColumn(NodeSettings):
         return column_type_name(value)
 
 
-Cell = str | int | float | bool | None
+PresentCell = str | int | float | bool
+Cell = PresentCell | None
 
 
 class TableCreatorSettings(NodeSettings):
@@ -106,44 +109,78 @@ class TableCreatorSettings(NodeSettings):
         return grid
 
 
-def _creator_cell(value: Cell, col: CreatorColumn, where: str) -> Any:
-    """A Table Creator cell parsed to its column type (None: missing)."""
-    if value is None or (
+def _string_cell(value: PresentCell) -> Any:
+    return _cell_string(value) if not isinstance(value, str) else value
+
+
+def _integer_cell(value: PresentCell, bits: int) -> Any:
+    """Whole numbers only: a bool or a fractional double is no Integer/Long (KNIME refuses them)."""
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError
+        value = int(value)
+    if isinstance(value, int):
+        return parse_java_int(str(value), bits)
+    return parse_java_int(java_trim(value), bits)
+
+
+def _double_cell(value: PresentCell) -> Any:
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, int | float):
+        return float(value)
+    return parse_java_double(value)
+
+
+def _boolean_cell(value: PresentCell) -> Any:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text not in ("true", "false"):
+        raise ValueError
+    return text == "true"
+
+
+# column type -> parser of one cell (ValueError: not a valid cell of that type)
+_CELL_PARSERS: dict[str, Callable[[PresentCell], Any]] = {
+    ColumnType.STRING: _string_cell,
+    ColumnType.INTEGER: partial(_integer_cell, bits=32),  # Java int
+    ColumnType.LONG: partial(_integer_cell, bits=64),  # Java long
+    ColumnType.DOUBLE: _double_cell,
+    ColumnType.BOOLEAN: _boolean_cell,
+}
+
+
+def _is_missing_cell(value: PresentCell, col: CreatorColumn) -> bool:
+    """Text equal to the column's missing value pattern (None: no pattern, only null is missing)."""
+    return (
         isinstance(value, str)
         and col.missing_value_pattern is not None
         and value == col.missing_value_pattern
-    ):
+    )
+
+
+def _cell_as_read(value: Cell, col_type: str) -> Cell:
+    """The cell as an error names it: a whole double in an Integer/Long column was read as an int."""
+    if isinstance(value, float) and value.is_integer() and col_type in (ColumnType.INTEGER, ColumnType.LONG):
+        return int(value)
+    return value
+
+
+def _creator_cell(value: Cell, col: CreatorColumn, where: str) -> Any:
+    """A Table Creator cell parsed to its column type (None: missing)."""
+    if value is None or _is_missing_cell(value, col):
         return None
     t = col.type
-    try:
-        if t == ColumnType.STRING:
-            return _cell_string(value) if not isinstance(value, str) else value
-        if t in (ColumnType.INTEGER, ColumnType.LONG):
-            if isinstance(value, bool):
-                raise ValueError
-            if isinstance(value, float):
-                if not value.is_integer():
-                    raise ValueError
-                value = int(value)
-            if isinstance(value, int):
-                return parse_java_int(str(value), 32 if t == ColumnType.INTEGER else 64)
-            return parse_java_int(java_trim(value), 32 if t == ColumnType.INTEGER else 64)
-        if t == ColumnType.DOUBLE:
-            if isinstance(value, bool):
-                raise ValueError
-            if isinstance(value, int | float):
-                return float(value)
-            return parse_java_double(value)
-        if t == ColumnType.BOOLEAN:
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text not in ("true", "false"):
-                raise ValueError
-            return text == "true"
-    except ValueError:
-        pass
-    raise NodeError(f"{where}: {value!r} is not a valid {t} for column {col.name!r}", setting="rows")
+    if t in _CELL_PARSERS:
+        try:
+            return _CELL_PARSERS[t](value)
+        except ValueError:
+            pass
+    shown = _cell_as_read(value, t)
+    raise NodeError(f"{where}: {shown!r} is not a valid {t} for column {col.name!r}", setting="rows")
 
 
 def _typed(values: list[Any], col_type: str) -> pd.Series:
