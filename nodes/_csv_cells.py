@@ -13,7 +13,7 @@ from engine.api import (
     ColumnType,
     NodeError,
 )
-from nodes._csv_source import CsvReaderSettings, _RawTable, _unescape
+from nodes._csv_source import CsvReaderSettings, ReaderColumn, _RawTable, _unescape
 from nodes._datetime import is_date_time_type, parse_iso
 from nodes._java_text import (
     INT32,
@@ -226,38 +226,60 @@ def _parse_date_times(values: list[str], col_type: str) -> list[Any] | None:
         return None
 
 
+def _stored_in_order(s: CsvReaderSettings) -> list[ReaderColumn]:
+    """The stored column spec, sorted by position when every column has one (else in listed order)."""
+    stored = list(s.columns or [])
+    if all(c.position is not None for c in stored):
+        stored.sort(key=lambda c: c.position)  # type: ignore[arg-type, return-value]
+    return stored
+
+
+def _check_stored_in_file(stored: list[ReaderColumn], names: list[str]) -> None:
+    """Stored columns the file lacks fail the node, naming the columns the file has."""
+    absent = [c.name for c in stored if c.name not in names]
+    if absent:
+        raise NodeError(
+            f"column{'s' if len(absent) > 1 else ''} {', '.join(map(repr, absent))} of the stored spec "
+            f"not in the file (file columns: {', '.join(names)})",
+            setting="columns",
+        )
+
+
+def _stored_column_type(c: ReaderColumn, guessed: dict[str, str], s: CsvReaderSettings) -> str:
+    """The stored type when types are enforced or nothing was guessed, else the guessed one."""
+    if c.type is not None and (s.enforce_types or c.name not in guessed):
+        return c.type
+    return guessed.get(c.name, ColumnType.STRING)
+
+
+def _unlisted_file_columns(
+    names: list[str], guessed: dict[str, str], stored: list[ReaderColumn]
+) -> list[tuple[str, str, str]]:
+    """File columns the stored spec does not list (new since it was stored), with guessed types."""
+    listed = {c.name for c in stored}
+    return [(n, n, guessed[n]) for n in names if n not in listed]
+
+
+def _check_unique_outputs(out: list[tuple[str, str, str]]) -> None:
+    outputs = [o for _, o, _ in out]
+    dupes = {o for o in outputs if outputs.count(o) > 1}
+    if dupes:
+        raise NodeError(f"duplicate output column names {sorted(dupes)}", setting="columns")
+
+
 def _layout(
     names: list[str], guessed: dict[str, str], s: CsvReaderSettings, file_known: bool
 ) -> list[tuple[str, str, str]]:
     """(file column, output name, type) in output order, applying the stored column spec."""
     if not s.columns:
         return [(n, n, guessed[n]) for n in names]
-    stored = list(s.columns)
-    if all(c.position is not None for c in stored):
-        stored.sort(key=lambda c: c.position)  # type: ignore[arg-type, return-value]
-    listed = {c.name for c in stored}
+    stored = _stored_in_order(s)
     if file_known:
-        absent = [c.name for c in stored if c.name not in names]
-        if absent:
-            raise NodeError(
-                f"column{'s' if len(absent) > 1 else ''} {', '.join(map(repr, absent))} of the stored spec "
-                f"not in the file (file columns: {', '.join(names)})",
-                setting="columns",
-            )
-    out: list[tuple[str, str, str]] = []
-    for c in stored:
-        if not c.keep:
-            continue
-        if c.type is not None and (s.enforce_types or c.name not in guessed):
-            col_type = c.type
-        else:
-            col_type = guessed.get(c.name, ColumnType.STRING)
-        out.append((c.name, c.rename or c.name, col_type))
+        _check_stored_in_file(stored, names)
+    out = [(c.name, c.rename or c.name, _stored_column_type(c, guessed, s)) for c in stored if c.keep]
     if s.keep_unknown_columns:
-        out += [(n, n, guessed[n]) for n in names if n not in listed]
-    dupes = {o for _, o, _ in out if [x for _, x, _ in out].count(o) > 1}
-    if dupes:
-        raise NodeError(f"duplicate output column names {sorted(dupes)}", setting="columns")
+        out += _unlisted_file_columns(names, guessed, stored)
+    _check_unique_outputs(out)
     return out
 
 
