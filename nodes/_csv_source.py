@@ -317,6 +317,40 @@ def _names(header: list[str] | None, first_row: Sequence[str | None] | None, off
     return [f"Column{i}" for i in range(max(0, width - offset))]
 
 
+def _non_blank_lines(lines: list[str], comment: str) -> list[str]:
+    """Drops the lines that are empty or start with the comment character; one with whitespace is
+    kept here and sends the whole file to the record parser."""
+    if comment:
+        return [line for line in lines if line and line[0] != comment]
+    return [line for line in lines if line]
+
+
+def _header_and_rows(lines: list[str], delim: str, has_header: bool) -> tuple[list[str] | None, list[str]]:
+    if not has_header:
+        return None, lines
+    return (lines[0].split(delim) if lines else []), lines[1:]
+
+
+def _needs_record_parser(parser: _CsvParser, parts: list[str], lines: list[str]) -> bool:
+    """Whether a quote character or something to trim is in the header, the skipped rows or the
+    data lines (checked a block at a time, never as one string of the whole file)."""
+    blocks = ("\n".join(lines[i : i + _BLOCK_ROWS]) for i in range(0, len(lines), _BLOCK_ROWS))
+    for part in itertools.chain(parts, blocks):
+        if (parser.quote and parser.quote in part) or len(part.translate(_TRIMMED)) != len(part):
+            return True
+    return False
+
+
+def _all_records_width(lines: list[str], delim: str, width: int) -> bool:
+    return width > 0 and all(line.count(delim) == width - 1 for line in lines)
+
+
+def _unique_row_ids(lines: list[str], delim: str) -> bool:
+    """Whether the first values are RowIDs the parser would accept (none empty, no duplicates)."""
+    ids = [line.split(delim, 1)[0] for line in lines]
+    return "" not in ids and len(set(ids)) == len(ids)
+
+
 def _simple_layout(
     lines: list[str], parser: _CsvParser, s: CsvReaderSettings, limit: int | None
 ) -> tuple[list[str], list[str]] | None:
@@ -327,36 +361,20 @@ def _simple_layout(
     delim = parser.delim
     if parser.row_delim or "\n" in delim or "\r" in delim:
         return None
-    lines = lines[s.skip_lines :]  # without quotes every line break ends a record
-    comment = parser.comment
-    # a line is blank or a comment when empty or starting with the comment character; one with
-    # whitespace is kept here and sends the whole file to the parser below
-    lines = (
-        [line for line in lines if line and line[0] != comment]
-        if comment
-        else [line for line in lines if line]
-    )
-    header: list[str] | None = None
-    if s.has_column_header:
-        header = lines[0].split(delim) if lines else []
-        lines = lines[1:]
-    skipped = lines[
-        : s.skip_data_rows
-    ]  # checked too: a quote or a blank-looking line there shifts the records
-    lines = lines[s.skip_data_rows :] if limit is None else lines[s.skip_data_rows : s.skip_data_rows + limit]
-    parts = [delim.join(header or []), "\n".join(skipped)]
-    for part in parts + ["\n".join(lines[i : i + _BLOCK_ROWS]) for i in range(0, len(lines), _BLOCK_ROWS)]:
-        if (parser.quote and parser.quote in part) or len(part.translate(_TRIMMED)) != len(part):
-            return None
+    # without quotes every line break ends a record
+    lines = _non_blank_lines(lines[s.skip_lines :], parser.comment)
+    header, lines = _header_and_rows(lines, delim, s.has_column_header)
+    first = s.skip_data_rows
+    skipped = lines[:first]  # checked too: a quote or a blank-looking line there shifts the records
+    lines = lines[first:] if limit is None else lines[first : first + limit]
+    if _needs_record_parser(parser, [delim.join(header or []), "\n".join(skipped)], lines):
+        return None
     offset = 1 if s.has_row_id else 0
     names = _names(header, lines[0].split(delim) if lines else None, offset)
-    width = len(names) + offset
-    if width == 0 or any(line.count(delim) != width - 1 for line in lines):
+    if not _all_records_width(lines, delim, len(names) + offset):
         return None
-    if offset:
-        ids = [line.split(delim, 1)[0] for line in lines]
-        if "" in ids or len(set(ids)) < len(ids):
-            return None
+    if offset and not _unique_row_ids(lines, delim):
+        return None
     return names, lines
 
 
