@@ -8,6 +8,7 @@ import codecs
 import functools
 import gzip
 import itertools
+import re
 import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -209,6 +210,10 @@ class _CsvParser:
         self.row_delim = _unescape(s.row_delimiter)
         self.keep_quotes = s.quote_option == "KEEP_QUOTES"
         self.empty_quoted: str | None = None if s.replace_empty_quotes_with_missing else ""
+        # where a quoted value's text stops being copied as it is (without quoting never searched)
+        self.quote_or_escape = re.compile(
+            f"[{re.escape(self.quote + self.escape)}]" if self.quote else "(?!)"
+        )
 
     def lines(self, text: str) -> list[str]:
         if self.row_delim:
@@ -241,59 +246,68 @@ class _CsvParser:
     def _quoted_record(self, lines: list[str], i: int) -> tuple[list[str | None], int]:
         """Character-level parse of a record containing quotes; quoted values may span lines."""
         fields: list[str | None] = []
-        line, pos, n_lines = lines[i], 0, len(lines)
-        delim, quote, escape = self.delim, self.quote, self.escape
+        line, pos = lines[i], 0
+        delim, quote = self.delim, self.quote
         while True:
             # skip leading whitespace (but not the delimiter itself, e.g. a tab)
             while pos < len(line) and line[pos] <= " " and not line.startswith(delim, pos):
                 pos += 1
             if pos < len(line) and line[pos] == quote:
-                pos += 1
-                buf: list[str] = []
-                while True:
-                    if pos >= len(line):
-                        if i + 1 >= n_lines:
-                            break  # unterminated quote at the end of the file: take what we have
-                        i += 1
-                        line, pos = lines[i], 0
-                        buf.append("\n")
-                        continue
-                    ch = line[pos]
-                    if ch == escape and escape != quote and line.startswith(quote, pos + 1):
-                        buf.append(quote)
-                        pos += 2
-                    elif ch == quote:
-                        if escape == quote and line.startswith(quote, pos + 1):
-                            buf.append(quote)
-                            pos += 2
-                        else:
-                            pos += 1
-                            break
-                    else:
-                        buf.append(ch)
-                        pos += 1
-                # anything between the closing quote and the delimiter is kept (univocity does too)
-                end = line.find(delim, pos)
-                end = len(line) if end < 0 else end
-                rest = line[pos:end].strip(_WS)
-                content = "".join(buf) + rest
-                if self.keep_quotes:
-                    fields.append(quote + content + quote)
-                else:
-                    content = content.strip(_WS)
-                    fields.append(content if content else self.empty_quoted)
-                pos = end
+                field, i, pos = self._quoted_field(lines, i, pos + 1)
+                line = lines[i]
             else:
                 end = line.find(delim, pos)
                 end = len(line) if end < 0 else end
-                fields.append(self._plain(line[pos:end]))
+                field = self._plain(line[pos:end])
                 pos = end
+            fields.append(field)
             if pos >= len(line):
                 return fields, i + 1
             pos += len(delim)
             if pos >= len(line):  # a trailing delimiter: one more (empty) value
                 fields.append(None)
                 return fields, i + 1
+
+    def _quoted_field(self, lines: list[str], i: int, pos: int) -> tuple[str | None, int, int]:
+        """The value whose opening quote ends before `pos`: (value, its last line, the position of
+        the delimiter after it or the line's end)."""
+        content, i, pos = self._quoted_text(lines, i, pos)
+        line = lines[i]
+        # anything between the closing quote and the delimiter is kept (univocity does too)
+        end = line.find(self.delim, pos)
+        end = len(line) if end < 0 else end
+        content += line[pos:end].strip(_WS)
+        if self.keep_quotes:
+            return self.quote + content + self.quote, i, end
+        content = content.strip(_WS)
+        return (content if content else self.empty_quoted), i, end
+
+    def _quoted_text(self, lines: list[str], i: int, pos: int) -> tuple[str, int, int]:
+        """The text up to the closing quote, escapes resolved: (text, the line of the closing quote,
+        the position after it). Jumps from quote to escape character, copying the text between."""
+        quote, escape = self.quote, self.escape
+        line = lines[i]
+        buf: list[str] = []
+        while True:
+            found = self.quote_or_escape.search(line, pos)
+            if found is None:
+                buf.append(line[pos:])
+                if i + 1 >= len(lines):  # unterminated quote at the end of the file: take what we have
+                    return "".join(buf), i, len(line)
+                i += 1
+                line, pos = lines[i], 0
+                buf.append("\n")
+                continue
+            k = found.start()
+            buf.append(line[pos:k])
+            if line[k] == escape and line.startswith(quote, k + 1):  # an escaped (or doubled) quote
+                buf.append(quote)
+                pos = k + 2
+            elif line[k] == quote:
+                return "".join(buf), i, k + 1
+            else:  # an escape character escaping nothing is kept
+                buf.append(escape)
+                pos = k + 1
 
 
 def _unique_names(names: list[str]) -> list[str]:
