@@ -213,24 +213,19 @@ def _csv_writer_from_knime(knime: KnimeSettings) -> None:
         knime.lost("the comment header is not supported")
 
 
-def _legacy_csv_writer_from_knime(knime: KnimeSettings) -> None:
-    """The CSV Writer before KNIME 4.2 (`csvwriter.CSVWriterNodeFactory`): FileWriterSettings and
-    FileWriterNodeSettings keys. Its doubles are Double.toString (1.0, 1.0E-5) with
-    `scientificExtrema` (absent: true), else DecimalFormat("#.#") (1, .5, .00001)."""
-    tree = knime.tree
-    path = tree.get("filename")
-    knime.put("file", file_name(path), "filename")
+def _legacy_target(knime: KnimeSettings, tree: dict[str, Any]) -> None:
+    """The file and what to do when it exists (KNIME 1.3-2.0 stored only whether to append)."""
+    knime.put("file", file_name(tree.get("filename")), "filename")
     policy = {"Abort": "fail", "Overwrite": "overwrite", "Append": "append"}
     mode = tree.get("fileOverwritePolicy")
     where = "fileOverwritePolicy"
     if mode is None and "isAppendToFile" in tree:  # KNIME 1.3-2.0
         mode, where = ("Append" if tree["isAppendToFile"] else "Overwrite"), "isAppendToFile"
     knime.put("if_path_exists", policy.get(str(mode), "fail"), where)
-    knime.take("write_column_header", "writeColHeader")
-    knime.take("write_row_header", "writeRowHeader")
-    knime.take("skip_column_header_on_append", "skipWriteColHeaderOnAppend")
-    knime.take("missing_value_pattern", "missing", transform=lambda v: v or "")
-    knime.take("column_delimiter", "colSeparator")
+
+
+def _legacy_quotes(knime: KnimeSettings, tree: dict[str, Any]) -> str:
+    """The quote character and when to quote; gives KNIME's quote mode."""
     begin, end = tree.get("quoteBegin", '"') or "", tree.get("quoteEnd", '"') or ""
     if begin != end or len(begin) > 1:
         knime.lost(
@@ -243,25 +238,26 @@ def _legacy_csv_writer_from_knime(knime: KnimeSettings) -> None:
     knime.put("quote_mode", quote.get(quote_mode, "STRINGS_ONLY"), "quoteMode")
     if quote_mode == "IF_NEEDED":
         knime.note("KNIME's legacy writer also quotes a value equal to the missing value pattern")
-    # a quote inside a quoted value is replaced by `quoteReplacement`; knitflow writes an escape
-    # character before it
+    _legacy_quote_replacement(knime, tree, quote_mode, end)
+    return quote_mode
+
+
+def _legacy_quote_replacement(knime: KnimeSettings, tree: dict[str, Any], quote_mode: str, end: str) -> None:
+    """A quote inside a quoted value is replaced by `quoteReplacement`; knitflow writes an escape
+    character before it, so only a replacement of that form carries over."""
     replacement = tree.get("quoteReplacement") or ""
-    if quote_mode != "REPLACE" and end:
-        if len(replacement) == len(end) + 1 and replacement.endswith(end):
-            knime.put("quote_escape_char", replacement[0], "quoteReplacement")
-        else:
-            knime.lost(
-                f"quotes inside values replaced by {replacement!r} is not supported (knitflow escapes "
-                f"them: an escape character before the quote)"
-            )
-    else:
+    if quote_mode == "REPLACE" or not end:
         knime.paths["quoteReplacement"] = "quote_escape_char"
-    knime.take("separator_replacement", "sepReplacePattern", transform=lambda v: v or "")
-    if tree.get("ReplSepInStrings") and quote_mode != "REPLACE":
-        knime.lost("replacing the column delimiter inside quoted strings is not supported")
-    knime.paths["ReplSepInStrings"] = "separator_replacement"
-    knime.take("decimal_separator", "decimalSeparator", transform=lambda v: v or ".")
-    knime.take("compress_with_gzip", "gzip")
+    elif len(replacement) == len(end) + 1 and replacement.endswith(end):
+        knime.put("quote_escape_char", replacement[0], "quoteReplacement")
+    else:
+        knime.lost(
+            f"quotes inside values replaced by {replacement!r} is not supported (knitflow escapes "
+            f"them: an escape character before the quote)"
+        )
+
+
+def _legacy_line_end_and_charset(knime: KnimeSettings, tree: dict[str, Any]) -> None:
     line_end = tree.get("lineEndingMode")
     if line_end is not None:
         knime.put(
@@ -273,6 +269,10 @@ def _legacy_csv_writer_from_knime(knime: KnimeSettings) -> None:
     knime.put("charset", charset or "UTF-8", "charSet")
     if not charset:
         knime.note("charset: the platform default of KNIME is written as UTF-8")
+
+
+def _legacy_number_format(knime: KnimeSettings, tree: dict[str, Any]) -> None:
+    """`scientificExtrema` (absent: true) picks Double.toString, else DecimalFormat("#.#")."""
     scientific = bool(tree.get("scientificExtrema", True))
     knime.put("use_scientific_format", scientific, "scientificExtrema")
     knime.put("keep_trailing_zero_in_decimals", scientific, "scientificExtrema")
@@ -280,6 +280,28 @@ def _legacy_csv_writer_from_knime(knime: KnimeSettings) -> None:
         knime.note(
             "KNIME's legacy writer prints Boolean cells as 1/0 in this number format; knitflow true/false"
         )
+
+
+def _legacy_csv_writer_from_knime(knime: KnimeSettings) -> None:
+    """The CSV Writer before KNIME 4.2 (`csvwriter.CSVWriterNodeFactory`): FileWriterSettings and
+    FileWriterNodeSettings keys. Its doubles are Double.toString (1.0, 1.0E-5) with
+    `scientificExtrema` (absent: true), else DecimalFormat("#.#") (1, .5, .00001)."""
+    tree = knime.tree
+    _legacy_target(knime, tree)
+    knime.take("write_column_header", "writeColHeader")
+    knime.take("write_row_header", "writeRowHeader")
+    knime.take("skip_column_header_on_append", "skipWriteColHeaderOnAppend")
+    knime.take("missing_value_pattern", "missing", transform=lambda v: v or "")
+    knime.take("column_delimiter", "colSeparator")
+    quote_mode = _legacy_quotes(knime, tree)
+    knime.take("separator_replacement", "sepReplacePattern", transform=lambda v: v or "")
+    if tree.get("ReplSepInStrings") and quote_mode != "REPLACE":
+        knime.lost("replacing the column delimiter inside quoted strings is not supported")
+    knime.paths["ReplSepInStrings"] = "separator_replacement"
+    knime.take("decimal_separator", "decimalSeparator", transform=lambda v: v or ".")
+    knime.take("compress_with_gzip", "gzip")
+    _legacy_line_end_and_charset(knime, tree)
+    _legacy_number_format(knime, tree)
     if any(tree.get(k) for k in ("addTime", "addUser", "addTablename", "userCommentLine")):
         knime.lost("the comment header is not supported")
     knime.unread("addTime", "addUser", "addTablename", "userCommentLine", "commentBegin", "commentEnd")
@@ -322,41 +344,12 @@ class CsvWriter(Node):
 
     def execute(self, inputs: list[Any], settings: CsvWriterSettings, ctx: NodeContext) -> list[Any]:
         table: Table = inputs[0]
-        if not settings.file:
-            raise NodeError("no output file given", setting="file")
-        path = Path(settings.file)
-        if path.is_dir():
-            raise NodeError(f"{path} is a folder, not a file", setting="file")
-        if not path.parent.exists():
-            if not settings.create_missing_folders:
-                raise NodeError(
-                    f"folder {path.parent} does not exist (enable create_missing_folders)", setting="file"
-                )
-            path.parent.mkdir(parents=True, exist_ok=True)
-        exists = path.exists()
-        if exists and settings.if_path_exists == "fail":
-            raise NodeError(
-                f"file {path} exists (set if_path_exists to overwrite or append)", setting="if_path_exists"
-            )
-        fmt = _CsvFormatter(settings)
-        newline = _line_break(settings.row_delimiter)
-        delim = fmt.delim
+        path, exists = _target_file(settings)
         appending = exists and settings.if_path_exists == "append"
-        lines: list[str] = []
-        if settings.write_column_header and not (appending and settings.skip_column_header_on_append):
-            head = [fmt.quoted("row ID", False)] if settings.write_row_header else []
-            head += [fmt.quoted(c, False) for c in table.columns]
-            lines.append(delim.join(head))
-        cols = [fmt.column(table.df[c], table.types[c]) for c in table.columns]
-        if settings.write_row_header:
-            cols.insert(0, [fmt.quoted(r, False) for r in table.row_ids])
-        for k in range(len(table)):
-            if k % 10000 == 0:
-                ctx.check_cancelled()
-            lines.append(delim.join(col[k] for col in cols))
+        newline = _line_break(settings.row_delimiter)
+        lines = _csv_lines(table, settings, appending, ctx)
         text = "".join(line + newline for line in lines)
-        codec = python_codec(settings.charset)
-        payload = text.encode(codec, errors="replace")
+        payload = text.encode(python_codec(settings.charset), errors="replace")
         if settings.compress_with_gzip:
             payload = gzip.compress(payload)
         if appending:
@@ -364,3 +357,48 @@ class CsvWriter(Node):
         atomic_write(path, payload)
         ctx.log(f"wrote {len(table)} rows to {path}")
         return [None]
+
+
+def _target_file(settings: CsvWriterSettings) -> tuple[Path, bool]:
+    """The output path, its folder created if asked for, and whether the file exists; fails before
+    anything is formatted when the file cannot or must not be written."""
+    if not settings.file:
+        raise NodeError("no output file given", setting="file")
+    path = Path(settings.file)
+    if path.is_dir():
+        raise NodeError(f"{path} is a folder, not a file", setting="file")
+    if not path.parent.exists():
+        if not settings.create_missing_folders:
+            raise NodeError(
+                f"folder {path.parent} does not exist (enable create_missing_folders)", setting="file"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+    exists = path.exists()
+    if exists and settings.if_path_exists == "fail":
+        raise NodeError(
+            f"file {path} exists (set if_path_exists to overwrite or append)", setting="if_path_exists"
+        )
+    return path, exists
+
+
+def _header_line(table: Table, settings: CsvWriterSettings, fmt: _CsvFormatter) -> str:
+    head = [fmt.quoted("row ID", False)] if settings.write_row_header else []
+    head += [fmt.quoted(c, False) for c in table.columns]
+    return fmt.delim.join(head)
+
+
+def _csv_lines(table: Table, settings: CsvWriterSettings, appending: bool, ctx: NodeContext) -> list[str]:
+    """The header (unless appending skips it) and one line per row, without line breaks."""
+    fmt = _CsvFormatter(settings)
+    delim = fmt.delim
+    lines: list[str] = []
+    if settings.write_column_header and not (appending and settings.skip_column_header_on_append):
+        lines.append(_header_line(table, settings, fmt))
+    cols = [fmt.column(table.df[c], table.types[c]) for c in table.columns]
+    if settings.write_row_header:
+        cols.insert(0, [fmt.quoted(r, False) for r in table.row_ids])
+    for k in range(len(table)):
+        if k % 10000 == 0:
+            ctx.check_cancelled()
+        lines.append(delim.join(col[k] for col in cols))
+    return lines
