@@ -13,11 +13,9 @@ pattern.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
 from pydantic import Field
 
@@ -39,10 +37,8 @@ from engine.api import (
     unique_column_name,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, column_type, file_name, get, seq
-from nodes._rows import coerce, is_missing
-
-INT32 = 2**31
-INT64 = 2**63
+from nodes._excel_cells import _convert, _text, column_index, column_letters, guess_type
+from nodes._rows import is_missing
 
 # ==================================================================================== Excel Reader
 
@@ -89,155 +85,130 @@ class ExcelReaderSettings(NodeSettings):
     )
 
 
-def column_index(letters: str) -> int:
-    """Excel column letters as a 1-based index (A = 1, AA = 27)."""
-    n = 0
-    for ch in letters.strip().upper():
-        if not "A" <= ch <= "Z":
-            raise NodeError(f"invalid column letters {letters!r}")
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def column_letters(index: int) -> str:
-    out = ""
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
-def _cell_type(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return ColumnType.BOOLEAN
-    if isinstance(value, int):
-        return ColumnType.INTEGER if -INT32 <= value < INT32 else ColumnType.LONG
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < INT64:
-            return ColumnType.INTEGER if -INT32 <= value < INT32 else ColumnType.LONG
-        return ColumnType.DOUBLE
-    return ColumnType.STRING
-
-
-_NUMBER_RANK = {ColumnType.INTEGER: 0, ColumnType.LONG: 1, ColumnType.DOUBLE: 2}
-
-
-def guess_type(values: list[Any]) -> str:
-    """KNIME's type hierarchy over the cells: numbers widen Integer -> Long -> Double; Boolean only
-    with Booleans; anything else (or a mix) is String."""
-    kinds = {t for t in map(_cell_type, values) if t is not None}
-    if not kinds:
-        return ColumnType.STRING
-    if kinds <= set(_NUMBER_RANK):
-        return max(kinds, key=_NUMBER_RANK.__getitem__)
-    if kinds == {ColumnType.BOOLEAN}:
-        return ColumnType.BOOLEAN
-    return ColumnType.STRING
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value)) if abs(value) < 1e15 else repr(value)
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
-
-
-def _convert(values: list[Any], col_type: str) -> pd.Series:
-    if col_type in (ColumnType.INTEGER, ColumnType.LONG):
-        return coerce(pd.Series([None if v is None else int(v) for v in values], dtype=object), col_type)
-    if col_type == ColumnType.DOUBLE:
-        return pd.Series([np.nan if v is None else float(v) for v in values], dtype=np.float64)
-    if col_type == ColumnType.BOOLEAN:
-        return coerce(pd.Series(values, dtype=object), col_type)
-    return pd.Series([None if v is None else _text(v) for v in values], dtype=object)
-
-
 class _Sheet:
     """The cells of the read area: rows of values (None: empty), their column letters."""
 
     def __init__(self, s: ExcelReaderSettings) -> None:
-        import openpyxl  # imported here: only the Excel nodes need it
-
-        path = Path(s.file)
-        if not path.is_file():
-            raise NodeError(f"file not found: {s.file}", setting="file")
-        try:
-            wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
-        except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException
-            raise NodeError(f"cannot read {path.name} as an Excel workbook: {exc}", setting="file") from None
-        if s.sheet_selection == "NAME":
-            if s.sheet_name not in wb.sheetnames:
-                raise NodeError(
-                    f"sheet {s.sheet_name!r} not found (sheets: {', '.join(wb.sheetnames)})",
-                    setting="sheet_name",
-                )
-            ws = wb[s.sheet_name]
-        elif s.sheet_selection == "INDEX":
-            if not 0 <= s.sheet_index < len(wb.sheetnames):
-                raise NodeError(f"no sheet at index {s.sheet_index}", setting="sheet_index")
-            ws = wb.worksheets[s.sheet_index]
-        else:
-            ws = wb.worksheets[0]
-        first_col, last_col = 1, ws.max_column
-        first_row, last_row = 1, ws.max_row
-        if s.sheet_area == "SPECIFIC":
-            first_col = column_index(s.read_from_column or "A")
-            last_col = column_index(s.read_to_column) if s.read_to_column else last_col
-            first_row = int(s.read_from_row or 1)
-            last_row = int(s.read_to_row) if s.read_to_row else last_row
+        wb = _workbook(s)
+        ws = _chosen_sheet(wb, s)
+        first_col, last_col, first_row, last_row = _read_area(ws, s)
         cols = [
             c
             for c in range(first_col, last_col + 1)
             if not (s.skip_hidden_columns and ws.column_dimensions[column_letters(c)].hidden)
         ]
         self.letters = [column_letters(c) for c in cols]
-        self.rows: list[tuple[int, list[Any]]] = []
-        for r in range(first_row, last_row + 1):
-            if s.skip_hidden_rows and ws.row_dimensions[r].hidden:
-                continue
-            values = [ws.cell(row=r, column=c).value for c in cols]
-            if s.replace_empty_strings_with_missings:
-                values = [None if isinstance(v, str) and v == "" else v for v in values]
-            self.rows.append((r, values))
+        self.rows = _area_rows(ws, s, cols, range(first_row, last_row + 1))
         wb.close()
+
+
+def _workbook(s: ExcelReaderSettings) -> Any:
+    """The workbook with the values Excel cached for formulas (KNIME's default)."""
+    import openpyxl  # imported here: only the Excel nodes need it
+
+    path = Path(s.file)
+    if not path.is_file():
+        raise NodeError(f"file not found: {s.file}", setting="file")
+    try:
+        return openpyxl.load_workbook(path, read_only=False, data_only=True)
+    except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException
+        raise NodeError(f"cannot read {path.name} as an Excel workbook: {exc}", setting="file") from None
+
+
+def _chosen_sheet(wb: Any, s: ExcelReaderSettings) -> Any:
+    """The sheet by name, by index or the first one."""
+    if s.sheet_selection == "NAME":
+        if s.sheet_name not in wb.sheetnames:
+            raise NodeError(
+                f"sheet {s.sheet_name!r} not found (sheets: {', '.join(wb.sheetnames)})",
+                setting="sheet_name",
+            )
+        return wb[s.sheet_name]
+    if s.sheet_selection == "INDEX":
+        if not 0 <= s.sheet_index < len(wb.sheetnames):
+            raise NodeError(f"no sheet at index {s.sheet_index}", setting="sheet_index")
+        return wb.worksheets[s.sheet_index]
+    return wb.worksheets[0]
+
+
+def _read_area(ws: Any, s: ExcelReaderSettings) -> tuple[int, int, int, int]:
+    """(first column, last column, first row, last row), 1-based: the used range of the sheet, or
+    the specific area with its open ends filled from it."""
+    if s.sheet_area != "SPECIFIC":
+        return 1, ws.max_column, 1, ws.max_row
+    return (
+        column_index(s.read_from_column or "A"),
+        column_index(s.read_to_column) if s.read_to_column else ws.max_column,
+        int(s.read_from_row or 1),
+        int(s.read_to_row) if s.read_to_row else ws.max_row,
+    )
+
+
+def _area_rows(ws: Any, s: ExcelReaderSettings, cols: list[int], rows: range) -> list[tuple[int, list[Any]]]:
+    """(row number, values) of the rows read, hidden ones skipped if asked; "" is missing if asked."""
+    out: list[tuple[int, list[Any]]] = []
+    for r in rows:
+        if s.skip_hidden_rows and ws.row_dimensions[r].hidden:
+            continue
+        values = [ws.cell(row=r, column=c).value for c in cols]
+        if s.replace_empty_strings_with_missings:
+            values = [None if isinstance(v, str) and v == "" else v for v in values]
+        out.append((r, values))
+    return out
+
+
+def _header_and_data(sheet: _Sheet, s: ExcelReaderSettings) -> tuple[list[Any] | None, list[list[Any]]]:
+    """The column names row (if any) and the data rows: rows above the names row and, if asked,
+    empty rows are skipped."""
+    header: list[Any] | None = None
+    data: list[list[Any]] = []
+    names_row = s.column_names_row_number if s.table_contains_column_names else None
+    for r, values in sheet.rows:
+        if names_row is not None and r <= names_row:
+            if r == names_row:
+                header = values
+            continue
+        if s.skip_empty_rows and all(v is None for v in values):
+            continue
+        data.append(values)
+    return header, data
+
+
+def _row_ids_from_column(
+    sheet: _Sheet, s: ExcelReaderSettings, data: list[list[Any]]
+) -> tuple[int, list[str]]:
+    """The RowID column's index in the read area and its values as RowIDs (empty cells: "?")."""
+    letter = s.row_id_column.strip().upper()
+    if letter not in sheet.letters:
+        raise NodeError(f"RowID column {letter} is outside the read area", setting="row_id_column")
+    at = sheet.letters.index(letter)
+    row_ids = [_text(row[at]) if row[at] is not None else "?" for row in data]
+    if len(set(row_ids)) != len(row_ids):
+        raise NodeError(f"the RowIDs in column {letter} are not unique", setting="row_id_column")
+    return at, row_ids
+
+
+def _column_names(header: list[Any] | None, keep: list[int], letters: list[str]) -> list[str]:
+    """Header texts, trimmed and made unique; an empty or absent header cell names the column by
+    its letter."""
+    names: list[str] = []
+    for i in keep:
+        raw = header[i] if header is not None and header[i] is not None else None
+        name = _text(raw).strip() if raw is not None and _text(raw).strip() else letters[i]
+        names.append(unique_column_name(names, name))
+    return names
 
 
 def _read(s: ExcelReaderSettings) -> tuple[list[str], list[str], list[list[Any]], list[str] | None]:
     """(names, types, columns of values, RowIDs or None)."""
     sheet = _Sheet(s)
-    header: list[Any] | None = None
-    data: list[list[Any]] = []
-    for r, values in sheet.rows:
-        if s.table_contains_column_names and r == s.column_names_row_number:
-            header = values
-            continue
-        if s.table_contains_column_names and r < s.column_names_row_number:
-            continue
-        if s.skip_empty_rows and all(v is None for v in values):
-            continue
-        data.append(values)
-    width = len(sheet.letters)
-    keep = list(range(width))
+    header, data = _header_and_data(sheet, s)
+    keep = list(range(len(sheet.letters)))
     row_ids = None
     if s.row_id == "COLUMN":
-        letter = s.row_id_column.strip().upper()
-        if letter not in sheet.letters:
-            raise NodeError(f"RowID column {letter} is outside the read area", setting="row_id_column")
-        at = sheet.letters.index(letter)
+        at, row_ids = _row_ids_from_column(sheet, s, data)
         keep.remove(at)
-        row_ids = [_text(row[at]) if row[at] is not None else "?" for row in data]
-        if len(set(row_ids)) != len(row_ids):
-            raise NodeError(f"the RowIDs in column {letter} are not unique", setting="row_id_column")
-    names: list[str] = []
-    for i in keep:
-        raw = header[i] if header is not None and header[i] is not None else None
-        name = _text(raw).strip() if raw is not None and _text(raw).strip() else sheet.letters[i]
-        names.append(unique_column_name(names, name))
+    names = _column_names(header, keep, sheet.letters)
     columns = [[row[i] for row in data] for i in keep]
     types = [s.column_types.get(n) or guess_type(col) for n, col in zip(names, columns, strict=True)]
     return names, types, columns, row_ids
