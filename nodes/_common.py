@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from pydantic import ConfigDict, Field
@@ -167,3 +168,27 @@ def need_table(obj: Any, port: int) -> Table:
     if not isinstance(obj, Table):
         raise NodeError(f"input port {port} has no data table")
     return obj
+
+
+def output_file(
+    file: str,
+    create_missing_folders: bool,
+    if_path_exists: str,
+    *,
+    other_choices: str = "overwrite or append",
+) -> tuple[Path, bool]:
+    """A writer's output path with its folder created if asked for, and whether the file exists;
+    fails, naming the setting, before anything is written when the file must not be."""
+    path = Path(file)
+    if not path.parent.exists():
+        if not create_missing_folders:
+            raise NodeError(
+                f"folder {path.parent} does not exist (enable create_missing_folders)", setting="file"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+    exists = path.exists()
+    if exists and if_path_exists == "fail":
+        raise NodeError(
+            f"file {path} exists (set if_path_exists to {other_choices})", setting="if_path_exists"
+        )
+    return path, exists

@@ -28,6 +28,7 @@ from engine.api import (
     atomic_write,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, file_name, get
+from nodes._common import output_file
 from nodes._csv_cells import _cell_string
 from nodes._csv_source import _unescape
 from nodes._datetime import date_time_text, is_date_time_type
@@ -367,18 +368,7 @@ def _target_file(settings: CsvWriterSettings) -> tuple[Path, bool]:
     path = Path(settings.file)
     if path.is_dir():
         raise NodeError(f"{path} is a folder, not a file", setting="file")
-    if not path.parent.exists():
-        if not settings.create_missing_folders:
-            raise NodeError(
-                f"folder {path.parent} does not exist (enable create_missing_folders)", setting="file"
-            )
-        path.parent.mkdir(parents=True, exist_ok=True)
-    exists = path.exists()
-    if exists and settings.if_path_exists == "fail":
-        raise NodeError(
-            f"file {path} exists (set if_path_exists to overwrite or append)", setting="if_path_exists"
-        )
-    return path, exists
+    return output_file(settings.file, settings.create_missing_folders, settings.if_path_exists)
 
 
 def _header_line(table: Table, settings: CsvWriterSettings, fmt: _CsvFormatter) -> str:

@@ -37,6 +37,7 @@ from engine.api import (
     unique_column_name,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, column_type, file_name, get, seq
+from nodes._common import output_file
 from nodes._excel_cells import _convert, _text, column_index, column_letters, guess_type
 from nodes._rows import is_missing
 
@@ -480,18 +481,7 @@ class ExcelWriter(Node):
         s = settings
         tables: list[Table] = [t for t in inputs if t is not None]
         self._check(s, len(tables), NodeError)
-        path = Path(s.file)
-        if not path.parent.exists():
-            if not s.create_missing_folders:
-                raise NodeError(
-                    f"folder {path.parent} does not exist (enable create_missing_folders)", setting="file"
-                )
-            path.parent.mkdir(parents=True, exist_ok=True)
-        exists = path.exists()
-        if exists and s.if_path_exists == "fail":
-            raise NodeError(
-                f"file {path} exists (set if_path_exists to overwrite or append)", setting="if_path_exists"
-            )
+        path, exists = output_file(s.file, s.create_missing_folders, s.if_path_exists)
         if exists and s.if_path_exists == "append":
             wb = openpyxl.load_workbook(path)
         else:

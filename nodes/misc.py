@@ -39,6 +39,7 @@ from engine.api import (
     atomic_write,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, file_name, get, seq
+from nodes._common import output_file
 from nodes._expressions import (
     BOOLEAN,
     ExpressionError,
@@ -237,14 +238,9 @@ class ImageWriter(Node):
         drawn = image.picture(wanted) if isinstance(image, View) else None
         if drawn is None:
             raise NodeError("the input port holds no picture")
-        if not path.parent.exists():
-            if not settings.create_missing_folders:
-                raise NodeError(
-                    f"folder {path.parent} does not exist (enable create_missing_folders)", setting="file"
-                )
-            path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists() and settings.if_path_exists == "fail":
-            raise NodeError(f"file {path} exists (set if_path_exists to overwrite)", setting="if_path_exists")
+        output_file(
+            settings.file, settings.create_missing_folders, settings.if_path_exists, other_choices="overwrite"
+        )
         data, kind = drawn
         atomic_write(path, svg_wrapping(data) if wanted == "svg" and kind == "png" else data)
         ctx.log(f"wrote the image to {path}")
