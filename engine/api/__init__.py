@@ -191,8 +191,9 @@ class View:
                 data = self._render()
             finally:
                 _PICTURE_FORMAT.reset(token)
-            self._pictures[_format_of(data)] = data
-            if fmt == "png" or _format_of(data) == "png":
+            drawn = _format_of(data)
+            self._pictures[drawn] = data
+            if "png" in (fmt, drawn):
                 self._render = None  # a PNG is all it will ever draw
         if fmt in self._pictures:
             return self._pictures[fmt], fmt
