@@ -185,22 +185,30 @@ class View:
     def picture(self, fmt: str = "png") -> tuple[bytes, str] | None:
         """The picture as (bytes, format): in `fmt` ("png" or "svg") when the view can draw it,
         else in the format it has (a script's raster image stays a PNG)."""
-        if fmt not in self._pictures and self._render is not None:
+        if self.needs_drawing(fmt):
             token = _PICTURE_FORMAT.set(fmt)
             try:
-                data = self._render()
+                data = self._render()  # type: ignore[misc]
             finally:
                 _PICTURE_FORMAT.reset(token)
-            drawn = _format_of(data)
-            self._pictures[drawn] = data
-            if "png" in (fmt, drawn):
-                self._render = None  # a PNG is all it will ever draw
+            self.keep_picture(data, fmt)
         if fmt in self._pictures:
             return self._pictures[fmt], fmt
         if self._pictures:
             kind, data = next(iter(self._pictures.items()))
             return data, kind
         return None
+
+    def needs_drawing(self, fmt: str) -> bool:
+        """Whether `picture(fmt)` would draw now (nothing in that format yet, and a render)."""
+        return fmt not in self._pictures and self._render is not None
+
+    def keep_picture(self, data: bytes, fmt: str) -> None:
+        """Keep `data`, drawn when `fmt` was asked (here or by a process drawing for this one)."""
+        drawn = _format_of(data)
+        self._pictures[drawn] = data
+        if "png" in (fmt, drawn):
+            self._render = None  # a PNG is all it will ever draw
 
     def __getstate__(self) -> dict[str, Any]:
         return {"png": self.png, "title": self.title, "table": self.table, "svg": self._pictures.get("svg")}

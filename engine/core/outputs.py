@@ -32,13 +32,21 @@ def table_csv(table: Table) -> str:
 VIEW_FORMATS = ("png", "svg", "none")
 
 
-def write_outputs(result: RunResult, out_dir: Path, views: str = "png") -> dict[str, Any]:
+def write_outputs(
+    result: RunResult, out_dir: Path, views: str = "png", draw_in_two: bool = False
+) -> dict[str, Any]:
     """Write files and run.json into `out_dir`; returns the run.json content. `views` is the
-    pictures' format, or "none": views are drawn only now, so none are drawn at all."""
+    pictures' format, or "none": views are drawn only now, so none are drawn at all.
+    `draw_in_two`: a forked process draws half of the pictures (a command-line run's own process;
+    see engine.core.parallel_pictures)."""
     if views not in VIEW_FORMATS:
         raise ValueError(f"views must be one of {', '.join(VIEW_FORMATS)}, not {views!r}")
     out_dir.mkdir(parents=True, exist_ok=True)
     compiled = result.compiled
+    if draw_in_two and views != "none":
+        from engine.core.parallel_pictures import draw_in_parallel
+
+        draw_in_parallel(_shown_views(result), views)
     nodes_json = []
     for node_id in compiled.order:
         st: NodeStatus = result.status[node_id]
@@ -83,6 +91,17 @@ def write_outputs(result: RunResult, out_dir: Path, views: str = "png") -> dict[
     }
     atomic_write(out_dir / "run.json", json.dumps(run, indent=2, default=str) + "\n")
     return run
+
+
+def _shown_views(result: RunResult) -> list[View]:
+    """The views `write_outputs` writes, in the order it writes them."""
+    found = []
+    for node_id in result.compiled.order:
+        shown = result.compiled.shown_ports(node_id)
+        for port, obj in enumerate(result.status[node_id].outputs, start=1):
+            if port in shown and isinstance(obj, View) and obj.has_picture:
+                found.append(obj)
+    return found
 
 
 def _write_port(obj: Any, out_dir: Path, stem: str, views: str = "png") -> str | None:
