@@ -110,10 +110,11 @@ def fingerprint_chunk(
 
     Returns (packed bits (n x bytes) uint8, missing mask, number of empty input cells, parse
     errors by message, the first few unparsable SMILES)."""
-    from rdkit import Chem, DataStructs, rdBase
+    from rdkit import DataStructs, rdBase
 
     nbits = fingerprint_length(params)
     fp = fingerprinter(params)
+    parse = _parser(params) if atom_lists is None else _parse_for_any_fingerprint
     n = len(smiles)
     width = n_bytes(nbits)
     # RDKit's FPS text is the vector's bytes in hex, bit 0 the lowest bit of byte 0: the packed layout of
@@ -130,7 +131,7 @@ def fingerprint_chunk(
                 missing[i] = True
                 empty += 1
                 continue
-            mol = Chem.MolFromSmiles(str(smi))  # KNIME: RWMol.MolFromSmiles(smiles, 0, sanitize = true)
+            mol = parse(str(smi))
             if mol is None:
                 missing[i] = True
                 errors[_parse_error(str(smi))] += 1
@@ -147,6 +148,41 @@ def fingerprint_chunk(
             if vector is not None:
                 packed[i * width : (i + 1) * width] = bytes.fromhex(to_hex(vector))
     return np.frombuffer(packed, dtype=np.uint8).reshape(n, width), missing, empty, errors, examples
+
+
+# Fingerprints that read neither chiral tags nor CIP labels: for them, the stereochemistry that
+# MolFromSmiles perceives after sanitizing (a fifth of its time on QM9) changes no bit.
+_STEREO_FREE = ("morgan", "featmorgan", "atompair", "torsion", "rdkit")
+
+
+def _parser(params: dict[str, Any]) -> Any:
+    """SMILES -> sanitized molecule or None, as KNIME's RWMol.MolFromSmiles(smiles, 0, true); for a
+    fingerprint that ignores stereochemistry, without perceiving it (the same molecule otherwise:
+    the same hydrogens removed, the same sanitization, the same failures)."""
+    if params["fp_type"] in _STEREO_FREE and not params["chirality"]:
+        return _parse_without_stereo
+    return _parse_for_any_fingerprint
+
+
+def _parse_for_any_fingerprint(smiles: str) -> Any:
+    from rdkit import Chem
+
+    return Chem.MolFromSmiles(smiles)
+
+
+def _parse_without_stereo(smiles: str) -> Any:
+    from rdkit import Chem
+
+    mol = Chem.MolFromSmiles(smiles, sanitize=False)
+    if mol is None:
+        return None
+    try:  # what MolFromSmiles does next, up to its stereo perception
+        if mol.GetNumHeavyAtoms() == mol.GetNumAtoms():  # no hydrogen atom: removing them is sanitizing
+            Chem.SanitizeMol(mol)
+            return mol
+        return Chem.RemoveHs(mol, implicitOnly=False, updateExplicitCount=True, sanitize=True)
+    except Exception:  # noqa: BLE001 - RDKit raises several sanitization exception types
+        return None
 
 
 def _parse_error(smiles: str) -> str:

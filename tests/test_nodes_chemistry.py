@@ -572,3 +572,57 @@ def test_write_qm9_csv(qm9: pd.DataFrame, tmp_path: object, monkeypatch: pytest.
     back = pd.read_csv(dest)
     assert list(back.columns) == ["SMILES", "HOMO", "LUMO", "GAP"]
     pd.testing.assert_frame_equal(back, qm9.iloc[:50].reset_index(drop=True))
+
+
+# SMILES where sanitizing, removing hydrogens or perceiving stereochemistry does something unusual
+TRICKY_SMILES = [
+    "C[C@H](N)C(=O)O",
+    "F/C=C/F",
+    "C/C=C\\C",
+    "[C@H](F)(Cl)Br",
+    "C[S@](=O)c1ccccc1",
+    "CN1CCC[C@H]1c1cccnc1",
+    "[2H]C([2H])([2H])O",
+    "[H][H]",
+    "[H]C([H])([H])[H]",
+    "[H]",
+    "[H]N([H])c1ccccc1",
+    "CCN(CC)CC.[H+]",
+    "[13CH4]",
+    "[NH4+].[Cl-]",
+    "[O-][N+](=O)c1ccccc1",
+    "F[P-](F)(F)(F)(F)F",
+    "[BH3-][NH3+]",
+    "C1=CC=C[CH-]1",
+    "[CH2]",
+    "[Fe+2]",
+    "[He]",
+    "C1CCCCC1 |r|",
+    "c1cc[nH]c1",
+    "c1ccnc1",
+    "c1cccc1",
+    "C(C)(C)(C)(C)C",
+    "[n+]1ccccc1",
+    "B1=CC=CC=C1",
+    "C=C=C",
+    "CC(C)C[C@H](NC(=O)[C@H](Cc1ccccc1)NC(=O)c1cnccn1)B(O)O",
+    "O=C1NC(=O)N=C1",
+    "N#[N+][O-]",
+]
+
+
+@pytest.mark.parametrize("fp_type", ["morgan", "featmorgan", "atompair", "torsion", "rdkit"])
+def test_a_fingerprint_blind_to_stereo_skips_its_perception_and_gets_the_same_bits(fp_type: str) -> None:
+    from nodes._rdkit_fingerprints import _parser, fingerprinter
+
+    params = {**chemistry._fp_params(chemistry.RDKitFingerprintSettings(fp_type=fp_type)), "radius": 3}
+    parse = _parser(params)
+    assert parse.__name__ == "_parse_without_stereo"
+    fp = fingerprinter(params)
+    for smi in TRICKY_SMILES:
+        full, fast = Chem.MolFromSmiles(smi), parse(smi)
+        assert (full is None) == (fast is None), smi  # the same SMILES fail
+        if full is not None:
+            assert fp(full, None) == fp(fast, None), smi
+    chiral = {**params, "chirality": True}
+    assert _parser(chiral).__name__ == "_parse_for_any_fingerprint"  # chiral tags and CIP labels count
