@@ -48,13 +48,16 @@ def csr_from_packed(packed: np.ndarray, width: int) -> sp.csr_matrix:
     counts = np.zeros(n, dtype=np.int64)
     columns: list[np.ndarray] = []
     for start in range(0, n, _CHUNK_ROWS):
-        chunk = packed[start : start + _CHUNK_ROWS]
-        row, byte = np.nonzero(chunk)  # row-major: each row's bytes ascending
-        bits = np.unpackbits(chunk[row, byte][:, None], axis=1, bitorder="little")
-        which, bit = np.nonzero(bits)  # each byte's bits ascending: columns ascending within a row
-        col = byte[which] * 8 + bit
+        chunk = np.ascontiguousarray(packed[start : start + _CHUNK_ROWS])
+        # flat positions, not nonzero's (row, byte) pairs: a third less time on 13_01's bits
+        nonzero_bytes = np.flatnonzero(chunk)  # row-major: each row's bytes ascending
+        bits = np.unpackbits(chunk.reshape(-1)[nonzero_bytes][:, None], axis=1, bitorder="little")
+        set_bits = np.flatnonzero(bits)  # each byte's bits ascending: columns ascending within a row
+        position = nonzero_bytes[set_bits >> 3]
+        row, col = np.divmod(position, chunk.shape[1])
+        col = col * 8 + (set_bits & 7)
         keep = col < width
-        counts[start : start + len(chunk)] = np.bincount(row[which][keep], minlength=len(chunk))
+        counts[start : start + len(chunk)] = np.bincount(row[keep], minlength=len(chunk))
         columns.append(col[keep].astype(np.int32))
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
