@@ -300,7 +300,9 @@ def _run_and_write(
             return exit_code(signal.SIGINT)
     views = getattr(args, "views", "png")
     written = _write_or_fall_back(
-        lambda folder: write_outputs(result, folder, views=views, draw_in_two=True), out_dir, "knitflow-run-"
+        lambda folder: write_outputs(result, folder, views=views, in_two_processes=True),
+        out_dir,
+        "knitflow-run-",
     )
     if written is None:
         return EXIT_NODE_FAILED

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,20 +34,17 @@ VIEW_FORMATS = ("png", "svg", "none")
 
 
 def write_outputs(
-    result: RunResult, out_dir: Path, views: str = "png", draw_in_two: bool = False
+    result: RunResult, out_dir: Path, views: str = "png", in_two_processes: bool = False
 ) -> dict[str, Any]:
     """Write files and run.json into `out_dir`; returns the run.json content. `views` is the
     pictures' format, or "none": views are drawn only now, so none are drawn at all.
-    `draw_in_two`: a forked process draws half of the pictures (a command-line run's own process;
-    see engine.core.parallel_pictures)."""
+    `in_two_processes`: a forked process draws about half of the pictures and formats about half of the
+    large tables (a command-line run's own process; see engine.core.parallel_outputs)."""
     if views not in VIEW_FORMATS:
         raise ValueError(f"views must be one of {', '.join(VIEW_FORMATS)}, not {views!r}")
     out_dir.mkdir(parents=True, exist_ok=True)
     compiled = result.compiled
-    if draw_in_two and views != "none":
-        from engine.core.parallel_pictures import draw_in_parallel
-
-        draw_in_parallel(_shown_views(result), views)
+    prepared = _prepare_in_two(result, views) if in_two_processes else {}
     nodes_json = []
     for node_id in compiled.order:
         st: NodeStatus = result.status[node_id]
@@ -55,7 +53,8 @@ def write_outputs(
         for (port, obj), info in zip(enumerate(st.outputs, start=1), output_summaries(st), strict=True):
             if port in shown:
                 try:
-                    file = _write_port(obj, out_dir, f"{node_id}_{_slug(st.name)}_port{port}", views)
+                    stem = f"{node_id}_{_slug(st.name)}_port{port}"
+                    file = _write_port(obj, out_dir, stem, views, prepared.get(id(obj)))
                 except OSError:  # the folder, not the output: the caller writes everything elsewhere
                     raise
                 except (
@@ -93,20 +92,57 @@ def write_outputs(
     return run
 
 
-def _shown_views(result: RunResult) -> list[View]:
-    """The views `write_outputs` writes, in the order it writes them."""
-    found = []
+# What a forked child is given to prepare (engine.core.parallel_outputs): pictures not drawn yet
+# and tables of at least this many cells; a smaller table costs less than handing it over.
+PREPARED_CELLS = 20_000
+_DRAWING_SECONDS = 0.15  # a guess per picture: what matters is its size beside a table's
+_CSV_SECONDS_PER_CELL = 5e-7
+
+
+def _prepare_in_two(result: RunResult, views: str) -> dict[int, str]:
+    """The costly outputs, prepared by two processes: pictures are kept in their views, and the
+    CSV text of large tables is returned by the id of the table, view or port object."""
+    from engine.core.parallel_outputs import Job, share_work
+
+    jobs: list[Job] = []
+    targets: list[tuple[str, Any]] = []
     for node_id in result.compiled.order:
         shown = result.compiled.shown_ports(node_id)
         for port, obj in enumerate(result.status[node_id].outputs, start=1):
-            if port in shown and isinstance(obj, View) and obj.has_picture:
-                found.append(obj)
-    return found
+            if port not in shown:
+                continue
+            if isinstance(obj, View) and obj.has_picture:
+                if views != "none" and obj.needs_drawing(views):
+                    jobs.append(Job(partial(_drawn, obj, views), _DRAWING_SECONDS))
+                    targets.append(("picture", obj))
+                continue
+            table = obj.table if isinstance(obj, View) else obj
+            if isinstance(table, Table) and table.shape[0] * table.shape[1] >= PREPARED_CELLS:
+                jobs.append(
+                    Job(partial(table_csv, table), table.shape[0] * table.shape[1] * _CSV_SECONDS_PER_CELL)
+                )
+                targets.append(("csv", obj))
+    prepared: dict[int, str] = {}
+    for (kind, obj), done in zip(targets, share_work(jobs), strict=True):
+        if done is None:
+            continue
+        if kind == "picture":
+            obj.keep_picture(done, views)
+        elif isinstance(done, str):
+            prepared[id(obj)] = done
+    return prepared
 
 
-def _write_port(obj: Any, out_dir: Path, stem: str, views: str = "png") -> str | None:
+def _drawn(view: View, fmt: str) -> bytes:
+    drawn = view.picture(fmt)
+    assert drawn is not None  # only views that need drawing are given
+    return drawn[0]
+
+
+def _write_port(obj: Any, out_dir: Path, stem: str, views: str = "png", csv: str | None = None) -> str | None:
+    """Write one port's file; `csv` is the object's table as CSV text when it is prepared already."""
     if isinstance(obj, Table):
-        atomic_write(out_dir / f"{stem}.csv", table_csv(obj))
+        atomic_write(out_dir / f"{stem}.csv", csv if csv is not None else table_csv(obj))
         return f"{stem}.csv"
     if isinstance(obj, View):
         if obj.has_picture:
@@ -117,7 +153,7 @@ def _write_port(obj: Any, out_dir: Path, stem: str, views: str = "png") -> str |
             atomic_write(out_dir / f"{stem}.{kind}", data)
             return f"{stem}.{kind}"
         if obj.table is not None:
-            atomic_write(out_dir / f"{stem}.csv", table_csv(obj.table))
+            atomic_write(out_dir / f"{stem}.csv", csv if csv is not None else table_csv(obj.table))
             return f"{stem}.csv"
     if isinstance(obj, Model):
         atomic_write(out_dir / f"{stem}.txt", f"{obj.kind}\n{obj.summary}\n")
