@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import io
+import os
 import sys
 import traceback
 import types
@@ -469,12 +470,15 @@ def _converted(fn: Callable[[Any, int], EngineTable], value: Any, index: int) ->
 
 
 def _use_agg() -> None:
-    """Headless plotting: a script's pyplot must not try to open windows from a worker thread."""
-    try:
-        import matplotlib
-    except ImportError:  # pragma: no cover
+    """Headless plotting: a script's pyplot must not try to open windows from a worker thread.
+    Without importing anything: `matplotlib.get_backend()` imports pyplot (half a second) to
+    resolve an automatic backend, which a script that draws nothing should not pay."""
+    matplotlib = sys.modules.get("matplotlib")
+    if matplotlib is None:
+        os.environ["MPLBACKEND"] = "agg"  # read when the script first imports matplotlib
         return
-    if matplotlib.get_backend().lower() != "agg":
+    chosen = dict.__getitem__(matplotlib.rcParams, "backend")  # the automatic-backend marker unresolved
+    if str(chosen).lower() != "agg":
         matplotlib.use("Agg")
 
 

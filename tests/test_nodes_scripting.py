@@ -307,3 +307,31 @@ def test_archive_scripts_of_12_01_run_unchanged_and_reproduce_the_reference() ->
             view = run_node("python_view", {"script": scripts[node_id]}, table)[1]
             assert view.png.startswith(b"\x89PNG")
         assert png_size(run_node("python_view", {"script": scripts[379]}, r)[1].png) == (800, 600)
+
+
+def test_a_script_that_draws_nothing_imports_no_plotting_library_and_one_that_draws_gets_agg() -> None:
+    import subprocess
+
+    code = """
+import sys
+import pandas as pd
+from engine.api import Table
+from engine.core.testing import run_node
+table = Table(pd.DataFrame({"x": [1.0, 2.0]}))
+run_node("python_script", {"script": "import knime.scripting.io as knio\\nknio.output_tables[0] = knio.input_tables[0]"}, table)
+assert "matplotlib" not in sys.modules, "a script that draws nothing imported matplotlib"
+draw = "import knime.scripting.io as knio\\nimport matplotlib.pyplot as plt\\nfig, ax = plt.subplots()\\nknio.output_view = knio.view(fig)"
+(view,) = run_node("python_view", {"script": draw}, table).outputs
+import matplotlib
+assert matplotlib.get_backend().lower() == "agg", matplotlib.get_backend()
+assert view.png.startswith(b"\\x89PNG")
+"""
+    env = {k: v for k, v in __import__("os").environ.items() if k != "MPLBACKEND"}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
