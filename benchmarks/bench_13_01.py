@@ -11,11 +11,13 @@ The plain script: read qm9.csv, drop rows with a missing value, Morgan fingerpri
 bits, the same RDKit generator) into a uint8 matrix, then for 5 repetitions x 9 sizes N a random
 sample of N molecules, a 70/30 split (one fixed split seed, as in the workflow), Lasso(alpha 1e-4,
 max_iter 10000) on the 70 %, the seven scores on the 30 %, the 45 x 10 table written to CSV and read
-back, N > 1050 kept, curve_fit of L0 + a N^-b. Sequential, as a script is. It draws the workflow's own
-rows (KNIME's java.util.Random selection, through knitflow's emulation), so that both fit the same 45
-Lasso problems: coordinate descent needs more or fewer sweeps depending on the sample, and with
-numpy's sampling (variant `plain-np`) the loop's time differs from the workflow's by chance, not by
-engine overhead.
+back, N > 1050 kept, curve_fit of L0 + a N^-b; then the files `knitflow run` writes for the
+workflow (the Table Views' tables, among them the last pass's 50,000-molecule sample, the four
+Scatter Plots and the Python View's learning curve as PNGs). Sequential, as a script is. It draws
+the workflow's own rows (KNIME's java.util.Random selection, through knitflow's emulation), so
+that both fit the same 45 Lasso problems: coordinate descent needs more or fewer sweeps depending
+on the sample, and with numpy's sampling (variant `plain-np`) the loop's time differs from the
+workflow's by chance, not by engine overhead.
 
 The plain script runs with one BLAS/OpenMP thread (OPENBLAS_NUM_THREADS=1, OMP_NUM_THREADS=1,
 MKL_NUM_THREADS=1): with two, its dense fits vary 4-15 x on this machine. knitflow runs as shipped: its
@@ -105,7 +107,9 @@ def _plain_pass(x: Any, y: Any, k: int, seed: int, n: int) -> dict[str, Any]:
     pred, ref = model.predict(x[test].astype(np.float64)), y[test]
     err = pred - ref
     r2 = 1 - (err**2).sum() / ((ref - ref.mean()) ** 2).sum()
+    last = k == len(SEEDS) * len(N_VALUES) - 1  # the pass whose sample and predictions are shown
     return {
+        **({"_sample": sample, "_test": test, "_pred": pred} if last else {}),
         "R^2": r2,
         "mean absolute error": np.abs(err).mean(),
         "mean squared error": (err**2).mean(),
@@ -171,6 +175,9 @@ def plain(csv: Path, molecules: int | None, out_dir: Path, workers: int = 1) -> 
             rows = pool.starmap(_forked_plain_pass, [(k, seed, n) for k, (seed, n) in passes], chunksize=1)
     phases["loop"] = time.perf_counter() - t
 
+    shown = next(r for r in rows if "_sample" in r)
+    rows = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
+
     t = time.perf_counter()
     path = out_dir / "scaling_law_plain.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
@@ -187,8 +194,63 @@ def plain(csv: Path, molecules: int | None, out_dir: Path, workers: int = 1) -> 
     except RuntimeError:  # no convergence: report it, the timing still counts
         popt = [float("nan")] * 3
     phases["fit"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    molecules_kept = df[keep].reset_index(drop=True)
+    _same_outputs(out_dir, molecules_kept, shown, pd.DataFrame(rows), scores, kept, popt)
+    phases["outputs"] = time.perf_counter() - t
     print(f"plain fit: L0={popt[0]:.4f} a={popt[1]:.4f} b={popt[2]:.4f}", file=sys.stderr)
     return phases
+
+
+def _same_outputs(
+    out: Path, molecules: Any, shown: dict[str, Any], loop: Any, scores: Any, kept: Any, popt: Any
+) -> None:
+    """The files `knitflow run` writes for 13_01, as a plain script would make them: the Table Views'
+    tables (the last pass's 50,000-molecule sample among them), the four Scatter Plots and the
+    Python View's log-log learning curve, as PNGs."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+
+    molecules.iloc[shown["_sample"]][["SMILES", "HOMO", "LUMO", "GAP"]].to_csv(out / "sample.csv")
+    kept.to_csv(out / "kept.csv")
+    pd.DataFrame({"L0": [popt[0]], "a": [popt[1]], "b": [popt[2]]}).to_csv(out / "fit.csv")
+
+    def scatter(name: str, x: Any, y: Any, xlabel: str, ylabel: str) -> None:
+        fig, ax = plt.subplots(figsize=(8, 6), dpi=100)
+        ax.scatter(x, y, s=12)
+        ax.set_title("Scatter Plot")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        fig.tight_layout()
+        fig.savefig(out / name)
+        plt.close(fig)
+
+    scatter(
+        "pred.png", molecules["GAP"].to_numpy()[shown["_test"]], shown["_pred"], "GAP", "Prediction (GAP)"
+    )
+    scatter("loop.png", loop["N"], loop["mean absolute error"], "N", "mean absolute error")
+    scatter("read.png", scores["N"], scores["mean absolute error"], "N", "mean absolute error")
+    scatter("kept.png", kept["N"], kept["mean absolute error"], "N", "mean absolute error")
+
+    n, mae = kept["N"].to_numpy(dtype=float), kept["mean absolute error"].to_numpy(dtype=float)
+    n_curve = np.logspace(np.log10(n.min()), np.log10(n.max()), 200)
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=120)
+    ax.scatter(n, mae, label="data")
+    ax.plot(n_curve, popt[0] + popt[1] * n_curve ** (-popt[2]), color="red", linewidth=2, label="fit")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("N")
+    ax.set_ylabel("mean absolute error")
+    ax.text(0.05, 0.95, f"L(N) = {popt[0]:.3f} + {popt[1]:.3f} N^-{popt[2]:.3f}", transform=ax.transAxes)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "law.png")
+    plt.close(fig)
 
 
 # ---------------------------------------------------------------------------------- memory sampling
