@@ -94,7 +94,7 @@ class ForkedPasses:
     to be, a second pass, free of first calls, is timed here too, so that a loop of tiny passes
     (a sweep of six small fits) never pays for processes. Passes are handed out in order, so two
     of a sweep's largest passes rarely run at once (memory), and the last pass, whose body the
-    parent shows, comes back at the end."""
+    parent shows, runs in the parent when a worker is done (no body to send back)."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
@@ -115,9 +115,10 @@ class ForkedPasses:
             if pool_seconds() > 0 and not worth_forking(n - local, seconds, self.workers):
                 yield from InlinePasses().run_from(local, loop, plan)
                 return
-        if local >= n:
+        if local >= n - 1:  # at most the last pass is left, and it runs here anyway
+            yield from InlinePasses().run_from(local, loop, plan)
             return
-        workers = min(self.workers, n - local)
+        workers = min(self.workers, n - 1 - local)
         threads = max(1, (os.cpu_count() or 1) // workers)
         ctx = multiprocessing.get_context("fork")
         # Objects the workers inherit are moved out of the collector's reach: a worker's garbage
@@ -142,26 +143,32 @@ class ForkedPasses:
         loop: LoopRun, plan: list[Iteration], pool: list[_Worker], first: int
     ) -> Iterator[PassResult]:
         n, workers = len(plan), len(pool)
-        todo = iter(range(first, n))
+        todo = iter(range(first, n - 1))
         done: dict[int, PassResult] = {}
 
-        def hand_out(w: _Worker) -> None:
+        def hand_out(w: _Worker) -> bool:
+            """Give `w` the next pass; False when none is left for a worker."""
             i = next(todo, None)
-            w.give(i, last_round=i is not None and i >= n - workers)
+            w.give(i, last_round=i is not None and i >= n - 1 - workers)
+            return i is not None
 
-        for w in pool:
-            hand_out(w)
+        last_is_due = not all([hand_out(w) for w in pool])
         want = first
         while want < n:
             if loop.ex.cancel_event.is_set():
                 raise Cancelled("execution cancelled")
+            if last_is_due and n - 1 not in done:
+                # The last pass runs here, on the core a worker has just given up: its body is the one
+                # the parent shows, and sending it back (13_01: a 50,000-row sample and its
+                # partitions and predictions) cost a worker longer than the pass itself.
+                done[n - 1] = loop.one_pass(n - 1, plan[n - 1], n)
             busy = [w for w in pool if w.pass_index is not None]
             ready = connection.wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=0.25)
             for w in busy:
                 if w.conn in ready or w.process.sentinel in ready:
                     i, result = w.receive(loop, len(plan))
                     done[i] = result
-                    hand_out(w)
+                    last_is_due = not hand_out(w) or last_is_due
             while want in done:
                 result = done.pop(want)
                 loop.show_pass(want, plan[want], n)
