@@ -326,6 +326,7 @@ class RDKitFingerprint(Node):
                     )
                     for s in starts
                 ]
+                ctx.while_waiting()  # the workers have the cores; later nodes may import meanwhile
                 try:
                     for k, (start, fut) in enumerate(zip(starts, futures, strict=True)):
                         take(start, fut.result())

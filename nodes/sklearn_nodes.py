@@ -236,6 +236,7 @@ class LassoLearner(Node):
         "the node."
     )
     keywords = ("lasso", "L1", "linear regression", "scikit-learn", "sklearn", "regularization")
+    preload = ("sklearn.linear_model",)
     knime = (
         KnimeMapping(
             "org.knime.python.sklearn:LassoLearner",

@@ -231,3 +231,33 @@ class ToyStore(Node):
         df = inputs[0].df.copy()
         df["seen"] = seen
         return [inputs[0].with_frame(df)]
+
+
+class ToyWaiter(Node):
+    """Waits like a node whose work runs in its own processes (`ctx.while_waiting()`), after an
+    optional pause, and says whether the module `toy_preloaded` was imported by then."""
+
+    type_name = "toy_waiter"
+    inputs = (Port(TABLE, "In"),)
+    outputs = (Port(TABLE, "Out"),)
+    Settings = ToySleepSettings
+
+    def execute(self, inputs: list[Any], settings: ToySleepSettings, ctx: Any) -> list[Any]:
+        import sys
+        import time
+
+        time.sleep(settings.seconds)
+        ctx.while_waiting()
+        return [Table(pd.DataFrame({"imported": ["toy_preloaded" in sys.modules]}))]
+
+
+class ToyPreloading(Node):
+    """Names a slow module it needs (`preload`), as the scikit-learn learners do."""
+
+    type_name = "toy_preloading"
+    inputs = (Port(TABLE, "In"),)
+    outputs = (Port(TABLE, "Out"),)
+    preload = ("toy_missing_module", "toy_preloaded")
+
+    def execute(self, inputs: list[Any], settings: Any, ctx: Any) -> list[Any]:
+        return [inputs[0]]

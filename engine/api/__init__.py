@@ -373,6 +373,13 @@ class NodeContext(Protocol):
         node ends (in a forked worker: until the worker runs out of passes). None outside loops."""
         ...
 
+    def while_waiting(self) -> None:
+        """Say that this node now only waits for processes it has started (call it after they
+        started): the engine may use the core it leaves idle, e.g. to import the libraries that
+        later nodes of the run name in their `preload` (13_01: scikit-learn during the
+        fingerprinting). Returns when that is done; a no-op where there is nothing to do."""
+        ...
+
 
 # --------------------------------------------------------------------------------------------- nodes
 
@@ -414,6 +421,9 @@ class Node:
     version: ClassVar[int] = 1
     # settings that hold paths: relative values are resolved against the workflow's folder
     path_settings: ClassVar[tuple[str, ...]] = ()
+    # modules `execute` imports that take long to import (scikit-learn: ~1 s): the engine may
+    # import them early, on a core an earlier node leaves idle (`NodeContext.while_waiting`)
+    preload: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def ports_for(

@@ -66,7 +66,9 @@ class RunContext:
         resources: Resources | None = None,
         workers: int = 1,
         loop_store: Callable[[], dict[str, Any]] | None = None,
+        on_idle: Callable[[int], None] | None = None,
     ) -> None:
+        self._on_idle = on_idle
         self.node_id = node_id
         self.iteration = iteration_path[-1] if iteration_path else None
         self.iteration_path = iteration_path
@@ -158,3 +160,7 @@ class RunContext:
 
     def loop_store(self) -> dict[str, Any] | None:
         return self._loop_store() if self._loop_store is not None else None
+
+    def while_waiting(self) -> None:
+        if self._on_idle is not None:
+            self._on_idle(self.node_id)

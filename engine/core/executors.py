@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from engine.api import Iteration
 from engine.core.context import Cancelled
 from engine.core.loops import LoopRun, PassFailed, PassResult
+from engine.core.preload import FORK_LOCK
 from engine.core.variables import VarStack
 
 
@@ -129,7 +130,8 @@ class ForkedPasses:
             for _ in range(workers):
                 here, there = ctx.Pipe()
                 process = ctx.Process(target=_worker_main, args=(loop, plan, there, threads), daemon=True)
-                process.start()
+                with FORK_LOCK:  # never while another thread imports ahead (engine.core.preload)
+                    process.start()
                 there.close()
                 pool.append(_Worker(process, here))
             yield from self._collect(loop, plan, pool, local)

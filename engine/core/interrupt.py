@@ -50,6 +50,11 @@ class NodeThreads:
                     self._sent.discard(ident)
                     _set_async_exc(ident, None)
 
+    def alone(self) -> bool:
+        """Whether the calling thread is the only one running node code."""
+        with self._lock:
+            return self._inside == {threading.get_ident()}
+
     @contextmanager
     def watching(self, cancel: threading.Event) -> Iterator[None]:
         """While the block runs, a set `cancel` interrupts node code at once."""

@@ -202,7 +202,18 @@ class Execution:
             resources=self.resources,
             workers=self.workers,
             loop_store=loop.store if loop is not None else None,
+            on_idle=self._import_ahead,
         )
+
+    def _import_ahead(self, waiting: int) -> None:
+        """`ctx.while_waiting()` of node `waiting`: import what the nodes yet to run `preload`, the
+        first needed first, if it is the only node running (see engine.core.preload)."""
+        if self.in_worker or not self.node_threads.alone():
+            return
+        from engine.core.preload import import_ahead
+
+        later = [n for n in self.wf.order if n != waiting and self.status[n].state != EXECUTED]
+        import_ahead(module for n in later for module in self.wf.types[n].preload)
 
     # ------------------------------------------------------------------------------- run
 
