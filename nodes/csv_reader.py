@@ -208,6 +208,13 @@ class CsvReader(Node):
             if stored is not None:
                 return [stored]  # e.g. a file another node writes first
             raise ConfigureError(str(_missing_file(settings.file)), setting="file")
+        try:
+            key: tuple[Any, ...] | None = _configure_key(settings)
+        except OSError:  # unreadable: the reading below says why
+            key = None
+        known = _CONFIGURED.get(key) if key is not None else None
+        if known is not None:
+            return [known]
         scan = settings.max_data_rows_scanned if settings.limit_data_rows_scanned else None
         try:
             raw = _read_raw(settings.file, settings, max_rows=scan)
@@ -219,7 +226,12 @@ class CsvReader(Node):
             layout = _layout(raw.names, guessed, settings, file_known=True)
         except NodeError as exc:
             raise ConfigureError(str(exc), setting=exc.setting) from None
-        return [TableSpec.of((out, t) for _, out, t in layout)]
+        spec = TableSpec.of((out, t) for _, out, t in layout)
+        if key is not None:
+            if len(_CONFIGURED) >= _CONFIGURED_KEPT:
+                _CONFIGURED.pop(next(iter(_CONFIGURED)), None)
+            _CONFIGURED[key] = spec
+        return [spec]
 
     def execute(self, inputs: list[Any], settings: CsvReaderSettings, ctx: NodeContext) -> list[Any]:
         if not settings.file:
@@ -255,6 +267,24 @@ class CsvReader(Node):
 
 
 _TYPE_ORDER = [ColumnType.INTEGER, ColumnType.LONG, ColumnType.DOUBLE, ColumnType.STRING]
+
+# Specs configure found, by file state and settings: a run configures each node when it loads and
+# again just before it executes, and the editor on every change; each time, the file was decoded
+# and its first rows scanned again (0.1 s for 13_01's 9 MB qm9.csv).
+_CONFIGURED: dict[tuple[Any, ...], TableSpec] = {}
+_CONFIGURED_KEPT = 64
+
+
+def _configure_key(s: CsvReaderSettings) -> tuple[Any, ...]:
+    """The file as it is now (path, size, modification time and a digest of its first megabyte,
+    for file systems that keep times to the second) and every setting."""
+    import hashlib
+
+    path = Path(s.file)
+    st = path.stat()
+    with path.open("rb") as fh:
+        head = hashlib.blake2b(fh.read(1 << 20), digest_size=16).hexdigest()
+    return (str(path.resolve()), st.st_size, st.st_mtime_ns, head, s.model_dump_json())
 
 
 def _guessed_types(source: _CsvSource, fmt: _NumberText, scan: int | None) -> dict[str, str]:

@@ -550,3 +550,25 @@ def test_table_creator_errors() -> None:
         run_node("table_creator", {"columns": cols + cols})
     empty = run_node("table_creator", {"columns": cols})[1]
     assert empty.shape == (0, 1) and empty.types == {"k": "Integer"}
+
+
+def test_csv_reader_configures_a_file_once_until_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from nodes import csv_reader
+
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n11,x\n2,y\n")
+    reads: list[str] = []
+    real = csv_reader._read_raw
+    monkeypatch.setattr(csv_reader, "_read_raw", lambda *a, **k: reads.append(a[0]) or real(*a, **k))
+    settings = {"file": str(path)}
+    first = configure_node("csv_reader", settings)
+    assert configure_node("csv_reader", settings) == first and len(reads) == 1  # the run's second configure
+    assert configure_node("csv_reader", {**settings, "column_delimiter": ";"}) != first  # other settings
+    path.write_text("a,b\n1.,x\n2,y\n")  # the same size
+    os.utime(path, ns=(1, 1))  # and a modification time from the past: still a new file
+    (spec,) = configure_node("csv_reader", settings)
+    assert spec.type_of("a") == ColumnType.DOUBLE and len(reads) == 3
