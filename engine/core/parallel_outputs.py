@@ -33,13 +33,14 @@ class Job:
 
 
 def can_share_work() -> bool:
-    """A fork is safe only from a process's main thread while no other thread works (a lock
-    another thread held at the fork would never be released in the child), and pays only with a
-    second core."""
+    """A fork is safe only from a process's main thread (the loop workers' rule,
+    `executors.fork_available`) while no other thread works (a lock another thread held at the
+    fork would never be released in the child), and pays only with a second core."""
+    from engine.core.executors import fork_available
+
     return (
-        hasattr(os, "fork")
+        fork_available()
         and (os.cpu_count() or 1) >= 2
-        and threading.current_thread() is threading.main_thread()
         and all(t.daemon or t is threading.main_thread() for t in threading.enumerate())
     )
 
