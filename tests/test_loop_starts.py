@@ -1,0 +1,185 @@
+"""Counting, Chunk and Group Loop Start: their passes, loop variables, KNIME mappings, and whole
+loops run by the engine (sequential and with parallel passes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_knime_import import findings, import_fragment
+from test_nodes_flow import run_yaml
+
+from engine import run_node
+from engine.api import ConfigureError, NodeError, Table
+
+COUNT = "org.knime.base.node.meta.looper.LoopStartCountDynamicNodeFactory"
+COUNT_LEGACY = "org.knime.base.node.meta.looper.LoopStartCountNodeFactory"
+CHUNK = "org.knime.base.node.meta.looper.chunk.LoopStartChunkNodeFactory"
+GROUP = "org.knime.base.node.meta.looper.group.GroupLoopStartNodeFactory"
+
+
+def passes(node_type: str, settings: dict, df: pd.DataFrame | None) -> list[tuple[list, dict]]:
+    inputs = [] if df is None else [df]
+    return run_node(node_type, settings, *inputs).outputs
+
+
+# ------------------------------------------------------------------------------- Counting Loop Start
+
+
+def test_counting_loop_passes_its_input_to_every_pass() -> None:
+    df = pd.DataFrame({"x": [1, 2]})
+    out = passes("counting_loop_start", {"loops": 3}, df)
+    assert [v for _, v in out] == [{"currentIteration": i, "maxIterations": 3} for i in range(3)]
+    assert all(o[0].df["x"].tolist() == [1, 2] for o, _ in out)
+
+
+def test_counting_loop_needs_at_least_one_loop() -> None:
+    with pytest.raises(Exception, match="loops"):
+        run_node("counting_loop_start", {"loops": 0}, pd.DataFrame({"x": [1]}))
+
+
+def test_counting_loop_imports_with_its_pass_through_port(tmp_path: Path) -> None:
+    extra = '<config key="node_creation_config"><config key="Pass Through"><config key="port_0">'
+    extra += '<entry key="object_class" type="xstring" value="org.knime.core.node.BufferedDataTable"/>'
+    extra += "</config></config></config>"
+    node, report, _ = import_fragment(tmp_path, COUNT, {"loops": 7}, extra=extra)
+    assert node.type == "counting_loop_start" and node.settings == {"loops": 7}
+    assert findings(report) == []
+
+
+def test_counting_loop_before_4_5_imports(tmp_path: Path) -> None:
+    node, report, _ = import_fragment(tmp_path, COUNT_LEGACY, {"loops": 3})
+    assert node.type == "counting_loop_start" and node.settings == {"loops": 3}
+    assert findings(report) == []
+
+
+# ---------------------------------------------------------------------------------- Chunk Loop Start
+
+
+@pytest.mark.parametrize(
+    ("settings", "sizes", "total"),
+    [
+        ({"mode": "RowsPerChunk", "nrRowsPerChunk": 2}, [2, 2, 1], 3),
+        ({"mode": "RowsPerChunk", "nrRowsPerChunk": 1}, [1, 1, 1, 1, 1], 5),
+        ({"mode": "NrOfChunks", "nrOfChunks": 2}, [3, 2], 2),
+        # ceil(5/4) = 2 rows a chunk use the rows up in 3 passes; KNIME still reports 4
+        ({"mode": "NrOfChunks", "nrOfChunks": 4}, [2, 2, 1], 4),
+        ({"mode": "NrOfChunks", "nrOfChunks": 9}, [1, 1, 1, 1, 1], 5),
+    ],
+)
+def test_chunk_loop_sizes_as_knime(settings: dict, sizes: list[int], total: int) -> None:
+    df = pd.DataFrame({"x": range(5)}, index=[f"r{i}" for i in range(5)])
+    out = passes("chunk_loop_start", settings, df)
+    assert [len(o[0]) for o, _ in out] == sizes
+    assert [v for _, v in out] == [{"currentIteration": i, "maxIterations": total} for i in range(len(sizes))]
+    assert sum((o[0].row_ids for o, _ in out), []) == list(df.index)
+
+
+def test_chunk_loop_empty_table() -> None:
+    empty = Table(pd.DataFrame({"x": pd.Series([], dtype=np.float64)}), {"x": "Double"})
+    out = passes("chunk_loop_start", {}, empty)
+    assert (
+        len(out) == 1 and len(out[0][0][0]) == 0 and out[0][1] == {"currentIteration": 0, "maxIterations": 0}
+    )
+    with pytest.raises(NodeError, match="empty"):
+        run_node("chunk_loop_start", {"mode": "NrOfChunks", "nrOfChunks": 3}, empty)
+
+
+def test_chunk_loop_imports(tmp_path: Path) -> None:
+    node, report, _ = import_fragment(
+        tmp_path, CHUNK, {"mode": "NrOfChunks", "nrRowsPerChunk": 1, "nrOfChunks": 4}
+    )
+    assert node.type == "chunk_loop_start"
+    assert node.settings == {"mode": "NrOfChunks", "nrRowsPerChunk": 1, "nrOfChunks": 4}
+    assert findings(report) == []
+
+
+# ---------------------------------------------------------------------------------- Group Loop Start
+
+FRUIT = pd.DataFrame(
+    {
+        "kind": ["pear", "apple", "pear", None, "apple"],
+        "size": [2, 1, 2, 3, 1],
+        "w": [0.5, 1.5, 2.5, 3.5, 4.5],
+    }
+)
+
+
+def include(*names: str) -> dict:
+    return {"included_names": list(names), "enforce_option": "EnforceInclusion"}
+
+
+def test_group_loop_sorts_and_names_each_group() -> None:
+    out = passes("group_loop_start", {"column_names": include("kind")}, FRUIT)
+    groups = [(o[0].df["w"].tolist(), v) for o, v in out]
+    assert groups == [
+        ([3.5], {"currentIteration": 0, "kind": "", "groupIdentifier": "%?%"}),  # missing sorts first
+        ([1.5, 4.5], {"currentIteration": 1, "kind": "apple", "groupIdentifier": "%apple%"}),
+        ([0.5, 2.5], {"currentIteration": 2, "kind": "pear", "groupIdentifier": "%pear%"}),
+    ]
+
+
+def test_group_loop_several_columns_and_typed_variables() -> None:
+    out = passes("group_loop_start", {"column_names": include("size", "w")}, FRUIT.iloc[[0, 2]])
+    assert [v for _, v in out] == [
+        {"currentIteration": 0, "size": 2, "w": 0.5, "groupIdentifier": "%2%0.5%"},
+        {"currentIteration": 1, "size": 2, "w": 2.5, "groupIdentifier": "%2%2.5%"},
+    ]
+
+
+def test_group_loop_on_sorted_input_keeps_order_and_refuses_split_groups() -> None:
+    sorted_df = FRUIT.iloc[[0, 2, 1, 4]]
+    out = passes("group_loop_start", {"column_names": include("kind"), "sorted_input_table": True}, sorted_df)
+    assert [v["kind"] for _, v in out] == ["pear", "apple"]
+    with pytest.raises(NodeError, match="not sorted"):
+        run_node("group_loop_start", {"column_names": include("kind"), "sorted_input_table": True}, FRUIT)
+
+
+def test_group_loop_needs_a_column() -> None:
+    with pytest.raises(ConfigureError, match="at least one column"):
+        run_node("group_loop_start", {"column_names": include()}, FRUIT)
+
+
+def test_group_loop_imports_its_filter_and_flag(tmp_path: Path) -> None:
+    model = {
+        "column_names": {
+            "filter-type": "STANDARD",
+            "included_names": {"array-size": 1, "0": "kind"},
+            "excluded_names": {"array-size": 2, "0": "size", "1": "w"},
+            "enforce_option": "EnforceInclusion",
+        },
+        "sorted_input_table": False,
+    }
+    node, report, _ = import_fragment(tmp_path, GROUP, model)
+    assert node.type == "group_loop_start" and findings(report) == []
+    assert node.settings["sorted_input_table"] is False
+    out = run_node("group_loop_start", node.settings, FRUIT).outputs
+    assert [v["kind"] for _, v in out] == ["", "apple", "pear"]
+
+
+# ------------------------------------------------------------------------------------- whole loops
+
+LOOP = """
+format: knitflow/1
+name: loops
+nodes:
+  - {id: 1, type: toy_range, settings: {n: 5}}
+  - {id: 2, type: START, settings: SETTINGS}
+  - {id: 3, type: loop_end, settings: {}}
+connections: ["1:1 -> 2:1", "2:1 -> 3:1"]
+"""
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+@pytest.mark.parametrize(
+    ("start", "settings", "iterations"),
+    [
+        ("counting_loop_start", "{loops: 2}", [0] * 5 + [1] * 5),
+        ("chunk_loop_start", "{nrRowsPerChunk: 2}", [0, 0, 1, 1, 2]),
+    ],
+)
+def test_loops_run_in_the_engine(start: str, settings: str, iterations: list[int], workers: int) -> None:
+    out = run_yaml(LOOP.replace("START", start).replace("SETTINGS", settings), workers=workers).output(3)
+    assert out["Iteration"].tolist() == iterations
