@@ -1,7 +1,7 @@
-"""The loop starts KNIME users reach for first: Counting, Chunk and Group Loop Start.
+"""The loop starts KNIME users reach for first: Counting, Chunk, Group and Generic Loop Start.
 
-Each knows its passes before the first one runs, so it offers `plan` and the engine may run
-the passes in parallel; the body sees the loop variables KNIME pushes (`currentIteration`,
+All but the Generic one know their passes before the first one runs, so they offer `plan` and
+the engine may run the passes in parallel; the body sees the loop variables KNIME pushes (`currentIteration`,
 `maxIterations`, and for groups the group's values and `groupIdentifier`).
 """
 
@@ -22,6 +22,7 @@ from engine.api import (
     NodeContext,
     NodeError,
     NodeSettings,
+    NoSettings,
     Port,
     Table,
     TableSpec,
@@ -367,3 +368,52 @@ class GroupLoopStart(LoopStartNode):
         self, inputs: list[Any], settings: GroupLoopStartSettings, ctx: NodeContext
     ) -> Iterator[Iteration]:
         yield from self.plan(inputs, settings, ctx)
+
+
+# -------------------------------------------------------------------------------- Generic Loop Start
+
+
+def _no_settings(knime: KnimeSettings) -> None:
+    knime.unread()
+
+
+class GenericLoopStart(LoopStartNode):
+    """KNIME's Generic Loop Start: a while loop whose end (Variable Condition Loop End) decides when to stop."""
+
+    type_name = "generic_loop_start"
+    display_name = "Generic Loop Start"
+    description = (
+        "Runs the loop body again and again, handing it the input unchanged and the Integer variable "
+        "`currentIteration`, until a Variable Condition Loop End finds its condition met."
+    )
+    keywords = ("loop", "while", "until", "repeat", "condition")
+    open_ended = True
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.meta.looper.condition.LoopStartGenericDynamicNodeFactory",
+            "Generic Loop Start",
+            _no_settings,
+            ports=_pass_through_ports,
+        ),
+        KnimeMapping(
+            "org.knime.base.node.meta.looper.condition.LoopStartGenericNodeFactory",
+            "Generic Loop Start (legacy)",
+            _no_settings,
+        ),
+    )
+    inputs = (Port(TABLE, "Pass through", "Handed unchanged to every pass.", optional=True),)
+    outputs = (Port(TABLE, "Pass through", "The input, in every pass."),)
+    Settings = NoSettings
+
+    def loop_variables(self, in_specs: list[Any], settings: NoSettings) -> dict[str, str]:
+        return {"currentIteration": "Integer"}
+
+    def configure(self, in_specs: list[Any], settings: NoSettings, ctx: NodeContext) -> list[Any]:
+        return [in_specs[0] if in_specs else None]
+
+    def iterations(self, inputs: list[Any], settings: NoSettings, ctx: NodeContext) -> Iterator[Iteration]:
+        table = inputs[0] if inputs else None
+        i = 0
+        while True:
+            yield Iteration([table], {"currentIteration": i})
+            i += 1

@@ -1,4 +1,5 @@
-"""Loop nodes: the Table Row to Variable Loop Start and the generic Loop End.
+"""Loop nodes: the Table Row to Variable Loop Start, the generic Loop End and the Variable Condition
+Loop End (which decides when its loop stops).
 
 The scheduler drives loops: a start's `iterations` generator yields one `Iteration` per pass and is
 sent back what the end's `collect` returned for the previous pass; loops whose passes are known up
@@ -17,10 +18,12 @@ import pandas as pd
 from pydantic import Field
 
 from engine.api import (
+    STOP_LOOP,
     TABLE,
     UNKNOWN,
     VARIABLES,
     ColumnType,
+    ConfigureError,
     Iteration,
     LoopEndNode,
     LoopStartNode,
@@ -348,3 +351,201 @@ def _empty_table(spec: TableSpec) -> Table:
     df = pd.DataFrame({c.name: pd.Series([], dtype=dtypes.get(c.type, object)) for c in spec.columns})
     df.index = row_ids(0)
     return Table(df, {c.name: c.type for c in spec.columns})
+
+
+# ------------------------------------------------------------------------ Variable Condition Loop End
+
+_OPERATORS = {
+    "EQ": lambda c: c == 0,
+    "NE": lambda c: c != 0,
+    "LT": lambda c: c < 0,
+    "LE": lambda c: c <= 0,
+    "GT": lambda c: c > 0,
+    "GE": lambda c: c >= 0,
+}
+_CONDITION_TYPES = {
+    "INTEGER": ColumnType.INTEGER,
+    "LONG": ColumnType.LONG,
+    "DOUBLE": ColumnType.DOUBLE,
+    "STRING": ColumnType.STRING,
+    "BOOLEAN": ColumnType.BOOLEAN,
+}
+
+
+class ConditionLoopEndSettings(NodeSettings):
+    """KNIME's LoopEndConditionDynamicSettings (LoopEndConditionSettings before 4.5)."""
+
+    variable_name: str | None = Field(None, description="The flow variable checked after every pass.")
+    variable_type: Literal["INTEGER", "LONG", "DOUBLE", "STRING", "BOOLEAN"] = Field(
+        "INTEGER", description="The variable's type; `value` is read as this type."
+    )
+    operator: Literal["EQ", "NE", "LT", "LE", "GT", "GE"] = Field(
+        "EQ", description="The loop ends after the pass in which `variable <operator> value` holds."
+    )
+    value: str = Field("", description="The value the variable is compared with.")
+    add_last_rows: bool = Field(True, description="Collect the rows of the last pass.")
+    add_last_rows_only: bool = Field(False, description="Collect only the rows of the last pass.")
+    add_iteration_column: bool = Field(
+        True, description="Append an Integer column `Iteration` with the pass number."
+    )
+    propagate_loop_variables: bool = Field(
+        False, description="Pass the variables of the last pass (including loop variables) on after the loop."
+    )
+
+
+def _condition_end_from_knime(knime: KnimeSettings) -> None:
+    """Both layouts: the per-port flags are arrays since 4.5 (one collecting port here)."""
+    knime.take_all(["variableName", "variableType", "operator", "value", "propagateLoopVariables"])
+    for k in ("addLastRows", "addLastRowsOnly", "addIterationColumn"):
+        values = seq(knime.tree.get(k))
+        if len(set(values)) > 1:
+            knime.lost(f"{k} differs between input ports ({values}); the first port's value is used")
+        knime.take(k, transform=first)
+    knime.unread()
+
+
+def _parsed_value(settings: ConditionLoopEndSettings) -> Any:
+    text, kind = settings.value, settings.variable_type
+    try:
+        if kind in ("INTEGER", "LONG"):
+            return int(text.strip())
+        if kind == "DOUBLE":
+            return float(text.strip())
+    except ValueError:
+        raise NodeError(f"Comparison value {text!r} is not a valid {kind.lower()}", setting="value") from None
+    if kind == "BOOLEAN":
+        if text.lower() not in ("true", "false"):
+            raise NodeError(f"Comparison value {text!r} is not a valid boolean", setting="value")
+        return text.lower() == "true"
+    return text
+
+
+@dataclass
+class _ConditionState:
+    tables: list[Table] = field(default_factory=list)
+    first_spec: TableSpec | None = None
+    values: list[Any] = field(default_factory=list)
+    count: int = 0
+
+
+class VariableConditionLoopEnd(LoopEndNode):
+    """KNIME's Variable Condition Loop End: ends a loop once a flow variable meets a condition."""
+
+    type_name = "variable_condition_loop_end"
+    display_name = "Variable Condition Loop End"
+    description = (
+        "After every pass compares a flow variable with a value (e.g. `currentIteration` GE 9, or a quality "
+        "measure LT 0.01) and ends the loop when the comparison holds, or when the loop start has no more "
+        "passes. Collects each pass's rows (RowIDs `<RowID>#<pass>`, optionally an `Iteration` column; the "
+        "last pass's rows only, or all but them) and, on a second port, the variable's value after every pass."
+    )
+    keywords = ("loop", "end", "while", "until", "condition", "stop")
+    decides_end = True
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.meta.looper.condition.LoopEndConditionDynamicNodeFactory",
+            "Variable Condition Loop End",
+            _condition_end_from_knime,
+        ),
+        KnimeMapping(
+            "org.knime.base.node.meta.looper.condition.LoopEndConditionNodeFactory",
+            "Variable Condition Loop End (legacy)",
+            _condition_end_from_knime,
+        ),
+    )
+    inputs = (Port(TABLE, "Collected table", "The table of each pass."),)
+    outputs = (
+        Port(TABLE, "Collected results", "The passes' tables, concatenated."),
+        Port(
+            TABLE, "Variable values", "The checked variable's value after each pass (RowIDs `Iteration <i>`)."
+        ),
+    )
+    Settings = ConditionLoopEndSettings
+
+    def _value_spec(self, settings: ConditionLoopEndSettings) -> TableSpec:
+        return TableSpec.of([("Variable value", _CONDITION_TYPES[settings.variable_type])])
+
+    def configure(
+        self, in_specs: list[Any], settings: ConditionLoopEndSettings, ctx: NodeContext
+    ) -> list[Any]:
+        if not settings.variable_name:
+            raise ConfigureError("No variable selected", setting="variable_name")
+        _parsed_value(settings)
+        spec = in_specs[0]
+        if isinstance(spec, TableSpec) and settings.add_iteration_column:
+            spec = spec.append((unique_column_name(spec.names, "Iteration"), ColumnType.INTEGER))
+        return [spec if isinstance(spec, TableSpec) else UNKNOWN, self._value_spec(settings)]
+
+    def begin(self, settings: ConditionLoopEndSettings, ctx: NodeContext) -> _ConditionState:
+        return _ConditionState()
+
+    def _condition_holds(self, settings: ConditionLoopEndSettings, ctx: NodeContext) -> tuple[bool, Any]:
+        name = settings.variable_name or ""
+        variable = ctx.variable(name, None)
+        if variable is None:
+            raise NodeError(
+                f"No variable named {name!r} of type {settings.variable_type} found", setting="variable_name"
+            )
+        wanted = _parsed_value(settings)
+        if settings.variable_type in ("INTEGER", "LONG"):
+            variable = int(variable)
+        elif settings.variable_type == "DOUBLE":
+            variable = float(variable)
+        elif settings.variable_type == "BOOLEAN":
+            variable = bool(variable)
+        else:
+            variable = str(variable)
+        cmp = (variable > wanted) - (variable < wanted)
+        return _OPERATORS[settings.operator](cmp), variable
+
+    def collect(
+        self, state: _ConditionState, inputs: list[Any], settings: ConditionLoopEndSettings, ctx: NodeContext
+    ) -> Any:
+        table = inputs[0]
+        if not isinstance(table, Table):
+            raise NodeError(f"the loop body delivered no table in pass {state.count}")
+        iteration = int(ctx.variable("currentIteration", state.count))
+        if state.first_spec is None:
+            state.first_spec = table.spec
+        else:
+            diff = _spec_difference(state.first_spec, table.spec, ignore_types=False)
+            if diff:
+                raise NodeError(
+                    f"Input table's structure differs from reference (first iteration) table: {diff}"
+                )
+        last, value = self._condition_holds(settings, ctx)
+        state.values.append((iteration, value))
+        state.count += 1
+        if settings.add_last_rows_only:  # only the last pass's rows, or none at all without add_last_rows
+            keep = last and settings.add_last_rows
+        else:  # every pass's rows, the last one's only with add_last_rows
+            keep = settings.add_last_rows or not last
+        if keep:
+            df = table.df.copy(deep=False)
+            df.index = pd.Index([f"{r}#{iteration}" for r in table.row_ids], dtype=object)
+            types = dict(table.types)
+            if settings.add_iteration_column:
+                col = unique_column_name(list(df.columns), "Iteration")
+                df[col] = np.full(len(df), iteration, dtype=np.int64)
+                types[col] = ColumnType.INTEGER
+            state.tables.append(Table(df, types))
+        return STOP_LOOP if last else None
+
+    def finish(
+        self, state: _ConditionState, settings: ConditionLoopEndSettings, ctx: NodeContext
+    ) -> list[Any]:
+        if state.tables:
+            collected = concatenate(state.tables)
+        else:
+            spec = state.first_spec or TableSpec()
+            if settings.add_iteration_column:
+                spec = spec.append((unique_column_name(spec.names, "Iteration"), ColumnType.INTEGER))
+            collected = _empty_table(spec)
+        value_type = _CONDITION_TYPES[settings.variable_type]
+        values = pd.DataFrame(
+            {"Variable value": [v for _, v in state.values]},
+            index=pd.Index([f"Iteration {i}" for i, _ in state.values], dtype=object),
+        )
+        if value_type in (ColumnType.INTEGER, ColumnType.LONG):
+            values["Variable value"] = values["Variable value"].astype(np.int64)
+        return [collected, Table(values, {"Variable value": value_type})]

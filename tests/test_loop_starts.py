@@ -11,12 +11,16 @@ import pytest
 from test_knime_import import findings, import_fragment
 from test_nodes_flow import run_yaml
 
-from engine import run_node
+from engine import Workflow, run_node
 from engine.api import ConfigureError, NodeError, Table
 
 COUNT = "org.knime.base.node.meta.looper.LoopStartCountDynamicNodeFactory"
 COUNT_LEGACY = "org.knime.base.node.meta.looper.LoopStartCountNodeFactory"
 CHUNK = "org.knime.base.node.meta.looper.chunk.LoopStartChunkNodeFactory"
+GENERIC = "org.knime.base.node.meta.looper.condition.LoopStartGenericDynamicNodeFactory"
+GENERIC_LEGACY = "org.knime.base.node.meta.looper.condition.LoopStartGenericNodeFactory"
+CONDITION = "org.knime.base.node.meta.looper.condition.LoopEndConditionDynamicNodeFactory"
+CONDITION_LEGACY = "org.knime.base.node.meta.looper.condition.LoopEndConditionNodeFactory"
 GROUP = "org.knime.base.node.meta.looper.group.GroupLoopStartNodeFactory"
 
 
@@ -183,3 +187,99 @@ connections: ["1:1 -> 2:1", "2:1 -> 3:1"]
 def test_loops_run_in_the_engine(start: str, settings: str, iterations: list[int], workers: int) -> None:
     out = run_yaml(LOOP.replace("START", start).replace("SETTINGS", settings), workers=workers).output(3)
     assert out["Iteration"].tolist() == iterations
+
+
+# ------------------------------------------------------ Generic Loop Start + Variable Condition Loop End
+
+WHILE = """
+format: knitflow/1
+name: while loop
+nodes:
+  - {id: 1, type: toy_range, settings: {n: 2}}
+  - {id: 2, type: START}
+  - {id: 3, type: variable_condition_loop_end, settings: END}
+connections: ["1:1 -> 2:1", "2:1 -> 3:1"]
+"""
+
+
+def while_loop(end: str, start: str = "generic_loop_start", workers: int = 1) -> object:
+    return run_yaml(WHILE.replace("START", start).replace("END", end), workers=workers)
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_generic_loop_runs_until_the_condition_holds(workers: int) -> None:
+    result = while_loop("{variable_name: currentIteration, operator: GE, value: '3'}", workers=workers)
+    out = result.output(3)
+    assert out["Iteration"].tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
+    assert out.index.tolist()[:3] == ["Row0#0", "Row1#0", "Row0#1"]
+    values = result.output(3, port=2)
+    assert values.index.tolist() == [f"Iteration {i}" for i in range(4)]
+    assert values["Variable value"].tolist() == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("flags", "iterations"),
+    [
+        ("add_last_rows: true, add_last_rows_only: false", [0, 1, 2]),
+        ("add_last_rows: true, add_last_rows_only: true", [2]),
+        ("add_last_rows: false, add_last_rows_only: false", [0, 1]),
+        ("add_last_rows: false, add_last_rows_only: true", []),
+    ],
+)
+def test_condition_loop_end_keeps_the_rows_knime_keeps(flags: str, iterations: list[int]) -> None:
+    end = "{variable_name: currentIteration, operator: EQ, value: '2', " + flags + "}"
+    out = while_loop(end).output(3)
+    assert sorted(set(out["Iteration"].tolist())) == iterations
+
+
+def test_condition_loop_end_stops_a_counting_loop_early_or_at_its_count() -> None:
+    counting = "counting_loop_start, settings: {loops: 3}"
+    early = while_loop("{variable_name: currentIteration, operator: EQ, value: '1'}", counting)
+    assert early.output(3)["Iteration"].tolist() == [0, 0, 1, 1]
+    never = while_loop("{variable_name: currentIteration, operator: LT, value: '0'}", counting)
+    assert never.output(3)["Iteration"].tolist() == [0, 0, 1, 1, 2, 2]
+
+
+def test_generic_loop_with_a_plain_loop_end_is_refused() -> None:
+    text = WHILE.replace("START", "generic_loop_start").replace(
+        "type: variable_condition_loop_end, settings: END", "type: loop_end"
+    )
+    result = Workflow.from_text(text).run()
+    assert not result.ok
+    assert "never does" in " ".join(str(s.error) for s in result.failed())
+
+
+def test_condition_loop_end_checks_its_settings() -> None:
+    with pytest.raises(ConfigureError, match="No variable selected"):
+        run_node("variable_condition_loop_end", {}, pd.DataFrame({"x": [1]}))
+    with pytest.raises(NodeError, match="not a valid double"):
+        run_node(
+            "variable_condition_loop_end",
+            {"variable_name": "v", "variable_type": "DOUBLE", "value": "abc"},
+            pd.DataFrame({"x": [1]}),
+        )
+
+
+def test_condition_loop_end_imports_both_layouts(tmp_path: Path) -> None:
+    dynamic = {
+        "variableName": "err",
+        "variableType": "DOUBLE",
+        "value": "0.01",
+        "operator": "LT",
+        "addLastRows": {"array-size": 1, "0": True},
+        "addLastRowsOnly": {"array-size": 1, "0": False},
+        "addIterationColumn": {"array-size": 1, "0": False},
+        "propagateLoopVariables": True,
+    }
+    node, report, _ = import_fragment(tmp_path, CONDITION, dynamic)
+    assert node.type == "variable_condition_loop_end" and findings(report) == []
+    assert node.settings["operator"] == "LT" and node.settings["add_iteration_column"] is False
+    legacy = {k: (v["0"] if isinstance(v, dict) else v) for k, v in dynamic.items()}
+    node, report, _ = import_fragment(tmp_path, CONDITION_LEGACY, legacy)
+    assert node.type == "variable_condition_loop_end" and findings(report) == []
+
+
+def test_generic_loop_imports(tmp_path: Path) -> None:
+    for factory in (GENERIC, GENERIC_LEGACY):
+        node, report, _ = import_fragment(tmp_path, factory, {})
+        assert node.type == "generic_loop_start" and findings(report) == []

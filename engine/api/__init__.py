@@ -32,6 +32,7 @@ __all__ = [
     "FlowVariable",
     "Iteration",
     "LoopEndNode",
+    "STOP_LOOP",
     "LoopStartNode",
     "Model",
     "ModelSpec",
@@ -499,13 +500,24 @@ class Iteration:
     total: int | None = None  # the most passes an open-ended loop will make (shown as "iteration i of n")
 
 
+class _StopLoop:
+    def __repr__(self) -> str:
+        return "STOP_LOOP"
+
+
+# What a deciding loop end's `collect` returns to end the loop after the current pass.
+STOP_LOOP: Any = _StopLoop()
+
+
 class LoopStartNode(Node):
     """A loop head. `iterations` yields one `Iteration` per pass; the value the generator is sent
     back is the feedback of the loop end for the previous pass (e.g. an objective value), so
     adaptive searches can steer. Loops whose passes are known in advance may also implement
-    `plan`, which lets the engine run the body's passes in parallel."""
+    `plan`, which lets the engine run the body's passes in parallel. An `open_ended` start
+    (KNIME's Generic Loop Start) yields passes until its loop end decides to stop."""
 
     category: ClassVar[Category] = Category.LOOP_START
+    open_ended: ClassVar[bool] = False
 
     def iterations(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> Iterator[Iteration]:
         raise NotImplementedError
@@ -524,9 +536,12 @@ class LoopStartNode(Node):
 
 class LoopEndNode(Node):
     """A loop tail: `collect` is called once per pass with the body's outputs and returns the
-    feedback sent to the loop start; `finish` returns the node's outputs after the last pass."""
+    feedback sent to the loop start; `finish` returns the node's outputs after the last pass.
+    A loop end that `decides_end` (KNIME's Variable Condition Loop End) may return `STOP_LOOP`
+    from `collect` to end the loop early, so its passes always run one after the other."""
 
     category: ClassVar[Category] = Category.LOOP_END
+    decides_end: ClassVar[bool] = False
 
     def begin(self, settings: Any, ctx: NodeContext) -> Any:
         return []

@@ -183,7 +183,14 @@ class LoopUnit:
         ex.configure_node(start, [port_spec(o) for o in inputs], settings, start_ctx)
         start_key = digest(parts) if parts is not None else f"nocache-{start}-{time.time_ns()}"
         loop = LoopRun(ex, start, level, pass_path, variables, start_ctx, start_key)
-        plan = start_node.plan(inputs, settings, start_ctx) if ex.plans_passes() else None
+        end_node: LoopEndNode = self.wf.nodes[self.end]  # type: ignore[assignment]
+        if start_node.open_ended and not end_node.decides_end:
+            raise NodeError(
+                f"{start_node.display_name} #{start} runs until its loop end decides to stop, but "
+                f"{end_node.display_name} #{self.end} never does: end the loop with a Variable Condition Loop End"
+            )
+        stepwise = end_node.decides_end or not ex.plans_passes()
+        plan = None if stepwise else start_node.plan(inputs, settings, start_ctx)
         executor = ex.pass_executor(plan)
         results: Iterator[PassResult]
         if executor is not None and plan is not None:

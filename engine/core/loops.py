@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.api import Iteration, variable_type
+from engine.api import STOP_LOOP, Iteration, variable_type
 from engine.core.context import Cancelled, RunContext
 from engine.core.status import EXECUTING
 from engine.core.variables import VarEntry, VarStack
@@ -119,6 +119,8 @@ class LoopRun:
         while True:
             if self.ex.cancel_event.is_set():
                 raise Cancelled("execution cancelled")
+            if self.feedback is STOP_LOOP:  # the loop end decided this was the last pass
+                return
             try:
                 # a loop that learns from each pass (Parameter Optimization) is a generator fed the
                 # pass's result; a plain iterator just gives the next pass
