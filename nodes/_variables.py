@@ -15,7 +15,16 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from engine.api import UNKNOWN, ColumnType, ConfigureError, NodeError, NodeSettings, Table, TableSpec
+from engine.api import (
+    UNKNOWN,
+    ColumnType,
+    ConfigureError,
+    NodeError,
+    NodeSettings,
+    Table,
+    TableSpec,
+    variable_type,
+)
 from engine.api.knime import KnimeSettings
 from nodes._common import ColumnFilter
 
@@ -314,3 +323,44 @@ def legacy_row_variables_from_knime(knime: KnimeSettings) -> None:
         "starting with 'knime.' or named 'RowID' can repeat"
     )
     knime.unread()
+
+
+# ------------------------------------------------------------------- choosing variables (to a table)
+
+INTERNAL_PREFIX = "knitflow."  # variables the engine keeps for itself
+
+
+def variable_entry_type(ctx: Any, name: str, value: Any) -> str:
+    """The variable's declared type when the context keeps one, else the type of its value."""
+    entry = getattr(ctx, "variable_entry", None)
+    found = entry(name) if callable(entry) else None
+    return getattr(found, "type", None) or variable_type(value)
+
+
+def selected_variables(chosen: list[str] | ColumnFilter, ctx: Any) -> list[tuple[str, Any, str]]:
+    """(name, value, type) of the variables a Variable to Table node chose: a list of names (an
+    unknown one is an error) or KNIME's variable filter, which lists the available variables from
+    the top of the stack down; a manual selection keeps the order the user listed (13_01: seed, N
+    as KNIME recorded)."""
+    available = dict(ctx.variables)
+    if isinstance(chosen, list):
+        missing = [n for n in chosen if n not in available]
+        if missing:
+            raise NodeError(
+                f"flow variable{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} not defined here "
+                f"(known: {', '.join(n for n in available if not n.startswith(INTERNAL_PREFIX)) or 'none'})",
+                setting="variables",
+            )
+        names = list(dict.fromkeys(chosen))
+    else:
+        order = [
+            n
+            for n in reversed(list(available))
+            if not n.startswith(INTERNAL_PREFIX) or n in chosen.included_names
+        ]
+        spec = TableSpec.of([(n, variable_entry_type(ctx, n, available[n])) for n in order])
+        names = chosen.apply(spec)
+        if chosen.enforce_option == "EnforceInclusion":
+            kept = set(names)
+            names = [n for n in dict.fromkeys(chosen.included_names) if n in kept]
+    return [(n, available[n], variable_entry_type(ctx, n, available[n])) for n in names]

@@ -24,8 +24,6 @@ from engine.api import (
     NodeSettings,
     Port,
     Table,
-    TableSpec,
-    variable_type,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, seq
 from nodes._common import ColumnFilter
@@ -36,9 +34,8 @@ from nodes._variables import (
     row_variable_types,
     row_variables,
     row_variables_from_knime,
+    selected_variables,
 )
-
-_INTERNAL_PREFIX = "knitflow."
 
 
 class TableRowToVariable(Node):
@@ -111,13 +108,6 @@ _COLUMN_TYPE = {
 }
 
 
-def _entry_type(ctx: NodeContext, name: str, value: Any) -> str:
-    """The variable's declared type when the context keeps one, else the type of its value."""
-    entry = getattr(ctx, "variable_entry", None)
-    found = entry(name) if callable(entry) else None
-    return getattr(found, "type", None) or variable_type(value)
-
-
 class VariableToTableColumn(Node):
     """KNIME's AppendVariableToTable4: flow variables as constant columns."""
 
@@ -142,40 +132,11 @@ class VariableToTableColumn(Node):
     outputs = (Port(TABLE, "Table with variables", "The input plus one column per selected variable."),)
     Settings = VariableToTableColumnSettings
 
-    def _selected(
-        self, settings: VariableToTableColumnSettings, ctx: NodeContext
-    ) -> list[tuple[str, Any, str]]:
-        available = dict(ctx.variables)
-        if isinstance(settings.variables, list):
-            missing = [n for n in settings.variables if n not in available]
-            if missing:
-                raise NodeError(
-                    f"flow variable{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} not defined here "
-                    f"(known: {', '.join(n for n in available if not n.startswith(_INTERNAL_PREFIX)) or 'none'})",
-                    setting="variables",
-                )
-            names = list(dict.fromkeys(settings.variables))
-        else:
-            # KNIME lists the available variables from the top of the stack down
-            flt = settings.variables
-            order = [
-                n
-                for n in reversed(list(available))
-                if not n.startswith(_INTERNAL_PREFIX) or n in flt.included_names
-            ]
-            spec = TableSpec.of([(n, _entry_type(ctx, n, available[n])) for n in order])
-            names = flt.apply(spec)
-            if flt.enforce_option == "EnforceInclusion":
-                # a manual selection keeps the order the user listed (13_01: seed, N as KNIME recorded)
-                chosen = set(names)
-                names = [n for n in dict.fromkeys(flt.included_names) if n in chosen]
-        return [(n, available[n], _entry_type(ctx, n, available[n])) for n in names]
-
     def execute(
         self, inputs: list[Any], settings: VariableToTableColumnSettings, ctx: NodeContext
     ) -> list[Any]:
         table: Table = inputs[1]
-        selected = self._selected(settings, ctx)
+        selected = selected_variables(settings.variables, ctx)
         if not selected:
             ctx.log("No variables selected")
         df = table.df.copy()

@@ -1,5 +1,5 @@
 """Loop nodes: the Table Row to Variable Loop Start, the generic Loop End and the Variable Condition
-Loop End (which decides when its loop stops).
+Loop End (which decides when its loop stops) and the Variable Loop End.
 
 The scheduler drives loops: a start's `iterations` generator yields one `Iteration` per pass and is
 sent back what the end's `collect` returned for the previous pass; loops whose passes are known up
@@ -37,12 +37,14 @@ from engine.api import (
     unique_column_name,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, first, seq
+from nodes._common import ColumnFilter
 from nodes._variables import (
     RowToVariableSettings,
     configure_row_variables,
     row_variable_types,
     row_variables,
     row_variables_from_knime,
+    selected_variables,
 )
 
 # ------------------------------------------------------------------ Table Row to Variable Loop Start
@@ -549,3 +551,105 @@ class VariableConditionLoopEnd(LoopEndNode):
         if value_type in (ColumnType.INTEGER, ColumnType.LONG):
             values["Variable value"] = values["Variable value"].astype(np.int64)
         return [collected, Table(values, {"Variable value": value_type})]
+
+
+# -------------------------------------------------------------------------------- Variable Loop End
+
+_VARIABLE_COLUMN_TYPES = {
+    "Integer": ColumnType.INTEGER,
+    "Long": ColumnType.LONG,
+    "Double": ColumnType.DOUBLE,
+    "Boolean": ColumnType.BOOLEAN,
+}
+
+
+class VariableLoopEndSettings(NodeSettings):
+    """KNIME's LoopEndVariable settings (AbstractVariableToTableNodeModel's variable filter)."""
+
+    variables: list[str] | ColumnFilter = Field(
+        default_factory=list,
+        alias="filter",
+        description="The variables collected after each pass, one column each: a list of names, or KNIME's "
+        "variable filter (included_names / excluded_names / enforce_option). None: a table of RowIDs only.",
+    )
+    propagate_loop_variables: bool = Field(
+        False, description="Pass the variables of the last pass (including loop variables) on after the loop."
+    )
+
+
+def _variable_loop_end_from_knime(knime: KnimeSettings) -> None:
+    """The variable filter: `variable_filter` (FlowVariableFilterConfiguration) or the web UI's `filter`."""
+    key = "filter" if "filter" in knime.tree else "variable_filter"
+    knime.take("variables", key)
+    knime.take("propagateLoopVariables")
+    knime.unread()
+
+
+class VariableLoopEnd(LoopEndNode):
+    """KNIME's Variable Loop End: one row per pass holding the chosen flow variables."""
+
+    type_name = "variable_loop_end"
+    display_name = "Variable Loop End"
+    description = (
+        "Ends a loop whose body produces flow variables rather than tables: after every pass it records the "
+        "chosen variables as one row (RowIDs Row0, Row1, ...; one column per variable, typed by the variable). "
+        "The variables must keep their names and types across passes."
+    )
+    keywords = ("loop", "end", "flow variable", "collect", "variables to table")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.meta.looper.variable.end.LoopEndVariableNodeFactory",
+            "Variable Loop End",
+            _variable_loop_end_from_knime,
+        ),
+    )
+    inputs = (Port(VARIABLES, "Variables", "The flow variables of each pass."),)
+    outputs = (Port(TABLE, "Variables per pass", "One row per pass, one column per chosen variable."),)
+    Settings = VariableLoopEndSettings
+
+    def configure(
+        self, in_specs: list[Any], settings: VariableLoopEndSettings, ctx: NodeContext
+    ) -> list[Any]:
+        return [UNKNOWN]
+
+    def begin(self, settings: VariableLoopEndSettings, ctx: NodeContext) -> list[list[tuple[str, Any, str]]]:
+        return []
+
+    def collect(
+        self,
+        state: list[list[tuple[str, Any, str]]],
+        inputs: list[Any],
+        settings: VariableLoopEndSettings,
+        ctx: NodeContext,
+    ) -> Any:
+        row = selected_variables(settings.variables, ctx)
+        if state:
+            before = [(n, t) for n, _, t in state[0]]
+            now = [(n, t) for n, _, t in row]
+            if before != now:
+                raise NodeError(
+                    f"Output table's structure differs from reference (first iteration) table: {now} vs. {before}. "
+                    "Have the input variables changed in number, name or type?"
+                )
+        state.append(row)
+        return None
+
+    def finish(
+        self, state: list[list[tuple[str, Any, str]]], settings: VariableLoopEndSettings, ctx: NodeContext
+    ) -> list[Any]:
+        columns = [
+            (n, _VARIABLE_COLUMN_TYPES.get(t, ColumnType.STRING)) for n, _, t in (state[0] if state else [])
+        ]
+        data: dict[str, Any] = {}
+        for j, (name, ctype) in enumerate(columns):
+            values = [row[j][1] for row in state]
+            if ctype in (ColumnType.INTEGER, ColumnType.LONG):
+                data[name] = np.array(values, dtype=np.int64)
+            elif ctype == ColumnType.DOUBLE:
+                data[name] = np.array(values, dtype=np.float64)
+            elif ctype == ColumnType.BOOLEAN:
+                data[name] = np.array(values, dtype=bool)
+            else:
+                data[name] = np.array([str(v) for v in values], dtype=object)
+        df = pd.DataFrame(data, index=row_ids(len(state)))
+        return [Table(df, dict(columns))]

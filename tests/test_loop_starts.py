@@ -283,3 +283,64 @@ def test_generic_loop_imports(tmp_path: Path) -> None:
     for factory in (GENERIC, GENERIC_LEGACY):
         node, report, _ = import_fragment(tmp_path, factory, {})
         assert node.type == "generic_loop_start" and findings(report) == []
+
+
+# -------------------------------------------------------------------------------- Variable Loop End
+
+VARIABLE_LOOP = """
+format: knitflow/1
+name: variable loop
+nodes:
+  - {id: 1, type: toy_range, settings: {n: 3}}
+  - {id: 2, type: table_row_to_variable_loop_start}
+  - {id: 3, type: variable_loop_end, settings: SETTINGS}
+connections: ["1:1 -> 2:1", "2:1 -> 3:1"]
+"""
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_variable_loop_end_collects_a_row_per_pass(workers: int) -> None:
+    text = VARIABLE_LOOP.replace("SETTINGS", "{variables: [x, currentIteration]}")
+    out = run_yaml(text, workers=workers).output(3)
+    assert out.index.tolist() == ["Row0", "Row1", "Row2"]
+    assert out.columns.tolist() == ["x", "currentIteration"]
+    assert out["x"].tolist() == [0, 1, 2] and out["currentIteration"].tolist() == [0, 1, 2]
+
+
+def test_variable_loop_end_with_knime_filter_and_no_variables() -> None:
+    text = VARIABLE_LOOP.replace(
+        "SETTINGS", "{variables: {included_names: [x], enforce_option: EnforceInclusion}}"
+    )
+    assert run_yaml(text).output(3).columns.tolist() == ["x"]
+    empty = run_yaml(VARIABLE_LOOP.replace("SETTINGS", "{}")).output(3)
+    assert empty.index.tolist() == ["Row0", "Row1", "Row2"] and empty.columns.tolist() == []
+
+
+VARIABLE_END = "org.knime.base.node.meta.looper.variable.end.LoopEndVariableNodeFactory"
+
+
+def test_variable_loop_end_imports_both_filter_layouts(tmp_path: Path) -> None:
+    classic = {
+        "variable_filter": {
+            "filter-type": "STANDARD",
+            "included_names": {"array-size": 1, "0": "x"},
+            "excluded_names": {"array-size": 1, "0": "currentIteration"},
+            "enforce_option": "EnforceInclusion",
+        },
+        "propagateLoopVariables": False,
+    }
+    node, report, _ = import_fragment(tmp_path, VARIABLE_END, classic)
+    assert node.type == "variable_loop_end" and findings(report) == []
+    assert node.settings["variables"]["included_names"] == ["x"]
+    webui = {
+        "filter": {
+            "mode": "MANUAL",
+            "manualFilter": {
+                "manuallySelected": {"array-size": 1, "0": "x"},
+                "manuallyDeselected": {"array-size": 0},
+                "includeUnknownColumns": False,
+            },
+        }
+    }
+    node, report, _ = import_fragment(tmp_path, VARIABLE_END, webui)
+    assert node.type == "variable_loop_end" and findings(report) == []
