@@ -1,4 +1,5 @@
-"""The loop starts KNIME users reach for first: Counting, Chunk, Group and Generic Loop Start.
+"""The loop starts KNIME users reach for first: Counting, Chunk, Group, Column List and Generic
+Loop Start.
 
 All but the Generic one know their passes before the first one runs, so they offer `plan` and
 the engine may run the passes in parallel; the body sees the loop variables KNIME pushes (`currentIteration`,
@@ -15,6 +16,7 @@ from pydantic import Field
 
 from engine.api import (
     TABLE,
+    UNKNOWN,
     ColumnType,
     ConfigureError,
     Iteration,
@@ -417,3 +419,91 @@ class GenericLoopStart(LoopStartNode):
         while True:
             yield Iteration([table], {"currentIteration": i})
             i += 1
+
+
+# ---------------------------------------------------------------------------- Column List Loop Start
+
+
+class ColumnListLoopStartSettings(NodeSettings):
+    """KNIME's ColumnListLoopStartNodeParameters."""
+
+    column_filter: ColumnFilter = Field(
+        default_factory=ColumnFilter,
+        description="Included columns: one pass each; excluded columns are passed to every pass.",
+    )
+    no_columns_policy: Literal["RUN_ONE_ITERATION", "FAIL"] = Field(
+        "RUN_ONE_ITERATION",
+        description="No included column: run one pass with all columns, or fail.",
+    )
+
+
+def _column_list_from_knime(knime: KnimeSettings) -> None:
+    """`column-filter` (NameFilterConfiguration) and `no_columns_policy` (a boolean: true is
+    RUN_ONE_ITERATION; absent before it was added)."""
+    knime.take("column_filter", "column-filter")
+    knime.take("no_columns_policy", transform=lambda run_one: "RUN_ONE_ITERATION" if run_one else "FAIL")
+    knime.unread()
+
+
+class ColumnListLoopStart(LoopStartNode):
+    """KNIME's Column List Loop Start: one pass per included column."""
+
+    type_name = "column_list_loop_start"
+    display_name = "Column List Loop Start"
+    description = (
+        "Runs the loop body once per included column: each pass gets the excluded columns plus that one "
+        "column (in input order), and the variables `currentColumnName`, `currentIteration` and "
+        "`maxIterations`. With no included column it runs one pass with all columns, or fails."
+    )
+    keywords = ("loop", "column", "for each column", "iterate")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.meta.looper.columnlist2.ColumnListLoopStartNodeFactory",
+            "Column List Loop Start",
+            _column_list_from_knime,
+        ),
+    )
+    inputs = (Port(TABLE, "Table", "The table whose columns are iterated."),)
+    outputs = (Port(TABLE, "Filtered columns", "The static columns and the current one."),)
+    Settings = ColumnListLoopStartSettings
+
+    def loop_variables(self, in_specs: list[Any], settings: ColumnListLoopStartSettings) -> dict[str, str]:
+        return {"currentColumnName": "String", **_COUNTERS}
+
+    def _included(self, spec: TableSpec, settings: ColumnListLoopStartSettings) -> list[str]:
+        included = settings.column_filter.apply(spec)
+        if not included and settings.no_columns_policy == "FAIL":
+            raise ConfigureError("No columns selected to loop over", setting="column_filter")
+        return included
+
+    def configure(
+        self, in_specs: list[Any], settings: ColumnListLoopStartSettings, ctx: NodeContext
+    ) -> list[Any]:
+        spec = in_specs[0]
+        if not isinstance(spec, TableSpec):
+            return [UNKNOWN]
+        included = self._included(spec, settings)
+        if not included:
+            return [spec]
+        first = included[0]
+        return [spec.select([c for c in spec.names if c not in included or c == first])]
+
+    def plan(
+        self, inputs: list[Any], settings: ColumnListLoopStartSettings, ctx: NodeContext
+    ) -> list[Iteration]:
+        table: Table = inputs[0]
+        included = self._included(table.spec, settings)
+        if not included:
+            return [Iteration([table], {"currentIteration": 0, "maxIterations": 1})]
+        passes = []
+        for i, column in enumerate(included):
+            keep = [c for c in table.columns if c not in included or c == column]
+            part = Table(table.df[keep], {c: table.types[c] for c in keep})
+            variables = {"currentColumnName": column, "currentIteration": i, "maxIterations": len(included)}
+            passes.append(Iteration([part], variables))
+        return passes
+
+    def iterations(
+        self, inputs: list[Any], settings: ColumnListLoopStartSettings, ctx: NodeContext
+    ) -> Iterator[Iteration]:
+        yield from self.plan(inputs, settings, ctx)

@@ -344,3 +344,48 @@ def test_variable_loop_end_imports_both_filter_layouts(tmp_path: Path) -> None:
     }
     node, report, _ = import_fragment(tmp_path, VARIABLE_END, webui)
     assert node.type == "variable_loop_end" and findings(report) == []
+
+
+# --------------------------------------------------------------------------- Column List Loop Start
+
+COLUMN_LIST = "org.knime.base.node.meta.looper.columnlist2.ColumnListLoopStartNodeFactory"
+
+
+def test_column_list_loop_gives_static_columns_plus_one() -> None:
+    df = pd.DataFrame({"A": [1], "B": [2.0], "C": ["c"]})
+    out = passes("column_list_loop_start", {"column_filter": include("B", "C")}, df)
+    assert [o[0].columns for o, _ in out] == [["A", "B"], ["A", "C"]]
+    assert [v for _, v in out] == [
+        {"currentColumnName": "B", "currentIteration": 0, "maxIterations": 2},
+        {"currentColumnName": "C", "currentIteration": 1, "maxIterations": 2},
+    ]
+
+
+def test_column_list_loop_without_columns_runs_once_or_fails() -> None:
+    df = pd.DataFrame({"A": [1], "B": [2.0]})
+    out = passes("column_list_loop_start", {"column_filter": include()}, df)
+    assert len(out) == 1 and out[0][0][0].columns == ["A", "B"]
+    with pytest.raises(ConfigureError, match="No columns"):
+        run_node("column_list_loop_start", {"column_filter": include(), "no_columns_policy": "FAIL"}, df)
+
+
+def test_column_list_loop_imports(tmp_path: Path) -> None:
+    model = {
+        "column-filter": {
+            "filter-type": "STANDARD",
+            "included_names": {"array-size": 2, "0": "B", "1": "C"},
+            "excluded_names": {"array-size": 1, "0": "A"},
+            "enforce_option": "EnforceInclusion",
+        },
+        "no_columns_policy": False,
+    }
+    node, report, _ = import_fragment(tmp_path, COLUMN_LIST, model)
+    assert node.type == "column_list_loop_start" and findings(report) == []
+    assert node.settings["no_columns_policy"] == "FAIL"
+    assert node.settings["column_filter"]["included_names"] == ["B", "C"]
+
+
+def test_column_list_loop_in_the_engine() -> None:
+    text = LOOP.replace("START", "column_list_loop_start").replace("SETTINGS", "{}")
+    out = run_yaml(text).output(3)
+    assert out["x"].tolist() == [0, 1, 2, 3, 4] and out["Iteration"].tolist() == [0] * 5
