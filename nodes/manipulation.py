@@ -1,4 +1,4 @@
-"""Column Filter, Sorter and Table Transposer with KNIME's semantics.
+"""Column Filter, Reference Column Filter, Sorter and Table Transposer with KNIME's semantics.
 
 The Sorter is a stable multi-key sort with KNIME's comparators (alphanumeric "natural" string
 order, missing cells smallest unless sent to the end); the Transposer turns column names into
@@ -7,7 +7,7 @@ RowIDs and RowIDs into column names, with the most general type per new column.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -105,6 +105,93 @@ class ColumnFilterNode(Node):
     def execute(self, inputs: list[Any], settings: ColumnFilterSettings, ctx: NodeContext) -> list[Any]:
         table: Table = inputs[0]
         keep = settings.column_filter.apply(table.spec)
+        return [table.with_frame(table.df[keep])]
+
+
+# ------------------------------------------------------------------------- Reference Column Filter
+
+_SUPERTYPES = {  # KNIME's DataType.isASuperTypeOf for the column types knitflow has
+    ColumnType.DOUBLE: {ColumnType.DOUBLE, ColumnType.INTEGER, ColumnType.LONG, ColumnType.BOOLEAN},
+    ColumnType.LONG: {ColumnType.LONG, ColumnType.INTEGER, ColumnType.BOOLEAN},
+    ColumnType.INTEGER: {ColumnType.INTEGER, ColumnType.BOOLEAN},
+}
+
+
+class ReferenceColumnFilterSettings(NodeSettings):
+    """KNIME's ColumnFilterRefNodeModel settings."""
+
+    inexclude: Literal["Include columns from reference table", "Exclude columns from reference table"] = (
+        Field(
+            "Exclude columns from reference table",
+            description="Keep only the columns the reference table also has, or drop them.",
+        )
+    )
+    type_compatibility: bool = Field(
+        False,
+        description="A column counts as in the reference only when the reference column's type can hold its "
+        "values (e.g. Double holds Integer).",
+    )
+
+
+def _in_reference(
+    spec: TableSpec, reference: TableSpec, settings: ReferenceColumnFilterSettings
+) -> list[bool]:
+    found = []
+    for col in spec.columns:
+        ref = reference.get(col.name)
+        ok = ref is not None
+        if ok and settings.type_compatibility and ref is not None:
+            ok = col.type == ref.type or col.type in _SUPERTYPES.get(ref.type, set())
+        found.append(ok)
+    return found
+
+
+def _kept_columns(
+    spec: TableSpec, reference: TableSpec, settings: ReferenceColumnFilterSettings
+) -> list[str]:
+    include = settings.inexclude.startswith("Include")
+    return [
+        c.name
+        for c, hit in zip(spec.columns, _in_reference(spec, reference, settings), strict=True)
+        if hit == include
+    ]
+
+
+class ReferenceColumnFilter(Node):
+    type_name = "reference_column_filter"
+    display_name = "Reference Column Filter"
+    category = Category.MANIPULATOR
+    description = (
+        "Keeps (or drops) the columns of the first table that the reference table (second input) also has, by "
+        "name and optionally by compatible type; the order of the first table is kept."
+    )
+    keywords = ("columns", "reference", "filter", "same columns", "match columns")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.filter.columnref.ColumnFilterRefNodeFactory",
+            "Reference Column Filter",
+        ),
+    )
+    inputs = (
+        Port(TABLE, "Table to be filtered"),
+        Port(TABLE, "Reference table", "Only its columns are read."),
+    )
+    outputs = (Port(TABLE, "Filtered table"),)
+    Settings = ReferenceColumnFilterSettings
+
+    def configure(
+        self, in_specs: list[Any], settings: ReferenceColumnFilterSettings, ctx: NodeContext
+    ) -> list[Any]:
+        spec, reference = in_specs
+        if not isinstance(spec, TableSpec) or not isinstance(reference, TableSpec):
+            return [UNKNOWN]
+        return [spec.select(_kept_columns(spec, reference, settings))]
+
+    def execute(
+        self, inputs: list[Any], settings: ReferenceColumnFilterSettings, ctx: NodeContext
+    ) -> list[Any]:
+        table, reference = inputs
+        keep = _kept_columns(table.spec, reference.spec, settings)
         return [table.with_frame(table.df[keep])]
 
 

@@ -1,10 +1,11 @@
-"""Rule-based Row Splitter, Image Writer (Port) and Data to Report.
+"""Rule-based Row Splitter and Filter, Image Writer (Port) and Data to Report.
 
 - Rule-based Row Splitter (org.knime.base.node.rules.engine.RuleEngineFilterNodeModel in its
   splitter form): the Rule Engine's rules, whose outcomes are TRUE or FALSE, route each row. The
   first rule that matches decides: TRUE sends the row to the first output, FALSE to the second; a row
   no rule matches goes to the second. With `include` off the two outputs swap roles. An outcome that
-  is not a Boolean (a missing value) counts as TRUE, as in KNIME.
+  is not a Boolean (a missing value) counts as TRUE, as in KNIME. The Rule-based Row Filter is the
+  same node with only the first output.
 - Image Writer (Port) (org.knime.base.node.io.filehandling.imagewriter.ImagePortWriterNodeModel):
   writes the picture on an image port to a file.
 - Data to Report (org.knime.reporting.nodes.dataset): KNIME hands the table to its BIRT report
@@ -153,6 +154,35 @@ class RuleBasedRowSplitter(Node):
         table: Table = inputs[0]
         first = rule_routes(Rows.of_table(table, ctx.variables), settings, configuring=False)
         return [table.with_frame(table.df[first]), table.with_frame(table.df[~first])]
+
+
+class RuleBasedRowFilter(Node):
+    type_name = "rule_based_row_filter"
+    display_name = "Rule-based Row Filter"
+    category = Category.MANIPULATOR
+    description = (
+        "Keeps the rows whose first matching rule (`$col$ > 0 => TRUE`) gives TRUE; rows matching no rule or a "
+        "FALSE rule are dropped (the other way round when `include` is off)."
+    )
+    keywords = ("rule", "filter", "condition", "where", "if")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.rules.engine.RuleEngineFilterNodeFactory",
+            "Rule-based Row Filter",
+            _rule_splitter_from_knime,
+        ),
+    )
+    inputs = (Port(TABLE, "Input table"),)
+    outputs = (Port(TABLE, "Filtered", "Rows whose first matching rule gives TRUE (with include on)."),)
+    Settings = RuleSplitterSettings
+
+    def configure(self, in_specs: list[Any], settings: RuleSplitterSettings, ctx: NodeContext) -> list[Any]:
+        return RuleBasedRowSplitter().configure(in_specs, settings, ctx)[:1]
+
+    def execute(self, inputs: list[Any], settings: RuleSplitterSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        first = rule_routes(Rows.of_table(table, ctx.variables), settings, configuring=False)
+        return [table.with_frame(table.df[first])]
 
 
 # ---------------------------------------------------------------------------------- Image Writer

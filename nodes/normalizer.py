@@ -1,4 +1,4 @@
-"""Normalizer and Normalizer (Apply): KNIME's affine column normalisation, bit for bit.
+"""Normalizer, Normalizer (Apply) and Denormalizer: KNIME's affine column normalisation, bit for bit.
 
 KNIME computes the statistics with Apache Commons Math's incremental `Mean` and bias-corrected
 `Variance` (one pass, Welford-style updates) and applies `y = scale * x + translation`. The same
@@ -9,7 +9,7 @@ R² is reproduced to 16 digits only this way).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -53,6 +53,20 @@ class AffineTransform:
     maxs: tuple[float, ...]
     summary: str
     mode: str
+
+    def inverse(self) -> AffineTransform:
+        """AffineTransConfiguration's inverse (the Denormalizer): x = y / scale - translation / scale,
+        without bounds."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scales = tuple(float(np.float64(1.0) / np.float64(s)) for s in self.scales)
+            translations = tuple(
+                float(-np.float64(t) / np.float64(s))
+                for s, t in zip(self.scales, self.translations, strict=True)
+            )
+        nan = tuple(float("nan") for _ in self.names)
+        return AffineTransform(
+            self.names, scales, translations, nan, nan, f"inverse of {self.summary}", self.mode
+        )
 
     def apply(self, table: Table, *, strict: bool) -> tuple[Table, list[str]]:
         """The transformed table and warnings. strict (the Normalizer itself): a value outside the
@@ -354,7 +368,7 @@ class NormalizerApply(Node):
         "range are kept."
     )
     keywords = ("normalize", "apply", "transform", "scale", "test data")
-    knime = (
+    knime: ClassVar[tuple[KnimeMapping, ...]] = (
         KnimeMapping(
             "org.knime.base.node.preproc.normalize3.NormalizerApplyNodeFactory",
             "Normalizer (Apply)",
@@ -401,3 +415,38 @@ class NormalizerApply(Node):
         for w in warnings:
             ctx.log(w)
         return [out]
+
+
+class Denormalizer(NormalizerApply):
+    """KNIME's Denormalizer: undoes a Normalizer with its model."""
+
+    type_name = "denormalizer"
+    display_name = "Denormalizer"
+    description = (
+        "Reverts a Normalizer's transformation with its model (x = (y - offset) / scale per column), e.g. to "
+        "turn normalized predictions back into the original units. Model columns missing from the table are "
+        "skipped with a warning."
+    )
+    keywords = ("denormalize", "inverse", "normalizer", "original scale", "unscale")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.normalize.NormalizerDeNodeFactory",
+            "Denormalizer",
+            ignore_settings,
+            note="no settings",
+        ),
+    )
+    inputs = (
+        Port(NORMALIZER_MODEL, "Normalizer model"),
+        Port(TABLE, "Table to denormalize"),
+    )
+    outputs = (Port(TABLE, "Denormalized table"),)
+
+    def execute(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        model, table = inputs
+        transform = model.payload
+        if not isinstance(transform, AffineTransform):
+            raise NodeError("the model port does not hold a normalizer model")
+        return super().execute(
+            [Model(model.kind, transform.inverse(), model.summary, model.spec), table], settings, ctx
+        )

@@ -311,6 +311,34 @@ def test_normalizer_apply() -> None:
     assert configure_node("normalizer_apply", {}, UNKNOWN, new.spec) == [UNKNOWN]
 
 
+@pytest.mark.parametrize("mode", ["MINMAX", "Z_SCORE", "DECIMALSCALING"])
+def test_denormalizer_undoes_the_normalizer(mode: str) -> None:
+    train = Table.from_frame(pd.DataFrame({"a": [1.0, 2.0, 7.5], "k": [0, 10, 20], "s": ["x", "y", "z"]}))
+    normalized, model = run_node("normalizer", {"mode": mode}, train).outputs
+    back = run_node("denormalizer", {}, model, normalized)[1]
+    np.testing.assert_allclose(back.df["a"], [1.0, 2.0, 7.5], rtol=1e-15)
+    np.testing.assert_allclose(back.df["k"], [0, 10, 20], rtol=1e-15, atol=1e-12)
+    assert back.df["s"].tolist() == ["x", "y", "z"] and back.types["k"] == "Double"
+
+
+def test_reference_column_filter() -> None:
+    table = Table.from_frame(pd.DataFrame({"a": [1], "b": [2.0], "c": ["x"]}))
+    ref_table = Table.from_frame(pd.DataFrame({"c": ["q"], "a": [0.5], "z": [1]}))
+    keep = run_node(
+        "reference_column_filter", {"inexclude": "Include columns from reference table"}, table, ref_table
+    )
+    assert keep[1].columns == ["a", "c"]  # the first table's order
+    drop = run_node("reference_column_filter", {}, table, ref_table)
+    assert drop[1].columns == ["b"]
+    strict = {"inexclude": "Include columns from reference table", "type_compatibility": True}
+    assert run_node("reference_column_filter", strict, table, ref_table)[1].columns == [
+        "a",
+        "c",
+    ]  # Double holds Int
+    narrow = Table.from_frame(pd.DataFrame({"a": ["text"]}))
+    assert run_node("reference_column_filter", strict, table, narrow)[1].columns == []
+
+
 def test_normalizer_model_port_type() -> None:
     assert PortType.all()["model.normalizer"] is NORMALIZER_MODEL
     assert PortType.MODEL.accepts(NORMALIZER_MODEL)  # type: ignore[attr-defined]
@@ -327,3 +355,17 @@ def test_commons_math_moments() -> None:
     assert np.allclose(var, np.nanvar(x, axis=0, ddof=1), rtol=1e-12)
     one = commons_math_moments(np.array([[2.0, np.nan]]))
     assert one[1][0] == 2.0 and one[2][0] == 0.0 and np.isnan(one[1][1])
+
+
+def test_reference_column_filter_and_denormalizer_import(tmp_path: Path) -> None:
+    from test_knime_import import findings, import_fragment
+
+    model = {"type_compatibility": True, "inexclude": "Include columns from reference table"}
+    ref = "org.knime.base.node.preproc.filter.columnref.ColumnFilterRefNodeFactory"
+    node, report, _ = import_fragment(tmp_path, ref, model)
+    assert node.type == "reference_column_filter" and findings(report) == []
+    assert node.settings == model
+    node, report, _ = import_fragment(
+        tmp_path, "org.knime.base.node.preproc.normalize.NormalizerDeNodeFactory", {}
+    )
+    assert node.type == "denormalizer" and findings(report) == []

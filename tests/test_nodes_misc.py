@@ -84,6 +84,25 @@ def test_splitter_import(tmp_path: Path) -> None:
     assert node.settings == {"rules": ["$x$ > 0 => TRUE", "// keep the rest"], "include": False}
 
 
+FILTER = "org.knime.base.node.rules.engine.RuleEngineFilterNodeFactory"
+
+
+def test_rule_based_row_filter_keeps_the_splitters_first_output(data: pd.DataFrame, tmp_path: Path) -> None:
+    rules = ["$x$ > 6 => FALSE", '$s$ = "a" => TRUE', "$x$ > 4 => TRUE"]
+    for include in (True, False):
+        kept = run_node("rule_based_row_filter", {"rules": rules, "include": include}, data).df(1)
+        split = run_node("rule_based_row_splitter", {"rules": rules, "include": include}, data).df(1)
+        assert kept.index.tolist() == split.index.tolist()
+    assert run_node("rule_based_row_filter", {"rules": rules}, data).df(1).index.tolist() == [
+        "Row0",
+        "Row1",
+        "Row2",
+    ]
+    model = {"rules": ["$x$ > 0 => TRUE"], "include": True, "new-column-name": "p", "append-column": True}
+    node, report, _ = import_fragment(tmp_path, FILTER, model)
+    assert node.type == "rule_based_row_filter" and findings(report) == []
+
+
 # ------------------------------------------------------------------------------------ Image Writer
 
 
