@@ -473,34 +473,35 @@ def java_regex(pattern: str) -> re.Pattern[str]:
         raise JavaError(f"PatternSyntaxException: {exc}") from None
 
 
+def java_replacement(m: re.Match[str], replacement: str) -> str:
+    """A match's replacement in Java's syntax ($1, ${name}, \\ escapes)."""
+    out, i = [], 0
+    while i < len(replacement):
+        ch = replacement[i]
+        if ch == "\\" and i + 1 < len(replacement):
+            out.append(replacement[i + 1])
+            i += 2
+        elif ch == "$":
+            named = re.match(r"\$\{(\w+)\}", replacement[i:])
+            if named:
+                out.append(m.group(named.group(1)) or "")
+                i += len(named.group(0))
+                continue
+            digits = re.match(r"\$(\d)", replacement[i:])
+            if not digits:
+                raise JavaError("IllegalArgumentException: Illegal group reference")
+            out.append(m.group(int(digits.group(1))) or "")
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
 def regex_replace(s: str | None, regex: str | None, repl: str | None) -> str:
     """Matcher.replaceAll with Java's replacement syntax ($1, ${name}, \\ escapes)."""
     text, pattern, replacement = _npe(s), java_regex(_npe(regex)), _npe(repl)
-
-    def expand(m: re.Match[str]) -> str:
-        out, i = [], 0
-        while i < len(replacement):
-            ch = replacement[i]
-            if ch == "\\" and i + 1 < len(replacement):
-                out.append(replacement[i + 1])
-                i += 2
-            elif ch == "$":
-                named = re.match(r"\$\{(\w+)\}", replacement[i:])
-                if named:
-                    out.append(m.group(named.group(1)) or "")
-                    i += len(named.group(0))
-                    continue
-                digits = re.match(r"\$(\d)", replacement[i:])
-                if not digits:
-                    raise JavaError("IllegalArgumentException: Illegal group reference")
-                out.append(m.group(int(digits.group(1))) or "")
-                i += 2
-            else:
-                out.append(ch)
-                i += 1
-        return "".join(out)
-
-    return pattern.sub(expand, text)
+    return pattern.sub(lambda m: java_replacement(m, replacement), text)
 
 
 def regex_matcher(s: str | None, regex: str | None) -> str:
