@@ -1,4 +1,4 @@
-"""Type conversion nodes: String to Number, Number to String and Round Double, parsing and printing
+"""Type conversion nodes: String to Number, Number to String, Round Double and Category To Number, parsing and printing
 numbers as Java does (org.knime.base.node.preproc.colconvert, rounddouble); Column Auto Type Cast
 is nodes/auto_type_cast.py."""
 
@@ -421,4 +421,107 @@ class RoundDouble(Node):
             series.index = df.index
             df[name] = series
             types[name] = out_type
+        return [table.with_frame(df, types)]
+
+
+# ------------------------------------------------------------------------------- Category To Number
+
+
+class CategoryToNumberSettings(NodeSettings):
+    """KNIME's CategoryToNumberNodeSettings (categorytonumber2)."""
+
+    column_filter: ColumnFilter = Field(
+        default_factory=ColumnFilter, description="The String columns whose categories become numbers."
+    )
+    append_columns: bool = Field(False, description="Append the numbers as new columns instead of replacing.")
+    column_suffix: str = Field(" (to number)", description="Suffix of appended columns' names.")
+    start_index: int = Field(0, description="The number of the first category.")
+    increment: int = Field(1, description="Step between the numbers of consecutive categories.")
+    max_categories: int = Field(100, ge=1, description="More categories in a column than this is an error.")
+
+
+def _category_to_number_from_knime(knime: KnimeSettings) -> None:
+    knime.take("column_filter", "column-filter")
+    knime.take_all(["append_columns", "column_suffix", "start_index", "increment", "max_categories"])
+    missing_to = get(knime.tree, "map_missing_to.datacell")
+    if missing_to not in (None, "org.knime.core.data.MissingCell"):
+        knime.lost(f"map_missing_to = {missing_to}: knitflow leaves missing cells missing")
+    knime.unread("map_missing_to", "default_value")  # default_value serves only Category To Number (Apply)
+
+
+def _category_targets(
+    spec: TableSpec, settings: CategoryToNumberSettings, cls: type[NodeError]
+) -> list[tuple[str, str]]:
+    """(input column, output column) for every selected String column."""
+    columns = settings.column_filter.apply(
+        spec, allowed_types=frozenset({ColumnType.STRING, ColumnType.SMILES})
+    )
+    if not columns:
+        raise cls("No String columns selected", setting="column_filter")
+    taken = set(spec.names)
+    out = []
+    for name in columns:
+        target = name
+        if settings.append_columns:
+            target = unique_column_name(taken, name + settings.column_suffix)
+            taken.add(target)
+        out.append((name, target))
+    return out
+
+
+class CategoryToNumber(Node):
+    type_name = "category_to_number"
+    display_name = "Category To Number"
+    category = Category.MANIPULATOR
+    description = (
+        "Maps each category of the selected String columns to an Integer: start_index for the first value met "
+        "(top to bottom), then one increment more for each new value; missing cells stay missing. Replaces the "
+        "columns or appends `<name> (to number)`. KNIME's PMML output of the mapping is not produced."
+    )
+    keywords = ("category", "encode", "label encoding", "string to number", "ordinal", "factorize")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.colconvert.categorytonumber2.CategoryToNumberNodeFactory2",
+            "Category To Number",
+            _category_to_number_from_knime,
+            ports=lambda _cfg: ({}, {2: None}),  # the PMML mapping has no counterpart
+        ),
+    )
+    inputs = (Port(TABLE, "Input table"),)
+    outputs = (Port(TABLE, "Table with numbers"),)
+    Settings = CategoryToNumberSettings
+
+    def configure(
+        self, in_specs: list[Any], settings: CategoryToNumberSettings, ctx: NodeContext
+    ) -> list[Any]:
+        spec = in_specs[0]
+        if not isinstance(spec, TableSpec):
+            return [UNKNOWN]
+        out = spec
+        for name, target in _category_targets(spec, settings, ConfigureError):
+            out = (
+                out.append((target, ColumnType.INTEGER))
+                if target != name
+                else out.replace(name, ColumnType.INTEGER)
+            )
+        return [out]
+
+    def execute(self, inputs: list[Any], settings: CategoryToNumberSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        df = table.df.copy(deep=False)
+        types: dict[str, str] = {}
+        for name, target in _category_targets(table.spec, settings, NodeError):
+            values = table.df[name]
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)  # first appearance order
+            if len(uniques) > settings.max_categories:
+                raise NodeError(
+                    f"Maximum number of categories ({settings.max_categories}) reached for column '{name}'",
+                    setting="max_categories",
+                )
+            numbers = pd.array(
+                settings.start_index + codes.astype("int64") * settings.increment, dtype="Int64"
+            )
+            numbers[codes < 0] = pd.NA
+            df[target] = numbers if (codes < 0).any() else numbers.astype("int64")
+            types[target] = ColumnType.INTEGER
         return [table.with_frame(df, types)]
