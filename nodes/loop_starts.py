@@ -61,6 +61,16 @@ def _passes(table: Any, count: int, total: int, chunk: Any = None) -> list[Itera
     ]
 
 
+class _PlannedLoopStart(LoopStartNode):
+    """A loop start whose passes are all known before the first runs: `plan` is the loop."""
+
+    def plan(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> list[Iteration]:
+        raise NotImplementedError
+
+    def iterations(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> Iterator[Iteration]:
+        yield from self.plan(inputs, settings, ctx)
+
+
 # ------------------------------------------------------------------------------- Counting Loop Start
 
 
@@ -75,7 +85,7 @@ def _count_from_knime(knime: KnimeSettings) -> None:
     knime.unread()
 
 
-class CountingLoopStart(LoopStartNode):
+class CountingLoopStart(_PlannedLoopStart):
     """KNIME's Counting Loop Start: a for loop that hands its input unchanged to every pass."""
 
     type_name = "counting_loop_start"
@@ -114,11 +124,6 @@ class CountingLoopStart(LoopStartNode):
         self, inputs: list[Any], settings: CountingLoopStartSettings, ctx: NodeContext
     ) -> list[Iteration]:
         return _passes(inputs[0] if inputs else None, settings.loops, settings.loops)
-
-    def iterations(
-        self, inputs: list[Any], settings: CountingLoopStartSettings, ctx: NodeContext
-    ) -> Iterator[Iteration]:
-        yield from self.plan(inputs, settings, ctx)
 
 
 # ---------------------------------------------------------------------------------- Chunk Loop Start
@@ -160,7 +165,7 @@ def chunk_layout(rows: int, settings: ChunkLoopStartSettings) -> tuple[int, int,
     return per, -(-rows // per), -(-rows // per)
 
 
-class ChunkLoopStart(LoopStartNode):
+class ChunkLoopStart(_PlannedLoopStart):
     """KNIME's Chunk Loop Start: consecutive slices of the input, one per pass."""
 
     type_name = "chunk_loop_start"
@@ -196,11 +201,6 @@ class ChunkLoopStart(LoopStartNode):
         if count == 0:  # an empty table: one pass, the loop variables as KNIME leaves them
             return [Iteration([table], {"currentIteration": 0, "maxIterations": 0})]
         return _passes(table, count, total, lambda i: table.take(np.arange(i * per, min(n, (i + 1) * per))))
-
-    def iterations(
-        self, inputs: list[Any], settings: ChunkLoopStartSettings, ctx: NodeContext
-    ) -> Iterator[Iteration]:
-        yield from self.plan(inputs, settings, ctx)
 
 
 # ---------------------------------------------------------------------------------- Group Loop Start
@@ -296,7 +296,7 @@ def _group_from_knime(knime: KnimeSettings) -> None:
     knime.unread()
 
 
-class GroupLoopStart(LoopStartNode):
+class GroupLoopStart(_PlannedLoopStart):
     """KNIME's Group Loop Start: one pass per group of rows with equal values in the category columns."""
 
     type_name = "group_loop_start"
@@ -365,11 +365,6 @@ class GroupLoopStart(LoopStartNode):
             rows = table.take(order[a:b])
             passes.append(Iteration([rows], {"currentIteration": i, **values, "groupIdentifier": identifier}))
         return passes
-
-    def iterations(
-        self, inputs: list[Any], settings: GroupLoopStartSettings, ctx: NodeContext
-    ) -> Iterator[Iteration]:
-        yield from self.plan(inputs, settings, ctx)
 
 
 # -------------------------------------------------------------------------------- Generic Loop Start
@@ -445,7 +440,7 @@ def _column_list_from_knime(knime: KnimeSettings) -> None:
     knime.unread()
 
 
-class ColumnListLoopStart(LoopStartNode):
+class ColumnListLoopStart(_PlannedLoopStart):
     """KNIME's Column List Loop Start: one pass per included column."""
 
     type_name = "column_list_loop_start"
@@ -502,8 +497,3 @@ class ColumnListLoopStart(LoopStartNode):
             variables = {"currentColumnName": column, "currentIteration": i, "maxIterations": len(included)}
             passes.append(Iteration([part], variables))
         return passes
-
-    def iterations(
-        self, inputs: list[Any], settings: ColumnListLoopStartSettings, ctx: NodeContext
-    ) -> Iterator[Iteration]:
-        yield from self.plan(inputs, settings, ctx)
