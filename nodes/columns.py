@@ -1,9 +1,10 @@
-"""Column nodes: Column Rename, Column Renamer, Column Resorter, Constant Value Column and Missing
+"""Column nodes: Column Rename, Column Renamer, Column Rename (Regex), Column Resorter, Constant Value Column and Missing
 Value Column Filter, with KNIME's naming rules (org.knime.base.node.preproc); Column Appender is
 nodes/column_appender.py."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 import numpy as np
@@ -29,6 +30,7 @@ from nodes._column_types import column_type_name, typed_column
 from nodes._common import ColumnFilter, require_columns, spec_or_none
 from nodes._datetime import parse_iso
 from nodes._java_text import parse_java_double, parse_java_int
+from nodes._string_functions import JavaError, java_regex, java_replacement
 
 
 def _fail(exc: ConfigureError) -> NodeError:
@@ -187,6 +189,99 @@ class ColumnRenamer(Node):
         table: Table = inputs[0]
         try:
             spec = self._spec(table.spec, settings, None)
+        except ConfigureError as exc:
+            raise _fail(exc) from None
+        df = table.df.copy(deep=False)
+        df.columns = spec.names
+        return [Table(df, {c.name: c.type for c in spec.columns})]
+
+
+# -------------------------------------------------------------------------------- Column Rename (Regex)
+
+
+class ColumnRenameRegexSettings(NodeSettings):
+    """KNIME's ColumnRenameRegexConfiguration."""
+
+    searchString: str = Field(
+        "", description="Java regular expression (or literal text) searched in every name."
+    )
+    replaceString: str = Field("", description="Replacement for each match; $1, ${name} refer to groups.")
+    isCaseInsensitive: bool = Field(False, description="Match regardless of case.")
+    isLiteral: bool = Field(
+        False, description="Search the text literally instead of as a regular expression."
+    )
+
+
+def _rename_regex_from_knime(knime: KnimeSettings) -> None:
+    knime.take_all(["searchString", "replaceString", "isCaseInsensitive", "isLiteral"])
+    replacement = str(knime.tree.get("replaceString") or "")
+    if knime.tree.get("isLiteral") and ("$" in replacement or "\\" in replacement):
+        knime.lost(
+            "a literal search with $ or \\ in the replacement: knitflow reads them as in a regex replacement"
+        )
+    knime.unread()
+
+
+def _regex_renamed(spec: TableSpec, settings: ColumnRenameRegexSettings) -> TableSpec:
+    flags = re.IGNORECASE if settings.isCaseInsensitive else 0
+    try:
+        source = (
+            re.escape(settings.searchString)
+            if settings.isLiteral
+            else java_regex(settings.searchString).pattern
+        )
+        pattern = re.compile(source, flags)
+    except (JavaError, re.error) as exc:
+        raise ConfigureError(
+            f"Invalid search pattern {settings.searchString!r}: {exc}", setting="searchString"
+        ) from None
+    renames: dict[str, str] = {}
+    for name in spec.names:
+        try:
+            new = pattern.sub(lambda m: java_replacement(m, settings.replaceString), name)
+        except JavaError as exc:
+            raise ConfigureError(
+                f"replacement {settings.replaceString!r}: {exc}", setting="replaceString"
+            ) from None
+        if not new:
+            raise ConfigureError(
+                f"Replacement in column '{name}' leads to an empty column name", setting="replaceString"
+            )
+        if new != name:
+            renames[name] = new
+    return _renamed_spec(spec, renames, "replaceString")
+
+
+class ColumnRenameRegex(Node):
+    type_name = "column_rename_regex"
+    display_name = "Column Rename (Regex)"
+    category = Category.MANIPULATOR
+    description = (
+        "Renames every column whose name matches a Java regular expression (or a literal text), replacing the "
+        "matches (`$1` refers to groups); names that would be empty or collide are errors."
+    )
+    keywords = ("rename", "regex", "column name", "prefix", "suffix", "replace")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.columnrenameregex.ColumnRenameRegexNodeFactory",
+            "Column Rename (Regex)",
+            _rename_regex_from_knime,
+        ),
+    )
+    inputs = (Port(TABLE, "Input table"),)
+    outputs = (Port(TABLE, "Renamed table"),)
+    Settings = ColumnRenameRegexSettings
+
+    def configure(
+        self, in_specs: list[Any], settings: ColumnRenameRegexSettings, ctx: NodeContext
+    ) -> list[Any]:
+        spec = spec_or_none(in_specs[0])
+        return [UNKNOWN if spec is None else _regex_renamed(spec, settings)]
+
+    def execute(self, inputs: list[Any], settings: ColumnRenameRegexSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        try:
+            spec = _regex_renamed(table.spec, settings)
         except ConfigureError as exc:
             raise _fail(exc) from None
         df = table.df.copy(deep=False)

@@ -4,6 +4,7 @@ Column Filter: KNIME's naming rules, RowIDs and configure-time specs."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -175,3 +176,45 @@ def test_missing_value_column_filter() -> None:
     assert out.columns.tolist() == ["full"]
     keep_half = {"missing_value_percentage": 50, "column_filter": {"excluded_names": ["half"]}}
     assert run_node("missing_value_column_filter", keep_half, table).df().columns.tolist() == ["full", "half"]
+
+
+# ---------------------------------------------------------------------------- Column Rename (Regex)
+
+RENAME_REGEX = "org.knime.base.node.preproc.columnrenameregex.ColumnRenameRegexNodeFactory"
+
+
+def test_column_rename_regex() -> None:
+    df = pd.DataFrame({"split_1": [1], "Split_2": [2.0], "x": ["a"]})
+    out = run_node("column_rename_regex", {"searchString": "split_(\\d)", "replaceString": "part$1"}, df)[1]
+    assert out.columns == ["part1", "Split_2", "x"]
+    out = run_node(
+        "column_rename_regex", {"searchString": "split_", "replaceString": "", "isCaseInsensitive": True}, df
+    )[1]
+    assert out.columns == ["1", "2", "x"] and out.types["2"] == "Double"
+    out = run_node("column_rename_regex", {"searchString": "^", "replaceString": "c_"}, df)[1]
+    assert out.columns == ["c_split_1", "c_Split_2", "c_x"]
+    out = run_node("column_rename_regex", {"searchString": ".", "replaceString": "-", "isLiteral": True}, df)[
+        1
+    ]
+    assert out.columns == ["split_1", "Split_2", "x"]
+    with pytest.raises(ConfigureError, match="empty column name"):
+        run_node("column_rename_regex", {"searchString": "x", "replaceString": ""}, df)
+    with pytest.raises(ConfigureError, match="duplicate"):
+        run_node("column_rename_regex", {"searchString": "(?i)split_\\d", "replaceString": "s"}, df)
+
+
+def test_column_rename_regex_imports(tmp_path: Path) -> None:
+    from test_knime_import import findings, import_fragment
+
+    model = {
+        "searchString": "split_1",
+        "replaceString": "_sub",
+        "isCaseInsensitive": False,
+        "isLiteral": False,
+    }
+    node, report, _ = import_fragment(tmp_path, RENAME_REGEX, model)
+    assert node.type == "column_rename_regex" and findings(report) == [] and node.settings == model
+    _, report, _ = import_fragment(
+        tmp_path, RENAME_REGEX, {**model, "isLiteral": True, "replaceString": "$1"}
+    )
+    assert any("literal" in f for f in findings(report))
