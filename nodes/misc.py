@@ -216,6 +216,18 @@ def _image_writer_from_knime(knime: KnimeSettings) -> None:
     knime.take("create_missing_folders", f"{where}.create_missing_folders")
 
 
+def _legacy_image_writer_from_knime(knime: KnimeSettings) -> None:
+    """WriteImageNodeModel (before the file handling framework): `file_out_path`, `overwrite_ok`."""
+    path = knime.tree.get("file_out_path")
+    if not isinstance(path, str) or not path:
+        knime.unreadable("no output file in the settings")
+        return
+    knime.put("file", file_name(path) or "", "file_out_path")
+    knime.note(f"output file {path!r} is written as {file_name(path)!r} beside the workflow")
+    knime.take("if_path_exists", "overwrite_ok", transform=lambda ok: "overwrite" if ok else "fail")
+    knime.unread()
+
+
 def _png_size(png: bytes) -> tuple[int, int]:
     if png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) >= 24:
         width, height = struct.unpack(">II", png[16:24])
@@ -249,6 +261,11 @@ class ImageWriter(Node):
             "org.knime.base.node.io.filehandling.imagewriter.ImagePortWriterNodeFactory",
             "Image Writer (Port)",
             _image_writer_from_knime,
+        ),
+        KnimeMapping(
+            "org.knime.base.node.image.writeimage.WriteImageNodeFactory",
+            "Image Port Writer (legacy)",
+            _legacy_image_writer_from_knime,
         ),
     )
     inputs = (Port(VIEW, "Image", "The picture to write."),)

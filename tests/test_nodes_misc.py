@@ -199,3 +199,11 @@ def test_scorer_v1_names_specifity(tmp_path: Path) -> None:
     assert res.specs[1].names == res[2].columns
     assert res.df(2).loc["x", "Specifity"] == pytest.approx(1.0)
     assert np.isnan(res.df(2).loc["Overall", "Specifity"])
+
+
+def test_legacy_image_port_writer_imports(tmp_path: Path) -> None:
+    model = {"file_out_path": "knime://knime.workflow/__outputs__/figures/violins.png", "overwrite_ok": True}
+    factory = "org.knime.base.node.image.writeimage.WriteImageNodeFactory"
+    node, report, _ = import_fragment(tmp_path, factory, model)
+    assert node.type == "image_writer" and findings(report) == []
+    assert node.settings == {"file": "violins.png", "if_path_exists": "overwrite"}
