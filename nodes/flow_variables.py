@@ -1,5 +1,6 @@
 """Flow-variable nodes: a table row becomes variables (Table Row to Variable), variables become
-constant columns (Variable to Table Column), and variables typed in by hand (Variable Creator)."""
+constant columns (Variable to Table Column), and variables typed in by hand (Variable Creator, and
+the String Input QuickForm)."""
 
 from __future__ import annotations
 
@@ -316,4 +317,57 @@ class VariableCreator(Node):
             if var.type == "DOUBLE" and math.isinf(value) and not var.value.endswith("Infinity"):
                 ctx.warn(f"The value '{var.value}' is too large or too small to be represented as a double.")
             ctx.push_variable(var.name, value, _TYPE_NAMES[var.type])
+        return [None]
+
+
+# ------------------------------------------------------------------------- String Input (QuickForm)
+
+
+class StringInputSettings(NodeSettings):
+    """KNIME's StringInputQuickFormInNodeModel settings (the QuickForm nodes before 2.10's widgets)."""
+
+    variableName: str = Field(
+        "string-input", description="Name of the String flow variable the node creates."
+    )
+    value: str = Field("", description="Its value (in KNIME, what the wizard's user typed or the default).")
+
+
+def _string_input_from_knime(knime: KnimeSettings) -> None:
+    knime.take("variableName")
+    knime.take("value", "value.value")
+    # the dialog's label, description, weight and wizard visibility change no value
+    knime.unread("label", "description", "weight", "hide_in_wizard")
+
+
+class StringInput(Node):
+    """KNIME's String Input QuickForm: one String flow variable whose value the workflow's user sets."""
+
+    type_name = "string_input"
+    display_name = "String Input (QuickForm)"
+    category = Category.SOURCE
+    description = (
+        "Creates one String flow variable (`variableName`) holding `value` — KNIME's QuickForm for a value the "
+        "person running the workflow enters; here it is set in the node's settings or bound to a workflow variable."
+    )
+    keywords = ("flow variable", "input", "quickform", "parameter", "string")
+    knime = (
+        KnimeMapping(
+            "org.knime.quickform.nodes.in.string.StringInputQuickFormInNodeFactory",
+            "String Input (QuickForm)",
+            _string_input_from_knime,
+        ),
+    )
+    outputs = (Port(VARIABLES, "Variable", "The String variable."),)
+    Settings = StringInputSettings
+
+    def configure_variables(self, in_specs: list[Any], settings: StringInputSettings) -> dict[str, str]:
+        return {settings.variableName: "String"}
+
+    def configure(self, in_specs: list[Any], settings: StringInputSettings, ctx: NodeContext) -> list[Any]:
+        if not settings.variableName.strip():
+            raise ConfigureError("the variable name is empty", setting="variableName")
+        return [UNKNOWN]
+
+    def execute(self, inputs: list[Any], settings: StringInputSettings, ctx: NodeContext) -> list[Any]:
+        ctx.push_variable(settings.variableName, settings.value, "String")
         return [None]

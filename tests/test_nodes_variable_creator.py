@@ -89,3 +89,43 @@ def test_newer_factory_imports_from_a_settings_fragment(tmp_path: Path) -> None:
     )
     assert node.type == "variable_creator" and findings(report) == []
     assert node.settings == {"newFlowVariables": [{"name": "k", "type": "LONG", "value": "7"}]}
+
+
+# ------------------------------------------------------------------------- String Input (QuickForm)
+
+STRING_INPUT = "org.knime.quickform.nodes.in.string.StringInputQuickFormInNodeFactory"
+
+QUICKFORM_WORKFLOW = """
+format: knitflow/1
+name: quickform
+nodes:
+  - {id: 1, type: string_input, settings: {variableName: folder, value: /data/subjects}}
+  - {id: 2, type: toy_range, settings: {n: 1}}
+  - {id: 3, type: variable_to_table_column, settings: {variables: [folder]}}
+connections: ["1:1 -> 3:1", "2:1 -> 3:2"]
+"""
+
+
+def test_string_input_pushes_its_variable() -> None:
+    from engine import Workflow
+
+    result = Workflow.from_text(QUICKFORM_WORKFLOW).run()
+    assert result.ok and result.output(3)["folder"].tolist() == ["/data/subjects"]
+    with pytest.raises(ConfigureError, match="variable name is empty"):
+        configure_node("string_input", {"variableName": " "})
+
+
+def test_string_input_imports(tmp_path: Path) -> None:
+    from test_knime_import import findings, import_fragment
+
+    model = {
+        "label": "Subject Directory",
+        "description": "Directory of the subjects",
+        "variableName": "subjectDirectory",
+        "weight": 1,
+        "hide_in_wizard": False,
+        "value": {"value": "/Users/alex/Desktop/train/"},
+    }
+    node, report, _ = import_fragment(tmp_path, STRING_INPUT, model)
+    assert node.type == "string_input" and findings(report) == []
+    assert node.settings == {"variableName": "subjectDirectory", "value": "/Users/alex/Desktop/train/"}
