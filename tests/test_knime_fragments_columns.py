@@ -322,6 +322,22 @@ FRAGMENTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         },
         {"typeEnum": "LOCAL_DATE", "suffix": " (date)"},
     ),
+    P + "colconvert.categorytonumber2.CategoryToNumberNodeFactory2": (
+        {
+            "column-filter": _filter("a"),
+            "append_columns": True,
+            "column_suffix": " (n)",
+            "start_index": 1,
+            "increment": 2,
+            "max_categories": 50,
+            "map_missing_to": {"datacell": "org.knime.core.data.MissingCell"},
+        },
+        {"column_suffix": " (n)", "start_index": 1, "increment": 2},
+    ),
+    P + "columnrenameregex.ColumnRenameRegexNodeFactory": (
+        {"searchString": "a(.)", "replaceString": "b$1", "isCaseInsensitive": True, "isLiteral": False},
+        {"searchString": "a(.)", "isCaseInsensitive": True},
+    ),
 }
 
 
