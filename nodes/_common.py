@@ -114,14 +114,14 @@ class ColumnFilter(NodeSettings):
             if self.classic_pattern:
                 # PatternFilterConfiguration: wildcardToRegex, CASE_INSENSITIVE | UNICODE_CASE, matches()
                 regex = re.compile(
-                    _wildcard_regex(pattern) if wildcard else pattern,
+                    wildcard_regex(pattern) if wildcard else pattern,
                     0 if self.case_sensitive else re.IGNORECASE,
                 )
                 return lambda name: regex.fullmatch(name) is not None
             # web UI PatternFilter: lower-cased name and pattern; "^%s$" found; wildcardMatch
             cased = pattern if self.case_sensitive else pattern.lower()
             if wildcard:
-                regex = re.compile(_wildcard_regex(cased), re.DOTALL)
+                regex = re.compile(wildcard_regex(cased), re.DOTALL)
                 test = regex.fullmatch
             elif not cased:
                 return lambda name: False
@@ -135,16 +135,19 @@ class ColumnFilter(NodeSettings):
         return lambda name: test(name if self.case_sensitive else name.lower()) is not None
 
 
-def _wildcard_regex(wildcard: str) -> str:
-    """`*` any characters, `?` one character, everything else literal."""
-    parts = []
-    for ch in wildcard:
-        if ch == "*":
-            parts.append(".*")
-        elif ch == "?":
-            parts.append(".")
-        else:
-            parts.append(re.escape(ch))
+def wildcard_regex(pattern: str, escaping: bool = False) -> str:
+    """KNIME's wildcard pattern as a regular expression: `*` any run of characters, `?` one
+    character, everything else literal; with `escaping` a backslash makes the next character
+    literal (String Replacer's option)."""
+    parts, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if escaping and ch == "\\" and i + 1 < len(pattern):
+            parts.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        parts.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
+        i += 1
     return "".join(parts)
 
 

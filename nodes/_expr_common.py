@@ -25,6 +25,7 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from engine.api import ColumnType, Table, TableSpec
+from nodes._common import wildcard_regex  # noqa: F401 (part of this module's API)
 
 # value kinds of the evaluators (the KNIME Expression language's type names)
 INTEGER = "INTEGER"
@@ -404,14 +405,6 @@ class Rows:
         if self.configuring:
             raise UnknownAtConfigure(name)
         raise KeyError(name)
-
-
-def wildcard_regex(pattern: str) -> str:
-    """KNIME's wildcard pattern (`*` any run, `?` one character) as a regular expression."""
-    out = []
-    for ch in pattern:
-        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
-    return "".join(out)
 
 
 def fullmatch(vec: Vec, regex: str, flags: int = 0) -> np.ndarray:

@@ -30,6 +30,7 @@ from engine.api import (
     widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
+from nodes._common import wildcard_regex
 from nodes._rows import is_missing
 from nodes._string_functions import JavaError, java_regex, java_replacement
 
@@ -80,25 +81,12 @@ def _string_replacer_from_knime(knime: KnimeSettings) -> None:
     knime.unread("useNewFixedWildcardBehavior", "doNotAllowPaddedColumnName")
 
 
-def _wildcard_regex(pattern: str, escaping: bool) -> str:
-    out, i = [], 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if escaping and ch == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
-        i += 1
-    return "".join(out)
-
-
 def _regex(settings: StringReplacerSettings) -> re.Pattern[str]:
     if settings.patternType == "REGEX":
         compiled = java_regex(settings.pattern)
         source = compiled.pattern
     elif settings.patternType == "WILDCARD":
-        source = _wildcard_regex(settings.pattern, settings.enableEscaping)
+        source = wildcard_regex(settings.pattern, settings.enableEscaping)
     else:
         source = re.escape(settings.pattern)
     return re.compile(source, 0 if settings.caseSensitive else re.IGNORECASE)
