@@ -1,5 +1,5 @@
-"""Loop nodes: the Table Row to Variable Loop Start, the generic Loop End and the Variable Condition
-Loop End (which decides when its loop stops) and the Variable Loop End.
+"""Loop nodes: the Table Row to Variable Loop Start and three loop ends: the generic Loop End, the
+Variable Condition Loop End (which decides when its loop stops) and the Variable Loop End.
 
 The scheduler drives loops: a start's `iterations` generator yields one `Iteration` per pass and is
 sent back what the end's `collect` returned for the previous pass; loops whose passes are known up
@@ -261,6 +261,32 @@ def _pass_row_ids(state: _ConcatState, table: Table, settings: LoopEndSettings) 
     return index
 
 
+def _with_iteration_column(spec: TableSpec) -> TableSpec:
+    """The loop ends' collected structure: an Integer `Iteration` column (made unique) appended."""
+    return spec.append((unique_column_name(spec.names, "Iteration"), ColumnType.INTEGER))
+
+
+def _collected_pass(table: Table, index: pd.Index, iteration: int, add_iteration_column: bool) -> Table:
+    """One pass's rows as a loop end collects them: its RowIDs, and the pass number when asked."""
+    df = table.df.copy(deep=False)
+    df.index = index
+    types = dict(table.types)
+    if add_iteration_column:
+        col = unique_column_name(list(df.columns), "Iteration")
+        df[col] = np.full(len(df), iteration, dtype=np.int64)
+        types[col] = ColumnType.INTEGER
+    return Table(df, types)
+
+
+def _collected_result(tables: list[Table], empty_spec: TableSpec | None, add_iteration_column: bool) -> Table:
+    """What a loop end hands on: the collected passes, or with none an empty table of the
+    structure the passes had (`empty_spec`), with its `Iteration` column when asked."""
+    if tables:
+        return concatenate(tables)
+    spec = empty_spec or TableSpec()
+    return _empty_table(_with_iteration_column(spec) if add_iteration_column else spec)
+
+
 class LoopEnd(LoopEndNode):
     """KNIME's LoopEndDynamic (Loop End): concatenates the body's table of every pass."""
 
@@ -296,7 +322,7 @@ class LoopEnd(LoopEndNode):
         ):
             return [UNKNOWN]
         if settings.add_iteration_column:
-            spec = spec.append((unique_column_name(spec.names, "Iteration"), ColumnType.INTEGER))
+            spec = _with_iteration_column(spec)
         return [spec]
 
     def begin(self, settings: LoopEndSettings, ctx: NodeContext) -> _ConcatState:
@@ -321,26 +347,15 @@ class LoopEnd(LoopEndNode):
         if empty:
             state.count += 1
             return None
-        df = table.df.copy(deep=False)
-        df.index = _pass_row_ids(state, table, settings)
-        types = dict(table.types)
-        if settings.add_iteration_column:
-            col = unique_column_name(list(df.columns), "Iteration")
-            df[col] = np.full(len(df), state.count, dtype=np.int64)
-            types[col] = ColumnType.INTEGER
+        index = _pass_row_ids(state, table, settings)
         if not state.tables:
             state.first_spec = table.spec
-        state.tables.append(Table(df, types))
+        state.tables.append(_collected_pass(table, index, state.count, settings.add_iteration_column))
         state.count += 1
         return None
 
     def finish(self, state: _ConcatState, settings: LoopEndSettings, ctx: NodeContext) -> list[Any]:
-        if state.tables:
-            return [concatenate(state.tables)]
-        spec = state.empty_spec or TableSpec()
-        if settings.add_iteration_column:
-            spec = spec.append((unique_column_name(spec.names, "Iteration"), ColumnType.INTEGER))
-        return [_empty_table(spec)]
+        return [_collected_result(state.tables, state.empty_spec, settings.add_iteration_column)]
 
 
 def _empty_table(spec: TableSpec) -> Table:
@@ -475,7 +490,7 @@ class VariableConditionLoopEnd(LoopEndNode):
         _parsed_value(settings)
         spec = in_specs[0]
         if isinstance(spec, TableSpec) and settings.add_iteration_column:
-            spec = spec.append((unique_column_name(spec.names, "Iteration"), ColumnType.INTEGER))
+            spec = _with_iteration_column(spec)
         return [spec if isinstance(spec, TableSpec) else UNKNOWN, self._value_spec(settings)]
 
     def begin(self, settings: ConditionLoopEndSettings, ctx: NodeContext) -> _ConditionState:
@@ -523,26 +538,14 @@ class VariableConditionLoopEnd(LoopEndNode):
         else:  # every pass's rows, the last one's only with add_last_rows
             keep = settings.add_last_rows or not last
         if keep:
-            df = table.df.copy(deep=False)
-            df.index = pd.Index([f"{r}#{iteration}" for r in table.row_ids], dtype=object)
-            types = dict(table.types)
-            if settings.add_iteration_column:
-                col = unique_column_name(list(df.columns), "Iteration")
-                df[col] = np.full(len(df), iteration, dtype=np.int64)
-                types[col] = ColumnType.INTEGER
-            state.tables.append(Table(df, types))
+            index = pd.Index([f"{r}#{iteration}" for r in table.row_ids], dtype=object)
+            state.tables.append(_collected_pass(table, index, iteration, settings.add_iteration_column))
         return STOP_LOOP if last else None
 
     def finish(
         self, state: _ConditionState, settings: ConditionLoopEndSettings, ctx: NodeContext
     ) -> list[Any]:
-        if state.tables:
-            collected = concatenate(state.tables)
-        else:
-            spec = state.first_spec or TableSpec()
-            if settings.add_iteration_column:
-                spec = spec.append((unique_column_name(spec.names, "Iteration"), ColumnType.INTEGER))
-            collected = _empty_table(spec)
+        collected = _collected_result(state.tables, state.first_spec, settings.add_iteration_column)
         value_type = _CONDITION_TYPES[settings.variable_type]
         values = pd.DataFrame(
             {"Variable value": [v for _, v in state.values]},
