@@ -65,6 +65,13 @@ def _renamed_spec(spec: TableSpec, mapping: dict[str, str], setting: str) -> Tab
     return TableSpec.of((n, c.type) for n, c in zip(names, spec.columns, strict=True))
 
 
+def _relabelled(table: Table, spec: TableSpec) -> Table:
+    """The table's cells under the renamed spec's names (no data copied)."""
+    df = table.df.copy(deep=False)
+    df.columns = spec.names
+    return Table(df, {c.name: c.type for c in spec.columns})
+
+
 def _rename_from_knime(knime: KnimeSettings) -> None:
     entries = []
     for c in (knime.get("all_columns") or {}).values():
@@ -123,9 +130,7 @@ class ColumnRename(Node):
             spec = _renamed_spec(table.spec, mapping, "all_columns")
         except ConfigureError as exc:
             raise _fail(exc) from None
-        df = table.df.copy(deep=False)
-        df.columns = spec.names
-        return [Table(df, {c.name: c.type for c in spec.columns})]
+        return [_relabelled(table, spec)]
 
 
 # ----------------------------------------------------------------------- Column Renamer (5.x node)
@@ -191,9 +196,7 @@ class ColumnRenamer(Node):
             spec = self._spec(table.spec, settings, None)
         except ConfigureError as exc:
             raise _fail(exc) from None
-        df = table.df.copy(deep=False)
-        df.columns = spec.names
-        return [Table(df, {c.name: c.type for c in spec.columns})]
+        return [_relabelled(table, spec)]
 
 
 # -------------------------------------------------------------------------------- Column Rename (Regex)
@@ -284,9 +287,7 @@ class ColumnRenameRegex(Node):
             spec = _regex_renamed(table.spec, settings)
         except ConfigureError as exc:
             raise _fail(exc) from None
-        df = table.df.copy(deep=False)
-        df.columns = spec.names
-        return [Table(df, {c.name: c.type for c in spec.columns})]
+        return [_relabelled(table, spec)]
 
 
 # --------------------------------------------------------------------------------- Column Resorter
