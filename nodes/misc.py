@@ -116,6 +116,18 @@ def rule_routes(rows: Rows, settings: RuleSplitterSettings, *, configuring: bool
     return first if settings.include else ~first
 
 
+def _checked_rules(spec: Any, settings: RuleSplitterSettings, ctx: NodeContext) -> Any:
+    """Configure-time check of the rules against the input; the outputs keep its structure."""
+    if not isinstance(spec, TableSpec):
+        _parsed_rules(settings, ConfigureError)
+        return UNKNOWN
+    try:
+        rule_routes(Rows.of_spec(spec, ctx.variables), settings, configuring=True)
+    except UnknownAtConfigure:
+        pass
+    return spec
+
+
 class RuleBasedRowSplitter(Node):
     type_name = "rule_based_row_splitter"
     display_name = "Rule-based Row Splitter"
@@ -140,14 +152,7 @@ class RuleBasedRowSplitter(Node):
     Settings = RuleSplitterSettings
 
     def configure(self, in_specs: list[Any], settings: RuleSplitterSettings, ctx: NodeContext) -> list[Any]:
-        spec = in_specs[0]
-        if not isinstance(spec, TableSpec):
-            _parsed_rules(settings, ConfigureError)
-            return [UNKNOWN, UNKNOWN]
-        try:
-            rule_routes(Rows.of_spec(spec, ctx.variables), settings, configuring=True)
-        except UnknownAtConfigure:
-            pass
+        spec = _checked_rules(in_specs[0], settings, ctx)
         return [spec, spec]
 
     def execute(self, inputs: list[Any], settings: RuleSplitterSettings, ctx: NodeContext) -> list[Any]:
@@ -177,7 +182,7 @@ class RuleBasedRowFilter(Node):
     Settings = RuleSplitterSettings
 
     def configure(self, in_specs: list[Any], settings: RuleSplitterSettings, ctx: NodeContext) -> list[Any]:
-        return RuleBasedRowSplitter().configure(in_specs, settings, ctx)[:1]
+        return [_checked_rules(in_specs[0], settings, ctx)]
 
     def execute(self, inputs: list[Any], settings: RuleSplitterSettings, ctx: NodeContext) -> list[Any]:
         table: Table = inputs[0]
