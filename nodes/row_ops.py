@@ -1,5 +1,5 @@
-"""Row selection nodes with KNIME's rules: Duplicate Row Filter, Row Splitter, Reference Row Filter
-and Splitter, and Equal Size Sampling.
+"""Row selection nodes with KNIME's rules: Duplicate Row Filter, Row Splitter, Numeric Row Splitter,
+Reference Row Filter and Splitter, and Equal Size Sampling.
 
 * Duplicate Row Filter follows `DuplicateRowMarker`: rows are duplicates when all selected columns
   are equal (missing equals missing); the chosen row of a group is the first, the last, or the one
@@ -35,6 +35,7 @@ from engine.api import (
     Table,
     TableSpec,
     unique_column_name,
+    widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, choice
 from nodes._common import ColumnFilter, require_columns
@@ -288,6 +289,102 @@ class RowSplitter(RowFilterBase):
         first: Table = super().execute(inputs, matching, ctx)[0]
         rest = ~table.df.index.isin(first.df.index)
         return [first, table.with_frame(table.df[rest])]
+
+
+# ========================================================================= Numeric Row Splitter
+
+
+class NumericRowSplitterSettings(NodeSettings):
+    """KNIME's NumericRowSplitterNodeModel keys."""
+
+    column_selection: str = Field(
+        "", description="The numeric column tested.", json_schema_extra=widget("column")
+    )
+    lower_bound_defined: bool = Field(False, description="Test the lower bound.")
+    lower_bound: Literal[">=", ">"] = Field(">=", description="Whether the lower bound itself is inside.")
+    lower_bound_value: float = Field(0.0, description="The lower bound.")
+    upper_bound_defined: bool = Field(False, description="Test the upper bound.")
+    upper_bound: Literal["<=", "<"] = Field("<=", description="Whether the upper bound itself is inside.")
+    upper_bound_value: float = Field(0.0, description="The upper bound.")
+
+
+def _numeric_row_splitter_from_knime(knime: KnimeSettings) -> None:
+    knime.take_all(
+        ["column_selection", "lower_bound_defined", "lower_bound", "lower_bound_value"]
+        + ["upper_bound_defined", "upper_bound", "upper_bound_value"]
+    )
+    knime.unread()
+
+
+def _check_bounds(settings: NumericRowSplitterSettings) -> None:
+    """KNIME's validateSettings: ordered bounds, and equal ones both inclusive."""
+    if not (settings.lower_bound_defined and settings.upper_bound_defined):
+        return
+    low, high = settings.lower_bound_value, settings.upper_bound_value
+    if low > high:
+        raise ConfigureError(
+            f"Check lower and upper bound values: {low} > {high}", setting="lower_bound_value"
+        )
+    if low == high and (settings.lower_bound, settings.upper_bound) != (">=", "<="):
+        raise ConfigureError("Lower and upper bounds are inconsistent with borders!", setting="lower_bound")
+
+
+def numeric_range_mask(values: np.ndarray, settings: NumericRowSplitterSettings) -> np.ndarray:
+    """Inside the range; a missing cell never is (NaN fails every comparison)."""
+    inside = ~np.isnan(values)
+    if settings.lower_bound_defined:
+        low = settings.lower_bound_value
+        inside &= values >= low if settings.lower_bound == ">=" else values > low
+    if settings.upper_bound_defined:
+        high = settings.upper_bound_value
+        inside &= values <= high if settings.upper_bound == "<=" else values < high
+    return inside
+
+
+class NumericRowSplitter(Node):
+    """KNIME's (deprecated but still common) Numeric Row Splitter."""
+
+    type_name = "numeric_row_splitter"
+    display_name = "Numeric Row Splitter"
+    category = Category.MANIPULATOR
+    description = (
+        "Splits rows by a numeric range on one column (each bound optional, inclusive or not): rows inside on "
+        "the first output, the others (and missing values) on the second; RowIDs and order kept."
+    )
+    keywords = ("split", "rows", "range", "between", "numeric", "bounds", "two outputs")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.rowsplit.NumericRowSplitterNodeFactory",
+            "Numeric Row Splitter",
+            _numeric_row_splitter_from_knime,
+        ),
+    )
+    inputs = (Port(TABLE, "Input table"),)
+    outputs = (
+        Port(TABLE, "Rows in range", "Rows whose value lies inside the range"),
+        Port(TABLE, "Other rows", "All other rows, missing values included"),
+    )
+    Settings = NumericRowSplitterSettings
+
+    def configure(
+        self, in_specs: list[Any], settings: NumericRowSplitterSettings, ctx: NodeContext
+    ) -> list[Any]:
+        _check_bounds(settings)
+        spec = in_specs[0]
+        if not isinstance(spec, TableSpec):
+            return [UNKNOWN, UNKNOWN]
+        column = settings.column_selection
+        if column not in spec:
+            raise ConfigureError(f"Column '{column}' is not in the input table", setting="column_selection")
+        if spec.type_of(column) not in ColumnType.NUMERIC:
+            raise ConfigureError(f"Column '{column}' is not numeric", setting="column_selection")
+        return [spec, spec]
+
+    def execute(self, inputs: list[Any], settings: NumericRowSplitterSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        values = pd.to_numeric(table.df[settings.column_selection], errors="coerce").to_numpy(dtype=float)
+        inside = numeric_range_mask(values, settings)
+        return [table.with_frame(table.df[inside]), table.with_frame(table.df[~inside])]
 
 
 # ========================================================================= Reference Row Filter

@@ -3,9 +3,12 @@ compared with pandas (drop_duplicates, isin, rank) and KNIME's documented behavi
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+from test_knime_import import entry, findings, import_fragment
 
 from engine.api import ColumnType, ConfigureError, Table, TableSpec
 from engine.api.knime import KnimeSettings
@@ -250,3 +253,64 @@ def test_legacy_row_splitter_layout_is_a_finding() -> None:
     settings, lost = translate(RowSplitter, {"rowFilter": {"RowFilter_TypeID": "StringComp_RowFilter"}})
     assert lost and "predicates" not in settings
     assert any("placeholder" in m for m in lost)  # the importer keeps it as a placeholder
+
+
+NUMERIC_ROW_SPLITTER = "org.knime.base.node.preproc.rowsplit.NumericRowSplitterNodeFactory"
+
+
+@pytest.mark.parametrize(
+    ("bounds", "inside"),
+    [
+        ({"lower_bound_defined": True, "lower_bound_value": 2.0}, ["Row1", "Row2", "Row4"]),
+        ({"lower_bound_defined": True, "lower_bound": ">", "lower_bound_value": 2.0}, ["Row1", "Row4"]),
+        ({"upper_bound_defined": True, "upper_bound": "<", "upper_bound_value": 5.0}, ["Row0", "Row2"]),
+        (
+            {"lower_bound_defined": True, "lower_bound_value": 2.0}
+            | {"upper_bound_defined": True, "upper_bound_value": 5.0},
+            ["Row1", "Row2"],
+        ),
+        ({}, ["Row0", "Row1", "Row2", "Row4"]),  # no bound: every non-missing value
+    ],
+)
+def test_numeric_row_splitter_bounds(bounds: dict, inside: list[str]) -> None:
+    df = pd.DataFrame({"x": [1.0, 5.0, 2.0, np.nan, 9.0], "s": list("abcde")})
+    run = run_node("numeric_row_splitter", {"column_selection": "x", **bounds}, df)
+    assert list(run.df(1).index) == inside
+    assert list(run.df(2).index) == [r for r in df.index.map(lambda i: f"Row{i}") if r not in inside]
+
+
+def test_numeric_row_splitter_checks_like_knime() -> None:
+    df = pd.DataFrame({"x": [1, 2], "s": ["a", "b"]})
+    with pytest.raises(ConfigureError, match="not numeric"):
+        run_node("numeric_row_splitter", {"column_selection": "s"}, df)
+    both = {"lower_bound_defined": True, "upper_bound_defined": True}
+    with pytest.raises(ConfigureError, match="2.0 > 1.0"):
+        run_node(
+            "numeric_row_splitter",
+            {"column_selection": "x", **both, "lower_bound_value": 2.0, "upper_bound_value": 1.0},
+            df,
+        )
+    with pytest.raises(ConfigureError, match="inconsistent with borders"):
+        run_node("numeric_row_splitter", {"column_selection": "x", **both, "upper_bound": "<"}, df)
+    equal = run_node(
+        "numeric_row_splitter",
+        {"column_selection": "x", **both, "lower_bound_value": 2.0, "upper_bound_value": 2.0},
+        df,
+    )
+    assert list(equal.df(1).index) == ["Row1"]  # an integer column compared as double
+
+
+def test_numeric_row_splitter_imports_knime_keys(tmp_path: Path) -> None:
+    model = {
+        "column_selection": "First*(year)",
+        "lower_bound": ">=",
+        "lower_bound_defined": True,
+        "lower_bound_value": 2015.0,
+        "upper_bound": entry("upper_bound", "<="),  # a text starting with < would be taken as XML
+        "upper_bound_defined": True,
+        "upper_bound_value": 2015.0,
+    }
+    node, report, _doc = import_fragment(tmp_path, NUMERIC_ROW_SPLITTER, model)
+    assert node.type == "numeric_row_splitter" and findings(report) == []
+    df = pd.DataFrame({"First*(year)": [2014, 2015, 2016]})
+    assert list(run_node("numeric_row_splitter", node.settings, df).df(1).index) == ["Row1"]
