@@ -4,6 +4,7 @@ vectorised evaluator."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from functools import lru_cache
@@ -64,7 +65,7 @@ _JEP_GRAMMAR = r"""
     | NAME "(" expr ("," expr)* ")"     -> call
     | "(" expr ")"
 
-ROWVAR.3: /\$\$(ROWINDEX|ROWCOUNT)\$\$/
+ROWVAR.3: /\$\$(ROWINDEX|ROWCOUNT|CURRENT_COLUMN)\$\$/
 FLOWVAR.3: /\$\$\{[A-Za-z][^}]*\}\$\$/
 COLUMN: /\$[^$]+\$/
 NUMBER: /([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?/
@@ -149,6 +150,19 @@ _JEP_AGGREGATE_STATS: dict[str, Callable[[np.ndarray], Any]] = {
     "COL_VAR": lambda v: np.var(v, ddof=1) if v.size > 1 else 0.0,
 }
 _JEP_AGGREGATES = set(_JEP_AGGREGATE_STATS)
+
+
+CURRENT_COLUMN = "CURRENT_COLUMN"
+
+
+def with_current_column(ast: Ast, column: str) -> Ast:
+    """Math Formula (Multi Column): `$$CURRENT_COLUMN$$` read as a reference to `column`."""
+    if ast.op == "special" and ast.value == CURRENT_COLUMN:
+        return dataclasses.replace(ast, op="col", value=column)
+    if not ast.args:
+        return ast
+    args = tuple(with_current_column(a, column) if isinstance(a, Ast) else a for a in ast.args)
+    return dataclasses.replace(ast, args=args)
 
 
 def jep_row_columns(ast: Ast) -> list[Ast]:
@@ -278,6 +292,8 @@ class JepEvaluator:
         return np.where(vec.missing, np.nan, as_float(vec))
 
     def _row_special(self, node: Ast) -> np.ndarray:
+        if node.value == CURRENT_COLUMN:
+            raise self.fail(node, "$$CURRENT_COLUMN$$ is only known in Math Formula (Multi Column)")
         if node.value == "ROWINDEX":
             return np.arange(self.n, dtype=np.float64)
         return np.full(self.n, float(self.n))

@@ -1,4 +1,5 @@
-"""Expression-language nodes: Rule Engine, Expression, Row Filter and Math Formula.
+"""Expression-language nodes: Rule Engine, Expression, Row Filter and Math Formula (single and multi
+column).
 
 Each language is a real grammar (`nodes._rule_language`, `nodes._expression_language`,
 `nodes._jep_language`), evaluated column-at-a-time over the whole table. Configure runs the same
@@ -31,6 +32,7 @@ from engine.api import (
     widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, seq
+from nodes._common import ColumnFilter
 from nodes._expr_common import (
     BOOLEAN,
     FLOAT,
@@ -48,7 +50,7 @@ from nodes._expr_common import (
 from nodes._expression_functions import EXPRESSION_FUNCTIONS
 from nodes._expression_grammar import parse_expression
 from nodes._expression_language import ExpressionEvaluator, expression_output_type
-from nodes._jep_language import JEP_FUNCTION_NAMES, JepEvaluator, parse_jep
+from nodes._jep_language import JEP_FUNCTION_NAMES, JepEvaluator, parse_jep, with_current_column
 from nodes._knime_row_filter import classic_from_knime, row3_from_knime
 from nodes._row_filter import RowFilterBase
 from nodes._row_filter import expression_failure as _fail
@@ -526,13 +528,119 @@ class MathFormula(_ColumnsFromExpressions):
             vec = JepEvaluator(text, rows).evaluate(ast)
         except ExpressionError as exc:
             raise _fail(exc, "expression", configuring) from None
-        if not settings.convert_to_int:
-            return order, {name: (vec, ColumnType.DOUBLE)}
-        rounded = np.floor(vec.values + 0.5)  # Java's Math.round
-        out_of_range = (rounded < -(2**31)) | (rounded > 2**31 - 1)
-        missing = vec.missing | out_of_range
-        ints = np.where(missing, 0, rounded).astype(np.int64)
-        return order, {name: (Vec(INTEGER, ints, missing), ColumnType.INTEGER)}
+        return order, {name: _formula_column(vec, settings.convert_to_int)}
 
 
-__all__ = ["Expression", "MathFormula", "RowFilter", "RuleEngine"]
+def _formula_column(vec: Vec, convert_to_int: bool) -> tuple[Vec, str]:
+    """A Double column, or with `convert_to_int` Java's Math.round into an Integer column (missing
+    outside the 32-bit range)."""
+    if not convert_to_int:
+        return vec, ColumnType.DOUBLE
+    rounded = np.floor(vec.values + 0.5)
+    out_of_range = (rounded < -(2**31)) | (rounded > 2**31 - 1)
+    missing = vec.missing | out_of_range
+    ints = np.where(missing, 0, rounded).astype(np.int64)
+    return Vec(INTEGER, ints, missing), ColumnType.INTEGER
+
+
+# ================================================================== Math Formula (Multi Column)
+
+
+class MultiColumnMathFormulaSettings(NodeSettings):
+    """KNIME's MultiColumnJEPNodeFactory keys (`replaced_column` holds the suffix, as KNIME saves it)."""
+
+    expression: str = Field(
+        ...,
+        description=(
+            "JEP formula evaluated once per selected column; `$$CURRENT_COLUMN$$` is that column, e.g. "
+            "`$$CURRENT_COLUMN$$ / COL_MAX($$CURRENT_COLUMN$$)`. Otherwise as Math Formula."
+        ),
+        json_schema_extra=widget("formula", language="jep", functions=JEP_FUNCTION_NAMES),
+    )
+    column_selection: ColumnFilter = Field(
+        default_factory=ColumnFilter, description="The columns the formula is evaluated for."
+    )
+    append_column: bool = Field(
+        False,
+        description="Append one result column per selected column, named after it with `replaced_column` as "
+        "suffix (true), or replace the selected columns (false).",
+    )
+    replaced_column: str = Field("", description="The suffix of the appended columns.")
+    convert_to_int: bool = Field(
+        False, description="Round the results to Integer columns (missing outside the 32-bit range)."
+    )
+
+
+def _multi_column_math_formula_from_knime(knime: KnimeSettings) -> None:
+    knime.take("expression", transform=lambda v: (v or "").strip())
+    knime.take_all(["column_selection", "append_column", "replaced_column", "convert_to_int"])
+
+
+class MultiColumnMathFormula(_ColumnsFromExpressions):
+    type_name = "math_formula_multi_column"
+    display_name = "Math Formula (Multi Column)"
+    category = Category.MANIPULATOR
+    description = (
+        "Evaluates one JEP formula for each selected column (`$$CURRENT_COLUMN$$ * 100`), replacing the columns "
+        "or appending `<column><suffix>`; every result is computed from the input row."
+    )
+    keywords = ("math", "formula", "jep", "multi column", "calculate", "compute", "each column")
+    knime = (
+        KnimeMapping(
+            "org.knime.ext.jep.multicolumn.MultiColumnJEPNodeFactory",
+            "Math Formula (Multi Column)",
+            _multi_column_math_formula_from_knime,
+        ),
+    )
+    inputs = (Port(TABLE, "Input table"),)
+    outputs = (Port(TABLE, "Table with the result columns"),)
+    Settings = MultiColumnMathFormulaSettings
+
+    @staticmethod
+    def _parse(settings: MultiColumnMathFormulaSettings, *, configuring: bool) -> Ast:
+        try:
+            return parse_jep(settings.expression.strip())
+        except ExpressionError as exc:
+            raise _fail(exc, "expression", configuring) from None
+
+    @staticmethod
+    def _targets(spec: TableSpec, settings: MultiColumnMathFormulaSettings) -> dict[str, str]:
+        """Selected column -> the column its result goes to. Only numeric columns can be chosen: a saved
+        filter lists no other column in either list, so "the rest" never takes a String column in."""
+        selected = settings.column_selection.apply(spec, allowed_types=ColumnType.NUMERIC)
+        if not selected:
+            raise ConfigureError("no column is selected", setting="column_selection")
+        if not settings.append_column:
+            return {c: c for c in selected}
+        targets = {c: c + settings.replaced_column for c in selected}
+        taken = [t for t in targets.values() if t in spec]
+        if taken:
+            raise ConfigureError(
+                f"column {taken[0]!r} already exists; choose another suffix", setting="replaced_column"
+            )
+        return targets
+
+    def _compute(
+        self,
+        ast: Ast,
+        rows: Rows,
+        spec: TableSpec,
+        settings: MultiColumnMathFormulaSettings,
+        ctx: NodeContext,
+        *,
+        configuring: bool,
+    ) -> tuple[list[str], dict[str, tuple[Vec, str]]]:
+        targets = self._targets(spec, settings)
+        text = settings.expression.strip()
+        new: dict[str, tuple[Vec, str]] = {}
+        for column, target in targets.items():
+            try:
+                vec = JepEvaluator(text, rows).evaluate(with_current_column(ast, column))
+            except ExpressionError as exc:
+                raise _fail(exc, "expression", configuring) from None
+            new[target] = _formula_column(vec, settings.convert_to_int)
+        order = [*spec.names, *(t for t in targets.values() if t not in spec)]
+        return order, new
+
+
+__all__ = ["Expression", "MathFormula", "MultiColumnMathFormula", "RowFilter", "RuleEngine"]

@@ -524,3 +524,79 @@ def test_row_numbers_and_bounds(frame: pd.DataFrame) -> None:
         {"column": "<ROW_NUMBER>", "operator": "LT", "value": 3},
         {"column": "a", "operator": "GT", "value": 1},
     ) == ["Row1"]
+
+
+# ===================================================================== Math Formula (Multi Column)
+
+MULTI_JEP = "org.knime.ext.jep.multicolumn.MultiColumnJEPNodeFactory"
+
+
+def only(*names: str) -> dict:
+    return {"included_names": list(names), "enforce_option": "EnforceInclusion"}
+
+
+def test_multi_column_math_formula_replaces_each_column_from_the_input_row(frame: pd.DataFrame) -> None:
+    settings = {"expression": "$$CURRENT_COLUMN$$ * 2 + $a$", "column_selection": only("a", "x")}
+    res = run_node("math_formula_multi_column", settings, frame)
+    out = res.df()
+    assert list(out.columns) == ["a", "x", "s", "b"]
+    # a: 3a (missing stays missing); x: 2x + a with a read before it was replaced
+    assert same(out["a"].tolist(), [3.0, 6.0, None, 12.0])
+    assert same(out["x"].tolist(), [4.0, None, None, 4.0])
+    assert res.specs[0] == res.outputs[0].spec
+
+
+def test_multi_column_math_formula_appends_with_suffix_and_rounds(frame: pd.DataFrame) -> None:
+    settings = {
+        "expression": "$$CURRENT_COLUMN$$ / COL_MAX($$CURRENT_COLUMN$$) * 100",
+        "column_selection": only("a", "x"),
+        "append_column": True,
+        "replaced_column": "_pct",
+        "convert_to_int": True,
+    }
+    out = run_node("math_formula_multi_column", settings, frame).df()
+    assert list(out.columns) == ["a", "x", "s", "b", "a_pct", "x_pct"]
+    assert same(out["a_pct"].tolist(), [25, 50, None, 100])
+    assert same(out["x_pct"].tolist(), [100, None, -133, 0])  # Math.round(-133.33) = -133
+
+
+def test_multi_column_math_formula_errors(frame: pd.DataFrame) -> None:
+    with pytest.raises(ConfigureError, match="no column is selected"):
+        run_node("math_formula_multi_column", {"expression": "1", "column_selection": only()}, frame)
+    append = {"append_column": True, "replaced_column": ""}
+    with pytest.raises(ConfigureError, match="already exists"):
+        run_node(
+            "math_formula_multi_column", {"expression": "1", "column_selection": only("a"), **append}, frame
+        )
+    with pytest.raises(ConfigureError, match="no column is selected"):  # String columns are never chosen
+        run_node(
+            "math_formula_multi_column",
+            {"expression": "$$CURRENT_COLUMN$$", "column_selection": only("s")},
+            frame,
+        )
+    with pytest.raises(ConfigureError, match="only known in Math Formula"):
+        run_node("math_formula", {"expression": "$$CURRENT_COLUMN$$", "replaced_column": "r"}, frame)
+
+
+def test_multi_column_math_formula_imports_knime_keys(tmp_path: Path, frame: pd.DataFrame) -> None:
+    from test_knime_import import findings, import_fragment
+
+    model = {
+        "append_column": False,
+        "replaced_column": "_suffix",
+        "expression": "($a$ * 100)/$x$",
+        "convert_to_int": False,
+        "column_selection": {
+            "filter-type": "STANDARD",
+            "included_names": ["a", "x"],
+            "excluded_names": [],
+            "enforce_option": "EnforceExclusion",
+            "name_pattern": {"pattern": "", "type": "Wildcard", "caseSensitive": True},
+            "datatype": {"typelist": {"org.knime.core.data.StringValue": False}},
+        },
+    }
+    node, report, _doc = import_fragment(tmp_path, MULTI_JEP, model)
+    assert node.type == "math_formula_multi_column" and findings(report) == []
+    out = run_node("math_formula_multi_column", node.settings, frame).df()
+    assert same(out["a"].tolist(), [100 / 1.5, None, None, None]) and out["x"].tolist()[0] == 100 / 1.5
+    assert out["s"].tolist() == frame["s"].tolist()  # EnforceExclusion: the rest, but numeric only
