@@ -1,11 +1,11 @@
-"""Bit Vector Distances: KNIME's node of the Distance Matrix extension that configures a distance
-measure on a bit-vector (fingerprint) column.
+"""Bit Vector Distances and Numeric Distances: KNIME's nodes of the Distance Matrix extension that
+configure a distance measure on a bit-vector (fingerprint) column or on numeric columns.
 
-Like KNIME's node it computes nothing itself: its output is a distance measure port (KNIME's
+Like KNIME's nodes they compute nothing themselves: the output is a distance measure port (KNIME's
 `DistanceMeasurePortObject`), which a distance node applies to its own rows; in knitflow Distance
 Matrix Calculate takes it on its optional second input and fills its distance column with it (the
-column the clustering nodes read). The input table only supplies the columns to choose from, as in
-KNIME. The measures are in `nodes._distance_measure`.
+column the clustering nodes read), and DBSCAN clusters with it. The input table only supplies the
+columns to choose from, as in KNIME. The measures are in `nodes._distance_measure`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ from engine.api import (
     Table,
     TableSpec,
 )
-from nodes._distance_measure import DISTANCE_MEASURE, BitVectorDistance
+from engine.api.knime import KnimeMapping, KnimeSettings
+from nodes._common import ColumnFilter
+from nodes._distance_measure import DISTANCE_MEASURE, BitVectorDistance, NumericDistance
 
 
 class BitVectorDistancesSettings(NodeSettings):
@@ -105,3 +107,110 @@ class BitVectorDistances(Node):
         measure = self._measure(table.spec, settings)
         summary = f"{measure.measure} distance on {measure.column!r}"
         return [Model("distance_measure", measure, summary, spec=_measure_spec(measure))]
+
+
+# ------------------------------------------------------------------------------------ Numeric Distances
+
+_LNORM = "org.knime.distance.measure.numerical.lnorm.LNormDistanceFactory"
+_MEASURE_NAMES = {"LNorm": "Standard Distance (Euclidean/ Manhattan)", "Cosine": "Cosine distance"}
+
+
+class NumericDistancesSettings(NodeSettings):
+    datacolfilter: ColumnFilter = Field(
+        default_factory=ColumnFilter,
+        title="Column Selection",
+        description="The numeric columns the distance is computed on (default: all numeric columns).",
+    )
+    distance: Literal["LNorm", "Cosine"] = Field(
+        "LNorm",
+        title="Distance Selection",
+        description="LNorm: KNIME's standard distance (sum |x_i - y_i|^p)^(1/p), p = 2 Euclidean, p = 1 "
+        "Manhattan; Cosine: 1 - x.y / (|x| |y|) (no KNIME mapping: its settings layout is not known).",
+    )
+    lnorm_p: float = Field(
+        2.0, gt=0, title="p", description="LNorm: the exponent p (2 Euclidean, 1 Manhattan, else Minkowski)."
+    )
+
+
+def _numeric_distances_from_knime(knime: KnimeSettings) -> None:
+    """`distance-config` names the measure's factory and holds its settings in a config named after
+    it (a key with dots, so it is read by hand); only the standard distance's layout is known. FAIL
+    on missing values and no normalisation are what knitflow computes; other values are findings."""
+    knime.take("datacolfilter")
+    config = knime.get("distance-config")
+    config = config if isinstance(config, dict) else {}
+    factory = config.get("distance-factory-id")
+    if factory != _LNORM:
+        knime.lost(f"distance measure {factory!r} is not supported; knitflow reads only {_LNORM}")
+        knime.unread("distance-config")
+        return
+    knime.put("distance", "LNorm", "distance-config.distance-factory-id")
+    measure = config.get(_LNORM)
+    for key, value in (measure if isinstance(measure, dict) else {}).items():
+        path = f"distance-config.{_LNORM}.{key}"
+        if key == "lnorm-p":
+            knime.put("lnorm_p", float(value), path)
+        elif (key, value) not in (("missing-value-handling", "FAIL"), ("normalize-distance", False)):
+            knime.lost(f"setting {path} = {value!r} has no counterpart in knitflow")
+    for key, value in config.items():
+        if key not in ("distance-factory-id", _LNORM):
+            knime.lost(f"setting distance-config.{key} = {value!r} has no counterpart in knitflow")
+    knime.unread()
+
+
+def _numeric_spec(spec: TableSpec, measure: NumericDistance) -> ModelSpec:
+    return ModelSpec(
+        "distance_measure",
+        learning_columns=spec.select(list(measure.columns)),
+        details={"distance": _MEASURE_NAMES[measure.measure], "p": measure.p},
+    )
+
+
+class NumericDistances(Node):
+    """KNIME's Numeric Distances: a p-norm (Euclidean, Manhattan, Minkowski) or cosine distance."""
+
+    type_name = "numeric_distances"
+    display_name = "Numeric Distances"
+    category = Category.MANIPULATOR
+    description = (
+        "Configures a distance measure on numeric columns (KNIME's standard distance: the p-norm, p = 2 "
+        "Euclidean, p = 1 Manhattan; or the cosine distance) and outputs it on a distance-measure port, as "
+        "KNIME's node does; DBSCAN and Distance Matrix Calculate apply it to their rows. A missing value "
+        "fails when the distances are computed (KNIME's FAIL handling); KNIME's other missing-value "
+        "handling and its normalisation are not supported (an import reports them)."
+    )
+    keywords = ("distance", "euclidean", "manhattan", "minkowski", "cosine", "p-norm", "metric")
+    knime = (
+        KnimeMapping(
+            "org.knime.distance.measure.numerical.NumericalDistanceNodeFactory",
+            "Numeric Distances",
+            _numeric_distances_from_knime,
+        ),
+    )
+    inputs = (Port(TABLE, "Input table", "The table whose numeric columns the measure reads."),)
+    outputs = (Port(DISTANCE_MEASURE, "Distance measure", "The configured measure."),)
+    Settings = NumericDistancesSettings
+
+    @staticmethod
+    def _measure(spec: TableSpec, settings: NumericDistancesSettings) -> NumericDistance:
+        columns = settings.datacolfilter.apply(spec, allowed_types=ColumnType.NUMERIC)
+        if not columns:
+            raise ConfigureError("no numeric column selected", setting="datacolfilter")
+        return NumericDistance(tuple(columns), settings.distance, settings.lnorm_p)
+
+    def configure(
+        self, in_specs: list[Any], settings: NumericDistancesSettings, ctx: NodeContext
+    ) -> list[Any]:
+        spec = in_specs[0]
+        if not isinstance(spec, TableSpec):
+            return [UNKNOWN]
+        return [_numeric_spec(spec, self._measure(spec, settings))]
+
+    def execute(self, inputs: list[Any], settings: NumericDistancesSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        measure = self._measure(table.spec, settings)
+        name = _MEASURE_NAMES[measure.measure] + (
+            f", p = {measure.p:g}" if measure.measure == "LNorm" else ""
+        )
+        summary = f"{name} on {len(measure.columns)} column(s)"
+        return [Model("distance_measure", measure, summary, spec=_numeric_spec(table.spec, measure))]
