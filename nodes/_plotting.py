@@ -9,7 +9,19 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.api import picture_format
+from engine.api.knime import KnimeSettings
 from nodes._common import MATPLOTLIB_LOCK
+
+# d3 v3's d3.scale.category10 and category20 ranges (KNIME's JavaScript views colour by them)
+D3_CATEGORY10: tuple[str, ...] = tuple(
+    "#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #7f7f7f #bcbd22 #17becf".split()
+)
+D3_CATEGORY20: tuple[str, ...] = tuple(
+    (
+        "#1f77b4 #aec7e8 #ff7f0e #ffbb78 #2ca02c #98df8a #d62728 #ff9896 #9467bd #c5b0d5 "
+        "#8c564b #c49c94 #e377c2 #f7b6d2 #7f7f7f #c7c7c7 #bcbd22 #dbdb8d #17becf #9edae5"
+    ).split()
+)
 
 
 def figure(title: str, size: tuple[float, float] = (8, 6), dpi: int = 100) -> tuple[Any, Any]:
@@ -52,3 +64,26 @@ def locked(draw: Callable[[], bytes]) -> Callable[[], bytes]:
             return draw()
 
     return render
+
+
+def dynamic_js_view_options(
+    knime: KnimeSettings, drawn: tuple[str, ...], view_only: tuple[str, ...] | None = None
+) -> None:
+    """The image size of KNIME's dynamic JavaScript views (their `svg` option) as `width` and
+    `height`; the keys neither `drawn` nor `svg` only shape the interactive view (controls,
+    selection, warnings shown in the view): noted, their bindings dropped. With `view_only`
+    given, a key in neither list is a finding instead (a key of a node version not known)."""
+    svg = knime.get("svg")
+    if isinstance(svg, dict):
+        for key in ("width", "height"):
+            if isinstance(svg.get(key), int):
+                knime.take(key, f"svg.{key}")
+    rest = sorted(k for k in knime.tree if k not in drawn and k != "svg" and not k.endswith("_Internals"))
+    unknown = [] if view_only is None else [k for k in rest if k not in view_only]
+    for key in unknown:
+        knime.lost(f"setting {key} = {knime.tree[key]!r} has no counterpart in knitflow")
+    ignored = [k for k in rest if k not in unknown]
+    if ignored:
+        knime.note(f"view options without effect on the image: {', '.join(ignored)}")
+        for key in ignored:
+            knime.ignore_binding(key, "a view option")

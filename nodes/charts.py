@@ -42,10 +42,11 @@ from engine.api import (
     View,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, seq
+from nodes._category_values import COUNT, category_values
 from nodes._colors import row_colors
 from nodes._common import ColumnFilter
 from nodes._mining import cell_text
-from nodes._plotting import figure, locked, picture
+from nodes._plotting import dynamic_js_view_options, figure, locked, picture
 
 AUC_SPEC = TableSpec.of([("Area Under Curve", ColumnType.DOUBLE)])
 _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
@@ -320,8 +321,6 @@ def _thin(xs: np.ndarray, ys: np.ndarray, max_points: int) -> tuple[np.ndarray, 
 
 # ------------------------------------------------------------------------------------- Bar Chart
 
-COUNT = "Occurence\u00a0Count"  # KNIME's spelling, with a no-break space
-
 
 class BarChartSettings(NodeSettings):
     """KNIME's JavaScript Bar Chart options (its node.xml ids)."""
@@ -390,66 +389,19 @@ _BAR_KEYS = (
 def _bar_chart_from_knime(knime: KnimeSettings) -> None:
     for key in _BAR_KEYS:
         knime.take(key)
-    svg = knime.get("svg")
-    if isinstance(svg, dict):
-        for key in ("width", "height"):
-            if isinstance(svg.get(key), int):
-                knime.take(key, f"svg.{key}")
-    ignored = sorted(
-        k for k in knime.tree if k not in _BAR_KEYS and k != "svg" and not k.endswith("_Internals")
-    )
-    if ignored:
-        knime.note(f"view options without effect on the image: {', '.join(ignored)}")
-        for key in ignored:
-            knime.ignore_binding(key, "a view option")
+    dynamic_js_view_options(knime, _BAR_KEYS)
 
 
 def bar_values(
     table: Table, settings: BarChartSettings
 ) -> tuple[list[str], list[str], np.ndarray, dict[str, int]]:
     """(categories, series names, values [category x series], missing counts per column)."""
-    cat = str(settings.cat)
-    keys = table.df[cat]
-    present = keys.notna().to_numpy()
-    texts = np.array(
-        [cell_text(v) if p else "" for v, p in zip(keys.tolist(), present, strict=True)], dtype=object
+    columns = (
+        [] if settings.aggr == COUNT else settings.freq.apply(table.spec, allowed_types=ColumnType.NUMERIC)
     )
-    order = sorted(
-        {(v, t) for v, t, p in zip(keys.tolist(), texts, present, strict=True) if p}, key=_sort_key
-    )
-    categories = [t for _, t in order]
-    missing_counts: dict[str, int] = {}
-    with_missing = settings.reportOnMissingValues and settings.includeMissValCat and not present.all()
-    groups = [texts == t for t in categories] + ([~present] if with_missing else [])
-    if with_missing:
-        categories = [*categories, "Missing values"]
-    if not present.all():
-        missing_counts[cat] = int((~present).sum())
-    if settings.aggr == COUNT:
-        series = ["Occurrence Count"]
-        values = np.array([[float(g.sum())] for g in groups]).reshape(len(groups), 1)
-        return categories, series, values, missing_counts
-    series = settings.freq.apply(table.spec, allowed_types=ColumnType.NUMERIC)
-    values = np.full((len(groups), len(series)), np.nan)
-    for j, name in enumerate(series):
-        col = pd.to_numeric(table.df[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        if np.isnan(col).any():
-            missing_counts[name] = int(np.isnan(col).sum())
-        for i, g in enumerate(groups):
-            v = col[g]
-            v = v[~np.isnan(v)]
-            if len(v):
-                values[i, j] = v.sum() if settings.aggr == "Sum" else v.mean()
-    return categories, series, values, missing_counts
-
-
-def _sort_key(item: tuple[Any, str]) -> tuple[int, Any]:
-    value, text = item
-    if isinstance(value, bool | np.bool_):
-        return (0, bool(value))
-    if isinstance(value, int | float | np.integer | np.floating):
-        return (1, float(value))
-    return (2, text)
+    with_missing = settings.reportOnMissingValues and settings.includeMissValCat
+    found = category_values(table, str(settings.cat), settings.aggr, columns, with_missing)
+    return found.categories, found.series, found.values, found.missing
 
 
 class BarChart(Node):
