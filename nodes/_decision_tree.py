@@ -10,8 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from engine.api import NodeContext
+from engine.api import NodeContext, PortType
 
+DECISION_TREE = PortType.register(
+    PortType("model.decision_tree", "Decision tree model (PMML)", "#2e7dd1", "square")
+)
+KIND = "decision_tree"
 LN2 = math.log(2.0)
 
 

@@ -41,13 +41,14 @@ from engine.api import (
     NodeError,
     NodeSettings,
     Port,
-    PortType,
     Table,
     TableSpec,
     widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._decision_tree import (
+    DECISION_TREE,
+    KIND,
     DecisionTreeModel,
     Measure,
     TreeData,
@@ -68,10 +69,6 @@ from nodes._learning import (
 )
 from nodes._mining import NOMINAL, cell_text
 
-DECISION_TREE = PortType.register(
-    PortType("model.decision_tree", "Decision tree model (PMML)", "#2e7dd1", "square")
-)
-KIND = "decision_tree"
 DOMAIN_LIMIT = 60  # KNIME's default maximum number of possible values kept in a column domain
 NUMERIC_ATTRIBUTES = ColumnType.NUMERIC | {ColumnType.BOOLEAN}  # BooleanCell is a DoubleValue
 
