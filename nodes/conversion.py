@@ -1,6 +1,6 @@
-"""Type conversion nodes: String to Number, Number to String, Round Double and Category To Number, parsing and printing
-numbers as Java does (org.knime.base.node.preproc.colconvert, rounddouble); Column Auto Type Cast
-is nodes/auto_type_cast.py."""
+"""Type conversion nodes: String to Number, Number to String, Double to Integer, Round Double and Category To
+Number, parsing, printing and rounding numbers as Java does (org.knime.base.node.preproc.colconvert, double2int2,
+rounddouble); Column Auto Type Cast is nodes/auto_type_cast.py."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import decimal
 import math
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import Field
 
@@ -253,6 +254,115 @@ class NumberToString(Node):
                 dtype=object,
             )
         return [table.with_frame(df, {c: ColumnType.STRING for c in cols})]
+
+
+# ------------------------------------------------------------------------------- Double to Integer
+
+
+class DoubleToIntegerSettings(NodeSettings):
+    """KNIME's DoubleToIntNodeModel settings (double2int2)."""
+
+    include: ColumnFilter = Field(
+        default_factory=ColumnFilter,
+        title="Columns",
+        description="Double columns to convert (KNIME offers only Double columns: Integer and Long ones are left).",
+    )
+    typeofround: Literal["round", "floor", "ceil"] = Field(
+        "round",
+        title="Rounding type",
+        description="round: Math.round (halves towards +infinity); floor: next smaller; ceil: next larger integer.",
+    )
+    long: bool = Field(
+        False, title="Create long values", description="Long columns instead of Integer columns."
+    )
+
+
+def _double_to_int_from_knime(knime: KnimeSettings) -> None:
+    _string_filter(knime, "include", "include")
+    kind = knime.get("typeofround")
+    if kind is not None and kind not in ("ceil", "floor"):
+        knime.put("typeofround", "round", "typeofround")  # DoubleToIntNodeModel: anything else rounds
+    else:
+        knime.take("typeofround")
+    knime.take("long")
+
+
+def _java_integer(value: float, kind: str) -> int:
+    """Math.round is floor(x + 1/2) on the exact value; floor and ceil as Math does."""
+    if kind == "floor":
+        return math.floor(value)
+    if kind == "ceil":
+        return math.ceil(value)
+    return math.floor(decimal.Decimal(value) + decimal.Decimal("0.5"))
+
+
+def _double_columns(spec: TableSpec, settings: DoubleToIntegerSettings, ctx: NodeContext) -> list[str]:
+    chosen = settings.include.apply(spec, allowed_types=frozenset({ColumnType.DOUBLE}))
+    if not chosen:
+        ctx.warn("No columns selected")
+    return chosen
+
+
+class DoubleToInteger(Node):
+    type_name = "double_to_integer"
+    display_name = "Double to Integer"
+    category = Category.MANIPULATOR
+    description = (
+        "Converts Double columns to Integer (or Long) columns in place, rounding as Java's Math.round, floor or "
+        "ceil do. A value outside the target range becomes a missing cell with a warning; missing cells stay "
+        "missing (knitflow keeps no NaN apart from missing, so KNIME's NaN-to-0 case does not arise)."
+    )
+    keywords = ("convert", "cast", "round", "integer", "int", "long", "floor", "ceil")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.double2int2.DoubleToIntNodeFactory",
+            "Double to Integer",
+            _double_to_int_from_knime,
+        ),
+    )
+    inputs = (Port(TABLE, "Input table"),)
+    outputs = (Port(TABLE, "Converted table"),)
+    Settings = DoubleToIntegerSettings
+
+    def configure(
+        self, in_specs: list[Any], settings: DoubleToIntegerSettings, ctx: NodeContext
+    ) -> list[Any]:
+        spec = in_specs[0]
+        if not isinstance(spec, TableSpec):
+            return [UNKNOWN]
+        target = ColumnType.LONG if settings.long else ColumnType.INTEGER
+        for c in _double_columns(spec, settings, ctx):
+            spec = spec.replace(c, target)
+        return [spec]
+
+    def execute(self, inputs: list[Any], settings: DoubleToIntegerSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        target = ColumnType.LONG if settings.long else ColumnType.INTEGER
+        low, high = INT64 if settings.long else INT32
+        df = table.df.copy()
+        out_of_range = False
+        columns = _double_columns(table.spec, settings, ctx)
+        for c in columns:
+            cells: list[Any] = []
+            for v in df[c].to_numpy(dtype=float, na_value=np.nan):
+                if math.isnan(v):
+                    cells.append(None)
+                elif v > float(high) or v < float(low):  # Java compares with the bound as a double
+                    out_of_range = True
+                    cells.append(None)
+                else:  # Java's casts saturate at the range ends (only reachable for Long.MAX_VALUE as a double)
+                    cells.append(min(max(_java_integer(float(v), settings.typeofround), low), high))
+            series = typed_column(cells, target)
+            series.index = df.index
+            df[c] = series
+        if out_of_range:
+            ctx.warn(
+                "The table contains double values that are outside the value range for longs."
+                if settings.long
+                else "The table contains double values that are outside the value range for integers. "
+                "Consider enabling long values in the dialog."
+            )
+        return [table.with_frame(df, dict.fromkeys(columns, target))]
 
 
 # ------------------------------------------------------------------------------------ Round Double

@@ -153,6 +153,10 @@ FRAGMENTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"parse_type": "Double"},
     ),
     P + "colconvert.numbertostring2.NumberToString2NodeFactory": ({"include": _filter("n")}, {}),
+    P + "double2int2.DoubleToIntNodeFactory": (
+        {"include": _filter("d"), "typeofround": "floor", "long": True},
+        {"typeofround": "floor", "long": True},
+    ),
     P + "colconvert.numbertostring.NumberToStringNodeFactory": (
         {"include": _string_filter("n")},
         {"include": {"included_names": ["n"], "enforce_option": "EnforceInclusion"}},

@@ -148,3 +148,63 @@ def test_column_auto_type_cast() -> None:
     assert reasons.set_index("Column name").loc["c", "Row determining final column type"] == "Row1"
     with pytest.raises(NodeError, match="legacy Date and Time"):
         run_node("column_auto_type_cast", {}, strings(w=["12.10.20", "1.2.3"]))
+
+
+def test_double_to_integer_java_rounding_and_ranges() -> None:
+    table = Table.from_frame(
+        pd.DataFrame(
+            {
+                "d": [2.5, -2.5, 0.49999999999999994, -0.5, np.nan, 3e9, 2.0**63],
+                "i": [1, 2, 3, 4, 5, 6, 7],
+                "s": list("abcdefg"),
+            }
+        )
+    )
+    run = run_node("double_to_integer", {}, table)
+    out = run.df()
+    # Math.round: halves go to +infinity, 0.49999999999999994 stays 0 (floor(x + 0.5) on the exact value)
+    assert out["d"].tolist()[:4] == [3, -2, 0, 0]
+    assert out["d"].tolist()[4] is pd.NA and out["d"].tolist()[5] is pd.NA and out["d"].tolist()[6] is pd.NA
+    assert run.outputs[0].types["d"] == ColumnType.INTEGER and run.specs[0] == run.outputs[0].spec
+    assert run.outputs[0].types["i"] == table.types["i"] and out["i"].tolist() == [1, 2, 3, 4, 5, 6, 7]
+    assert any("outside the value range for integers" in w for w in run.warnings)
+    floor = run_node("double_to_integer", {"typeofround": "floor", "long": True}, table)
+    values = floor.df()["d"].tolist()
+    assert values[:4] == [2, -3, 0, -1] and values[5] == 3_000_000_000
+    assert values[6] == 2**63 - 1  # (long) of 2^63 saturates, as Java's cast does
+    assert floor.outputs[0].types["d"] == ColumnType.LONG
+    ceil = run_node("double_to_integer", {"typeofround": "ceil"}, table).df()["d"].tolist()
+    assert ceil[:4] == [3, -2, 1, 0]
+    none = run_node("double_to_integer", {"include": {"excluded_names": ["d"]}}, table)
+    assert none.df()["d"].tolist()[0] == 2.5 and any("No columns selected" in w for w in none.warnings)
+
+
+def test_double_to_integer_knime_layout(tmp_path) -> None:
+    model = {
+        "include_Internals": {"SettingsModelID": "SMID_columnfilter", "EnabledStatus": True},
+        "include": {
+            "filter-type": "STANDARD",
+            "included_names": ["d"],
+            "excluded_names": ["s"],
+            "enforce_option": "EnforceExclusion",
+            "name_pattern": {
+                "pattern": "",
+                "type": "Wildcard",
+                "caseSensitive": True,
+                "excludeMatching": False,
+            },
+            "datatype": {"typelist": {}},
+        },
+        "typeofround_Internals": {"SettingsModelID": "SMID_string", "EnabledStatus": True},
+        "typeofround": "ceil",
+        "long_Internals": {"SettingsModelID": "SMID_boolean", "EnabledStatus": True},
+        "long": False,
+    }
+    kind, settings, found = import_node(
+        tmp_path, "org.knime.base.node.preproc.double2int2.DoubleToIntNodeFactory", model
+    )
+    assert kind == "double_to_integer" and found == []
+    assert settings["typeofround"] == "ceil" and settings["long"] is False
+    table = Table.from_frame(pd.DataFrame({"d": [0.2], "e": [1.5], "s": ["x"]}))
+    out = run_node("double_to_integer", settings, table).df()
+    assert out["d"].tolist() == [1] and out["e"].tolist() == [2] and out["s"].tolist() == ["x"]
