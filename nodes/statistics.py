@@ -1,5 +1,5 @@
-"""KNIME's Statistics node (ExtendedStatisticsNodeModel over Statistics3Table); Linear Correlation
-is nodes/correlation.py.
+"""KNIME's Statistics node (ExtendedStatisticsNodeModel over Statistics3Table) and Value Counter;
+Linear Correlation is nodes/correlation.py.
 
 Statistics follows Statistics3Table: the moments are Apache commons-math's running statistics
 (Mean, bias-corrected Variance, Skewness, Kurtosis, fed one value at a time), the overall sum is
@@ -29,6 +29,7 @@ from engine.api import (
     UNKNOWN,
     Category,
     ColumnType,
+    ConfigureError,
     Node,
     NodeContext,
     NodeSettings,
@@ -37,9 +38,11 @@ from engine.api import (
     TableSpec,
     row_ids,
     unique_column_name,
+    widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._common import ColumnFilter
+from nodes._compare import SortingCriterion, sorted_positions
 from nodes._learning import text_values
 from nodes._mining import NOMINAL, cell_text
 
@@ -430,3 +433,80 @@ def _typed(values: list[Any], kind: str) -> Any:
     if kind == ColumnType.BOOLEAN:
         return pd.array(values, dtype="boolean")
     return pd.array(values, dtype=object)
+
+
+# ----------------------------------------------------------------------------------- Value Counter
+
+VALUE_COUNTS_SPEC = TableSpec.of([("count", ColumnType.INTEGER)])
+
+
+class ValueCounterSettings(NodeSettings):
+    """KNIME's ValueCounterNodeModel settings."""
+
+    columnName: str | None = Field(
+        None,
+        title="Column with values to count",
+        json_schema_extra=widget("column"),
+        description="Any column.",
+    )
+
+
+def _value_counter_from_knime(knime: KnimeSettings) -> None:
+    knime.take("columnName")
+    knime.unread(
+        "hiliting"
+    )  # maps counted rows for KNIME's hiliting; knitflow has none, the table is the same
+
+
+class ValueCounter(Node):
+    """How often each distinct value occurs: KNIME's quick frequency table for one column."""
+
+    type_name = "value_counter"
+    display_name = "Value Counter"
+    category = Category.OTHER
+    description = (
+        "Counts the occurrences of each distinct value of one column: one row per value, its RowID the value's "
+        "text (`?` for missing cells), with the Integer column `count`, sorted by the column type's order (strings "
+        "by character codes, numbers by value, missing first) as KNIME's ValueCounterNodeModel does."
+    )
+    keywords = ("count", "frequency", "distinct", "histogram", "occurrences", "value counts")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.valcount.ValueCounterNodeFactory",
+            "Value Counter",
+            _value_counter_from_knime,
+        ),
+    )
+    inputs = (Port(TABLE, "Input table"),)
+    outputs = (Port(TABLE, "Counts", "One row per distinct value, RowID = the value."),)
+    Settings = ValueCounterSettings
+
+    def configure(self, in_specs: list[Any], settings: ValueCounterSettings, ctx: NodeContext) -> list[Any]:
+        if settings.columnName is None:
+            raise ConfigureError("No column selected.", setting="columnName")
+        spec = in_specs[0]
+        if isinstance(spec, TableSpec) and settings.columnName not in spec:
+            raise ConfigureError(
+                f"Column '{settings.columnName}' not in the input table", setting="columnName"
+            )
+        return [VALUE_COUNTS_SPEC]
+
+    def execute(self, inputs: list[Any], settings: ValueCounterSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        self.configure([table.spec], settings, ctx)
+        name = str(settings.columnName)
+        series = table.df[name]
+        missing = series.isna()
+        counts = series[~missing].value_counts(sort=False)
+        distinct = Table.from_frame(pd.DataFrame({name: counts.index}), {name: table.types[name]})
+        order = sorted_positions(
+            distinct, [SortingCriterion(column=name, string_comparison="LEXICOGRAPHIC")], False
+        )
+        values = [counts.index[i] for i in order]
+        ids = [cell_text(v) for v in values]
+        numbers = [int(counts.iloc[i]) for i in order]
+        if missing.any():  # a missing cell is smaller than any value
+            ids, numbers = ["?", *ids], [int(missing.sum()), *numbers]
+        frame = pd.DataFrame({"count": pd.Series(numbers, dtype="int64")})
+        frame.index = pd.Index(ids, dtype=object)
+        return [Table.from_frame(frame, {"count": ColumnType.INTEGER})]

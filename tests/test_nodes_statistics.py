@@ -170,3 +170,31 @@ def test_knime_settings_import(tmp_path: Path) -> None:
         tmp_path, "org.knime.base.node.preproc.correlation.compute2.CorrelationCompute2NodeFactory", corr
     )
     assert node.type == "linear_correlation" and findings(report) == []
+
+
+def test_value_counter_sorts_by_the_column_type_with_missing_first(tmp_path: Path) -> None:
+    from engine.api import Table
+
+    words = Table.from_frame(
+        pd.DataFrame({"w": ["b", "a", None, "B", "b", "a10", "a2", None, "b"]}), {"w": ColumnType.STRING}
+    )
+    run = run_node("value_counter", {"columnName": "w"}, words)
+    out = run.outputs[0]
+    # String.compareTo: upper case first, "a10" < "a2"; the missing cell ("?") before every value
+    assert out.row_ids == ["?", "B", "a", "a10", "a2", "b"]
+    assert out.df["count"].tolist() == [2, 1, 1, 1, 1, 3] and out.types["count"] == ColumnType.INTEGER
+    assert run.specs[0] == out.spec
+    numbers = Table.from_frame(pd.DataFrame({"x": [10.0, 2.0, 2.0, -1.5]}))
+    assert run_node("value_counter", {"columnName": "x"}, numbers).outputs[0].row_ids == [
+        "-1.5",
+        "2.0",
+        "10.0",
+    ]
+    with pytest.raises(ConfigureError, match="No column selected"):
+        configure_node("value_counter", {}, numbers.spec)
+    node, report, _ = import_fragment(
+        tmp_path,
+        "org.knime.base.node.preproc.valcount.ValueCounterNodeFactory",
+        {"columnName": "x", "hiliting": True},
+    )
+    assert node.type == "value_counter" and findings(report) == [] and node.settings["columnName"] == "x"
