@@ -49,3 +49,10 @@ def hash_order(items: Sequence[Item], hash_code: Callable[[Item], int], capacity
         return (h ^ (h >> 16)) & (capacity - 1)
 
     return sorted(items, key=bucket)  # sorted() is stable: arrival order within a bucket
+
+
+def copied_string_set_order(names: list[str]) -> list[str]:
+    """The order `new HashSet<String>(list)` iterates the distinct names (KNIME copies a list of
+    missing column names into one before naming them in an error)."""
+    distinct = list(dict.fromkeys(names))
+    return hash_order(distinct, string_hash_code, capacity_of_copy(len(distinct)))

@@ -26,6 +26,13 @@ def java_trim(text: str) -> str:
     return text.strip(_JAVA_WS)
 
 
+def short_string_from(names: list[str], shown: int = 3) -> str:
+    """ConvenienceMethods.getShortStringFrom, which KNIME's error messages list names with:
+    the first names quoted, then `... <k more>`."""
+    text = ", ".join(f'"{n}"' for n in names[:shown])
+    return text + (f",  ... <{len(names) - shown} more>" if len(names) > shown else "")
+
+
 def parse_java_double(text: str) -> float:
     """`Double.parseDouble`; raises ValueError for what Java rejects."""
     s = java_trim(text)

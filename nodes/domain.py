@@ -44,7 +44,8 @@ from engine.api import (
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._common import ColumnFilter
-from nodes._java_hash import capacity_of_copy, hash_order, string_hash_code
+from nodes._java_hash import copied_string_set_order
+from nodes._java_text import short_string_from
 
 DEFAULT_MAX_POSSIBLE_VALUES = 60  # DataContainerSettings.MAX_POSSIBLE_VALUES: a new table's limit
 _NOMINAL = frozenset({ColumnType.STRING, ColumnType.SMILES, ColumnType.BOOLEAN})  # NominalValue cells
@@ -92,21 +93,6 @@ def _domain_from_knime(knime: KnimeSettings) -> None:
     knime.unread()
 
 
-def _copied_hash_set(names: list[str]) -> list[str]:
-    """The order `new HashSet<String>(list)` iterates the distinct names."""
-    distinct = list(dict.fromkeys(names))
-    return hash_order(distinct, string_hash_code, capacity_of_copy(len(distinct)))
-
-
-def _short_list(names: list[str], shown: int = 3) -> str:
-    """ConvenienceMethods.getShortStringFrom: `"a", "b", "c",  ... <2 more>`."""
-    parts = [f'"{n}"' for n in names[:shown]]
-    text = ", ".join(parts)
-    if len(names) > shown:
-        text += f",  ... <{len(names) - shown} more>"
-    return text
-
-
 def _missing_included(flt: ColumnFilter, spec: TableSpec) -> list[str]:
     """FilterResult.getRemovedFromIncludes: included names the input lacks (manual selection only)."""
     if flt.mode != "MANUAL":
@@ -126,7 +112,7 @@ def _check(spec: TableSpec, settings: DomainCalculatorSettings, cls: type[NodeEr
         if missing:
             raise cls(
                 f"Input table does not contain the following column(s) selected in the {panel} panel: "
-                + _short_list(_copied_hash_set(missing)),
+                + short_string_from(copied_string_set_order(missing)),
                 setting=setting,
             )
 

@@ -43,6 +43,7 @@ from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._column_types import typed_column
 from nodes._common import ColumnFilter
 from nodes._compare import SortingCriterion, sorted_positions
+from nodes._java_text import short_string_from
 from nodes._rows import group_keys
 
 NUMERIC_OUTLIERS_MODEL = PortType.register(
@@ -490,12 +491,6 @@ def _summary(
     return Table(frame, types)
 
 
-def short_list(names: list[str], shown: int = 3) -> str:
-    """ConvenienceMethods.getShortStringFrom: the first names quoted, then `... <k more>`."""
-    text = ", ".join(f'"{n}"' for n in names[:shown])
-    return text + (f",  ... <{len(names) - shown} more>" if len(names) > shown else "")
-
-
 class NumericOutliers(Node):
     type_name = "numeric_outliers"
     display_name = "Numeric Outliers"
@@ -572,5 +567,8 @@ class NumericOutliers(Node):
         )
         model_spec = ModelSpec("numeric_outliers", spec.select(outliers), details={"group_columns": groups})
         return Model(
-            "numeric_outliers", payload, "Outlier treatment for columns: " + short_list(outliers), model_spec
+            "numeric_outliers",
+            payload,
+            "Outlier treatment for columns: " + short_string_from(outliers),
+            model_spec,
         )
