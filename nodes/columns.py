@@ -1,13 +1,15 @@
-"""Column nodes: Column Rename, Column Renamer, Column Rename (Regex), Column Resorter, Constant Value Column and Missing
-Value Column Filter, with KNIME's naming rules (org.knime.base.node.preproc); Column Appender is
+"""Column nodes: Column Rename, Column Renamer, Column Rename (Regex), Column Resorter, Constant Value Column, Missing
+Value Column Filter and Column Combiner, with KNIME's naming rules (org.knime.base.node.preproc); Column Appender is
 nodes/column_appender.py."""
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 from pydantic import Field
 
 from engine.api import (
@@ -29,7 +31,14 @@ from engine.api.knime import KnimeMapping, KnimeSettings, column_type, get, seq
 from nodes._column_types import column_type_name, typed_column
 from nodes._common import ColumnFilter, require_columns, spec_or_none
 from nodes._datetime import parse_iso
-from nodes._java_text import parse_java_double, parse_java_int
+from nodes._java_hash import copied_string_set_order
+from nodes._java_text import (
+    java_double_to_string,
+    java_trim,
+    parse_java_double,
+    parse_java_int,
+    short_string_from,
+)
 from nodes._string_functions import JavaError, java_regex, java_replacement
 
 
@@ -565,3 +574,168 @@ class MissingValueColumnFilter(Node):
                 drop.add(col)
         keep = [c for c in table.columns if c not in drop]
         return [table.with_frame(table.df[keep])]
+
+
+# --------------------------------------------------------------------------------- Column Combiner
+
+
+class ColumnCombinerSettings(NodeSettings):
+    """KNIME's ColCombine2NodeModel settings."""
+
+    column_filter: ColumnFilter = Field(
+        default_factory=ColumnFilter,
+        title="Columns",
+        description="The columns whose texts are joined, in table order.",
+    )
+    delimiter: str = Field(",", description="Put between the texts (trimmed, unless it is only white space).")
+    is_quoting: bool = Field(
+        False,
+        title="Quote characters",
+        description="Quote a text that holds the delimiter or the quote character (else replace the delimiter).",
+    )
+    quote_char: str = Field('"', min_length=1, max_length=1, description="The quote character.")
+    is_quoting_always: bool = Field(False, title="Quote always", description="Quote every text.")
+    replace_delimiter: str = Field(
+        "",
+        title="Replace delimiter by",
+        description="Without quoting: what replaces the delimiter inside a text.",
+    )
+    new_column_name: str = Field("combined string", description="Name of the appended String column.")
+    remove_included_columns: bool = Field(False, description="Remove the combined columns.")
+
+
+def _column_combiner_from_knime(knime: KnimeSettings) -> None:
+    knime.take("column_filter", "column-filter")
+    # KNIME saves the quote options or the replacement, whichever is active
+    knime.take_all(
+        [
+            "delimiter",
+            "is_quoting",
+            "quote_char",
+            "is_quoting_always",
+            "replace_delimiter",
+            "new_column_name",
+            "remove_included_columns",
+        ]
+    )
+
+
+def _combiner_check(spec: TableSpec, settings: ColumnCombinerSettings) -> list[str]:
+    """ColCombine2NodeModel.configure and validateSettings, KNIME's messages."""
+    if not settings.new_column_name.strip():
+        raise ConfigureError("Name of new column must not be empty", setting="new_column_name")
+    delimiter = _trimmed_delimiter(settings.delimiter)
+    if settings.is_quoting:
+        if settings.quote_char.isspace():
+            raise ConfigureError("Can't use white space as quote char", setting="quote_char")
+        if settings.quote_char in delimiter:
+            raise ConfigureError(
+                f"Delimiter String \"{delimiter}\" must not contain quote character ('{settings.quote_char}')",
+                setting="delimiter",
+            )
+    elif delimiter and delimiter in settings.replace_delimiter:
+        raise ConfigureError(
+            f'Replacement string "{settings.replace_delimiter}" must not contain delimiter string "{delimiter}"',
+            setting="replace_delimiter",
+        )
+    flt = settings.column_filter
+    if flt.mode == "MANUAL" and flt.enforce_option == "EnforceInclusion":
+        absent = [n for n in flt.included_names if n not in spec]
+        if absent:
+            raise ConfigureError(
+                "Input table does not match selected include columns, unable to find column(s): "
+                + short_string_from(copied_string_set_order(absent)),
+                setting="column_filter",
+            )
+    if settings.new_column_name in spec:
+        raise ConfigureError(f"Column already exits: {settings.new_column_name}", setting="new_column_name")
+    return flt.apply(spec)
+
+
+def _trimmed_delimiter(delimiter: str) -> str:
+    """', ' becomes ',', but a delimiter of white space only is kept."""
+    return delimiter if not java_trim(delimiter) else java_trim(delimiter)
+
+
+def _cell_string(value: Any, col_type: str) -> str:
+    """A StringValue's string, else the cell's toString (`?` for a missing cell)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "?"
+    if col_type == ColumnType.DOUBLE:
+        return java_double_to_string(float(value))
+    if col_type == ColumnType.BOOLEAN:
+        return "true" if value else "false"
+    if col_type in (ColumnType.INTEGER, ColumnType.LONG):
+        return str(int(value))
+    return str(value)
+
+
+def _combined(texts: list[str], delimiter: str, settings: ColumnCombinerSettings) -> str:
+    """ColCombine2NodeModel.handleContent: quote (escaping the quote and backslash) or replace the delimiter."""
+    parts = []
+    quote = settings.quote_char
+    for text in texts:
+        if not settings.is_quoting:
+            parts.append(text.replace(delimiter, settings.replace_delimiter))
+        elif settings.is_quoting_always or delimiter in text or quote in text:
+            escaped = "".join("\\" + ch if ch in (quote, "\\") else ch for ch in text)
+            parts.append(quote + escaped + quote)
+        else:
+            parts.append(text)
+    return delimiter.join(parts)
+
+
+class ColumnCombiner(Node):
+    type_name = "column_combiner"
+    display_name = "Column Combiner"
+    category = Category.MANIPULATOR
+    description = (
+        "Appends a String column joining the texts of the selected columns (in table order) with a delimiter, "
+        "quoting or replacing the delimiter inside a text; numbers print as Java prints them, missing cells as `?`."
+    )
+    keywords = ("combine", "concatenate", "join columns", "merge columns", "paste", "string")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.colcombine2.ColCombine2NodeFactory",
+            "Column Combiner",
+            _column_combiner_from_knime,
+        ),
+    )
+    inputs = (Port(TABLE, "Input table"),)
+    outputs = (Port(TABLE, "Table with the combined column"),)
+    Settings = ColumnCombinerSettings
+
+    def configure(self, in_specs: list[Any], settings: ColumnCombinerSettings, ctx: NodeContext) -> list[Any]:
+        spec = in_specs[0]
+        if not isinstance(spec, TableSpec):
+            return [UNKNOWN]
+        included = _combiner_check(spec, settings)
+        out = spec.append((settings.new_column_name, ColumnType.STRING))
+        return (
+            [out.select([n for n in out.names if n not in included])]
+            if settings.remove_included_columns
+            else [out]
+        )
+
+    def execute(self, inputs: list[Any], settings: ColumnCombinerSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        try:
+            included = _combiner_check(table.spec, settings)
+        except ConfigureError as exc:
+            raise _fail(exc) from None
+        delimiter = _trimmed_delimiter(settings.delimiter)
+        columns = [
+            [_cell_string(v, table.types[c]) for v in table.df[c].to_numpy(dtype=object)] for c in included
+        ]
+        df = table.df.copy()
+        df[settings.new_column_name] = pd.Series(
+            [_combined(list(texts), delimiter, settings) for texts in zip(*columns, strict=True)]
+            if columns
+            else [""] * len(df),
+            index=df.index,
+            dtype=object,
+        )
+        if settings.remove_included_columns:
+            df = df.drop(columns=included)
+        out = table.with_frame(df, {settings.new_column_name: ColumnType.STRING})
+        return [out]

@@ -153,6 +153,17 @@ FRAGMENTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"parse_type": "Double"},
     ),
     P + "colconvert.numbertostring2.NumberToString2NodeFactory": ({"include": _filter("n")}, {}),
+    P + "colcombine2.ColCombine2NodeFactory": (
+        {
+            "column-filter": {**_filter("a", "b"), "enforce_option": "EnforceExclusion"},
+            "delimiter": "-",
+            "is_quoting": False,
+            "replace_delimiter": "",
+            "new_column_name": "ab",
+            "remove_included_columns": False,
+        },
+        {"delimiter": "-", "new_column_name": "ab", "is_quoting": False, "replace_delimiter": ""},
+    ),
     P + "double2int2.DoubleToIntNodeFactory": (
         {"include": _filter("d"), "typeofround": "floor", "long": True},
         {"typeofround": "floor", "long": True},

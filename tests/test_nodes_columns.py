@@ -218,3 +218,54 @@ def test_column_rename_regex_imports(tmp_path: Path) -> None:
         tmp_path, RENAME_REGEX, {**model, "isLiteral": True, "replaceString": "$1"}
     )
     assert any("literal" in f for f in findings(report))
+
+
+def test_column_combiner_quoting_replacing_and_java_texts() -> None:
+    table = Table.from_frame(
+        pd.DataFrame(
+            {
+                "s": ["a,b", 'say "hi"', None],
+                "d": [1e7, 0.5, np.nan],
+                "i": [1, 2, 3],
+                "b": [True, False, True],
+            }
+        )
+    )
+    # the delimiter ", " is trimmed to ","; without quoting it is replaced inside a text
+    plain = run_node(
+        "column_combiner", {"delimiter": ", ", "replace_delimiter": ";", "new_column_name": "c"}, table
+    )
+    assert plain.df()["c"].tolist() == ["a;b,1.0E7,1,true", 'say "hi",0.5,2,false', "?,?,3,true"]
+    assert plain.specs[0] == plain.outputs[0].spec and plain.outputs[0].types["c"] == ColumnType.STRING
+    quoted = run_node(
+        "column_combiner",
+        {
+            "column_filter": {"included_names": ["s", "i"], "enforce_option": "EnforceInclusion"},
+            "delimiter": "-",
+            "is_quoting": True,
+            "quote_char": '"',
+            "new_column_name": "c",
+            "remove_included_columns": True,
+        },
+        table,
+    )
+    assert quoted.df().columns.tolist() == ["d", "b", "c"]
+    assert quoted.df()["c"].tolist() == ["a,b-1", '"say \\"hi\\""-2', "?-3"]
+    always = {
+        "delimiter": " ",
+        "is_quoting": True,
+        "is_quoting_always": True,
+        "quote_char": "'",
+        "new_column_name": "c",
+    }
+    assert run_node("column_combiner", always, table).df()["c"].tolist()[2] == "'?' '?' '3' 'true'"
+    with pytest.raises(ConfigureError, match="Column already exits: s"):
+        configure_node("column_combiner", {"new_column_name": "s"}, table.spec)
+    with pytest.raises(ConfigureError, match=r'unable to find column\(s\): "x"'):
+        configure_node(
+            "column_combiner",
+            {"column_filter": {"included_names": ["x", "s"], "enforce_option": "EnforceInclusion"}},
+            table.spec,
+        )
+    with pytest.raises(ConfigureError, match="must not contain delimiter"):
+        configure_node("column_combiner", {"delimiter": ",", "replace_delimiter": "a,"}, table.spec)
