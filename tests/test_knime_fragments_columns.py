@@ -325,6 +325,18 @@ FRAGMENTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         },
         {"APPEND_COLUMN_SUFFIX": "_t", "abort_execution_on_evaluation_errors": False},
     ),
+    "org.knime.time.node.calculate.datetimedifference.DateTimeDifferenceNodeFactory": (
+        {
+            "col_select1": "d1",
+            "col_select2": "d2",
+            "modus": "Use2ndColumn",
+            "fixed_date_time": "2020-01-01T00:00:00",
+            "output": "Granularity",
+            "granularity": "Hours",
+            "new_col_name": "hours",
+        },
+        {"granularity": "Hours", "col_select2": "d2"},
+    ),
     "org.knime.time.node.convert.stringtodatetime.StringToDateTimeNodeFactory": (
         {
             "col_select": _filter("d"),

@@ -135,3 +135,100 @@ def test_string_to_date_time(tmp_path) -> None:
         {**model, "typeEnum": "ZONED_DATE_TIME"},
     )
     assert any("zoned" in f for f in zoned)
+
+
+def _dates(**cols: list[object]) -> Table:
+    types = {
+        c: ColumnType.LOCAL_DATE_TIME if isinstance(v[0], dt.datetime) else ColumnType.LOCAL_DATE
+        for c, v in cols.items()
+    }
+    return Table.from_frame(pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in cols.items()}), types)
+
+
+def test_date_time_difference_follows_java_time_truncation() -> None:
+    table = _dates(
+        a=[dt.date(2020, 1, 31), dt.date(2020, 3, 1), dt.date(2021, 5, 15), None],
+        b=[dt.date(2020, 2, 29), dt.date(2020, 1, 31), dt.date(2020, 5, 16), dt.date(2020, 1, 1)],
+    )
+    base = {"col_select1": "a", "col_select2": "b", "new_col_name": "diff"}
+    run = run_node("date_time_difference", {**base, "granularity": "Months"}, table)
+    # monthsUntil counts a day of month as 1/32 month: Jan 31 -> Feb 29 is 0 months, Mar 1 -> Jan 31 is -1
+    assert run.df()["diff"].tolist()[:3] == [0, -1, -11] and run.df()["diff"].tolist()[3] is pd.NA
+    assert run.specs[0] == run.outputs[0].spec and run.outputs[0].types["diff"] == ColumnType.LONG
+    days = run_node("date_time_difference", {**base, "granularity": "Days"}, table).df()["diff"].tolist()
+    assert days[:3] == [29, -30, -364]
+    weeks = run_node("date_time_difference", {**base, "granularity": "Weeks"}, table).df()["diff"].tolist()
+    assert weeks[:3] == [4, -4, -52]  # truncated toward zero
+    hours = run_node("date_time_difference", {**base, "granularity": "Hours"}, table).df()["diff"].tolist()
+    assert hours[0] == 29 * 24
+    previous = run_node(
+        "date_time_difference", {**base, "modus": "UsePreviousRow", "granularity": "Years"}, table
+    ).df()["diff"]
+    assert previous.tolist()[:3] == [pd.NA, 0, 1] and previous.tolist()[3] is pd.NA
+    fixed = run_node(
+        "date_time_difference",
+        {
+            **base,
+            "modus": "UseFixedTime",
+            "fixed_date_time": "2021-01-31T10:00+01:00[Europe/Berlin]",
+            "granularity": "Years",
+        },
+        table,
+    )
+    assert fixed.df()["diff"].tolist()[:3] == [1, 0, 0]
+
+
+def test_date_time_difference_date_time_units_and_errors() -> None:
+    table = _dates(
+        a=[dt.datetime(2020, 1, 1, 12, 0), dt.datetime(2020, 1, 3, 6, 0)],
+        b=[dt.datetime(2020, 1, 2, 11, 59, 59, 999000), dt.datetime(2020, 1, 1, 7, 0)],
+    )
+    base = {"col_select1": "a", "col_select2": "b"}
+    # the end's time is behind the start's, so a day is not complete
+    assert run_node("date_time_difference", {**base, "granularity": "Days"}, table).df()[
+        "date&time diff"
+    ].tolist() == [0, -1]
+    hours = (
+        run_node("date_time_difference", {**base, "granularity": "Hours"}, table)
+        .df()["date&time diff"]
+        .tolist()
+    )
+    assert hours == [23, -47]
+    millis = run_node("date_time_difference", {**base, "granularity": "Millis"}, table).df()["date&time diff"]
+    assert millis.tolist()[0] == 86_399_999
+    mixed = Table.from_frame(
+        pd.DataFrame(
+            {
+                "a": pd.Series([dt.date(2020, 1, 1)], dtype=object),
+                "b": pd.Series([dt.datetime(2020, 1, 1)], dtype=object),
+            }
+        ),
+        {"a": ColumnType.LOCAL_DATE, "b": ColumnType.LOCAL_DATE_TIME},
+    )
+    with pytest.raises(ConfigureError, match="must have the same type"):
+        configure_node("date_time_difference", base, mixed.spec)
+    with pytest.raises(ConfigureError, match="no longer exists"):
+        configure_node("date_time_difference", {"col_select1": "zz"}, mixed.spec)
+    times = Table.from_frame(
+        pd.DataFrame({"t": pd.Series([dt.time(10, 0)], dtype=object)}), {"t": ColumnType.LOCAL_TIME}
+    )
+    with pytest.raises(NodeError, match="granularity Days"):
+        run_node("date_time_difference", {"col_select1": "t", "modus": "UseExecutionTime"}, times)
+
+
+def test_date_time_difference_knime_layout(tmp_path) -> None:
+    model = {
+        "col_select1": "a",
+        "col_select2": "b",
+        "modus": "UseExecutionTime",
+        "fixed_date_time": "1900-01-01",
+        "output": "Granularity",
+        "granularity": "Days",
+        "new_col_name": "days_since",
+    }
+    factory = "org.knime.time.node.calculate.datetimedifference.DateTimeDifferenceNodeFactory"
+    kind, settings, found = import_node(tmp_path, factory, model)
+    assert kind == "date_time_difference" and found == []
+    assert settings["modus"] == "UseExecutionTime" and settings["new_col_name"] == "days_since"
+    _, _, found = import_node(tmp_path, factory, {**model, "output": "Duration"})
+    assert any("Duration" in f for f in found)
