@@ -10,6 +10,11 @@ from __future__ import annotations
 import codecs
 import math
 import re
+from typing import Any
+
+import pandas as pd
+
+from engine.api import ColumnType
 
 INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)
@@ -136,3 +141,17 @@ def python_codec(charset: str | None) -> str:
         return codecs.lookup(name).name
     except LookupError:
         raise ValueError(f"unknown character set {charset!r}") from None
+
+
+def cell_to_string(value: Any, col_type: str) -> str:
+    """A cell as KNIME prints it with toString (Column Combiner, RowID): a String's own text,
+    numbers as Java prints them, `?` for a missing cell."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "?"
+    if col_type == ColumnType.DOUBLE:
+        return java_double_to_string(float(value))
+    if col_type == ColumnType.BOOLEAN:
+        return "true" if value else "false"
+    if col_type in (ColumnType.INTEGER, ColumnType.LONG):
+        return str(int(value))
+    return str(value)

@@ -4,7 +4,6 @@ nodes/column_appender.py."""
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any, Literal
 
@@ -33,7 +32,7 @@ from nodes._common import ColumnFilter, require_columns, spec_or_none
 from nodes._datetime import parse_iso
 from nodes._java_hash import copied_string_set_order
 from nodes._java_text import (
-    java_double_to_string,
+    cell_to_string,
     java_trim,
     parse_java_double,
     parse_java_int,
@@ -657,19 +656,6 @@ def _trimmed_delimiter(delimiter: str) -> str:
     return delimiter if not java_trim(delimiter) else java_trim(delimiter)
 
 
-def _cell_string(value: Any, col_type: str) -> str:
-    """A StringValue's string, else the cell's toString (`?` for a missing cell)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "?"
-    if col_type == ColumnType.DOUBLE:
-        return java_double_to_string(float(value))
-    if col_type == ColumnType.BOOLEAN:
-        return "true" if value else "false"
-    if col_type in (ColumnType.INTEGER, ColumnType.LONG):
-        return str(int(value))
-    return str(value)
-
-
 def _combined(texts: list[str], delimiter: str, settings: ColumnCombinerSettings) -> str:
     """ColCombine2NodeModel.handleContent: quote (escaping the quote and backslash) or replace the delimiter."""
     parts = []
@@ -725,7 +711,7 @@ class ColumnCombiner(Node):
             raise _fail(exc) from None
         delimiter = _trimmed_delimiter(settings.delimiter)
         columns = [
-            [_cell_string(v, table.types[c]) for v in table.df[c].to_numpy(dtype=object)] for c in included
+            [cell_to_string(v, table.types[c]) for v in table.df[c].to_numpy(dtype=object)] for c in included
         ]
         df = table.df.copy()
         df[settings.new_column_name] = pd.Series(
