@@ -1,6 +1,7 @@
 """Row-level helpers shared by the join, concatenate and row-operation nodes: taking rows by
 position (with -1 for "no row here", i.e. a missing cell) while keeping knitflow's dtype for each
-KNIME column type, and KNIME's common super type of two column types."""
+KNIME column type, KNIME's common super type of two column types, and the RowIDs of appended
+tables."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.api import ColumnType, Table
+from engine.api import ColumnType, NodeError, Table
 from nodes._java_text import java_double_to_string
 
 ROW_ID_ALIASES = ("<RowID>", "<ROW_ID>", "<row-keys>", "<ROWID>", "$RowID$", "ROWID")
@@ -98,3 +99,35 @@ def as_type(series: pd.Series, from_type: str, to_type: str) -> pd.Series:
             [cell_text(v) for v in series.to_numpy(dtype=object)], index=series.index, dtype=object
         )
     return coerce(series, to_type)
+
+
+def appended_row_ids(
+    tables: list[Table], *, suffix: str | None, fail_setting: str | None = None
+) -> tuple[list[str], list[np.ndarray], int]:
+    """The RowIDs of tables appended one after the other, as KNIME's AppendedRowsTable gives them:
+    a repeated RowID gets `suffix` appended until unique, or (suffix None) its row is skipped, or
+    (fail_setting given) fails the node. Returns the kept rows' RowIDs, which rows of each table
+    are kept, and how many were skipped."""
+    ids: list[str] = []
+    keep: list[np.ndarray] = []
+    seen: set[str] = set()
+    skipped = 0
+    for t in tables:
+        mask = np.ones(len(t), dtype=bool)
+        for k, rid in enumerate(t.row_ids):
+            new = rid
+            if new in seen:
+                if fail_setting is not None:
+                    raise NodeError(
+                        f"Duplicate RowID {rid!r} in the concatenated tables", setting=fail_setting
+                    )
+                if suffix is None:
+                    mask[k] = False
+                    skipped += 1
+                    continue
+                while new in seen:
+                    new += suffix
+            seen.add(new)
+            ids.append(new)
+        keep.append(mask)
+    return ids, keep, skipped

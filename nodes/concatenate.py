@@ -17,14 +17,13 @@ from engine.api import (
     ConfigureError,
     Node,
     NodeContext,
-    NodeError,
     NodeSettings,
     Port,
     Table,
     TableSpec,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
-from nodes._rows import as_type, coerce, common_type
+from nodes._rows import appended_row_ids, as_type, coerce, common_type
 
 # ===================================================================================== Concatenate
 
@@ -122,7 +121,15 @@ class Concatenate(Node):
     def execute(self, inputs: list[Any], settings: ConcatenateSettings, ctx: NodeContext) -> list[Any]:
         tables: list[Table] = [t for t in inputs if t is not None]
         order, types = _concat_spec([t.spec for t in tables], settings.intersection_of_columns)
-        ids, keep, skipped = _row_ids(tables, settings)
+        ids, keep, skipped = (
+            ([], [np.ones(len(t), dtype=bool) for t in tables], 0)
+            if settings.create_new_rowids
+            else appended_row_ids(
+                tables,
+                suffix=settings.suffix if settings.append_suffix else None,
+                fail_setting="fail_on_duplicates" if settings.fail_on_duplicates else None,
+            )
+        )
         frames = []
         for t, mask in zip(tables, keep, strict=True):
             part = {}
@@ -146,32 +153,3 @@ class Concatenate(Node):
         if skipped:
             ctx.warn(f"Filtered out {skipped} duplicate row(s).")
         return [Table(df, types)]
-
-
-def _row_ids(tables: list[Table], settings: ConcatenateSettings) -> tuple[list[str], list[np.ndarray], int]:
-    """The RowIDs of the rows kept, which rows of each table are kept, and how many duplicates
-    were skipped: a duplicate RowID fails, is skipped, or gets the suffix until unique."""
-    ids: list[str] = []
-    keep: list[np.ndarray] = []
-    seen: set[str] = set()
-    skipped = 0
-    for t in tables:
-        mask = np.ones(len(t), dtype=bool)
-        for k, rid in enumerate(t.row_ids):
-            new = rid
-            if not settings.create_new_rowids and new in seen:
-                if settings.fail_on_duplicates:
-                    raise NodeError(
-                        f"Duplicate RowID {rid!r} in the concatenated tables",
-                        setting="fail_on_duplicates",
-                    )
-                if not settings.append_suffix:
-                    mask[k] = False
-                    skipped += 1
-                    continue
-                while new in seen:
-                    new += settings.suffix
-            seen.add(new)
-            ids.append(new)
-        keep.append(mask)
-    return ids, keep, skipped
