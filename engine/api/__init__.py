@@ -48,12 +48,14 @@ __all__ = [
     "TableSpec",
     "MODEL",
     "TABLE",
+    "INACTIVE",
     "UNKNOWN",
     "VARIABLES",
     "VARIABLE_REFERENCE",
     "VIEW",
     "View",
     "atomic_write",
+    "is_inactive",
     "picture_format",
     "placeholder_value",
     "port_spec",
@@ -255,6 +257,32 @@ class _Unknown:
 UNKNOWN: Any = _Unknown()
 
 
+class InactiveBranch:
+    """KNIME's inactive branch: what a switch (IF Switch, CASE Switch, Empty Table Switch) sends down
+    the ports it does not take, as object and as spec. A node given one on any input is not
+    executed and hands it on at every output, unless it `consumes_inactive` (End IF, CASE end)."""
+
+    _instance: ClassVar[InactiveBranch | None] = None
+
+    def __new__(cls) -> InactiveBranch:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __reduce__(self) -> tuple[type[InactiveBranch], tuple[()]]:
+        return (InactiveBranch, ())  # one object, also after a trip to a worker process or the cache
+
+    def __repr__(self) -> str:
+        return "INACTIVE"
+
+
+INACTIVE: Any = InactiveBranch()
+
+
+def is_inactive(obj: Any) -> bool:
+    return obj is INACTIVE
+
+
 # ------------------------------------------------------------------------------------ flow variables
 
 
@@ -425,6 +453,9 @@ class Node:
     # modules `execute` imports that take long to import (scikit-learn: ~1 s): the engine may
     # import them early, on a core an earlier node leaves idle (`NodeContext.while_waiting`)
     preload: ClassVar[tuple[str, ...]] = ()
+    # KNIME's InactiveBranchConsumer: configure and execute see INACTIVE inputs (End IF, CASE
+    # ends); any other node with an INACTIVE input is skipped and passes INACTIVE on
+    consumes_inactive: ClassVar[bool] = False
 
     @classmethod
     def ports_for(

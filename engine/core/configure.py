@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from engine.api import UNKNOWN, ConfigureError, LoopEndNode, LoopStartNode, placeholder_value
+from engine.api import INACTIVE, UNKNOWN, ConfigureError, LoopEndNode, LoopStartNode, placeholder_value
+from engine.core.outcomes import skipped_as_inactive
 from engine.core.settings import exposed_variables, interpolate, set_path
 from engine.core.status import CONFIGURED, IDLE, NodeStatus
 from engine.core.variables import VarEntry, VarStack
@@ -60,6 +61,11 @@ class ConfigurePass:
                     if cause
                     else up.reason or f"not configured: #{blocked[0]} is not configured"
                 )
+            return
+        if skipped_as_inactive(ex.wf.nodes[n], in_specs):  # KNIME configures no inactive node
+            st.specs = [INACTIVE] * len(ex.wf.nodes[n].outputs)
+            st.state, st.error, st.setting = CONFIGURED, None, None
+            self.specs[n], self.variables[n] = st.specs, variables
             return
         try:
             check_bindings(ex, n, variables)

@@ -15,7 +15,7 @@ from engine.core.cache import CachedResult
 from engine.core.context import Cancelled
 from engine.core.keys import KeyParts, digest, files_state, loop_key, why_changed
 from engine.core.loops import LoopRun, PassResult
-from engine.core.outcomes import Failed, message_of, touched_changed
+from engine.core.outcomes import Failed, message_of, skipped_as_inactive, touched_changed
 from engine.core.status import EXECUTED, EXECUTING
 from engine.core.variables import VarEntry, VarStack
 
@@ -39,6 +39,9 @@ class LoopUnit:
         try:
             variables = ex.input_variables(start)
             inputs, input_keys = ex.inputs_of(start)
+            if skipped_as_inactive(self.wf.nodes[start], inputs):
+                self._inactive(variables, t0)
+                return True
             settings = ex.settings_of(start, variables)
             parts = ex.key_parts(start, settings, variables, input_keys, pass_path)
             key = None if pass_path else self._key(parts)
@@ -83,6 +86,11 @@ class LoopUnit:
             )
             ex.fail(end, failure, t0)
             return False
+
+    def _inactive(self, variables: VarStack, t0: float) -> None:
+        """A loop whose start is on an inactive branch is inactive whole, as in KNIME."""
+        for n in [self.start, *self.wf.body(self.start)]:
+            self.ex.finish_inactive(n, variables, t0)
 
     def _reset_cancelled(self, t0: float) -> None:
         """A cancelled loop is reset whole: no body node keeps a half-finished loop's results."""

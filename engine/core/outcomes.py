@@ -1,13 +1,15 @@
-"""How a node's run ends for the user: the message of a failure, and whether the files a cached
-result read or wrote are still as they were (shared by the node and the loop parts of a run)."""
+"""How a node's run ends for the user: the message of a failure, whether the files a cached
+result read or wrote are still as they were, and whether it is skipped on an inactive branch
+(shared by the node and the loop parts of a run)."""
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from pydantic import ValidationError
 
-from engine.api import NodeError
+from engine.api import Node, NodeError, is_inactive
 from engine.core.context import Cancelled
 from engine.core.keys import file_fingerprint, files_state
 from engine.core.loops import PassFailed
@@ -47,3 +49,9 @@ def touched_changed(touched: dict[str, str]) -> str:
         if now != fp:
             return f"file {os.path.relpath(path)} {'is gone' if now == 'missing' else 'changed'}"
     return ""
+
+
+def skipped_as_inactive(node: Node, inputs: list[Any]) -> bool:
+    """KNIME's inactive branches: a node with an inactive input is not configured or executed,
+    unless it consumes inactive branches (End IF, CASE ends)."""
+    return not node.consumes_inactive and any(is_inactive(x) for x in inputs)

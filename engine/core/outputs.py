@@ -8,7 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from engine.api import VARIABLES, Model, Port, Table, View
+from engine.api import VARIABLES, Model, Port, Table, View, is_inactive
 from engine.core.metanodes import INNER_ID_BASE, path_of
 from engine.core.registry import registry
 from engine.core.status import NodeStatus
@@ -177,6 +177,8 @@ def output_summary(obj: Any, port: Port | None = None) -> dict[str, Any]:
     (e.g. a Python Script's unused outputs: "empty") from a flow-variable port ("variables")."""
     if obj is None and port is not None and port.type != VARIABLES:
         return {"kind": "empty"}
+    if is_inactive(obj):
+        return {"kind": "inactive"}
     if isinstance(obj, Table):
         return {"kind": "table", "rows": obj.shape[0], "columns": obj.shape[1]}
     if isinstance(obj, Model):

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from engine.api import LoopStartNode, Node, NodeError, port_spec
+from engine.api import INACTIVE, LoopStartNode, Node, NodeError, port_spec
 from engine.core import digraph
 from engine.core.cache import CachedResult, MemoryCache
 from engine.core.configure import ConfigurePass
@@ -32,7 +32,14 @@ from engine.core.interrupt import NodeThreads
 from engine.core.keys import KeyParts, digest, node_key_parts, uncacheable_reason, why_changed
 from engine.core.loop_unit import LoopUnit
 from engine.core.loops import LoopRun
-from engine.core.outcomes import Failed, message_of, needs_traceback, touched_changed, touched_files
+from engine.core.outcomes import (
+    Failed,
+    message_of,
+    needs_traceback,
+    skipped_as_inactive,
+    touched_changed,
+    touched_files,
+)
 from engine.core.settings import coerce_like, exposed_variables, resolve_settings
 from engine.core.status import CONFIGURED, EXECUTED, EXECUTING, IDLE, QUEUED, GraphError, NodeStatus
 from engine.core.tracing import traced_reads
@@ -181,6 +188,8 @@ class Execution:
 
     def configure_node(self, n: int, in_specs: list[Any], settings: Any, ctx: RunContext) -> list[Any]:
         node = self.wf.nodes[n]
+        if skipped_as_inactive(node, in_specs):
+            return [INACTIVE] * len(node.outputs)
         return list(self.hooks.configure(n, in_specs, lambda: list(node.configure(in_specs, settings, ctx))))
 
     def context(self, n: int, variables: VarStack, pass_path: tuple[int, ...]) -> RunContext:
@@ -361,6 +370,9 @@ class Execution:
         try:
             variables = self.input_variables(n)
             inputs, input_keys = self.inputs_of(n)
+            if skipped_as_inactive(self.wf.nodes[n], inputs):
+                self.finish_inactive(n, variables, t0)
+                return True
             settings = self.settings_of(n, variables)
             parts = self.key_parts(n, settings, variables, input_keys, pass_path)
             key = digest(parts) if parts is not None else f"nocache-{n}-{time.time_ns()}"
@@ -475,6 +487,13 @@ class Execution:
             cached=cached,
             reason=reason,
             error=None,
+        )
+
+    def finish_inactive(self, n: int, variables: VarStack, t0: float) -> None:
+        """A node on an inactive branch: executed in KNIME's sense, INACTIVE at every output."""
+        outputs = [INACTIVE] * len(self.wf.nodes[n].outputs)
+        self.finish(
+            n, outputs, variables, f"inactive-{n}", t0, cached=False, reason="not executed: inactive branch"
         )
 
     def cancelled(self, n: int, t0: float) -> None:

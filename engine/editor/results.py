@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from fastapi.responses import JSONResponse, Response
 
-from engine.api import Model, Table, View
+from engine.api import Model, Table, View, is_inactive
 from engine.core.document import node_ports
 from engine.core.metanodes import CONTAINER_TYPES
 from engine.core.registry import registry
@@ -78,6 +78,11 @@ class PortResults:
             return JSONResponse({"kind": "model", "model_kind": obj.kind, "summary": obj.summary})
         if obj is None:
             return self._empty_port(st, n, port)
+        if is_inactive(obj):
+            message = (
+                "Inactive branch: a switch upstream did not take this path, so the node was not executed."
+            )
+            return JSONResponse({"kind": "none", "message": message})
         return JSONResponse({"kind": "object", "summary": repr(obj)[:2000]})
 
     def _output_source(self, n: int, port: int) -> tuple[int, int]:
