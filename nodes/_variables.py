@@ -27,6 +27,7 @@ from engine.api import (
 )
 from engine.api.knime import KnimeSettings
 from nodes._common import ColumnFilter
+from nodes._java_text import java_double_to_string
 
 ROW_ID_VARIABLE = "RowID"
 # the loop-local variable by which a Parameter Optimization Loop Start tells its loop end which
@@ -364,3 +365,31 @@ def selected_variables(chosen: list[str] | ColumnFilter, ctx: Any) -> list[tuple
             kept = set(names)
             names = [n for n in dict.fromkeys(chosen.included_names) if n in kept]
     return [(n, available[n], variable_entry_type(ctx, n, available[n])) for n in names]
+
+
+_TYPE_OF_MARK = {"S": "String", "I": "Integer", "D": "Double"}
+
+
+def resolve_variable_references(text: str, variable_of: Any) -> str:
+    """KNIME's FlowVariableResolver.parse: each `$${Sname}$$`, `$${Iname}$$` or `$${Dname}$$` becomes
+    the value of that String, Integer or Double variable (Double.toString for doubles).
+    `variable_of(name)` returns the variable's (value, type) or None; ValueError for a reference
+    that is not closed, has no type character, or names no variable of that type."""
+    out, start = text, 0
+    while (start := out.find("$${", start)) >= 0:
+        end = out.find("}$$", start)
+        if end < 0:
+            shown = out[start : start + 19] + "..." if len(out) - start > 20 else out[start:]
+            raise ValueError(f'Variable identifier "{shown}" is not closed')
+        mark, name = out[start + 3], out[start + 4 : end]
+        if mark not in _TYPE_OF_MARK:
+            raise ValueError(
+                f'Invalid flow variable identifier "{out[start : end + 3]}"; it should start with a type identifer.'
+            )
+        found = variable_of(name)
+        if found is None or found[1] != _TYPE_OF_MARK[mark]:
+            raise ValueError(f'No flow variable of type {_TYPE_OF_MARK[mark]} named "{name}"')
+        value = found[0]
+        shown_value = java_double_to_string(float(value)) if mark == "D" else str(value)
+        out = out.replace(f"$${{{mark}{name}}}$$", shown_value)
+    return out

@@ -1,5 +1,5 @@
-"""The legacy JavaScript Scatter Plot (org.knime.js.base.node.viz.plotter.scatterSelectionAppender) and
-the Image View.
+"""The legacy JavaScript Scatter Plot (org.knime.js.base.node.viz.plotter.scatterSelectionAppender), the
+Image View (also KNIME's Image Output widget) and the Text Output widget.
 
 KNIME's "Scatter Plot (JavaScript) (legacy)" draws the rows in their colours (a Color Manager's row
 colours) and has two outputs: an image of the plot (SVG in KNIME, PNG here) and the input table
@@ -10,7 +10,7 @@ modes, the controls offered to the user) change nothing in either output; the im
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,7 @@ from pydantic import Field
 from engine.api import (
     TABLE,
     UNKNOWN,
+    VARIABLES,
     VIEW,
     Category,
     ColumnType,
@@ -33,10 +34,12 @@ from engine.api import (
     View,
     picture_format,
     unique_column_name,
+    variable_type,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._colors import DEFAULT_COLOR, active_color_column, color_models, row_colors
 from nodes._plotting import figure, locked, picture
+from nodes._variables import resolve_variable_references
 
 _RESULT_KEYS = (
     "xCol",
@@ -260,6 +263,13 @@ class ImageViewSettings(NodeSettings):
     title: str = Field("Image View", description="Title shown with the image.")
 
 
+def _image_output_from_knime(knime: KnimeSettings) -> None:
+    """The Image Output widget shows its image in a component's page under its label."""
+    knime.take("title", "label")
+    # the page's layout and texts: the picture is the same
+    knime.unread("description", "hideInWizard", "customCSS", "maxwidth", "maxheight")
+
+
 class ImageView(Node):
     """KNIME's Image View: shows the picture on an image port (a view node's output, a rendered chart)."""
 
@@ -268,6 +278,13 @@ class ImageView(Node):
     category = Category.VISUALIZER
     description = "Shows an image port's picture; a run writes it out as a PNG (or SVG) file."
     keywords = ("view", "image", "picture", "png", "svg", "display")
+    knime = (
+        KnimeMapping(
+            "org.knime.js.base.node.output.image.ImageOutputNodeFactory",
+            "Image Output",
+            _image_output_from_knime,
+        ),
+    )
     inputs = (Port(VIEW, "Image", "The image to show."),)
     outputs = (Port(VIEW, "View", "The same picture."),)
     Settings = ImageViewSettings
@@ -289,3 +306,67 @@ def _picture_bytes(image: View) -> bytes:
     if drawn is None:
         raise NodeError("the input port's picture could not be drawn")
     return drawn[0]
+
+
+# ----------------------------------------------------------------------------------- Text Output
+
+
+class TextOutputSettings(NodeSettings):
+    """KNIME's TextOutputConfig (the legacy Text Output widget of components' pages)."""
+
+    text: str = Field(
+        "", description="The text; $${Sname}$$, $${Iname}$$, $${Dname}$$ insert flow variables."
+    )
+    textFormat: Literal["Text", "Preformatted", "Html"] = Field(
+        "Text",
+        title="Text format",
+        description="How KNIME's page shows it; knitflow keeps the text as it is.",
+    )
+    label: str = Field("", description="The title shown above the text.")
+
+
+def _text_output_from_knime(knime: KnimeSettings) -> None:
+    knime.take_all(["text", "textFormat", "label"])
+    knime.unread("description", "hideInWizard", "customCSS")  # the page's tooltip, visibility and styling
+
+
+class TextOutput(Node):
+    """A text (with flow variables filled in) for a component's page: here a one-cell table view."""
+
+    type_name = "text_output"
+    display_name = "Text Output (legacy)"
+    category = Category.VISUALIZER
+    description = (
+        "Shows a text, with flow variable references $${Sname}$$, $${Iname}$$ and $${Dname}$$ replaced by their "
+        "values (a missing or wrongly typed variable fails the node), as a one-cell table titled by the label; "
+        "an HTML text is kept as HTML source, not rendered."
+    )
+    keywords = ("text", "output", "widget", "report", "html", "label", "component page")
+    knime = (
+        KnimeMapping(
+            "org.knime.js.base.node.output.text.TextOutputNodeFactory",
+            "Text Output (legacy)",
+            _text_output_from_knime,
+        ),
+    )
+    inputs = (Port(VARIABLES, "Flow variables", "Variables the text refers to.", optional=True),)
+    outputs = (Port(VIEW, "Text", "The resolved text."),)
+    Settings = TextOutputSettings
+
+    def configure(self, in_specs: list[Any], settings: TextOutputSettings, ctx: NodeContext) -> list[Any]:
+        return [UNKNOWN]
+
+    def execute(self, inputs: list[Any], settings: TextOutputSettings, ctx: NodeContext) -> list[Any]:
+        def variable_of(name: str) -> tuple[Any, str] | None:
+            value = ctx.variables.get(name)
+            return None if value is None else (value, variable_type(value))
+
+        try:
+            text = resolve_variable_references(settings.text, variable_of)
+        except ValueError as exc:
+            raise NodeError(str(exc), setting="text") from None
+        cell = pd.Series([text], index=pd.Index(["Row0"], dtype=object), dtype=object)
+        frame = pd.DataFrame({"Text": cell})
+        return [
+            View(title=settings.label or self.display_name, table=Table(frame, {"Text": ColumnType.STRING}))
+        ]
