@@ -105,6 +105,13 @@ class TreeNode:
     attribute: int = -1  # -1: a leaf
     tests: list[tuple[str, Any]] = field(default_factory=list)
     children: list[TreeNode] = field(default_factory=list)
+    # KNIME's own index (getOwnIndex): numbered in induction order before pruning, so a pruned
+    # tree has gaps; -1 for trees built before it was kept
+    node_id: int = -1
+    # a split's kind (numeric | nominal | binary) and its attribute's values in mapping order
+    # (KNIME's getSplitValues): the PMML export writes the predicates from them
+    split: str = ""
+    split_values: tuple[str, ...] = ()
 
     @property
     def is_leaf(self) -> bool:
@@ -117,7 +124,7 @@ class TreeNode:
         return seq_sum(self.counts)
 
     def leaf(self) -> TreeNode:
-        return TreeNode(self.majority, self.counts)
+        return TreeNode(self.majority, self.counts, node_id=self.node_id)
 
     def size(self) -> int:
         return 1 + sum(c.size() for c in self.children)
@@ -142,6 +149,13 @@ class DecisionTreeModel:
     missing_strategy: str
     no_true_child: str
 
+    def to_pmml(self, spec: Any) -> str:
+        """The PMML 4.2 document KNIME's PMMLDecisionTreeTranslator writes (`spec`: the model's
+        ModelSpec, for the columns' types)."""
+        from nodes._decision_tree_pmml import decision_tree_pmml
+
+        return decision_tree_pmml(self, spec)
+
 
 # ----------------------------------------------------------------------------------- induction
 
@@ -155,9 +169,14 @@ class TreeData:
     values: list[list[str]]  # nominal attributes: the mapped values' texts; numeric: []
     settings: Any  # the learner settings (minNumberRecordsPerNode, splitAverage, binaryNominalSplit, ...)
     measure: Measure
+    nodes_made: int = 0  # KNIME's node counter: each node takes the next index when induction reaches it
 
     def n_values(self, a: int) -> int:
         return len(self.values[a])
+
+    def next_node_id(self) -> int:
+        self.nodes_made += 1
+        return self.nodes_made - 1
 
 
 def _continuous_split(
@@ -376,7 +395,7 @@ def build(
     ctx.check_cancelled()
     freq = np.bincount(data.y[idx], weights=w, minlength=data.n_classes).astype(float)
     total = seq_sum(w)
-    node = TreeNode(int(np.argmax(freq)), freq)
+    node = TreeNode(int(np.argmax(freq)), freq, node_id=data.next_node_id())
     s = data.settings
     if freq[node.majority] == total or total <= 2 * s.minNumberRecordsPerNode:  # isPureEnough
         return node
@@ -403,6 +422,7 @@ def build(
     child_consider[split.attribute] = split.kind != "nominal"
     node.attribute = split.attribute
     node.tests = split.tests(data.values[split.attribute])
+    node.split, node.split_values = split.kind, tuple(data.values[split.attribute])
     node.children = [build(data, pi, pw, child_consider, depth + 1, warnings, ctx) for pi, pw in parts]
     return node
 
