@@ -1,12 +1,14 @@
-"""IF Switch and End IF: KNIME's branches (org.knime.base.node.switches.manualif, endif).
+"""IF Switch, End IF and the CASE switches: KNIME's branches (org.knime.base.node.switches).
 
 The IF Switch passes its table to the top, the bottom or both outputs; the port it does not take
 carries KNIME's inactive branch (engine.api.INACTIVE), so every node after it is skipped until an
-End IF, which takes the table of its active input, or appends the two when both are active.
+End IF, which takes the table of its active input, or appends the two when both are active. A CASE
+Switch does the same with one of several outputs, chosen by index.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import pandas as pd
@@ -26,7 +28,7 @@ from engine.api import (
     TableSpec,
     is_inactive,
 )
-from engine.api.knime import KnimeMapping, KnimeSettings
+from engine.api.knime import KnimeMapping, KnimeSettings, PortMap
 from nodes._rows import appended_row_ids
 
 # ------------------------------------------------------------------------------------- IF Switch
@@ -162,3 +164,226 @@ class EndIf(Node):
         if skipped:
             ctx.warn(f"Filtered out {skipped} duplicate RowID(s).")
         return [Table(df, dict(top.types))]
+
+
+# ------------------------------------------------------------------------------------ CASE Switch
+
+TABLE_CLASS = "org.knime.core.node.BufferedDataTable"
+MAX_CASES = 32
+HandleMultiple = Literal["Merge", "Fail", "UseFirstActive"]
+
+
+def _group_ports(creation: dict[str, Any], group: str) -> list[Any]:
+    """The ports of one of KNIME's dynamic port groups, in order (node_creation_config)."""
+    ports = creation.get(group) if creation else None
+    if not isinstance(ports, dict):
+        return []
+    keys = sorted((k for k in ports if k.startswith("port_")), key=lambda k: int(k[5:]))
+    return [ports[k] for k in keys]
+
+
+def _all_tables(ports: list[Any]) -> bool:
+    return all(isinstance(p, dict) and p.get("object_class") == TABLE_CLASS for p in ports)
+
+
+def _same_ports(group_in: str, group_out: str) -> Any:
+    """KNIME's CASE ports map one to one onto knitflow's table ports (none when they carry other kinds)."""
+
+    def mapping(creation: dict[str, Any]) -> tuple[PortMap, PortMap]:
+        ins, outs = _group_ports(creation, group_in), _group_ports(creation, group_out)
+        tables = _all_tables(ins + outs)
+        return (
+            {i: i if tables else None for i in range(1, len(ins) + 1)},
+            {i: i if tables else None for i in range(1, len(outs) + 1)},
+        )
+
+    return mapping
+
+
+def _dynamic_case_ports(knime: KnimeSettings, group: str, setting: str) -> None:
+    """The number of branches from the node's port configuration; CASE switches over models,
+    images or flow variables are findings (knitflow's switch handles tables)."""
+    creation = knime.node.creation_config if knime.node is not None else {}
+    ports = _group_ports(creation, "Input") + _group_ports(creation, "Output")
+    if not _all_tables(ports):
+        knime.lost("a CASE switch over ports other than data tables: knitflow's CASE switches take tables")
+    count = len(_group_ports(creation, group))
+    if count:
+        knime.put(setting, count)
+
+
+class CaseSwitchStartSettings(NodeSettings):
+    """KNIME's CaseStartAnyNodeModel settings."""
+
+    PortIndex: int = Field(
+        0, ge=0, title="Select active port", description="The output (from 0) that gets the table."
+    )
+    activate_all_outputs_during_configure: bool = Field(
+        True,
+        title="Activate all outputs during configuration step",
+        description="Configure every branch before the run; off: the others are inactive from the start.",
+    )
+    output_ports: int = Field(
+        3, ge=1, le=MAX_CASES, description="How many branches (output ports) the switch has."
+    )
+
+
+def _case_start_from_knime(knime: KnimeSettings) -> None:
+    knime.take("PortIndex", transform=int)
+    knime.take("activate_all_outputs_during_configure", default=False)  # absent in old workflows
+    if knime.node is not None and knime.node.factory.endswith("CaseStartAnyNodeFactory"):
+        _dynamic_case_ports(knime, "Output", "output_ports")
+
+
+class CaseSwitchStart(Node):
+    """Routes a table to one of several branches by index (often a flow variable); the others are inactive."""
+
+    type_name = "case_switch_start"
+    display_name = "CASE Switch Data (Start)"
+    category = Category.OTHER
+    description = (
+        "Sends its table to output PortIndex (counted from 0); every other output is an inactive branch whose "
+        "nodes are skipped up to a CASE Switch Data (End)."
+    )
+    keywords = ("case", "switch", "branch", "select", "flow control", "inactive")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.switches.caseswitch.any.CaseStartAnyNodeFactory",
+            "CASE Switch Start",
+            _case_start_from_knime,
+            ports=_same_ports("Input", "Output"),
+        ),
+        KnimeMapping(
+            "org.knime.base.node.switches.startcase.StartcaseNodeFactory",
+            "CASE Switch Data (Start)",
+            _case_start_from_knime,
+        ),
+    )
+    inputs = (Port(TABLE, "Input table"),)
+    outputs = tuple(Port(TABLE, f"Case {i}") for i in range(3))
+    Settings = CaseSwitchStartSettings
+
+    @classmethod
+    def ports_for(
+        cls, settings: Mapping[str, Any] | None = None
+    ) -> tuple[tuple[Port, ...], tuple[Port, ...]]:
+        count = (settings or {}).get("output_ports", 3)
+        if not isinstance(count, int) or not 1 <= count <= MAX_CASES or count == 3:
+            return cls.inputs, cls.outputs
+        return cls.inputs, tuple(Port(TABLE, f"Case {i}") for i in range(count))
+
+    def _index(self, settings: CaseSwitchStartSettings) -> int:
+        if settings.PortIndex >= len(self.outputs):
+            raise ConfigureError(
+                f"Invalid output port “{settings.PortIndex}” configured. Please reconfigure the node.",
+                setting="PortIndex",
+            )
+        return settings.PortIndex
+
+    def configure(
+        self, in_specs: list[Any], settings: CaseSwitchStartSettings, ctx: NodeContext
+    ) -> list[Any]:
+        index = self._index(settings)
+        rest = in_specs[0] if settings.activate_all_outputs_during_configure else INACTIVE
+        return [in_specs[0] if i == index else rest for i in range(len(self.outputs))]
+
+    def execute(self, inputs: list[Any], settings: CaseSwitchStartSettings, ctx: NodeContext) -> list[Any]:
+        index = self._index(settings)
+        return [inputs[0] if i == index else INACTIVE for i in range(len(self.outputs))]
+
+
+class CaseSwitchEndSettings(NodeSettings):
+    """KNIME's CaseEndAnyNodeModel settings (table mode)."""
+
+    multipleActiveHandling: HandleMultiple = Field(
+        "Merge",
+        title="If multiple inputs are active",
+        description="Merge: append the active tables; Fail; UseFirstActive: the top-most active one.",
+    )
+    append_suffix: bool = Field(
+        True,
+        title="Append suffix to duplicate RowIDs",
+        description="When merging: else a repeated RowID's row is skipped.",
+    )
+    suffix: str = Field("_dup", description="The suffix.")
+    input_ports: int = Field(
+        3, ge=1, le=MAX_CASES, description="How many branches (input ports) the end has."
+    )
+
+
+def _case_end_from_knime(knime: KnimeSettings) -> None:
+    knime.take_all(["multipleActiveHandling", "append_suffix", "suffix"])
+    knime.unread("enable_hiliting")  # a map of the RowIDs for KNIME's hiliting; knitflow has none
+    _dynamic_case_ports(knime, "Input", "input_ports")
+
+
+class CaseSwitchEnd(Node):
+    """Closes a CASE switch: the active branch's table goes on (or the active ones appended)."""
+
+    type_name = "case_switch_end"
+    display_name = "CASE Switch Data (End)"
+    category = Category.OTHER
+    description = (
+        "Ends a CASE switch's branches: passes on the active input's table; with several active, appends them "
+        "(RowIDs made unique by the suffix), fails, or takes the top-most, as set. All inactive: the output is "
+        "inactive too."
+    )
+    keywords = ("case", "switch", "end", "merge branches", "flow control", "inactive")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.switches.caseswitch.any.CaseEndAnyNodeFactory",
+            "CASE Switch End",
+            _case_end_from_knime,
+            ports=_same_ports("Input", "Output"),
+        ),
+    )
+    inputs = (Port(TABLE, "Case 0"), *(Port(TABLE, f"Case {i}", optional=True) for i in range(1, 3)))
+    outputs = (Port(TABLE, "The active branch's table"),)
+    Settings = CaseSwitchEndSettings
+    consumes_inactive = True
+
+    @classmethod
+    def ports_for(
+        cls, settings: Mapping[str, Any] | None = None
+    ) -> tuple[tuple[Port, ...], tuple[Port, ...]]:
+        count = (settings or {}).get("input_ports", 3)
+        if not isinstance(count, int) or not 1 <= count <= MAX_CASES or count == 3:
+            return cls.inputs, cls.outputs
+        inputs = (Port(TABLE, "Case 0"), *(Port(TABLE, f"Case {i}", optional=True) for i in range(1, count)))
+        return inputs, cls.outputs
+
+    @staticmethod
+    def _active(items: list[Any], settings: CaseSwitchEndSettings) -> list[Any]:
+        active = [x for x in items if x is not None and x is not UNKNOWN and not is_inactive(x)]
+        if len(active) > 1 and settings.multipleActiveHandling == "Fail":
+            raise ConfigureError(
+                "Multiple inputs are active - causing node to fail. You can change this behavior in the node "
+                "configuration dialog.",
+                setting="multipleActiveHandling",
+            )
+        return active if settings.multipleActiveHandling == "Merge" else active[:1]
+
+    def configure(self, in_specs: list[Any], settings: CaseSwitchEndSettings, ctx: NodeContext) -> list[Any]:
+        if settings.append_suffix and not settings.suffix:
+            raise ConfigureError(f"Invalid suffix: {settings.suffix}", setting="suffix")
+        if any(s is UNKNOWN for s in in_specs):
+            return [UNKNOWN]
+        active = self._active(in_specs, settings)
+        if not active:
+            return [in_specs[0]]
+        if not all(_same_structure(active[0], s) for s in active[1:]):
+            raise ConfigureError("The table structures of active ports are not compatible.")
+        return [active[0]]
+
+    def execute(self, inputs: list[Any], settings: CaseSwitchEndSettings, ctx: NodeContext) -> list[Any]:
+        tables: list[Table] = self._active(inputs, settings)
+        if not tables:
+            return [inputs[0]]
+        ids, keep, skipped = appended_row_ids(
+            tables, suffix=settings.suffix if settings.append_suffix else None
+        )
+        df = pd.concat([t.df[k] for t, k in zip(tables, keep, strict=True)], axis=0)
+        df.index = pd.Index(ids, dtype=object)
+        if skipped:
+            ctx.warn(f"Filtered out {skipped} duplicate row id(s).")
+        return [Table(df, dict(tables[0].types))]

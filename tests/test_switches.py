@@ -114,3 +114,111 @@ def test_knime_mappings(tmp_path: Path) -> None:
         {"append_suffix": True, "suffix": "_x", "enable_hiliting": False},
     )
     assert node.type == "end_if" and findings(report) == [] and node.settings["suffix"] == "_x"
+
+
+CASE_WORKFLOW = """format: knitflow/1
+name: cases
+variables: {case: 1}
+nodes:
+  - id: 1
+    type: table_creator
+    settings:
+      columns: [{name: x, type: Integer}]
+      rows: [['1'], ['2']]
+  - id: 2
+    type: case_switch_start
+    use_variables: {PortIndex: case}
+    settings: {output_ports: 4}
+  - id: 3
+    type: math_formula
+    settings: {expression: '$x$ * 10', new_column_name: y, convert_to_int: true}
+  - id: 4
+    type: math_formula
+    settings: {expression: '$x$ * 20', new_column_name: y, convert_to_int: true}
+  - id: 5
+    type: case_switch_end
+    settings: {input_ports: 4}
+connections:
+  - 1:1 -> 2:1
+  - 2:1 -> 3:1
+  - 2:2 -> 4:1
+  - 3:1 -> 5:1
+  - 4:1 -> 5:2
+"""
+
+
+def test_case_switch_runs_the_chosen_branch_only() -> None:
+    result = Workflow.from_text(CASE_WORKFLOW).run()
+    assert result.ok and result.output(5)["y"].tolist() == [20, 40]
+    assert result.status[3].outputs == [INACTIVE]
+    first = Workflow.from_text(CASE_WORKFLOW).run(variables={"case": 0})
+    assert first.output(5)["y"].tolist() == [10, 20]
+    # a branch nothing is connected to: the end's output is inactive
+    nowhere = Workflow.from_text(CASE_WORKFLOW).run(variables={"case": 3})
+    assert nowhere.ok and nowhere.status[5].outputs == [INACTIVE]
+    with pytest.raises(ConfigureError, match="Invalid output port “4”"):
+        configure_node(
+            "case_switch_start",
+            {"PortIndex": 4, "output_ports": 4},
+            Table.from_frame(pd.DataFrame({"x": [1]})).spec,
+        )
+
+
+def test_case_switch_end_with_several_active_inputs() -> None:
+    a = Table.from_frame(pd.DataFrame({"x": [1]}, index=["Row0"]))
+    b = Table.from_frame(pd.DataFrame({"x": [2]}, index=["Row0"]))
+    merged = run_node("case_switch_end", {}, a, INACTIVE, b).outputs[0]
+    assert merged.row_ids == ["Row0", "Row0_dup"] and merged.df["x"].tolist() == [1, 2]
+    first = run_node("case_switch_end", {"multipleActiveHandling": "UseFirstActive"}, INACTIVE, b, a).outputs[
+        0
+    ]
+    assert first.df["x"].tolist() == [2]
+    with pytest.raises(NodeError, match="Multiple inputs are active"):
+        run_node("case_switch_end", {"multipleActiveHandling": "Fail"}, a, b, None)
+
+
+def test_case_switch_mappings(tmp_path: Path) -> None:
+    from test_knime_import import config
+
+    table = {"object_class": "org.knime.core.node.BufferedDataTable"}
+    creation = config(
+        "node_creation_config",
+        Input={"port_0": table},
+        Output={"port_0": table, "port_1": table, "port_2": table, "port_3": table, "port_4": table},
+    )
+    node, report, _ = import_fragment(
+        tmp_path,
+        "org.knime.base.node.switches.caseswitch.any.CaseStartAnyNodeFactory",
+        {"PortIndex": "2", "activate_all_outputs_during_configure": False},
+        extra=creation,
+    )
+    assert node.type == "case_switch_start" and findings(report) == []
+    assert node.settings["PortIndex"] == 2 and node.settings["output_ports"] == 5
+    model = {"object_class": "org.knime.core.node.port.pmml.PMMLPortObject"}
+    models = config(
+        "node_creation_config", Input={"port_0": model}, Output={"port_0": model, "port_1": model}
+    )
+    _, report, _ = import_fragment(
+        tmp_path,
+        "org.knime.base.node.switches.caseswitch.any.CaseStartAnyNodeFactory",
+        {"PortIndex": "0"},
+        extra=models,
+    )
+    assert any("other than data tables" in f for f in findings(report))
+    ends = config("node_creation_config", Input={"port_0": table, "port_1": table}, Output={"port_0": table})
+    node, report, _ = import_fragment(
+        tmp_path,
+        "org.knime.base.node.switches.caseswitch.any.CaseEndAnyNodeFactory",
+        {
+            "append_suffix": True,
+            "suffix": "_dup",
+            "enable_hiliting": False,
+            "multipleActiveHandling": "Merge",
+        },
+        extra=ends,
+    )
+    assert node.type == "case_switch_end" and findings(report) == [] and node.settings["input_ports"] == 2
+    node, report, _ = import_fragment(
+        tmp_path, "org.knime.base.node.switches.startcase.StartcaseNodeFactory", {"PortIndex": "1"}
+    )
+    assert node.type == "case_switch_start" and findings(report) == [] and node.settings["PortIndex"] == 1
