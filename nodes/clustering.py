@@ -406,16 +406,27 @@ class KMedoids(Node):
 # ----------------------------------------------------------------------------- Silhouette Coefficient
 
 
+OVERALL_SILHOUETTE = "Overall Mean Silhouette Coefficient"  # the flow variable KNIME's node pushes
+
+
 class SilhouetteSettings(NodeSettings):
+    """KNIME's Silhouette Coefficient settings (its saved keys: cluster_column, data_columns)."""
+
     cluster_column: str | None = Field(
         None,
         title="Cluster column",
         description="The column holding the cluster labels (default: the last String column).",
     )
-    columns: ColumnFilter = Field(
-        default_factory=ColumnFilter, title="Columns", description="The numeric columns the distances use."
+    data_columns: ColumnFilter = Field(
+        default_factory=ColumnFilter,
+        title="Data columns",
+        description="The numeric columns the distances use.",
     )
     distance: Literal["Euclidean", "Manhattan"] = Field("Euclidean", description="Distance between rows.")
+
+
+def _silhouette_from_knime(knime: KnimeSettings) -> None:
+    knime.take_all(["cluster_column", "data_columns"])
 
 
 class SilhouetteCoefficient(Node):
@@ -427,20 +438,29 @@ class SilhouetteCoefficient(Node):
     description = (
         "Rates a clustering: per row s = (b - a) / max(a, b) with a the mean distance to its own cluster and b the "
         "smallest mean distance to another cluster (0 for a row alone in its cluster). Port 1: the input plus "
-        "`Silhouette Coefficient`; port 2: per cluster and `Overall` the mean coefficient and the row count; the "
-        "overall mean is pushed as the flow variable `Mean Silhouette Coefficient`. Equals scikit-learn's "
-        "silhouette_samples."
+        "`Silhouette Coefficient`; port 2: the `Mean Silhouette Coefficient` per cluster (in order of first "
+        "appearance), then `Overall`; the overall mean is pushed as the flow variable `Overall Mean Silhouette "
+        "Coefficient`, as KNIME's node names them (its Distance Matrix extension is closed source: the layout "
+        "follows the tables and variables KNIME saved in a public archive). Equals scikit-learn's "
+        "silhouette_samples with Euclidean distances."
     )
     keywords = ("clustering", "silhouette", "quality", "score", "evaluation")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.mine.cluster.eval.silhouette.SilhouetteCoefficientNodeFactory",
+            "Silhouette Coefficient",
+            _silhouette_from_knime,
+        ),
+    )
     inputs = (Port(TABLE, "Clustered data", "Rows with a cluster label and numeric columns."),)
     outputs = (
         Port(TABLE, "Silhouette per row", "The input plus the Silhouette Coefficient column."),
-        Port(TABLE, "Silhouette per cluster", "Mean coefficient and row count per cluster, then Overall."),
+        Port(TABLE, "Silhouette per cluster", "Mean coefficient per cluster, then Overall."),
     )
     Settings = SilhouetteSettings
 
     def configure_variables(self, in_specs: list[Any], settings: SilhouetteSettings) -> dict[str, str] | None:
-        return {"Mean Silhouette Coefficient": "Double"}
+        return {OVERALL_SILHOUETTE: "Double"}
 
     @staticmethod
     def _cluster_column(spec: TableSpec, settings: SilhouetteSettings) -> str:
@@ -459,11 +479,9 @@ class SilhouetteCoefficient(Node):
         if not isinstance(spec, TableSpec):
             return [UNKNOWN, UNKNOWN]
         self._cluster_column(spec, settings)
-        if not settings.columns.apply(spec, allowed_types=ColumnType.NUMERIC):
-            raise ConfigureError("no numeric column selected", setting="columns")
-        summary = TableSpec.of(
-            [("Mean Silhouette Coefficient", ColumnType.DOUBLE), ("Rows", ColumnType.INTEGER)]
-        )
+        if not settings.data_columns.apply(spec, allowed_types=ColumnType.NUMERIC):
+            raise ConfigureError("no numeric column selected", setting="data_columns")
+        summary = TableSpec.of([("Mean Silhouette Coefficient", ColumnType.DOUBLE)])
         return [spec.append(("Silhouette Coefficient", ColumnType.DOUBLE)), summary]
 
     def execute(self, inputs: list[Any], settings: SilhouetteSettings, ctx: NodeContext) -> list[Any]:
@@ -471,29 +489,27 @@ class SilhouetteCoefficient(Node):
         self.configure([table.spec], settings, ctx)
         cluster = self._cluster_column(table.spec, settings)
         columns = [
-            c for c in settings.columns.apply(table.spec, allowed_types=ColumnType.NUMERIC) if c != cluster
+            c
+            for c in settings.data_columns.apply(table.spec, allowed_types=ColumnType.NUMERIC)
+            if c != cluster
         ]
         values = _matrix(table, columns)
         labels_raw = table.df[cluster]
         if np.isnan(values).any() or labels_raw.isna().any():
-            raise NodeError("rows with missing values cannot be rated", setting="columns")
+            raise NodeError("rows with missing values cannot be rated", setting="data_columns")
         labels = pd.factorize(labels_raw)[0]
         s = silhouettes(pairwise_distances(values, settings.distance), labels)
         df = table.df.copy()
         df["Silhouette Coefficient"] = s
         names = list(dict.fromkeys(str(v) for v in labels_raw.tolist()))
         means = [float(s[labels == i].mean()) for i in range(len(names))]
-        counts = [int((labels == i).sum()) for i in range(len(names))]
         overall = float(s.mean()) if len(s) else float("nan")
         summary = pd.DataFrame(
-            {
-                "Mean Silhouette Coefficient": [*means, overall],
-                "Rows": np.array([*counts, len(s)], dtype=np.int32),
-            },
+            {"Mean Silhouette Coefficient": [*means, overall]},
             index=pd.Index([*names, "Overall"], dtype=object),
         )
-        ctx.push_variable("Mean Silhouette Coefficient", overall)
+        ctx.push_variable(OVERALL_SILHOUETTE, overall)
         return [
             table.with_frame(df, {"Silhouette Coefficient": ColumnType.DOUBLE}),
-            Table(summary, {"Mean Silhouette Coefficient": ColumnType.DOUBLE, "Rows": ColumnType.INTEGER}),
+            Table(summary, {"Mean Silhouette Coefficient": ColumnType.DOUBLE}),
         ]

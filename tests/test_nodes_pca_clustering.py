@@ -187,9 +187,48 @@ def test_silhouette_equals_scikit_learn() -> None:
     expected = silhouette_samples(values, labels)
     np.testing.assert_allclose(result.df(1)["Silhouette Coefficient"], expected, rtol=1e-12)
     summary = result.df(2)
-    assert summary.index.tolist() == ["A", "B", "Overall"]
+    # KNIME's layout (saved by its 5.2 node): one column, the clusters then Overall
+    assert summary.index.tolist() == ["A", "B", "Overall"] and summary.columns.tolist() == [
+        "Mean Silhouette Coefficient"
+    ]
     assert summary.loc["Overall", "Mean Silhouette Coefficient"] == pytest.approx(expected.mean(), rel=1e-12)
-    assert result.variables["Mean Silhouette Coefficient"] == pytest.approx(expected.mean(), rel=1e-12)
+    assert summary.loc["A", "Mean Silhouette Coefficient"] == pytest.approx(
+        expected[np.array(labels) == "A"].mean()
+    )
+    assert result.variables["Overall Mean Silhouette Coefficient"] == pytest.approx(
+        expected.mean(), rel=1e-12
+    )
+
+
+def test_silhouette_knime_settings(tmp_path) -> None:
+    from test_knime_import import findings, import_fragment
+
+    model = {
+        "cluster_column": "Cluster",
+        "data_columns": {
+            "filter-type": "STANDARD",
+            "included_names": [],
+            "excluded_names": ["z"],
+            "enforce_option": "EnforceExclusion",
+            "name_pattern": {
+                "pattern": "",
+                "type": "Wildcard",
+                "caseSensitive": True,
+                "excludeMatching": False,
+            },
+            "datatype": {"typelist": {}},
+        },
+    }
+    node, report, _ = import_fragment(
+        tmp_path, "org.knime.base.node.mine.cluster.eval.silhouette.SilhouetteCoefficientNodeFactory", model
+    )
+    assert node.type == "silhouette_coefficient" and findings(report) == []
+    frame = pd.DataFrame(
+        {"x": [0.0, 0.1, 5.0, 5.1], "z": [9.0, -9.0, 9.0, -9.0], "Cluster": ["a", "a", "b", "b"]}
+    )
+    result = run_node("silhouette_coefficient", node.settings, frame)  # z is left out of the distances
+    expected = silhouette_samples(frame[["x"]].to_numpy(), frame["Cluster"])
+    np.testing.assert_allclose(result.df(1)["Silhouette Coefficient"], expected, rtol=1e-12)
 
 
 # ------------------------------------------------------------------------------------------ hierarchical
