@@ -106,8 +106,8 @@ def _ranks(values: np.ndarray, present: np.ndarray, col_type: str, natural: bool
     return ranks
 
 
-def sorted_positions(table: Table, criteria: list[SortingCriterion], missing_to_end: bool) -> np.ndarray:
-    """Row positions in KNIME's sorted order; stable, so ties keep their input order."""
+def _sort_keys(table: Table, criteria: list[SortingCriterion], missing_to_end: bool) -> list[np.ndarray]:
+    """One integer key per criterion, each ordering the rows as KNIME's comparator for that column does."""
     n = len(table)
     keys: list[np.ndarray] = []
     for c in criteria:
@@ -138,6 +138,27 @@ def sorted_positions(table: Table, criteria: list[SortingCriterion], missing_to_
         else:  # a missing cell is the smallest value
             key = np.where(present, key, big if descending else -big)
         keys.append(key)
+    return keys
+
+
+def sorted_positions(table: Table, criteria: list[SortingCriterion], missing_to_end: bool) -> np.ndarray:
+    """Row positions in KNIME's sorted order; stable, so ties keep their input order."""
+    keys = _sort_keys(table, criteria, missing_to_end)
     if not keys:
-        return np.arange(n)
+        return np.arange(len(table))
     return np.lexsort(tuple(reversed(keys)))
+
+
+def row_ranks(table: Table, criteria: list[SortingCriterion], missing_to_end: bool) -> np.ndarray:
+    """Each row's dense rank in KNIME's sorted order: rows the comparator finds equal share a rank, so
+    a node that compares rows one by one (Top k Row Filter's heap) can reproduce KNIME's tie handling."""
+    keys = _sort_keys(table, criteria, missing_to_end)
+    ranks = np.zeros(len(table), dtype=np.int64)
+    if not keys or not len(table):
+        return ranks
+    order = np.lexsort(tuple(reversed(keys)))
+    stacked = np.stack([k[order] for k in keys])
+    change = np.ones(len(order), dtype=bool)
+    change[1:] = (stacked[:, 1:] != stacked[:, :-1]).any(axis=0)
+    ranks[order] = np.cumsum(change) - 1
+    return ranks
