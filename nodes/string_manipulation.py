@@ -5,6 +5,7 @@ stored return type, else the outermost function's) and for missing cells."""
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Literal
 
 from pydantic import Field
@@ -12,6 +13,7 @@ from pydantic import Field
 from engine.api import (
     TABLE,
     UNKNOWN,
+    VARIABLES,
     Category,
     ColumnType,
     ConfigureError,
@@ -39,6 +41,7 @@ from nodes._string_manipulation import (
     compile_expression,
     outer_function_type,
 )
+from nodes._variables import INTERNAL_PREFIX
 
 ReturnType = Literal[
     "java.lang.String", "java.lang.Integer", "java.lang.Long", "java.lang.Double", "java.lang.Boolean"
@@ -442,3 +445,142 @@ class StringManipulationMultiColumn(Node):
             series.index = df.index
             df[target] = series
         return [Table(df[out_spec.names], {c.name: c.type for c in out_spec.columns})]
+
+
+# -------------------------------------------------------------------- String Manipulation (Variable)
+
+
+class StringManipulationVariableSettings(StringManipulationSettings):
+    """KNIME's StringManipulationSettings, read by the variable node: the "column" is a variable."""
+
+    expression: str = Field(
+        "",
+        title="Expression",
+        description='KNIME string functions over flow variables, e.g. `join("id=", $${Sappid}$$)`; variables as '
+        "$${Iname}$$, $${Dname}$$, $${Sname}$$ ($$ROWINDEX$$ and $$ROWCOUNT$$ are 0, $$ROWID$$ is empty).",
+        json_schema_extra=widget("formula", language="string", functions=sorted(FUNCTIONS)),
+    )
+    replaced_column: str = Field(
+        "new column",
+        title="Variable name",
+        description="Name of the new flow variable (made unique among the incoming ones), or the one to replace.",
+    )
+    append_column: bool = Field(
+        False,
+        title="Replace variable",
+        description="True: replace the incoming variable named above (KNIME stores 'replace' under this key).",
+    )
+    insert_missing_as_null: bool = Field(
+        False, description="Kept from KNIME's settings; there are no cells, so it changes nothing."
+    )
+
+
+_VARIABLE_TYPES = {"I": "Integer", "D": "Double", "S": "String"}
+_CELL_CLASSES = {"L": "LongCell", "Z": "BooleanCell"}
+
+
+def _new_variable_name(name: str, taken: set[str]) -> str:
+    """KNIME's UniqueNameGenerator.newName: trimmed; a taken `x (#n)` continues at `x (#n+1)`."""
+    name = name.strip()
+    if name not in taken:
+        return name
+    base, index = name, 1
+    m = re.fullmatch(r"(.*) \(#(\d+)\)", name, flags=re.DOTALL)
+    if m is not None:
+        base, index = m[1], int(m[2]) + 1
+    while f"{base} (#{index})" in taken:
+        index += 1
+    return f"{base} (#{index})"
+
+
+def _variable_plan(
+    s: StringManipulationVariableSettings, variables: dict[str, Any]
+) -> tuple[Compiled, str, str]:
+    """StringManipulationVariableNodeModel.calculate up to the evaluation: the compiled
+    expression, its output kind and the name the result is pushed as."""
+    if not s.append_column and not s.replaced_column:
+        raise ConfigureError("Column name must not be empty", setting="replaced_column")
+    env = Environment({}, variables, row_count=0)
+    compiled = _compile(s.expression, env, "expression")
+    kind = _output_kind(s.expression, compiled, s)
+    if s.append_column:
+        if s.replaced_column not in variables:
+            raise ConfigureError(
+                f"Can't replace input variable '{s.replaced_column}' -- it does not exist in the input",
+                setting="replaced_column",
+            )
+        name = s.replaced_column
+    else:
+        taken = {v for v in variables if not v.startswith(INTERNAL_PREFIX)}
+        name = _new_variable_name(s.replaced_column, taken)
+    if kind not in _VARIABLE_TYPES:
+        raise ConfigureError(
+            f"Invalid variable class: class org.knime.core.data.def.{_CELL_CLASSES[kind]}",
+            setting="return_type",
+        )
+    return compiled, kind, name
+
+
+def _string_manipulation_variable_from_knime(knime: KnimeSettings) -> None:
+    """The column node's keys (StringManipulationSettings); any other key is reported."""
+    _string_manipulation_from_knime(knime)
+    knime.unread("return_type")  # java.util.Date is reported above
+
+
+class StringManipulationVariable(Node):
+    type_name = "string_manipulation_variable"
+    display_name = "String Manipulation (Variable)"
+    category = Category.MANIPULATOR
+    description = (
+        "Evaluates a String Manipulation expression once over the flow variables ($${Sname}$$, $${Iname}$$, "
+        "$${Dname}$$) and pushes the result as a new flow variable (or replaces an incoming one). Integer, Double "
+        "and String results only, as in KNIME; a missing result fails the node."
+    )
+    keywords = ("string", "flow variable", "expression", "join", "url", "variable", "manipulate")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.preproc.stringmanipulation.variable.StringManipulationVariableNodeFactory",
+            "String Manipulation (Variable)",
+            _string_manipulation_variable_from_knime,
+        ),
+    )
+    inputs = (Port(VARIABLES, "Variables", "Optional flow-variable input.", optional=True),)
+    outputs = (Port(VARIABLES, "Variables", "The incoming variables and the computed one."),)
+    Settings = StringManipulationVariableSettings
+
+    def configure_variables(
+        self, in_specs: list[Any], settings: StringManipulationVariableSettings
+    ) -> dict[str, str] | None:
+        """The pushed variable's type comes from the stored return type or the outermost function;
+        its name is the setting's unless an incoming variable already has it (then ` (#1)`)."""
+        kind = (
+            _KIND_OF_RETURN[settings.return_type]
+            if settings.return_type
+            else outer_function_type(settings.expression)
+        )
+        if kind not in _VARIABLE_TYPES:
+            return {}
+        return {settings.replaced_column.strip(): _VARIABLE_TYPES[kind]}
+
+    def configure(
+        self, in_specs: list[Any], settings: StringManipulationVariableSettings, ctx: NodeContext
+    ) -> list[Any]:
+        _variable_plan(settings, dict(ctx.variables))
+        return [UNKNOWN]
+
+    def execute(
+        self, inputs: list[Any], settings: StringManipulationVariableSettings, ctx: NodeContext
+    ) -> list[Any]:
+        try:
+            compiled, kind, name = _variable_plan(settings, dict(ctx.variables))
+        except ConfigureError as exc:
+            raise NodeError(str(exc), setting=exc.setting) from None
+        try:
+            value = compiled.fn(Row(0, "", {}))
+        except JavaError as exc:
+            ctx.log(f'Evaluation of expression failed for row "": {exc}')
+            value = None
+        if value is None:
+            raise NodeError("Calculation returned missing value", setting="expression")
+        ctx.push_variable(name, float(value) if kind == "D" else value, _VARIABLE_TYPES[kind])
+        return [None]

@@ -164,6 +164,32 @@ FRAGMENTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         },
         {"delimiter": "-", "new_column_name": "ab", "is_quoting": False, "replace_delimiter": ""},
     ),
+    P + "regexsplit.RegexSplitNodeFactory": (
+        {
+            "column": "s",
+            "pattern": "([0-9]+)-(.*)",
+            "isUnixLines": False,
+            "isCaseInsensitive": False,
+            "isComments": False,
+            "isMultiLine": False,
+            "isLiteral": False,
+            "isDotAll": False,
+            "isUniCodeCase": False,
+            "isCanonEQ": False,
+        },
+        {"column": "s", "pattern": "([0-9]+)-(.*)"},
+    ),
+    P + "stringmanipulation.variable.StringManipulationVariableNodeFactory": (
+        {
+            "expression": 'join("a", $${Sname}$$)',
+            "replaced_column": "url",
+            "append_column": False,
+            "test_compilation_on_dialog_close": True,
+            "insert_missing_as_null": False,
+            "return_type": "java.lang.String",
+        },
+        {"expression": 'join("a", $${Sname}$$)'},
+    ),
     P + "double2int2.DoubleToIntNodeFactory": (
         {"include": _filter("d"), "typeofround": "floor", "long": True},
         {"typeofround": "floor", "long": True},
