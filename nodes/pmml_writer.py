@@ -97,14 +97,14 @@ class PmmlWriter(Node):
     keywords = ("pmml", "write", "export", "model", "save", "xml", "decision tree")
     knime = (
         KnimeMapping(
-            "org.knime.base.node.io.pmml.write.PMMLWriterNodeFactory",
-            "PMML Writer (legacy)",
-            _legacy_pmml_writer_from_knime,
-        ),
-        KnimeMapping(
             "org.knime.base.node.io.filehandling.pmml.writer.PMMLWriterNodeFactory2",
             "PMML Writer",
             _pmml_writer_from_knime,
+        ),
+        KnimeMapping(
+            "org.knime.base.node.io.pmml.write.PMMLWriterNodeFactory",
+            "PMML Writer (legacy)",
+            _legacy_pmml_writer_from_knime,
         ),
     )
     inputs = (Port(MODEL, "PMML model", "The model to write (a decision tree)."),)

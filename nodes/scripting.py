@@ -695,7 +695,7 @@ def _write_plot_file(png: bytes, settings: MpicbgPlotSettings, ctx: NodeContext)
 
 class MpicbgPythonSnippet(Node):
     type_name = "python_snippet_mpicbg"
-    display_name = "Python Snippet (MPI-CBG)"
+    display_name = "Python Snippet"
     category = Category.SCRIPT
     description = (
         "Runs a script written for the MPI-CBG Python Snippet (KNIME 2.x Python Scripting Integration): `kIn` is "
@@ -743,7 +743,7 @@ class MpicbgPythonSnippet(Node):
 
 class MpicbgPythonPlot(Node):
     type_name = "python_plot_mpicbg"
-    display_name = "Python Plot (MPI-CBG)"
+    display_name = "Python Plot"
     category = Category.VISUALIZER
     description = (
         "Runs a plotting script written for the MPI-CBG Python Plot (KNIME 2.x Python Scripting Integration): "

@@ -239,11 +239,11 @@ class CaseSwitchStart(Node):
     """Routes a table to one of several branches by index (often a flow variable); the others are inactive."""
 
     type_name = "case_switch_start"
-    display_name = "CASE Switch Data (Start)"
+    display_name = "CASE Switch Start"
     category = Category.OTHER
     description = (
         "Sends its table to output PortIndex (counted from 0); every other output is an inactive branch whose "
-        "nodes are skipped up to a CASE Switch Data (End)."
+        "nodes are skipped up to a CASE Switch End."
     )
     keywords = ("case", "switch", "branch", "select", "flow control", "inactive")
     knime = (
@@ -321,7 +321,7 @@ class CaseSwitchEnd(Node):
     """Closes a CASE switch: the active branch's table goes on (or the active ones appended)."""
 
     type_name = "case_switch_end"
-    display_name = "CASE Switch Data (End)"
+    display_name = "CASE Switch End"
     category = Category.OTHER
     description = (
         "Ends a CASE switch's branches: passes on the active input's table; with several active, appends them "

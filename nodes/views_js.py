@@ -10,7 +10,7 @@ modes, the controls offered to the user) change nothing in either output; the im
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -277,14 +277,7 @@ class ImageView(Node):
     display_name = "Image View"
     category = Category.VISUALIZER
     description = "Shows an image port's picture; a run writes it out as a PNG (or SVG) file."
-    keywords = ("view", "image", "picture", "png", "svg", "display")
-    knime = (
-        KnimeMapping(
-            "org.knime.js.base.node.output.image.ImageOutputNodeFactory",
-            "Image Output",
-            _image_output_from_knime,
-        ),
-    )
+    keywords: ClassVar[tuple[str, ...]] = ("view", "image", "picture", "png", "svg", "display")
     inputs = (Port(VIEW, "Image", "The image to show."),)
     outputs = (Port(VIEW, "View", "The same picture."),)
     Settings = ImageViewSettings
@@ -298,6 +291,23 @@ class ImageView(Node):
             ctx.warn("the input port holds no picture")
             return [View(title=settings.title or image.title)]
         return [View(render=lambda: _picture_bytes(image), title=settings.title or image.title)]
+
+
+class ImageOutput(ImageView):
+    """KNIME's Image Output widget: a component page's picture, here the image under its label."""
+
+    type_name = "image_output"
+    display_name = "Image Output"
+    category = Category.VISUALIZER
+    description = "Shows an image port's picture under its label, as the widget does on a component's page."
+    keywords = ("widget", "output", "image", "picture", "component page")
+    knime = (
+        KnimeMapping(
+            "org.knime.js.base.node.output.image.ImageOutputNodeFactory",
+            "Image Output",
+            _image_output_from_knime,
+        ),
+    )
 
 
 def _picture_bytes(image: View) -> bytes:

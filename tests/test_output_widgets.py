@@ -1,5 +1,5 @@
 """KNIME's output widgets for components' pages: Text Output (legacy) resolves flow variable
-references as FlowVariableResolver does; Image Output maps onto the Image View."""
+references as FlowVariableResolver does; Image Output shows its picture as the Image View does."""
 
 from __future__ import annotations
 
@@ -57,6 +57,6 @@ def test_output_widget_mappings(tmp_path: Path) -> None:
             "maxheight": 300,
         },
     )
-    assert node.type == "image_view" and findings(report) == [] and node.settings["title"] == "Heart rate"
+    assert node.type == "image_output" and findings(report) == [] and node.settings["title"] == "Heart rate"
     picture = View(png=b"\x89PNG fake", title="plot")
-    assert run_node("image_view", node.settings, picture).outputs[0].title == "Heart rate"
+    assert run_node("image_output", node.settings, picture).outputs[0].title == "Heart rate"

@@ -135,6 +135,11 @@ def test_top_k_imports_both_layouts(tmp_path: Path) -> None:
     assert run_node("top_k_row_filter", node.settings, SCORES)[1].df["name"].tolist() == ["b", "d"]
     _, report, _ = import_fragment(tmp_path, TOPK, {**classic, "selectionMode": "Bottom k"})
     assert any("Bottom k" in f for f in findings(report))
+    # the second factory (KNIME 4.x) saves the same keys
+    node, report, _ = import_fragment(
+        tmp_path, "org.knime.base.node.preproc.topk.TopKSelectorNodeFactory2", classic
+    )
+    assert node.type == "top_k_row_filter" and findings(report) == []
 
 
 def java_shuffle_keys(n: int, seed: int) -> list[int]:
