@@ -1,11 +1,12 @@
 """Flow-variable nodes: a table row becomes variables (Table Row to Variable), variables become
 constant columns (Variable to Table Column), and variables typed in by hand (Variable Creator, and
-the String Input QuickForm)."""
+the QuickForm inputs: String, Boolean, Integer, Double Input and Single Selection)."""
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
@@ -28,6 +29,8 @@ from engine.api import (
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, seq
 from nodes._common import ColumnFilter
+from nodes._java_text import java_double_to_string
+from nodes._string_functions import JavaError, java_regex, java_replacement
 from nodes._variables import (
     RowToVariableSettings,
     configure_row_variables,
@@ -322,14 +325,41 @@ class VariableCreator(Node):
 
 # ------------------------------------------------------------------------- String Input (QuickForm)
 
+_QUICKFORM = "org.knime.js.base.node.quickform."
+# QuickFormConfig's keys for the wizard page and the component dialog (parameterName names the
+# value a component dialog or a REST call may set): they change no value the node pushes
+_QUICKFORM_DIALOG_KEYS = (
+    "label",
+    "description",
+    "hideInWizard",
+    "hideInDialog",
+    "required",
+    "parameterName",
+    "customCSS",
+)
+
 
 class StringInputSettings(NodeSettings):
-    """KNIME's StringInputQuickFormInNodeModel settings (the QuickForm nodes before 2.10's widgets)."""
+    """KNIME's String Input QuickForm in both generations: StringInputQuickFormInNodeModel (before
+    2.10: variableName, value.value) and the JavaScript StringInputQuickFormNodeModel (2.10-3.x:
+    flowvariablename, defaultValue.string, regex, error_message, editorType)."""
 
     variableName: str = Field(
         "string-input", description="Name of the String flow variable the node creates."
     )
     value: str = Field("", description="Its value (in KNIME, what the wizard's user typed or the default).")
+    regex: str = Field(
+        "",
+        description="A Java regular expression the whole value must match (single-line editor only); "
+        "empty: any value.",
+    )
+    error_message: str = Field(
+        "", description="The error when the value does not match `regex`; each `?` becomes the value."
+    )
+    editorType: Literal["Single-line", "Multi-line"] = Field(
+        "Single-line",
+        description="Single-line or Multi-line; `regex` applies to the single-line editor only.",
+    )
 
 
 def _string_input_from_knime(knime: KnimeSettings) -> None:
@@ -337,6 +367,30 @@ def _string_input_from_knime(knime: KnimeSettings) -> None:
     knime.take("value", "value.value")
     # the dialog's label, description, weight and wizard visibility change no value
     knime.unread("label", "description", "weight", "hide_in_wizard")
+
+
+def _js_string_input_from_knime(knime: KnimeSettings) -> None:
+    """StringInputQuickFormConfig; a null string is pushed as "" (createAndPushFlowVariable)."""
+    knime.take("variableName", "flowvariablename")
+    knime.take("value", "defaultValue.string", transform=lambda v: "" if v is None else str(v))
+    knime.take_all(["regex", "error_message", "editorType"])
+    knime.unread(under="defaultValue")
+    # the multi-line editor's size is the wizard page's layout
+    knime.unread(*_QUICKFORM_DIALOG_KEYS, "multilineEditorWidth", "multilineEditorHeight")
+
+
+def _check_string_input(settings: StringInputSettings, cls: type[NodeError]) -> None:
+    """StringInputQuickFormNodeModel.validateViewValue: `String.matches(regex)`, the error message
+    with `?` replaced by the value (`replaceAll("[?]", value)`)."""
+    if settings.editorType != "Single-line" or not settings.regex:
+        return
+    try:
+        pattern = java_regex(settings.regex)
+    except JavaError as exc:
+        raise cls(f"Invalid regex {settings.regex!r}: {exc}", setting="regex") from None
+    if not pattern.fullmatch(settings.value):
+        message = re.sub(r"\?", lambda m: java_replacement(m, settings.value), settings.error_message)
+        raise cls(message, setting="value")
 
 
 class StringInput(Node):
@@ -347,7 +401,8 @@ class StringInput(Node):
     category = Category.SOURCE
     description = (
         "Creates one String flow variable (`variableName`) holding `value` — KNIME's QuickForm for a value the "
-        "person running the workflow enters; here it is set in the node's settings or bound to a workflow variable."
+        "person running the workflow enters; here it is set in the node's settings or bound to a workflow variable. "
+        "A `regex` the value must match fails the node with `error_message`."
     )
     keywords = ("flow variable", "input", "quickform", "parameter", "string")
     knime = (
@@ -355,6 +410,11 @@ class StringInput(Node):
             "org.knime.quickform.nodes.in.string.StringInputQuickFormInNodeFactory",
             "String Input (QuickForm)",
             _string_input_from_knime,
+        ),
+        KnimeMapping(
+            _QUICKFORM + "input.string.StringInputQuickFormNodeFactory",
+            "String Input",
+            _js_string_input_from_knime,
         ),
     )
     outputs = (Port(VARIABLES, "Variable", "The String variable."),)
@@ -366,8 +426,220 @@ class StringInput(Node):
     def configure(self, in_specs: list[Any], settings: StringInputSettings, ctx: NodeContext) -> list[Any]:
         if not settings.variableName.strip():
             raise ConfigureError("the variable name is empty", setting="variableName")
+        _check_string_input(settings, ConfigureError)
         return [UNKNOWN]
 
     def execute(self, inputs: list[Any], settings: StringInputSettings, ctx: NodeContext) -> list[Any]:
+        _check_string_input(settings, NodeError)
         ctx.push_variable(settings.variableName, settings.value, "String")
         return [None]
+
+
+# ------------------------------------------- Boolean, Integer, Double Input, Single Selection (QuickForm)
+
+
+class QuickFormSettings(NodeSettings):
+    """QuickFormFlowVariableConfig: the variable's name. KNIME pushes the wizard's or the component
+    dialog's value when one was given, else `defaultValue` (QuickFormNodeModel.getRelevantValue)."""
+
+    flowvariablename: str = Field("new variable", description="Name of the flow variable the node creates.")
+
+
+def _quickform_from_knime(
+    value_key: str, *keys: str, layout: tuple[str, ...] = ()
+) -> Callable[[KnimeSettings], None]:
+    """A QuickForm's translator: `defaultValue.<value_key>` as `defaultValue`, the variable name, the
+    given keys; `layout` names keys that only arrange the wizard page."""
+
+    def translate(knime: KnimeSettings) -> None:
+        knime.take("flowvariablename")
+        knime.take("defaultValue", f"defaultValue.{value_key}")
+        knime.take_all(list(keys))
+        knime.unread(under="defaultValue")
+        knime.unread(*_QUICKFORM_DIALOG_KEYS, *layout)
+
+    return translate
+
+
+class _QuickFormInput(Node):
+    """A QuickForm with no input and one variable output: it checks its value and pushes its
+    variables when configured and when executed (QuickFormFlowVariableNodeModel)."""
+
+    category = Category.SOURCE
+    outputs = (Port(VARIABLES, "Variable", "The flow variable."),)
+
+    def variables(self, settings: Any) -> list[tuple[str, Any, str]]:
+        """(name, value, type) in push order (the last is on top)."""
+        raise NotImplementedError
+
+    def check(self, settings: Any, cls: type[NodeError]) -> None:
+        """KNIME's validateViewValue: raise `cls` for a value the node refuses."""
+
+    def configure_variables(self, in_specs: list[Any], settings: Any) -> dict[str, str]:
+        return {name: vtype for name, _, vtype in self.variables(settings)}
+
+    def configure(self, in_specs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        self.check(settings, ConfigureError)
+        return [UNKNOWN]
+
+    def execute(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        self.check(settings, NodeError)
+        for name, value, vtype in self.variables(settings):
+            ctx.push_variable(name, value, vtype)
+        return [None]
+
+
+class BooleanInputSettings(QuickFormSettings):
+    defaultValue: bool = Field(False, description="The value: pushed as the Integer 1 (true) or 0 (false).")
+
+
+class BooleanInput(_QuickFormInput):
+    """KNIME's Boolean Input QuickForm (BooleanInputQuickFormNodeModel)."""
+
+    type_name = "boolean_input"
+    display_name = "Boolean Input (QuickForm)"
+    description = (
+        "Creates one flow variable (`flowvariablename`) from a checkbox value. As in KNIME (whose flow variables "
+        "had no Boolean type then), the variable is an Integer: 1 for true, 0 for false."
+    )
+    keywords = ("flow variable", "input", "quickform", "parameter", "boolean", "checkbox")
+    knime = (
+        KnimeMapping(
+            _QUICKFORM + "input.bool.BooleanInputQuickFormNodeFactory",
+            "Boolean Input",
+            _quickform_from_knime("boolean"),
+        ),
+    )
+    Settings = BooleanInputSettings
+
+    def variables(self, settings: BooleanInputSettings) -> list[tuple[str, Any, str]]:
+        return [(settings.flowvariablename, 1 if settings.defaultValue else 0, "Integer")]
+
+
+def _check_bounds(
+    value: float, settings: Any, kind: str, text: Callable[[Any], str], cls: type[NodeError]
+) -> None:
+    """Int/DoubleInputQuickFormNodeModel.validateViewValue, KNIME's messages."""
+    if settings.use_min and value < settings.min:
+        raise cls(
+            f"The set {kind} {text(value)} is smaller than the allowed minimum of {text(settings.min)}",
+            setting="defaultValue",
+        )
+    if settings.use_max and value > settings.max:
+        raise cls(
+            f"The set {kind} {text(value)} is bigger than the allowed maximum of {text(settings.max)}",
+            setting="defaultValue",
+        )
+
+
+class IntegerInputSettings(QuickFormSettings):
+    """IntInputQuickFormConfig."""
+
+    defaultValue: int = Field(0, description="The value of the Integer variable.")
+    use_min: bool = Field(False, description="The value must not be below `min`.")
+    use_max: bool = Field(False, description="The value must not be above `max`.")
+    min: int = Field(0, description="The smallest value allowed (with `use_min`).")
+    max: int = Field(100, description="The largest value allowed (with `use_max`).")
+
+
+class IntegerInput(_QuickFormInput):
+    """KNIME's Integer Input QuickForm (IntInputQuickFormNodeModel)."""
+
+    type_name = "integer_input"
+    display_name = "Integer Input (QuickForm)"
+    description = (
+        "Creates one Integer flow variable (`flowvariablename`) holding `defaultValue`; a value outside the "
+        "optional `min`/`max` bounds fails the node."
+    )
+    keywords = ("flow variable", "input", "quickform", "parameter", "integer", "number")
+    knime = (
+        KnimeMapping(
+            _QUICKFORM + "input.integer.IntInputQuickFormNodeFactory",
+            "Integer Input",
+            _quickform_from_knime("integer", "use_min", "use_max", "min", "max"),
+        ),
+    )
+    Settings = IntegerInputSettings
+
+    def check(self, settings: IntegerInputSettings, cls: type[NodeError]) -> None:
+        _check_bounds(settings.defaultValue, settings, "integer", str, cls)
+
+    def variables(self, settings: IntegerInputSettings) -> list[tuple[str, Any, str]]:
+        return [(settings.flowvariablename, settings.defaultValue, "Integer")]
+
+
+class DoubleInputSettings(QuickFormSettings):
+    """DoubleInputQuickFormConfig."""
+
+    defaultValue: float = Field(0.0, description="The value of the Double variable.")
+    use_min: bool = Field(False, description="The value must not be below `min`.")
+    use_max: bool = Field(False, description="The value must not be above `max`.")
+    min: float = Field(0.0, description="The smallest value allowed (with `use_min`).")
+    max: float = Field(1.0, description="The largest value allowed (with `use_max`).")
+
+
+class DoubleInput(_QuickFormInput):
+    """KNIME's Double Input QuickForm (DoubleInputQuickFormNodeModel)."""
+
+    type_name = "double_input"
+    display_name = "Double Input (QuickForm)"
+    description = (
+        "Creates one Double flow variable (`flowvariablename`) holding `defaultValue`; a value outside the "
+        "optional `min`/`max` bounds fails the node."
+    )
+    keywords = ("flow variable", "input", "quickform", "parameter", "double", "number", "threshold")
+    knime = (
+        KnimeMapping(
+            _QUICKFORM + "input.dbl.DoubleInputQuickFormNodeFactory",
+            "Double Input",
+            _quickform_from_knime("double", "use_min", "use_max", "min", "max"),
+        ),
+    )
+    Settings = DoubleInputSettings
+
+    def check(self, settings: DoubleInputSettings, cls: type[NodeError]) -> None:
+        _check_bounds(settings.defaultValue, settings, "double", java_double_to_string, cls)
+
+    def variables(self, settings: DoubleInputSettings) -> list[tuple[str, Any, str]]:
+        return [(settings.flowvariablename, settings.defaultValue, "Double")]
+
+
+class SingleSelectionSettings(QuickFormSettings):
+    """SingleSelectionQuickFormConfig."""
+
+    defaultValue: str = Field("", description="The selected value.")
+    possible_choices: list[str] = Field(default_factory=list, description="The values offered.")
+
+
+class SingleSelection(_QuickFormInput):
+    """KNIME's Single Selection QuickForm (SingleSelectionQuickFormNodeModel)."""
+
+    type_name = "single_selection"
+    display_name = "Single Selection (QuickForm)"
+    description = (
+        "Creates a String flow variable (`flowvariablename`) holding the selected value and an Integer variable "
+        "`<flowvariablename> (index)` holding its position among `possible_choices` (from 0; -1 when the value "
+        "is not one of them, which KNIME does not treat as an error)."
+    )
+    keywords = ("flow variable", "input", "quickform", "parameter", "selection", "choice", "dropdown")
+    knime = (
+        KnimeMapping(
+            _QUICKFORM + "selection.single.SingleSelectionQuickFormNodeFactory",
+            "Single Selection",
+            _quickform_from_knime(
+                "variable_value",
+                "possible_choices",
+                # the selection widget (dropdown, list, radio buttons) and how many options it shows
+                layout=("type", "limit_number_visible_options", "number_visible_options"),
+            ),
+        ),
+    )
+    Settings = SingleSelectionSettings
+
+    def variables(self, settings: SingleSelectionSettings) -> list[tuple[str, Any, str]]:
+        choices = settings.possible_choices
+        index = choices.index(settings.defaultValue) if settings.defaultValue in choices else -1
+        return [
+            (f"{settings.flowvariablename} (index)", index, "Integer"),
+            (settings.flowvariablename, settings.defaultValue, "String"),
+        ]
