@@ -1,13 +1,18 @@
-"""Line Plot: a PNG rendered with matplotlib when the view is looked at."""
+"""Line Plot: a PNG rendered with matplotlib when the view is looked at; and KNIME's Line Plot
+(JavaScript) (org.knime.js.base.node.viz.plotter.line), an image of the lines as its chart draws them
+plus its table output (the input, with the view's selection column when selection is enabled)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 from pydantic import Field
 
 from engine.api import (
+    INACTIVE,
     TABLE,
     UNKNOWN,
     VIEW,
@@ -16,15 +21,19 @@ from engine.api import (
     ConfigureError,
     Node,
     NodeContext,
+    NodeError,
     NodeSettings,
     Port,
     Table,
     TableSpec,
     View,
+    unique_column_name,
+    widget,
 )
-from engine.api.knime import KnimeMapping, take_view_keys
-from nodes._colors import COLUMN_NAMES, color_models
+from engine.api.knime import KnimeMapping, KnimeSettings, take_view_keys
+from nodes._colors import COLUMN_NAMES, DEFAULT_COLOR, color_models, row_colors
 from nodes._common import ColumnFilter
+from nodes._plotting import D3_CATEGORY10, figure, locked, picture
 from nodes._views import (
     _INTERACTION,
     _NONE_CHOICES,
@@ -179,3 +188,375 @@ class LinePlot(Node):
             return _png(fig)
 
         return [View(render=_locked(draw), title=settings.title)]
+
+
+# ----------------------------------------------------------------------------- Line Plot (JavaScript)
+
+_JS_ROW_ID = "<RowID>"  # how the view's x-column menu names the RowIDs (the dialog saves no column)
+_JS_PLOTTABLE = frozenset(
+    {*ColumnType.NUMERIC, ColumnType.BOOLEAN, ColumnType.STRING, ColumnType.SMILES, *ColumnType.DATE_TIME}
+)
+_JS_SELECTION_DEFAULT = "Selected (Line Plot)"
+# LinePlotViewConfig keys that only shape the interactive view: its controls, zooming, panning,
+# crosshair and selection tools, warnings shown in it, the window it fills; `dot_size` (the line
+# renderer draws no dots) and the date formats of the view's tick labels
+_LINE_JS_VIEW_KEYS = (
+    "hideInWizard",
+    "showCrosshair",
+    "snapToPoints",
+    "resizeToWindow",
+    "enableViewConfiguration",
+    "enableTitleChange",
+    "enableSubtitleChange",
+    "enableXColumnChange",
+    "enableYColumnChange",
+    "enableXAxisLabelEdit",
+    "enableYAxisLabelEdit",
+    "enableDotSizeChange",
+    "enableZooming",
+    "enableDragZooming",
+    "enablePanning",
+    "showZoomResetButton",
+    "enableRectangleSelection",
+    "enableLassoSelection",
+    "displayFullscreenButton",
+    "showWarningInView",
+    "reportOnMissingValues",
+    "dot_size",
+    "dateTimeFormats",
+    "date_format",
+    "globalDateFormat",
+    "globalDateTimeLocale",
+    "globalLocalDateFormat",
+    "globalLocalDateTimeFormat",
+    "globalLocalTimeFormat",
+    "globalZonedDateTimeFormat",
+)
+_LINE_JS_KEYS = (
+    "xCol",
+    "yCols",
+    "maxRows",
+    "selectionColumnName",
+    "enableSelection",
+    "generateImage",
+    "chartTitle",
+    "chartSubtitle",
+    "xAxisLabel",
+    "yAxisLabel",
+    "useDomainInformation",
+    "showLegend",
+    "showGrid",
+    "imageWidth",
+    "imageHeight",
+    "backgroundColor",
+    "dataAreaColor",
+    "gridColor",
+    "missingValueMethod",
+)
+
+
+class LinePlotJSSettings(NodeSettings):
+    """KNIME's LinePlotViewConfig (Line Plot (JavaScript)): what changes its image and its table."""
+
+    xCol: str | None = Field(
+        None,
+        title="Choose column for x axis",
+        description="Column on the x axis; empty (or '<RowID>') for the RowIDs in row order.",
+        json_schema_extra=widget("column"),
+    )
+    yCols: list[str] | ColumnFilter = Field(
+        default_factory=ColumnFilter,
+        title="Choose columns for y axis",
+        description="The columns drawn as lines: a list of names or a column filter (default: every "
+        "numeric and string column; a string column is drawn as the positions of its values).",
+    )
+    maxRows: int = Field(
+        2500, ge=0, title="Maximum number of rows", description="Only the first rows are drawn."
+    )
+    enableSelection: bool = Field(
+        True,
+        title="Enable selection",
+        description="Append the view's Boolean selection column to the output table (false for the drawn rows "
+        "in a batch run, missing for the rows beyond maxRows).",
+    )
+    selectionColumnName: str = Field(
+        _JS_SELECTION_DEFAULT, title="Selection column name", description="Name of the appended column."
+    )
+    generateImage: bool = Field(
+        True, title="Create image at outport", description="Off: the image port is inactive, as in KNIME."
+    )
+    chartTitle: str | None = Field(None, title="Chart title", description="Title of the image.")
+    chartSubtitle: str | None = Field(None, title="Chart subtitle", description="Subtitle, below the title.")
+    xAxisLabel: str | None = Field(
+        None, title="Label for x axis", description="x-axis label (empty: the x column's name)."
+    )
+    yAxisLabel: str | None = Field(None, title="Label for y axis", description="y-axis label (empty: none).")
+    xAxisMin: float | None = Field(None, description="Lower end of the x axis (used with xAxisMax).")
+    xAxisMax: float | None = Field(None, description="Upper end of the x axis (used with xAxisMin).")
+    yAxisMin: float | None = Field(None, description="Lower end of the y axis (used with yAxisMax).")
+    yAxisMax: float | None = Field(None, description="Upper end of the y axis (used with yAxisMin).")
+    useDomainInformation: bool = Field(
+        False,
+        title="Use domain information",
+        description="An axis end not given is the columns' smallest / largest value (numeric columns).",
+    )
+    missingValueMethod: Literal["noGap", "gap", "removeColumn"] = Field(
+        "noGap",
+        title="Missing value handling",
+        description="A missing y value: noGap connects the points around it, gap breaks the line, removeColumn "
+        "leaves out every y column with a missing value. Rows with a missing x value are never drawn.",
+    )
+    showLegend: bool = Field(True, title="Show color legend", description="Legend of the lines.")
+    showGrid: bool = Field(True, title="Show grid", description="Draw the grid lines.")
+    imageWidth: int = Field(800, ge=1, title="Width of image (in px)", description="Image width.")
+    imageHeight: int = Field(600, ge=1, title="Height of image (in px)", description="Image height.")
+    backgroundColor: str = Field("rgba(255,255,255,1.0)", description="Colour around the plot (CSS rgba).")
+    dataAreaColor: str = Field("rgba(230,230,230,1.0)", description="Colour of the data area (CSS rgba).")
+    gridColor: str = Field("rgba(255,255,255,1.0)", description="Colour of the grid lines (CSS rgba).")
+
+
+def _optional_number(value: Any) -> float | None:
+    """LinePlotViewConfig stores the axis bounds as strings (null: not set)."""
+    return None if value is None or value == "" else float(value)
+
+
+def _line_plot_js_from_knime(knime: KnimeSettings) -> None:
+    for key in _LINE_JS_KEYS:
+        knime.take(key)
+    for key in ("xAxisMin", "xAxisMax", "yAxisMin", "yAxisMax"):
+        knime.take(key, transform=_optional_number)
+    if knime.get("autoRange") is False:
+        knime.lost(
+            "autoRange = false: where no axis bounds are saved KNIME's chart keeps its axis library's initial "
+            "range; knitflow fits such an axis to the data"
+        )
+    for key in _LINE_JS_VIEW_KEYS:
+        knime.ignore_binding(key, "a setting of the interactive view only")
+    # autoRange on: the axes fit the data, saved bounds applying either way (as in the view)
+    knime.unread("autoRange", *_LINE_JS_VIEW_KEYS)
+
+
+def _css_color(text: str, default: str) -> Any:
+    """A CSS `rgba(r,g,b,a)` string as a matplotlib colour."""
+    parts = re.fullmatch(r"\s*rgba?\(([^)]*)\)\s*", text or "")
+    try:
+        values = [float(v) for v in parts[1].split(",")] if parts else []
+    except ValueError:
+        values = []
+    if len(values) not in (3, 4):
+        return default
+    return (values[0] / 255, values[1] / 255, values[2] / 255, values[3] if len(values) == 4 else 1.0)
+
+
+def _series_values(values: pd.Series, ctype: str) -> np.ndarray:
+    """A y column as numbers: numeric and Boolean cells as they are, other cells as the position of
+    their value (first appearance standing in for the column's domain), missing cells NaN."""
+    if ctype in ColumnType.NUMERIC or ctype == ColumnType.BOOLEAN:
+        return pd.to_numeric(
+            values.map(lambda v: None if pd.isna(v) else float(v)), errors="coerce"
+        ).to_numpy(dtype=np.float64)
+    texts = [None if pd.isna(v) else str(v) for v in values.tolist()]
+    positions = {t: i for i, t in enumerate(dict.fromkeys(t for t in texts if t is not None))}
+    return np.array([np.nan if t is None else positions[t] for t in texts], dtype=np.float64)
+
+
+class LinePlotJS(Node):
+    """KNIME's Line Plot (JavaScript) as an image, with its table output."""
+
+    type_name = "line_plot_js"
+    display_name = "Line Plot (JavaScript)"
+    category = Category.VISUALIZER
+    description = (
+        "Draws columns as lines over an x column or over the RowIDs, as KNIME's JavaScript Line Plot: port 1 the "
+        "image (imageWidth x imageHeight pixels, title, subtitle, axis labels, legend, grid and colours as set; "
+        "the lines take the colours of the optional colour table, first column = column names), port 2 the input "
+        "table plus the Boolean selection column when selection is enabled (false in a batch run)."
+    )
+    keywords = ("view", "plot", "line", "chart", "series", "javascript", "time series")
+    knime = (
+        KnimeMapping(
+            "org.knime.js.base.node.viz.plotter.line.LinePlotNodeFactory",
+            "Line Plot (JavaScript)",
+            _line_plot_js_from_knime,
+        ),
+    )
+    inputs = (
+        Port(TABLE, "Display data", "The data to plot."),
+        Port(
+            TABLE, "Color table", "First column: y column names, coloured by a Color Manager.", optional=True
+        ),
+    )
+    outputs = (
+        Port(VIEW, "Image", "The line plot as a picture."),
+        Port(TABLE, "Input data and view selection", "The input, plus the selection column when enabled."),
+    )
+    Settings = LinePlotJSSettings
+
+    @staticmethod
+    def _x(settings: LinePlotJSSettings, spec: TableSpec) -> str | None:
+        x = settings.xCol
+        if not x or (x == _JS_ROW_ID and x not in spec):
+            return None
+        return x
+
+    @staticmethod
+    def _ys(settings: LinePlotJSSettings, spec: TableSpec) -> list[str]:
+        if isinstance(settings.yCols, list):
+            return list(settings.yCols)
+        return settings.yCols.apply(spec, allowed_types=_JS_PLOTTABLE)
+
+    def _check(
+        self, spec: TableSpec, settings: LinePlotJSSettings, error: type[NodeError]
+    ) -> tuple[str | None, list[str]]:
+        if not any(c.type in _JS_PLOTTABLE for c in spec.columns):
+            raise error("Data table must have at least one numerical or categorical column.", setting="yCols")
+        x = self._x(settings, spec)
+        if x is not None and x not in spec:
+            raise error(f'Selected column for x-axis: "{x}" not available.', setting="xCol")
+        if x is not None and spec.type_of(x) not in _JS_PLOTTABLE:
+            raise error(f"column {x!r} has type {spec.type_of(x)}, which cannot be plotted", setting="xCol")
+        ys = self._ys(settings, spec)
+        for y in ys:
+            if y not in spec:
+                raise error(f"The y-column {y} is not present.", setting="yCols")
+            if spec.type_of(y) not in _JS_PLOTTABLE:
+                raise error(
+                    f"column {y!r} has type {spec.type_of(y)}, which cannot be plotted", setting="yCols"
+                )
+        return x, ys
+
+    @staticmethod
+    def _table_spec(spec: TableSpec, settings: LinePlotJSSettings) -> tuple[TableSpec, str | None]:
+        if not settings.enableSelection:
+            return spec, None
+        name = unique_column_name(
+            set(spec.names), settings.selectionColumnName.strip() or _JS_SELECTION_DEFAULT
+        )
+        return spec.append((name, ColumnType.BOOLEAN)), name
+
+    def configure(self, in_specs: list[Any], settings: LinePlotJSSettings, ctx: NodeContext) -> list[Any]:
+        spec = in_specs[0]
+        if not isinstance(spec, TableSpec):
+            return [UNKNOWN if settings.generateImage else INACTIVE, UNKNOWN]
+        self._check(spec, settings, ConfigureError)
+        return [UNKNOWN if settings.generateImage else INACTIVE, self._table_spec(spec, settings)[0]]
+
+    def execute(self, inputs: list[Any], settings: LinePlotJSSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        x, ys = self._check(table.spec, settings, NodeError)
+        _, selection = self._table_spec(table.spec, settings)
+        out = table
+        if selection is not None:
+            df = table.df.copy(deep=False)
+            # nothing is selected in a batch run; the rows beyond maxRows are not in the view at all
+            flags = [False if i < settings.maxRows else None for i in range(len(df))]
+            df[selection] = pd.array(flags, dtype="boolean")
+            out = table.with_frame(df, {selection: ColumnType.BOOLEAN})
+        if len(table) > settings.maxRows:
+            ctx.warn(f"Only the first {settings.maxRows} rows are displayed.")
+        if not settings.generateImage:
+            return [INACTIVE, out]
+        colors = _line_colors(inputs[1] if len(inputs) > 1 else None, ys)
+        drawing = _LineDrawing(table, settings, x, ys, colors)
+        return [View(render=locked(drawing.draw), title=settings.chartTitle or self.display_name), out]
+
+
+def _line_colors(color_table: Table | None, ys: list[str]) -> list[str]:
+    """getColorForColumn: the row colour of the colour table's row whose first cell is the column's
+    name; d3's category10 for the others."""
+    by_name: dict[str, str] = {}
+    if isinstance(color_table, Table) and color_table.columns:
+        first = color_table.df.iloc[:, 0].tolist()
+        rows = row_colors(color_table.df) or [DEFAULT_COLOR] * len(first)
+        for value, color in zip(first, rows, strict=True):
+            by_name.setdefault(str(value), color)
+    return [by_name.get(y, D3_CATEGORY10[i % len(D3_CATEGORY10)]) for i, y in enumerate(ys)]
+
+
+class _LineDrawing:
+    """The picture of Line Plot (JavaScript), drawn when it is looked at."""
+
+    def __init__(
+        self, table: Table, settings: LinePlotJSSettings, x: str | None, ys: list[str], colors: list[str]
+    ) -> None:
+        self.full, self.settings, self.x, self.colors = table, settings, x, colors
+        self.part = Table(table.df.iloc[: settings.maxRows], table.types)
+        if settings.missingValueMethod == "removeColumn":
+            kept = [(y, c) for y, c in zip(ys, colors, strict=True) if not self.part.df[y].isna().any()]
+            ys, self.colors = [y for y, _ in kept], [c for _, c in kept]
+        self.ys = ys
+
+    def _xs(self) -> tuple[np.ndarray, list[str] | None]:
+        """x positions and, for the RowIDs and category columns, the labels of the positions."""
+        part, x = self.part, self.x
+        if x is None:
+            return np.arange(len(part), dtype=np.float64), [str(r) for r in part.row_ids]
+        ctype = part.types[x]
+        values = part.df[x]
+        if ctype in ColumnType.NUMERIC or ctype == ColumnType.BOOLEAN:
+            return _series_values(values, ctype), None
+        if ctype in (ColumnType.LOCAL_DATE, ColumnType.LOCAL_DATE_TIME):
+            return pd.to_datetime(values, errors="coerce").to_numpy(), None
+        missing = values.isna().to_numpy()
+        return np.where(missing, np.nan, np.arange(len(part), dtype=np.float64)), values.astype(str).tolist()
+
+    def draw(self) -> bytes:
+        s = self.settings
+        dpi = 100
+        fig, ax = figure("", (s.imageWidth / dpi, s.imageHeight / dpi), dpi)
+        fig.set_facecolor(_css_color(s.backgroundColor, "white"))
+        ax.set_facecolor(_css_color(s.dataAreaColor, "#e6e6e6"))
+        if s.chartTitle:
+            fig.suptitle(s.chartTitle, x=0.01, ha="left")
+        if s.chartSubtitle:
+            ax.set_title(s.chartSubtitle, loc="left", fontsize="small")
+        ax.set_xlabel(s.xAxisLabel or (self.x or ""))
+        ax.set_ylabel(s.yAxisLabel or "")
+        xs, labels = self._xs()
+        drawn = pd.notna(xs)
+        for y, color in zip(self.ys, self.colors, strict=True):
+            values = _series_values(self.part.df[y], self.part.types[y])
+            keep = drawn & (~np.isnan(values) if s.missingValueMethod == "noGap" else True)
+            ax.plot(xs[keep], values[keep], color=color, label=y, linewidth=1.5)
+        if labels is not None and drawn.any():
+            ticks = np.flatnonzero(drawn)
+            ticks = ticks[np.unique(np.linspace(0, len(ticks) - 1, min(len(ticks), 12)).round().astype(int))]
+            ax.set_xticks(ticks.astype(np.float64))
+            ax.set_xticklabels([labels[i] for i in ticks], rotation=45, ha="right")
+        if s.showGrid:
+            ax.grid(True, color=_css_color(s.gridColor, "white"))
+            ax.set_axisbelow(True)
+        if s.showLegend and self.ys:
+            ax.legend()
+        self._bounds(ax)
+        return picture(fig)
+
+    def _bounds(self, ax: Any) -> None:
+        """The saved axis bounds (or, with useDomainInformation, the columns' value range where one
+        is not saved), applied when both ends are known and the lower is below the upper."""
+        s = self.settings
+        x_columns = [self.x] if self.x is not None else []
+        for setter, low, high, columns in (
+            (ax.set_xlim, s.xAxisMin, s.xAxisMax, x_columns),
+            (ax.set_ylim, s.yAxisMin, s.yAxisMax, self.ys),
+        ):
+            if s.useDomainInformation:
+                lowest, highest = self._domain(columns)
+                low = lowest if low is None else low
+                high = highest if high is None else high
+            if low is not None and high is not None and low < high:
+                setter(low, high)
+
+    def _domain(self, columns: list[str]) -> tuple[float | None, float | None]:
+        """getMinimumFromColumns / getMaximumFromColumns over the numeric columns' values (the
+        maximum starts at Double.MIN_VALUE, so a largest value <= 0 gives none, as in KNIME)."""
+        numbers = [
+            pd.to_numeric(self.full.df[c], errors="coerce").dropna()
+            for c in columns
+            if self.full.types.get(c) in ColumnType.NUMERIC
+        ]
+        values = pd.concat(numbers) if numbers else pd.Series(dtype=np.float64)
+        if values.empty:
+            return None, None
+        highest = float(values.max())
+        return float(values.min()), highest if highest > 5e-324 else None

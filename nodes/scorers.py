@@ -1,9 +1,12 @@
-"""Scorers: KNIME's Scorer (confusion matrix and accuracy statistics of two nominal columns) and
+"""Scorers: KNIME's Scorer (confusion matrix and accuracy statistics of two nominal columns), the
+Scorer (JavaScript) (the same counts, its statistics chosen one by one and split into a class and an
+overall table, as AccuracyScorerCalculator writes them; its view only shows these tables) and
 Numeric Scorer (regression metrics of a prediction column against a reference column)."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -150,6 +153,60 @@ def _unique_labels(order: list[Any], in_second: set[Any], first_name: str, secon
     return labels
 
 
+@dataclass(frozen=True)
+class Confusion:
+    """The counts of (reference, predicted) pairs: `counts[i, j]` for class `labels[i]` predicted as
+    `labels[j]`; `skipped` rows had a missing value in either column."""
+
+    labels: list[str]
+    counts: np.ndarray
+    correct: int
+    wrong: int
+    skipped: int
+
+    def matrix(self) -> Table:
+        """KNIME's confusion matrix table: RowIDs and column names are the classes, Integer counts."""
+        frame = pd.DataFrame(
+            self.counts.astype(np.int32), index=pd.Index(self.labels, dtype=object), columns=self.labels
+        )
+        return Table(frame, dict.fromkeys(self.labels, ColumnType.INTEGER))
+
+    def class_counts(self, i: int) -> tuple[int, int, int, int]:
+        """(TP, FP, TN, FN) of class i."""
+        tp = int(self.counts[i, i])
+        fn = int(self.counts[i].sum()) - tp
+        fp = int(self.counts[:, i].sum()) - tp
+        return tp, fp, int(self.counts.sum()) - tp - fn - fp, fn
+
+
+def confusion(
+    table: Table,
+    columns: tuple[str, str],
+    sorting: tuple[str, bool],
+    ignore_missing: bool,
+    missing_setting: str,
+) -> Confusion:
+    """Counts the (reference, predicted) pairs as KNIME's scorers do; a row with a missing value is
+    skipped, or an error (naming `missing_setting`) when missing values are not ignored."""
+    first_name, second_name = columns
+    col1 = [_cell_key(v) for v in table.df[first_name].tolist()]
+    col2 = [_cell_key(v) for v in table.df[second_name].tolist()]
+    missing = [pd.isna(a) or pd.isna(b) for a, b in zip(col1, col2, strict=True)]
+    if any(missing) and not ignore_missing:
+        row = table.row_ids[missing.index(True)]
+        raise NodeError(f"Missing value in row: {row}", setting=missing_setting)
+    pairs = [(a, b) for a, b, m in zip(col1, col2, missing, strict=True) if not m]
+    order = _class_order([a for a, _ in pairs], [b for _, b in pairs], *sorting)
+    index = {v: i for i, v in enumerate(order)}
+    counts = np.zeros((len(order), len(order)), dtype=np.int64)
+    correct = 0
+    for a, b in pairs:
+        counts[index[a], index[b]] += 1
+        correct += a == b
+    labels = _unique_labels(order, {b for _, b in pairs}, first_name, second_name)
+    return Confusion(labels, counts, correct, len(pairs) - correct, sum(missing))
+
+
 def _scorer_from_knime(knime: KnimeSettings) -> None:
     """AccuracyScorer2 and the Scorer before it (AccuracyScorerNodeModel): the same keys."""
     knime.take_all(
@@ -225,37 +282,21 @@ class Scorer(Node):
 
     def execute(self, inputs: list[Any], settings: ScorerSettings, ctx: NodeContext) -> list[Any]:
         table: Table = inputs[0]
-        df = table.df
         first_name, second_name = str(settings.first), str(settings.second)
-        col1 = [_cell_key(v) for v in df[first_name].tolist()]
-        col2 = [_cell_key(v) for v in df[second_name].tolist()]
-        missing = [pd.isna(a) or pd.isna(b) for a, b in zip(col1, col2, strict=True)]
-        if any(missing) and not settings.ignore_missing_values:
-            row = table.row_ids[missing.index(True)]
-            raise NodeError(f"Missing value in row: {row}", setting="ignore_missing_values")
-        pairs = [(a, b) for a, b, m in zip(col1, col2, missing, strict=True) if not m]
-        order = _class_order(
-            [a for a, _ in pairs], [b for _, b in pairs], settings.sortingStrategy, settings.sortingReversed
+        scored = confusion(
+            table,
+            (first_name, second_name),
+            (settings.sortingStrategy, settings.sortingReversed),
+            settings.ignore_missing_values,
+            "ignore_missing_values",
         )
-        index = {v: i for i, v in enumerate(order)}
-        k = len(order)
-        counts = np.zeros((k, k), dtype=np.int64)
-        correct = 0
-        for a, b in pairs:
-            counts[index[a], index[b]] += 1
-            correct += a == b
-        wrong = len(pairs) - correct
-        if any(missing):
+        counts, correct, wrong = scored.counts, scored.correct, scored.wrong
+        if scored.skipped:
             ctx.log(
-                f"{sum(missing)} row(s) with missing values in the reference or prediction column were skipped"
+                f"{scored.skipped} row(s) with missing values in the reference or prediction column were skipped"
             )
-        labels = _unique_labels(order, {b for _, b in pairs}, first_name, second_name)
-
-        confusion = pd.DataFrame(
-            counts.astype(np.int32), index=pd.Index(labels, dtype=object), columns=labels
-        )
-        matrix = Table(confusion, dict.fromkeys(labels, ColumnType.INTEGER))
-        stats = self._statistics(counts, labels)
+        matrix = scored.matrix()
+        stats = self._statistics(scored)
 
         total = correct + wrong
         accuracy = correct / total if total else math.nan
@@ -274,14 +315,11 @@ class Scorer(Node):
         return [matrix, Table(stats, {c.name: c.type for c in spec.columns})]
 
     @staticmethod
-    def _statistics(counts: np.ndarray, labels: list[str]) -> pd.DataFrame:
+    def _statistics(scored: Confusion) -> pd.DataFrame:
         rows: list[list[Any]] = []
-        total = int(counts.sum())
+        labels = scored.labels
         for i in range(len(labels)):
-            tp = int(counts[i, i])
-            fn = int(counts[i].sum()) - tp
-            fp = int(counts[:, i].sum()) - tp
-            tn = total - tp - fn - fp
+            tp, fp, tn, fn = scored.class_counts(i)
             recall = tp / (tp + fn) if tp + fn > 0 else math.nan
             precision = tp / (tp + fp) if tp + fp > 0 else math.nan
             specificity = tn / (tn + fp) if tn + fp > 0 else math.nan
@@ -319,6 +357,236 @@ def cohen_kappa(counts: np.ndarray) -> float:
     with np.errstate(divide="ignore", invalid="ignore"):
         kappa = (p0 - pe) / (1 - pe) if pe != 1 else math.nan
     return float(kappa)
+
+
+# ------------------------------------------------------------------------------- Scorer (JavaScript)
+
+# AccuracyScorerCalculator's class statistics: (ScorerConfig key, column, type); the values below
+_CLASS_STATS: tuple[tuple[str, str, str], ...] = (
+    ("classTruePositives", "True Positives", ColumnType.INTEGER),
+    ("classFalsePositives", "False Positives", ColumnType.INTEGER),
+    ("classTrueNegatives", "True Negatives", ColumnType.INTEGER),
+    ("classFalseNegatives", "False Negatives", ColumnType.INTEGER),
+    ("classAccuracy", "Accuracy", ColumnType.DOUBLE),
+    ("classBalancedAccuracy", "Balanced Accuracy", ColumnType.DOUBLE),
+    ("classErrorRate", "Error Rate", ColumnType.DOUBLE),
+    ("classFalseNegativeRate", "False Negative Rate", ColumnType.DOUBLE),
+    ("classRecall", "Recall", ColumnType.DOUBLE),
+    ("classPrecision", "Precision", ColumnType.DOUBLE),
+    ("classSensitivity", "Sensitivity", ColumnType.DOUBLE),
+    ("classSpecificity", "Specificity", ColumnType.DOUBLE),
+    ("classFMeasure", "F-measure", ColumnType.DOUBLE),
+)
+_OVERALL_STATS: tuple[tuple[str, str, str], ...] = (
+    ("overallAccuracy", "Overall Accuracy", ColumnType.DOUBLE),
+    ("overallError", "Overall Error", ColumnType.DOUBLE),
+    ("overallCohensKappa", "Cohen's kappa", ColumnType.DOUBLE),
+    ("overallCorrectClassified", "Correctly Classified", ColumnType.INTEGER),
+    ("overallWrongClassified", "Incorrectly Classified", ColumnType.INTEGER),
+)
+# what only shapes the interactive view: its titles, colours, which tables and figures it shows,
+# the controls it offers, the page it sits on
+_SCORER_VIEW_KEYS = (
+    "hideInWizard",
+    "warningsInView",
+    "reportMissingValues",
+    "title",
+    "subtitle",
+    "displayTotalRows",
+    "displayConfusionMatrixRates",
+    "headerColor",
+    "diagonalColor",
+    "displayFloatAsPercent",
+    "displayFullscreenButton",
+    "displayClassStatsTable",
+    "displayOverallStats",
+    "enableViewControls",
+    "enableTitleEditing",
+    "enableSubtitleEditing",
+    "enableRowsNumberConfig",
+    "enableConfusionMatrixRatesConfig",
+    "enableClassStatisticsConfig",
+    "enableOverallStatisticsConfig",
+    "customCSS",
+    "displayLabels",
+    "displayClassNature",
+    "enableLabelsDisplayConfig",
+)
+
+
+class ScorerJSSettings(NodeSettings):
+    """KNIME's ScorerConfig (Scorer (JavaScript)): the settings that change its three tables."""
+
+    firstColumn: str | None = Field(
+        None,
+        title="Actual column",
+        description="The reference (actual class) column: the rows of the confusion matrix.",
+        json_schema_extra=widget("column"),
+    )
+    secondColumn: str | None = Field(
+        None,
+        title="Predicted column",
+        description="The predicted class column: the columns of the confusion matrix.",
+        json_schema_extra=widget("column"),
+    )
+    sortingStrategy: Literal["InsertionOrder", "Numeric", "Lexical", "Unsorted"] = Field(
+        "Lexical",
+        title="Sorting strategy",
+        description="Order of the classes: Lexical (default), Numeric, InsertionOrder (classes in both "
+        "columns first, then reference-only, then prediction-only) or Unsorted (insertion order, never reversed).",
+    )
+    reverseOrder: bool = Field(False, title="Reverse order", description="Reverse the class order.")
+    ignoreMissingValues: bool = Field(
+        True,
+        title="Ignore missing values",
+        description="Skip rows with a missing value in either column (a warning); when off, such a row fails.",
+    )
+    classTruePositives: bool = Field(True, description="Class statistics: True Positives.")
+    classFalsePositives: bool = Field(True, description="Class statistics: False Positives.")
+    classTrueNegatives: bool = Field(True, description="Class statistics: True Negatives.")
+    classFalseNegatives: bool = Field(True, description="Class statistics: False Negatives.")
+    classAccuracy: bool = Field(False, description="Class statistics: Accuracy, (TP + TN) / all.")
+    classBalancedAccuracy: bool = Field(
+        False, description="Class statistics: Balanced Accuracy, (TP / (TP + FN) + TN / (FP + TN)) / 2."
+    )
+    classErrorRate: bool = Field(False, description="Class statistics: Error Rate, (FP + FN) / all.")
+    classFalseNegativeRate: bool = Field(
+        False, description="Class statistics: False Negative Rate, FN / (TP + FN)."
+    )
+    classRecall: bool = Field(True, description="Class statistics: Recall, TP / (TP + FN).")
+    classPrecision: bool = Field(True, description="Class statistics: Precision, TP / (TP + FP).")
+    classSensitivity: bool = Field(True, description="Class statistics: Sensitivity, TP / (TP + FN).")
+    classSpecificity: bool = Field(True, description="Class statistics: Specificity, TN / (TN + FP).")
+    classFMeasure: bool = Field(True, description="Class statistics: F-measure of precision and recall.")
+    overallAccuracy: bool = Field(True, description="Overall statistics: Overall Accuracy.")
+    overallError: bool = Field(True, description="Overall statistics: Overall Error.")
+    overallCohensKappa: bool = Field(True, description="Overall statistics: Cohen's kappa.")
+    overallCorrectClassified: bool = Field(True, description="Overall statistics: Correctly Classified.")
+    overallWrongClassified: bool = Field(True, description="Overall statistics: Incorrectly Classified.")
+
+
+def _scorer_js_from_knime(knime: KnimeSettings) -> None:
+    """ScorerConfig's keys; those of the view (titles, colours, controls) change no output table."""
+    knime.take_all(
+        ["firstColumn", "secondColumn", "sortingStrategy", "reverseOrder", "ignoreMissingValues"]
+        + [key for key, _, _ in _CLASS_STATS + _OVERALL_STATS]
+    )
+    for key in _SCORER_VIEW_KEYS:
+        knime.ignore_binding(key, "a setting of the interactive view only")
+    knime.unread(*_SCORER_VIEW_KEYS)
+
+
+def _ratio(numerator: float, denominator: int) -> float:
+    """A statistic of AccuracyScorerCalculator: missing (NaN) when its denominator is 0."""
+    return numerator / denominator if denominator > 0 else math.nan
+
+
+def _class_statistics(tp: int, fp: int, tn: int, fn: int) -> dict[str, float]:
+    """Every class statistic of AccuracyScorerCalculator.getClassStatisticsTable, by column name."""
+    recall = _ratio(tp, tp + fn)
+    precision = _ratio(tp, tp + fp)
+    both = not math.isnan(recall) and not math.isnan(precision) and recall + precision > 0
+    return {
+        "True Positives": tp,
+        "False Positives": fp,
+        "True Negatives": tn,
+        "False Negatives": fn,
+        "Accuracy": _ratio(tp + tn, tp + fn + tn + fp),
+        "Balanced Accuracy": (recall + tn / (fp + tn)) / 2 if tp + fn > 0 and fp + tn > 0 else math.nan,
+        "Error Rate": _ratio(fp + fn, tp + fn + tn + fp),
+        "False Negative Rate": _ratio(fn, tp + fn),
+        "Recall": recall,
+        "Precision": precision,
+        "Sensitivity": recall,
+        "Specificity": _ratio(tn, tn + fp),
+        "F-measure": 2.0 * precision * recall / (precision + recall) if both else math.nan,
+    }
+
+
+def _chosen(settings: ScorerJSSettings, stats: tuple[tuple[str, str, str], ...]) -> TableSpec:
+    return TableSpec.of((name, ctype) for key, name, ctype in stats if getattr(settings, key))
+
+
+def _statistics_table(rows: list[dict[str, float]], index: list[str], spec: TableSpec) -> Table:
+    frame = pd.DataFrame(
+        [[row[name] for name in spec.names] for row in rows],
+        columns=pd.Index(spec.names, dtype=object),
+        index=pd.Index(index, dtype=object),
+    )
+    for col in spec.columns:
+        frame[col.name] = frame[col.name].astype("Int32" if col.type == ColumnType.INTEGER else "float64")
+    return Table(frame, {c.name: c.type for c in spec.columns})
+
+
+class ScorerJS(Node):
+    """KNIME's Scorer (JavaScript) (knime-js-labs ScorerNodeModel with AccuracyScorerCalculator)."""
+
+    type_name = "scorer_js"
+    display_name = "Scorer (JavaScript)"
+    category = Category.SCORER
+    description = (
+        "Compares a reference class column with a predicted class column, as KNIME's JavaScript Scorer: port 1 "
+        "the confusion matrix (rows = reference, columns = predicted classes, Integer counts), port 2 the chosen "
+        "class statistics (one row per class: True/False Positives/Negatives, Accuracy, Balanced Accuracy, Error "
+        "Rate, False Negative Rate, Recall, Precision, Sensitivity, Specificity, F-measure; undefined ratios "
+        "missing), port 3 one row `Overall` with Overall Accuracy, Overall Error, Cohen's kappa, Correctly and "
+        "Incorrectly Classified. Classes are sorted lexically by default. No flow variables, no picture."
+    )
+    keywords = ("confusion matrix", "accuracy", "kappa", "precision", "recall", "F1", "javascript", "view")
+    knime = (
+        KnimeMapping(
+            "org.knime.js.base.node.scorer.ScorerNodeFactory", "Scorer (JavaScript)", _scorer_js_from_knime
+        ),
+    )
+    inputs = (Port(TABLE, "Input table", "A table with a reference and a predicted class column."),)
+    outputs = (
+        Port(TABLE, "Confusion matrix", "Counts of (reference, predicted) pairs."),
+        Port(TABLE, "Class statistics table", "The chosen statistics of each class."),
+        Port(TABLE, "Overall statistics table", "The chosen overall statistics, one row `Overall`."),
+    )
+    Settings = ScorerJSSettings
+
+    def configure(self, in_specs: list[Any], settings: ScorerJSSettings, ctx: NodeContext) -> list[Any]:
+        for setting in ("firstColumn", "secondColumn"):
+            if not getattr(settings, setting):
+                raise ConfigureError("Please configure the node.", setting=setting)
+        spec = in_specs[0]
+        if isinstance(spec, TableSpec):
+            for setting in ("firstColumn", "secondColumn"):
+                if getattr(settings, setting) not in spec:
+                    raise ConfigureError("The chosen columns are not available anymore.", setting=setting)
+            if len(spec) < 2:
+                raise ConfigureError("The input table must have at least two colums to compare")
+        return [UNKNOWN, _chosen(settings, _CLASS_STATS), _chosen(settings, _OVERALL_STATS)]
+
+    def execute(self, inputs: list[Any], settings: ScorerJSSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        self.configure([table.spec], settings, ctx)
+        scored = confusion(
+            table,
+            (str(settings.firstColumn), str(settings.secondColumn)),
+            (settings.sortingStrategy, settings.reverseOrder),
+            settings.ignoreMissingValues,
+            "ignoreMissingValues",
+        )
+        if scored.skipped:
+            ctx.warn(
+                f"There were {scored.skipped} missing values in the reference or in the prediction class columns."
+            )
+        per_class = [_class_statistics(*scored.class_counts(i)) for i in range(len(scored.labels))]
+        total = scored.correct + scored.wrong
+        overall = {
+            "Overall Accuracy": _ratio(scored.correct, total),
+            "Overall Error": _ratio(scored.wrong, total),
+            "Cohen's kappa": cohen_kappa(scored.counts),
+            "Correctly Classified": scored.correct,
+            "Incorrectly Classified": scored.wrong,
+        }
+        return [
+            scored.matrix(),
+            _statistics_table(per_class, scored.labels, _chosen(settings, _CLASS_STATS)),
+            _statistics_table([overall], ["Overall"], _chosen(settings, _OVERALL_STATS)),
+        ]
 
 
 # -------------------------------------------------------------------------------- Numeric Scorer
