@@ -262,3 +262,42 @@ def test_component_input_and_output_variable_filters_become_its_scope(tmp_path: 
     from engine.core.workflow import Workflow
 
     assert Workflow.load(out).run().ok
+
+
+def test_quickform_inside_a_component_takes_the_value_its_dialog_set(tmp_path: Path) -> None:
+    """A QuickForm (before 4.x's configuration nodes) stays a node that pushes its variable, with
+    the value KNIME kept in the component's settings under `<parameter>-<node id>`."""
+    archive = configured_archive(tmp_path)
+    with zipfile.ZipFile(archive) as zf:
+        files = {n: zf.read(n).decode() for n in zf.namelist()}
+    quickform = _settings(
+        "org.knime.js.base.node.quickform.input.dbl.DoubleInputQuickFormNodeFactory",
+        "Double Input",
+        {
+            "flowvariablename": "factor",
+            "defaultValue": {"double": 1.5},
+            "label": "Factor",
+            "description": "Scale",
+            "hideInWizard": False,
+            "hideInDialog": False,
+            "required": True,
+            "parameterName": "double-input",
+            "customCSS": "",
+            "use_min": False,
+            "use_max": False,
+            "min": 0.0,
+            "max": 1.0,
+        },
+    )
+    files["nested/Add (#3)/Double Configuration (#4)/settings.xml"] = quickform
+    rebuilt = tmp_path / "quickform.knwf"
+    with zipfile.ZipFile(rebuilt, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(name, text)
+    report = ImportReport()
+    wf = load_knwf(rebuilt, report=report)
+    assert [e.message for e in report.entries if e.kind != "note"] == []
+    assert any("component's dialog" in e.message for e in report.entries)
+    result = wf.run()
+    assert result.ok, [(s.id, s.error) for s in result.failed()]
+    assert result.output(id_of_path("3:1"))["z"].tolist() == [6.0, 12.0, 18.0]  # y * 3, not y * 1.5

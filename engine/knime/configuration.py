@@ -27,6 +27,8 @@ CONFIGURATION_NODES: dict[str, tuple[str, str]] = {
     _BASE + "selection.single.SingleSelectionDialogNodeFactory": ("choice", "variable_value"),
 }
 _CASTS: dict[str, Any] = {"integer": int, "double": float, "boolean": bool}
+# the QuickForm nodes before 4.x's configuration nodes: knitflow runs them as nodes that push their value
+_QUICKFORMS = "org.knime.js.base.node.quickform."
 
 
 def is_configuration_node(node: KnimeNode) -> bool:
@@ -126,11 +128,29 @@ def component_boundary(
     return replace(inner, nodes=nodes, connections=rewired), scope
 
 
+def quickform_values(inner: KnimeWorkflow, component: KnimeNode, report: ImportReport) -> KnimeWorkflow:
+    """A QuickForm node inside a component (or wrapped metanode) takes the value the component's
+    dialog gave it, which KNIME keeps in the component's settings under `<parameter name>-<node
+    id>` and uses instead of the node's own default (QuickFormNodeModel.getRelevantValue)."""
+    given = {str(k).rsplit("-", 1)[-1]: v for k, v in component.model.items() if isinstance(v, dict)}
+    nodes = []
+    for node in inner.nodes:
+        value = given.get(str(node.id)) if node.factory.startswith(_QUICKFORMS) else None
+        if isinstance(value, dict):
+            node = replace(node, model={**node.model, "defaultValue": value})
+            report.add(
+                "note", f"{node.name}: the value set in its component's dialog replaces its default", node
+            )
+        nodes.append(node)
+    return replace(inner, nodes=nodes)
+
+
 def component_configuration(
     inner: KnimeWorkflow, component: KnimeNode, report: ImportReport
 ) -> tuple[KnimeWorkflow, list[ConfigurationOption], dict[str, Any]]:
     """The configuration nodes as options (and the values the component's dialog gave them); the
     nodes themselves go with their connections."""
+    inner = quickform_values(inner, component, report)
     options, values = [], {}
     for config_node in [n for n in inner.nodes if is_configuration_node(n)]:
         option, given = configuration_option(config_node, component, report)
