@@ -17,6 +17,7 @@ import pandas as pd
 from pydantic import Field
 
 from engine.api import (
+    INACTIVE,
     TABLE,
     UNKNOWN,
     VARIABLES,
@@ -182,7 +183,8 @@ class ScatterPlotJS(Node):
         if not isinstance(spec, TableSpec):
             return [UNKNOWN, UNKNOWN]
         self._axes(spec, settings)
-        return [UNKNOWN, spec.append((self._selection_column(spec, settings), ColumnType.BOOLEAN))]
+        image = UNKNOWN if settings.generateImage else INACTIVE  # KNIME: no image, an inactive port
+        return [image, spec.append((self._selection_column(spec, settings), ColumnType.BOOLEAN))]
 
     def execute(self, inputs: list[Any], settings: ScatterPlotJSSettings, ctx: NodeContext) -> list[Any]:
         table: Table = inputs[0]
@@ -235,6 +237,8 @@ class ScatterPlotJS(Node):
             self._limits(ax, settings, table, x, y)
             return picture(fig)
 
+        if not settings.generateImage:
+            return [INACTIVE, out]
         return [View(render=locked(draw), title=settings.chartTitle or "Scatter Plot"), out]
 
     @staticmethod

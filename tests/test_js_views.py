@@ -438,7 +438,10 @@ def test_scatter_plot_js_imports_the_saved_settings(tmp_path: Path) -> None:
     chess = pd.DataFrame(
         {"white_rating": [1500, 1620, 1710], "turns": [40, 61, 33], "opening": ["x", "y", "z"]}
     )
-    run = run_node("scatter_plot_js", {**node.settings, "imageWidth": 500, "imageHeight": 400}, chess)
+    # KNIME's node made no image (generateImage off): the port is an inactive branch
+    assert run_node("scatter_plot_js", node.settings, chess)[1] is INACTIVE
+    drawn = {**node.settings, "generateImage": True, "imageWidth": 500, "imageHeight": 400}
+    run = run_node("scatter_plot_js", drawn, chess)
     assert png_size(run[1]) == (500, 400)
     assert run[2].columns == [*chess.columns, "Selected (Scatter Plot)"]
     assert run[2].df["Selected (Scatter Plot)"].tolist() == [False, False, False]
