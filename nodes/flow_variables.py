@@ -497,7 +497,7 @@ class BooleanInput(_QuickFormInput):
     """KNIME's Boolean Input QuickForm (BooleanInputQuickFormNodeModel)."""
 
     type_name = "boolean_input"
-    display_name = "Boolean Input (QuickForm)"
+    display_name = "Boolean Input"
     description = (
         "Creates one flow variable (`flowvariablename`) from a checkbox value. As in KNIME (whose flow variables "
         "had no Boolean type then), the variable is an Integer: 1 for true, 0 for false."
@@ -542,11 +542,23 @@ class IntegerInputSettings(QuickFormSettings):
     max: int = Field(100, description="The largest value allowed (with `use_max`).")
 
 
+def _integer_widget_from_knime(knime: KnimeSettings) -> None:
+    """The Integer Widget (IntegerWidgetNodeModel) pushes and checks its value as the QuickForm does,
+    with its keys in camel case."""
+    knime.take("flowvariablename", "flowVariableName")
+    knime.take("defaultValue", "defaultValue.integer")
+    knime.take("use_min", "useMin")
+    knime.take("use_max", "useMax")
+    knime.take_all(["min", "max"])
+    knime.unread(under="defaultValue")
+    knime.unread(*_QUICKFORM_DIALOG_KEYS)
+
+
 class IntegerInput(_QuickFormInput):
     """KNIME's Integer Input QuickForm (IntInputQuickFormNodeModel)."""
 
     type_name = "integer_input"
-    display_name = "Integer Input (QuickForm)"
+    display_name = "Integer Input"
     description = (
         "Creates one Integer flow variable (`flowvariablename`) holding `defaultValue`; a value outside the "
         "optional `min`/`max` bounds fails the node."
@@ -557,6 +569,11 @@ class IntegerInput(_QuickFormInput):
             _QUICKFORM + "input.integer.IntInputQuickFormNodeFactory",
             "Integer Input",
             _quickform_from_knime("integer", "use_min", "use_max", "min", "max"),
+        ),
+        KnimeMapping(
+            "org.knime.js.base.node.widget.input.integer.IntegerWidgetNodeFactory",
+            "Integer Widget",
+            _integer_widget_from_knime,
         ),
     )
     Settings = IntegerInputSettings
@@ -582,7 +599,7 @@ class DoubleInput(_QuickFormInput):
     """KNIME's Double Input QuickForm (DoubleInputQuickFormNodeModel)."""
 
     type_name = "double_input"
-    display_name = "Double Input (QuickForm)"
+    display_name = "Double Input"
     description = (
         "Creates one Double flow variable (`flowvariablename`) holding `defaultValue`; a value outside the "
         "optional `min`/`max` bounds fails the node."
@@ -615,7 +632,7 @@ class SingleSelection(_QuickFormInput):
     """KNIME's Single Selection QuickForm (SingleSelectionQuickFormNodeModel)."""
 
     type_name = "single_selection"
-    display_name = "Single Selection (QuickForm)"
+    display_name = "Single Selection"
     description = (
         "Creates a String flow variable (`flowvariablename`) holding the selected value and an Integer variable "
         "`<flowvariablename> (index)` holding its position among `possible_choices` (from 0; -1 when the value "

@@ -247,3 +247,31 @@ def test_unknown_keys_are_findings(tmp_path: Path) -> None:
     lost = findings(report)
     assert len(lost) == 2
     assert any("defaultValue.extra" in m for m in lost) and any("newOption" in m for m in lost)
+
+
+def test_integer_widget_imports_onto_the_integer_input(tmp_path) -> None:
+    """The keys a KNIME 5.3 Integer Widget saved (public workflow ISI-TP1, Integer Widget (#30))."""
+    from test_knime_import import findings, import_fragment
+
+    model = {
+        "defaultValue": {"integer": 2016},
+        "hideInWizard": False,
+        "customCSS": "",
+        "label": "End Year",
+        "description": "",
+        "required": True,
+        "flowVariableName": "End",
+        "useMin": True,
+        "useMax": True,
+        "min": 1900,
+        "max": 2024,
+    }
+    widget = "org.knime.js.base.node.widget.input.integer.IntegerWidgetNodeFactory"
+    node, report, _ = import_fragment(tmp_path, widget, model)
+    assert node.type == "integer_input" and findings(report) == []
+    assert pushed("integer_input", node.settings) == [("End", 2016, "Integer")]
+    node, _, _ = import_fragment(tmp_path, widget, {**model, "defaultValue": {"integer": 2030}})
+    with pytest.raises(
+        ConfigureError, match="^The set integer 2030 is bigger than the allowed maximum of 2024$"
+    ):
+        configure_node("integer_input", node.settings)
