@@ -15,8 +15,9 @@ from engine.api.knime import KnimeSettings
 
 RDKIT_MOL = "RDKit Mol"
 SDF = "SDF"
+MOL = "Mol"  # KNIME's Mol cell: an MDL mol block, read as the SDF text is
 SMARTS = "SMARTS"
-MOLECULE_TYPES = (RDKIT_MOL, ColumnType.SMILES, SDF)
+MOLECULE_TYPES = (RDKIT_MOL, ColumnType.SMILES, SDF, MOL)
 
 
 class Molecule:

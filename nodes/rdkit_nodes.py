@@ -37,6 +37,7 @@ from engine.api import (
 from engine.api.knime import KnimeMapping, KnimeSettings, seq
 from nodes._molecules import (
     DESCRIPTORS,
+    MOL,
     MOLECULE_TYPES,
     RDKIT_MOL,
     SDF,
@@ -91,8 +92,18 @@ def _to_molecule_from_knime(knime: KnimeSettings) -> None:
         knime.note("strict_parsing only concerns SDF input, which knitflow reads leniently")
 
 
-def to_molecule(value: Any, s: ToMoleculeSettings) -> tuple[Molecule | None, str | None]:
-    """Molecule2RDKitConverterNodeModel's processing of one SMILES: (molecule, error text)."""
+def _parsed(text: str, s: ToMoleculeSettings, block: bool, sanitize: bool) -> Any:
+    """A SMILES, or an SDF / Mol block (read leniently, hydrogens kept with keepHs), as RDKit parses it."""
+    from rdkit import Chem
+
+    if block:
+        return Chem.MolFromMolBlock(text, sanitize=sanitize, removeHs=not s.keepHs, strictParsing=False)
+    return Chem.MolFromSmiles(text, sanitize=sanitize)
+
+
+def to_molecule(value: Any, s: ToMoleculeSettings, block: bool = False) -> tuple[Molecule | None, str | None]:
+    """Molecule2RDKitConverterNodeModel's processing of one SMILES (or SDF/Mol block): (molecule,
+    error text)."""
     from rdkit import Chem
     from rdkit.Chem import rdDepictor
 
@@ -101,17 +112,18 @@ def to_molecule(value: Any, s: ToMoleculeSettings) -> tuple[Molecule | None, str
     text = str(value)
     query = s.treat_as_query
     sanitize = True if query else not s.skip_sanitization
+    kind = "SDF" if block else "SMILES"
     with quiet():
-        mol = Chem.MolFromSmiles(text, sanitize=sanitize and not query)
+        mol = _parsed(text, s, block, sanitize and not query)
         if mol is None:
             # KNIME's Java binding throws the sanitization error; Python returns None: parse again for it
-            error, raw = None, Chem.MolFromSmiles(text, sanitize=False)
+            error, raw = None, _parsed(text, s, block, False)
             if raw is not None:
                 try:
                     Chem.SanitizeMol(raw)
                 except Exception as exc:  # RDKit's MolSanitizeException family
                     error = f"MolSanitizeException ({exc})"
-            return None, f"SMILES Parsing Error ({error or 'Details unknown'})"
+            return None, f"{kind} Parsing Error ({error or 'Details unknown'})"
         try:
             if not sanitize:
                 Chem.Cleanup(mol)
@@ -133,7 +145,7 @@ def to_molecule(value: Any, s: ToMoleculeSettings) -> tuple[Molecule | None, str
                 rdDepictor.Compute2DCoords(mol)
             return Molecule(mol, text), None
         except Exception as exc:
-            return None, f"SMILES Process Error ({type(exc).__name__} ({exc}))"
+            return None, f"{kind} Process Error ({type(exc).__name__} ({exc}))"
 
 
 class RDKitToMolecule(Node):
@@ -141,7 +153,8 @@ class RDKitToMolecule(Node):
     display_name = "RDKit To Molecule"
     category = Category.MANIPULATOR
     description = (
-        "Parses a SMILES column into RDKit molecules (sanitized, or partly sanitized). Rows that fail (and rows "
+        "Parses a SMILES (or SDF / Mol block) column into RDKit molecules (sanitized, or partly sanitized). Rows "
+        "that fail (and rows "
         "without a SMILES) go to the second output, or get a missing molecule; an optional column says why."
     )
     keywords = ("rdkit", "molecule", "smiles", "parse", "convert", "chemistry")
@@ -161,7 +174,7 @@ class RDKitToMolecule(Node):
 
     @staticmethod
     def _names(spec: TableSpec, s: ToMoleculeSettings, ctx: NodeContext) -> tuple[str, str, str | None]:
-        source = input_column_of(spec, s.input_column, (ColumnType.SMILES, ColumnType.STRING), ctx)
+        source = input_column_of(spec, s.input_column, (ColumnType.SMILES, SDF, MOL, ColumnType.STRING), ctx)
         new = result_column(
             spec,
             source,
@@ -204,7 +217,8 @@ class RDKitToMolecule(Node):
     def execute(self, inputs: list[Any], settings: ToMoleculeSettings, ctx: NodeContext) -> list[Any]:
         table: Table = inputs[0]
         source, new, error = self._names(table.spec, settings, ctx)
-        results = [to_molecule(v, settings) for v in table.df[source].tolist()]
+        block = table.types[source] in (SDF, MOL)
+        results = [to_molecule(v, settings, block) for v in table.df[source].tolist()]
         failed = np.array([m is None for m, _ in results], dtype=bool)
         if any(e for _, e in results):
             ctx.warn(f"{sum(1 for _, e in results if e)} row(s) failed: {next(e for _, e in results if e)}")
