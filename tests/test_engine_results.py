@@ -369,10 +369,13 @@ connections:
 """
 
 
-def test_cancel_interrupts_a_script_that_never_checks(tmp_path: Path) -> None:
+def test_cancel_interrupts_a_script_that_never_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import threading
     import time
 
+    monkeypatch.chdir(tmp_path)  # the script touches "started" in the working folder, not in the checkout
     wf = Workflow.from_text(SLOW_SCRIPT, base_dir=tmp_path)
     cancel = threading.Event()
     threading.Timer(1.0, cancel.set).start()
