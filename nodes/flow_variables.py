@@ -660,3 +660,59 @@ class SingleSelection(_QuickFormInput):
             (f"{settings.flowvariablename} (index)", index, "Integer"),
             (settings.flowvariablename, settings.defaultValue, "String"),
         ]
+
+
+# ------------------------------------------------------------------------------------ Merge Variables
+
+MERGED_INPUTS = 8
+
+
+class MergeVariablesSettings(NodeSettings):
+    pass
+
+
+def _merge_variables_ports(creation: dict[str, Any]) -> tuple[dict[int, int | None], dict[int, int | None]]:
+    """KNIME's fixed first input and its "Merged variables" group, in port order, onto knitflow's
+    variable inputs (at most MERGED_INPUTS)."""
+    count = sum(
+        len([k for k in group if k.startswith("port_")])
+        for name, group in (creation or {}).items()
+        if isinstance(group, dict) and name in ("input", "Merged variables")
+    )
+    count = max(count, 1)
+    return {i: i if i <= MERGED_INPUTS else None for i in range(1, count + 1)}, {1: 1}
+
+
+class MergeVariables(Node):
+    """Joins flow-variable branches into one, so a node downstream sees the variables of all of them."""
+
+    type_name = "merge_variables"
+    display_name = "Merge Variables"
+    category = Category.OTHER
+    description = (
+        "Merges the flow variables of its inputs into one variable connection; where names clash, the top "
+        "input's value wins, as KNIME merges flow-variable stacks."
+    )
+    keywords = ("flow variable", "merge", "join variables", "combine")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.util.mergevariables.MergeVariables2NodeFactory",
+            "Merge Variables",
+            ports=_merge_variables_ports,
+        ),
+    )
+    inputs = (
+        Port(VARIABLES, "Variables 1", "Flow variables."),
+        *(
+            Port(VARIABLES, f"Variables {i}", "Flow variables.", optional=True)
+            for i in range(2, MERGED_INPUTS + 1)
+        ),
+    )
+    outputs = (Port(VARIABLES, "Merged variables", "The variables of every input."),)
+    Settings = MergeVariablesSettings
+
+    def configure(self, in_specs: list[Any], settings: MergeVariablesSettings, ctx: NodeContext) -> list[Any]:
+        return [UNKNOWN]
+
+    def execute(self, inputs: list[Any], settings: MergeVariablesSettings, ctx: NodeContext) -> list[Any]:
+        return [None]  # the engine merges the inputs' variables, KNIME's priority: the top input wins

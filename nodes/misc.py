@@ -1,4 +1,4 @@
-"""Rule-based Row Splitter and Filter, Image Writer (Port) and Data to Report.
+"""Rule-based Row Splitter and Filter, Image Writer (Port), Data to Report and Cache.
 
 - Rule-based Row Splitter (org.knime.base.node.rules.engine.RuleEngineFilterNodeModel in its
   splitter form): the Rule Engine's rules, whose outcomes are TRUE or FALSE, route each row. The
@@ -311,7 +311,20 @@ def _data_to_report_from_knime(knime: KnimeSettings) -> None:
         knime.note("the report's image settings only shape KNIME's BIRT report; the table passes through")
 
 
-class DataToReport(Node):
+class _TablePassThrough(Node):
+    """A node whose table goes on unchanged in knitflow (what KNIME does with it has no effect here)."""
+
+    inputs = (Port(TABLE, "Table", "Any table."),)
+    outputs = (Port(TABLE, "Table", "The same table."),)
+
+    def configure(self, in_specs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        return [in_specs[0]]
+
+    def execute(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        return [inputs[0]]
+
+
+class DataToReport(_TablePassThrough):
     type_name = "data_to_report"
     display_name = "Data to Report"
     category = Category.SINK
@@ -328,11 +341,26 @@ class DataToReport(Node):
         ),
     )
     inputs = (Port(TABLE, "Table", "The table for the report."),)
-    outputs = (Port(TABLE, "Table", "The same table."),)
     Settings = DataToReportSettings
 
-    def configure(self, in_specs: list[Any], settings: DataToReportSettings, ctx: NodeContext) -> list[Any]:
-        return [in_specs[0]]
 
-    def execute(self, inputs: list[Any], settings: DataToReportSettings, ctx: NodeContext) -> list[Any]:
-        return [inputs[0]]
+# ------------------------------------------------------------------------------------------ Cache
+
+
+class CacheSettings(NodeSettings):
+    pass
+
+
+class Cache(_TablePassThrough):
+    """KNIME's Cache: a table written out once, so the nodes after it need not recompute a lazy one."""
+
+    type_name = "cache"
+    display_name = "Cache"
+    category = Category.MANIPULATOR
+    description = (
+        "Passes its table on unchanged. KNIME writes the table out to spare the nodes after it a lazily computed "
+        "input; knitflow's tables are computed when their node runs, so there is nothing to cache."
+    )
+    keywords = ("cache", "materialize", "pass-through", "buffer")
+    knime = (KnimeMapping("org.knime.base.node.util.cache.CacheNodeFactory", "Cache"),)
+    Settings = CacheSettings

@@ -207,3 +207,10 @@ def test_legacy_image_port_writer_imports(tmp_path: Path) -> None:
     node, report, _ = import_fragment(tmp_path, factory, model)
     assert node.type == "image_writer" and findings(report) == []
     assert node.settings == {"file": "violins.png", "if_path_exists": "overwrite"}
+
+
+def test_cache_passes_the_table(data: pd.DataFrame, tmp_path: Path) -> None:
+    res = run_node("cache", {}, data)
+    assert res[1].df.equals(data) and res.specs[0] == res.outputs[0].spec
+    node, report, _ = import_fragment(tmp_path, "org.knime.base.node.util.cache.CacheNodeFactory", {})
+    assert node.type == "cache" and findings(report) == []

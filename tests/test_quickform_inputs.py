@@ -275,3 +275,43 @@ def test_integer_widget_imports_onto_the_integer_input(tmp_path) -> None:
         ConfigureError, match="^The set integer 2030 is bigger than the allowed maximum of 2024$"
     ):
         configure_node("integer_input", node.settings)
+
+
+MERGE = """format: knitflow/1
+name: merge
+nodes:
+  - id: 1
+    type: string_input
+    settings: {variableName: a, value: top}
+  - id: 2
+    type: string_input
+    settings: {variableName: a, value: bottom}
+  - id: 3
+    type: string_input
+    settings: {variableName: b, value: only below}
+  - id: 4
+    type: merge_variables
+connections:
+  - 1:1 -> 4:1
+  - 2:1 -> 4:2
+  - 3:1 -> 4:3
+"""
+
+
+def test_merge_variables_joins_branches_top_input_first(tmp_path) -> None:
+    from test_knime_import import config, findings, import_fragment
+
+    from engine.core.workflow import Workflow
+
+    result = Workflow.from_text(MERGE).run()
+    assert result.ok
+    variables = result.output(4, 0)
+    assert variables["a"] == "top" and variables["b"] == "only below"
+    flow = {"object_class": "org.knime.core.node.port.flowvariable.FlowVariablePortObject"}
+    creation = config(
+        "node_creation_config", input={"port_0": flow}, **{"Merged variables": {"port_0": flow}}
+    )
+    node, report, _ = import_fragment(
+        tmp_path, "org.knime.base.node.util.mergevariables.MergeVariables2NodeFactory", {}, extra=creation
+    )
+    assert node.type == "merge_variables" and findings(report) == []
