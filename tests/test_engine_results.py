@@ -401,12 +401,15 @@ def test_a_run_under_a_profiler_ends(tmp_path: Path) -> None:
         "import sys; from engine.core.workflow import Workflow; sys.setprofile(lambda *a: None); "
         f"r = Workflow.load({str(path)!r}).run(); sys.setprofile(None); print(r.outcome)"
     )
+    root = str(
+        Path(__file__).parent.parent
+    )  # importable from the script's own folder, where it writes "started"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p),
+    }
     done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=Path(__file__).parent.parent,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
     )
     assert done.stdout.strip() == "ok", done.stderr
 
