@@ -256,7 +256,7 @@ def _placeholder(node: KnimeNode, message: str) -> dict[str, Any]:
 
 def _template_ports(wf: KnimeWorkflow, report: ImportReport) -> dict[str, KnimeNode]:
     """A metanode template (connections from or to id -1, the metanode's own ports) gets two
-    placeholders standing for its input and output ports: knitflow has no nested workflows yet."""
+    placeholders standing for its input and output ports: the workflow around the template is not in the archive."""
     used = {
         side
         for c in wf.connections
@@ -298,7 +298,7 @@ def _template_ports(wf: KnimeWorkflow, report: ImportReport) -> dict[str, KnimeN
         report.add(
             "unsupported_node",
             f"the {'inputs' if side == 'in' else 'outputs'} of this metanode template (node id -1) are a "
-            "placeholder: knitflow has no nested workflows",
+            "placeholder: the workflow the template is used in is not in the archive",
             node,
         )
     return pseudo
@@ -326,10 +326,12 @@ def _node_entry(
     expose: dict[str, str] = {}
     if node.node_type == "MetaNodePorts":
         type_name = PLACEHOLDER_TYPE
-        settings = _placeholder(node, "a metanode template's own ports: knitflow has no nested workflows")
+        settings = _placeholder(
+            node, "a metanode template's own ports: the workflow using it is not in the archive"
+        )
     elif node.is_meta:
         kind = "component" if node.node_type == "SubNode" else "metanode"
-        msg = f"KNIME {kind} #{node.id} ({node.name}) cannot be imported: knitflow has no nested workflows"
+        msg = f"KNIME {kind} #{node.id} ({node.name}) cannot be imported: its workflow is not in the archive"
         report.add("unsupported_node", msg, node)
         type_name, settings = PLACEHOLDER_TYPE, _placeholder(node, msg)
     elif (found := find_mapping(node)) is None:
