@@ -3,6 +3,7 @@ node (a loop on it whole), End IF passes the active table on or appends both."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -222,3 +223,23 @@ def test_case_switch_mappings(tmp_path: Path) -> None:
         tmp_path, "org.knime.base.node.switches.startcase.StartcaseNodeFactory", {"PortIndex": "1"}
     )
     assert node.type == "case_switch_start" and findings(report) == [] and node.settings["PortIndex"] == 1
+
+
+def test_the_editor_runs_branches_and_names_inactive_ports(tmp_path: Path) -> None:
+    warnings.filterwarnings("ignore", message=".*httpx2.*")
+    pytest.importorskip("fastapi", reason="the editor extra (fastapi) is not installed")
+    pytest.importorskip("httpx", reason="httpx is needed by FastAPI's TestClient")
+    from fastapi.testclient import TestClient
+    from test_server import BASE, run_all
+
+    from engine.editor.app import create_app
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "branches.yaml").write_text(WORKFLOW)
+    client = TestClient(create_app(ws, data_dirs=[tmp_path]), base_url=BASE)
+    run_all(client, path="branches.yaml")
+    skipped = client.get("/api/workflow/port", params={"path": "branches.yaml", "id": 4, "port": 1})
+    assert skipped.status_code == 200 and "Inactive branch" in skipped.json()["message"]
+    merged = client.get("/api/workflow/port", params={"path": "branches.yaml", "id": 7, "port": 1})
+    assert merged.status_code == 200 and merged.json().get("rows")
