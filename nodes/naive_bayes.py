@@ -133,6 +133,12 @@ class NaiveBayesModel:
     def sorted_classes(self) -> list[str]:
         return _java_sorted(self.class_counts)
 
+    def to_pmml(self, spec: ModelSpec | None) -> str:
+        """The PMML 4.2 NaiveBayesModel document KNIME's learner outputs (PMML Writer)."""
+        from nodes._naive_bayes_pmml import naive_bayes_pmml
+
+        return naive_bayes_pmml(self, spec)
+
 
 # ---------------------------------------------------------------------------------------- learner
 
