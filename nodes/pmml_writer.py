@@ -90,11 +90,11 @@ class PmmlWriter(Node):
     category = Category.SINK
     description = (
         "Writes a model as a PMML 4.2 document, the way KNIME's PMML Writer saves a PMML port: Header, "
-        "DataDictionary, the model with its MiningSchema. Decision trees from the Decision Tree Learner are "
-        "written as KNIME's TreeModel; other model kinds fail with a message naming them. The file is "
-        "replaced atomically."
+        "DataDictionary, the model with its MiningSchema. Decision trees are written as KNIME's TreeModel, "
+        "Naive Bayes models as its NaiveBayesModel; other model kinds fail with a message naming them. The "
+        "file is replaced atomically."
     )
-    keywords = ("pmml", "write", "export", "model", "save", "xml", "decision tree")
+    keywords = ("pmml", "write", "export", "model", "save", "xml", "decision tree", "naive bayes")
     knime = (
         KnimeMapping(
             "org.knime.base.node.io.filehandling.pmml.writer.PMMLWriterNodeFactory2",
@@ -107,7 +107,7 @@ class PmmlWriter(Node):
             _legacy_pmml_writer_from_knime,
         ),
     )
-    inputs = (Port(MODEL, "PMML model", "The model to write (a decision tree)."),)
+    inputs = (Port(MODEL, "PMML model", "The model to write (a decision tree or Naive Bayes model)."),)
     outputs = (Port(VARIABLES, "Flow variables", "Connect it to order a reader after the writer"),)
     Settings = PmmlWriterSettings
     path_settings = ("file",)
