@@ -188,8 +188,6 @@ class Execution:
 
     def configure_node(self, n: int, in_specs: list[Any], settings: Any, ctx: RunContext) -> list[Any]:
         node = self.wf.nodes[n]
-        if skipped_as_inactive(node, in_specs):
-            return [INACTIVE] * len(node.outputs)
         return list(self.hooks.configure(n, in_specs, lambda: list(node.configure(in_specs, settings, ctx))))
 
     def context(self, n: int, variables: VarStack, pass_path: tuple[int, ...]) -> RunContext:
