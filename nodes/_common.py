@@ -86,6 +86,10 @@ class ColumnFilter(NodeSettings):
         description="Match the pattern like KNIME's classic column filter dialog (true) or its web UI (false).",
     )
 
+    def removed_from_includes(self, spec: TableSpec) -> list[str]:
+        """FilterResult.getRemovedFromIncludes: included names the input lacks (manual selection only)."""
+        return [n for n in self.included_names if n not in spec] if self.mode == "MANUAL" else []
+
     def apply(self, spec: TableSpec, *, allowed_types: frozenset[str] | None = None) -> list[str]:
         matches = self._matcher() if self.mode in ("REGEX", "WILDCARD") else None
         chosen = []

@@ -638,8 +638,8 @@ def _combiner_check(spec: TableSpec, settings: ColumnCombinerSettings) -> list[s
             setting="replace_delimiter",
         )
     flt = settings.column_filter
-    if flt.mode == "MANUAL" and flt.enforce_option == "EnforceInclusion":
-        absent = [n for n in flt.included_names if n not in spec]
+    if flt.enforce_option == "EnforceInclusion":
+        absent = flt.removed_from_includes(spec)
         if absent:
             raise ConfigureError(
                 "Input table does not match selected include columns, unable to find column(s): "

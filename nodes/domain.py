@@ -93,13 +93,6 @@ def _domain_from_knime(knime: KnimeSettings) -> None:
     knime.unread()
 
 
-def _missing_included(flt: ColumnFilter, spec: TableSpec) -> list[str]:
-    """FilterResult.getRemovedFromIncludes: included names the input lacks (manual selection only)."""
-    if flt.mode != "MANUAL":
-        return []
-    return [n for n in flt.included_names if n not in spec]
-
-
 def _check(spec: TableSpec, settings: DomainCalculatorSettings, cls: type[NodeError]) -> None:
     """DomainNodeModel.configure: both panels are tested with the possible-values filter's option."""
     if settings.colFilter_possVals.enforce_option != "EnforceInclusion":
@@ -108,7 +101,7 @@ def _check(spec: TableSpec, settings: DomainCalculatorSettings, cls: type[NodeEr
         (settings.colFilter_possVals, "possible value", "colFilter_possVals"),
         (settings.colFilter_minMax, "Min/Max value", "colFilter_minMax"),
     ):
-        missing = _missing_included(flt, spec)
+        missing = flt.removed_from_includes(spec)
         if missing:
             raise cls(
                 f"Input table does not contain the following column(s) selected in the {panel} panel: "
