@@ -115,6 +115,15 @@ def _same_structure(a: TableSpec, b: TableSpec) -> bool:
     return [(c.name, c.type) for c in a.columns] == [(c.name, c.type) for c in b.columns]
 
 
+def _appended(tables: list[Table], suffix: str | None) -> tuple[Table, int]:
+    """The active branches' tables (of one structure) one after the other, RowIDs as KNIME's
+    AppendedRowsTable makes them; and how many rows a repeated RowID skipped."""
+    ids, keep, skipped = appended_row_ids(tables, suffix=suffix)
+    df = pd.concat([t.df[k] for t, k in zip(tables, keep, strict=True)], axis=0)
+    df.index = pd.Index(ids, dtype=object)
+    return Table(df, dict(tables[0].types)), skipped
+
+
 def _end_if_spec(top: Any, bottom: Any) -> Any:
     if is_inactive(top):
         return bottom
@@ -156,14 +165,10 @@ class EndIf(Node):
         top, bottom = inputs
         if is_inactive(top) or is_inactive(bottom):
             return [bottom if is_inactive(top) else top]
-        ids, keep, skipped = appended_row_ids(
-            [top, bottom], suffix=settings.suffix if settings.append_suffix else None
-        )
-        df = pd.concat([top.df[keep[0]], bottom.df[keep[1]]], axis=0)
-        df.index = pd.Index(ids, dtype=object)
+        table, skipped = _appended([top, bottom], settings.suffix if settings.append_suffix else None)
         if skipped:
             ctx.warn(f"Filtered out {skipped} duplicate RowID(s).")
-        return [Table(df, dict(top.types))]
+        return [table]
 
 
 # ------------------------------------------------------------------------------------ CASE Switch
@@ -379,11 +384,7 @@ class CaseSwitchEnd(Node):
         tables: list[Table] = self._active(inputs, settings)
         if not tables:
             return [inputs[0]]
-        ids, keep, skipped = appended_row_ids(
-            tables, suffix=settings.suffix if settings.append_suffix else None
-        )
-        df = pd.concat([t.df[k] for t, k in zip(tables, keep, strict=True)], axis=0)
-        df.index = pd.Index(ids, dtype=object)
+        table, skipped = _appended(tables, settings.suffix if settings.append_suffix else None)
         if skipped:
             ctx.warn(f"Filtered out {skipped} duplicate row id(s).")
-        return [Table(df, dict(tables[0].types))]
+        return [table]
