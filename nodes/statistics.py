@@ -43,6 +43,7 @@ from engine.api import (
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._common import ColumnFilter
 from nodes._compare import SortingCriterion, sorted_positions
+from nodes._java_text import cell_to_string
 from nodes._learning import text_values
 from nodes._mining import NOMINAL, cell_text
 
@@ -503,7 +504,7 @@ class ValueCounter(Node):
             distinct, [SortingCriterion(column=name, string_comparison="LEXICOGRAPHIC")], False
         )
         values = [counts.index[i] for i in order]
-        ids = [cell_text(v) for v in values]
+        ids = [cell_to_string(v, table.types[name]) for v in values]  # RowKey(cell.toString())
         numbers = [int(counts.iloc[i]) for i in order]
         if missing.any():  # a missing cell is smaller than any value
             ids, numbers = ["?", *ids], [int(missing.sum()), *numbers]
