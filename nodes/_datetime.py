@@ -459,9 +459,9 @@ def _format_time_field(letter: str, count: int, t: dt.time) -> str:
     if letter == "S":
         return f"{nanos:09d}"[:count]
     if letter in "nN":
-        return _number(nanos if letter == "n" else _nano_of_day(t), count)
+        return _number(nanos if letter == "n" else nano_of_day(t), count)
     if letter == "A":
-        return _number(_nano_of_day(t) // 1_000_000, count)
+        return _number(nano_of_day(t) // 1_000_000, count)
     values = {
         "H": t.hour,
         "k": t.hour or 24,
@@ -473,7 +473,7 @@ def _format_time_field(letter: str, count: int, t: dt.time) -> str:
     return _number(values[letter], count)
 
 
-def _nano_of_day(t: dt.time) -> int:
+def nano_of_day(t: dt.time) -> int:
     return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000_000 + t.microsecond * 1000
 
 

@@ -40,6 +40,7 @@ from nodes._datetime import (
     knime_duration,
     knime_period,
     localized_day_of_week,
+    nano_of_day,
     pattern_has_text,
     plus_nanos,
     plus_period,
@@ -260,10 +261,6 @@ def _date_until(start: dt.date, end: dt.date, unit: str) -> int:
     return months if unit == "Months" else _java_div(months, 12)
 
 
-def _nanos_of_day(t: dt.time) -> int:
-    return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000_000 + t.microsecond * 1_000
-
-
 def _between(start: Any, end: Any, unit: str) -> int:
     """java.time's ChronoUnit.between for KNIME's local types (DateTimeDifferenceNodeModel's calculate*)."""
     if isinstance(start, dt.datetime):
@@ -274,9 +271,7 @@ def _between(start: Any, end: Any, unit: str) -> int:
             elif end_date < start.date() and end.time() > start.time():
                 end_date += dt.timedelta(days=1)
             return _date_until(start.date(), end_date, unit)
-        delta = end - start
-        nanos = (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1_000
-        return _java_div(nanos, _NANOS[unit])
+        return _java_div(_nanos_between(start, end), _NANOS[unit])
     if isinstance(start, dt.date):
         if unit in _DATE_UNITS:
             return _date_until(start, end, unit)
@@ -285,7 +280,7 @@ def _between(start: Any, end: Any, unit: str) -> int:
         return (end - start).days * (86_400_000_000_000 // _NANOS[unit])
     if unit in _DATE_UNITS:
         raise ValueError(f"Cannot calculate difference between {start} and {end} using granularity {unit}")
-    return _java_div(_nanos_of_day(end) - _nanos_of_day(start), _NANOS[unit])
+    return _java_div(_nanos_between(start, end), _NANOS[unit])
 
 
 _ZONED = re.compile(r"(?P<local>\d{4}-\d{2}-\d{2}T[0-9:.]+)(?:Z|[+-]\d{2}:\d{2}(?::\d{2})?)(?:\[[^\]]+\])?")
@@ -1068,8 +1063,9 @@ def _fixed_to_end(start: Any, end: Any, rows: int) -> list[Any]:
 
 
 def _nanos_between(start: Any, end: Any) -> int:
+    """Duration.between in nanoseconds: of two times of day, or of two date-times."""
     if isinstance(start, dt.time):
-        return _nanos_of_day(end) - _nanos_of_day(start)
+        return nano_of_day(end) - nano_of_day(start)
     delta = end - start
     return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
 
