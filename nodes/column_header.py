@@ -1,4 +1,4 @@
-"""Column-header nodes: Row to Column Header, Extract Column Header and Insert Column Header
+"""Column-header nodes: Row to Column Names, Extract Column Header and Insert Column Header
 (org.knime.base.node.preproc.rowtocolumnheader, columnheaderextract, columnheaderinsert)."""
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def _guess(values: list[str | None]) -> str:
     return ColumnType.STRING
 
 
-# ---------------------------------------------------------------------------- Row to Column Header
+# ----------------------------------------------------------------------------- Row to Column Names
 
 
 class RowToColumnHeaderSettings(NodeSettings):
@@ -99,18 +99,18 @@ def _detected(column: pd.Series, col_type: str) -> tuple[pd.Series, str]:
 
 class RowToColumnHeader(Node):
     type_name = "row_to_column_header"
-    display_name = "Row to Column Header"
+    display_name = "Row to Column Names"
     category = Category.MANIPULATOR
     description = (
         "Uses the cells of one row as the column names (missing or empty cells give Column<i>, repeated names "
         "' (#1)') and removes that row; optionally re-detects the column types. The second table lists the "
         "renamings."
     )
-    keywords = ("header", "column names", "first row", "promote headers", "row to column names")
+    keywords = ("header", "column names", "first row", "promote headers", "row to column header")
     knime = (
         KnimeMapping(
             "org.knime.base.node.preproc.rowtocolumnheader.RowToColumnHeaderNodeFactory",
-            "Row to Column Header",
+            "Row to Column Names",
         ),
     )
     inputs = (Port(TABLE, "Input table"),)

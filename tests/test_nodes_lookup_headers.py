@@ -1,4 +1,4 @@
-"""Row to Column Header, Extract/Insert Column Header, Value Lookup and Table Difference Checker."""
+"""Row to Column Names, Extract/Insert Column Header, Value Lookup and Table Difference Checker."""
 
 from __future__ import annotations
 
