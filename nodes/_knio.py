@@ -15,25 +15,27 @@ from __future__ import annotations
 
 import builtins
 import io
+import math
 import os
 import sys
 import traceback
 import types
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from engine.api import Cancelled, NodeError
+from engine.api import Cancelled, NodeContext, NodeError
 from engine.api import Table as EngineTable
 from engine.api import row_ids as make_row_ids
 from nodes._common import MATPLOTLIB_LOCK
 from nodes._knio_frames import KnioError, pandas_to_table, table_to_pandas
 
 _LOCK = MATPLOTLIB_LOCK  # scripts share the process-wide pyplot state with the plot nodes
-_MODULE_NAMES = ("knime", "knime.scripting", "knime.scripting.io", "knime_io")
 SCRIPT_FILENAME = "<script>"
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -290,6 +292,45 @@ def view(obj: Any) -> NodeView:
     return view_ipy_repr(obj)
 
 
+# ------------------------------------------------------------------------------ flow variables
+
+
+def _valid_variable(name: str, value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, Path):
+        return value
+    if isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value
+    raise NodeError(
+        f"flow variable {name!r}: a {type(value).__name__} cannot be a flow variable (use str, int, float or bool)",
+        setting="script",
+    )
+
+
+def push_changed_variables(variables: dict[str, Any], before: dict[str, Any], ctx: NodeContext) -> None:
+    """Push the flow variables a script added or changed (KNIME's addNewVariables)."""
+    for name, value in variables.items():
+        if not isinstance(name, str) or not name:
+            raise NodeError(f"flow variable names must be non-empty strings, not {name!r}", setting="script")
+        if name in before and _same_value(before[name], value):
+            continue
+        ctx.push_variable(name, _valid_variable(name, value))
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float) and math.isnan(a) and math.isnan(b):
+        return True
+    try:
+        return bool(a == b)
+    except Exception:
+        return False
+
+
 # ---------------------------------------------------------------------------------------- running
 
 
@@ -375,7 +416,7 @@ def _build_modules(
     return knio, {"knime": knime, "knime.scripting": scripting, "knime.scripting.io": knio, "knime_io": knio}
 
 
-def _script_error(exc: BaseException, script: str) -> NodeError:
+def _script_error(exc: BaseException, script: str, setting: str = "script") -> NodeError:
     """The script's own line number and message."""
     lines = script.splitlines()
     if isinstance(exc, SyntaxError) and exc.filename == SCRIPT_FILENAME:
@@ -390,9 +431,77 @@ def _script_error(exc: BaseException, script: str) -> NodeError:
     text = f"Python script failed at {where}: {msg}"
     if source:
         text += f"\n    {source}"
-    err = NodeError(text, setting="script")
+    err = NodeError(text, setting=setting)
     err.lineno = lineno  # type: ignore[attr-defined]
     return err
+
+
+@contextmanager
+def _script_sandbox(log: Callable[[str], None], modules: dict[str, types.ModuleType]) -> Iterator[set[int]]:
+    """One script at a time, with its stdout/stderr in the node log, headless pyplot, the given
+    modules in `sys.modules`, and everything (modules, streams, new figures) restored afterwards.
+    Yields the figures open before the script, so that the caller can tell which are new."""
+    with _LOCK:
+        saved = {name: sys.modules.get(name) for name in modules}
+        out, err = _LineWriter(log), _LineWriter(log, "[stderr] ")
+        old_out, old_err = sys.stdout, sys.stderr
+        figures_before = _open_figures()
+        try:
+            _use_agg()
+            sys.modules.update(modules)
+            sys.stdout, sys.stderr = out, err
+            yield figures_before
+        finally:
+            sys.stdout, sys.stderr = old_out, old_err
+            out.close_lines()
+            err.close_lines()
+            for name, mod in saved.items():
+                if mod is None:
+                    sys.modules.pop(name, None)
+                else:
+                    sys.modules[name] = mod
+            _close_new_figures(figures_before)
+
+
+def _compiled(script: str, setting: str = "script") -> types.CodeType:
+    try:
+        return compile(script, SCRIPT_FILENAME, "exec")
+    except SyntaxError as exc:
+        raise _script_error(exc, script, setting) from None
+
+
+def _exec_script(
+    code: types.CodeType, script: str, names: dict[str, Any], setting: str = "script"
+) -> dict[str, Any]:
+    """Run the compiled script as `__main__` with `names` defined; its namespace afterwards."""
+    namespace: dict[str, Any] = {
+        "__name__": "__main__",
+        "__file__": SCRIPT_FILENAME,
+        "__builtins__": builtins,
+        **names,
+    }
+    try:
+        exec(code, namespace)
+    except Cancelled:
+        raise
+    except (Exception, SystemExit) as exc:
+        raise _script_error(exc, script, setting) from None
+    return namespace
+
+
+def run_plain_script(
+    script: str,
+    names: dict[str, Any],
+    log: Callable[[str], None],
+    after: Callable[[dict[str, Any]], Any],
+    setting: str = "script",
+) -> Any:
+    """Execute a script that talks to KNIME through global names (KNIME's older Python nodes:
+    `input_table`, `output_table`, `flow_variables`, ...) instead of a module; `after` reads the
+    namespace while the script's figures are still open and its result is returned."""
+    code = _compiled(script, setting)
+    with _script_sandbox(log, {}):
+        return after(_exec_script(code, script, names, setting))
 
 
 def run_script(
@@ -408,58 +517,26 @@ def run_script(
     want_view: bool = False,
 ) -> ScriptResult:
     """Execute a KNIME-style script with `knime.scripting.io` available; outputs are checked."""
-    try:
-        code = compile(script, SCRIPT_FILENAME, "exec")
-    except SyntaxError as exc:
-        raise _script_error(exc, script) from None
+    code = _compiled(script)
     inputs = [None if t is None else Table(t) for t in input_tables]
-    with _LOCK:
-        knio, modules = _build_modules(
-            inputs, input_objects, n_output_tables, n_output_objects, flow_variables, temp_dir
-        )
-        saved = {name: sys.modules.get(name) for name in _MODULE_NAMES}
-        out, err = _LineWriter(log), _LineWriter(log, "[stderr] ")
-        old_out, old_err = sys.stdout, sys.stderr
-        figures_before = _open_figures()
-        try:
-            _use_agg()
-            sys.modules.update(modules)
-            sys.stdout, sys.stderr = out, err
-            namespace: dict[str, Any] = {
-                "__name__": "__main__",
-                "__file__": SCRIPT_FILENAME,
-                "__builtins__": builtins,
-            }
-            try:
-                exec(code, namespace)
-            except Cancelled:
-                raise
-            except (Exception, SystemExit) as exc:
-                raise _script_error(exc, script) from None
-            view_obj = knio.output_view
-            if want_view:
-                if view_obj is None and _open_figures() - figures_before:
-                    import matplotlib.pyplot as plt
+    knio, modules = _build_modules(
+        inputs, input_objects, n_output_tables, n_output_objects, flow_variables, temp_dir
+    )
+    with _script_sandbox(log, modules) as figures_before:
+        _exec_script(code, script, {})
+        view_obj = knio.output_view
+        if want_view:
+            if view_obj is None and _open_figures() - figures_before:
+                import matplotlib.pyplot as plt
 
-                    view_obj = view_matplotlib(plt.gcf())
-                    log("knio.output_view was not set: showing the script's last matplotlib figure")
-                elif view_obj is not None and not isinstance(view_obj, NodeView):
-                    view_obj = view(view_obj)
-            tables = [
-                None if v is None else _converted(output_table, v, i)
-                for i, v in enumerate(knio.output_tables)
-            ]
-            return ScriptResult(tables, list(knio.output_objects), view_obj, dict(knio.flow_variables))
-        finally:
-            sys.stdout, sys.stderr = old_out, old_err
-            out.close_lines()
-            err.close_lines()
-            for name, mod in saved.items():
-                if mod is None:
-                    sys.modules.pop(name, None)
-                else:
-                    sys.modules[name] = mod
-            _close_new_figures(figures_before)
+                view_obj = view_matplotlib(plt.gcf())
+                log("knio.output_view was not set: showing the script's last matplotlib figure")
+            elif view_obj is not None and not isinstance(view_obj, NodeView):
+                view_obj = view(view_obj)
+        tables = [
+            None if v is None else _converted(output_table, v, i) for i, v in enumerate(knio.output_tables)
+        ]
+        return ScriptResult(tables, list(knio.output_objects), view_obj, dict(knio.flow_variables))
 
 
 def _converted(fn: Callable[[Any, int], EngineTable], value: Any, index: int) -> EngineTable:

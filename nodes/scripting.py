@@ -60,7 +60,7 @@ from engine.api import (
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, PortMap, file_name, key_name
 from nodes._java_text import java_double_to_string
-from nodes._knio import ScriptResult, run_script
+from nodes._knio import ScriptResult, push_changed_variables, run_script
 from nodes._rows import is_missing
 
 PYTHON_OBJECT = PortType.register(PortType("python.object", "Python object (pickled)", "#6a4c93", "square"))
@@ -149,41 +149,6 @@ def _script_inputs(inputs: list[Any]) -> tuple[list[Table | None], list[Any]]:
     return tables, objects
 
 
-def _valid_variable(name: str, value: Any) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, Path):
-        return value
-    if isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value
-    raise NodeError(
-        f"flow variable {name!r}: a {type(value).__name__} cannot be a flow variable (use str, int, float or bool)",
-        setting="script",
-    )
-
-
-def _push_variables(result: ScriptResult, before: dict[str, Any], ctx: NodeContext) -> None:
-    for name, value in result.flow_variables.items():
-        if not isinstance(name, str) or not name:
-            raise NodeError(f"flow variable names must be non-empty strings, not {name!r}", setting="script")
-        if name in before and _same_value(before[name], value):
-            continue
-        ctx.push_variable(name, _valid_variable(name, value))
-
-
-def _same_value(a: Any, b: Any) -> bool:
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, float) and math.isnan(a) and math.isnan(b):
-        return True
-    try:
-        return bool(a == b)
-    except Exception:
-        return False
-
-
 def _execute_script(
     script: str, inputs: list[Any], ctx: NodeContext, *, n_tables: int, n_objects: int, want_view: bool
 ) -> ScriptResult:
@@ -201,7 +166,7 @@ def _execute_script(
         temp_dir=lambda: ctx.scratch_dir,
         want_view=want_view,
     )
-    _push_variables(result, before, ctx)
+    push_changed_variables(result.flow_variables, before, ctx)
     return result
 
 
