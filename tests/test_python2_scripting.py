@@ -140,6 +140,12 @@ MODEL = {
         (TWO_TO_TWO, "python2_script_2in2out"),
         (VARIABLES, "python2_edit_variable"),
         (VIEW, "python2_view"),
+        ("org.knime.python2.nodes.source.PythonSourceNodeFactory", "python2_source"),
+        ("org.knime.python2.nodes.script1in2out.PythonScript1In2OutNodeFactory", "python2_script_1in2out"),
+        ("org.knime.python2.nodes.script2in1out.PythonScript2In1OutNodeFactory", "python2_script_2in1out"),
+        ("org.knime.python2.nodes.script2in2out.PythonScript2In2OutNodeFactory", "python2_script_2in2out"),
+        ("org.knime.python2.nodes.variables.PythonVariablesNodeFactory", "python2_edit_variable"),
+        ("org.knime.python2.nodes.view.PythonViewNodeFactory", "python2_view"),
     ],
 )
 def test_import_reads_every_key(tmp_path: Path, factory: str, node_type: str) -> None:
