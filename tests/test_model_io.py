@@ -21,6 +21,7 @@ LEGACY_WRITER = "org.knime.base.node.io.predictor.PredictorWriterNodeFactory"
 PORT_OBJECT_WRITER = "org.knime.base.node.io.portobject.PortObjectWriterNodeFactory"
 READER = "org.knime.base.node.io.filehandling.model.reader.ModelReaderNodeFactory"
 LEGACY_READER = "org.knime.base.node.io.predictor.PredictorReaderNodeFactory"
+PORT_OBJECT_READER = "org.knime.base.node.io.portobject.PortObjectReaderNodeFactory"
 
 SAVE = """
 format: knitflow/1
@@ -124,5 +125,6 @@ def test_imports_the_readers(tmp_path: Path) -> None:
     node, report, _ = import_fragment(tmp_path, READER, {"filechooser": CHOOSER})
     assert node.type == "model_reader" and findings(report) == []
     assert node.settings == {"file": "${data_dir}/model.zip"}
-    node, report, _ = import_fragment(tmp_path, LEGACY_READER, {"filename": "file:/tmp/m.model"})
-    assert findings(report) == [] and node.settings == {"file": "${data_dir}/m.model"}
+    for factory in (LEGACY_READER, PORT_OBJECT_READER):
+        node, report, _ = import_fragment(tmp_path, factory, {"filename": "file:/tmp/m.model"})
+        assert findings(report) == [] and node.settings == {"file": "${data_dir}/m.model"}
