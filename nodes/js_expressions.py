@@ -386,7 +386,7 @@ class ColumnExpressions(Node):
     knime = (
         KnimeMapping(
             "org.knime.expressions.base.node.formulas.FormulasNodeFactory",
-            "Column Expressions (legacy)",
+            "Column Expressions",
             _column_expressions_from_knime,
         ),
     )
@@ -573,7 +573,7 @@ class VariableExpressions(Node):
     knime = (
         KnimeMapping(
             "org.knime.expressions.base.node.variableexpression.VariableExpressionsNodeFactory",
-            "Variable Expressions (legacy)",
+            "Variable Expressions",
             _variable_expressions_from_knime,
         ),
     )
