@@ -16,6 +16,7 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from engine.api import ColumnType, ConfigureError, NodeSettings, Table, TableSpec
+from engine.api.knime import KnimeSettings, seq
 from nodes._common import ColumnFilter
 from nodes._mining import NOMINAL, cell_text, parse_seed
 
@@ -167,6 +168,22 @@ FOREST_KEYS = [
     "useBinaryNominalSplits",
     "ignoreColumnsWithoutDomain",
 ]
+
+
+def first_plugin_column_filter(knime: KnimeSettings) -> None:
+    """The first tree ensemble plugin (org.knime.base.node.mine.treeensemble) kept no column filter
+    config: `includeAllColumns` (every numeric or nominal column but the target) or the names in
+    `includeColumns`. Both as the column filter of the treeensemble2 keys; nothing when absent."""
+    if "includeColumns" not in knime.tree and "includeAllColumns" not in knime.tree:
+        return
+    if knime.get("includeAllColumns"):
+        chosen: dict[str, Any] = {"included_names": [], "excluded_names": []}
+        chosen["enforce_option"] = "EnforceExclusion"
+    else:
+        chosen = {"included_names": [str(name) for name in seq(knime.get("includeColumns"))]}
+        chosen.update(excluded_names=[], enforce_option="EnforceInclusion")
+    knime.put("columnFilterConfig", chosen, "includeColumns")
+    knime.paths["includeAllColumns"] = "columnFilterConfig"
 
 
 def node_depths(tree: Any) -> np.ndarray:
