@@ -340,6 +340,15 @@ def test_first_plugin_settings(tmp_path: Path) -> None:
         tmp_path, f"{TE1}.learner.classification.TreeEnsembleClassificationLearnerNodeFactory", odd
     )
     assert len(findings(report)) == 3
+    # KNIME 2.5 named the classification nodes without the kind
+    node, report, _ = import_fragment(
+        tmp_path, f"{TE1}.learner.TreeEnsembleLearnerNodeFactory", FIRST_PLUGIN_LEARNER
+    )
+    assert node.type == "tree_ensemble_learner" and findings(report) == []
+    node, report, _ = import_fragment(
+        tmp_path, f"{TE1}.predictor.TreeEnsemblePredictorNodeFactory", predictor
+    )
+    assert node.type == "tree_ensemble_predictor" and findings(report) == []
 
 
 def test_treeensemble2_settings(tmp_path: Path) -> None:
