@@ -441,6 +441,11 @@ def test_treeensemble2_settings(tmp_path: Path) -> None:
     assert node.type == "tree_ensemble_predictor" and findings(report) == []
     assert node.settings["compatibility"] == "pre_3_6" and node.settings["useSoftVoting"] is True
     node, report, _ = import_fragment(
+        tmp_path, f"{TE2}.predictor.classification.TreeEnsembleClassificationPredictorNodeFactory2", predictor
+    )
+    assert node.type == "tree_ensemble_predictor" and findings(report) == []
+    assert node.settings.get("compatibility", "current") != "pre_3_6"
+    node, report, _ = import_fragment(
         tmp_path, f"{TE2}.predictor.regression.TreeEnsembleRegressionPredictorNodeFactory", predictor
     )
     assert node.type == "tree_ensemble_predictor_regression" and findings(report) == []
