@@ -180,6 +180,13 @@ _TYPE_NAMES = {
     "org.knime.core.data.collection.ListDataValue": "List",
     "org.knime.core.data.collection.SetCell": "Set",
     "org.knime.core.data.collection.SetDataValue": "Set",
+    # JSON, XML and URI cells (their text)
+    "org.knime.core.data.json.JSONCell": "JSON",
+    "org.knime.core.data.json.JSONValue": "JSON",
+    "org.knime.core.data.xml.XMLCell": "XML",
+    "org.knime.core.data.xml.XMLValue": "XML",
+    "org.knime.core.data.uri.URIDataCell": "URI",
+    "org.knime.core.data.uri.URIDataValue": "URI",
 }
 
 

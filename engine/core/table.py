@@ -32,6 +32,9 @@ class ColumnType:
     LOCAL_DATE_TIME = "Local Date Time"  # cells: naive datetime.datetime
     LIST = "List"  # cells: tuples; typed "List of <element type>" when the element type is known
     SET = "Set"  # cells: tuples of distinct values in first-seen order; "Set of <element type>"
+    JSON = "JSON"  # cells: the JSON value as compact JSON text (str), as KNIME's JSON cell prints it
+    XML = "XML"  # cells: the XML document as text (str)
+    URI = "URI"  # cells: the URI as text (str)
     UNKNOWN = "Unknown"
 
     NUMERIC = frozenset({INTEGER, LONG, DOUBLE})
