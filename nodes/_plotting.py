@@ -40,12 +40,14 @@ def figure(title: str, size: tuple[float, float] = (8, 6), dpi: int = 100) -> tu
     return fig, ax
 
 
-def picture(fig: Any) -> bytes:
+def picture(fig: Any, *, tight: bool = True) -> bytes:
     """The figure in the format the view is drawn for (`picture_format`), with no date or
-    version stamp in it, so that the same run writes the same bytes."""
+    version stamp in it, so that the same run writes the same bytes. `tight=False` keeps the
+    axes where they were put (a drawing in pixel coordinates)."""
     buf = io.BytesIO()
     with MATPLOTLIB_LOCK:
-        fig.tight_layout()
+        if tight:
+            fig.tight_layout()
         if picture_format() == "svg":
             import matplotlib
 
