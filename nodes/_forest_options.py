@@ -85,10 +85,10 @@ class RandomForestLearnerSettings(NodeSettings):
         "InformationGainRatio",
         description="Classification split criterion; unused for regression (splits minimise the squared error).",
     )
-    missingValueHandling: Literal["XGBoost", "Surrogate"] = Field(
+    missingValueHandling: Literal["XGBoost"] = Field(
         "XGBoost",
         description="Missing attribute values: each split learns the direction they take (scikit-learn's native "
-        "missing-value support, KNIME's XGBoost mode); Surrogate is treated the same way.",
+        "missing-value support, KNIME's XGBoost mode). KNIME's Surrogate mode is not supported.",
     )
     useAverageSplitPoints: bool = Field(
         True,
@@ -184,6 +184,19 @@ def first_plugin_column_filter(knime: KnimeSettings) -> None:
         chosen.update(excluded_names=[], enforce_option="EnforceInclusion")
     knime.put("columnFilterConfig", chosen, "includeColumns")
     knime.paths["includeAllColumns"] = "columnFilterConfig"
+
+
+def unsupported_forest_options(knime: KnimeSettings) -> None:
+    """The TreeEnsembleLearnerConfiguration options knitflow's forests cannot follow, as findings."""
+    tree = knime.tree
+    if tree.get("fingerprintColumn"):
+        knime.lost("learning on a fingerprint (bit, byte or double vector) column is not supported")
+    if tree.get("hardCodedRootColumn"):
+        knime.lost("a fixed root attribute (hardCodedRootColumn) is not supported")
+    if tree.get("missingValueHandling") == "Surrogate":
+        knime.lost(
+            "surrogate splits for missing values are not supported (knitflow learns each split's direction)"
+        )
 
 
 def node_depths(tree: Any) -> np.ndarray:

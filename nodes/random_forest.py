@@ -36,7 +36,7 @@ from engine.api import (
     unique_column_name,
     widget,
 )
-from engine.api.knime import KnimeMapping, KnimeSettings, seq
+from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._forest_options import (
     FOREST_KEYS,
     STATS_SPEC,
@@ -45,9 +45,11 @@ from nodes._forest_options import (
     SplitStatistics,
     TreeShape,
     attribute_owner,
+    first_plugin_column_filter,
     forest_attributes,
     tree_attributes,
     tree_shape,
+    unsupported_forest_options,
 )
 from nodes._mining import cell_text, check_column
 
@@ -86,30 +88,14 @@ def _output_names(target: str, existing: list[str]) -> tuple[str, str, str]:
     return names[0], names[1], names[2]
 
 
-def _first_plugin_columns(knime: KnimeSettings) -> None:
-    """The first tree ensemble plugin (org.knime.base.node.mine.treeensemble) stored its attribute
-    columns as `includeColumns` (a string array) and `includeAllColumns` (every numeric or nominal
-    column but the target); knitflow's column filter says the same."""
-    if knime.get("includeAllColumns"):
-        chosen = {"included_names": [], "excluded_names": [], "enforce_option": "EnforceExclusion"}
-    else:
-        names = [str(c) for c in seq(knime.get("includeColumns"))]
-        chosen = {"included_names": names, "excluded_names": [], "enforce_option": "EnforceInclusion"}
-    knime.put("columnFilterConfig", chosen, "includeColumns")
-    knime.paths["includeAllColumns"] = "columnFilterConfig"
-
-
 def _rf_learner_from_knime(knime: KnimeSettings) -> None:
     """TreeEnsembleLearnerConfiguration keys (treeensemble2, and the first tree ensemble plugin's
     subset of them)."""
     tree = knime.tree
     knime.take_all(FOREST_KEYS)
-    if "columnFilterConfig" not in tree and ("includeColumns" in tree or "includeAllColumns" in tree):
-        _first_plugin_columns(knime)
-    if tree.get("fingerprintColumn"):
-        knime.lost("learning on a fingerprint (bit vector) column is not supported")
-    if tree.get("hardCodedRootColumn"):
-        knime.lost("a hard-coded root split column is not supported")
+    if "columnFilterConfig" not in tree:
+        first_plugin_column_filter(knime)
+    unsupported_forest_options(knime)
     # hiliting and the tree view's class distributions change no prediction
     knime.unread(
         "fingerprintColumn", "hardCodedRootColumn", "nrHilitePatterns", "saveTargetDistributionInNodes"

@@ -48,6 +48,7 @@ from nodes._forest_options import (
     forest_attributes,
     tree_attributes,
     tree_shape,
+    unsupported_forest_options,
 )
 from nodes._learning import append_unique, check_learning_columns, class_values, model_spec_of, text_values
 from nodes._mining import NOMINAL, cell_text
@@ -67,9 +68,9 @@ class RandomForestClassificationLearnerSettings(RandomForestLearnerSettings):
         description="Split criterion: Gini (scikit-learn gini) or information gain (entropy); the gain ratio is "
         "grown with the information gain.",
     )
-    rowSamplingMode: Literal["Random", "Stratified", "EquallySized"] = Field(  # type: ignore[assignment]
+    rowSamplingMode: Literal["Random", "Stratified", "EqualSize"] = Field(  # type: ignore[assignment]
         "Random",
-        description="Row sample per tree: Random; Stratified (each class in proportion); EquallySized (every "
+        description="Row sample per tree: Random; Stratified (each class in proportion); EqualSize (every "
         "class as often as the smallest one).",
     )
     legacyColumnOrder: bool = Field(
@@ -204,7 +205,7 @@ def _row_sample(
     n_classes: int,
     settings: RandomForestClassificationLearnerSettings,
 ) -> np.ndarray:
-    """KNIME's row sampling modes: Random, Stratified (per class in proportion), EquallySized."""
+    """KNIME's row sampling modes: Random, Stratified (per class in proportion), EqualSize."""
     replace = settings.isDataSelectionWithReplacement
 
     def draw(pool: np.ndarray, size: int) -> np.ndarray:
@@ -236,10 +237,7 @@ def _oob_names(
 
 def _rf_classification_learner_from_knime(knime: KnimeSettings) -> None:
     knime.take_all(FOREST_KEYS)
-    if knime.tree.get("fingerprintColumn"):
-        knime.lost("learning on a fingerprint (bit vector) column is not supported")
-    if knime.tree.get("hardCodedRootColumn"):
-        knime.lost("a hard-coded root split column is not supported")
+    unsupported_forest_options(knime)
 
 
 def _legacy_learner_from_knime(knime: KnimeSettings) -> None:
@@ -262,7 +260,7 @@ class RandomForestLearnerClassification(Node):
     description = (
         "Learns a random forest of classification trees (scikit-learn DecisionTreeClassifier with Gini or entropy "
         "splits; KNIME's gain ratio is grown with entropy): nrModels trees, each on a row sample (Random, Stratified "
-        "or EquallySized; with or without replacement) and an attribute sample drawn per node or per tree. Port 1: "
+        "or EqualSize; with or without replacement) and an attribute sample drawn per node or per tree. Port 1: "
         "the training rows with the out-of-bag class confidences `P (<target>=<v>)`, the vote `<target> "
         "(Out-of-bag)`, its confidence and `model count`; port 2: splits and candidacies per attribute on the levels "
         "0-2; port 3: the model. The trees are not KNIME's (its random numbers cannot be reproduced): results agree "

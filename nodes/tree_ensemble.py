@@ -47,6 +47,7 @@ from nodes._forest_options import (
     RandomForestModel,
     first_plugin_column_filter,
     forest_attributes,
+    unsupported_forest_options,
 )
 from nodes._learning import check_learning_columns, class_values, model_spec_of, text_values
 from nodes._mining import NOMINAL, cell_text, check_column
@@ -183,14 +184,7 @@ def _learner_from_knime(knime: KnimeSettings, compat: Compatibility, single_tree
         knime.put("useBinaryNominalSplits", False)  # loadInModel's default for older settings
     if compat != "current":
         knime.put("compatibility", compat)
-    if tree.get("fingerprintColumn"):
-        knime.lost("learning on a fingerprint (bit, byte or double vector) column is not supported")
-    if tree.get("hardCodedRootColumn"):
-        knime.lost("a fixed root attribute (hardCodedRootColumn) is not supported")
-    if tree.get("missingValueHandling") == "Surrogate":
-        knime.lost(
-            "surrogate splits for missing values are not supported (knitflow learns each split's direction)"
-        )
+    unsupported_forest_options(knime)
     # hiliting and the tree view's stored class distributions change no output; a single tree has no count
     also = ["fingerprintColumn", "hardCodedRootColumn", "nrHilitePatterns", "saveTargetDistributionInNodes"]
     knime.unread(*also, *(["nrModels"] if single_tree else []))

@@ -102,7 +102,7 @@ def test_predictor_columns_soft_voting_and_legacy_layout(data: pd.DataFrame) -> 
         configure_node("random_forest_predictor", {}, model.spec, TableSpec.of([("f0", "Double")]))
 
 
-@pytest.mark.parametrize("mode", ["Stratified", "EquallySized"])
+@pytest.mark.parametrize("mode", ["Stratified", "EqualSize"])
 def test_class_aware_row_sampling(mode: str) -> None:
     from nodes.random_forest_classification import RandomForestClassificationLearnerSettings, _row_sample
 
