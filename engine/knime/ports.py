@@ -33,6 +33,8 @@ _PORT_KINDS: tuple[tuple[str, str], ...] = (
     ("SparkData", "spark.data"),
     ("PythonBinaryBlob", "python.object"),
     ("PickledObject", "python.object"),
+    ("DBDataPortObject", "knime.database.data"),  # KNIME's DB Data (and its spec): nodes.database
+    ("DBSessionPortObject", "knime.database"),  # KNIME's DB Session (DB Connection port)
     (".database.", "knime.database"),
     (".DB", "knime.database"),
     ("Database", "knime.database"),
