@@ -18,6 +18,7 @@ from engine.api import (
     Category,
     ColumnType,
     ConfigureError,
+    Model,
     Node,
     NodeContext,
     NodeError,
@@ -28,6 +29,7 @@ from engine.api import (
     unique_column_name,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, column_type, get
+from nodes._category_mapping import CATEGORY_MAPPING, CategoryMapping, ColumnMapping
 from nodes._column_types import typed_column
 from nodes._common import ColumnFilter
 from nodes._java_text import INT32, INT64, java_double_to_string, parse_java_double, parse_java_int
@@ -553,10 +555,14 @@ class CategoryToNumberSettings(NodeSettings):
 def _category_to_number_from_knime(knime: KnimeSettings) -> None:
     knime.take("column_filter", "column-filter")
     knime.take_all(["append_columns", "column_suffix", "start_index", "increment", "max_categories"])
-    missing_to = get(knime.tree, "map_missing_to.datacell")
-    if missing_to not in (None, "org.knime.core.data.MissingCell"):
-        knime.lost(f"map_missing_to = {missing_to}: knitflow leaves missing cells missing")
-    knime.unread("map_missing_to", "default_value")  # default_value serves only Category To Number (Apply)
+    for key, what in (
+        ("map_missing_to", "missing cells stay missing"),
+        ("default_value", "unknown ones stay missing"),
+    ):
+        cell = get(knime.tree, f"{key}.datacell")
+        if cell not in (None, "org.knime.core.data.MissingCell"):
+            knime.lost(f"{key} = {cell}: in knitflow's mapping {what}")
+    knime.unread("map_missing_to", "default_value")
 
 
 def _category_targets(
@@ -586,7 +592,8 @@ class CategoryToNumber(Node):
     description = (
         "Maps each category of the selected String columns to an Integer: start_index for the first value met "
         "(top to bottom), then one increment more for each new value; missing cells stay missing. Replaces the "
-        "columns or appends `<name> (to number)`. KNIME's PMML output of the mapping is not produced."
+        "columns or appends `<name> (to number)`. Port 2 holds the mapping (KNIME's PMML MapValues) for "
+        "Category To Number (Apply) and Number To Category (Apply)."
     )
     keywords = ("category", "encode", "label encoding", "string to number", "ordinal", "factorize")
     knime = (
@@ -594,11 +601,13 @@ class CategoryToNumber(Node):
             "org.knime.base.node.preproc.colconvert.categorytonumber2.CategoryToNumberNodeFactory2",
             "Category To Number",
             _category_to_number_from_knime,
-            ports=lambda _cfg: ({}, {2: None}),  # the PMML mapping has no counterpart
         ),
     )
     inputs = (Port(TABLE, "Input table"),)
-    outputs = (Port(TABLE, "Table with numbers"),)
+    outputs = (
+        Port(TABLE, "Table with numbers"),
+        Port(CATEGORY_MAPPING, "Mapping", "Each column's categories and numbers (KNIME's PMML MapValues)."),
+    )
     Settings = CategoryToNumberSettings
 
     def configure(
@@ -614,12 +623,13 @@ class CategoryToNumber(Node):
                 if target != name
                 else out.replace(name, ColumnType.INTEGER)
             )
-        return [out]
+        return [out, UNKNOWN]
 
     def execute(self, inputs: list[Any], settings: CategoryToNumberSettings, ctx: NodeContext) -> list[Any]:
         table: Table = inputs[0]
         df = table.df.copy(deep=False)
         types: dict[str, str] = {}
+        mappings: list[ColumnMapping] = []
         for name, target in _category_targets(table.spec, settings, NodeError):
             values = table.df[name]
             codes, uniques = pd.factorize(values, use_na_sentinel=True)  # first appearance order
@@ -634,4 +644,10 @@ class CategoryToNumber(Node):
             numbers[codes < 0] = pd.NA
             df[target] = numbers if (codes < 0).any() else numbers.astype("int64")
             types[target] = ColumnType.INTEGER
-        return [table.with_frame(df, types)]
+            pairs = tuple(
+                (str(v), settings.start_index + i * settings.increment) for i, v in enumerate(uniques)
+            )
+            mappings.append(ColumnMapping(name, target, pairs))
+        mapping = CategoryMapping(tuple(mappings))
+        model = Model("category_mapping", mapping, mapping.summary())
+        return [table.with_frame(df, types), model]
