@@ -99,10 +99,24 @@ def _mapped(values: pd.Series, column: ColumnMapping, to_numbers: bool) -> tuple
     return pd.Series(texts, index=values.index, dtype=object), ColumnType.STRING
 
 
-class CategoryToNumberApply(Node):
+class _MappingApply(Node):
+    """Both Apply nodes: the mapping passes through; the table's mapped columns are converted."""
+
+    category = Category.MANIPULATOR
+    to_numbers: bool = True
+    inputs = (Port(CATEGORY_MAPPING, "Mapping"), Port(TABLE, "Table"))
+
+    def configure(self, in_specs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        return [in_specs[0], UNKNOWN]  # KNIME knows the columns only from the mapping at run time
+
+    def execute(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        model: Model = inputs[0]
+        return [model, _apply(inputs[1], _mapping_of(model), settings, ctx, to_numbers=self.to_numbers)]
+
+
+class CategoryToNumberApply(_MappingApply):
     type_name = "category_to_number_apply"
     display_name = "Category To Number (Apply)"
-    category = Category.MANIPULATOR
     description = (
         "Maps the categories of String columns to the numbers a Category To Number node gave them (its mapping "
         "on port 1): each mapped source column found in the table is replaced or appended as `<name> (to number)`;"
@@ -116,29 +130,16 @@ class CategoryToNumberApply(Node):
             _apply_from_knime,
         ),
     )
-    inputs = (Port(CATEGORY_MAPPING, "Mapping"), Port(TABLE, "Table"))
     outputs = (
         Port(CATEGORY_MAPPING, "Mapping", "The mapping, passed on."),
         Port(TABLE, "Table with numbers"),
     )
     Settings = CategoryToNumberApplySettings
 
-    def configure(
-        self, in_specs: list[Any], settings: CategoryToNumberApplySettings, ctx: NodeContext
-    ) -> list[Any]:
-        return [in_specs[0], UNKNOWN]  # KNIME knows the columns only from the mapping at run time
 
-    def execute(
-        self, inputs: list[Any], settings: CategoryToNumberApplySettings, ctx: NodeContext
-    ) -> list[Any]:
-        model: Model = inputs[0]
-        return [model, _apply(inputs[1], _mapping_of(model), settings, ctx, to_numbers=True)]
-
-
-class NumberToCategoryApply(Node):
+class NumberToCategoryApply(_MappingApply):
     type_name = "number_to_category_apply"
     display_name = "Number To Category (Apply)"
-    category = Category.MANIPULATOR
     description = (
         "Turns the numbers of a Category To Number node back into its categories (its mapping on port 1): each "
         "mapped Integer column found in the table is replaced or appended as `<name> (to category)`; numbers the "
@@ -152,20 +153,9 @@ class NumberToCategoryApply(Node):
             _apply_from_knime,
         ),
     )
-    inputs = (Port(CATEGORY_MAPPING, "Mapping"), Port(TABLE, "Table"))
     outputs = (
         Port(CATEGORY_MAPPING, "Mapping", "The mapping, passed on."),
         Port(TABLE, "Table with categories"),
     )
     Settings = NumberToCategoryApplySettings
-
-    def configure(
-        self, in_specs: list[Any], settings: NumberToCategoryApplySettings, ctx: NodeContext
-    ) -> list[Any]:
-        return [in_specs[0], UNKNOWN]
-
-    def execute(
-        self, inputs: list[Any], settings: NumberToCategoryApplySettings, ctx: NodeContext
-    ) -> list[Any]:
-        model: Model = inputs[0]
-        return [model, _apply(inputs[1], _mapping_of(model), settings, ctx, to_numbers=False)]
+    to_numbers = False
