@@ -13,25 +13,12 @@ any kind and four table outputs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import Field
 
 from engine.api import Category, ConfigureError, Node, NodeContext, NodeError, NodeSettings, Port, PortType
-
-
-@dataclass(frozen=True)
-class _AnyPortType(PortType):
-    """An input that accepts any port object: KNIME already checked what was connected to it."""
-
-    def accepts(self, other: PortType) -> bool:
-        return True
-
-
-ANY_PORT = PortType.register(
-    _AnyPortType("any", "Any port object (imported placeholder)", "#9e9e9e", "square")
-)
+from nodes._ports import ANY_PORT, accepting_anything  # KNIME already checked what was connected
 
 # kinds knitflow has no node for, by the id the importer writes (KNIME's colours where it has one)
 _KNIME_KINDS = {
@@ -88,9 +75,7 @@ def _ports(raw: Any, *, output: bool) -> tuple[Port, ...]:
             ports.append(Port(pt, name, pt.label, optional=not output))
         else:
             # an input accepts what KNIME connected; it keeps its kind for display
-            ports.append(
-                Port(_AnyPortType(pt.id, pt.label, pt.color, pt.shape), name, pt.label, optional=True)
-            )
+            ports.append(Port(accepting_anything(pt), name, pt.label, optional=True))
     return tuple(ports)
 
 

@@ -49,6 +49,8 @@ __all__ = [
     "MODEL",
     "TABLE",
     "INACTIVE",
+    "CaughtFailure",
+    "FailedBranch",
     "UNKNOWN",
     "VARIABLES",
     "VARIABLE_REFERENCE",
@@ -56,6 +58,7 @@ __all__ = [
     "View",
     "atomic_write",
     "is_inactive",
+    "caught_failure",
     "picture_format",
     "placeholder_value",
     "port_spec",
@@ -279,8 +282,40 @@ class InactiveBranch:
 INACTIVE: Any = InactiveBranch()
 
 
+@dataclass(frozen=True)
+class CaughtFailure:
+    """A node's failure inside a try-catch scope (KNIME's FlowTryCatchContext): what the Catch
+    node reports in its FailingNode* variables."""
+
+    node: str  # the failing node's name and id
+    message: str
+    details: str = ""
+    stacktrace: str = ""
+
+
+class FailedBranch:
+    """The inactive branch a failure inside a try-catch scope leaves: inactive like INACTIVE, and
+    carrying the failure down to the scope's Catch node."""
+
+    __slots__ = ("failure",)
+
+    def __init__(self, failure: CaughtFailure) -> None:
+        self.failure = failure
+
+    def __reduce__(self) -> tuple[type[FailedBranch], tuple[CaughtFailure]]:
+        return (FailedBranch, (self.failure,))
+
+    def __repr__(self) -> str:
+        return f"INACTIVE (failed: {self.failure.node})"
+
+
 def is_inactive(obj: Any) -> bool:
-    return obj is INACTIVE
+    return obj is INACTIVE or isinstance(obj, FailedBranch)
+
+
+def caught_failure(objs: Iterable[Any]) -> CaughtFailure | None:
+    """The failure the first failed branch among `objs` carries, if any."""
+    return next((o.failure for o in objs if isinstance(o, FailedBranch)), None)
 
 
 # ------------------------------------------------------------------------------------ flow variables
@@ -456,6 +491,11 @@ class Node:
     # KNIME's InactiveBranchConsumer: configure and execute see INACTIVE inputs (End IF, CASE
     # ends); any other node with an INACTIVE input is skipped and passes INACTIVE on
     consumes_inactive: ClassVar[bool] = False
+    # KNIME's try-catch scopes: a node that fails below a node that `opens_try_scope` (Try) and
+    # above one that `closes_try_scope` (Catch) does not fail the run; its outputs become a
+    # FailedBranch, an inactive branch that carries the failure to the Catch
+    opens_try_scope: ClassVar[bool] = False
+    closes_try_scope: ClassVar[bool] = False
 
     @classmethod
     def ports_for(

@@ -40,7 +40,7 @@ class LoopUnit:
             variables = ex.input_variables(start)
             inputs, input_keys = ex.inputs_of(start)
             if skipped_as_inactive(self.wf.nodes[start], inputs):
-                self._inactive(variables, t0)
+                self._inactive(variables, t0, inputs)
                 return True
             settings = ex.settings_of(start, variables)
             parts = ex.key_parts(start, settings, variables, input_keys, pass_path)
@@ -87,10 +87,10 @@ class LoopUnit:
             ex.fail(end, failure, t0)
             return False
 
-    def _inactive(self, variables: VarStack, t0: float) -> None:
+    def _inactive(self, variables: VarStack, t0: float, inputs: list[Any]) -> None:
         """A loop whose start is on an inactive branch is inactive whole, as in KNIME."""
         for n in [self.start, *self.wf.body(self.start)]:
-            self.ex.finish_inactive(n, variables, t0)
+            self.ex.finish_inactive(n, variables, t0, inputs)
 
     def _reset_cancelled(self, t0: float) -> None:
         """A cancelled loop is reset whole: no body node keeps a half-finished loop's results."""

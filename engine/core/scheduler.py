@@ -20,7 +20,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from engine.api import INACTIVE, LoopStartNode, Node, NodeError, port_spec
+from engine.api import (
+    INACTIVE,
+    CaughtFailure,
+    FailedBranch,
+    LoopStartNode,
+    Node,
+    NodeError,
+    caught_failure,
+    port_spec,
+)
 from engine.core import digraph
 from engine.core.cache import CachedResult, MemoryCache
 from engine.core.configure import ConfigurePass
@@ -369,7 +378,7 @@ class Execution:
             variables = self.input_variables(n)
             inputs, input_keys = self.inputs_of(n)
             if skipped_as_inactive(self.wf.nodes[n], inputs):
-                self.finish_inactive(n, variables, t0)
+                self.finish_inactive(n, variables, t0, inputs)
                 return True
             settings = self.settings_of(n, variables)
             parts = self.key_parts(n, settings, variables, input_keys, pass_path)
@@ -392,6 +401,9 @@ class Execution:
         except Exception as exc:  # a node's failure is isolated to its descendants
             if isinstance(exc, Cancelled) or (self.cancel_event.is_set() and not isinstance(exc, NodeError)):
                 self.cancelled(n, t0)
+            elif self.in_try_scope(n):
+                self.finish_caught(n, exc, t0)
+                return True
             else:
                 self.fail(n, exc, t0)
             return False
@@ -487,12 +499,39 @@ class Execution:
             error=None,
         )
 
-    def finish_inactive(self, n: int, variables: VarStack, t0: float) -> None:
-        """A node on an inactive branch: executed in KNIME's sense, INACTIVE at every output."""
-        outputs = [INACTIVE] * len(self.wf.nodes[n].outputs)
+    def finish_inactive(
+        self, n: int, variables: VarStack, t0: float, inputs: list[Any] | None = None
+    ) -> None:
+        """A node on an inactive branch: executed in KNIME's sense, INACTIVE at every output (the
+        failed branch of a try-catch scope, if that is what made it inactive, carrying its failure)."""
+        failure = caught_failure(inputs or [])
+        inactive = INACTIVE if failure is None else FailedBranch(failure)
+        outputs = [inactive] * len(self.wf.nodes[n].outputs)
         self.finish(
             n, outputs, variables, f"inactive-{n}", t0, cached=False, reason="not executed: inactive branch"
         )
+
+    def in_try_scope(self, n: int) -> bool:
+        """Whether `n` sits in a try-catch scope: a Try above it and a Catch below it."""
+        nodes, graph = self.wf.nodes, self.wf.graph
+        return any(nodes[a].opens_try_scope for a in digraph.ancestors(graph, n)) and any(
+            nodes[d].closes_try_scope for d in digraph.descendants(graph, n)
+        )
+
+    def finish_caught(self, n: int, exc: BaseException, t0: float) -> None:
+        """KNIME's try-catch: a node failing inside the scope leaves its branch inactive and its
+        failure to the Catch node, instead of failing the run."""
+        message = message_of(exc).strip()
+        trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        failure = CaughtFailure(f"{self.status[n].name} #{n}", message, message, trace)
+        try:
+            variables = self.input_variables(n)
+        except Exception:
+            variables = self.root_vars
+        outputs = [FailedBranch(failure)] * len(self.wf.nodes[n].outputs)
+        reason = f"failed inside a try-catch scope: {message}"
+        self.finish(n, outputs, variables, f"caught-{n}-{time.time_ns()}", t0, cached=False, reason=reason)
+        self._warning(n, f"failed inside a try-catch scope, so its branch is inactive: {message}")
 
     def cancelled(self, n: int, t0: float) -> None:
         """KNIME: a cancelled node is back to configured, without an error."""
