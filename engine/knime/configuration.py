@@ -55,7 +55,9 @@ def configuration_option(
     keeps it in the component's settings under `<parameter name>-<node id>`), else None."""
     kind, key = CONFIGURATION_NODES[node.factory]
     model = node.model
-    name = str(model.get("flowvariablename") or model.get("parameterName") or f"option_{node.id}")
+    # QuickForms write `flowvariablename`, the newer configuration nodes `flowVariableName`
+    variable = model.get("flowvariablename") or model.get("flowVariableName")
+    name = str(variable or model.get("parameterName") or f"option_{node.id}")
     default = _value(kind, key, model.get("defaultValue"))
     choices = [str(c) for c in model.get("possible_choices") or []] if kind == "choice" else []
     option = ConfigurationOption(
