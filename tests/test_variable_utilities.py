@@ -23,6 +23,7 @@ from nodes.variable_utilities import file_event_happened, seconds_until
 RULE_VARIABLE = "org.knime.base.node.rules.engine.RuleEngineVariableNodeFactory"
 JEP_VARIABLE = "org.knime.ext.jep.variable.JEPVariableNodeFactory"
 COLUMN_TO_VARIABLE4 = "org.knime.base.node.flowvariable.tablecoltovariable4.TableColumnToVariable4NodeFactory"
+# the web-UI version: TableColumnToVariable4NodeFactory2
 COLUMN_TO_VARIABLE3 = "org.knime.base.node.flowvariable.tablecoltovariable3.TableColumnToVariable3NodeFactory"
 COLUMN_TO_VARIABLE2 = "org.knime.base.node.flowvariable.tablecoltovariable2.TableColumnToVariable2NodeFactory"
 SLEEP = "org.knime.base.node.flowcontrol.sleep.SleepNodeFactory"
@@ -205,6 +206,7 @@ def test_table_column_to_variable_imports_every_layout(tmp_path: Path) -> None:
     layouts: list[tuple[str, dict[str, Any], str, bool]] = [
         (COLUMN_TO_VARIABLE4, {"column": "s", "missingOperation": "FAIL"}, "FAIL", False),
         (COLUMN_TO_VARIABLE4, {"column": "s", "skip_missing": True}, "IGNORE", False),
+        (f"{COLUMN_TO_VARIABLE4}2", {"column": "s", "missingOperation": "FAIL"}, "FAIL", False),
         (COLUMN_TO_VARIABLE3, {"column": "s", "ignore missing": False}, "FAIL", False),
         (
             COLUMN_TO_VARIABLE2,
