@@ -215,6 +215,14 @@ def test_table_column_to_variable_imports_every_layout(tmp_path: Path) -> None:
             True,
         ),
     ]
+    layouts.append(
+        (
+            "org.knime.base.node.flowvariable.tablecoltovariable.TableColumnToVariableNodeFactory",
+            {"column": {"useRowID": False, "columnName": "s"}, "ignore missing": True},
+            "IGNORE",
+            True,
+        )
+    )
     for factory, model, operation, legacy in layouts:
         node, report, _ = import_fragment(tmp_path, factory, model)
         assert node.type == "table_column_to_variable" and findings(report) == []
