@@ -33,7 +33,6 @@ from engine.api import (
     NodeError,
     NodeSettings,
     Port,
-    PortType,
     Table,
     TableSpec,
     unique_column_name,
@@ -42,11 +41,9 @@ from engine.api import (
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._common import ColumnFilter
 from nodes._mining import NOMINAL, cell_text
+from nodes._regression import LINEAR_KIND, REGRESSION_KINDS, REGRESSION_MODEL, RegressionContent
 
-REGRESSION_MODEL = PortType.register(
-    PortType("model.pmml_regression", "Regression model (KNIME: PMML GeneralRegression)", "#2e5aac", "square")
-)
-MODEL_KIND = "linear_regression"
+MODEL_KIND = LINEAR_KIND
 
 COEFFICIENT_SPEC = TableSpec.of(
     [
@@ -485,7 +482,8 @@ class RegressionPredictor(Node):
     display_name = "Regression Predictor"
     category = Category.PREDICTOR
     description = (
-        "Predicts the response with a linear regression model: appends one Double column `Prediction (<target>)` "
+        "Predicts the response with a linear or polynomial regression model: appends one Double column "
+        "`Prediction (<target>)` "
         "(or a custom name; made unique). Rows with a missing learning value get a missing prediction; a nominal "
         "value the model has not seen counts as the baseline value."
     )
@@ -517,7 +515,7 @@ class RegressionPredictor(Node):
             )
         if not isinstance(mspec, ModelSpec) or not isinstance(spec, TableSpec) or mspec.target is None:
             return [UNKNOWN]
-        if mspec.kind != MODEL_KIND:
+        if mspec.kind not in REGRESSION_KINDS:
             raise ConfigureError(f"Model Type: {mspec.kind} is not supported.")
         _check_learning_columns(mspec.learning_columns, spec)
         return [spec.append((_prediction_column(spec, mspec.target.name, settings), ColumnType.DOUBLE))]
@@ -527,8 +525,8 @@ class RegressionPredictor(Node):
     ) -> list[Any]:
         model, table = inputs
         content = model.payload if isinstance(model, Model) else None
-        if not isinstance(content, LinearRegressionContent) or not isinstance(table, Table):
-            raise NodeError("the model port holds no linear regression model")
+        if not isinstance(content, RegressionContent) or not isinstance(table, Table):
+            raise NodeError("the model port holds no regression model")
         try:
             _check_learning_columns(TableSpec.of(content.learning_columns), table.spec)
             name = _prediction_column(table.spec, content.target, settings)
