@@ -428,7 +428,7 @@ def _java_file_url(path: Path) -> str:
 
 class ListFilesLegacy(Node):
     type_name = "list_files_legacy"
-    display_name = "List Files (legacy)"
+    display_name = "List Files"
     category = Category.SOURCE
     description = (
         "KNIME's old List Files: the files of a folder (and its subfolders if asked) as the String columns "
