@@ -457,7 +457,7 @@ class LineReader(Node):
     knime = (
         KnimeMapping(
             "org.knime.base.node.io.linereader.LineReaderNodeFactory",
-            "Line Reader (legacy)",
+            "Line Reader",
             _line_reader_from_knime,
         ),
     )
