@@ -1,8 +1,9 @@
 """The random forest learners' shared options: KNIME's TreeEnsembleLearnerConfiguration settings and
 what they translate to for scikit-learn trees (attribute sampling, tree sizes, split statistics).
 
-Shared by the regression and classification forests and the gradient boosted trees (settings and
-tree model), so the option handling exists once.
+Shared by the regression and classification forests, the tree ensembles and the gradient boosted
+trees (learner and predictor settings, tree model, the learner nodes' ports), so the option handling
+exists once.
 """
 
 from __future__ import annotations
@@ -15,9 +16,22 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
-from engine.api import ColumnType, ConfigureError, NodeSettings, Table, TableSpec
+from engine.api import (
+    TABLE,
+    Category,
+    ColumnType,
+    ConfigureError,
+    ModelSpec,
+    Node,
+    NodeSettings,
+    Port,
+    Table,
+    TableSpec,
+    widget,
+)
 from engine.api.knime import KnimeSettings, seq
 from nodes._common import ColumnFilter
+from nodes._learning import check_learning_columns, model_spec_of
 from nodes._mining import NOMINAL, cell_text, parse_seed
 
 ATTRIBUTE_TYPES = ColumnType.NUMERIC | NOMINAL
@@ -26,6 +40,11 @@ STAT_COLUMNS = [f"#splits (level {i})" for i in range(REPORT_LEVELS)] + [
     f"#candidates (level {i})" for i in range(REPORT_LEVELS)
 ]
 STATS_SPEC = TableSpec.of([(c, ColumnType.INTEGER) for c in STAT_COLUMNS])
+STATS_PORT = Port(
+    TABLE, "Attribute statistics", "#splits and #candidates per attribute on the levels 0, 1, 2."
+)
+ROWS_TO_PREDICT = Port(TABLE, "Input data", "Rows to predict; must contain the learning columns.")
+PREDICTIONS_PORT = Port(TABLE, "Predictions", "The input plus the prediction columns.")
 
 
 class RandomForestLearnerSettings(NodeSettings):
@@ -343,3 +362,112 @@ class SplitStatistics:
             pd.DataFrame(stats, index=pd.Index(attributes, dtype=object)),
             dict.fromkeys(STAT_COLUMNS, ColumnType.INTEGER),
         )
+
+
+# ----------------------------------------------------------------------------------- learner nodes
+
+
+class ForestLearnerNode(Node):
+    """What the forest, tree ensemble and boosting learners share: a seed makes them repeatable."""
+
+    category = Category.LEARNER
+
+    def is_deterministic(self, settings: Any) -> bool:
+        return settings.seed is not None
+
+
+def learner_input(target: str) -> Port:
+    """A forest learner's table, with a `nominal` or `numeric` target."""
+    return Port(TABLE, "Input data", f"Attribute columns and a {target} target column.")
+
+
+def forest_learner_outputs(oob_help: str, model: Port) -> tuple[Port, Port, Port]:
+    """A forest learner's ports: the out-of-bag predictions, the attribute statistics, the model."""
+    return (Port(TABLE, "Out-of-bag predictions", oob_help), STATS_PORT, model)
+
+
+# -------------------------------------------------------------------------------- predictor settings
+
+
+class PredictionColumnSettings(NodeSettings):
+    """AbstractPredictorConfiguration's prediction column, as every forest and boosting predictor has it."""
+
+    predictionColumnName: str = Field(
+        "Prediction (y)",
+        description="Prediction column name, used only when `changePredictionColumnName` is on.",
+        json_schema_extra=widget("new_column"),
+    )
+    changePredictionColumnName: bool = Field(
+        False, description="Off: the prediction column is `Prediction (<target>)`."
+    )
+
+
+class ForestRegressionPredictorSettings(PredictionColumnSettings):
+    """TreeEnsemblePredictorConfiguration's regression keys (the Random Forest Predictor's wording)."""
+
+    appendPredictionConfidence: bool = Field(
+        True,
+        description="Append `<prediction column> (Prediction Variance)`: the variance of the tree predictions.",
+    )
+    appendModelCount: bool = Field(False, description="Append `model count` (number of trees used).")
+
+
+class ForestClassificationPredictorSettings(PredictionColumnSettings):
+    """TreeEnsemblePredictorConfiguration's classification keys (the Random Forest Predictor's defaults
+    and wording; the other predictors override what differs)."""
+
+    appendPredictionConfidence: bool = Field(
+        True, description="Append `<prediction column> (Confidence)`: the winning class's confidence."
+    )
+    appendClassConfidences: bool = Field(
+        True, description="Append `P (<target>=<class>)<suffix>` for every class."
+    )
+    suffixForClassProbabilities: str = Field("", description="Suffix of the class confidence columns.")
+    appendModelCount: bool = Field(False, description="Append `model count` (number of trees).")
+    useSoftVoting: bool = Field(
+        False, description="Average the trees' class distributions instead of counting their majority votes."
+    )
+
+
+LEGACY_ORDER_HELP = (
+    "Set for nodes saved by the pre-3.6 factory: prediction, confidence, then `P(<target>=<v>)`."
+)
+
+
+def legacy_column_order(description: str = LEGACY_ORDER_HELP) -> Any:
+    """The field of nodes saved by a pre-3.6 factory, whose columns KNIME laid out differently."""
+    return Field(False, title="Column layout of KNIME before 3.6", description=description)
+
+
+# TreeEnsemblePredictorConfiguration's keys, as the random forest and boosting predictors read them
+PREDICTOR_KEYS = [
+    "predictionColumnName",
+    "changePredictionColumnName",
+    "appendPredictionConfidence",
+    "appendClassConfidences",
+    "suffixForClassProbabilities",
+    "appendModelCount",
+    "useSoftVoting",
+]
+
+
+def prediction_column_name(
+    model: ModelSpec, settings: Any, empty: str = "Prediction column name cannot be empty"
+) -> str:
+    """`Prediction (<target>)`, or the name given when `changePredictionColumnName` is on (a blank
+    one fails with the node's message `empty`)."""
+    target = model.target.name if model.target else ""
+    name = settings.predictionColumnName if settings.changePredictionColumnName else f"Prediction ({target})"
+    if not name.strip():
+        raise ConfigureError(empty, setting="predictionColumnName")
+    return str(name)
+
+
+def predictor_inputs(in_specs: list[Any], kind: str) -> tuple[ModelSpec, TableSpec] | None:
+    """A predictor's model spec and table spec, the learning columns checked; None while either is
+    unknown."""
+    model, spec = model_spec_of(in_specs[0], kind), in_specs[1]
+    if model is None or not isinstance(spec, TableSpec):
+        return None
+    check_learning_columns(model, spec)
+    return model, spec

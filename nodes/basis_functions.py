@@ -19,6 +19,7 @@ when the best activation is 0 or below the don't-know threshold.
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -55,7 +56,6 @@ from nodes._basis_functions import (
     BasisFunctionModel,
     Bounds,
     FuzzyRule,
-    Pattern,
     RadialRule,
     Rule,
     TrainingData,
@@ -278,6 +278,7 @@ class _BasisFunctionLearner(Node):
     """The shared learner: configure and execute of BasisFunctionLearnerNodeModel."""
 
     category = Category.LEARNER
+    inputs = (Port(TABLE, "Training data", "Numeric columns and the class column."),)
     kind: ClassVar[str] = ""
     cell_type: ClassVar[str] = ColumnType.DOUBLE
 
@@ -372,7 +373,6 @@ class PNNLearner(_BasisFunctionLearner):
             _pnn_learner_from_knime,
         ),
     )
-    inputs = (Port(TABLE, "Training data", "Numeric columns and the class column."),)
     outputs = (
         Port(
             TABLE,
@@ -387,11 +387,7 @@ class PNNLearner(_BasisFunctionLearner):
 
     def commit_rule(self, settings: Any, bounds: Bounds) -> tuple[Any, float, int]:
         minus, plus = settings.theta_minus, settings.theta_plus
-
-        def commit(key: str, label: Any, anchor: Pattern) -> Rule:
-            return RadialRule(key, label, anchor, minus, plus)
-
-        return commit, minus, 0
+        return partial(RadialRule, theta_minus=minus, theta_plus=plus), minus, 0
 
 
 class FuzzyRuleLearner(_BasisFunctionLearner):
@@ -411,7 +407,6 @@ class FuzzyRuleLearner(_BasisFunctionLearner):
             _fuzzy_learner_from_knime,
         ),
     )
-    inputs = (Port(TABLE, "Training data", "Numeric columns and the class column."),)
     outputs = (
         Port(
             TABLE,
@@ -426,11 +421,7 @@ class FuzzyRuleLearner(_BasisFunctionLearner):
 
     def commit_rule(self, settings: Any, bounds: Bounds) -> tuple[Any, float, int]:
         norm, shrink = NORM_CHOICES.index(settings.norm), SHRINK_CHOICES.index(settings.shrink)
-
-        def commit(key: str, label: Any, anchor: Pattern) -> Rule:
-            return FuzzyRule(key, label, anchor, norm, shrink, bounds)
-
-        return commit, 0.0, norm
+        return partial(FuzzyRule, norm=norm, shrink=shrink, bounds=bounds), 0.0, norm
 
 
 # ---------------------------------------------------------------------------------- predictors
@@ -513,10 +504,14 @@ def _appended(
     return columns
 
 
+_DATA_TO_PREDICT = Port(TABLE, "Data to predict", "Must hold the model's numeric columns.")
+
+
 class _BasisFunctionPredictor(Node):
     """BasisFunctionPredictor2NodeModel with its cell factory."""
 
     category = Category.PREDICTOR
+    outputs = (Port(TABLE, "Predicted data", "The input plus the class columns and the prediction."),)
     kind: ClassVar[str] = ""
     normalize: ClassVar[bool] = False
     Settings = BasisFunctionPredictorSettings
@@ -573,11 +568,7 @@ class PNNPredictor(_BasisFunctionPredictor):
             _predictor_from_knime,
         ),
     )
-    inputs = (
-        Port(PNN, "PNN model", "From the PNN Learner (DDA)."),
-        Port(TABLE, "Data to predict", "Must hold the model's numeric columns."),
-    )
-    outputs = (Port(TABLE, "Predicted data", "The input plus the class columns and the prediction."),)
+    inputs = (Port(PNN, "PNN model", "From the PNN Learner (DDA)."), _DATA_TO_PREDICT)
     kind = PNN_KIND
     normalize = True
 
@@ -599,10 +590,6 @@ class FuzzyRulePredictor(_BasisFunctionPredictor):
             _predictor_from_knime,
         ),
     )
-    inputs = (
-        Port(FUZZY_RULES, "Fuzzy rule model", "From the Fuzzy Rule Learner."),
-        Port(TABLE, "Data to predict", "Must hold the model's numeric columns."),
-    )
-    outputs = (Port(TABLE, "Predicted data", "The input plus the class columns and the prediction."),)
+    inputs = (Port(FUZZY_RULES, "Fuzzy rule model", "From the Fuzzy Rule Learner."), _DATA_TO_PREDICT)
     kind = FUZZY_KIND
     normalize = False

@@ -25,28 +25,33 @@ from engine.api import (
     UNKNOWN,
     Category,
     ColumnType,
-    ConfigureError,
     Model,
     ModelSpec,
     Node,
     NodeContext,
     NodeError,
-    NodeSettings,
     Port,
     PortType,
     Table,
     TableSpec,
-    widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._forest_options import (
     FOREST_KEYS,
+    PREDICTIONS_PORT,
+    PREDICTOR_KEYS,
+    ROWS_TO_PREDICT,
+    ForestClassificationPredictorSettings,
+    ForestLearnerNode,
     RandomForestLearnerSettings,
     RandomForestModel,
     attribute_sample_size,
     forest_attributes,
+    legacy_column_order,
+    prediction_column_name,
+    predictor_inputs,
 )
-from nodes._learning import append_unique, check_learning_columns, class_values, model_spec_of, text_values
+from nodes._learning import append_unique, check_learning_columns, class_values, text_values
 from nodes._mining import NOMINAL, cell_text, check_column
 
 GBT_CLASSIFICATION = PortType.register(
@@ -256,15 +261,11 @@ def _gbt_learner_from_knime(knime: KnimeSettings) -> None:
         knime.lost("learning on a fingerprint (bit vector) column is not supported")
 
 
-class _LearnerBase(Node):
-    category = Category.LEARNER
+class _LearnerBase(ForestLearnerNode):
     inputs = (Port(TABLE, "Input data", "Attribute columns and the target column."),)
     Settings = GradientBoostingLearnerSettings
     classify = True
     kind = KIND_CLASSIFICATION
-
-    def is_deterministic(self, settings: GradientBoostingLearnerSettings) -> bool:
-        return settings.seed is not None
 
     def _check(self, spec: TableSpec, settings: GradientBoostingLearnerSettings) -> list[str]:
         if self.classify:
@@ -355,17 +356,9 @@ class GradientBoostedTreesLearnerRegression(_LearnerBase):
 # ------------------------------------------------------------------------------------- predictors
 
 
-class GradientBoostingPredictorSettings(NodeSettings):
+class GradientBoostingPredictorSettings(ForestClassificationPredictorSettings):
     """KNIME's TreeEnsemblePredictorConfiguration as the boosting predictors use it."""
 
-    predictionColumnName: str = Field(
-        "Prediction (y)",
-        description="Prediction column name, used only when `changePredictionColumnName` is on.",
-        json_schema_extra=widget("new_column"),
-    )
-    changePredictionColumnName: bool = Field(
-        False, description="Off: the prediction column is `Prediction (<target>)`."
-    )
     appendPredictionConfidence: bool = Field(
         True,
         description="Classification: append `<prediction column> (Confidence)`, the winning class's probability.",
@@ -380,25 +373,15 @@ class GradientBoostingPredictorSettings(NodeSettings):
     useSoftVoting: bool = Field(
         False, description="Kept from KNIME's shared settings; boosting does not vote."
     )
-    legacyColumnOrder: bool = Field(
-        False,
-        title="Column layout of KNIME before 3.6",
-        description="Set for nodes saved by the pre-3.6 factory: prediction, `Confidence`, then `P(<target>=<v>)`.",
+    legacyColumnOrder: bool = legacy_column_order(
+        "Set for nodes saved by the pre-3.6 factory: prediction, `Confidence`, then `P(<target>=<v>)`."
     )
-
-
-def _prediction_name(model: ModelSpec, s: GradientBoostingPredictorSettings) -> str:
-    target = model.target.name if model.target else ""
-    name = s.predictionColumnName if s.changePredictionColumnName else f"Prediction ({target})"
-    if not name.strip():
-        raise ConfigureError("Prediction column name cannot be empty", setting="predictionColumnName")
-    return name
 
 
 def _classification_columns(model: ModelSpec, spec: TableSpec, s: GradientBoostingPredictorSettings) -> Any:
     """TreeEnsemblePredictionUtil.setupRearrangerCreatorGBT's columns (None: class values unknown yet)."""
     target = model.target.name if model.target else ""
-    name = _prediction_name(model, s)
+    name = prediction_column_name(model, s)
     probs: list[tuple[str, str]] = []
     if s.appendClassConfidences:
         labels = model.details.get("class_values")
@@ -413,17 +396,7 @@ def _classification_columns(model: ModelSpec, spec: TableSpec, s: GradientBoosti
 
 
 def _predictor_from_knime(knime: KnimeSettings) -> None:
-    knime.take_all(
-        [
-            "predictionColumnName",
-            "changePredictionColumnName",
-            "appendPredictionConfidence",
-            "appendClassConfidences",
-            "suffixForClassProbabilities",
-            "appendModelCount",
-            "useSoftVoting",
-        ]
-    )
+    knime.take_all(PREDICTOR_KEYS)
 
 
 def _legacy_predictor_from_knime(knime: KnimeSettings) -> None:
@@ -459,20 +432,19 @@ class GradientBoostedTreesPredictor(Node):
     )
     inputs = (
         Port(GBT_CLASSIFICATION, "Gradient boosted trees model", "A classification model."),
-        Port(TABLE, "Input data", "Rows to predict; must contain the learning columns."),
+        ROWS_TO_PREDICT,
     )
-    outputs = (Port(TABLE, "Predictions", "The input plus the prediction columns."),)
+    outputs = (PREDICTIONS_PORT,)
     Settings = GradientBoostingPredictorSettings
 
     def configure(
         self, in_specs: list[Any], settings: GradientBoostingPredictorSettings, ctx: NodeContext
     ) -> list[Any]:
-        model, spec = model_spec_of(in_specs[0], KIND_CLASSIFICATION), in_specs[1]
-        if model is None or not isinstance(spec, TableSpec):
+        checked = predictor_inputs(in_specs, KIND_CLASSIFICATION)
+        if checked is None:
             return [UNKNOWN]
-        check_learning_columns(model, spec)
-        columns = _classification_columns(model, spec, settings)
-        return [UNKNOWN if columns is None else spec.append(*columns)]
+        columns = _classification_columns(*checked, settings)
+        return [UNKNOWN if columns is None else checked[1].append(*columns)]
 
     def execute(
         self, inputs: list[Any], settings: GradientBoostingPredictorSettings, ctx: NodeContext
@@ -528,7 +500,7 @@ class GradientBoostedTreesPredictorRegression(Node):
     )
     inputs = (
         Port(GBT_REGRESSION, "Gradient boosted trees model", "A regression model."),
-        Port(TABLE, "Input data", "Rows to predict; must contain the learning columns."),
+        ROWS_TO_PREDICT,
     )
     outputs = (Port(TABLE, "Predictions", "The input plus the prediction column."),)
     Settings = GradientBoostingPredictorSettings
@@ -536,11 +508,13 @@ class GradientBoostedTreesPredictorRegression(Node):
     def configure(
         self, in_specs: list[Any], settings: GradientBoostingPredictorSettings, ctx: NodeContext
     ) -> list[Any]:
-        model, spec = model_spec_of(in_specs[0], KIND_REGRESSION), in_specs[1]
-        if model is None or not isinstance(spec, TableSpec):
+        checked = predictor_inputs(in_specs, KIND_REGRESSION)
+        if checked is None:
             return [UNKNOWN]
-        check_learning_columns(model, spec)
-        return [spec.append(*append_unique(spec, [(_prediction_name(model, settings), ColumnType.DOUBLE)]))]
+        model, spec = checked
+        return [
+            spec.append(*append_unique(spec, [(prediction_column_name(model, settings), ColumnType.DOUBLE)]))
+        ]
 
     def execute(
         self, inputs: list[Any], settings: GradientBoostingPredictorSettings, ctx: NodeContext
@@ -549,7 +523,7 @@ class GradientBoostedTreesPredictorRegression(Node):
         table: Table = inputs[1]
         check_learning_columns(inputs[0].spec, table.spec)
         ((name, kind),) = append_unique(
-            table.spec, [(_prediction_name(inputs[0].spec, settings), ColumnType.DOUBLE)]
+            table.spec, [(prediction_column_name(inputs[0].spec, settings), ColumnType.DOUBLE)]
         )
         df = table.df.copy()
         df[name] = model.raw(model.design(table.df))[:, 0]

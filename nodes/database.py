@@ -137,7 +137,20 @@ def _session(
     )
 
 
-class _Connector(Node):
+class _DBNode(Node):
+    """A DB node: its result depends on a database whose state no fingerprint covers, so it is never
+    taken from the cache."""
+
+    def cacheable(self, settings: Any) -> bool:
+        return False
+
+
+def _pending_session(spec: Any) -> Any:
+    """The session an input passes on, at configure time (unknown while the input is)."""
+    return as_session(spec).pending() if isinstance(spec, DBSession | DBData) else UNKNOWN
+
+
+class _Connector(_DBNode):
     category = Category.SOURCE
     outputs = (_SESSION_OUT,)
 
@@ -152,9 +165,6 @@ class _Connector(Node):
         with session.connect(NodeError) as conn, db_errors(NodeError, f"cannot use {session.summary}"):
             run_sql(conn, "SELECT 1")
         return [session]
-
-    def cacheable(self, settings: Any) -> bool:
-        return False  # a session stands for a database whose state no fingerprint covers
 
 
 # --- translation of the connectors' settings
@@ -290,6 +300,18 @@ class SQLiteConnector(_Connector):
         return _session("sqlite", settings, settings.path)
 
 
+def _server_help(database: str, driver: str) -> str:
+    return (
+        f"Connects to {database} database: the DB session for the DB nodes. Needs the Python driver {driver}."
+    )
+
+
+def _server_mapping(factory: str, name: str, db_type: str, dialect: str, section: str) -> tuple[KnimeMapping]:
+    """A server connector's KNIME factory, with KNIME's DB type and the settings section holding
+    host, port and database."""
+    return (KnimeMapping(factory, name, _connector_translator(db_type, dialect, section)),)
+
+
 class _ServerConnector(_Connector):
     dialect = ""
 
@@ -302,18 +324,15 @@ class _ServerConnector(_Connector):
 class PostgreSQLConnector(_ServerConnector):
     type_name = "db_postgresql_connector"
     display_name = "PostgreSQL Connector"
-    description = (
-        "Connects to a PostgreSQL database: the DB session for the DB nodes. Needs the Python driver psycopg "
-        "(pip install 'psycopg[binary]') or psycopg2."
-    )
+    description = _server_help("a PostgreSQL", "psycopg (pip install 'psycopg[binary]') or psycopg2")
     keywords = ("database", "postgresql", "postgres", "db", "connection", "sql")
     dialect = "postgresql"
-    knime = (
-        KnimeMapping(
-            "org.knime.database.extension.postgres.node.connector.PostgreSQLDBConnectorNodeFactory",
-            "PostgreSQL Connector",
-            _connector_translator("postgres", "postgresql", "postgres-connection"),
-        ),
+    knime = _server_mapping(
+        "org.knime.database.extension.postgres.node.connector.PostgreSQLDBConnectorNodeFactory",
+        "PostgreSQL Connector",
+        "postgres",
+        dialect,
+        "postgres-connection",
     )
     Settings = PostgreSQLConnectorSettings
 
@@ -321,18 +340,15 @@ class PostgreSQLConnector(_ServerConnector):
 class MySQLConnector(_ServerConnector):
     type_name = "db_mysql_connector"
     display_name = "MySQL Connector"
-    description = (
-        "Connects to a MySQL (or MariaDB) database: the DB session for the DB nodes. Needs the Python driver "
-        "pymysql (pip install pymysql)."
-    )
+    description = _server_help("a MySQL (or MariaDB)", "pymysql (pip install pymysql)")
     keywords = ("database", "mysql", "mariadb", "db", "connection", "sql")
     dialect = "mysql"
-    knime = (
-        KnimeMapping(
-            "org.knime.database.extension.mysql.node.connector.MySQLDBConnectorNodeFactory",
-            "MySQL Connector",
-            _connector_translator("mysql", "mysql", "mysql-connection"),
-        ),
+    knime = _server_mapping(
+        "org.knime.database.extension.mysql.node.connector.MySQLDBConnectorNodeFactory",
+        "MySQL Connector",
+        "mysql",
+        dialect,
+        "mysql-connection",
     )
     Settings = MySQLConnectorSettings
 
@@ -340,18 +356,15 @@ class MySQLConnector(_ServerConnector):
 class MSSQLConnector(_ServerConnector):
     type_name = "db_mssql_connector"
     display_name = "Microsoft SQL Server Connector"
-    description = (
-        "Connects to a Microsoft SQL Server database: the DB session for the DB nodes. Needs the Python driver "
-        "pymssql (pip install pymssql)."
-    )
+    description = _server_help("a Microsoft SQL Server", "pymssql (pip install pymssql)")
     keywords = ("database", "sql server", "mssql", "microsoft", "db", "connection", "sql")
     dialect = "mssql"
-    knime = (
-        KnimeMapping(
-            "org.knime.database.extension.mssql.node.connector.MSSQLDBConnectorNodeFactory",
-            "Microsoft SQL Server Connector",
-            _connector_translator("mssqlserver", "mssql", "mssql-server-connection"),
-        ),
+    knime = _server_mapping(
+        "org.knime.database.extension.mssql.node.connector.MSSQLDBConnectorNodeFactory",
+        "Microsoft SQL Server Connector",
+        "mssqlserver",
+        dialect,
+        "mssql-server-connection",
     )
     Settings = MSSQLConnectorSettings
 
@@ -397,6 +410,15 @@ def _table_ref(session: DBSession, name: DBTableName, cls: type[NodeError], sett
     return session.table_ref(name.table, name.schema_, name.database)
 
 
+def _reading_rules() -> Any:
+    """A reading node's own JDBC -> KNIME type rules."""
+    return Field(
+        default_factory=dict,
+        description="JDBC type -> KNIME type rules for this node (over the session's).",
+        json_schema_extra=widget("text", advanced=True),
+    )
+
+
 class DBTableSelectorSettings(NodeSettings):
     """KNIME's DBTableSelectNodeModel settings."""
 
@@ -407,11 +429,7 @@ class DBTableSelectorSettings(NodeSettings):
         description="The custom query ($${Sname}$$ inserts a flow variable).",
         json_schema_extra=widget("multiline"),
     )
-    external_to_knime_mapping: dict[str, str] = Field(
-        default_factory=dict,
-        description="JDBC type -> KNIME type rules for this node (over the session's).",
-        json_schema_extra=widget("text", advanced=True),
-    )
+    external_to_knime_mapping: dict[str, str] = _reading_rules()
 
 
 def _reader_mapping(knime: KnimeSettings) -> None:
@@ -435,7 +453,7 @@ def _db_data(
     return DBData(session, query, probe_columns(session, query, cls, setting, mapping))
 
 
-class DBTableSelector(Node):
+class DBTableSelector(_DBNode):
     type_name = "db_table_selector"
     display_name = "DB Table Selector"
     category = Category.SOURCE
@@ -481,9 +499,6 @@ class DBTableSelector(Node):
     def execute(self, inputs: list[Any], settings: DBTableSelectorSettings, ctx: NodeContext) -> list[Any]:
         return [self._data(inputs[0], settings, ctx, NodeError)]
 
-    def cacheable(self, settings: Any) -> bool:
-        return False
-
 
 class DBQueryReaderSettings(NodeSettings):
     """KNIME's DBQueryReaderNodeModel settings."""
@@ -493,11 +508,7 @@ class DBQueryReaderSettings(NodeSettings):
         description="The SQL statement ($${Sname}$$ inserts a flow variable).",
         json_schema_extra=widget("multiline"),
     )
-    external_to_knime_mapping: dict[str, str] = Field(
-        default_factory=dict,
-        description="JDBC type -> KNIME type rules for this node (over the session's).",
-        json_schema_extra=widget("text", advanced=True),
-    )
+    external_to_knime_mapping: dict[str, str] = _reading_rules()
 
 
 def _query_reader_from_knime(knime: KnimeSettings) -> None:
@@ -506,7 +517,7 @@ def _query_reader_from_knime(knime: KnimeSettings) -> None:
     knime.unread()
 
 
-class DBQueryReader(Node):
+class DBQueryReader(_DBNode):
     type_name = "db_query_reader"
     display_name = "DB Query Reader"
     category = Category.SOURCE
@@ -536,15 +547,12 @@ class DBQueryReader(Node):
         sql = with_variables(settings.sql_statement, ctx, NodeError, "sql_statement")
         return [read_query(session, sql, NodeError, "sql_statement", settings.external_to_knime_mapping)]
 
-    def cacheable(self, settings: Any) -> bool:
-        return False
-
 
 def _no_settings(knime: KnimeSettings) -> None:
     knime.unread()
 
 
-class DBReader(Node):
+class DBReader(_DBNode):
     type_name = "db_reader"
     display_name = "DB Reader"
     category = Category.SOURCE
@@ -564,9 +572,6 @@ class DBReader(Node):
         if not isinstance(data, DBData):
             raise NodeError("input port 1 has no DB Data")
         return [read_data(data, NodeError)]
-
-    def cacheable(self, settings: Any) -> bool:
-        return False
 
 
 # ------------------------------------------------------------------------------- SQL executor
@@ -601,7 +606,7 @@ def _statements(text: str, settings: DBSQLExecutorSettings) -> list[str]:
     return [s for s in text.split(settings.statementSeparator) if s.strip()]
 
 
-class DBSQLExecutor(Node):
+class DBSQLExecutor(_DBNode):
     type_name = "db_sql_executor"
     display_name = "DB SQL Executor"
     category = Category.OTHER
@@ -624,9 +629,7 @@ class DBSQLExecutor(Node):
     def configure(self, in_specs: list[Any], settings: DBSQLExecutorSettings, ctx: NodeContext) -> list[Any]:
         if not _statements(settings.statement, settings):
             raise ConfigureError("Please enter a SQL statement", setting="statement")
-        if not isinstance(in_specs[0], DBSession | DBData):
-            return [UNKNOWN]
-        return [as_session(in_specs[0]).pending()]
+        return [_pending_session(in_specs[0])]
 
     def execute(self, inputs: list[Any], settings: DBSQLExecutorSettings, ctx: NodeContext) -> list[Any]:
         session = as_session(inputs[0])
@@ -637,9 +640,6 @@ class DBSQLExecutor(Node):
                 with db_errors(NodeError, f"statement {i} failed", "statement"):
                     run_sql(conn, sql.strip()).close()
         return [session]
-
-    def cacheable(self, settings: Any) -> bool:
-        return False
 
 
 # ------------------------------------------------------------------------------ table creator
@@ -746,7 +746,7 @@ def _create_sql(session: DBSession, ref: str, settings: DBTableCreatorSettings) 
     return f"CREATE TABLE {ref} ({', '.join(parts)}){options}"
 
 
-class DBTableCreator(Node):
+class DBTableCreator(_DBNode):
     type_name = "db_table_creator"
     display_name = "DB Table Creator"
     category = Category.OTHER
@@ -783,9 +783,7 @@ class DBTableCreator(Node):
 
     def configure(self, in_specs: list[Any], settings: DBTableCreatorSettings, ctx: NodeContext) -> list[Any]:
         self._check(settings, ConfigureError)
-        if not isinstance(in_specs[0], DBSession | DBData):
-            return [UNKNOWN]
-        return [as_session(in_specs[0]).pending()]
+        return [_pending_session(in_specs[0])]
 
     def execute(self, inputs: list[Any], settings: DBTableCreatorSettings, ctx: NodeContext) -> list[Any]:
         self._check(settings, NodeError)
@@ -799,9 +797,6 @@ class DBTableCreator(Node):
                 run_sql(conn, f"DROP TABLE {ref}")
             run_sql(conn, _create_sql(session, ref, settings))
         return [session]
-
-    def cacheable(self, settings: Any) -> bool:
-        return False
 
 
 # ------------------------------------------------------------------------------------- writer
@@ -912,7 +907,7 @@ _WRITABLE = frozenset(
 )
 
 
-class DBWriter(Node):
+class DBWriter(_DBNode):
     type_name = "db_writer"
     display_name = "DB Writer"
     category = Category.SINK
@@ -1019,9 +1014,6 @@ class DBWriter(Node):
             _db_data(session, f"SELECT * FROM {ref}", {}, NodeError, "tableSelection"),
         ]
 
-    def cacheable(self, settings: Any) -> bool:
-        return False
-
 
 # ------------------------------------------------------------------------------------- loader
 
@@ -1046,7 +1038,7 @@ def _loader_from_knime(knime: KnimeSettings) -> None:
     knime.unread("dbType", "loaderMode", "fileFormat", "targetFolder")
 
 
-class DBLoader(Node):
+class DBLoader(_DBNode):
     type_name = "db_loader"
     display_name = "DB Loader"
     category = Category.SINK
@@ -1073,8 +1065,7 @@ class DBLoader(Node):
     def configure(self, in_specs: list[Any], settings: DBLoaderSettings, ctx: NodeContext) -> list[Any]:
         if not settings.tableName.table:
             raise ConfigureError("No table selected", setting="tableName")
-        db = in_specs[1]
-        return [as_session(db).pending() if isinstance(db, DBSession | DBData) else UNKNOWN]
+        return [_pending_session(in_specs[1])]
 
     def execute(self, inputs: list[Any], settings: DBLoaderSettings, ctx: NodeContext) -> list[Any]:
         table, session = inputs[0], as_session(inputs[1], 2)
@@ -1092,6 +1083,3 @@ class DBLoader(Node):
                 )
             insert_rows(conn, session, ref, table, names)
         return [session]
-
-    def cacheable(self, settings: Any) -> bool:
-        return False

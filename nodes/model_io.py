@@ -17,14 +17,13 @@ import pickle
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field
 
 from engine.api import (
     MODEL,
     UNKNOWN,
-    VARIABLES,
     Category,
     ConfigureError,
     Model,
@@ -35,11 +34,15 @@ from engine.api import (
     NodeSettings,
     Port,
     PortType,
-    atomic_write,
     port_spec,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, file_name, get
-from nodes._common import output_file
+from nodes._file_output import (
+    FileOutputSettings,
+    ModelFileWriter,
+    chooser_policy_from_knime,
+    legacy_overwrite_from_knime,
+)
 
 FORMAT = "knitflow-model"
 FORMAT_VERSION = 1
@@ -111,18 +114,12 @@ def read_model_file(path: Path, part: str = PAYLOAD) -> tuple[dict[str, Any], An
 # -------------------------------------------------------------------------------------- writer
 
 
-class ModelWriterSettings(NodeSettings):
+class ModelWriterSettings(FileOutputSettings):
     """KNIME's ModelWriterNodeConfig (`filechooser`); the legacy writer's `filename` and
     `overwriteOK` are read into it."""
 
     file: str = Field(
         "", description="The model file (.model or .zip); relative paths are resolved against the workflow."
-    )
-    if_path_exists: Literal["fail", "overwrite"] = Field(
-        "fail", title="If exists", description="An existing file: fail, or overwrite it."
-    )
-    create_missing_folders: bool = Field(
-        False, description="Create the file's folder when it does not exist."
     )
 
 
@@ -131,18 +128,11 @@ def _writer_from_knime(knime: KnimeSettings) -> None:
     (PortObjectWriter, PredictorWriter): `filename`, `overwriteOK` (true when absent, before 2.1)."""
     if _CHOOSER not in knime.tree:
         _legacy_file(knime, "filename")
-        overwrite = knime.tree.get("overwriteOK", True)
-        knime.put("if_path_exists", "overwrite" if overwrite else "fail", "overwriteOK")
+        legacy_overwrite_from_knime(knime)
         knime.unread()
         return
     _chooser_file(knime)
-    policy = get(knime.tree, f"{_CHOOSER}.if_path_exists", "fail")
-    if policy not in ("fail", "overwrite"):
-        knime.lost(f"if_path_exists = {policy!r} is not supported (fail or overwrite)")
-    knime.put(
-        "if_path_exists", "overwrite" if policy == "overwrite" else "fail", f"{_CHOOSER}.if_path_exists"
-    )
-    knime.take("create_missing_folders", f"{_CHOOSER}.create_missing_folders")
+    chooser_policy_from_knime(knime, _CHOOSER)
     knime.unread(*_CHOOSER_READ, under=_CHOOSER)
     knime.unread()
 
@@ -176,12 +166,11 @@ def _put_file(knime: KnimeSettings, path: str, key: str, reader: bool) -> None:
     knime.note(f"model file {path!r} imported as {value!r}")
 
 
-class ModelWriter(Node):
+class ModelWriter(ModelFileWriter):
     """KNIME's Model Writer."""
 
     type_name = "model_writer"
     display_name = "Model Writer"
-    category = Category.SINK
     description = (
         "Saves the model at its input to a file (a zip holding the model, its spec and a header naming its kind "
         "and port type), replacing an existing file atomically when allowed; the Model Reader loads it back."
@@ -205,31 +194,12 @@ class ModelWriter(Node):
         ),
     )
     inputs = (Port(MODEL, "Model", "The model to save."),)
-    outputs = (Port(VARIABLES, "Flow variables", "Connect it to order a reader after the writer"),)
     Settings = ModelWriterSettings
-    path_settings = ("file",)
+    no_file = "No file name provided! Please enter a valid file name."
+    not_a_file = 'File name "{path}" is not valid. Please enter a valid file name.'
 
-    def configure(self, in_specs: list[Any], settings: ModelWriterSettings, ctx: NodeContext) -> list[Any]:
-        if not settings.file:
-            raise ConfigureError("No file name provided! Please enter a valid file name.", setting="file")
-        return [UNKNOWN]
-
-    def execute(self, inputs: list[Any], settings: ModelWriterSettings, ctx: NodeContext) -> list[Any]:
-        model = inputs[0]
-        if not isinstance(model, Model):
-            raise NodeError("The input object is not a model.")
-        if not settings.file:
-            raise NodeError("No file name provided! Please enter a valid file name.", setting="file")
-        path, _ = output_file(
-            settings.file, settings.create_missing_folders, settings.if_path_exists, other_choices="overwrite"
-        )
-        if path.is_dir():
-            raise NodeError(
-                f'File name "{path}" is not valid. Please enter a valid file name.', setting="file"
-            )
-        atomic_write(path, model_file_bytes(model))
-        ctx.log(f"wrote the {model.kind} model to {path}")
-        return [None]
+    def content(self, model: Model, settings: ModelWriterSettings) -> bytes:
+        return model_file_bytes(model)
 
 
 # -------------------------------------------------------------------------------------- reader

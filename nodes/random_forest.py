@@ -15,10 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
 
 from engine.api import (
-    TABLE,
     UNKNOWN,
     Category,
     ColumnType,
@@ -28,18 +26,19 @@ from engine.api import (
     Node,
     NodeContext,
     NodeError,
-    NodeSettings,
     Port,
-    PortType,
     Table,
     TableSpec,
     unique_column_name,
-    widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._forest_options import (
     FOREST_KEYS,
+    PREDICTIONS_PORT,
+    ROWS_TO_PREDICT,
     STATS_SPEC,
+    ForestLearnerNode,
+    ForestRegressionPredictorSettings,
     RandomForestLearnerSettings,
     RandomForestModel,
     SplitStatistics,
@@ -47,15 +46,14 @@ from nodes._forest_options import (
     attribute_owner,
     first_plugin_column_filter,
     forest_attributes,
+    forest_learner_outputs,
+    learner_input,
     tree_attributes,
     tree_shape,
     unsupported_forest_options,
 )
 from nodes._mining import cell_text, check_column
-
-RF_REGRESSION = PortType.register(
-    PortType("model.random_forest_regression", "Random forest regression model", "#2d6a4f", "square")
-)
+from nodes._tree_ensemble_model import ENSEMBLE_REGRESSION as RF_REGRESSION
 
 # ------------------------------------------------------------------------------------- model
 
@@ -102,12 +100,11 @@ def _rf_learner_from_knime(knime: KnimeSettings) -> None:
     )
 
 
-class RandomForestLearnerRegression(Node):
+class RandomForestLearnerRegression(ForestLearnerNode):
     """KNIME's Random Forest Learner (Regression)."""
 
     type_name = "random_forest_learner_regression"
     display_name = "Random Forest Learner (Regression)"
-    category = Category.LEARNER
     description = (
         "Learns a random forest of regression trees (scikit-learn DecisionTreeRegressor, squared-error splits): "
         "nrModels trees, each on a row sample (dataFraction, with or without replacement) and an attribute sample "
@@ -132,20 +129,12 @@ class RandomForestLearnerRegression(Node):
             "differ from KNIME's as the newer node's do (own random numbers)",
         ),
     )
-    inputs = (Port(TABLE, "Input data", "Attribute columns and a numeric target column."),)
-    outputs = (
-        Port(
-            TABLE,
-            "Out-of-bag predictions",
-            "The input plus the out-of-bag prediction, its variance and model count.",
-        ),
-        Port(TABLE, "Attribute statistics", "#splits and #candidates per attribute on the levels 0, 1, 2."),
+    inputs = (learner_input("numeric"),)
+    outputs = forest_learner_outputs(
+        "The input plus the out-of-bag prediction, its variance and model count.",
         Port(RF_REGRESSION, "Random forest model", "The trained forest."),
     )
     Settings = RandomForestLearnerSettings
-
-    def is_deterministic(self, settings: RandomForestLearnerSettings) -> bool:
-        return settings.seed is not None
 
     def configure(
         self, in_specs: list[Any], settings: RandomForestLearnerSettings, ctx: NodeContext
@@ -266,22 +255,8 @@ def _grow_trees(
 # --------------------------------------------------------------------------------- predictor
 
 
-class RandomForestPredictorSettings(NodeSettings):
+class RandomForestPredictorSettings(ForestRegressionPredictorSettings):
     """KNIME's RandomForestRegressionPredictor settings (TreeEnsemblePredictorConfiguration keys)."""
-
-    predictionColumnName: str = Field(
-        "Prediction (y)",
-        description="Prediction column name, used only when `changePredictionColumnName` is on.",
-        json_schema_extra=widget("new_column"),
-    )
-    changePredictionColumnName: bool = Field(
-        False, description="Off: the prediction column is `Prediction (<target>)`."
-    )
-    appendPredictionConfidence: bool = Field(
-        True,
-        description="Append `<prediction column> (Prediction Variance)`: the variance of the tree predictions.",
-    )
-    appendModelCount: bool = Field(False, description="Append `model count` (number of trees used).")
 
 
 def _predictor_columns(
@@ -340,9 +315,9 @@ class RandomForestPredictorRegression(Node):
     )
     inputs = (
         Port(RF_REGRESSION, "Random forest model", "A regression random forest."),
-        Port(TABLE, "Input data", "Rows to predict; must contain the learning columns."),
+        ROWS_TO_PREDICT,
     )
-    outputs = (Port(TABLE, "Predictions", "The input plus the prediction columns."),)
+    outputs = (PREDICTIONS_PORT,)
     Settings = RandomForestPredictorSettings
 
     def configure(

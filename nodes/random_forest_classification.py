@@ -12,7 +12,6 @@ scikit-learn's own RandomForestClassifier.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -20,7 +19,6 @@ import pandas as pd
 from pydantic import Field
 
 from engine.api import (
-    TABLE,
     UNKNOWN,
     Category,
     ColumnType,
@@ -30,33 +28,37 @@ from engine.api import (
     Node,
     NodeContext,
     NodeError,
-    NodeSettings,
     Port,
-    PortType,
     Table,
     TableSpec,
-    widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._forest_options import (
     FOREST_KEYS,
+    PREDICTIONS_PORT,
+    PREDICTOR_KEYS,
+    ROWS_TO_PREDICT,
     STATS_SPEC,
+    ForestClassificationPredictorSettings,
+    ForestLearnerNode,
     RandomForestLearnerSettings,
-    RandomForestModel,
     SplitStatistics,
     attribute_owner,
     forest_attributes,
+    forest_learner_outputs,
+    learner_input,
+    legacy_column_order,
+    prediction_column_name,
+    predictor_inputs,
     tree_attributes,
     tree_shape,
     unsupported_forest_options,
 )
-from nodes._learning import append_unique, check_learning_columns, class_values, model_spec_of, text_values
+from nodes._learning import append_unique, check_learning_columns, class_values, text_values
 from nodes._mining import NOMINAL, cell_text
-
-RF_CLASSIFICATION = PortType.register(
-    PortType("model.random_forest_classification", "Random forest classification model", "#2d6a4f", "square")
-)
-KIND = "random_forest_classification"
+from nodes._tree_ensemble_model import ENSEMBLE_CLASSIFICATION as RF_CLASSIFICATION
+from nodes._tree_ensemble_model import KIND_CLASSIFICATION as KIND
+from nodes._tree_ensemble_model import EnsembleClassifier
 
 
 class RandomForestClassificationLearnerSettings(RandomForestLearnerSettings):
@@ -73,30 +75,12 @@ class RandomForestClassificationLearnerSettings(RandomForestLearnerSettings):
         description="Row sample per tree: Random; Stratified (each class in proportion); EqualSize (every "
         "class as often as the smallest one).",
     )
-    legacyColumnOrder: bool = Field(
-        False,
-        title="Column layout of KNIME before 3.6",
-        description="Set for nodes saved by the pre-3.6 factory: prediction, confidence, then `P(<target>=<v>)`.",
-    )
+    legacyColumnOrder: bool = legacy_column_order()
 
 
-@dataclass
-class ForestClassifier(RandomForestModel):
-    """The forest with its class values; each tree's classes mapped to the forest's class indices."""
-
-    classes: list[Any] = field(default_factory=list)
-    tree_classes: list[np.ndarray] = field(repr=False, default_factory=list)
-
-    def tree_probabilities(self, x: np.ndarray) -> np.ndarray:
-        """(n_trees, n_rows, n_classes) class distributions of the leaves the rows reach."""
-        out = np.zeros((len(self.trees), len(x), len(self.classes)))
-        if len(x) == 0:
-            return out
-        for t, (tree, cols, known) in enumerate(
-            zip(self.trees, self.tree_columns, self.tree_classes, strict=True)
-        ):
-            out[t][:, known] = tree.predict_proba(x[:, cols])
-        return out
+class ForestClassifier(EnsembleClassifier):
+    """The forest with its class values: the tree ensembles' classifier, under the name the saved
+    random forest models know."""
 
 
 def vote(probs: np.ndarray, use: np.ndarray, soft: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -251,12 +235,11 @@ class _OobSettings:
     appendModelCount = True
 
 
-class RandomForestLearnerClassification(Node):
+class RandomForestLearnerClassification(ForestLearnerNode):
     """KNIME's Random Forest Learner (classification)."""
 
     type_name = "random_forest_learner"
     display_name = "Random Forest Learner"
-    category = Category.LEARNER
     description = (
         "Learns a random forest of classification trees (scikit-learn DecisionTreeClassifier with Gini or entropy "
         "splits; KNIME's gain ratio is grown with entropy): nrModels trees, each on a row sample (Random, Stratified "
@@ -279,16 +262,12 @@ class RandomForestLearnerClassification(Node):
             _legacy_learner_from_knime,
         ),
     )
-    inputs = (Port(TABLE, "Input data", "Attribute columns and a nominal target column."),)
-    outputs = (
-        Port(TABLE, "Out-of-bag predictions", "The input plus the out-of-bag class confidences and vote."),
-        Port(TABLE, "Attribute statistics", "#splits and #candidates per attribute on the levels 0, 1, 2."),
+    inputs = (learner_input("nominal"),)
+    outputs = forest_learner_outputs(
+        "The input plus the out-of-bag class confidences and vote.",
         Port(RF_CLASSIFICATION, "Random forest model", "The trained forest."),
     )
     Settings = RandomForestClassificationLearnerSettings
-
-    def is_deterministic(self, settings: RandomForestClassificationLearnerSettings) -> bool:
-        return settings.seed is not None
 
     def configure(
         self, in_specs: list[Any], settings: RandomForestClassificationLearnerSettings, ctx: NodeContext
@@ -391,45 +370,18 @@ def _grow_trees(
 # ------------------------------------------------------------------------------------- predictor
 
 
-class RandomForestClassificationPredictorSettings(NodeSettings):
+class RandomForestClassificationPredictorSettings(ForestClassificationPredictorSettings):
     """KNIME's TreeEnsemblePredictorConfiguration for classification forests."""
 
-    predictionColumnName: str = Field(
-        "Prediction (y)",
-        description="Prediction column name, used only when `changePredictionColumnName` is on.",
-        json_schema_extra=widget("new_column"),
-    )
-    changePredictionColumnName: bool = Field(
-        False, description="Off: the prediction column is `Prediction (<target>)`."
-    )
-    appendPredictionConfidence: bool = Field(
-        True, description="Append `<prediction column> (Confidence)`: the winning class's confidence."
-    )
-    appendClassConfidences: bool = Field(
-        True, description="Append `P (<target>=<class>)<suffix>` for every class."
-    )
-    suffixForClassProbabilities: str = Field("", description="Suffix of the class confidence columns.")
-    appendModelCount: bool = Field(False, description="Append `model count` (number of trees).")
-    useSoftVoting: bool = Field(
-        False, description="Average the trees' class distributions instead of counting their majority votes."
-    )
-    legacyColumnOrder: bool = Field(
-        False,
-        title="Column layout of KNIME before 3.6",
-        description="Set for nodes saved by the pre-3.6 factory: prediction, confidence, then `P(<target>=<v>)`.",
-    )
+    legacyColumnOrder: bool = legacy_column_order()
 
 
 def _columns(model: ModelSpec, spec: TableSpec, s: RandomForestClassificationPredictorSettings) -> Any:
-    target = model.target.name if model.target else ""
-    name = s.predictionColumnName if s.changePredictionColumnName else f"Prediction ({target})"
-    if not name.strip():
-        raise ConfigureError("Prediction column name cannot be empty", setting="predictionColumnName")
     return prediction_columns(
-        target,
+        model.target.name if model.target else "",
         _labels(model),
         spec,
-        name,
+        prediction_column_name(model, s),
         s.appendPredictionConfidence,
         s.appendClassConfidences,
         s.suffixForClassProbabilities,
@@ -438,23 +390,12 @@ def _columns(model: ModelSpec, spec: TableSpec, s: RandomForestClassificationPre
     )
 
 
-_PREDICTOR_KEYS = [
-    "predictionColumnName",
-    "changePredictionColumnName",
-    "appendPredictionConfidence",
-    "appendClassConfidences",
-    "suffixForClassProbabilities",
-    "appendModelCount",
-    "useSoftVoting",
-]
-
-
 def _rf_classification_predictor_from_knime(knime: KnimeSettings) -> None:
-    knime.take_all(_PREDICTOR_KEYS)
+    knime.take_all(PREDICTOR_KEYS)
 
 
 def _legacy_predictor_from_knime(knime: KnimeSettings) -> None:
-    knime.take_all(_PREDICTOR_KEYS)
+    knime.take_all(PREDICTOR_KEYS)
     knime.put("legacyColumnOrder", True)
 
 
@@ -484,20 +425,19 @@ class RandomForestPredictorClassification(Node):
     )
     inputs = (
         Port(RF_CLASSIFICATION, "Random forest model", "A classification random forest."),
-        Port(TABLE, "Input data", "Rows to predict; must contain the learning columns."),
+        ROWS_TO_PREDICT,
     )
-    outputs = (Port(TABLE, "Predictions", "The input plus the prediction columns."),)
+    outputs = (PREDICTIONS_PORT,)
     Settings = RandomForestClassificationPredictorSettings
 
     def configure(
         self, in_specs: list[Any], settings: RandomForestClassificationPredictorSettings, ctx: NodeContext
     ) -> list[Any]:
-        model, spec = model_spec_of(in_specs[0], KIND), in_specs[1]
-        if model is None or not isinstance(spec, TableSpec):
+        checked = predictor_inputs(in_specs, KIND)
+        if checked is None:
             return [UNKNOWN]
-        check_learning_columns(model, spec)
-        columns = _columns(model, spec, settings)
-        return [UNKNOWN if columns is None else spec.append(*columns)]
+        columns = _columns(*checked, settings)
+        return [UNKNOWN if columns is None else checked[1].append(*columns)]
 
     def execute(
         self, inputs: list[Any], settings: RandomForestClassificationPredictorSettings, ctx: NodeContext

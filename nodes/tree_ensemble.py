@@ -15,8 +15,9 @@ KNIME's least-squares tree on numeric attributes, up to ties between equally goo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,6 @@ from engine.api import (
     Node,
     NodeContext,
     NodeError,
-    NodeSettings,
     Port,
     Table,
     TableSpec,
@@ -42,14 +42,24 @@ from engine.api import (
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._forest_options import (
     FOREST_KEYS,
+    PREDICTIONS_PORT,
+    ROWS_TO_PREDICT,
     STATS_SPEC,
+    ForestClassificationPredictorSettings,
+    ForestLearnerNode,
+    ForestRegressionPredictorSettings,
+    PredictionColumnSettings,
     RandomForestLearnerSettings,
     RandomForestModel,
     first_plugin_column_filter,
     forest_attributes,
+    forest_learner_outputs,
+    learner_input,
+    prediction_column_name,
+    predictor_inputs,
     unsupported_forest_options,
 )
-from nodes._learning import check_learning_columns, class_values, model_spec_of, text_values
+from nodes._learning import class_values, text_values
 from nodes._mining import NOMINAL, cell_text, check_column
 from nodes._tree_ensemble_model import (
     COMPATIBILITY_HELP,
@@ -61,6 +71,8 @@ from nodes._tree_ensemble_model import (
     REGRESSION_TREE,
     Compatibility,
     EnsembleClassifier,
+    Growth,
+    Output,
     appended,
     class_votes,
     classification_outputs,
@@ -86,7 +98,18 @@ SPLIT_HELP = (
 )
 
 
-class TreeEnsembleLearnerSettings(RandomForestLearnerSettings):
+class _TreeEnsembleOptions(RandomForestLearnerSettings):
+    """The options the Tree Ensemble learners honour beyond the random forests'."""
+
+    useAverageSplitPoints: bool = Field(
+        True,
+        description="Numeric split values halfway between neighbouring values; off: the largest value of the `<=` "
+        "branch.",
+    )
+    compatibility: Compatibility = Field("current", description=COMPATIBILITY_HELP)
+
+
+class TreeEnsembleLearnerSettings(_TreeEnsembleOptions):
     """KNIME's TreeEnsembleLearnerConfiguration for classification."""
 
     targetColumn: str | None = Field(
@@ -102,30 +125,18 @@ class TreeEnsembleLearnerSettings(RandomForestLearnerSettings):
         description="Each tree's rows: Random (dataFraction of all rows); Stratified (dataFraction of every class); "
         "EqualSize (from every class dataFraction of the smallest class's rows).",
     )
-    useAverageSplitPoints: bool = Field(
-        True,
-        description="Numeric split values halfway between neighbouring values; off: the largest value of the `<=` "
-        "branch.",
-    )
     useBinaryNominalSplits: bool = Field(
         True,
         description="KNIME: binary value-subset splits (else one branch per value); knitflow: one-hot splits.",
     )
-    compatibility: Compatibility = Field("current", description=COMPATIBILITY_HELP)
 
 
-class TreeEnsembleRegressionLearnerSettings(RandomForestLearnerSettings):
+class TreeEnsembleRegressionLearnerSettings(_TreeEnsembleOptions):
     """KNIME's TreeEnsembleLearnerConfiguration for regression (squared-error splits)."""
 
     targetColumn: str | None = Field(
         None, description="The numeric target column.", json_schema_extra=widget("column")
     )
-    useAverageSplitPoints: bool = Field(
-        True,
-        description="Numeric split values halfway between neighbouring values; off: the largest value of the `<=` "
-        "branch.",
-    )
-    compatibility: Compatibility = Field("current", description=COMPATIBILITY_HELP)
 
 
 class RegressionTreeLearnerSettings(TreeEnsembleRegressionLearnerSettings):
@@ -190,7 +201,7 @@ def _learner_from_knime(knime: KnimeSettings, compat: Compatibility, single_tree
     knime.unread(*also, *(["nrModels"] if single_tree else []))
 
 
-PREDICTOR_KEYS = ["predictionColumnName", "changePredictionColumnName", "appendPredictionConfidence"]
+COLUMN_KEYS = ["predictionColumnName", "changePredictionColumnName", "appendPredictionConfidence"]
 CLASS_KEYS = ["appendClassConfidences", "suffixForClassProbabilities", "useSoftVoting"]
 
 
@@ -207,26 +218,31 @@ def _predictor_from_knime(
     knime.unread(*ignored)
 
 
-def _classification_predictor(compat: Compatibility) -> Any:
-    return partial(
-        _predictor_from_knime,
-        compat=compat,
-        keys=[*PREDICTOR_KEYS, *CLASS_KEYS, "appendModelCount"],
-        ignored=[],
-    )
+_classification_predictor = partial(
+    _predictor_from_knime, keys=[*COLUMN_KEYS, *CLASS_KEYS, "appendModelCount"], ignored=[]
+)
+# the classification options of the shared predictor configuration do nothing for regression
+_regression_predictor = partial(
+    _predictor_from_knime, keys=[*COLUMN_KEYS, "appendModelCount"], ignored=CLASS_KEYS
+)
+_tree_predictor = partial(_predictor_from_knime, keys=COLUMN_KEYS[:2], ignored=["targetColumnName"])
+
+# a KNIME factory: (its class name, KNIME's node name, the layout it saved, a note)
+Factory = tuple[str, str, Compatibility, str]
 
 
-def _regression_predictor(compat: Compatibility) -> Any:
-    # the classification options of the shared predictor configuration do nothing for regression
-    return partial(
-        _predictor_from_knime, compat=compat, keys=[*PREDICTOR_KEYS, "appendModelCount"], ignored=CLASS_KEYS
+def _mappings(translate: Callable[..., None], *factories: Factory) -> tuple[KnimeMapping, ...]:
+    """The KNIME factories of one node type; `translate` is told which KNIME version's layout each saved."""
+    return tuple(
+        KnimeMapping(factory, name, partial(translate, compat=compat), note=note)
+        for factory, name, compat, note in factories
     )
 
 
 # ------------------------------------------------------------------------------------- learners
 
 
-def _nominal_target(spec: TableSpec, settings: TreeEnsembleLearnerSettings) -> str:
+def _nominal_target(spec: TableSpec, settings: Any) -> str:
     target = settings.targetColumn
     if not target:
         raise ConfigureError("Target column not set", setting="targetColumn")
@@ -238,17 +254,56 @@ def _nominal_target(spec: TableSpec, settings: TreeEnsembleLearnerSettings) -> s
     return target
 
 
-def _numeric_target(spec: TableSpec, settings: TreeEnsembleRegressionLearnerSettings) -> str:
+def _numeric_target(spec: TableSpec, settings: Any) -> str:
     check_column(spec, settings.targetColumn, "targetColumn", what="target", numeric=True)
     return str(settings.targetColumn)
 
 
-class TreeEnsembleLearner(Node):
+class _EnsembleLearner(ForestLearnerNode):
+    """The two Tree Ensemble learners' configure and outputs; a subclass knows its target and its
+    out-of-bag columns."""
+
+    kind: ClassVar[str] = ""
+
+    @staticmethod
+    def target(spec: TableSpec, settings: Any) -> str:
+        """The checked target column."""
+        raise NotImplementedError
+
+    def oob_spec(self, spec: TableSpec, target: str) -> Any:
+        """The out-of-bag table's spec; unknown where it needs the class values."""
+        return UNKNOWN
+
+    def configure(self, in_specs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        spec = in_specs[0]
+        if not isinstance(spec, TableSpec):
+            return [UNKNOWN, STATS_SPEC, UNKNOWN]
+        target = self.target(spec, settings)
+        attrs = forest_attributes(spec, settings)
+        model = ModelSpec(self.kind, spec.select(attrs), spec.get(target))
+        return [self.oob_spec(spec, target), STATS_SPEC, model]
+
+    def learned(
+        self,
+        table: Table,
+        model: RandomForestModel,
+        growth: Growth,
+        oob: Table,
+        settings: Any,
+        **details: Any,
+    ) -> list[Any]:
+        """The out-of-bag table, the attribute statistics and the model."""
+        spec, attrs = table.spec, model.attributes
+        mspec = ModelSpec(self.kind, spec.select(attrs), spec.get(model.target), details)
+        summary = f"{settings.nrModels} classifiers on {len(attrs)} attributes"
+        return [oob, growth.stats.table(attrs), Model(self.kind, model, summary, spec=mspec)]
+
+
+class TreeEnsembleLearner(_EnsembleLearner):
     """KNIME's Tree Ensemble Learner (classification)."""
 
     type_name = "tree_ensemble_learner"
     display_name = "Tree Ensemble Learner"
-    category = Category.LEARNER
     description = (
         "Learns an ensemble of classification trees (scikit-learn DecisionTreeClassifier: Gini or entropy; KNIME's "
         "gain ratio is grown with entropy), nrModels trees each on its row sample (Random, Stratified or EqualSize; "
@@ -269,56 +324,41 @@ class TreeEnsembleLearner(Node):
         "decision trees",
         "scikit-learn",
     )
-    knime = (
-        KnimeMapping(
+    knime = _mappings(
+        _learner_from_knime,
+        (
             f"{TE2}.learner.classification.TreeEnsembleClassificationLearnerNodeFactory2",
             "Tree Ensemble Learner",
-            partial(_learner_from_knime, compat="current"),
+            "current",
+            "",
         ),
-        KnimeMapping(
+        (
             f"{TE2}.learner.classification.TreeEnsembleClassificationLearnerNodeFactory",
             "Tree Ensemble Learner",
-            partial(_learner_from_knime, compat="pre_3_6"),
-            note="the node as saved before KNIME 3.6: its out-of-bag columns in the older order",
+            "pre_3_6",
+            "the node as saved before KNIME 3.6: its out-of-bag columns in the older order",
         ),
-        KnimeMapping(
+        (
             f"{TE1}.learner.classification.TreeEnsembleClassificationLearnerNodeFactory",
             "Tree Ensemble Learner (legacy)",
-            partial(_learner_from_knime, compat="first_plugin"),
-            note=FIRST_PLUGIN_NOTE,
+            "first_plugin",
+            FIRST_PLUGIN_NOTE,
         ),
-        KnimeMapping(
+        (
             f"{TE1}.learner.TreeEnsembleLearnerNodeFactory",
             "Tree Ensemble Learner (legacy)",
-            partial(_learner_from_knime, compat="first_plugin"),
-            note=f"the KNIME 2.5 name of the first plugin's learner; {FIRST_PLUGIN_NOTE}",
+            "first_plugin",
+            f"the KNIME 2.5 name of the first plugin's learner; {FIRST_PLUGIN_NOTE}",
         ),
     )
-    inputs = (Port(TABLE, "Input data", "Attribute columns and a nominal target column."),)
-    outputs = (
-        Port(
-            TABLE,
-            "Out-of-bag predictions",
-            "The input plus the out-of-bag class confidences, vote and count.",
-        ),
-        Port(TABLE, "Attribute statistics", "#splits and #candidates per attribute on the levels 0, 1, 2."),
+    inputs = (learner_input("nominal"),)
+    outputs = forest_learner_outputs(
+        "The input plus the out-of-bag class confidences, vote and count.",
         Port(ENSEMBLE_CLASSIFICATION, "Tree ensemble model", "The trained trees."),
     )
     Settings = TreeEnsembleLearnerSettings
-
-    def is_deterministic(self, settings: TreeEnsembleLearnerSettings) -> bool:
-        return settings.seed is not None
-
-    def configure(
-        self, in_specs: list[Any], settings: TreeEnsembleLearnerSettings, ctx: NodeContext
-    ) -> list[Any]:
-        spec = in_specs[0]
-        if not isinstance(spec, TableSpec):
-            return [UNKNOWN, STATS_SPEC, UNKNOWN]
-        target = _nominal_target(spec, settings)
-        attrs = forest_attributes(spec, settings)
-        model = ModelSpec(KIND_CLASSIFICATION, spec.select(attrs), spec.get(target))
-        return [UNKNOWN, STATS_SPEC, model]  # the class columns need the class values
+    kind = KIND_CLASSIFICATION
+    target = staticmethod(_nominal_target)  # the out-of-bag table's class columns wait for the class values
 
     def execute(
         self, inputs: list[Any], settings: TreeEnsembleLearnerSettings, ctx: NodeContext
@@ -353,9 +393,7 @@ class TreeEnsembleLearner(Node):
         assert outputs is not None
         blank = _blank_rows(model, df, settings.compatibility)
         oob = appended(table, outputs, classification_values(outputs, labels, conf, count, blank))
-        mspec = ModelSpec(KIND_CLASSIFICATION, spec.select(attrs), spec.get(target), {"class_values": labels})
-        summary = f"{settings.nrModels} classifiers on {len(attrs)} attributes"
-        return [oob, growth.stats.table(attrs), Model(KIND_CLASSIFICATION, model, summary, spec=mspec)]
+        return self.learned(table, model, growth, oob, settings, class_values=labels)
 
 
 def _regression_data(
@@ -378,12 +416,15 @@ def _regression_tree(shape: Any, seed: int) -> Any:
     return DecisionTreeRegressor(random_state=seed, **_tree_params(shape))
 
 
-class TreeEnsembleLearnerRegression(Node):
+def _out_of_bag_columns(spec: TableSpec, target: str) -> list[Output]:
+    return regression_outputs(spec, f"{target} (Out-of-bag)", _OutOfBag)
+
+
+class TreeEnsembleLearnerRegression(_EnsembleLearner):
     """KNIME's Tree Ensemble Learner (Regression)."""
 
     type_name = "tree_ensemble_learner_regression"
     display_name = "Tree Ensemble Learner (Regression)"
-    category = Category.LEARNER
     description = (
         "Learns an ensemble of regression trees (scikit-learn DecisionTreeRegressor: splits minimise the squared "
         "error), nrModels trees each on its row sample (dataFraction, with or without replacement) and attribute "
@@ -397,45 +438,32 @@ class TreeEnsembleLearnerRegression(Node):
         "distribution."
     )
     keywords = ("tree ensemble", "random forest", "regression", "bagging", "regression trees", "scikit-learn")
-    knime = (
-        KnimeMapping(
+    knime = _mappings(
+        _learner_from_knime,
+        (
             f"{TE2}.learner.regression.TreeEnsembleRegressionLearnerNodeFactory",
             "Tree Ensemble Learner (Regression)",
-            partial(_learner_from_knime, compat="current"),
+            "current",
+            "",
         ),
-        KnimeMapping(
+        (
             f"{TE1}.learner.regression.TreeEnsembleRegressionLearnerNodeFactory",
             "Tree Ensemble Learner (Regression) (legacy)",
-            partial(_learner_from_knime, compat="first_plugin"),
-            note=FIRST_PLUGIN_NOTE,
+            "first_plugin",
+            FIRST_PLUGIN_NOTE,
         ),
     )
-    inputs = (Port(TABLE, "Input data", "Attribute columns and a numeric target column."),)
-    outputs = (
-        Port(
-            TABLE,
-            "Out-of-bag predictions",
-            "The input plus the out-of-bag prediction, its variance and count.",
-        ),
-        Port(TABLE, "Attribute statistics", "#splits and #candidates per attribute on the levels 0, 1, 2."),
+    inputs = (learner_input("numeric"),)
+    outputs = forest_learner_outputs(
+        "The input plus the out-of-bag prediction, its variance and count.",
         Port(ENSEMBLE_REGRESSION, "Tree ensemble model", "The trained trees."),
     )
     Settings = TreeEnsembleRegressionLearnerSettings
+    kind = KIND_REGRESSION
+    target = staticmethod(_numeric_target)
 
-    def is_deterministic(self, settings: TreeEnsembleRegressionLearnerSettings) -> bool:
-        return settings.seed is not None
-
-    def configure(
-        self, in_specs: list[Any], settings: TreeEnsembleRegressionLearnerSettings, ctx: NodeContext
-    ) -> list[Any]:
-        spec = in_specs[0]
-        if not isinstance(spec, TableSpec):
-            return [UNKNOWN, STATS_SPEC, UNKNOWN]
-        target = _numeric_target(spec, settings)
-        attrs = forest_attributes(spec, settings)
-        outputs = regression_outputs(spec, f"{target} (Out-of-bag)", _OutOfBag)
-        model = ModelSpec(KIND_REGRESSION, spec.select(attrs), spec.get(target))
-        return [spec.append(*((o.name, o.type) for o in outputs)), STATS_SPEC, model]
+    def oob_spec(self, spec: TableSpec, target: str) -> Any:
+        return spec.append(*((o.name, o.type) for o in _out_of_bag_columns(spec, target)))
 
     def execute(
         self, inputs: list[Any], settings: TreeEnsembleRegressionLearnerSettings, ctx: NodeContext
@@ -444,13 +472,10 @@ class TreeEnsembleLearnerRegression(Node):
         model, x, y, train = _regression_data(table, settings, ctx)
         growth = grow(model, x, y, train, settings, ctx, _regression_tree, trees=settings.nrModels)
         mean, var, count = mean_and_variance(model.tree_predictions(x), ~growth.in_bag)
-        outputs = regression_outputs(table.spec, f"{model.target} (Out-of-bag)", _OutOfBag)
+        outputs = _out_of_bag_columns(table.spec, model.target)
         blank = _blank_rows(model, table.df, settings.compatibility)
         oob = appended(table, outputs, regression_values(outputs, mean, var, count, blank))
-        spec = table.spec
-        mspec = ModelSpec(KIND_REGRESSION, spec.select(model.attributes), spec.get(model.target))
-        summary = f"{settings.nrModels} classifiers on {len(model.attributes)} attributes"
-        return [oob, growth.stats.table(model.attributes), Model(KIND_REGRESSION, model, summary, spec=mspec)]
+        return self.learned(table, model, growth, oob, settings)
 
 
 def _samples(settings: RegressionTreeLearnerSettings) -> bool:
@@ -459,12 +484,11 @@ def _samples(settings: RegressionTreeLearnerSettings) -> bool:
     return rows or settings.columnSamplingMode != "None"
 
 
-class RegressionTreeLearner(Node):
+class RegressionTreeLearner(ForestLearnerNode):
     """KNIME's Simple Regression Tree Learner."""
 
     type_name = "simple_regression_tree_learner"
     display_name = "Simple Regression Tree Learner"
-    category = Category.LEARNER
     description = (
         "Learns one regression tree (CART-style: every split minimises the squared error of its children, a leaf "
         "predicts the mean of its rows; no pruning) with scikit-learn's DecisionTreeRegressor, within maxLevels, "
@@ -476,20 +500,22 @@ class RegressionTreeLearner(Node):
         "60 values count as having no domain."
     )
     keywords = ("regression tree", "CART", "decision tree", "regression", "scikit-learn")
-    knime = (
-        KnimeMapping(
+    knime = _mappings(
+        partial(_learner_from_knime, single_tree=True),
+        (
             f"{TE2}.regressiontree.learner.RegressionTreeLearnerNodeFactory",
             "Simple Regression Tree Learner",
-            partial(_learner_from_knime, compat="current", single_tree=True),
+            "current",
+            "",
         ),
-        KnimeMapping(
+        (
             f"{TE1}.regressiontree.learner.RegressionTreeLearnerNodeFactory",
             "Simple Regression Tree Learner (legacy)",
-            partial(_learner_from_knime, compat="first_plugin", single_tree=True),
-            note=FIRST_PLUGIN_NOTE,
+            "first_plugin",
+            FIRST_PLUGIN_NOTE,
         ),
     )
-    inputs = (Port(TABLE, "Input data", "Attribute columns and a numeric target column."),)
+    inputs = (learner_input("numeric"),)
     outputs = (Port(REGRESSION_TREE, "Regression tree model", "The trained tree."),)
     Settings = RegressionTreeLearnerSettings
 
@@ -523,87 +549,93 @@ class RegressionTreeLearner(Node):
 # ------------------------------------------------------------------------------------ predictors
 
 
-class TreeEnsemblePredictorSettings(NodeSettings):
-    """KNIME's TreeEnsemblePredictorConfiguration (classification)."""
+class _TreeEnsemblePrediction(PredictionColumnSettings):
+    """The Tree Ensemble predictors' wording of the prediction column, and the KNIME version they follow."""
 
     predictionColumnName: str = Field(
         "Prediction (y)",
         description="Prediction column name, used when `changePredictionColumnName` is on.",
         json_schema_extra=widget("new_column"),
     )
-    changePredictionColumnName: bool = Field(
-        False, description="Off: the prediction column is `Prediction (<target>)`."
-    )
+    compatibility: Compatibility = Field("current", description=COMPATIBILITY_HELP)
+
+
+MODEL_COUNT_HELP = "Append `model count` (the number of trees)."
+
+
+class TreeEnsemblePredictorSettings(_TreeEnsemblePrediction, ForestClassificationPredictorSettings):
+    """KNIME's TreeEnsemblePredictorConfiguration (classification)."""
+
     appendPredictionConfidence: bool = Field(
         True, description="Append `<prediction column> (Confidence)`: the winning class's share of the votes."
     )
     appendClassConfidences: bool = Field(
         False, description="Append `P (<target>=<class>)<suffix>`: every class's share of the votes."
     )
-    suffixForClassProbabilities: str = Field("", description="Suffix of the class confidence columns.")
-    appendModelCount: bool = Field(False, description="Append `model count` (the number of trees).")
+    appendModelCount: bool = Field(False, description=MODEL_COUNT_HELP)
     useSoftVoting: bool = Field(
         False,
         description="Average the trees' leaf class distributions instead of counting their majority votes.",
     )
-    compatibility: Compatibility = Field("current", description=COMPATIBILITY_HELP)
 
 
-class TreeEnsembleRegressionPredictorSettings(NodeSettings):
+class TreeEnsembleRegressionPredictorSettings(_TreeEnsemblePrediction, ForestRegressionPredictorSettings):
     """KNIME's TreeEnsemblePredictorConfiguration (regression)."""
 
-    predictionColumnName: str = Field(
-        "Prediction (y)",
-        description="Prediction column name, used when `changePredictionColumnName` is on.",
-        json_schema_extra=widget("new_column"),
-    )
-    changePredictionColumnName: bool = Field(
-        False, description="Off: the prediction column is `Prediction (<target>)`."
-    )
     appendPredictionConfidence: bool = Field(
         True,
         description="Append `<prediction column> (Prediction Variance)`: the variance of the trees' predictions.",
     )
-    appendModelCount: bool = Field(False, description="Append `model count` (the number of trees).")
-    compatibility: Compatibility = Field("current", description=COMPATIBILITY_HELP)
+    appendModelCount: bool = Field(False, description=MODEL_COUNT_HELP)
 
 
-class RegressionTreePredictorSettings(NodeSettings):
+class RegressionTreePredictorSettings(_TreeEnsemblePrediction):
     """KNIME's RegressionTreePredictorConfiguration."""
-
-    predictionColumnName: str = Field(
-        "Prediction (y)",
-        description="Prediction column name, used when `changePredictionColumnName` is on.",
-        json_schema_extra=widget("new_column"),
-    )
-    changePredictionColumnName: bool = Field(
-        False, description="Off: the prediction column is `Prediction (<target>)`."
-    )
-    compatibility: Compatibility = Field("current", description=COMPATIBILITY_HELP)
 
 
 def _prediction_name(model: ModelSpec, settings: Any) -> str:
-    if not settings.changePredictionColumnName:
-        return f"Prediction ({model.target.name if model.target else ''})"
-    if not settings.predictionColumnName.strip():
-        raise ConfigureError("Prediction column name must not be empty", setting="predictionColumnName")
-    return str(settings.predictionColumnName)
+    return prediction_column_name(model, settings, "Prediction column name must not be empty")
 
 
-def _inputs(in_specs: list[Any], kind: str) -> tuple[ModelSpec, TableSpec] | None:
-    model, spec = model_spec_of(in_specs[0], kind), in_specs[1]
-    if model is None or not isinstance(spec, TableSpec):
-        return None
-    check_learning_columns(model, spec)
-    return model, spec
+class _EnsemblePredictor(Node):
+    """The Tree Ensemble predictors: the columns a subclass appends, and their values."""
+
+    category = Category.PREDICTOR
+    kind: ClassVar[str] = ""
+
+    def columns(self, model: ModelSpec, spec: TableSpec, settings: Any) -> list[Output] | None:
+        """The appended columns; None while they wait for the class values."""
+        raise NotImplementedError
+
+    def values(
+        self, model: Any, df: pd.DataFrame, outputs: list[Output], settings: Any, blank: np.ndarray
+    ) -> dict[str, Any]:
+        """The appended columns' values; `blank` rows get none (the first plugin's missing values)."""
+        raise NotImplementedError
+
+    def configure(self, in_specs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        checked = predictor_inputs(in_specs, self.kind)
+        if checked is None:
+            return [UNKNOWN]
+        outputs = self.columns(*checked, settings)
+        return [UNKNOWN if outputs is None else checked[1].append(*((o.name, o.type) for o in outputs))]
+
+    def execute(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[1]
+        checked = predictor_inputs([inputs[0].spec, table.spec], self.kind)
+        assert checked is not None
+        model = inputs[0].payload  # this node family's or a Random Forest Learner's
+        outputs = self.columns(*checked, settings)
+        assert outputs is not None
+        blank = _blank_rows(model, table.df, settings.compatibility)
+        return [appended(table, outputs, self.values(model, table.df, outputs, settings, blank))]
 
 
-class TreeEnsemblePredictor(Node):
+class TreeEnsemblePredictor(_EnsemblePredictor):
     """KNIME's Tree Ensemble Predictor (classification)."""
 
     type_name = "tree_ensemble_predictor"
     display_name = "Tree Ensemble Predictor"
-    category = Category.PREDICTOR
     description = (
         "Applies a classification tree ensemble (of the Tree Ensemble or Random Forest Learner): every tree votes for "
         "its leaf's majority class (or, with soft voting, its leaf's class distribution). Appends "
@@ -612,39 +644,44 @@ class TreeEnsemblePredictor(Node):
         "and `model count`."
     )
     keywords = ("tree ensemble", "random forest", "predict", "classification", "voting")
-    knime = (
-        KnimeMapping(
+    knime = _mappings(
+        _classification_predictor,
+        (
             f"{TE2}.predictor.classification.TreeEnsembleClassificationPredictorNodeFactory2",
             "Tree Ensemble Predictor",
-            _classification_predictor("current"),
+            "current",
+            "",
         ),
-        KnimeMapping(
+        (
             f"{TE2}.predictor.classification.TreeEnsembleClassificationPredictorNodeFactory",
             "Tree Ensemble Predictor",
-            _classification_predictor("pre_3_6"),
-            note="the node as saved before KNIME 3.6: the class confidence columns after the prediction",
+            "pre_3_6",
+            "the node as saved before KNIME 3.6: the class confidence columns after the prediction",
         ),
-        KnimeMapping(
+        (
             f"{TE1}.predictor.classification.TreeEnsembleClassificationPredictorNodeFactory",
             "Tree Ensemble Predictor (legacy)",
-            _classification_predictor("first_plugin"),
-            note=FIRST_PLUGIN_NOTE,
+            "first_plugin",
+            FIRST_PLUGIN_NOTE,
         ),
-        KnimeMapping(
+        (
             f"{TE1}.predictor.TreeEnsemblePredictorNodeFactory",
             "Tree Ensemble Predictor (legacy)",
-            _classification_predictor("first_plugin"),
-            note=f"the KNIME 2.5 name of the first plugin's predictor; {FIRST_PLUGIN_NOTE}",
+            "first_plugin",
+            f"the KNIME 2.5 name of the first plugin's predictor; {FIRST_PLUGIN_NOTE}",
         ),
     )
     inputs = (
         Port(ENSEMBLE_CLASSIFICATION, "Tree ensemble model", "A classification tree ensemble."),
-        Port(TABLE, "Input data", "Rows to predict; must contain the learning columns."),
+        ROWS_TO_PREDICT,
     )
-    outputs = (Port(TABLE, "Predictions", "The input plus the prediction columns."),)
+    outputs = (PREDICTIONS_PORT,)
     Settings = TreeEnsemblePredictorSettings
+    kind = KIND_CLASSIFICATION
 
-    def _outputs(self, model: ModelSpec, spec: TableSpec, settings: TreeEnsemblePredictorSettings) -> Any:
+    def columns(
+        self, model: ModelSpec, spec: TableSpec, settings: TreeEnsemblePredictorSettings
+    ) -> list[Output] | None:
         target = model.target.name if model.target else ""
         labels = model.details.get("class_values")
         name = _prediction_name(model, settings)
@@ -653,154 +690,62 @@ class TreeEnsemblePredictor(Node):
             spec, target, None if labels is None else list(labels), name, settings, compat
         )
 
-    def configure(
-        self, in_specs: list[Any], settings: TreeEnsemblePredictorSettings, ctx: NodeContext
-    ) -> list[Any]:
-        checked = _inputs(in_specs, KIND_CLASSIFICATION)
-        if checked is None:
-            return [UNKNOWN]
-        outputs = self._outputs(*checked, settings)
-        return [UNKNOWN if outputs is None else checked[1].append(*((o.name, o.type) for o in outputs))]
-
-    def execute(
-        self, inputs: list[Any], settings: TreeEnsemblePredictorSettings, ctx: NodeContext
-    ) -> list[Any]:
-        table: Table = inputs[1]
-        checked = _inputs([inputs[0].spec, table.spec], KIND_CLASSIFICATION)
-        assert checked is not None
-        model = inputs[0].payload  # this node family's or the Random Forest Learner's
-        probs = model.tree_probabilities(model.design(table.df))
+    def values(
+        self, model: Any, df: pd.DataFrame, outputs: list[Output], settings: Any, blank: np.ndarray
+    ) -> dict[str, Any]:
+        probs = model.tree_probabilities(model.design(df))
         conf, count = class_votes(probs, np.ones(probs.shape[:2], dtype=bool), settings.useSoftVoting)
         labels = [cell_text(c) for c in model.classes]
-        outputs = self._outputs(*checked, settings)
-        blank = _blank_rows(model, table.df, settings.compatibility)
-        return [appended(table, outputs, classification_values(outputs, labels, conf, count, blank))]
+        return classification_values(outputs, labels, conf, count, blank)
 
 
-class TreeEnsemblePredictorRegression(Node):
+class _RegressionPredictor(_EnsemblePredictor):
+    """The regression predictors: the mean of the trees' predictions (with one tree: its own)."""
+
+    def columns(self, model: ModelSpec, spec: TableSpec, settings: Any) -> list[Output]:
+        return regression_outputs(spec, _prediction_name(model, settings), settings)
+
+    def values(
+        self, model: Any, df: pd.DataFrame, outputs: list[Output], settings: Any, blank: np.ndarray
+    ) -> dict[str, Any]:
+        preds = model.tree_predictions(model.design(df))
+        mean, var, count = mean_and_variance(preds, np.ones(preds.shape, dtype=bool))
+        return regression_values(outputs, mean, var, count, blank)
+
+
+class TreeEnsemblePredictorRegression(_RegressionPredictor):
     """KNIME's Tree Ensemble Predictor (Regression)."""
 
     type_name = "tree_ensemble_predictor_regression"
     display_name = "Tree Ensemble Predictor (Regression)"
-    category = Category.PREDICTOR
     description = (
         "Applies a regression tree ensemble (of the Tree Ensemble or Random Forest Learner (Regression)): appends "
         "`Prediction (<target>)`, the mean of the trees' predictions, optionally `... (Prediction Variance)` (their "
         "variance, n - 1 in the denominator) and `model count`."
     )
     keywords = ("tree ensemble", "random forest", "predict", "regression")
-    knime = (
-        KnimeMapping(
+    knime = _mappings(
+        _regression_predictor,
+        (
             f"{TE2}.predictor.regression.TreeEnsembleRegressionPredictorNodeFactory",
             "Tree Ensemble Predictor (Regression)",
-            _regression_predictor("current"),
+            "current",
+            "",
         ),
-        KnimeMapping(
+        (
             f"{TE1}.predictor.regression.TreeEnsembleRegressionPredictorNodeFactory",
             "Tree Ensemble Predictor (Regression) (legacy)",
-            _regression_predictor("first_plugin"),
-            note=FIRST_PLUGIN_NOTE,
+            "first_plugin",
+            FIRST_PLUGIN_NOTE,
         ),
     )
     inputs = (
         Port(ENSEMBLE_REGRESSION, "Tree ensemble model", "A regression tree ensemble."),
-        Port(TABLE, "Input data", "Rows to predict; must contain the learning columns."),
+        ROWS_TO_PREDICT,
     )
-    outputs = (Port(TABLE, "Predictions", "The input plus the prediction columns."),)
+    outputs = (PREDICTIONS_PORT,)
     Settings = TreeEnsembleRegressionPredictorSettings
-
-    def configure(
-        self, in_specs: list[Any], settings: TreeEnsembleRegressionPredictorSettings, ctx: NodeContext
-    ) -> list[Any]:
-        checked = _inputs(in_specs, KIND_REGRESSION)
-        if checked is None:
-            return [UNKNOWN]
-        model, spec = checked
-        outputs = regression_outputs(spec, _prediction_name(model, settings), settings)
-        return [spec.append(*((o.name, o.type) for o in outputs))]
-
-    def execute(
-        self, inputs: list[Any], settings: TreeEnsembleRegressionPredictorSettings, ctx: NodeContext
-    ) -> list[Any]:
-        table: Table = inputs[1]
-        checked = _inputs([inputs[0].spec, table.spec], KIND_REGRESSION)
-        assert checked is not None
-        model: RandomForestModel = inputs[0].payload
-        preds = model.tree_predictions(model.design(table.df))
-        mean, var, count = mean_and_variance(preds, np.ones(preds.shape, dtype=bool))
-        outputs = regression_outputs(table.spec, _prediction_name(checked[0], settings), settings)
-        blank = _blank_rows(model, table.df, settings.compatibility)
-        return [appended(table, outputs, regression_values(outputs, mean, var, count, blank))]
-
-
-class RegressionTreePredictor(Node):
-    """KNIME's Simple Regression Tree Predictor."""
-
-    type_name = "simple_regression_tree_predictor"
-    display_name = "Simple Regression Tree Predictor"
-    category = Category.PREDICTOR
-    description = (
-        "Applies a Simple Regression Tree: appends `Prediction (<target>)`, the mean target value of the training "
-        "rows in the leaf a row reaches (missing values take the direction each split learned)."
-    )
-    keywords = ("regression tree", "predict", "regression", "CART")
-    knime = (
-        KnimeMapping(
-            f"{TE2}.regressiontree.predictor.RegressionTreePredictorNodeFactory",
-            "Simple Regression Tree Predictor",
-            partial(
-                _predictor_from_knime, compat="current", keys=PREDICTOR_KEYS[:2], ignored=["targetColumnName"]
-            ),
-        ),
-        KnimeMapping(
-            f"{TE1}.regressiontree.predictor.RegressionTreePredictorNodeFactory",
-            "Simple Regression Tree Predictor (legacy)",
-            partial(
-                _predictor_from_knime,
-                compat="first_plugin",
-                keys=PREDICTOR_KEYS[:2],
-                ignored=["targetColumnName"],
-            ),
-            note=FIRST_PLUGIN_NOTE,
-        ),
-    )
-    inputs = (
-        Port(REGRESSION_TREE, "Regression tree model", "A Simple Regression Tree Learner's model."),
-        Port(TABLE, "Input data", "Rows to predict; must contain the learning columns."),
-    )
-    outputs = (Port(TABLE, "Predictions", "The input plus the prediction column."),)
-    Settings = RegressionTreePredictorSettings
-
-    def configure(
-        self, in_specs: list[Any], settings: RegressionTreePredictorSettings, ctx: NodeContext
-    ) -> list[Any]:
-        checked = _inputs(in_specs, KIND_TREE)
-        if checked is None:
-            return [UNKNOWN]
-        model, spec = checked
-        return [
-            spec.append(
-                *(
-                    (o.name, o.type)
-                    for o in regression_outputs(spec, _prediction_name(model, settings), _Mean)
-                )
-            )
-        ]
-
-    def execute(
-        self, inputs: list[Any], settings: RegressionTreePredictorSettings, ctx: NodeContext
-    ) -> list[Any]:
-        table: Table = inputs[1]
-        checked = _inputs([inputs[0].spec, table.spec], KIND_TREE)
-        assert checked is not None
-        model: RandomForestModel = inputs[0].payload
-        preds = model.tree_predictions(model.design(table.df))
-        outputs = regression_outputs(table.spec, _prediction_name(checked[0], settings), _Mean)
-        blank = _blank_rows(model, table.df, settings.compatibility)
-        ones = np.ones(len(table.df), dtype=int)
-        return [
-            appended(table, outputs, regression_values(outputs, preds[0], np.zeros(len(ones)), ones, blank))
-        ]
+    kind = KIND_REGRESSION
 
 
 class _Mean:
@@ -808,3 +753,40 @@ class _Mean:
 
     appendPredictionConfidence = False
     appendModelCount = False
+
+
+class RegressionTreePredictor(_RegressionPredictor):
+    """KNIME's Simple Regression Tree Predictor."""
+
+    type_name = "simple_regression_tree_predictor"
+    display_name = "Simple Regression Tree Predictor"
+    description = (
+        "Applies a Simple Regression Tree: appends `Prediction (<target>)`, the mean target value of the training "
+        "rows in the leaf a row reaches (missing values take the direction each split learned)."
+    )
+    keywords = ("regression tree", "predict", "regression", "CART")
+    knime = _mappings(
+        _tree_predictor,
+        (
+            f"{TE2}.regressiontree.predictor.RegressionTreePredictorNodeFactory",
+            "Simple Regression Tree Predictor",
+            "current",
+            "",
+        ),
+        (
+            f"{TE1}.regressiontree.predictor.RegressionTreePredictorNodeFactory",
+            "Simple Regression Tree Predictor (legacy)",
+            "first_plugin",
+            FIRST_PLUGIN_NOTE,
+        ),
+    )
+    inputs = (
+        Port(REGRESSION_TREE, "Regression tree model", "A Simple Regression Tree Learner's model."),
+        ROWS_TO_PREDICT,
+    )
+    outputs = (Port(TABLE, "Predictions", "The input plus the prediction column."),)
+    Settings = RegressionTreePredictorSettings
+    kind = KIND_TREE
+
+    def columns(self, model: ModelSpec, spec: TableSpec, settings: Any) -> list[Output]:
+        return regression_outputs(spec, _prediction_name(model, settings), _Mean)
