@@ -80,3 +80,31 @@ def typed_column(values: list[Any] | np.ndarray, col_type: str) -> pd.Series:
             )
         return pd.Series([bool(v) for v in values], dtype="bool")
     return pd.Series([None if m else v for v, m in zip(values, missing, strict=True)], dtype="object")
+
+
+# KNIME's DataType.isASuperTypeOf for the column types knitflow has: the types each type's values
+# also stand for (a BooleanCell is an IntValue, an IntCell a LongValue and a DoubleValue, ...)
+_SUB_TYPES = {
+    ColumnType.DOUBLE: frozenset({ColumnType.LONG, ColumnType.INTEGER, ColumnType.BOOLEAN}),
+    ColumnType.LONG: frozenset({ColumnType.INTEGER, ColumnType.BOOLEAN}),
+    ColumnType.INTEGER: frozenset({ColumnType.BOOLEAN}),
+}
+
+
+def in_reference_columns(spec: Any, reference: Any, type_compatibility: bool) -> list[bool]:
+    """Per column of `spec`: does the reference table have it? With `type_compatibility`, only
+    when the column's type is a super type of the reference column's (KNIME's
+    AbstractColumnRefNodeModel: a Double column matches an Integer reference column, not the
+    other way round)."""
+    found = []
+    for col in spec.columns:
+        ref = reference.get(col.name)
+        found.append(
+            ref is not None
+            and (
+                not type_compatibility
+                or ref.type == col.type
+                or ref.type in _SUB_TYPES.get(col.type, frozenset())
+            )
+        )
+    return found

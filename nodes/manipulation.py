@@ -28,7 +28,7 @@ from engine.api import (
     TableSpec,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, choice, column_selection, ignore_settings, seq
-from nodes._column_types import common_type
+from nodes._column_types import common_type, in_reference_columns
 from nodes._common import ColumnFilter, require_columns
 from nodes._compare import ROW_ID_NAMES, SortingCriterion, sorted_positions
 from nodes._java_text import java_double_to_string
@@ -110,12 +110,6 @@ class ColumnFilterNode(Node):
 
 # ------------------------------------------------------------------------- Reference Column Filter
 
-_SUPERTYPES = {  # KNIME's DataType.isASuperTypeOf for the column types knitflow has
-    ColumnType.DOUBLE: {ColumnType.DOUBLE, ColumnType.INTEGER, ColumnType.LONG, ColumnType.BOOLEAN},
-    ColumnType.LONG: {ColumnType.LONG, ColumnType.INTEGER, ColumnType.BOOLEAN},
-    ColumnType.INTEGER: {ColumnType.INTEGER, ColumnType.BOOLEAN},
-}
-
 
 class ReferenceColumnFilterSettings(NodeSettings):
     """KNIME's ColumnFilterRefNodeModel settings."""
@@ -128,22 +122,9 @@ class ReferenceColumnFilterSettings(NodeSettings):
     )
     type_compatibility: bool = Field(
         False,
-        description="A column counts as in the reference only when the reference column's type can hold its "
-        "values (e.g. Double holds Integer).",
+        description="A column counts as in the reference only when its type is a super type of the reference "
+        "column's (a Double column matches an Integer one, not the other way round).",
     )
-
-
-def _in_reference(
-    spec: TableSpec, reference: TableSpec, settings: ReferenceColumnFilterSettings
-) -> list[bool]:
-    found = []
-    for col in spec.columns:
-        ref = reference.get(col.name)
-        ok = ref is not None
-        if ok and settings.type_compatibility and ref is not None:
-            ok = col.type == ref.type or col.type in _SUPERTYPES.get(ref.type, set())
-        found.append(ok)
-    return found
 
 
 def _kept_columns(
@@ -152,7 +133,9 @@ def _kept_columns(
     include = settings.inexclude.startswith("Include")
     return [
         c.name
-        for c, hit in zip(spec.columns, _in_reference(spec, reference, settings), strict=True)
+        for c, hit in zip(
+            spec.columns, in_reference_columns(spec, reference, settings.type_compatibility), strict=True
+        )
         if hit == include
     ]
 

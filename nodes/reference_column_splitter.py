@@ -16,7 +16,6 @@ from engine.api import (
     TABLE,
     UNKNOWN,
     Category,
-    ColumnType,
     Node,
     NodeContext,
     NodeSettings,
@@ -25,14 +24,7 @@ from engine.api import (
     TableSpec,
 )
 from engine.api.knime import KnimeMapping
-
-# DataType.isASuperTypeOf among knitflow's types: the types whose cells each type can stand for
-# (a BooleanCell is an IntValue, an IntCell a LongValue and a DoubleValue, ...)
-_STANDS_FOR = {
-    ColumnType.DOUBLE: frozenset({ColumnType.LONG, ColumnType.INTEGER, ColumnType.BOOLEAN}),
-    ColumnType.LONG: frozenset({ColumnType.INTEGER, ColumnType.BOOLEAN}),
-    ColumnType.INTEGER: frozenset({ColumnType.BOOLEAN}),
-}
+from nodes._column_types import in_reference_columns
 
 
 class ReferenceColumnSplitterSettings(NodeSettings):
@@ -45,20 +37,8 @@ class ReferenceColumnSplitterSettings(NodeSettings):
     )
 
 
-def _matches(spec: TableSpec, reference: TableSpec, type_check: bool) -> list[bool]:
-    """Per input column: does the reference table have it (of a type this column's type covers)?"""
-    out = []
-    for col in spec.columns:
-        ref = reference.get(col.name)
-        same = ref is not None and (
-            not type_check or ref.type == col.type or ref.type in _STANDS_FOR.get(col.type, frozenset())
-        )
-        out.append(same)
-    return out
-
-
 def _split(spec: TableSpec, reference: TableSpec, type_check: bool) -> tuple[list[str], list[str]]:
-    hits = _matches(spec, reference, type_check)
+    hits = in_reference_columns(spec, reference, type_check)
     names = spec.names
     return [n for n, hit in zip(names, hits, strict=True) if hit], [
         n for n, hit in zip(names, hits, strict=True) if not hit
