@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
@@ -30,7 +29,9 @@ from engine.api import (
 from engine.api.knime import KnimeMapping, KnimeSettings, seq
 from nodes._common import ColumnFilter
 from nodes._java_text import java_double_to_string
+from nodes._quickforms import DIALOG_KEYS, VariableSource, check_bounds, value_from_knime
 from nodes._string_functions import JavaError, java_regex, java_replacement
+from nodes._variable_ports import OPTIONAL_VARIABLES_IN
 from nodes._variables import (
     RowToVariableSettings,
     configure_row_variables,
@@ -130,7 +131,7 @@ class VariableToTableColumn(Node):
         ),
     )
     inputs = (
-        Port(VARIABLES, "Variables", "Optional flow-variable input.", optional=True),
+        OPTIONAL_VARIABLES_IN,
         Port(TABLE, "Table", "The table to append the columns to."),
     )
     outputs = (Port(TABLE, "Table with variables", "The input plus one column per selected variable."),)
@@ -326,17 +327,6 @@ class VariableCreator(Node):
 # ------------------------------------------------------------------------- String Input (QuickForm)
 
 _QUICKFORM = "org.knime.js.base.node.quickform."
-# QuickFormConfig's keys for the wizard page and the component dialog (parameterName names the
-# value a component dialog or a REST call may set): they change no value the node pushes
-_QUICKFORM_DIALOG_KEYS = (
-    "label",
-    "description",
-    "hideInWizard",
-    "hideInDialog",
-    "required",
-    "parameterName",
-    "customCSS",
-)
 
 
 class StringInputSettings(NodeSettings):
@@ -376,7 +366,7 @@ def _js_string_input_from_knime(knime: KnimeSettings) -> None:
     knime.take_all(["regex", "error_message", "editorType"])
     knime.unread(under="defaultValue")
     # the multi-line editor's size is the wizard page's layout
-    knime.unread(*_QUICKFORM_DIALOG_KEYS, "multilineEditorWidth", "multilineEditorHeight")
+    knime.unread(*DIALOG_KEYS, "multilineEditorWidth", "multilineEditorHeight")
 
 
 def _check_string_input(settings: StringInputSettings, cls: type[NodeError]) -> None:
@@ -445,48 +435,10 @@ class QuickFormSettings(NodeSettings):
     flowvariablename: str = Field("new variable", description="Name of the flow variable the node creates.")
 
 
-def _quickform_from_knime(
-    value_key: str, *keys: str, layout: tuple[str, ...] = ()
-) -> Callable[[KnimeSettings], None]:
-    """A QuickForm's translator: `defaultValue.<value_key>` as `defaultValue`, the variable name, the
-    given keys; `layout` names keys that only arrange the wizard page."""
+class _QuickFormInput(VariableSource):
+    """A QuickForm: no input, one variable output (QuickFormFlowVariableNodeModel)."""
 
-    def translate(knime: KnimeSettings) -> None:
-        knime.take("flowvariablename")
-        knime.take("defaultValue", f"defaultValue.{value_key}")
-        knime.take_all(list(keys))
-        knime.unread(under="defaultValue")
-        knime.unread(*_QUICKFORM_DIALOG_KEYS, *layout)
-
-    return translate
-
-
-class _QuickFormInput(Node):
-    """A QuickForm with no input and one variable output: it checks its value and pushes its
-    variables when configured and when executed (QuickFormFlowVariableNodeModel)."""
-
-    category = Category.SOURCE
     outputs = (Port(VARIABLES, "Variable", "The flow variable."),)
-
-    def variables(self, settings: Any) -> list[tuple[str, Any, str]]:
-        """(name, value, type) in push order (the last is on top)."""
-        raise NotImplementedError
-
-    def check(self, settings: Any, cls: type[NodeError]) -> None:
-        """KNIME's validateViewValue: raise `cls` for a value the node refuses."""
-
-    def configure_variables(self, in_specs: list[Any], settings: Any) -> dict[str, str]:
-        return {name: vtype for name, _, vtype in self.variables(settings)}
-
-    def configure(self, in_specs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
-        self.check(settings, ConfigureError)
-        return [UNKNOWN]
-
-    def execute(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
-        self.check(settings, NodeError)
-        for name, value, vtype in self.variables(settings):
-            ctx.push_variable(name, value, vtype)
-        return [None]
 
 
 class BooleanInputSettings(QuickFormSettings):
@@ -507,7 +459,7 @@ class BooleanInput(_QuickFormInput):
         KnimeMapping(
             _QUICKFORM + "input.bool.BooleanInputQuickFormNodeFactory",
             "Boolean Input",
-            _quickform_from_knime("boolean"),
+            value_from_knime("boolean"),
         ),
     )
     Settings = BooleanInputSettings
@@ -516,20 +468,9 @@ class BooleanInput(_QuickFormInput):
         return [(settings.flowvariablename, 1 if settings.defaultValue else 0, "Integer")]
 
 
-def _check_bounds(
-    value: float, settings: Any, kind: str, text: Callable[[Any], str], cls: type[NodeError]
-) -> None:
-    """Int/DoubleInputQuickFormNodeModel.validateViewValue, KNIME's messages."""
-    if settings.use_min and value < settings.min:
-        raise cls(
-            f"The set {kind} {text(value)} is smaller than the allowed minimum of {text(settings.min)}",
-            setting="defaultValue",
-        )
-    if settings.use_max and value > settings.max:
-        raise cls(
-            f"The set {kind} {text(value)} is bigger than the allowed maximum of {text(settings.max)}",
-            setting="defaultValue",
-        )
+def _bounds(settings: IntegerInputSettings | DoubleInputSettings) -> tuple[float | None, float | None]:
+    """(min, max), None for a bound that is switched off."""
+    return settings.min if settings.use_min else None, settings.max if settings.use_max else None
 
 
 class IntegerInputSettings(QuickFormSettings):
@@ -542,16 +483,11 @@ class IntegerInputSettings(QuickFormSettings):
     max: int = Field(100, description="The largest value allowed (with `use_max`).")
 
 
-def _integer_widget_from_knime(knime: KnimeSettings) -> None:
-    """The Integer Widget (IntegerWidgetNodeModel) pushes and checks its value as the QuickForm does,
-    with its keys in camel case."""
-    knime.take("flowvariablename", "flowVariableName")
-    knime.take("defaultValue", "defaultValue.integer")
+def _camel_case_switches(knime: KnimeSettings) -> None:
+    """The Integer Widget's (IntegerWidgetNodeModel) bound switches: it pushes and checks its value
+    as the QuickForm does, with its keys in camel case."""
     knime.take("use_min", "useMin")
     knime.take("use_max", "useMax")
-    knime.take_all(["min", "max"])
-    knime.unread(under="defaultValue")
-    knime.unread(*_QUICKFORM_DIALOG_KEYS)
 
 
 class IntegerInput(_QuickFormInput):
@@ -568,18 +504,20 @@ class IntegerInput(_QuickFormInput):
         KnimeMapping(
             _QUICKFORM + "input.integer.IntInputQuickFormNodeFactory",
             "Integer Input",
-            _quickform_from_knime("integer", "use_min", "use_max", "min", "max"),
+            value_from_knime("integer", "use_min", "use_max", "min", "max"),
         ),
         KnimeMapping(
             "org.knime.js.base.node.widget.input.integer.IntegerWidgetNodeFactory",
             "Integer Widget",
-            _integer_widget_from_knime,
+            value_from_knime(
+                "integer", "min", "max", name_keys=("flowVariableName",), also=_camel_case_switches
+            ),
         ),
     )
     Settings = IntegerInputSettings
 
     def check(self, settings: IntegerInputSettings, cls: type[NodeError]) -> None:
-        _check_bounds(settings.defaultValue, settings, "integer", str, cls)
+        check_bounds(settings.defaultValue, *_bounds(settings), "integer", str, cls)
 
     def variables(self, settings: IntegerInputSettings) -> list[tuple[str, Any, str]]:
         return [(settings.flowvariablename, settings.defaultValue, "Integer")]
@@ -609,13 +547,13 @@ class DoubleInput(_QuickFormInput):
         KnimeMapping(
             _QUICKFORM + "input.dbl.DoubleInputQuickFormNodeFactory",
             "Double Input",
-            _quickform_from_knime("double", "use_min", "use_max", "min", "max"),
+            value_from_knime("double", "use_min", "use_max", "min", "max"),
         ),
     )
     Settings = DoubleInputSettings
 
     def check(self, settings: DoubleInputSettings, cls: type[NodeError]) -> None:
-        _check_bounds(settings.defaultValue, settings, "double", java_double_to_string, cls)
+        check_bounds(settings.defaultValue, *_bounds(settings), "double", java_double_to_string, cls)
 
     def variables(self, settings: DoubleInputSettings) -> list[tuple[str, Any, str]]:
         return [(settings.flowvariablename, settings.defaultValue, "Double")]
@@ -643,11 +581,11 @@ class SingleSelection(_QuickFormInput):
         KnimeMapping(
             _QUICKFORM + "selection.single.SingleSelectionQuickFormNodeFactory",
             "Single Selection",
-            _quickform_from_knime(
+            value_from_knime(
                 "variable_value",
                 "possible_choices",
                 # the selection widget (dropdown, list, radio buttons) and how many options it shows
-                layout=("type", "limit_number_visible_options", "number_visible_options"),
+                ignored=(*DIALOG_KEYS, "type", "limit_number_visible_options", "number_visible_options"),
             ),
         ),
     )

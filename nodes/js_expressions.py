@@ -49,6 +49,7 @@ from nodes._js_expression_library import (
     syntax_problem,
 )
 from nodes._rows import cell_text, is_missing
+from nodes._variable_ports import OPTIONAL_VARIABLES_IN
 from nodes._variables import INTERNAL_PREFIX
 
 OutputType = Literal[
@@ -577,7 +578,7 @@ class VariableExpressions(Node):
             _variable_expressions_from_knime,
         ),
     )
-    inputs = (Port(VARIABLES, "Variables", "Optional flow-variable input.", optional=True),)
+    inputs = (OPTIONAL_VARIABLES_IN,)
     outputs = (Port(VARIABLES, "Variables", "The incoming variables and the computed ones."),)
     Settings = VariableExpressionsSettings
 

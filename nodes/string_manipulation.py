@@ -41,6 +41,7 @@ from nodes._string_manipulation import (
     compile_expression,
     outer_function_type,
 )
+from nodes._variable_ports import OPTIONAL_VARIABLES_IN
 from nodes._variables import INTERNAL_PREFIX
 
 ReturnType = Literal[
@@ -544,7 +545,7 @@ class StringManipulationVariable(Node):
             _string_manipulation_variable_from_knime,
         ),
     )
-    inputs = (Port(VARIABLES, "Variables", "Optional flow-variable input.", optional=True),)
+    inputs = (OPTIONAL_VARIABLES_IN,)
     outputs = (Port(VARIABLES, "Variables", "The incoming variables and the computed one."),)
     Settings = StringManipulationVariableSettings
 

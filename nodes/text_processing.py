@@ -114,14 +114,15 @@ def _take_keys(knime: KnimeSettings, keys: tuple[str, ...]) -> None:
             knime.put(key_name(key), "", key)
 
 
-def _keys_translator(*keys: str) -> Callable[[KnimeSettings], None]:
-    """Takes the given keys and reports any other one."""
+def _keys_mapping(factory: str, name: str, keys: tuple[str, ...]) -> tuple[KnimeMapping]:
+    """A KNIME factory (below the text processing package) whose settings are the given keys, taken
+    as they are; any other key is reported."""
 
     def translate(knime: KnimeSettings) -> None:
         _take_keys(knime, keys)
         knime.unread()
 
-    return translate
+    return (KnimeMapping(_PACKAGE + factory, name, translate),)
 
 
 # ----------------------------------------------------------------------------- Strings To Document
@@ -455,20 +456,24 @@ _PREPRO_KEYS = {
 }
 
 
-def _preprocessing_translator(
-    own: dict[str, str], extra: Callable[[KnimeSettings], None] | None = None
-) -> Callable[[KnimeSettings], None]:
-    """The framework's four keys plus the node's own ({setting: KNIME key})."""
+def _preprocessing_mapping(
+    factory: str,
+    name: str,
+    own: dict[str, str] | None = None,
+    extra: Callable[[KnimeSettings], None] | None = None,
+) -> tuple[KnimeMapping]:
+    """A preprocessing node's KNIME factory (below `preprocessing.`), read as the framework's four
+    keys plus the node's own ({setting: KNIME key}) and whatever `extra` reads."""
 
     def translate(knime: KnimeSettings) -> None:
-        for name, key in {**_PREPRO_KEYS, **own}.items():
+        for setting, key in {**_PREPRO_KEYS, **(own or {})}.items():
             if key in knime.tree:
-                knime.take(name, key)
+                knime.take(setting, key)
         if extra is not None:
             extra(knime)
         knime.unread()
 
-    return translate
+    return (KnimeMapping(_PACKAGE + "preprocessing." + factory, name, translate),)
 
 
 class _Preprocessing(Node):
@@ -548,12 +553,8 @@ class CaseConverter(_Preprocessing):
     display_name = "Case Converter"
     description = "Converts every term of the documents to lower or upper case."
     keywords = ("text", "lower case", "upper case", "preprocessing", "normalize")
-    knime = (
-        KnimeMapping(
-            _PACKAGE + "preprocessing.caseconverter.CaseConverterNodeFactory2",
-            "Case Converter",
-            _preprocessing_translator({"Case": "Case"}),
-        ),
+    knime = _preprocessing_mapping(
+        "caseconverter.CaseConverterNodeFactory2", "Case Converter", {"Case": "Case"}
     )
     Settings = CaseConverterSettings
 
@@ -574,13 +575,7 @@ class PunctuationErasure(_Preprocessing):
         "terms left empty are dropped."
     )
     keywords = ("text", "punctuation", "preprocessing", "clean")
-    knime = (
-        KnimeMapping(
-            _PACKAGE + "preprocessing.puncterasure.PunctuationErasureNodeFactory2",
-            "Punctuation Erasure",
-            _preprocessing_translator({}),
-        ),
-    )
+    knime = _preprocessing_mapping("puncterasure.PunctuationErasureNodeFactory2", "Punctuation Erasure")
     Settings = _PreprocessingSettings
 
     def converter(self, settings: _PreprocessingSettings, ctx: NodeContext) -> Callable[[Term], Term | None]:
@@ -596,13 +591,7 @@ class NCharsFilter(_Preprocessing):
     display_name = "N Chars Filter"
     description = "Removes the terms with fewer than N characters."
     keywords = ("text", "short words", "preprocessing", "filter")
-    knime = (
-        KnimeMapping(
-            _PACKAGE + "preprocessing.ncharsfilter.NCharsFilterNodeFactory2",
-            "N Chars Filter",
-            _preprocessing_translator({"n": "n"}),
-        ),
-    )
+    knime = _preprocessing_mapping("ncharsfilter.NCharsFilterNodeFactory2", "N Chars Filter", {"n": "n"})
     Settings = NCharsFilterSettings
 
     def converter(self, settings: NCharsFilterSettings, ctx: NodeContext) -> Callable[[Term], Term | None]:
@@ -629,12 +618,8 @@ class NumberFilter(_Preprocessing):
         "Removes the terms that represent numbers (e.g. 12, -3.5, 1,000), or all terms containing a digit."
     )
     keywords = ("text", "numbers", "digits", "preprocessing", "filter")
-    knime = (
-        KnimeMapping(
-            _PACKAGE + "preprocessing.numberfilter.NumberFilterNodeFactory2",
-            "Number Filter",
-            _preprocessing_translator({"filteringMode": "filteringMode"}),
-        ),
+    knime = _preprocessing_mapping(
+        "numberfilter.NumberFilterNodeFactory2", "Number Filter", {"filteringMode": "filteringMode"}
     )
     Settings = NumberFilterSettings
 
@@ -739,20 +724,16 @@ class StopWordFilter(_Preprocessing):
         "one word per line; case insensitive unless asked otherwise."
     )
     keywords = ("text", "stop words", "stopwords", "preprocessing", "filter")
-    knime = (
-        KnimeMapping(
-            _PACKAGE + "preprocessing.stopwordfilter.StopWordFilterNodeFactory2",
-            "Stop Word Filter",
-            _preprocessing_translator(
-                {
-                    "stop_word_file": "Stop word file",
-                    "case_sensitive": "Case sensitive",
-                    "use_built_in_list": "Use built-in list",
-                    "built_in_list": "Built-in list",
-                },
-                _stop_word_translate,
-            ),
-        ),
+    knime = _preprocessing_mapping(
+        "stopwordfilter.StopWordFilterNodeFactory2",
+        "Stop Word Filter",
+        {
+            "stop_word_file": "Stop word file",
+            "case_sensitive": "Case sensitive",
+            "use_built_in_list": "Use built-in list",
+            "built_in_list": "Built-in list",
+        },
+        _stop_word_translate,
     )
     Settings = StopWordFilterSettings
     path_settings = ("stop_word_file",)
@@ -841,12 +822,11 @@ class SnowballStemmer(_Preprocessing):
         "snowballstemmer package (later Snowball releases changed a few rare cases)."
     )
     keywords = ("text", "stemming", "stem", "snowball", "preprocessing", "porter2")
-    knime = (
-        KnimeMapping(
-            _PACKAGE + "preprocessing.snowballstemmer.SnowballStemmerNodeFactory2",
-            "Snowball Stemmer",
-            _preprocessing_translator({"stemmer_name": "Stemmer Name"}, _snowball_translate),
-        ),
+    knime = _preprocessing_mapping(
+        "snowballstemmer.SnowballStemmerNodeFactory2",
+        "Snowball Stemmer",
+        {"stemmer_name": "Stemmer Name"},
+        _snowball_translate,
     )
     Settings = SnowballStemmerSettings
     preload = ("snowballstemmer",)
@@ -867,13 +847,7 @@ class PorterStemmer(_Preprocessing):
         "runs the Snowball project's implementation of it."
     )
     keywords = ("text", "stemming", "stem", "porter", "english", "preprocessing")
-    knime = (
-        KnimeMapping(
-            _PACKAGE + "preprocessing.porterstemmer.PorterStemmerNodeFactory2",
-            "Porter Stemmer",
-            _preprocessing_translator({}),
-        ),
-    )
+    knime = _preprocessing_mapping("porterstemmer.PorterStemmerNodeFactory2", "Porter Stemmer")
     Settings = _PreprocessingSettings
     preload = ("snowballstemmer",)
 
@@ -906,12 +880,10 @@ class BagOfWordsCreator(Node):
         "word[] or word[TAG(TYPE)]. Rows of missing documents are skipped."
     )
     keywords = ("text", "bag of words", "bow", "terms", "tokens", "text mining")
-    knime = (
-        KnimeMapping(
-            _PACKAGE + "transformation.bow.BagOfWordsNodeFactory2",
-            "Bag Of Words Creator",
-            _keys_translator("DocumentColumn", "ColumnFilter", "TermColumn"),
-        ),
+    knime = _keys_mapping(
+        "transformation.bow.BagOfWordsNodeFactory2",
+        "Bag Of Words Creator",
+        ("DocumentColumn", "ColumnFilter", "TermColumn"),
     )
     inputs = (Port(TABLE, "Table with a Document column"),)
     outputs = (Port(TABLE, "Bag of words: the chosen columns and a term column"),)
@@ -1062,9 +1034,7 @@ class TermFrequency(_Frequency):
         "in the row's document, 'TF abs', or that count divided by the document's number of terms, 'TF rel'."
     )
     keywords = ("text", "tf", "term frequency", "tf-idf", "frequency", "text mining")
-    knime = (
-        KnimeMapping(_PACKAGE + "frequencies.tf.TfNodeFactory", "TF", _keys_translator("DocCol", "Relative")),
-    )
+    knime = _keys_mapping("frequencies.tf.TfNodeFactory", "TF", ("DocCol", "Relative"))
     Settings = TfSettings
 
     def column(self, settings: TfSettings) -> tuple[str, str]:
@@ -1115,11 +1085,7 @@ class InverseDocumentFrequency(_Frequency):
         "(smooth), log10(N/n) (normalized) or log10((N - n)/n) (probabilistic, missing for n = N)."
     )
     keywords = ("text", "idf", "inverse document frequency", "tf-idf", "frequency", "text mining")
-    knime = (
-        KnimeMapping(
-            _PACKAGE + "frequencies.idf.IdfNodeFactory", "IDF", _keys_translator("DocCol", "Idfoptions")
-        ),
-    )
+    knime = _keys_mapping("frequencies.idf.IdfNodeFactory", "IDF", ("DocCol", "Idfoptions"))
     Settings = IdfSettings
     column_name = "IDF"
 
@@ -1141,7 +1107,7 @@ class DocumentFrequency(_Frequency):
     display_name = "DF"
     description = "Appends the document frequency 'DF' of each bag-of-words row's term: the number of documents it appears with."
     keywords = ("text", "df", "document frequency", "frequency", "text mining")
-    knime = (KnimeMapping(_PACKAGE + "frequencies.df.DfNodeFactory", "DF", _keys_translator("DocCol")),)
+    knime = _keys_mapping("frequencies.df.DfNodeFactory", "DF", ("DocCol",))
     Settings = _FrequencySettings
     column_name = "DF"
     column_type = ColumnType.INTEGER
@@ -1175,9 +1141,65 @@ def _check_value_column(spec: TableSpec, use_bits: bool, value_column: str, cls:
         raise cls(f"Column '{value_column}' does not exist or is not numeric.", setting="Value_Col")
 
 
-def _vector_frame(rows: list[list[float]], columns: list[str], index: pd.Index) -> pd.DataFrame:
-    matrix = np.array(rows, dtype=np.float64).reshape(len(rows), len(columns))
-    return pd.DataFrame(matrix, index=index, columns=columns)
+def _vector_table(
+    key: tuple[str, str], keys: list[Any], rows: list[list[float]], labels: list[str], collection: str | None
+) -> Table:
+    """One row per vector: the `key` (name, type) column holding `keys`, then the vector as one
+    list column named `collection`, or (None) a Double column per label, the names made unique."""
+    name, key_type = key
+    ids = row_ids(len(rows))
+    key_column = pd.Series(keys, index=ids, dtype=object)
+    if collection is not None:
+        vectors = pd.Series([tuple(r) for r in rows], index=ids, dtype=object)
+        df = pd.DataFrame({name: key_column, collection: vectors})
+        return Table(df, {name: key_type, collection: ColumnType.list_of("Double")})
+    taken = {name}
+    names = []
+    for label in labels:
+        names.append(unique_column_name(taken, label))
+        taken.add(names[-1])
+    matrix = np.array(rows, dtype=np.float64).reshape(len(rows), len(names))
+    df = pd.concat(
+        [key_column.rename(name).to_frame(), pd.DataFrame(matrix, index=ids, columns=names)], axis=1
+    )
+    return Table(df, {name: key_type, **dict.fromkeys(names, ColumnType.DOUBLE)})
+
+
+class _Vectors(Node):
+    """DocumentVectorNodeModel2 and TermVectorNodeModel: vectors from a bag of words (a Document
+    column, the term column and, unless `Boolean`, a numeric value column)."""
+
+    category = Category.MANIPULATOR
+    inputs = (Port(TABLE, "Bag of words: documents, terms and values"),)
+    document_setting = ""  # the settings field naming the Document column
+
+    def collection_spec(self, settings: Any) -> TableSpec:
+        """The output table's spec with `As_Collection` (else it depends on the data)."""
+        raise NotImplementedError
+
+    def _check(self, spec: TableSpec, settings: Any, cls: type[NodeError]) -> None:
+        document_column = getattr(settings, self.document_setting)
+        _need_document_column(spec, document_column, cls, self.document_setting)
+        _check_value_column(spec, settings.Boolean, settings.Value_Col, cls)
+
+    def configure(self, in_specs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        unknown = [UNKNOWN] * len(self.outputs)
+        spec = in_specs[0]
+        if not isinstance(spec, TableSpec):
+            return unknown
+        self._check(spec, settings, ConfigureError)
+        return [self.collection_spec(settings), *unknown[1:]] if settings.As_Collection else unknown
+
+    def _bag_of_words(
+        self, table: Table, settings: Any
+    ) -> tuple[list[Any], list[Any], list[float], list[int]]:
+        """(documents, terms, values, the rows with a document and a term)."""
+        self._check(table.spec, settings, NodeError)
+        term_column = _term_column(table)
+        docs = _values(table, getattr(settings, self.document_setting))
+        terms = _values(table, term_column) if term_column else []
+        values = _vector_values(table, settings.Value_Col, settings.Boolean)
+        return docs, terms, values, [i for i in range(len(docs)) if _valid(docs[i], terms[i])]
 
 
 class DocumentVectorSettings(NodeSettings):
@@ -1212,10 +1234,9 @@ def _runs(docs: list[Any]) -> list[tuple[int, int]]:
     return runs
 
 
-class DocumentVector(Node):
+class DocumentVector(_Vectors):
     type_name = "document_vector"
     display_name = "Document Vector"
-    category = Category.MANIPULATOR
     description = (
         "Turns a bag of words into one vector per document: a Double column per distinct term (first "
         "occurrence order; the term text when tags are ignored, else the printed term) holding 1/0 or the "
@@ -1223,14 +1244,11 @@ class DocumentVector(Node):
         "document make one vector. The model output keeps the feature space."
     )
     keywords = ("text", "document vector", "document term matrix", "vectorize", "features", "bag of words")
-    knime = (
-        KnimeMapping(
-            _PACKAGE + "transformation.documentvector.DocumentVectorNodeFactory2",
-            "Document Vector",
-            _keys_translator("Document_Col", "Ignore_Tags", "Boolean", "Value_Col", "As_Collection"),
-        ),
+    knime = _keys_mapping(
+        "transformation.documentvector.DocumentVectorNodeFactory2",
+        "Document Vector",
+        ("Document_Col", "Ignore_Tags", "Boolean", "Value_Col", "As_Collection"),
     )
-    inputs = (Port(TABLE, "Bag of words: documents, terms and values"),)
     outputs = (
         Port(TABLE, "Document vectors"),
         Port(
@@ -1240,33 +1258,15 @@ class DocumentVector(Node):
         ),
     )
     Settings = DocumentVectorSettings
+    document_setting = "Document_Col"
 
-    def _check(self, spec: TableSpec, s: DocumentVectorSettings, cls: type[NodeError]) -> None:
-        _need_document_column(spec, s.Document_Col, cls, "Document_Col")
-        _check_value_column(spec, s.Boolean, s.Value_Col, cls)
-
-    def configure(self, in_specs: list[Any], settings: DocumentVectorSettings, ctx: NodeContext) -> list[Any]:
-        spec = in_specs[0]
-        if not isinstance(spec, TableSpec):
-            return [UNKNOWN, UNKNOWN]
-        self._check(spec, settings, ConfigureError)
-        if settings.As_Collection:
-            return [
-                TableSpec.of(
-                    [(settings.Document_Col, DOCUMENT), ("Document Vector", ColumnType.list_of("Double"))]
-                ),
-                UNKNOWN,
-            ]
-        return [UNKNOWN, UNKNOWN]
+    def collection_spec(self, settings: DocumentVectorSettings) -> TableSpec:
+        return TableSpec.of(
+            [(settings.Document_Col, DOCUMENT), ("Document Vector", ColumnType.list_of("Double"))]
+        )
 
     def execute(self, inputs: list[Any], settings: DocumentVectorSettings, ctx: NodeContext) -> list[Any]:
-        table: Table = inputs[0]
-        self._check(table.spec, settings, NodeError)
-        term_column = _term_column(table)
-        docs = _values(table, settings.Document_Col)
-        terms = _values(table, term_column) if term_column else []
-        values = _vector_values(table, settings.Value_Col, settings.Boolean)
-        keep = [i for i in range(len(docs)) if _valid(docs[i], terms[i])]
+        docs, terms, values, keep = self._bag_of_words(inputs[0], settings)
         features = list(dict.fromkeys(_feature(terms[i], settings.Ignore_Tags) for i in keep))
         index = {f: j for j, f in enumerate(features)}
         kept_docs = [docs[i] for i in keep]
@@ -1277,38 +1277,13 @@ class DocumentVector(Node):
                 vector[index[_feature(terms[i], settings.Ignore_Tags)]] = values[i]
             rows.append(vector)
             out_docs.append(kept_docs[start])
-        ids = row_ids(len(rows))
         model = Model(
             "document_vector",
             {"features": features, **settings.model_dump()},
             f"{len(features)} terms",
         )
-        return [self._table(out_docs, rows, features, ids, settings), model]
-
-    @staticmethod
-    def _table(
-        docs: list[Any],
-        rows: list[list[float]],
-        features: list[str],
-        ids: pd.Index,
-        s: DocumentVectorSettings,
-    ) -> Table:
-        doc_col = pd.Series(docs, index=ids, dtype=object)
-        if s.As_Collection:
-            df = pd.DataFrame(
-                {
-                    s.Document_Col: doc_col,
-                    "Document Vector": pd.Series([tuple(r) for r in rows], index=ids, dtype=object),
-                }
-            )
-            return Table(df, {s.Document_Col: DOCUMENT, "Document Vector": ColumnType.list_of("Double")})
-        taken = {s.Document_Col}
-        names = []
-        for feature in features:
-            names.append(unique_column_name(taken, feature))
-            taken.add(names[-1])
-        df = pd.concat([doc_col.rename(s.Document_Col).to_frame(), _vector_frame(rows, names, ids)], axis=1)
-        return Table(df, {s.Document_Col: DOCUMENT, **dict.fromkeys(names, ColumnType.DOUBLE)})
+        collection = "Document Vector" if settings.As_Collection else None
+        return [_vector_table((settings.Document_Col, DOCUMENT), out_docs, rows, features, collection), model]
 
 
 class TermVectorSettings(NodeSettings):
@@ -1329,69 +1304,37 @@ class TermVectorSettings(NodeSettings):
     )
 
 
-class TermVector(Node):
+class TermVector(_Vectors):
     type_name = "term_vector"
     display_name = "Term Vector"
-    category = Category.MANIPULATOR
     description = (
         "Turns a bag of words into one vector per distinct term (first occurrence order): a Double column per "
         "document (named by its title, made unique) holding 1/0 or the value of a numeric column, or all of them "
         "as a list 'Term Vector'."
     )
     keywords = ("text", "term vector", "term document matrix", "vectorize", "bag of words")
-    knime = (
-        KnimeMapping(
-            _PACKAGE + "transformation.termvector.TermVectorNodeFactory",
-            "Term Vector",
-            _keys_translator("Document_Column", "Ignore Tags", "Boolean", "Value_Col", "As_Collection"),
-        ),
+    knime = _keys_mapping(
+        "transformation.termvector.TermVectorNodeFactory",
+        "Term Vector",
+        ("Document_Column", "Ignore Tags", "Boolean", "Value_Col", "As_Collection"),
     )
-    inputs = (Port(TABLE, "Bag of words: documents, terms and values"),)
     outputs = (Port(TABLE, "Term vectors"),)
     Settings = TermVectorSettings
+    document_setting = "Document_Column"
 
-    def _check(self, spec: TableSpec, s: TermVectorSettings, cls: type[NodeError]) -> None:
-        _need_document_column(spec, s.Document_Column, cls, "Document_Column")
-        _check_value_column(spec, s.Boolean, s.Value_Col, cls)
-
-    def configure(self, in_specs: list[Any], settings: TermVectorSettings, ctx: NodeContext) -> list[Any]:
-        spec = in_specs[0]
-        if not isinstance(spec, TableSpec):
-            return [UNKNOWN]
-        self._check(spec, settings, ConfigureError)
-        if settings.As_Collection:
-            return [TableSpec.of([("Term", _STRING), ("Term Vector", ColumnType.list_of("Double"))])]
-        return [UNKNOWN]
+    def collection_spec(self, settings: TermVectorSettings) -> TableSpec:
+        return TableSpec.of([("Term", _STRING), ("Term Vector", ColumnType.list_of("Double"))])
 
     def execute(self, inputs: list[Any], settings: TermVectorSettings, ctx: NodeContext) -> list[Any]:
-        table: Table = inputs[0]
-        self._check(table.spec, settings, NodeError)
-        term_column = _term_column(table)
-        docs = _values(table, settings.Document_Column)
-        terms = _values(table, term_column) if term_column else []
-        values = _vector_values(table, settings.Value_Col, settings.Boolean)
-        keep = [i for i in range(len(docs)) if _valid(docs[i], terms[i])]
+        docs, terms, values, keep = self._bag_of_words(inputs[0], settings)
         doc_index = {d: j for j, d in enumerate(dict.fromkeys(docs[i] for i in keep))}
         vectors: dict[str, list[float]] = {}
         for i in keep:
             term = f"{term_text(terms[i])}[]" if settings.ignore_tags else terms[i]
             vectors.setdefault(term, [0.0] * len(doc_index))[doc_index[docs[i]]] = values[i]
-        ids = row_ids(len(vectors))
-        term_col = pd.Series(list(vectors), index=ids, dtype=object)
-        if settings.As_Collection:
-            lists = pd.Series([tuple(v) for v in vectors.values()], index=ids, dtype=object)
-            df = pd.DataFrame({"Term": term_col, "Term Vector": lists})
-            return [Table(df, {"Term": _STRING, "Term Vector": ColumnType.list_of("Double")})]
-        names: list[str] = ["Term"]
-        taken = {"Term"}
-        for doc in doc_index:
-            names.append(unique_column_name(taken, doc.title))
-            taken.add(names[-1])
-        df = pd.concat(
-            [term_col.rename("Term").to_frame(), _vector_frame(list(vectors.values()), names[1:], ids)],
-            axis=1,
-        )
-        return [Table(df, {"Term": _STRING, **dict.fromkeys(names[1:], ColumnType.DOUBLE)})]
+        titles = [doc.title for doc in doc_index]
+        collection = "Term Vector" if settings.As_Collection else None
+        return [_vector_table(("Term", _STRING), list(vectors), list(vectors.values()), titles, collection)]
 
 
 # ----------------------------------------------------------------------------------------- misc
@@ -1412,12 +1355,8 @@ class CategoryToClass(Node):
         "e.g. as the target of a classifier trained on document vectors."
     )
     keywords = ("text", "category", "class", "label", "document")
-    knime = (
-        KnimeMapping(
-            _PACKAGE + "misc.categorytoclass.CategoryToClassNodeFactory",
-            "Category To Class",
-            _keys_translator("Document Column"),
-        ),
+    knime = _keys_mapping(
+        "misc.categorytoclass.CategoryToClassNodeFactory", "Category To Class", ("Document Column",)
     )
     inputs = (Port(TABLE, "Table with a Document column"),)
     outputs = (Port(TABLE, "The table with the document class column"),)

@@ -47,8 +47,7 @@ from nodes._jep_language import JEP_FUNCTION_NAMES, JepEvaluator, parse_jep
 from nodes._row_filter import expression_failure
 from nodes._rows import is_missing
 from nodes._rule_language import RuleEvaluator, is_rule_comment, parse_rule
-
-_FLOW_VARIABLES_IN = Port(VARIABLES, "Variables", "Optional flow-variable input.", optional=True)
+from nodes._variable_ports import OPTIONAL_VARIABLES_IN
 
 
 def _ast_nodes(node: Ast) -> Iterator[Ast]:
@@ -87,6 +86,26 @@ def _variable_rows(variables: Any, *, configuring: bool) -> Rows:
 
 def _error_class(configuring: bool) -> type[NodeError]:
     return ConfigureError if configuring else NodeError
+
+
+class _VariableFormula(Node):
+    """A formula over flow variables whose result is pushed as one flow variable: configuring
+    parses and checks it, executing evaluates it."""
+
+    category = Category.MANIPULATOR
+    inputs = (OPTIONAL_VARIABLES_IN,)
+
+    def evaluate(self, settings: Any, ctx: NodeContext, *, configuring: bool) -> tuple[str, Any, str]:
+        """(variable name, value, variable type); the value means nothing when configuring."""
+        raise NotImplementedError
+
+    def configure(self, in_specs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        self.evaluate(settings, ctx, configuring=True)
+        return [UNKNOWN]
+
+    def execute(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        ctx.push_variable(*self.evaluate(settings, ctx, configuring=False))
+        return [None]
 
 
 # ===================================================================================== Rule Engine Variable
@@ -194,12 +213,11 @@ def _default_value(result: str) -> Any:
     return {STRING: "", INTEGER: 0}.get(result, 0.0)
 
 
-class RuleEngineVariable(Node):
+class RuleEngineVariable(_VariableFormula):
     """KNIME's Rule Engine Variable: the first matching rule over flow variables gives a new variable."""
 
     type_name = "rule_engine_variable"
     display_name = "Rule Engine Variable"
-    category = Category.MANIPULATOR
     description = (
         'Applies rules over flow variables (`$${Ivalue}$$ > 5 => "big"`) and pushes the first matching rule\'s '
         "outcome as a new flow variable, typed by the common type of all outcomes (String, Integer, Double); "
@@ -213,7 +231,6 @@ class RuleEngineVariable(Node):
             _rule_engine_variable_from_knime,
         ),
     )
-    inputs = (_FLOW_VARIABLES_IN,)
     outputs = (Port(VARIABLES, "Variables", "The incoming variables and the rule result."),)
     Settings = RuleEngineVariableSettings
 
@@ -227,13 +244,15 @@ class RuleEngineVariable(Node):
         result = _result_kind([_outcome_kind(ast.args[1]) for _, _, ast in rules])
         return {settings.new_column_name: _RESULT_TYPES.get(result, "Double")}
 
-    def _evaluate(
+    def evaluate(
         self, settings: RuleEngineVariableSettings, ctx: NodeContext, *, configuring: bool
-    ) -> tuple[str, Any]:
-        if not settings.new_column_name.strip():
+    ) -> tuple[str, Any, str]:
+        name = settings.new_column_name
+        if not name.strip():
             raise _error_class(configuring)("the variable name is empty", setting="new_column_name")
         rules = _parse_rules(settings, configuring)
         result = _result_kind([_outcome_kind(ast.args[1]) for _, _, ast in rules])
+        variable_type = _RESULT_TYPES.get(result, "Double")
         rows = _variable_rows(ctx.variables, configuring=configuring)
         for setting, text, ast in rules:
             evaluator = RuleEvaluator(text, rows)
@@ -243,19 +262,8 @@ class RuleEngineVariable(Node):
             except ExpressionError as exc:
                 raise expression_failure(exc, setting, configuring) from None
             if not configuring and bool(matched[0]):
-                return result, _rule_value(result, outcome.kind, outcome.values[0])
-        return result, _default_value(result)
-
-    def configure(
-        self, in_specs: list[Any], settings: RuleEngineVariableSettings, ctx: NodeContext
-    ) -> list[Any]:
-        self._evaluate(settings, ctx, configuring=True)
-        return [UNKNOWN]
-
-    def execute(self, inputs: list[Any], settings: RuleEngineVariableSettings, ctx: NodeContext) -> list[Any]:
-        result, value = self._evaluate(settings, ctx, configuring=False)
-        ctx.push_variable(settings.new_column_name, value, _RESULT_TYPES.get(result, "Double"))
-        return [None]
+                return name, _rule_value(result, outcome.kind, outcome.values[0]), variable_type
+        return name, _default_value(result), variable_type
 
 
 # ================================================================================== Math Formula (Variable)
@@ -291,6 +299,10 @@ def _math_formula_variable_from_knime(knime: KnimeSettings) -> None:
     knime.unread()
 
 
+def _formula_type(settings: MathFormulaVariableSettings) -> str:
+    return "Integer" if settings.convert_to_int else "Double"
+
+
 def _formula_value(value: float, convert_to_int: bool, cls: type[NodeError]) -> int | float:
     """A NaN or infinite result has no variable value (the table node makes it a missing cell)."""
     if not np.isfinite(value):
@@ -305,12 +317,11 @@ def _formula_value(value: float, convert_to_int: bool, cls: type[NodeError]) -> 
     return rounded
 
 
-class MathFormulaVariable(Node):
+class MathFormulaVariable(_VariableFormula):
     """KNIME's Math Formula (Variable): a JEP formula over flow variables as a new or replaced variable."""
 
     type_name = "math_formula_variable"
     display_name = "Math Formula (Variable)"
-    category = Category.MANIPULATOR
     description = (
         "Evaluates a JEP formula over Integer and Double flow variables (`$${Dx}$$ * 2 + $${Iy}$$`) and pushes "
         "the result as a new Double variable (Integer with `convert_to_int`) or in place of an incoming one."
@@ -323,18 +334,17 @@ class MathFormulaVariable(Node):
             _math_formula_variable_from_knime,
         ),
     )
-    inputs = (_FLOW_VARIABLES_IN,)
     outputs = (Port(VARIABLES, "Variables", "The incoming variables with the new or replaced one."),)
     Settings = MathFormulaVariableSettings
 
     def configure_variables(
         self, in_specs: list[Any], settings: MathFormulaVariableSettings
     ) -> dict[str, str]:
-        return {settings.replaced_column: "Integer" if settings.convert_to_int else "Double"}
+        return {settings.replaced_column: _formula_type(settings)}
 
-    def _evaluate(
+    def evaluate(
         self, settings: MathFormulaVariableSettings, ctx: NodeContext, *, configuring: bool
-    ) -> int | float | None:
+    ) -> tuple[str, int | float | None, str]:
         cls = _error_class(configuring)
         name = settings.replaced_column
         if not name.strip():
@@ -351,21 +361,9 @@ class MathFormulaVariable(Node):
         except ExpressionError as exc:
             raise expression_failure(exc, "expression", configuring) from None
         if configuring:
-            return None
-        return _formula_value(float(np.broadcast_to(values, (1,))[0]), settings.convert_to_int, cls)
-
-    def configure(
-        self, in_specs: list[Any], settings: MathFormulaVariableSettings, ctx: NodeContext
-    ) -> list[Any]:
-        self._evaluate(settings, ctx, configuring=True)
-        return [UNKNOWN]
-
-    def execute(
-        self, inputs: list[Any], settings: MathFormulaVariableSettings, ctx: NodeContext
-    ) -> list[Any]:
-        value = self._evaluate(settings, ctx, configuring=False)
-        ctx.push_variable(settings.replaced_column, value, "Integer" if settings.convert_to_int else "Double")
-        return [None]
+            return name, None, _formula_type(settings)
+        value = _formula_value(float(np.broadcast_to(values, (1,))[0]), settings.convert_to_int, cls)
+        return name, value, _formula_type(settings)
 
 
 # ================================================================================ Table Column to Variable
@@ -665,7 +663,7 @@ class Wait(Node):
     knime = (
         KnimeMapping("org.knime.base.node.flowcontrol.sleep.SleepNodeFactory", "Wait...", _wait_from_knime),
     )
-    inputs = (_FLOW_VARIABLES_IN,)
+    inputs = (OPTIONAL_VARIABLES_IN,)
     outputs = (Port(VARIABLES, "Variables", "The incoming variables, after the wait."),)
     Settings = WaitSettings
     path_settings = ("path",)
@@ -752,7 +750,7 @@ class CreateTempDir(Node):
             _create_temp_dir_from_knime,
         ),
     )
-    inputs = (_FLOW_VARIABLES_IN,)
+    inputs = (OPTIONAL_VARIABLES_IN,)
     outputs = (Port(VARIABLES, "Variables", "The folder's path and the file paths inside it."),)
     Settings = CreateTempDirSettings
 

@@ -15,101 +15,73 @@ from typing import Any
 
 from pydantic import Field
 
-from engine.api import (
-    UNKNOWN,
-    VARIABLES,
-    Category,
-    ConfigureError,
-    Node,
-    NodeContext,
-    NodeError,
-    NodeSettings,
-    Port,
-)
+from engine.api import VARIABLES, NodeError, NodeSettings, Port
 from engine.api.knime import KnimeMapping, KnimeSettings, seq
 from nodes._java_text import java_double_to_string
+from nodes._quickforms import DIALOG_KEYS, VariableSource, check_bounds, value_from_knime
 
 _WIDGET = "org.knime.js.base.node.widget."
 _CONFIGURATION = "org.knime.js.base.node.configuration."
 
-# What only shapes the page or the component dialog: LabeledConfig (label, description,
-# required), WidgetConfig (hideInWizard, customCSS), DialogNodeConfig (parameterName,
-# hideInDialog) and ReExecutableConfig (trigger_reexecution: the page re-runs the component
-# when the value changes). None of them changes the value pushed.
-_PRESENTATION_KEYS = (
-    "label",
-    "description",
-    "required",
-    "hideInWizard",
-    "customCSS",
-    "parameterName",
-    "hideInDialog",
-    "trigger_reexecution",
-)
+# What only shapes the page or the component dialog: the QuickForm's keys (LabeledConfig's label,
+# description and required, WidgetConfig's hideInWizard and customCSS, DialogNodeConfig's
+# parameterName and hideInDialog) and ReExecutableConfig's trigger_reexecution (the page re-runs
+# the component when the value changes). None of them changes the value pushed.
+_PRESENTATION_KEYS = (*DIALOG_KEYS, "trigger_reexecution")
 
 
-def _widget_from_knime(
+def _push_int_by_default(knime: KnimeSettings) -> None:
+    """BooleanNodeConfig.loadSettings: a node saved before KNIME 4.1 has no `pushIntVar` and keeps
+    pushing an Integer."""
+    knime.take("pushIntVar", default=True)
+
+
+def _widget_mappings(
+    widget: tuple[str, str],
+    configuration: tuple[str, str],
     value_key: str,
     *keys: str,
     value: Callable[[Any], Any] | None = None,
     pushes_int_by_default: bool = False,
     layout: tuple[str, ...] = (),
-) -> Callable[[KnimeSettings], None]:
-    """A widget's or configuration node's translator: `defaultValue.<value_key>` as `defaultValue`,
-    the variable name (FlowVariableConfig's `flowVariableName`; the QuickForm-era spelling
-    `flowvariablename` when a file has that), the given keys as they are; `layout` names keys that
-    only arrange the control (dropdown or radio buttons, how many options show)."""
+) -> tuple[KnimeMapping, KnimeMapping]:
+    """A widget and the configuration node of the same kind, each as (factory, name), read alike:
+    `defaultValue.<value_key>` as `defaultValue`, the variable name (FlowVariableConfig's
+    `flowVariableName`; the QuickForm-era spelling `flowvariablename` when a file has that), the
+    given keys as they are; `layout` names keys that only arrange the control (dropdown or radio
+    buttons, how many options show)."""
+    translate = value_from_knime(
+        value_key,
+        *keys,
+        name="flowVariableName",
+        name_keys=("flowVariableName", "flowvariablename"),
+        value=value,
+        also=_push_int_by_default if pushes_int_by_default else None,
+        ignored=(*_PRESENTATION_KEYS, *layout),
+    )
+    return (
+        KnimeMapping(_WIDGET + widget[0], widget[1], translate),
+        KnimeMapping(_CONFIGURATION + configuration[0], configuration[1], translate),
+    )
 
-    def translate(knime: KnimeSettings) -> None:
-        name_key = "flowVariableName" if "flowVariableName" in knime.tree else "flowvariablename"
-        knime.take("flowVariableName", name_key)
-        knime.take("defaultValue", f"defaultValue.{value_key}", transform=value)
-        if pushes_int_by_default:
-            # BooleanNodeConfig.loadSettings: a node saved before KNIME 4.1 has no `pushIntVar`
-            # and keeps pushing an Integer
-            knime.take("pushIntVar", default=True)
-        knime.take_all(list(keys))
-        knime.unread(under="defaultValue")
-        knime.unread(*_PRESENTATION_KEYS, *layout)
 
-    return translate
+class _VariableWidget(VariableSource):
+    """A widget without inputs whose one variable output carries the variable it pushes
+    (WidgetFlowVariableNodeModel, DialogFlowVariableNodeModel)."""
 
-
-class _VariableWidget(Node):
-    """A widget without inputs whose one variable output carries the variable it pushes when
-    configured and when executed (WidgetFlowVariableNodeModel, DialogFlowVariableNodeModel)."""
-
-    category = Category.SOURCE
     outputs = (Port(VARIABLES, "Variable", "The widget's flow variable."),)
 
     def variable(self, settings: Any) -> tuple[str, Any, str]:
         """(name, value, variable type)."""
         raise NotImplementedError
 
-    def refusal(self, settings: Any) -> tuple[str, str] | None:
-        """(message, setting) when KNIME refuses the value (validateViewValue), else None."""
-        return None
+    def variables(self, settings: Any) -> list[tuple[str, Any, str]]:
+        return [self.variable(settings)]
 
-    def _checked(self, settings: Any, error: type[NodeError]) -> tuple[str, Any, str]:
-        refused = self.refusal(settings)
-        if refused is not None:
-            raise error(refused[0], setting=refused[1])
-        name, value, vtype = self.variable(settings)
-        if not name.strip():
-            raise error("the flow variable name is empty", setting="flowVariableName")
-        return name, value, vtype
-
-    def configure_variables(self, in_specs: list[Any], settings: Any) -> dict[str, str]:
-        name, _, vtype = self.variable(settings)
-        return {name: vtype}
-
-    def configure(self, in_specs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
-        self._checked(settings, ConfigureError)
-        return [UNKNOWN]
-
-    def execute(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
-        ctx.push_variable(*self._checked(settings, NodeError))
-        return [None]
+    def check(self, settings: Any, cls: type[NodeError]) -> None:
+        """Subclasses check their value (KNIME's validateViewValue) before calling this."""
+        if not self.variable(settings)[0].strip():
+            raise cls("the flow variable name is empty", setting="flowVariableName")
 
 
 # ------------------------------------------------------------------------------------------ Boolean
@@ -139,18 +111,12 @@ class BooleanWidget(_VariableWidget):
         "Boolean Configuration."
     )
     keywords = ("flow variable", "widget", "configuration", "parameter", "boolean", "checkbox", "component")
-    knime = (
-        KnimeMapping(
-            _WIDGET + "input.bool.BooleanWidgetNodeFactory",
-            "Boolean Widget",
-            # `type`: checkbox or radio buttons (5.5)
-            _widget_from_knime("boolean", pushes_int_by_default=True, layout=("type",)),
-        ),
-        KnimeMapping(
-            _CONFIGURATION + "input.bool.BooleanDialogNodeFactory",
-            "Boolean Configuration",
-            _widget_from_knime("boolean", pushes_int_by_default=True, layout=("type",)),
-        ),
+    knime = _widget_mappings(
+        ("input.bool.BooleanWidgetNodeFactory", "Boolean Widget"),
+        ("input.bool.BooleanDialogNodeFactory", "Boolean Configuration"),
+        "boolean",
+        pushes_int_by_default=True,
+        layout=("type",),  # checkbox or radio buttons (5.5)
     )
     Settings = BooleanWidgetSettings
 
@@ -184,35 +150,23 @@ class DoubleWidget(_VariableWidget):
         "optional `min`/`max` bounds fails the node. Stands for KNIME's Double Widget and Double Configuration."
     )
     keywords = ("flow variable", "widget", "configuration", "parameter", "double", "number", "component")
-    knime = (
-        KnimeMapping(
-            _WIDGET + "input.dbl.DoubleWidgetNodeFactory",
-            "Double Widget",
-            _widget_from_knime("double", "useMin", "useMax", "min", "max"),
-        ),
-        KnimeMapping(
-            _CONFIGURATION + "input.dbl.DoubleDialogNodeFactory",
-            "Double Configuration",
-            _widget_from_knime("double", "useMin", "useMax", "min", "max"),
-        ),
+    knime = _widget_mappings(
+        ("input.dbl.DoubleWidgetNodeFactory", "Double Widget"),
+        ("input.dbl.DoubleDialogNodeFactory", "Double Configuration"),
+        "double",
+        "useMin",
+        "useMax",
+        "min",
+        "max",
     )
     Settings = DoubleWidgetSettings
 
-    def refusal(self, settings: DoubleWidgetSettings) -> tuple[str, str] | None:
+    def check(self, settings: DoubleWidgetSettings, cls: type[NodeError]) -> None:
         """The value against the bounds that are switched on, in KNIME's words and Java's number text."""
-        value = settings.defaultValue
-        text = java_double_to_string
-        if settings.useMin and value < settings.min:
-            return (
-                f"The set double {text(value)} is smaller than the allowed minimum of {text(settings.min)}",
-                "defaultValue",
-            )
-        if settings.useMax and value > settings.max:
-            return (
-                f"The set double {text(value)} is bigger than the allowed maximum of {text(settings.max)}",
-                "defaultValue",
-            )
-        return None
+        minimum = settings.min if settings.useMin else None
+        maximum = settings.max if settings.useMax else None
+        check_bounds(settings.defaultValue, minimum, maximum, "double", java_double_to_string, cls)
+        super().check(settings, cls)
 
     def variable(self, settings: DoubleWidgetSettings) -> tuple[str, Any, str]:
         return settings.flowVariableName, float(settings.defaultValue), "Double"
@@ -249,35 +203,21 @@ class SingleSelectionWidget(_VariableWidget):
         "and Single Selection Configuration."
     )
     keywords = ("flow variable", "widget", "configuration", "parameter", "selection", "choice", "dropdown")
-    knime = (
-        KnimeMapping(
-            _WIDGET + "selection.single.SingleSelectionWidgetNodeFactory",
-            "Single Selection Widget",
-            _widget_from_knime(
-                "variable_value",
-                "possible_choices",
-                value=_first_selected,
-                # the control (dropdown, list, radio buttons) and how many options it shows
-                layout=("type", "limit_number_visible_options", "number_visible_options"),
-            ),
-        ),
-        KnimeMapping(
-            _CONFIGURATION + "selection.single.SingleSelectionDialogNodeFactory",
-            "Single Selection Configuration",
-            _widget_from_knime(
-                "variable_value",
-                "possible_choices",
-                value=_first_selected,
-                layout=("type", "limit_number_visible_options", "number_visible_options"),
-            ),
-        ),
+    knime = _widget_mappings(
+        ("selection.single.SingleSelectionWidgetNodeFactory", "Single Selection Widget"),
+        ("selection.single.SingleSelectionDialogNodeFactory", "Single Selection Configuration"),
+        "variable_value",
+        "possible_choices",
+        value=_first_selected,
+        # the control (dropdown, list, radio buttons) and how many options it shows
+        layout=("type", "limit_number_visible_options", "number_visible_options"),
     )
     Settings = SingleSelectionWidgetSettings
 
-    def refusal(self, settings: SingleSelectionWidgetSettings) -> tuple[str, str] | None:
+    def check(self, settings: SingleSelectionWidgetSettings, cls: type[NodeError]) -> None:
         if settings.defaultValue is None:
-            return "no value is selected", "defaultValue"
-        return None
+            raise cls("no value is selected", setting="defaultValue")
+        super().check(settings, cls)
 
     def variable(self, settings: SingleSelectionWidgetSettings) -> tuple[str, Any, str]:
         return settings.flowVariableName, settings.defaultValue or "", "String"
