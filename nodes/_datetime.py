@@ -561,47 +561,43 @@ def java_duration(text: str) -> int:
     return -nanos if m[1] == "-" else nanos
 
 
-def _replace_once(text: str, old: str, new: str) -> str:
-    return text.replace(old, new, 1)
+def _iso_text(text: str, units: tuple[tuple[str, str], ...], prefix: str, stray: str, refusal: str) -> str:
+    """KNIME's short and long forms as ISO text, as parsePeriod and parseDuration share it: unit
+    words (plurals first, each once) become their letters; without the ISO `prefix`, a `stray`
+    letter (the other kind's unit) is refused, else the prefix is added; white space is dropped."""
+    for plural in (True, False):
+        for word, letter in units:
+            text = text.replace(word + "s" if plural else word, letter, 1)
+    if not text.startswith((prefix, "-" + prefix)):
+        if stray in text:
+            raise ValueError(refusal)
+        text = prefix + text
+    return re.sub(r"\s+", "", text)
 
 
 def knime_period(text: str) -> tuple[int, int, int]:
     """DurationPeriodFormatUtils.parsePeriod: ISO (P1Y2M) or KNIME's short and long forms
     ("1y 2M 3d", "2 years 1 day"); ValueError with KNIME's message."""
-    s = text
-    if s.startswith("PT"):
+    if text.startswith("PT"):
         raise ValueError("A leading 'PT' indicates a time-based duration, not a date-based duration.")
-    for word, letter in [("years", "y"), ("months", "M"), ("weeks", "w"), ("days", "d")]:
-        s = _replace_once(s, word, letter)
-    for word, letter in [("year", "y"), ("month", "M"), ("week", "w"), ("day", "d")]:
-        s = _replace_once(s, word, letter)
-    if not s.startswith(("P", "-P")):
-        if "m" in s:
-            raise ValueError(
-                "'m' stands for minutes and cannot be parsed as part of a date-based duration. "
-                "Use 'M' for months instead."
-            )
-        s = "P" + s
-    return java_period(re.sub(r"\s+", "", s))
+    units = (("year", "y"), ("month", "M"), ("week", "w"), ("day", "d"))
+    refusal = (
+        "'m' stands for minutes and cannot be parsed as part of a date-based duration. "
+        "Use 'M' for months instead."
+    )
+    return java_period(_iso_text(text, units, "P", "m", refusal))
 
 
 def knime_duration(text: str) -> int:
     """DurationPeriodFormatUtils.parseDuration as nanoseconds ("PT2H", "2H 30m", "1 hour")."""
-    s = text
-    if s.startswith("P") and not s.startswith("PT"):
+    if text.startswith("P") and not text.startswith("PT"):
         raise ValueError("A leading 'P' indicates a date-based duration, not a time-based duration.")
-    for word, letter in [("hours", "H"), ("minutes", "m"), ("seconds", "s")]:
-        s = _replace_once(s, word, letter)
-    for word, letter in [("hour", "H"), ("minute", "m"), ("second", "s")]:
-        s = _replace_once(s, word, letter)
-    if not s.startswith(("PT", "-PT")):
-        if "M" in s:
-            raise ValueError(
-                "'M' stands for months and cannot be parsed as part of a time-based duration. "
-                "Use 'm' for minutes instead."
-            )
-        s = "PT" + s
-    return java_duration(re.sub(r"\s+", "", s))
+    units = (("hour", "H"), ("minute", "m"), ("second", "s"))
+    refusal = (
+        "'M' stands for months and cannot be parsed as part of a time-based duration. "
+        "Use 'm' for minutes instead."
+    )
+    return java_duration(_iso_text(text, units, "PT", "M", refusal))
 
 
 def plus_months(d: dt.date, months: int) -> dt.date:

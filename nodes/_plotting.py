@@ -40,6 +40,28 @@ def figure(title: str, size: tuple[float, float] = (8, 6), dpi: int = 100) -> tu
     return fig, ax
 
 
+def image_figure(title: str, width: float, height: float, subtitle: str | None = None) -> tuple[Any, Any]:
+    """A figure of `width` x `height` pixels (KNIME's image size options), its subtitle at the
+    bottom."""
+    fig, ax = figure(title, (width / 100, height / 100), 100)
+    if subtitle:
+        fig.suptitle(subtitle, fontsize="small", y=0.02)
+    return fig, ax
+
+
+def ignore_view_options(
+    knime: KnimeSettings,
+    keys: list[str],
+    what: str = "view options without effect on the outputs",
+    why: str = "a view option",
+) -> None:
+    """Keys that only shape the interactive view: noted, their flow-variable bindings dropped."""
+    if keys:
+        knime.note(f"{what}: {', '.join(keys)}")
+        for key in keys:
+            knime.ignore_binding(key, why)
+
+
 def picture(fig: Any, *, tight: bool = True) -> bytes:
     """The figure in the format the view is drawn for (`picture_format`), with no date or
     version stamp in it, so that the same run writes the same bytes. `tight=False` keeps the
@@ -84,8 +106,6 @@ def dynamic_js_view_options(
     unknown = [] if view_only is None else [k for k in rest if k not in view_only]
     for key in unknown:
         knime.lost(f"setting {key} = {knime.tree[key]!r} has no counterpart in knitflow")
-    ignored = [k for k in rest if k not in unknown]
-    if ignored:
-        knime.note(f"view options without effect on the image: {', '.join(ignored)}")
-        for key in ignored:
-            knime.ignore_binding(key, "a view option")
+    ignore_view_options(
+        knime, [k for k in rest if k not in unknown], "view options without effect on the image"
+    )

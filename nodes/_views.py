@@ -1,6 +1,7 @@
 """Shared parts of the view nodes: KNIME's view-only settings, axis limits and scales, plottable
-columns, and the empty picture that names missing columns (a view still executes then, as in
-KNIME: 11_01's Scatter Plot #244 keeps stale column names).
+columns, the empty picture that names missing columns (a view still executes then, as in
+KNIME: 11_01's Scatter Plot #244 keeps stale column names), and the Boolean selection column the
+JavaScript views append to their table output.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from engine.api import (
     NodeSettings,
     Table,
     TableSpec,
+    unique_column_name,
 )
 from nodes._plotting import figure, locked, picture
 
@@ -124,3 +126,20 @@ def _missing_columns(ctx: NodeContext, names: list[str], table: Table) -> list[s
             "the view is empty"
         )
     return missing
+
+
+def selection_spec(spec: TableSpec, name: str, fallback: str) -> tuple[TableSpec, str]:
+    """The table spec plus a JavaScript view's Boolean selection column (`name`, or `fallback`
+    when blank, made unique), and that column's name."""
+    column = unique_column_name(set(spec.names), name.strip() or fallback)
+    return spec.append((column, ColumnType.BOOLEAN)), column
+
+
+def with_selection(table: Table, name: str, fallback: str, limit: int | None = None) -> Table:
+    """The input plus the view's selection column: nothing is selected in a batch run (false),
+    the rows past `limit` are not in the view at all (missing)."""
+    _, column = selection_spec(table.spec, name, fallback)
+    flags = [False if limit is None or i < limit else None for i in range(len(table))]
+    df = table.df.copy()
+    df[column] = pd.array(flags, dtype="boolean")
+    return table.with_frame(df, {column: ColumnType.BOOLEAN})

@@ -46,7 +46,7 @@ from nodes._category_values import COUNT, category_values
 from nodes._colors import row_colors
 from nodes._common import ColumnFilter
 from nodes._mining import cell_text
-from nodes._plotting import dynamic_js_view_options, figure, locked, picture
+from nodes._plotting import dynamic_js_view_options, ignore_view_options, image_figure, locked, picture
 
 AUC_SPEC = TableSpec.of([("Area Under Curve", ColumnType.DOUBLE)])
 _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
@@ -191,10 +191,7 @@ def _roc_from_knime(knime: KnimeSettings) -> None:
         for k in knime.tree
         if k not in _ROC_KEYS and k not in ("positiveClass", "generateImage") and not k.endswith("_Internals")
     )
-    if ignored:
-        knime.note(f"view options without effect on the outputs: {', '.join(ignored)}")
-        for key in ignored:
-            knime.ignore_binding(key, "a view option")
+    ignore_view_options(knime, ignored)
 
 
 class ROCCurve(Node):
@@ -286,10 +283,9 @@ class ROCCurve(Node):
         colors = _series_colors(inputs[1] if len(inputs) > 1 else None, list(settings.curves))
 
         def draw() -> bytes:
-            dpi = 100
-            fig, ax = figure(settings.title, (settings.imageWidth / dpi, settings.imageHeight / dpi), dpi)
-            if settings.subtitle:
-                fig.suptitle(settings.subtitle, fontsize="small", y=0.02)
+            fig, ax = image_figure(
+                settings.title, settings.imageWidth, settings.imageHeight, settings.subtitle
+            )
             ax.plot([0, 1], [0, 1], color="#cccccc", linewidth=1)
             for (name, xs, ys, area), color in zip(curves, colors, strict=True):
                 px, py = _thin(xs, ys, settings.maxPoints)
@@ -387,8 +383,7 @@ _BAR_KEYS = (
 
 
 def _bar_chart_from_knime(knime: KnimeSettings) -> None:
-    for key in _BAR_KEYS:
-        knime.take(key)
+    knime.take_all(_BAR_KEYS)
     dynamic_js_view_options(knime, _BAR_KEYS)
 
 
@@ -467,10 +462,7 @@ def _draw_bar_chart(
     values: np.ndarray,
     colors: list[Any],
 ) -> bytes:
-    dpi = 100
-    fig, ax = figure(settings.title, (settings.width / dpi, settings.height / dpi), dpi)
-    if settings.subtitle:
-        fig.suptitle(settings.subtitle, fontsize="small", y=0.02)
+    fig, ax = image_figure(settings.title, settings.width, settings.height, settings.subtitle)
     stacked = settings.chartType == "Stacked"
     top = _draw_bars(ax, settings, len(categories), series, values, colors)
     cat_axis, freq_axis = (ax.yaxis, ax.xaxis) if settings.orientation else (ax.xaxis, ax.yaxis)

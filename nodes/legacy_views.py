@@ -61,7 +61,6 @@ from engine.api import (
     Table,
     TableSpec,
     View,
-    unique_column_name,
     widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, seq
@@ -72,7 +71,8 @@ from nodes._decision_tree_pmml import _is_binary, _ordered
 from nodes._java_text import java_double_to_string
 from nodes._learning import model_spec_of
 from nodes._mining import cell_text
-from nodes._plotting import figure, locked, picture
+from nodes._plotting import figure, ignore_view_options, image_figure, locked, picture
+from nodes._views import selection_spec, with_selection
 
 _NUMERIC = frozenset({ColumnType.INTEGER, ColumnType.LONG, ColumnType.DOUBLE})
 _NOMINAL = frozenset({ColumnType.STRING, ColumnType.BOOLEAN, ColumnType.SMILES})
@@ -85,12 +85,13 @@ def _argb_hex(value: Any) -> str:
 
 
 def _note_view_keys(knime: KnimeSettings, keys: list[str]) -> None:
-    """Keys that only shape the interactive view: noted, their bindings dropped."""
-    present = [k for k in keys if k in knime.tree]
-    if present:
-        knime.note(f"interactive view options without effect on the outputs: {', '.join(present)}")
-    for key in present:
-        knime.ignore_binding(key, "an interactive view option")
+    """The keys present that only shape the interactive view: noted, their bindings dropped."""
+    ignore_view_options(
+        knime,
+        [k for k in keys if k in knime.tree],
+        "interactive view options without effect on the outputs",
+        "an interactive view option",
+    )
 
 
 def _lost_unless(knime: KnimeSettings, key: str, harmless: tuple[Any, ...]) -> None:
@@ -102,20 +103,6 @@ def _lost_unless(knime: KnimeSettings, key: str, harmless: tuple[Any, ...]) -> N
         knime.lost(f"setting {key} = {value!r} has no counterpart in knitflow")
     else:
         knime.ignore_binding(key, "it is unused")
-
-
-def _selection_frame(table: Table, name: str, fallback: str, limit: int | None = None) -> Table:
-    """The input plus KNIME's Boolean selection column: nothing is selected in a batch run (false),
-    rows past `limit` are missing."""
-    column = unique_column_name(set(table.spec.names), name.strip() or fallback)
-    flags = [False if limit is None or i < limit else None for i in range(len(table))]
-    df = table.df.copy()
-    df[column] = pd.array(flags, dtype="boolean")
-    return table.with_frame(df, {column: ColumnType.BOOLEAN})
-
-
-def _selection_spec(spec: TableSpec, name: str, fallback: str) -> TableSpec:
-    return spec.append((unique_column_name(set(spec.names), name.strip() or fallback), ColumnType.BOOLEAN))
 
 
 # ------------------------------------------------------------------- Interactive Histogram (local)
@@ -671,8 +658,7 @@ _TREE_VIEW_ONLY = [
 def _decision_tree_view_from_knime(knime: KnimeSettings) -> None:
     """All keys of DecisionTreeViewConfig; the number format's JavaScript hooks (encoder, decoder,
     edit, undo, negativeClasses) and custom CSS are only carried over when empty."""
-    for key in _TREE_DRAWN:
-        knime.take(key)
+    knime.take_all(_TREE_DRAWN)
     knime.take("nodeStatus", transform=lambda v: [int(s) for s in seq(v)] or None)
     for key in _NUMBER_KEYS:
         knime.take(key, transform=lambda v: "" if v is None else str(v))
@@ -832,7 +818,7 @@ def draw_decision_tree(root: TreeBox, settings: DecisionTreeViewSettings, select
     height = box_height(selection)
     titles = 30 * bool(settings.chartTitle) + 16 * bool(settings.chartSubtitle)
     width, bottom = place_boxes(root, height, titles + 2 * MARGIN + FONT_SIZE)
-    fig, ax = figure("", (width / 100, bottom / 100), 100)
+    fig, ax = image_figure("", width, bottom)
     ax.set_position((0, 0, 1, 1))
     ax.set_xlim(0, width)
     ax.set_ylim(bottom, 0)
@@ -919,7 +905,7 @@ class DecisionTreeView(Node):
             return [image, INACTIVE]
         if not isinstance(data, TableSpec):
             return [image, UNKNOWN]
-        return [image, _selection_spec(data, settings.selectionColumnName, "Selected (Decision Tree View)")]
+        return [image, selection_spec(data, settings.selectionColumnName, "Selected (Decision Tree View)")[0]]
 
     def execute(self, inputs: list[Any], settings: DecisionTreeViewSettings, ctx: NodeContext) -> list[Any]:
         model = inputs[0]
@@ -932,7 +918,7 @@ class DecisionTreeView(Node):
             if settings.maxRows < len(data):
                 ctx.warn(f"Only the first {settings.maxRows} rows are displayed in the view.")
             if settings.enableSelection:
-                out = _selection_frame(
+                out = with_selection(
                     data, settings.selectionColumnName, "Selected (Decision Tree View)", settings.maxRows
                 )
         if not settings.generateImage:
@@ -1043,8 +1029,7 @@ _HEATMAP_VIEW_ONLY = [
 
 
 def _heatmap_from_knime(knime: KnimeSettings) -> None:
-    for key in _HEATMAP_DRAWN:
-        knime.take(key)
+    knime.take_all(_HEATMAP_DRAWN)
     if knime.get("showSelectedRowsOnly"):
         knime.lost("showSelectedRowsOnly = true draws only selected rows, and a batch run selects none")
     else:
@@ -1137,7 +1122,7 @@ class HeatmapJS(Node):
             return [image, UNKNOWN]
         self._columns(spec, settings, ConfigureError)
         if settings.enableSelection:
-            spec = _selection_spec(spec, settings.selectionColumnName, "Selected (Heatmap)")
+            spec = selection_spec(spec, settings.selectionColumnName, "Selected (Heatmap)")[0]
         return [image, spec]
 
     def execute(self, inputs: list[Any], settings: HeatmapSettings, ctx: NodeContext) -> list[Any]:
@@ -1145,7 +1130,7 @@ class HeatmapJS(Node):
         columns = self._columns(table.spec, settings, NodeError)
         out = table
         if settings.enableSelection:
-            out = _selection_frame(table, settings.selectionColumnName, "Selected (Heatmap)")
+            out = with_selection(table, settings.selectionColumnName, "Selected (Heatmap)")
         if not settings.generateImage:
             return [INACTIVE, out]
         low, high = heat_range(table, columns, settings)
@@ -1159,10 +1144,8 @@ class HeatmapJS(Node):
         def draw() -> bytes:
             from matplotlib.colors import to_rgb
 
-            fig, ax = figure("", (settings.imageWidth / 100, settings.imageHeight / 100), 100)
+            fig, ax = image_figure("", settings.imageWidth, settings.imageHeight, settings.chartSubtitle)
             ax.set_title(settings.chartTitle or "", pad=24)
-            if settings.chartSubtitle:
-                fig.suptitle(settings.chartSubtitle, fontsize="small", y=0.02)
             rgb = np.array([[to_rgb(cells[j][i]) for j in range(len(columns))] for i in range(len(labels))])
             ax.imshow(rgb.reshape(len(labels), len(columns), 3), aspect="auto", interpolation="nearest")
             ax.xaxis.tick_top()

@@ -27,13 +27,12 @@ from engine.api import (
     Table,
     TableSpec,
     View,
-    unique_column_name,
     widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, take_view_keys
 from nodes._colors import COLUMN_NAMES, DEFAULT_COLOR, color_models, row_colors
 from nodes._common import ColumnFilter
-from nodes._plotting import D3_CATEGORY10, figure, locked, picture
+from nodes._plotting import D3_CATEGORY10, figure, image_figure, locked, picture
 from nodes._views import (
     _INTERACTION,
     _NONE_CHOICES,
@@ -42,14 +41,13 @@ from nodes._views import (
     _apply_limits,
     _apply_scale,
     _check_plottable,
-    _figure,
     _label,
-    _locked,
     _missing_columns,
     _note,
     _numeric,
-    _png,
     _values,
+    selection_spec,
+    with_selection,
 )
 
 # ------------------------------------------------------------------------------------------ Line Plot
@@ -153,7 +151,7 @@ class LinePlot(Node):
         present = [y for y in ys if y not in missing]
 
         def draw() -> bytes:
-            fig, ax = _figure(settings.title)
+            fig, ax = figure(settings.title)
             ax.set_xlabel(_label(settings.custom_x_axis_label_v2, x or "RowID"))
             ax.set_ylabel(_label(settings.custom_y_axis_label_v2, ", ".join(ys)))
             if (x is not None and x in missing) or not present:
@@ -185,9 +183,9 @@ class LinePlot(Node):
                     ax.legend()
             _apply_scale(ax, "y", settings.y_axis_scale)
             _apply_limits(ax, settings.axis_extent_method, settings.manual_axis_limits, x=x is not None)
-            return _png(fig)
+            return picture(fig)
 
-        return [View(render=_locked(draw), title=settings.title)]
+        return [View(render=locked(draw), title=settings.title)]
 
 
 # ----------------------------------------------------------------------------- Line Plot (JavaScript)
@@ -321,8 +319,7 @@ def _optional_number(value: Any) -> float | None:
 
 
 def _line_plot_js_from_knime(knime: KnimeSettings) -> None:
-    for key in _LINE_JS_KEYS:
-        knime.take(key)
+    knime.take_all(_LINE_JS_KEYS)
     for key in ("xAxisMin", "xAxisMax", "yAxisMin", "yAxisMax"):
         knime.take(key, transform=_optional_number)
     if knime.get("autoRange") is False:
@@ -425,33 +422,21 @@ class LinePlotJS(Node):
                 )
         return x, ys
 
-    @staticmethod
-    def _table_spec(spec: TableSpec, settings: LinePlotJSSettings) -> tuple[TableSpec, str | None]:
-        if not settings.enableSelection:
-            return spec, None
-        name = unique_column_name(
-            set(spec.names), settings.selectionColumnName.strip() or _JS_SELECTION_DEFAULT
-        )
-        return spec.append((name, ColumnType.BOOLEAN)), name
-
     def configure(self, in_specs: list[Any], settings: LinePlotJSSettings, ctx: NodeContext) -> list[Any]:
         spec = in_specs[0]
         if not isinstance(spec, TableSpec):
             return [UNKNOWN if settings.generateImage else INACTIVE, UNKNOWN]
         self._check(spec, settings, ConfigureError)
-        return [UNKNOWN if settings.generateImage else INACTIVE, self._table_spec(spec, settings)[0]]
+        if settings.enableSelection:
+            spec = selection_spec(spec, settings.selectionColumnName, _JS_SELECTION_DEFAULT)[0]
+        return [UNKNOWN if settings.generateImage else INACTIVE, spec]
 
     def execute(self, inputs: list[Any], settings: LinePlotJSSettings, ctx: NodeContext) -> list[Any]:
         table: Table = inputs[0]
         x, ys = self._check(table.spec, settings, NodeError)
-        _, selection = self._table_spec(table.spec, settings)
         out = table
-        if selection is not None:
-            df = table.df.copy(deep=False)
-            # nothing is selected in a batch run; the rows beyond maxRows are not in the view at all
-            flags = [False if i < settings.maxRows else None for i in range(len(df))]
-            df[selection] = pd.array(flags, dtype="boolean")
-            out = table.with_frame(df, {selection: ColumnType.BOOLEAN})
+        if settings.enableSelection:
+            out = with_selection(table, settings.selectionColumnName, _JS_SELECTION_DEFAULT, settings.maxRows)
         if len(table) > settings.maxRows:
             ctx.warn(f"Only the first {settings.maxRows} rows are displayed.")
         if not settings.generateImage:
@@ -502,8 +487,7 @@ class _LineDrawing:
 
     def draw(self) -> bytes:
         s = self.settings
-        dpi = 100
-        fig, ax = figure("", (s.imageWidth / dpi, s.imageHeight / dpi), dpi)
+        fig, ax = image_figure("", s.imageWidth, s.imageHeight)
         fig.set_facecolor(_css_color(s.backgroundColor, "white"))
         ax.set_facecolor(_css_color(s.dataAreaColor, "#e6e6e6"))
         if s.chartTitle:

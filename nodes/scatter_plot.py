@@ -27,6 +27,7 @@ from engine.api import (
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, take_view_keys
 from nodes._colors import active_color_column, color_models, row_colors
+from nodes._plotting import figure, locked, picture
 from nodes._views import (
     _INTERACTION,
     _NONE_CHOICES,
@@ -34,14 +35,11 @@ from nodes._views import (
     _apply_limits,
     _apply_scale,
     _check_plottable,
-    _figure,
     _first_numeric,
     _label,
-    _locked,
     _missing_columns,
     _note,
     _numeric,
-    _png,
     _values,
 )
 
@@ -158,7 +156,7 @@ class ScatterPlot(Node):
         missing = _missing_columns(ctx, [c for c in (x, y, color) if c is not None], table)
 
         def draw() -> bytes:
-            fig, ax = _figure(settings.title)
+            fig, ax = figure(settings.title)
             ax.set_xlabel(_label(settings.custom_x_axis_label_v2, x))
             ax.set_ylabel(_label(settings.custom_y_axis_label_v2, y))
             if missing:
@@ -180,9 +178,9 @@ class ScatterPlot(Node):
             _apply_scale(ax, "x", settings.x_axis_scale)
             _apply_scale(ax, "y", settings.y_axis_scale)
             _apply_limits(ax, settings.axis_extent_method, settings.manual_axis_limits)
-            return _png(fig)
+            return picture(fig)
 
-        return [View(render=_locked(draw), title=settings.title)]
+        return [View(render=locked(draw), title=settings.title)]
 
 
 def _scatter_by_model(

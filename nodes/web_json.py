@@ -715,7 +715,21 @@ def _path_cell(document: Any, q: _PathQuery, rid: str) -> Any:
     return cells[0] if len(cells) == 1 else None
 
 
-class JsonPath(Node):
+class _PlannedNode(Node):
+    """A one-table node whose output spec is what its `_plan` makes of the input spec (configure
+    and execute check the same things, raising ConfigureError or NodeError)."""
+
+    def _plan(
+        self, spec: TableSpec, s: Any, ctx: NodeContext, cls: type[NodeError]
+    ) -> tuple[str, Any, TableSpec]:
+        raise NotImplementedError
+
+    def configure(self, in_specs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        spec = spec_or_none(in_specs[0])
+        return [UNKNOWN] if spec is None else [self._plan(spec, settings, ctx, ConfigureError)[2]]
+
+
+class JsonPath(_PlannedNode):
     type_name = "json_path"
     display_name = "JSON Path"
     category = Category.MANIPULATOR
@@ -770,12 +784,6 @@ class JsonPath(Node):
         if s.remove_input_column:
             out = TableSpec(tuple(c for c in out.columns if c.name != column))
         return column, queries, out
-
-    def configure(self, in_specs: list[Any], settings: JsonPathSettings, ctx: NodeContext) -> list[Any]:
-        spec = spec_or_none(in_specs[0])
-        if spec is None:
-            return [UNKNOWN]
-        return [self._plan(spec, settings, ctx, ConfigureError)[2]]
 
     def execute(self, inputs: list[Any], settings: JsonPathSettings, ctx: NodeContext) -> list[Any]:
         table: Table = inputs[0]
@@ -865,7 +873,7 @@ def _json_to_xml_from_knime(knime: KnimeSettings) -> None:
     knime.unread("binary.prefix")  # JSON has no binary values
 
 
-class JsonToXml(Node):
+class JsonToXml(_PlannedNode):
     type_name = "json_to_xml"
     display_name = "JSON to XML"
     category = Category.MANIPULATOR
@@ -903,10 +911,6 @@ class JsonToXml(Node):
         if s.remove_input_column:
             out = TableSpec(tuple(c for c in out.columns if c.name != column))
         return column, name, out
-
-    def configure(self, in_specs: list[Any], settings: JsonToXmlSettings, ctx: NodeContext) -> list[Any]:
-        spec = spec_or_none(in_specs[0])
-        return [UNKNOWN] if spec is None else [self._plan(spec, settings, ctx, ConfigureError)[2]]
 
     @staticmethod
     def _converter(s: JsonToXmlSettings) -> Json2Xml:
@@ -1393,7 +1397,7 @@ def _string_to_uri(value: str, abort_missing: bool) -> str:
     return uri
 
 
-class StringToUri(Node):
+class StringToUri(_PlannedNode):
     type_name = "string_to_uri"
     display_name = "String to URI"
     category = Category.MANIPULATOR
@@ -1414,7 +1418,7 @@ class StringToUri(Node):
     Settings = StringToUriSettings
 
     def _plan(
-        self, spec: TableSpec, s: StringToUriSettings, cls: type[NodeError]
+        self, spec: TableSpec, s: StringToUriSettings, ctx: NodeContext, cls: type[NodeError]
     ) -> tuple[str, str, TableSpec]:
         column = s.columnselection
         if not column:
@@ -1431,13 +1435,9 @@ class StringToUri(Node):
             raise cls("Column name already taken", setting="columnname")
         return column, s.columnname, spec.append((s.columnname, ColumnType.URI))
 
-    def configure(self, in_specs: list[Any], settings: StringToUriSettings, ctx: NodeContext) -> list[Any]:
-        spec = spec_or_none(in_specs[0])
-        return [UNKNOWN] if spec is None else [self._plan(spec, settings, ConfigureError)[2]]
-
     def execute(self, inputs: list[Any], settings: StringToUriSettings, ctx: NodeContext) -> list[Any]:
         table: Table = inputs[0]
-        column, target, out = self._plan(table.spec, settings, NodeError)
+        column, target, out = self._plan(table.spec, settings, ctx, NodeError)
         uris = [
             None if is_missing(v) else _string_to_uri(str(v), settings.missingfileabort)
             for v in table.df[column].to_numpy(dtype=object)
@@ -1491,7 +1491,7 @@ def _schema_messages(validator: Any, value: Any) -> list[dict[str, Any]]:
     ]
 
 
-class JsonSchemaCheck(Node):
+class JsonSchemaCheck(_PlannedNode):
     type_name = "json_schema_check"
     display_name = "JSON Schema Validator"
     category = Category.MANIPULATOR
@@ -1530,12 +1530,6 @@ class JsonSchemaCheck(Node):
             raise cls("No error message column was specified.", setting="error_messages_column")
         name = unique_column_name(set(spec.names), s.error_messages_column)
         return column, validator_class(schema), spec.append((name, ColumnType.JSON))
-
-    def configure(
-        self, in_specs: list[Any], settings: JsonSchemaCheckSettings, ctx: NodeContext
-    ) -> list[Any]:
-        spec = spec_or_none(in_specs[0])
-        return [UNKNOWN] if spec is None else [self._plan(spec, settings, ctx, ConfigureError)[2]]
 
     def execute(self, inputs: list[Any], settings: JsonSchemaCheckSettings, ctx: NodeContext) -> list[Any]:
         table: Table = inputs[0]
