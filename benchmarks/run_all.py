@@ -1,6 +1,7 @@
 """Every benchmark in one run, each against its plain peer, ratios printed side by side:
 cold starts of 10_01-10_03 (plain pandas/scikit-learn/matplotlib scripts), 11_01 (plain
-scikit-learn), 13_01 (the plain dense script), 12_01 and 12_02 on Spark (a plain PySpark script).
+scikit-learn), 13_01 (the plain dense script), 12_01 and 12_02 on Spark (a plain PySpark script), the DB nodes
+(pandas to_sql/read_sql on sqlite3).
 
 Run: python benchmarks/run_all.py [--quick]
 (`--quick`: one round each, 13_01 on its first 500 molecules; the full run takes ~15 min.)
@@ -26,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         ["bench_11_01.py", "--repeat", rounds],
         ["bench_13_01.py", "--repeat", rounds, *(["--small"] if args.quick else [])],
         ["bench_spark.py", "--repeat", rounds],
+        ["bench_database.py", "--repeat", rounds, *(["--rows", "20000"] if args.quick else [])],
     ]
     failed = 0
     for script, *options in runs:
