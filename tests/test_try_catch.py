@@ -121,3 +121,48 @@ def test_catch_imports(tmp_path: Path, factory: str, node_type: str) -> None:
     node, report, _ = import_fragment(tmp_path, factory, older)  # KNIME < 4.4 dropped the scope's variables
     assert node.settings["CFG_DEFAULT_TEXT_DETAILS"] == "no error"
     assert len(findings(report)) == 1 and "propagate" in findings(report)[0]
+
+
+LOOP = """format: knitflow/1
+name: try catch around a loop
+nodes:
+  - id: 1
+    type: table_creator
+    settings:
+      columns: [{name: x, type: Integer}]
+      rows: [['1'], ['2']]
+  - id: 2
+    type: try_data
+  - id: 3
+    type: counting_loop_start
+    settings: {loops: 3}
+  - id: 4
+    type: math_formula
+    settings: {expression: FORMULA, new_column_name: y, convert_to_int: true}
+  - id: 5
+    type: loop_end
+  - id: 6
+    type: table_creator
+    settings:
+      columns: [{name: fallback, type: String}]
+      rows: [['used']]
+  - id: 7
+    type: catch_data
+connections:
+  - 1:1 -> 2:1
+  - 2:1 -> 3:1
+  - 3:1 -> 4:1
+  - 4:1 -> 5:1
+  - 5:1 -> 7:1
+  - 6:1 -> 7:2
+"""
+
+
+def test_a_failure_inside_a_loop_inside_the_scope_ends_the_loop_inactive() -> None:
+    result = Workflow.from_text(LOOP.replace("FORMULA", "'$nope$ * 10'")).run()
+    assert result.ok
+    assert is_inactive(result.status[5].outputs[0])  # the loop end on a failed branch ends the loop
+    assert result.output(7)["fallback"].tolist() == ["used"]
+    assert result.status[7].variables["FailingNode"] == "Math Formula #4"
+    fine = Workflow.from_text(LOOP.replace("FORMULA", "'$x$ * 10'")).run()
+    assert fine.ok and fine.output(7)["y"].tolist() == [10, 20] * 3

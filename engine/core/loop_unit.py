@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from engine.api import LoopEndNode, LoopStartNode, NodeError, port_spec
+from engine.api import LoopEndNode, LoopStartNode, NodeError, is_inactive, port_spec
 from engine.core.cache import CachedResult
 from engine.core.context import Cancelled
 from engine.core.keys import KeyParts, digest, files_state, loop_key, why_changed
@@ -57,7 +57,7 @@ class LoopUnit:
             ex.set_state(start, EXECUTED, seconds=time.perf_counter() - t0, cached=False, reason=reason)
             if not pass_path:
                 self._explain_body(reason)
-            if key is not None and ex.cache is not None:
+            if key is not None and ex.cache is not None and not any(is_inactive(o) for o in outputs):
                 shown = {n: self._shown_outputs(n) for n in self.wf.body(start) if n != end}
                 result = CachedResult(outputs, out_vars.entries(), self._touched(), shown)
                 ex.cache.put(key, result)
@@ -220,6 +220,11 @@ class LoopUnit:
         end_settings: Any = None
         end_vars = variables
         for i, result in enumerate(results):
+            inactive = next((x for x in result.end_inputs if is_inactive(x)), None)
+            if inactive is not None and not end_node.consumes_inactive:
+                # KNIME: a loop end on an inactive branch ends the loop, inactive (a failure caught in a
+                # try-catch scope travels on with it)
+                return [inactive] * len(end_node.outputs), variables.without_scope(start)
             end_vars = result.end_variables
             end_settings = ex.settings_of(end, end_vars)
             end_ctx = ex.context(end, end_vars, (*pass_path, i))
