@@ -57,11 +57,7 @@ class LoopUnit:
             ex.set_state(start, EXECUTED, seconds=time.perf_counter() - t0, cached=False, reason=reason)
             if not pass_path:
                 self._explain_body(reason)
-            if key is not None and ex.cache is not None and not any(is_inactive(o) for o in outputs):
-                shown = {n: self._shown_outputs(n) for n in self.wf.body(start) if n != end}
-                result = CachedResult(outputs, out_vars.entries(), self._touched(), shown)
-                ex.cache.put(key, result)
-                ex.cache.set_last_parts(f"{ex.cache_scope}#{end}", loop_parts)
+            self._store(key, loop_parts, outputs, out_vars)
             ex.finish(
                 end,
                 outputs,
@@ -86,6 +82,15 @@ class LoopUnit:
             )
             ex.fail(end, failure, t0)
             return False
+
+    def _store(self, key: str | None, loop_parts: KeyParts, outputs: list[Any], out_vars: VarStack) -> None:
+        """The loop's result into the cache (not a loop that ended inactive)."""
+        ex, end = self.ex, self.end
+        if key is None or ex.cache is None or any(is_inactive(o) for o in outputs):
+            return
+        shown = {n: self._shown_outputs(n) for n in self.wf.body(self.start) if n != end}
+        ex.cache.put(key, CachedResult(outputs, out_vars.entries(), self._touched(), shown))
+        ex.cache.set_last_parts(f"{ex.cache_scope}#{end}", loop_parts)
 
     def _inactive(self, variables: VarStack, t0: float, inputs: list[Any]) -> None:
         """A loop whose start is on an inactive branch is inactive whole, as in KNIME."""
