@@ -748,6 +748,12 @@ def test_random_forest_v1_learner_and_predictor(tmp_path: Path) -> None:
         {**learner, "newOption": 3},
     )
     assert any("newOption" in m for m in findings(report))
+    node, report = imported(
+        tmp_path,
+        RF_V1 + "learner.regression.RandomForestRegressionLearnerNodeFactory",
+        {**learner, "missingValueHandling": "Surrogate"},
+    )
+    assert any("urrogate" in m for m in findings(report))  # it used to run the XGBoost mode silently
 
 
 def test_interactive_table_and_legacy_scatter_plot(tmp_path: Path) -> None:

@@ -163,6 +163,19 @@ def test_knime_settings_import(tmp_path: Path) -> None:
         tmp_path, f"{base}.learner.classification.RandomForestClassificationLearnerNodeFactory", learner
     )
     assert findings(report) == [] and node.settings["legacyColumnOrder"] is True
+    # KNIME's row sampling enum value imports as it is; Surrogate missing-value handling is not run silently
+    node, report, _ = import_fragment(
+        tmp_path,
+        f"{base}.learner.classification.RandomForestClassificationLearnerNodeFactory2",
+        {**learner, "rowSamplingMode": "EqualSize"},
+    )
+    assert findings(report) == [] and node.settings["rowSamplingMode"] == "EqualSize"
+    _, report, _ = import_fragment(
+        tmp_path,
+        f"{base}.learner.classification.RandomForestClassificationLearnerNodeFactory2",
+        {**learner, "missingValueHandling": "Surrogate"},
+    )
+    assert [f for f in findings(report) if "urrogate" in f]
     predictor = {
         "predictionColumnName": "Prediction (y)",
         "changePredictionColumnName": False,
