@@ -91,6 +91,11 @@ _SUB_TYPES = {
 }
 
 
+def is_super_type(super_type: str, sub_type: str) -> bool:
+    """KNIME's `super_type.isASuperTypeOf(sub_type)`: a column of `super_type` holds the other's cells."""
+    return sub_type == super_type or sub_type in _SUB_TYPES.get(super_type, frozenset())
+
+
 def in_reference_columns(spec: Any, reference: Any, type_compatibility: bool) -> list[bool]:
     """Per column of `spec`: does the reference table have it? With `type_compatibility`, only
     when the column's type is a super type of the reference column's (KNIME's
@@ -99,12 +104,5 @@ def in_reference_columns(spec: Any, reference: Any, type_compatibility: bool) ->
     found = []
     for col in spec.columns:
         ref = reference.get(col.name)
-        found.append(
-            ref is not None
-            and (
-                not type_compatibility
-                or ref.type == col.type
-                or ref.type in _SUB_TYPES.get(col.type, frozenset())
-            )
-        )
+        found.append(ref is not None and (not type_compatibility or is_super_type(col.type, ref.type)))
     return found

@@ -36,7 +36,7 @@ from engine.api import (
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, column_type, get, seq
 from nodes._aggregation import cell_text
-from nodes._column_types import typed_column
+from nodes._column_types import is_super_type, typed_column
 from nodes._rows import is_missing
 
 _DOMAIN = Literal["NONE", "FAIL", "MISSING_VALUE"]
@@ -171,17 +171,7 @@ class _Plan:
         return TableSpec.of([(c.name, c.type) for c in self.columns])
 
 
-# DataType.isASuperTypeOf among knitflow's types: which types' cells a column of a type accepts
-_ACCEPTS = {
-    ColumnType.DOUBLE: {ColumnType.DOUBLE, ColumnType.LONG, ColumnType.INTEGER, ColumnType.BOOLEAN},
-    ColumnType.LONG: {ColumnType.LONG, ColumnType.INTEGER, ColumnType.BOOLEAN},
-    ColumnType.INTEGER: {ColumnType.INTEGER, ColumnType.BOOLEAN},
-}
 _CONVERTIBLE = (ColumnType.BOOLEAN, ColumnType.INTEGER, ColumnType.LONG, ColumnType.DOUBLE, ColumnType.STRING)
-
-
-def _is_super_type(reference: str, actual: str) -> bool:
-    return actual in _ACCEPTS.get(reference, {reference})
 
 
 def _matches(
@@ -215,7 +205,7 @@ def _checked_column(
     source: str, actual: str, ref: ReferenceColumn, o: _ValidationOptions, plan: _Plan
 ) -> _Column:
     """DataValidatorColConfiguration.applyColConfiguration and createCellValidator."""
-    compatible = _is_super_type(ref.type, actual)
+    compatible = is_super_type(ref.type, actual)
     if o.datatype_handling == "FAIL" and not compatible:
         plan.conflicts.append(
             _Conflict(
