@@ -36,11 +36,13 @@ from engine.api import (
     NodeError,
     NodeSettings,
     Port,
+    PortType,
     Table,
     TableSpec,
     widget,
 )
-from engine.api.knime import KnimeMapping, KnimeSettings, seq
+from engine.api.knime import KnimeMapping, KnimeSettings, PortMap, seq
+from nodes._common import ColumnFilter
 from nodes._expr_common import BOOLEAN, FLOAT, INTEGER, STRING, Ast, ExpressionError, Rows
 from nodes._java_text import java_double_to_string
 from nodes._jep_language import JEP_FUNCTION_NAMES, JepEvaluator, parse_jep
@@ -48,6 +50,7 @@ from nodes._row_filter import expression_failure
 from nodes._rows import is_missing
 from nodes._rule_language import RuleEvaluator, is_rule_comment, parse_rule
 from nodes._variable_ports import OPTIONAL_VARIABLES_IN
+from nodes._variables import INTERNAL_PREFIX, variable_entry_type
 
 
 def _ast_nodes(node: Ast) -> Iterator[Ast]:
@@ -781,10 +784,119 @@ class CreateTempDir(Node):
         return [None]
 
 
+# ------------------------------------------------------------------------------ Local Variable Filter
+
+# KNIME port object classes (by a part of the name) a pass-through port of the filter can carry
+_PASS_THROUGH_KINDS = (
+    ("BufferedDataTable", "table"),
+    ("FlowVariablePortObject", "variables"),
+    ("PMML", "model"),
+    ("Model", "model"),
+)
+
+
+class VariableFilterSettings(NodeSettings):
+    filter: ColumnFilter = Field(
+        default_factory=ColumnFilter,
+        description="The flow variables that pass (KNIME's name filter); every other variable of this scope "
+        "is hidden downstream. By default all pass.",
+    )
+    pass_through: list[str] = Field(
+        default_factory=list,
+        description="The port kinds passed through unchanged, one input and one output each (table, model, "
+        "variables, ...); KNIME's 'Pass through' port group.",
+    )
+
+
+def _pass_through_classes(creation: dict[str, Any]) -> list[str]:
+    group = (creation or {}).get("Pass through")
+    if not isinstance(group, dict):
+        return []
+    ports = sorted((k for k in group if k.startswith("port_")), key=lambda k: int(k[5:]))
+    return [str(group[k].get("object_class") or "") if isinstance(group[k], dict) else "" for k in ports]
+
+
+def _variable_filter_ports(creation: dict[str, Any]) -> tuple[PortMap, PortMap]:
+    same: PortMap = {i: i for i in range(1, len(_pass_through_classes(creation)) + 1)}
+    return same, dict(same)
+
+
+def _variable_filter_from_knime(knime: KnimeSettings) -> None:
+    """5.3 saved the passing names as `selectedVariables`, later versions as a name filter `filter`."""
+    if knime.get("filter") is not None:
+        knime.take("filter")
+    elif knime.get("selectedVariables") is not None:
+        names = [str(n) for n in seq(knime.get("selectedVariables"))]
+        knime.put("filter", {"included_names": names, "enforce_option": "EnforceInclusion"})
+    knime.unread("selectedVariables")
+    kinds = []
+    for i, cls in enumerate(_pass_through_classes(knime.node.creation_config if knime.node else {}), 1):
+        kind = next((k for part, k in _PASS_THROUGH_KINDS if part in cls), None)
+        if kind is None:
+            knime.lost(
+                f"pass-through port {i} carries {cls or 'an unknown port object'}; knitflow passes tables, models and variables"
+            )
+            kind = "table"
+        kinds.append(kind)
+    if kinds:
+        knime.put("pass_through", kinds)
+
+
+class VariableFilter(Node):
+    """KNIME's Local Variable Filter: hides flow variables from everything downstream."""
+
+    type_name = "variable_filter"
+    display_name = "Local Variable Filter"
+    category = Category.OTHER
+    description = (
+        "Passes its ports through unchanged and hides the flow variables the filter does not let pass from every "
+        "node downstream. Only variables of this scope are hidden: inside a loop, a variable the loop body "
+        "overwrote shows its value from outside the loop again; at the top level every variable can be hidden."
+    )
+    keywords = ("variable filter", "flow variable", "hide", "remove variables", "scope")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.flowvariable.filter.VariableFilterNodeFactory",
+            "Local Variable Filter",
+            _variable_filter_from_knime,
+            ports=_variable_filter_ports,
+        ),
+    )
+    Settings = VariableFilterSettings
+
+    @classmethod
+    def ports_for(cls, settings: Any = None) -> tuple[tuple[Port, ...], tuple[Port, ...]]:
+        kinds = (settings or {}).get("pass_through") if isinstance(settings, dict) else None
+        if not isinstance(kinds, list) or not kinds:
+            return cls.inputs, cls.outputs
+        known = PortType.all()
+        types = [known.get(k, TABLE) if isinstance(k, str) else TABLE for k in kinds]
+        inputs = tuple(Port(t, f"Pass through {i}", "Any port object.") for i, t in enumerate(types, 1))
+        outputs = tuple(Port(t, f"Pass through {i}", "The input, unchanged.") for i, t in enumerate(types, 1))
+        return inputs, outputs
+
+    def _hide(self, settings: VariableFilterSettings, ctx: NodeContext) -> None:
+        available = {n: v for n, v in ctx.variables.items() if not n.startswith(INTERNAL_PREFIX)}
+        spec = TableSpec.of([(n, variable_entry_type(ctx, n, v)) for n, v in available.items()])
+        passing = set(settings.filter.apply(spec))
+        for name in available:
+            if name not in passing:
+                ctx.hide_variable(name)
+
+    def configure(self, in_specs: list[Any], settings: VariableFilterSettings, ctx: NodeContext) -> list[Any]:
+        self._hide(settings, ctx)
+        return list(in_specs)
+
+    def execute(self, inputs: list[Any], settings: VariableFilterSettings, ctx: NodeContext) -> list[Any]:
+        self._hide(settings, ctx)
+        return list(inputs)
+
+
 __all__ = [
     "CreateTempDir",
     "MathFormulaVariable",
     "RuleEngineVariable",
     "TableColumnToVariable",
+    "VariableFilter",
     "Wait",
 ]

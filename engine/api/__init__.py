@@ -65,6 +65,7 @@ __all__ = [
     "row_ids",
     "unique_column_name",
     "variable_type",
+    "HIDDEN_VARIABLE_TYPE",
     "widget",
 ]
 
@@ -328,6 +329,9 @@ class FlowVariable:
     type: str  # Integer, Long, Double, String, Boolean, Path
 
 
+HIDDEN_VARIABLE_TYPE = "(hidden)"  # the type of a hiding entry: NodeContext.hide_variable
+
+
 def placeholder_value(type_name: str) -> Any:
     """The value a variable of a type has at configure time, before its real value exists."""
     return {"Integer": 0, "Long": 0, "Double": 0.0, "Boolean": False}.get(type_name, "")
@@ -401,6 +405,11 @@ class NodeContext(Protocol):
     def variable(self, name: str, default: Any = ...) -> Any: ...
 
     def push_variable(self, name: str, value: Any, type: str | None = None) -> None: ...
+
+    def hide_variable(self, name: str) -> None:
+        """Downstream, `name` is no longer defined in this scope (KNIME's hiding variable): what an
+        enclosing scope (an outer loop) defined under that name shows again."""
+        ...
 
     def seed(self, own_seed: int | None = None) -> int:
         """The seed to use: the node's own if given, else one derived from the run seed, else random."""

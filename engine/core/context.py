@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.api import Cancelled, NodeError, variable_type
+from engine.api import HIDDEN_VARIABLE_TYPE, Cancelled, NodeError, variable_type
 from engine.core.variables import VarEntry, VarStack
 
 _MISSING: Any = ...
@@ -102,12 +102,16 @@ class RunContext:
         return default
 
     def variable_entry(self, name: str) -> VarEntry | None:
-        return VarStack(self._pushed).entry(name) or self._variables.entry(name)
+        stack = self._variables.push(self._pushed) if self._pushed else self._variables
+        return stack.entry(name)
 
     def push_variable(self, name: str, value: Any, type: str | None = None) -> None:
         if hasattr(value, "item") and not isinstance(value, str):
             value = value.item()
         self._pushed.append(VarEntry(name, value, type or variable_type(value), self._scope))
+
+    def hide_variable(self, name: str) -> None:
+        self._pushed.append(VarEntry(name, None, HIDDEN_VARIABLE_TYPE, self._scope))
 
     @property
     def pushed(self) -> list[VarEntry]:

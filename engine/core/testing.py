@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from engine.api import LoopStartNode, Node, NodeSettings, Table, port_spec
+from engine.api import HIDDEN_VARIABLE_TYPE, LoopStartNode, Node, NodeSettings, Table, port_spec
 from engine.core.context import RunContext
 from engine.core.registry import registry
 from engine.core.variables import VarStack
@@ -20,6 +20,7 @@ class NodeRun:
     variables: dict[str, Any]  # the variables the node pushed
     specs: list[Any]  # what configure predicted
     warnings: list[str] = field(default_factory=list)  # what the node warned about (ctx.warn)
+    hidden: list[str] = field(default_factory=list)  # the variables it hid (ctx.hide_variable)
 
     def __getitem__(self, port: int) -> Any:
         """Port numbers as in KNIME: result[1] is the first output port."""
@@ -67,9 +68,15 @@ def run_node(
     specs = node.configure([port_spec(o) for o in objs], parsed, ctx)
     if isinstance(node, LoopStartNode):
         outs = [[it.outputs, it.variables] for it in node.iterations(objs, parsed, ctx)]
-        return NodeRun(outs, {e.name: e.value for e in ctx.pushed}, list(specs), ctx.warnings)
+        return _node_run(outs, ctx, specs)
     outputs = list(node.execute(objs, parsed, ctx))
-    return NodeRun(outputs, {e.name: e.value for e in ctx.pushed}, list(specs), ctx.warnings)
+    return _node_run(outputs, ctx, specs)
+
+
+def _node_run(outputs: list[Any], ctx: RunContext, specs: list[Any]) -> NodeRun:
+    pushed = {e.name: e.value for e in ctx.pushed if e.type != HIDDEN_VARIABLE_TYPE}
+    hidden = list(dict.fromkeys(e.name for e in ctx.pushed if e.type == HIDDEN_VARIABLE_TYPE))
+    return NodeRun(outputs, pushed, list(specs), ctx.warnings, hidden)
 
 
 def configure_node(node_type: str | type[Node], settings: dict[str, Any] | None, *in_specs: Any) -> list[Any]:

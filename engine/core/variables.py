@@ -1,5 +1,7 @@
 """Flow-variable stacks with KNIME's scoping: variables pushed inside a loop carry the loop's scope
-and are dropped when the loop end closes it."""
+and are dropped when the loop end closes it. A hiding entry (KNIME's `FlowVariable.newHidingVariable`,
+pushed by a Variable Filter) removes the same-named variables of its own scope and deeper; one from an
+enclosing scope shows again, so a filter can undo local changes but never remove an outer variable."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.api import variable_type
+from engine.api import HIDDEN_VARIABLE_TYPE, variable_type
 
 
 @dataclass(frozen=True)
@@ -34,9 +36,16 @@ class VarStack(Mapping[str, Any]):
             unique[id(e)] = e
         self._entries: tuple[VarEntry, ...] = tuple(unique.values())
         self._top: dict[str, VarEntry] = {}
+        by_name: dict[str, list[VarEntry]] = {}
         for e in self._entries:
+            named = by_name.setdefault(e.name, [])
             self._top.pop(e.name, None)
-            self._top[e.name] = e
+            if e.type == HIDDEN_VARIABLE_TYPE:
+                named[:] = [v for v in named if v.scope[: len(e.scope)] != e.scope]
+            else:
+                named.append(e)
+            if named:
+                self._top[e.name] = named[-1]
 
     @classmethod
     def of(cls, values: Mapping[str, Any], scope: tuple[int, ...] = ()) -> VarStack:
