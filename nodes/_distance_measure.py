@@ -8,8 +8,9 @@ thing: a `Model` whose payload computes distances between the rows of a table, e
 (`matrix`) or a few rows against all (`rows`, so DBSCAN never holds an n x n matrix).
 
 The bit-vector measures are the similarity coefficients KNIME offers for fingerprints (Tanimoto,
-Dice, cosine), as distances 1 - similarity over the bit counts: with a = |x|, b = |y| and
-c = |x AND y|, Tanimoto c / (a + b - c), Dice 2c / (a + b), cosine c / sqrt(a b). Two empty
+Dice, cosine, Tversky), as distances 1 - similarity over the bit counts: with a = |x|, b = |y| and
+c = |x AND y|, Tanimoto c / (a + b - c), Dice 2c / (a + b), cosine c / sqrt(a b), Tversky
+c / (c + alpha (a - c) + beta (b - c)) (alpha = beta = 1 is Tanimoto, 0.5 Dice). Two empty
 vectors are identical (distance 0); one empty and one not share nothing (distance 1). Vectors of
 different lengths and missing cells are errors naming the rows, as KNIME's measures refuse them.
 
@@ -34,7 +35,7 @@ from nodes._bitvector import BitVectorArray
 DISTANCE_MEASURE = PortType.register(
     PortType("model.distance_measure", "Distance measure", "#9b9b9b", "square")
 )
-BIT_VECTOR_MEASURES = ("Tanimoto", "Dice", "Cosine")
+BIT_VECTOR_MEASURES = ("Tanimoto", "Dice", "Cosine", "Tversky")
 NUMERIC_MEASURES = ("LNorm", "Cosine")
 
 RowDistances = Callable[[np.ndarray], np.ndarray]  # row positions -> (len(rows) x n) distances
@@ -69,10 +70,13 @@ def _all_pairs(rows: RowDistances, n: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class BitVectorDistance:
-    """A bit-vector distance measure (`measure` one of BIT_VECTOR_MEASURES) on one column."""
+    """A bit-vector distance measure (`measure` one of BIT_VECTOR_MEASURES) on one column; `alpha`
+    and `beta` weigh x's and y's own bits in the Tversky index (x: the row a distance is of)."""
 
     column: str
     measure: str
+    alpha: float = 1.0
+    beta: float = 1.0
 
     def check(self, types: dict[str, str]) -> str | None:
         """Why the measure cannot read a table with these column types, or None."""
@@ -99,6 +103,9 @@ class BitVectorDistance:
             elif self.measure == "Dice":
                 denominator = a + b
                 numerator = 2 * common
+            elif self.measure == "Tversky":
+                denominator = common + self.alpha * (a - common) + self.beta * (b - common)
+                numerator = common
             else:
                 denominator = np.sqrt(a * b)
                 numerator = common

@@ -29,7 +29,7 @@ from engine.api import (
     Table,
     TableSpec,
 )
-from engine.api.knime import KnimeMapping, KnimeSettings
+from engine.api.knime import KnimeMapping, KnimeSettings, seq
 from nodes._common import ColumnFilter
 from nodes._distance_measure import DISTANCE_MEASURE, BitVectorDistance, NumericDistance
 
@@ -40,32 +40,105 @@ class BitVectorDistancesSettings(NodeSettings):
         title="Column Selection",
         description="The bit-vector column the distances are computed on (default: the first one).",
     )
-    distance: Literal["Tanimoto", "Dice", "Cosine"] = Field(
+    distance: Literal["Tanimoto", "Dice", "Cosine", "Tversky"] = Field(
         "Tanimoto",
         title="Distance Selection",
-        description="1 - Tanimoto, 1 - Dice or 1 - cosine similarity of the set bits.",
+        description="1 - Tanimoto, 1 - Dice, 1 - cosine or 1 - Tversky similarity of the set bits.",
     )
+    alpha: float = Field(
+        1.0,
+        ge=0,
+        description="Tversky: the weight of the bits only the first vector has (1: Tanimoto, 0.5: Dice).",
+    )
+    beta: float = Field(
+        1.0,
+        ge=0,
+        description="Tversky: the weight of the bits only the second vector has (1: Tanimoto, 0.5: Dice).",
+    )
+
+
+_BIT_VECTOR_FACTORIES = "org.knime.distance.measure.bitvector"
+_TVERSKY = f"{_BIT_VECTOR_FACTORIES}.tversky.TverskyDistanceFactory"
+_BIT_COSINE = f"{_BIT_VECTOR_FACTORIES}.cosine.CosineDistanceFactory"
+
+
+def _bit_vector_column_from_knime(knime: KnimeSettings) -> None:
+    """KNIME 3.x saves the one column as `columns`; a column filter (`datacolfilter`, as the numeric
+    node saves it) is read when it names exactly one column."""
+    if knime.get("columns") is not None:
+        knime.put("column", str(knime.get("columns")), "columns")
+        return
+    flt = knime.get("datacolfilter")
+    included = [str(n) for n in seq(flt.get("included_names"))] if isinstance(flt, dict) else []
+    if (
+        isinstance(flt, dict)
+        and flt.get("filter-type", "STANDARD") == "STANDARD"
+        and flt.get("enforce_option") == "EnforceInclusion"
+        and len(included) == 1
+    ):
+        knime.put("column", included[0], "datacolfilter")
+    elif flt is not None:
+        knime.lost(
+            "datacolfilter does not name exactly one bit-vector column; knitflow's measure reads one column"
+        )
+
+
+def _bit_vector_distances_from_knime(knime: KnimeSettings) -> None:
+    """`distance-config` names the measure's factory and holds its parameters in a config named
+    after it. Tversky (alpha, beta; 1/1 is Tanimoto, 0.5/0.5 Dice) and cosine are KNIME's own bit
+    measures knitflow computes; an asymmetric Tversky (alpha != beta) is a finding, since which row
+    of a pair KNIME weighs by alpha is not known."""
+    _bit_vector_column_from_knime(knime)
+    config = knime.get("distance-config")
+    config = config if isinstance(config, dict) else {}
+    factory = config.get("distance-factory-id")
+    params = config.get(factory) if isinstance(factory, str) else None
+    params = params if isinstance(params, dict) else {}
+    if factory == _TVERSKY:
+        alpha, beta = float(params.get("alpha", 1.0)), float(params.get("beta", 1.0))
+        knime.put("distance", "Tversky", "distance-config.distance-factory-id")
+        knime.put("alpha", alpha, f"distance-config.{factory}.alpha")
+        knime.put("beta", beta, f"distance-config.{factory}.beta")
+        if alpha != beta:
+            knime.lost(
+                f"Tversky alpha {alpha} != beta {beta}: which row of a pair KNIME weighs by alpha is not known"
+            )
+        rest = {k: v for k, v in params.items() if k not in ("alpha", "beta")}
+    elif factory == _BIT_COSINE:
+        knime.put("distance", "Cosine", "distance-config.distance-factory-id")
+        rest = params
+    else:
+        knime.lost(
+            f"distance measure {factory!r} is not supported; knitflow computes KNIME's Tversky and cosine"
+        )
+        rest = {}
+    for key, value in rest.items():
+        knime.lost(f"setting distance-config.{factory}.{key} = {value!r} has no counterpart in knitflow")
+    for key, value in config.items():
+        if key not in ("distance-factory-id", factory):
+            knime.lost(f"setting distance-config.{key} = {value!r} has no counterpart in knitflow")
+    knime.unread("datacolfilter", "distance-config")
 
 
 def _measure_spec(measure: BitVectorDistance) -> ModelSpec:
     return ModelSpec(
         "distance_measure",
         learning_columns=TableSpec.of([(measure.column, ColumnType.BIT_VECTOR)]),
-        details={"distance": measure.measure},
+        details={"distance": measure.measure}
+        | ({"alpha": measure.alpha, "beta": measure.beta} if measure.measure == "Tversky" else {}),
     )
 
 
 class BitVectorDistances(Node):
-    """KNIME's Bit Vector Distances: a Tanimoto, Dice or cosine distance on a fingerprint column."""
+    """KNIME's Bit Vector Distances: a Tanimoto, Dice, Tversky or cosine distance on a fingerprint column."""
 
     type_name = "bit_vector_distances"
     display_name = "Bit Vector Distances"
     category = Category.MANIPULATOR
     description = (
-        "Configures a distance measure on a bit-vector column (1 - Tanimoto, 1 - Dice or 1 - cosine similarity "
-        "of the set bits) and outputs it on a distance-measure port, as KNIME's node does; Distance Matrix "
-        "Calculate applies it to its rows (its optional second input). No KNIME mapping yet: the settings layout "
-        "of KNIME's node (closed-source Distance Matrix extension) is not known."
+        "Configures a distance measure on a bit-vector column (1 - Tanimoto, 1 - Dice, 1 - Tversky or 1 - cosine "
+        "similarity of the set bits) and outputs it on a distance-measure port, as KNIME's node does; Distance "
+        "Matrix Calculate applies it to its rows (its optional second input)."
     )
     keywords = (
         "distance",
@@ -77,6 +150,13 @@ class BitVectorDistances(Node):
         "bit vector",
         "similarity",
     )
+    knime = (
+        KnimeMapping(
+            "org.knime.distance.measure.bitvector.BitVectorDistanceNodeFactory",
+            "Bit Vector Distances",
+            _bit_vector_distances_from_knime,
+        ),
+    )
     inputs = (Port(TABLE, "Input table", "The table whose bit-vector column the measure reads."),)
     outputs = (Port(DISTANCE_MEASURE, "Distance measure", "The configured measure."),)
     Settings = BitVectorDistancesSettings
@@ -87,8 +167,8 @@ class BitVectorDistances(Node):
             columns = [c.name for c in spec.columns if c.type == ColumnType.BIT_VECTOR]
             if not columns:
                 raise ConfigureError("the input has no bit-vector column", setting="column")
-            return BitVectorDistance(columns[0], settings.distance)
-        measure = BitVectorDistance(settings.column, settings.distance)
+            return BitVectorDistance(columns[0], settings.distance, settings.alpha, settings.beta)
+        measure = BitVectorDistance(settings.column, settings.distance, settings.alpha, settings.beta)
         problem = measure.check({c.name: c.type for c in spec.columns})
         if problem:
             raise ConfigureError(problem, setting="column")

@@ -299,10 +299,27 @@ class DistanceMatrixSettings(NodeSettings):
         title="Columns",
         description="The numeric columns (default: all numeric).",
     )
-    distance: Literal["Euclidean", "Manhattan"] = Field("Euclidean", description="Distance between rows.")
+    distance: Literal["Euclidean", "Manhattan", "Distance measure port"] = Field(
+        "Euclidean",
+        description="Distance between rows over the columns; 'Distance measure port': only the measure on the "
+        "second input (the node fails without one).",
+    )
     column_name: str = Field(
         "Distance", title="Distance column name", description="Name of the appended column."
     )
+
+
+def _distance_matrix_from_knime(knime: KnimeSettings) -> None:
+    """DistanceMatrixCalculate2 (3.x on): `appended_column_name`, `chunk_size` (how many rows are
+    computed at once: no effect on the output) and `old-distance-config`, the column filter the
+    node's first version applied its own distance to. What that distance is when no measure is
+    connected is not in the saved settings, so the imported node requires a connected measure
+    (the way KNIME's own examples use it) and fails, saying so, without one."""
+    knime.take("column_name", "appended_column_name")
+    knime.take("columns", "old-distance-config.data-column-spec-filter-config")
+    knime.put("distance", "Distance measure port")
+    knime.unread("chunk_size")
+    knime.unread(under="old-distance-config")
 
 
 class DistanceMatrixCalculate(Node):
@@ -315,10 +332,16 @@ class DistanceMatrixCalculate(Node):
         "Appends a distance-matrix column: row i holds its distances to rows 0 .. i-1 (the lower triangle, as "
         "KNIME's distance vector cells), Euclidean or Manhattan over the chosen numeric columns, or the measure "
         "on the optional second port (e.g. Bit Vector Distances: Tanimoto on fingerprints). Hierarchical "
-        "Clustering can cluster on it (distance_column). KNIME's own node (knime-distmatrix) was not available to "
-        "read, so this node has no KNIME mapping."
+        "Clustering can cluster on it (distance_column)."
     )
     keywords = ("distance", "matrix", "pairwise", "euclidean", "manhattan", "tanimoto")
+    knime = (
+        KnimeMapping(
+            "org.knime.distmatrix.calculate2.DistanceMatrixCalculate2NodeFactory",
+            "Distance Matrix Calculate",
+            _distance_matrix_from_knime,
+        ),
+    )
     inputs = (
         Port(TABLE, "Input data", "The rows."),
         Port(
@@ -342,6 +365,12 @@ class DistanceMatrixCalculate(Node):
                     raise ConfigureError(
                         f"the distance measure's column {column.name!r} ({column.type}) is not in the input"
                     )
+        elif settings.distance == "Distance measure port":
+            raise ConfigureError(
+                "no distance measure connected: connect one (e.g. Numeric Distances, Bit Vector Distances) to the "
+                "second input, or choose a distance",
+                setting="distance",
+            )
         elif not settings.columns.apply(spec, allowed_types=ColumnType.NUMERIC):
             raise ConfigureError("no numeric column selected", setting="columns")
         if settings.column_name in spec:

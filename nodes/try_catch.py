@@ -61,6 +61,11 @@ class TryData(_Try):
         "Start of a try-catch scope: passes its table on. A node failing between here and a Catch Errors node "
         "leaves its branch inactive instead of failing the workflow, and the Catch node takes its default input."
     )
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.flowcontrol.trycatch.generictry.DataPortTryNodeFactory", "Try (Data Ports)"
+        ),
+    )
     inputs = (Port(TABLE, "Input table"),)
     outputs = (Port(TABLE, "Table", "The input, unchanged."),)
 
@@ -71,6 +76,12 @@ class TryVariables(_Try):
     description = (
         "Start of a try-catch scope on a flow-variable connection. A node failing between here and a Catch "
         "Errors node leaves its branch inactive instead of failing the workflow."
+    )
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.flowcontrol.trycatch.generictry.VariablePortTryNodeFactory",
+            "Try (Variable Ports)",
+        ),
     )
     inputs = (Port(VARIABLES, "Flow variables", optional=True),)
     outputs = (Port(VARIABLES, "Flow variables"),)

@@ -179,6 +179,96 @@ def test_bit_vector_distances_empty_vectors_and_errors() -> None:
         run_node("distance_matrix_calculate", {}, table.rename(columns={"fp": "other"}), measure)
 
 
+# ------------------------------- KNIME's saved layouts of Bit Vector Distances and Distance Matrix Calculate
+# (as the Distance Matrix extension 3.3 saved them, e.g. in the 3D-e-Chem Modified Tanimoto test workflow)
+
+BIT_VECTOR_FACTORY = "org.knime.distance.measure.bitvector.BitVectorDistanceNodeFactory"
+CALCULATE_FACTORY = "org.knime.distmatrix.calculate2.DistanceMatrixCalculate2NodeFactory"
+TVERSKY = "org.knime.distance.measure.bitvector.tversky.TverskyDistanceFactory"
+BIT_COSINE = "org.knime.distance.measure.bitvector.cosine.CosineDistanceFactory"
+
+
+def bit_vector_model(factory: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "columns": "fp",
+        "distance-config": {"distance-factory-id": factory, factory: params},
+    }
+
+
+def calculate_model() -> dict[str, Any]:
+    return {
+        "appended_column_name": "Distance",
+        "chunk_size": 1000,
+        "old-distance-config": {
+            "data-column-spec-filter-config": {
+                "filter-type": "STANDARD",
+                "included_names": [],
+                "excluded_names": [],
+                "enforce_option": "EnforceExclusion",
+                "name_pattern": {"pattern": "", "type": "Wildcard", "caseSensitive": True},
+                "datatype": {"typelist": {"org.knime.core.data.DoubleValue": False}},
+            }
+        },
+    }
+
+
+@pytest.mark.parametrize(("alpha", "metric"), [(1.0, "jaccard"), (0.5, "dice")])
+def test_knimes_bit_vector_distances_import_and_match_scipy(
+    tmp_path: Path, alpha: float, metric: str
+) -> None:
+    node, report, _ = import_fragment(
+        tmp_path, BIT_VECTOR_FACTORY, bit_vector_model(TVERSKY, {"alpha": alpha, "beta": alpha})
+    )
+    assert node.type == "bit_vector_distances" and findings(report) == []
+    assert node.settings == {"column": "fp", "distance": "Tversky", "alpha": alpha, "beta": alpha}
+    calculate, report, _ = import_fragment(tmp_path, CALCULATE_FACTORY, calculate_model())
+    assert calculate.type == "distance_matrix_calculate" and findings(report) == []
+    bits = np.random.default_rng(5).random((9, 40)) < 0.4
+    table = fingerprints(bits)
+    measure = run_node("bit_vector_distances", node.settings, table).outputs[0]
+    cells = (
+        run_node("distance_matrix_calculate", calculate.settings, table, measure).df()["Distance"].tolist()
+    )
+    expected = squareform(pdist(bits, metric))
+    for i, cell in enumerate(cells):
+        np.testing.assert_allclose(cell, expected[i, :i], rtol=1e-12, atol=1e-15)
+
+
+def test_knimes_bit_vector_cosine_and_general_tversky(tmp_path: Path) -> None:
+    node, report, _ = import_fragment(tmp_path, BIT_VECTOR_FACTORY, bit_vector_model(BIT_COSINE, {}))
+    assert findings(report) == [] and node.settings["distance"] == "Cosine"
+    bits = np.array([[1, 1, 0, 0], [1, 0, 1, 1], [0, 0, 0, 1]], dtype=np.uint8)
+    measure = run_node(
+        "bit_vector_distances", {"distance": "Tversky", "alpha": 0.25, "beta": 0.25}, fingerprints(bits)
+    ).outputs[0]
+    cells = run_node("distance_matrix_calculate", {}, fingerprints(bits), measure).df()["Distance"].tolist()
+    # rows 1 and 0: c = 1, a - c = 2, b - c = 1 -> 1 - 1 / (1 + 0.25 * 3)
+    assert cells[1] == pytest.approx((1 - 1 / 1.75,), rel=1e-15)
+    assert cells[2] == pytest.approx((1.0, 1 - 1 / (1 + 0.25 * 2)), rel=1e-15)
+
+
+def test_what_knitflow_cannot_compute_is_a_finding(tmp_path: Path) -> None:
+    _, report, _ = import_fragment(
+        tmp_path, BIT_VECTOR_FACTORY, bit_vector_model(TVERSKY, {"alpha": 0.25, "beta": 0.75})
+    )
+    assert len(findings(report)) == 1 and "alpha" in findings(report)[0]
+    other = "nl.esciencecenter.e3dchem.modifiedtanimoto.ModifiedTanimotoDistanceFactory"
+    _, report, _ = import_fragment(
+        tmp_path, BIT_VECTOR_FACTORY, bit_vector_model(other, {"meanBitDensity": 0.01})
+    )
+    assert len(findings(report)) == 1 and "ModifiedTanimoto" in findings(report)[0]
+    odd = calculate_model()
+    odd["old-distance-config"]["distance"] = "Manhattan"  # a key the import does not know
+    _, report, _ = import_fragment(tmp_path, CALCULATE_FACTORY, odd)
+    assert len(findings(report)) == 1 and "distance" in findings(report)[0]
+
+
+def test_imported_distance_matrix_calculate_needs_its_measure(tmp_path: Path) -> None:
+    calculate, _, _ = import_fragment(tmp_path, CALCULATE_FACTORY, calculate_model())
+    with pytest.raises(Exception, match="no distance measure connected"):
+        run_node("distance_matrix_calculate", calculate.settings, VALUES)
+
+
 # ------------------------------------------------- the first tree ensemble plugin's column layout
 
 RF_FIRST_PLUGIN = "org.knime.base.node.mine.treeensemble.node.randomforest.learner.regression.RandomForestRegressionLearnerNodeFactory"

@@ -166,3 +166,17 @@ def test_a_failure_inside_a_loop_inside_the_scope_ends_the_loop_inactive() -> No
     assert result.status[7].variables["FailingNode"] == "Math Formula #4"
     fine = Workflow.from_text(LOOP.replace("FORMULA", "'$x$ * 10'")).run()
     assert fine.ok and fine.output(7)["y"].tolist() == [10, 20] * 3
+
+
+@pytest.mark.parametrize(
+    ("factory", "node_type"),
+    [
+        ("org.knime.base.node.flowcontrol.trycatch.generictry.DataPortTryNodeFactory", "try_data"),
+        ("org.knime.base.node.flowcontrol.trycatch.generictry.VariablePortTryNodeFactory", "try_variables"),
+    ],
+)
+def test_try_imports(tmp_path: Path, factory: str, node_type: str) -> None:
+    node, report, _ = import_fragment(tmp_path, factory, {})
+    assert node.type == node_type and findings(report) == []
+    _, report, _ = import_fragment(tmp_path, factory, {"unexpected": 1})
+    assert len(findings(report)) == 1
