@@ -110,6 +110,15 @@ def cell_key(value: Any) -> str:
     return str(value)
 
 
+def settings_cell_text(cell: Any) -> str:
+    """A DataCell as KNIME writes it in settings ({datacell: class, class: {field: value}}) as text."""
+    if isinstance(cell, dict):
+        inner = cell.get(str(cell.get("datacell")))
+        if isinstance(inner, dict) and inner:
+            return cell_key(next(iter(inner.values())))
+    return cell_key(cell)
+
+
 def _rgb(color: str) -> tuple[int, int, int]:
     text = color.lstrip("#")
     return int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16)

@@ -36,7 +36,7 @@ from engine.api import (
     TableSpec,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, seq
-from nodes._colors import COLUMN_NAMES, ColorModel, cell_key, set_color_model
+from nodes._colors import COLUMN_NAMES, ColorModel, cell_key, set_color_model, settings_cell_text
 
 COLOR_MODEL = PortType.register(PortType("viewproperty.color", "Color model", "#b0b0b0", "square"))
 
@@ -146,20 +146,11 @@ class ColorManagerSettings(NodeSettings):
     )
 
 
-def _cell_text(cell: Any) -> str:
-    """A DataCell as KNIME writes it in settings ({datacell: class, class: {field: value}}) as text."""
-    if isinstance(cell, dict):
-        inner = cell.get(str(cell.get("datacell")))
-        if isinstance(inner, dict) and inner:
-            return cell_key(next(iter(inner.values())))
-    return cell_key(cell)
-
-
 def _color_manager_from_knime(knime: KnimeSettings) -> None:
     knime.take("selected_column")
     knime.take("is_nominal")
     knime.take("palette_option", default="custom_set")  # settings without it predate the palettes
-    values = [_cell_text(v) for v in seq(knime.get("values"))]
+    values = [settings_cell_text(v) for v in seq(knime.get("values"))]
     if values:
         knime.put("custom_colors", {v: _argb_to_hex(knime.get(v)) for v in values}, "values")
     for key in ("min_color", "max_color"):

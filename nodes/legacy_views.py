@@ -72,6 +72,7 @@ from nodes._java_text import java_double_to_string
 from nodes._learning import model_spec_of
 from nodes._mining import cell_text
 from nodes._plotting import figure, ignore_view_options, image_figure, locked, picture
+from nodes._shapes import draw_points, row_markers, row_size_factors
 from nodes._views import selection_spec, with_selection
 
 _NUMERIC = frozenset({ColumnType.INTEGER, ColumnType.LONG, ColumnType.DOUBLE})
@@ -530,7 +531,7 @@ class ScatterPlotLocal(Node):
             ys, y_names = _scatter_axis(part[y], table.spec.type_of(y) in _NUMERIC)
             colors = np.array(row_colors(part) or [DEFAULT_COLOR] * len(part), dtype=object)
             keep = ~(np.isnan(xs) | np.isnan(ys))
-            ax.scatter(xs[keep], ys[keep], s=25, c=colors[keep].tolist())
+            draw_points(ax, xs, ys, keep, colors, row_markers(part), row_size_factors(part), base_size=25)
             for names, axis in ((x_names, ax.xaxis), (y_names, ax.yaxis)):
                 if names:
                     axis.set_ticks(np.arange(len(names), dtype=float), names)
