@@ -97,3 +97,37 @@ class VariableSource(Node):
         for name, value, vtype in self.variables(settings):
             ctx.push_variable(name, value, vtype)
         return [None]
+
+
+# InputSpecFilter.Config's keys (the Column Selection and Column Filter Configuration since 4.1):
+# which columns the node offers, by preferred value class and by whether a column has a domain
+_INPUT_SPEC_FILTER_KEYS = frozenset({"allow_all_types", "type_filter", "filter_columns_without_domain"})
+
+
+def take_variable_name(knime: KnimeSettings) -> None:
+    """FlowVariableConfig's `flowVariableName` (the QuickForm-era `flowvariablename` when a file
+    has that spelling) as `flowVariableName`."""
+    key = "flowvariablename" if "flowvariablename" in knime.tree else "flowVariableName"
+    knime.take("flowVariableName", key)
+
+
+def input_spec_filter_from_knime(knime: KnimeSettings, column_type: Callable[[str], str | None]) -> None:
+    """A configuration node's InputSpecFilter.Config as `allowedTypes` (None: every type). KNIME
+    saves it as one sub-config holding `allow_all_types`, `type_filter` (a boolean per preferred
+    value class) and `filter_columns_without_domain`; it is recognised by those keys. Hiding the
+    columns without a domain has no counterpart (knitflow's columns carry no domain)."""
+    for key, sub in knime.tree.items():
+        if not (isinstance(sub, dict) and "allow_all_types" in sub and set(sub) <= _INPUT_SPEC_FILTER_KEYS):
+            continue
+        if sub.get("allow_all_types", True):
+            knime.put("allowedTypes", None, key)
+        else:
+            flags = sub.get("type_filter") or {}
+            chosen = [column_type(k) for k, on in flags.items() if on is True or str(on).lower() == "true"]
+            knime.put("allowedTypes", [t for t in chosen if t], key)
+        if sub.get("filter_columns_without_domain", False):
+            knime.lost(
+                f"{key}.filter_columns_without_domain = true (offer only columns with a domain) has no "
+                "counterpart in knitflow: every column of an allowed type is offered"
+            )
+        return

@@ -1,24 +1,62 @@
 """KNIME's widget nodes (the inputs of a component's page, org.knime.js.base.node.widget.*) and the
 configuration nodes (org.knime.js.base.node.configuration.*) placed outside a component: Boolean,
-Double and Single Selection. Each pushes one flow variable holding its saved default value
+Double, Single Selection, Column Selection, Multiple Selection, Value Selection and Column Filter,
+and the page-only Refresh Button and Text Output widgets. Each pushes its saved default value
 (WidgetNodeModel / DialogNodeModel.getRelevantValue without a value set on the page or in a
-dialog); knitflow's dialog, or a workflow variable bound to `defaultValue`, stands for that value.
+dialog); knitflow's dialog, or a workflow variable bound to that setting, stands for that value.
 
-Inside a component the engine makes KNIME's Boolean, Double and Single Selection configuration
-nodes the component's own `configuration` (engine/knime/configuration.py) before any mapping here
-is consulted; these mappings serve the widgets and configuration nodes it leaves as nodes."""
+Inside a component the engine makes some configuration nodes (Boolean, Double, Single Selection,
+Column Selection) the component's own `configuration` (engine/knime/configuration.py) before any mapping here
+is consulted; these mappings serve the widgets and configuration nodes it leaves as nodes.
+
+The selection nodes that read a table (Column Selection, Value Selection, Column Filter) offer
+what the input has: its columns, and for Value Selection the possible values of its nominal
+columns. KNIME takes those from the table spec's domain; knitflow's tables carry none, so the
+values are the data's distinct values in order of first appearance (at most 60, what KNIME's
+DataTableDomainCreator keeps for a new table), as for every other knitflow node."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
+import pandas as pd
 from pydantic import Field
 
-from engine.api import VARIABLES, NodeError, NodeSettings, Port
-from engine.api.knime import KnimeMapping, KnimeSettings, seq
-from nodes._java_text import java_double_to_string
-from nodes._quickforms import DIALOG_KEYS, VariableSource, check_bounds, value_from_knime
+from engine.api import (
+    TABLE,
+    UNKNOWN,
+    VARIABLES,
+    VIEW,
+    Category,
+    ColumnType,
+    ConfigureError,
+    Node,
+    NodeContext,
+    NodeError,
+    NodeSettings,
+    Port,
+    Table,
+    TableSpec,
+    View,
+    row_ids,
+    variable_type,
+    widget,
+)
+from engine.api.knime import KnimeMapping, KnimeSettings, column_type, seq
+from nodes._common import ColumnFilter
+from nodes._java_hash import capacity_after_puts, hash_order, string_hash_code
+from nodes._java_text import cell_to_string, java_double_to_string, parse_java_double, parse_java_int
+from nodes._quickforms import (
+    DIALOG_KEYS,
+    VariableSource,
+    check_bounds,
+    input_spec_filter_from_knime,
+    take_variable_name,
+    value_from_knime,
+)
+from nodes._variable_ports import OPTIONAL_VARIABLES_IN
+from nodes._variables import resolve_variable_references
 
 _WIDGET = "org.knime.js.base.node.widget."
 _CONFIGURATION = "org.knime.js.base.node.configuration."
@@ -221,3 +259,695 @@ class SingleSelectionWidget(_VariableWidget):
 
     def variable(self, settings: SingleSelectionWidgetSettings) -> tuple[str, Any, str]:
         return settings.flowVariableName, settings.defaultValue or "", "String"
+
+
+# ------------------------------------------------------------------ the selections that read a table
+
+# the control (dropdown, list, radio buttons, twin list, check boxes) and how many options it shows
+# (SingleMultipleSelectionNodeConfig, ColumnSelectionNodeConfig, ValueSelectionNodeConfig,
+# ColumnFilterNodeConfig)
+_SELECTION_LAYOUT = ("type", "limit_number_visible_options", "number_visible_options")
+# the input's columns (and ValueSelectionNodeConfig's `colValues`, their possible values) as KNIME
+# saw them when it last configured the node: the node offers what its input has when it runs
+_OFFERED_KEYS = ("possibleColumns", "colValues")
+_MAX_POSSIBLE_VALUES = 60  # DataContainerSettings.MAX_POSSIBLE_VALUES: more distinct values, no domain values
+_NOMINAL = frozenset({ColumnType.STRING, ColumnType.SMILES, ColumnType.BOOLEAN})  # NominalValue cells
+
+
+def _allowed(spec: TableSpec, allowed_types: list[str] | None) -> TableSpec:
+    """InputSpecFilter.filter: the columns of the allowed types (all of them without a type filter)."""
+    if allowed_types is None:
+        return spec
+    return TableSpec(tuple(c for c in spec.columns if c.type in allowed_types))
+
+
+def _check_name(name: str, cls: type[NodeError]) -> None:
+    if not name.strip():
+        raise cls("the flow variable name is empty", setting="flowVariableName")
+
+
+def _names(value: Any) -> list[str]:
+    """A string array setting (null entries, which KNIME cannot select, left out)."""
+    return [str(v) for v in seq(value) if v is not None]
+
+
+# ------------------------------------------------------------------------------- Column Selection
+
+
+class ColumnSelectionWidgetSettings(NodeSettings):
+    """ColumnSelectionWidgetConfig / ColumnSelectionDialogNodeConfig with ColumnSelectionNodeConfig."""
+
+    flowVariableName: str = Field(
+        "column-selection", description="Name of the String flow variable the node creates."
+    )
+    defaultValue: str = Field(
+        "",
+        description="The selected column (KNIME: `defaultValue.column`).",
+        json_schema_extra=widget("column"),
+    )
+    autoConfigure: bool = Field(
+        True,
+        description="A selected column the input lacks is replaced by the first column, with a warning (the "
+        "widget, and the configuration node before KNIME 4.1); off: the node fails (the Column Selection "
+        "Configuration since 4.1).",
+    )
+    allowedTypes: list[str] | None = Field(
+        None,
+        description="Offer only the columns of these types (the configuration node's type filter); null: all.",
+    )
+
+
+def _column_selection_from_knime(auto_configure: bool) -> Callable[[KnimeSettings], None]:
+    def translate(knime: KnimeSettings) -> None:
+        take_variable_name(knime)
+        knime.take("defaultValue", "defaultValue.column")
+        knime.put("autoConfigure", auto_configure)
+        input_spec_filter_from_knime(knime, column_type)
+        knime.unread(under="defaultValue")
+        knime.unread(*_PRESENTATION_KEYS, *_SELECTION_LAYOUT, *_OFFERED_KEYS)
+
+    return translate
+
+
+class ColumnSelectionWidget(Node):
+    """KNIME's Column Selection Widget and Column Selection Configuration (ColumnSelectionWidgetNodeModel,
+    ColumnSelectionDialogNodeModel): one of the input's column names as a String variable."""
+
+    type_name = "column_selection_widget"
+    display_name = "Column Selection Widget"
+    category = Category.OTHER
+    description = (
+        "Creates a String flow variable (`flowVariableName`) holding the name of the selected input column "
+        "(`defaultValue`). When the input lacks that column the node takes the first column and warns, or with "
+        "`autoConfigure` off fails; an input without (allowed) columns fails the node. Stands for KNIME's "
+        "Column Selection Widget and Column Selection Configuration."
+    )
+    keywords = ("flow variable", "widget", "configuration", "parameter", "column", "selection", "component")
+    knime = (
+        KnimeMapping(
+            _WIDGET + "selection.column.ColumnSelectionWidgetNodeFactory",
+            "Column Selection Widget",
+            _column_selection_from_knime(True),
+        ),
+        KnimeMapping(
+            _CONFIGURATION + "selection.column.ColumnSelectionDialogNodeFactory2",
+            "Column Selection Configuration",
+            _column_selection_from_knime(False),
+        ),
+        KnimeMapping(
+            _CONFIGURATION + "selection.column.ColumnSelectionDialogNodeFactory",
+            "Column Selection Configuration (legacy)",
+            _column_selection_from_knime(True),
+        ),
+    )
+    inputs = (Port(TABLE, "Table", "The columns to choose from."),)
+    outputs = (Port(VARIABLES, "Variable", "The selected column's name."),)
+    Settings = ColumnSelectionWidgetSettings
+
+    def chosen(
+        self, spec: TableSpec, settings: ColumnSelectionWidgetSettings, cls: type[NodeError]
+    ) -> tuple[str, str | None]:
+        """(column, warning): createAndPushFlowVariable's choice among the offered columns."""
+        offered = _allowed(spec, settings.allowedTypes).names
+        if not offered:
+            raise cls("No column available for selection in input table.")
+        column = settings.defaultValue
+        if column in offered:
+            return column, None
+        if not settings.autoConfigure:
+            raise cls(f"Column '{column}' is not part of the table spec anymore.", setting="defaultValue")
+        warning = f"Column '{column}' is not part of the table spec anymore.\n" if column else ""
+        return offered[0], warning + "Auto-guessing default column."
+
+    def configure_variables(
+        self, in_specs: list[Any], settings: ColumnSelectionWidgetSettings
+    ) -> dict[str, str]:
+        return {settings.flowVariableName: "String"}
+
+    def configure(
+        self, in_specs: list[Any], settings: ColumnSelectionWidgetSettings, ctx: NodeContext
+    ) -> list[Any]:
+        _check_name(settings.flowVariableName, ConfigureError)
+        if isinstance(in_specs[0], TableSpec):
+            self.chosen(in_specs[0], settings, ConfigureError)
+        return [UNKNOWN]
+
+    def execute(
+        self, inputs: list[Any], settings: ColumnSelectionWidgetSettings, ctx: NodeContext
+    ) -> list[Any]:
+        _check_name(settings.flowVariableName, NodeError)
+        column, warning = self.chosen(inputs[0].spec, settings, NodeError)
+        if warning:
+            ctx.warn(warning)
+        ctx.push_variable(settings.flowVariableName, column, "String")
+        return [None]
+
+
+# ----------------------------------------------------------------------------- Multiple Selection
+
+
+class MultipleSelectionWidgetSettings(NodeSettings):
+    """MultipleSelectionWidgetConfig / MultipleSelectionDialogNodeConfig with MultipleSelectionNodeConfig."""
+
+    flowVariableName: str = Field(
+        "multiple-selection",
+        description="Name of the String flow variable the node creates, and of the output table's column.",
+    )
+    defaultValue: list[str] = Field(default_factory=list, description="The selected values, in this order.")
+    possible_choices: list[str] = Field(default_factory=list, description="The values offered.")
+    ignore_invalid_values: bool = Field(
+        True,
+        description="Leave the selected values that are not among `possible_choices` out of the table (the "
+        "widget since KNIME 5.3.2; the variable keeps them). The configuration node never does.",
+    )
+
+
+def _multiple_selection_from_knime(widget_node: bool) -> Callable[[KnimeSettings], None]:
+    def translate(knime: KnimeSettings) -> None:
+        take_variable_name(knime)
+        knime.take("defaultValue", "defaultValue.variable_value", transform=_names)
+        knime.take("possible_choices", transform=_names)
+        if widget_node:  # absent before 5.3.2, where KNIME's default is on
+            knime.take("ignore_invalid_values", default=True)
+        else:
+            knime.put("ignore_invalid_values", False)
+        knime.unread(under="defaultValue")
+        # enable_search (5.3): a search box over the choices
+        knime.unread(*_PRESENTATION_KEYS, *_SELECTION_LAYOUT, "enable_search")
+
+    return translate
+
+
+class MultipleSelectionWidget(Node):
+    """KNIME's Multiple Selection Widget and Multiple Selection Configuration
+    (MultipleSelectionWidgetNodeModel, MultipleSelectionDailogNodeModel): a table of the selected
+    values, and the values joined by commas as a String variable."""
+
+    type_name = "multiple_selection_widget"
+    display_name = "Multiple Selection Widget"
+    category = Category.SOURCE
+    description = (
+        "Outputs the selected values (`defaultValue`) as a table with one String column named after "
+        "`flowVariableName`, one row per value (RowIDs Row0, Row1, ...), and creates a String flow variable of "
+        "that name holding the values joined by commas. With `ignore_invalid_values` the values not among "
+        "`possible_choices` are left out of the table. Stands for KNIME's Multiple Selection Widget and "
+        "Multiple Selection Configuration."
+    )
+    keywords = ("flow variable", "widget", "configuration", "parameter", "selection", "choices", "component")
+    knime = (
+        KnimeMapping(
+            _WIDGET + "selection.multiple.MultipleSelectionWidgetNodeFactory",
+            "Multiple Selection Widget",
+            _multiple_selection_from_knime(True),
+        ),
+        KnimeMapping(
+            _CONFIGURATION + "selection.multiple.MultipleSelectionDialogNodeFactory",
+            "Multiple Selection Configuration",
+            _multiple_selection_from_knime(False),
+        ),
+    )
+    inputs = ()
+    outputs = (Port(TABLE, "Selected values", "One String column, one row per selected value."),)
+    Settings = MultipleSelectionWidgetSettings
+
+    def configure_variables(
+        self, in_specs: list[Any], settings: MultipleSelectionWidgetSettings
+    ) -> dict[str, str]:
+        return {settings.flowVariableName: "String"}
+
+    def configure(
+        self, in_specs: list[Any], settings: MultipleSelectionWidgetSettings, ctx: NodeContext
+    ) -> list[Any]:
+        _check_name(settings.flowVariableName, ConfigureError)
+        return [TableSpec.of([(settings.flowVariableName, ColumnType.STRING)])]
+
+    def execute(
+        self, inputs: list[Any], settings: MultipleSelectionWidgetSettings, ctx: NodeContext
+    ) -> list[Any]:
+        _check_name(settings.flowVariableName, NodeError)
+        # StringUtils.join(values, ","): pushed before the invalid values are filtered out
+        ctx.push_variable(settings.flowVariableName, ",".join(settings.defaultValue), "String")
+        values = settings.defaultValue
+        if settings.ignore_invalid_values:
+            offered = set(settings.possible_choices)
+            values = [v for v in values if v in offered]
+        column = pd.Series(values, index=row_ids(len(values)), dtype=object)
+        frame = pd.DataFrame({settings.flowVariableName: column})
+        return [Table(frame, {settings.flowVariableName: ColumnType.STRING})]
+
+
+# -------------------------------------------------------------------------------- Value Selection
+
+# ValueSelectionNodeConfig.getPossibleValues: the nominal columns compatible with the chosen type
+# (Boolean cells are IntValues and DoubleValues; SMILES cells are StringValues)
+_VALUE_COLUMNS = {
+    "String": frozenset({ColumnType.STRING, ColumnType.SMILES}),
+    "Integer": frozenset({ColumnType.BOOLEAN}),
+    "Double": frozenset({ColumnType.BOOLEAN}),
+    "All": _NOMINAL,
+}
+
+
+class ValueSelectionWidgetSettings(NodeSettings):
+    """ValueSelectionWidgetConfig / ValueSelectionDialogNodeConfig with ValueSelectionNodeConfig;
+    `column` and `value` are the saved default (ValueSelectionNodeValue)."""
+
+    flowVariableName: str = Field(
+        "value-selection",
+        description="Name of the variable holding the value; `<name> (column)` holds the column's name.",
+    )
+    column: str = Field(
+        "", description="The column whose values are offered.", json_schema_extra=widget("column")
+    )
+    value: str = Field("", description="The selected value, as text.")
+    columnType: Literal["String", "Integer", "Double", "All"] = Field(
+        "All",
+        description="Which columns are offered, and the variable's type: Integer and Double push a number, "
+        "String and All the text.",
+    )
+    lockColumn: bool = Field(
+        False, description="Fail instead of choosing another column when the input lacks `column`."
+    )
+
+
+def _value_selection_from_knime(knime: KnimeSettings) -> None:
+    take_variable_name(knime)
+    knime.take("column", "defaultValue.column")
+    knime.take("value", "defaultValue.value")
+    knime.take_all(["columnType", "lockColumn"])
+    knime.unread(under="defaultValue")
+    knime.unread(*_PRESENTATION_KEYS, *_SELECTION_LAYOUT, *_OFFERED_KEYS)
+
+
+def _possible_values(table: Table, column_type_name: str) -> dict[str, list[str]]:
+    """The offered columns and their possible values (DataCell.toString), empty ones left out: the
+    domain KNIME computes for a new table, i.e. the distinct values in order of first appearance
+    of each nominal column with at most 60 of them."""
+    kinds = _VALUE_COLUMNS[column_type_name]
+    out: dict[str, list[str]] = {}
+    for col in table.spec.columns:
+        if col.type not in kinds:
+            continue
+        distinct = list(dict.fromkeys(v for v in table.column(col.name) if not pd.isna(v)))
+        if 0 < len(distinct) <= _MAX_POSSIBLE_VALUES:
+            out[col.name] = [cell_to_string(v, col.type) for v in distinct]
+    return out
+
+
+def _first_column(columns: list[str]) -> str:
+    """`possibleValues.keySet().iterator().next()` of the HashMap Collectors.toMap fills from the
+    TreeMap of columns: sorted by name (String.compareTo, UTF-16 order), then Java's hash order."""
+    ordered = sorted(columns, key=lambda name: name.encode("utf-16-be"))
+    return hash_order(ordered, string_hash_code, capacity_after_puts(len(ordered)))[0]
+
+
+class ValueSelectionWidget(Node):
+    """KNIME's Value Selection Widget and Value Selection Configuration (ValueSelectionWidgetNodeModel,
+    ValueSelectionDialogNodeModel): a column and one of its possible values as flow variables."""
+
+    type_name = "value_selection_widget"
+    display_name = "Value Selection Widget"
+    category = Category.OTHER
+    description = (
+        "Creates two flow variables: `<flowVariableName> (column)`, the String `column`, and `flowVariableName`, "
+        "the selected `value` (an Integer or Double for `columnType` Integer or Double, else a String). The value "
+        "must be one of the column's possible values (its distinct values, when it has at most 60); otherwise the "
+        "node takes the column's first value, and when the column offers none (or is missing) the first offered "
+        "column and its first value, with a warning (with `lockColumn` a missing column fails the node). The "
+        "`(column)` variable keeps the saved column name, as KNIME's does. Stands for KNIME's Value Selection "
+        "Widget and Value Selection Configuration."
+    )
+    keywords = ("flow variable", "widget", "configuration", "parameter", "value", "selection", "domain")
+    knime = (
+        KnimeMapping(
+            _WIDGET + "selection.value.ValueSelectionWidgetNodeFactory",
+            "Value Selection Widget",
+            _value_selection_from_knime,
+        ),
+        KnimeMapping(
+            _CONFIGURATION + "selection.value.ValueSelectionDialogNodeFactory",
+            "Value Selection Configuration",
+            _value_selection_from_knime,
+        ),
+    )
+    inputs = (Port(TABLE, "Table", "The columns and values to choose from."),)
+    outputs = (Port(VARIABLES, "Variables", "The column's name and the selected value."),)
+    Settings = ValueSelectionWidgetSettings
+
+    def configure_variables(
+        self, in_specs: list[Any], settings: ValueSelectionWidgetSettings
+    ) -> dict[str, str]:
+        kind = settings.columnType if settings.columnType in ("Integer", "Double") else "String"
+        return {f"{settings.flowVariableName} (column)": "String", settings.flowVariableName: kind}
+
+    def _locked_missing(self, settings: ValueSelectionWidgetSettings, cls: type[NodeError]) -> NodeError:
+        return cls(
+            f"Locked column '{settings.column}' is not part of the table spec anymore or its domain is empty.",
+            setting="column",
+        )
+
+    def configure(
+        self, in_specs: list[Any], settings: ValueSelectionWidgetSettings, ctx: NodeContext
+    ) -> list[Any]:
+        _check_name(settings.flowVariableName, ConfigureError)
+        spec = in_specs[0]
+        if (
+            isinstance(spec, TableSpec)
+            and settings.lockColumn
+            and settings.column
+            and settings.column not in spec
+        ):
+            raise self._locked_missing(settings, ConfigureError)
+        return [UNKNOWN]
+
+    def execute(
+        self, inputs: list[Any], settings: ValueSelectionWidgetSettings, ctx: NodeContext
+    ) -> list[Any]:
+        _check_name(settings.flowVariableName, NodeError)
+        possible = _possible_values(inputs[0], settings.columnType)
+        if not possible:
+            raise NodeError("The input table does not contain any column with domain information.")
+        column, value, warning = settings.column, settings.value, ""
+        if column not in possible:
+            if column:
+                if settings.lockColumn:
+                    raise self._locked_missing(settings, NodeError)
+                warning = f"Column '{column}' is not part of the table spec anymore or its domain is empty.\n"
+            warning += "Auto-guessing default column and value."
+            column = _first_column(list(possible))
+            value = possible[column][0]
+        if value not in possible[column]:  # KNIME's second warning replaces the first
+            warning = (
+                f"The selected value '{value}' is not among the possible values in the column '{column}'.\n"
+                "Auto-guessing new default value."
+            )
+            value = possible[column][0]
+        if warning:
+            ctx.warn(warning)
+        name = settings.flowVariableName
+        ctx.push_variable(f"{name} (column)", settings.column, "String")
+        try:
+            if settings.columnType == "Integer":
+                ctx.push_variable(name, parse_java_int(value), "Integer")
+            elif settings.columnType == "Double":
+                ctx.push_variable(name, parse_java_double(value), "Double")
+            else:
+                ctx.push_variable(name, value, "String")
+        except ValueError:
+            raise NodeError(
+                f'For input string: "{value}"', setting="columnType"
+            ) from None  # NumberFormatException
+        return [None]
+
+
+# ---------------------------------------------------------------------------------- Column Filter
+
+
+class ColumnFilterWidgetSettings(NodeSettings):
+    """ColumnFilterWidgetConfig(2) / ColumnFilterDialogNodeConfig with ColumnFilterNodeConfig;
+    `columns` and `columnFilter` are the saved default (ColumnFilterNodeValue)."""
+
+    flowVariableName: str = Field(
+        "column-filter", description="Name of the String flow variable listing the kept columns."
+    )
+    columnFilter: ColumnFilter | None = Field(
+        default_factory=ColumnFilter,
+        description="The columns to keep, applied to the input (KNIME: `defaultValue.columnFilter`); null: "
+        "exactly the names in `columns`.",
+    )
+    columns: list[str] = Field(
+        default_factory=list,
+        description="The selected columns as saved; used only without `columnFilter` (an input lacking one of "
+        "them fails the node).",
+    )
+    stringArrayVariable: bool = Field(
+        False,
+        description="KNIME 4.1 on pushes the names as a String array variable, which knitflow cannot "
+        "represent: the node then pushes no variable. Off: the names joined by commas, as before 4.1.",
+    )
+    allowedTypes: list[str] | None = Field(
+        None,
+        description="Offer only the columns of these types (the configuration node's type filter); null: all.",
+    )
+    min_num_columns: int = Field(
+        0, description="Fail when fewer columns are kept (the configuration node's check)."
+    )
+    error_message: str = Field(
+        "", description="The message of that failure; empty: `Select at least <n> columns`."
+    )
+
+
+def _column_filter_from_knime(array_variable: bool, configuration: bool) -> Callable[[KnimeSettings], None]:
+    def translate(knime: KnimeSettings) -> None:
+        take_variable_name(knime)
+        knime.take("columns", "defaultValue.columns", transform=_names)
+        if isinstance(knime.get("defaultValue.columnFilter"), dict):
+            knime.take("columnFilter", "defaultValue.columnFilter")
+        else:  # a node saved before its dialog kept the filter: the names as saved
+            knime.put("columnFilter", None)
+        knime.put("stringArrayVariable", array_variable)
+        if array_variable:
+            name = knime.settings.get("flowVariableName")
+            knime.lost(
+                f"the node pushes the kept column names as a String array flow variable {name!r} (KNIME 4.1 "
+                "on); knitflow has no array variables, so the node pushes no variable (its table is exact)"
+            )
+        if configuration:
+            input_spec_filter_from_knime(knime, column_type)
+            # ModularValidatorConfig: one sub-config per validator, MinNumColumnsValidatorFactory's
+            # `min_num_columns` (MinNumColumnsValidatorConfig: min_num_columns, error_message)
+            knime.take("min_num_columns", "validation.min_num_columns.min_num_columns")
+            knime.take("error_message", "validation.min_num_columns.error_message")
+            knime.unread(under="validation.min_num_columns")
+            knime.unread(under="validation")
+        knime.unread(under="defaultValue")
+        knime.unread(*_PRESENTATION_KEYS, *_SELECTION_LAYOUT, *_OFFERED_KEYS)
+
+    return translate
+
+
+class ColumnFilterWidget(Node):
+    """KNIME's Column Filter Widget and Column Filter Configuration (ColumnFilterWidgetNodeModel(2),
+    ColumnFilterDialogNodeModel): the input with the selected columns, and their names as a flow
+    variable."""
+
+    type_name = "column_filter_widget"
+    display_name = "Column Filter Widget"
+    category = Category.MANIPULATOR
+    description = (
+        "Keeps the input columns `columnFilter` selects (in input order; rows unchanged) and creates a String "
+        "flow variable (`flowVariableName`) listing them joined by commas. Without `columnFilter` the names in "
+        "`columns` are kept and a name the input lacks fails the node. The configuration node can offer only "
+        "columns of `allowedTypes` and fail when fewer than `min_num_columns` are kept. KNIME 4.1 on pushes a "
+        "String array variable instead, which knitflow cannot (`stringArrayVariable`: no variable). Stands for "
+        "KNIME's Column Filter Widget and Column Filter Configuration."
+    )
+    keywords = (
+        "flow variable",
+        "widget",
+        "configuration",
+        "parameter",
+        "column filter",
+        "columns",
+        "component",
+    )
+    knime = (
+        KnimeMapping(
+            _WIDGET + "filter.column.ColumnFilterWidgetNodeFactory2",
+            "Column Filter Widget",
+            _column_filter_from_knime(True, False),
+        ),
+        KnimeMapping(
+            _WIDGET + "filter.column.ColumnFilterWidgetNodeFactory",
+            "Column Filter Widget (legacy)",
+            _column_filter_from_knime(False, False),
+        ),
+        KnimeMapping(
+            _CONFIGURATION + "filter.column.ColumnFilterDialogNodeFactory2",
+            "Column Filter Configuration",
+            _column_filter_from_knime(True, True),
+        ),
+        KnimeMapping(
+            _CONFIGURATION + "filter.column.ColumnFilterDialogNodeFactory",
+            "Column Filter Configuration (legacy)",
+            _column_filter_from_knime(False, True),
+        ),
+    )
+    inputs = (Port(TABLE, "Table", "The table whose columns are filtered."),)
+    outputs = (Port(TABLE, "Filtered table", "The selected columns."),)
+    Settings = ColumnFilterWidgetSettings
+
+    def selected(
+        self, spec: TableSpec, settings: ColumnFilterWidgetSettings, cls: type[NodeError]
+    ) -> list[str]:
+        """The selected names (the variable's order) and the check of the kept columns."""
+        offered = _allowed(spec, settings.allowedTypes)
+        if settings.columnFilter is not None:
+            names = settings.columnFilter.apply(offered)
+        else:  # ColumnFilterNodeUtil.createSpec
+            unknown = [n for n in settings.columns if n not in offered]
+            if unknown:
+                raise cls(f"Unknown columns [{', '.join(unknown)}] selected.", setting="columns")
+            names = list(settings.columns)
+        if len(set(names)) < settings.min_num_columns:
+            message = settings.error_message or f"Select at least {settings.min_num_columns} columns"
+            raise cls(message, setting="min_num_columns")
+        return names
+
+    def configure_variables(
+        self, in_specs: list[Any], settings: ColumnFilterWidgetSettings
+    ) -> dict[str, str]:
+        return {} if settings.stringArrayVariable else {settings.flowVariableName: "String"}
+
+    def configure(
+        self, in_specs: list[Any], settings: ColumnFilterWidgetSettings, ctx: NodeContext
+    ) -> list[Any]:
+        _check_name(settings.flowVariableName, ConfigureError)
+        spec = in_specs[0]
+        if not isinstance(spec, TableSpec):
+            return [UNKNOWN]
+        kept = set(self.selected(spec, settings, ConfigureError))
+        return [spec.select([n for n in spec.names if n in kept])]
+
+    def execute(self, inputs: list[Any], settings: ColumnFilterWidgetSettings, ctx: NodeContext) -> list[Any]:
+        _check_name(settings.flowVariableName, NodeError)
+        table: Table = inputs[0]
+        names = self.selected(table.spec, settings, NodeError)
+        if not settings.stringArrayVariable:
+            ctx.push_variable(settings.flowVariableName, ",".join(names), "String")
+        kept = set(names)
+        return [table.with_frame(table.df[[n for n in table.columns if n in kept]])]
+
+
+# ------------------------------------------------------------------------- Refresh Button Widget
+
+
+class RefreshButtonWidgetSettings(NodeSettings):
+    """RefreshButtonWidgetNodeConfig."""
+
+    buttonText: str = Field(
+        "Refresh",
+        description="The button's text; $${Sname}$$, $${Iname}$$, $${Dname}$$ insert flow variables.",
+    )
+
+
+def _refresh_button_from_knime(knime: KnimeSettings) -> None:
+    knime.take("buttonText")
+    # the page's label, tooltip, visibility and styling; trigger_reexecution: the page re-runs the
+    # component when the button is pressed
+    knime.unread("label", "description", "hideInWizard", "customCSS", "trigger_reexecution")
+
+
+class RefreshButtonWidget(Node):
+    """KNIME's Refresh Button Widget (RefreshButtonWidgetNodeModel): a button on a component's page
+    that re-runs it; a run executes the node once, which pushes the button's text and the count 0."""
+
+    type_name = "refresh_button_widget"
+    display_name = "Refresh Button Widget"
+    category = Category.SOURCE
+    description = (
+        "Creates the flow variables KNIME's Refresh Button Widget pushes when executed: `refresh_widget`, the "
+        "button text with flow variable references ($${Sname}$$ ...) filled in, and `refresh_count`, the number "
+        "of earlier presses (0: a run executes the node once)."
+    )
+    keywords = ("widget", "button", "refresh", "re-execute", "component page")
+    knime = (
+        KnimeMapping(
+            _WIDGET + "reexecution.refresh.RefreshButtonWidgetNodeFactory",
+            "Refresh Button Widget",
+            _refresh_button_from_knime,
+        ),
+    )
+    inputs = ()
+    outputs = (Port(VARIABLES, "Variables", "refresh_widget and refresh_count."),)
+    Settings = RefreshButtonWidgetSettings
+
+    def configure_variables(
+        self, in_specs: list[Any], settings: RefreshButtonWidgetSettings
+    ) -> dict[str, str]:
+        return {"refresh_widget": "String", "refresh_count": "Integer"}
+
+    def configure(
+        self, in_specs: list[Any], settings: RefreshButtonWidgetSettings, ctx: NodeContext
+    ) -> list[Any]:
+        return [UNKNOWN]
+
+    def execute(
+        self, inputs: list[Any], settings: RefreshButtonWidgetSettings, ctx: NodeContext
+    ) -> list[Any]:
+        text = _resolved(settings.buttonText, ctx, "buttonText")
+        ctx.push_variable("refresh_widget", text, "String")
+        ctx.push_variable("refresh_count", 0, "Integer")
+        return [None]
+
+
+def _resolved(text: str, ctx: NodeContext, setting: str) -> str:
+    """FlowVariableResolver.parse over the variables the node sees; its failures fail the node."""
+
+    def variable_of(name: str) -> tuple[Any, str] | None:
+        value = ctx.variables.get(name)
+        return None if value is None else (value, variable_type(value))
+
+    try:
+        return resolve_variable_references(text, variable_of)
+    except ValueError as exc:
+        raise NodeError(str(exc), setting=setting) from None
+
+
+# --------------------------------------------------------------------------- Text Output Widget
+
+
+class TextOutputWidgetSettings(NodeSettings):
+    """TextOutputWidgetConfig."""
+
+    text: str = Field(
+        "", description="The text; $${Sname}$$, $${Iname}$$, $${Dname}$$ insert flow variables."
+    )
+    textFormat: Literal["Text", "Preformatted", "Html"] = Field(
+        "Text",
+        title="Text format",
+        description="How KNIME's page shows it; knitflow keeps the text as it is.",
+    )
+    label: str = Field("", description="The title shown above the text.")
+
+
+def _text_output_widget_from_knime(knime: KnimeSettings) -> None:
+    knime.take_all(["text", "textFormat", "label"])
+    knime.unread("description", "hideInWizard", "customCSS")  # the page's tooltip, visibility and styling
+
+
+class TextOutputWidget(Node):
+    """KNIME's Text Output Widget (TextOutputWidgetNodeModel): a text on a component's page, with
+    flow variables filled in. KNIME's node has no output port; knitflow shows the text as a view."""
+
+    type_name = "text_output_widget"
+    display_name = "Text Output Widget"
+    category = Category.VISUALIZER
+    description = (
+        "Shows a text, with flow variable references $${Sname}$$, $${Iname}$$ and $${Dname}$$ replaced by their "
+        "values (a missing or wrongly typed variable fails the node), as a one-cell table titled by the label; "
+        "an HTML text is kept as HTML source, not rendered."
+    )
+    keywords = ("text", "output", "widget", "report", "html", "label", "component page")
+    knime = (
+        KnimeMapping(
+            _WIDGET + "output.text.TextOutputWidgetNodeFactory",
+            "Text Output Widget",
+            _text_output_widget_from_knime,
+        ),
+    )
+    inputs = (OPTIONAL_VARIABLES_IN,)
+    outputs = (Port(VIEW, "Text", "The resolved text."),)
+    Settings = TextOutputWidgetSettings
+
+    def configure(
+        self, in_specs: list[Any], settings: TextOutputWidgetSettings, ctx: NodeContext
+    ) -> list[Any]:
+        return [UNKNOWN]
+
+    def execute(self, inputs: list[Any], settings: TextOutputWidgetSettings, ctx: NodeContext) -> list[Any]:
+        text = _resolved(settings.text, ctx, "text")
+        frame = pd.DataFrame({"Text": pd.Series([text], index=row_ids(1), dtype=object)})
+        return [
+            View(title=settings.label or self.display_name, table=Table(frame, {"Text": ColumnType.STRING}))
+        ]
