@@ -301,3 +301,33 @@ def test_quickform_inside_a_component_takes_the_value_its_dialog_set(tmp_path: P
     result = wf.run()
     assert result.ok, [(s.id, s.error) for s in result.failed()]
     assert result.output(id_of_path("3:1"))["z"].tolist() == [6.0, 12.0, 18.0]  # y * 3, not y * 1.5
+
+
+def test_configuration_nodes_kept_as_nodes_take_their_components_dialog_value() -> None:
+    """Configuration nodes the component's options cannot express (here Multiple Selection, which
+    outputs a table) stay nodes and take the value the component's dialog set, as QuickForms do;
+    those that become options are left to the options."""
+    from engine.knime.archive import KnimeNode, KnimeWorkflow
+    from engine.knime.configuration import quickform_values
+
+    def node(node_id: int, factory: str, model: dict[str, Any]) -> KnimeNode:
+        return KnimeNode(node_id, f"N (#{node_id})/settings.xml", factory, "N", None, None, model, {}, {})
+
+    base = "org.knime.js.base.node.configuration."
+    multiple = node(
+        4, base + "selection.multiple.MultipleSelectionDialogNodeFactory", {"defaultValue": {"a": 1}}
+    )
+    option = node(5, base + "input.dbl.DoubleDialogNodeFactory", {"defaultValue": {"double": 1.0}})
+    component = node(
+        3,
+        "",
+        {
+            "multiple-selection-4": {"currentValue": {"variable_value": ["x", "y"]}},
+            "double-input-5": {"double": 2.0},
+        },
+    )
+    inner = KnimeWorkflow("inner", Path("."), [multiple, option], [], [])
+    report = ImportReport()
+    done = quickform_values(inner, component, report)
+    assert done.nodes[0].model["defaultValue"] == {"variable_value": ["x", "y"]}
+    assert done.nodes[1].model["defaultValue"] == {"double": 1.0}  # an option: configuration_option reads it

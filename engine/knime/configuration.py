@@ -130,14 +130,25 @@ def component_boundary(
     return replace(inner, nodes=nodes, connections=rewired), scope
 
 
+def _kept_as_node(factory: str) -> bool:
+    """A dialog node that stays a node inside a component: a QuickForm, or a configuration node the
+    component's options cannot express (a table in or out, several variables, a type filter)."""
+    return factory.startswith(_QUICKFORMS) or (
+        factory.startswith(_BASE) and factory not in CONFIGURATION_NODES
+    )
+
+
 def quickform_values(inner: KnimeWorkflow, component: KnimeNode, report: ImportReport) -> KnimeWorkflow:
-    """A QuickForm node inside a component (or wrapped metanode) takes the value the component's
-    dialog gave it, which KNIME keeps in the component's settings under `<parameter name>-<node
-    id>` and uses instead of the node's own default (QuickFormNodeModel.getRelevantValue)."""
+    """A QuickForm or configuration node kept as a node inside a component (or wrapped metanode)
+    takes the value the component's dialog gave it, which KNIME keeps in the component's settings
+    under `<parameter name>-<node id>` (the configuration nodes' as `currentValue` in newer
+    versions) and uses instead of the node's own default (getRelevantValue)."""
     given = {str(k).rsplit("-", 1)[-1]: v for k, v in component.model.items() if isinstance(v, dict)}
     nodes = []
     for node in inner.nodes:
-        value = given.get(str(node.id)) if node.factory.startswith(_QUICKFORMS) else None
+        value = given.get(str(node.id)) if _kept_as_node(node.factory) else None
+        if isinstance(value, dict) and not node.factory.startswith(_QUICKFORMS):
+            value = value.get("currentValue", value)
         if isinstance(value, dict):
             node = replace(node, model={**node.model, "defaultValue": value})
             report.add(
