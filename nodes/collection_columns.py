@@ -1,4 +1,5 @@
-"""Collection nodes: Create Collection Column, Ungroup, One to Many (Cell Splitter: nodes/cell_splitter.py).
+"""Collection nodes: Create Collection Column, Split Collection Column, Ungroup, One to Many (Cell
+Splitter: nodes/cell_splitter.py).
 
 Collection cells are tuples in object columns typed `List of <element>` / `Set of <element>`
 (engine.api.ColumnType.list_of/set_of); a set keeps its first-seen order, like KNIME's SetCell.
@@ -6,9 +7,11 @@ Collection cells are tuples in object columns typed `List of <element>` / `Set o
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import Field
 
@@ -26,6 +29,7 @@ from engine.api import (
     Table,
     TableSpec,
     unique_column_name,
+    widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._aggregation import cell_text, is_missing
@@ -109,6 +113,194 @@ class CreateCollectionColumn(Node):
         df = table.df.drop(columns=cols) if settings.removeCols else table.df.copy()
         df[settings.newColName] = pd.Series(cells, index=df.index, dtype=object)
         return [Table(df, {c.name: c.type for c in out_spec.columns})]
+
+
+# ------------------------------------------------------------------------------ Split Collection Column
+
+
+class SplitCollectionSettings(NodeSettings):
+    """KNIME's CollectionSplitSettings."""
+
+    collectionColName: str | None = Field(
+        None,
+        title="Column selection",
+        json_schema_extra=widget("column"),
+        description="The collection column to split; none: the last collection column, with KNIME's other "
+        "auto-guessed settings (no type determination, best effort, append).",
+    )
+    replaceInputColumn: bool = Field(
+        False,
+        title="Replace input column",
+        description="The new columns take the collection column's place (else they are appended).",
+    )
+    determineMostSpecificDataType: bool = Field(
+        False,
+        title="Determine most specific type",
+        description="Type each new column by the elements it received rather than by the collection's "
+        "element type.",
+    )
+    countElementsPolicy: Literal["BestEffort", "UseElementNamesOrFail", "Count"] = Field(
+        "BestEffort",
+        title="Element count policy",
+        description="BestEffort: the column's element names, else count; UseElementNamesOrFail: the element "
+        "names or fail; Count: one column per element of the largest collection (Split Value 1, 2, ...). "
+        "knitflow's columns carry no element names, so BestEffort counts.",
+    )
+
+
+NO_ELEMENT_NAMES = (
+    'Input column "{}" does not provide element names; consider to change option in dialog or make sure '
+    "the input table contains the necessary information."
+)
+
+
+def _split_settings(spec: TableSpec, s: SplitCollectionSettings, ctx: NodeContext) -> SplitCollectionSettings:
+    """CollectionSplitNodeModel.configure: settings without a column are auto-guessed (the last
+    collection column); then the column is checked with KNIME's messages."""
+    if s.collectionColName is None:
+        guess = [c.name for c in spec.columns if ColumnType.collection_kind(c.type)]
+        s = SplitCollectionSettings(collectionColName=guess[-1] if guess else None)
+        if guess:
+            ctx.warn(f'Auto-guessed settings, splitting column "{guess[-1]}"')
+    name = s.collectionColName
+    if not name:
+        raise ConfigureError("Not configured", setting="collectionColName")
+    if name not in spec:
+        raise ConfigureError(f"No such column: {name}", setting="collectionColName")
+    if not ColumnType.collection_kind(spec.type_of(name)):
+        raise ConfigureError(f'Column "{name}" does not contain collection.', setting="collectionColName")
+    if s.countElementsPolicy == "UseElementNamesOrFail":
+        raise ConfigureError(NO_ELEMENT_NAMES.format(name), setting="countElementsPolicy")
+    return s
+
+
+def _split_names(spec: TableSpec, column: str, count: int, replace: bool) -> list[str]:
+    """countNewColumns: `Split Value 1`, ...; a name taken gets `(#1)`, `(#2)` (no space)."""
+    taken = set(spec.names) - ({column} if replace else set())
+    names = []
+    for j in range(1, count + 1):
+        base = name = f"Split Value {j}"
+        k = 1
+        while name in taken:
+            name = f"{base}(#{k})"
+            k += 1
+        taken.add(name)
+        names.append(name)
+    return names
+
+
+def _value_type(value: Any) -> str | None:
+    """The KNIME cell type a collection element stands for (None: not telling)."""
+    if isinstance(value, bool | np.bool_):
+        return ColumnType.BOOLEAN
+    if isinstance(value, int | np.integer):
+        return ColumnType.INTEGER if -(2**31) <= int(value) < 2**31 else ColumnType.LONG
+    if isinstance(value, float | np.floating):
+        return ColumnType.DOUBLE
+    if isinstance(value, str):
+        return ColumnType.STRING
+    if isinstance(value, dt.datetime):
+        return ColumnType.LOCAL_DATE_TIME
+    if isinstance(value, dt.date):
+        return ColumnType.LOCAL_DATE
+    if isinstance(value, dt.time):
+        return ColumnType.LOCAL_TIME
+    return None
+
+
+def _most_specific(values: list[Any], element: str) -> str:
+    """SplitCellFactory's common super type of the cells a column received. knitflow's cells tell
+    their type only by their Python class, so a declared element type is kept unless it is Double
+    or unknown, where the cells may be narrower (a list made of Integer and Double columns)."""
+    if element not in (ColumnType.DOUBLE, ColumnType.UNKNOWN):
+        return element
+    kinds = [_value_type(v) for v in values if v is not None]
+    if not kinds or None in kinds:
+        return element
+    return common_type([k for k in kinds if k is not None])
+
+
+def _split_from_knime(knime: KnimeSettings) -> None:
+    knime.take_all(["collectionColName", "replaceInputColumn", "determineMostSpecificDataType"])
+    policy = knime.take("countElementsPolicy")
+    if policy == "UseElementNamesOrFail":
+        knime.lost(
+            "countElementsPolicy UseElementNamesOrFail: knitflow's columns carry no element names, so the node "
+            "fails where KNIME names the new columns after them"
+        )
+    elif policy in (None, "BestEffort"):
+        knime.note(
+            "countElementsPolicy BestEffort: knitflow's columns carry no element names, so the new columns are "
+            "Split Value 1, 2, ... (KNIME names them after the elements when the collection column has names, "
+            "e.g. from Create Collection Column)"
+        )
+    knime.unread()
+
+
+class SplitCollectionColumn(Node):
+    type_name = "split_collection_column"
+    display_name = "Split Collection Column"
+    category = Category.MANIPULATOR
+    description = (
+        "Splits a List or Set column into one column per element: as many columns as the largest collection has "
+        "elements, named Split Value 1, Split Value 2, ...; shorter and missing collections give missing cells. "
+        "The new columns are appended or replace the collection column."
+    )
+    keywords = ("split collection", "list to columns", "unnest", "expand list", "collection", "explode")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.collection.list.split.CollectionSplitNodeFactory",
+            "Split Collection Column",
+            _split_from_knime,
+        ),
+    )
+    inputs = (Port(TABLE, "Input table", "A table with a collection column."),)
+    outputs = (Port(TABLE, "Split table", "The collection's elements in separate columns."),)
+    Settings = SplitCollectionSettings
+
+    def configure(
+        self, in_specs: list[Any], settings: SplitCollectionSettings, ctx: NodeContext
+    ) -> list[Any]:
+        spec = spec_or_none(in_specs[0])
+        if spec is not None:
+            _split_settings(spec, settings, ctx)
+        return [UNKNOWN]  # the column count comes from the data
+
+    def execute(self, inputs: list[Any], settings: SplitCollectionSettings, ctx: NodeContext) -> list[Any]:
+        table: Table = inputs[0]
+        try:
+            s = _split_settings(table.spec, settings, ctx)
+        except ConfigureError as exc:
+            raise NodeError(str(exc), setting=exc.setting) from None
+        column = str(s.collectionColName)
+        cells = [None if is_missing(v) else tuple(v) for v in table.df[column].to_numpy(dtype=object)]
+        count = max((len(c) for c in cells if c is not None), default=0)
+        names = _split_names(table.spec, column, count, s.replaceInputColumn)
+        element = ColumnType.element_of(table.types[column])
+        new: dict[str, pd.Series] = {}
+        types: dict[str, str] = {}
+        for j, name in enumerate(names):
+            values = [None if c is None or j >= len(c) or is_missing(c[j]) else c[j] for c in cells]
+            kind = _most_specific(values, element) if s.determineMostSpecificDataType else element
+            new[name] = typed_column(values, kind).set_axis(table.df.index)
+            types[name] = kind
+        if any(c is None for c in cells):
+            ctx.warn("Some rows contain missing values")
+        order = _split_order(table.columns, column, names, s.replaceInputColumn)
+        df = pd.DataFrame({n: new[n] if n in new else table.df[n] for n in order}, index=table.df.index)
+        kept_types = {n: t for n, t in table.types.items() if n in order}
+        return [Table(df, {**kept_types, **types})]
+
+
+def _split_order(columns: list[str], column: str, names: list[str], replace: bool) -> list[str]:
+    """The output columns: the new ones in place of the collection column, or appended."""
+    order: list[str] = []
+    for name in columns:
+        if name == column and replace:
+            order.extend(names)
+        else:
+            order.append(name)
+    return order if replace else [*order, *names]
 
 
 # ------------------------------------------------------------------------------------------ Ungroup
