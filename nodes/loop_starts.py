@@ -9,6 +9,7 @@ the engine may run the passes in parallel; the body sees the loop variables KNIM
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any, Literal
 
 import numpy as np
@@ -39,9 +40,9 @@ _COUNTERS = {"currentIteration": "Integer", "maxIterations": "Integer"}
 
 
 def _pass_through_ports(creation: dict[str, Any]) -> tuple[PortMap, PortMap]:
-    """KNIME's "Pass Through" group holds any number of ports of any kind (none by default);
-    knitflow passes the first one on when it is a table."""
-    group = creation.get("Pass Through") if creation else None
+    """KNIME's "Pass Through" group ("Pass through" in the Interval Loop Start) holds any number
+    of ports of any kind (none by default); knitflow passes the first one on when it is a table."""
+    group = (creation.get("Pass Through") or creation.get("Pass through")) if creation else None
     ports = (
         [group[k] for k in sorted((k for k in group if k.startswith("port_")), key=lambda k: int(k[5:]))]
         if isinstance(group, dict)
@@ -496,4 +497,131 @@ class ColumnListLoopStart(_PlannedLoopStart):
             part = Table(table.df[keep], {c: table.types[c] for c in keep})
             variables = {"currentColumnName": column, "currentIteration": i, "maxIterations": len(included)}
             passes.append(Iteration([part], variables))
+        return passes
+
+
+# ------------------------------------------------------------------------------- Interval Loop Start
+
+IntervalVariableType = Literal["DOUBLE", "LONG", "INTEGER"]
+
+
+class IntervalLoopStartSettings(NodeSettings):
+    """KNIME's LoopStartIntervalDynamicSettings (and LoopStartIntervalSettings before 4.5)."""
+
+    from_: float = Field(0.0, alias="from", description="The loop variable's first value.")
+    to: float = Field(1.0, description="The last value: the loop runs while the value has not passed it.")
+    step: float = Field(0.01, description="Added to the value after every pass (negative: counts down).")
+    prefix: str = Field("loop_", description="Prefix of the variables `<prefix>from/to/step/value`.")
+    variable_type: IntervalVariableType = Field(
+        "DOUBLE", description="The variables' type: DOUBLE, LONG or INTEGER (values rounded)."
+    )
+    truncate_step: bool = Field(
+        False,
+        description="The node before KNIME 4.5 (integerLoop): the Integer `step` variable is the step "
+        "truncated towards zero instead of rounded.",
+    )
+
+
+def _interval_from_knime(knime: KnimeSettings) -> None:
+    knime.take_all(["from", "to", "step", "prefix", "variableType"])
+    knime.unread()
+
+
+def _legacy_interval_from_knime(knime: KnimeSettings) -> None:
+    """LoopStartIntervalSettings: `integerLoop` instead of a type."""
+    knime.take_all(["from", "to", "step", "prefix"])
+    if "prefix" not in knime.tree:
+        knime.note("no variable prefix saved (an old workflow): KNIME's default loop_ is used")
+    if (
+        knime.take("variable_type", "integerLoop", transform=lambda b: "INTEGER" if b else "DOUBLE")
+        == "INTEGER"
+    ):
+        knime.put("truncate_step", True)
+    knime.unread()
+
+
+def _java_round(value: float) -> int:
+    """Math.round: the closest integer, halves towards positive infinity."""
+    return int(np.floor(value + 0.5))
+
+
+def _check_interval(settings: IntervalLoopStartSettings) -> None:
+    if settings.from_ > settings.to and settings.step > 0:
+        raise ConfigureError("From must be smaller than to if step size is positive.", setting="step")
+    if settings.from_ < settings.to and settings.step < 0:
+        raise ConfigureError("From must be bigger than to if step size is negative.", setting="step")
+    if settings.step == 0:
+        raise ConfigureError("Step size is zero, this will lead to an endless loop", setting="step")
+
+
+class IntervalLoopStart(_PlannedLoopStart):
+    """KNIME's Interval Loop Start: a for loop over from, from + step, ... up to and including to."""
+
+    type_name = "interval_loop_start"
+    display_name = "Interval Loop Start"
+    description = (
+        "Runs the loop body once for every value from `from` in steps of `step` while the value has not passed "
+        "`to` (both ends included; a negative step counts down). Each pass gets the input unchanged and the "
+        "variables `<prefix>from`, `<prefix>to`, `<prefix>step` and `<prefix>value` (Double, Long or Integer; "
+        "values summed in decimal, as KNIME's BigDecimal, so 0.1 steps stay exact)."
+    )
+    keywords = ("loop", "interval", "for loop", "range", "step", "parameter sweep", "iterate")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.meta.looper.LoopStartIntervalDynamicNodeFactory",
+            "Interval Loop Start",
+            _interval_from_knime,
+            ports=_pass_through_ports,
+        ),
+        KnimeMapping(
+            "org.knime.base.node.meta.looper.LoopStartIntervalNodeFactory",
+            "Interval Loop Start (legacy)",
+            _legacy_interval_from_knime,
+        ),
+    )
+    inputs = (Port(TABLE, "Pass through", "Handed unchanged to every pass.", optional=True),)
+    outputs = (Port(TABLE, "Pass through", "The input, in every pass."),)
+    Settings = IntervalLoopStartSettings
+
+    def loop_variables(self, in_specs: list[Any], settings: IntervalLoopStartSettings) -> dict[str, str]:
+        kind = {"DOUBLE": "Double", "LONG": "Long", "INTEGER": "Integer"}[settings.variable_type]
+        return {f"{settings.prefix}{k}": kind for k in ("from", "to", "step", "value")}
+
+    def configure(
+        self, in_specs: list[Any], settings: IntervalLoopStartSettings, ctx: NodeContext
+    ) -> list[Any]:
+        _check_interval(settings)
+        return [in_specs[0] if in_specs else None]
+
+    def _variables(self, settings: IntervalLoopStartSettings, value: float) -> dict[str, Any]:
+        p, kind = settings.prefix, settings.variable_type
+        numbers = {"from": settings.from_, "to": settings.to, "step": settings.step, "value": value}
+        if kind == "DOUBLE":
+            return {p + k: float(v) for k, v in numbers.items()}
+        out = {}
+        for k, v in numbers.items():
+            n = int(v) if k == "step" and settings.truncate_step else _java_round(v)
+            if kind == "INTEGER" and not settings.truncate_step and not -(2**31) <= n < 2**31:
+                raise NodeError("Could not save current value in an integer. Please choose a different type")
+            out[p + k] = n
+        return out
+
+    def plan(
+        self, inputs: list[Any], settings: IntervalLoopStartSettings, ctx: NodeContext
+    ) -> list[Iteration]:
+        _check_interval(settings)
+        table = inputs[0] if inputs else None
+        step = Decimal(java_double_to_string(settings.step))
+        value = settings.from_
+        up = settings.step > 0
+        passes = []
+        while (value <= settings.to) if up else (value >= settings.to):
+            passes.append(Iteration([table], self._variables(settings, value)))
+            following = float(Decimal(java_double_to_string(value)) + step)
+            if following == value:
+                raise NodeError(
+                    "Value did not change after adding step value! This is probably due to rounding errors. "
+                    f"Please change your 'from', 'to' or 'step' values (current value={value}, step={settings.step})."
+                )
+            value = following
         return passes

@@ -388,3 +388,43 @@ class CaseSwitchEnd(Node):
         if skipped:
             ctx.warn(f"Filtered out {skipped} duplicate row id(s).")
         return [table]
+
+
+# ------------------------------------------------------------------------------ Empty Table Switch
+
+
+def _empty_switch_from_knime(knime: KnimeSettings) -> None:
+    knime.unread()  # EmptyTableSwitchNodeModel saves no settings
+
+
+class EmptyTableSwitch(Node):
+    """KNIME's Empty Table Switch: a table with rows goes to the top branch, an empty one to the bottom."""
+
+    type_name = "empty_table_switch"
+    display_name = "Empty Table Switch"
+    category = Category.OTHER
+    description = (
+        "Routes its table by its row count: a table with rows goes to the top output and the bottom one is an "
+        "inactive branch; an empty table goes to the bottom output and the top one is inactive. The nodes after "
+        "an inactive output are skipped up to an End IF."
+    )
+    keywords = ("empty", "switch", "branch", "if empty", "no rows", "flow control", "inactive")
+    knime = (
+        KnimeMapping(
+            "org.knime.base.node.switches.emptytableswitch.EmptyTableSwitchNodeFactory",
+            "Empty Table Switch",
+            _empty_switch_from_knime,
+        ),
+    )
+    inputs = (Port(TABLE, "Input table"),)
+    outputs = (
+        Port(TABLE, "Non-empty table", "The input when it has rows; else inactive."),
+        Port(TABLE, "Empty table", "The input when it has no rows; else inactive."),
+    )
+
+    def configure(self, in_specs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        return [in_specs[0], in_specs[0]]  # the row count is not known before the run
+
+    def execute(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
+        table = inputs[0]
+        return [INACTIVE, table] if len(table) == 0 else [table, INACTIVE]

@@ -623,6 +623,10 @@ class LoopEndNode(Node):
     category: ClassVar[Category] = Category.LOOP_END
     decides_end: ClassVar[bool] = False
 
+    def check_start(self, start: LoopStartNode) -> None:
+        """Raise NodeError when this end cannot close a loop opened by `start`: KNIME's loop ends
+        that feed their own kind of loop start (the Recursive Loop End) refuse any other."""
+
     def begin(self, settings: Any, ctx: NodeContext) -> Any:
         return []
 

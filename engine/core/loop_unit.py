@@ -200,8 +200,10 @@ class LoopUnit:
         if start_node.open_ended and not end_node.decides_end:
             raise NodeError(
                 f"{start_node.display_name} #{start} runs until its loop end decides to stop, but "
-                f"{end_node.display_name} #{self.end} never does: end the loop with a Variable Condition Loop End"
+                f"{end_node.display_name} #{self.end} never does: end the loop with a loop end that decides when "
+                "to stop (Variable Condition Loop End; a Recursive Loop Start's own Recursive Loop End)"
             )
+        end_node.check_start(start_node)
         stepwise = end_node.decides_end or not ex.plans_passes()
         plan = None if stepwise else start_node.plan(inputs, settings, start_ctx)
         executor = ex.pass_executor(plan)
