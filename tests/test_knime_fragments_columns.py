@@ -263,6 +263,15 @@ FRAGMENTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         },
         {"createSet": True, "ignoreMissingValue": True},
     ),
+    "org.knime.base.collection.list.split.CollectionSplitNodeFactory": (
+        {
+            "collectionColName": "l",
+            "replaceInputColumn": False,
+            "determineMostSpecificDataType": True,
+            "countElementsPolicy": "Count",
+        },
+        {"collectionColName": "l", "countElementsPolicy": "Count"},
+    ),
     P + "ungroup.UngroupNodeFactory": (
         {
             "removeCollectionCol": True,
