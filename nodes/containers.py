@@ -2,7 +2,8 @@
 inputs and outputs of a workflow that is called as a service (KNIME Server/Hub REST, Call
 Workflow). Without a caller each input node gives what KNIME gives then: Container Input (Table)
 its input table or its configured template table, Container Input (Variable) its default variables,
-Container Input (JSON) its default JSON value; the output nodes hand their input on.
+Container Input (JSON) its default JSON value, Container Input (Row) its input's first row or its
+template row; the output nodes hand their input on.
 
 A caller reaches them as in KNIME through the settings KNIME keeps for it: `inputPathOrUrl` (a
 JSON file holding the caller's table or variables; bind it to a workflow variable and set that
@@ -1149,3 +1150,230 @@ class ContainerCredentialsInput(Node):
 
     def execute(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> list[Any]:
         raise self._refuse(NodeError)
+
+
+# ----------------------------------------------------------------------------- Container Input (Row)
+
+EMPTY_TEMPLATE_ROW = '{"table-spec":[],"table-data":[]}'  # ContainerRowDefaultJsonStructure
+_MAX_INT, _MAX_LONG = 2**31 - 1, 2**63 - 1
+# MissingColumnHandling before KNIME 4.0 (org.knime.json.node.container.input.row): IGNORE left a
+# missing column out of the output, what REMOVE does since
+_OLD_COLUMN_HANDLING = {"Ignore": "Remove"}
+
+
+class ContainerRowInputSettings(ContainerSettings):
+    """ContainerRowInputNodeConfiguration."""
+
+    inputPathOrUrl: str | None = Field(
+        None,
+        description="A JSON file holding the caller's row as one JSON object of column names and values (KNIME "
+        "keeps this setting for callers: bind it to a workflow variable). Without one the input table's first "
+        "row, else the template row, is output.",
+    )
+    templateRow: str = Field(
+        EMPTY_TEMPLATE_ROW,
+        description="The template row as container-table JSON: output when nothing else is, and with "
+        "`useTemplateAsSpec` the columns, types and default values of a caller's row.",
+    )
+    useTemplateAsSpec: bool = Field(
+        False,
+        description="Read a caller's row in the template's columns and types; off: the columns are the row's keys, "
+        "typed by their JSON values (String, Integer, Long, Double, Boolean; an object becomes its JSON text).",
+    )
+    missingValuesHandling: Literal["Accept", "Fill with default value", "Fail"] = Field(
+        "Accept",
+        description="With `useTemplateAsSpec`: what a null value becomes (a missing cell, the template's value, or "
+        "the node fails).",
+    )
+    missingColumnHandling: Literal["Fill with missing value", "Fill with default value", "Remove", "Fail"] = (
+        Field(
+            "Fill with missing value",
+            description="With `useTemplateAsSpec`: what a template column the caller's row lacks becomes.",
+        )
+    )
+    appendSuperfluousColumns: bool = Field(
+        True,
+        description="With `useTemplateAsSpec`: keys the template lacks become further columns (typed by their "
+        "values); off: they are dropped.",
+    )
+
+
+def _container_row_input_from_knime(knime: KnimeSettings) -> None:
+    _take_shared(knime)
+    _external_path(knime, "inputPathOrUrl")
+    _template_from_knime("templateRow")(knime)
+    knime.take_all(["useTemplateAsSpec", "missingValuesHandling", "appendSuperfluousColumns"])
+    handling = knime.get("missingColumnHandling")
+    if handling in _OLD_COLUMN_HANDLING:
+        knime.take("missingColumnHandling", transform=lambda v: _OLD_COLUMN_HANDLING[v])
+        knime.note(f"missingColumnHandling {handling!r} (before KNIME 4.0) is today's 'Remove'")
+    else:
+        knime.take("missingColumnHandling")
+    knime.unread()
+
+
+_NOT_A_MAP = (
+    "Error when parsing input. The input must have a simple map format (only key/value pairs) and lists are not "
+    "allowed."
+)
+
+
+def _row_object(document: Any) -> dict[str, Any]:
+    """ContainerRowMapper.parseJsonToMap: the caller's row must be one JSON object."""
+    if not isinstance(document, dict):
+        raise NodeError(_NOT_A_MAP, setting="inputPathOrUrl")
+    return document
+
+
+def _inferred_type(value: Any) -> str:
+    """ContainerRowMapper.inferColumnTypeFromCellObject over what Jackson reads: null and objects
+    are Strings; integers Integer, Long or refused."""
+    if value is None or isinstance(value, (str, dict)):
+        return ColumnType.STRING
+    if isinstance(value, bool):
+        return ColumnType.BOOLEAN
+    if isinstance(value, int):
+        if -_MAX_INT - 1 <= value <= _MAX_INT:
+            return ColumnType.INTEGER
+        if -_MAX_LONG - 1 <= value <= _MAX_LONG:
+            return ColumnType.LONG
+        raise NodeError("Numeric integer values larger than 2^64 are not supported", setting="inputPathOrUrl")
+    if isinstance(value, float):
+        return ColumnType.DOUBLE
+    if isinstance(value, list):
+        raise NodeError("JSON arrays are not supported", setting="inputPathOrUrl")
+    raise NodeError(f"The type of input cell '{value}' could not be infered.", setting="inputPathOrUrl")
+
+
+def _row_spec(
+    row: dict[str, Any], template: TableSpec | None, settings: ContainerRowInputSettings
+) -> TableSpec:
+    """ContainerRowMapper.toTableSpec, without and with the template."""
+    if template is None:
+        return TableSpec.of([(name, _inferred_type(value)) for name, value in row.items()])
+    columns = []
+    for col in template.columns:
+        if col.name not in row:
+            if settings.missingColumnHandling == "Remove":
+                continue
+            if settings.missingColumnHandling == "Fail":
+                raise NodeError(
+                    "The injected row does not contain all the columns specified in the template.\nThe node is "
+                    "configured to fail on missing columns.",
+                    setting="missingColumnHandling",
+                )
+        columns.append((col.name, col.type))
+    if settings.appendSuperfluousColumns:
+        known = set(template.names)
+        columns += [(name, _inferred_type(value)) for name, value in row.items() if name not in known]
+    return TableSpec.of(columns)
+
+
+def _row_cell(value: Any, name: str, col_type: str) -> Any:
+    """DataCellFactory.createDataCellOfType over the value's Java text (an object as its JSON)."""
+    text = write_container_json(value) if isinstance(value, dict) else _java_text(value)
+    try:
+        return _CELL_FACTORIES[col_type](text)
+    except (ValueError, JsonCellError):
+        raise NodeError(
+            f"The value '{_java_text(value)}' of column '{name}' cannot be parsed to the expected "
+            f"'{_KNIME_TYPE_TEXT[col_type]}' type",
+            setting="inputPathOrUrl",
+        ) from None
+
+
+def _template_cell(template: Table, name: str) -> Any:
+    """getDataCellByColumnName: the template's first-row value of the column."""
+    if len(template) == 0:
+        raise NodeError(f"the template row has no row to take the default value of {name!r} from")
+    value = template.df[name].iloc[0]
+    return None if _is_missing(value) else value
+
+
+def _caller_row(row: dict[str, Any], template: Table | None, settings: ContainerRowInputSettings) -> Table:
+    """ContainerRowMapper.toDataTable: one row, RowID Row0."""
+    spec = _row_spec(row, None if template is None else template.spec, settings)
+    cells: list[Any] = []
+    for col in spec.columns:
+        if col.name not in row:  # a template column the row lacks (Fill with missing / default value)
+            assert template is not None
+            fill = settings.missingColumnHandling == "Fill with default value"
+            cells.append(_template_cell(template, col.name) if fill else None)
+            continue
+        value = row[col.name]
+        if value is not None:
+            cells.append(_row_cell(value, col.name, col.type))
+        elif template is None or settings.missingValuesHandling == "Accept":
+            cells.append(None)
+        elif settings.missingValuesHandling == "Fill with default value":
+            cells.append(_template_cell(template, col.name) if col.name in template.spec else None)
+        else:
+            raise NodeError(
+                "The injected row contains missing values.\nThe node is configured to not accept missing values "
+                "in the input.",
+                setting="missingValuesHandling",
+            )
+    df = pd.DataFrame({col.name: _series([cells[i]], col.type) for i, col in enumerate(spec.columns)})
+    df.index = row_ids(1)
+    return Table(df, {col.name: col.type for col in spec.columns})
+
+
+class ContainerRowInput(Node):
+    """KNIME's Container Input (Row) (ContainerRowInputNodeModel): one row a caller passes as a
+    JSON object, else the first row of the optional input, else the template row."""
+
+    type_name = "container_input_row"
+    display_name = "Container Input (Row)"
+    category = Category.SOURCE
+    description = (
+        "The row a caller passes to the workflow as a JSON object of column names and values, read from "
+        "`inputPathOrUrl` when set: a one-row table (RowID Row0) whose columns are the object's keys typed by "
+        "their values, or with `useTemplateAsSpec` the template's columns and types (missing columns and null "
+        "values handled as set; further keys appended). Without a caller: the first row of the optional input "
+        "table; else the template row `templateRow` (with a warning)."
+    )
+    keywords = ("service", "rest", "call workflow", "deployment", "container", "input", "row", "api")
+    knime = (
+        KnimeMapping(
+            _CONTAINER + "input.row.ContainerRowInputNodeFactory",
+            "Container Input (Row)",
+            _container_row_input_from_knime,
+        ),
+    )
+    inputs = (Port(TABLE, "Input table", "A table whose first row is output (optional).", optional=True),)
+    outputs = (Port(TABLE, "Row", "The caller's row, the input's first row or the template row."),)
+    Settings = ContainerRowInputSettings
+    path_settings = ("inputPathOrUrl",)
+
+    @staticmethod
+    def _template(settings: ContainerRowInputSettings) -> Any:
+        return _load_json(settings.templateRow, "The template row (templateRow)", "templateRow")
+
+    def configure(
+        self, in_specs: list[Any], settings: ContainerRowInputSettings, ctx: NodeContext
+    ) -> list[Any]:
+        try:
+            document = self._template(settings)
+            if settings.inputPathOrUrl:
+                row = _row_object(read_external_json(settings.inputPathOrUrl))
+                template = container_table_spec(document) if settings.useTemplateAsSpec else None
+                return [_row_spec(row, template, settings)]
+            if in_specs and isinstance(in_specs[0], TableSpec):
+                return [in_specs[0]]
+            return [UNKNOWN]  # an unconnected input and one known only at run time look alike here
+        except NodeError as exc:
+            raise ConfigureError(str(exc), setting=exc.setting or "templateRow") from None
+
+    def execute(self, inputs: list[Any], settings: ContainerRowInputSettings, ctx: NodeContext) -> list[Any]:
+        if settings.inputPathOrUrl:
+            row = _row_object(read_external_json(settings.inputPathOrUrl))
+            template = container_table(self._template(settings)) if settings.useTemplateAsSpec else None
+            return [_caller_row(row, template, settings)]
+        if inputs and inputs[0] is not None:
+            table: Table = inputs[0]
+            return [table.with_frame(table.df.iloc[:1])]
+        ctx.warn("Configured template row is output")
+        try:
+            return [container_table(self._template(settings))]
+        except NodeError as exc:
+            raise NodeError(f"template row: {exc}", setting="templateRow") from None

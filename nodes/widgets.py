@@ -1,12 +1,14 @@
 """KNIME's widget nodes (the inputs of a component's page, org.knime.js.base.node.widget.*) and the
 configuration nodes (org.knime.js.base.node.configuration.*) placed outside a component: Boolean,
-Double, Single Selection, Column Selection, Multiple Selection, Value Selection and Column Filter,
-and the page-only Refresh Button and Text Output widgets. Each pushes its saved default value
+Double, String, Integer (configuration only; the Integer Widget runs as integer_input), Date&Time,
+List Box, Single Selection, Column Selection, Multiple Selection, Value Selection and Column Filter,
+the page-only Refresh Button and Text Output widgets, and Credentials (which fails: knitflow has
+no credentials). Each pushes its saved default value
 (WidgetNodeModel / DialogNodeModel.getRelevantValue without a value set on the page or in a
 dialog); knitflow's dialog, or a workflow variable bound to that setting, stands for that value.
 
-Inside a component the engine makes some configuration nodes (Boolean, Double, Single Selection,
-Column Selection) the component's own `configuration` (engine/knime/configuration.py) before any mapping here
+Inside a component the engine makes some configuration nodes (Boolean, Integer, Double, String,
+Single Selection, Column Selection) the component's own `configuration` (engine/knime/configuration.py) before any mapping here
 is consulted; these mappings serve the widgets and configuration nodes it leaves as nodes.
 
 The selection nodes that read a table (Column Selection, Value Selection, Column Filter) offer
@@ -17,7 +19,14 @@ DataTableDomainCreator keeps for a new table), as for every other knitflow node.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import os
+import re
+import zoneinfo
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
@@ -45,6 +54,7 @@ from engine.api import (
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, column_type, seq
 from nodes._common import ColumnFilter
+from nodes._datetime import date_time_text, java_date_text
 from nodes._java_hash import capacity_after_puts, hash_order, string_hash_code
 from nodes._java_text import cell_to_string, java_double_to_string, parse_java_double, parse_java_int
 from nodes._quickforms import (
@@ -55,6 +65,7 @@ from nodes._quickforms import (
     take_variable_name,
     value_from_knime,
 )
+from nodes._string_functions import JavaError, java_regex, java_replacement
 from nodes._variable_ports import OPTIONAL_VARIABLES_IN
 from nodes._variables import resolve_variable_references
 
@@ -951,3 +962,624 @@ class TextOutputWidget(Node):
         return [
             View(title=settings.label or self.display_name, table=Table(frame, {"Text": ColumnType.STRING}))
         ]
+
+
+# ---------------------------------------------------------------------------------------- List Box
+
+# ListBoxNodeUtil.getSeparatorRegex's refusal of an escape other than \n and \t
+_BAD_ESCAPE = "A back slash must not be followed by a char other than n or t; ignore the separator."
+
+
+class ListBoxWidgetSettings(NodeSettings):
+    """ListBoxInputWidgetConfig / ListBoxInputDialogNodeConfig with ListBoxNodeConfig."""
+
+    flowVariableName: str = Field(
+        "list-box-input",
+        description="Name of the String flow variable holding the whole text, and of the table's column.",
+    )
+    defaultValue: str = Field(
+        "", description="The text (KNIME: `defaultValue.string`) the node splits into the table's rows."
+    )
+    separator: str | None = Field(
+        "\\n",
+        description="Each character separates two values; `\\n` and `\\t` stand for a line break and a tab (a "
+        "backslash before any other character fails the node). Empty: one value. null (how KNIME reads a node "
+        "saved without one): one value, with KNIME's warning `Auto guessing separator.`",
+    )
+    separate_each_character: bool = Field(False, description="Every character is a value of its own.")
+    omit_empty: bool = Field(True, description="Leave empty values out of the table.")
+    regex: str = Field("", description="A Java regular expression every value must match (empty: any value).")
+    error_message: str = Field(
+        "", description="The error when a value does not match `regex`; each `?` becomes the value."
+    )
+    enforceRegex: bool = Field(
+        True,
+        description="A value that does not match `regex` fails the node (the List Box Configuration). The List "
+        "Box Widget checks `regex` only on its page, so a run never fails on it: off.",
+    )
+
+
+def _list_box_from_knime(enforce_regex: bool) -> Callable[[KnimeSettings], None]:
+    def translate(knime: KnimeSettings) -> None:
+        take_variable_name(knime)
+        knime.take("defaultValue", "defaultValue.string", transform=lambda v: "" if v is None else str(v))
+        knime.take("separator", transform=lambda v: None if v is None else str(v))
+        knime.take_all(["separate_each_character", "omit_empty", "regex", "error_message"])
+        knime.put("enforceRegex", enforce_regex)
+        knime.unread(under="defaultValue")
+        # seperator_regex (KNIME's spelling) is derived from `separator` whenever the node runs;
+        # number_visible_options sizes the list box on the page
+        knime.unread(*_PRESENTATION_KEYS, "seperator_regex", "number_visible_options")
+
+    return translate
+
+
+def _separator_pattern(separator: str | None, cls: type[NodeError]) -> re.Pattern[str] | None:
+    """ListBoxNodeUtil.getSeparatorRegex: each character a separator of its own, `\\n` and `\\t`
+    escapes, a trailing backslash itself; None: no splitting."""
+    if not separator:
+        return None
+    pieces, i = [], 0
+    while i < len(separator):
+        ch = separator[i]
+        if ch == "\\" and i + 1 < len(separator):
+            if separator[i + 1] not in "nt":
+                raise cls(_BAD_ESCAPE, setting="separator")
+            pieces.append("\n" if separator[i + 1] == "n" else "\t")
+            i += 2
+            continue
+        pieces.append(ch)
+        i += 1
+    return re.compile("|".join(re.escape(p) for p in pieces))
+
+
+def _with_value(message: str, value: str) -> str:
+    """`message.replaceAll("[?]", value)`: the value as a Java replacement ($ and \\ escapes)."""
+    return re.sub(r"\?", lambda m: java_replacement(m, value), message)
+
+
+def _list_box_values(settings: ListBoxWidgetSettings, cls: type[NodeError]) -> list[str]:
+    """ListBoxNodeUtil.getSeparatedValues, then the configuration node's regex check (KNIME's
+    messages)."""
+    text = settings.defaultValue
+    if settings.separate_each_character:
+        values = list(text) or [""]  # Java's split(""): "" gives one empty string
+    else:
+        pattern = None if settings.separator is None else _separator_pattern(settings.separator, cls)
+        values = [text] if pattern is None else pattern.split(text)  # split(regex, -1): trailing ones kept
+    if settings.omit_empty:
+        values = [v for v in values if v]
+    if settings.enforceRegex and settings.regex:
+        try:
+            matcher = java_regex(settings.regex)
+        except JavaError as exc:
+            raise cls(f"Invalid regex {settings.regex!r}: {exc}", setting="regex") from None
+        for i, value in enumerate(values, start=1):
+            if not matcher.fullmatch(value):
+                message = _with_value(settings.error_message, value)
+                raise cls(f"Value {i} is not valid:\n{message}", setting="defaultValue")
+    return values
+
+
+class ListBoxWidget(Node):
+    """KNIME's List Box Widget and List Box Configuration (ListBoxWidgetNodeModel,
+    ListBoxDialogNodeModel): a text split into a one-column table, and the text as a variable."""
+
+    type_name = "list_box_widget"
+    display_name = "List Box Widget"
+    category = Category.SOURCE
+    description = (
+        "Splits a text (`defaultValue`) at the `separator` characters (`\\n`: line break, `\\t`: tab; or into single "
+        "characters) and outputs the values as a table with one String column named after `flowVariableName` "
+        "(RowIDs Row0, Row1, ...; empty values left out with `omit_empty`). Also creates a String flow variable of "
+        "that name holding the whole, unsplit text. With `regex` (and `enforceRegex`) a value that does not match "
+        "fails the node. Stands for KNIME's List Box Widget and List Box Configuration."
+    )
+    keywords = ("flow variable", "widget", "configuration", "parameter", "list", "text area", "component")
+    knime = (
+        KnimeMapping(
+            _WIDGET + "input.listbox.ListBoxWidgetNodeFactory", "List Box Widget", _list_box_from_knime(False)
+        ),
+        KnimeMapping(
+            _CONFIGURATION + "input.listbox.ListBoxDialogNodeFactory",
+            "List Box Configuration",
+            _list_box_from_knime(True),
+        ),
+    )
+    inputs = ()
+    outputs = (Port(TABLE, "Values", "One String column, one row per value."),)
+    Settings = ListBoxWidgetSettings
+
+    def configure_variables(self, in_specs: list[Any], settings: ListBoxWidgetSettings) -> dict[str, str]:
+        return {settings.flowVariableName: "String"}
+
+    def configure(self, in_specs: list[Any], settings: ListBoxWidgetSettings, ctx: NodeContext) -> list[Any]:
+        _check_name(settings.flowVariableName, ConfigureError)
+        _list_box_values(settings, ConfigureError)
+        return [TableSpec.of([(settings.flowVariableName, ColumnType.STRING)])]
+
+    def execute(self, inputs: list[Any], settings: ListBoxWidgetSettings, ctx: NodeContext) -> list[Any]:
+        _check_name(settings.flowVariableName, NodeError)
+        values = _list_box_values(settings, NodeError)
+        if settings.separator is None:
+            ctx.warn("Auto guessing separator.")
+        ctx.push_variable(settings.flowVariableName, settings.defaultValue, "String")
+        name = settings.flowVariableName
+        frame = pd.DataFrame({name: pd.Series(values, index=row_ids(len(values)), dtype=object)})
+        return [Table(frame, {name: ColumnType.STRING})]
+
+
+# --------------------------------------------------------------------------------------- Date&Time
+
+_DATE_TIME_TYPES = ("LOCAL_DATE", "LOCAL_TIME", "LOCAL_DATE_TIME", "ZONED_DATE_TIME")
+_DATE = r"(?P<date>\d{4}-\d{2}-\d{2})"  # years 1-9999, what Python holds
+_TIME = r"(?P<time>\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)"
+_ZONED = re.compile(
+    _DATE + "T" + _TIME + r"(?P<offset>Z|[+-]\d{2}:\d{2}(?::\d{2})?)(?:\[(?P<region>[^\]]+)\])?"
+)
+_LOCAL_DATE_TIME = re.compile(_DATE + "T" + _TIME)
+
+
+@dataclass(frozen=True)
+class _DateTime:
+    """A java.time.ZonedDateTime: its local date-time (microseconds), its offset and its zone's
+    region id (None when the zone is an offset)."""
+
+    local: dt.datetime
+    offset: dt.timedelta
+    region: str | None = None
+
+    def instant(self) -> dt.datetime:
+        return self.local - self.offset
+
+
+def _parse_date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def _parse_time(text: str) -> dt.time:
+    """HH:mm[:ss[.fraction]]; a fraction beyond microseconds is cut off."""
+    clock, _, fraction = text.partition(".")
+    parts = [int(p) for p in clock.split(":")]
+    micro = int((fraction + "000000")[:6]) if fraction else 0
+    return dt.time(parts[0], parts[1], parts[2] if len(parts) > 2 else 0, micro)
+
+
+def _offset_of(text: str) -> dt.timedelta:
+    if text == "Z":
+        return dt.timedelta(0)
+    sign = -1 if text[0] == "-" else 1
+    hours, minutes, *seconds = (int(p) for p in text[1:].split(":"))
+    return sign * dt.timedelta(hours=hours, minutes=minutes, seconds=seconds[0] if seconds else 0)
+
+
+def _offset_text(offset: dt.timedelta) -> str:
+    """ZoneOffset.getId: Z, +HH:MM or +HH:MM:SS."""
+    total = int(offset.total_seconds())
+    if total == 0:
+        return "Z"
+    sign, total = ("-" if total < 0 else "+"), abs(total)
+    text = f"{sign}{total // 3600:02d}:{total % 3600 // 60:02d}"
+    return text + (f":{total % 60:02d}" if total % 60 else "")
+
+
+def _zoned(text: str) -> _DateTime | None:
+    """ZonedDateTime.parse of ZonedDateTime.toString's text; None when it is not one."""
+    match = _ZONED.fullmatch(text.strip())
+    if match is None:
+        return None
+    local = dt.datetime.combine(_parse_date(match["date"]), _parse_time(match["time"]))
+    return _DateTime(local, _offset_of(match["offset"]), match["region"])
+
+
+def _system_zone() -> str | None:
+    """ZoneId.systemDefault's region id, as the JVM finds it (TZ, /etc/timezone, the
+    /etc/localtime link); None: only the offset is known."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    with contextlib.suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    link = os.path.realpath("/etc/localtime")
+    if "zoneinfo/" in link:
+        candidates.append(link.split("zoneinfo/", 1)[1])
+    for name in candidates:
+        if name:
+            with contextlib.suppress(ValueError, zoneinfo.ZoneInfoNotFoundError):
+                zoneinfo.ZoneInfo(name)
+                return name
+    return None
+
+
+def _now(millis: bool) -> _DateTime:
+    """ZonedDateTime.now() in the system zone (DateTimeUtils.nowZonedDateTimeMillis: to millis)."""
+    region = _system_zone()
+    now = dt.datetime.now(zoneinfo.ZoneInfo(region)) if region else dt.datetime.now().astimezone()
+    if millis:
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+    return _DateTime(now.replace(tzinfo=None), now.utcoffset() or dt.timedelta(0), region)
+
+
+def _bound(text: str, kind: str, now: _DateTime, setting: str, cls: type[NodeError]) -> _DateTime:
+    """DateNodeConfig.parseZonedDateTime: a zoned date-time, or for the local types a local
+    date-time (in the system zone), a date (with the current time) or a time (today)."""
+    zoned = _zoned(text)
+    if zoned is not None:
+        return zoned
+    text = text.strip()
+    refused = cls(f"'{text}' could not be parsed as {kind}.", setting=setting)
+    try:
+        if _LOCAL_DATE_TIME.fullmatch(text):
+            if kind == "ZONED_DATE_TIME":
+                raise refused
+            date, _, clock = text.partition("T")
+            return _DateTime(
+                dt.datetime.combine(_parse_date(date), _parse_time(clock)), now.offset, now.region
+            )
+        if re.fullmatch(_DATE, text):
+            if kind != "LOCAL_DATE":
+                raise refused
+            return _DateTime(dt.datetime.combine(_parse_date(text), now.local.time()), now.offset, now.region)
+        if re.fullmatch(_TIME, text):
+            if kind != "LOCAL_TIME":
+                raise refused
+            return _DateTime(dt.datetime.combine(now.local.date(), _parse_time(text)), now.offset, now.region)
+    except ValueError:
+        pass
+    raise cls(f"'{text}' could not be parsed as a date, time, or date&time with zone.", setting=setting)
+
+
+def _iso_time(value: dt.time) -> str:
+    """DateTimeFormatter.ISO_LOCAL_TIME: seconds always, the fraction without trailing zeros."""
+    text = f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
+    return text + (f".{value.microsecond:06d}".rstrip("0") if value.microsecond else "")
+
+
+def _iso_text(value: _DateTime, kind: str) -> str:
+    """DateNodeUtil's formatters (ISO_DATE, ISO_TIME, ISO_DATE_TIME, ISO_ZONED_DATE_TIME)."""
+    date, clock = java_date_text(value.local.date()), _iso_time(value.local.time())
+    if kind == "LOCAL_DATE":
+        return date
+    if kind == "LOCAL_TIME":
+        return clock
+    if kind == "LOCAL_DATE_TIME":
+        return f"{date}T{clock}"
+    return f"{date}T{clock}{_offset_text(value.offset)}" + (f"[{value.region}]" if value.region else "")
+
+
+def _java_text(value: _DateTime, kind: str) -> str:
+    """The `toString` of the compared temporal (LocalDate, LocalTime, LocalDateTime, ZonedDateTime)."""
+    if kind == "LOCAL_DATE":
+        return date_time_text(value.local.date())
+    if kind == "LOCAL_TIME":
+        return date_time_text(value.local.time())
+    text = date_time_text(value.local)
+    if kind == "LOCAL_DATE_TIME":
+        return text
+    return text + _offset_text(value.offset) + (f"[{value.region}]" if value.region else "")
+
+
+def _comparable(value: _DateTime, kind: str) -> Any:
+    if kind == "LOCAL_DATE":
+        return value.local.date()
+    if kind == "LOCAL_TIME":
+        return value.local.time()
+    return value.local if kind == "LOCAL_DATE_TIME" else value.instant()
+
+
+class DateTimeWidgetSettings(NodeSettings):
+    """DateInputWidgetConfig / DateInputDialogNodeConfig with DateNodeConfig; `defaultValue` is
+    DateNodeValue's `date&time`."""
+
+    flowVariableName: str = Field(
+        "date-input", description="Name of the String flow variable the node creates."
+    )
+    defaultValue: str | None = Field(
+        None,
+        description="The date&time as KNIME saves it (ZonedDateTime text, e.g. `2024-03-05T14:30+01:00[Europe/"
+        "Berlin]`); the variable holds the part `date_time_type` names.",
+    )
+    date_time_type: Literal["LOCAL_DATE", "LOCAL_TIME", "LOCAL_DATE_TIME", "ZONED_DATE_TIME"] = Field(
+        "LOCAL_DATE_TIME",
+        description="What the variable holds: a date (2024-03-05), a time (14:30:00), a date&time "
+        "(2024-03-05T14:30:00) or a date&time with zone (2024-03-05T14:30:00+01:00[Europe/Berlin]).",
+    )
+    use_default_exec_time: bool = Field(
+        False, description="Take the time of execution (in the system's zone) instead of `defaultValue`."
+    )
+    use_min: bool = Field(False, description="The value must not be before `min`.")
+    use_max: bool = Field(False, description="The value must not be after `max`.")
+    use_min_exec_time: bool = Field(
+        False, description="The time of execution is the minimum instead of `min`."
+    )
+    use_max_exec_time: bool = Field(
+        False, description="The time of execution is the maximum instead of `max`."
+    )
+    min: str = Field("", description="The earliest value allowed (with `use_min`), in KNIME's text.")
+    max: str = Field("", description="The latest value allowed (with `use_max`), in KNIME's text.")
+    nowInMillis: bool = Field(
+        True,
+        description="The time of execution to the millisecond (the widget); off: as precise as the clock (the "
+        "configuration node).",
+    )
+
+
+def _date_time_from_knime(widget_node: bool) -> Callable[[KnimeSettings], None]:
+    def translate(knime: KnimeSettings) -> None:
+        take_variable_name(knime)
+        knime.take(
+            "defaultValue", "defaultValue.date&time", transform=lambda v: None if v is None else str(v)
+        )
+        knime.take_all(
+            [
+                "date_time_type",
+                "use_default_exec_time",
+                "use_min",
+                "use_max",
+                "use_min_exec_time",
+                "use_max_exec_time",
+                "min",
+                "max",
+            ]
+        )
+        knime.put("nowInMillis", widget_node)
+        knime.unread(under="defaultValue")
+        # show_now: the page's "now" button; granularity: how finely the page's picker sets the time
+        knime.unread(*_PRESENTATION_KEYS, "show_now", "granularity")
+
+    return translate
+
+
+class DateTimeWidget(_VariableWidget):
+    """KNIME's Date&Time Widget and Date&Time Configuration (DateWidgetNodeModel,
+    DateDialogNodeModel): a date, time or date&time as a String variable in ISO format."""
+
+    type_name = "date_time_widget"
+    display_name = "Date&Time Widget"
+    description = (
+        "Creates a String flow variable (`flowVariableName`) holding a date, a time, a date&time or a date&time "
+        "with zone (`date_time_type`) in ISO format (2024-03-05, 14:30:00, 2024-03-05T14:30:00, "
+        "2024-03-05T14:30:00+01:00[Europe/Berlin]), taken from `defaultValue` or, with `use_default_exec_time`, "
+        "the time of execution. A value before `min` or after `max` (either can be the time of execution) fails "
+        "the node. Stands for KNIME's Date&Time Widget and Date&Time Configuration."
+    )
+    keywords = ("flow variable", "widget", "configuration", "parameter", "date", "time", "calendar", "now")
+    knime = (
+        KnimeMapping(
+            _WIDGET + "input.date.DateWidgetNodeFactory", "Date&Time Widget", _date_time_from_knime(True)
+        ),
+        KnimeMapping(
+            _CONFIGURATION + "input.date.DateDialogNodeFactory",
+            "Date&Time Configuration",
+            _date_time_from_knime(False),
+        ),
+    )
+    Settings = DateTimeWidgetSettings
+
+    def cacheable(self, settings: Any) -> bool:
+        """Not when the value or a bound is the time of execution."""
+        s: DateTimeWidgetSettings = settings
+        return not (s.use_default_exec_time or s.use_min_exec_time or s.use_max_exec_time)
+
+    def value(self, settings: DateTimeWidgetSettings, now: _DateTime, cls: type[NodeError]) -> _DateTime:
+        if settings.use_default_exec_time:
+            return now
+        if settings.defaultValue is None:
+            raise cls("no date&time is set", setting="defaultValue")
+        value = _zoned(settings.defaultValue)
+        if value is None:  # DateNodeValue.loadFromNodeSettings
+            raise cls(f"Can't parse date: {settings.defaultValue}", setting="defaultValue")
+        return value
+
+    def problem(
+        self, settings: DateTimeWidgetSettings, value: _DateTime, now: _DateTime, cls: type[NodeError]
+    ) -> str | None:
+        """DateNodeUtil.validateMinMaxByConfig's message, None when the value is allowed."""
+        kind = settings.date_time_type
+        if settings.use_min:
+            low = now if settings.use_min_exec_time else _bound(settings.min, kind, now, "min", cls)
+            if _comparable(value, kind) < _comparable(low, kind):
+                return f"The set date&time '{_java_text(value, kind)}' must not be before '{_java_text(low, kind)}'."
+        if settings.use_max:
+            high = now if settings.use_max_exec_time else _bound(settings.max, kind, now, "max", cls)
+            if _comparable(value, kind) > _comparable(high, kind):
+                return f"The set date&time '{_java_text(value, kind)}' must not be after '{_java_text(high, kind)}'."
+        return None
+
+    def check(self, settings: DateTimeWidgetSettings, cls: type[NodeError]) -> None:
+        """When configured, a value outside the bounds only warns in KNIME if the time of execution
+        is involved (the run then fails); otherwise it fails at once."""
+        now = _now(settings.nowInMillis)
+        value = self.value(settings, now, cls)
+        message = self.problem(settings, value, now, cls)
+        if message and not (cls is ConfigureError and not self.cacheable(settings)):
+            raise cls(message, setting="defaultValue")
+        if not settings.flowVariableName.strip():
+            raise cls("the flow variable name is empty", setting="flowVariableName")
+
+    def configure_variables(self, in_specs: list[Any], settings: DateTimeWidgetSettings) -> dict[str, str]:
+        return {settings.flowVariableName: "String"}
+
+    def variable(self, settings: DateTimeWidgetSettings) -> tuple[str, Any, str]:
+        now = _now(settings.nowInMillis)
+        text = _iso_text(self.value(settings, now, NodeError), settings.date_time_type)
+        return settings.flowVariableName, text, "String"
+
+
+# ------------------------------------------------------------------------------------------ String
+
+
+class StringWidgetSettings(NodeSettings):
+    """StringInputWidgetConfig / StringInputDialogNodeConfig with StringNodeConfig."""
+
+    flowVariableName: str = Field(
+        "string-input", description="Name of the String flow variable the node creates."
+    )
+    defaultValue: str = Field("", description="The value (KNIME: `defaultValue.string`).")
+    regex: str = Field(
+        "",
+        description="A Java regular expression the whole value must match (single-line editor only); empty: any "
+        "value.",
+    )
+    error_message: str = Field(
+        "", description="The error when the value does not match `regex`; each `?` becomes the value."
+    )
+    editorType: Literal["Single-line", "Multi-line"] = Field(
+        "Single-line",
+        description="Single-line or Multi-line; `regex` applies to the single-line editor only.",
+    )
+
+
+class StringWidget(_VariableWidget):
+    """KNIME's String Widget and String Configuration (StringWidgetNodeModel, StringDialogNodeModel)."""
+
+    type_name = "string_widget"
+    display_name = "String Widget"
+    description = (
+        "Creates one String flow variable (`flowVariableName`) holding `defaultValue`; with the single-line editor "
+        "a `regex` the whole value must match fails the node with `error_message`. Stands for KNIME's String "
+        "Widget and String Configuration."
+    )
+    keywords = ("flow variable", "widget", "configuration", "parameter", "string", "text", "component")
+    knime = _widget_mappings(
+        ("input.string.StringWidgetNodeFactory", "String Widget"),
+        ("input.string.StringDialogNodeFactory", "String Configuration"),
+        "string",
+        "regex",
+        "error_message",
+        "editorType",
+        value=lambda v: "" if v is None else str(v),  # a null string is pushed as ""
+        layout=("multilineEditorWidth", "multilineEditorHeight"),
+    )
+    Settings = StringWidgetSettings
+
+    def check(self, settings: StringWidgetSettings, cls: type[NodeError]) -> None:
+        """validateViewValue / validateDialogValue: `String.matches(regex)`, the message with `?`
+        replaced by the value."""
+        if settings.editorType == "Single-line" and settings.regex:
+            try:
+                pattern = java_regex(settings.regex)
+            except JavaError as exc:
+                raise cls(f"Invalid regex {settings.regex!r}: {exc}", setting="regex") from None
+            if not pattern.fullmatch(settings.defaultValue):
+                raise cls(_with_value(settings.error_message, settings.defaultValue), setting="defaultValue")
+        super().check(settings, cls)
+
+    def variable(self, settings: StringWidgetSettings) -> tuple[str, Any, str]:
+        return settings.flowVariableName, settings.defaultValue, "String"
+
+
+# ------------------------------------------------------------------------------------------ Integer
+
+
+class IntegerConfigurationSettings(NodeSettings):
+    """IntegerInputDialogNodeConfig with IntegerNodeConfig."""
+
+    flowVariableName: str = Field("integer-input", description="Name of the flow variable the node creates.")
+    defaultValue: int = Field(0, description="The value of the Integer variable.")
+    useMin: bool = Field(False, description="The value must not be below `min`.")
+    useMax: bool = Field(False, description="The value must not be above `max`.")
+    min: int = Field(0, description="The smallest value allowed (with `useMin`).")
+    max: int = Field(100, description="The largest value allowed (with `useMax`).")
+
+
+class IntegerConfiguration(_VariableWidget):
+    """KNIME's Integer Configuration outside a component (IntegerDialogNodeModel); inside one the
+    engine makes it an option of the component. (The Integer Widget runs as integer_input.)"""
+
+    type_name = "integer_configuration"
+    display_name = "Integer Configuration"
+    description = (
+        "Creates one Integer flow variable (`flowVariableName`) holding `defaultValue`; a value outside the "
+        "optional `min`/`max` bounds fails the node. Stands for KNIME's Integer Configuration."
+    )
+    keywords = ("flow variable", "configuration", "parameter", "integer", "number", "component")
+    knime = (
+        KnimeMapping(
+            _CONFIGURATION + "input.integer.IntegerDialogNodeFactory",
+            "Integer Configuration",
+            value_from_knime(
+                "integer",
+                "useMin",
+                "useMax",
+                "min",
+                "max",
+                name="flowVariableName",
+                name_keys=("flowVariableName", "flowvariablename"),
+                ignored=_PRESENTATION_KEYS,
+            ),
+        ),
+    )
+    Settings = IntegerConfigurationSettings
+
+    def check(self, settings: IntegerConfigurationSettings, cls: type[NodeError]) -> None:
+        minimum = settings.min if settings.useMin else None
+        maximum = settings.max if settings.useMax else None
+        check_bounds(settings.defaultValue, minimum, maximum, "integer", str, cls)
+        super().check(settings, cls)
+
+    def variable(self, settings: IntegerConfigurationSettings) -> tuple[str, Any, str]:
+        return settings.flowVariableName, settings.defaultValue, "Integer"
+
+
+# -------------------------------------------------------------------------------------- Credentials
+
+
+class CredentialsWidgetSettings(NodeSettings):
+    """CredentialsInputWidgetConfig / CredentialsInputDialogNodeConfig: only the variable's name
+    (the user name and password are not carried over)."""
+
+    flowVariableName: str = Field(
+        "credentials-input", description="Name of the credentials flow variable KNIME's node creates."
+    )
+
+
+def _credentials_from_knime(knime: KnimeSettings) -> None:
+    take_variable_name(knime)
+    name = knime.settings.get("flowVariableName")
+    knime.lost(
+        f"the node pushes the credentials flow variable {name!r}; knitflow has no credentials, so it fails"
+    )
+    # the user name, the (encrypted) password and their options are deliberately not read
+    knime.unread(*[k for k in knime.tree if k not in ("flowVariableName", "flowvariablename")])
+
+
+class CredentialsWidget(Node):
+    """KNIME's Credentials Widget and Credentials Configuration: knitflow has no credentials flow
+    variables, so the node fails with a message saying so rather than running without them."""
+
+    type_name = "credentials_widget"
+    display_name = "Credentials Widget"
+    category = Category.SOURCE
+    description = (
+        "Stands for KNIME's Credentials Widget and Credentials Configuration, which push a credentials flow "
+        "variable (user name and password); knitflow has no credentials, so the node fails."
+    )
+    keywords = ("widget", "configuration", "credentials", "password", "login", "user")
+    knime = (
+        KnimeMapping(
+            _WIDGET + "input.credentials.CredentialsWidgetNodeFactory",
+            "Credentials Widget",
+            _credentials_from_knime,
+        ),
+        KnimeMapping(
+            _CONFIGURATION + "input.credentials.CredentialsDialogNodeFactory",
+            "Credentials Configuration",
+            _credentials_from_knime,
+        ),
+    )
+    inputs = ()
+    outputs = (Port(VARIABLES, "Credentials", "The credentials flow variable (not supported)."),)
+    Settings = CredentialsWidgetSettings
+
+    def _refuse(self, settings: CredentialsWidgetSettings, cls: type[NodeError]) -> NodeError:
+        return cls(
+            f"{self.display_name}: knitflow does not support credentials flow variables "
+            f"({settings.flowVariableName!r} cannot be created)"
+        )
+
+    def configure(
+        self, in_specs: list[Any], settings: CredentialsWidgetSettings, ctx: NodeContext
+    ) -> list[Any]:
+        raise self._refuse(settings, ConfigureError)
+
+    def execute(self, inputs: list[Any], settings: CredentialsWidgetSettings, ctx: NodeContext) -> list[Any]:
+        raise self._refuse(settings, NodeError)
