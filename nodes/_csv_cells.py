@@ -16,6 +16,7 @@ from engine.api import (
 from nodes._csv_source import CsvReaderSettings, ReaderColumn, _RawTable, _unescape
 from nodes._datetime import is_date_time_type, parse_iso
 from nodes._java_text import (
+    DOUBLE_RE,
     INT32,
     INT64,
     java_double_to_string,
@@ -119,6 +120,131 @@ def _guess_type(values: list[str], fmt: _NumberText) -> str:
     return ColumnType.STRING
 
 
+# ------------------------------------------------------------- Arrow columns (`_arrow_table`)
+# Anchored RE2 patterns for pyarrow.compute. On a value matching _ARROW_INT, Python's int() (and
+# Java's parseInt/parseLong) accept it; on one matching _ARROW_DEC (the [0-9+-.eE] forms), float()
+# and Java's parseDouble read the same double, and Arrow's cast (fast_float, correctly rounded) too.
+_ARROW_INT = r"^[+-]?[0-9]+$"
+_ARROW_DEC = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+_ARROW_JAVA_DOUBLE = f"^(?:{DOUBLE_RE.pattern})$"
+_ARROW_HEX = r"^[+-]?0[xX]"
+
+
+def _is_list(column: Any) -> bool:
+    return isinstance(column, list)
+
+
+def _all_match(column: Any, pattern: str) -> bool:
+    import pyarrow.compute as pc
+
+    return bool(pc.all(pc.match_substring_regex(column, pattern)).as_py())
+
+
+def _any_match(column: Any, pattern: str) -> bool:
+    import pyarrow.compute as pc
+
+    return bool(pc.any(pc.match_substring_regex(column, pattern)).as_py())
+
+
+def _arrow_int64(column: Any) -> Any:
+    """The _ARROW_INT values as an Arrow int64 column (nulls kept), or None when Arrow cannot (out
+    of the 64-bit range)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if _any_match(column, r"^\+"):  # Arrow's cast refuses the plus sign Java and Python accept
+        column = pc.replace_substring_regex(column, r"^\+", "")
+    try:
+        return pc.cast(column, pa.int64())
+    except (pa.ArrowException, ValueError):
+        return None
+
+
+def _arrow_float64(column: Any) -> Any:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        return pc.cast(column, pa.float64())
+    except (pa.ArrowException, ValueError):
+        return None
+
+
+def guess_arrow_type(column: Any, fmt: _NumberText) -> str:
+    """`_guess_type` on the non-missing values of an Arrow string column, vectorised where the
+    answer is provably the same, else `_guess_type` itself on the Python values."""
+    import pyarrow.compute as pc
+
+    if len(column) == column.null_count:
+        return ColumnType.STRING
+    if fmt.default:
+        if _all_match(column, _ARROW_DEC):  # (nulls are skipped)
+            if _any_match(column, "[.eE]"):  # not all _ARROW_INT
+                return ColumnType.DOUBLE
+            ints = _arrow_int64(column)
+            if ints is not None:
+                lo, hi = pc.min_max(ints).values()
+                return (
+                    ColumnType.INTEGER
+                    if INT32[0] <= lo.as_py() and hi.as_py() <= INT32[1]
+                    else ColumnType.LONG
+                )
+        # one value outside Java's grammar makes it text; hexadecimal values (which the exact path
+        # may fail on before it gets there) go the exact way
+        elif not _any_match(column, _ARROW_HEX) and not _all_match(column, _ARROW_JAVA_DOUBLE):
+            return ColumnType.STRING
+    return _guess_type([v for v in column.to_pylist() if v is not None], fmt)
+
+
+def _convert_arrow(
+    raw: _RawTable, index: int, col_type: str, fmt: _NumberText
+) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """`_convert` of an Arrow column where it is provably the same, else None."""
+    import pyarrow.compute as pc
+
+    column = raw.columns[index]
+    if col_type == ColumnType.STRING:
+        return _arrow_strings(column), None
+    if not fmt.default:
+        return None
+    if col_type in (ColumnType.INTEGER, ColumnType.LONG) and _all_match(column, _ARROW_INT):
+        ints = _arrow_int64(column)
+        if ints is None:
+            return None
+        if col_type == ColumnType.INTEGER and ints.null_count < len(ints):
+            lo, hi = pc.min_max(ints).values()
+            if lo.as_py() < INT32[0] or hi.as_py() > INT32[1]:
+                return None
+        out_i = pc.fill_null(ints, 0).to_numpy().astype(np.int64, copy=False)
+        if not ints.null_count:
+            return out_i, None
+        return out_i, np.asarray(ints.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    if col_type == ColumnType.DOUBLE and _all_match(column, _ARROW_DEC):
+        doubles = _arrow_float64(column)
+        if doubles is None:
+            return None
+        return np.asarray(doubles.to_numpy(zero_copy_only=False), dtype=np.float64), None
+    return None
+
+
+def _arrow_strings(column: Any) -> np.ndarray:
+    """An Arrow string column as an object array (None for missing); a column of few distinct values
+    shares one string object per value, as `_convert`'s `same` does for the Python blocks."""
+    import pyarrow.compute as pc
+
+    n = len(column)
+    sample = column[:1000]
+    if n >= 64 and pc.count_distinct(sample).as_py() * 2 <= len(sample):
+        encoded = pc.dictionary_encode(
+            column.combine_chunks() if hasattr(column, "combine_chunks") else column
+        )
+        uniques = np.empty(len(encoded.dictionary) + 1, dtype=object)
+        uniques[:-1] = encoded.dictionary.to_pylist()
+        codes = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy()
+        return uniques[codes]
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=object)
+
+
 def _bad_value(
     raw: _RawTable, name: str, values: list[str | None], col_type: str, fmt: _NumberText
 ) -> NodeError:
@@ -158,6 +284,14 @@ def _convert(
     one per row, and the block's own strings can all be freed."""
     name = raw.names[index]
     values = raw.columns[index]
+    if not _is_list(values):  # an Arrow column: vectorised where that is exact, else its Python values
+        fast = _convert_arrow(raw, index, col_type, fmt)
+        if fast is not None:
+            return fast
+        values = values.to_pylist()  # type: ignore[attr-defined]
+        listed = list(raw.columns)
+        listed[index] = values
+        raw = _RawTable(raw.names, raw.row_ids, listed, first_row=raw.first_row)
     n = len(values)
     if col_type == ColumnType.STRING:
         strings = np.empty(n, dtype=object)

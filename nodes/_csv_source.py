@@ -12,7 +12,7 @@ import re
 import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -487,9 +487,18 @@ class _CsvSource:
         if max_rows is not None:
             limit = max_rows if limit is None else min(limit, max_rows)
         self.limit = limit
+        self.offset = 1 if s.has_row_id else 0
+        self.columnar = False  # the blocks hold Arrow string arrays (`_arrow_table`), not lists
+        table = _arrow_table(text, self.parser, s, limit) if len(text) >= _ARROW_MIN_CHARS else None
+        if table is not None:
+            self.names = table.names
+            self.lines = []
+            self.columnar = True
+            self._table = table
+            self._blocks = lambda: _arrow_blocks(table)
+            return
         self.lines = self._lines(text, limit)
         del text
-        self.offset = 1 if s.has_row_id else 0
         simple = _simple_layout(self.lines, self.parser, s, limit)
         if simple is not None:
             self.names, data_lines = simple
@@ -521,7 +530,10 @@ class _CsvSource:
         return self._blocks()
 
     def joined(self) -> _RawTable:
-        """All rows in one raw table."""
+        """All rows in one raw table (a columnar source's one block as it is)."""
+        if self.columnar:
+            self._table.note = self.note
+            return self._table
         blocks = list(self.blocks())
         ids = None if not self.offset else [i for b in blocks for i in b.row_ids or []]
         columns = [[v for b in blocks for v in b.columns[c]] for c in range(len(self.names))]
@@ -589,6 +601,216 @@ class _CsvSource:
             if len(block) < _BLOCK_ROWS:
                 return
             start += len(block)
+
+
+# ------------------------------------------------------------------------ the Arrow path
+
+_ARROW_MIN_CHARS = 1 << 15
+"""Smaller texts go the Python way: Arrow's fixed cost per call outweighs what it saves."""
+
+_WS_CLASS = r"[\x00-\x09\x0b\x0c\x0e-\x20]"  # what univocity trims, line breaks aside
+# a line of whitespace only after the first (the record parser skips it; Arrow would read it as a row)
+_BLANK_LINE = re.compile(rf"\n{_WS_CLASS}+(?=\n|\Z)")
+_TRIM_CHARS = "".join(chr(i) for i in range(33))
+
+
+def _arrow_table(text: str, parser: _CsvParser, s: CsvReaderSettings, limit: int | None) -> _RawTable | None:
+    """The file's rows as one block of Arrow string arrays (missing cells null), split by Arrow's
+    C++ CSV parser: for a file where that split is provably the record parser's (one-character
+    delimiter, no comment or whitespace-only lines, every quoted value a whole field with its quotes
+    doubled inside, ...), the numeric columns never become Python strings. None for any other file,
+    which the Python paths read (and word the errors of). With a row limit (configure's sample), only
+    a prefix of lines, as `_CsvSource._lines` reads."""
+    if limit is None:
+        return _arrow_read(text, parser, s, None) or None
+    want = s.skip_lines + 1 + s.skip_data_rows + limit + 1
+    n = want * 2 + 100
+    while True:
+        prefix = _line_prefix(text, n) if n < len(text) else None
+        got = _arrow_read(text if prefix is None else prefix, parser, s, limit, whole=prefix is None)
+        if got is not False:
+            return got or None
+        n *= 4
+
+
+def _arrow_read(
+    text: str, parser: _CsvParser, s: CsvReaderSettings, limit: int | None, whole: bool = True
+) -> _RawTable | None | Literal[False]:
+    """`_arrow_table` on `text` (all of the file when `whole`, else a prefix of its lines: False when
+    the prefix holds too few rows to tell)."""
+    body = _arrow_body(text, parser, s)
+    if body is None:
+        return None
+    table = _arrow_parse(body, parser)
+    if table is None:
+        return None
+    return _arrow_rows(table, s, limit, whole)
+
+
+def _arrow_body(text: str, parser: _CsvParser, s: CsvReaderSettings) -> str | None:
+    """The text after the skipped lines with line breaks made \n, when Arrow splits it as the
+    record parser does; None otherwise."""
+    delim, quote, comment = parser.delim, parser.quote, parser.comment
+    if (
+        parser.row_delim
+        or len(delim) != 1
+        or delim in "\r\n"
+        or delim == quote
+        or (comment and comment <= " ")
+    ):
+        return None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    pos = 0
+    for _ in range(s.skip_lines):
+        pos = text.find("\n", pos) + 1
+        if pos == 0:
+            return None
+    body = text[pos:] if pos else text
+    if body.startswith("\ufeff"):  # Arrow would drop it as a byte order mark
+        return None
+    quoted = bool(quote) and quote in body
+    if quoted and (parser.keep_quotes or parser.empty_quoted is not None or parser.escape != quote):
+        return None
+    if quoted and not _tame_quotes(body, quote, delim):
+        return None
+    if _skipped_lines(body, comment, len(body.translate(_TRIMMED)) != len(body)):
+        return None
+    return body
+
+
+def _arrow_parse(body: str, parser: _CsvParser) -> Any:
+    """Arrow's split of the body into string columns (trimmed, empty values missing, as the record
+    parser gives them); None when Arrow cannot read it or types a column."""
+    delim, quote = parser.delim, parser.quote
+    quoted = bool(quote) and quote in body
+    spaced = len(body.translate(_TRIMMED)) != len(body)
+    try:
+        data = body.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    try:
+        table = pcsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pcsv.ReadOptions(autogenerate_column_names=True, use_threads=True),
+            parse_options=pcsv.ParseOptions(
+                delimiter=delim,
+                quote_char=quote if quoted else False,
+                double_quote=quoted,
+                escape_char=False,
+                newlines_in_values=quoted,
+                ignore_empty_lines=True,
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types=_string_columns(data, delim),
+                strings_can_be_null=not spaced,
+                quoted_strings_can_be_null=not spaced,
+                null_values=[] if spaced else [""],
+            ),
+        )
+    except (pa.ArrowException, ValueError):
+        return None
+    if spaced:  # trimmed, then empty -> missing
+        columns = []
+        for column in table.columns:
+            column = pc.utf8_trim(column, characters=_TRIM_CHARS)
+            columns.append(pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column))
+        table = pa.table(columns, names=table.column_names)
+    if any(not pa.types.is_string(t) for t in table.schema.types):
+        return None
+    return table
+
+
+def _arrow_rows(
+    table: Any, s: CsvReaderSettings, limit: int | None, whole: bool
+) -> _RawTable | None | Literal[False]:
+    """The header, the skipped and limited data rows and the RowIDs of Arrow's table, as the record
+    parser's rows give them; None where the Python path must decide (and word the error)."""
+    import pyarrow.compute as pc
+
+    header: list[str] | None = None
+    start = 0
+    if s.has_column_header:
+        if table.num_rows == 0:
+            return None
+        header = [c[0].as_py() or "" for c in table.columns]
+        start = 1
+    start += s.skip_data_rows
+    stop = table.num_rows if limit is None else start + limit
+    if not whole and table.num_rows <= stop:
+        return False
+    table = table.slice(start, max(0, min(stop, table.num_rows) - start))
+    offset = 1 if s.has_row_id else 0
+    if header is None and table.num_rows == 0:
+        return None
+    names = _names(header, [None] * table.num_columns if header is None else None, offset)
+    if not names or len(names) + offset != table.num_columns:
+        return None
+    ids: list[str] | None = None
+    if offset:
+        id_column = table.column(0)
+        if id_column.null_count or pc.count_distinct(id_column).as_py() != len(id_column):
+            return None
+        ids = id_column.to_pylist()
+    columns = [table.column(c) for c in range(offset, table.num_columns)]
+    return _RawTable(names, ids, columns)
+
+
+def _skipped_lines(text: str, comment: str, spaced: bool) -> bool:
+    """Whether the text has a line the record parser skips and Arrow would not: a comment line
+    (whitespace before the comment character too) or a line of whitespace only. `spaced`: the text
+    holds whitespace other than line breaks."""
+    first = text[: text.find("\n")] if "\n" in text else text
+    if spaced and first and not first.strip(_WS):
+        return True
+    if comment and comment in text:
+        if first.lstrip(_WS).startswith(comment) or f"\n{comment}" in text:
+            return True
+        if spaced and re.search(rf"\n{_WS_CLASS}+{re.escape(comment)}", text):
+            return True
+    return spaced and _BLANK_LINE.search(text) is not None
+
+
+def _arrow_blocks(table: _RawTable) -> Iterator[_RawTable]:
+    """The rows in blocks of `_BLOCK_ROWS` (views, not copies), as the Python paths give them: a
+    conversion error is then found in the same block, hence the same cell, as there."""
+    n = table.n_rows
+    for start in range(0, max(n, 1), _BLOCK_ROWS):
+        ids = None if table.row_ids is None else table.row_ids[start : start + _BLOCK_ROWS]
+        columns = [c[start : start + _BLOCK_ROWS] for c in table.columns]
+        yield _RawTable(table.names, ids, columns, first_row=start)
+
+
+def _string_columns(data: bytes, delim: str) -> Any:
+    """Every column read as text: Arrow names them f0, f1, ...; a generous bound on their number
+    (the delimiters in the first line, quoted ones too) types them all."""
+    import pyarrow as pa
+
+    start = 0
+    while data[start : start + 1] == b"\n":
+        start += 1
+    end = data.find(b"\n", start)
+    first = data[start : len(data) if end < 0 else end]
+    return {f"f{i}": pa.string() for i in range(first.count(delim.encode("utf-8")) + 1)}
+
+
+def _tame_quotes(text: str, quote: str, delim: str) -> bool:
+    """Whether every quote character belongs to a quoted value that is a whole field (after a
+    delimiter or line start, before one or a line end, quotes inside doubled): there Arrow's split
+    is the record parser's. Anything else (text after a closing quote, a quote inside a value, an
+    unterminated quote, whitespace around the quotes) is left to the record parser."""
+    q = re.escape(quote)
+    found = 0
+    for m in re.finditer(f"{q}(?:[^{q}]++|{q}{q})*+{q}", text):
+        a, b = m.span()
+        if (a and text[a - 1] not in (delim, "\n")) or (b < len(text) and text[b] not in (delim, "\n")):
+            return False
+        found += text.count(quote, a, b)
+    return found == text.count(quote)
 
 
 def _read_raw(path: str, s: CsvReaderSettings, max_rows: int | None = None) -> _RawTable:

@@ -22,7 +22,7 @@ from engine.api import (
     TableSpec,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, column_type, file_name, get, seq
-from nodes._csv_cells import _column, _convert, _guess_type, _layout, _NumberText
+from nodes._csv_cells import _column, _convert, _guess_type, _layout, _NumberText, guess_arrow_type
 from nodes._csv_source import _BLOCK_ROWS, CsvReaderSettings, _CsvSource, _missing_file, _read_raw
 from nodes._knime_readers import classic_csv_reader_from_knime, file_reader_from_knime
 
@@ -219,10 +219,7 @@ class CsvReader(Node):
         try:
             raw = _read_raw(settings.file, settings, max_rows=scan)
             fmt = _NumberText(settings)
-            guessed = {
-                n: _guess_type([v for v in raw.columns[i] if v is not None], fmt)
-                for i, n in enumerate(raw.names)
-            }
+            guessed = {n: _guess_all(raw.columns[i], fmt) for i, n in enumerate(raw.names)}
             layout = _layout(raw.names, guessed, settings, file_known=True)
         except NodeError as exc:
             raise ConfigureError(str(exc), setting=exc.setting) from None
@@ -260,10 +257,23 @@ class CsvReader(Node):
         has_ids = bool(source.offset)
         del source, same  # the file's lines
         data = {out: _column(parts.pop(out), t) for _, out, t in layout}
-        index = pd.Index(ids if has_ids else [f"Row{i}" for i in range(n_rows)], dtype=object)
+        index = pd.Index(np.array(ids, dtype=object) if has_ids else _row_ids(n_rows), dtype=object)
         df = pd.DataFrame(data, columns=[out for _, out, _ in layout])
         df.index = index
         return [Table(df, {out: t for _, out, t in layout})]
+
+
+def _row_ids(n: int) -> np.ndarray:
+    """Row0, Row1, ... as an object array (made by Arrow for many rows: twice as fast)."""
+    if n < 10_000:
+        return np.array([f"Row{i}" for i in range(n)], dtype=object)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    numbers = pc.cast(pa.array(np.arange(n, dtype=np.int64)), pa.string())
+    return np.asarray(
+        pc.binary_join_element_wise("Row", numbers, "").to_numpy(zero_copy_only=False), dtype=object
+    )
 
 
 _TYPE_ORDER = [ColumnType.INTEGER, ColumnType.LONG, ColumnType.DOUBLE, ColumnType.STRING]
@@ -287,6 +297,21 @@ def _configure_key(s: CsvReaderSettings) -> tuple[Any, ...]:
     return (str(path.resolve()), st.st_size, st.st_mtime_ns, head, s.model_dump_json())
 
 
+def _guess_all(column: Any, fmt: _NumberText) -> str:
+    """The type of a whole raw column (a list, or the Arrow array of a columnar source)."""
+    if not isinstance(column, list):
+        return guess_arrow_type(column, fmt)
+    return _guess_type([v for v in column if v is not None], fmt)
+
+
+def _block_kind(column: Any, fmt: _NumberText) -> str | None:
+    """The guess on a block's column (a list, or an Arrow array); None when all its cells are missing."""
+    if not isinstance(column, list):
+        return guess_arrow_type(column, fmt) if len(column) > column.null_count else None
+    values = [v for v in column if v is not None]
+    return _guess_type(values, fmt) if values else None
+
+
 def _guessed_types(source: _CsvSource, fmt: _NumberText, scan: int | None) -> dict[str, str]:
     """KNIME's guess from the first `scan` rows (None: all), block by block: a column is the widest
     type any block needs (Integer < Long < Double < String), exactly what one guess over all those
@@ -296,9 +321,8 @@ def _guessed_types(source: _CsvSource, fmt: _NumberText, scan: int | None) -> di
     for raw in source.blocks():
         take = raw.n_rows if scan is None else min(raw.n_rows, scan - seen)
         for i, name in enumerate(source.names):
-            values = [v for v in raw.columns[i][:take] if v is not None]
-            if values:
-                kind = _guess_type(values, fmt)
+            kind = _block_kind(raw.columns[i][:take], fmt)
+            if kind is not None:
                 before = kinds[name]
                 kinds[name] = kind if before is None else max(before, kind, key=_TYPE_ORDER.index)
         seen += take
