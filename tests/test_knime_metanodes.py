@@ -326,8 +326,18 @@ def test_configuration_nodes_kept_as_nodes_take_their_components_dialog_value() 
             "double-input-5": {"double": 2.0},
         },
     )
-    inner = KnimeWorkflow("inner", Path("."), [multiple, option], [], [])
+    dated = node(
+        6,
+        base + "input.date.DateDialogNodeFactory",
+        {"defaultValue": {"date&time": "2020-01-01"}, "use_default_exec_time": True},
+    )
+    component.model["date-input-6"] = {"date&time": "2024-03-05"}
+    inner = KnimeWorkflow("inner", Path("."), [multiple, option, dated], [], [])
     report = ImportReport()
     done = quickform_values(inner, component, report)
     assert done.nodes[0].model["defaultValue"] == {"variable_value": ["x", "y"]}
     assert done.nodes[1].model["defaultValue"] == {"double": 1.0}  # an option: configuration_option reads it
+    assert done.nodes[2].model["defaultValue"] == {"date&time": "2024-03-05"}
+    assert (
+        done.nodes[2].model["use_default_exec_time"] is False
+    )  # KNIME takes the dialog's value, not the clock

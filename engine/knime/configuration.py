@@ -150,7 +150,10 @@ def quickform_values(inner: KnimeWorkflow, component: KnimeNode, report: ImportR
         if isinstance(value, dict) and not node.factory.startswith(_QUICKFORMS):
             value = value.get("currentValue", value)
         if isinstance(value, dict):
-            node = replace(node, model={**node.model, "defaultValue": value})
+            model = {**node.model, "defaultValue": value}
+            if "use_default_exec_time" in model:  # Date&Time: the dialog's value wins over the clock
+                model["use_default_exec_time"] = False
+            node = replace(node, model=model)
             report.add(
                 "note", f"{node.name}: the value set in its component's dialog replaces its default", node
             )
