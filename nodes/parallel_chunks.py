@@ -112,6 +112,12 @@ class ParallelChunkStart(LoopStartNode):
     outputs = (Port(TABLE, "Chunk", "The current chunk's rows."),)
     Settings = ParallelChunkStartSettings
 
+    def check_end(self, end: LoopEndNode) -> None:
+        if not isinstance(end, ParallelChunkEnd):
+            raise NodeError(
+                f"a Parallel Chunk Start is closed only by a Parallel Chunk End, not a {end.display_name}"
+            )
+
     def loop_variables(self, in_specs: list[Any], settings: ParallelChunkStartSettings) -> dict[str, str]:
         return {"chunk_index": "Integer"}
 

@@ -89,6 +89,12 @@ def test_the_end_closes_only_a_parallel_chunk_start() -> None:
     assert any("Parallel Chunk Start" in (s.error or "") for s in result.failed())
 
 
+def test_the_start_is_closed_only_by_a_parallel_chunk_end() -> None:
+    result = Workflow.from_text(LOOP.replace("type: parallel_chunk_end}", "type: loop_end}")).run(workers=1)
+    assert not result.ok
+    assert any("closed only by a Parallel Chunk End" in (s.error or "") for s in result.failed())
+
+
 def test_parallel_chunk_nodes_import(tmp_path: Path) -> None:
     node, report, _ = import_fragment(tmp_path, START, {"chunkCount": -1, "inactiveMainBranch": False})
     assert node.type == "parallel_chunk_start" and findings(report) == []

@@ -599,6 +599,10 @@ class LoopStartNode(Node):
     category: ClassVar[Category] = Category.LOOP_START
     open_ended: ClassVar[bool] = False
 
+    def check_end(self, end: LoopEndNode) -> None:
+        """Raise NodeError when `end` cannot close this loop: KNIME's starts that need their own
+        kind of end (Parallel Chunk Start) refuse any other."""
+
     def iterations(self, inputs: list[Any], settings: Any, ctx: NodeContext) -> Iterator[Iteration]:
         raise NotImplementedError
 

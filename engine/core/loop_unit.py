@@ -204,6 +204,7 @@ class LoopUnit:
                 "to stop (Variable Condition Loop End; a Recursive Loop Start's own Recursive Loop End)"
             )
         end_node.check_start(start_node)
+        start_node.check_end(end_node)
         stepwise = end_node.decides_end or not ex.plans_passes()
         plan = None if stepwise else start_node.plan(inputs, settings, start_ctx)
         executor = ex.pass_executor(plan)
