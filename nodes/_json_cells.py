@@ -495,3 +495,38 @@ class Json2Xml:
         if end:
             last = element[-1]
             last.tail = (last.tail or "") + end + rest
+
+
+def without_json_comments(text: str, *, hash_comments: bool = False) -> str:
+    """The JSON text without its comments, as Jackson's ALLOW_COMMENTS skips them: `/* */` and `//`
+    outside strings; with `hash_comments` also `#` to the end of the line (ALLOW_YAML_COMMENTS, which
+    KNIME's JSONUtil.parseJSONValue turns on as well)."""
+    out: list[str] = []
+    i, n, in_string = 0, len(text), False
+    while i < n:
+        ch = text[i]
+        if in_string:
+            out.append(ch)
+            if ch == "\\" and i + 1 < n:
+                out.append(text[i + 1])
+                i += 1
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+            out.append(ch)
+        elif text.startswith("//", i) or (hash_comments and ch == "#"):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            if end < 0:
+                raise JsonCellError("unexpected end of input in a comment")
+            out.append(" ")
+            i = end + 2
+            continue
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)

@@ -52,7 +52,7 @@ from engine.api import (
 from engine.api.knime import KnimeMapping, KnimeSettings, seq
 from nodes._datetime import date_time_text, parse_iso
 from nodes._java_text import java_double_to_string, parse_java_double, parse_java_int
-from nodes._json_cells import JsonCellError, json_text, parse_json
+from nodes._json_cells import JsonCellError, json_text, parse_json, without_json_comments
 from nodes._variable_ports import OPTIONAL_VARIABLES_IN
 
 _CONTAINER = "org.knime.json.node.container."
@@ -287,44 +287,10 @@ def write_container_json(document: Any) -> str:
 # ----------------------------------------------------------------------------------- shared parts
 
 
-def without_comments(text: str) -> str:
-    """KNIME's JSONUtil.parseJSONValue: comments `/* */`, `//` and `#` (to the end of the line)
-    outside strings are skipped."""
-    out: list[str] = []
-    i, n, in_string = 0, len(text), False
-    while i < n:
-        ch = text[i]
-        if in_string:
-            out.append(ch)
-            if ch == "\\" and i + 1 < n:
-                out.append(text[i + 1])
-                i += 1
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-            out.append(ch)
-        elif text.startswith("//", i) or ch == "#":
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-            continue
-        elif text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            if end < 0:
-                raise JsonCellError("unexpected end of input in a comment")
-            out.append(" ")
-            i = end + 2
-            continue
-        else:
-            out.append(ch)
-        i += 1
-    return "".join(out)
-
-
 def _load_json(text: str, what: str, setting: str | None = None) -> Any:
     """JSON with Python numbers (Jackson's Integer/Long/Double); comments allowed."""
     try:
-        return json.loads(without_comments(text))
+        return json.loads(without_json_comments(text, hash_comments=True))
     except (ValueError, JsonCellError) as exc:
         raise NodeError(f"{what} is not valid JSON: {exc}", setting=setting) from None
 
@@ -420,7 +386,7 @@ def _template_from_knime(key: str) -> Callable[[KnimeSettings], None]:
             return
         knime.put(key, text, key)
         try:
-            pairs = table_spec_of(json.loads(without_comments(str(text))))
+            pairs = table_spec_of(json.loads(without_json_comments(str(text), hash_comments=True)))
         except (ValueError, JsonCellError, NodeError) as exc:
             # a note, not a finding: the template matters only when no table or caller feeds the
             # node, and then the node fails saying why (nothing runs with other data than KNIME's)
@@ -1007,7 +973,7 @@ class JsonInput(Node):
     @staticmethod
     def _value(settings: JsonInputSettings, cls: type[NodeError]) -> str:
         try:
-            return json_text(parse_json(without_comments(settings.json_)))
+            return json_text(parse_json(without_json_comments(settings.json_, hash_comments=True)))
         except JsonCellError as exc:
             raise cls(f"Unable to parse JSON: {exc}", setting="json") from None
 

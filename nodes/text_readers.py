@@ -46,6 +46,7 @@ from nodes._json_cells import (
     json_text,
     parse_json,
     parse_xml,
+    without_json_comments,
     xml_text,
 )
 from nodes._knime_readers import _file
@@ -107,39 +108,6 @@ class JsonReaderSettings(NodeSettings):
         False, description="Fail when the path selects nothing (else one row with a missing cell)."
     )
     allow_comments: bool = Field(False, description="Accept /* */ and // comments in the file.")
-
-
-def _without_comments(text: str) -> str:
-    """Jackson's ALLOW_COMMENTS: C and C++ comments outside strings are skipped."""
-    out: list[str] = []
-    i, n, in_string = 0, len(text), False
-    while i < n:
-        ch = text[i]
-        if in_string:
-            out.append(ch)
-            if ch == "\\" and i + 1 < n:
-                out.append(text[i + 1])
-                i += 1
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-            out.append(ch)
-        elif text.startswith("//", i):
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-            continue
-        elif text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            if end < 0:
-                raise JsonCellError("unexpected end of input in a comment")
-            out.append(" ")
-            i = end + 2
-            continue
-        else:
-            out.append(ch)
-        i += 1
-    return "".join(out)
 
 
 def _take_dotted(knime: KnimeSettings, keys: list[str]) -> None:
@@ -205,7 +173,7 @@ class JsonReader(Node):
         name, raw = _read(settings.file)
         try:
             text = _decoded(raw)
-            document = parse_json(_without_comments(text) if settings.allow_comments else text)
+            document = parse_json(without_json_comments(text) if settings.allow_comments else text)
         except (JsonCellError, UnicodeDecodeError) as exc:
             raise NodeError(f"{name}: {exc}", setting="file") from None
         values = self._parts(document, settings) if settings.select_part else [json_text(document)]
