@@ -99,7 +99,24 @@ def _widget_mappings(
     `flowVariableName`; the QuickForm-era spelling `flowvariablename` when a file has that), the
     given keys as they are; `layout` names keys that only arrange the control (dropdown or radio
     buttons, how many options show)."""
-    translate = value_from_knime(
+    translate = _dialog_translator(
+        value_key, *keys, value=value, pushes_int_by_default=pushes_int_by_default, layout=layout
+    )
+    return (
+        KnimeMapping(_WIDGET + widget[0], widget[1], translate),
+        KnimeMapping(_CONFIGURATION + configuration[0], configuration[1], translate),
+    )
+
+
+def _dialog_translator(
+    value_key: str,
+    *keys: str,
+    value: Callable[[Any], Any] | None = None,
+    pushes_int_by_default: bool = False,
+    layout: tuple[str, ...] = (),
+) -> Callable[[KnimeSettings], None]:
+    """How a widget or configuration node is read (see `_widget_mappings`)."""
+    return value_from_knime(
         value_key,
         *keys,
         name="flowVariableName",
@@ -108,10 +125,13 @@ def _widget_mappings(
         also=_push_int_by_default if pushes_int_by_default else None,
         ignored=(*_PRESENTATION_KEYS, *layout),
     )
-    return (
-        KnimeMapping(_WIDGET + widget[0], widget[1], translate),
-        KnimeMapping(_CONFIGURATION + configuration[0], configuration[1], translate),
-    )
+
+
+def _check_min_max(settings: Any, kind: str, text: Callable[[Any], str], cls: type[NodeError]) -> None:
+    """The value against the bounds that are switched on (useMin/useMax), in KNIME's words."""
+    minimum = settings.min if settings.useMin else None
+    maximum = settings.max if settings.useMax else None
+    check_bounds(settings.defaultValue, minimum, maximum, kind, text, cls)
 
 
 class _VariableWidget(VariableSource):
@@ -212,9 +232,7 @@ class DoubleWidget(_VariableWidget):
 
     def check(self, settings: DoubleWidgetSettings, cls: type[NodeError]) -> None:
         """The value against the bounds that are switched on, in KNIME's words and Java's number text."""
-        minimum = settings.min if settings.useMin else None
-        maximum = settings.max if settings.useMax else None
-        check_bounds(settings.defaultValue, minimum, maximum, "double", java_double_to_string, cls)
+        _check_min_max(settings, "double", java_double_to_string, cls)
         super().check(settings, cls)
 
     def variable(self, settings: DoubleWidgetSettings) -> tuple[str, Any, str]:
@@ -1496,24 +1514,13 @@ class IntegerConfiguration(_VariableWidget):
         KnimeMapping(
             _CONFIGURATION + "input.integer.IntegerDialogNodeFactory",
             "Integer Configuration",
-            value_from_knime(
-                "integer",
-                "useMin",
-                "useMax",
-                "min",
-                "max",
-                name="flowVariableName",
-                name_keys=("flowVariableName", "flowvariablename"),
-                ignored=_PRESENTATION_KEYS,
-            ),
+            _dialog_translator("integer", "useMin", "useMax", "min", "max"),
         ),
     )
     Settings = IntegerConfigurationSettings
 
     def check(self, settings: IntegerConfigurationSettings, cls: type[NodeError]) -> None:
-        minimum = settings.min if settings.useMin else None
-        maximum = settings.max if settings.useMax else None
-        check_bounds(settings.defaultValue, minimum, maximum, "integer", str, cls)
+        _check_min_max(settings, "integer", str, cls)
         super().check(settings, cls)
 
     def variable(self, settings: IntegerConfigurationSettings) -> tuple[str, Any, str]:
