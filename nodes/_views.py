@@ -6,7 +6,7 @@ JavaScript views append to their table output.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -16,12 +16,18 @@ from engine.api import (
     ColumnType,
     ConfigureError,
     NodeContext,
+    NodeError,
     NodeSettings,
     Table,
     TableSpec,
+    View,
+    row_ids,
     unique_column_name,
+    variable_type,
 )
+from engine.api.knime import KnimeSettings
 from nodes._plotting import figure, locked, picture
+from nodes._variables import resolve_variable_references
 
 # what only changes how a KNIME view is used, not what knitflow draws: tooltips, animation,
 # zooming, selection, downloading; the size and format of KNIME's optional image output port
@@ -143,3 +149,45 @@ def with_selection(table: Table, name: str, fallback: str, limit: int | None = N
     df = table.df.copy()
     df[column] = pd.array(flags, dtype="boolean")
     return table.with_frame(df, {column: ColumnType.BOOLEAN})
+
+
+# ----------------------------------------------------------- Text Output (legacy) and Text Output Widget
+
+
+class TextOutputSettings(NodeSettings):
+    """KNIME's TextOutputConfig / TextOutputWidgetConfig (the two generations save the same keys)."""
+
+    text: str = Field(
+        "", description="The text; $${Sname}$$, $${Iname}$$, $${Dname}$$ insert flow variables."
+    )
+    textFormat: Literal["Text", "Preformatted", "Html"] = Field(
+        "Text",
+        title="Text format",
+        description="How KNIME's page shows it; knitflow keeps the text as it is.",
+    )
+    label: str = Field("", description="The title shown above the text.")
+
+
+def text_output_from_knime(knime: KnimeSettings) -> None:
+    knime.take_all(["text", "textFormat", "label"])
+    knime.unread("description", "hideInWizard", "customCSS")  # the page's tooltip, visibility and styling
+
+
+def resolved_text(text: str, ctx: NodeContext, setting: str) -> str:
+    """FlowVariableResolver.parse over the variables the node sees; its failures fail the node."""
+
+    def variable_of(name: str) -> tuple[Any, str] | None:
+        value = ctx.variables.get(name)
+        return None if value is None else (value, variable_type(value))
+
+    try:
+        return resolve_variable_references(text, variable_of)
+    except ValueError as exc:
+        raise NodeError(str(exc), setting=setting) from None
+
+
+def text_output_view(settings: TextOutputSettings, ctx: NodeContext, default_title: str) -> View:
+    """The resolved text as a one-cell table titled by the label."""
+    text = resolved_text(settings.text, ctx, "text")
+    frame = pd.DataFrame({"Text": pd.Series([text], index=row_ids(1), dtype=object)})
+    return View(title=settings.label or default_title, table=Table(frame, {"Text": ColumnType.STRING}))

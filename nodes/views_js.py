@@ -10,7 +10,7 @@ modes, the controls offered to the user) change nothing in either output; the im
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -35,12 +35,11 @@ from engine.api import (
     View,
     picture_format,
     unique_column_name,
-    variable_type,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings
 from nodes._colors import DEFAULT_COLOR, active_color_column, color_models, row_colors
 from nodes._plotting import figure, locked, picture
-from nodes._variables import resolve_variable_references
+from nodes._views import TextOutputSettings, text_output_from_knime, text_output_view
 
 _RESULT_KEYS = (
     "xCol",
@@ -325,25 +324,6 @@ def _picture_bytes(image: View) -> bytes:
 # ----------------------------------------------------------------------------------- Text Output
 
 
-class TextOutputSettings(NodeSettings):
-    """KNIME's TextOutputConfig (the legacy Text Output widget of components' pages)."""
-
-    text: str = Field(
-        "", description="The text; $${Sname}$$, $${Iname}$$, $${Dname}$$ insert flow variables."
-    )
-    textFormat: Literal["Text", "Preformatted", "Html"] = Field(
-        "Text",
-        title="Text format",
-        description="How KNIME's page shows it; knitflow keeps the text as it is.",
-    )
-    label: str = Field("", description="The title shown above the text.")
-
-
-def _text_output_from_knime(knime: KnimeSettings) -> None:
-    knime.take_all(["text", "textFormat", "label"])
-    knime.unread("description", "hideInWizard", "customCSS")  # the page's tooltip, visibility and styling
-
-
 class TextOutput(Node):
     """A text (with flow variables filled in) for a component's page: here a one-cell table view."""
 
@@ -360,7 +340,7 @@ class TextOutput(Node):
         KnimeMapping(
             "org.knime.js.base.node.output.text.TextOutputNodeFactory",
             "Text Output (legacy)",
-            _text_output_from_knime,
+            text_output_from_knime,
         ),
     )
     inputs = (Port(VARIABLES, "Flow variables", "Variables the text refers to.", optional=True),)
@@ -371,16 +351,4 @@ class TextOutput(Node):
         return [UNKNOWN]
 
     def execute(self, inputs: list[Any], settings: TextOutputSettings, ctx: NodeContext) -> list[Any]:
-        def variable_of(name: str) -> tuple[Any, str] | None:
-            value = ctx.variables.get(name)
-            return None if value is None else (value, variable_type(value))
-
-        try:
-            text = resolve_variable_references(settings.text, variable_of)
-        except ValueError as exc:
-            raise NodeError(str(exc), setting="text") from None
-        cell = pd.Series([text], index=pd.Index(["Row0"], dtype=object), dtype=object)
-        frame = pd.DataFrame({"Text": cell})
-        return [
-            View(title=settings.label or self.display_name, table=Table(frame, {"Text": ColumnType.STRING}))
-        ]
+        return [text_output_view(settings, ctx, self.display_name)]

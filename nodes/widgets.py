@@ -47,9 +47,7 @@ from engine.api import (
     Port,
     Table,
     TableSpec,
-    View,
     row_ids,
-    variable_type,
     widget,
 )
 from engine.api.knime import KnimeMapping, KnimeSettings, column_type, seq
@@ -67,7 +65,7 @@ from nodes._quickforms import (
 )
 from nodes._string_functions import JavaError, java_regex, java_replacement
 from nodes._variable_ports import OPTIONAL_VARIABLES_IN
-from nodes._variables import resolve_variable_references
+from nodes._views import TextOutputSettings, resolved_text, text_output_from_knime, text_output_view
 
 _WIDGET = "org.knime.js.base.node.widget."
 _CONFIGURATION = "org.knime.js.base.node.configuration."
@@ -904,45 +902,17 @@ class RefreshButtonWidget(Node):
     def execute(
         self, inputs: list[Any], settings: RefreshButtonWidgetSettings, ctx: NodeContext
     ) -> list[Any]:
-        text = _resolved(settings.buttonText, ctx, "buttonText")
+        text = resolved_text(settings.buttonText, ctx, "buttonText")
         ctx.push_variable("refresh_widget", text, "String")
         ctx.push_variable("refresh_count", 0, "Integer")
         return [None]
 
 
-def _resolved(text: str, ctx: NodeContext, setting: str) -> str:
-    """FlowVariableResolver.parse over the variables the node sees; its failures fail the node."""
-
-    def variable_of(name: str) -> tuple[Any, str] | None:
-        value = ctx.variables.get(name)
-        return None if value is None else (value, variable_type(value))
-
-    try:
-        return resolve_variable_references(text, variable_of)
-    except ValueError as exc:
-        raise NodeError(str(exc), setting=setting) from None
-
-
 # --------------------------------------------------------------------------- Text Output Widget
 
 
-class TextOutputWidgetSettings(NodeSettings):
-    """TextOutputWidgetConfig."""
-
-    text: str = Field(
-        "", description="The text; $${Sname}$$, $${Iname}$$, $${Dname}$$ insert flow variables."
-    )
-    textFormat: Literal["Text", "Preformatted", "Html"] = Field(
-        "Text",
-        title="Text format",
-        description="How KNIME's page shows it; knitflow keeps the text as it is.",
-    )
-    label: str = Field("", description="The title shown above the text.")
-
-
-def _text_output_widget_from_knime(knime: KnimeSettings) -> None:
-    knime.take_all(["text", "textFormat", "label"])
-    knime.unread("description", "hideInWizard", "customCSS")  # the page's tooltip, visibility and styling
+class TextOutputWidgetSettings(TextOutputSettings):
+    """TextOutputWidgetConfig: the keys of the legacy Text Output's TextOutputConfig."""
 
 
 class TextOutputWidget(Node):
@@ -962,7 +932,7 @@ class TextOutputWidget(Node):
         KnimeMapping(
             _WIDGET + "output.text.TextOutputWidgetNodeFactory",
             "Text Output Widget",
-            _text_output_widget_from_knime,
+            text_output_from_knime,
         ),
     )
     inputs = (OPTIONAL_VARIABLES_IN,)
@@ -975,11 +945,7 @@ class TextOutputWidget(Node):
         return [UNKNOWN]
 
     def execute(self, inputs: list[Any], settings: TextOutputWidgetSettings, ctx: NodeContext) -> list[Any]:
-        text = _resolved(settings.text, ctx, "text")
-        frame = pd.DataFrame({"Text": pd.Series([text], index=row_ids(1), dtype=object)})
-        return [
-            View(title=settings.label or self.display_name, table=Table(frame, {"Text": ColumnType.STRING}))
-        ]
+        return [text_output_view(settings, ctx, self.display_name)]
 
 
 # ---------------------------------------------------------------------------------------- List Box
