@@ -638,18 +638,19 @@ def _arrow_read(
 ) -> _RawTable | None | Literal[False]:
     """`_arrow_table` on `text` (all of the file when `whole`, else a prefix of its lines: False when
     the prefix holds too few rows to tell)."""
-    body = _arrow_body(text, parser, s)
-    if body is None:
+    split = _arrow_body(text, parser, s)
+    if split is None:
         return None
-    table = _arrow_parse(body, parser)
+    table = _arrow_parse(*split, parser)
     if table is None:
         return None
     return _arrow_rows(table, s, limit, whole)
 
 
-def _arrow_body(text: str, parser: _CsvParser, s: CsvReaderSettings) -> str | None:
+def _arrow_body(text: str, parser: _CsvParser, s: CsvReaderSettings) -> tuple[str, bool, bool] | None:
     """The text after the skipped lines with line breaks made \n, when Arrow splits it as the
-    record parser does; None otherwise."""
+    record parser does, with whether it holds quotes and whitespace other than line breaks; None
+    otherwise."""
     delim, quote, comment = parser.delim, parser.quote, parser.comment
     if (
         parser.row_delim
@@ -674,17 +675,16 @@ def _arrow_body(text: str, parser: _CsvParser, s: CsvReaderSettings) -> str | No
         return None
     if quoted and not _tame_quotes(body, quote, delim):
         return None
-    if _skipped_lines(body, comment, len(body.translate(_TRIMMED)) != len(body)):
+    spaced = len(body.translate(_TRIMMED)) != len(body)
+    if _skipped_lines(body, comment, spaced):
         return None
-    return body
+    return body, quoted, spaced
 
 
-def _arrow_parse(body: str, parser: _CsvParser) -> Any:
+def _arrow_parse(body: str, quoted: bool, spaced: bool, parser: _CsvParser) -> Any:
     """Arrow's split of the body into string columns (trimmed, empty values missing, as the record
     parser gives them); None when Arrow cannot read it or types a column."""
     delim, quote = parser.delim, parser.quote
-    quoted = bool(quote) and quote in body
-    spaced = len(body.translate(_TRIMMED)) != len(body)
     try:
         data = body.encode("utf-8")
     except UnicodeEncodeError:
