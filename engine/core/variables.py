@@ -36,6 +36,16 @@ class VarStack(Mapping[str, Any]):
             unique[id(e)] = e
         self._entries: tuple[VarEntry, ...] = tuple(unique.values())
         self._top: dict[str, VarEntry] = {}
+        if any(e.type == HIDDEN_VARIABLE_TYPE for e in self._entries):
+            self._top_with_hiding()
+            return
+        for e in self._entries:  # every stack a node sees is built here: keep the common case plain
+            self._top.pop(e.name, None)
+            self._top[e.name] = e
+
+    def _top_with_hiding(self) -> None:
+        """The topmost entry of each name, a hiding entry removing the name's entries of its scope
+        and deeper (so an enclosing scope's entry is the top again)."""
         by_name: dict[str, list[VarEntry]] = {}
         for e in self._entries:
             named = by_name.setdefault(e.name, [])
